@@ -1,0 +1,19 @@
+// One Prisma client for either provider. Both generated clients come from the same data model,
+// so the SQLite client's type describes the PostgreSQL one too.
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as SqliteClient } from "../generated/sqlite/client.ts";
+import { PrismaClient as PostgresClient } from "../generated/postgresql/client.ts";
+import { providerOf, sqliteFileFromUrl } from "./database-url.ts";
+
+export type Database = SqliteClient;
+export type { Prisma } from "../generated/sqlite/client.ts";
+
+export function createDatabase(url: string, options: { pgSchema?: string } = {}): Database {
+  if (providerOf(url) === "postgresql") {
+    const adapter = new PrismaPg({ connectionString: url, max: 10 }, options.pgSchema ? { schema: options.pgSchema } : undefined);
+    return new PostgresClient({ adapter }) as unknown as Database;
+  }
+  const adapter = new PrismaBetterSQLite3({ url: sqliteFileFromUrl(url) });
+  return new SqliteClient({ adapter });
+}

@@ -1,0 +1,4 @@
+export * from "./topics.ts";
+export * from "./device-messages.ts";
+export * from "./http.ts";
+export * from "./ws.ts";

@@ -1,0 +1,25 @@
+// Messages on the gateway's WebSocket (/api/v1/live). The server pushes events; the client may only ping or filter.
+import { z } from "zod";
+import { isoTime } from "./device-messages.ts";
+import { alertView, commandView } from "./http.ts";
+
+export const clientMessage = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ping"), id: z.string().max(64).optional() }),
+  /** Narrow the stream to some villages or devices; an empty filter means everything this user may see. */
+  z.object({ type: z.literal("filter"), villages: z.array(z.string().max(80)).max(100).optional(), deviceIds: z.array(z.string().max(64)).max(500).optional() }),
+]);
+export type ClientMessage = z.infer<typeof clientMessage>;
+
+export const serverMessage = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("hello"), userId: z.string(), role: z.string() }),
+  z.object({ type: z.literal("pong"), id: z.string().optional() }),
+  z.object({ type: z.literal("error"), error: z.string(), message: z.string() }),
+  z.object({ type: z.literal("device.connection"), deviceId: z.string(), village: z.string().nullable(), state: z.enum(["online", "offline"]), at: isoTime, reason: z.string().nullable() }),
+  z.object({ type: z.literal("device.heartbeat"), deviceId: z.string(), at: isoTime, rssi: z.number(), temperatureC: z.number(), uptimeS: z.number() }),
+  z.object({ type: z.literal("alert.raised"), alert: alertView }),
+  z.object({ type: z.literal("alert.repeated"), alert: alertView }),
+  z.object({ type: z.literal("alert.resolved"), alert: alertView }),
+  z.object({ type: z.literal("alert.acknowledged"), alert: alertView }),
+  z.object({ type: z.literal("command.finished"), command: commandView }),
+]);
+export type ServerMessage = z.infer<typeof serverMessage>;
