@@ -9,6 +9,8 @@ export const deviceStatusMessage = z.object({
   at: isoTime,
   reason: z.enum(["boot", "reconnect", "shutdown", "reboot", "lost"]).optional(),
   firmware: z.string().min(1).max(40).optional(),
+  /** Random per connection, the same in the online message and the will: a late will of a replaced connection is ignored. */
+  session: z.string().min(1).max(64).optional(),
 });
 export type DeviceStatusMessage = z.infer<typeof deviceStatusMessage>;
 

@@ -61,6 +61,8 @@ CREATE TABLE "Device" (
     "model" TEXT NOT NULL DEFAULT 'WX-C1',
     "firmware" TEXT,
     "connection" TEXT NOT NULL DEFAULT 'unknown',
+    "connectionSince" TIMESTAMP(3),
+    "sessionId" TEXT,
     "privacy" BOOLEAN NOT NULL DEFAULT false,
     "lastSeenAt" TIMESTAMP(3),
     "lastHeartbeatAt" TIMESTAMP(3),

@@ -55,6 +55,8 @@ CREATE TABLE "Device" (
     "model" TEXT NOT NULL DEFAULT 'WX-C1',
     "firmware" TEXT,
     "connection" TEXT NOT NULL DEFAULT 'unknown',
+    "connectionSince" DATETIME,
+    "sessionId" TEXT,
     "privacy" BOOLEAN NOT NULL DEFAULT false,
     "lastSeenAt" DATETIME,
     "lastHeartbeatAt" DATETIME,
