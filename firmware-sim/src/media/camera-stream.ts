@@ -1,0 +1,151 @@
+// The simulated camera's media side: publishes the looping clips to the relay over WebRTC (WHIP) and
+// plays nothing but counts the family's talk-back audio that arrives on the same audio transceiver.
+import { MediaStreamTrack, RTCPeerConnection, useOPUS, useVP8, type RTCIceServer, type RTCPeerConnectionConfig, type RtpPacket } from "werift";
+import { startClipSource, type ClipSource } from "./clip-source.ts";
+import { whipDelete, whipPost } from "./whip-client.ts";
+
+export interface CameraStreamOptions {
+  whipUrl: string;
+  token: string;
+  iceServers?: RTCIceServer[];
+  /** Only these host addresses are offered as ICE candidates (tests use ["127.0.0.1"]). */
+  hostAddresses?: string[];
+  iceTransportPolicy?: "all" | "relay";
+  videoClip?: string;
+  audioClip?: string;
+}
+
+export interface CameraStreamStats {
+  videoPacketsSent: number;
+  audioPacketsSent: number;
+  /** RTP bytes (header + payload) handed to the transport, before SRTP. */
+  bytesSent: number;
+  keyframeRequests: number;
+  talkbackPacketsReceived: number;
+  talkbackBytesReceived: number;
+}
+
+export interface CameraStream {
+  readonly resourceUrl: string;
+  connectionState(): string;
+  stats(): CameraStreamStats;
+  stop(): Promise<void>;
+}
+
+export function cameraPeerConfig(options: Pick<CameraStreamOptions, "iceServers" | "hostAddresses" | "iceTransportPolicy">): RTCPeerConnectionConfig {
+  return {
+    iceServers: options.iceServers ?? [],
+    iceTransportPolicy: options.iceTransportPolicy ?? "all",
+    codecs: { video: [useVP8({ payloadType: 96 })], audio: [useOPUS({ payloadType: 111 })] },
+    ...(options.hostAddresses?.length
+      ? { iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: options.hostAddresses }
+      : {}),
+  };
+}
+
+/** Non-trickle ICE: the offer goes out once every candidate is in it. */
+export async function gatheredLocalSdp(pc: RTCPeerConnection): Promise<string> {
+  if (pc.iceGatheringState !== "complete") {
+    await new Promise<void>((resolve) => {
+      const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
+        if (state === "complete") {
+          unSubscribe();
+          resolve();
+        }
+      });
+    });
+  }
+  const sdp = pc.localDescription?.sdp;
+  if (!sdp) throw new Error("no local description");
+  return sdp;
+}
+
+function waitConnected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (pc.connectionState === "connected") return resolve();
+    const timer = setTimeout(() => {
+      unSubscribe();
+      reject(new Error(`camera WebRTC not connected after ${timeoutMs} ms (state ${pc.connectionState})`));
+    }, timeoutMs);
+    const { unSubscribe } = pc.connectionStateChange.subscribe((state) => {
+      if (state === "connected") {
+        clearTimeout(timer);
+        unSubscribe();
+        resolve();
+      } else if (state === "failed" || state === "closed") {
+        clearTimeout(timer);
+        unSubscribe();
+        reject(new Error(`camera WebRTC ${state}`));
+      }
+    });
+  });
+}
+
+export async function startCameraStream(options: CameraStreamOptions): Promise<CameraStream> {
+  const pc = new RTCPeerConnection(cameraPeerConfig(options));
+  const videoTrack = new MediaStreamTrack({ kind: "video" });
+  const audioTrack = new MediaStreamTrack({ kind: "audio" });
+  const video = pc.addTransceiver(videoTrack, { direction: "sendonly" });
+  const audio = pc.addTransceiver(audioTrack, { direction: "sendrecv" });
+
+  const counters: CameraStreamStats = {
+    videoPacketsSent: 0, audioPacketsSent: 0, bytesSent: 0, keyframeRequests: 0,
+    talkbackPacketsReceived: 0, talkbackBytesReceived: 0,
+  };
+  audio.onTrack.subscribe((track) => {
+    track.onReceiveRtp.subscribe((rtp) => {
+      counters.talkbackPacketsReceived++;
+      counters.talkbackBytesReceived += rtp.payload.length;
+    });
+  });
+
+  let source: ClipSource | undefined;
+  video.sender.onPictureLossIndication.subscribe(() => {
+    counters.keyframeRequests++;
+    source?.requestKeyframe();
+  });
+
+  await pc.setLocalDescription(await pc.createOffer());
+  const offer = await gatheredLocalSdp(pc);
+  let session;
+  try {
+    session = await whipPost(options.whipUrl, options.token, offer);
+    await pc.setRemoteDescription({ type: "answer", sdp: session.answerSdp });
+    await waitConnected(pc, 10_000);
+  } catch (error) {
+    await pc.close();
+    if (session) await whipDelete(session.resourceUrl, options.token).catch(() => {});
+    throw error;
+  }
+
+  const send = (track: MediaStreamTrack, packet: RtpPacket, kind: "video" | "audio"): void => {
+    // werift silently drops RTP while DTLS is down; count only what really leaves.
+    if (pc.connectionState !== "connected") return;
+    counters.bytesSent += packet.serializeSize;
+    if (kind === "video") counters.videoPacketsSent++;
+    else counters.audioPacketsSent++;
+    track.writeRtp(packet);
+  };
+  // Start at frame 0 (a keyframe) only now, so the relay's first packets decode at once.
+  source = startClipSource({
+    videoClip: options.videoClip,
+    audioClip: options.audioClip,
+    onVideoPacket: (packet) => send(videoTrack, packet, "video"),
+    onAudioPacket: (packet) => send(audioTrack, packet, "audio"),
+  });
+
+  let stopped = false;
+  const resourceUrl = session.resourceUrl;
+  return {
+    resourceUrl,
+    connectionState: () => pc.connectionState,
+    stats: () => ({ ...counters }),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      source?.stop();
+      await whipDelete(resourceUrl, options.token).catch(() => {});
+      await pc.close();
+    },
+  };
+}
