@@ -1,0 +1,171 @@
+// buildGateway(config): the whole service in one object with start() and stop(): database,
+// embedded MQTT broker, the gateway's device-topic client, alert monitor and the HTTP/WS API.
+import fastifySwagger from "@fastify/swagger";
+import fastifyWebsocket from "@fastify/websocket";
+import Fastify, { type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { createBroker, type WangxiangBroker } from "../../broker/src/broker.ts";
+import { createDatabase, type Database } from "../../core/database.ts";
+import { providerOf } from "../../core/database-url.ts";
+import { hashSecret, randomToken } from "../../core/secrets.ts";
+import type { GatewayConfig } from "./config.ts";
+import type { GatewayContext } from "./context.ts";
+import { installErrorHandler } from "./errors.ts";
+import { createMetrics } from "./metrics.ts";
+import { alertsPlugin } from "./plugins/alerts.ts";
+import { authPlugin } from "./plugins/auth.ts";
+import { commandsPlugin } from "./plugins/commands.ts";
+import { fleetPlugin } from "./plugins/fleet.ts";
+import { householdsPlugin } from "./plugins/households.ts";
+import { livePlugin } from "./plugins/live.ts";
+import { observabilityPlugin } from "./plugins/observability.ts";
+import { provisioningPlugin } from "./plugins/provisioning.ts";
+import { webPlugin } from "./plugins/web.ts";
+import { seedDemoData, type DemoSeed } from "./seed.ts";
+import { AlertMonitor } from "./services/alert-monitor.ts";
+import { CommandDispatcher } from "./services/command-dispatcher.ts";
+import { DeviceIngest } from "./services/device-ingest.ts";
+import { DeviceStateTracker } from "./services/device-state.ts";
+import { HeartbeatWriter } from "./services/heartbeat-writer.ts";
+import { LiveHub } from "./services/live-hub.ts";
+import { brokerMetricsCollector } from "./broker-metrics.ts";
+
+export interface Gateway {
+  start(): Promise<{ httpPort: number; mqttPort: number; seed: DemoSeed | null }>;
+  stop(): Promise<void>;
+  readonly app: FastifyInstance;
+  readonly ctx: GatewayContext;
+  readonly heartbeats: HeartbeatWriter;
+}
+
+export interface GatewayOverrides {
+  /** Use this database instead of opening DATABASE_URL (tests hand in a fresh one). */
+  database?: Database;
+}
+
+export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Gateway {
+  const startedAt = Date.now();
+  const provider = providerOf(config.DATABASE_URL);
+  const db = overrides.database ?? createDatabase(config.DATABASE_URL);
+  const metrics = createMetrics();
+  const hub = new LiveHub();
+  const state = new DeviceStateTracker(db, hub);
+  const app = Fastify({
+    logger: { level: config.LOG_LEVEL, redact: ["req.headers.authorization", "body.password", "body.claimCode", "mqttPassword"] },
+    bodyLimit: 256 * 1024,
+    trustProxy: true,
+  });
+  const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
+  let broker: WangxiangBroker | null = null;
+  let mqttPort = config.broker.port;
+
+  const ingestRef: { current: DeviceIngest | null } = { current: null };
+  const commands = new CommandDispatcher(db, (topic, payload, options) => {
+    if (!ingestRef.current) return Promise.reject(new Error("not started"));
+    return ingestRef.current.publish(topic, payload, options);
+  }, hub, metrics, config.COMMAND_TIMEOUT_MS);
+  const alerts = new AlertMonitor(db, hub, metrics, {
+    offlineAfterMs: config.OFFLINE_ALERT_AFTER_S * 1000, repeatEveryMs: config.OFFLINE_ALERT_REPEAT_S * 1000, checkEveryMs: config.ALERT_CHECK_INTERVAL_S * 1000,
+  }, app.log);
+  state.onChange((change) => void alerts.onConnectionChange(change).catch((err) => app.log.error({ err }, "alert resolution failed")));
+  const heartbeats = new HeartbeatWriter(db, provider, config.HEARTBEAT_FLUSH_MS, (batch, storedAt) => {
+    metrics.heartbeatsStored.inc(batch.length);
+    for (const item of batch) metrics.heartbeatStoreLatency.observe((storedAt.getTime() - item.receivedAt.getTime()) / 1000);
+  }, (err, lost) => app.log.error({ err, lost }, "heartbeats could not be stored"));
+
+  const ctx: GatewayContext = {
+    config, db, provider, metrics, hub, state, commands, alerts,
+    get ingest() {
+      if (!ingestRef.current) throw new Error("gateway not started");
+      return ingestRef.current;
+    },
+    get broker() {
+      return broker;
+    },
+    mqttPort: () => mqttPort,
+    async audit(actorId, action, subject, detail) {
+      await db.auditEntry.create({ data: { actorId, action, subject, detail: detail === undefined ? null : JSON.stringify(detail) } });
+    },
+  };
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app, (route, error) => metrics.httpClientErrors.inc({ route, error }));
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  let pluginsRegistered: Promise<void> | null = null;
+  const registerPlugins = async () => {
+    await app.register(fastifySwagger, {
+      openapi: { info: { title: "Wangxiang 望乡 gateway API", version: "1" }, components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } }, security: [{ bearer: [] }] },
+      transform: jsonSchemaTransform,
+    });
+    await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+    await app.register(async (api) => {
+      await api.register(authPlugin, { ctx });
+      await api.register(householdsPlugin, { ctx });
+      await api.register(provisioningPlugin, { ctx });
+      await api.register(fleetPlugin, { ctx });
+      await api.register(alertsPlugin, { ctx });
+      await api.register(commandsPlugin, { ctx });
+      await api.register(livePlugin, { ctx });
+    }, { prefix: "/api/v1" });
+    await app.register(observabilityPlugin, { ctx, startedAt });
+    await app.register(webPlugin);
+  };
+
+  return {
+    app, ctx, heartbeats,
+    async start() {
+      if (provider === "sqlite") {
+        // WAL lets the API read while heartbeats are written; busy_timeout rides out short write locks.
+        await db.$queryRawUnsafe("PRAGMA journal_mode=WAL");
+        await db.$queryRawUnsafe("PRAGMA busy_timeout=5000");
+      }
+      const seed = config.SEED_DEMO_DATA ? await seedDemoData(db, config.WX_DEMO_PASSWORD) : null;
+      let mqttUrl = config.MQTT_URL ?? "";
+      if (config.EMBEDDED_BROKER) {
+        broker = createBroker({
+          config: config.broker,
+          credentials: {
+            findDeviceCredential: (deviceId) =>
+              db.device.findUnique({ where: { id: deviceId }, select: { credentialHash: true, claimState: true } }) as ReturnType<
+                import("../../broker/src/broker.ts").DeviceCredentialLookup["findDeviceCredential"]>,
+          },
+          service: { username: config.MQTT_SERVICE_USER, passwordHash: await hashSecret(servicePassword, "device-credential") },
+          logger: app.log,
+        });
+        mqttPort = (await broker.start()).port;
+        metrics.registry.registerMetric(brokerMetricsCollector(broker));
+        mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+        // Nothing is connected to a broker that has just started: whatever the database says.
+        const stale = await db.device.findMany({ where: { connection: "online" }, select: { id: true } });
+        await Promise.all(stale.map((d) => state.markOffline(d.id, "gateway-restart")));
+      }
+      const ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: servicePassword, db, state, heartbeats, commands, hub, metrics, log: app.log });
+      ingestRef.current = ingest;
+      await ingest.start();
+      alerts.start();
+      pluginsRegistered ??= registerPlugins();
+      await pluginsRegistered;
+      try {
+        await app.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use; set HTTP_PORT to another port`);
+        throw error;
+      }
+      const address = app.server.address();
+      return { httpPort: typeof address === "object" && address ? address.port : config.HTTP_PORT, mqttPort, seed };
+    },
+    async stop() {
+      await alerts.stop();
+      commands.stop();
+      await app.close();
+      await ingestRef.current?.stop();
+      await heartbeats.stop();
+      await state.idle();
+      await broker?.stop();
+      if (!overrides.database) await db.$disconnect();
+    },
+  };
+}

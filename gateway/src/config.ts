@@ -1,0 +1,53 @@
+// Gateway configuration: read once from the environment through one schema, defaults good for `npm start`.
+import { z } from "zod";
+import { readBrokerConfig, type BrokerConfig } from "../../broker/src/config.ts";
+import { defaultSqliteUrl } from "../../core/database-url.ts";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().positive();
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
+export const gatewayEnvSchema = z.object({
+  HTTP_PORT: port.default(8080),
+  HTTP_HOST: z.string().default("0.0.0.0"),
+  DATABASE_URL: z.string().min(1).default(defaultSqliteUrl),
+  /** How cameras should reach the broker, sent to them in the claim reply. Default: mqtt://<host of the claim request>:MQTT_PORT */
+  PUBLIC_MQTT_URL: z.string().url().optional(),
+  /** Set to run only the gateway against a broker started elsewhere (then MQTT_URL and MQTT_SERVICE_PASSWORD are needed). */
+  EMBEDDED_BROKER: flag.default(true),
+  MQTT_URL: z.string().url().optional(),
+  MQTT_SERVICE_USER: z.string().min(1).default("wangxiang-gateway"),
+  /** Generated per process when the broker is embedded and none is given. */
+  MQTT_SERVICE_PASSWORD: z.string().min(12).optional(),
+  SESSION_TTL_S: seconds.default(8 * 3600),
+  HEARTBEAT_INTERVAL_S: seconds.default(30),
+  DEVICE_KEEPALIVE_S: seconds.default(60),
+  OFFLINE_ALERT_AFTER_S: seconds.default(300),
+  OFFLINE_ALERT_REPEAT_S: seconds.default(3600),
+  ALERT_CHECK_INTERVAL_S: seconds.default(15),
+  COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  TELEMETRY_RETENTION_DAYS: seconds.default(30),
+  HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(1).default(50),
+  LOGIN_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
+  CLAIM_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
+  SEED_DEMO_DATA: flag.default(true),
+  WX_DEMO_PASSWORD: z.string().min(8).default("wangxiang-demo"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
+export interface GatewayConfig extends GatewayEnv {
+  broker: BrokerConfig;
+}
+
+export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const parsed = gatewayEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Bad gateway configuration:\n${lines.join("\n")}`);
+  }
+  if (!parsed.data.EMBEDDED_BROKER && (!parsed.data.MQTT_URL || !parsed.data.MQTT_SERVICE_PASSWORD)) {
+    throw new Error("Bad gateway configuration:\n  EMBEDDED_BROKER=0 needs MQTT_URL and MQTT_SERVICE_PASSWORD");
+  }
+  return { ...parsed.data, broker: readBrokerConfig(env) };
+}

@@ -1,0 +1,53 @@
+// Every error the API answers with has one shape: { error: code, message, details? }.
+import type { FastifyError, FastifyInstance } from "fastify";
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+
+export class ApiError extends Error {
+  constructor(readonly statusCode: number, readonly code: string, message: string, readonly details?: unknown) {
+    super(message);
+  }
+}
+
+export const badRequest = (code: string, message: string, details?: unknown) => new ApiError(400, code, message, details);
+export const unauthorized = (message = "sign in first") => new ApiError(401, "unauthorized", message);
+export const forbidden = (message = "you may not do this") => new ApiError(403, "forbidden", message);
+export const notFound = (what: string) => new ApiError(404, "not-found", `${what} not found`);
+export const conflict = (code: string, message: string) => new ApiError(409, code, message);
+export const tooManyRequests = (message: string, retryAfterS: number) => new ApiError(429, "too-many-requests", message, { retryAfterS });
+
+export function installErrorHandler(app: FastifyInstance, onClientError: (route: string, code: string) => void): void {
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    const route = request.routeOptions.url ?? "unknown";
+    if (error instanceof ApiError) {
+      onClientError(route, error.code);
+      if (error.statusCode === 429) reply.header("retry-after", String((error.details as { retryAfterS: number }).retryAfterS));
+      return reply.status(error.statusCode).send({ error: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      onClientError(route, "invalid-request");
+      const details = error.validation.map((v) => ({ where: `${error.validationContext ?? "body"}${v.instancePath}`, message: v.message }));
+      return reply.status(400).send({ error: "invalid-request", message: details.map((d) => `${d.where}: ${d.message}`).join("; "), details });
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error, route }, "reply did not match its schema");
+      return reply.status(500).send({ error: "internal", message: "the server made a malformed reply" });
+    }
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      onClientError(route, error.code ?? "bad-request");
+      return reply.status(status).send({ error: error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? "unsupported-media-type" : "bad-request", message: error.message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.error({ err: error }, "database unavailable");
+      return reply.status(503).send({ error: "database-unavailable", message: "the database is not answering; try again shortly" });
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return reply.status(500).send({ error: "internal", message: "something went wrong on our side" });
+  });
+  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: "not-found", message: `no route ${request.method} ${request.url.split("?")[0]}` }));
+}
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const text = String((error as Error)?.message ?? "");
+  return /ECONNREFUSED|Can't reach database|database is locked|Connection terminated|ETIMEDOUT/i.test(text);
+}

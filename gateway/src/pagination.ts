@@ -1,0 +1,14 @@
+// Opaque page cursors. Offsets are enough at a county's fleet size and keep every sort order pageable.
+import { badRequest } from "./errors.ts";
+
+export function decodeCursor(cursor: string | undefined): number {
+  if (!cursor) return 0;
+  const offset = Number(Buffer.from(cursor, "base64url").toString("utf8").replace(/^o:/, ""));
+  if (!Number.isInteger(offset) || offset < 0) throw badRequest("bad-cursor", "cursor is not one this server gave out");
+  return offset;
+}
+
+export function nextCursor(offset: number, returned: number, total: number): string | null {
+  const next = offset + returned;
+  return next < total ? Buffer.from(`o:${next}`).toString("base64url") : null;
+}

@@ -1,0 +1,45 @@
+// Commands to a camera (reboot, privacy, firmware update) and their results.
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { commandBody, commandView, deviceIdParams, errorReply } from "../../../protocol/http.ts";
+import { assertCanSeeDevice } from "../access.ts";
+import type { GatewayContext } from "../context.ts";
+import { forbidden } from "../errors.ts";
+import { toCommandView } from "../views.ts";
+import { requireRole, signedIn } from "./auth.ts";
+
+const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 503: errorReply, 504: errorReply };
+
+export async function commandsPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post("/devices/:deviceId/commands", {
+    schema: {
+      tags: ["commands"], summary: "Send a command and wait for the camera's answer (504 camera-did-not-answer after COMMAND_TIMEOUT_MS)",
+      params: deviceIdParams, body: commandBody, response: { 200: commandView, ...errors },
+    },
+    preHandler: requireRole(),
+  }, async (request) => {
+    const user = signedIn(request);
+    await assertCanSeeDevice(ctx, user, request.params.deviceId);
+    // The household decides about its own privacy; everything else is the staff's job.
+    if (user.role === "family" && request.body.name !== "privacy") throw forbidden("family members can only switch privacy mode");
+    if (user.role === "installer" && request.body.name === "firmware-update") throw forbidden("firmware updates are for staff");
+    const result = await ctx.commands.send(request.params.deviceId, request.body, user.username);
+    if (result.status === "succeeded" && request.body.name === "privacy") {
+      await ctx.db.device.update({ where: { id: request.params.deviceId }, data: { privacy: request.body.params.enabled } });
+    }
+    await ctx.audit(user.id, `command.${request.body.name}`, request.params.deviceId, { status: result.status });
+    return result;
+  });
+
+  r.get("/devices/:deviceId/commands", {
+    schema: { tags: ["commands"], summary: "Recent commands to this camera, newest first", params: deviceIdParams, response: { 200: z.object({ items: z.array(commandView) }), ...errors } },
+    preHandler: requireRole("staff", "installer"),
+  }, async (request) => {
+    await assertCanSeeDevice(ctx, signedIn(request), request.params.deviceId);
+    const rows = await ctx.db.command.findMany({ where: { deviceId: request.params.deviceId }, orderBy: { createdAt: "desc" }, take: 100 });
+    return { items: rows.map(toCommandView) };
+  });
+}

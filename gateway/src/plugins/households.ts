@@ -1,0 +1,78 @@
+// Households (an elder's home, in a village) and who belongs to them.
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Prisma } from "../../../core/database.ts";
+import { randomId } from "../../../core/secrets.ts";
+import { addMemberBody, errorReply, householdBody, householdIdParams, householdListQuery, householdView, page } from "../../../protocol/http.ts";
+import { assertCanSeeHousehold, householdIdsOf } from "../access.ts";
+import type { GatewayContext } from "../context.ts";
+import { badRequest, notFound } from "../errors.ts";
+import { decodeCursor, nextCursor } from "../pagination.ts";
+import { toHouseholdView } from "../views.ts";
+import { requireRole, signedIn } from "./auth.ts";
+
+const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
+const withCount = { _count: { select: { devices: true } } } as const;
+const memberView = z.object({ userId: z.string(), username: z.string(), displayName: z.string(), relation: z.string().nullable() });
+
+export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post("/households", {
+    schema: { tags: ["provisioning"], summary: "Create a household; repeat with the same requestId and it is created once", body: householdBody, response: { 200: householdView, 201: householdView, ...errors } },
+    preHandler: requireRole("installer", "staff"),
+  }, async (request, reply) => {
+    const { requestId, ...data } = request.body;
+    const id = requestId ? `hh_${requestId.replaceAll("-", "").slice(0, 24)}` : randomId("hh_");
+    const existing = requestId ? await ctx.db.household.findUnique({ where: { id }, include: withCount }) : null;
+    if (existing) return reply.status(200).send(toHouseholdView(existing));
+    const created = await ctx.db.household.create({ data: { id, ...data }, include: withCount });
+    await ctx.audit(signedIn(request).id, "household.create", id);
+    return reply.status(201).send(toHouseholdView(created));
+  });
+
+  r.get("/households", {
+    schema: { tags: ["provisioning"], summary: "Households (family members see their own)", querystring: householdListQuery, response: { 200: page(householdView), ...errors } },
+    preHandler: requireRole(),
+  }, async (request) => {
+    const user = signedIn(request);
+    const { village, q, limit, cursor } = request.query;
+    const where: Prisma.HouseholdWhereInput = {};
+    if (village) where.village = village;
+    if (q) where.OR = [{ elderName: { contains: q } }, { village: { contains: q } }, { contactPhone: { contains: q } }];
+    if (user.role === "family") where.id = { in: await householdIdsOf(ctx, user.id) };
+    const offset = decodeCursor(cursor);
+    const [total, rows] = await Promise.all([
+      ctx.db.household.count({ where }),
+      ctx.db.household.findMany({ where, orderBy: [{ village: "asc" }, { createdAt: "asc" }], skip: offset, take: limit, include: withCount }),
+    ]);
+    return { items: rows.map(toHouseholdView), total, nextCursor: nextCursor(offset, rows.length, total) };
+  });
+
+  r.get("/households/:householdId", {
+    schema: { tags: ["provisioning"], params: householdIdParams, response: { 200: householdView.extend({ members: z.array(memberView) }), ...errors } },
+    preHandler: requireRole(),
+  }, async (request) => {
+    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
+    const h = await ctx.db.household.findUniqueOrThrow({ where: { id: request.params.householdId }, include: { ...withCount, members: { include: { user: true } } } });
+    return { ...toHouseholdView(h), members: h.members.map((m) => ({ userId: m.userId, username: m.user.username, displayName: m.user.displayName, relation: m.relation })) };
+  });
+
+  r.post("/households/:householdId/members", {
+    schema: { tags: ["provisioning"], summary: "Add a family member (an existing family account) to a household", params: householdIdParams, body: addMemberBody, response: { 204: z.null(), ...errors } },
+    preHandler: requireRole("installer", "staff"),
+  }, async (request, reply) => {
+    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
+    const user = await ctx.db.user.findUnique({ where: { username: request.body.username } });
+    if (!user) throw notFound("user");
+    if (user.role !== "family") throw badRequest("not-family", "only family accounts can be household members");
+    await ctx.db.householdMember.upsert({
+      where: { householdId_userId: { householdId: request.params.householdId, userId: user.id } },
+      create: { householdId: request.params.householdId, userId: user.id, relation: request.body.relation ?? null },
+      update: { relation: request.body.relation ?? null },
+    });
+    await ctx.audit(signedIn(request).id, "household.add-member", request.params.householdId, { userId: user.id });
+    return reply.status(204).send(null);
+  });
+}

@@ -1,0 +1,64 @@
+// Live updates over a WebSocket: /api/v1/live?token=… (browsers cannot set headers on a WebSocket).
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { clientMessage, type ServerMessage } from "../../../protocol/ws.ts";
+import { householdIdsOf } from "../access.ts";
+import type { GatewayContext } from "../context.ts";
+import { resolveToken } from "./auth.ts";
+
+const MAX_MESSAGE_BYTES = 16 * 1024;
+
+export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, async (socket, request) => {
+    const send = (message: ServerMessage) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+    };
+    const query = z.object({ token: z.string().max(200).optional() }).safeParse(request.query);
+    const header = request.headers.authorization?.replace(/^Bearer /, "");
+    const user = await resolveToken(ctx, header ?? (query.success ? query.data.token : undefined));
+    if (!user) {
+      send({ type: "error", error: "unauthorized", message: "sign in first: pass ?token=" });
+      socket.close(4401, "unauthorized");
+      return;
+    }
+    let households = new Set(user.role === "family" ? await householdIdsOf(ctx, user.id) : []);
+    let filter: { villages?: Set<string>; deviceIds?: Set<string> } = {};
+    const remove = ctx.hub.add({
+      canSeeDevice: (deviceId, householdId) =>
+        (user.role !== "family" || (householdId !== null && households.has(householdId))) && (!filter.deviceIds || filter.deviceIds.has(deviceId)),
+      send: (message) => {
+        if (filter.villages && "village" in message && message.village && !filter.villages.has(message.village)) return;
+        send(message);
+      },
+    });
+    ctx.metrics.wsClients.inc();
+    send({ type: "hello", userId: user.id, role: user.role });
+
+    socket.on("message", async (data: Buffer, isBinary: boolean) => {
+      const refuse = (message: string) => {
+        ctx.metrics.wsInvalidMessages.inc();
+        send({ type: "error", error: "invalid-message", message });
+      };
+      if (isBinary || data.length > MAX_MESSAGE_BYTES) return refuse("send JSON text messages under 16 KiB");
+      let raw: unknown;
+      try {
+        raw = JSON.parse(data.toString("utf8"));
+      } catch {
+        return refuse("message is not JSON");
+      }
+      const parsed = clientMessage.safeParse(raw);
+      if (!parsed.success) return refuse(z.prettifyError(parsed.error));
+      const message = parsed.data;
+      if (message.type === "ping") return send({ type: "pong", ...(message.id ? { id: message.id } : {}) });
+      filter = {
+        ...(message.villages?.length ? { villages: new Set(message.villages) } : {}),
+        ...(message.deviceIds?.length ? { deviceIds: new Set(message.deviceIds) } : {}),
+      };
+      if (user.role === "family") households = new Set(await householdIdsOf(ctx, user.id));
+    });
+    socket.on("close", () => {
+      remove();
+      ctx.metrics.wsClients.dec();
+    });
+  });
+}

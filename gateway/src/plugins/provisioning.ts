@@ -1,0 +1,97 @@
+// Installer and camera endpoints for putting cameras into households.
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import {
+  bindDeviceBody, claimBody, claimReply, deviceDetailView, deviceIdParams, errorReply, householdDeviceParams, householdIdParams,
+  moveDeviceBody, registerDeviceBody, registerDeviceReply, replaceDeviceBody,
+} from "../../../protocol/http.ts";
+import { assertCanSeeHousehold } from "../access.ts";
+import type { GatewayContext } from "../context.ts";
+import { forbidden, tooManyRequests } from "../errors.ts";
+import { AttemptLimiter } from "../services/attempt-limiter.ts";
+import { bindDevice, claimDevice, moveDevice, rearmDevice, registerDevice, removeDevice, replaceDevice, revokeDevice } from "../services/provisioning.ts";
+import { loadDeviceDetail } from "./fleet.ts";
+import { requireRole, signedIn } from "./auth.ts";
+
+const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 429: errorReply };
+
+export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const claimLimiter = new AttemptLimiter(ctx.config.CLAIM_FAILURES_PER_15_MIN, 15 * 60_000);
+
+  r.post("/devices/claim", {
+    schema: { tags: ["provisioning"], summary: "A camera exchanges its serial and claim code for its own MQTT credentials (once)", body: claimBody, response: { 200: claimReply, ...errors } },
+  }, async (request) => {
+    const { serial, claimCode } = request.body;
+    const keys = [`serial:${serial}`, `ip:${request.ip}`];
+    const wait = Math.max(...keys.map((k) => claimLimiter.retryAfterS(k)));
+    if (wait > 0) throw tooManyRequests(`too many failed claims; try again in ${wait} s`, wait);
+    try {
+      const { deviceId, password } = await claimDevice(ctx, serial, claimCode);
+      const host = (request.headers.host ?? "127.0.0.1").replace(/:\d+$/, "");
+      return {
+        deviceId, mqttUsername: deviceId, mqttPassword: password,
+        mqttUrl: ctx.config.PUBLIC_MQTT_URL ?? `mqtt://${host}:${ctx.mqttPort()}`,
+        heartbeatIntervalS: ctx.config.HEARTBEAT_INTERVAL_S, keepaliveS: ctx.config.DEVICE_KEEPALIVE_S,
+      };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 401 || (error as { statusCode?: number }).statusCode === 404) keys.forEach((k) => claimLimiter.fail(k));
+      throw error;
+    }
+  });
+
+  r.post("/devices", {
+    schema: { tags: ["provisioning"], summary: "Register a camera serial (a new box); the claim code is generated unless given", body: registerDeviceBody, response: { 201: registerDeviceReply, ...errors } },
+    preHandler: requireRole("installer", "staff"),
+  }, async (request, reply) => reply.status(201).send(await registerDevice(ctx, signedIn(request).id, request.body)));
+
+  r.post("/households/:householdId/devices", {
+    schema: { tags: ["provisioning"], summary: "Bind a camera to a household by serial + claim code or the box's QR text (idempotent)", params: householdIdParams, body: bindDeviceBody, response: { 200: deviceDetailView, ...errors } },
+    preHandler: requireRole("installer", "staff"),
+  }, async (request) => {
+    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
+    const deviceId = await bindDevice(ctx, signedIn(request).id, request.params.householdId, request.body);
+    return loadDeviceDetail(ctx, deviceId);
+  });
+
+  r.delete("/households/:householdId/devices/:deviceId", {
+    schema: { tags: ["provisioning"], summary: "Remove a camera from a household (its credentials are dropped; the box can be installed again)", params: householdDeviceParams, response: { 204: z.null(), ...errors } },
+    preHandler: requireRole("installer", "staff"),
+  }, async (request, reply) => {
+    await removeDevice(ctx, signedIn(request).id, request.params.householdId, request.params.deviceId);
+    return reply.status(204).send(null);
+  });
+
+  r.post("/devices/:deviceId/replace", {
+    schema: { tags: ["provisioning"], summary: "Replace a broken camera by a new box; the old one is revoked", params: deviceIdParams, body: replaceDeviceBody, response: { 200: deviceDetailView, ...errors } },
+    preHandler: requireRole("installer", "staff"),
+  }, async (request) => loadDeviceDetail(ctx, await replaceDevice(ctx, signedIn(request).id, request.params.deviceId, request.body)));
+
+  r.post("/devices/:deviceId/move", {
+    schema: { tags: ["provisioning"], summary: "Move a camera to another household", params: deviceIdParams, body: moveDeviceBody, response: { 200: deviceDetailView, ...errors } },
+    preHandler: requireRole("installer", "staff"),
+  }, async (request) => {
+    await moveDevice(ctx, signedIn(request).id, request.params.deviceId, request.body.householdId);
+    return loadDeviceDetail(ctx, request.params.deviceId);
+  });
+
+  r.post("/devices/:deviceId/revoke", {
+    schema: { tags: ["provisioning"], summary: "Revoke a camera: its credentials stop working and its session is dropped now", params: deviceIdParams, response: { 200: deviceDetailView, ...errors } },
+    preHandler: requireRole("staff"),
+  }, async (request) => {
+    await loadDeviceDetail(ctx, request.params.deviceId);
+    await revokeDevice(ctx, signedIn(request).id, request.params.deviceId);
+    return loadDeviceDetail(ctx, request.params.deviceId);
+  });
+
+  r.post("/devices/:deviceId/rearm", {
+    schema: { tags: ["provisioning"], summary: "Let a camera claim again (after a factory reset, or to undo a revocation)", params: deviceIdParams, response: { 200: deviceDetailView, ...errors } },
+    preHandler: requireRole("installer", "staff"),
+  }, async (request) => {
+    const device = await loadDeviceDetail(ctx, request.params.deviceId);
+    if (device.claimState === "revoked" && signedIn(request).role !== "staff") throw forbidden("only staff can undo a revocation");
+    await rearmDevice(ctx, signedIn(request).id, request.params.deviceId);
+    return loadDeviceDetail(ctx, request.params.deviceId);
+  });
+}

@@ -1,0 +1,95 @@
+// Commands to cameras as request/response over MQTT: publish on devices/{id}/cmd with a response
+// topic and correlation id, wait for the answer on that topic, give up after the timeout.
+import type { Database } from "../../../core/database.ts";
+import { randomId } from "../../../core/secrets.ts";
+import type { CommandRequestMessage, CommandResponseMessage } from "../../../protocol/device-messages.ts";
+import type { CommandBody } from "../../../protocol/http.ts";
+import { deviceCommandResponseTopic, deviceCommandTopic } from "../../../protocol/topics.ts";
+import { ApiError, conflict } from "../errors.ts";
+import type { GatewayMetrics } from "../metrics.ts";
+import type { LiveHub } from "./live-hub.ts";
+import { toCommandView } from "../views.ts";
+
+type Publish = (topic: string, payload: string, options: { qos: 1; retain: false }) => Promise<void>;
+
+interface Waiter {
+  resolve(response: CommandResponseMessage): void;
+  timer: NodeJS.Timeout;
+}
+
+export class CommandDispatcher {
+  private readonly waiting = new Map<string, Waiter>();
+
+  constructor(private readonly db: Database, private readonly publish: Publish, private readonly hub: LiveHub,
+    private readonly metrics: GatewayMetrics, private readonly timeoutMs: number) {}
+
+  async send(deviceId: string, command: CommandBody, requestedBy: string) {
+    const device = await this.db.device.findUnique({ where: { id: deviceId }, select: { connection: true, claimState: true, householdId: true } });
+    if (!device) throw new ApiError(404, "not-found", "camera not found");
+    if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
+    if (device.connection !== "online") throw conflict("camera-offline", "the camera is offline; commands need it online");
+
+    const id = randomId("cmd_", 16);
+    await this.db.command.create({ data: { id, deviceId, name: command.name, params: JSON.stringify(command.params), status: "pending", requestedBy } });
+    const request = {
+      name: command.name, params: command.params, correlationId: id, responseTopic: deviceCommandResponseTopic(deviceId),
+      expiresAt: new Date(Date.now() + this.timeoutMs).toISOString(),
+    } as CommandRequestMessage;
+    const answered = new Promise<CommandResponseMessage | null>((resolve) => {
+      const timer = setTimeout(() => { this.waiting.delete(id); resolve(null); }, this.timeoutMs);
+      this.waiting.set(id, { resolve, timer });
+    });
+    try {
+      await this.publish(deviceCommandTopic(deviceId), JSON.stringify(request), { qos: 1, retain: false });
+    } catch (error) {
+      this.settleWaiter(id);
+      await this.finish(id, { status: "failed", error: "the gateway could not reach the broker" }, device.householdId);
+      throw new ApiError(503, "broker-unavailable", "the message broker is not reachable");
+    }
+    const response = await answered;
+    if (!response) {
+      const view = await this.finish(id, { status: "timed-out", error: "camera did not answer" }, device.householdId);
+      throw new ApiError(504, "camera-did-not-answer", `camera did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { command: view });
+    }
+    return this.finish(id, { status: response.ok ? "succeeded" : "failed", result: response.result, error: response.error }, device.householdId);
+  }
+
+  /** A response arrived on a device's response topic. */
+  async onResponse(deviceId: string, response: CommandResponseMessage): Promise<void> {
+    const waiter = this.waiting.get(response.correlationId);
+    if (waiter) {
+      this.settleWaiter(response.correlationId);
+      waiter.resolve(response);
+      return;
+    }
+    // Late answer (after the timeout): keep the outcome, it is still the truth about the camera.
+    const command = await this.db.command.findFirst({ where: { id: response.correlationId, deviceId }, select: { status: true, device: { select: { householdId: true } } } });
+    if (command?.status === "timed-out") {
+      await this.finish(response.correlationId, { status: response.ok ? "succeeded" : "failed", result: response.result, error: response.error ?? null }, command.device.householdId);
+    }
+  }
+
+  stop(): void {
+    for (const [id, waiter] of this.waiting) {
+      clearTimeout(waiter.timer);
+      this.waiting.delete(id);
+    }
+  }
+
+  private settleWaiter(id: string): void {
+    const waiter = this.waiting.get(id);
+    if (waiter) clearTimeout(waiter.timer);
+    this.waiting.delete(id);
+  }
+
+  private async finish(id: string, outcome: { status: string; result?: Record<string, unknown>; error?: string | null }, householdId: string | null) {
+    const row = await this.db.command.update({
+      where: { id },
+      data: { status: outcome.status, result: outcome.result ? JSON.stringify(outcome.result) : null, error: outcome.error ?? null, finishedAt: new Date() },
+    });
+    this.metrics.commands.inc({ name: row.name, status: outcome.status });
+    const view = toCommandView(row);
+    this.hub.publish({ type: "command.finished", command: view }, { deviceId: row.deviceId, householdId });
+    return view;
+  }
+}

@@ -1,0 +1,123 @@
+// The gateway's own MQTT client: reads every device topic, validates each payload with the shared
+// schemas, and hands it on. A bad payload is dropped, counted and logged with the device id.
+import mqtt, { type MqttClient } from "mqtt";
+import type { Database } from "../../../core/database.ts";
+import { commandResponseMessage, deviceEventMessage, deviceStatusMessage, heartbeatMessage, parseJsonPayload } from "../../../protocol/device-messages.ts";
+import { gatewaySubscriptions, parseDeviceTopic } from "../../../protocol/topics.ts";
+import type { GatewayMetrics } from "../metrics.ts";
+import type { CommandDispatcher } from "./command-dispatcher.ts";
+import type { DeviceStateTracker } from "./device-state.ts";
+import type { HeartbeatWriter } from "./heartbeat-writer.ts";
+import type { LiveHub } from "./live-hub.ts";
+
+interface Logger {
+  info(o: object, msg?: string): void;
+  warn(o: object, msg?: string): void;
+  error(o: object, msg?: string): void;
+}
+
+export interface DeviceIngestOptions {
+  url: string;
+  username: string;
+  password: string;
+  db: Database;
+  state: DeviceStateTracker;
+  heartbeats: HeartbeatWriter;
+  commands: CommandDispatcher;
+  hub: LiveHub;
+  metrics: GatewayMetrics;
+  log: Logger;
+}
+
+export class DeviceIngest {
+  private client: MqttClient | null = null;
+  private connected = false;
+
+  constructor(private readonly o: DeviceIngestOptions) {}
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async start(): Promise<void> {
+    const client = mqtt.connect(this.o.url, {
+      clientId: `gateway-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+      username: this.o.username, password: this.o.password, protocolVersion: 4, clean: true, keepalive: 30, reconnectPeriod: 1000,
+    });
+    this.client = client;
+    client.on("message", (topic, payload, packet) => this.route(topic, payload, packet.retain));
+    client.on("connect", () => {
+      this.connected = true;
+      client.subscribe([...gatewaySubscriptions], { qos: 1 }, (error) => error && this.o.log.error({ err: error }, "subscribe failed"));
+    });
+    client.on("close", () => { this.connected = false; });
+    client.on("error", (error) => this.o.log.warn({ err: error.message }, "gateway MQTT client error"));
+    await new Promise<void>((resolve, reject) => {
+      client.once("connect", () => resolve());
+      client.once("error", reject);
+    });
+  }
+
+  publish(topic: string, payload: string, options: { qos: 1; retain: false }): Promise<void> {
+    const client = this.client;
+    if (!client || !this.connected) return Promise.reject(new Error("broker not connected"));
+    return new Promise((resolve, reject) => client.publish(topic, payload, options, (error) => (error ? reject(error) : resolve())));
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client) await client.endAsync(true);
+  }
+
+  private route(topic: string, payload: Buffer, retained: boolean): void {
+    const parsedTopic = parseDeviceTopic(topic);
+    if (!parsedTopic) return;
+    const { deviceId, kind } = parsedTopic;
+    const receivedAt = new Date();
+    this.o.metrics.mqttMessages.inc({ kind });
+    const reject = (reason: string) => {
+      this.o.metrics.mqttInvalidPayloads.inc({ kind });
+      this.o.log.warn({ deviceId, topic, reason: reason.slice(0, 300) }, "dropped invalid device payload");
+    };
+    const fail = (error: unknown) => this.o.log.error({ deviceId, topic, err: error }, "could not handle device message");
+
+    switch (kind) {
+      case "status": {
+        if (payload.length === 0) return; // a cleared retained message
+        const m = parseJsonPayload(deviceStatusMessage, payload);
+        if (!m.ok) return reject(m.reason);
+        const reason = retained && m.value.state === "online" ? "gateway-resync" : m.value.reason ?? null;
+        this.o.state.applyStatus(deviceId, { state: m.value.state, reason, session: m.value.session, firmware: m.value.firmware }, receivedAt).catch(fail);
+        return;
+      }
+      case "telemetry": {
+        const m = parseJsonPayload(heartbeatMessage, payload);
+        if (!m.ok) return reject(m.reason);
+        this.o.heartbeats.add({ deviceId, heartbeat: m.value, receivedAt });
+        return;
+      }
+      case "events": {
+        const m = parseJsonPayload(deviceEventMessage, payload);
+        if (!m.ok) return reject(m.reason);
+        this.handleEvent(deviceId, m.value).catch(fail);
+        return;
+      }
+      case "cmd/response": {
+        const m = parseJsonPayload(commandResponseMessage, payload);
+        if (!m.ok) return reject(m.reason);
+        this.o.commands.onResponse(deviceId, m.value).catch(fail);
+        return;
+      }
+      case "cmd":
+        return; // our own commands echoed back by the wildcard: nothing to do
+    }
+  }
+
+  private async handleEvent(deviceId: string, event: import("../../../protocol/device-messages.ts").DeviceEventMessage): Promise<void> {
+    const detail = JSON.stringify(event);
+    if (event.type === "privacy-changed") await this.o.db.device.updateMany({ where: { id: deviceId }, data: { privacy: event.enabled } });
+    if (event.type === "firmware-updated") await this.o.db.device.updateMany({ where: { id: deviceId }, data: { firmware: event.to } });
+    await this.o.db.auditEntry.create({ data: { action: `device.${event.type}`, subject: deviceId, detail } });
+  }
+}
