@@ -1,0 +1,219 @@
+// WHIP for cameras and WHEP for viewers (RFC 9725 and its egress twin): POST an SDP offer with a bearer
+// token, get 201 + Location + the SDP answer; DELETE the Location to leave. Who may publish or watch is
+// decided by the functions the gateway injects (household membership, privacy mode, ...).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { RelayError, type RelayPool } from "./relay-pool.ts";
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface ViewerIdentity {
+  viewerId: string;
+  displayName: string;
+}
+
+export interface SignalingPluginOptions {
+  pool: RelayPool;
+  authorizePublish(cameraId: string, token: string): Promise<boolean>;
+  authorizeView(cameraId: string, token: string): Promise<ViewerIdentity | null>;
+  /** Sent to clients as Link headers (RFC 9725 §4.6) on OPTIONS and on the 201 answer. */
+  iceServers: IceServer[];
+  onViewerJoined?(event: { cameraId: string; sessionId: string; viewer: ViewerIdentity }): void | Promise<void>;
+  onViewerLeft?(event: { cameraId: string; sessionId: string; viewer: ViewerIdentity; reason: string }): void;
+  onCameraPublished?(event: { cameraId: string; sessionId: string }): void;
+  onCameraUnpublished?(event: { cameraId: string; sessionId: string; reason: string }): void;
+  onTalkbackChanged?(event: { cameraId: string; viewerId: string | null }): void;
+}
+
+const cameraParams = z.object({ cameraId: z.string().min(1).max(128) });
+const sessionParams = cameraParams.extend({ sessionId: z.uuid() });
+
+interface SessionRecord {
+  cameraId: string;
+  role: "camera" | "viewer";
+  viewer?: ViewerIdentity;
+}
+
+function bearer(request: FastifyRequest): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
+  return match ? match[1]! : null;
+}
+
+function fail(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
+  return reply.code(status).type("application/json").send({ error, message });
+}
+
+function iceLinkHeader(servers: IceServer[]): string | undefined {
+  const links = servers.flatMap((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]).map((url) => {
+    let link = `<${url}>; rel="ice-server"`;
+    if (server.username !== undefined) link += `; username="${server.username}"; credential="${server.credential ?? ""}"; credential-type="password"`;
+    return link;
+  }));
+  return links.length ? links.join(", ") : undefined;
+}
+
+export async function signalingPlugin(app: FastifyInstance, options: SignalingPluginOptions): Promise<void> {
+  const { pool } = options;
+  const sessions = new Map<string, SessionRecord>();
+  const iceLinks = iceLinkHeader(options.iceServers);
+
+  const unsubscribe = pool.onEvent((event) => {
+    if (event.event === "talkbackChanged") return options.onTalkbackChanged?.({ cameraId: event.cameraId, viewerId: event.viewerId });
+    if (event.event !== "sessionClosed") return;
+    const record = sessions.get(event.sessionId);
+    if (!record) return;
+    sessions.delete(event.sessionId);
+    if (record.role === "viewer" && record.viewer) options.onViewerLeft?.({ cameraId: record.cameraId, sessionId: event.sessionId, viewer: record.viewer, reason: event.reason });
+    if (record.role === "camera") options.onCameraUnpublished?.({ cameraId: record.cameraId, sessionId: event.sessionId, reason: event.reason });
+  });
+  app.addHook("onClose", async () => unsubscribe());
+
+  app.addContentTypeParser("application/sdp", { parseAs: "string", bodyLimit: 100_000 }, (_request, body, done) => done(null, body));
+
+  const parseParams = <T extends z.ZodType>(schema: T, request: FastifyRequest, reply: FastifyReply): z.infer<T> | null => {
+    const parsed = schema.safeParse(request.params);
+    if (!parsed.success) {
+      fail(reply, 404, "not-found", "no such camera or session");
+      return null;
+    }
+    return parsed.data;
+  };
+
+  const sdpBody = (request: FastifyRequest, reply: FastifyReply): string | null => {
+    if (!request.headers["content-type"]?.startsWith("application/sdp") || typeof request.body !== "string" || !request.body.startsWith("v=0")) {
+      fail(reply, 415, "bad-sdp", "send an SDP offer as application/sdp");
+      return null;
+    }
+    return request.body;
+  };
+
+  const relayFailure = (reply: FastifyReply, error: unknown): FastifyReply => {
+    if (error instanceof RelayError) {
+      if (error.code === "session-not-found") return fail(reply, 404, "session-not-found", "this media session has ended");
+      if (error.code === "bad-request") return fail(reply, 400, "bad-request", error.message);
+    }
+    // An offer werift cannot answer (no VP8/Opus, no ICE) lands here too.
+    const message = error instanceof Error ? error.message : String(error);
+    return fail(reply, 502, "relay-failed", `the media relay could not take this session: ${message}`);
+  };
+
+  const answered = (reply: FastifyReply, request: FastifyRequest, sessionId: string, answerSdp: string, startedAt: number): FastifyReply => {
+    const path = request.url.split("?")[0]!.replace(/\/$/, "");
+    reply.code(201).header("location", `${path}/${encodeURIComponent(sessionId)}`).header("server-timing", `relay;dur=${(performance.now() - startedAt).toFixed(1)}`);
+    if (iceLinks) reply.header("link", iceLinks);
+    return reply.type("application/sdp").send(answerSdp);
+  };
+
+  const options204 = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!parseParams(cameraParams, request, reply)) return reply;
+    if (iceLinks) reply.header("link", iceLinks);
+    return reply.code(204).header("accept-post", "application/sdp").send();
+  };
+
+  // ── cameras (WHIP) ────────────────────────────────────────────────────
+  app.options("/whip/:cameraId", options204);
+
+  app.post("/whip/:cameraId", async (request, reply) => {
+    const startedAt = performance.now();
+    const params = parseParams(cameraParams, request, reply);
+    if (!params) return reply;
+    const token = bearer(request);
+    if (!token) return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a publish token is required");
+    if (!(await options.authorizePublish(params.cameraId, token))) return fail(reply, 403, "forbidden", "this token may not publish this camera");
+    const offer = sdpBody(request, reply);
+    if (offer === null) return reply;
+    try {
+      const { sessionId, answerSdp } = await pool.createRouter(params.cameraId).connectCamera(offer);
+      sessions.set(sessionId, { cameraId: params.cameraId, role: "camera" });
+      options.onCameraPublished?.({ cameraId: params.cameraId, sessionId });
+      return answered(reply, request, sessionId, answerSdp, startedAt);
+    } catch (error) {
+      return relayFailure(reply, error);
+    }
+  });
+
+  app.delete("/whip/:cameraId/:sessionId", async (request, reply) => {
+    const params = parseParams(sessionParams, request, reply);
+    if (!params) return reply;
+    const token = bearer(request);
+    if (!token) return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a publish token is required");
+    if (!(await options.authorizePublish(params.cameraId, token))) return fail(reply, 403, "forbidden", "this token may not publish this camera");
+    const record = sessions.get(params.sessionId);
+    if (!record || record.role !== "camera" || record.cameraId !== params.cameraId) return fail(reply, 404, "session-not-found", "no such publishing session");
+    return closeSession(reply, params.cameraId, params.sessionId, "camera-left");
+  });
+
+  // ── viewers (WHEP) ────────────────────────────────────────────────────
+  app.options("/whep/:cameraId", options204);
+
+  app.post("/whep/:cameraId", async (request, reply) => {
+    const startedAt = performance.now();
+    const params = parseParams(cameraParams, request, reply);
+    if (!params) return reply;
+    const token = bearer(request);
+    if (!token) return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
+    const viewer = await options.authorizeView(params.cameraId, token);
+    if (!viewer) return fail(reply, 403, "forbidden", "you may not watch this camera now");
+    const offer = sdpBody(request, reply);
+    if (offer === null) return reply;
+    try {
+      const { sessionId, answerSdp } = await pool.createRouter(params.cameraId).connectViewer(offer, viewer.viewerId);
+      sessions.set(sessionId, { cameraId: params.cameraId, role: "viewer", viewer });
+      await options.onViewerJoined?.({ cameraId: params.cameraId, sessionId, viewer });
+      return answered(reply, request, sessionId, answerSdp, startedAt);
+    } catch (error) {
+      return relayFailure(reply, error);
+    }
+  });
+
+  const viewerSession = async (request: FastifyRequest, reply: FastifyReply) => {
+    const params = parseParams(sessionParams, request, reply);
+    if (!params) return null;
+    const token = bearer(request);
+    if (!token) {
+      fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
+      return null;
+    }
+    const viewer = await options.authorizeView(params.cameraId, token);
+    const record = sessions.get(params.sessionId);
+    // The same answer for "not yours" and "not there": a session id is not a secret worth probing for.
+    if (!viewer || !record || record.role !== "viewer" || record.cameraId !== params.cameraId || record.viewer?.viewerId !== viewer.viewerId) {
+      fail(reply, 404, "session-not-found", "no such viewing session");
+      return null;
+    }
+    return params;
+  };
+
+  app.delete("/whep/:cameraId/:sessionId", async (request, reply) => {
+    const params = await viewerSession(request, reply);
+    if (!params) return reply;
+    return closeSession(reply, params.cameraId, params.sessionId, "viewer-left");
+  });
+
+  /** ICE restart with a complete new offer (the network changed, e.g. Wi-Fi to 4G). */
+  app.patch("/whep/:cameraId/:sessionId", async (request, reply) => {
+    const params = await viewerSession(request, reply);
+    if (!params) return reply;
+    const offer = sdpBody(request, reply);
+    if (offer === null) return reply;
+    try {
+      const { answerSdp } = await pool.createRouter(params.cameraId).restartIce(params.sessionId, offer);
+      return reply.code(200).type("application/sdp").send(answerSdp);
+    } catch (error) {
+      return relayFailure(reply, error);
+    }
+  });
+
+  async function closeSession(reply: FastifyReply, cameraId: string, sessionId: string, reason: string): Promise<FastifyReply> {
+    try {
+      await pool.createRouter(cameraId).closeSession(sessionId, reason);
+      return reply.code(200).send();
+    } catch (error) {
+      return relayFailure(reply, error);
+    }
+  }
+}

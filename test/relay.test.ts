@@ -1,0 +1,72 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCameraStream, type CameraStream } from "../firmware-sim/src/media/camera-stream.ts";
+import { defaultAudioClip } from "../firmware-sim/src/media/clip-source.ts";
+import { parseOggOpus } from "../firmware-sim/src/media/ogg-opus.ts";
+import { PUBLISH_TOKEN, startNodeViewer, startRelayStack, waitFor, type RelayStack } from "./relay-stack.ts";
+
+describe("relay: camera → SFU → viewers, and talk-back", () => {
+  let stack: RelayStack;
+  let camera: CameraStream;
+
+  beforeAll(async () => {
+    stack = await startRelayStack({ workers: 2 });
+    camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-1"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
+  }, 20_000);
+
+  afterAll(async () => {
+    await camera?.stop();
+    await stack?.stop();
+  });
+
+  it("refuses a camera without the publish token and a viewer without a viewer token", async () => {
+    const offer = "v=0\r\n";
+    const noToken = await fetch(stack.whipUrl("cam-1"), { method: "POST", headers: { "content-type": "application/sdp" }, body: offer });
+    expect(noToken.status).toBe(401);
+    const badViewer = await fetch(stack.whepUrl("cam-1"), { method: "POST", headers: { "content-type": "application/sdp", authorization: "Bearer nobody" }, body: offer });
+    expect(badViewer.status).toBe(403);
+  });
+
+  it("fans one upstream out to two viewers without doubling what the camera sends", async () => {
+    const started = performance.now();
+    const first = await startNodeViewer(stack.whepUrl("cam-1"), "viewer-a");
+    const firstVideo = await first.firstVideoAt;
+    console.log(`werift viewer: WHEP POST → first video RTP ${(firstVideo - started).toFixed(0)} ms`);
+    await waitFor(() => first.received.videoPackets > 50 && first.received.audioPackets > 20, 10_000, "media at viewer a");
+
+    const rate = async (ms: number) => {
+      const before = camera.stats().bytesSent;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return ((camera.stats().bytesSent - before) * 8) / ms; // kbit/s
+    };
+    const withOne = await rate(2000);
+    const second = await startNodeViewer(stack.whepUrl("cam-1"), "viewer-b");
+    await waitFor(() => second.received.videoPackets > 50 && second.received.audioPackets > 20, 10_000, "media at viewer b");
+    const withTwo = await rate(2000);
+    console.log(`camera upstream: ${withOne.toFixed(0)} kbit/s with one viewer, ${withTwo.toFixed(0)} kbit/s with two`);
+    expect(withOne).toBeGreaterThan(100);
+    expect(withTwo / withOne).toBeLessThan(1.35);
+
+    const beforeA = first.received.videoBytes;
+    const beforeB = second.received.videoBytes;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(first.received.videoBytes - beforeA).toBeGreaterThan(10_000);
+    expect(second.received.videoBytes - beforeB).toBeGreaterThan(10_000);
+
+    await second.stop();
+    await waitFor(() => stack.events.some((e) => e.startsWith("left:viewer-b")), 5000, "viewer-b left event");
+    await first.stop();
+  }, 40_000);
+
+  it("carries a viewer's microphone to the camera (talk-back)", async () => {
+    const viewer = await startNodeViewer(stack.whepUrl("cam-1"), "viewer-c");
+    await waitFor(() => viewer.received.audioPackets > 10, 10_000, "viewer connected");
+    const opus = parseOggOpus(readFileSync(defaultAudioClip)).packets;
+    const before = camera.stats().talkbackPacketsReceived;
+    await viewer.talk(opus, 50);
+    await waitFor(() => camera.stats().talkbackPacketsReceived - before >= 40, 5000, "talk-back packets at the camera");
+    expect(camera.stats().talkbackBytesReceived).toBeGreaterThan(1000);
+    expect(stack.events).toContain("talk:viewer-c");
+    await viewer.stop();
+  }, 30_000);
+});
