@@ -14,9 +14,12 @@ const provider = providerOf(databaseUrl);
 // prisma generate reads env("DATABASE_URL") from the schema but never connects; any URL of the right shape will do.
 const placeholderUrl = { sqlite: defaultSqliteUrl, postgresql: "postgresql://localhost/placeholder" } as const;
 
+// Prisma's own output is long and warns about the schema's url (only the adapter is used): show it only on failure.
 function prisma(args: string[], env: Record<string, string>): void {
-  const run = spawnSync(prismaBin, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...env } });
+  const run = spawnSync(prismaBin, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   if (run.status !== 0) {
+    process.stderr.write(run.stdout);
+    process.stderr.write(run.stderr);
     console.error(`prisma ${args.join(" ")} failed (exit ${run.status ?? run.signal})`);
     process.exit(1);
   }
@@ -27,10 +30,12 @@ if (!skipGenerate) {
   for (const p of ["sqlite", "postgresql"] as const) {
     prisma(["generate", "--config", `prisma/${p}.config.ts`], { DATABASE_URL: placeholderUrl[p] });
   }
+  console.log("Prisma clients generated (generated/sqlite, generated/postgresql).");
 }
 if (provider === "sqlite") {
   mkdirSync(dirname(join(root, sqliteFileFromUrl(databaseUrl))), { recursive: true });
   prisma(["migrate", "deploy", "--config", "prisma/sqlite.config.ts"], { DATABASE_URL: databaseUrl });
+  console.log(`SQLite database ${sqliteFileFromUrl(databaseUrl)} is migrated.`);
 } else {
   const applied = await applyPostgresMigrations(databaseUrl, join(root, "prisma/postgresql/migrations"));
   console.log(applied.length ? `Applied PostgreSQL migrations: ${applied.join(", ")}` : "PostgreSQL schema is up to date.");
