@@ -41,9 +41,10 @@ export interface GatewayConfig extends GatewayEnv {
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const parsed = gatewayEnvSchema.safeParse(env);
+  // An empty variable (HTTP_PORT= in a .env file) means "use the default".
+  const parsed = gatewayEnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== "")));
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message} (got ${JSON.stringify(env[issue.path.join(".")])})`);
     throw new Error(`Bad gateway configuration:\n${lines.join("\n")}`);
   }
   if (!parsed.data.EMBEDDED_BROKER && (!parsed.data.MQTT_URL || !parsed.data.MQTT_SERVICE_PASSWORD)) {
