@@ -26,7 +26,8 @@ import { AlertMonitor } from "./services/alert-monitor.ts";
 import { CommandDispatcher } from "./services/command-dispatcher.ts";
 import { DeviceIngest } from "./services/device-ingest.ts";
 import { DeviceStateTracker } from "./services/device-state.ts";
-import { HeartbeatWriter } from "./services/heartbeat-writer.ts";
+import { HeartbeatWriter, type PendingHeartbeat } from "./services/heartbeat-writer.ts";
+import { TelemetryRetention } from "./services/telemetry-retention.ts";
 import { LiveHub } from "./services/live-hub.ts";
 import { brokerMetricsCollector } from "./broker-metrics.ts";
 
@@ -36,6 +37,8 @@ export interface Gateway {
   readonly app: FastifyInstance;
   readonly ctx: GatewayContext;
   readonly heartbeats: HeartbeatWriter;
+  /** Called after each batch of heartbeats is committed (benchmarks measure arrival → stored with it). */
+  onHeartbeatsStored(listener: (batch: PendingHeartbeat[], storedAt: Date) => void): () => void;
 }
 
 export interface GatewayOverrides {
@@ -68,7 +71,10 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     offlineAfterMs: config.OFFLINE_ALERT_AFTER_S * 1000, repeatEveryMs: config.OFFLINE_ALERT_REPEAT_S * 1000, checkEveryMs: config.ALERT_CHECK_INTERVAL_S * 1000,
   }, app.log);
   state.onChange((change) => void alerts.onConnectionChange(change).catch((err) => app.log.error({ err }, "alert resolution failed")));
+  const storedListeners = new Set<(batch: PendingHeartbeat[], storedAt: Date) => void>();
+  const retention = new TelemetryRetention(db, config.TELEMETRY_RETENTION_DAYS * 86_400_000, app.log);
   const heartbeats = new HeartbeatWriter(db, provider, config.HEARTBEAT_FLUSH_MS, (batch, storedAt) => {
+    for (const listener of storedListeners) listener(batch, storedAt);
     metrics.heartbeatsStored.inc(batch.length);
     for (const item of batch) metrics.heartbeatStoreLatency.observe((storedAt.getTime() - item.receivedAt.getTime()) / 1000);
   }, (err, lost) => app.log.error({ err, lost }, "heartbeats could not be stored"));
@@ -116,6 +122,10 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
 
   return {
     app, ctx, heartbeats,
+    onHeartbeatsStored(listener) {
+      storedListeners.add(listener);
+      return () => storedListeners.delete(listener);
+    },
     async start() {
       if (provider === "sqlite") {
         // WAL lets the API read while heartbeats are written; busy_timeout rides out short write locks.
@@ -146,6 +156,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       ingestRef.current = ingest;
       await ingest.start();
       alerts.start();
+      retention.start();
       pluginsRegistered ??= registerPlugins();
       await pluginsRegistered;
       try {
@@ -159,6 +170,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     },
     async stop() {
       await alerts.stop();
+      retention.stop();
       commands.stop();
       await app.close();
       await ingestRef.current?.stop();
