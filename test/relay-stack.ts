@@ -1,5 +1,6 @@
 // Test helpers: a Fastify server with the relay's signaling plugin (permissive authorisation) on port 0,
 // and a werift viewer that does WHEP like the browser page does.
+import { readFile } from "node:fs/promises";
 import Fastify, { type FastifyInstance } from "fastify";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
 import { cameraPeerConfig, gatheredLocalSdp } from "../firmware-sim/src/media/camera-stream.ts";
@@ -24,6 +25,8 @@ export async function startRelayStack(options: {
   network?: RelayNetworkOptions;
   iceServers?: IceServer[];
   setup?: (app: FastifyInstance) => Promise<void> | void;
+  /** Called after the built-in bookkeeping, e.g. to start a camera the way the gateway would over MQTT. */
+  onViewerJoined?: SignalingPluginOptions["onViewerJoined"];
 } = {}): Promise<RelayStack> {
   const pool = await createRelayPool({ workers: options.workers ?? 1, network: options.network ?? { hostAddresses: ["127.0.0.1"] } });
   const app = Fastify({ logger: false });
@@ -33,7 +36,10 @@ export async function startRelayStack(options: {
     iceServers: options.iceServers ?? [],
     authorizePublish: async (_cameraId, token) => token === PUBLISH_TOKEN,
     authorizeView: async (_cameraId, token) => (token.startsWith("viewer-") ? { viewerId: token, displayName: `家人 ${token}` } : null),
-    onViewerJoined: ({ viewer }) => void events.push(`joined:${viewer.viewerId}`),
+    onViewerJoined: async (event) => {
+      events.push(`joined:${event.viewer.viewerId}`);
+      await options.onViewerJoined?.(event);
+    },
     onViewerLeft: ({ viewer, reason }) => void events.push(`left:${viewer.viewerId}:${reason}`),
     onTalkbackChanged: ({ viewerId }) => void events.push(`talk:${viewerId}`),
   };
@@ -52,6 +58,17 @@ export async function startRelayStack(options: {
       await pool.close();
     },
   };
+}
+
+/** Serves web/viewer/ at /viewer/ the way the gateway will (no build step). */
+export function serveViewer(app: FastifyInstance): void {
+  const dir = new URL("../web/viewer/", import.meta.url);
+  const types: Record<string, string> = { "index.html": "text/html; charset=utf-8", "viewer.js": "text/javascript; charset=utf-8" };
+  app.get<{ Params: { file: string } }>("/viewer/:file", async (request, reply) => {
+    const type = types[request.params.file];
+    if (!type) return reply.code(404).send();
+    return reply.type(type).send(await readFile(new URL(request.params.file, dir)));
+  });
 }
 
 export interface NodeViewer {

@@ -1,0 +1,198 @@
+// 望乡 viewer: WHEP against the gateway's relay. Video and the home's sound come in; the family member's
+// microphone goes out only while the talk button is held (no RTP at all otherwise, to save 4G data).
+// Plain ES module, no build step. URL: index.html?camera=<id>&token=<viewer token>[&api=/api/v1][&ice=relay]
+
+const params = new URLSearchParams(location.search);
+const cameraId = params.get("camera") ?? "";
+const token = params.get("token") ?? "";
+const apiBase = params.get("api") ?? "/api/v1";
+const iceTransportPolicy = params.get("ice") === "relay" ? "relay" : "all";
+const whepUrl = `${apiBase}/whep/${encodeURIComponent(cameraId)}`;
+
+const video = document.getElementById("video");
+const stateText = document.getElementById("state");
+const watchButton = document.getElementById("watch");
+const talkButton = document.getElementById("talk");
+
+const STATE_TEXT = {
+  idle: "点击“开始观看” (Tap Watch)",
+  requesting: "正在请求画面… (Requesting)",
+  new: "准备中… (Starting)",
+  connecting: "连接中… (Connecting)",
+  connected: "已连接 (Live)",
+  disconnected: "网络不稳，正在恢复… (Reconnecting)",
+  failed: "连接失败，正在重试… (Failed, retrying)",
+  closed: "已结束 (Ended)",
+  error: "出错了 (Error)",
+};
+
+/** Numbers a test (or a curious engineer in devtools) can read. */
+const metrics = { tapAt: null, offerAt: null, relayMs: null, answerAt: null, connectedAt: null, firstFrameAt: null, sessionUrl: null, error: null };
+window.wangxiang = { metrics, get pc() { return pc; } };
+
+let pc = null;
+let audioSender = null;
+let microphone = null;
+let retryTimer = null;
+
+function showState(state, detail) {
+  stateText.dataset.state = state;
+  stateText.textContent = (STATE_TEXT[state] ?? state) + (detail ? ` — ${detail}` : "");
+}
+
+/** WHIP/WHEP advertise ICE servers (TURN) as Link headers; an OPTIONS request fetches them first. */
+function parseIceLinks(header) {
+  if (!header) return [];
+  return header.split(/,(?=\s*<)/).flatMap((link) => {
+    const url = /<([^>]+)>/.exec(link)?.[1];
+    if (!url || !/rel="ice-server"/.test(link)) return [];
+    const attribute = (name) => new RegExp(`${name}="([^"]*)"`).exec(link)?.[1];
+    const server = { urls: url };
+    if (attribute("username") !== undefined) {
+      server.username = attribute("username");
+      server.credential = attribute("credential") ?? "";
+    }
+    return [server];
+  });
+}
+
+async function iceServers() {
+  const reply = await fetch(whepUrl, { method: "OPTIONS", headers: { authorization: `Bearer ${token}` } });
+  return parseIceLinks(reply.headers.get("link"));
+}
+
+/** Non-trickle: wait for candidates (host ones take milliseconds), but never long for a slow TURN server. */
+function gathered(peer, capMs) {
+  if (peer.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); peer.removeEventListener("icegatheringstatechange", check); resolve(); };
+    const check = () => { if (peer.iceGatheringState === "complete") done(); };
+    const timer = setTimeout(done, capMs);
+    peer.addEventListener("icegatheringstatechange", check);
+  });
+}
+
+async function watch() {
+  clearTimeout(retryTimer);
+  showState("requesting");
+  const peer = new RTCPeerConnection({ iceServers: await iceServers(), iceTransportPolicy, bundlePolicy: "max-bundle" });
+  pc = peer;
+  peer.addTransceiver("video", { direction: "recvonly" });
+  // sendrecv from the start, with no track: holding the talk button later needs no renegotiation.
+  audioSender = peer.addTransceiver("audio", { direction: "sendrecv" }).sender;
+  if (microphone && talkButton.getAttribute("aria-pressed") === "true") await audioSender.replaceTrack(microphone);
+
+  const stream = new MediaStream();
+  peer.ontrack = (event) => {
+    stream.addTrack(event.track);
+    if (video.srcObject !== stream) video.srcObject = stream;
+    video.play().catch(() => { video.muted = true; video.play().catch(() => {}); });
+  };
+  peer.onconnectionstatechange = () => {
+    if (peer !== pc) return;
+    showState(peer.connectionState);
+    if (peer.connectionState === "connected") {
+      metrics.connectedAt ??= performance.now();
+      talkButton.disabled = false;
+    }
+    if (peer.connectionState === "failed") scheduleRetry();
+  };
+
+  await peer.setLocalDescription(await peer.createOffer());
+  // Host candidates behind Chromium's mDNS names take ~200 ms; the relay also learns our address from our
+  // connectivity checks (peer-reflexive), so we need not wait long. TURN allocations are worth waiting for.
+  await gathered(peer, Number(params.get("gatherMs") ?? (iceTransportPolicy === "relay" ? 2000 : 300)));
+  metrics.offerAt = performance.now();
+  const reply = await fetch(whepUrl, {
+    method: "POST",
+    headers: { "content-type": "application/sdp", authorization: `Bearer ${token}` },
+    body: peer.localDescription.sdp,
+  });
+  if (reply.status !== 201) {
+    const problem = await reply.json().catch(() => ({}));
+    throw new Error(problem.message ?? `HTTP ${reply.status}`);
+  }
+  metrics.relayMs = Number(/dur=([\d.]+)/.exec(reply.headers.get("server-timing") ?? "")?.[1] ?? NaN);
+  metrics.sessionUrl = new URL(reply.headers.get("location"), new URL(whepUrl, location.href)).toString();
+  await peer.setRemoteDescription({ type: "answer", sdp: await reply.text() });
+  metrics.answerAt = performance.now();
+  showState(peer.connectionState);
+}
+
+function scheduleRetry() {
+  leave();
+  retryTimer = setTimeout(() => watch().catch(fail), 2000);
+}
+
+function leave() {
+  if (metrics.sessionUrl) {
+    // keepalive: this also runs while the page is being closed.
+    fetch(metrics.sessionUrl, { method: "DELETE", headers: { authorization: `Bearer ${token}` }, keepalive: true }).catch(() => {});
+    metrics.sessionUrl = null;
+  }
+  pc?.close();
+  pc = null;
+  talkButton.disabled = true;
+}
+
+function fail(error) {
+  metrics.error = String(error?.message ?? error);
+  showState("error", metrics.error);
+  watchButton.disabled = false;
+}
+
+function onFirstFrame() {
+  const mark = () => { metrics.firstFrameAt ??= performance.now(); };
+  if ("requestVideoFrameCallback" in video) video.requestVideoFrameCallback(mark);
+  else video.addEventListener("loadeddata", mark, { once: true });
+}
+
+watchButton.addEventListener("click", () => {
+  metrics.tapAt = performance.now();
+  metrics.firstFrameAt = null;
+  watchButton.disabled = true;
+  onFirstFrame();
+  watch().catch(fail);
+});
+
+// ── hold to talk ─────────────────────────────────────────────────────
+async function startTalking() {
+  if (talkButton.disabled || talkButton.getAttribute("aria-pressed") === "true") return;
+  talkButton.setAttribute("aria-pressed", "true");
+  talkButton.textContent = "松开结束 (Release to stop)";
+  try {
+    microphone ??= (await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+    })).getAudioTracks()[0];
+    // Released while the permission prompt was up: do not start sending after all.
+    if (talkButton.getAttribute("aria-pressed") !== "true") return;
+    microphone.enabled = true;
+    await audioSender?.replaceTrack(microphone);
+  } catch (error) {
+    stopTalking();
+    showState("error", `麦克风不可用 (microphone unavailable): ${error.message ?? error}`);
+  }
+}
+
+function stopTalking() {
+  talkButton.setAttribute("aria-pressed", "false");
+  talkButton.textContent = "按住说话 (Hold to talk)";
+  if (microphone) microphone.enabled = false;
+  audioSender?.replaceTrack(null).catch(() => {});
+}
+
+talkButton.addEventListener("pointerdown", (event) => {
+  talkButton.setPointerCapture(event.pointerId);
+  startTalking();
+});
+for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) talkButton.addEventListener(type, stopTalking);
+talkButton.addEventListener("contextmenu", (event) => event.preventDefault()); // long-press menu on Android
+talkButton.addEventListener("keydown", (event) => { if (event.key === " " || event.key === "Enter") { event.preventDefault(); startTalking(); } });
+talkButton.addEventListener("keyup", (event) => { if (event.key === " " || event.key === "Enter") stopTalking(); });
+
+window.addEventListener("pagehide", leave);
+
+if (!cameraId || !token) {
+  watchButton.disabled = true;
+  showState("error", "链接缺少摄像头或令牌 (missing camera or token in the link)");
+}
