@@ -1,0 +1,277 @@
+// The MQTT broker: aedes (MQTT 3.1.1) behind a TCP server that limits connection rate and packet size,
+// with authentication and per-device topic ACLs in aedes' hooks. The gateway starts it in-process.
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from "aedes";
+import { mayPublish, maySubscribe, type ClientIdentity } from "./access.ts";
+import { Authenticator } from "./authenticator.ts";
+import type { BrokerConfig } from "./config.ts";
+import { SizeGuardedConnection } from "./packet-size-guard.ts";
+import { AuthFailureLimiter, TokenBucket } from "./rate-limits.ts";
+
+export type { BrokerConfig } from "./config.ts";
+
+export interface DeviceCredentialLookup {
+  /** null when the device is unknown. credentialHash is a core/secrets.ts hash (scrypt$...). */
+  findDeviceCredential(deviceId: string): Promise<{ credentialHash: string | null; claimState: "registered" | "claimed" | "revoked" } | null>;
+}
+
+/** Plain counters since start (the gateway exports them to Prometheus), and one gauge. */
+export interface BrokerMetrics {
+  connectionsAccepted: number;
+  /** TCP connections closed at once because the connection rate limit was exhausted. */
+  connectionsRefusedRate: number;
+  /** Every CONNECT refused by authentication, including those refused during a cool-down. */
+  authFailures: number;
+  /** The subset of authFailures refused without checking, because the address failed too often. */
+  authRateLimited: number;
+  /** Each one also closed the offending connection: MQTT 3.1.1 has no other way to say no to a PUBLISH. */
+  aclDeniedPublish: number;
+  aclDeniedSubscribe: number;
+  oversizePackets: number;
+  topicTooDeep: number;
+  /** PUBLISH packets accepted from clients (wills included). */
+  messagesIn: number;
+  /** PUBLISH packets sent to clients (retained replays included). */
+  messagesOut: number;
+  readonly connectedDevices: number;
+}
+
+export interface BrokerLogger {
+  info(o: object, msg?: string): void;
+  warn(o: object, msg?: string): void;
+}
+
+export interface WangxiangBroker {
+  /** Rejects with a one-line Error naming MQTT_PORT when the port is taken. */
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+  readonly port: number;
+  readonly metrics: BrokerMetrics;
+  /** Revocation/re-arm: drop the live session of this device now (no DISCONNECT from it, so its will fires), and forget any cached successful auth. */
+  disconnectDevice(deviceId: string): void;
+  connectedDeviceIds(): string[];
+  /** The aedes instance (undefined until started), for tests and benchmarks. */
+  readonly aedes: unknown;
+}
+
+export interface CreateBrokerOptions {
+  config: BrokerConfig;
+  credentials: DeviceCredentialLookup;
+  service: { username: string; passwordHash: string };
+  logger?: BrokerLogger;
+}
+
+export function createBroker(options: CreateBrokerOptions): WangxiangBroker {
+  return new Broker(options);
+}
+
+const silentLogger: BrokerLogger = { info() {}, warn() {} };
+
+class Broker implements WangxiangBroker {
+  readonly metrics: BrokerMetrics;
+  private readonly config: BrokerConfig;
+  private readonly logger: BrokerLogger;
+  private readonly failures: AuthFailureLimiter;
+  private readonly authenticator: Authenticator;
+  private readonly connectionBucket: TokenBucket;
+  private readonly identities = new WeakMap<Client, ClientIdentity>();
+  private readonly willTopics = new WeakMap<Client, string>();
+  private readonly liveDevices = new Map<string, Client>();
+  private readonly sockets = new Set<Socket>();
+  private instance: Aedes | undefined;
+  private server: Server | undefined;
+  private boundPort = 0;
+
+  constructor(options: CreateBrokerOptions) {
+    this.config = options.config;
+    this.logger = options.logger ?? silentLogger;
+    this.failures = new AuthFailureLimiter(this.config.authFailuresPerMinutePerIp);
+    this.authenticator = new Authenticator(options.credentials, options.service, this.failures);
+    this.connectionBucket = new TokenBucket(this.config.connectRatePerSecond, this.config.connectBurst);
+    const liveDevices = this.liveDevices;
+    this.metrics = {
+      connectionsAccepted: 0, connectionsRefusedRate: 0, authFailures: 0, authRateLimited: 0,
+      aclDeniedPublish: 0, aclDeniedSubscribe: 0, oversizePackets: 0, topicTooDeep: 0, messagesIn: 0, messagesOut: 0,
+      get connectedDevices() {
+        return liveDevices.size;
+      },
+    };
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get aedes(): unknown {
+    return this.instance;
+  }
+
+  async start(): Promise<{ port: number }> {
+    if (this.server) throw new Error("the MQTT broker is already started");
+    const aedes = await this.createAedes();
+    const server = createServer((socket) => this.accept(socket, aedes));
+    const { port, host = "0.0.0.0" } = this.config;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      await closeAedes(aedes);
+      throw listenError(err as NodeJS.ErrnoException, port, host);
+    }
+    server.on("error", (err) => this.logger.warn({ err: err.message }, "MQTT server error"));
+    this.instance = aedes;
+    this.server = server;
+    this.boundPort = (server.address() as AddressInfo).port;
+    this.logger.info({ port: this.boundPort, host }, "MQTT broker listening");
+    return { port: this.boundPort };
+  }
+
+  async stop(): Promise<void> {
+    const { server, instance } = this;
+    this.server = undefined;
+    this.instance = undefined;
+    if (!server || !instance) return;
+    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeAedes(instance);
+    // Connections that never sent CONNECT are not aedes clients yet, so aedes.close() leaves them open.
+    for (const socket of this.sockets) socket.destroy();
+    await serverClosed;
+    this.liveDevices.clear();
+    this.authenticator.clear();
+    this.failures.clear();
+    this.boundPort = 0;
+  }
+
+  disconnectDevice(deviceId: string): void {
+    this.authenticator.forget(deviceId);
+    const client = this.liveDevices.get(deviceId);
+    if (!client) return;
+    this.logger.info({ deviceId }, "MQTT device disconnected by the gateway");
+    // close() without a DISCONNECT packet from the device is what makes aedes publish its will.
+    client.close();
+  }
+
+  connectedDeviceIds(): string[] {
+    return [...this.liveDevices.keys()];
+  }
+
+  private accept(socket: Socket, aedes: Aedes): void {
+    if (!this.connectionBucket.tryTake()) {
+      this.metrics.connectionsRefusedRate++;
+      socket.destroy();
+      return;
+    }
+    this.metrics.connectionsAccepted++;
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    socket.setNoDelay(true);
+    const connection = new SizeGuardedConnection(socket, this.config.maxPacketBytes, (declaredBytes) => {
+      this.metrics.oversizePackets++;
+      this.logger.warn({ address: socket.remoteAddress, declaredBytes, limit: this.config.maxPacketBytes }, "MQTT packet too large; connection closed");
+    });
+    aedes.handle(connection);
+  }
+
+  private async createAedes(): Promise<Aedes> {
+    const aedes = await Aedes.createBroker({
+      maxTopicLevels: this.config.maxTopicLevels,
+      // aedes refuses both keepalive 0 and anything above the limit, with CONNACK 6 (see broker/README.md).
+      keepaliveLimit: this.config.keepaliveMaxS,
+      preConnect: (client, packet, done) => {
+        // authenticate() is not given the CONNECT packet, and the will must be checked with the identity.
+        if (packet.will) this.willTopics.set(client, packet.will.topic);
+        done(null, true);
+      },
+      authenticate: (client, username, password, done) => {
+        void this.authenticate(client, username, password as Buffer | undefined).then((error) => done(error, error === null));
+      },
+      authorizePublish: (client, packet, done) => done(this.authorizePublish(client, packet)),
+      authorizeSubscribe: (client, subscription, done) => done(null, this.authorizeSubscribe(client, subscription)),
+      authorizeForward: (_client, packet) => {
+        this.metrics.messagesOut++;
+        return packet;
+      },
+    });
+    aedes.on("clientReady", (client) => this.onClientReady(client));
+    aedes.on("clientDisconnect", (client) => {
+      if (this.liveDevices.get(client.id) === client) this.liveDevices.delete(client.id);
+    });
+    const onClientError = (client: Client, err: Error) => {
+      if (err.message === "topic has too many levels") this.metrics.topicTooDeep++;
+      this.logger.info({ clientId: client?.id ?? undefined, err: err.message }, "MQTT connection closed on error");
+    };
+    aedes.on("clientError", onClientError);
+    aedes.on("connectionError", onClientError);
+    // Not in aedes' typings, but emitted when sweeping stale wills fails; unhandled it would crash the process.
+    (aedes as NodeJS.EventEmitter).on("error", (err: Error) => this.logger.warn({ err: err.message }, "MQTT broker error"));
+    return aedes;
+  }
+
+  /** Resolves to null when the client is in, or to the error whose returnCode goes into the CONNACK. */
+  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<AuthenticateError | null> {
+    const address = client.conn instanceof SizeGuardedConnection ? client.conn.remoteAddress ?? "unknown" : "unknown";
+    try {
+      const outcome = await this.authenticator.authenticate({ address, clientId: client.id, username, password, willTopic: this.willTopics.get(client) });
+      if (outcome.ok) {
+        this.identities.set(client, outcome.identity);
+        return null;
+      }
+      if (outcome.cause !== "lookup-failed") this.metrics.authFailures++;
+      if (outcome.cause === "rate-limited") this.metrics.authRateLimited++;
+      this.logger.warn({ clientId: client.id, username, address, reason: outcome.reason }, "MQTT connection refused");
+      return Object.assign(new Error(outcome.reason), { returnCode: outcome.returnCode }) as AuthenticateError;
+    } catch (err) {
+      this.logger.warn({ clientId: client.id, address, err: (err as Error).message }, "MQTT authentication failed unexpectedly");
+      return Object.assign(new Error("authentication failed unexpectedly"), { returnCode: 3 }) as AuthenticateError;
+    }
+  }
+
+  private authorizePublish(client: Client | null, packet: PublishPacket): Error | null {
+    // No client: aedes publishing the will of a session it no longer holds; that will was checked at CONNECT.
+    if (!client) return null;
+    const identity = this.identities.get(client);
+    if (identity && mayPublish(identity, packet.topic)) {
+      this.metrics.messagesIn++;
+      return null;
+    }
+    this.metrics.aclDeniedPublish++;
+    this.logger.warn({ clientId: client.id, topic: packet.topic }, "MQTT publish denied; connection closed");
+    return new Error(`not authorized to publish to ${packet.topic}`);
+  }
+
+  /** null makes aedes answer SUBACK 0x80 for this topic and keep the connection. */
+  private authorizeSubscribe(client: Client, subscription: Subscription): Subscription | null {
+    const identity = this.identities.get(client);
+    if (identity && maySubscribe(identity, subscription.topic)) return subscription;
+    this.metrics.aclDeniedSubscribe++;
+    this.logger.warn({ clientId: client.id, topic: subscription.topic }, "MQTT subscribe denied");
+    return null;
+  }
+
+  private onClientReady(client: Client): void {
+    const identity = this.identities.get(client);
+    if (identity?.kind !== "device") return;
+    // disconnectDevice() may have run between this client's authentication and its registration.
+    if (this.authenticator.isStale(identity)) {
+      client.close();
+      return;
+    }
+    this.liveDevices.set(identity.deviceId, client);
+  }
+}
+
+function closeAedes(aedes: Aedes): Promise<void> {
+  return new Promise((resolve) => aedes.close(() => resolve()));
+}
+
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === "EADDRINUSE") return new Error(`MQTT port ${port} is already in use; set MQTT_PORT to another port`);
+  if (err.code === "EACCES") return new Error(`MQTT port ${port} needs privileges this process lacks; set MQTT_PORT to a port above 1023`);
+  if (err.code === "EADDRNOTAVAIL") return new Error(`MQTT host ${host} is not an address of this machine; set MQTT_HOST to another address`);
+  return err;
+}

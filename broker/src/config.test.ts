@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { readBrokerConfig } from "./config.ts";
+
+describe("readBrokerConfig", () => {
+  it("has defaults that work on a fresh machine, and treats empty variables as unset", () => {
+    expect(readBrokerConfig({ MQTT_PORT: "" })).toEqual({
+      port: 1883, host: "0.0.0.0", maxPacketBytes: 65_536, maxTopicLevels: 8,
+      connectRatePerSecond: 100, connectBurst: 200, authFailuresPerMinutePerIp: 30, keepaliveMaxS: 300,
+    });
+  });
+
+  it("reads every variable", () => {
+    expect(readBrokerConfig({
+      MQTT_PORT: "0", MQTT_HOST: "127.0.0.1", MQTT_MAX_PACKET_BYTES: "1024", MQTT_MAX_TOPIC_LEVELS: "5", MQTT_CONNECT_RATE: "7",
+      MQTT_CONNECT_BURST: "9", MQTT_AUTH_FAILURES_PER_MINUTE: "3", MQTT_KEEPALIVE_MAX_S: "120",
+    })).toEqual({
+      port: 0, host: "127.0.0.1", maxPacketBytes: 1024, maxTopicLevels: 5,
+      connectRatePerSecond: 7, connectBurst: 9, authFailuresPerMinutePerIp: 3, keepaliveMaxS: 120,
+    });
+  });
+
+  it("names every bad variable, what it expects and what it got", () => {
+    expect(() => readBrokerConfig({ MQTT_PORT: "mqtt", MQTT_MAX_TOPIC_LEVELS: "200" })).toThrow(
+      'Bad broker configuration:\n  MQTT_PORT: expected an integer from 0 to 65535 (got "mqtt")\n' +
+      '  MQTT_MAX_TOPIC_LEVELS: expected an integer from 1 to 100 (got "200")',
+    );
+  });
+});

@@ -1,0 +1,55 @@
+// Broker configuration: read once from the environment, with defaults that let `npm start` run on a fresh machine.
+import { z } from "zod";
+
+// An empty variable (MQTT_PORT= in a .env file) means "use the default", not 0.
+const unsetWhenEmpty = (value: unknown) => (value === "" ? undefined : value);
+function integer(min: number, max: number, defaultValue: number) {
+  const error = `expected an integer from ${min} to ${max}`;
+  return z.preprocess(unsetWhenEmpty, z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(defaultValue));
+}
+
+export const brokerEnvSchema = z.object({
+  MQTT_PORT: integer(0, 65535, 1883),
+  MQTT_HOST: z.preprocess(unsetWhenEmpty, z.string().min(1).default("0.0.0.0")),
+  MQTT_MAX_PACKET_BYTES: integer(64, 256 * 1024 * 1024, 64 * 1024),
+  // aedes clamps to 1..100 because its topic matcher throws past 100 levels.
+  MQTT_MAX_TOPIC_LEVELS: integer(1, 100, 8),
+  MQTT_CONNECT_RATE: integer(1, 1_000_000, 100),
+  MQTT_CONNECT_BURST: integer(1, 1_000_000, 200),
+  MQTT_AUTH_FAILURES_PER_MINUTE: integer(1, 1_000_000, 30),
+  // MQTT 3.1.1 keepalive is a 16-bit number of seconds.
+  MQTT_KEEPALIVE_MAX_S: integer(1, 65535, 300),
+});
+
+export interface BrokerConfig {
+  port: number;
+  host?: string;
+  maxPacketBytes: number;
+  maxTopicLevels: number;
+  connectRatePerSecond: number;
+  connectBurst: number;
+  authFailuresPerMinutePerIp: number;
+  keepaliveMaxS: number;
+}
+
+export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
+  const parsed = brokerEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join(".");
+      return `  ${name}: ${issue.message} (got ${JSON.stringify(env[name])})`;
+    });
+    throw new Error(`Bad broker configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.MQTT_PORT,
+    host: e.MQTT_HOST,
+    maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
+    maxTopicLevels: e.MQTT_MAX_TOPIC_LEVELS,
+    connectRatePerSecond: e.MQTT_CONNECT_RATE,
+    connectBurst: e.MQTT_CONNECT_BURST,
+    authFailuresPerMinutePerIp: e.MQTT_AUTH_FAILURES_PER_MINUTE,
+    keepaliveMaxS: e.MQTT_KEEPALIVE_MAX_S,
+  };
+}
