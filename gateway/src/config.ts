@@ -50,5 +50,9 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   if (!parsed.data.EMBEDDED_BROKER && (!parsed.data.MQTT_URL || !parsed.data.MQTT_SERVICE_PASSWORD)) {
     throw new Error("Bad gateway configuration:\n  EMBEDDED_BROKER=0 needs MQTT_URL and MQTT_SERVICE_PASSWORD");
   }
-  return { ...parsed.data, broker: readBrokerConfig(env) };
+  const broker = readBrokerConfig(env);
+  if (parsed.data.DEVICE_KEEPALIVE_S > broker.keepaliveMaxS) {
+    throw new Error(`Bad gateway configuration:\n  DEVICE_KEEPALIVE_S (${parsed.data.DEVICE_KEEPALIVE_S}) must not exceed MQTT_KEEPALIVE_MAX_S (${broker.keepaliveMaxS}): the broker would refuse the cameras`);
+  }
+  return { ...parsed.data, broker };
 }
