@@ -1,47 +1,12 @@
 // The real browser: headless Chromium runs web/viewer against the relay, decodes the camera's VP8,
 // receives its Opus, and its (fake) microphone reaches the simulated camera while talk is held.
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCameraStream, type CameraStream } from "../firmware-sim/src/media/camera-stream.ts";
+import { chromiumArgs, chromiumPath, describeTimings, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
 import { PUBLISH_TOKEN, serveViewer, startRelayStack, waitFor, type RelayStack } from "./relay-stack.ts";
 
-export const chromiumArgs = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-  // Our ICE is loopback-only on test machines; Chromium leaves loopback out of ICE unless told.
-  "--allow-loopback-in-peer-connection",
-];
-
-export interface ViewerMetrics { tapAt: number | null; offerAt: number | null; relayMs: number | null; answerAt: number | null; connectedAt: number | null; firstFrameAt: number | null; error: string | null }
-
-export async function inboundStats(page: Page): Promise<{ framesDecoded: number; videoWidth: number; audioPackets: number }> {
-  return page.evaluate(async () => {
-    const pc = (window as unknown as { wangxiang: { pc: RTCPeerConnection } }).wangxiang.pc;
-    let framesDecoded = 0;
-    let audioPackets = 0;
-    (await pc.getStats()).forEach((report) => {
-      if (report.type !== "inbound-rtp") return;
-      if (report.kind === "video") framesDecoded = report.framesDecoded ?? 0;
-      if (report.kind === "audio") audioPackets = report.packetsReceived ?? 0;
-    });
-    return { framesDecoded, audioPackets, videoWidth: (document.getElementById("video") as HTMLVideoElement).videoWidth };
-  });
-}
-
-export async function tapWatchAndWaitForPicture(page: Page): Promise<ViewerMetrics> {
-  await page.click("#watch");
-  await page.waitForFunction(() => (window as unknown as { wangxiang: { metrics: ViewerMetrics } }).wangxiang.metrics.firstFrameAt !== null
-    || (window as unknown as { wangxiang: { metrics: ViewerMetrics } }).wangxiang.metrics.error !== null, undefined, { timeout: 15_000 });
-  const metrics = await page.evaluate(() => (window as unknown as { wangxiang: { metrics: ViewerMetrics } }).wangxiang.metrics);
-  expect(metrics.error).toBeNull();
-  return metrics;
-}
-
-const since = (m: ViewerMetrics, at: number | null) => (at === null || m.tapAt === null ? "n/a" : `${(at - m.tapAt).toFixed(0)} ms`);
-export const describeTimings = (label: string, m: ViewerMetrics) =>
-  `${label}: tap → offer gathered ${since(m, m.offerAt)}, relay answered in ${m.relayMs?.toFixed(0)} ms, tap → WHEP answer ${since(m, m.answerAt)}, → ICE+DTLS connected ${since(m, m.connectedAt)}, → first decoded frame ${since(m, m.firstFrameAt)}`;
-
-describe("browser viewer (headless Chromium)", () => {
+describe.skipIf(!hasChromium)("browser viewer (headless Chromium)", () => {
   let stack: RelayStack;
   let browser: Browser;
   let camera: CameraStream | undefined;
@@ -58,7 +23,7 @@ describe("browser viewer (headless Chromium)", () => {
       },
     });
     camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-warm"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   }, 30_000);
 
   afterAll(async () => {

@@ -1,0 +1,96 @@
+// The NAT-traversal path: the browser may only use a TURN relay (iceTransportPolicy "relay"), through a
+// real coturn started here on loopback, and still decodes the camera's video.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCameraStream, type CameraStream } from "../firmware-sim/src/media/camera-stream.ts";
+import { chromiumArgs, chromiumPath, describeTimings, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
+import { PUBLISH_TOKEN, serveViewer, startRelayStack, type RelayStack } from "./relay-stack.ts";
+
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+async function startCoturn(port: number, user: string, password: string): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "wx-coturn-"));
+  const child = spawn("turnserver", [
+    "-n", "--no-cli", "--no-tls", "--no-dtls", "-L", "127.0.0.1", "-E", "127.0.0.1", "-p", String(port),
+    "--allow-loopback-peers", "--lt-cred-mech", "--user", `${user}:${password}`, "--realm", "wangxiang.test",
+    "--fingerprint", "--no-multicast-peers", "--pidfile", join(dir, "turnserver.pid"), "--log-file", "stdout", "--simple-log",
+    "--userdb", join(dir, "turndb"),
+  ], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+  const deadline = Date.now() + 5000;
+  while (!/listener opened on|Total (UDP|General) servers/i.test(log)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`coturn did not start:\n${log.slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    process: child,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const hasCoturn = existsSync("/usr/bin/turnserver");
+
+describe.skipIf(!hasChromium || !hasCoturn)("browser viewer through TURN only (coturn)", () => {
+  let turn: Awaited<ReturnType<typeof startCoturn>>;
+  let stack: RelayStack;
+  let camera: CameraStream;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const port = await freeUdpPort();
+    turn = await startCoturn(port, "family", "turn-secret");
+    stack = await startRelayStack({
+      setup: serveViewer,
+      iceServers: [{ urls: `turn:127.0.0.1:${port}?transport=udp`, username: "family", credential: "turn-secret" }],
+    });
+    camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-turn"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await camera?.stop();
+    await stack?.stop();
+    await turn?.stop();
+  });
+
+  it("decodes video over a relayed candidate pair", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.baseUrl}/viewer/index.html?camera=cam-turn&token=viewer-turn&ice=relay`);
+    const metrics = await tapWatchAndWaitForPicture(page);
+    console.log(describeTimings("TURN relay only", metrics));
+    const first = await inboundStats(page);
+    await page.waitForTimeout(1000);
+    const later = await inboundStats(page);
+    expect(later.framesDecoded).toBeGreaterThan(first.framesDecoded + 10);
+    expect(later.audioPackets).toBeGreaterThan(0);
+    const localCandidateType = await page.evaluate(async () => {
+      const stats = await (window as unknown as { wangxiang: { pc: RTCPeerConnection } }).wangxiang.pc.getStats();
+      let pairLocalId: string | undefined;
+      stats.forEach((r) => { if (r.type === "transport" && r.selectedCandidatePairId) pairLocalId = stats.get(r.selectedCandidatePairId)?.localCandidateId; });
+      return pairLocalId ? stats.get(pairLocalId)?.candidateType : undefined;
+    });
+    expect(localCandidateType).toBe("relay");
+    await page.close();
+  }, 30_000);
+});
