@@ -53,6 +53,13 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
     expect(first.received.videoBytes - beforeA).toBeGreaterThan(10_000);
     expect(second.received.videoBytes - beforeB).toBeGreaterThan(10_000);
 
+    // Each join asks the camera for a fresh keyframe; the relay sends at most one PLI per second upstream.
+    expect(camera.stats().keyframeRequests).toBeGreaterThanOrEqual(1);
+    expect(camera.stats().keyframeRequests).toBeLessThanOrEqual(4);
+    const router = (await stack.pool.getRouter("cam-1")!.stats()) as { sessions: { role: string; producers: { kind: string; cachedKeyFramePackets: number }[] }[] };
+    const cameraVideo = router.sessions.find((s) => s.role === "camera")!.producers.find((p) => p.kind === "video")!;
+    expect(cameraVideo.cachedKeyFramePackets).toBeGreaterThan(0);
+
     await second.stop();
     await waitFor(() => stack.events.some((e) => e.startsWith("left:viewer-b")), 5000, "viewer-b left event");
     await first.stop();

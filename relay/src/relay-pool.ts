@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { RelayNetworkOptions } from "./peer-config.ts";
 import {
-  connectResult, restartIceResult, relayNetworkSchema, workerMessage,
+  connectResult, relayNetworkSchema, workerMessage,
   type WorkerCall, type WorkerEvent,
 } from "./worker-protocol.ts";
 
@@ -34,7 +34,6 @@ export interface RouterHandle {
   readonly cameraId: string;
   connectCamera(offerSdp: string): Promise<{ sessionId: string; answerSdp: string }>;
   connectViewer(offerSdp: string, viewerId: string): Promise<{ sessionId: string; answerSdp: string }>;
-  restartIce(sessionId: string, offerSdp: string): Promise<{ answerSdp: string }>;
   closeSession(sessionId: string, reason?: string): Promise<void>;
   stats(): Promise<unknown>;
   close(): Promise<void>;
@@ -190,7 +189,6 @@ export class RelayPool {
       cameraId,
       connectCamera: (offerSdp) => worker.call({ method: "connectCamera", cameraId, offerSdp }).then(track("camera")),
       connectViewer: (offerSdp, viewerId) => worker.call({ method: "connectViewer", cameraId, viewerId, offerSdp }).then(track("viewer", viewerId)),
-      restartIce: (sessionId, offerSdp) => worker.call({ method: "restartIce", cameraId, sessionId, offerSdp }).then((raw) => restartIceResult.parse(raw)),
       closeSession: async (sessionId, reason = "closed") => {
         await worker.call({ method: "closeSession", cameraId, sessionId, reason });
       },

@@ -101,13 +101,6 @@ export class Router {
     return { sessionId: session.id, answerSdp };
   }
 
-  /** ICE restart: a new offer with fresh credentials on an existing session. */
-  async restartIce(sessionId: string, offerSdp: string): Promise<string> {
-    const session = this.sessions.get(sessionId);
-    if (!session) throw new SessionNotFoundError(sessionId);
-    return this.answer(session.pc, offerSdp);
-  }
-
   hasSession(sessionId: string): boolean {
     return this.sessions.has(sessionId);
   }

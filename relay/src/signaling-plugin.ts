@@ -194,20 +194,6 @@ export async function signalingPlugin(app: FastifyInstance, options: SignalingPl
     return closeSession(reply, params.cameraId, params.sessionId, "viewer-left");
   });
 
-  /** ICE restart with a complete new offer (the network changed, e.g. Wi-Fi to 4G). */
-  app.patch("/whep/:cameraId/:sessionId", async (request, reply) => {
-    const params = await viewerSession(request, reply);
-    if (!params) return reply;
-    const offer = sdpBody(request, reply);
-    if (offer === null) return reply;
-    try {
-      const { answerSdp } = await pool.createRouter(params.cameraId).restartIce(params.sessionId, offer);
-      return reply.code(200).type("application/sdp").send(answerSdp);
-    } catch (error) {
-      return relayFailure(reply, error);
-    }
-  });
-
   async function closeSession(reply: FastifyReply, cameraId: string, sessionId: string, reason: string): Promise<FastifyReply> {
     try {
       await pool.createRouter(cameraId).closeSession(sessionId, reason);

@@ -5,7 +5,7 @@ import { Router, SessionNotFoundError } from "./router.ts";
 import { relayNetworkSchema, workerRequest, type WorkerEvent, type WorkerReply, type WorkerRequest } from "./worker-protocol.ts";
 
 function send(message: WorkerReply | WorkerEvent): void {
-  process.send?.(message);
+  if (process.connected) process.send?.(message);
 }
 
 const network = relayNetworkSchema.parse(JSON.parse(process.env.WANGXIANG_RELAY_NETWORK ?? "{}"));
@@ -30,11 +30,6 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return routerFor(request.cameraId).connectCamera(request.offerSdp);
     case "connectViewer":
       return routerFor(request.cameraId).connectViewer(request.offerSdp, request.viewerId);
-    case "restartIce": {
-      const router = routers.get(request.cameraId);
-      if (!router) throw new SessionNotFoundError(request.sessionId);
-      return { answerSdp: await router.restartIce(request.sessionId, request.offerSdp) };
-    }
     case "closeSession": {
       const router = routers.get(request.cameraId);
       if (!router?.hasSession(request.sessionId)) throw new SessionNotFoundError(request.sessionId);

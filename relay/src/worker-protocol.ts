@@ -20,7 +20,6 @@ export const relayNetworkSchema = z.object({
 export const workerRequest = z.discriminatedUnion("method", [
   z.object({ id: z.number().int(), method: z.literal("connectCamera"), cameraId, offerSdp: sdp }),
   z.object({ id: z.number().int(), method: z.literal("connectViewer"), cameraId, viewerId: z.string().min(1).max(128), offerSdp: sdp }),
-  z.object({ id: z.number().int(), method: z.literal("restartIce"), cameraId, sessionId, offerSdp: sdp }),
   z.object({ id: z.number().int(), method: z.literal("closeSession"), cameraId, sessionId, reason: z.string().max(100) }),
   z.object({ id: z.number().int(), method: z.literal("closeRouter"), cameraId }),
   z.object({ id: z.number().int(), method: z.literal("routerStats"), cameraId }),
@@ -30,7 +29,6 @@ export type WorkerRequest = z.infer<typeof workerRequest>;
 export type WorkerCall = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
 export const connectResult = z.object({ sessionId, answerSdp: sdp });
-export const restartIceResult = z.object({ answerSdp: sdp });
 
 export const sessionRole = z.enum(["camera", "viewer"]);
 
