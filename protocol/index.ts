@@ -2,3 +2,4 @@ export * from "./topics.ts";
 export * from "./device-messages.ts";
 export * from "./http.ts";
 export * from "./ws.ts";
+export * from "./invites.ts";

@@ -17,6 +17,7 @@ import { authPlugin } from "./plugins/auth.ts";
 import { commandsPlugin } from "./plugins/commands.ts";
 import { fleetPlugin } from "./plugins/fleet.ts";
 import { householdsPlugin } from "./plugins/households.ts";
+import { invitesPlugin } from "./plugins/invites.ts";
 import { livePlugin } from "./plugins/live.ts";
 import { observabilityPlugin } from "./plugins/observability.ts";
 import { provisioningPlugin } from "./plugins/provisioning.ts";
@@ -110,6 +111,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     await app.register(async (api) => {
       await api.register(authPlugin, { ctx });
       await api.register(householdsPlugin, { ctx });
+      await api.register(invitesPlugin, { ctx });
       await api.register(provisioningPlugin, { ctx });
       await api.register(fleetPlugin, { ctx });
       await api.register(alertsPlugin, { ctx });
