@@ -1,0 +1,13 @@
+// Structured log lines (pino, JSON). Each camera gets a child logger bound to its serial.
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+  return pino({ name: options.name ?? "firmware-sim", level: options.level ?? "info" });
+}
+
+/** A logger that drops everything: the default in tests and library use. */
+export function silentLogger(): Logger {
+  return pino({ level: "silent" });
+}
