@@ -31,10 +31,14 @@ export const deviceEventMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("privacy-changed"), at: isoTime, enabled: z.boolean(), source: z.enum(["button", "command"]) }),
   z.object({ type: z.literal("firmware-updated"), at: isoTime, from: z.string().max(40), to: z.string().max(40) }),
   z.object({ type: z.literal("factory-reset"), at: isoTime }),
+  /** The camera's "someone is watching" light and chime: on when a view starts, off when the last viewer leaves. */
+  z.object({ type: z.literal("viewing-indicator"), at: isoTime, on: z.boolean(), viewers: z.number().int().min(0) }),
+  z.object({ type: z.literal("stream-failed"), at: isoTime, reason: z.string().max(300) }),
 ]);
 export type DeviceEventMessage = z.infer<typeof deviceEventMessage>;
 
-export const commandName = z.enum(["reboot", "privacy", "firmware-update"]);
+/** Commands staff and families send (over HTTP), and the gateway's own live-view commands. */
+export const commandName = z.enum(["reboot", "privacy", "firmware-update", "stream-start", "stream-stop", "view-notice"]);
 export type CommandName = z.infer<typeof commandName>;
 
 export const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "expected 64 lowercase hex digits");
@@ -43,7 +47,18 @@ export const commandParams = {
   reboot: z.object({}).strict(),
   privacy: z.object({ enabled: z.boolean() }).strict(),
   "firmware-update": z.object({ url: z.url({ protocol: /^https?$/ }), sha256: sha256Hex, version: z.string().min(1).max(40) }).strict(),
+  /** Publish to the relay: WHIP endpoint, a one-time publish token, and the ICE servers to use. */
+  "stream-start": z.object({
+    whipUrl: z.url({ protocol: /^https?$/ }),
+    token: z.string().min(16).max(200),
+    iceServers: z.array(z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().optional(), credential: z.string().optional() })).max(10),
+  }).strict(),
+  "stream-stop": z.object({ reason: z.string().max(100) }).strict(),
+  /** Who is watching now (names the elder may hear announced); an empty list turns the light off. */
+  "view-notice": z.object({ viewers: z.array(z.string().max(80)).max(50) }).strict(),
 } as const;
+
+export type DeviceCommand = { [K in CommandName]: { name: K; params: z.infer<(typeof commandParams)[K]> } }[CommandName];
 
 /**
  * devices/{id}/cmd. aedes speaks MQTT 3.1.1 only, so the MQTT 5 request/response properties travel
@@ -53,6 +68,9 @@ export const commandRequestMessage = z.discriminatedUnion("name", [
   z.object({ name: z.literal("reboot"), params: commandParams.reboot }),
   z.object({ name: z.literal("privacy"), params: commandParams.privacy }),
   z.object({ name: z.literal("firmware-update"), params: commandParams["firmware-update"] }),
+  z.object({ name: z.literal("stream-start"), params: commandParams["stream-start"] }),
+  z.object({ name: z.literal("stream-stop"), params: commandParams["stream-stop"] }),
+  z.object({ name: z.literal("view-notice"), params: commandParams["view-notice"] }),
 ]).and(z.object({
   correlationId: z.string().min(1).max(64),
   responseTopic: z.string().min(1).max(200),

@@ -3,3 +3,4 @@ export * from "./device-messages.ts";
 export * from "./http.ts";
 export * from "./ws.ts";
 export * from "./invites.ts";
+export * from "./live-view.ts";

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { isoTime } from "./device-messages.ts";
 import { alertView, commandView } from "./http.ts";
+import { viewerSummary } from "./live-view.ts";
 
 export const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ping"), id: z.string().max(64).optional() }),
@@ -21,5 +22,8 @@ export const serverMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("alert.resolved"), alert: alertView }),
   z.object({ type: z.literal("alert.acknowledged"), alert: alertView }),
   z.object({ type: z.literal("command.finished"), command: commandView }),
+  /** Who is watching a camera, who holds the talk button, and whether the camera is streaming. */
+  z.object({ type: z.literal("view.viewers"), deviceId: z.string(), viewers: z.array(viewerSummary), talking: z.string().nullable(), streaming: z.boolean() }),
+  z.object({ type: z.literal("view.error"), deviceId: z.string(), error: z.string(), message: z.string() }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;

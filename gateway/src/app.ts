@@ -22,6 +22,10 @@ import { livePlugin } from "./plugins/live.ts";
 import { observabilityPlugin } from "./plugins/observability.ts";
 import { provisioningPlugin } from "./plugins/provisioning.ts";
 import { webPlugin } from "./plugins/web.ts";
+import { liveViewPlugin } from "./plugins/live-view.ts";
+import { LiveViewService } from "./live-view/live-view-service.ts";
+import { ViewTokens } from "./live-view/view-tokens.ts";
+import { createRelayPool, type RelayPool } from "../../relay/src/index.ts";
 import { seedDemoData, type DemoSeed } from "./seed.ts";
 import { AlertMonitor } from "./services/alert-monitor.ts";
 import { CommandDispatcher } from "./services/command-dispatcher.ts";
@@ -62,6 +66,9 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
   let broker: WangxiangBroker | null = null;
   let mqttPort = config.broker.port;
+  let httpPort = config.HTTP_PORT;
+  let relayPool: RelayPool | null = null;
+  let liveView: LiveViewService | null = null;
 
   const ingestRef: { current: DeviceIngest | null } = { current: null };
   const commands = new CommandDispatcher(db, (topic, payload, options) => {
@@ -89,6 +96,10 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     get broker() {
       return broker;
     },
+    get liveView() {
+      return liveView;
+    },
+    log: app.log,
     mqttPort: () => mqttPort,
     async audit(actorId, action, subject, detail) {
       await db.auditEntry.create({ data: { actorId, action, subject, detail: detail === undefined ? null : JSON.stringify(detail) } });
@@ -117,6 +128,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       await api.register(alertsPlugin, { ctx });
       await api.register(commandsPlugin, { ctx });
       await api.register(livePlugin, { ctx });
+      if (relayPool && liveView) await api.register(liveViewPlugin, { ctx, liveView, pool: relayPool });
     }, { prefix: "/api/v1" });
     await app.register(observabilityPlugin, { ctx, startedAt });
     await app.register(webPlugin);
@@ -154,7 +166,20 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         const stale = await db.device.findMany({ where: { connection: "online" }, select: { id: true } });
         await Promise.all(stale.map((d) => state.markOffline(d.id, "gateway-restart")));
       }
-      const ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: servicePassword, db, state, heartbeats, commands, hub, metrics, log: app.log });
+      if (config.RELAY_ENABLED) {
+        relayPool = await createRelayPool({ workers: config.RELAY_WORKERS, network: { iceServers: config.ICE_SERVERS, hostAddresses: config.RELAY_HOST_ADDRESSES } });
+        liveView = new LiveViewService(ctx, relayPool, new ViewTokens(config.VIEW_TOKEN_SECRET), {
+          iceServers: config.ICE_SERVERS,
+          publicHttpUrl: () => config.PUBLIC_HTTP_URL ?? `http://127.0.0.1:${httpPort}`,
+          viewerTokenTtlMs: config.VIEW_TOKEN_TTL_S * 1000,
+          stopGraceMs: config.STREAM_STOP_GRACE_S * 1000,
+          startTimeoutMs: config.STREAM_START_TIMEOUT_MS,
+          installerWindowMs: 2 * 3600_000,
+        });
+        state.onChange((change) => { if (change.state === "offline") liveView?.onCameraOffline(change.deviceId); });
+      }
+      const ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: servicePassword, db, state, heartbeats, commands, hub, metrics, log: app.log,
+        onPrivacyChanged: (deviceId, enabled) => { if (enabled) void liveView?.onPrivacyEnabled(deviceId); } });
       ingestRef.current = ingest;
       await ingest.start();
       alerts.start();
@@ -168,13 +193,16 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         throw error;
       }
       const address = app.server.address();
-      return { httpPort: typeof address === "object" && address ? address.port : config.HTTP_PORT, mqttPort, seed };
+      httpPort = typeof address === "object" && address ? address.port : config.HTTP_PORT;
+      return { httpPort, mqttPort, seed };
     },
     async stop() {
       await alerts.stop();
       retention.stop();
+      liveView?.stop();
       commands.stop();
       await app.close();
+      await relayPool?.close();
       await ingestRef.current?.stop();
       await heartbeats.stop();
       await state.idle();

@@ -5,6 +5,14 @@ import { defaultSqliteUrl } from "../../core/database-url.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().positive();
+const iceServers = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: "custom", message: "ICE_SERVERS must be JSON, e.g. [{\"urls\":\"turn:turn.example.cn:3478\",\"username\":\"u\",\"credential\":\"p\"}]" });
+    return z.NEVER;
+  }
+}).pipe(z.array(z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().optional(), credential: z.string().optional() })));
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 export const gatewayEnvSchema = z.object({
@@ -30,6 +38,20 @@ export const gatewayEnvSchema = z.object({
   HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(1).default(50),
   LOGIN_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
   CLAIM_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
+  /** Live view. STUN/TURN servers for cameras and viewers (JSON list of RTCIceServer). */
+  ICE_SERVERS: iceServers.default([]),
+  RELAY_ENABLED: flag.default(true),
+  /** Relay worker processes; default one per core. */
+  RELAY_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  /** Host addresses the relay offers as ICE candidates (comma-separated); default all interfaces. */
+  RELAY_HOST_ADDRESSES: z.string().optional().transform((v) => (v ? v.split(",").map((a) => a.trim()).filter(Boolean) : [])),
+  /** How cameras reach this gateway's WHIP endpoint. Default: http://127.0.0.1:HTTP_PORT */
+  PUBLIC_HTTP_URL: z.string().url().optional(),
+  /** Key that signs viewer and publish tokens; give every gateway the same one. Default: random per process. */
+  VIEW_TOKEN_SECRET: z.string().min(16).optional(),
+  VIEW_TOKEN_TTL_S: seconds.default(3600),
+  STREAM_STOP_GRACE_S: seconds.default(20),
+  STREAM_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(8000),
   SEED_DEMO_DATA: flag.default(true),
   WX_DEMO_PASSWORD: z.string().min(8).default("wangxiang-demo"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -1,4 +1,5 @@
 // What the route plugins share: one object per gateway instance, built in app.ts.
+import type { FastifyBaseLogger } from "fastify";
 import type { Database } from "../../core/database.ts";
 import type { DatabaseProvider } from "../../core/database-url.ts";
 import type { WangxiangBroker } from "../../broker/src/broker.ts";
@@ -9,6 +10,7 @@ import type { CommandDispatcher } from "./services/command-dispatcher.ts";
 import type { DeviceIngest } from "./services/device-ingest.ts";
 import type { DeviceStateTracker } from "./services/device-state.ts";
 import type { LiveHub } from "./services/live-hub.ts";
+import type { LiveViewService } from "./live-view/live-view-service.ts";
 
 export interface GatewayContext {
   config: GatewayConfig;
@@ -22,6 +24,9 @@ export interface GatewayContext {
   ingest: DeviceIngest;
   /** Present when the broker runs in this process; revocation then drops sessions directly. */
   broker: WangxiangBroker | null;
+  /** Live view (relay), once started. */
+  liveView: LiveViewService | null;
+  log: FastifyBaseLogger;
   /** The MQTT port cameras should use, once the broker listens. */
   mqttPort(): number;
   audit(actorId: string | null, action: string, subject: string, detail?: unknown): Promise<void>;

@@ -1,6 +1,7 @@
 // Database rows → the API's reply shapes (protocol/http.ts).
 import type { z } from "zod";
 import type { alertView, commandView, deviceView, householdView } from "../../protocol/http.ts";
+import type { CommandName } from "../../protocol/device-messages.ts";
 
 type DeviceRow = {
   id: string; serial: string; claimState: string; householdId: string | null; label: string | null; model: string; firmware: string | null;
@@ -40,7 +41,7 @@ type CommandRow = { id: string; deviceId: string; name: string; params: string; 
 
 export function toCommandView(c: CommandRow): z.infer<typeof commandView> {
   return {
-    id: c.id, deviceId: c.deviceId, name: c.name as "reboot" | "privacy" | "firmware-update", params: JSON.parse(c.params) as Record<string, unknown>,
+    id: c.id, deviceId: c.deviceId, name: c.name as CommandName, params: JSON.parse(c.params) as Record<string, unknown>,
     status: c.status as "pending" | "succeeded" | "failed" | "timed-out", result: c.result ? (JSON.parse(c.result) as Record<string, unknown>) : null,
     error: c.error, requestedBy: c.requestedBy, createdAt: c.createdAt.toISOString(), finishedAt: iso(c.finishedAt),
   };

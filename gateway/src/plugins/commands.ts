@@ -29,6 +29,7 @@ export async function commandsPlugin(app: FastifyInstance, { ctx }: { ctx: Gatew
     const result = await ctx.commands.send(request.params.deviceId, request.body, user.username);
     if (result.status === "succeeded" && request.body.name === "privacy") {
       await ctx.db.device.update({ where: { id: request.params.deviceId }, data: { privacy: request.body.params.enabled } });
+      if (request.body.params.enabled) await ctx.liveView?.onPrivacyEnabled(request.params.deviceId);
     }
     await ctx.audit(user.id, `command.${request.body.name}`, request.params.deviceId, { status: result.status });
     return result;

@@ -2,8 +2,7 @@
 // topic and correlation id, wait for the answer on that topic, give up after the timeout.
 import type { Database } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
-import type { CommandRequestMessage, CommandResponseMessage } from "../../../protocol/device-messages.ts";
-import type { CommandBody } from "../../../protocol/http.ts";
+import type { CommandRequestMessage, CommandResponseMessage, DeviceCommand } from "../../../protocol/device-messages.ts";
 import { deviceCommandResponseTopic, deviceCommandTopic } from "../../../protocol/topics.ts";
 import { ApiError, conflict } from "../errors.ts";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -23,14 +22,16 @@ export class CommandDispatcher {
   constructor(private readonly db: Database, private readonly publish: Publish, private readonly hub: LiveHub,
     private readonly metrics: GatewayMetrics, private readonly timeoutMs: number) {}
 
-  async send(deviceId: string, command: CommandBody, requestedBy: string) {
+  async send(deviceId: string, command: DeviceCommand, requestedBy: string) {
     const device = await this.db.device.findUnique({ where: { id: deviceId }, select: { connection: true, claimState: true, householdId: true } });
     if (!device) throw new ApiError(404, "not-found", "camera not found");
     if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
     if (device.connection !== "online") throw conflict("camera-offline", "the camera is offline; commands need it online");
 
     const id = randomId("cmd_", 16);
-    await this.db.command.create({ data: { id, deviceId, name: command.name, params: JSON.stringify(command.params), status: "pending", requestedBy } });
+    // The one-time publish token of stream-start is a secret: it goes to the camera, not into the log.
+    const loggedParams = "token" in command.params ? { ...command.params, token: "(redacted)" } : command.params;
+    await this.db.command.create({ data: { id, deviceId, name: command.name, params: JSON.stringify(loggedParams), status: "pending", requestedBy } });
     const request = {
       name: command.name, params: command.params, correlationId: id, responseTopic: deviceCommandResponseTopic(deviceId),
       expiresAt: new Date(Date.now() + this.timeoutMs).toISOString(),

@@ -27,6 +27,7 @@ export interface DeviceIngestOptions {
   hub: LiveHub;
   metrics: GatewayMetrics;
   log: Logger;
+  onPrivacyChanged?(deviceId: string, enabled: boolean): void;
 }
 
 export class DeviceIngest {
@@ -116,7 +117,10 @@ export class DeviceIngest {
 
   private async handleEvent(deviceId: string, event: import("../../../protocol/device-messages.ts").DeviceEventMessage): Promise<void> {
     const detail = JSON.stringify(event);
-    if (event.type === "privacy-changed") await this.o.db.device.updateMany({ where: { id: deviceId }, data: { privacy: event.enabled } });
+    if (event.type === "privacy-changed") {
+      await this.o.db.device.updateMany({ where: { id: deviceId }, data: { privacy: event.enabled } });
+      this.o.onPrivacyChanged?.(deviceId, event.enabled);
+    }
     if (event.type === "firmware-updated") await this.o.db.device.updateMany({ where: { id: deviceId }, data: { firmware: event.to } });
     await this.o.db.auditEntry.create({ data: { action: `device.${event.type}`, subject: deviceId, detail } });
   }

@@ -1,0 +1,229 @@
+// Orchestrates live view around the relay: who may watch, starting the camera's stream over MQTT when
+// the first viewer arrives and stopping it a grace period after the last leaves, telling the camera
+// who watches, refusing everyone while privacy mode is on, and logging every view for the household.
+import type { RelayPool } from "../../../relay/src/index.ts";
+import type { IceServer, ViewerIdentity } from "../../../relay/src/index.ts";
+import type { GatewayContext } from "../context.ts";
+import { ApiError, conflict, notFound } from "../errors.ts";
+import type { SignedInUser } from "../plugins/auth.ts";
+import { householdIdsOf } from "../access.ts";
+import type { ViewTokens } from "./view-tokens.ts";
+import type { ServerMessage } from "../../../protocol/ws.ts";
+
+export interface LiveViewPolicy {
+  iceServers: IceServer[];
+  publicHttpUrl(): string;
+  viewerTokenTtlMs: number;
+  stopGraceMs: number;
+  startTimeoutMs: number;
+  /** Installers may test-view a camera for this long after it was claimed (the install visit). */
+  installerWindowMs: number;
+}
+
+interface CameraStream {
+  viewers: Map<string, ViewerIdentity>; // by relay session id
+  publishSessionId: string | null;
+  publishNonce: string | null;
+  usedNonces: Set<string>;
+  starting: Promise<void> | null;
+  publishedWaiters: Set<() => void>;
+  stopTimer: NodeJS.Timeout | null;
+  talking: string | null;
+}
+
+export class LiveViewService {
+  private readonly streams = new Map<string, CameraStream>();
+
+  constructor(private readonly ctx: GatewayContext, private readonly pool: RelayPool, private readonly tokens: ViewTokens, private readonly policy: LiveViewPolicy) {}
+
+  /** A signed-in user asks to watch a camera: checks membership, privacy and connection, returns a WHEP token. */
+  async grantView(user: SignedInUser, deviceId: string) {
+    const device = await this.ctx.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true, claimedAt: true, privacy: true, connection: true } });
+    if (!device || !device.householdId) throw notFound("camera");
+    const member = (await householdIdsOf(this.ctx, user.id)).includes(device.householdId);
+    const installing = user.role === "installer" && device.claimedAt !== null && Date.now() - device.claimedAt.getTime() < this.policy.installerWindowMs;
+    if (!member && !installing) {
+      if (user.role === "family") throw notFound("camera");
+      throw new ApiError(403, "not-a-member", "only the household's family members can watch this camera");
+    }
+    if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
+    if (device.privacy) throw new ApiError(403, "privacy-mode", "the camera is in privacy mode; nobody can watch until it is switched off");
+    if (device.connection !== "online") throw conflict("camera-offline", "the camera is offline");
+    const { token, expiresAt } = this.tokens.issueViewer(deviceId, user.id, user.displayName, this.policy.viewerTokenTtlMs);
+    return { token, expiresAt: expiresAt.toISOString(), whepUrl: `/api/v1/whep/${deviceId}`, iceServers: this.policy.iceServers };
+  }
+
+  // ── called by the relay's signaling plugin ────────────────────────────
+  async authorizeView(cameraId: string, token: string): Promise<ViewerIdentity | null> {
+    const claims = this.tokens.verifyViewer(token, cameraId);
+    if (!claims) return null;
+    const device = await this.ctx.db.device.findUnique({ where: { id: cameraId }, select: { privacy: true, claimState: true } });
+    if (!device || device.privacy || device.claimState !== "claimed") return null;
+    return { viewerId: claims.uid, displayName: claims.name };
+  }
+
+  /** A publish token starts one stream; afterwards it is only good for ending that stream. */
+  async authorizePublish(cameraId: string, token: string): Promise<boolean> {
+    const claims = this.tokens.verifyPublish(token, cameraId);
+    if (!claims) return false;
+    const stream = this.stream(cameraId);
+    if (stream.publishNonce === claims.nonce) return true;
+    if (stream.usedNonces.has(claims.nonce)) return false;
+    stream.usedNonces.add(claims.nonce);
+    stream.publishNonce = claims.nonce;
+    return true;
+  }
+
+  async onViewerJoined(event: { cameraId: string; sessionId: string; viewer: ViewerIdentity }): Promise<void> {
+    const stream = this.stream(event.cameraId);
+    stream.viewers.set(event.sessionId, event.viewer);
+    if (stream.stopTimer) clearTimeout(stream.stopTimer);
+    stream.stopTimer = null;
+    const device = await this.ctx.db.device.findUnique({ where: { id: event.cameraId }, select: { householdId: true } });
+    await this.ctx.db.viewSession.create({
+      data: { id: event.sessionId, deviceId: event.cameraId, householdId: device?.householdId ?? null, userId: event.viewer.viewerId, displayName: event.viewer.displayName, startedAt: new Date() },
+    });
+    // Answer the viewer at once; its ICE and DTLS handshakes run while the camera starts up.
+    void this.ensureStreaming(event.cameraId).catch((error: Error) => this.failViewers(event.cameraId, error));
+    this.announce(event.cameraId);
+  }
+
+  onViewerLeft(event: { cameraId: string; sessionId: string; reason: string }): void {
+    const stream = this.stream(event.cameraId);
+    if (!stream.viewers.delete(event.sessionId)) return;
+    void this.ctx.db.viewSession.updateMany({ where: { id: event.sessionId, endedAt: null }, data: { endedAt: new Date(), endReason: event.reason } })
+      .catch((err) => this.ctx.log.error({ err }, "could not close a view-log entry"));
+    if (stream.viewers.size === 0 && !stream.stopTimer) {
+      stream.stopTimer = setTimeout(() => void this.stopStream(event.cameraId, "no-viewers"), this.policy.stopGraceMs);
+      stream.stopTimer.unref();
+    }
+    this.announce(event.cameraId);
+  }
+
+  onCameraPublished(event: { cameraId: string; sessionId: string }): void {
+    const stream = this.stream(event.cameraId);
+    stream.publishSessionId = event.sessionId;
+    for (const resolve of stream.publishedWaiters) resolve();
+    stream.publishedWaiters.clear();
+    this.publishViewers(event.cameraId);
+  }
+
+  onCameraUnpublished(event: { cameraId: string; sessionId: string }): void {
+    const stream = this.stream(event.cameraId);
+    if (stream.publishSessionId !== event.sessionId) return;
+    stream.publishSessionId = null;
+    stream.publishNonce = null;
+    this.publishViewers(event.cameraId);
+  }
+
+  onTalkbackChanged(event: { cameraId: string; viewerId: string | null }): void {
+    const stream = this.stream(event.cameraId);
+    stream.talking = event.viewerId;
+    if (event.viewerId) {
+      const sessionIds = [...stream.viewers].filter(([, v]) => v.viewerId === event.viewerId).map(([id]) => id);
+      void this.ctx.db.viewSession.updateMany({ where: { id: { in: sessionIds } }, data: { talked: true } }).catch(() => undefined);
+    }
+    this.publishViewers(event.cameraId);
+  }
+
+  /** Privacy switched on (button or command): everyone watching is cut off and the stream stops now. */
+  async onPrivacyEnabled(cameraId: string): Promise<void> {
+    const stream = this.streams.get(cameraId);
+    if (!stream) return;
+    const router = this.pool.createRouter(cameraId);
+    await Promise.all([...stream.viewers.keys()].map((sessionId) => router.closeSession(sessionId, "privacy-mode").catch(() => undefined)));
+    await this.stopStream(cameraId, "privacy-mode");
+  }
+
+  /** Camera went offline: its viewers are told; the stream state is forgotten. */
+  onCameraOffline(cameraId: string): void {
+    const stream = this.streams.get(cameraId);
+    if (!stream) return;
+    stream.publishSessionId = null;
+    stream.publishNonce = null;
+    stream.starting = null;
+    if (stream.viewers.size > 0) this.toHousehold(cameraId, { type: "view.error", deviceId: cameraId, error: "camera-offline", message: "the camera went offline" });
+  }
+
+  viewers(cameraId: string): ViewerIdentity[] {
+    return [...(this.streams.get(cameraId)?.viewers.values() ?? [])];
+  }
+
+  stop(): void {
+    for (const stream of this.streams.values()) if (stream.stopTimer) clearTimeout(stream.stopTimer);
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────
+  private stream(cameraId: string): CameraStream {
+    let stream = this.streams.get(cameraId);
+    if (!stream) {
+      stream = { viewers: new Map(), publishSessionId: null, publishNonce: null, usedNonces: new Set(), starting: null, publishedWaiters: new Set(), stopTimer: null, talking: null };
+      this.streams.set(cameraId, stream);
+    }
+    return stream;
+  }
+
+  private ensureStreaming(cameraId: string): Promise<void> {
+    const stream = this.stream(cameraId);
+    if (stream.publishSessionId) return Promise.resolve();
+    stream.starting ??= this.startStream(cameraId).finally(() => { stream.starting = null; });
+    return stream.starting;
+  }
+
+  private async startStream(cameraId: string): Promise<void> {
+    const stream = this.stream(cameraId);
+    const published = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stream.publishedWaiters.delete(done);
+        reject(new ApiError(504, "camera-did-not-stream", "the camera did not start its stream in time"));
+      }, this.policy.startTimeoutMs);
+      const done = () => { clearTimeout(timer); resolve(); };
+      stream.publishedWaiters.add(done);
+    });
+    const { token } = this.tokens.issuePublish(cameraId, this.policy.startTimeoutMs + 60_000);
+    const whipUrl = `${this.policy.publicHttpUrl()}/api/v1/whip/${cameraId}`;
+    await this.ctx.commands.send(cameraId, { name: "stream-start", params: { whipUrl, token, iceServers: this.policy.iceServers } }, "live-view");
+    await published;
+  }
+
+  private async stopStream(cameraId: string, reason: string): Promise<void> {
+    const stream = this.stream(cameraId);
+    if (stream.stopTimer) clearTimeout(stream.stopTimer);
+    stream.stopTimer = null;
+    if (stream.viewers.size > 0 && reason === "no-viewers") return;
+    const publishSessionId = stream.publishSessionId;
+    stream.publishSessionId = null;
+    stream.publishNonce = null;
+    if (publishSessionId) await this.pool.createRouter(cameraId).closeSession(publishSessionId, reason).catch(() => undefined);
+    await this.ctx.commands.send(cameraId, { name: "stream-stop", params: { reason } }, "live-view").catch(() => undefined);
+    this.publishViewers(cameraId);
+  }
+
+  private failViewers(cameraId: string, error: Error): void {
+    const code = error instanceof ApiError ? error.code : "camera-did-not-stream";
+    this.toHousehold(cameraId, { type: "view.error", deviceId: cameraId, error: code, message: error.message });
+    const stream = this.stream(cameraId);
+    const router = this.pool.createRouter(cameraId);
+    for (const sessionId of stream.viewers.keys()) void router.closeSession(sessionId, code).catch(() => undefined);
+  }
+
+  /** Tells the camera who watches (its light and chime) and the household who else is watching. */
+  private announce(cameraId: string): void {
+    const names = [...new Set(this.viewers(cameraId).map((v) => v.displayName))];
+    void this.ctx.commands.send(cameraId, { name: "view-notice", params: { viewers: names } }, "live-view").catch(() => undefined);
+    this.publishViewers(cameraId);
+  }
+
+  private publishViewers(cameraId: string): void {
+    const stream = this.stream(cameraId);
+    const unique = new Map([...stream.viewers.values()].map((v) => [v.viewerId, v]));
+    this.toHousehold(cameraId, { type: "view.viewers", deviceId: cameraId, viewers: [...unique.values()], talking: stream.talking, streaming: stream.publishSessionId !== null });
+  }
+
+  /** Live messages about a camera go to its household's members (and staff). */
+  private toHousehold(cameraId: string, message: ServerMessage): void {
+    void this.ctx.db.device.findUnique({ where: { id: cameraId }, select: { householdId: true } })
+      .then((device) => this.ctx.hub.publish(message, { deviceId: cameraId, householdId: device?.householdId ?? null }))
+      .catch((err) => this.ctx.log.error({ err }, "could not publish a live-view event"));
+  }
+}

@@ -1,0 +1,58 @@
+// Live view: a viewer token for a camera (household members), the relay's WHIP/WHEP endpoints, the view log.
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { deviceIdParams, errorReply, householdIdParams } from "../../../protocol/http.ts";
+import { viewGrantReply, viewLogQuery, viewLogReply } from "../../../protocol/live-view.ts";
+import { signalingPlugin, type RelayPool } from "../../../relay/src/index.ts";
+import { assertCanSeeDevice, assertCanSeeHousehold } from "../access.ts";
+import type { GatewayContext } from "../context.ts";
+import type { LiveViewService } from "../live-view/live-view-service.ts";
+import { requireRole, signedIn } from "./auth.ts";
+
+const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
+
+type ViewRow = { id: string; deviceId: string; userId: string; displayName: string; startedAt: Date; endedAt: Date | null; endReason: string | null; talked: boolean; device: { serial: string; label: string | null } };
+const toViewLogEntry = (v: ViewRow) => ({
+  id: v.id, deviceId: v.deviceId, serial: v.device.serial, label: v.device.label, userId: v.userId, displayName: v.displayName,
+  startedAt: v.startedAt.toISOString(), endedAt: v.endedAt?.toISOString() ?? null,
+  durationS: v.endedAt ? Math.round((v.endedAt.getTime() - v.startedAt.getTime()) / 1000) : null, endReason: v.endReason, talked: v.talked,
+});
+
+export async function liveViewPlugin(app: FastifyInstance, { ctx, liveView, pool }: { ctx: GatewayContext; liveView: LiveViewService; pool: RelayPool }): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post("/devices/:deviceId/view", {
+    schema: { tags: ["live view"], summary: "Ask to watch a camera: a short-lived WHEP token (household members only; refused in privacy mode)", params: deviceIdParams, response: { 200: viewGrantReply, ...errors } },
+    preHandler: requireRole(),
+  }, async (request) => liveView.grantView(signedIn(request), request.params.deviceId));
+
+  r.get("/devices/:deviceId/view-log", {
+    schema: { tags: ["live view"], summary: "Who watched this camera, when and for how long", params: deviceIdParams, querystring: viewLogQuery, response: { 200: viewLogReply, ...errors } },
+    preHandler: requireRole(),
+  }, async (request) => {
+    await assertCanSeeDevice(ctx, signedIn(request), request.params.deviceId);
+    const rows = await ctx.db.viewSession.findMany({ where: { deviceId: request.params.deviceId }, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
+    return { items: rows.map(toViewLogEntry) };
+  });
+
+  r.get("/households/:householdId/view-log", {
+    schema: { tags: ["live view"], summary: "Who watched this household's cameras", params: householdIdParams, querystring: viewLogQuery, response: { 200: viewLogReply, ...errors } },
+    preHandler: requireRole(),
+  }, async (request) => {
+    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
+    const rows = await ctx.db.viewSession.findMany({ where: { householdId: request.params.householdId }, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
+    return { items: rows.map(toViewLogEntry) };
+  });
+
+  await app.register(signalingPlugin, {
+    pool,
+    iceServers: ctx.config.ICE_SERVERS,
+    authorizePublish: (cameraId, token) => liveView.authorizePublish(cameraId, token),
+    authorizeView: (cameraId, token) => liveView.authorizeView(cameraId, token),
+    onViewerJoined: (event) => liveView.onViewerJoined(event),
+    onViewerLeft: (event) => liveView.onViewerLeft(event),
+    onCameraPublished: (event) => liveView.onCameraPublished(event),
+    onCameraUnpublished: (event) => liveView.onCameraUnpublished(event),
+    onTalkbackChanged: (event) => liveView.onTalkbackChanged(event),
+  });
+}
