@@ -24,6 +24,7 @@ import {
 } from "../../protocol/index.ts";
 import { backoffDelayMs, defaultBackoff, type BackoffPolicy } from "./backoff.ts";
 import { claimDevice, type ClaimReply } from "./claim.ts";
+import { createCameraMedia, type CameraMediaOptions, type CameraMediaSnapshot } from "./camera-media.ts";
 import { parseCommand } from "./commands.ts";
 import type { CameraStateFile, CredentialsStore } from "./credentials-store.ts";
 import { downloadFirmware } from "./firmware.ts";
@@ -71,6 +72,7 @@ export interface CameraSnapshot {
   uptimeS: number;
   refusal: CameraRefusal | null;
   counters: CameraCounters;
+  media: CameraMediaSnapshot;
 }
 
 export interface CameraOptions {
@@ -94,6 +96,8 @@ export interface CameraOptions {
   random?: () => number;
   fetch?: typeof fetch;
   log?: Logger;
+  /** Live-view media: ICE host addresses and policy (tests use loopback only), or another stream starter. */
+  media?: Pick<CameraMediaOptions, "hostAddresses" | "iceTransportPolicy" | "startStream">;
 }
 
 export interface CameraEvents {
@@ -152,6 +156,11 @@ export function createCamera(options: CameraOptions): Camera {
   let updatingFirmware = false;
   /** Recently executed commands by correlationId: QoS 1 may deliver a command twice; run it once. */
   const recentCommands = new Map<string, CommandResponseMessage | null>();
+  const media = createCameraMedia({
+    ...options.media,
+    get log() { return log; },
+    publishEvent: (event) => publishEvent(event),
+  });
   const counters: CameraCounters = { connects: 0, claimRequests: 0, heartbeats: 0, commandsHandled: 0, invalidCommands: 0, expiredCommands: 0, duplicateCommands: 0 };
 
   function setState(next: CameraState) {
@@ -178,6 +187,7 @@ export function createCamera(options: CameraOptions): Camera {
 
   /** Ends the current life: cancels its timers and pending work and kills the socket (no DISCONNECT). */
   function endLife(): MqttClient | null {
+    void media.reset("camera-down");
     life?.abort();
     life = null;
     for (const timer of lifeTimers) clearTimeout(timer);
@@ -445,12 +455,34 @@ export function createCamera(options: CameraOptions): Camera {
         await reboot();
         return;
       }
+      case "stream-start": {
+        if (privacy) {
+          await answer({ ok: false, error: "privacy mode is on" });
+          return;
+        }
+        try {
+          await answer({ ok: true, result: await media.startStream(command.params) });
+        } catch (error) {
+          await answer({ ok: false, error: `stream did not start: ${(error as Error).message}`.slice(0, 500) });
+        }
+        return;
+      }
+      case "stream-stop":
+        await media.stopStream(command.params.reason);
+        await answer({ ok: true, result: {} });
+        return;
+      case "view-notice":
+        await answer({ ok: true, result: {} });
+        await media.notice(command.params.viewers);
+        return;
     }
   }
 
   async function setPrivacy(enabled: boolean, source: "button" | "command") {
     const changed = enabled !== privacy;
     privacy = enabled;
+    // Privacy is enforced on the camera too: whatever the gateway does, no picture leaves the house.
+    if (enabled) await media.reset("privacy-mode");
     if (!changed) return; // nothing changed, so no "privacy-changed" event
     persistInBackground();
     log.info({ privacy: enabled, source }, "privacy changed");
@@ -532,6 +564,7 @@ export function createCamera(options: CameraOptions): Camera {
       for (const timer of lifeTimers) clearTimeout(timer); // a pending reconnect cannot reach anyone
       lifeTimers.clear();
       stopHeartbeat();
+      void media.reset("network-down");
       const previous = client;
       client = null;
       previous?.end(true);
@@ -574,6 +607,7 @@ export function createCamera(options: CameraOptions): Camera {
         uptimeS: Math.floor((Date.now() - bootAt) / 1000),
         refusal,
         counters: { ...counters },
+        media: media.snapshot(),
       };
     },
   };

@@ -22,6 +22,7 @@ import { livePlugin } from "./plugins/live.ts";
 import { observabilityPlugin } from "./plugins/observability.ts";
 import { provisioningPlugin } from "./plugins/provisioning.ts";
 import { webPlugin } from "./plugins/web.ts";
+import { viewerPagePlugin } from "./plugins/viewer-page.ts";
 import { liveViewPlugin } from "./plugins/live-view.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
@@ -131,6 +132,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       if (relayPool && liveView) await api.register(liveViewPlugin, { ctx, liveView, pool: relayPool });
     }, { prefix: "/api/v1" });
     await app.register(observabilityPlugin, { ctx, startedAt });
+    await app.register(viewerPagePlugin);
     await app.register(webPlugin);
   };
 

@@ -1,0 +1,97 @@
+// The camera's live-view side: starts and stops its WebRTC stream when the gateway says so, keeps the
+// "someone is watching" light (announced to the elder), and counts the family's talk-back audio.
+import type { Logger } from "pino";
+import type { DeviceCommand, DeviceEventMessage } from "../../protocol/index.ts";
+import { startCameraStream, type CameraStream, type CameraStreamOptions, type CameraStreamStats } from "./media/index.ts";
+
+type StreamStart = Extract<DeviceCommand, { name: "stream-start" }>["params"];
+
+export interface CameraMediaOptions {
+  log: Logger;
+  publishEvent(event: DeviceEventMessage): Promise<void>;
+  /** Only these host addresses as ICE candidates (tests: ["127.0.0.1"]). */
+  hostAddresses?: string[];
+  iceTransportPolicy?: "all" | "relay";
+  startStream?: (options: CameraStreamOptions) => Promise<CameraStream>;
+}
+
+export interface CameraMediaSnapshot {
+  streaming: boolean;
+  streamsStarted: number;
+  /** Totals over all streams of this boot, the current one included. */
+  stats: CameraStreamStats;
+  indicator: { on: boolean; viewers: string[] };
+  /** Every change of the light, oldest first: what the elder saw and heard. */
+  announcements: { at: string; on: boolean; viewers: string[] }[];
+}
+
+const zeroStats = (): CameraStreamStats => ({ videoPacketsSent: 0, audioPacketsSent: 0, bytesSent: 0, keyframeRequests: 0, talkbackPacketsReceived: 0, talkbackBytesReceived: 0 });
+
+export function createCameraMedia(options: CameraMediaOptions) {
+  const start = options.startStream ?? startCameraStream;
+  let stream: CameraStream | null = null;
+  let streamsStarted = 0;
+  let finished = zeroStats();
+  let indicator = { on: false, viewers: [] as string[] };
+  const announcements: CameraMediaSnapshot["announcements"] = [];
+
+  function addStats(a: CameraStreamStats, b: CameraStreamStats): CameraStreamStats {
+    return Object.fromEntries(Object.keys(a).map((k) => [k, a[k as keyof CameraStreamStats] + b[k as keyof CameraStreamStats]])) as unknown as CameraStreamStats;
+  }
+
+  async function stop(reason: string): Promise<void> {
+    const current = stream;
+    stream = null;
+    if (!current) return;
+    finished = addStats(finished, current.stats());
+    options.log.info({ reason }, "stream stopped");
+    await current.stop().catch((error: Error) => options.log.warn({ err: error.message }, "stream stop failed"));
+  }
+
+  return {
+    async startStream(params: StreamStart): Promise<{ resourceUrl: string }> {
+      await stop("restarted");
+      try {
+        stream = await start({
+          whipUrl: params.whipUrl, token: params.token, iceServers: params.iceServers,
+          hostAddresses: options.hostAddresses, iceTransportPolicy: options.iceTransportPolicy,
+        });
+      } catch (error) {
+        const reason = (error as Error).message.slice(0, 300);
+        await options.publishEvent({ type: "stream-failed", at: new Date().toISOString(), reason }).catch(() => undefined);
+        throw error;
+      }
+      streamsStarted += 1;
+      options.log.info({ resourceUrl: stream.resourceUrl }, "streaming to the relay");
+      return { resourceUrl: stream.resourceUrl };
+    },
+
+    stopStream: stop,
+
+    /** The gateway says who is watching: light on (and a chime with the names) or off. */
+    async notice(viewers: string[]): Promise<void> {
+      const on = viewers.length > 0;
+      const changed = on !== indicator.on || viewers.join("\n") !== indicator.viewers.join("\n");
+      indicator = { on, viewers };
+      if (!changed) return;
+      announcements.push({ at: new Date().toISOString(), on, viewers });
+      if (announcements.length > 200) announcements.shift();
+      options.log.info({ on, viewers }, on ? "viewing light on" : "viewing light off");
+      await options.publishEvent({ type: "viewing-indicator", at: new Date().toISOString(), on, viewers: viewers.length });
+    },
+
+    /** Power, reboot, privacy: the stream ends and the light goes out without telling anyone. */
+    async reset(reason: string): Promise<void> {
+      indicator = { on: false, viewers: [] };
+      await stop(reason);
+    },
+
+    snapshot(): CameraMediaSnapshot {
+      return {
+        streaming: stream !== null, streamsStarted, stats: stream ? addStats(finished, stream.stats()) : { ...finished },
+        indicator: { ...indicator, viewers: [...indicator.viewers] }, announcements: announcements.map((a) => ({ ...a, viewers: [...a.viewers] })),
+      };
+    },
+  };
+}
+export type CameraMedia = ReturnType<typeof createCameraMedia>;
