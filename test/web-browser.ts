@@ -1,0 +1,44 @@
+// Browser-test helpers for the web app: Debian's Chromium at a phone's size, a built web/dist, screenshots.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+export const chromiumPath = "/usr/bin/chromium";
+export const hasChromium = existsSync(chromiumPath);
+export const chromiumArgs = [
+  "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+];
+export const phone = { width: 360, height: 640 };
+const screenshotDir = join(process.cwd(), "test-results");
+
+/** `npm install` builds the app; a checkout that skipped its scripts gets the build here, once. */
+export function ensureWebBuild(): void {
+  if (existsSync(join(process.cwd(), "web", "dist", "index.html"))) return;
+  execFileSync("npm", ["run", "build:web"], { stdio: "pipe" });
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+}
+
+/** A fresh phone-sized profile (its own storage: signed out, Chinese) on the stack's origin. */
+export async function phoneContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  return browser.newContext({ viewport: phone, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: "zh-CN", baseURL });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const path = join(screenshotDir, `${name}.png`);
+  await page.evaluate(() => scrollTo(0, 0)); // the sticky header is drawn where the page is scrolled to
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto("/login");
+  await page.fill("input[name=username]", username);
+  await page.fill("input[name=password]", password);
+  await page.click("button[type=submit]");
+}

@@ -1,0 +1,65 @@
+import { useEffect, useState } from "preact/hooks";
+import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from "preact-iso";
+import { Services, type AppServices } from "./context.ts";
+import { CameraScreen } from "./family/CameraScreen.tsx";
+import { FamilyHome } from "./family/FamilyHome.tsx";
+import { JoinScreen } from "./JoinScreen.tsx";
+import { LoginScreen } from "./LoginScreen.tsx";
+import type { Session } from "./session.ts";
+
+// Installers and staff download their screens only when they sign in: the family's phone never does.
+const installerApp = () => import("./installer/installer-app.ts");
+const staffApp = () => import("./staff/staff-app.ts");
+const InstallerHome = lazy(() => installerApp().then((m) => m.InstallerHome));
+const HouseholdScreen = lazy(() => installerApp().then((m) => m.HouseholdScreen));
+const StaffConsole = lazy(() => staffApp().then((m) => m.StaffConsole));
+const DeviceScreen = lazy(() => staffApp().then((m) => m.DeviceScreen));
+
+export const homeOf = (session: Session | null) =>
+  !session ? "/login" : session.user.role === "staff" ? "/staff" : session.user.role === "installer" ? "/installer" : "/family";
+
+export function App({ services }: { services: AppServices }) {
+  const [session, setSession] = useState(services.session.current());
+  useEffect(() => services.session.subscribe(setSession), [services]);
+  useEffect(() => {
+    if (session) services.live.start(session.token);
+    else services.live.stop();
+  }, [session?.token]);
+  return (
+    <Services.Provider value={services}>
+      <LocationProvider>
+        <ErrorBoundary>
+          <Routes session={session} />
+        </ErrorBoundary>
+      </LocationProvider>
+    </Services.Provider>
+  );
+}
+
+function Routes({ session }: { session: Session | null }) {
+  const location = useLocation();
+  const open = location.path === "/login" || location.path.startsWith("/join");
+  useEffect(() => {
+    if (!session && !open) location.route(`/login?next=${encodeURIComponent(location.url)}`, true);
+  }, [session, open]);
+  if (!session && !open) return null;
+  return (
+    <Router>
+      <Route path="/login" component={LoginScreen} />
+      <Route path="/join/:code?" component={JoinScreen} />
+      <Route path="/family" component={FamilyHome} />
+      <Route path="/family/camera/:deviceId" component={CameraScreen} />
+      <Route path="/installer" component={InstallerHome} />
+      <Route path="/installer/household/:householdId" component={HouseholdScreen} />
+      <Route path="/staff" component={StaffConsole} />
+      <Route path="/staff/device/:deviceId" component={DeviceScreen} />
+      <Route default component={() => <Redirect to={homeOf(session)} />} />
+    </Router>
+  );
+}
+
+function Redirect({ to }: { to: string }) {
+  const { route } = useLocation();
+  useEffect(() => route(to, true), [to]);
+  return null;
+}

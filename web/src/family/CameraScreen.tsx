@@ -1,0 +1,55 @@
+// One camera as the family sees it: is it on, when was it last seen, is privacy mode on; live view; who watched.
+import { useRoute } from "preact-iso";
+import { ApiFailure } from "../api.ts";
+import type { CommandView, DeviceDetail } from "../types.ts";
+import { useServices, useT } from "../context.ts";
+import { dateTime, timeAgo } from "../format.ts";
+import { useAction, useLoad, useTick } from "../hooks.ts";
+import { useLiveDevice } from "../live-devices.ts";
+import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import { StateBadge } from "../ui/StateBadge.tsx";
+import { LiveView } from "./LiveView.tsx";
+
+export function CameraScreen() {
+  const { t, lang } = useT();
+  const { api } = useServices();
+  const { params } = useRoute();
+  const deviceId = params.deviceId!;
+  const loaded = useLoad((signal) => api.get<DeviceDetail>(`/devices/${encodeURIComponent(deviceId)}`, { signal }), [deviceId]);
+  const device = useLiveDevice(loaded.data);
+  const now = useTick();
+  const privacy = useAction(async (enabled: boolean) => {
+    const command = await api.request<CommandView>("POST", `/devices/${encodeURIComponent(deviceId)}/commands`, { body: { name: "privacy", params: { enabled } } });
+    if (command.status === "succeeded") loaded.reload();
+    else throw new ApiFailure(0, `command-${command.status}`, command.error ?? command.status);
+  });
+
+  return (
+    <Layout title={device?.label ?? t("family.camera")} back="/family">
+      <ErrorText error={loaded.error} />
+      {!device ? <Loading /> : (
+        <div class="stack">
+          <dl class="facts card">
+            <dt>{t("camera.state")}</dt><dd><StateBadge connection={device.connection} /></dd>
+            <dt>{t("camera.lastSeenLabel")}</dt>
+            <dd>{device.lastSeenAt ? `${timeAgo(device.lastSeenAt, lang, now)} (${dateTime(device.lastSeenAt, lang)})` : t("camera.neverSeen")}</dd>
+            <dt>{t("camera.home")}</dt><dd>{device.elderName} · {device.village}</dd>
+            <dt>{t("camera.privacy")}</dt>
+            <dd>
+              <span data-testid="privacy">{device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}</span>
+              <button type="button" class="small" disabled={privacy.busy || device.connection !== "online"} onClick={() => void privacy.run(!device.privacy)}>
+                {privacy.busy ? t("common.wait") : device.privacy ? t("camera.privacyTurnOff") : t("camera.privacyTurnOn")}
+              </button>
+            </dd>
+          </dl>
+          <ErrorText error={privacy.error} />
+          <LiveView device={device} />
+          <section class="card">
+            <h2>{t("camera.whoWatched")} <span class="tag">{t("common.soon")}</span></h2>
+            <p class="muted">{t("camera.whoWatchedPending")}</p>
+          </section>
+        </div>
+      )}
+    </Layout>
+  );
+}

@@ -1,0 +1,55 @@
+// A camera box, by scanning its QR code or typing serial + claim code; used to add a camera and to replace one.
+import { useState } from "preact/hooks";
+import { bindDeviceBody, parseBoxQr } from "../../../protocol/http.ts";
+import { useT } from "../context.ts";
+import { QrScan } from "./QrScan.tsx";
+
+export type BoxCode = { serial: string; claimCode: string; label?: string } | { qr: string; label?: string };
+
+export function CameraCodeForm({ busy, submitLabel, onSubmit, onCancel }: {
+  busy: boolean; submitLabel: string; onSubmit: (code: BoxCode) => void; onCancel?: () => void;
+}) {
+  const { t } = useT();
+  const [mode, setMode] = useState<"type" | "scan">("type");
+  const [serial, setSerial] = useState("");
+  const [claimCode, setClaimCode] = useState("");
+  const [label, setLabel] = useState("");
+  const [invalid, setInvalid] = useState<string | null>(null);
+
+  const submit = (raw: Record<string, unknown>) => {
+    const parsed = bindDeviceBody.safeParse({ ...raw, label: label.trim() || undefined });
+    if (!parsed.success) return setInvalid(parsed.error.issues.map((i) => i.message).join("; "));
+    setInvalid(null);
+    onSubmit(parsed.data);
+  };
+  const scanned = (text: string) => {
+    const box = parseBoxQr(text);
+    if (!box) return setInvalid(t("scan.notOurs"));
+    setSerial(box.serial);
+    setClaimCode(box.claimCode);
+    setMode("type");
+    submit({ qr: text });
+  };
+
+  return (
+    <div class="stack">
+      <div class="tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={mode === "scan"} onClick={() => setMode("scan")}>{t("scan.scan")}</button>
+        <button type="button" role="tab" aria-selected={mode === "type"} onClick={() => setMode("type")}>{t("scan.type")}</button>
+      </div>
+      {mode === "scan" ? <QrScan onText={scanned} /> : (
+        <form class="stack" onSubmit={(e) => { e.preventDefault(); submit({ serial, claimCode }); }}>
+          <label>{t("scan.serial")}<input name="serial" class="code" autocapitalize="characters" placeholder="WX-2026-A1B2C3" value={serial} onInput={(e) => setSerial(e.currentTarget.value)} required /></label>
+          <label>{t("scan.claimCode")}<input name="claimCode" class="code" autocapitalize="characters" placeholder="K7P2-9QXM" value={claimCode} onInput={(e) => setClaimCode(e.currentTarget.value)} required /></label>
+          <label>{t("scan.label")}<input name="label" maxLength={40} placeholder={t("scan.labelHint")} value={label} onInput={(e) => setLabel(e.currentTarget.value)} /></label>
+          {invalid ? <p class="error" role="alert">{invalid}</p> : null}
+          <div class="row">
+            <button type="submit" class="primary" disabled={busy}>{busy ? t("common.sending") : submitLabel}</button>
+            {onCancel ? <button type="button" onClick={onCancel} disabled={busy}>{t("common.cancel")}</button> : null}
+          </div>
+        </form>
+      )}
+      {mode === "scan" && invalid ? <p class="error" role="alert">{invalid}</p> : null}
+    </div>
+  );
+}

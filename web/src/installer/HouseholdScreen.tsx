@@ -1,0 +1,122 @@
+// One household on site: its cameras with live state, add a camera (scan or type), replace, move, remove;
+// invite the family.
+import { useState } from "preact/hooks";
+import { useRoute } from "preact-iso";
+import { useServices, useT } from "../context.ts";
+import { timeAgo } from "../format.ts";
+import { useAction, useLoad, useTick } from "../hooks.ts";
+import { useLiveDevices } from "../live-devices.ts";
+import type { DeviceDetail, DeviceView, HouseholdDetail, HouseholdView, Page } from "../types.ts";
+import { InvitePanel } from "../ui/InvitePanel.tsx";
+import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import { StateBadge } from "../ui/StateBadge.tsx";
+import { CameraCodeForm, type BoxCode } from "./CameraCodeForm.tsx";
+
+export function HouseholdScreen() {
+  const { t } = useT();
+  const { api } = useServices();
+  const householdId = useRoute().params.householdId!;
+  const household = useLoad((signal) => api.get<HouseholdDetail>(`/households/${householdId}`, { signal }), [householdId]);
+  const devices = useLoad((signal) => api.get<Page<DeviceView>>(`/devices?householdId=${householdId}&limit=100`, { signal }), [householdId]);
+  const list = useLiveDevices(devices.data?.items);
+  const [justAdded, setJustAdded] = useState<string | null>(null);
+  const [formKey, setFormKey] = useState(0);
+  const add = useAction(async (code: BoxCode) => {
+    // Binding is idempotent on the server, so a retry after a lost reply is harmless.
+    const device = await api.request<DeviceDetail>("POST", `/households/${householdId}/devices`, { body: code, retry: true });
+    setJustAdded(device.id);
+    setFormKey((k) => k + 1); // an empty form for the next box
+    devices.reload();
+  });
+  const h = household.data;
+  return (
+    <Layout title={h ? h.elderName : t("installer.household")} back="/installer">
+      <ErrorText error={household.error ?? devices.error} />
+      {!h ? <Loading /> : (
+        <div class="stack">
+          <p class="muted">{h.village}{h.address ? ` · ${h.address}` : ""} · {h.contactName ?? ""} {h.contactPhone}</p>
+          <section class="stack">
+            <h2>{t("installer.camerasTitle")}</h2>
+            {list.length === 0 && devices.data ? <p class="muted">{t("family.noCameras")}</p> : null}
+            {list.map((d) => <InstalledCamera key={d.id} device={d} householdId={householdId} highlight={d.id === justAdded} onChanged={devices.reload} />)}
+          </section>
+          <section class="card stack">
+            <h2>{t("installer.addCamera")}</h2>
+            <CameraCodeForm key={formKey} busy={add.busy} submitLabel={t("installer.bind")} onSubmit={(code) => void add.run(code)} />
+            <ErrorText error={add.error} />
+          </section>
+          <section class="card">
+            <h2>{t("installer.members")}</h2>
+            {h.members.length === 0 ? <p class="muted">{t("installer.noMembers")}</p> : (
+              <ul>{h.members.map((m) => <li key={m.userId}>{m.displayName}{m.relation ? ` (${m.relation})` : ""}</li>)}</ul>
+            )}
+          </section>
+          <InvitePanel householdId={householdId} />
+        </div>
+      )}
+    </Layout>
+  );
+}
+
+function InstalledCamera({ device, householdId, highlight, onChanged }: { device: DeviceView; householdId: string; highlight: boolean; onChanged: () => void }) {
+  const { t, lang } = useT();
+  const { api } = useServices();
+  const now = useTick(10_000);
+  const [panel, setPanel] = useState<"none" | "replace" | "move">("none");
+  const path = `/devices/${encodeURIComponent(device.id)}`;
+  const replace = useAction(async (code: BoxCode) => {
+    await api.request("POST", `${path}/replace`, { body: code, retry: true });
+    setPanel("none");
+    onChanged();
+  });
+  const move = useAction(async (target: string) => {
+    await api.request("POST", `${path}/move`, { body: { householdId: target }, retry: true });
+    onChanged();
+  });
+  const remove = useAction(async () => {
+    if (!confirm(t("installer.removeConfirm", { serial: device.serial }))) return;
+    await api.request("DELETE", `/households/${householdId}/devices/${encodeURIComponent(device.id)}`, { retry: true });
+    onChanged();
+  });
+  const seen = timeAgo(device.lastSeenAt, lang, now);
+  return (
+    <article class={`card device${highlight ? " highlight" : ""}`} data-device={device.id} data-serial={device.serial}>
+      <div class="row spread">
+        <strong>{device.label ?? device.serial}</strong>
+        <StateBadge connection={device.connection} />
+      </div>
+      <p class="muted">{device.serial}{seen ? ` · ${t("camera.lastSeen", { when: seen })}` : ""}{device.rssi !== null ? ` · ${t("installer.signal", { rssi: device.rssi })}` : ""}</p>
+      {highlight ? (
+        <p class={device.connection === "online" ? "ok" : "hint"} role="status">
+          {device.connection === "online" ? t("installer.cameraOnline") : t("installer.waitingOnline")}
+        </p>
+      ) : null}
+      <div class="row wrap">
+        <button type="button" class="small" onClick={() => setPanel(panel === "replace" ? "none" : "replace")}>{t("installer.replace")}</button>
+        <button type="button" class="small" onClick={() => setPanel(panel === "move" ? "none" : "move")}>{t("installer.move")}</button>
+        <button type="button" class="small danger" disabled={remove.busy} onClick={() => void remove.run()}>{t("installer.remove")}</button>
+      </div>
+      {panel === "replace" ? <CameraCodeForm busy={replace.busy} submitLabel={t("installer.replace")} onSubmit={(c) => void replace.run(c)} onCancel={() => setPanel("none")} /> : null}
+      {panel === "move" ? <MovePicker current={householdId} busy={move.busy} onPick={(id) => void move.run(id)} /> : null}
+      <ErrorText error={replace.error ?? move.error ?? remove.error} />
+    </article>
+  );
+}
+
+function MovePicker({ current, busy, onPick }: { current: string; busy: boolean; onPick: (householdId: string) => void }) {
+  const { t } = useT();
+  const { api } = useServices();
+  const households = useLoad((signal) => api.get<Page<HouseholdView>>("/households?limit=200", { signal }), []);
+  const [target, setTarget] = useState("");
+  return (
+    <div class="stack">
+      <label>{t("installer.moveTo")}
+        <select value={target} onChange={(e) => setTarget(e.currentTarget.value)}>
+          <option value="">—</option>
+          {households.data?.items.filter((h) => h.id !== current).map((h) => <option key={h.id} value={h.id}>{h.village} · {h.elderName}</option>)}
+        </select>
+      </label>
+      <button type="button" class="primary" disabled={!target || busy} onClick={() => onPick(target)}>{t("installer.move")}</button>
+    </div>
+  );
+}

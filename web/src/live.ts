@@ -1,0 +1,102 @@
+// The gateway's live WebSocket (/api/v1/live?token=…): reconnects with backoff when the mobile network drops,
+// pings so that carrier NATs keep it open, and tells subscribers when it is (re)connected so they can refetch
+// whatever they may have missed while it was down.
+import type { ServerMessage } from "../../protocol/ws.ts";
+
+export type LiveState = "connecting" | "open" | "closed";
+
+export interface LiveClient {
+  start(token: string): void;
+  stop(): void;
+  state(): LiveState;
+  onMessage(listener: (message: ServerMessage) => void): () => void;
+  onState(listener: (state: LiveState) => void): () => void;
+}
+
+const backoffMs = [1000, 2000, 5000, 10_000, 30_000];
+const pingEveryMs = 25_000;
+
+export function createLiveClient(url: (token: string) => string = defaultUrl): LiveClient {
+  const messageListeners = new Set<(message: ServerMessage) => void>();
+  const stateListeners = new Set<(state: LiveState) => void>();
+  let socket: WebSocket | null = null;
+  let token: string | null = null;
+  let state: LiveState = "closed";
+  let failures = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let pingTimer: ReturnType<typeof setInterval> | undefined;
+
+  const setState = (next: LiveState) => {
+    if (next === state) return;
+    state = next;
+    stateListeners.forEach((l) => l(next));
+  };
+
+  function connect() {
+    if (!token) return;
+    setState("connecting");
+    const ws = new WebSocket(url(token));
+    socket = ws;
+    ws.onopen = () => {
+      failures = 0;
+      setState("open");
+      pingTimer = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "ping" })), pingEveryMs);
+    };
+    ws.onmessage = (event) => {
+      let message: ServerMessage;
+      try { message = JSON.parse(String(event.data)) as ServerMessage; } catch { return; }
+      messageListeners.forEach((l) => l(message));
+    };
+    ws.onclose = (event) => {
+      clearInterval(pingTimer);
+      if (socket !== ws) return;
+      socket = null;
+      setState("closed");
+      if (event.code === 4401 || !token) return; // signed out: reconnecting will not help
+      const delay = backoffMs[Math.min(failures++, backoffMs.length - 1)]!;
+      retryTimer = setTimeout(connect, delay);
+    };
+  }
+
+  // Back on the network (or back in the foreground): try now rather than at the end of a long backoff.
+  const reconnectNow = () => {
+    if (token && !socket && document.visibilityState === "visible") {
+      clearTimeout(retryTimer);
+      connect();
+    }
+  };
+  addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", reconnectNow);
+
+  return {
+    start(next) {
+      if (token === next && socket) return;
+      this.stop();
+      token = next;
+      failures = 0;
+      connect();
+    },
+    stop() {
+      token = null;
+      clearTimeout(retryTimer);
+      const ws = socket;
+      socket = null;
+      ws?.close();
+      setState("closed");
+    },
+    state: () => state,
+    onMessage(listener) {
+      messageListeners.add(listener);
+      return () => messageListeners.delete(listener);
+    },
+    onState(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+  };
+}
+
+function defaultUrl(token: string): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/api/v1/live?token=${encodeURIComponent(token)}`;
+}

@@ -1,0 +1,135 @@
+// The county's fleet console: online/offline by village, open alerts to acknowledge, the cameras offline longest,
+// and the whole list as CSV. Live events patch the alerts and trigger a refetch of the counts.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { useServices, useT } from "../context.ts";
+import { duration, timeAgo } from "../format.ts";
+import { useAction, useLiveEvents, useLoad, useTick } from "../hooks.ts";
+import type { AlertView, DeviceView, FleetSummary, Page } from "../types.ts";
+import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import { devicesToCsv, download } from "./csv.ts";
+
+export function StaffConsole() {
+  const { t } = useT();
+  const { api } = useServices();
+  const summary = useLoad((signal) => api.get<FleetSummary>("/fleet/summary", { signal }), []);
+  const offline = useLoad((signal) => api.get<Page<DeviceView>>("/devices?sort=offline-longest&limit=50", { signal }), []);
+  const alerts = useLoad((signal) => api.get<Page<AlertView>>("/alerts?state=open&limit=100", { signal }), []);
+  const [alertList, setAlertList] = useState<AlertView[]>([]);
+  useEffect(() => setAlertList(alerts.data?.items ?? []), [alerts.data]);
+
+  // Many cameras can change at once (a village's power cut): refetch the counts once per burst.
+  const refetchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useLiveEvents((message) => {
+    if (message.type === "device.connection" || message.type.startsWith("alert.")) {
+      clearTimeout(refetchTimer.current);
+      refetchTimer.current = setTimeout(() => { summary.reload(); offline.reload(); }, 800);
+    }
+    if (message.type === "alert.raised" || message.type === "alert.repeated" || message.type === "alert.acknowledged") {
+      const alert = message.alert;
+      setAlertList((list) => [alert, ...list.filter((a) => a.id !== alert.id)].sort((a, b) => b.raisedAt.localeCompare(a.raisedAt)));
+    }
+    if (message.type === "alert.resolved") setAlertList((list) => list.filter((a) => a.id !== message.alert.id));
+  });
+  useEffect(() => () => clearTimeout(refetchTimer.current), []);
+
+  const exportCsv = useAction(async () => {
+    const all: DeviceView[] = [];
+    let cursor: string | null = "";
+    while (cursor !== null) {
+      const page: Page<DeviceView> = await api.get<Page<DeviceView>>(`/devices?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    }
+    download(`wangxiang-devices-${new Date().toISOString().slice(0, 10)}.csv`, devicesToCsv(all));
+  });
+
+  return (
+    <Layout title={t("staff.title")}>
+      <ErrorText error={summary.error ?? alerts.error ?? offline.error} />
+      {summary.data ? <Totals summary={summary.data} /> : <Loading />}
+      <Alerts alerts={alertList} onAcknowledged={(a) => setAlertList((list) => list.map((x) => (x.id === a.id ? a : x)))} />
+      <OfflineList devices={offline.data?.items ?? null} />
+      {summary.data ? <Villages summary={summary.data} /> : null}
+      <section class="card stack">
+        <button type="button" disabled={exportCsv.busy} onClick={() => void exportCsv.run()}>{exportCsv.busy ? t("common.wait") : t("staff.exportCsv")}</button>
+        <ErrorText error={exportCsv.error} />
+      </section>
+    </Layout>
+  );
+}
+
+function Totals({ summary }: { summary: FleetSummary }) {
+  const { t } = useT();
+  return (
+    <section class="totals" aria-label={t("staff.totals")}>
+      <div class="total online"><b data-testid="online-count">{summary.online}</b><span>{t("state.online")}</span></div>
+      <div class="total offline"><b data-testid="offline-count">{summary.offline}</b><span>{t("state.offline")}</span></div>
+      <div class="total alerts"><b>{summary.openAlerts}</b><span>{t("staff.openAlerts")}</span></div>
+    </section>
+  );
+}
+
+function Alerts({ alerts, onAcknowledged }: { alerts: AlertView[]; onAcknowledged: (alert: AlertView) => void }) {
+  const { t, lang } = useT();
+  const { api } = useServices();
+  const now = useTick();
+  const ack = useAction(async (id: string) => onAcknowledged(await api.request<AlertView>("POST", `/alerts/${id}/ack`, { retry: true })));
+  return (
+    <section class="stack" aria-labelledby="alerts-title">
+      <h2 id="alerts-title">{t("staff.alerts")}</h2>
+      {alerts.length === 0 ? <p class="muted">{t("staff.noAlerts")}</p> : null}
+      {alerts.map((a) => (
+        <article key={a.id} class={`card alert${a.acknowledgedAt ? " acked" : ""}`} data-alert={a.id}>
+          <div class="row spread">
+            <a href={`/staff/device/${a.deviceId}`}><strong>{a.serial}</strong></a>
+            <span class="badge badge-offline">{t("staff.alertOffline")}</span>
+          </div>
+          <p class="muted">{a.village ?? t("staff.noVillage")} · {t("staff.raised", { when: timeAgo(a.raisedAt, lang, now) })}</p>
+          {a.acknowledgedAt ? <p class="ok">{t("staff.acknowledgedBy", { who: a.acknowledgedBy })}</p> : (
+            <button type="button" class="primary" disabled={ack.busy} onClick={() => void ack.run(a.id)}>{t("staff.acknowledge")}</button>
+          )}
+        </article>
+      ))}
+      <ErrorText error={ack.error} />
+    </section>
+  );
+}
+
+function OfflineList({ devices }: { devices: DeviceView[] | null }) {
+  const { t, lang } = useT();
+  const now = useTick();
+  return (
+    <section class="stack" aria-labelledby="offline-title">
+      <h2 id="offline-title">{t("staff.offlineLongest")}</h2>
+      {devices === null ? <Loading /> : devices.length === 0 ? <p class="muted">{t("staff.noneOffline")}</p> : (
+        <ol class="list">
+          {devices.map((d) => (
+            <li key={d.id}>
+              <a class="card row-link" href={`/staff/device/${d.id}`}>
+                <strong>{d.serial}</strong>
+                <span class="muted">{d.village ?? t("staff.noVillage")} · {t("staff.offlineFor", { duration: duration(d.offlineSince, lang, now) })}</span>
+              </a>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function Villages({ summary }: { summary: FleetSummary }) {
+  const { t } = useT();
+  return (
+    <section aria-labelledby="villages-title">
+      <h2 id="villages-title">{t("staff.byVillage")}</h2>
+      <table class="table">
+        <thead><tr><th>{t("staff.village")}</th><th>{t("state.online")}</th><th>{t("state.offline")}</th><th>{t("staff.total")}</th></tr></thead>
+        <tbody>
+          {summary.villages.map((v) => (
+            <tr key={v.village}><td>{v.village}</td><td>{v.online}</td><td class={v.offline ? "bad" : ""}>{v.offline}</td><td>{v.total}</td></tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,3 @@
+// The staff's screens, as one lazily loaded chunk.
+export { StaffConsole } from "./StaffConsole.tsx";
+export { DeviceScreen } from "./DeviceScreen.tsx";

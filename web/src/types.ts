@@ -1,0 +1,16 @@
+// Types of the API's bodies, inferred from the shared zod schemas (type-only imports: no zod in the family bundle).
+import type { z } from "zod";
+import type {
+  alertView, commandView, deviceDetailView, deviceView, fleetSummaryReply, heartbeatView, householdView, statusChangeView,
+} from "../../protocol/http.ts";
+
+export type DeviceView = z.infer<typeof deviceView>;
+export type DeviceDetail = z.infer<typeof deviceDetailView>;
+export type HouseholdView = z.infer<typeof householdView>;
+export type AlertView = z.infer<typeof alertView>;
+export type CommandView = z.infer<typeof commandView>;
+export type FleetSummary = z.infer<typeof fleetSummaryReply>;
+export type Heartbeat = z.infer<typeof heartbeatView>;
+export type StatusChange = z.infer<typeof statusChangeView>;
+export interface Page<T> { items: T[]; nextCursor: string | null; total: number }
+export interface HouseholdDetail extends HouseholdView { members: { userId: string; username: string; displayName: string; relation: string | null }[] }
