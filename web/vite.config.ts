@@ -1,8 +1,9 @@
 // Vite build of the web client → web/dist, served by the gateway (gateway/src/plugins/web.ts).
 import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
-import { defineConfig } from "vite";
+import { createLogger, defineConfig, type Logger } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
+import { precompress } from "./precompress.ts";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 
@@ -12,13 +13,8 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     target: "es2020",
-    rollupOptions: {
-      // zod's comments carry annotations Rollup cannot place; they are harmless.
-      onwarn(warning, warn) {
-        if (warning.code !== "INVALID_ANNOTATION") warn(warning);
-      },
-    },
   },
+  customLogger: quietLogger(),
   plugins: [
     preact(),
     VitePWA({
@@ -52,6 +48,17 @@ export default defineConfig({
         ],
       },
     }),
+    precompress(),
   ],
   server: { proxy: { "/api": { target: "http://127.0.0.1:8080", ws: true } } },
 });
+
+/** zod's sources carry comments Rollup reports as misplaced annotations on every build: harmless noise. */
+function quietLogger(): Logger {
+  const logger = createLogger();
+  const warn = logger.warn.bind(logger);
+  logger.warn = (message, options) => {
+    if (!message.includes("contains an annotation that Rollup cannot interpret")) warn(message, options);
+  };
+  return logger;
+}

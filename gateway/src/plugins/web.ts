@@ -32,6 +32,7 @@ export async function webPlugin(app: FastifyInstance, options: WebOptions = {}):
     wildcard: false, // files are matched on demand below, so new builds need no restart
     index: false,
     cacheControl: false,
+    preCompressed: true, // the build writes .br/.gz beside each asset (web/precompress.ts)
     setHeaders(res, path) {
       res.setHeader("cache-control", /[\\/]assets[\\/]/.test(path) ? "public, max-age=31536000, immutable" : "no-cache");
       if (path.endsWith("sw.js")) res.setHeader("service-worker-allowed", "/");

@@ -8,7 +8,7 @@ export const en: Same<typeof zhCN> = {
   auth: { title: "Sign in", username: "Username", password: "Password", signIn: "Sign in", signOut: "Sign out", newHere: "New here?", haveInvite: "I have an invite code" },
   state: { online: "Online", offline: "Offline", unknown: "Not connected yet" },
   live: {
-    connecting: "Connecting live updates…", down: "Connection lost, reconnecting; what you see may be out of date.",
+    down: "Connection lost, reconnecting; what you see may be out of date.",
     title: "Live view", preview: "preview", watch: "Watch", stop: "Stop", holdToTalk: "Hold to talk", release: "Release to stop",
     mute: "Mute", unmute: "Sound on", fullScreen: "Full screen", tryVideo: "Try video again", tapToWatch: "Tap Watch to see home",
     audioOnly: "Slow network: switched to sound only.",

@@ -5,7 +5,7 @@ export const zhCN = {
   auth: { title: "登录", username: "用户名", password: "密码", signIn: "登录", signOut: "退出登录", newHere: "第一次使用？", haveInvite: "我有邀请码" },
   state: { online: "在线", offline: "离线", unknown: "尚未连接" },
   live: {
-    connecting: "正在连接实时更新…", down: "网络断开，正在重连；页面内容可能不是最新的。",
+    down: "网络断开，正在重连；页面内容可能不是最新的。",
     title: "实时画面", preview: "预览版", watch: "开始观看", stop: "结束观看", holdToTalk: "按住说话", release: "松开结束",
     mute: "静音", unmute: "打开声音", fullScreen: "全屏", tryVideo: "重新尝试画面", tapToWatch: "点“开始观看”看看家里",
     audioOnly: "网络较慢，已切换为只听声音。",

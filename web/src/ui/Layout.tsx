@@ -1,14 +1,13 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
-import type { LiveState } from "../live.ts";
+import type { LiveClient, LiveState } from "../live.ts";
 
 /** The page frame: title, back link, language switch, sign-out, and whether live updates are flowing. */
 export function Layout({ title, back, children }: { title: string; back?: string; children: ComponentChildren }) {
   const { t, lang } = useT();
   const { i18n, session, live } = useServices();
-  const [liveState, setLiveState] = useState<LiveState>(live.state());
-  useEffect(() => live.onState(setLiveState), [live]);
+  const liveDown = useLiveDown(live);
   useEffect(() => { document.title = `${title} · ${t("app.name")}`; }, [title, lang]);
   const signedIn = session.current();
   return (
@@ -20,7 +19,7 @@ export function Layout({ title, back, children }: { title: string; back?: string
           {lang === "en" ? "中文" : "EN"}
         </button>
       </header>
-      {signedIn && liveState !== "open" ? <p class="offline-bar" role="status">{t(liveState === "connecting" ? "live.connecting" : "live.down")}</p> : null}
+      {signedIn && liveDown ? <p class="offline-bar" role="status">{t("live.down")}</p> : null}
       <main>{children}</main>
       {signedIn ? (
         <footer class="footer">
@@ -30,6 +29,23 @@ export function Layout({ title, back, children }: { title: string; back?: string
       ) : null}
     </div>
   );
+}
+
+/** True once live updates have been away for a moment; a socket that opens quickly shows no warning. */
+function useLiveDown(live: LiveClient, graceMs = 2500): boolean {
+  const [down, setDown] = useState(false);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const update = (state: LiveState) => {
+      clearTimeout(timer);
+      if (state === "open") setDown(false);
+      else timer = setTimeout(() => setDown(true), graceMs);
+    };
+    update(live.state()); // it may have opened between render and this effect
+    const unsubscribe = live.onState(update);
+    return () => { clearTimeout(timer); unsubscribe(); };
+  }, [live]);
+  return down;
 }
 
 export function ErrorText({ error }: { error: { code: string; message: string } | null }) {

@@ -1,0 +1,77 @@
+// County staff on a phone: the fleet console sees a camera lose power (its TCP connection just dies), the
+// offline alert arrives live, and staff acknowledge it; the camera's page shows its history.
+import type { MqttClient } from "mqtt";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectAsDevice, demoPassword, installDemoCamera, startStack, type Stack } from "./helpers/stack.ts";
+import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot, signIn } from "./web-browser.ts";
+
+describe.skipIf(!hasChromium)("web app: staff", () => {
+  let stack: Stack;
+  let browser: Browser;
+  let camera: MqttClient;
+  let camera2: MqttClient;
+  let device: { deviceId: string; serial: string };
+
+  beforeAll(async () => {
+    ensureWebBuild();
+    [stack, browser] = await Promise.all([startStack({ OFFLINE_ALERT_AFTER_S: "0.5", ALERT_CHECK_INTERVAL_S: "0.2" }), launchBrowser()]);
+    const installed = await installDemoCamera(stack, 0);
+    device = installed;
+    camera = await connectAsDevice(stack, installed.deviceId, installed.password);
+    const other = await installDemoCamera(stack, 1);
+    camera2 = await connectAsDevice(stack, other.deviceId, other.password);
+  }, 60_000);
+  afterAll(async () => {
+    camera?.end(true);
+    camera2?.end(true);
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it("sees a power-loss alert arrive live and acknowledges it", async () => {
+    const context = await phoneContext(browser, stack.httpUrl);
+    const page = await context.newPage();
+    await signIn(page, "staff", demoPassword);
+    await page.waitForURL("**/staff");
+    await page.getByText("没有未处理的告警").waitFor();
+    expect(await page.textContent("[data-testid=online-count]")).toBe("2");
+
+    camera.stream.destroy(); // power cut: no goodbye, the broker notices by keepalive and publishes the will
+    const alert = page.locator(".alert", { hasText: device.serial });
+    await alert.waitFor({ timeout: 15_000 });
+    await page.locator("[data-testid=offline-count]", { hasText: "1" }).waitFor({ timeout: 5000 });
+    await page.locator("ol.list", { hasText: device.serial }).waitFor();
+    await alert.getByRole("button", { name: "确认，我来处理" }).click();
+    await alert.getByText("staff 已确认").waitFor();
+    await screenshot(page, "web-staff-alert-acknowledged");
+
+    const text = await page.textContent("main");
+    for (const expected of ["告警", device.serial, "staff 已确认", "离线最久的摄像头", "已离线", "各村在线情况", "青平镇普仁村"]) expect(text).toContain(expected);
+    const stored = await stack.db.alert.findFirst({ where: { deviceId: device.deviceId } });
+    expect(stored?.acknowledgedBy).toBe("staff");
+
+    await alert.getByRole("link", { name: device.serial }).click();
+    await page.waitForURL(`**/staff/device/${device.deviceId}`);
+    await page.locator(".chart canvas").first().waitFor({ timeout: 10_000 });
+    await screenshot(page, "web-staff-device");
+    const detail = await page.textContent("main");
+    for (const expected of ["离线", "在线率", "在线状态（24 小时）", "心跳记录", "远程操作", "重启", "固件升级"]) expect(detail).toContain(expected);
+    await context.close();
+  }, 60_000);
+
+  it("exports the device list as CSV", async () => {
+    const context = await phoneContext(browser, stack.httpUrl);
+    const page = await context.newPage();
+    await signIn(page, "staff", demoPassword);
+    await page.waitForURL("**/staff");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "导出设备清单 (CSV)" }).click()]);
+    const chunks: Buffer[] = [];
+    for await (const chunk of (await download.createReadStream())) chunks.push(chunk as Buffer);
+    const csv = Buffer.concat(chunks).toString("utf8");
+    expect(csv.startsWith("\uFEFFserial,village,")).toBe(true);
+    expect(csv.trim().split("\r\n")).toHaveLength(1 + stack.seed.cameras.length);
+    expect(csv).toContain(`${device.serial},青平镇普仁村,黄兴容`);
+    await context.close();
+  }, 30_000);
+});
