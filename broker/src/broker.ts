@@ -1,6 +1,8 @@
 // The MQTT broker: aedes (MQTT 3.1.1) behind a TCP server that limits connection rate and packet size,
 // with authentication and per-device topic ACLs in aedes' hooks. The gateway starts it in-process.
+import { readFile } from "node:fs/promises";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from "aedes";
 import { mayPublish, maySubscribe, type ClientIdentity } from "./access.ts";
 import { Authenticator } from "./authenticator.ts";
@@ -46,6 +48,8 @@ export interface WangxiangBroker {
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
   readonly port: number;
+  /** The MQTT-over-TLS port, 0 without TLS. */
+  readonly tlsPort: number;
   readonly metrics: BrokerMetrics;
   /** Revocation/re-arm: drop the live session of this device now (no DISCONNECT from it, so its will fires), and forget any cached successful auth. */
   disconnectDevice(deviceId: string): void;
@@ -80,7 +84,9 @@ class Broker implements WangxiangBroker {
   private readonly sockets = new Set<Socket>();
   private instance: Aedes | undefined;
   private server: Server | undefined;
+  private tlsServer: Server | undefined;
   private boundPort = 0;
+  private boundTlsPort = 0;
 
   constructor(options: CreateBrokerOptions) {
     this.config = options.config;
@@ -102,6 +108,10 @@ class Broker implements WangxiangBroker {
     return this.boundPort;
   }
 
+  get tlsPort(): number {
+    return this.boundTlsPort;
+  }
+
   get aedes(): unknown {
     return this.instance;
   }
@@ -110,18 +120,22 @@ class Broker implements WangxiangBroker {
     if (this.server) throw new Error("the MQTT broker is already started");
     const aedes = await this.createAedes();
     const server = createServer((socket) => this.accept(socket, aedes));
-    const { port, host = "0.0.0.0" } = this.config;
+    const { port, host = "0.0.0.0", tls } = this.config;
+    const tlsServer = tls
+      ? createTlsServer({ cert: await readFile(tls.certFile), key: await readFile(tls.keyFile), minVersion: "TLSv1.2" }, (socket) => this.accept(socket, aedes))
+      : undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
+      await listen(server, port, host, "MQTT_PORT");
+      if (tlsServer && tls) await listen(tlsServer, tls.port, host, "MQTTS_PORT");
     } catch (err) {
+      server.close();
       await closeAedes(aedes);
-      throw listenError(err as NodeJS.ErrnoException, port, host);
+      throw err;
+    }
+    if (tlsServer) {
+      tlsServer.on("tlsClientError", (err) => this.logger.info({ err: err.message }, "MQTT TLS handshake failed"));
+      this.tlsServer = tlsServer;
+      this.boundTlsPort = (tlsServer.address() as AddressInfo).port;
     }
     server.on("error", (err) => this.logger.warn({ err: err.message }, "MQTT server error"));
     this.instance = aedes;
@@ -132,11 +146,12 @@ class Broker implements WangxiangBroker {
   }
 
   async stop(): Promise<void> {
-    const { server, instance } = this;
+    const { server, instance, tlsServer } = this;
     this.server = undefined;
+    this.tlsServer = undefined;
     this.instance = undefined;
     if (!server || !instance) return;
-    const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const serverClosed = Promise.all([server, tlsServer].map((s) => s && new Promise<void>((resolve) => s.close(() => resolve()))));
     await closeAedes(instance);
     // Connections that never sent CONNECT are not aedes clients yet, so aedes.close() leaves them open.
     for (const socket of this.sockets) socket.destroy();
@@ -145,6 +160,7 @@ class Broker implements WangxiangBroker {
     this.authenticator.clear();
     this.failures.clear();
     this.boundPort = 0;
+    this.boundTlsPort = 0;
   }
 
   disconnectDevice(deviceId: string): void {
@@ -269,9 +285,24 @@ function closeAedes(aedes: Aedes): Promise<void> {
   return new Promise((resolve) => aedes.close(() => resolve()));
 }
 
-function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
-  if (err.code === "EADDRINUSE") return new Error(`MQTT port ${port} is already in use; set MQTT_PORT to another port`);
-  if (err.code === "EACCES") return new Error(`MQTT port ${port} needs privileges this process lacks; set MQTT_PORT to a port above 1023`);
+async function listen(server: Server, port: number, host: string, variable: "MQTT_PORT" | "MQTTS_PORT"): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    throw listenError(err as NodeJS.ErrnoException, port, host, variable);
+  }
+}
+
+function listenError(err: NodeJS.ErrnoException, port: number, host: string, variable: string): Error {
+  const what = variable === "MQTTS_PORT" ? "MQTT TLS" : "MQTT";
+  if (err.code === "EADDRINUSE") return new Error(`${what} port ${port} is already in use; set ${variable} to another port`);
+  if (err.code === "EACCES") return new Error(`${what} port ${port} needs privileges this process lacks; set ${variable} to a port above 1023`);
   if (err.code === "EADDRNOTAVAIL") return new Error(`MQTT host ${host} is not an address of this machine; set MQTT_HOST to another address`);
   return err;
 }

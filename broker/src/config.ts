@@ -19,6 +19,10 @@ export const brokerEnvSchema = z.object({
   MQTT_AUTH_FAILURES_PER_MINUTE: integer(1, 1_000_000, 30),
   // MQTT 3.1.1 keepalive is a 16-bit number of seconds.
   MQTT_KEEPALIVE_MAX_S: integer(1, 65535, 300),
+  // TLS (MQTT over TLS on MQTTS_PORT) when both files are given; the gateway's HTTPS uses the same pair.
+  TLS_CERT_FILE: z.preprocess(unsetWhenEmpty, z.string().min(1).optional()),
+  TLS_KEY_FILE: z.preprocess(unsetWhenEmpty, z.string().min(1).optional()),
+  MQTTS_PORT: integer(0, 65535, 8883),
 });
 
 export interface BrokerConfig {
@@ -30,6 +34,8 @@ export interface BrokerConfig {
   connectBurst: number;
   authFailuresPerMinutePerIp: number;
   keepaliveMaxS: number;
+  /** MQTT over TLS beside plain MQTT: PEM file paths and the port. */
+  tls?: { port: number; certFile: string; keyFile: string };
 }
 
 export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
@@ -42,7 +48,11 @@ export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
     throw new Error(`Bad broker configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
+    throw new Error("Bad broker configuration:\n  TLS_CERT_FILE and TLS_KEY_FILE must be given together");
+  }
   return {
+    ...(e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { tls: { port: e.MQTTS_PORT, certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } } : {}),
     port: e.MQTT_PORT,
     host: e.MQTT_HOST,
     maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,

@@ -1,5 +1,6 @@
 // buildGateway(config): the whole service in one object with start() and stop(): database,
 // embedded MQTT broker, the gateway's device-topic client, alert monitor and the HTTP/WS API.
+import { readFileSync } from "node:fs";
 import fastifySwagger from "@fastify/swagger";
 import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -23,6 +24,7 @@ import { observabilityPlugin } from "./plugins/observability.ts";
 import { provisioningPlugin } from "./plugins/provisioning.ts";
 import { webPlugin } from "./plugins/web.ts";
 import { viewerPagePlugin } from "./plugins/viewer-page.ts";
+import { securityPlugin } from "./plugins/security.ts";
 import { liveViewPlugin } from "./plugins/live-view.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
@@ -38,7 +40,7 @@ import { LiveHub } from "./services/live-hub.ts";
 import { brokerMetricsCollector } from "./broker-metrics.ts";
 
 export interface Gateway {
-  start(): Promise<{ httpPort: number; mqttPort: number; seed: DemoSeed | null }>;
+  start(): Promise<{ httpPort: number; mqttPort: number; mqttTlsPort: number; seed: DemoSeed | null }>;
   stop(): Promise<void>;
   readonly app: FastifyInstance;
   readonly ctx: GatewayContext;
@@ -50,6 +52,8 @@ export interface Gateway {
 export interface GatewayOverrides {
   /** Use this database instead of opening DATABASE_URL (tests hand in a fresh one). */
   database?: Database;
+  /** Where log lines go (default stdout); tests read them to check that no secret is logged. */
+  logStream?: { write(line: string): void };
 }
 
 export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Gateway {
@@ -59,8 +63,14 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const metrics = createMetrics();
   const hub = new LiveHub();
   const state = new DeviceStateTracker(db, hub);
+  const tls = config.broker.tls;
   const app = Fastify({
-    logger: { level: config.LOG_LEVEL, redact: ["req.headers.authorization", "body.password", "body.claimCode", "mqttPassword"] },
+    ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: "TLSv1.2" as const } } : {}),
+    logger: {
+      level: config.LOG_LEVEL,
+      redact: ["req.headers.authorization", "body.password", "body.claimCode", "mqttPassword"],
+      ...(overrides.logStream ? { stream: overrides.logStream } : {}),
+    },
     bodyLimit: 256 * 1024,
     trustProxy: true,
   });
@@ -119,6 +129,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       openapi: { info: { title: "Wangxiang 望乡 gateway API", version: "1" }, components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } }, security: [{ bearer: [] }] },
       transform: jsonSchemaTransform,
     });
+    await app.register(securityPlugin, { corsOrigins: config.CORS_ORIGINS, https: Boolean(tls) });
     await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
     await app.register(async (api) => {
       await api.register(authPlugin, { ctx });
@@ -172,7 +183,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         relayPool = await createRelayPool({ workers: config.RELAY_WORKERS, network: { iceServers: config.ICE_SERVERS, hostAddresses: config.RELAY_HOST_ADDRESSES } });
         liveView = new LiveViewService(ctx, relayPool, new ViewTokens(config.VIEW_TOKEN_SECRET), {
           iceServers: config.ICE_SERVERS,
-          publicHttpUrl: () => config.PUBLIC_HTTP_URL ?? `http://127.0.0.1:${httpPort}`,
+          publicHttpUrl: () => config.PUBLIC_HTTP_URL ?? `${tls ? "https" : "http"}://127.0.0.1:${httpPort}`,
           viewerTokenTtlMs: config.VIEW_TOKEN_TTL_S * 1000,
           stopGraceMs: config.STREAM_STOP_GRACE_S * 1000,
           startTimeoutMs: config.STREAM_START_TIMEOUT_MS,
@@ -196,7 +207,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       }
       const address = app.server.address();
       httpPort = typeof address === "object" && address ? address.port : config.HTTP_PORT;
-      return { httpPort, mqttPort, seed };
+      return { httpPort, mqttPort, mqttTlsPort: broker?.tlsPort ?? 0, seed };
     },
     async stop() {
       await alerts.stop();

@@ -2,12 +2,13 @@
 import type { GatewayConfig } from "./config.ts";
 import type { DemoSeed } from "./seed.ts";
 
-export function printBanner(config: GatewayConfig, started: { httpPort: number; mqttPort: number; seed: DemoSeed | null }): void {
+export function printBanner(config: GatewayConfig, started: { httpPort: number; mqttPort: number; mqttTlsPort: number; seed: DemoSeed | null }): void {
+  const scheme = config.broker.tls ? "https" : "http";
   const lines = [
     "",
     "望乡 Wangxiang is running",
-    `  web + API   http://127.0.0.1:${started.httpPort}/   (OpenAPI: /openapi.json, metrics: /metrics)`,
-    `  MQTT        mqtt://127.0.0.1:${started.mqttPort}`,
+    `  web + API   ${scheme}://127.0.0.1:${started.httpPort}/   (OpenAPI: /openapi.json, metrics: /metrics)`,
+    `  MQTT        mqtt://127.0.0.1:${started.mqttPort}${started.mqttTlsPort ? `   MQTT over TLS: mqtts://127.0.0.1:${started.mqttTlsPort}` : ""}`,
     `  database    ${config.DATABASE_URL.replace(/\/\/[^@]*@/, "//***@")}`,
   ];
   if (started.seed) {

@@ -52,6 +52,8 @@ export const gatewayEnvSchema = z.object({
   VIEW_TOKEN_TTL_S: seconds.default(3600),
   STREAM_STOP_GRACE_S: seconds.default(20),
   STREAM_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(8000),
+  /** Browser origins allowed to call the API from elsewhere (comma-separated); default same origin only. */
+  CORS_ORIGINS: z.string().optional().transform((v) => (v ? v.split(",").map((o) => o.trim()).filter(Boolean) : [])),
   SEED_DEMO_DATA: flag.default(true),
   WX_DEMO_PASSWORD: z.string().min(8).default("wangxiang-demo"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

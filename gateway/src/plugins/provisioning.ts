@@ -32,7 +32,8 @@ export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: G
       const host = (request.headers.host ?? "127.0.0.1").replace(/:\d+$/, "");
       return {
         deviceId, mqttUsername: deviceId, mqttPassword: password,
-        mqttUrl: ctx.config.PUBLIC_MQTT_URL ?? `mqtt://${host}:${ctx.mqttPort()}`,
+        // Cameras use TLS whenever the broker offers it.
+        mqttUrl: ctx.config.PUBLIC_MQTT_URL ?? (ctx.broker?.tlsPort ? `mqtts://${host}:${ctx.broker.tlsPort}` : `mqtt://${host}:${ctx.mqttPort()}`),
         heartbeatIntervalS: ctx.config.HEARTBEAT_INTERVAL_S, keepaliveS: ctx.config.DEVICE_KEEPALIVE_S,
       };
     } catch (error) {
