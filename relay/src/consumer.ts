@@ -2,7 +2,8 @@
 // it rewrites SSRC, payload type and (when needed) sequence numbers, answers NACKs from its history of
 // the last packets sent (whose payloads share memory with the producer's), and raises PLI events.
 import { randomUUID } from "node:crypto";
-import { MediaStreamTrack, RtpPacket, type RTCRtpSender } from "werift";
+import { MediaStreamTrack, RtcpRrPacket, RtcpSrPacket, RtpPacket, type RTCRtpSender } from "werift";
+import { DownlinkMonitor, type DownlinkChange, type DownlinkPolicy } from "./downlink-monitor.ts";
 import type { Producer, RtpSink } from "./producer.ts";
 
 export interface ConsumerStats {
@@ -12,10 +13,21 @@ export interface ConsumerStats {
   packetsSent: number;
   bytesSent: number;
   keyFrameRequestsReceived: number;
+  /** Video held back because the viewer's downlink cannot carry it (audio-only fallback). */
+  paused: boolean;
+  pauses: number;
+  lastFractionLost: number | null;
+}
+
+export interface ConsumerOptions {
+  /** Video only: pause when the viewer's receiver reports say its downlink cannot carry it. */
+  onDownlinkChange?: (change: DownlinkChange) => void;
+  downlinkPolicy?: DownlinkPolicy;
 }
 
 /** RTP clock ticks between two packets, used to splice a new source onto the running stream. */
 const SPLICE_TICKS = { video: 3000, audio: 960 } as const;
+const CLOCK_KHZ = { video: 90, audio: 48 } as const;
 
 export class Consumer implements RtpSink {
   readonly id = randomUUID();
@@ -24,18 +36,43 @@ export class Consumer implements RtpSink {
   private live = false;
   private closed = false;
   private spliceNext = false;
-  private readonly unsubscribePli: () => void;
+  private spliceTicks = 0;
+  private paused = false;
+  private pausedAt = 0;
+  private readonly downlink: DownlinkMonitor | null;
+  private readonly unsubscribes: (() => void)[] = [];
   packetsSent = 0;
   bytesSent = 0;
   keyFrameRequestsReceived = 0;
+  lastFractionLost: number | null = null;
 
-  constructor(readonly kind: "video" | "audio", private readonly sender: RTCRtpSender) {
+  constructor(readonly kind: "video" | "audio", private readonly sender: RTCRtpSender, options: ConsumerOptions = {}) {
     this.track = new MediaStreamTrack({ kind });
+    this.spliceTicks = SPLICE_TICKS[kind];
     void sender.replaceTrack(this.track);
-    this.unsubscribePli = sender.onPictureLossIndication.subscribe(() => {
+    this.unsubscribes.push(sender.onPictureLossIndication.subscribe(() => {
       this.keyFrameRequestsReceived++;
-      this.producer?.requestKeyFrame();
-    }).unSubscribe;
+      if (!this.paused) this.producer?.requestKeyFrame();
+    }).unSubscribe);
+    const onDownlinkChange = options.onDownlinkChange;
+    this.downlink = onDownlinkChange
+      ? new DownlinkMonitor((change) => {
+        if (change.state === "audio-only") this.pause();
+        else this.resume();
+        onDownlinkChange(change);
+      }, options.downlinkPolicy)
+      : null;
+    if (this.downlink) {
+      // Receiver reports about this stream (werift routes RRs here by the SSRC they describe).
+      this.unsubscribes.push(sender.onRtcp.subscribe((packet) => {
+        if (!(packet instanceof RtcpRrPacket) && !(packet instanceof RtcpSrPacket)) return;
+        for (const report of packet.reports) {
+          if (report.ssrc !== sender.ssrc || !this.live || this.packetsSent === 0) continue;
+          this.lastFractionLost = report.fractionLost / 256;
+          this.downlink!.report(this.lastFractionLost, report.jitter / CLOCK_KHZ[this.kind]);
+        }
+      }).unSubscribe);
+    }
   }
 
   /**
@@ -48,6 +85,7 @@ export class Consumer implements RtpSink {
     this.producer?.removeSink(this);
     this.producer = producer;
     this.spliceNext = true;
+    this.spliceTicks = SPLICE_TICKS[this.kind];
     producer.addSink(this);
     if (this.live) this.prime();
   }
@@ -65,14 +103,35 @@ export class Consumer implements RtpSink {
   }
 
   deliver(packet: Buffer, from: Producer): void {
-    if (!this.live || this.closed || from !== this.producer) return;
+    if (!this.live || this.closed || this.paused || from !== this.producer) return;
     this.send(RtpPacket.deSerialize(packet), packet.length);
+  }
+
+  /** Stops forwarding (the viewer's downlink cannot carry it); the peer connection stays up. */
+  pause(): void {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    this.pausedAt = performance.now();
+  }
+
+  /**
+   * Forwards again, starting with the cached keyframe and a fresh one asked for. Sequence numbers carry
+   * on without a gap (nothing to NACK) and timestamps jump by the time paused, so the receiver's
+   * jitter buffer sees a stream that simply had no frames for a while.
+   */
+  resume(): void {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    this.spliceNext = true;
+    this.spliceTicks = Math.max(SPLICE_TICKS[this.kind], Math.round((performance.now() - this.pausedAt) * CLOCK_KHZ[this.kind]));
+    if (this.live) this.prime();
   }
 
   stats(): ConsumerStats {
     return {
       id: this.id, producerId: this.producer?.id ?? null, kind: this.kind, packetsSent: this.packetsSent,
       bytesSent: this.bytesSent, keyFrameRequestsReceived: this.keyFrameRequestsReceived,
+      paused: this.paused, pauses: this.downlink?.pauses ?? 0, lastFractionLost: this.lastFractionLost,
     };
   }
 
@@ -80,7 +139,8 @@ export class Consumer implements RtpSink {
     if (this.closed) return;
     this.closed = true;
     this.detach();
-    this.unsubscribePli();
+    this.downlink?.close();
+    for (const unsubscribe of this.unsubscribes) unsubscribe();
     this.track.stop();
   }
 
@@ -91,7 +151,7 @@ export class Consumer implements RtpSink {
    */
   private prime(): void {
     const producer = this.producer;
-    if (!producer || this.kind !== "video") return;
+    if (!producer || this.kind !== "video" || this.paused) return;
     const cached = producer.cachedKeyFrame();
     const lastSeq = producer.lastSequenceNumber;
     const lastTs = producer.lastTimestamp;
@@ -113,7 +173,7 @@ export class Consumer implements RtpSink {
       // werift maps the packet after `header` to the packet after the last one it sent.
       this.sender.replaceRTP({
         sequenceNumber: (sequenceNumber - 1) & 0xffff,
-        timestamp: (timestamp - SPLICE_TICKS[this.kind]) >>> 0,
+        timestamp: (timestamp - this.spliceTicks) >>> 0,
       });
     }
     this.packetsSent++;

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { RTCPeerConnection, type RTCRtpTransceiver } from "werift";
 import { Consumer } from "./consumer.ts";
+import type { DownlinkState } from "./downlink-monitor.ts";
 import { relayPeerConfig, type RelayNetworkOptions } from "./peer-config.ts";
 import { Producer } from "./producer.ts";
 import { TalkbackFloor } from "./talkback-floor.ts";
@@ -14,6 +15,8 @@ export interface RouterEvents {
   sessionClosed(sessionId: string, role: SessionRole, reason: string, viewerId?: string): void;
   sessionConnected(sessionId: string, role: SessionRole, viewerId?: string): void;
   talkbackChanged(viewerId: string | null): void;
+  /** A viewer's downlink could not carry video (audio only) or video was tried again. */
+  viewerDownlink(sessionId: string, viewerId: string, state: DownlinkState, reason: string): void;
 }
 
 interface Session {
@@ -86,7 +89,9 @@ export class Router {
     const session = this.newSession("viewer", pc, viewerId);
     const video = pc.addTransceiver("video", { direction: "sendonly" });
     const audio = pc.addTransceiver("audio", { direction: "sendrecv" });
-    const videoConsumer = new Consumer("video", video.sender);
+    const videoConsumer = new Consumer("video", video.sender, {
+      onDownlinkChange: ({ state, reason }) => this.events.viewerDownlink(session.id, viewerId, state, reason),
+    });
     const audioConsumer = new Consumer("audio", audio.sender);
     session.consumers.push(videoConsumer, audioConsumer);
     if (this.cameraVideo) videoConsumer.attach(this.cameraVideo);

@@ -27,6 +27,8 @@ export interface SignalingPluginOptions {
   onCameraPublished?(event: { cameraId: string; sessionId: string }): void;
   onCameraUnpublished?(event: { cameraId: string; sessionId: string; reason: string }): void;
   onTalkbackChanged?(event: { cameraId: string; viewerId: string | null }): void;
+  /** The relay stopped (audio-only) or resumed (video) forwarding video to one viewer. */
+  onViewerDownlink?(event: { cameraId: string; sessionId: string; viewer: ViewerIdentity; state: "video" | "audio-only"; reason: string }): void;
 }
 
 const cameraParams = z.object({ cameraId: z.string().min(1).max(128) });
@@ -63,6 +65,11 @@ export async function signalingPlugin(app: FastifyInstance, options: SignalingPl
 
   const unsubscribe = pool.onEvent((event) => {
     if (event.event === "talkbackChanged") return options.onTalkbackChanged?.({ cameraId: event.cameraId, viewerId: event.viewerId });
+    if (event.event === "viewerDownlink") {
+      const viewer = sessions.get(event.sessionId)?.viewer;
+      if (viewer) options.onViewerDownlink?.({ cameraId: event.cameraId, sessionId: event.sessionId, viewer, state: event.state, reason: event.reason });
+      return;
+    }
     if (event.event !== "sessionClosed") return;
     const record = sessions.get(event.sessionId);
     if (!record) return;

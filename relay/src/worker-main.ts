@@ -18,6 +18,7 @@ function routerFor(cameraId: string): Router {
       sessionConnected: (sessionId, role, viewerId) => send({ type: "event", event: "sessionConnected", cameraId, sessionId, role, viewerId }),
       sessionClosed: (sessionId, role, reason, viewerId) => send({ type: "event", event: "sessionClosed", cameraId, sessionId, role, reason, viewerId }),
       talkbackChanged: (viewerId) => send({ type: "event", event: "talkbackChanged", cameraId, viewerId }),
+      viewerDownlink: (sessionId, viewerId, state, reason) => send({ type: "event", event: "viewerDownlink", cameraId, sessionId, viewerId, state, reason }),
     });
     routers.set(cameraId, router);
   }

@@ -37,6 +37,7 @@ export const workerEvent = z.discriminatedUnion("event", [
   z.object({ type: z.literal("event"), event: z.literal("sessionConnected"), cameraId, sessionId, role: sessionRole, viewerId: z.string().optional() }),
   z.object({ type: z.literal("event"), event: z.literal("sessionClosed"), cameraId, sessionId, role: sessionRole, reason: z.string(), viewerId: z.string().optional() }),
   z.object({ type: z.literal("event"), event: z.literal("talkbackChanged"), cameraId, viewerId: z.string().nullable() }),
+  z.object({ type: z.literal("event"), event: z.literal("viewerDownlink"), cameraId, sessionId, viewerId: z.string(), state: z.enum(["video", "audio-only"]), reason: z.string() }),
 ]);
 export type WorkerEvent = z.infer<typeof workerEvent>;
 
