@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type {
   alertView, commandView, deviceDetailView, deviceView, fleetSummaryReply, heartbeatView, householdView, statusChangeView,
 } from "../../protocol/http.ts";
+import type { viewGrantReply, viewLogEntry } from "../../protocol/live-view.ts";
 
 export type DeviceView = z.infer<typeof deviceView>;
 export type DeviceDetail = z.infer<typeof deviceDetailView>;
@@ -12,5 +13,7 @@ export type CommandView = z.infer<typeof commandView>;
 export type FleetSummary = z.infer<typeof fleetSummaryReply>;
 export type Heartbeat = z.infer<typeof heartbeatView>;
 export type StatusChange = z.infer<typeof statusChangeView>;
+export type ViewGrant = z.infer<typeof viewGrantReply>;
+export type ViewLogEntry = z.infer<typeof viewLogEntry>;
 export interface Page<T> { items: T[]; nextCursor: string | null; total: number }
 export interface HouseholdDetail extends HouseholdView { members: { userId: string; username: string; displayName: string; relation: string | null }[] }

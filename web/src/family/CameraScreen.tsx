@@ -1,4 +1,5 @@
-// One camera as the family sees it: is it on, when was it last seen, is privacy mode on; live view; who watched.
+// One camera as the family sees it: is it on, when was it last seen, is privacy mode on; live view and
+// hold-to-talk; who in the family watched.
 import { useRoute } from "preact-iso";
 import { ApiFailure } from "../api.ts";
 import type { CommandView, DeviceDetail } from "../types.ts";
@@ -9,6 +10,8 @@ import { useLiveDevice } from "../live-devices.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
 import { LiveView } from "./LiveView.tsx";
+import { WhoWatched } from "./WhoWatched.tsx";
+import { useState } from "preact/hooks";
 
 export function CameraScreen() {
   const { t, lang } = useT();
@@ -18,6 +21,7 @@ export function CameraScreen() {
   const loaded = useLoad((signal) => api.get<DeviceDetail>(`/devices/${encodeURIComponent(deviceId)}`, { signal }), [deviceId]);
   const device = useLiveDevice(loaded.data);
   const now = useTick();
+  const [views, setViews] = useState(0);
   const privacy = useAction(async (enabled: boolean) => {
     const command = await api.request<CommandView>("POST", `/devices/${encodeURIComponent(deviceId)}/commands`, { body: { name: "privacy", params: { enabled } } });
     if (command.status === "succeeded") loaded.reload();
@@ -43,11 +47,8 @@ export function CameraScreen() {
             </dd>
           </dl>
           <ErrorText error={privacy.error} />
-          <LiveView device={device} />
-          <section class="card">
-            <h2>{t("camera.whoWatched")} <span class="tag">{t("common.soon")}</span></h2>
-            <p class="muted">{t("camera.whoWatchedPending")}</p>
-          </section>
+          <LiveView device={device} onSessionChange={() => setViews((n) => n + 1)} />
+          <WhoWatched deviceId={device.id} refresh={views} />
         </div>
       )}
     </Layout>

@@ -1,13 +1,30 @@
-// Live view and hold-to-talk for one camera, over WHEP. The relay's WHEP endpoint is being built alongside
-// this app: until the gateway serves it, pressing Watch says so plainly instead of spinning.
+// Live view and hold-to-talk for one camera, over WHEP (see whep.ts). A gateway without the relay
+// (RELAY_ENABLED=0) answers the grant with 404: pressing Watch then says so plainly instead of spinning.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
 import type { DeviceView } from "../types.ts";
-import { WhepViewer, type Quality, type WhepProblem, type WhepState } from "./whep.ts";
+import type { ViewGrant } from "../types.ts";
+import { ApiFailure, type ApiClient } from "../api.ts";
+import { WhepError, WhepViewer, type Quality, type WhepGrant, type WhepProblem, type WhepState } from "./whep.ts";
 
-export function LiveView({ device }: { device: DeviceView }) {
+/** A viewer token for this camera; the gateway's refusals become the messages the family reads. */
+async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> {
+  try {
+    const grant = await api.request<ViewGrant>("POST", `/devices/${encodeURIComponent(deviceId)}/view`, { retry: true });
+    return { url: grant.whepUrl, token: grant.token, iceServers: grant.iceServers };
+  } catch (error) {
+    if (!(error instanceof ApiFailure)) throw error;
+    if (error.code === "privacy-mode") throw new WhepError("privacy", error.message, false);
+    if (error.code === "camera-offline" || error.code === "camera-not-claimed") throw new WhepError("camera-offline", error.message, false);
+    if (error.status === 404 && error.message.startsWith("no route")) throw new WhepError("unavailable", error.message, false);
+    if (error.status === 401 || error.status === 403 || error.status === 404) throw new WhepError("forbidden", error.message, false);
+    throw new WhepError("network", error.message, true);
+  }
+}
+
+export function LiveView({ device, onSessionChange }: { device: DeviceView; onSessionChange?: () => void }) {
   const { t } = useT();
-  const { session } = useServices();
+  const { api } = useServices();
   const video = useRef<HTMLVideoElement>(null);
   const viewer = useRef<WhepViewer | null>(null);
   const [state, setState] = useState<WhepState>("idle");
@@ -23,8 +40,12 @@ export function LiveView({ device }: { device: DeviceView }) {
 
   const watch = () => {
     setProblem(null);
-    viewer.current = new WhepViewer({ url: `/api/v1/whep/${encodeURIComponent(device.id)}`, token: session.current()?.token ?? "" }, {
-      onState: (next, why) => { setState(next); setProblem(why ?? null); },
+    viewer.current = new WhepViewer({ grant: () => askToWatch(api, device.id) }, {
+      onState: (next, why) => {
+        setState(next);
+        setProblem(why ?? null);
+        if (next === "live" || next === "closed") onSessionChange?.();
+      },
       onStream: (stream) => {
         const el = video.current;
         if (!el) return;
@@ -45,7 +66,7 @@ export function LiveView({ device }: { device: DeviceView }) {
 
   return (
     <section class="live" aria-labelledby="live-title">
-      <h2 id="live-title">{t("live.title")} <span class="tag">{t("live.preview")}</span></h2>
+      <h2 id="live-title">{t("live.title")}</h2>
       <div class="video-frame" data-state={state}>
         <video ref={video} playsInline muted={muted} hidden={!running || audioOnly} />
         {!running || audioOnly ? (

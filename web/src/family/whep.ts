@@ -1,12 +1,13 @@
-// A WHEP viewer session (POST an SDP offer to /api/v1/whep/<camera>, get the answer; the Location header names
-// the session for ICE restarts by PATCH and leaving by DELETE). Video comes in only; audio is sendrecv from the
+// A WHEP viewer session. Each session starts with a grant (POST /api/v1/devices/<id>/view → a short-lived
+// viewer token, the WHEP URL and ICE servers), then POSTs an SDP offer to the WHEP URL and gets the answer; the
+// Location header names the session for ICE restarts by PATCH and leaving by DELETE. Video comes in only; audio is sendrecv from the
 // start with no track, so holding the talk button swaps the microphone in without renegotiating.
 // Recovery on a moving phone: ICE restart first (cheap, keeps the session), then a fresh POST with backoff.
 // On a starved link it falls back to a new audio-only session: the voice of home matters more than the picture.
 
 export type WhepState = "idle" | "connecting" | "live" | "reconnecting" | "failed" | "closed";
 export type Quality = "good" | "fair" | "poor";
-export type WhepProblem = "unavailable" | "forbidden" | "camera-offline" | "network" | "microphone";
+export type WhepProblem = "unavailable" | "forbidden" | "privacy" | "camera-offline" | "network" | "microphone";
 
 export interface WhepEvents {
   onState(state: WhepState, problem?: WhepProblem): void;
@@ -15,16 +16,22 @@ export interface WhepEvents {
   onAudioOnly(audioOnly: boolean): void;
 }
 
-export interface WhepOptions {
+/** Permission to watch, asked for before each new session (viewer tokens are short-lived). */
+export interface WhepGrant {
   url: string;
   token: string;
+  iceServers: RTCIceServer[];
+}
+
+export interface WhepOptions {
+  grant: () => Promise<WhepGrant>;
   /** Below this incoming bitrate (kbit/s) for `lowSamples` samples in a row, drop the video. */
   audioOnlyBelowKbps?: number;
   lowSamples?: number;
   fetch?: typeof fetch;
 }
 
-class WhepError extends Error {
+export class WhepError extends Error {
   constructor(readonly problem: WhepProblem, message: string, readonly retryable: boolean) {
     super(message);
   }
@@ -36,6 +43,7 @@ export class WhepViewer {
   private pc: RTCPeerConnection | null = null;
   private audioSender: RTCRtpSender | null = null;
   private sessionUrl: string | null = null;
+  private current: WhepGrant | null = null;
   private microphone: MediaStreamTrack | null = null;
   private talking = false;
   private audioOnly = false;
@@ -93,7 +101,9 @@ export class WhepViewer {
   }
 
   private async connect(): Promise<void> {
-    const pc = new RTCPeerConnection({ iceServers: await this.iceServers(), bundlePolicy: "max-bundle" });
+    const grant = await this.options.grant();
+    this.current = grant;
+    const pc = new RTCPeerConnection({ iceServers: grant.iceServers, bundlePolicy: "max-bundle" });
     this.pc = pc;
     if (!this.audioOnly) pc.addTransceiver("video", { direction: "recvonly" });
     this.audioSender = pc.addTransceiver("audio", { direction: "sendrecv" }).sender;
@@ -106,10 +116,10 @@ export class WhepViewer {
     pc.onconnectionstatechange = () => this.onConnectionState(pc);
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc, 400);
-    const reply = await this.send("POST", this.options.url, pc.localDescription!.sdp);
+    const reply = await this.send("POST", grant.url, pc.localDescription!.sdp);
     if (reply.status !== 201) throw await problemOf(reply);
     const location = reply.headers.get("location");
-    this.sessionUrl = location ? new URL(location, new URL(this.options.url, globalThis.location?.href)).toString() : null;
+    this.sessionUrl = location ? new URL(location, new URL(grant.url, globalThis.location?.href)).toString() : null;
     await pc.setRemoteDescription({ type: "answer", sdp: await reply.text() });
   }
 
@@ -200,20 +210,11 @@ export class WhepViewer {
     this.events.onAudioOnly(on);
   }
 
-  private async iceServers(): Promise<RTCIceServer[]> {
-    try {
-      const reply = await this.send("OPTIONS", this.options.url);
-      return parseIceLinks(reply.headers.get("link"));
-    } catch {
-      return [];
-    }
-  }
-
   private async send(method: string, url: string, sdp?: string): Promise<Response> {
     try {
       return await this.doFetch(url, {
         method, body: sdp,
-        headers: { authorization: `Bearer ${this.options.token}`, ...(sdp ? { "content-type": "application/sdp" } : {}) },
+        headers: { authorization: `Bearer ${this.current?.token ?? ""}`, ...(sdp ? { "content-type": "application/sdp" } : {}) },
       });
     } catch {
       throw new WhepError("network", "network unreachable", true);
@@ -228,7 +229,7 @@ export class WhepViewer {
     this.pc = null;
     this.audioSender = null;
     // keepalive: this also runs while the page is closing.
-    if (url) await this.doFetch(url, { method: "DELETE", headers: { authorization: `Bearer ${this.options.token}` }, keepalive: true }).catch(() => {});
+    if (url) await this.doFetch(url, { method: "DELETE", headers: { authorization: `Bearer ${this.current?.token ?? ""}` }, keepalive: true }).catch(() => {});
   }
 
   private later(ms: number, run: () => unknown): void {
@@ -249,18 +250,6 @@ async function problemOf(reply: Response): Promise<WhepError> {
   if (reply.status === 401 || reply.status === 403) return new WhepError("forbidden", message, false);
   if (body.error === "camera-offline" || reply.status === 409) return new WhepError("camera-offline", message, false);
   return new WhepError("network", message, true);
-}
-
-/** WHEP advertises STUN/TURN servers as Link headers (RFC 9725 §4.4) on OPTIONS. */
-export function parseIceLinks(header: string | null): RTCIceServer[] {
-  if (!header) return [];
-  return header.split(/,(?=\s*<)/).flatMap((link) => {
-    const url = /<([^>]+)>/.exec(link)?.[1];
-    if (!url || !/rel="ice-server"/.test(link)) return [];
-    const attr = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(link)?.[1];
-    const username = attr("username");
-    return [username === undefined ? { urls: url } : { urls: url, username, credential: attr("credential") ?? "" }];
-  });
 }
 
 /** Non-trickle ICE: wait for candidates, but never long (host candidates come in milliseconds). */

@@ -9,12 +9,12 @@ export const en: Same<typeof zhCN> = {
   state: { online: "Online", offline: "Offline", unknown: "Not connected yet" },
   live: {
     down: "Connection lost, reconnecting; what you see may be out of date.",
-    title: "Live view", preview: "preview", watch: "Watch", stop: "Stop", holdToTalk: "Hold to talk", release: "Release to stop",
+    title: "Live view", watch: "Watch", stop: "Stop", holdToTalk: "Hold to talk", release: "Release to stop",
     mute: "Mute", unmute: "Sound on", fullScreen: "Full screen", tryVideo: "Try video again", tapToWatch: "Tap Watch to see home",
     audioOnly: "Slow network: switched to sound only.",
     blocked: { offline: "The camera is offline; live view is not possible now.", privacy: "Privacy mode is on at home; the camera shows no picture." },
     problem: {
-      unavailable: "Live view is being connected to this server and is not available yet.", forbidden: "You may not watch this camera.",
+      unavailable: "Live view is not enabled on this server.", privacy: "Privacy mode is on at home; the camera shows no picture.", forbidden: "You may not watch this camera.",
       "camera-offline": "The camera is offline; live view is not possible now.", network: "Bad network, could not connect. Try again later.", microphone: "Cannot use the microphone; allow it in the browser.",
     },
     state: { idle: "Not started", connecting: "Connecting…", live: "Live", reconnecting: "Unstable network, recovering…", failed: "Could not connect", closed: "Ended" },
@@ -28,7 +28,7 @@ export const en: Same<typeof zhCN> = {
     state: "State", lastSeenLabel: "Last seen", lastSeen: "Last seen {{when}}", neverSeen: "Never connected yet", home: "Home",
     privacy: "Privacy mode", privacyOn: "Privacy mode", privacyOnLong: "On (not filming)", privacyOffLong: "Off",
     privacyTurnOn: "Turn privacy on", privacyTurnOff: "Turn privacy off",
-    whoWatched: "Who watched", whoWatchedPending: "When and how often the family watched will show here.",
+    whoWatched: "Who watched", talked: "talked", watchedSeconds: "{{count}} s", watchedMinutes: "{{count}} min", watching: "watching now", nobodyWatched: "Nobody has watched yet.",
   },
   invite: {
     title: "Invite family", create: "Create invite code", uses: "How many people", usesN_one: "{{count}} person", usesN_other: "{{count}} people", share: "Share invite",

@@ -6,12 +6,12 @@ export const zhCN = {
   state: { online: "在线", offline: "离线", unknown: "尚未连接" },
   live: {
     down: "网络断开，正在重连；页面内容可能不是最新的。",
-    title: "实时画面", preview: "预览版", watch: "开始观看", stop: "结束观看", holdToTalk: "按住说话", release: "松开结束",
+    title: "实时画面", watch: "开始观看", stop: "结束观看", holdToTalk: "按住说话", release: "松开结束",
     mute: "静音", unmute: "打开声音", fullScreen: "全屏", tryVideo: "重新尝试画面", tapToWatch: "点“开始观看”看看家里",
     audioOnly: "网络较慢，已切换为只听声音。",
     blocked: { offline: "摄像头离线，暂时无法观看。", privacy: "家里开启了隐私模式，摄像头暂不提供画面。" },
     problem: {
-      unavailable: "实时观看功能正在接入，暂不可用。", forbidden: "你没有观看这台摄像头的权限。",
+      unavailable: "这台服务器没有开启实时观看。", privacy: "家里开启了隐私模式，摄像头暂不提供画面。", forbidden: "你没有观看这台摄像头的权限。",
       "camera-offline": "摄像头离线，暂时无法观看。", network: "网络不好，连接失败。请稍后再试。", microphone: "无法使用麦克风，请在浏览器中允许。",
     },
     state: { idle: "未开始", connecting: "连接中…", live: "直播中", reconnecting: "网络不稳，正在恢复…", failed: "连接失败", closed: "已结束" },
@@ -25,7 +25,7 @@ export const zhCN = {
     state: "状态", lastSeenLabel: "最后在线", lastSeen: "最后在线：{{when}}", neverSeen: "还没有连接过", home: "家",
     privacy: "隐私模式", privacyOn: "隐私模式", privacyOnLong: "已开启（不拍摄）", privacyOffLong: "未开启",
     privacyTurnOn: "开启隐私模式", privacyTurnOff: "关闭隐私模式",
-    whoWatched: "谁看过", whoWatchedPending: "这里将显示家人观看的时间和次数。",
+    whoWatched: "谁看过", talked: "说过话", watchedSeconds: "{{count}} 秒", watchedMinutes: "{{count}} 分钟", watching: "正在看", nobodyWatched: "还没有人看过。",
   },
   invite: {
     title: "邀请家人", create: "生成邀请码", uses: "可加入人数", usesN_one: "{{count}} 人", usesN_other: "{{count}} 人", share: "分享邀请",
