@@ -59,6 +59,7 @@ describe.skipIf(!hasChromium)("web app: family live view", () => {
     await page.mouse.down();
     await page.getByRole("button", { name: "松开结束" }).waitFor();
     await waitFor("the elder hears the phone's microphone", () => camera.snapshot().media.stats.talkbackPacketsReceived - before > 25, 10_000);
+    await page.getByTestId("watching").getByText("杨兴焦").waitFor();
     await screenshot(page, "web-family-live");
     await page.mouse.up();
     await page.getByRole("button", { name: "按住说话" }).waitFor();

@@ -2,6 +2,7 @@
 // (RELAY_ENABLED=0) answers the grant with 404: pressing Watch then says so plainly instead of spinning.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
+import { useLiveEvents } from "../hooks.ts";
 import type { DeviceView } from "../types.ts";
 import type { ViewGrant } from "../types.ts";
 import { ApiFailure, type ApiClient } from "../api.ts";
@@ -34,12 +35,22 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
   const [talking, setTalking] = useState(false);
   const [muted, setMuted] = useState(false);
 
+  const [watching, setWatching] = useState<{ names: string[]; talking: string | null }>({ names: [], talking: null });
+  const [streamError, setStreamError] = useState<string | null>(null);
+  useLiveEvents((message) => {
+    if (message.type === "view.viewers" && message.deviceId === device.id) {
+      const nameOf = (id: string | null) => message.viewers.find((v) => v.viewerId === id)?.displayName ?? null;
+      setWatching({ names: message.viewers.map((v) => v.displayName), talking: nameOf(message.talking) });
+    }
+    if (message.type === "view.error" && message.deviceId === device.id) setStreamError(message.message);
+  });
   useEffect(() => () => void viewer.current?.stop(), []);
   const blocked = device.connection !== "online" ? "offline" : device.privacy ? "privacy" : null;
   useEffect(() => { if (blocked) void viewer.current?.stop(); }, [blocked]);
 
   const watch = () => {
     setProblem(null);
+    setStreamError(null);
     viewer.current = new WhepViewer({ grant: () => askToWatch(api, device.id) }, {
       onState: (next, why) => {
         setState(next);
@@ -76,6 +87,12 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
         ) : null}
         {running ? <span class="live-state" role="status">{t(`live.state.${state}`)}{quality ? ` · ${t(`live.quality.${quality.q}`)}` : ""}</span> : null}
       </div>
+      {watching.names.length > 0 ? (
+        <p class="muted" role="status" data-testid="watching">
+          {t("live.watchingNow", { names: watching.names.join("、") })}{watching.talking ? ` · ${t("live.talkingNow", { name: watching.talking })}` : ""}
+        </p>
+      ) : null}
+      {streamError ? <p class="error" role="alert">{streamError}</p> : null}
       {running ? (
         <div class="controls">
           <button type="button" class={talking ? "talk talking" : "talk"} aria-pressed={talking}

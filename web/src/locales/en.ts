@@ -9,7 +9,7 @@ export const en: Same<typeof zhCN> = {
   state: { online: "Online", offline: "Offline", unknown: "Not connected yet" },
   live: {
     down: "Connection lost, reconnecting; what you see may be out of date.",
-    title: "Live view", watch: "Watch", stop: "Stop", holdToTalk: "Hold to talk", release: "Release to stop",
+    title: "Live view", watchingNow: "Watching: {{names}}", talkingNow: "{{name}} is talking", watch: "Watch", stop: "Stop", holdToTalk: "Hold to talk", release: "Release to stop",
     mute: "Mute", unmute: "Sound on", fullScreen: "Full screen", tryVideo: "Try video again", tapToWatch: "Tap Watch to see home",
     audioOnly: "Slow network: switched to sound only.",
     blocked: { offline: "The camera is offline; live view is not possible now.", privacy: "Privacy mode is on at home; the camera shows no picture." },

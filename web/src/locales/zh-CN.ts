@@ -6,7 +6,7 @@ export const zhCN = {
   state: { online: "在线", offline: "离线", unknown: "尚未连接" },
   live: {
     down: "网络断开，正在重连；页面内容可能不是最新的。",
-    title: "实时画面", watch: "开始观看", stop: "结束观看", holdToTalk: "按住说话", release: "松开结束",
+    title: "实时画面", watchingNow: "正在看：{{names}}", talkingNow: "{{name}} 正在说话", watch: "开始观看", stop: "结束观看", holdToTalk: "按住说话", release: "松开结束",
     mute: "静音", unmute: "打开声音", fullScreen: "全屏", tryVideo: "重新尝试画面", tapToWatch: "点“开始观看”看看家里",
     audioOnly: "网络较慢，已切换为只听声音。",
     blocked: { offline: "摄像头离线，暂时无法观看。", privacy: "家里开启了隐私模式，摄像头暂不提供画面。" },
