@@ -38,19 +38,6 @@ await new Promise<void>((resolve) => camera.once("connect", () => camera.publish
 const family = await api("POST", "/api/v1/auth/login", { username: "family", password });
 
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
-const context = await browser.newContext({ viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, locale: "zh-CN", baseURL: base });
-await context.addInitScript((session) => localStorage.setItem("wx.session", session), JSON.stringify(family));
-const page = await context.newPage();
-const cdp = await context.newCDPSession(page);
-await cdp.send("Network.enable");
-await cdp.send("Network.emulateNetworkConditions", {
-  offline: false, latency: profile.latencyMs, downloadThroughput: (profile.downKbps * 1000) / 8, uploadThroughput: (profile.upKbps * 1000) / 8,
-});
-await cdp.send("Emulation.setCPUThrottlingRate", { rate: profile.cpuSlowdown });
-
-const scripts = new Map<string, { url: string; bytes: number }>();
-cdp.on("Network.responseReceived", (e) => { if (e.type === "Script") scripts.set(e.requestId, { url: e.response.url, bytes: 0 }); });
-cdp.on("Network.loadingFinished", (e) => { const s = scripts.get(e.requestId); if (s) s.bytes = e.encodedDataLength; });
 
 /** Milliseconds from navigation start to the camera card (the family's first screen), and to first paint. */
 async function firstScreen(p: Page): Promise<{ cameraCardMs: number; firstContentfulPaintMs: number }> {
@@ -62,18 +49,40 @@ async function firstScreen(p: Page): Promise<{ cameraCardMs: number; firstConten
   }));
 }
 
-const cold = await firstScreen(page);
-const coldScripts = [...scripts.values()];
-await page.evaluate(() => navigator.serviceWorker.ready);
-scripts.clear();
-const warm = await firstScreen(page);
+/** One phone: a fresh profile (empty cache), throttled; a cold visit, then a repeat visit from the service worker. */
+async function onePhone() {
+  const context = await browser.newContext({ viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, locale: "zh-CN", baseURL: base });
+  await context.addInitScript((session) => localStorage.setItem("wx.session", session), JSON.stringify(family));
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false, latency: profile.latencyMs, downloadThroughput: (profile.downKbps * 1000) / 8, uploadThroughput: (profile.upKbps * 1000) / 8,
+  });
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: profile.cpuSlowdown });
+  const scripts = new Map<string, { url: string; bytes: number; encoding: string }>();
+  cdp.on("Network.responseReceived", (e) => {
+    if (e.type === "Script") scripts.set(e.requestId, { url: e.response.url, bytes: 0, encoding: String(e.response.headers["content-encoding"] ?? e.response.headers["Content-Encoding"] ?? "none") });
+  });
+  cdp.on("Network.loadingFinished", (e) => { const s = scripts.get(e.requestId); if (s) s.bytes = e.encodedDataLength; });
+  const cold = await firstScreen(page);
+  const coldScripts = [...scripts.values()];
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  const warm = await firstScreen(page);
+  await context.close();
+  return { cold, warm, coldScripts };
+}
 
+const runs = [];
+for (let i = 0; i < 5; i++) runs.push(await onePhone());
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-console.log(`profile: ${profile.latencyMs} ms RTT, ${profile.downKbps} kbit/s down, ${profile.upKbps} kbit/s up, CPU ${profile.cpuSlowdown}× slower; viewport 360×640`);
-console.log(`family path JavaScript on the wire (gzip: Chromium asks for brotli on HTTPS only): ${kb(coldScripts.reduce((n, s) => n + s.bytes, 0))}`);
-for (const s of coldScripts) console.log(`  ${new URL(s.url).pathname}  ${kb(s.bytes)}`);
-console.log(`cold load (empty cache): first paint ${cold.firstContentfulPaintMs} ms, camera list with live state ${cold.cameraCardMs} ms`);
-console.log(`repeat visit (service worker shell): first paint ${warm.firstContentfulPaintMs} ms, camera list ${warm.cameraCardMs} ms`);
+const scripts = runs[0]!.coldScripts;
+console.log(`profile: ${profile.latencyMs} ms RTT, ${profile.downKbps} kbit/s down, ${profile.upKbps} kbit/s up, CPU ${profile.cpuSlowdown}× slower; viewport 360×640; median of ${runs.length} fresh phones`);
+console.log(`family path JavaScript on the wire: ${kb(scripts.reduce((n, s) => n + s.bytes, 0))}`);
+for (const s of scripts) console.log(`  ${new URL(s.url).pathname}  ${kb(s.bytes)} (${s.encoding})`);
+console.log(`cold load (empty cache): first paint ${median(runs.map((r) => r.cold.firstContentfulPaintMs))} ms, camera list with live state ${median(runs.map((r) => r.cold.cameraCardMs))} ms`);
+console.log(`repeat visit (service worker shell): first paint ${median(runs.map((r) => r.warm.firstContentfulPaintMs))} ms, camera list ${median(runs.map((r) => r.warm.cameraCardMs))} ms`);
 
 await browser.close();
 camera.end(true);
