@@ -198,6 +198,8 @@ class Broker implements WangxiangBroker {
       maxTopicLevels: this.config.maxTopicLevels,
       // aedes refuses both keepalive 0 and anything above the limit, with CONNACK 6 (see broker/README.md).
       keepaliveLimit: this.config.keepaliveMaxS,
+      // A socket that never completes its CONNECT (slow or truncated) would otherwise be held for aedes' 30 s.
+      connectTimeout: (this.config.connectTimeoutS ?? 10) * 1000,
       preConnect: (client, packet, done) => {
         // authenticate() is not given the CONNECT packet, and the will must be checked with the identity.
         if (packet.will) this.willTopics.set(client, packet.will.topic);

@@ -19,6 +19,8 @@ export const brokerEnvSchema = z.object({
   MQTT_AUTH_FAILURES_PER_MINUTE: integer(1, 1_000_000, 30),
   // MQTT 3.1.1 keepalive is a 16-bit number of seconds.
   MQTT_KEEPALIVE_MAX_S: integer(1, 65535, 300),
+  // A connection that has not completed its CONNECT by then is closed (aedes' own default is 30 s).
+  MQTT_CONNECT_TIMEOUT_S: integer(1, 300, 10),
   // TLS (MQTT over TLS on MQTTS_PORT) when both files are given; the gateway's HTTPS uses the same pair.
   TLS_CERT_FILE: z.preprocess(unsetWhenEmpty, z.string().min(1).optional()),
   TLS_KEY_FILE: z.preprocess(unsetWhenEmpty, z.string().min(1).optional()),
@@ -34,6 +36,8 @@ export interface BrokerConfig {
   connectBurst: number;
   authFailuresPerMinutePerIp: number;
   keepaliveMaxS: number;
+  /** How long a new connection may take to send a complete CONNECT. */
+  connectTimeoutS?: number;
   /** MQTT over TLS beside plain MQTT: PEM file paths and the port. */
   tls?: { port: number; certFile: string; keyFile: string };
 }
@@ -61,5 +65,6 @@ export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
     connectBurst: e.MQTT_CONNECT_BURST,
     authFailuresPerMinutePerIp: e.MQTT_AUTH_FAILURES_PER_MINUTE,
     keepaliveMaxS: e.MQTT_KEEPALIVE_MAX_S,
+    connectTimeoutS: e.MQTT_CONNECT_TIMEOUT_S,
   };
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import fastifySwagger from "@fastify/swagger";
 import fastifyWebsocket from "@fastify/websocket";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { createBroker, type WangxiangBroker } from "../../broker/src/broker.ts";
 import { createDatabase, type Database } from "../../core/database.ts";
@@ -73,6 +73,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     },
     bodyLimit: 256 * 1024,
     trustProxy: true,
+    // A URL that does not decode (/devices/%ff) fails before routing; answer it in the one error shape too.
+    frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => void reply.code(400).send({ error: "bad-url", message: error.message }),
   });
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
   let broker: WangxiangBroker | null = null;

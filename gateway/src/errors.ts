@@ -32,10 +32,18 @@ export function installErrorHandler(app: FastifyInstance, onClientError: (route:
       request.log.error({ err: error, route }, "reply did not match its schema");
       return reply.status(500).send({ error: "internal", message: "the server made a malformed reply" });
     }
+    // A row that vanished or appeared between our check and our write (a concurrent request): the client's answer, not ours.
+    const prismaCode = (error as { code?: unknown }).code;
+    if (prismaCode === "P2025" || prismaCode === "P2002") {
+      const mapped = prismaCode === "P2025" ? notFound("record") : conflict("conflict", "this was changed by another request at the same moment; try again");
+      onClientError(route, mapped.code);
+      return reply.status(mapped.statusCode).send({ error: mapped.code, message: mapped.message });
+    }
     const status = error.statusCode ?? 500;
     if (status < 500) {
       onClientError(route, error.code ?? "bad-request");
-      return reply.status(status).send({ error: error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? "unsupported-media-type" : "bad-request", message: error.message });
+      const code = error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? "unsupported-media-type" : error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? "payload-too-large" : "bad-request";
+      return reply.status(status).send({ error: code, message: error.message });
     }
     if (isDatabaseUnavailable(error)) {
       request.log.error({ err: error }, "database unavailable");

@@ -41,8 +41,7 @@ export class LiveViewService {
     const device = await this.ctx.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true, claimedAt: true, privacy: true, connection: true } });
     if (!device || !device.householdId) throw notFound("camera");
     const member = (await householdIdsOf(this.ctx, user.id)).includes(device.householdId);
-    const installing = user.role === "installer" && device.claimedAt !== null && Date.now() - device.claimedAt.getTime() < this.policy.installerWindowMs;
-    if (!member && !installing) {
+    if (!member && !this.installing(user.role, device.claimedAt)) {
       if (user.role === "family") throw notFound("camera");
       throw new ApiError(403, "not-a-member", "only the household's family members can watch this camera");
     }
@@ -57,9 +56,19 @@ export class LiveViewService {
   async authorizeView(cameraId: string, token: string): Promise<ViewerIdentity | null> {
     const claims = this.tokens.verifyViewer(token, cameraId);
     if (!claims) return null;
-    const device = await this.ctx.db.device.findUnique({ where: { id: cameraId }, select: { privacy: true, claimState: true } });
-    if (!device || device.privacy || device.claimState !== "claimed") return null;
+    const device = await this.ctx.db.device.findUnique({ where: { id: cameraId }, select: { privacy: true, claimState: true, householdId: true, claimedAt: true } });
+    if (!device || device.privacy || device.claimState !== "claimed" || !device.householdId) return null;
+    // The token outlives the grant (VIEW_TOKEN_TTL_S): the camera may since have moved to another home.
+    const viewer = await this.ctx.db.user.findUnique({ where: { id: claims.uid }, select: { role: true } });
+    if (!viewer) return null;
+    const member = await this.ctx.db.householdMember.findUnique({ where: { householdId_userId: { householdId: device.householdId, userId: claims.uid } } });
+    if (!member && !this.installing(viewer.role, device.claimedAt)) return null;
     return { viewerId: claims.uid, displayName: claims.name };
+  }
+
+  /** Installers may test-view a camera during the install visit, shortly after it was claimed. */
+  private installing(role: string, claimedAt: Date | null): boolean {
+    return role === "installer" && claimedAt !== null && Date.now() - claimedAt.getTime() < this.policy.installerWindowMs;
   }
 
   /** A publish token starts one stream; afterwards it is only good for ending that stream. */

@@ -27,7 +27,15 @@ export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: Gat
     const id = requestId ? `hh_${requestId.replaceAll("-", "").slice(0, 24)}` : randomId("hh_");
     const existing = requestId ? await ctx.db.household.findUnique({ where: { id }, include: withCount }) : null;
     if (existing) return reply.status(200).send(toHouseholdView(existing));
-    const created = await ctx.db.household.create({ data: { id, ...data }, include: withCount });
+    let created;
+    try {
+      created = await ctx.db.household.create({ data: { id, ...data }, include: withCount });
+    } catch (error) {
+      // The same retried request arriving twice at once: the first one created it.
+      const raced = requestId && (error as { code?: string }).code === "P2002" ? await ctx.db.household.findUnique({ where: { id }, include: withCount }) : null;
+      if (raced) return reply.status(200).send(toHouseholdView(raced));
+      throw error;
+    }
     await ctx.audit(signedIn(request).id, "household.create", id);
     return reply.status(201).send(toHouseholdView(created));
   });

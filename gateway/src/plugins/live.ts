@@ -7,12 +7,21 @@ import type { GatewayContext } from "../context.ts";
 import { resolveToken } from "./auth.ts";
 
 const MAX_MESSAGE_BYTES = 16 * 1024;
+/** Messages held while the token is checked; a client that floods before it is signed in is cut off. */
+const MAX_EARLY_MESSAGES = 100;
 
 export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
   app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, async (socket, request) => {
     const send = (message: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
+    // Listen at once: a client may send before the token check below has finished, and nothing it sends may be lost.
+    const early: [Buffer, boolean][] = [];
+    let onMessage: ((data: Buffer, isBinary: boolean) => void) | null = null;
+    socket.on("message", (data: Buffer, isBinary: boolean) => {
+      if (onMessage) return onMessage(data, isBinary);
+      if (early.push([data, isBinary]) > MAX_EARLY_MESSAGES) socket.close(1008, "too many messages before sign-in");
+    });
     const query = z.object({ token: z.string().max(200).optional() }).safeParse(request.query);
     const header = request.headers.authorization?.replace(/^Bearer /, "");
     const user = await resolveToken(ctx, header ?? (query.success ? query.data.token : undefined));
@@ -22,6 +31,7 @@ export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayCo
       return;
     }
     let households = new Set(user.role === "family" ? await householdIdsOf(ctx, user.id) : []);
+    if (socket.readyState !== socket.OPEN) return; // gone while we checked: "close" has fired already, so register nothing
     let filter: { villages?: Set<string>; deviceIds?: Set<string> } = {};
     const remove = ctx.hub.add({
       canSeeDevice: (deviceId, householdId) =>
@@ -34,7 +44,7 @@ export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayCo
     ctx.metrics.wsClients.inc();
     send({ type: "hello", userId: user.id, role: user.role });
 
-    socket.on("message", async (data: Buffer, isBinary: boolean) => {
+    const handle = async (data: Buffer, isBinary: boolean) => {
       const refuse = (message: string) => {
         ctx.metrics.wsInvalidMessages.inc();
         send({ type: "error", error: "invalid-message", message });
@@ -55,10 +65,12 @@ export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayCo
         ...(message.deviceIds?.length ? { deviceIds: new Set(message.deviceIds) } : {}),
       };
       if (user.role === "family") households = new Set(await householdIdsOf(ctx, user.id));
-    });
+    };
     socket.on("close", () => {
       remove();
       ctx.metrics.wsClients.dec();
     });
+    onMessage = (data, isBinary) => void handle(data, isBinary);
+    for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
   });
 }

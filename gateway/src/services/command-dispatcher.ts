@@ -12,6 +12,8 @@ import { toCommandView } from "../views.ts";
 type Publish = (topic: string, payload: string, options: { qos: 1; retain: false }) => Promise<void>;
 
 interface Waiter {
+  /** Only this camera may answer: a response with the right correlation id on another camera's topic is ignored. */
+  deviceId: string;
   resolve(response: CommandResponseMessage): void;
   timer: NodeJS.Timeout;
 }
@@ -38,7 +40,7 @@ export class CommandDispatcher {
     } as CommandRequestMessage;
     const answered = new Promise<CommandResponseMessage | null>((resolve) => {
       const timer = setTimeout(() => { this.waiting.delete(id); resolve(null); }, this.timeoutMs);
-      this.waiting.set(id, { resolve, timer });
+      this.waiting.set(id, { deviceId, resolve, timer });
     });
     try {
       await this.publish(deviceCommandTopic(deviceId), JSON.stringify(request), { qos: 1, retain: false });
@@ -58,7 +60,7 @@ export class CommandDispatcher {
   /** A response arrived on a device's response topic. */
   async onResponse(deviceId: string, response: CommandResponseMessage): Promise<void> {
     const waiter = this.waiting.get(response.correlationId);
-    if (waiter) {
+    if (waiter?.deviceId === deviceId) {
       this.settleWaiter(response.correlationId);
       waiter.resolve(response);
       return;

@@ -16,7 +16,13 @@ export async function registerDevice(ctx: GatewayContext, actorId: string, input
   if (existing) throw conflict("serial-exists", `serial ${input.serial} is already registered`);
   const code = input.claimCode ?? randomReadableCode(8);
   const id = randomId("cam_");
-  await ctx.db.device.create({ data: { id, serial: input.serial, claimCodeHash: await hashSecret(code), model: input.model ?? "WX-C1" } });
+  try {
+    await ctx.db.device.create({ data: { id, serial: input.serial, claimCodeHash: await hashSecret(code), model: input.model ?? "WX-C1" } });
+  } catch (error) {
+    // Two registrations of one serial at once: the unique index decides.
+    if ((error as { code?: string }).code === "P2002") throw conflict("serial-exists", `serial ${input.serial} is already registered`);
+    throw error;
+  }
   await ctx.audit(actorId, "device.register", id, { serial: input.serial });
   return { deviceId: id, serial: input.serial, claimCode: formatClaimCode(code), qr: boxQrText(input.serial, formatClaimCode(code)) };
 }
@@ -91,7 +97,8 @@ export async function rearmDevice(ctx: GatewayContext, actorId: string, deviceId
 export async function moveDevice(ctx: GatewayContext, actorId: string, deviceId: string, householdId: string) {
   const household = await ctx.db.household.findUnique({ where: { id: householdId }, select: { id: true } });
   if (!household) throw notFound("household");
-  await ctx.db.device.update({ where: { id: deviceId }, data: { householdId } });
+  const moved = await ctx.db.device.updateMany({ where: { id: deviceId }, data: { householdId } });
+  if (moved.count === 0) throw notFound("camera");
   await ctx.audit(actorId, "device.move", deviceId, { householdId });
 }
 
