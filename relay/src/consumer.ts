@@ -112,6 +112,10 @@ export class Consumer implements RtpSink {
     if (this.paused || this.closed) return;
     this.paused = true;
     this.pausedAt = performance.now();
+    // Nor answer the viewer's NACKs for what it lost before: those retransmissions would take the
+    // bandwidth the sound needs, and video restarts from a keyframe anyway. (werift keeps the history
+    // in a private array; replaceRTP empties it the same way.)
+    Reflect.set(this.sender, "rtpCache", []);
   }
 
   /**

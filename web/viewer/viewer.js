@@ -20,20 +20,34 @@ const STATE_TEXT = {
   new: "准备中… (Starting)",
   connecting: "连接中… (Connecting)",
   connected: "已连接 (Live)",
-  disconnected: "网络不稳，正在恢复… (Reconnecting)",
+  disconnected: "网络不稳，正在恢复… (Unstable network)",
   failed: "连接失败，正在重试… (Failed, retrying)",
+  reconnecting: "重新连接中… (Reconnecting)",
+  "audio-only": "网络较差，仅播放声音 (Poor network: audio only)",
   closed: "已结束 (Ended)",
   error: "出错了 (Error)",
 };
 
 /** Numbers a test (or a curious engineer in devtools) can read. */
-const metrics = { tapAt: null, offerAt: null, relayMs: null, answerAt: null, connectedAt: null, firstFrameAt: null, sessionUrl: null, error: null };
+const metrics = {
+  tapAt: null, offerAt: null, relayMs: null, answerAt: null, connectedAt: null, firstFrameAt: null, sessionUrl: null, error: null,
+  /** Sessions started again after the path broke, and whether the picture is paused for a weak downlink. */
+  reconnects: 0, audioOnly: false,
+};
 window.wangxiang = { metrics, get pc() { return pc; } };
 
 let pc = null;
 let audioSender = null;
 let microphone = null;
 let retryTimer = null;
+let disconnectedTimer = null;
+let attempt = 0;
+let watching = false;
+
+/** How long `disconnected` may last before we stop hoping ICE recovers by itself and start again. */
+const DISCONNECTED_GRACE_MS = 2000;
+/** How long a connected session may bring no packets at all before it counts as broken. */
+const MEDIA_SILENCE_MS = 3000;
 
 function showState(state, detail) {
   stateText.dataset.state = state;
@@ -74,7 +88,8 @@ function gathered(peer, capMs) {
 
 async function watch() {
   clearTimeout(retryTimer);
-  showState("requesting");
+  watching = true;
+  showState(attempt > 0 ? "reconnecting" : "requesting");
   const peer = new RTCPeerConnection({ iceServers: await iceServers(), iceTransportPolicy, bundlePolicy: "max-bundle" });
   pc = peer;
   peer.addTransceiver("video", { direction: "recvonly" });
@@ -90,12 +105,22 @@ async function watch() {
   };
   peer.onconnectionstatechange = () => {
     if (peer !== pc) return;
-    showState(peer.connectionState);
-    if (peer.connectionState === "connected") {
+    const state = peer.connectionState;
+    clearTimeout(disconnectedTimer);
+    if (state === "connected") {
       metrics.connectedAt ??= performance.now();
       talkButton.disabled = false;
+      attempt = 0;
+      showState(metrics.audioOnly ? "audio-only" : "connected");
+    } else if (state === "disconnected") {
+      // Often a blip (a lost ICE check, a cell hand-over) that ICE rides out; if not, start again.
+      showState("disconnected");
+      disconnectedTimer = setTimeout(() => { if (peer === pc && peer.connectionState === "disconnected") reconnect("disconnected"); }, DISCONNECTED_GRACE_MS);
+    } else if (state === "failed") {
+      reconnect("failed");
+    } else {
+      showState(state);
     }
-    if (peer.connectionState === "failed") scheduleRetry();
   };
 
   await peer.setLocalDescription(await peer.createOffer());
@@ -110,21 +135,85 @@ async function watch() {
   });
   if (reply.status !== 201) {
     const problem = await reply.json().catch(() => ({}));
-    throw new Error(problem.message ?? `HTTP ${reply.status}`);
+    const error = new Error(problem.message ?? `HTTP ${reply.status}`);
+    // 401/403: the token expired or the camera went private; trying again will not help.
+    error.final = reply.status === 401 || reply.status === 403;
+    throw error;
   }
   metrics.relayMs = Number(/dur=([\d.]+)/.exec(reply.headers.get("server-timing") ?? "")?.[1] ?? NaN);
   metrics.sessionUrl = new URL(reply.headers.get("location"), new URL(whepUrl, location.href)).toString();
   await peer.setRemoteDescription({ type: "answer", sdp: await reply.text() });
   metrics.answerAt = performance.now();
-  showState(peer.connectionState);
+  if (peer.connectionState !== "new") showState(peer.connectionState);
 }
 
-function scheduleRetry() {
+/**
+ * The path broke (network change, relay restart): drop this session and open a new one with the same
+ * grant token, after an exponential back-off with jitter (0.5 s, 1 s, 2 s … 15 s, each ±50 %) so a
+ * relay that restarts is not hit by every viewer at the same instant.
+ */
+function reconnect(why) {
+  if (!watching) return;
   leave();
-  retryTimer = setTimeout(() => watch().catch(fail), 2000);
+  watching = true;
+  metrics.reconnects++;
+  const delay = Math.min(500 * 2 ** attempt, 15_000) * (0.5 + Math.random());
+  attempt++;
+  console.info(`wangxiang: ${why}, reconnecting in ${delay.toFixed(0)} ms (attempt ${attempt})`);
+  showState("reconnecting");
+  retryTimer = setTimeout(() => watch().catch(retryOrFail), delay);
 }
+
+function retryOrFail(error) {
+  if (error?.final || !watching) return fail(error);
+  reconnect(`error: ${error?.message ?? error}`);
+}
+
+// Back on a network after being off: try at once instead of waiting out the back-off.
+window.addEventListener("online", () => {
+  if (watching && !pc) {
+    clearTimeout(retryTimer);
+    watch().catch(retryOrFail);
+  }
+});
+
+/**
+ * The relay stops sending video to a viewer whose downlink cannot carry it and keeps the sound going.
+ * The page sees it as pictures no longer decoding while audio still arrives, and says so.
+ */
+let lastSample = null;
+setInterval(async () => {
+  const peer = pc;
+  if (peer && lastSample && lastSample.peer !== peer) lastSample = null;
+  if (!peer || peer.connectionState !== "connected") return;
+  let frames = 0, audio = 0, video = 0;
+  (await peer.getStats()).forEach((report) => {
+    if (report.type !== "inbound-rtp") return;
+    if (report.kind === "video") { frames = report.framesDecoded ?? 0; video = report.packetsReceived ?? 0; }
+    if (report.kind === "audio") audio = report.packetsReceived ?? 0;
+  });
+  const sample = { peer, frames, audio, video, at: performance.now(), stalledSince: null, silentSince: null };
+  if (lastSample?.peer === peer) {
+    // The camera's sound never stops (Opus sends at least every 400 ms even in silence), so nothing at
+    // all for 3 s means the path is gone: ICE would say "disconnected" only seconds later.
+    const silent = audio > 0 && audio === lastSample.audio && video === lastSample.video;
+    sample.silentSince = silent ? (lastSample.silentSince ?? lastSample.at) : null;
+    if (silent && sample.at - sample.silentSince >= MEDIA_SILENCE_MS) return reconnect("no media");
+    const stalled = frames === lastSample.frames && audio > lastSample.audio;
+    sample.stalledSince = stalled ? (lastSample.stalledSince ?? lastSample.at) : null;
+    const audioOnly = sample.stalledSince !== null && sample.at - sample.stalledSince >= 1500;
+    if (audioOnly !== metrics.audioOnly && peer === pc) {
+      metrics.audioOnly = audioOnly;
+      showState(audioOnly ? "audio-only" : "connected");
+    }
+  }
+  lastSample = sample;
+}, 1000);
 
 function leave() {
+  watching = false;
+  clearTimeout(retryTimer);
+  clearTimeout(disconnectedTimer);
   if (metrics.sessionUrl) {
     // keepalive: this also runs while the page is being closed.
     fetch(metrics.sessionUrl, { method: "DELETE", headers: { authorization: `Bearer ${token}` }, keepalive: true }).catch(() => {});
@@ -132,10 +221,12 @@ function leave() {
   }
   pc?.close();
   pc = null;
+  metrics.audioOnly = false;
   talkButton.disabled = true;
 }
 
 function fail(error) {
+  watching = false;
   metrics.error = String(error?.message ?? error);
   showState("error", metrics.error);
   watchButton.disabled = false;
@@ -151,8 +242,9 @@ watchButton.addEventListener("click", () => {
   metrics.tapAt = performance.now();
   metrics.firstFrameAt = null;
   watchButton.disabled = true;
+  attempt = 0;
   onFirstFrame();
-  watch().catch(fail);
+  watch().catch(retryOrFail);
 });
 
 // ── hold to talk ─────────────────────────────────────────────────────
