@@ -1,0 +1,752 @@
+// Broker benchmark: N authenticated cameras against the real Wangxiang stack (aedes broker embedded in the
+// gateway, SQLite), then the same load against Mosquitto. Cameras are played by child processes
+// (bench/load-worker.ts) so the load generator does not share an event loop with the broker.
+//
+//   npm run bench:broker -- --cameras 10000 --rate 10000 --duration 20
+//
+// Prints a table and writes bench/results/broker-<date>.json. Options: see usage() below.
+import { spawnSync } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import mqtt, { type MqttClient } from "mqtt";
+import { createDatabase, type Database } from "../core/database.ts";
+import { buildGateway, type Gateway } from "../gateway/src/app.ts";
+import { readGatewayConfig } from "../gateway/src/config.ts";
+import type { WangxiangBroker } from "../broker/src/broker.ts";
+import { nowMs, type CameraCredential, type CloseReport, type ConnectReport, type FromWorker, type HeartbeatReport, type ToWorker } from "./ipc.ts";
+import { privateMosquitto, systemMosquitto, vmRssBytes, type MosquittoTarget } from "./mosquitto.ts";
+import { PhaseProfiler, type ProfileSummary } from "./profile.ts";
+import { makeCredentials, provisionCameras } from "./provision.ts";
+import { distribution, kib, mib, round, Samples, table, type Distribution } from "./stats.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** What the bench was doing, for the report when the broker process throws (aedes runs in this process). */
+const crashContext: { phase: string; partial: unknown; aedes: AedesResult | null; mosquitto: MosquittoResult | null; resultsFile: string | null; workers: ChildProcess[] } = {
+  phase: "start", partial: null, aedes: null, mosquitto: null, resultsFile: null, workers: [],
+};
+
+// ── options ─────────────────────────────────────────────────────────────────────────────────────────
+function usage(): string {
+  return `usage: npm run bench:broker -- [options]
+  --cameras N        cameras (MQTT connections) per broker                      (default 10000)
+  --rate R           heartbeats per second, all cameras together                 (default 10000)
+  --duration S       seconds of heartbeats per broker                            (default 20)
+  --workers W        child processes that play the cameras (2 or more)           (default 2)
+  --concurrency C    CONNECTs in flight per worker; keep the total under mosquitto's listen
+                     backlog of 100, or SYN retries (1 s) distort its connect rate (default 50)
+  --qos 0|1          QoS of heartbeats (firmware-sim sends 0)                    (default 0)
+  --mosquitto M      system: the machine's broker on 127.0.0.1:1883; private: a fresh one started
+                     here with a password file on a free port; none: skip        (default system)
+  --profile          CPU-profile the broker+gateway process during connect and heartbeats
+                     (bench/results/*.cpuprofile, summary in the JSON and on stdout)
+  --count-queries    count the gateway's Prisma queries per model/operation (adds overhead)
+  --mq-concurrency K what-if: set aedes' mqemitter concurrency (messages in flight broker → subscribers,
+                     aedes default 100, which createBroker keeps) on the running broker
+Environment: gateway variables (e.g. HEARTBEAT_FLUSH_MS) are read by readGatewayConfig as usual; the
+bench sets ports, database, log level, seeding and the connection/auth rate limits itself.`;
+}
+
+interface Options {
+  cameras: number;
+  rate: number;
+  durationS: number;
+  workers: number;
+  concurrency: number;
+  qos: 0 | 1;
+  mosquitto: "system" | "private" | "none";
+  profile: boolean;
+  countQueries: boolean;
+  /** What-if: aedes' mqemitter concurrency set on the running broker (createBroker leaves aedes' default, 100). */
+  mqConcurrency: number | null;
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { cameras: 10_000, rate: 10_000, durationS: 20, workers: 2, concurrency: 50, qos: 0, mosquitto: "system", profile: false, countQueries: false, mqConcurrency: null };
+  const positive = (name: string, value: string | undefined) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} needs a positive number (got ${value})`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => argv[++i];
+    switch (arg) {
+      case "--cameras": o.cameras = Math.floor(positive(arg, value())); break;
+      case "--rate": o.rate = positive(arg, value()); break;
+      case "--duration": o.durationS = positive(arg, value()); break;
+      case "--workers": o.workers = Math.max(2, Math.floor(positive(arg, value()))); break;
+      case "--concurrency": o.concurrency = Math.floor(positive(arg, value())); break;
+      case "--qos": { const q = value(); if (q !== "0" && q !== "1") throw new Error("--qos is 0 or 1"); o.qos = Number(q) as 0 | 1; break; }
+      case "--mosquitto": { const m = value(); if (m !== "system" && m !== "private" && m !== "none") throw new Error("--mosquitto is system, private or none"); o.mosquitto = m; break; }
+      case "--profile": o.profile = true; break;
+      case "--count-queries": o.countQueries = true; break;
+      case "--mq-concurrency": o.mqConcurrency = Math.floor(positive(arg, value())); break;
+      case "--help": case "-h": console.log(usage()); process.exit(0);
+      // eslint-disable-next-line no-fallthrough
+      default: throw new Error(`unknown option ${arg}\n${usage()}`);
+    }
+  }
+  if (o.durationS > 120) throw new Error("--duration is at most 120 s (a full run should stay within a few minutes)");
+  return o;
+}
+
+// ── open-file limit: each connection is a file descriptor in the broker process and in a worker ────────
+function softNoFile(): number {
+  const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+  return !match || match[1] === "unlimited" ? Infinity : Number(match[1]);
+}
+
+/** Re-runs this process under `ulimit -n` when the limit is too low for N connections (children inherit it). */
+function ensureOpenFileLimit(needed: number): void {
+  if (softNoFile() >= needed) return;
+  if (process.env.WX_BENCH_RAISED_NOFILE) {
+    console.warn(`warning: open-file limit ${softNoFile()} < ${needed} needed and could not be raised; run with \`ulimit -n 65536\``);
+    return;
+  }
+  const target = Math.max(needed, 65_536);
+  const script = fileURLToPath(import.meta.url);
+  console.log(`raising the open-file limit from ${softNoFile()} to ${target} (re-running under ulimit -n)`);
+  const run = spawnSync("/bin/sh", ["-c", `ulimit -n ${target} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`, "sh", process.execPath, ...process.execArgv, script, ...process.argv.slice(2)], {
+    stdio: "inherit", env: { ...process.env, WX_BENCH_RAISED_NOFILE: "1" },
+  });
+  process.exit(run.status ?? 1);
+}
+
+// ── garbage collection for memory measurements ─────────────────────────────────────────────────────
+function getGc(): (() => void) | null {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing) return existing;
+  try {
+    setFlagsFromString("--expose-gc");
+    return runInNewContext("gc") as () => void;
+  } catch {
+    return null;
+  }
+}
+const gc = getGc();
+async function settledMemory(): Promise<NodeJS.MemoryUsage> {
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return process.memoryUsage();
+}
+
+// ── workers ────────────────────────────────────────────────────────────────────────────────────────
+class Worker {
+  private waiting = new Map<string, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
+  readonly ready: Promise<void>;
+  constructor(readonly child: ChildProcess, readonly index: number) {
+    this.ready = new Promise((resolve, reject) => this.waiting.set("ready", { resolve: () => resolve(), reject }));
+    child.on("message", (m: FromWorker) => {
+      if (m.type === "error") {
+        for (const w of this.waiting.values()) w.reject(new Error(`worker ${index}: ${m.message}`));
+        this.waiting.clear();
+        return;
+      }
+      const w = this.waiting.get(m.type);
+      this.waiting.delete(m.type);
+      w?.resolve(m);
+    });
+    child.on("exit", (code, signal) => {
+      for (const w of this.waiting.values()) w.reject(new Error(`worker ${index} exited (${code ?? signal})`));
+      this.waiting.clear();
+    });
+  }
+  request<T extends FromWorker>(message: ToWorker, answer: T["type"], timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker ${this.index}: no ${answer} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiting.set(answer, { resolve: (m) => { clearTimeout(timer); resolve(m as T); }, reject: (e) => { clearTimeout(timer); reject(e); } });
+      this.child.send(message);
+    });
+  }
+}
+
+function startWorkers(count: number): Worker[] {
+  // --cpu-prof and friends are for this process only; the workers just need tsx.
+  const execArgv = ["--import", "tsx"];
+  return Array.from({ length: count }, (_, i) => new Worker(fork(join(root, "bench", "load-worker.ts"), [], { cwd: root, execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] }), i));
+}
+
+function split<T>(items: T[], parts: number): T[][] {
+  return Array.from({ length: parts }, (_, p) => items.filter((_, i) => i % parts === p));
+}
+
+async function waitUntil(probe: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 200): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+// ── phases shared by both brokers ──────────────────────────────────────────────────────────────────
+interface ConnectFigures {
+  attempted: number;
+  connected: number;
+  online: number;
+  failed: number;
+  errorSamples: string[];
+  seconds: number;
+  connectsPerS: number;
+  /** All CONNACKed and their retained online status acknowledged. */
+  onlineSeconds: number;
+  connackMs: Distribution;
+}
+
+async function connectPhase(workers: Worker[], url: string, cameras: CameraCredential[], o: Options): Promise<ConnectFigures> {
+  const shares = split(cameras, workers.length);
+  const reports = await Promise.all(workers.map((w, i) => w.request<ConnectReport>({
+    type: "connect", url, cameras: shares[i]!, concurrency: o.concurrency, keepaliveS: 120, connectTimeoutMs: 60_000,
+  }, "connected", 420_000)));
+  const first = Math.min(...reports.map((r) => r.firstStartAt));
+  const lastConnack = Math.max(...reports.map((r) => r.lastConnackAt));
+  const lastOnline = Math.max(...reports.map((r) => r.lastOnlineAt));
+  const connected = reports.reduce((s, r) => s + r.connected, 0);
+  const seconds = (lastConnack - first) / 1000;
+  return {
+    attempted: cameras.length, connected, online: reports.reduce((s, r) => s + r.online, 0), failed: reports.reduce((s, r) => s + r.failed, 0),
+    errorSamples: reports.flatMap((r) => r.errorSamples).slice(0, 5),
+    seconds: round(seconds, 2), connectsPerS: round(connected / seconds, 0), onlineSeconds: round((lastOnline - first) / 1000, 2),
+    connackMs: roundDist(distribution(reports.flatMap((r) => r.connackMs))),
+  };
+}
+
+interface OfferedFigures {
+  sent: number;
+  seconds: number;
+  offeredPerS: number;
+  maxTickGapMs: number;
+  closedClients: number;
+  workerCpuPercent: number;
+}
+
+async function heartbeatPhase(workers: Worker[], o: Options): Promise<{ offered: OfferedFigures; startedAt: number; endedAt: number }> {
+  const perWorker = o.rate / workers.length;
+  const reports = await Promise.all(workers.map((w) => w.request<HeartbeatReport>({
+    type: "heartbeats", ratePerS: perWorker, durationMs: o.durationS * 1000, qos: o.qos,
+  }, "heartbeats-done", o.durationS * 1000 + 60_000)));
+  const startedAt = Math.min(...reports.map((r) => r.startedAt));
+  const endedAt = Math.max(...reports.map((r) => r.endedAt));
+  const sent = reports.reduce((s, r) => s + r.sent, 0);
+  const seconds = (endedAt - startedAt) / 1000;
+  return {
+    startedAt, endedAt,
+    offered: {
+      sent, seconds: round(seconds, 2), offeredPerS: round(sent / seconds, 0), maxTickGapMs: round(Math.max(...reports.map((r) => r.maxTickGapMs)), 1),
+      closedClients: reports.reduce((s, r) => s + r.closedClients, 0),
+      workerCpuPercent: round((100 * reports.reduce((s, r) => s + r.cpuUserMs + r.cpuSystemMs, 0)) / (seconds * 1000), 0),
+    },
+  };
+}
+
+async function closePhase(workers: Worker[], clearRetained: boolean): Promise<{ closed: number; retainedCleared: number }> {
+  const reports = await Promise.all(workers.map((w) => w.request<CloseReport>({ type: "close", clearRetained, timeoutMs: 30_000 }, "closed", 60_000)));
+  return { closed: reports.reduce((s, r) => s + r.closed, 0), retainedCleared: reports.reduce((s, r) => s + r.retainedCleared, 0) };
+}
+
+/** Waits until `count()` reaches `target` or stops moving for `idleMs`; bounded by `maxMs`. */
+async function drain(count: () => number, target: number, idleMs: number, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = count();
+  let lastChange = Date.now();
+  while (count() < target && Date.now() < deadline && Date.now() - lastChange < idleMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (count() !== last) {
+      last = count();
+      lastChange = Date.now();
+    }
+  }
+}
+
+const roundDist = (d: Distribution): Distribution => ({ count: d.count, p50: round(d.p50), p95: round(d.p95), p99: round(d.p99), max: round(d.max), mean: round(d.mean) });
+
+function perSecondTimeline(bucketCounts: number[]): number[] {
+  return bucketCounts.map((n) => n ?? 0);
+}
+
+// ── aedes: the real Wangxiang stack ────────────────────────────────────────────────────────────────
+async function benchAedes(o: Options, workers: Worker[], cameras: CameraCredential[], resultsDir: string, stamp: string) {
+  const dir = mkdtempSync(join(tmpdir(), "wx-bench-"));
+  const dbFile = join(dir, "bench.db");
+  const databaseUrl = `file:${dbFile}`;
+  let db: Database | null = null;
+  let plainDbRef: Database | null = null;
+  let gateway: Gateway | null = null;
+  try {
+    const migrateStart = performance.now();
+    const migrate = spawnSync(join(root, "node_modules", ".bin", "prisma"), ["migrate", "deploy", "--config", "prisma/sqlite.config.ts"], {
+      cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: "pipe",
+    });
+    if (migrate.status !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
+    const migrateMs = performance.now() - migrateStart;
+
+    const plainDb = createDatabase(databaseUrl);
+    db = plainDb;
+    plainDbRef = plainDb;
+    const provisioned = await provisionCameras(plainDb, cameras);
+    const queries = o.countQueries ? countingQueries(plainDb) : null;
+    if (queries) db = queries.db;
+    console.log(`provisioned ${o.cameras} cameras: scrypt ${(provisioned.hashMs / 1000).toFixed(1)} s, insert ${(provisioned.insertMs / 1000).toFixed(1)} s`);
+
+    const config = readGatewayConfig({
+      ...process.env,
+      HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_PORT: "0", MQTT_HOST: "127.0.0.1", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", SEED_DEMO_DATA: "0",
+      MQTT_CONNECT_RATE: "1000000", MQTT_CONNECT_BURST: "1000000", MQTT_AUTH_FAILURES_PER_MINUTE: "1000000",
+    });
+    gateway = buildGateway(config, { database: db });
+    const { mqttPort } = await gateway.start();
+    const broker = gateway.ctx.broker as WangxiangBroker;
+    const url = `mqtt://127.0.0.1:${mqttPort}`;
+    const mq = (broker.aedes as { mq?: { concurrency: number } }).mq;
+    const mqConcurrency = { default: mq?.concurrency ?? null, used: mq?.concurrency ?? null };
+    if (o.mqConcurrency !== null && mq) {
+      mq.concurrency = o.mqConcurrency;
+      mqConcurrency.used = o.mqConcurrency;
+      console.log(`what-if: aedes mqemitter concurrency ${mqConcurrency.default} → ${o.mqConcurrency}`);
+    }
+    const profiler = o.profile ? new PhaseProfiler() : null;
+    const profiles: Record<string, ProfileSummary | null> = {};
+
+    // Connect.
+    crashContext.phase = "aedes connect";
+    const memBefore = await settledMemory();
+    await profiler?.start();
+    const cpuConnect = process.cpuUsage();
+    const connectWall = performance.now();
+    const connect = await connectPhase(workers, url, provisioned.cameras, o);
+    console.log(`aedes: ${connect.connected}/${connect.attempted} connected in ${connect.seconds} s (${connect.connectsPerS}/s), ${connect.failed} failed`);
+    const dbDevices = plainDb;
+    const onlineTarget = connect.online;
+    let onlineInDb = 0;
+    const allOnline = await waitUntil(async () => (onlineInDb = await dbDevices.device.count({ where: { connection: "online" } })) >= onlineTarget, 120_000, 250);
+    const markedOnlineS = (performance.now() - connectWall) / 1000;
+    // Queries the gateway made while the cameras connected, minus the bench's own polling counts.
+    const connectQueries = queries?.take() ?? null;
+    const cpuConnectUsage = process.cpuUsage(cpuConnect);
+    profiles.connect = (await profiler?.stop(join(resultsDir, `broker-${stamp}-aedes-connect.cpuprofile`))) ?? null;
+    const memAfter = await settledMemory();
+    const n = Math.max(1, connect.connected);
+    const memory = {
+      before: { rssMiB: mib(memBefore.rss), heapUsedMiB: mib(memBefore.heapUsed) },
+      after: { rssMiB: mib(memAfter.rss), heapUsedMiB: mib(memAfter.heapUsed) },
+      perConnectionKiB: {
+        rss: kib((memAfter.rss - memBefore.rss) / n), heapUsed: kib((memAfter.heapUsed - memBefore.heapUsed) / n),
+        heapTotal: kib((memAfter.heapTotal - memBefore.heapTotal) / n), external: kib((memAfter.external - memBefore.external) / n),
+      },
+      gcForced: gc !== null,
+    };
+    console.log(`aedes: ${onlineInDb}/${onlineTarget} marked online in the database after ${markedOnlineS.toFixed(1)} s; ${memory.perConnectionKiB.rss} KiB RSS per connection`);
+
+    // Heartbeats.
+    const sendToCommit = new Samples(o.rate * o.durationS + 1024);
+    const arrivalToCommit = new Samples(o.rate * o.durationS + 1024);
+    const sendToArrival = new Samples(o.rate * o.durationS + 1024);
+    let stored = 0;
+    let batches = 0;
+    let lastCommitAt = 0;
+    let maxBatch = 0;
+    let storedInWindow = 0;
+    const buckets: number[] = [];
+    let phaseStart = Infinity;
+    let phaseEnd = Infinity;
+    const unlisten = gateway.onHeartbeatsStored((batch, storedAt) => {
+      const committed = storedAt.getTime();
+      lastCommitAt = Math.max(lastCommitAt, committed);
+      batches++;
+      maxBatch = Math.max(maxBatch, batch.length);
+      stored += batch.length;
+      if (committed <= phaseEnd) storedInWindow += batch.length;
+      const bucket = Math.max(0, Math.floor((committed - phaseStart) / 1000));
+      buckets[bucket] = (buckets[bucket] ?? 0) + batch.length;
+      for (const item of batch) {
+        const sentAt = Date.parse(item.heartbeat.at);
+        const arrivedAt = item.receivedAt.getTime();
+        sendToCommit.push(committed - sentAt);
+        arrivalToCommit.push(committed - arrivedAt);
+        sendToArrival.push(arrivedAt - sentAt);
+      }
+    });
+    const metricsBefore = { in: broker.metrics.messagesIn, out: broker.metrics.messagesOut };
+    const invalidBefore = await invalidPayloads(gateway);
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    crashContext.phase = "aedes heartbeats";
+    crashContext.partial = { connect, memory };
+    await profiler?.start();
+    const cpuHeartbeats = process.cpuUsage();
+    phaseStart = nowMs();
+    phaseEnd = phaseStart + o.durationS * 1000;
+    loop.enable();
+    const timeline = sampleTimeline(broker, gateway, () => stored);
+    const run = await heartbeatPhase(workers, o);
+    await drain(() => stored, run.offered.sent, 5000, 20_000);
+    await gateway.heartbeats.flush();
+    loop.disable();
+    const samples = timeline.stop();
+    const cpu = process.cpuUsage(cpuHeartbeats);
+    const cpuWallMs = nowMs() - phaseStart;
+    const heartbeatQueries = queries?.take() ?? null;
+    profiles.heartbeats = (await profiler?.stop(join(resultsDir, `broker-${stamp}-aedes-heartbeats.cpuprofile`))) ?? null;
+    unlisten();
+    const drainedS = (Math.max(lastCommitAt, run.endedAt) - run.startedAt) / 1000;
+    const backlogS = (lastCommitAt - run.endedAt) / 1000;
+    const invalid = (await invalidPayloads(gateway)) - invalidBefore;
+    const heartbeats = {
+      offered: run.offered,
+      stored, lost: run.offered.sent - stored, invalidPayloads: invalid, batches, meanBatch: round(stored / Math.max(1, batches), 0), maxBatch,
+      storedPerSInWindow: round(storedInWindow / o.durationS, 0),
+      storedPerSOverall: round(stored / drainedS, 0),
+      secondsUntilAllStored: round(drainedS, 2),
+      /** Last commit after the last send: near the flush interval when the gateway kept up, growing with the backlog when not. */
+      backlogAtEndS: round(backlogS, 2),
+      sustained: stored === run.offered.sent && backlogS <= 1,
+      storedAfterBacklogWait: stored,
+      storedPerSecondTimeline: perSecondTimeline(buckets),
+      timeline: samples,
+      latencyMs: { sendToCommit: roundDist(sendToCommit.summary()), arrivalToCommit: roundDist(arrivalToCommit.summary()), sendToArrival: roundDist(sendToArrival.summary()) },
+      brokerMessagesIn: broker.metrics.messagesIn - metricsBefore.in,
+      brokerMessagesOut: broker.metrics.messagesOut - metricsBefore.out,
+      gatewayProcessCpuPercent: round((100 * (cpu.user + cpu.system)) / 1000 / cpuWallMs, 0),
+      eventLoopDelayMs: { p50: round(loop.percentile(50) / 1e6), p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) },
+    };
+    console.log(`aedes: ${stored}/${run.offered.sent} heartbeats stored, ${heartbeats.storedPerSInWindow}/s in the window; p99 send→commit ${heartbeats.latencyMs.sendToCommit.p99} ms`);
+
+    // A backlog left in aedes' mqemitter is dangerous at close: each disconnect publishes a $SYS message
+    // nobody subscribes to, and a run of those in the queue is released recursively (stack overflow).
+    const mqQueue = () => (broker.aedes as { mq?: { _messageQueue?: unknown[] } } | undefined)?.mq?._messageQueue?.length ?? 0;
+    const backlogBeforeClose = mqQueue();
+    if (backlogBeforeClose > 0) await waitUntil(() => mqQueue() === 0, 30_000, 200);
+    heartbeats.storedAfterBacklogWait = stored;
+
+    const result = {
+      broker: "aedes (embedded in the gateway)",
+      databaseMigrateMs: Math.round(migrateMs),
+      mqConcurrency,
+      provisioning: { cameras: o.cameras, scryptSeconds: round(provisioned.hashMs / 1000, 2), insertSeconds: round(provisioned.insertMs / 1000, 2), hashesPerS: round(o.cameras / (provisioned.hashMs / 1000), 0) },
+      queries: queries ? { connect: connectQueries, perConnect: perCamera(connectQueries!, connect.connected), heartbeats: heartbeatQueries } : null,
+      connect: { ...connect, markedOnlineInDb: onlineInDb, allMarkedOnline: allOnline && onlineInDb === o.cameras, secondsUntilAllOnlineInDb: round(markedOnlineS, 2),
+        gatewayProcessCpuPercent: round((100 * (cpuConnectUsage.user + cpuConnectUsage.system)) / 1000 / (markedOnlineS * 1000), 0) },
+      memory,
+      heartbeats,
+      close: null as null | { closed: number; retainedCleared: number; seconds: number; brokerConnectedAfter: number; mqBacklogBeforeClose: number; mqBacklogAtClose: number },
+      profiles,
+    };
+    // Close.
+    crashContext.phase = "aedes close";
+    crashContext.aedes = result;
+    const backlogAtClose = mqQueue();
+    const closeStart = performance.now();
+    const closed = await closePhase(workers, false);
+    await waitUntil(() => broker.metrics.connectedDevices === 0, 30_000, 100);
+    const closeS = (performance.now() - closeStart) / 1000;
+    result.close = { ...closed, seconds: round(closeS, 2), brokerConnectedAfter: broker.metrics.connectedDevices, mqBacklogBeforeClose: backlogBeforeClose, mqBacklogAtClose: backlogAtClose };
+    return result;
+  } finally {
+    await gateway?.stop().catch((error: unknown) => console.error("gateway stop:", error));
+    await db?.$disconnect().catch(() => undefined);
+    await plainDbRef?.$disconnect().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * --count-queries: the gateway gets a Prisma client that counts its queries by model and operation
+ * (an extension adds a little overhead, so figures of such a run are not the headline ones).
+ */
+function countingQueries(db: Database): { db: Database; take(): Record<string, number> } {
+  let counts: Record<string, number> = {};
+  const extended = db.$extends({
+    query: {
+      $allModels: {
+        $allOperations({ model, operation, args, query }) {
+          const key = `${model}.${operation}`;
+          counts[key] = (counts[key] ?? 0) + 1;
+          return query(args);
+        },
+      },
+      async $queryRawUnsafe({ args, query }) { counts.$queryRawUnsafe = (counts.$queryRawUnsafe ?? 0) + 1; return query(args); },
+      async $executeRawUnsafe({ args, query }) { counts.$executeRawUnsafe = (counts.$executeRawUnsafe ?? 0) + 1; return query(args); },
+    },
+  });
+  return {
+    db: extended as unknown as Database,
+    take() {
+      const taken = counts;
+      counts = {};
+      return taken;
+    },
+  };
+}
+
+function perCamera(counts: Record<string, number>, cameras: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, round(v / Math.max(1, cameras), 2)]));
+}
+
+interface TimelineSample {
+  t: number;
+  inPerS: number;
+  outPerS: number;
+  storedPerS: number;
+  /** Messages waiting in aedes' mqemitter (its concurrency is 100): the broker → subscriber backlog. */
+  mqQueue: number | null;
+  /** Heartbeats received by the gateway and not yet in a flush. */
+  writerPending: number | null;
+  heapMiB: number;
+  rssMiB: number;
+  maxLoopDelayMs: number;
+}
+
+/** Once a second: the broker's in/out counters, stored heartbeats, internal queues and memory (reads aedes internals). */
+function sampleTimeline(broker: WangxiangBroker, gateway: Gateway, stored: () => number): { stop(): TimelineSample[] } {
+  const samples: TimelineSample[] = [];
+  const start = nowMs();
+  let last = { at: start, in: broker.metrics.messagesIn, out: broker.metrics.messagesOut, stored: stored() };
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const timer = setInterval(() => {
+    const at = nowMs();
+    const seconds = (at - last.at) / 1000;
+    const mq = (broker.aedes as { mq?: { _messageQueue?: unknown[] } } | undefined)?.mq?._messageQueue;
+    const pending = (gateway.heartbeats as unknown as { pending?: unknown[] }).pending;
+    const memory = process.memoryUsage();
+    const sample: TimelineSample = {
+      t: round((at - start) / 1000, 1),
+      inPerS: Math.round((broker.metrics.messagesIn - last.in) / seconds), outPerS: Math.round((broker.metrics.messagesOut - last.out) / seconds),
+      storedPerS: Math.round((stored() - last.stored) / seconds), mqQueue: Array.isArray(mq) ? mq.length : null, writerPending: Array.isArray(pending) ? pending.length : null,
+      heapMiB: mib(memory.heapUsed), rssMiB: mib(memory.rss), maxLoopDelayMs: round(delay.max / 1e6, 0),
+    };
+    samples.push(sample);
+    // Live, so that the figures survive a broker that falls over.
+    console.log(`  t=${sample.t}s in/s=${sample.inPerS} out/s=${sample.outPerS} stored/s=${sample.storedPerS} mq=${sample.mqQueue} pending=${sample.writerPending} heap=${sample.heapMiB}MiB rss=${sample.rssMiB}MiB loop-delay-max=${sample.maxLoopDelayMs}ms`);
+    delay.reset();
+    last = { at, in: broker.metrics.messagesIn, out: broker.metrics.messagesOut, stored: stored() };
+  }, 1000);
+  return { stop() { clearInterval(timer); delay.disable(); return samples; } };
+}
+
+async function invalidPayloads(gateway: Gateway): Promise<number> {
+  const metric = await gateway.ctx.metrics.mqttInvalidPayloads.get();
+  return metric.values.reduce((s, v) => s + v.value, 0);
+}
+
+// ── Mosquitto ──────────────────────────────────────────────────────────────────────────────────────
+async function benchMosquitto(o: Options, workers: Worker[], cameras: CameraCredential[]) {
+  const subscriber = { deviceId: "wx-bench-subscriber", password: Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2) };
+  const target: MosquittoTarget = o.mosquitto === "private" ? await privateMosquitto([...cameras, subscriber], Math.max(65_536, o.cameras + 1000)) : systemMosquitto();
+  let sub: MqttClient | null = null;
+  try {
+    if (target.maxOpenFiles !== null && target.maxOpenFiles < o.cameras + 50) {
+      console.warn(`warning: ${target.description} may open at most ${target.maxOpenFiles} files, fewer than ${o.cameras} connections`);
+    }
+    // The one subscriber, as the gateway is for aedes: every heartbeat of every camera.
+    const received = { count: 0, inWindow: 0, lastAt: 0 };
+    const latency = new Samples(o.rate * o.durationS + 1024);
+    let windowEnd = Infinity;
+    sub = await new Promise<MqttClient>((resolve, reject) => {
+      const c = mqtt.connect(target.url, { protocolVersion: 4, clientId: `wx-bench-sub-${process.pid}`, username: subscriber.deviceId, password: subscriber.password, reconnectPeriod: 0, connectTimeout: 10_000 });
+      c.once("connect", () => c.subscribe("devices/+/telemetry", { qos: 1 }, (error) => (error ? reject(error) : resolve(c))));
+      c.once("error", reject);
+    });
+    sub.on("message", (_topic, payload) => {
+      const now = nowMs();
+      received.count++;
+      received.lastAt = now;
+      if (now <= windowEnd) received.inWindow++;
+      const at = /"at":"([^"]+)"/.exec(payload.toString("latin1"));
+      if (at) latency.push(now - Date.parse(at[1]!));
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const rssBefore = vmRssBytes(target.pid);
+    const connect = await connectPhase(workers, target.url, cameras, o);
+    console.log(`mosquitto: ${connect.connected}/${connect.attempted} connected in ${connect.seconds} s (${connect.connectsPerS}/s), ${connect.failed} failed`);
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssAfter = vmRssBytes(target.pid);
+    const memory = { beforeMiB: mib(rssBefore), afterMiB: mib(rssAfter), perConnectionKiB: { rss: kib((rssAfter - rssBefore) / Math.max(1, connect.connected)) } };
+
+    const cpuStart = procCpuMs(target.pid);
+    const phaseStart = nowMs();
+    windowEnd = phaseStart + o.durationS * 1000;
+    const run = await heartbeatPhase(workers, o);
+    await drain(() => received.count, run.offered.sent, 3000, 20_000);
+    const cpuEnd = procCpuMs(target.pid);
+    const cpuWallMs = nowMs() - phaseStart;
+    const drainedS = (Math.max(received.lastAt, run.endedAt) - run.startedAt) / 1000;
+    const cpuMs = cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart;
+    const heartbeats = {
+      offered: run.offered, delivered: received.count, lost: run.offered.sent - received.count,
+      deliveredPerSInWindow: round(received.inWindow / o.durationS, 0), deliveredPerSOverall: round(received.count / drainedS, 0),
+      latencyMs: { sendToSubscriber: roundDist(latency.summary()) },
+      brokerCpuPercent: cpuMs === null ? null : round((100 * cpuMs) / cpuWallMs, 0),
+    };
+    console.log(`mosquitto: ${received.count}/${run.offered.sent} heartbeats delivered, ${heartbeats.deliveredPerSInWindow}/s in the window`);
+    const closeStart = performance.now();
+    const closed = await closePhase(workers, true);
+    return {
+      broker: target.description, authenticates: target.authenticates, maxOpenFiles: target.maxOpenFiles,
+      connect, memory, heartbeats, close: { ...closed, seconds: round((performance.now() - closeStart) / 1000, 2) },
+    };
+  } finally {
+    await sub?.endAsync(true).catch(() => undefined);
+    await target.stop();
+  }
+}
+
+/** CPU time (user+system) of a process in ms, from /proc/<pid>/stat. */
+function procCpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15 of stat)
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+// ── report ─────────────────────────────────────────────────────────────────────────────────────────
+type AedesResult = Awaited<ReturnType<typeof benchAedes>>;
+type MosquittoResult = Awaited<ReturnType<typeof benchMosquitto>>;
+
+function ratio(a: number | null | undefined, b: number | null | undefined): string | null {
+  if (a === null || a === undefined || b === null || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return null;
+  return `${(a / b).toFixed(2)}×`;
+}
+
+function printReport(o: Options, a: AedesResult, m: MosquittoResult | null): string {
+  const hb = a.heartbeats;
+  const lat = hb.latencyMs;
+  const rows: (string | number | null)[][] = [
+    ["figure", "aedes + gateway", "mosquitto", "aedes / mosquitto"],
+    ["cameras connected", `${a.connect.connected}/${a.connect.attempted}`, m ? `${m.connect.connected}/${m.connect.attempted}` : null, null],
+    ["connect rate (CONNACKs/s)", a.connect.connectsPerS, m?.connect.connectsPerS ?? null, ratio(a.connect.connectsPerS, m?.connect.connectsPerS)],
+    ["time to all CONNACKed (s)", a.connect.seconds, m?.connect.seconds ?? null, null],
+    ["CONNECT→CONNACK p50 / p99 (ms)", `${a.connect.connackMs.p50} / ${a.connect.connackMs.p99}`, m ? `${m.connect.connackMs.p50} / ${m.connect.connackMs.p99}` : null, null],
+    ["time to all online status acked (s)", a.connect.onlineSeconds, m?.connect.onlineSeconds ?? null, null],
+    ["all marked online in DB (s)", `${a.connect.markedOnlineInDb}/${a.connect.attempted} in ${a.connect.secondsUntilAllOnlineInDb}`, "n/a", null],
+    ["memory per connection, RSS (KiB)", a.memory.perConnectionKiB.rss, m?.memory.perConnectionKiB.rss ?? null, ratio(a.memory.perConnectionKiB.rss, m?.memory.perConnectionKiB.rss)],
+    ["memory per connection, JS heap (KiB)", a.memory.perConnectionKiB.heapUsed, "n/a", null],
+    ["broker process RSS before → after (MiB)", `${a.memory.before.rssMiB} → ${a.memory.after.rssMiB}`, m ? `${m.memory.beforeMiB} → ${m.memory.afterMiB}` : null, null],
+    ["heartbeats offered (sent/s)", `${hb.offered.sent} (${hb.offered.offeredPerS}/s)`, m ? `${m.heartbeats.offered.sent} (${m.heartbeats.offered.offeredPerS}/s)` : null, null],
+    ["delivered/s in window (aedes: stored)", hb.storedPerSInWindow, m?.heartbeats.deliveredPerSInWindow ?? null, ratio(hb.storedPerSInWindow, m?.heartbeats.deliveredPerSInWindow)],
+    ["delivered/s until drained", hb.storedPerSOverall, m?.heartbeats.deliveredPerSOverall ?? null, ratio(hb.storedPerSOverall, m?.heartbeats.deliveredPerSOverall)],
+    ["not delivered by the end (still queued in the broker, or lost)", hb.lost, m?.heartbeats.lost ?? null, null],
+    ["send→commit p50/p95/p99 (ms)", `${lat.sendToCommit.p50} / ${lat.sendToCommit.p95} / ${lat.sendToCommit.p99}`, null, null],
+    ["arrival→commit p50/p95/p99 (ms)", `${lat.arrivalToCommit.p50} / ${lat.arrivalToCommit.p95} / ${lat.arrivalToCommit.p99}`, null, null],
+    ["send→arrival (→subscriber) p50/p95/p99 (ms)", `${lat.sendToArrival.p50} / ${lat.sendToArrival.p95} / ${lat.sendToArrival.p99}`,
+      m ? `${m.heartbeats.latencyMs.sendToSubscriber.p50} / ${m.heartbeats.latencyMs.sendToSubscriber.p95} / ${m.heartbeats.latencyMs.sendToSubscriber.p99}` : null, null],
+    ["broker process CPU during heartbeats", `${hb.gatewayProcessCpuPercent}%`, m?.heartbeats.brokerCpuPercent != null ? `${m.heartbeats.brokerCpuPercent}%` : null, null],
+  ];
+  const verdict = [
+    `target 10k cameras on one broker process: ${a.connect.connected >= 10_000 && a.connect.allMarkedOnline ? "met" : a.connect.attempted < 10_000 ? `not tested (N=${a.connect.attempted})` : "NOT met"}`,
+    `target ≥10k heartbeats/s stored: ${hb.storedPerSInWindow >= 10_000 ? "met" : `NOT met (${hb.storedPerSInWindow}/s in the window, offered ${hb.offered.offeredPerS}/s)`}; sustained at the offered rate: ${hb.sustained ? "yes" : `no (last commit ${hb.backlogAtEndS} s after the last send)`}; lost: ${hb.lost}`,
+    `target p99 send→commit < 100 ms: ${lat.sendToCommit.p99 < 100 ? "met" : "NOT met"} (${lat.sendToCommit.p99} ms)`,
+  ];
+  const lines = [
+    "",
+    `Wangxiang broker bench — ${o.cameras} cameras, ${o.rate} heartbeats/s offered for ${o.durationS} s, QoS ${o.qos}, ${o.workers} load workers`,
+    `provisioning: ${a.provisioning.cameras} credentials hashed (scrypt N=2048) in ${a.provisioning.scryptSeconds} s (${a.provisioning.hashesPerS}/s), inserted in ${a.provisioning.insertSeconds} s`,
+    m ? `mosquitto: ${m.broker}${m.authenticates ? "" : " — no password check, unlike aedes"}` : "mosquitto: skipped",
+    "",
+    table(rows),
+    "",
+    `heartbeat batches: ${hb.batches} (mean ${hb.meanBatch}, max ${hb.maxBatch} rows); event-loop delay of the broker process p50/p99/max ${hb.eventLoopDelayMs.p50}/${hb.eventLoopDelayMs.p99}/${hb.eventLoopDelayMs.max} ms; load workers' longest pacing gap ${hb.offered.maxTickGapMs} ms`,
+    "",
+    "broker process, once a second during heartbeats (in = PUBLISHes accepted from cameras, out = forwarded to the gateway):",
+    table([["t (s)", "in/s", "out/s", "stored/s", "mq queue", "writer pending", "heap MiB", "rss MiB", "max loop delay ms"],
+      ...hb.timeline.map((x) => [x.t, x.inPerS, x.outPerS, x.storedPerS, x.mqQueue, x.writerPending, x.heapMiB, x.rssMiB, x.maxLoopDelayMs])]),
+    "",
+    ...verdict,
+  ];
+  if (a.queries) {
+    const fmt = (counts: Record<string, number> | null) => Object.entries(counts ?? {}).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(", ");
+    lines.push(`gateway Prisma queries per connecting camera: ${fmt(a.queries.perConnect)}`, `gateway Prisma queries during heartbeats: ${fmt(a.queries.heartbeats)}`);
+  }
+  for (const [phase, p] of Object.entries(a.profiles)) {
+    if (!p) continue;
+    lines.push("", `CPU profile (${phase}): ${p.file}`, table([["package", "self ms", "%"], ...p.byPackage.slice(0, 10).map((r) => [r.name, r.selfMs, r.share])]),
+      "", table([["function", "self ms", "%"], ...p.topFunctions.slice(0, 15).map((r) => [r.name, r.selfMs, r.share])]));
+  }
+  return lines.join("\n");
+}
+
+// ── main ───────────────────────────────────────────────────────────────────────────────────────────
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  ensureOpenFileLimit(o.cameras + 2000);
+  const resultsDir = join(root, "bench", "results");
+  mkdirSync(resultsDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\..*$/, "");
+  const wallStart = performance.now();
+  const loadAtStart = loadavg().map((x) => round(x, 2));
+  if (loadAtStart[0]! > cpus().length * 0.5) console.warn(`note: load average ${loadAtStart.join(" ")} on ${cpus().length} CPUs — other work on this machine skews the figures`);
+  const workers = startWorkers(o.workers);
+  crashContext.workers = workers.map((w) => w.child);
+  crashContext.resultsFile = join(resultsDir, `broker-${stamp}.json`);
+  const writeResults = (aedesFigures: AedesResult | null, mosquitto: MosquittoResult | null, crashed: { phase: string; error: string } | null) => {
+    const mosquittoVersion = spawnSync("mosquitto", ["-h"], { encoding: "utf8" }).stdout.split("\n")[0] ?? null;
+    writeFileSync(crashContext.resultsFile!, JSON.stringify({
+      date: new Date().toISOString(), options: o, crashed,
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, mosquitto: mosquittoVersion, openFileLimit: softNoFile() },
+      aedes: aedesFigures, mosquitto,
+      ratios: mosquitto && aedesFigures ? {
+        connectRate: ratio(aedesFigures.connect.connectsPerS, mosquitto.connect.connectsPerS),
+        memoryPerConnectionRss: ratio(aedesFigures.memory.perConnectionKiB.rss, mosquitto.memory.perConnectionKiB.rss),
+        deliveredPerS: ratio(aedesFigures.heartbeats.storedPerSInWindow, mosquitto.heartbeats.deliveredPerSInWindow),
+      } : null,
+      loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => round(x, 2)) },
+      wallSeconds: round((performance.now() - wallStart) / 1000, 1),
+    }, null, 2));
+    console.log(`load average at start ${loadAtStart.join(" ")}, at end ${loadavg().map((x) => round(x, 2)).join(" ")} (${cpus().length} CPUs)`);
+    console.log(`\nwrote ${crashContext.resultsFile} (whole run ${((performance.now() - wallStart) / 1000).toFixed(0)} s)`);
+  };
+  process.on("uncaughtException", (error) => {
+    // Most likely aedes falling over under the load (it runs in this process): report what was measured, stop the cameras, exit 2.
+    console.error(`\nBROKER PROCESS CRASHED during ${crashContext.phase}: ${error.stack?.split("\n").slice(0, 4).join("\n")}`);
+    try {
+      if (crashContext.aedes) console.log(printReport(o, crashContext.aedes, crashContext.mosquitto));
+      writeResults(crashContext.aedes, crashContext.mosquitto, { phase: crashContext.phase, error: String(error) });
+    } finally {
+      for (const child of crashContext.workers) child.kill("SIGTERM");
+      process.exit(2);
+    }
+  });
+  try {
+    await Promise.all(workers.map((w) => w.ready));
+    const cameras = makeCredentials(o.cameras);
+    // Mosquitto first: its figures are in hand even if the embedded broker falls over later.
+    let mosquitto: MosquittoResult | null = null;
+    if (o.mosquitto !== "none") {
+      crashContext.phase = "mosquitto";
+      try {
+        mosquitto = await benchMosquitto(o, workers, cameras);
+        crashContext.mosquitto = mosquitto;
+      } catch (error) {
+        console.error(`mosquitto part failed: ${(error as Error).message}`);
+      }
+    }
+    const aedes = await benchAedes(o, workers, cameras, resultsDir, stamp);
+    console.log(printReport(o, aedes, mosquitto));
+    writeResults(aedes, mosquitto, null);
+  } finally {
+    await Promise.all(workers.map(async (w) => {
+      if (w.child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => w.child.once("exit", () => resolve()));
+      w.child.send({ type: "exit" } satisfies ToWorker);
+      const timer = setTimeout(() => w.child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    }));
+  }
+}
+
+main().then(() => process.exit(0), (error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
