@@ -189,6 +189,9 @@ export class LiveViewService {
       const done = () => { clearTimeout(timer); resolve(); };
       stream.publishedWaiters.add(done);
     });
+    // When the stream-start command below fails first, nobody awaits `published`: its later rejection must not
+    // go unhandled, which would end the whole gateway process.
+    published.catch(() => undefined);
     const { token } = this.tokens.issuePublish(cameraId, this.policy.startTimeoutMs + 60_000);
     const whipUrl = `${this.policy.publicHttpUrl()}/api/v1/whip/${cameraId}`;
     await this.ctx.commands.send(cameraId, { name: "stream-start", params: { whipUrl, token, iceServers: this.policy.iceServers } }, "live-view");
