@@ -1,54 +1,37 @@
 // The family's live view in the app, end to end: a simulated camera that streams when asked, the gateway's
 // relay, and the app's WHEP viewer in headless Chromium at 360×640 — watch, hold to talk, see who watched.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCamera, type Camera } from "../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
-import { demoPassword, startStack, waitFor, type Stack } from "./helpers/stack.ts";
-import { chromium } from "playwright-core";
-import { chromiumArgs, chromiumPath, ensureWebBuild, hasChromium, phoneContext, screenshot, signIn } from "./web-browser.ts";
+import type { Camera } from "../firmware-sim/src/camera.ts";
+import { demoPassword, waitFor } from "./helpers/stack.ts";
+import { ensureWebBuild, hasChromium, launchBrowserForMedia, phoneContext, screenshot, signIn, startStreamingHome, videoWidth, type StreamingHome } from "./web-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: family live view", () => {
-  let stack: Stack;
+  let home: StreamingHome;
   let browser: Browser;
   let camera: Camera;
   let deviceId: string;
-  let stateDir: string;
 
   beforeAll(async () => {
     ensureWebBuild();
-    stack = await startStack({ RELAY_ENABLED: "1", RELAY_WORKERS: "1", RELAY_HOST_ADDRESSES: "127.0.0.1", STREAM_STOP_GRACE_S: "1" });
-    const installer = await stack.login("installer");
-    const box = stack.seed.cameras[0]!;
-    const bound = await stack.api("POST", `/api/v1/households/${stack.seed.householdId}/devices`, { token: installer, body: { serial: box.serial, claimCode: box.claimCode, label: "堂屋" } });
-    deviceId = bound.body.id;
-    stateDir = mkdtempSync(join(tmpdir(), "wx-web-sim-"));
-    camera = createCamera({ serial: box.serial, claimCode: box.claimCode, gatewayUrl: stack.httpUrl, store: createCredentialsStore(stateDir), heartbeatIntervalS: 1, media: { hostAddresses: ["127.0.0.1"] } });
-    await camera.start();
-    await waitFor("camera online", async () => (await stack.db.device.findUnique({ where: { id: deviceId } }))?.connection === "online");
-    // ICE runs over loopback here; Chromium leaves loopback out of ICE unless told.
-    browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, "--allow-loopback-in-peer-connection"] });
+    [home, browser] = await Promise.all([startStreamingHome(), launchBrowserForMedia()]);
+    ({ camera, deviceId } = home);
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await camera?.stop();
-    await stack?.stop();
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    await home?.stop();
   });
 
   it("watches home, talks while the button is held, and the view appears in who watched", async () => {
-    const context = await phoneContext(browser, stack.httpUrl);
+    const context = await phoneContext(browser, home.stack.httpUrl);
     const page = await context.newPage();
     await signIn(page, "family", demoPassword);
     await page.locator(`[data-device="${deviceId}"]`).click();
     await page.getByRole("button", { name: "开始观看" }).click();
     await page.getByText("直播中").waitFor({ timeout: 20_000 });
-    await page.waitForFunction(() => ((document.querySelector(".video-frame video") as HTMLVideoElement | null)?.videoWidth ?? 0) > 0, null, { timeout: 15_000 });
-    expect(await page.evaluate(() => (document.querySelector(".video-frame video") as HTMLVideoElement).videoWidth)).toBe(640);
+    await waitFor("the first picture", async () => (await videoWidth(page)) > 0, 15_000);
+    expect(await videoWidth(page)).toBe(640);
     expect(camera.snapshot().media.streaming).toBe(true);
 
     const talk = page.getByRole("button", { name: "按住说话" });

@@ -12,7 +12,7 @@ import { WhepError, WhepViewer, type Quality, type WhepGrant, type WhepProblem, 
 async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> {
   try {
     const grant = await api.request<ViewGrant>("POST", `/devices/${encodeURIComponent(deviceId)}/view`, { retry: true });
-    return { url: grant.whepUrl, token: grant.token, iceServers: grant.iceServers };
+    return { url: grant.whepUrl, token: grant.token, iceServers: grant.iceServers, expiresAt: grant.expiresAt };
   } catch (error) {
     if (!(error instanceof ApiFailure)) throw error;
     if (error.code === "privacy-mode") throw new WhepError("privacy", error.message, false);
@@ -103,7 +103,6 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
           <div class="row">
             <button type="button" onClick={() => setMuted(!muted)} aria-pressed={muted}>{muted ? t("live.unmute") : t("live.mute")}</button>
             <button type="button" onClick={fullScreen}>{t("live.fullScreen")}</button>
-            {audioOnly ? <button type="button" onClick={() => void viewer.current?.retryVideo()}>{t("live.tryVideo")}</button> : null}
             <button type="button" onClick={() => void viewer.current?.stop()}>{t("live.stop")}</button>
           </div>
         </div>

@@ -1,9 +1,10 @@
-// A WHEP viewer session. Each session starts with a grant (POST /api/v1/devices/<id>/view → a short-lived
-// viewer token, the WHEP URL and ICE servers), then POSTs an SDP offer to the WHEP URL and gets the answer; the
-// Location header names the session for ICE restarts by PATCH and leaving by DELETE. Video comes in only; audio is sendrecv from the
-// start with no track, so holding the talk button swaps the microphone in without renegotiating.
-// Recovery on a moving phone: ICE restart first (cheap, keeps the session), then a fresh POST with backoff.
-// On a starved link it falls back to a new audio-only session: the voice of home matters more than the picture.
+// A WHEP viewer session. A grant (POST /api/v1/devices/<id>/view → viewer token, WHEP URL, ICE servers) is
+// asked for first and reused until it nears expiry; then the SDP offer is POSTed to the WHEP URL and the answer
+// comes back with a Location naming the session (DELETE to leave). Video comes in only; audio is sendrecv from
+// the start with no track, so holding the talk button swaps the microphone in without renegotiating.
+// Recovery on a moving phone: an ICE restart by PATCH where the relay offers it, else (and on any failure) a
+// new session by POST, with backoff. A starved downlink is the relay's call: it pauses this viewer's video and
+// keeps the sound; we notice frames stop while sound arrives and say "audio only" until pictures return.
 
 export type WhepState = "idle" | "connecting" | "live" | "reconnecting" | "failed" | "closed";
 export type Quality = "good" | "fair" | "poor";
@@ -16,18 +17,16 @@ export interface WhepEvents {
   onAudioOnly(audioOnly: boolean): void;
 }
 
-/** Permission to watch, asked for before each new session (viewer tokens are short-lived). */
+/** Permission to watch one camera for a while. */
 export interface WhepGrant {
   url: string;
   token: string;
   iceServers: RTCIceServer[];
+  expiresAt: string;
 }
 
 export interface WhepOptions {
   grant: () => Promise<WhepGrant>;
-  /** Below this incoming bitrate (kbit/s) for `lowSamples` samples in a row, drop the video. */
-  audioOnlyBelowKbps?: number;
-  lowSamples?: number;
   fetch?: typeof fetch;
 }
 
@@ -37,13 +36,21 @@ export class WhepError extends Error {
   }
 }
 
-const repostBackoffMs = [1000, 2000, 4000, 8000, 15_000];
+const repostBackoffMs = [500, 1000, 2000, 4000, 8000, 15_000];
+const maxAttempts = 10;
+/** The camera's Opus never stops (it sends even in silence): nothing at all this long means the path is gone. */
+const mediaSilenceMs = 3000;
+/** Pictures stopped while sound goes on this long: the relay has paused our video. */
+const audioOnlyAfterMs = 1500;
+
+interface Sample { at: number; frames: number; audio: number; video: number; bytes: number; silentSince: number | null; stalledSince: number | null }
 
 export class WhepViewer {
   private pc: RTCPeerConnection | null = null;
   private audioSender: RTCRtpSender | null = null;
   private sessionUrl: string | null = null;
   private current: WhepGrant | null = null;
+  private patchWorks = true;
   private microphone: MediaStreamTrack | null = null;
   private talking = false;
   private audioOnly = false;
@@ -51,8 +58,6 @@ export class WhepViewer {
   private attempts = 0;
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
-  private lastBytes: { at: number; bytes: number } | null = null;
-  private lowCount = 0;
   private readonly doFetch: typeof fetch;
 
   constructor(private readonly options: WhepOptions, private readonly events: WhepEvents) {
@@ -85,12 +90,6 @@ export class WhepViewer {
     await this.audioSender?.replaceTrack(this.talking ? this.microphone : null);
   }
 
-  /** Back to video after an audio-only fallback (the user asked, or the link recovered). */
-  async retryVideo(): Promise<void> {
-    this.setAudioOnly(false);
-    await this.restartSession();
-  }
-
   async stop(): Promise<void> {
     this.closed = true;
     this.clearTimers();
@@ -100,12 +99,18 @@ export class WhepViewer {
     this.events.onState("closed");
   }
 
+  /** The grant to use, and whether it was just issued (a refusal of a fresh token is final). */
+  private async grant(): Promise<{ grant: WhepGrant; fresh: boolean }> {
+    if (this.current && Date.parse(this.current.expiresAt) - Date.now() > 60_000) return { grant: this.current, fresh: false };
+    this.current = await this.options.grant();
+    return { grant: this.current, fresh: true };
+  }
+
   private async connect(): Promise<void> {
-    const grant = await this.options.grant();
-    this.current = grant;
+    const { grant, fresh } = await this.grant();
     const pc = new RTCPeerConnection({ iceServers: grant.iceServers, bundlePolicy: "max-bundle" });
     this.pc = pc;
-    if (!this.audioOnly) pc.addTransceiver("video", { direction: "recvonly" });
+    pc.addTransceiver("video", { direction: "recvonly" });
     this.audioSender = pc.addTransceiver("audio", { direction: "sendrecv" }).sender;
     if (this.talking && this.microphone) await this.audioSender.replaceTrack(this.microphone);
     const stream = new MediaStream();
@@ -117,6 +122,11 @@ export class WhepViewer {
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc, 400);
     const reply = await this.send("POST", grant.url, pc.localDescription!.sdp);
+    if (reply.status === 401 || reply.status === 403) {
+      // A token that has lost its rights (expired, revoked): one more try with a new grant, then give up.
+      this.current = null;
+      if (fresh) throw new WhepError("forbidden", "the relay refused a new viewer token", false);
+    }
     if (reply.status !== 201) throw await problemOf(reply);
     const location = reply.headers.get("location");
     this.sessionUrl = location ? new URL(location, new URL(grant.url, globalThis.location?.href)).toString() : null;
@@ -128,23 +138,25 @@ export class WhepViewer {
     if (pc.connectionState === "connected") {
       this.attempts = 0;
       this.events.onState("live");
-      this.watchStats(pc);
+      this.watchMedia(pc);
     } else if (pc.connectionState === "disconnected") {
-      // Often a blip (a lift, a tunnel): give ICE a moment to recover on its own before restarting it.
+      // Often a blip (a lift, a tunnel): give ICE a moment to recover on its own.
       this.events.onState("reconnecting");
-      this.later(2500, () => pc === this.pc && pc.connectionState === "disconnected" && void this.restartIce(pc));
+      this.later(2000, () => pc === this.pc && pc.connectionState === "disconnected" && void this.recover(pc));
     } else if (pc.connectionState === "failed") {
       this.events.onState("reconnecting");
-      void this.restartIce(pc);
+      void this.recover(pc);
     }
   }
 
-  private async restartIce(pc: RTCPeerConnection): Promise<void> {
+  /** ICE restart keeps the session (and the relay's state for us); a relay without PATCH gets a new session. */
+  private async recover(pc: RTCPeerConnection): Promise<void> {
+    if (!this.patchWorks || !this.sessionUrl) return this.restartSession();
     try {
-      if (!this.sessionUrl) throw new Error("no session to restart");
       await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
       await gathered(pc, 400);
       const reply = await this.send("PATCH", this.sessionUrl, pc.localDescription!.sdp);
+      if (reply.status === 404 || reply.status === 405) this.patchWorks = false;
       if (reply.status !== 200) throw await problemOf(reply);
       await pc.setRemoteDescription({ type: "answer", sdp: await reply.text() });
     } catch {
@@ -156,10 +168,12 @@ export class WhepViewer {
   private async restartSession(): Promise<void> {
     if (this.closed) return;
     await this.leave();
-    const delay = repostBackoffMs[Math.min(this.attempts++, repostBackoffMs.length - 1)]!;
-    if (this.attempts > 8) return this.events.onState("failed", "network");
+    if (this.attempts >= maxAttempts) return this.events.onState("failed", "network");
+    const base = repostBackoffMs[Math.min(this.attempts, repostBackoffMs.length - 1)]!;
+    this.attempts += 1;
     this.events.onState("reconnecting");
-    this.later(this.attempts === 1 ? 0 : delay, async () => {
+    // Jitter: a village's phones that lost the same cell should not all come back in the same instant.
+    this.later(this.attempts === 1 ? 0 : base * (0.75 + Math.random() * 0.5), async () => {
       try {
         await this.connect();
       } catch (error) {
@@ -178,30 +192,34 @@ export class WhepViewer {
     void this.restartSession();
   }
 
-  private watchStats(pc: RTCPeerConnection): void {
+  /** Once a second: bitrate for the quality hint, pictures stalled (audio only), or no media at all (gone). */
+  private watchMedia(pc: RTCPeerConnection): void {
     clearInterval(this.statsTimer);
-    this.lastBytes = null;
-    this.lowCount = 0;
+    let last: Sample | null = null;
     this.statsTimer = setInterval(async () => {
       if (pc !== this.pc) return clearInterval(this.statsTimer);
-      let bytes = 0;
-      let available: number | null = null;
+      const now: Sample = { at: performance.now(), frames: 0, audio: 0, video: 0, bytes: 0, silentSince: null, stalledSince: null };
       (await pc.getStats()).forEach((report) => {
-        if (report.type === "inbound-rtp") bytes += report.bytesReceived ?? 0;
-        if (report.type === "candidate-pair" && report.nominated && typeof report.availableIncomingBitrate === "number") available = report.availableIncomingBitrate;
+        if (report.type !== "inbound-rtp") return;
+        now.bytes += report.bytesReceived ?? 0;
+        if (report.kind === "video") { now.frames = report.framesDecoded ?? 0; now.video = report.packetsReceived ?? 0; }
+        if (report.kind === "audio") now.audio = report.packetsReceived ?? 0;
       });
-      const now = performance.now();
-      const kbps = this.lastBytes ? ((bytes - this.lastBytes.bytes) * 8) / (now - this.lastBytes.at) : 0;
-      this.lastBytes = { at: now, bytes };
-      const estimate = Math.min(kbps, available !== null ? available / 1000 : Infinity);
-      const quality: Quality = estimate >= 400 ? "good" : estimate >= 150 ? "fair" : "poor";
-      this.events.onQuality(quality, Math.round(kbps));
-      this.lowCount = !this.audioOnly && estimate < (this.options.audioOnlyBelowKbps ?? 80) ? this.lowCount + 1 : 0;
-      if (this.lowCount >= (this.options.lowSamples ?? 4)) {
-        this.setAudioOnly(true);
-        void this.restartSession();
+      if (last) {
+        const silent = now.audio === last.audio && now.video === last.video;
+        now.silentSince = silent ? (last.silentSince ?? last.at) : null;
+        if (now.silentSince !== null && now.at - now.silentSince >= mediaSilenceMs) {
+          this.events.onState("reconnecting");
+          return void this.restartSession();
+        }
+        const stalled = now.frames === last.frames && now.audio > last.audio;
+        now.stalledSince = stalled ? (last.stalledSince ?? last.at) : null;
+        this.setAudioOnly(now.stalledSince !== null && now.at - now.stalledSince >= audioOnlyAfterMs);
+        const kbps = ((now.bytes - last.bytes) * 8) / (now.at - last.at);
+        this.events.onQuality(this.audioOnly || kbps < 150 ? "poor" : kbps < 400 ? "fair" : "good", Math.round(kbps));
       }
-    }, 2000);
+      last = now;
+    }, 1000);
   }
 
   private setAudioOnly(on: boolean): void {
@@ -223,6 +241,7 @@ export class WhepViewer {
 
   private async leave(): Promise<void> {
     clearInterval(this.statsTimer);
+    this.setAudioOnly(false);
     const url = this.sessionUrl;
     this.sessionUrl = null;
     this.pc?.close();
@@ -247,7 +266,7 @@ async function problemOf(reply: Response): Promise<WhepError> {
   const body = (await reply.json().catch(() => ({}))) as { error?: string; message?: string };
   const message = body.message ?? `HTTP ${reply.status}`;
   if (reply.status === 404 && (!body.error || body.error === "not-found")) return new WhepError("unavailable", message, false);
-  if (reply.status === 401 || reply.status === 403) return new WhepError("forbidden", message, false);
+  if (reply.status === 401 || reply.status === 403) return new WhepError("forbidden", message, true); // see connect()
   if (body.error === "camera-offline" || reply.status === 409) return new WhepError("camera-offline", message, false);
   return new WhepError("network", message, true);
 }

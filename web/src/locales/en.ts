@@ -10,8 +10,8 @@ export const en: Same<typeof zhCN> = {
   live: {
     down: "Connection lost, reconnecting; what you see may be out of date.",
     title: "Live view", watchingNow: "Watching: {{names}}", talkingNow: "{{name}} is talking", watch: "Watch", stop: "Stop", holdToTalk: "Hold to talk", release: "Release to stop",
-    mute: "Mute", unmute: "Sound on", fullScreen: "Full screen", tryVideo: "Try video again", tapToWatch: "Tap Watch to see home",
-    audioOnly: "Slow network: switched to sound only.",
+    mute: "Mute", unmute: "Sound on", fullScreen: "Full screen", tapToWatch: "Tap Watch to see home",
+    audioOnly: "Poor network: sound only for now; the picture comes back by itself when the network recovers.",
     blocked: { offline: "The camera is offline; live view is not possible now.", privacy: "Privacy mode is on at home; the camera shows no picture." },
     problem: {
       unavailable: "Live view is not enabled on this server.", privacy: "Privacy mode is on at home; the camera shows no picture.", forbidden: "You may not watch this camera.",

@@ -7,8 +7,8 @@ export const zhCN = {
   live: {
     down: "网络断开，正在重连；页面内容可能不是最新的。",
     title: "实时画面", watchingNow: "正在看：{{names}}", talkingNow: "{{name}} 正在说话", watch: "开始观看", stop: "结束观看", holdToTalk: "按住说话", release: "松开结束",
-    mute: "静音", unmute: "打开声音", fullScreen: "全屏", tryVideo: "重新尝试画面", tapToWatch: "点“开始观看”看看家里",
-    audioOnly: "网络较慢，已切换为只听声音。",
+    mute: "静音", unmute: "打开声音", fullScreen: "全屏", tapToWatch: "点“开始观看”看看家里",
+    audioOnly: "网络较差，暂时只播放声音；网络好转后画面会自动恢复。",
     blocked: { offline: "摄像头离线，暂时无法观看。", privacy: "家里开启了隐私模式，摄像头暂不提供画面。" },
     problem: {
       unavailable: "这台服务器没有开启实时观看。", privacy: "家里开启了隐私模式，摄像头暂不提供画面。", forbidden: "你没有观看这台摄像头的权限。",
