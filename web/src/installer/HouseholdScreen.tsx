@@ -85,7 +85,7 @@ function InstalledCamera({ device, householdId, highlight, onChanged }: { device
         <strong>{device.label ?? device.serial}</strong>
         <StateBadge connection={device.connection} />
       </div>
-      <p class="muted">{device.serial}{seen ? ` · ${t("camera.lastSeen", { when: seen })}` : ""}{device.rssi !== null ? ` · ${t("installer.signal", { rssi: device.rssi })}` : ""}</p>
+      <p class="muted">{device.label ? `${device.serial} · ` : ""}{seen ? t("camera.lastSeen", { when: seen }) : t("camera.neverSeen")}{device.rssi !== null ? ` · ${t("installer.signal", { rssi: device.rssi })}` : ""}</p>
       {highlight ? (
         <p class={device.connection === "online" ? "ok" : "hint"} role="status">
           {device.connection === "online" ? t("installer.cameraOnline") : t("installer.waitingOnline")}

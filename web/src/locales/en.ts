@@ -45,7 +45,7 @@ export const en: Same<typeof zhCN> = {
   installer: {
     title: "Install: households", newHousehold: "New household", search: "Search", searchHint: "elder, village or phone", household: "Household",
     cameras_one: "{{count}} camera", cameras_other: "{{count}} cameras", camerasTitle: "Cameras", addCamera: "Add a camera", bind: "Add to this home",
-    members: "Family members", noMembers: "No family member yet. Create an invite below.", replace: "Replace", move: "Move to another home", moveTo: "Move to",
+    members: "Family members", noMembers: "No family member yet. Create an invite below.", replace: "Replace", move: "Move", moveTo: "Move to household",
     remove: "Remove", removeConfirm: "Remove {{serial}} from this home?", signal: "signal {{rssi}} dBm",
     waitingOnline: "Added. Power the camera on and wait for it to come online…", cameraOnline: "Camera is online ✓",
   },

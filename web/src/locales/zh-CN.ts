@@ -29,7 +29,7 @@ export const zhCN = {
   },
   invite: {
     title: "邀请家人", create: "生成邀请码", uses: "可加入人数", usesN_one: "{{count}} 人", usesN_other: "{{count}} 人", share: "分享邀请",
-    tellThem: "把邀请码告诉家人，或者发送下面的链接：", valid: "有效期至 {{until}}，最多 {{uses}} 人使用",
+    tellThem: "把邀请码告诉家人，或者发送下面的链接：", valid: "有效期至 {{until}}，最多 {{uses}}使用",
     shareText: "来“望乡”一起看看家。邀请码：{{code}}，链接：{{link}}",
   },
   join: {

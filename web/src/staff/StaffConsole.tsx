@@ -63,8 +63,8 @@ function Totals({ summary }: { summary: FleetSummary }) {
   return (
     <section class="totals" aria-label={t("staff.totals")}>
       <div class="total online"><b data-testid="online-count">{summary.online}</b><span>{t("state.online")}</span></div>
-      <div class="total offline"><b data-testid="offline-count">{summary.offline}</b><span>{t("state.offline")}</span></div>
-      <div class="total alerts"><b>{summary.openAlerts}</b><span>{t("staff.openAlerts")}</span></div>
+      <div class={`total offline${summary.offline ? "" : " zero"}`}><b data-testid="offline-count">{summary.offline}</b><span>{t("state.offline")}</span></div>
+      <div class={`total alerts${summary.openAlerts ? "" : " zero"}`}><b>{summary.openAlerts}</b><span>{t("staff.openAlerts")}</span></div>
     </section>
   );
 }

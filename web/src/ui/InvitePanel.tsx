@@ -28,7 +28,7 @@ export function InvitePanel({ householdId }: { householdId: string }) {
           <p>{t("invite.tellThem")}</p>
           <p class="code big" data-code={invite.code}>{invite.code}</p>
           <p class="muted break">{link}</p>
-          <p class="muted">{t("invite.valid", { until: dateTime(invite.expiresAt, lang), uses: invite.maxUses })}</p>
+          <p class="muted">{t("invite.valid", { until: dateTime(invite.expiresAt, lang), uses: t("invite.usesN", { count: invite.maxUses }) })}</p>
           <button type="button" onClick={() => void share()}>{t("invite.share")}</button>
         </div>
       ) : (
