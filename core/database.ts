@@ -11,7 +11,9 @@ export type { Prisma } from "../generated/sqlite/client.ts";
 
 export function createDatabase(url: string, options: { pgSchema?: string } = {}): Database {
   if (providerOf(url) === "postgresql") {
-    const adapter = new PrismaPg({ connectionString: url, max: 10 }, options.pgSchema ? { schema: options.pgSchema } : undefined);
+    // Raw SQL (the heartbeat writer's multi-row INSERT) names tables unqualified: the schema must be on the search path too.
+    const searchPath = options.pgSchema ? { options: `-c search_path="${options.pgSchema}"` } : {};
+    const adapter = new PrismaPg({ connectionString: url, max: 10, ...searchPath }, options.pgSchema ? { schema: options.pgSchema } : undefined);
     return new PostgresClient({ adapter }) as unknown as Database;
   }
   const adapter = new PrismaBetterSQLite3({ url: sqliteFileFromUrl(url) });
