@@ -17,6 +17,8 @@ export interface ConsumerStats {
   paused: boolean;
   pauses: number;
   lastFractionLost: number | null;
+  /** What the sender adds to the producer's RTP timestamps (maps a viewer's frames back to the camera's). */
+  rtpTimestampOffset: number;
 }
 
 export interface ConsumerOptions {
@@ -136,6 +138,7 @@ export class Consumer implements RtpSink {
       id: this.id, producerId: this.producer?.id ?? null, kind: this.kind, packetsSent: this.packetsSent,
       bytesSent: this.bytesSent, keyFrameRequestsReceived: this.keyFrameRequestsReceived,
       paused: this.paused, pauses: this.downlink?.pauses ?? 0, lastFractionLost: this.lastFractionLost,
+      rtpTimestampOffset: Number(Reflect.get(this.sender, "timestampOffset") ?? 0) >>> 0,
     };
   }
 

@@ -66,6 +66,10 @@ class RelayWorker {
     return this.ready;
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   call(request: WorkerCall): Promise<unknown> {
     if (this.closing) return Promise.reject(new RelayError("closed", "relay pool is closed"));
     const id = this.nextId++;
@@ -167,6 +171,16 @@ export class RelayPool {
 
   get workerCount(): number {
     return this.workers.length;
+  }
+
+  /** Process ids of the workers (benchmarks read their CPU time from /proc). */
+  workerPids(): number[] {
+    return this.workers.map((worker) => worker.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  /** The worker process that carries a camera's router. */
+  workerPidFor(cameraId: string): number | undefined {
+    return this.workerFor(cameraId).pid;
   }
 
   /** Events from every worker: sessions connected and closed, talk-back floor changes. Returns an unsubscribe. */

@@ -13,6 +13,8 @@ export interface CameraStreamOptions {
   iceTransportPolicy?: "all" | "relay";
   videoClip?: string;
   audioClip?: string;
+  /** Called as each video frame leaves (its RTP timestamp): benchmarks measure glass-to-glass from it. */
+  onVideoFrameSent?: (rtpTimestamp: number, sentAtEpochMs: number) => void;
 }
 
 export interface CameraStreamStats {
@@ -118,11 +120,16 @@ export async function startCameraStream(options: CameraStreamOptions): Promise<C
     throw error;
   }
 
+  let lastVideoTimestamp: number | undefined;
   const send = (track: MediaStreamTrack, packet: RtpPacket, kind: "video" | "audio"): void => {
     // werift silently drops RTP while DTLS is down; count only what really leaves.
     if (pc.connectionState !== "connected") return;
     counters.bytesSent += packet.serializeSize;
-    if (kind === "video") counters.videoPacketsSent++;
+    if (kind === "video") {
+      counters.videoPacketsSent++;
+      if (packet.header.timestamp !== lastVideoTimestamp) options.onVideoFrameSent?.(packet.header.timestamp, performance.timeOrigin + performance.now());
+      lastVideoTimestamp = packet.header.timestamp;
+    }
     else counters.audioPacketsSent++;
     track.writeRtp(packet);
   };
