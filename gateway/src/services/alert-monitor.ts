@@ -16,11 +16,16 @@ export interface AlertPolicy {
 export class AlertMonitor {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  /** Cameras with an open alert. Every camera coming online is checked against it, so it must not cost a query. */
+  private readonly openAlertDevices = new Set<string>();
 
   constructor(private readonly db: Database, private readonly hub: LiveHub, private readonly metrics: GatewayMetrics, private readonly policy: AlertPolicy,
     private readonly log: { error(o: object, msg: string): void }) {}
 
-  start(): void {
+  async start(): Promise<void> {
+    const open = await this.db.alert.findMany({ where: { resolvedAt: null }, select: { deviceId: true } });
+    for (const { deviceId } of open) this.openAlertDevices.add(deviceId);
+    this.metrics.alertsOpen.set(this.openAlertDevices.size);
     this.timer = setInterval(() => void this.check(), this.policy.checkEveryMs);
     this.timer.unref();
   }
@@ -38,13 +43,14 @@ export class AlertMonitor {
   }
 
   async onConnectionChange(change: ConnectionChange): Promise<void> {
-    if (change.state !== "online") return;
+    if (change.state !== "online" || !this.openAlertDevices.has(change.deviceId)) return;
+    this.openAlertDevices.delete(change.deviceId);
     const open = await this.db.alert.findMany({ where: { deviceId: change.deviceId, resolvedAt: null }, include: alertInclude });
     for (const alert of open) {
       const resolved = await this.db.alert.update({ where: { id: alert.id }, data: { resolvedAt: change.at }, include: alertInclude });
       this.hub.publish({ type: "alert.resolved", alert: toAlertView(resolved) }, { deviceId: change.deviceId, householdId: change.householdId });
     }
-    await this.refreshGauge();
+    this.metrics.alertsOpen.set(this.openAlertDevices.size);
   }
 
   private async checkOnce(now: Date): Promise<void> {
@@ -57,6 +63,7 @@ export class AlertMonitor {
         data: { id: randomId("alr_"), deviceId: device.id, kind: "offline", raisedAt: now, lastNotifiedAt: now, notifyCount: 1 },
         include: alertInclude,
       });
+      this.openAlertDevices.add(device.id);
       this.metrics.alertsRaised.inc();
       this.metrics.alertsNotified.inc();
       this.hub.publish({ type: "alert.raised", alert: toAlertView(alert) }, { deviceId: device.id, householdId: device.householdId });
@@ -70,10 +77,6 @@ export class AlertMonitor {
       this.metrics.alertsNotified.inc();
       this.hub.publish({ type: "alert.repeated", alert: toAlertView(repeated) }, { deviceId: alert.deviceId, householdId: alert.device.householdId });
     }
-    await this.refreshGauge();
-  }
-
-  private async refreshGauge(): Promise<void> {
-    this.metrics.alertsOpen.set(await this.db.alert.count({ where: { resolvedAt: null } }));
+    this.metrics.alertsOpen.set(this.openAlertDevices.size);
   }
 }
