@@ -1,30 +1,55 @@
-// Turns status messages into online/offline transitions, stored and announced.
+// Turns status messages into online/offline transitions, stored and announced. Messages are applied in
+// arrival order, in small batches: when a broker restarts, thousands of cameras report "online" within
+// seconds, and one read plus two statements per batch (instead of three queries per camera) keeps up.
 import type { Database } from "../../../core/database.ts";
+import type { DatabaseProvider } from "../../../core/database-url.ts";
 import type { LiveHub } from "./live-hub.ts";
 
 /** A status message from the camera, or the gateway's own verdict (revocation, re-arm). */
 export type StatusUpdate = { state: "online" | "offline"; reason: string | null; session?: string; firmware?: string };
 export type ConnectionChange = { deviceId: string; householdId: string | null; state: "online" | "offline"; at: Date; reason: string | null };
 
+interface Pending {
+  deviceId: string;
+  status: StatusUpdate;
+  receivedAt: Date;
+  done: { resolve(): void; reject(error: unknown): void };
+}
+
+interface DeviceRow {
+  connection: string;
+  connectionSince: Date | null;
+  sessionId: string | null;
+  lastSeenAt: Date | null;
+  firmware: string | null;
+  householdId: string | null;
+  village: string | null;
+  changed: boolean;
+}
+
+const BATCH_DELAY_MS = 5;
+const MAX_BATCH = 2000;
+
 export class DeviceStateTracker {
-  // Status messages of one device are applied in arrival order; different devices proceed in parallel.
-  private readonly queues = new Map<string, Promise<void>>();
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(change: ConnectionChange) => void>();
 
-  constructor(private readonly db: Database, private readonly hub: LiveHub) {}
+  constructor(private readonly db: Database, private readonly provider: DatabaseProvider, private readonly hub: LiveHub) {}
 
   onChange(listener: (change: ConnectionChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Resolves once the update is stored (or found to change nothing). */
   applyStatus(deviceId: string, status: StatusUpdate, receivedAt = new Date()): Promise<void> {
-    const previous = this.queues.get(deviceId) ?? Promise.resolve();
-    const next = previous.then(() => this.apply(deviceId, status, receivedAt));
-    const settled = next.catch(() => undefined);
-    this.queues.set(deviceId, settled);
-    void settled.then(() => { if (this.queues.get(deviceId) === settled) this.queues.delete(deviceId); });
-    return next;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ deviceId, status, receivedAt, done: { resolve, reject } });
+      if (this.pending.length >= MAX_BATCH) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), BATCH_DELAY_MS);
+    });
   }
 
   /** Marks a device offline from the gateway's side (revocation, re-arm), whatever its last message said. */
@@ -33,29 +58,74 @@ export class DeviceStateTracker {
   }
 
   async idle(): Promise<void> {
-    await Promise.all([...this.queues.values()]);
+    await this.flush();
   }
 
-  private async apply(deviceId: string, status: StatusUpdate, receivedAt: Date): Promise<void> {
-    const device = await this.db.device.findUnique({ where: { id: deviceId }, select: { connection: true, sessionId: true, householdId: true, claimState: true, household: { select: { village: true } } } });
-    if (!device) return;
-    // A will from a connection that has since been replaced arrives after the new one's "online": ignore it.
-    if (status.state === "offline" && status.session && device.sessionId && status.session !== device.sessionId) return;
-    const sessionId = status.state === "online" ? status.session ?? null : device.sessionId;
-    const reason = status.reason;
-    if (device.connection === status.state) {
-      if (sessionId !== device.sessionId) await this.db.device.update({ where: { id: deviceId }, data: { sessionId } });
-      return;
+  private flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.flushing.then(() => this.applyBatch(batch));
+    return this.flushing;
+  }
+
+  private async applyBatch(batch: Pending[]): Promise<void> {
+    if (batch.length === 0) return;
+    try {
+      const rows = await this.db.device.findMany({
+        where: { id: { in: [...new Set(batch.map((p) => p.deviceId))] } },
+        select: { id: true, connection: true, connectionSince: true, sessionId: true, lastSeenAt: true, firmware: true, householdId: true, household: { select: { village: true } } },
+      });
+      const devices = new Map<string, DeviceRow>(rows.map((d) => [d.id, { ...d, village: d.household?.village ?? null, changed: false }]));
+      const changes: ConnectionChange[] = [];
+      for (const { deviceId, status, receivedAt } of batch) {
+        const device = devices.get(deviceId);
+        if (!device) continue;
+        // A will from a connection that has since been replaced arrives after the new one's "online": ignore it.
+        if (status.state === "offline" && status.session && device.sessionId && status.session !== device.sessionId) continue;
+        const sessionId = status.state === "online" ? status.session ?? null : device.sessionId;
+        if (sessionId !== device.sessionId) {
+          device.sessionId = sessionId;
+          device.changed = true;
+        }
+        if (device.connection === status.state) continue;
+        Object.assign(device, { connection: status.state, connectionSince: receivedAt, lastSeenAt: receivedAt, changed: true, ...(status.firmware ? { firmware: status.firmware } : {}) });
+        changes.push({ deviceId, householdId: device.householdId, state: status.state, at: receivedAt, reason: status.reason });
+      }
+      const updated = [...devices].filter(([, d]) => d.changed);
+      await this.db.$transaction([
+        ...(updated.length ? [this.updateDevices(updated)] : []),
+        ...(changes.length ? [this.db.deviceStatusChange.createMany({ data: changes.map((c) => ({ deviceId: c.deviceId, state: c.state, reason: c.reason, at: c.at })) })] : []),
+      ]);
+      for (const change of changes) {
+        const village = devices.get(change.deviceId)?.village ?? null;
+        this.hub.publish({ type: "device.connection", deviceId: change.deviceId, village, state: change.state, at: change.at.toISOString(), reason: change.reason }, { deviceId: change.deviceId, householdId: change.householdId });
+        for (const listener of this.listeners) listener(change);
+      }
+      for (const p of batch) p.done.resolve();
+    } catch (error) {
+      for (const p of batch) p.done.reject(error);
     }
-    await this.db.$transaction([
-      this.db.device.update({
-        where: { id: deviceId },
-        data: { connection: status.state, connectionSince: receivedAt, sessionId, lastSeenAt: receivedAt, ...(status.firmware ? { firmware: status.firmware } : {}) },
-      }),
-      this.db.deviceStatusChange.create({ data: { deviceId, state: status.state, reason, at: receivedAt } }),
-    ]);
-    const change: ConnectionChange = { deviceId, householdId: device.householdId, state: status.state, at: receivedAt, reason };
-    this.hub.publish({ type: "device.connection", deviceId, village: device.household?.village ?? null, state: status.state, at: receivedAt.toISOString(), reason }, { deviceId, householdId: device.householdId });
-    for (const listener of this.listeners) listener(change);
+  }
+
+  /** One statement for all changed devices of the batch. */
+  private updateDevices(updated: [string, DeviceRow][]) {
+    const iso = (d: Date | null) => d?.toISOString() ?? null;
+    if (this.provider === "postgresql") {
+      const column = <T>(pick: (d: DeviceRow) => T) => updated.map(([, d]) => pick(d));
+      return this.db.$executeRawUnsafe(
+        `UPDATE "Device" AS d SET "connection" = v.connection, "connectionSince" = v.since AT TIME ZONE 'UTC', "sessionId" = v.session,
+           "lastSeenAt" = v.seen AT TIME ZONE 'UTC', "firmware" = v.firmware
+         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[]) AS v(id, connection, since, session, seen, firmware)
+         WHERE d.id = v.id`,
+        updated.map(([id]) => id), column((d) => d.connection), column((d) => iso(d.connectionSince)), column((d) => d.sessionId),
+        column((d) => iso(d.lastSeenAt)), column((d) => d.firmware));
+    }
+    return this.db.$executeRawUnsafe(
+      `WITH v(id, connection, since, session, seen, firmware) AS (VALUES ${updated.map(() => "(?,?,?,?,?,?)").join(",")})
+       UPDATE "Device" SET "connection" = v.connection, "connectionSince" = v.since, "sessionId" = v.session, "lastSeenAt" = v.seen, "firmware" = v.firmware
+       FROM v WHERE "Device"."id" = v.id`,
+      ...updated.flatMap(([id, d]) => [id, d.connection, iso(d.connectionSince), d.sessionId, iso(d.lastSeenAt), d.firmware]));
   }
 }
