@@ -25,5 +25,7 @@ export const serverMessage = z.discriminatedUnion("type", [
   /** Who is watching a camera, who holds the talk button, and whether the camera is streaming. */
   z.object({ type: z.literal("view.viewers"), deviceId: z.string(), viewers: z.array(viewerSummary), talking: z.string().nullable(), streaming: z.boolean() }),
   z.object({ type: z.literal("view.error"), deviceId: z.string(), error: z.string(), message: z.string() }),
+  /** A viewer's downlink could not carry video: the relay sends it sound only until the path recovers. */
+  z.object({ type: z.literal("view.downlink"), deviceId: z.string(), sessionId: z.string(), viewerId: z.string(), state: z.enum(["video", "audio-only"]), reason: z.string() }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;

@@ -135,6 +135,10 @@ export class LiveViewService {
     this.publishViewers(event.cameraId);
   }
 
+  onViewerDownlink(event: { cameraId: string; sessionId: string; viewer: ViewerIdentity; state: "video" | "audio-only"; reason: string }): void {
+    this.toHousehold(event.cameraId, { type: "view.downlink", deviceId: event.cameraId, sessionId: event.sessionId, viewerId: event.viewer.viewerId, state: event.state, reason: event.reason });
+  }
+
   /** Privacy switched on (button or command): everyone watching is cut off and the stream stops now. */
   async onPrivacyEnabled(cameraId: string): Promise<void> {
     const stream = this.streams.get(cameraId);

@@ -54,5 +54,6 @@ export async function liveViewPlugin(app: FastifyInstance, { ctx, liveView, pool
     onCameraPublished: (event) => liveView.onCameraPublished(event),
     onCameraUnpublished: (event) => liveView.onCameraUnpublished(event),
     onTalkbackChanged: (event) => liveView.onTalkbackChanged(event),
+    onViewerDownlink: (event) => liveView.onViewerDownlink(event),
   });
 }
