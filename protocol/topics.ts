@@ -8,6 +8,13 @@ export const deviceCommandTopic = (deviceId: string) => `devices/${deviceId}/cmd
 /** Where a device answers commands: the response topic named in each command (MQTT 5 request/response). */
 export const deviceCommandResponseTopic = (deviceId: string) => `devices/${deviceId}/cmd/response`;
 
+/**
+ * Service-only control topic: every broker subscribes to it internally and drops the named device's live
+ * session (revocation, re-arm), whichever broker the device is on. Payload {"deviceId": "..."}.
+ * No client may subscribe to it; only the gateway's service user may publish to it.
+ */
+export const brokerDisconnectTopic = "wangxiang/control/disconnect-device";
+
 /** Subscriptions the gateway's service client holds. */
 export const gatewaySubscriptions = ["devices/+/status", "devices/+/telemetry", "devices/+/events", "devices/+/cmd/response"] as const;
 

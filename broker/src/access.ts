@@ -1,6 +1,7 @@
 // Who may touch which topic. A device owns devices/{its id}/ and the fixed topics under it; the gateway's
-// service client may use anything under devices/. Nobody else gets in.
-import { deviceStatusTopic, devicePublishTopics, deviceSubscribeTopics } from "../../protocol/topics.ts";
+// service client may use anything under devices/, and publish (never subscribe) on the broker control
+// topic, which the brokers themselves listen to. Nobody else gets in.
+import { brokerDisconnectTopic, deviceStatusTopic, devicePublishTopics, deviceSubscribeTopics } from "../../protocol/topics.ts";
 
 export type ClientIdentity =
   | { kind: "device"; deviceId: string; /** see Authenticator.isStale */ authEpoch: number }
@@ -9,7 +10,7 @@ export type ClientIdentity =
 const serviceTopicPrefix = "devices/";
 
 export function mayPublish(identity: ClientIdentity, topic: string): boolean {
-  if (identity.kind === "service") return topic.startsWith(serviceTopicPrefix);
+  if (identity.kind === "service") return topic.startsWith(serviceTopicPrefix) || topic === brokerDisconnectTopic;
   return devicePublishTopics(identity.deviceId).includes(topic);
 }
 
@@ -21,6 +22,6 @@ export function maySubscribe(identity: ClientIdentity, topicFilter: string): boo
 
 /** A device's last will may only say that device went offline. */
 export function mayUseWill(identity: ClientIdentity, willTopic: string): boolean {
-  if (identity.kind === "service") return mayPublish(identity, willTopic);
+  if (identity.kind === "service") return willTopic.startsWith(serviceTopicPrefix);
   return willTopic === deviceStatusTopic(identity.deviceId);
 }

@@ -4,7 +4,9 @@ import { readFile } from "node:fs/promises";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from "aedes";
+import { brokerDisconnectTopic, deviceIdPattern } from "../../protocol/topics.ts";
 import { mayPublish, maySubscribe, type ClientIdentity } from "./access.ts";
+import { createClusterEngines, type ClusterEngines } from "./cluster.ts";
 import { Authenticator } from "./authenticator.ts";
 import type { BrokerConfig } from "./config.ts";
 import { SizeGuardedConnection } from "./packet-size-guard.ts";
@@ -51,7 +53,11 @@ export interface WangxiangBroker {
   /** The MQTT-over-TLS port, 0 without TLS. */
   readonly tlsPort: number;
   readonly metrics: BrokerMetrics;
-  /** Revocation/re-arm: drop the live session of this device now (no DISCONNECT from it, so its will fires), and forget any cached successful auth. */
+  /**
+   * Revocation/re-arm: drop the live session of this device on this broker now (no DISCONNECT from it, so its
+   * will fires), and forget any cached successful auth. Other brokers of a cluster do the same when the service
+   * publishes {deviceId} on brokerDisconnectTopic (protocol/topics.ts), which every broker listens to.
+   */
   disconnectDevice(deviceId: string): void;
   connectedDeviceIds(): string[];
   /** The aedes instance (undefined until started), for tests and benchmarks. */
@@ -83,6 +89,7 @@ class Broker implements WangxiangBroker {
   private readonly liveDevices = new Map<string, Client>();
   private readonly sockets = new Set<Socket>();
   private instance: Aedes | undefined;
+  private cluster: ClusterEngines | undefined;
   private server: Server | undefined;
   private tlsServer: Server | undefined;
   private boundPort = 0;
@@ -130,6 +137,7 @@ class Broker implements WangxiangBroker {
     } catch (err) {
       server.close();
       await closeAedes(aedes);
+      await this.closeCluster();
       throw err;
     }
     if (tlsServer) {
@@ -141,7 +149,7 @@ class Broker implements WangxiangBroker {
     this.instance = aedes;
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
-    this.logger.info({ port: this.boundPort, host }, "MQTT broker listening");
+    this.logger.info({ port: this.boundPort, host, brokerId: aedes.id, cluster: Boolean(this.cluster) }, "MQTT broker listening");
     return { port: this.boundPort };
   }
 
@@ -156,6 +164,7 @@ class Broker implements WangxiangBroker {
     // Connections that never sent CONNECT are not aedes clients yet, so aedes.close() leaves them open.
     for (const socket of this.sockets) socket.destroy();
     await serverClosed;
+    await this.closeCluster();
     this.liveDevices.clear();
     this.authenticator.clear();
     this.failures.clear();
@@ -193,8 +202,20 @@ class Broker implements WangxiangBroker {
     aedes.handle(connection);
   }
 
+  private async closeCluster(): Promise<void> {
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    await cluster?.close();
+  }
+
   private async createAedes(): Promise<Aedes> {
+    const clusterConfig = this.config.cluster;
+    const cluster = clusterConfig
+      ? createClusterEngines(clusterConfig, (err) => this.logger.warn({ err: err.message }, "Redis error (cluster mode)"))
+      : undefined;
+    this.cluster = cluster;
     const aedes = await Aedes.createBroker({
+      ...(cluster && clusterConfig ? { mq: cluster.mq, persistence: cluster.persistence, heartbeatInterval: clusterConfig.heartbeatMs } : {}),
       maxTopicLevels: this.config.maxTopicLevels,
       // aedes refuses both keepalive 0 and anything above the limit, with CONNACK 6 (see broker/README.md).
       keepaliveLimit: this.config.keepaliveMaxS,
@@ -216,6 +237,14 @@ class Broker implements WangxiangBroker {
       },
     });
     aedes.on("clientReady", (client) => this.onClientReady(client));
+    // The control topic reaches every broker of a cluster (and the only one otherwise). Subscribed on the
+    // emitter directly: no client subscription, so no ACL can open it to anyone.
+    const emitter = (aedes as unknown as { mq: { on(topic: string, listener: (packet: { payload?: unknown }, done: () => void) => void, subscribed: () => void): void } }).mq;
+    await new Promise<void>((resolve) => emitter.on(brokerDisconnectTopic, (packet: { payload?: unknown }, done: () => void) => {
+      this.onDisconnectRequest(packet.payload);
+      done();
+    }, () => resolve()));
+    if (cluster) await cluster.register(aedes.id);
     aedes.on("clientDisconnect", (client) => {
       if (this.liveDevices.get(client.id) === client) this.liveDevices.delete(client.id);
     });
@@ -280,6 +309,22 @@ class Broker implements WangxiangBroker {
       return;
     }
     this.liveDevices.set(identity.deviceId, client);
+    // The will this device left on a broker it was connected to before is stale now (see cluster.ts).
+    this.cluster?.dropForeignWills(identity.deviceId).catch((err: Error) => this.logger.warn({ deviceId: identity.deviceId, err: err.message }, "could not drop stale wills"));
+  }
+
+  private onDisconnectRequest(payload: unknown): void {
+    let deviceId: unknown;
+    try {
+      deviceId = (JSON.parse(Buffer.isBuffer(payload) ? payload.toString("utf8") : String(payload)) as { deviceId?: unknown }).deviceId;
+    } catch {
+      deviceId = undefined;
+    }
+    if (typeof deviceId !== "string" || !deviceIdPattern.test(deviceId)) {
+      this.logger.warn({}, "ignored a malformed device disconnect request");
+      return;
+    }
+    this.disconnectDevice(deviceId);
   }
 }
 

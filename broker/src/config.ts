@@ -25,6 +25,10 @@ export const brokerEnvSchema = z.object({
   TLS_CERT_FILE: z.preprocess(unsetWhenEmpty, z.string().min(1).optional()),
   TLS_KEY_FILE: z.preprocess(unsetWhenEmpty, z.string().min(1).optional()),
   MQTTS_PORT: integer(0, 65535, 8883),
+  // Cluster mode: brokers sharing this Redis share subscriptions, sessions, retained messages and wills.
+  REDIS_URL: z.preprocess(unsetWhenEmpty, z.string().regex(/^rediss?:\/\//, { error: "expected redis://host:port/db" }).optional()),
+  // aedes' broker heartbeat: a broker silent for 3 of these is dead, and the others publish its clients' wills.
+  MQTT_CLUSTER_HEARTBEAT_MS: integer(100, 600_000, 5_000),
 });
 
 export interface BrokerConfig {
@@ -40,6 +44,8 @@ export interface BrokerConfig {
   connectTimeoutS?: number;
   /** MQTT over TLS beside plain MQTT: PEM file paths and the port. */
   tls?: { port: number; certFile: string; keyFile: string };
+  /** Cluster mode through Redis (see cluster.ts). */
+  cluster?: { redisUrl: string; heartbeatMs: number };
 }
 
 export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
@@ -57,6 +63,7 @@ export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
   }
   return {
     ...(e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { tls: { port: e.MQTTS_PORT, certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } } : {}),
+    ...(e.REDIS_URL ? { cluster: { redisUrl: e.REDIS_URL, heartbeatMs: e.MQTT_CLUSTER_HEARTBEAT_MS } } : {}),
     port: e.MQTT_PORT,
     host: e.MQTT_HOST,
     maxPacketBytes: e.MQTT_MAX_PACKET_BYTES,
@@ -67,4 +74,35 @@ export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
     keepaliveMaxS: e.MQTT_KEEPALIVE_MAX_S,
     connectTimeoutS: e.MQTT_CONNECT_TIMEOUT_S,
   };
+}
+
+/** The standalone broker process (broker/src/main.ts): the broker's settings plus what it needs around them. */
+export const brokerProcessEnvSchema = z.object({
+  DATABASE_URL: z.preprocess(unsetWhenEmpty, z.string().min(1).default("file:./data/wangxiang.db")),
+  MQTT_SERVICE_USER: z.preprocess(unsetWhenEmpty, z.string().min(1).default("wangxiang-gateway")),
+  // The gateways log in with it; give every broker and gateway of a deployment the same one.
+  MQTT_SERVICE_PASSWORD: z.string({ error: "required: the password the gateways use (at least 12 characters)" }).min(12, { error: "at least 12 characters" }),
+  LOG_LEVEL: z.preprocess(unsetWhenEmpty, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+});
+
+export interface BrokerProcessConfig {
+  broker: BrokerConfig;
+  databaseUrl: string;
+  serviceUser: string;
+  servicePassword: string;
+  logLevel: z.infer<typeof brokerProcessEnvSchema>["LOG_LEVEL"];
+}
+
+export function readBrokerProcessConfig(env: NodeJS.ProcessEnv = process.env): BrokerProcessConfig {
+  const broker = readBrokerConfig(env);
+  const parsed = brokerProcessEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join(".");
+      return `  ${name}: ${issue.message}${name === "MQTT_SERVICE_PASSWORD" ? "" : ` (got ${JSON.stringify(env[name])})`}`;
+    });
+    throw new Error(`Bad broker configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return { broker, databaseUrl: e.DATABASE_URL, serviceUser: e.MQTT_SERVICE_USER, servicePassword: e.MQTT_SERVICE_PASSWORD, logLevel: e.LOG_LEVEL };
 }

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { createBroker, type WangxiangBroker } from "../../broker/src/broker.ts";
 import { createDatabase, type Database } from "../../core/database.ts";
-import { providerOf } from "../../core/database-url.ts";
+import { providerOf, sqliteFileFromUrl } from "../../core/database-url.ts";
 import { hashSecret, randomToken } from "../../core/secrets.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { GatewayContext } from "./context.ts";
@@ -38,6 +38,9 @@ import { HeartbeatWriter, type PendingHeartbeat } from "./services/heartbeat-wri
 import { TelemetryRetention } from "./services/telemetry-retention.ts";
 import { LiveHub } from "./services/live-hub.ts";
 import { brokerMetricsCollector } from "./broker-metrics.ts";
+import { Redis } from "ioredis";
+import { pubSubPrefix } from "../../broker/src/cluster.ts";
+import { HubBridge, RedisLeadership, soleLeadership, type Leadership } from "./services/cluster.ts";
 
 export interface Gateway {
   start(): Promise<{ httpPort: number; mqttPort: number; mqttTlsPort: number; seed: DemoSeed | null }>;
@@ -62,7 +65,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const db = overrides.database ?? createDatabase(config.DATABASE_URL);
   const metrics = createMetrics();
   const hub = new LiveHub();
-  const state = new DeviceStateTracker(db, hub);
+  const state = new DeviceStateTracker(db, provider, hub);
   const tls = config.broker.tls;
   const app = Fastify({
     ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: "TLSv1.2" as const } } : {}),
@@ -77,6 +80,13 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => void reply.code(400).send({ error: "bad-url", message: error.message }),
   });
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
+  // Cluster mode (REDIS_URL): one ingest leader among the gateways, live events shared (services/cluster.ts).
+  const redisUrl = config.broker.cluster?.redisUrl;
+  const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : null;
+  redis?.on("error", (err: Error) => app.log.warn({ err: err.message }, "Redis error"));
+  const redisLeadership = redis ? new RedisLeadership(redis, config.INGEST_LEADER_TTL_MS, app.log) : null;
+  const leadership: Leadership = redisLeadership ?? soleLeadership();
+  const hubBridge = redis && redisUrl && redisLeadership ? new HubBridge(redis, hub, pubSubPrefix(redisUrl), redisLeadership.id, app.log) : null;
   let broker: WangxiangBroker | null = null;
   let mqttPort = config.broker.port;
   let httpPort = config.HTTP_PORT;
@@ -94,14 +104,34 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   state.onChange((change) => void alerts.onConnectionChange(change).catch((err) => app.log.error({ err }, "alert resolution failed")));
   const storedListeners = new Set<(batch: PendingHeartbeat[], storedAt: Date) => void>();
   const retention = new TelemetryRetention(db, config.TELEMETRY_RETENTION_DAYS * 86_400_000, app.log);
-  const heartbeats = new HeartbeatWriter(db, provider, config.HEARTBEAT_FLUSH_MS, (batch, storedAt) => {
+  const sqliteFile = provider === "sqlite" ? sqliteFileFromUrl(config.DATABASE_URL) : null;
+  const heartbeats = new HeartbeatWriter(db, provider, sqliteFile, config.HEARTBEAT_FLUSH_MS, (batch, storedAt) => {
     for (const listener of storedListeners) listener(batch, storedAt);
     metrics.heartbeatsStored.inc(batch.length);
     for (const item of batch) metrics.heartbeatStoreLatency.observe((storedAt.getTime() - item.receivedAt.getTime()) / 1000);
   }, (err, lost) => app.log.error({ err, lost }, "heartbeats could not be stored"));
 
+  // Alerts and pruning run on the ingest leader only: two gateways would raise every alert twice.
+  let jobsRunning = false;
+  const runJobs = (leader: boolean) => {
+    if (leader === jobsRunning) return;
+    jobsRunning = leader;
+    if (leader) {
+      alerts.start().catch((err) => app.log.error({ err }, "alert monitor did not start"));
+      retention.start();
+    } else {
+      void alerts.stop();
+      retention.stop();
+    }
+  };
+
   const ctx: GatewayContext = {
-    config, db, provider, metrics, hub, state, commands, alerts,
+    config, db, provider, metrics, hub, state, commands, alerts, leadership,
+    async disconnectDevice(deviceId) {
+      broker?.disconnectDevice(deviceId);
+      // Every broker listens on the control topic: the device may be on another one (cluster mode).
+      await ingestRef.current?.requestDisconnect(deviceId).catch((err: Error) => app.log.warn({ deviceId, err: err.message }, "could not ask the brokers to disconnect a device"));
+    },
     get ingest() {
       if (!ingestRef.current) throw new Error("gateway not started");
       return ingestRef.current;
@@ -177,9 +207,12 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         mqttPort = (await broker.start()).port;
         metrics.registry.registerMetric(brokerMetricsCollector(broker));
         mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-        // Nothing is connected to a broker that has just started: whatever the database says.
-        const stale = await db.device.findMany({ where: { connection: "online" }, select: { id: true } });
-        await Promise.all(stale.map((d) => state.markOffline(d.id, "gateway-restart")));
+        // Nothing is connected to a broker that has just started: whatever the database says. (In a cluster
+        // the other brokers may hold those cameras; the leader's retained-status replay reconciles instead.)
+        if (!redis) {
+          const stale = await db.device.findMany({ where: { connection: "online" }, select: { id: true } });
+          await Promise.all(stale.map((d) => state.markOffline(d.id, "gateway-restart")));
+        }
       }
       if (config.RELAY_ENABLED) {
         relayPool = await createRelayPool({ workers: config.RELAY_WORKERS, network: { iceServers: config.ICE_SERVERS, hostAddresses: config.RELAY_HOST_ADDRESSES } });
@@ -193,12 +226,14 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         });
         state.onChange((change) => { if (change.state === "offline") liveView?.onCameraOffline(change.deviceId); });
       }
-      const ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: servicePassword, db, state, heartbeats, commands, hub, metrics, log: app.log,
+      await hubBridge?.start();
+      await leadership.start();
+      const ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: servicePassword, db, state, heartbeats, commands, hub, metrics, log: app.log, leadership,
         onPrivacyChanged: (deviceId, enabled) => { if (enabled) void liveView?.onPrivacyEnabled(deviceId); } });
       ingestRef.current = ingest;
       await ingest.start();
-      alerts.start();
-      retention.start();
+      leadership.events.on("change", runJobs);
+      runJobs(leadership.isLeader);
       pluginsRegistered ??= registerPlugins();
       await pluginsRegistered;
       try {
@@ -212,6 +247,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       return { httpPort, mqttPort, mqttTlsPort: broker?.tlsPort ?? 0, seed };
     },
     async stop() {
+      leadership.events.off("change", runJobs);
+      await leadership.stop();
       await alerts.stop();
       retention.stop();
       liveView?.stop();
@@ -222,6 +259,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       await heartbeats.stop();
       await state.idle();
       await broker?.stop();
+      await hubBridge?.stop();
+      redis?.disconnect();
       if (!overrides.database) await db.$disconnect();
     },
   };

@@ -54,6 +54,8 @@ export const gatewayEnvSchema = z.object({
   STREAM_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(8000),
   /** Browser origins allowed to call the API from elsewhere (comma-separated); default same origin only. */
   CORS_ORIGINS: z.string().optional().transform((v) => (v ? v.split(",").map((o) => o.trim()).filter(Boolean) : [])),
+  /** Cluster mode (REDIS_URL): lifetime of the ingest leader's lease; a standby takes over within it. */
+  INGEST_LEADER_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
   SEED_DEMO_DATA: flag.default(true),
   WX_DEMO_PASSWORD: z.string().min(8).default("wangxiang-demo"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

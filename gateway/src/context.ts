@@ -11,6 +11,7 @@ import type { DeviceIngest } from "./services/device-ingest.ts";
 import type { DeviceStateTracker } from "./services/device-state.ts";
 import type { LiveHub } from "./services/live-hub.ts";
 import type { LiveViewService } from "./live-view/live-view-service.ts";
+import type { Leadership } from "./services/cluster.ts";
 
 export interface GatewayContext {
   config: GatewayConfig;
@@ -22,8 +23,12 @@ export interface GatewayContext {
   commands: CommandDispatcher;
   alerts: AlertMonitor;
   ingest: DeviceIngest;
-  /** Present when the broker runs in this process; revocation then drops sessions directly. */
+  /** Present when the broker runs in this process. */
   broker: WangxiangBroker | null;
+  /** Whether this gateway is the one handling device messages and periodic jobs (cluster mode). */
+  leadership: Leadership;
+  /** Drops the device's live MQTT session on whichever broker holds it (revocation, re-arm). */
+  disconnectDevice(deviceId: string): Promise<void>;
   /** Live view (relay), once started. */
   liveView: LiveViewService | null;
   log: FastifyBaseLogger;

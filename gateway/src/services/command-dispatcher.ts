@@ -57,14 +57,18 @@ export class CommandDispatcher {
     return this.finish(id, { status: response.ok ? "succeeded" : "failed", result: response.result, error: response.error }, device.householdId);
   }
 
-  /** A response arrived on a device's response topic. */
-  async onResponse(deviceId: string, response: CommandResponseMessage): Promise<void> {
+  /**
+   * A response arrived on a device's response topic. Every gateway of a cluster hears every response: the
+   * one waiting for it answers its HTTP request; late answers are recorded by one gateway only (the leader).
+   */
+  async onResponse(deviceId: string, response: CommandResponseMessage, options: { recordLateAnswers: boolean } = { recordLateAnswers: true }): Promise<void> {
     const waiter = this.waiting.get(response.correlationId);
     if (waiter?.deviceId === deviceId) {
       this.settleWaiter(response.correlationId);
       waiter.resolve(response);
       return;
     }
+    if (!options.recordLateAnswers) return;
     // Late answer (after the timeout): keep the outcome, it is still the truth about the camera.
     const command = await this.db.command.findFirst({ where: { id: response.correlationId, deviceId }, select: { status: true, device: { select: { householdId: true } } } });
     if (command?.status === "timed-out") {

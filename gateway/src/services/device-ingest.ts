@@ -1,9 +1,12 @@
 // The gateway's own MQTT client: reads every device topic, validates each payload with the shared
 // schemas, and hands it on. A bad payload is dropped, counted and logged with the device id.
+// With several gateways (cluster mode), only the ingest leader subscribes to status, telemetry and events;
+// every gateway subscribes to command responses, since the gateway that sent a command waits for its answer.
 import mqtt, { type MqttClient } from "mqtt";
 import type { Database } from "../../../core/database.ts";
 import { commandResponseMessage, deviceEventMessage, deviceStatusMessage, heartbeatMessage, parseJsonPayload } from "../../../protocol/device-messages.ts";
-import { gatewaySubscriptions, parseDeviceTopic } from "../../../protocol/topics.ts";
+import { brokerDisconnectTopic, deviceCommandResponseTopic, gatewaySubscriptions, parseDeviceTopic } from "../../../protocol/topics.ts";
+import type { Leadership } from "./cluster.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceStateTracker } from "./device-state.ts";
@@ -28,7 +31,12 @@ export interface DeviceIngestOptions {
   metrics: GatewayMetrics;
   log: Logger;
   onPrivacyChanged?(deviceId: string, enabled: boolean): void;
+  /** Whether this gateway handles device messages (always, unless several gateways share the fleet). */
+  leadership: Leadership;
 }
+
+const responseSubscription = deviceCommandResponseTopic("+");
+const ingestSubscriptions = gatewaySubscriptions.filter((topic) => topic !== responseSubscription);
 
 export class DeviceIngest {
   private client: MqttClient | null = null;
@@ -49,14 +57,31 @@ export class DeviceIngest {
     client.on("message", (topic, payload, packet) => this.route(topic, payload, packet.retain));
     client.on("connect", () => {
       this.connected = true;
-      client.subscribe([...gatewaySubscriptions], { qos: 1 }, (error) => error && this.o.log.error({ err: error }, "subscribe failed"));
+      const topics = this.o.leadership.isLeader ? [...gatewaySubscriptions] : [responseSubscription];
+      client.subscribe(topics, { qos: 1 }, (error) => error && this.o.log.error({ err: error }, "subscribe failed"));
     });
+    // On becoming leader, the subscription replays every retained status: the database catches up with
+    // whatever happened while no gateway (or another one) was listening.
+    this.o.leadership.events.on("change", this.onLeadershipChange);
     client.on("close", () => { this.connected = false; });
     client.on("error", (error) => this.o.log.warn({ err: error.message }, "gateway MQTT client error"));
     await new Promise<void>((resolve, reject) => {
       client.once("connect", () => resolve());
       client.once("error", reject);
     });
+  }
+
+  private readonly onLeadershipChange = (leader: boolean) => {
+    const client = this.client;
+    if (!client || !this.connected) return; // the next "connect" subscribes according to the role
+    const done = (error?: Error | null) => error && this.o.log.error({ err: error }, leader ? "subscribe failed" : "unsubscribe failed");
+    if (leader) client.subscribe(ingestSubscriptions, { qos: 1 }, (error) => done(error));
+    else client.unsubscribe(ingestSubscriptions, (error) => done(error));
+  };
+
+  /** Asks every broker of the cluster to drop this device's live session (revocation, re-arm). */
+  requestDisconnect(deviceId: string): Promise<void> {
+    return this.publish(brokerDisconnectTopic, JSON.stringify({ deviceId }), { qos: 1, retain: false });
   }
 
   publish(topic: string, payload: string, options: { qos: 1; retain: false }): Promise<void> {
@@ -68,6 +93,7 @@ export class DeviceIngest {
   async stop(): Promise<void> {
     const client = this.client;
     this.client = null;
+    this.o.leadership.events.off("change", this.onLeadershipChange);
     if (client) await client.endAsync(true);
   }
 
@@ -75,6 +101,9 @@ export class DeviceIngest {
     const parsedTopic = parseDeviceTopic(topic);
     if (!parsedTopic) return;
     const { deviceId, kind } = parsedTopic;
+    const leader = this.o.leadership.isLeader;
+    // Messages already on their way when leadership moved: the new leader has them (or their retained state).
+    if (!leader && kind !== "cmd/response") return;
     const receivedAt = new Date();
     this.o.metrics.mqttMessages.inc({ kind });
     const reject = (reason: string) => {
@@ -107,7 +136,7 @@ export class DeviceIngest {
       case "cmd/response": {
         const m = parseJsonPayload(commandResponseMessage, payload);
         if (!m.ok) return reject(m.reason);
-        this.o.commands.onResponse(deviceId, m.value).catch(fail);
+        this.o.commands.onResponse(deviceId, m.value, { recordLateAnswers: leader }).catch(fail);
         return;
       }
       case "cmd":

@@ -7,8 +7,11 @@ export interface LiveAudience {
   send(message: ServerMessage): void;
 }
 
+type Scope = { deviceId: string; householdId: string | null };
+
 export class LiveHub {
   private readonly audiences = new Set<LiveAudience>();
+  private readonly forwarders = new Set<(message: ServerMessage, scope?: Scope) => void>();
 
   add(audience: LiveAudience): () => void {
     this.audiences.add(audience);
@@ -19,8 +22,20 @@ export class LiveHub {
     return this.audiences.size;
   }
 
+  /** Sees every message published here (cluster mode forwards them to the other gateways). */
+  onPublish(forward: (message: ServerMessage, scope?: Scope) => void): () => void {
+    this.forwarders.add(forward);
+    return () => this.forwarders.delete(forward);
+  }
+
   /** householdId is the camera's, for scoping; messages not about a device go to everyone. */
-  publish(message: ServerMessage, scope?: { deviceId: string; householdId: string | null }): void {
+  publish(message: ServerMessage, scope?: Scope): void {
+    this.deliverLocally(message, scope);
+    for (const forward of this.forwarders) forward(message, scope);
+  }
+
+  /** To this gateway's sockets only (a message another gateway published). */
+  deliverLocally(message: ServerMessage, scope?: Scope): void {
     for (const audience of this.audiences) {
       if (scope && !audience.canSeeDevice(scope.deviceId, scope.householdId)) continue;
       audience.send(message);

@@ -80,7 +80,7 @@ async function dropCredentials(ctx: GatewayContext, deviceId: string, to: "regis
     where: { id: deviceId },
     data: { claimState: to, credentialHash: null, revokedAt: to === "revoked" ? new Date() : null },
   });
-  ctx.broker?.disconnectDevice(deviceId);
+  await ctx.disconnectDevice(deviceId);
   await ctx.state.markOffline(deviceId, to === "revoked" ? "revoked" : "re-armed");
 }
 

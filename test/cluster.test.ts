@@ -1,0 +1,134 @@
+// Cluster mode: two broker processes on one Redis, two gateways (one per broker), one database.
+// A command reaches a camera whichever broker it is on, device messages are handled once, a revocation
+// reaches the device's broker, and the ingest leadership moves when the leader stops.
+import mqtt, { type MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../core/database.ts";
+import type { Gateway } from "../gateway/src/app.ts";
+import type { DemoSeed } from "../gateway/src/seed.ts";
+import { deviceCommandTopic, deviceStatusTopic } from "../protocol/topics.ts";
+import { claimRedisDatabase, databaseUrlForProcesses, openDatabase, startBrokerProcess, startClusterGateway, type BrokerProcess } from "./helpers/cluster.ts";
+import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { waitFor } from "./helpers/stack.ts";
+
+let redis: Awaited<ReturnType<typeof claimRedisDatabase>>;
+let testDb: TestDatabase;
+let db: Database;
+let brokers: BrokerProcess[] = [];
+const gateways: { gateway: Gateway; httpUrl: string; seed: DemoSeed | null }[] = [];
+let seed: DemoSeed;
+const devices: MqttClient[] = [];
+
+async function api(httpUrl: string, method: string, path: string, token?: string, body?: unknown) {
+  const response = await fetch(httpUrl + path, {
+    method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+const login = async (httpUrl: string, username: string) => (await api(httpUrl, "POST", "/api/v1/auth/login", undefined, { username, password: "test-password-123" })).body.token as string;
+
+async function installCamera(index: number) {
+  const httpUrl = gateways[0]!.httpUrl;
+  const camera = seed.cameras[index]!;
+  const installer = await login(httpUrl, "installer");
+  const bound = await api(httpUrl, "POST", `/api/v1/households/${seed.householdId}/devices`, installer, { serial: camera.serial, claimCode: camera.claimCode });
+  expect(bound.status).toBe(200);
+  const claimed = await api(httpUrl, "POST", "/api/v1/devices/claim", undefined, { serial: camera.serial, claimCode: camera.claimCode });
+  expect(claimed.status).toBe(200);
+  return { deviceId: claimed.body.deviceId as string, password: claimed.body.mqttPassword as string };
+}
+
+/** A camera on the given broker that answers every command, with a session id in its status and will. */
+async function connectCamera(brokerUrl: string, deviceId: string, password: string): Promise<MqttClient> {
+  const session = Math.random().toString(36).slice(2);
+  const client = mqtt.connect(brokerUrl, {
+    clientId: deviceId, username: deviceId, password, protocolVersion: 4, keepalive: 5, reconnectPeriod: 0, clean: false,
+    will: { topic: deviceStatusTopic(deviceId), payload: Buffer.from(JSON.stringify({ state: "offline", at: new Date().toISOString(), reason: "lost", session })), qos: 1, retain: true },
+  });
+  devices.push(client);
+  await new Promise<void>((resolve, reject) => { client.once("connect", () => resolve()); client.once("error", reject); });
+  client.on("message", (topic, payload) => {
+    if (topic !== deviceCommandTopic(deviceId)) return;
+    const command = JSON.parse(payload.toString()) as { correlationId: string; responseTopic: string; name: string };
+    client.publish(command.responseTopic, JSON.stringify({ correlationId: command.correlationId, ok: true, result: { via: brokerUrl } }), { qos: 1 });
+  });
+  await client.subscribeAsync(deviceCommandTopic(deviceId), { qos: 1 });
+  await client.publishAsync(deviceStatusTopic(deviceId), JSON.stringify({ state: "online", at: new Date().toISOString(), reason: "boot", firmware: "1.0.0", session }), { qos: 1, retain: true });
+  return client;
+}
+
+const connectionOf = async (deviceId: string) => (await db.device.findUnique({ where: { id: deviceId }, select: { connection: true } }))?.connection;
+
+beforeAll(async () => {
+  redis = await claimRedisDatabase();
+  testDb = await createTestDatabase();
+  db = openDatabase(testDb);
+  const env = { REDIS_URL: redis.url, DATABASE_URL: databaseUrlForProcesses(testDb) };
+  brokers = await Promise.all([startBrokerProcess(env), startBrokerProcess(env)]);
+  for (const broker of brokers) {
+    gateways.push(await startClusterGateway(db, testDb.url, { REDIS_URL: redis.url, MQTT_URL: broker.url, COMMAND_TIMEOUT_MS: "5000" }));
+  }
+  seed = gateways[0]!.seed!; // the first gateway found the database empty and seeded it
+}, 60_000);
+
+afterAll(async () => {
+  for (const device of devices) device.end(true);
+  for (const { gateway } of gateways) await gateway.stop().catch(() => undefined);
+  await Promise.all(brokers.map((b) => b.stop()));
+  await db?.$disconnect();
+  await testDb?.drop();
+  await redis?.release();
+}, 60_000);
+
+describe("cluster mode", () => {
+  it("has exactly one ingest leader", () => {
+    expect(gateways.filter(({ gateway }) => gateway.ctx.leadership.isLeader)).toHaveLength(1);
+  });
+
+  it("a command sent by either gateway reaches a camera on either broker, and device messages are stored once", async () => {
+    const [a, b] = [await installCamera(0), await installCamera(1)];
+    await connectCamera(brokers[0]!.url, a.deviceId, a.password);
+    await connectCamera(brokers[1]!.url, b.deviceId, b.password);
+    await waitFor("both cameras online", async () => (await connectionOf(a.deviceId)) === "online" && (await connectionOf(b.deviceId)) === "online");
+    for (const { httpUrl } of gateways) {
+      const staff = await login(httpUrl, "staff");
+      for (const [camera, brokerUrl] of [[a, brokers[0]!.url], [b, brokers[1]!.url]] as const) {
+        const sent = await api(httpUrl, "POST", `/api/v1/devices/${camera.deviceId}/commands`, staff, { name: "privacy", params: { enabled: false } });
+        expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+        expect(sent.body.status).toBe("succeeded");
+        expect(sent.body.result).toEqual({ via: brokerUrl });
+      }
+    }
+    // Both gateways heard every status message; only the leader wrote it.
+    await new Promise((r) => setTimeout(r, 300));
+    for (const camera of [a, b]) {
+      expect(await db.deviceStatusChange.count({ where: { deviceId: camera.deviceId } })).toBe(1);
+    }
+  });
+
+  it("a revocation at one gateway drops the camera's session on the other broker", async () => {
+    const camera = await installCamera(2);
+    const client = await connectCamera(brokers[1]!.url, camera.deviceId, camera.password);
+    await waitFor("camera online", async () => (await connectionOf(camera.deviceId)) === "online");
+    const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+    const staff = await login(gateways[0]!.httpUrl, "staff");
+    const revoked = await api(gateways[0]!.httpUrl, "POST", `/api/v1/devices/${camera.deviceId}/revoke`, staff);
+    expect(revoked.status).toBe(200);
+    await closed;
+  });
+
+  it("when the ingest leader stops, the other gateway takes over and keeps the statuses right", async () => {
+    const camera = await installCamera(3);
+    const client = await connectCamera(brokers[0]!.url, camera.deviceId, camera.password);
+    await waitFor("camera online", async () => (await connectionOf(camera.deviceId)) === "online");
+    const leaderIndex = gateways.findIndex(({ gateway }) => gateway.ctx.leadership.isLeader);
+    const [leader] = gateways.splice(leaderIndex, 1);
+    await leader!.gateway.stop();
+    const survivor = gateways[0]!.gateway;
+    await waitFor("the other gateway leads", () => survivor.ctx.leadership.isLeader, 5000);
+    client.end(true); // no DISCONNECT: the broker publishes the will
+    await waitFor("camera offline through the new leader", async () => (await connectionOf(camera.deviceId)) === "offline", 10_000);
+  });
+});
