@@ -1,5 +1,6 @@
 // Payloads on the device topics (JSON, UTF-8). Used by the broker, gateway and firmware-sim alike.
 import { z } from "zod";
+import { containsNulCharacter } from "./text.ts";
 
 export const isoTime = z.iso.datetime({ offset: true });
 
@@ -14,14 +15,17 @@ export const deviceStatusMessage = z.object({
 });
 export type DeviceStatusMessage = z.infer<typeof deviceStatusMessage>;
 
+/** Counters are stored in 32-bit integer columns: a larger value would fail the whole heartbeat batch on PostgreSQL. */
+const int32 = 2_147_483_647;
+
 /** devices/{id}/telemetry: the heartbeat, every HEARTBEAT_INTERVAL seconds. */
 export const heartbeatMessage = z.object({
   at: isoTime,
-  uptimeS: z.number().int().min(0),
+  uptimeS: z.number().int().min(0).max(int32),
   rssi: z.number().int().min(-130).max(0),
   temperatureC: z.number().min(-40).max(125),
   firmware: z.string().min(1).max(40),
-  freeStorageMb: z.number().int().min(0),
+  freeStorageMb: z.number().int().min(0).max(int32),
   privacy: z.boolean(),
 });
 export type HeartbeatMessage = z.infer<typeof heartbeatMessage>;
@@ -96,6 +100,7 @@ export function parseJsonPayload<T>(schema: z.ZodType<T>, payload: Buffer | stri
   } catch {
     return { ok: false, reason: "payload is not JSON" };
   }
+  if (containsNulCharacter(raw)) return { ok: false, reason: "payload text contains a NUL character" };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: z.prettifyError(parsed.error) };
   return { ok: true, value: parsed.data };

@@ -4,3 +4,4 @@ export * from "./http.ts";
 export * from "./ws.ts";
 export * from "./invites.ts";
 export * from "./live-view.ts";
+export * from "./text.ts";

@@ -11,7 +11,8 @@ import { providerOf, sqliteFileFromUrl } from "../../core/database-url.ts";
 import { hashSecret, randomToken } from "../../core/secrets.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { GatewayContext } from "./context.ts";
-import { installErrorHandler } from "./errors.ts";
+import { badRequest, installErrorHandler } from "./errors.ts";
+import { containsNulCharacter } from "../../protocol/text.ts";
 import { createMetrics } from "./metrics.ts";
 import { alertsPlugin } from "./plugins/alerts.ts";
 import { authPlugin } from "./plugins/auth.ts";
@@ -152,6 +153,12 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, (route, error) => metrics.httpClientErrors.inc({ route, error }));
+  // Before any route sees it: text with a NUL character is refused everywhere (see protocol/text.ts).
+  app.addHook("preValidation", async (request) => {
+    if (containsNulCharacter(request.params) || containsNulCharacter(request.query) || containsNulCharacter(request.body)) {
+      throw badRequest("nul-character", "text may not contain NUL (U+0000) characters");
+    }
+  });
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
