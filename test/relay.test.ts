@@ -27,6 +27,21 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
     expect(badViewer.status).toBe(403);
   });
 
+  it("answers an offer it cannot use with 400, not a relay failure", async () => {
+    const post = (body: string) => fetch(stack.whepUrl("cam-1"), { method: "POST", headers: { "content-type": "application/sdp", authorization: "Bearer viewer-junk" }, body });
+    const junk = await post("v=0\r\ngarbage\r\n");
+    expect(junk.status).toBe(400);
+    expect((await junk.json()).error).toBe("bad-sdp");
+    // Looks like WebRTC, but offers only a codec the relay does not forward.
+    const h264Only = [
+      "v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0", "m=video 9 UDP/TLS/RTP/SAVPF 102", "c=IN IP4 0.0.0.0",
+      "a=ice-ufrag:abcd", "a=ice-pwd:abcdefghijklmnopqrstuvwx", "a=fingerprint:sha-256 " + Array(32).fill("AB").join(":"), "a=setup:actpass",
+      "a=mid:0", "a=recvonly", "a=rtcp-mux", "a=rtpmap:102 H264/90000", "",
+    ].join("\r\n");
+    const unusable = await post(h264Only);
+    expect(unusable.status).toBeLessThan(500);
+  });
+
   it("fans one upstream out to two viewers without doubling what the camera sends", async () => {
     const started = performance.now();
     const first = await startNodeViewer(stack.whepUrl("cam-1"), "viewer-a");

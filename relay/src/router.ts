@@ -190,8 +190,13 @@ export class Router {
 
   /** Non-trickle: the answer carries every candidate. Host candidates gather in a few ms. */
   private async answer(pc: RTCPeerConnection, offerSdp: string): Promise<string> {
-    await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
-    await pc.setLocalDescription(await pc.createAnswer());
+    try {
+      await pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+      await pc.setLocalDescription(await pc.createAnswer());
+    } catch (error) {
+      // An offer we cannot negotiate is the client's mistake: it becomes a 400, not a relay failure.
+      throw Object.assign(new Error(`cannot answer this offer: ${(error as Error).message}`), { name: "BadRequest" });
+    }
     if (pc.iceGatheringState !== "complete") {
       await new Promise<void>((resolve) => {
         const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {

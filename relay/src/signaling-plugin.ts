@@ -95,7 +95,13 @@ export async function signalingPlugin(app: FastifyInstance, options: SignalingPl
       fail(reply, 415, "bad-sdp", "send an SDP offer as application/sdp");
       return null;
     }
-    return request.body;
+    // A WebRTC offer has media sections, ICE credentials and a DTLS fingerprint; anything else is refused here.
+    const sdp = request.body;
+    if (!/^m=(audio|video) /m.test(sdp) || !/^a=ice-ufrag:/m.test(sdp) || !/^a=fingerprint:/m.test(sdp)) {
+      fail(reply, 400, "bad-sdp", "the offer needs media sections, ICE credentials and a DTLS fingerprint");
+      return null;
+    }
+    return sdp;
   };
 
   const relayFailure = (reply: FastifyReply, error: unknown): FastifyReply => {
