@@ -89,6 +89,11 @@ export interface CameraOptions {
   /** Overrides mqttUrl from the claim reply (when the gateway names the broker by a host we cannot resolve). */
   mqttUrl?: string;
   reconnectBackoff?: BackoffPolicy;
+  /**
+   * MQTT clean session off: the broker keeps the command subscription while the camera is away and queues
+   * QoS 1 commands for it (in a cluster, in Redis, whichever broker the camera comes back to). Default false.
+   */
+  persistentSession?: boolean;
   claimBackoff?: BackoffPolicy;
   /** How long the camera stays dark while rebooting, ms. Default 1000–2000. */
   rebootDelayMs?: { min: number; max: number };
@@ -152,6 +157,8 @@ export function createCamera(options: CameraOptions): Camera {
   let bootAt = Date.now();
   let connectedThisBoot = false;
   let reconnectAttempt = 0;
+  /** Random per MQTT connection, in its "online" status and its will: the gateway ignores a late will of an older connection. */
+  let session = "";
   let refusal: CameraRefusal | null = null;
   let updatingFirmware = false;
   /** Recently executed commands by correlationId: QoS 1 may deliver a command twice; run it once. */
@@ -263,7 +270,7 @@ export function createCamera(options: CameraOptions): Camera {
 
   // ── MQTT ───────────────────────────────────────────────────────────
   function statusMessage(online: boolean, reason: NonNullable<DeviceStatusMessage["reason"]>): DeviceStatusMessage {
-    return deviceStatusMessage.parse({ state: online ? "online" : "offline", at: new Date().toISOString(), reason, ...(online ? { firmware } : {}) });
+    return deviceStatusMessage.parse({ state: online ? "online" : "offline", at: new Date().toISOString(), reason, session, ...(online ? { firmware } : {}) });
   }
 
   function connect(signal: AbortSignal) {
@@ -271,13 +278,14 @@ export function createCamera(options: CameraOptions): Camera {
     const creds = credentials;
     const deviceId = creds.deviceId;
     setState("connecting");
+    session = Math.floor(random() * 2 ** 48).toString(36) + Date.now().toString(36);
     const c = mqtt.connect(options.mqttUrl ?? creds.mqttUrl, {
       protocolVersion: 4,
       clientId: deviceId,
       username: creds.mqttUsername,
       password: creds.mqttPassword,
       keepalive: options.keepaliveS ?? creds.keepaliveS,
-      clean: true,
+      clean: !options.persistentSession,
       reconnectPeriod: 0, // reconnecting is ours: full-jitter backoff, and no retry once refused
       connectTimeout: options.connectTimeoutMs ?? 10_000,
       // The will's `at` is fixed at CONNECT time (MQTT cannot change it later): the gateway should take
