@@ -74,10 +74,20 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
       if (Date.now() > deadline) throw new Error(`no reconnect; states seen: ${[...states].join(" | ")}`);
       await page.waitForTimeout(100);
     }
+    // Keep watching what the page says while it recovers: the reconnecting notice may show only after the count moves.
+    let recovering = true;
+    const watchStates = (async () => {
+      while (recovering) {
+        states.add((await pageState(page).catch(() => "")) ?? "");
+        await page.waitForTimeout(50).catch(() => undefined);
+      }
+    })();
     // The new session goes over a new path (the 4G one).
     await waitFor(() => network.links.length > linksBefore, 10_000, "a second WHEP session");
     await page.waitForFunction(() => (window as unknown as { wangxiang: { pc: RTCPeerConnection | null } }).wangxiang.pc?.connectionState === "connected", undefined, { timeout: 10_000 });
     await framesGrow(page, 20, 10_000);
+    recovering = false;
+    await watchStates;
     const recoveredMs = Date.now() - brokeAt;
     console.log(`path cut → pictures again after ${recoveredMs} ms; page states seen: ${[...states].join(" | ")}`);
     expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true); // not reloaded
