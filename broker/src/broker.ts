@@ -215,6 +215,9 @@ class Broker implements WangxiangBroker {
       : undefined;
     this.cluster = cluster;
     const aedes = await Aedes.createBroker({
+      // Messages delivered in parallel. aedes' default of 100 lets a burst of heartbeats from thousands of
+      // cameras pile up in an unbounded queue (measured: 150k queued, seconds of latency); see bench/broker-bench.md.
+      concurrency: this.config.deliveryConcurrency ?? 1000,
       ...(cluster && clusterConfig ? { mq: cluster.mq, persistence: cluster.persistence, heartbeatInterval: clusterConfig.heartbeatMs } : {}),
       maxTopicLevels: this.config.maxTopicLevels,
       // aedes refuses both keepalive 0 and anything above the limit, with CONNACK 6 (see broker/README.md).

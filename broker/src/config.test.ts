@@ -5,7 +5,7 @@ describe("readBrokerConfig", () => {
   it("has defaults that work on a fresh machine, and treats empty variables as unset", () => {
     expect(readBrokerConfig({ MQTT_PORT: "" })).toEqual({
       port: 1883, host: "0.0.0.0", maxPacketBytes: 65_536, maxTopicLevels: 8,
-      connectRatePerSecond: 100, connectBurst: 200, authFailuresPerMinutePerIp: 30, keepaliveMaxS: 300, connectTimeoutS: 10,
+      connectRatePerSecond: 100, connectBurst: 200, authFailuresPerMinutePerIp: 30, keepaliveMaxS: 300, deliveryConcurrency: 1000, connectTimeoutS: 10,
     });
   });
 
@@ -15,7 +15,7 @@ describe("readBrokerConfig", () => {
       MQTT_CONNECT_BURST: "9", MQTT_AUTH_FAILURES_PER_MINUTE: "3", MQTT_KEEPALIVE_MAX_S: "120", MQTT_CONNECT_TIMEOUT_S: "4",
     })).toEqual({
       port: 0, host: "127.0.0.1", maxPacketBytes: 1024, maxTopicLevels: 5,
-      connectRatePerSecond: 7, connectBurst: 9, authFailuresPerMinutePerIp: 3, keepaliveMaxS: 120, connectTimeoutS: 4,
+      connectRatePerSecond: 7, connectBurst: 9, authFailuresPerMinutePerIp: 3, keepaliveMaxS: 120, deliveryConcurrency: 1000, connectTimeoutS: 4,
     });
   });
 

@@ -19,6 +19,8 @@ export const brokerEnvSchema = z.object({
   MQTT_AUTH_FAILURES_PER_MINUTE: integer(1, 1_000_000, 30),
   // MQTT 3.1.1 keepalive is a 16-bit number of seconds.
   MQTT_KEEPALIVE_MAX_S: integer(1, 65535, 300),
+  // How many messages aedes delivers in parallel (its own default, 100, is too low for thousands of cameras).
+  MQTT_DELIVERY_CONCURRENCY: integer(1, 1_000_000, 1000),
   // A connection that has not completed its CONNECT by then is closed (aedes' own default is 30 s).
   MQTT_CONNECT_TIMEOUT_S: integer(1, 300, 10),
   // TLS (MQTT over TLS on MQTTS_PORT) when both files are given; the gateway's HTTPS uses the same pair.
@@ -40,6 +42,8 @@ export interface BrokerConfig {
   connectBurst: number;
   authFailuresPerMinutePerIp: number;
   keepaliveMaxS: number;
+  /** Messages aedes delivers in parallel. */
+  deliveryConcurrency?: number;
   /** How long a new connection may take to send a complete CONNECT. */
   connectTimeoutS?: number;
   /** MQTT over TLS beside plain MQTT: PEM file paths and the port. */
@@ -72,6 +76,7 @@ export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
     connectBurst: e.MQTT_CONNECT_BURST,
     authFailuresPerMinutePerIp: e.MQTT_AUTH_FAILURES_PER_MINUTE,
     keepaliveMaxS: e.MQTT_KEEPALIVE_MAX_S,
+    deliveryConcurrency: e.MQTT_DELIVERY_CONCURRENCY,
     connectTimeoutS: e.MQTT_CONNECT_TIMEOUT_S,
   };
 }
