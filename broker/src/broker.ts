@@ -62,6 +62,12 @@ export interface WangxiangBroker {
   connectedDeviceIds(): string[];
   /** The aedes instance (undefined until started), for tests and benchmarks. */
   readonly aedes: unknown;
+  /**
+   * For a gateway in the same process: subscribe and publish without a TCP client, so each message skips
+   * a serialise-write-read-parse round trip (at 10,000 heartbeats/s that is a large share of one core).
+   */
+  localSubscribe(topicFilter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<void>;
+  localPublish(topic: string, payload: string, qos: 0 | 1): Promise<void>;
 }
 
 export interface CreateBrokerOptions {
@@ -170,6 +176,22 @@ class Broker implements WangxiangBroker {
     this.failures.clear();
     this.boundPort = 0;
     this.boundTlsPort = 0;
+  }
+
+  localSubscribe(topicFilter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<void> {
+    const aedes = this.instance;
+    if (!aedes) return Promise.reject(new Error("the MQTT broker is not started"));
+    return new Promise((resolve) => aedes.subscribe(topicFilter, (packet, done) => {
+      onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+      done();
+    }, () => resolve()));
+  }
+
+  localPublish(topic: string, payload: string, qos: 0 | 1): Promise<void> {
+    const aedes = this.instance;
+    if (!aedes) return Promise.reject(new Error("the MQTT broker is not started"));
+    const packet = { cmd: "publish", topic, payload: Buffer.from(payload), qos, retain: false, dup: false } as PublishPacket;
+    return new Promise((resolve, reject) => aedes.publish(packet, (error) => (error ? reject(error) : resolve())));
   }
 
   disconnectDevice(deviceId: string): void {

@@ -236,6 +236,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       await hubBridge?.start();
       await leadership.start();
       const ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: servicePassword, db, state, heartbeats, commands, hub, metrics, log: app.log, leadership,
+        // Alone with its own broker, the gateway reads device topics in-process; in a cluster it is one client among several.
+        embeddedBroker: broker && !redis ? broker : undefined,
         onPrivacyChanged: (deviceId, enabled) => { if (enabled) void liveView?.onPrivacyEnabled(deviceId); } });
       ingestRef.current = ingest;
       await ingest.start();

@@ -7,6 +7,7 @@ import type { Database } from "../../../core/database.ts";
 import { commandResponseMessage, deviceEventMessage, deviceStatusMessage, heartbeatMessage, parseJsonPayload } from "../../../protocol/device-messages.ts";
 import { brokerDisconnectTopic, deviceCommandResponseTopic, gatewaySubscriptions, parseDeviceTopic } from "../../../protocol/topics.ts";
 import type { Leadership } from "./cluster.ts";
+import type { WangxiangBroker } from "../../../broker/src/broker.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceStateTracker } from "./device-state.ts";
@@ -33,6 +34,8 @@ export interface DeviceIngestOptions {
   onPrivacyChanged?(deviceId: string, enabled: boolean): void;
   /** Whether this gateway handles device messages (always, unless several gateways share the fleet). */
   leadership: Leadership;
+  /** The broker in this process, when there is one and no other gateway: no MQTT client is needed. */
+  embeddedBroker?: Pick<WangxiangBroker, "localSubscribe" | "localPublish">;
 }
 
 const responseSubscription = deviceCommandResponseTopic("+");
@@ -49,6 +52,12 @@ export class DeviceIngest {
   }
 
   async start(): Promise<void> {
+    const embedded = this.o.embeddedBroker;
+    if (embedded) {
+      for (const topic of gatewaySubscriptions) await embedded.localSubscribe(topic, (t, payload) => this.route(t, payload, false));
+      this.connected = true;
+      return;
+    }
     const client = mqtt.connect(this.o.url, {
       clientId: `gateway-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
       username: this.o.username, password: this.o.password, protocolVersion: 4, clean: true, keepalive: 30, reconnectPeriod: 1000,
@@ -85,6 +94,7 @@ export class DeviceIngest {
   }
 
   publish(topic: string, payload: string, options: { qos: 1; retain: false }): Promise<void> {
+    if (this.o.embeddedBroker) return this.o.embeddedBroker.localPublish(topic, payload, options.qos);
     const client = this.client;
     if (!client || !this.connected) return Promise.reject(new Error("broker not connected"));
     return new Promise((resolve, reject) => client.publish(topic, payload, options, (error) => (error ? reject(error) : resolve())));
