@@ -29,6 +29,8 @@ interface CameraStream {
   publishedWaiters: Set<() => void>;
   stopTimer: NodeJS.Timeout | null;
   talking: string | null;
+  /** When the household was last told that the relay worker carrying this camera died. */
+  relayLostToldAt?: number;
 }
 
 export class LiveViewService {
@@ -100,6 +102,12 @@ export class LiveViewService {
   onViewerLeft(event: { cameraId: string; sessionId: string; reason: string }): void {
     const stream = this.stream(event.cameraId);
     if (!stream.viewers.delete(event.sessionId)) return;
+    // A relay worker process died (it is restarted at once): every viewer of the camera lost its session.
+    // Tell the household once; viewer pages rejoin by themselves and the rejoin restarts the camera's stream.
+    if (event.reason === "relay-worker-exited" && Date.now() - (stream.relayLostToldAt ?? 0) > 2000) {
+      stream.relayLostToldAt = Date.now();
+      this.toHousehold(event.cameraId, { type: "view.error", deviceId: event.cameraId, error: "relay-restarted", message: "the live-view relay restarted; viewers reconnect" });
+    }
     void this.ctx.db.viewSession.updateMany({ where: { id: event.sessionId, endedAt: null }, data: { endedAt: new Date(), endReason: event.reason } })
       .catch((err) => this.ctx.log.error({ err }, "could not close a view-log entry"));
     if (stream.viewers.size === 0 && !stream.stopTimer) {
