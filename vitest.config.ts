@@ -1,12 +1,23 @@
 import { defineConfig } from "vitest/config";
 
+// Media, browser and fault tests measure time (frames within seconds, reconnects within a minute) on a
+// 2-core machine: they run one file at a time, after everything else, so parallel files cannot starve them.
+const timing = [
+  "test/browser-*.test.ts", "test/live-view*.test.ts", "test/relay.test.ts", "test/web-*.test.ts", "test/faults-*.test.ts", "test/cluster*.test.ts",
+];
+
+const shared = {
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  pool: "forks" as const,
+  globalSetup: ["test/helpers/global-setup.ts"],
+};
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "**/src/**/*.test.ts"],
-    exclude: ["node_modules/**"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    pool: "forks",
-    globalSetup: ["test/helpers/global-setup.ts"],
+    projects: [
+      { test: { ...shared, name: "core", include: ["test/**/*.test.ts", "**/src/**/*.test.ts"], exclude: ["node_modules/**", ...timing], sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: "timing", include: timing, fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
