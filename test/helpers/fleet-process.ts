@@ -12,6 +12,8 @@ export interface FleetStart {
   keepaliveS: number;
   reconnectBackoff: { baseMs: number; capMs: number };
   persistentSession: boolean;
+  /** Cameras switch on spread over this window. */
+  startSpreadMs: number;
 }
 
 export interface FleetReport {
@@ -38,7 +40,7 @@ process.on("message", async (message: FleetStart | { type: "report" } | { type: 
     fleet = createFleet({
       stateDir: message.stateDir, gatewayUrl: message.gatewayUrl, mqttUrl: message.mqttUrl, cameras: message.cameras,
       heartbeatIntervalS: message.heartbeatIntervalS, keepaliveS: message.keepaliveS, reconnectBackoff: message.reconnectBackoff,
-      persistentSession: message.persistentSession, startSpreadMs: 2000, connectTimeoutMs: 5000,
+      persistentSession: message.persistentSession, startSpreadMs: message.startSpreadMs, connectTimeoutMs: 20_000,
     });
     for (const camera of fleet.cameras) {
       camera.events.on("state", (state, previous) => {
