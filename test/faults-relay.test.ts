@@ -2,48 +2,30 @@
 // The relay pool restarts the worker; the household's live socket is told (view.error relay-restarted); the
 // viewer page notices its peer connection fail and rejoins by itself (new WHEP POST, same token), which makes
 // the gateway ask the camera over MQTT to publish again; the picture comes back.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { Camera } from "../firmware-sim/src/camera.ts";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import { createCamera, type Camera } from "../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
 import { chromiumArgs, chromiumPath, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
-import { startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { waitFor, type Stack } from "./helpers/stack.ts";
+import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 
 describe.skipIf(!hasChromium)("relay worker killed", () => {
+  let household: StreamingHousehold;
   let stack: Stack;
   let browser: Browser;
   let camera: Camera;
   let deviceId: string;
-  let stateDir: string;
-  const live: any[] = [];
-  let socket: WebSocket;
+  let live: any[];
 
   beforeAll(async () => {
-    stack = await startStack({ RELAY_ENABLED: "1", RELAY_WORKERS: "1", RELAY_HOST_ADDRESSES: "127.0.0.1", STREAM_STOP_GRACE_S: "5", COMMAND_TIMEOUT_MS: "8000" });
-    const installer = await stack.login("installer");
-    const box = stack.seed.cameras[0]!;
-    const bound = await stack.api("POST", `/api/v1/households/${stack.seed.householdId}/devices`, { token: installer, body: { serial: box.serial, claimCode: box.claimCode, label: "堂屋" } });
-    deviceId = bound.body.id;
-    stateDir = mkdtempSync(join(tmpdir(), "wx-sim-"));
-    camera = createCamera({ serial: box.serial, claimCode: box.claimCode, gatewayUrl: stack.httpUrl, store: createCredentialsStore(stateDir), heartbeatIntervalS: 1, media: { hostAddresses: ["127.0.0.1"] } });
-    await camera.start();
-    await waitFor("camera online", async () => (await stack.db.device.findUnique({ where: { id: deviceId } }))?.connection === "online");
-    socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=${await stack.login("family")}`);
-    socket.on("message", (data) => live.push(JSON.parse(String(data))));
-    await new Promise((resolve) => socket.once("open", resolve));
+    household = await startStreamingHousehold({ STREAM_STOP_GRACE_S: "5" });
+    ({ stack, camera, deviceId, live } = household);
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   }, 60_000);
 
   afterAll(async () => {
-    socket?.close();
     await browser?.close();
-    await camera?.stop();
-    await stack?.stop();
-    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+    await household?.stop();
   });
 
   it("viewers are told and rejoin; the picture comes back", async () => {

@@ -1,25 +1,20 @@
 // Live view end to end through the real gateway: a simulated camera that claims, connects and streams when
 // asked over MQTT; a family member watching and talking in headless Chromium; privacy, membership, view log.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { hashSecret, randomId } from "../core/secrets.ts";
-import { createCamera, type Camera } from "../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
+import type { Camera } from "../firmware-sim/src/camera.ts";
 import { chromiumArgs, chromiumPath, describeTimings, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
-import { demoPassword, startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { demoPassword, waitFor, type Stack } from "./helpers/stack.ts";
+import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 
 describe.skipIf(!hasChromium)("live view through the gateway", () => {
+  let household: StreamingHousehold;
   let stack: Stack;
   let browser: Browser;
   let camera: Camera;
   let deviceId: string;
-  let stateDir: string;
-  const live: any[] = [];
-  let socket: WebSocket;
+  let live: any[];
 
   const addFamilyUser = async (username: string, displayName: string, member: boolean) => {
     const user = await stack.db.user.create({ data: { id: randomId("usr_"), username, displayName, role: "family", passwordHash: await hashSecret(demoPassword) } });
@@ -29,27 +24,14 @@ describe.skipIf(!hasChromium)("live view through the gateway", () => {
   const grant = async (token: string) => stack.api("POST", `/api/v1/devices/${deviceId}/view`, { token });
 
   beforeAll(async () => {
-    stack = await startStack({ RELAY_ENABLED: "1", RELAY_WORKERS: "1", RELAY_HOST_ADDRESSES: "127.0.0.1", STREAM_STOP_GRACE_S: "1", COMMAND_TIMEOUT_MS: "8000" });
-    const installer = await stack.login("installer");
-    const box = stack.seed.cameras[0]!;
-    const bound = await stack.api("POST", `/api/v1/households/${stack.seed.householdId}/devices`, { token: installer, body: { serial: box.serial, claimCode: box.claimCode, label: "堂屋" } });
-    deviceId = bound.body.id;
-    stateDir = mkdtempSync(join(tmpdir(), "wx-sim-"));
-    camera = createCamera({ serial: box.serial, claimCode: box.claimCode, gatewayUrl: stack.httpUrl, store: createCredentialsStore(stateDir), heartbeatIntervalS: 1, media: { hostAddresses: ["127.0.0.1"] } });
-    await camera.start();
-    await waitFor("camera online", async () => (await stack.db.device.findUnique({ where: { id: deviceId } }))?.connection === "online");
-    socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=${await stack.login("family")}`);
-    socket.on("message", (data) => live.push(JSON.parse(String(data))));
-    await new Promise((resolve) => socket.once("open", resolve));
+    household = await startStreamingHousehold({ STREAM_STOP_GRACE_S: "1" });
+    ({ stack, camera, deviceId, live } = household);
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   }, 60_000);
 
   afterAll(async () => {
-    socket?.close();
     await browser?.close();
-    await camera?.stop();
-    await stack?.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    await household?.stop();
   });
 
   it("a family member sees and hears home, talks to the camera, and the camera lights up while watched", async () => {
