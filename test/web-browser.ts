@@ -1,13 +1,10 @@
 // Browser-test helpers for the web app: Debian's Chromium at a phone's size, a built web/dist, screenshots,
 // and a home whose simulated camera streams for live-view tests.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { createCamera, type Camera } from "../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
-import { startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 
 export const chromiumPath = "/usr/bin/chromium";
 export const hasChromium = existsSync(chromiumPath);
@@ -48,32 +45,11 @@ export async function signIn(page: Page, username: string, password: string): Pr
   await page.click("button[type=submit]");
 }
 
-export interface StreamingHome {
-  stack: Stack;
-  camera: Camera;
-  deviceId: string;
-  stop(): Promise<void>;
-}
+export type StreamingHome = StreamingHousehold;
 
 /** A stack with the relay on and the demo household's first camera simulated: it claims, connects, and streams when asked. */
-export async function startStreamingHome(env: Record<string, string> = {}): Promise<StreamingHome> {
-  const stack = await startStack({ RELAY_ENABLED: "1", RELAY_WORKERS: "1", RELAY_HOST_ADDRESSES: "127.0.0.1", STREAM_STOP_GRACE_S: "1", ...env });
-  const installer = await stack.login("installer");
-  const box = stack.seed.cameras[0]!;
-  const bound = await stack.api("POST", `/api/v1/households/${stack.seed.householdId}/devices`, { token: installer, body: { serial: box.serial, claimCode: box.claimCode, label: "堂屋" } });
-  const deviceId = bound.body.id as string;
-  const stateDir = mkdtempSync(join(tmpdir(), "wx-web-sim-"));
-  const camera = createCamera({ serial: box.serial, claimCode: box.claimCode, gatewayUrl: stack.httpUrl, store: createCredentialsStore(stateDir), heartbeatIntervalS: 1, media: { hostAddresses: ["127.0.0.1"] } });
-  await camera.start();
-  await waitFor("camera online", async () => (await stack.db.device.findUnique({ where: { id: deviceId } }))?.connection === "online");
-  return {
-    stack, camera, deviceId,
-    async stop() {
-      await camera.stop();
-      await stack.stop();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
-  };
+export function startStreamingHome(env: Record<string, string> = {}): Promise<StreamingHome> {
+  return startStreamingHousehold({ STREAM_STOP_GRACE_S: "1", ...env });
 }
 
 /** ICE runs over loopback in tests; Chromium leaves loopback out of ICE unless told. */
