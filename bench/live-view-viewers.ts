@@ -3,7 +3,7 @@
 // get the answer) and Janus's streaming plugin (HTTP API: create a session, attach, "watch", answer
 // Janus's offer, "start"). Started with fork(); told what to do over IPC, reports counters back.
 import { RTCPeerConnection, useOPUS, useVP8 } from "werift";
-import { gatheredLocalSdp } from "../firmware-sim/src/media/camera-stream.ts";
+import { gatheredLocalSdp } from "../core/webrtc.ts";
 import { whipDelete, whipPost } from "../firmware-sim/src/media/whip-client.ts";
 
 export type ViewerJob =

@@ -3,7 +3,8 @@
 import { readFile } from "node:fs/promises";
 import Fastify, { type FastifyInstance } from "fastify";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
-import { cameraPeerConfig, gatheredLocalSdp } from "../firmware-sim/src/media/camera-stream.ts";
+import { cameraPeerConfig } from "../firmware-sim/src/media/camera-stream.ts";
+import { gatheredLocalSdp } from "../core/webrtc.ts";
 import { whipDelete, whipPost } from "../firmware-sim/src/media/whip-client.ts";
 import { createRelayPool, type RelayPool, type RelayNetworkOptions } from "../relay/src/relay-pool.ts";
 import { signalingPlugin, type IceServer, type SignalingPluginOptions } from "../relay/src/signaling-plugin.ts";

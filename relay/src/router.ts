@@ -8,6 +8,7 @@ import type { DownlinkState } from "./downlink-monitor.ts";
 import { relayPeerConfig, type RelayNetworkOptions } from "./peer-config.ts";
 import { Producer } from "./producer.ts";
 import { TalkbackFloor } from "./talkback-floor.ts";
+import { gatheredLocalSdp } from "../../core/webrtc.ts";
 
 export type SessionRole = "camera" | "viewer";
 
@@ -197,18 +198,6 @@ export class Router {
       // An offer we cannot negotiate is the client's mistake: it becomes a 400, not a relay failure.
       throw Object.assign(new Error(`cannot answer this offer: ${(error as Error).message}`), { name: "BadRequest" });
     }
-    if (pc.iceGatheringState !== "complete") {
-      await new Promise<void>((resolve) => {
-        const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
-          if (state === "complete") {
-            unSubscribe();
-            resolve();
-          }
-        });
-      });
-    }
-    const sdp = pc.localDescription?.sdp;
-    if (!sdp) throw new Error("no local description");
-    return sdp;
+    return gatheredLocalSdp(pc);
   }
 }

@@ -2,6 +2,7 @@
 // plays nothing but counts the family's talk-back audio that arrives on the same audio transceiver.
 import { MediaStreamTrack, RTCPeerConnection, useOPUS, useVP8, type RTCIceServer, type RTCPeerConnectionConfig, type RtpPacket } from "werift";
 import { startClipSource, type ClipSource } from "./clip-source.ts";
+import { gatheredLocalSdp } from "../../../core/webrtc.ts";
 import { whipDelete, whipPost } from "./whip-client.ts";
 
 export interface CameraStreamOptions {
@@ -43,23 +44,6 @@ export function cameraPeerConfig(options: Pick<CameraStreamOptions, "iceServers"
       ? { iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: options.hostAddresses }
       : {}),
   };
-}
-
-/** Non-trickle ICE: the offer goes out once every candidate is in it. */
-export async function gatheredLocalSdp(pc: RTCPeerConnection): Promise<string> {
-  if (pc.iceGatheringState !== "complete") {
-    await new Promise<void>((resolve) => {
-      const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
-        if (state === "complete") {
-          unSubscribe();
-          resolve();
-        }
-      });
-    });
-  }
-  const sdp = pc.localDescription?.sdp;
-  if (!sdp) throw new Error("no local description");
-  return sdp;
 }
 
 function waitConnected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
