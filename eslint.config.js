@@ -17,7 +17,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         // The project service reuses tsconfig.json; the few config files outside its `include` get a default project.
-        projectService: { allowDefaultProject: ["*.ts", "*.js", "prisma/*.ts", "web/*.ts"] },
+        projectService: { allowDefaultProject: ["*.ts", "*.js", "web/*.ts"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
