@@ -244,8 +244,10 @@ class SimulatedCamera implements Camera {
 
   async stop(): Promise<void> {
     if (this.#state === "stopped") return;
+    // Waited for, unlike a power cut's: the relay hears the stream end (WHIP DELETE) before the process exits.
+    const mediaStopped = this.#media.reset("shutdown");
     const previous = this.#endLife();
-    await previous?.leave("shutdown");
+    await Promise.all([mediaStopped, previous?.leave("shutdown")]);
     this.#setState("stopped");
   }
 

@@ -32,6 +32,7 @@ export function createSimulator(config: SimConfig, deps: SimulatorDeps): Simulat
   const aborter = new AbortController();
   let fleet: Fleet | null = null;
   let statusTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
 
   async function chooseCameras(): Promise<Array<{ serial: string; claimCode: string; firmware?: string }>> {
     const store = createCredentialsStore(config.stateDir);
@@ -54,6 +55,7 @@ export function createSimulator(config: SimConfig, deps: SimulatorDeps): Simulat
   return {
     async start() {
       const cameras = await chooseCameras();
+      if (stopped) return; // stop() came while the installer API was answering: start nothing
       fleet = createFleet({
         gatewayUrl: config.gatewayUrl, stateDir: config.stateDir, cameras, log, startSpreadMs: config.startSpreadMs,
         ...(config.heartbeatS ? { heartbeatIntervalS: config.heartbeatS } : {}),
@@ -66,6 +68,7 @@ export function createSimulator(config: SimConfig, deps: SimulatorDeps): Simulat
     },
 
     async stop() {
+      stopped = true;
       aborter.abort();
       if (statusTimer) clearInterval(statusTimer);
       statusTimer = null;

@@ -27,8 +27,10 @@ export async function whipPost(url: string, token: string, offerSdp: string, sig
   return { answerSdp: body, resourceUrl: new URL(location, url).toString() };
 }
 
-export async function whipDelete(resourceUrl: string, token: string): Promise<void> {
-  const reply = await fetch(resourceUrl, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+/** Bounded: a camera shutting down must not wait forever on a relay that stopped answering. */
+export async function whipDelete(resourceUrl: string, token: string, timeoutMs = 3_000): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const reply = await fetch(resourceUrl, { method: "DELETE", headers: { authorization: `Bearer ${token}` }, signal });
   await reply.body?.cancel();
   if (reply.status >= 400 && reply.status !== 404) throw new WhipError(reply.status, `WHIP DELETE answered ${reply.status}`);
 }
