@@ -7,7 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deviceStatusMessage } from "../protocol/index.ts";
-import { observe, startGatewayTestDouble, startTestBroker, type GatewayTestDouble, type Observer, type Recorded, type TestBroker } from "./sim-helpers.ts";
+import {
+  observe,
+  startGatewayTestDouble,
+  startTestBroker,
+  type GatewayTestDouble,
+  type Observer,
+  type Recorded,
+  type TestBroker,
+} from "./sim-helpers.ts";
 
 const root = join(import.meta.dirname, "..");
 const cameras = 3;
@@ -44,10 +52,14 @@ async function startUplink(brokerPort: number): Promise<Uplink> {
         broker.pause();
       }
     },
-    close: () => new Promise((resolve) => {
-      for (const [camera, broker] of pairs) camera.destroy(), broker.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const [camera, broker] of pairs) {
+          camera.destroy();
+          broker.destroy();
+        }
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -59,8 +71,24 @@ interface SimProcess {
 }
 
 function startSim(gatewayUrl: string, mqttUrl: string, stateDir: string): SimProcess {
-  const args = ["--cameras", String(cameras), "--gateway", gatewayUrl, "--mqtt-url", mqttUrl, "--state-dir", stateDir, "--start-spread-ms", "0", "--status-interval", "60"];
-  const child = spawn(process.execPath, ["--import", "tsx", "firmware-sim/src/main.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const args = [
+    "--cameras",
+    String(cameras),
+    "--gateway",
+    gatewayUrl,
+    "--mqtt-url",
+    mqttUrl,
+    "--state-dir",
+    stateDir,
+    "--start-spread-ms",
+    "0",
+    "--status-interval",
+    "60",
+  ];
+  const child = spawn(process.execPath, ["--import", "tsx", "firmware-sim/src/main.ts", ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const messages: string[] = [];
   const waiters = new Set<() => void>();
   let buffered = "";
@@ -75,16 +103,19 @@ function startSim(gatewayUrl: string, mqttUrl: string, stateDir: string): SimPro
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal, at: Date.now() }));
   });
-  const logged = (message: string) => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (!messages.includes(message)) return;
-      waiters.delete(check);
-      resolve();
-    };
-    waiters.add(check);
-    check();
-    void exited.then(() => reject(new Error(`simulator exited before logging "${message}"; it logged ${JSON.stringify(messages)}`)));
-  });
+  const logged = (message: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!messages.includes(message)) return;
+        waiters.delete(check);
+        resolve();
+      };
+      waiters.add(check);
+      check();
+      void exited.then(() =>
+        reject(new Error(`simulator exited before logging "${message}"; it logged ${JSON.stringify(messages)}`)),
+      );
+    });
   return { child, exited, logged };
 }
 
