@@ -6,19 +6,33 @@ import {
   bindDeviceBody, claimBody, claimReply, deviceDetailView, deviceIdParams, errorReply, householdDeviceParams, householdIdParams,
   moveDeviceBody, registerDeviceBody, registerDeviceReply, replaceDeviceBody,
 } from "../../../protocol/http.ts";
-import { assertCanSeeHousehold } from "../access.ts";
-import type { GatewayContext } from "../context.ts";
-import { forbidden, tooManyRequests } from "../errors.ts";
-import { AttemptLimiter } from "../services/attempt-limiter.ts";
-import { bindDevice, claimDevice, moveDevice, rearmDevice, registerDevice, removeDevice, replaceDevice, revokeDevice } from "../services/provisioning.ts";
-import { loadDeviceDetail } from "./fleet.ts";
-import { requireRole, signedIn } from "./auth.ts";
+import { assertCanSeeHousehold } from "../access/access.ts";
+import type { ProvisioningDeps } from "./provisioning.ts";
+import { forbidden, tooManyRequests } from "../http/errors.ts";
+import { AttemptLimiter } from "../access/attempt-limiter.ts";
+import { bindDevice, claimDevice, moveDevice, rearmDevice, registerDevice, removeDevice, replaceDevice, revokeDevice } from "./provisioning.ts";
+import { loadDeviceDetail } from "./fleet-routes.ts";
+import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 429: errorReply };
 
-export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+/** What a camera is told when it claims. */
+export interface CameraSettings {
+  /** The broker address for a camera that reached the gateway at this host name (cameras use TLS whenever the broker offers it). */
+  mqttUrlFor(host: string): string;
+  heartbeatIntervalS: number;
+  keepaliveS: number;
+}
+
+export interface ProvisioningRoutesOptions {
+  provisioning: ProvisioningDeps;
+  claimFailuresPer15Min: number;
+  cameraSettings: CameraSettings;
+}
+
+export async function provisioningPlugin(app: FastifyInstance, { provisioning, claimFailuresPer15Min, cameraSettings }: ProvisioningRoutesOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const claimLimiter = new AttemptLimiter(ctx.config.CLAIM_FAILURES_PER_15_MIN, 15 * 60_000);
+  const claimLimiter = new AttemptLimiter(claimFailuresPer15Min, 15 * 60_000);
 
   r.post("/devices/claim", {
     schema: { tags: ["provisioning"], summary: "A camera exchanges its serial and claim code for its own MQTT credentials (once)", body: claimBody, response: { 200: claimReply, ...errors } },
@@ -28,13 +42,12 @@ export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: G
     const wait = Math.max(...keys.map((k) => claimLimiter.retryAfterS(k)));
     if (wait > 0) throw tooManyRequests(`too many failed claims; try again in ${wait} s`, wait);
     try {
-      const { deviceId, password } = await claimDevice(ctx, serial, claimCode);
+      const { deviceId, password } = await claimDevice(provisioning, serial, claimCode);
       const host = (request.headers.host ?? "127.0.0.1").replace(/:\d+$/, "");
       return {
         deviceId, mqttUsername: deviceId, mqttPassword: password,
-        // Cameras use TLS whenever the broker offers it.
-        mqttUrl: ctx.config.PUBLIC_MQTT_URL ?? (ctx.broker?.tlsPort ? `mqtts://${host}:${ctx.broker.tlsPort}` : `mqtt://${host}:${ctx.mqttPort()}`),
-        heartbeatIntervalS: ctx.config.HEARTBEAT_INTERVAL_S, keepaliveS: ctx.config.DEVICE_KEEPALIVE_S,
+        mqttUrl: cameraSettings.mqttUrlFor(host),
+        heartbeatIntervalS: cameraSettings.heartbeatIntervalS, keepaliveS: cameraSettings.keepaliveS,
       };
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 401 || (error as { statusCode?: number }).statusCode === 404) keys.forEach((k) => claimLimiter.fail(k));
@@ -45,54 +58,54 @@ export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: G
   r.post("/devices", {
     schema: { tags: ["provisioning"], summary: "Register a camera serial (a new box); the claim code is generated unless given", body: registerDeviceBody, response: { 201: registerDeviceReply, ...errors } },
     preHandler: requireRole("installer", "staff"),
-  }, async (request, reply) => reply.status(201).send(await registerDevice(ctx, signedIn(request).id, request.body)));
+  }, async (request, reply) => reply.status(201).send(await registerDevice(provisioning, signedIn(request).id, request.body)));
 
   r.post("/households/:householdId/devices", {
     schema: { tags: ["provisioning"], summary: "Bind a camera to a household by serial + claim code or the box's QR text (idempotent)", params: householdIdParams, body: bindDeviceBody, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request) => {
-    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
-    const deviceId = await bindDevice(ctx, signedIn(request).id, request.params.householdId, request.body);
-    return loadDeviceDetail(ctx, deviceId);
+    await assertCanSeeHousehold(provisioning.db, signedIn(request), request.params.householdId);
+    const deviceId = await bindDevice(provisioning, signedIn(request).id, request.params.householdId, request.body);
+    return loadDeviceDetail(provisioning.db, deviceId);
   });
 
   r.delete("/households/:householdId/devices/:deviceId", {
     schema: { tags: ["provisioning"], summary: "Remove a camera from a household (its credentials are dropped; the box can be installed again)", params: householdDeviceParams, response: { 204: z.null(), ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request, reply) => {
-    await removeDevice(ctx, signedIn(request).id, request.params.householdId, request.params.deviceId);
+    await removeDevice(provisioning, signedIn(request).id, request.params.householdId, request.params.deviceId);
     return reply.status(204).send(null);
   });
 
   r.post("/devices/:deviceId/replace", {
     schema: { tags: ["provisioning"], summary: "Replace a broken camera by a new box; the old one is revoked", params: deviceIdParams, body: replaceDeviceBody, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("installer", "staff"),
-  }, async (request) => loadDeviceDetail(ctx, await replaceDevice(ctx, signedIn(request).id, request.params.deviceId, request.body)));
+  }, async (request) => loadDeviceDetail(provisioning.db, await replaceDevice(provisioning, signedIn(request).id, request.params.deviceId, request.body)));
 
   r.post("/devices/:deviceId/move", {
     schema: { tags: ["provisioning"], summary: "Move a camera to another household", params: deviceIdParams, body: moveDeviceBody, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request) => {
-    await moveDevice(ctx, signedIn(request).id, request.params.deviceId, request.body.householdId);
-    return loadDeviceDetail(ctx, request.params.deviceId);
+    await moveDevice(provisioning, signedIn(request).id, request.params.deviceId, request.body.householdId);
+    return loadDeviceDetail(provisioning.db, request.params.deviceId);
   });
 
   r.post("/devices/:deviceId/revoke", {
     schema: { tags: ["provisioning"], summary: "Revoke a camera: its credentials stop working and its session is dropped now", params: deviceIdParams, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("staff"),
   }, async (request) => {
-    await loadDeviceDetail(ctx, request.params.deviceId);
-    await revokeDevice(ctx, signedIn(request).id, request.params.deviceId);
-    return loadDeviceDetail(ctx, request.params.deviceId);
+    await loadDeviceDetail(provisioning.db, request.params.deviceId);
+    await revokeDevice(provisioning, signedIn(request).id, request.params.deviceId);
+    return loadDeviceDetail(provisioning.db, request.params.deviceId);
   });
 
   r.post("/devices/:deviceId/rearm", {
     schema: { tags: ["provisioning"], summary: "Let a camera claim again (after a factory reset, or to undo a revocation)", params: deviceIdParams, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request) => {
-    const device = await loadDeviceDetail(ctx, request.params.deviceId);
+    const device = await loadDeviceDetail(provisioning.db, request.params.deviceId);
     if (device.claimState === "revoked" && signedIn(request).role !== "staff") throw forbidden("only staff can undo a revocation");
-    await rearmDevice(ctx, signedIn(request).id, request.params.deviceId);
-    return loadDeviceDetail(ctx, request.params.deviceId);
+    await rearmDevice(provisioning, signedIn(request).id, request.params.deviceId);
+    return loadDeviceDetail(provisioning.db, request.params.deviceId);
   });
 }

@@ -1,20 +1,37 @@
 // Live updates over a WebSocket: /api/v1/live?token=… (browsers cannot set headers on a WebSocket).
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { WebSocket } from "ws";
 import { z } from "zod";
 import { clientMessage, type ServerMessage } from "../../../protocol/ws.ts";
-import { householdIdsOf } from "../access.ts";
-import type { GatewayContext } from "../context.ts";
-import { resolveToken } from "./auth.ts";
+import { householdIdsOf } from "../access/access.ts";
+import type { Database } from "../../../core/database.ts";
+import type { GatewayMetrics } from "../metrics.ts";
+import type { LiveHub } from "./live-hub.ts";
+import { resolveToken } from "../access/auth.ts";
 
 const MAX_MESSAGE_BYTES = 16 * 1024;
 /** Messages held while the token is checked; a client that floods before it is signed in is cut off. */
 const MAX_EARLY_MESSAGES = 100;
 
-export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, async (socket, request) => {
+export async function livePlugin(app: FastifyInstance, { db, hub, metrics }: { db: Database; hub: LiveHub; metrics: GatewayMetrics }): Promise<void> {
+  app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, (socket, request) => {
     const send = (message: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
+    // Nothing that fails while handling a socket may end the process: answer, count, log, carry on.
+    const failed = (what: string) => (err: unknown) => {
+      metrics.wsHandlerFailures.inc();
+      request.log.error({ err }, `live socket: ${what} failed`);
+      send({ type: "error", error: "internal-error", message: "the gateway could not handle this; try again" });
+    };
+    socket.on("error", (err) => request.log.warn({ err: err.message }, "live socket error"));
+    void openLiveSocket(socket, request, send, failed("message handler")).catch((err) => {
+      failed("sign-in")(err);
+      socket.close(1011, "internal error");
+    });
+  });
+
+  async function openLiveSocket(socket: WebSocket, request: FastifyRequest, send: (message: ServerMessage) => void, failed: (err: unknown) => void): Promise<void> {
     // Listen at once: a client may send before the token check below has finished, and nothing it sends may be lost.
     const early: [Buffer, boolean][] = [];
     let onMessage: ((data: Buffer, isBinary: boolean) => void) | null = null;
@@ -24,16 +41,16 @@ export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayCo
     });
     const query = z.object({ token: z.string().max(200).optional() }).safeParse(request.query);
     const header = request.headers.authorization?.replace(/^Bearer /, "");
-    const user = await resolveToken(ctx, header ?? (query.success ? query.data.token : undefined));
+    const user = await resolveToken(db, header ?? (query.success ? query.data.token : undefined));
     if (!user) {
       send({ type: "error", error: "unauthorized", message: "sign in first: pass ?token=" });
       socket.close(4401, "unauthorized");
       return;
     }
-    let households = new Set(user.role === "family" ? await householdIdsOf(ctx, user.id) : []);
+    let households = new Set(user.role === "family" ? await householdIdsOf(db, user.id) : []);
     if (socket.readyState !== socket.OPEN) return; // gone while we checked: "close" has fired already, so register nothing
     let filter: { villages?: Set<string>; deviceIds?: Set<string> } = {};
-    const remove = ctx.hub.add({
+    const remove = hub.add({
       canSeeDevice: (deviceId, householdId) =>
         (user.role !== "family" || (householdId !== null && households.has(householdId))) && (!filter.deviceIds || filter.deviceIds.has(deviceId)),
       send: (message) => {
@@ -41,12 +58,12 @@ export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayCo
         send(message);
       },
     });
-    ctx.metrics.wsClients.inc();
+    metrics.wsClients.inc();
     send({ type: "hello", userId: user.id, role: user.role });
 
     const handle = async (data: Buffer, isBinary: boolean) => {
       const refuse = (message: string) => {
-        ctx.metrics.wsInvalidMessages.inc();
+        metrics.wsInvalidMessages.inc();
         send({ type: "error", error: "invalid-message", message });
       };
       if (isBinary || data.length > MAX_MESSAGE_BYTES) return refuse("send JSON text messages under 16 KiB");
@@ -64,13 +81,13 @@ export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayCo
         ...(message.villages?.length ? { villages: new Set(message.villages) } : {}),
         ...(message.deviceIds?.length ? { deviceIds: new Set(message.deviceIds) } : {}),
       };
-      if (user.role === "family") households = new Set(await householdIdsOf(ctx, user.id));
+      if (user.role === "family") households = new Set(await householdIdsOf(db, user.id));
     };
     socket.on("close", () => {
       remove();
-      ctx.metrics.wsClients.dec();
+      metrics.wsClients.dec();
     });
-    onMessage = (data, isBinary) => void handle(data, isBinary);
+    onMessage = (data, isBinary) => void handle(data, isBinary).catch(failed);
     for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
-  });
+  }
 }

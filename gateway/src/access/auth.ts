@@ -5,9 +5,9 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
-import { forbidden, tooManyRequests, unauthorized } from "../errors.ts";
-import { AttemptLimiter } from "../services/attempt-limiter.ts";
-import type { GatewayContext } from "../context.ts";
+import { forbidden, tooManyRequests, unauthorized } from "../http/errors.ts";
+import { AttemptLimiter } from "./attempt-limiter.ts";
+import type { Database } from "../../../core/database.ts";
 
 export interface SignedInUser {
   id: string;
@@ -26,9 +26,9 @@ declare module "fastify" {
 // A fixed hash to compare against when the username is unknown, so both paths take the same time.
 const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
-export async function resolveToken(ctx: GatewayContext, token: string | undefined): Promise<SignedInUser | null> {
+export async function resolveToken(db: Database, token: string | undefined): Promise<SignedInUser | null> {
   if (!token) return null;
-  const session = await ctx.db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+  const session = await db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
   if (!session || session.revokedAt || session.expiresAt <= new Date()) return null;
   const { user } = session;
   return { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role, sessionId: session.id };
@@ -53,14 +53,20 @@ export function signedIn(request: FastifyRequest): SignedInUser {
   return request.user;
 }
 
+export interface AuthPluginOptions {
+  db: Database;
+  sessionTtlS: number;
+  loginFailuresPer15Min: number;
+}
+
 // Not encapsulated: the token check must run for every route registered beside it.
 export const authPlugin = fastifyPlugin(registerAuth, { name: "wangxiang-auth" });
 
-async function registerAuth(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  const limiter = new AttemptLimiter(ctx.config.LOGIN_FAILURES_PER_15_MIN, 15 * 60_000);
+async function registerAuth(app: FastifyInstance, { db, sessionTtlS, loginFailuresPer15Min }: AuthPluginOptions): Promise<void> {
+  const limiter = new AttemptLimiter(loginFailuresPer15Min, 15 * 60_000);
   app.decorateRequest("user", null);
   app.addHook("onRequest", async (request) => {
-    request.user = await resolveToken(ctx, bearerToken(request));
+    request.user = await resolveToken(db, bearerToken(request));
   });
 
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -71,7 +77,7 @@ async function registerAuth(app: FastifyInstance, { ctx }: { ctx: GatewayContext
     const keys = [`user:${username.toLowerCase()}`, `ip:${request.ip}`];
     const wait = Math.max(...keys.map((k) => limiter.retryAfterS(k)));
     if (wait > 0) throw tooManyRequests(`too many failed sign-ins; try again in ${wait} s`, wait);
-    const user = await ctx.db.user.findUnique({ where: { username } });
+    const user = await db.user.findUnique({ where: { username } });
     const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) {
       keys.forEach((k) => limiter.fail(k));
@@ -79,15 +85,15 @@ async function registerAuth(app: FastifyInstance, { ctx }: { ctx: GatewayContext
     }
     keys.forEach((k) => limiter.succeed(k));
     const token = randomToken();
-    const expiresAt = new Date(Date.now() + ctx.config.SESSION_TTL_S * 1000);
-    await ctx.db.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId: user.id, expiresAt } });
+    const expiresAt = new Date(Date.now() + sessionTtlS * 1000);
+    await db.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId: user.id, expiresAt } });
     return { token, expiresAt: expiresAt.toISOString(), user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role } };
   });
 
   r.post("/auth/logout", {
     schema: { tags: ["auth"], summary: "Revoke this token", response: { 204: z.null(), 401: errorReply } }, preHandler: requireRole(),
   }, async (request, reply) => {
-    await ctx.db.session.update({ where: { id: signedIn(request).sessionId }, data: { revokedAt: new Date() } });
+    await db.session.update({ where: { id: signedIn(request).sessionId }, data: { revokedAt: new Date() } });
     return reply.status(204).send(null);
   });
 
