@@ -14,13 +14,16 @@ import type { GatewayContext } from "./context.ts";
 import { badRequest, installErrorHandler } from "./errors.ts";
 import { containsNulCharacter } from "../../protocol/text.ts";
 import { createMetrics } from "./metrics.ts";
+import { redactedRequest } from "./log-redaction.ts";
+import { fastifyTrustProxy } from "./trusted-proxies.ts";
 import { alertsPlugin } from "./plugins/alerts.ts";
 import { authPlugin } from "./plugins/auth.ts";
+import { accountsPlugin } from "./plugins/accounts.ts";
 import { commandsPlugin } from "./plugins/commands.ts";
 import { fleetPlugin } from "./plugins/fleet.ts";
 import { householdsPlugin } from "./plugins/households.ts";
 import { invitesPlugin } from "./plugins/invites.ts";
-import { livePlugin } from "./plugins/live.ts";
+import { chooseLiveSubprotocol, livePlugin } from "./plugins/live.ts";
 import { observabilityPlugin } from "./plugins/observability.ts";
 import { provisioningPlugin } from "./plugins/provisioning.ts";
 import { webPlugin } from "./plugins/web.ts";
@@ -38,6 +41,7 @@ import { DeviceStateTracker } from "./services/device-state.ts";
 import { HeartbeatWriter, type PendingHeartbeat } from "./services/heartbeat-writer.ts";
 import { TelemetryRetention } from "./services/telemetry-retention.ts";
 import { LiveHub } from "./services/live-hub.ts";
+import { LiveSessions } from "./services/live-sessions.ts";
 import { brokerMetricsCollector } from "./broker-metrics.ts";
 import { Redis } from "ioredis";
 import { pubSubPrefix } from "../../broker/src/cluster.ts";
@@ -73,10 +77,12 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     logger: {
       level: config.LOG_LEVEL,
       redact: ["req.headers.authorization", "body.password", "body.claimCode", "mqttPassword"],
+      // Query strings and invite codes in paths can carry secrets: the logged URL never shows them.
+      serializers: { req: redactedRequest },
       ...(overrides.logStream ? { stream: overrides.logStream } : {}),
     },
     bodyLimit: 256 * 1024,
-    trustProxy: true,
+    trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
     // A URL that does not decode (/devices/%ff) fails before routing; answer it in the one error shape too.
     frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => void reply.code(400).send({ error: "bad-url", message: error.message }),
   });
@@ -127,7 +133,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   };
 
   const ctx: GatewayContext = {
-    config, db, provider, metrics, hub, state, commands, alerts, leadership,
+    config, db, provider, metrics, hub, liveSessions: new LiveSessions(), state, commands, alerts, leadership,
     async disconnectDevice(deviceId) {
       broker?.disconnectDevice(deviceId);
       // Every broker listens on the control topic: the device may be on another one (cluster mode).
@@ -169,10 +175,11 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       transform: jsonSchemaTransform,
     });
     await app.register(securityPlugin, { corsOrigins: config.CORS_ORIGINS, https: Boolean(tls) });
-    await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+    await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, handleProtocols: chooseLiveSubprotocol } });
     await app.register(async (api) => {
       await api.register(authPlugin, { ctx });
       await api.register(householdsPlugin, { ctx });
+      await api.register(accountsPlugin, { ctx });
       await api.register(invitesPlugin, { ctx });
       await api.register(provisioningPlugin, { ctx });
       await api.register(fleetPlugin, { ctx });

@@ -12,6 +12,7 @@ import type { DeviceStateTracker } from "./services/device-state.ts";
 import type { LiveHub } from "./services/live-hub.ts";
 import type { LiveViewService } from "./live-view/live-view-service.ts";
 import type { Leadership } from "./services/cluster.ts";
+import type { LiveSessions } from "./services/live-sessions.ts";
 
 export interface GatewayContext {
   config: GatewayConfig;
@@ -19,6 +20,8 @@ export interface GatewayContext {
   provider: DatabaseProvider;
   metrics: GatewayMetrics;
   hub: LiveHub;
+  /** Live sockets by sign-in session: closed when the session ends. */
+  liveSessions: LiveSessions;
   state: DeviceStateTracker;
   commands: CommandDispatcher;
   alerts: AlertMonitor;

@@ -3,9 +3,10 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
+import { hashSecret, hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
+import { changePasswordBody } from "../../../protocol/accounts.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
-import { forbidden, tooManyRequests, unauthorized } from "../errors.ts";
+import { ApiError, forbidden, tooManyRequests, unauthorized } from "../errors.ts";
 import { AttemptLimiter } from "../services/attempt-limiter.ts";
 import type { GatewayContext } from "../context.ts";
 
@@ -15,6 +16,7 @@ export interface SignedInUser {
   displayName: string;
   role: Role;
   sessionId: string;
+  sessionExpiresAt: Date;
 }
 
 declare module "fastify" {
@@ -29,9 +31,9 @@ const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAA
 export async function resolveToken(ctx: GatewayContext, token: string | undefined): Promise<SignedInUser | null> {
   if (!token) return null;
   const session = await ctx.db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
-  if (!session || session.revokedAt || session.expiresAt <= new Date()) return null;
+  if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) return null;
   const { user } = session;
-  return { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role, sessionId: session.id };
+  return { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role, sessionId: session.id, sessionExpiresAt: session.expiresAt };
 }
 
 function bearerToken(request: FastifyRequest): string | undefined {
@@ -57,7 +59,7 @@ export function signedIn(request: FastifyRequest): SignedInUser {
 export const authPlugin = fastifyPlugin(registerAuth, { name: "wangxiang-auth" });
 
 async function registerAuth(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  const limiter = new AttemptLimiter(ctx.config.LOGIN_FAILURES_PER_15_MIN, 15 * 60_000);
+  const limiter = AttemptLimiter.standard(ctx.config.LOGIN_FAILURES_PER_15_MIN);
   app.decorateRequest("user", null);
   app.addHook("onRequest", async (request) => {
     request.user = await resolveToken(ctx, bearerToken(request));
@@ -68,16 +70,13 @@ async function registerAuth(app: FastifyInstance, { ctx }: { ctx: GatewayContext
     schema: { tags: ["auth"], summary: "Sign in", body: loginBody, response: { 200: loginReply, 401: errorReply, 429: errorReply } },
   }, async (request) => {
     const { username, password } = request.body;
-    const keys = [`user:${username.toLowerCase()}`, `ip:${request.ip}`];
-    const wait = Math.max(...keys.map((k) => limiter.retryAfterS(k)));
-    if (wait > 0) throw tooManyRequests(`too many failed sign-ins; try again in ${wait} s`, wait);
+    const attempt = limiter.reserve(`user:${username.toLowerCase()}`, request.ip);
+    if (!attempt.ok) throw tooManyRequests(`too many failed sign-ins; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
     const user = await ctx.db.user.findUnique({ where: { username } });
     const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) {
-      keys.forEach((k) => limiter.fail(k));
-      throw unauthorized("wrong username or password");
-    }
-    keys.forEach((k) => limiter.succeed(k));
+    // A disabled account answers like a wrong password: it says nothing about the account to a guesser.
+    if (!user || !ok || user.disabledAt) throw unauthorized("wrong username or password");
+    attempt.succeeded();
     const token = randomToken();
     const expiresAt = new Date(Date.now() + ctx.config.SESSION_TTL_S * 1000);
     await ctx.db.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId: user.id, expiresAt } });
@@ -87,7 +86,26 @@ async function registerAuth(app: FastifyInstance, { ctx }: { ctx: GatewayContext
   r.post("/auth/logout", {
     schema: { tags: ["auth"], summary: "Revoke this token", response: { 204: z.null(), 401: errorReply } }, preHandler: requireRole(),
   }, async (request, reply) => {
-    await ctx.db.session.update({ where: { id: signedIn(request).sessionId }, data: { revokedAt: new Date() } });
+    const { sessionId } = signedIn(request);
+    await ctx.db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
+    ctx.liveSessions.closeSession(sessionId, "signed-out");
+    return reply.status(204).send(null);
+  });
+
+  r.post("/auth/password", {
+    schema: { tags: ["auth"], summary: "Change one's own password; every other session of the account is signed out", body: changePasswordBody, response: { 204: z.null(), 400: errorReply, 401: errorReply, 429: errorReply } },
+    preHandler: requireRole(),
+  }, async (request, reply) => {
+    const me = signedIn(request);
+    const attempt = limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
+    if (!attempt.ok) throw tooManyRequests(`too many wrong passwords; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: me.id } });
+    if (!(await verifySecret(request.body.currentPassword, user.passwordHash))) throw new ApiError(400, "wrong-password", "the current password is not right");
+    attempt.succeeded();
+    await ctx.db.user.update({ where: { id: me.id }, data: { passwordHash: await hashSecret(request.body.newPassword) } });
+    await ctx.db.session.updateMany({ where: { userId: me.id, revokedAt: null, id: { not: me.sessionId } }, data: { revokedAt: new Date() } });
+    ctx.liveSessions.closeUser(me.id, "password-changed", me.sessionId);
+    await ctx.audit(me.id, "user.change-password", me.id);
     return reply.status(204).send(null);
   });
 

@@ -5,9 +5,10 @@ import { z } from "zod";
 import type { Prisma } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
 import { addMemberBody, errorReply, householdBody, householdIdParams, householdListQuery, householdView, page } from "../../../protocol/http.ts";
-import { assertCanSeeHousehold, householdIdsOf } from "../access.ts";
+import { assertCanSeeHousehold, householdIdsOf, installerHouseholds } from "../access.ts";
+import { householdMemberParams } from "../../../protocol/accounts.ts";
 import type { GatewayContext } from "../context.ts";
-import { badRequest, notFound } from "../errors.ts";
+import { badRequest, forbidden, notFound } from "../errors.ts";
 import { decodeCursor, nextCursor } from "../pagination.ts";
 import { toHouseholdView } from "../views.ts";
 import { requireRole, signedIn } from "./auth.ts";
@@ -36,7 +37,10 @@ export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: Gat
       if (raced) return reply.status(200).send(toHouseholdView(raced));
       throw error;
     }
-    await ctx.audit(signedIn(request).id, "household.create", id);
+    const user = signedIn(request);
+    // An installer who creates a household in the field works in it: it is assigned to them.
+    if (user.role === "installer") await ctx.db.installerAssignment.create({ data: { id: randomId("asg_"), installerId: user.id, householdId: id, createdBy: user.id } });
+    await ctx.audit(user.id, "household.create", id);
     return reply.status(201).send(toHouseholdView(created));
   });
 
@@ -50,6 +54,7 @@ export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: Gat
     if (village) where.village = village;
     if (q) where.OR = [{ elderName: { contains: q } }, { village: { contains: q } }, { contactPhone: { contains: q } }];
     if (user.role === "family") where.id = { in: await householdIdsOf(ctx, user.id) };
+    if (user.role === "installer") where.AND = [await installerHouseholds(ctx, user.id)];
     const offset = decodeCursor(cursor);
     const [total, rows] = await Promise.all([
       ctx.db.household.count({ where }),
@@ -81,6 +86,26 @@ export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: Gat
       update: { relation: request.body.relation ?? null },
     });
     await ctx.audit(signedIn(request).id, "household.add-member", request.params.householdId, { userId: user.id });
+    ctx.liveSessions.refreshUser(user.id);
+    return reply.status(204).send(null);
+  });
+
+  r.delete("/households/:householdId/members/:userId", {
+    schema: { tags: ["provisioning"], summary: "Remove a member from a household (staff, its installer, or the member leaving); their live views of its cameras end now", params: householdMemberParams, response: { 204: z.null(), ...errors } },
+    preHandler: requireRole(),
+  }, async (request, reply) => {
+    const me = signedIn(request);
+    const { householdId, userId } = request.params;
+    // A member may always leave; removing someone else needs staff or the household's installer.
+    if (!(me.role === "family" && me.id === userId)) {
+      if (me.role === "family") throw forbidden("only staff or the household's installer can remove another member");
+      await assertCanSeeHousehold(ctx, me, householdId);
+    }
+    const removed = await ctx.db.householdMember.deleteMany({ where: { householdId, userId } });
+    if (removed.count === 0) throw notFound("member of this household");
+    ctx.liveSessions.refreshUser(userId);
+    await ctx.liveView?.cutViewer(userId, { householdId, reason: "membership-ended" });
+    await ctx.audit(me.id, "household.remove-member", householdId, { userId });
     return reply.status(204).send(null);
   });
 }

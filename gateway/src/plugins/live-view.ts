@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { deviceIdParams, errorReply, householdIdParams } from "../../../protocol/http.ts";
 import { viewGrantReply, viewLogQuery, viewLogReply } from "../../../protocol/live-view.ts";
 import { signalingPlugin, type RelayPool } from "../../../relay/src/index.ts";
-import { assertCanSeeDevice, assertCanSeeHousehold } from "../access.ts";
+import { assertCanSeeDevice, assertCanSeeHousehold, notAssigned } from "../access.ts";
 import type { GatewayContext } from "../context.ts";
 import type { LiveViewService } from "../live-view/live-view-service.ts";
 import { requireRole, signedIn } from "./auth.ts";
@@ -30,8 +30,15 @@ export async function liveViewPlugin(app: FastifyInstance, { ctx, liveView, pool
     schema: { tags: ["live view"], summary: "Who watched this camera, when and for how long", params: deviceIdParams, querystring: viewLogQuery, response: { 200: viewLogReply, ...errors } },
     preHandler: requireRole(),
   }, async (request) => {
-    await assertCanSeeDevice(ctx, signedIn(request), request.params.deviceId);
-    const rows = await ctx.db.viewSession.findMany({ where: { deviceId: request.params.deviceId }, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
+    const user = signedIn(request);
+    const device = await assertCanSeeDevice(ctx, user, request.params.deviceId);
+    // A household sees only the views made while the camera was its own: not those of a home it moved from.
+    if (user.role === "installer") {
+      if (!device.householdId) throw notAssigned();
+      await assertCanSeeHousehold(ctx, user, device.householdId);
+    }
+    const where = user.role === "staff" ? { deviceId: request.params.deviceId } : { deviceId: request.params.deviceId, householdId: device.householdId };
+    const rows = await ctx.db.viewSession.findMany({ where, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
     return { items: rows.map(toViewLogEntry) };
   });
 
