@@ -304,7 +304,7 @@ async function benchAedes(o: Options, workers: Worker[], cameras: CameraCredenti
     });
     gateway = buildGateway(config, { database: db });
     const { mqttPort } = await gateway.start();
-    const broker = gateway.ctx.broker as WangxiangBroker;
+    const broker = gateway.broker as WangxiangBroker;
     const url = `mqtt://127.0.0.1:${mqttPort}`;
     const mq = (broker.aedes as { mq?: { concurrency: number } }).mq;
     const mqConcurrency = { default: mq?.concurrency ?? null, used: mq?.concurrency ?? null };
@@ -533,7 +533,7 @@ function sampleTimeline(broker: WangxiangBroker, gateway: Gateway, stored: () =>
 }
 
 async function invalidPayloads(gateway: Gateway): Promise<number> {
-  const metric = await gateway.ctx.metrics.mqttInvalidPayloads.get();
+  const metric = await gateway.metrics.mqttInvalidPayloads.get();
   return metric.values.reduce((s, v) => s + v.value, 0);
 }
 

@@ -176,7 +176,7 @@ describe("access control across households and devices", () => {
     const intruderCamera = await installDemoCamera(stack, 2); // a second camera of household A
     const intruder = await connectAsDevice(stack, intruderCamera.deviceId, intruderCamera.password);
     clients.push(intruder);
-    const broker = stack.gateway.ctx.broker!;
+    const broker = stack.gateway.broker!;
     const deniedBefore = broker.metrics.aclDeniedSubscribe;
     for (const filter of [deviceCommandTopic(cameraB), deviceStatusTopic(cameraB), deviceTelemetryTopic(cameraB), deviceCommandResponseTopic(cameraB), "devices/+/cmd", "devices/+/status", "devices/#", "#", "$SYS/#"]) {
       await expect(intruder.subscribeAsync(filter, { qos: 1 }), filter).rejects.toMatchObject({ packet: { cmd: "suback", granted: [0x80] } });

@@ -84,7 +84,7 @@ afterAll(async () => {
 
 describe("cluster mode", () => {
   it("has exactly one ingest leader", () => {
-    expect(gateways.filter(({ gateway }) => gateway.ctx.leadership.isLeader)).toHaveLength(1);
+    expect(gateways.filter(({ gateway }) => gateway.leadership.isLeader)).toHaveLength(1);
   });
 
   it("a command sent by either gateway reaches a camera on either broker, and device messages are stored once", async () => {
@@ -123,11 +123,11 @@ describe("cluster mode", () => {
     const camera = await installCamera(3);
     const client = await connectCamera(brokers[0]!.url, camera.deviceId, camera.password);
     await waitFor("camera online", async () => (await connectionOf(camera.deviceId)) === "online");
-    const leaderIndex = gateways.findIndex(({ gateway }) => gateway.ctx.leadership.isLeader);
+    const leaderIndex = gateways.findIndex(({ gateway }) => gateway.leadership.isLeader);
     const [leader] = gateways.splice(leaderIndex, 1);
     await leader!.gateway.stop();
     const survivor = gateways[0]!.gateway;
-    await waitFor("the other gateway leads", () => survivor.ctx.leadership.isLeader, 5000);
+    await waitFor("the other gateway leads", () => survivor.leadership.isLeader, 5000);
     client.end(true); // no DISCONNECT: the broker publishes the will
     await waitFor("camera offline through the new leader", async () => (await connectionOf(camera.deviceId)) === "offline", 10_000);
   });

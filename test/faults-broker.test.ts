@@ -100,7 +100,7 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online within 
   const progress = setInterval(async () => {
     if (!process.env.WX_FAULT_LOG) return;
     console.log(new Date().toISOString().slice(11, 19));
-    const received = (await gateway.ctx.metrics.mqttMessages.get()).values.map((v) => `${v.labels.kind}=${v.value}`).join(" ");
+    const received = (await gateway.metrics.mqttMessages.get()).values.map((v) => `${v.labels.kind}=${v.value}`).join(" ");
     console.log(`fleet online ${fleetOnline}, database online ${await onlineInDb()}, gateway received ${received}`);
   }, 5000);
   cleanups.push(() => clearInterval(progress));

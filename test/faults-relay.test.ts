@@ -37,7 +37,7 @@ describe.skipIf(!hasChromium)("relay worker killed", () => {
     await tapWatchAndWaitForPicture(page);
     const streamsBefore = camera.snapshot().media.streamsStarted;
 
-    const pool = stack.gateway.ctx.liveView as unknown as { pool: { workerPidFor(cameraId: string): number | undefined } };
+    const pool = stack.gateway.liveView as unknown as { pool: { workerPidFor(cameraId: string): number | undefined } };
     const pid = pool.pool.workerPidFor(deviceId)!;
     expect(pid).toBeGreaterThan(0);
     const killedAt = Date.now();

@@ -128,11 +128,11 @@ describe("MQTT fuzzing", () => {
   }, 120_000);
 
   it(`(b) answers or closes every connection carrying ${RAW_PACKETS} malformed raw packets, and keeps serving a real camera`, async () => {
-    const broker = stack.gateway.ctx.broker!;
+    const broker = stack.gateway.broker!;
     const port = stack.mqttPort;
     // A real camera keeps publishing through the whole run; every publish must be acknowledged.
     const { deviceId, client } = sentinel;
-    await stack.gateway.ctx.state.idle();
+    await stack.gateway.state.idle();
     await client.publishAsync(deviceStatusTopic(deviceId), JSON.stringify({ state: "online", at: new Date().toISOString(), reason: "reconnect" }), { qos: 1, retain: true });
     sentinel.timer = setInterval(() => {
       sentinel.sent++;

@@ -136,6 +136,6 @@ describe("WebSocket fuzzing", () => {
     expect(await readCounter(stack, "wx_ws_invalid_messages_total")).toBeGreaterThanOrEqual(counts.error);
     expect((await stack.api("GET", "/healthz")).body).toMatchObject({ status: "ok", database: "ok", broker: "ok" });
     socket.close();
-    await waitFor("no live sockets left", async () => (await readCounter(stack, "wx_ws_clients")) === 0 && stack.gateway.ctx.hub.size === 0);
+    await waitFor("no live sockets left", async () => (await readCounter(stack, "wx_ws_clients")) === 0 && stack.gateway.hub.size === 0);
   }, 90_000);
 });

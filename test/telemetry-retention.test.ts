@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { TelemetryRetention } from "../gateway/src/services/telemetry-retention.ts";
+import { TelemetryRetention } from "../gateway/src/device-plane/telemetry-retention.ts";
 import { installDemoCamera, startStack, type Stack } from "./helpers/stack.ts";
 
 let stack: Stack;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webPlugin } from "../gateway/src/plugins/web.ts";
+import { webPlugin } from "../gateway/src/http/web.ts";
 import { startStack, type Stack } from "./helpers/stack.ts";
 import { ensureWebBuild } from "./web-browser.ts";
 

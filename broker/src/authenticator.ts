@@ -8,7 +8,7 @@ import { verifySecret } from "../../core/secrets.ts";
 import { deviceIdPattern } from "../../protocol/topics.ts";
 import { mayUseWill, type ClientIdentity } from "./access.ts";
 import type { AuthFailureLimiter } from "./rate-limits.ts";
-import type { DeviceCredentialLookup } from "./broker.ts";
+import type { DeviceCredentialLookup } from "./credentials.ts";
 
 export interface ConnectAttempt {
   address: string;

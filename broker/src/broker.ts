@@ -8,16 +8,14 @@ import { brokerDisconnectTopic, deviceIdPattern } from "../../protocol/topics.ts
 import { mayPublish, maySubscribe, type ClientIdentity } from "./access.ts";
 import { createClusterEngines, type ClusterEngines } from "./cluster.ts";
 import { Authenticator } from "./authenticator.ts";
+import type { DeviceCredentialLookup } from "./credentials.ts";
 import type { BrokerConfig } from "./config.ts";
 import { SizeGuardedConnection } from "./packet-size-guard.ts";
 import { AuthFailureLimiter, TokenBucket } from "./rate-limits.ts";
 
 export type { BrokerConfig } from "./config.ts";
 
-export interface DeviceCredentialLookup {
-  /** null when the device is unknown. credentialHash is a core/secrets.ts hash (scrypt$...). */
-  findDeviceCredential(deviceId: string): Promise<{ credentialHash: string | null; claimState: "registered" | "claimed" | "revoked" } | null>;
-}
+export type { DeviceCredentialLookup } from "./credentials.ts";
 
 /** Plain counters since start (the gateway exports them to Prometheus), and one gauge. */
 export interface BrokerMetrics {

@@ -1,58 +1,66 @@
-// buildGateway(config): the whole service in one object with start() and stop(): database,
-// embedded MQTT broker, the gateway's device-topic client, alert monitor and the HTTP/WS API.
-import { readFileSync } from "node:fs";
-import fastifySwagger from "@fastify/swagger";
-import fastifyWebsocket from "@fastify/websocket";
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import { createBroker, type WangxiangBroker } from "../../broker/src/broker.ts";
+// buildGateway(config): the gateway's composition root. Construction builds every part and the whole HTTP
+// app (so route tests can use app.inject() without a broker); start() brings up the resources that need
+// I/O in dependency order, registering each one's closer on the lifecycle stack; stop() unwinds it.
+import type { FastifyInstance } from "fastify";
+import { Redis } from "ioredis";
+import { createBroker, type DeviceCredentialLookup, type WangxiangBroker } from "../../broker/src/broker.ts";
+import { pubSubPrefix } from "../../broker/src/cluster.ts";
 import { createDatabase, type Database } from "../../core/database.ts";
 import { providerOf, sqliteFileFromUrl } from "../../core/database-url.ts";
+import { Lifecycle } from "../../core/lifecycle.ts";
 import { hashSecret, randomToken } from "../../core/secrets.ts";
-import type { GatewayConfig } from "./config.ts";
-import type { GatewayContext } from "./context.ts";
-import { badRequest, installErrorHandler } from "./errors.ts";
-import { containsNulCharacter } from "../../protocol/text.ts";
-import { createMetrics } from "./metrics.ts";
-import { redactedRequest } from "./log-redaction.ts";
-import { fastifyTrustProxy } from "./trusted-proxies.ts";
-import { alertsPlugin } from "./plugins/alerts.ts";
-import { authPlugin } from "./plugins/auth.ts";
-import { accountsPlugin } from "./plugins/accounts.ts";
-import { commandsPlugin } from "./plugins/commands.ts";
-import { fleetPlugin } from "./plugins/fleet.ts";
-import { householdsPlugin } from "./plugins/households.ts";
-import { invitesPlugin } from "./plugins/invites.ts";
-import { chooseLiveSubprotocol, livePlugin } from "./plugins/live.ts";
-import { observabilityPlugin } from "./plugins/observability.ts";
-import { provisioningPlugin } from "./plugins/provisioning.ts";
-import { webPlugin } from "./plugins/web.ts";
-import { viewerPagePlugin } from "./plugins/viewer-page.ts";
-import { securityPlugin } from "./plugins/security.ts";
-import { liveViewPlugin } from "./plugins/live-view.ts";
-import { LiveViewService } from "./live-view/live-view-service.ts";
-import { ViewTokens } from "./live-view/view-tokens.ts";
 import { createRelayPool, type RelayPool } from "../../relay/src/index.ts";
+import { databaseAuditLog } from "./access/audit.ts";
+import { authPlugin } from "./access/auth.ts";
+import { householdsPlugin } from "./access/households.ts";
+import { invitesPlugin } from "./access/invites.ts";
+import type { GatewayConfig } from "./config.ts";
+import { AlertMonitor } from "./device-plane/alert-monitor.ts";
+import { alertsPlugin } from "./device-plane/alert-routes.ts";
+import { brokerMetricsCollector } from "./device-plane/broker-metrics.ts";
+import { HubBridge, RedisLeadership, soleLeadership, type Leadership } from "./device-plane/cluster.ts";
+import { CommandDispatcher } from "./device-plane/command-dispatcher.ts";
+import { commandsPlugin } from "./device-plane/command-routes.ts";
+import { DeviceIngest } from "./device-plane/device-ingest.ts";
+import { DeviceStateTracker } from "./device-plane/device-state.ts";
+import { fleetPlugin } from "./device-plane/fleet-routes.ts";
+import { HeartbeatWriter, type PendingHeartbeat } from "./device-plane/heartbeat-writer.ts";
+import type { ProvisioningDeps } from "./device-plane/provisioning.ts";
+import { provisioningPlugin } from "./device-plane/provisioning-routes.ts";
+import { TelemetryRetention } from "./device-plane/telemetry-retention.ts";
+import { LiveHub } from "./events/live-hub.ts";
+import { chooseLiveSubprotocol, livePlugin } from "./events/live-socket.ts";
+import { LiveSessions } from "./events/live-sessions.ts";
+import { accountsPlugin } from "./access/accounts.ts";
+import { observabilityPlugin } from "./http/observability.ts";
+import { createHttpServer } from "./http/server.ts";
+import { viewerPagePlugin } from "./http/viewer-page.ts";
+import { webPlugin } from "./http/web.ts";
+import { LiveViewService } from "./live-view/live-view-service.ts";
+import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-routes.ts";
+import { ViewTokens } from "./live-view/view-tokens.ts";
+import { createMetrics, type GatewayMetrics } from "./metrics.ts";
 import { seedDemoData, type DemoSeed } from "./seed.ts";
-import { AlertMonitor } from "./services/alert-monitor.ts";
-import { CommandDispatcher } from "./services/command-dispatcher.ts";
-import { DeviceIngest } from "./services/device-ingest.ts";
-import { DeviceStateTracker } from "./services/device-state.ts";
-import { HeartbeatWriter, type PendingHeartbeat } from "./services/heartbeat-writer.ts";
-import { TelemetryRetention } from "./services/telemetry-retention.ts";
-import { LiveHub } from "./services/live-hub.ts";
-import { LiveSessions } from "./services/live-sessions.ts";
-import { brokerMetricsCollector } from "./broker-metrics.ts";
-import { Redis } from "ioredis";
-import { pubSubPrefix } from "../../broker/src/cluster.ts";
-import { HubBridge, RedisLeadership, soleLeadership, type Leadership } from "./services/cluster.ts";
+
+/** stop() gives up on a step that has not finished by then (main.ts must exit within 10 s of SIGTERM). */
+const STOP_DEADLINE_MS = 8_000;
 
 export interface Gateway {
   start(): Promise<{ httpPort: number; mqttPort: number; mqttTlsPort: number; seed: DemoSeed | null }>;
+  /** Idempotent; rejects (after closing what it can) if a step outlives the deadline. */
   stop(): Promise<void>;
   readonly app: FastifyInstance;
-  readonly ctx: GatewayContext;
   readonly heartbeats: HeartbeatWriter;
+  // Parts, for tests and benchmarks to observe; nothing inside the gateway reaches them through this object.
+  readonly metrics: GatewayMetrics;
+  readonly hub: LiveHub;
+  readonly state: DeviceStateTracker;
+  readonly alerts: AlertMonitor;
+  readonly commands: CommandDispatcher;
+  readonly leadership: Leadership;
+  readonly liveView: LiveViewService | null;
+  /** The broker in this process, once started. */
+  readonly broker: WangxiangBroker | null;
   /** Called after each batch of heartbeats is committed (benchmarks measure arrival → stored with it). */
   onHeartbeatsStored(listener: (batch: PendingHeartbeat[], storedAt: Date) => void): () => void;
 }
@@ -69,54 +77,104 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const provider = providerOf(config.DATABASE_URL);
   const db = overrides.database ?? createDatabase(config.DATABASE_URL);
   const metrics = createMetrics();
-  const hub = new LiveHub();
-  const state = new DeviceStateTracker(db, provider, hub);
   const tls = config.broker.tls;
-  const app = Fastify({
-    ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: "TLSv1.2" as const } } : {}),
-    logger: {
-      level: config.LOG_LEVEL,
-      redact: ["req.headers.authorization", "body.password", "body.claimCode", "mqttPassword"],
-      // Query strings and invite codes in paths can carry secrets: the logged URL never shows them.
-      serializers: { req: redactedRequest },
-      ...(overrides.logStream ? { stream: overrides.logStream } : {}),
-    },
-    bodyLimit: 256 * 1024,
-    trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
-    // A URL that does not decode (/devices/%ff) fails before routing; answer it in the one error shape too.
-    frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => void reply.code(400).send({ error: "bad-url", message: error.message }),
+  const app = createHttpServer({
+    logLevel: config.LOG_LEVEL, logStream: overrides.logStream, tls, corsOrigins: config.CORS_ORIGINS, trustedProxies: config.TRUST_PROXY,
+    handleProtocols: chooseLiveSubprotocol, metrics,
   });
+  const log = app.log;
+  const lifecycle = new Lifecycle(log);
+  const hub = new LiveHub();
+  const liveSessions = new LiveSessions();
+  const audit = databaseAuditLog(db);
+  const state = new DeviceStateTracker(db, provider, hub);
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
-  // Cluster mode (REDIS_URL): one ingest leader among the gateways, live events shared (services/cluster.ts).
+
+  // Cluster mode (REDIS_URL): one ingest leader among the gateways, live events shared (device-plane/cluster.ts).
   const redisUrl = config.broker.cluster?.redisUrl;
   const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : null;
-  redis?.on("error", (err: Error) => app.log.warn({ err: err.message }, "Redis error"));
-  const redisLeadership = redis ? new RedisLeadership(redis, config.INGEST_LEADER_TTL_MS, app.log) : null;
+  redis?.on("error", (err: Error) => log.warn({ err: err.message }, "Redis error"));
+  const redisLeadership = redis ? new RedisLeadership(redis, config.INGEST_LEADER_TTL_MS, log) : null;
   const leadership: Leadership = redisLeadership ?? soleLeadership();
-  const hubBridge = redis && redisUrl && redisLeadership ? new HubBridge(redis, hub, pubSubPrefix(redisUrl), redisLeadership.id, app.log) : null;
+  const hubBridge = redis && redisUrl && redisLeadership ? new HubBridge(redis, hub, pubSubPrefix(redisUrl), redisLeadership.id, log) : null;
+
+  // Set by start(): the broker, its client and the relay exist only once their I/O has begun.
   let broker: WangxiangBroker | null = null;
+  let ingest: DeviceIngest | null = null;
+  let relayPool: RelayPool | null = null;
   let mqttPort = config.broker.port;
   let httpPort = config.HTTP_PORT;
-  let relayPool: RelayPool | null = null;
-  let liveView: LiveViewService | null = null;
 
-  const ingestRef: { current: DeviceIngest | null } = { current: null };
   const commands = new CommandDispatcher(db, (topic, payload, options) => {
-    if (!ingestRef.current) return Promise.reject(new Error("not started"));
-    return ingestRef.current.publish(topic, payload, options);
+    if (!ingest) return Promise.reject(new Error("not started"));
+    return ingest.publish(topic, payload, options);
   }, hub, metrics, config.COMMAND_TIMEOUT_MS);
   const alerts = new AlertMonitor(db, hub, metrics, {
     offlineAfterMs: config.OFFLINE_ALERT_AFTER_S * 1000, repeatEveryMs: config.OFFLINE_ALERT_REPEAT_S * 1000, checkEveryMs: config.ALERT_CHECK_INTERVAL_S * 1000,
-  }, app.log);
-  state.onChange((change) => void alerts.onConnectionChange(change).catch((err) => app.log.error({ err }, "alert resolution failed")));
+  }, log);
+  state.onChange((change) => void alerts.onConnectionChange(change).catch((err) => log.error({ err }, "alert resolution failed")));
+  const retention = new TelemetryRetention(db, config.TELEMETRY_RETENTION_DAYS * 86_400_000, log);
   const storedListeners = new Set<(batch: PendingHeartbeat[], storedAt: Date) => void>();
-  const retention = new TelemetryRetention(db, config.TELEMETRY_RETENTION_DAYS * 86_400_000, app.log);
   const sqliteFile = provider === "sqlite" ? sqliteFileFromUrl(config.DATABASE_URL) : null;
   const heartbeats = new HeartbeatWriter(db, provider, sqliteFile, config.HEARTBEAT_FLUSH_MS, (batch, storedAt) => {
     for (const listener of storedListeners) listener(batch, storedAt);
     metrics.heartbeatsStored.inc(batch.length);
     for (const item of batch) metrics.heartbeatStoreLatency.observe((storedAt.getTime() - item.receivedAt.getTime()) / 1000);
-  }, (err, lost) => app.log.error({ err, lost }, "heartbeats could not be stored"));
+  }, (err, lost) => log.error({ err, lost }, "heartbeats could not be stored"));
+
+  const liveView = config.RELAY_ENABLED ? new LiveViewService({
+    db, commands, hub, log, tokens: new ViewTokens(config.VIEW_TOKEN_SECRET),
+    relay: () => {
+      if (!relayPool) throw new Error("the relay has not started");
+      return relayPool;
+    },
+    policy: {
+      iceServers: config.ICE_SERVERS,
+      publicHttpUrl: () => config.PUBLIC_HTTP_URL ?? `${tls ? "https" : "http"}://127.0.0.1:${httpPort}`,
+      viewerTokenTtlMs: config.VIEW_TOKEN_TTL_S * 1000,
+      stopGraceMs: config.STREAM_STOP_GRACE_S * 1000,
+      startTimeoutMs: config.STREAM_START_TIMEOUT_MS,
+      installerWindowMs: 2 * 3600_000,
+    },
+  }) : null;
+  if (liveView) state.onChange((change) => { if (change.state === "offline") liveView.onCameraOffline(change.deviceId); });
+
+  const provisioning: ProvisioningDeps = {
+    db, audit,
+    async disconnectDevice(deviceId) {
+      broker?.disconnectDevice(deviceId);
+      // Every broker listens on the control topic: the device may be on another one (cluster mode).
+      await ingest?.requestDisconnect(deviceId).catch((err: Error) => log.warn({ deviceId, err: err.message }, "could not ask the brokers to disconnect a device"));
+    },
+    markOffline: (deviceId, reason) => state.markOffline(deviceId, reason),
+    cutViewers: async (deviceId, reason) => { await liveView?.cutCamera(deviceId, reason); },
+  };
+
+  app.register(async (api) => {
+    await api.register(authPlugin, { db, sessionTtlS: config.SESSION_TTL_S, loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN, liveSessions, audit });
+    await api.register(householdsPlugin, { db, audit, liveSessions, cutViewer: async (userId, householdId) => { await liveView?.cutViewer(userId, { householdId, reason: "membership-ended" }); } });
+    await api.register(accountsPlugin, { db, audit, liveSessions, cutViewer: async (userId) => { await liveView?.cutViewer(userId, { reason: "account-disabled" }); } });
+    await api.register(invitesPlugin, { db, audit, claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN, sessionTtlS: config.SESSION_TTL_S });
+    await api.register(provisioningPlugin, {
+      provisioning, claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
+      cameraSettings: {
+        mqttUrlFor: (host) => config.PUBLIC_MQTT_URL ?? (broker?.tlsPort ? `mqtts://${host}:${broker.tlsPort}` : `mqtt://${host}:${mqttPort}`),
+        heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S, keepaliveS: config.DEVICE_KEEPALIVE_S,
+      },
+    });
+    await api.register(fleetPlugin, { db });
+    await api.register(alertsPlugin, { db, hub });
+    await api.register(commandsPlugin, { db, audit, commands, onPrivacyEnabled: async (deviceId) => { await liveView?.onPrivacyEnabled(deviceId); } });
+    await api.register(livePlugin, { db, hub, metrics, liveSessions });
+    if (liveView) {
+      await api.register(liveViewPlugin, { db, liveView });
+      // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
+      if (relayPool) await api.register(relaySignalingPlugin, { liveView, pool: relayPool, iceServers: config.ICE_SERVERS });
+    }
+  }, { prefix: "/api/v1" });
+  app.register(observabilityPlugin, { db, metrics, brokerConnected: () => ingest?.isConnected ?? false, startedAt, metricsToken: config.METRICS_TOKEN });
+  app.register(viewerPagePlugin);
+  app.register(webPlugin);
 
   // Alerts and pruning run on the ingest leader only: two gateways would raise every alert twice.
   let jobsRunning = false;
@@ -124,7 +182,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     if (leader === jobsRunning) return;
     jobsRunning = leader;
     if (leader) {
-      alerts.start().catch((err) => app.log.error({ err }, "alert monitor did not start"));
+      alerts.start().catch((err) => log.error({ err }, "alert monitor did not start"));
       retention.start();
     } else {
       void alerts.stop();
@@ -132,94 +190,63 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     }
   };
 
-  const ctx: GatewayContext = {
-    config, db, provider, metrics, hub, liveSessions: new LiveSessions(), state, commands, alerts, leadership,
-    async disconnectDevice(deviceId) {
-      broker?.disconnectDevice(deviceId);
-      // Every broker listens on the control topic: the device may be on another one (cluster mode).
-      await ingestRef.current?.requestDisconnect(deviceId).catch((err: Error) => app.log.warn({ deviceId, err: err.message }, "could not ask the brokers to disconnect a device"));
-    },
-    get ingest() {
-      if (!ingestRef.current) throw new Error("gateway not started");
-      return ingestRef.current;
-    },
+  async function prepareDatabase(): Promise<DemoSeed | null> {
+    if (provider === "sqlite") {
+      // WAL lets the API read while heartbeats are written; busy_timeout rides out short write locks.
+      await db.$queryRawUnsafe("PRAGMA journal_mode=WAL");
+      await db.$queryRawUnsafe("PRAGMA busy_timeout=5000");
+    }
+    return config.SEED_DEMO_DATA ? seedDemoData(db, config.WX_DEMO_PASSWORD) : null;
+  }
+
+  async function startEmbeddedBroker(): Promise<WangxiangBroker> {
+    const started = createBroker({
+      config: config.broker,
+      credentials: {
+        findDeviceCredential: (deviceId) =>
+          db.device.findUnique({ where: { id: deviceId }, select: { credentialHash: true, claimState: true } }) as ReturnType<DeviceCredentialLookup["findDeviceCredential"]>,
+      },
+      service: { username: config.MQTT_SERVICE_USER, passwordHash: await hashSecret(servicePassword, "device-credential") },
+      logger: log,
+    });
+    mqttPort = (await started.start()).port;
+    metrics.registry.registerMetric(brokerMetricsCollector(started));
+    return started;
+  }
+
+  async function listen(): Promise<void> {
+    try {
+      await app.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use; set HTTP_PORT to another port`);
+      throw error;
+    }
+    const address = app.server.address();
+    httpPort = typeof address === "object" && address ? address.port : config.HTTP_PORT;
+  }
+
+  let startCalled = false;
+  return {
+    app, heartbeats, metrics, hub, state, alerts, commands, leadership, liveView,
     get broker() {
       return broker;
     },
-    get liveView() {
-      return liveView;
-    },
-    log: app.log,
-    mqttPort: () => mqttPort,
-    async audit(actorId, action, subject, detail) {
-      await db.auditEntry.create({ data: { actorId, action, subject, detail: detail === undefined ? null : JSON.stringify(detail) } });
-    },
-  };
-
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app, (route, error) => metrics.httpClientErrors.inc({ route, error }));
-  // Before any route sees it: text with a NUL character is refused everywhere (see protocol/text.ts).
-  app.addHook("preValidation", async (request) => {
-    if (containsNulCharacter(request.params) || containsNulCharacter(request.query) || containsNulCharacter(request.body)) {
-      throw badRequest("nul-character", "text may not contain NUL (U+0000) characters");
-    }
-  });
-  app.addHook("onResponse", async (request, reply) => {
-    metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-  });
-  let pluginsRegistered: Promise<void> | null = null;
-  const registerPlugins = async () => {
-    await app.register(fastifySwagger, {
-      openapi: { info: { title: "Wangxiang 望乡 gateway API", version: "1" }, components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } }, security: [{ bearer: [] }] },
-      transform: jsonSchemaTransform,
-    });
-    await app.register(securityPlugin, { corsOrigins: config.CORS_ORIGINS, https: Boolean(tls) });
-    await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, handleProtocols: chooseLiveSubprotocol } });
-    await app.register(async (api) => {
-      await api.register(authPlugin, { ctx });
-      await api.register(householdsPlugin, { ctx });
-      await api.register(accountsPlugin, { ctx });
-      await api.register(invitesPlugin, { ctx });
-      await api.register(provisioningPlugin, { ctx });
-      await api.register(fleetPlugin, { ctx });
-      await api.register(alertsPlugin, { ctx });
-      await api.register(commandsPlugin, { ctx });
-      await api.register(livePlugin, { ctx });
-      if (relayPool && liveView) await api.register(liveViewPlugin, { ctx, liveView, pool: relayPool });
-    }, { prefix: "/api/v1" });
-    await app.register(observabilityPlugin, { ctx, startedAt });
-    await app.register(viewerPagePlugin);
-    await app.register(webPlugin);
-  };
-
-  return {
-    app, ctx, heartbeats,
     onHeartbeatsStored(listener) {
       storedListeners.add(listener);
       return () => storedListeners.delete(listener);
     },
     async start() {
-      if (provider === "sqlite") {
-        // WAL lets the API read while heartbeats are written; busy_timeout rides out short write locks.
-        await db.$queryRawUnsafe("PRAGMA journal_mode=WAL");
-        await db.$queryRawUnsafe("PRAGMA busy_timeout=5000");
-      }
-      const seed = config.SEED_DEMO_DATA ? await seedDemoData(db, config.WX_DEMO_PASSWORD) : null;
+      startCalled = true;
+      if (!overrides.database) lifecycle.defer("database", () => db.$disconnect());
+      if (redis) lifecycle.defer("redis", () => redis.disconnect());
+      const seed = await prepareDatabase();
+      lifecycle.defer("heartbeat writer", async () => {
+        await heartbeats.stop();
+        await state.idle();
+      });
       let mqttUrl = config.MQTT_URL ?? "";
       if (config.EMBEDDED_BROKER) {
-        broker = createBroker({
-          config: config.broker,
-          credentials: {
-            findDeviceCredential: (deviceId) =>
-              db.device.findUnique({ where: { id: deviceId }, select: { credentialHash: true, claimState: true } }) as ReturnType<
-                import("../../broker/src/broker.ts").DeviceCredentialLookup["findDeviceCredential"]>,
-          },
-          service: { username: config.MQTT_SERVICE_USER, passwordHash: await hashSecret(servicePassword, "device-credential") },
-          logger: app.log,
-        });
-        mqttPort = (await broker.start()).port;
-        metrics.registry.registerMetric(brokerMetricsCollector(broker));
+        broker = await lifecycle.step("broker", startEmbeddedBroker, (started) => started.stop());
         mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
         // Nothing is connected to a broker that has just started: whatever the database says. (In a cluster
         // the other brokers may hold those cameras; the leader's retained-status replay reconciles instead.)
@@ -229,55 +256,39 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         }
       }
       if (config.RELAY_ENABLED) {
-        relayPool = await createRelayPool({ workers: config.RELAY_WORKERS, network: { iceServers: config.ICE_SERVERS, hostAddresses: config.RELAY_HOST_ADDRESSES } });
-        liveView = new LiveViewService(ctx, relayPool, new ViewTokens(config.VIEW_TOKEN_SECRET), {
-          iceServers: config.ICE_SERVERS,
-          publicHttpUrl: () => config.PUBLIC_HTTP_URL ?? `${tls ? "https" : "http"}://127.0.0.1:${httpPort}`,
-          viewerTokenTtlMs: config.VIEW_TOKEN_TTL_S * 1000,
-          stopGraceMs: config.STREAM_STOP_GRACE_S * 1000,
-          startTimeoutMs: config.STREAM_START_TIMEOUT_MS,
-          installerWindowMs: 2 * 3600_000,
-        });
-        state.onChange((change) => { if (change.state === "offline") liveView?.onCameraOffline(change.deviceId); });
+        relayPool = await lifecycle.step("relay", () => createRelayPool({ workers: config.RELAY_WORKERS, network: { iceServers: config.ICE_SERVERS, hostAddresses: config.RELAY_HOST_ADDRESSES } }), (pool) => pool.close());
       }
-      await hubBridge?.start();
-      await leadership.start();
-      const ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: servicePassword, db, state, heartbeats, commands, hub, metrics, log: app.log, leadership,
+      if (hubBridge) await lifecycle.step("live-event bridge", () => hubBridge.start(), () => hubBridge.stop());
+      await lifecycle.step("leadership", () => leadership.start(), () => leadership.stop());
+      ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: servicePassword, db, state, heartbeats, commands, hub, metrics, log, leadership,
         // Alone with its own broker, the gateway reads device topics in-process; in a cluster it is one client among several.
         embeddedBroker: broker && !redis ? broker : undefined,
         onPrivacyChanged: (deviceId, enabled) => { if (enabled) void liveView?.onPrivacyEnabled(deviceId); } });
-      ingestRef.current = ingest;
-      await ingest.start();
-      leadership.events.on("change", runJobs);
-      runJobs(leadership.isLeader);
-      pluginsRegistered ??= registerPlugins();
-      await pluginsRegistered;
-      try {
-        await app.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use; set HTTP_PORT to another port`);
-        throw error;
-      }
-      const address = app.server.address();
-      httpPort = typeof address === "object" && address ? address.port : config.HTTP_PORT;
+      const started = ingest;
+      await lifecycle.step("device ingest", () => started.start(), () => started.stop());
+      await lifecycle.step("leader jobs", () => {
+        leadership.events.on("change", runJobs);
+        runJobs(leadership.isLeader);
+      }, async () => {
+        leadership.events.off("change", runJobs);
+        retention.stop();
+        await alerts.stop();
+      });
+      await lifecycle.step("http", listen, () => app.close());
+      lifecycle.defer("commands and live view", () => {
+        liveView?.stop();
+        commands.stop();
+      });
       return { httpPort, mqttPort, mqttTlsPort: broker?.tlsPort ?? 0, seed };
     },
     async stop() {
-      leadership.events.off("change", runJobs);
-      await leadership.stop();
-      await alerts.stop();
-      retention.stop();
-      liveView?.stop();
-      commands.stop();
-      await app.close();
-      await relayPool?.close();
-      await ingestRef.current?.stop();
-      await heartbeats.stop();
-      await state.idle();
-      await broker?.stop();
-      await hubBridge?.stop();
-      redis?.disconnect();
-      if (!overrides.database) await db.$disconnect();
+      // Never started (route tests that only used app.inject()): the app and the database are all there is.
+      if (!startCalled) lifecycle.defer("database and app", async () => {
+        await app.close();
+        if (!overrides.database) await db.$disconnect();
+      });
+      startCalled = true;
+      await lifecycle.stop(STOP_DEADLINE_MS);
     },
   };
 }

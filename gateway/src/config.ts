@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { readBrokerConfig, type BrokerConfig } from "../../broker/src/config.ts";
 import { defaultSqliteUrl } from "../../core/database-url.ts";
-import { trustedProxiesSchema } from "./trusted-proxies.ts";
+import { trustedProxiesSchema } from "./http/trusted-proxies.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().positive();

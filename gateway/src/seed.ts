@@ -2,7 +2,7 @@
 import type { Database } from "../../core/database.ts";
 import { hashSecret, randomId, randomReadableCode } from "../../core/secrets.ts";
 import { boxQrText } from "../../protocol/http.ts";
-import { formatClaimCode } from "./services/provisioning.ts";
+import { formatClaimCode } from "./device-plane/provisioning.ts";
 
 export interface DemoSeed {
   accounts: { username: string; role: string; password: string }[];

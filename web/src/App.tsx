@@ -5,7 +5,7 @@ import { CameraScreen } from "./family/CameraScreen.tsx";
 import { FamilyHome } from "./family/FamilyHome.tsx";
 import { JoinScreen } from "./JoinScreen.tsx";
 import { LoginScreen } from "./LoginScreen.tsx";
-import type { Session } from "./session.ts";
+import { homeOf, type Session } from "./session.ts";
 
 // Installers and staff download their screens only when they sign in: the family's phone never does.
 const installerApp = () => import("./installer/installer-app.ts");
@@ -14,9 +14,6 @@ const InstallerHome = lazy(() => installerApp().then((m) => m.InstallerHome));
 const HouseholdScreen = lazy(() => installerApp().then((m) => m.HouseholdScreen));
 const StaffConsole = lazy(() => staffApp().then((m) => m.StaffConsole));
 const DeviceScreen = lazy(() => staffApp().then((m) => m.DeviceScreen));
-
-export const homeOf = (session: Session | null) =>
-  !session ? "/login" : session.user.role === "staff" ? "/staff" : session.user.role === "installer" ? "/installer" : "/family";
 
 export function App({ services }: { services: AppServices }) {
   const [session, setSession] = useState(services.session.current());

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import type { z } from "zod";
 import type { loginReply } from "../../protocol/http.ts";
-import { homeOf } from "./App.tsx";
+import { homeOf } from "./session.ts";
 import { useServices, useT } from "./context.ts";
 import { useAction } from "./hooks.ts";
 import { ErrorText, Layout } from "./ui/Layout.tsx";

@@ -13,6 +13,10 @@ export interface SessionStore {
   subscribe(listener: (session: Session | null) => void): () => void;
 }
 
+/** Where a signed-in user starts: their role's home screen. */
+export const homeOf = (session: Pick<Session, "user"> | null) =>
+  !session ? "/login" : session.user.role === "staff" ? "/staff" : session.user.role === "installer" ? "/installer" : "/family";
+
 const storageKey = "wx.session";
 
 export function createSessionStore(storage: Storage = localStorage): SessionStore {

@@ -3,10 +3,12 @@
 // who watches, refusing everyone while privacy mode is on, and logging every view for the household.
 import type { RelayPool } from "../../../relay/src/index.ts";
 import type { IceServer, ViewerIdentity } from "../../../relay/src/index.ts";
-import type { GatewayContext } from "../context.ts";
-import { ApiError, conflict, notFound } from "../errors.ts";
-import type { SignedInUser } from "../plugins/auth.ts";
-import { householdIdsOf } from "../access.ts";
+import type { Database } from "../../../core/database.ts";
+import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
+import type { LiveHub } from "../events/live-hub.ts";
+import { ApiError, conflict, notFound } from "../http/errors.ts";
+import type { SignedInUser } from "../access/auth.ts";
+import { householdIdsOf } from "../access/access.ts";
 import type { ViewTokens } from "./view-tokens.ts";
 import type { ServerMessage } from "../../../protocol/ws.ts";
 
@@ -33,16 +35,41 @@ interface CameraStream {
   relayLostToldAt?: number;
 }
 
+export interface LiveViewServiceOptions {
+  db: Database;
+  commands: CommandDispatcher;
+  hub: LiveHub;
+  log: { error(o: object, msg: string): void };
+  /** The relay's worker pool; it starts after the service is built (throws until then). */
+  relay(): RelayPool;
+  tokens: ViewTokens;
+  policy: LiveViewPolicy;
+}
+
 export class LiveViewService {
   private readonly streams = new Map<string, CameraStream>();
 
-  constructor(private readonly ctx: GatewayContext, private readonly pool: RelayPool, private readonly tokens: ViewTokens, private readonly policy: LiveViewPolicy) {}
+  private readonly db: Database;
+  private readonly commands: CommandDispatcher;
+  private readonly hub: LiveHub;
+  private readonly log: LiveViewServiceOptions["log"];
+  private readonly relay: () => RelayPool;
+  private readonly tokens: ViewTokens;
+  private readonly policy: LiveViewPolicy;
+
+  constructor(options: LiveViewServiceOptions) {
+    ({ db: this.db, commands: this.commands, hub: this.hub, log: this.log, relay: this.relay, tokens: this.tokens, policy: this.policy } = options);
+  }
+
+  private get pool(): RelayPool {
+    return this.relay();
+  }
 
   /** A signed-in user asks to watch a camera: checks membership, privacy and connection, returns a WHEP token. */
   async grantView(user: SignedInUser, deviceId: string) {
-    const device = await this.ctx.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true, claimedAt: true, boundBy: true, privacy: true, connection: true } });
+    const device = await this.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true, claimedAt: true, boundBy: true, privacy: true, connection: true } });
     if (!device || !device.householdId) throw notFound("camera");
-    const member = (await householdIdsOf(this.ctx, user.id)).includes(device.householdId);
+    const member = (await householdIdsOf(this.db, user.id)).includes(device.householdId);
     if (!member && !this.installing(user, device)) {
       if (user.role === "family") throw notFound("camera");
       throw new ApiError(403, "not-a-member", "only the household's family members can watch this camera");
@@ -58,12 +85,12 @@ export class LiveViewService {
   async authorizeView(cameraId: string, token: string): Promise<ViewerIdentity | null> {
     const claims = this.tokens.verifyViewer(token, cameraId);
     if (!claims) return null;
-    const device = await this.ctx.db.device.findUnique({ where: { id: cameraId }, select: { privacy: true, claimState: true, householdId: true, claimedAt: true, boundBy: true } });
+    const device = await this.db.device.findUnique({ where: { id: cameraId }, select: { privacy: true, claimState: true, householdId: true, claimedAt: true, boundBy: true } });
     if (!device || device.privacy || device.claimState !== "claimed" || !device.householdId) return null;
     // The token outlives the grant (VIEW_TOKEN_TTL_S): the camera may since have moved to another home.
-    const viewer = await this.ctx.db.user.findUnique({ where: { id: claims.uid }, select: { id: true, role: true, disabledAt: true } });
+    const viewer = await this.db.user.findUnique({ where: { id: claims.uid }, select: { id: true, role: true, disabledAt: true } });
     if (!viewer || viewer.disabledAt) return null;
-    const member = await this.ctx.db.householdMember.findUnique({ where: { householdId_userId: { householdId: device.householdId, userId: claims.uid } } });
+    const member = await this.db.householdMember.findUnique({ where: { householdId_userId: { householdId: device.householdId, userId: claims.uid } } });
     if (!member && !this.installing(viewer, device)) return null;
     return { viewerId: claims.uid, displayName: claims.name };
   }
@@ -72,6 +99,7 @@ export class LiveViewService {
   private installing(user: { id: string; role: string }, device: { claimedAt: Date | null; boundBy: string | null }): boolean {
     return user.role === "installer" && device.boundBy === user.id && device.claimedAt !== null && Date.now() - device.claimedAt.getTime() < this.policy.installerWindowMs;
   }
+
 
   /** A publish token starts one stream; afterwards it is only good for ending that stream. */
   async authorizePublish(cameraId: string, token: string): Promise<boolean> {
@@ -90,8 +118,8 @@ export class LiveViewService {
     stream.viewers.set(event.sessionId, event.viewer);
     if (stream.stopTimer) clearTimeout(stream.stopTimer);
     stream.stopTimer = null;
-    const device = await this.ctx.db.device.findUnique({ where: { id: event.cameraId }, select: { householdId: true } });
-    await this.ctx.db.viewSession.create({
+    const device = await this.db.device.findUnique({ where: { id: event.cameraId }, select: { householdId: true } });
+    await this.db.viewSession.create({
       data: { id: event.sessionId, deviceId: event.cameraId, householdId: device?.householdId ?? null, userId: event.viewer.viewerId, displayName: event.viewer.displayName, startedAt: new Date() },
     });
     // Answer the viewer at once; its ICE and DTLS handshakes run while the camera starts up.
@@ -108,8 +136,8 @@ export class LiveViewService {
       stream.relayLostToldAt = Date.now();
       this.toHousehold(event.cameraId, { type: "view.error", deviceId: event.cameraId, error: "relay-restarted", message: "the live-view relay restarted; viewers reconnect" });
     }
-    void this.ctx.db.viewSession.updateMany({ where: { id: event.sessionId, endedAt: null }, data: { endedAt: new Date(), endReason: event.reason } })
-      .catch((err) => this.ctx.log.error({ err }, "could not close a view-log entry"));
+    void this.db.viewSession.updateMany({ where: { id: event.sessionId, endedAt: null }, data: { endedAt: new Date(), endReason: event.reason } })
+      .catch((err) => this.log.error({ err }, "could not close a view-log entry"));
     if (stream.viewers.size === 0 && !stream.stopTimer) {
       stream.stopTimer = setTimeout(() => void this.stopStream(event.cameraId, "no-viewers"), this.policy.stopGraceMs);
       stream.stopTimer.unref();
@@ -138,7 +166,7 @@ export class LiveViewService {
     stream.talking = event.viewerId;
     if (event.viewerId) {
       const sessionIds = [...stream.viewers].filter(([, v]) => v.viewerId === event.viewerId).map(([id]) => id);
-      void this.ctx.db.viewSession.updateMany({ where: { id: { in: sessionIds } }, data: { talked: true } }).catch(() => undefined);
+      void this.db.viewSession.updateMany({ where: { id: { in: sessionIds } }, data: { talked: true } }).catch(() => undefined);
     }
     this.publishViewers(event.cameraId);
   }
@@ -167,7 +195,7 @@ export class LiveViewService {
   /** A person lost the right to watch (removed from a household, account disabled): their sessions end now. */
   async cutViewer(userId: string, scope: { householdId?: string; reason: string }): Promise<void> {
     const inHousehold = scope.householdId
-      ? new Set((await this.ctx.db.device.findMany({ where: { householdId: scope.householdId }, select: { id: true } })).map((d) => d.id))
+      ? new Set((await this.db.device.findMany({ where: { householdId: scope.householdId }, select: { id: true } })).map((d) => d.id))
       : null;
     const closing: Promise<unknown>[] = [];
     for (const [cameraId, stream] of this.streams) {
@@ -230,7 +258,7 @@ export class LiveViewService {
     published.catch(() => undefined);
     const { token } = this.tokens.issuePublish(cameraId, this.policy.startTimeoutMs + 60_000);
     const whipUrl = `${this.policy.publicHttpUrl()}/api/v1/whip/${cameraId}`;
-    await this.ctx.commands.send(cameraId, { name: "stream-start", params: { whipUrl, token, iceServers: this.policy.iceServers } }, "live-view");
+    await this.commands.send(cameraId, { name: "stream-start", params: { whipUrl, token, iceServers: this.policy.iceServers } }, "live-view");
     await published;
   }
 
@@ -243,7 +271,7 @@ export class LiveViewService {
     stream.publishSessionId = null;
     stream.publishNonce = null;
     if (publishSessionId) await this.pool.createRouter(cameraId).closeSession(publishSessionId, reason).catch(() => undefined);
-    await this.ctx.commands.send(cameraId, { name: "stream-stop", params: { reason } }, "live-view").catch(() => undefined);
+    await this.commands.send(cameraId, { name: "stream-stop", params: { reason } }, "live-view").catch(() => undefined);
     this.publishViewers(cameraId);
   }
 
@@ -258,7 +286,7 @@ export class LiveViewService {
   /** Tells the camera who watches (its light and chime) and the household who else is watching. */
   private announce(cameraId: string): void {
     const names = [...new Set(this.viewers(cameraId).map((v) => v.displayName))];
-    void this.ctx.commands.send(cameraId, { name: "view-notice", params: { viewers: names } }, "live-view").catch(() => undefined);
+    void this.commands.send(cameraId, { name: "view-notice", params: { viewers: names } }, "live-view").catch(() => undefined);
     this.publishViewers(cameraId);
   }
 
@@ -270,8 +298,8 @@ export class LiveViewService {
 
   /** Live messages about a camera go to its household's members (and staff). */
   private toHousehold(cameraId: string, message: ServerMessage): void {
-    void this.ctx.db.device.findUnique({ where: { id: cameraId }, select: { householdId: true } })
-      .then((device) => this.ctx.hub.publish(message, { deviceId: cameraId, householdId: device?.householdId ?? null }))
-      .catch((err) => this.ctx.log.error({ err }, "could not publish a live-view event"));
+    void this.db.device.findUnique({ where: { id: cameraId }, select: { householdId: true } })
+      .then((device) => this.hub.publish(message, { deviceId: cameraId, householdId: device?.householdId ?? null }))
+      .catch((err) => this.log.error({ err }, "could not publish a live-view event"));
   }
 }

@@ -6,21 +6,21 @@ import type { Prisma } from "../../../core/database.ts";
 import {
   deviceDetailView, deviceIdParams, deviceListQuery, deviceView, errorReply, fleetSummaryReply, heartbeatHistoryQuery, heartbeatView, page, statusChangeView,
 } from "../../../protocol/http.ts";
-import { assertCanSeeDevice, householdIdsOf } from "../access.ts";
-import type { GatewayContext } from "../context.ts";
-import { notFound } from "../errors.ts";
-import { decodeCursor, nextCursor } from "../pagination.ts";
-import { uptimeFraction, uptimeWindows, type Transition } from "../services/uptime.ts";
-import { deviceInclude, toDeviceView } from "../views.ts";
-import { requireRole, signedIn } from "./auth.ts";
+import { assertCanSeeDevice, householdIdsOf } from "../access/access.ts";
+import type { Database } from "../../../core/database.ts";
+import { notFound } from "../http/errors.ts";
+import { decodeCursor, nextCursor } from "../http/pagination.ts";
+import { uptimeFraction, uptimeWindows, type Transition } from "./uptime.ts";
+import { deviceInclude, toDeviceView } from "../http/views.ts";
+import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
 
-export async function deviceUptime(ctx: GatewayContext, deviceId: string, now = new Date()) {
+export async function deviceUptime(db: Database, deviceId: string, now = new Date()) {
   const result: Record<keyof typeof uptimeWindows, number | null> = { h24: null, d7: null, d30: null };
   const from30 = new Date(now.getTime() - uptimeWindows.d30);
-  const inside = (await ctx.db.deviceStatusChange.findMany({ where: { deviceId, at: { gte: from30, lte: now } }, orderBy: [{ at: "asc" }, { id: "asc" }], select: { state: true, at: true } })) as Transition[];
-  const before = (await ctx.db.deviceStatusChange.findFirst({ where: { deviceId, at: { lt: from30 } }, orderBy: [{ at: "desc" }, { id: "desc" }], select: { state: true, at: true } })) as Transition | null;
+  const inside = (await db.deviceStatusChange.findMany({ where: { deviceId, at: { gte: from30, lte: now } }, orderBy: [{ at: "asc" }, { id: "asc" }], select: { state: true, at: true } })) as Transition[];
+  const before = (await db.deviceStatusChange.findFirst({ where: { deviceId, at: { lt: from30 } }, orderBy: [{ at: "desc" }, { id: "desc" }], select: { state: true, at: true } })) as Transition | null;
   for (const key of Object.keys(uptimeWindows) as (keyof typeof uptimeWindows)[]) {
     const from = new Date(now.getTime() - uptimeWindows[key]);
     const within = inside.filter((t) => t.at >= from);
@@ -31,22 +31,22 @@ export async function deviceUptime(ctx: GatewayContext, deviceId: string, now = 
   return result;
 }
 
-export async function loadDeviceDetail(ctx: GatewayContext, deviceId: string) {
-  const device = await ctx.db.device.findUnique({ where: { id: deviceId }, include: deviceInclude });
+export async function loadDeviceDetail(db: Database, deviceId: string) {
+  const device = await db.device.findUnique({ where: { id: deviceId }, include: deviceInclude });
   if (!device) throw notFound("camera");
-  const openAlerts = await ctx.db.alert.count({ where: { deviceId, resolvedAt: null } });
-  return { ...toDeviceView(device), uptime: await deviceUptime(ctx, deviceId), openAlerts };
+  const openAlerts = await db.alert.count({ where: { deviceId, resolvedAt: null } });
+  return { ...toDeviceView(device), uptime: await deviceUptime(db, deviceId), openAlerts };
 }
 
-export async function fleetPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function fleetPlugin(app: FastifyInstance, { db }: { db: Database }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get("/fleet/summary", {
     schema: { tags: ["health"], summary: "Cameras online/offline, in all and by village", response: { 200: fleetSummaryReply, ...errors } },
     preHandler: requireRole("staff", "installer"),
   }, async () => {
-    const groups = await ctx.db.device.groupBy({ by: ["householdId", "connection"], where: { claimState: "claimed" }, _count: { _all: true } });
-    const households = await ctx.db.household.findMany({ select: { id: true, village: true } });
+    const groups = await db.device.groupBy({ by: ["householdId", "connection"], where: { claimState: "claimed" }, _count: { _all: true } });
+    const households = await db.household.findMany({ select: { id: true, village: true } });
     const villageOf = new Map(households.map((h) => [h.id, h.village]));
     const villages = new Map<string, { village: string; total: number; online: number; offline: number; unknown: number }>();
     const totals = { total: 0, online: 0, offline: 0, unknown: 0 };
@@ -58,7 +58,7 @@ export async function fleetPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayC
       row.total += n; row[state] += n; totals.total += n; totals[state] += n;
       villages.set(village, row);
     }
-    const openAlerts = await ctx.db.alert.count({ where: { resolvedAt: null } });
+    const openAlerts = await db.alert.count({ where: { resolvedAt: null } });
     return { ...totals, openAlerts, villages: [...villages.values()].sort((a, b) => b.offline - a.offline || a.village.localeCompare(b.village, "zh-CN")) };
   });
 
@@ -74,14 +74,14 @@ export async function fleetPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayC
     if (q.connection) where.connection = q.connection;
     if (q.claimState) where.claimState = q.claimState;
     if (q.q) where.OR = [{ serial: { contains: q.q.toUpperCase() } }, { label: { contains: q.q } }];
-    if (user.role === "family") where.AND = [{ householdId: { in: await householdIdsOf(ctx, user.id) } }];
+    if (user.role === "family") where.AND = [{ householdId: { in: await householdIdsOf(db, user.id) } }];
     const orderBy: Prisma.DeviceOrderByWithRelationInput[] =
       q.sort === "offline-longest" ? [{ connectionSince: "asc" }, { id: "asc" }] : q.sort === "last-seen" ? [{ lastSeenAt: "desc" }, { id: "asc" }] : [{ serial: "asc" }];
     if (q.sort === "offline-longest" && !q.connection) where.connection = "offline";
     const offset = decodeCursor(q.cursor);
     const [total, rows] = await Promise.all([
-      ctx.db.device.count({ where }),
-      ctx.db.device.findMany({ where, orderBy, skip: offset, take: q.limit, include: deviceInclude }),
+      db.device.count({ where }),
+      db.device.findMany({ where, orderBy, skip: offset, take: q.limit, include: deviceInclude }),
     ]);
     return { items: rows.map(toDeviceView), total, nextCursor: nextCursor(offset, rows.length, total) };
   });
@@ -90,16 +90,16 @@ export async function fleetPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayC
     schema: { tags: ["health"], summary: "One camera: health, uptime over 24 h / 7 d / 30 d, open alerts", params: deviceIdParams, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole(),
   }, async (request) => {
-    await assertCanSeeDevice(ctx, signedIn(request), request.params.deviceId);
-    return loadDeviceDetail(ctx, request.params.deviceId);
+    await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+    return loadDeviceDetail(db, request.params.deviceId);
   });
 
   r.get("/devices/:deviceId/heartbeats", {
     schema: { tags: ["health"], summary: "Heartbeat history, newest first", params: deviceIdParams, querystring: heartbeatHistoryQuery, response: { 200: z.object({ items: z.array(heartbeatView) }), ...errors } },
     preHandler: requireRole("staff", "installer"),
   }, async (request) => {
-    await assertCanSeeDevice(ctx, signedIn(request), request.params.deviceId);
-    const rows = await ctx.db.telemetrySample.findMany({
+    await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+    const rows = await db.telemetrySample.findMany({
       where: { deviceId: request.params.deviceId, ...(request.query.since ? { at: { gte: new Date(request.query.since) } } : {}) },
       orderBy: { at: "desc" }, take: request.query.limit,
     });
@@ -110,8 +110,8 @@ export async function fleetPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayC
     schema: { tags: ["health"], summary: "Online/offline transitions, newest first", params: deviceIdParams, querystring: heartbeatHistoryQuery, response: { 200: z.object({ items: z.array(statusChangeView) }), ...errors } },
     preHandler: requireRole(),
   }, async (request) => {
-    await assertCanSeeDevice(ctx, signedIn(request), request.params.deviceId);
-    const rows = await ctx.db.deviceStatusChange.findMany({
+    await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+    const rows = await db.deviceStatusChange.findMany({
       where: { deviceId: request.params.deviceId, ...(request.query.since ? { at: { gte: new Date(request.query.since) } } : {}) },
       orderBy: [{ at: "desc" }, { id: "desc" }], take: request.query.limit,
     });

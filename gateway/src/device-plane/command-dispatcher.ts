@@ -4,10 +4,10 @@ import type { Database } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
 import type { CommandRequestMessage, CommandResponseMessage, DeviceCommand } from "../../../protocol/device-messages.ts";
 import { deviceCommandResponseTopic, deviceCommandTopic } from "../../../protocol/topics.ts";
-import { ApiError, conflict } from "../errors.ts";
+import { ApiError, conflict } from "../http/errors.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import type { LiveHub } from "./live-hub.ts";
-import { toCommandView } from "../views.ts";
+import type { LiveHub } from "../events/live-hub.ts";
+import { toCommandView } from "../http/views.ts";
 
 type Publish = (topic: string, payload: string, options: { qos: 1; retain: false }) => Promise<void>;
 

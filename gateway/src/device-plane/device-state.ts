@@ -3,7 +3,7 @@
 // seconds, and one read plus two statements per batch (instead of three queries per camera) keeps up.
 import type { Database } from "../../../core/database.ts";
 import type { DatabaseProvider } from "../../../core/database-url.ts";
-import type { LiveHub } from "./live-hub.ts";
+import type { LiveHub } from "../events/live-hub.ts";
 
 /** A status message from the camera, or the gateway's own verdict (revocation, re-arm). */
 export type StatusUpdate = { state: "online" | "offline"; reason: string | null; session?: string; firmware?: string };

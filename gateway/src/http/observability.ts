@@ -3,31 +3,42 @@ import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { healthReply } from "../../../protocol/http.ts";
-import type { GatewayContext } from "../context.ts";
+import type { Database } from "../../../core/database.ts";
+import type { GatewayMetrics } from "../metrics.ts";
 
-export async function observabilityPlugin(app: FastifyInstance, { ctx, startedAt }: { ctx: GatewayContext; startedAt: number }): Promise<void> {
+export interface ObservabilityOptions {
+  db: Database;
+  metrics: GatewayMetrics;
+  /** Whether the gateway can reach its MQTT broker. */
+  brokerConnected(): boolean;
+  startedAt: number;
+  /** METRICS_TOKEN: Prometheus sends it as a bearer token; without one, /metrics answers this machine only. */
+  metricsToken: string | undefined;
+}
+
+export async function observabilityPlugin(app: FastifyInstance, { db, metrics, brokerConnected, startedAt, metricsToken }: ObservabilityOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get("/healthz", { schema: { tags: ["operations"], response: { 200: healthReply, 503: healthReply } } }, async (_request, reply) => {
-    const database = await ctx.db.$queryRawUnsafe("SELECT 1").then(() => "ok" as const, () => "down" as const);
-    const broker = ctx.ingest.isConnected ? "ok" as const : "down" as const;
+    const database = await db.$queryRawUnsafe("SELECT 1").then(() => "ok" as const, () => "down" as const);
+    const broker = brokerConnected() ? "ok" as const : "down" as const;
     const healthy = database === "ok" && broker === "ok";
     return reply.status(healthy ? 200 : 503).send({ status: healthy ? "ok" : "degraded", database, broker, uptimeS: Math.round((Date.now() - startedAt) / 1000) });
   });
 
-  app.get("/metrics", { schema: { hide: true }, onRequest: metricsAccess(ctx.config.METRICS_TOKEN) }, async (_request, reply) => {
-    const online = await ctx.db.device.count({ where: { claimState: "claimed", connection: "online" } }).catch(() => null);
+  app.get("/metrics", { schema: { hide: true }, onRequest: metricsAccess(metricsToken) }, async (_request, reply) => {
+    const online = await db.device.count({ where: { claimState: "claimed", connection: "online" } }).catch(() => null);
     if (online !== null) {
-      ctx.metrics.devicesOnline.set(online);
-      ctx.metrics.devicesOffline.set(await ctx.db.device.count({ where: { claimState: "claimed", connection: "offline" } }));
+      metrics.devicesOnline.set(online);
+      metrics.devicesOffline.set(await db.device.count({ where: { claimState: "claimed", connection: "offline" } }));
     }
-    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
 
-/** With METRICS_TOKEN, Prometheus must send it as a bearer token; without, only this machine may scrape. */
+/** With a token, Prometheus must send it as a bearer token; without one, only this machine may scrape. */
 function metricsAccess(token: string | undefined) {
   const expected = token ? Buffer.from(`Bearer ${token}`) : null;
   return async (request: FastifyRequest, reply: FastifyReply) => {

@@ -3,15 +3,25 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { commandBody, commandView, deviceIdParams, errorReply } from "../../../protocol/http.ts";
-import { assertCanSeeDevice } from "../access.ts";
-import type { GatewayContext } from "../context.ts";
-import { forbidden } from "../errors.ts";
-import { toCommandView } from "../views.ts";
-import { requireRole, signedIn } from "./auth.ts";
+import { assertCanSeeDevice } from "../access/access.ts";
+import type { Database } from "../../../core/database.ts";
+import type { AuditLog } from "../access/audit.ts";
+import type { CommandDispatcher } from "./command-dispatcher.ts";
+import { forbidden } from "../http/errors.ts";
+import { toCommandView } from "../http/views.ts";
+import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 503: errorReply, 504: errorReply };
 
-export async function commandsPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export interface CommandRoutesOptions {
+  db: Database;
+  audit: AuditLog;
+  commands: CommandDispatcher;
+  /** Live view ends every stream of a camera put into privacy mode. */
+  onPrivacyEnabled(deviceId: string): Promise<void>;
+}
+
+export async function commandsPlugin(app: FastifyInstance, { db, audit, commands, onPrivacyEnabled }: CommandRoutesOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post("/devices/:deviceId/commands", {
@@ -22,16 +32,16 @@ export async function commandsPlugin(app: FastifyInstance, { ctx }: { ctx: Gatew
     preHandler: requireRole(),
   }, async (request) => {
     const user = signedIn(request);
-    await assertCanSeeDevice(ctx, user, request.params.deviceId);
+    await assertCanSeeDevice(db, user, request.params.deviceId);
     // The household decides about its own privacy; everything else is the staff's job.
     if (user.role === "family" && request.body.name !== "privacy") throw forbidden("family members can only switch privacy mode");
     if (user.role === "installer" && request.body.name === "firmware-update") throw forbidden("firmware updates are for staff");
-    const result = await ctx.commands.send(request.params.deviceId, request.body, user.username);
+    const result = await commands.send(request.params.deviceId, request.body, user.username);
     if (result.status === "succeeded" && request.body.name === "privacy") {
-      await ctx.db.device.update({ where: { id: request.params.deviceId }, data: { privacy: request.body.params.enabled } });
-      if (request.body.params.enabled) await ctx.liveView?.onPrivacyEnabled(request.params.deviceId);
+      await db.device.update({ where: { id: request.params.deviceId }, data: { privacy: request.body.params.enabled } });
+      if (request.body.params.enabled) await onPrivacyEnabled(request.params.deviceId);
     }
-    await ctx.audit(user.id, `command.${request.body.name}`, request.params.deviceId, { status: result.status });
+    await audit(user.id, `command.${request.body.name}`, request.params.deviceId, { status: result.status });
     return result;
   });
 
@@ -39,8 +49,8 @@ export async function commandsPlugin(app: FastifyInstance, { ctx }: { ctx: Gatew
     schema: { tags: ["commands"], summary: "Recent commands to this camera, newest first", params: deviceIdParams, response: { 200: z.object({ items: z.array(commandView) }), ...errors } },
     preHandler: requireRole("staff", "installer"),
   }, async (request) => {
-    await assertCanSeeDevice(ctx, signedIn(request), request.params.deviceId);
-    const rows = await ctx.db.command.findMany({ where: { deviceId: request.params.deviceId }, orderBy: { createdAt: "desc" }, take: 100 });
+    await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+    const rows = await db.command.findMany({ where: { deviceId: request.params.deviceId }, orderBy: { createdAt: "desc" }, take: 100 });
     return { items: rows.map(toCommandView) };
   });
 }

@@ -3,15 +3,16 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Prisma } from "../../../core/database.ts";
 import { alertIdParams, alertListQuery, alertView, errorReply, page } from "../../../protocol/http.ts";
-import type { GatewayContext } from "../context.ts";
-import { notFound } from "../errors.ts";
-import { decodeCursor, nextCursor } from "../pagination.ts";
-import { alertInclude, toAlertView } from "../views.ts";
-import { requireRole, signedIn } from "./auth.ts";
+import type { Database } from "../../../core/database.ts";
+import type { LiveHub } from "../events/live-hub.ts";
+import { notFound } from "../http/errors.ts";
+import { decodeCursor, nextCursor } from "../http/pagination.ts";
+import { alertInclude, toAlertView } from "../http/views.ts";
+import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
 
-export async function alertsPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function alertsPlugin(app: FastifyInstance, { db, hub }: { db: Database; hub: LiveHub }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get("/alerts", {
@@ -25,8 +26,8 @@ export async function alertsPlugin(app: FastifyInstance, { ctx }: { ctx: Gateway
     if (village) where.device = { household: { village } };
     const offset = decodeCursor(cursor);
     const [total, rows] = await Promise.all([
-      ctx.db.alert.count({ where }),
-      ctx.db.alert.findMany({ where, orderBy: [{ raisedAt: "desc" }, { id: "asc" }], skip: offset, take: limit, include: alertInclude }),
+      db.alert.count({ where }),
+      db.alert.findMany({ where, orderBy: [{ raisedAt: "desc" }, { id: "asc" }], skip: offset, take: limit, include: alertInclude }),
     ]);
     return { items: rows.map(toAlertView), total, nextCursor: nextCursor(offset, rows.length, total) };
   });
@@ -36,13 +37,13 @@ export async function alertsPlugin(app: FastifyInstance, { ctx }: { ctx: Gateway
     preHandler: requireRole("staff", "installer"),
   }, async (request) => {
     const user = signedIn(request);
-    const existing = await ctx.db.alert.findUnique({ where: { id: request.params.alertId } });
+    const existing = await db.alert.findUnique({ where: { id: request.params.alertId } });
     if (!existing) throw notFound("alert");
     const alert = existing.acknowledgedAt
-      ? await ctx.db.alert.findUniqueOrThrow({ where: { id: existing.id }, include: alertInclude })
-      : await ctx.db.alert.update({ where: { id: existing.id }, data: { acknowledgedAt: new Date(), acknowledgedBy: user.username }, include: alertInclude });
+      ? await db.alert.findUniqueOrThrow({ where: { id: existing.id }, include: alertInclude })
+      : await db.alert.update({ where: { id: existing.id }, data: { acknowledgedAt: new Date(), acknowledgedBy: user.username }, include: alertInclude });
     const view = toAlertView(alert);
-    ctx.hub.publish({ type: "alert.acknowledged", alert: view }, { deviceId: alert.deviceId, householdId: alert.device.householdId });
+    hub.publish({ type: "alert.acknowledged", alert: view }, { deviceId: alert.deviceId, householdId: alert.device.householdId });
     return view;
   });
 }

@@ -12,7 +12,7 @@ import type { GatewayMetrics } from "../metrics.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceStateTracker } from "./device-state.ts";
 import type { HeartbeatWriter } from "./heartbeat-writer.ts";
-import type { LiveHub } from "./live-hub.ts";
+import type { LiveHub } from "../events/live-hub.ts";
 
 interface Logger {
   info(o: object, msg?: string): void;

@@ -3,11 +3,11 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { deviceIdParams, errorReply, householdIdParams } from "../../../protocol/http.ts";
 import { viewGrantReply, viewLogQuery, viewLogReply } from "../../../protocol/live-view.ts";
-import { signalingPlugin, type RelayPool } from "../../../relay/src/index.ts";
-import { assertCanSeeDevice, assertCanSeeHousehold, notAssigned } from "../access.ts";
-import type { GatewayContext } from "../context.ts";
-import type { LiveViewService } from "../live-view/live-view-service.ts";
-import { requireRole, signedIn } from "./auth.ts";
+import type { Database } from "../../../core/database.ts";
+import { signalingPlugin, type IceServer, type RelayPool } from "../../../relay/src/index.ts";
+import { assertCanSeeDevice, assertCanSeeHousehold, notAssigned } from "../access/access.ts";
+import type { LiveViewService } from "./live-view-service.ts";
+import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 
@@ -18,7 +18,7 @@ const toViewLogEntry = (v: ViewRow) => ({
   durationS: v.endedAt ? Math.round((v.endedAt.getTime() - v.startedAt.getTime()) / 1000) : null, endReason: v.endReason, talked: v.talked,
 });
 
-export async function liveViewPlugin(app: FastifyInstance, { ctx, liveView, pool }: { ctx: GatewayContext; liveView: LiveViewService; pool: RelayPool }): Promise<void> {
+export async function liveViewPlugin(app: FastifyInstance, { db, liveView }: { db: Database; liveView: LiveViewService }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post("/devices/:deviceId/view", {
@@ -31,14 +31,14 @@ export async function liveViewPlugin(app: FastifyInstance, { ctx, liveView, pool
     preHandler: requireRole(),
   }, async (request) => {
     const user = signedIn(request);
-    const device = await assertCanSeeDevice(ctx, user, request.params.deviceId);
-    // A household sees only the views made while the camera was its own: not those of a home it moved from.
+    const device = await assertCanSeeDevice(db, user, request.params.deviceId);
     if (user.role === "installer") {
       if (!device.householdId) throw notAssigned();
-      await assertCanSeeHousehold(ctx, user, device.householdId);
+      await assertCanSeeHousehold(db, user, device.householdId);
     }
+    // A household sees only the views made while the camera was its own, not those of a home it moved from.
     const where = user.role === "staff" ? { deviceId: request.params.deviceId } : { deviceId: request.params.deviceId, householdId: device.householdId };
-    const rows = await ctx.db.viewSession.findMany({ where, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
+    const rows = await db.viewSession.findMany({ where, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
     return { items: rows.map(toViewLogEntry) };
   });
 
@@ -46,14 +46,17 @@ export async function liveViewPlugin(app: FastifyInstance, { ctx, liveView, pool
     schema: { tags: ["live view"], summary: "Who watched this household's cameras", params: householdIdParams, querystring: viewLogQuery, response: { 200: viewLogReply, ...errors } },
     preHandler: requireRole(),
   }, async (request) => {
-    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
-    const rows = await ctx.db.viewSession.findMany({ where: { householdId: request.params.householdId }, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
+    await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
+    const rows = await db.viewSession.findMany({ where: { householdId: request.params.householdId }, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
     return { items: rows.map(toViewLogEntry) };
   });
+}
 
+/** The relay's WHIP/WHEP endpoints: registered once the relay's workers run (they need the pool). */
+export async function relaySignalingPlugin(app: FastifyInstance, { liveView, pool, iceServers }: { liveView: LiveViewService; pool: RelayPool; iceServers: IceServer[] }): Promise<void> {
   await app.register(signalingPlugin, {
     pool,
-    iceServers: ctx.config.ICE_SERVERS,
+    iceServers,
     authorizePublish: (cameraId, token) => liveView.authorizePublish(cameraId, token),
     authorizeView: (cameraId, token) => liveView.authorizeView(cameraId, token),
     onViewerJoined: (event) => liveView.onViewerJoined(event),

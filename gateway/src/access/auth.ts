@@ -5,10 +5,12 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { hashSecret, hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
 import { changePasswordBody } from "../../../protocol/accounts.ts";
+import type { LiveSessions } from "../events/live-sessions.ts";
+import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
-import { ApiError, forbidden, tooManyRequests, unauthorized } from "../errors.ts";
-import { AttemptLimiter } from "../services/attempt-limiter.ts";
-import type { GatewayContext } from "../context.ts";
+import { ApiError, forbidden, tooManyRequests, unauthorized } from "../http/errors.ts";
+import { AttemptLimiter } from "./attempt-limiter.ts";
+import type { Database } from "../../../core/database.ts";
 
 export interface SignedInUser {
   id: string;
@@ -28,9 +30,9 @@ declare module "fastify" {
 // A fixed hash to compare against when the username is unknown, so both paths take the same time.
 const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
-export async function resolveToken(ctx: GatewayContext, token: string | undefined): Promise<SignedInUser | null> {
+export async function resolveToken(db: Database, token: string | undefined): Promise<SignedInUser | null> {
   if (!token) return null;
-  const session = await ctx.db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+  const session = await db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
   if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) return null;
   const { user } = session;
   return { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role, sessionId: session.id, sessionExpiresAt: session.expiresAt };
@@ -55,14 +57,22 @@ export function signedIn(request: FastifyRequest): SignedInUser {
   return request.user;
 }
 
+export interface AuthPluginOptions {
+  db: Database;
+  sessionTtlS: number;
+  loginFailuresPer15Min: number;
+  liveSessions: LiveSessions;
+  audit: AuditLog;
+}
+
 // Not encapsulated: the token check must run for every route registered beside it.
 export const authPlugin = fastifyPlugin(registerAuth, { name: "wangxiang-auth" });
 
-async function registerAuth(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  const limiter = AttemptLimiter.standard(ctx.config.LOGIN_FAILURES_PER_15_MIN);
+async function registerAuth(app: FastifyInstance, { db, sessionTtlS, loginFailuresPer15Min, liveSessions, audit }: AuthPluginOptions): Promise<void> {
+  const limiter = AttemptLimiter.standard(loginFailuresPer15Min);
   app.decorateRequest("user", null);
   app.addHook("onRequest", async (request) => {
-    request.user = await resolveToken(ctx, bearerToken(request));
+    request.user = await resolveToken(db, bearerToken(request));
   });
 
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -72,14 +82,14 @@ async function registerAuth(app: FastifyInstance, { ctx }: { ctx: GatewayContext
     const { username, password } = request.body;
     const attempt = limiter.reserve(`user:${username.toLowerCase()}`, request.ip);
     if (!attempt.ok) throw tooManyRequests(`too many failed sign-ins; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
-    const user = await ctx.db.user.findUnique({ where: { username } });
+    const user = await db.user.findUnique({ where: { username } });
     const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
-    // A disabled account answers like a wrong password: it says nothing about the account to a guesser.
+    // A disabled account answers like a wrong password: it tells a guesser nothing about the account.
     if (!user || !ok || user.disabledAt) throw unauthorized("wrong username or password");
     attempt.succeeded();
     const token = randomToken();
-    const expiresAt = new Date(Date.now() + ctx.config.SESSION_TTL_S * 1000);
-    await ctx.db.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId: user.id, expiresAt } });
+    const expiresAt = new Date(Date.now() + sessionTtlS * 1000);
+    await db.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId: user.id, expiresAt } });
     return { token, expiresAt: expiresAt.toISOString(), user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role } };
   });
 
@@ -87,8 +97,8 @@ async function registerAuth(app: FastifyInstance, { ctx }: { ctx: GatewayContext
     schema: { tags: ["auth"], summary: "Revoke this token", response: { 204: z.null(), 401: errorReply } }, preHandler: requireRole(),
   }, async (request, reply) => {
     const { sessionId } = signedIn(request);
-    await ctx.db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
-    ctx.liveSessions.closeSession(sessionId, "signed-out");
+    await db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
+    liveSessions.closeSession(sessionId, "signed-out");
     return reply.status(204).send(null);
   });
 
@@ -99,13 +109,13 @@ async function registerAuth(app: FastifyInstance, { ctx }: { ctx: GatewayContext
     const me = signedIn(request);
     const attempt = limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
     if (!attempt.ok) throw tooManyRequests(`too many wrong passwords; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
-    const user = await ctx.db.user.findUniqueOrThrow({ where: { id: me.id } });
+    const user = await db.user.findUniqueOrThrow({ where: { id: me.id } });
     if (!(await verifySecret(request.body.currentPassword, user.passwordHash))) throw new ApiError(400, "wrong-password", "the current password is not right");
     attempt.succeeded();
-    await ctx.db.user.update({ where: { id: me.id }, data: { passwordHash: await hashSecret(request.body.newPassword) } });
-    await ctx.db.session.updateMany({ where: { userId: me.id, revokedAt: null, id: { not: me.sessionId } }, data: { revokedAt: new Date() } });
-    ctx.liveSessions.closeUser(me.id, "password-changed", me.sessionId);
-    await ctx.audit(me.id, "user.change-password", me.id);
+    await db.user.update({ where: { id: me.id }, data: { passwordHash: await hashSecret(request.body.newPassword) } });
+    await db.session.updateMany({ where: { userId: me.id, revokedAt: null, id: { not: me.sessionId } }, data: { revokedAt: new Date() } });
+    liveSessions.closeUser(me.id, "password-changed", me.sessionId);
+    await audit(me.id, "user.change-password", me.id);
     return reply.status(204).send(null);
   });
 

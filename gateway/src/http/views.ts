@@ -1,7 +1,7 @@
 // Database rows → the API's reply shapes (protocol/http.ts).
 import type { z } from "zod";
-import type { alertView, commandView, deviceView, householdView } from "../../protocol/http.ts";
-import type { CommandName } from "../../protocol/device-messages.ts";
+import type { alertView, commandView, deviceView, householdView } from "../../../protocol/http.ts";
+import type { CommandName } from "../../../protocol/device-messages.ts";
 
 type DeviceRow = {
   id: string; serial: string; claimState: string; householdId: string | null; label: string | null; model: string; firmware: string | null;

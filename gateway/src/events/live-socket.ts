@@ -5,10 +5,13 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { clientMessage, type ServerMessage } from "../../../protocol/ws.ts";
-import { householdIdsOf } from "../access.ts";
-import type { GatewayContext } from "../context.ts";
-import { resolveToken } from "./auth.ts";
+import { householdIdsOf } from "../access/access.ts";
+import type { Database } from "../../../core/database.ts";
+import type { GatewayMetrics } from "../metrics.ts";
+import type { LiveHub } from "./live-hub.ts";
+import { resolveToken } from "../access/auth.ts";
 import { LIVE_CLOSE_SIGNED_OUT } from "../../../protocol/accounts.ts";
+import type { LiveSessions } from "./live-sessions.ts";
 
 export const LIVE_SUBPROTOCOL = "wangxiang";
 const BEARER_PROTOCOL_PREFIX = "bearer.";
@@ -31,7 +34,7 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
 /** Messages held while the token is checked; a client that floods before it is signed in is cut off. */
 const MAX_EARLY_MESSAGES = 100;
 
-export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function livePlugin(app: FastifyInstance, { db, hub, metrics, liveSessions }: { db: Database; hub: LiveHub; metrics: GatewayMetrics; liveSessions: LiveSessions }): Promise<void> {
   app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, async (socket, request) => {
     const send = (message: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -43,16 +46,16 @@ export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayCo
       if (onMessage) return onMessage(data, isBinary);
       if (early.push([data, isBinary]) > MAX_EARLY_MESSAGES) socket.close(1008, "too many messages before sign-in");
     });
-    const user = await resolveToken(ctx, tokenFromHandshake(request.headers));
+    const user = await resolveToken(db, tokenFromHandshake(request.headers));
     if (!user) {
       send({ type: "error", error: "unauthorized", message: "sign in first: offer the subprotocols \"wangxiang\" and \"bearer.<token>\" (tokens in the URL are not accepted)" });
       socket.close(LIVE_CLOSE_SIGNED_OUT, "unauthorized");
       return;
     }
-    let households = new Set(user.role === "family" ? await householdIdsOf(ctx, user.id) : []);
+    let households = new Set(user.role === "family" ? await householdIdsOf(db, user.id) : []);
     if (socket.readyState !== socket.OPEN) return; // gone while we checked: "close" has fired already, so register nothing
     let filter: { villages?: Set<string>; deviceIds?: Set<string> } = {};
-    const remove = ctx.hub.add({
+    const remove = hub.add({
       canSeeDevice: (deviceId, householdId) =>
         (user.role !== "family" || (householdId !== null && households.has(householdId))) && (!filter.deviceIds || filter.deviceIds.has(deviceId)),
       send: (message) => {
@@ -60,27 +63,27 @@ export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayCo
         send(message);
       },
     });
-    const endSession = ctx.liveSessions.add({
+    const endSession = liveSessions.add({
       sessionId: user.sessionId, userId: user.id,
       close: (code, reason) => socket.close(code, reason),
       refresh: () => {
-        if (user.role === "family") void householdIdsOf(ctx, user.id).then((ids) => { households = new Set(ids); }, () => undefined);
+        if (user.role === "family") void householdIdsOf(db, user.id).then((ids) => { households = new Set(ids); }, () => undefined);
       },
     });
     const expiry = setTimeout(() => socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired"), Math.max(0, user.sessionExpiresAt.getTime() - Date.now()));
-    const recheck = setInterval(() => void recheckSession(), SESSION_RECHECK_MS);
     const recheckSession = async () => {
-      const session = await ctx.db.session.findUnique({ where: { id: user.sessionId }, select: { revokedAt: true, user: { select: { disabledAt: true } } } }).catch(() => undefined);
+      const session = await db.session.findUnique({ where: { id: user.sessionId }, select: { revokedAt: true, user: { select: { disabledAt: true } } } }).catch(() => undefined);
       if (session === undefined) return; // database unreachable: keep the socket, try again later
       if (!session || session.revokedAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "session-revoked");
       else if (session.user.disabledAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "account-disabled");
     };
-    ctx.metrics.wsClients.inc();
+    const recheck = setInterval(() => void recheckSession(), SESSION_RECHECK_MS);
+    metrics.wsClients.inc();
     send({ type: "hello", userId: user.id, role: user.role });
 
     const handle = async (data: Buffer, isBinary: boolean) => {
       const refuse = (message: string) => {
-        ctx.metrics.wsInvalidMessages.inc();
+        metrics.wsInvalidMessages.inc();
         send({ type: "error", error: "invalid-message", message });
       };
       if (isBinary || data.length > MAX_MESSAGE_BYTES) return refuse("send JSON text messages under 16 KiB");
@@ -98,14 +101,14 @@ export async function livePlugin(app: FastifyInstance, { ctx }: { ctx: GatewayCo
         ...(message.villages?.length ? { villages: new Set(message.villages) } : {}),
         ...(message.deviceIds?.length ? { deviceIds: new Set(message.deviceIds) } : {}),
       };
-      if (user.role === "family") households = new Set(await householdIdsOf(ctx, user.id));
+      if (user.role === "family") households = new Set(await householdIdsOf(db, user.id));
     };
     socket.on("close", () => {
       remove();
       endSession();
       clearTimeout(expiry);
       clearInterval(recheck);
-      ctx.metrics.wsClients.dec();
+      metrics.wsClients.dec();
     });
     onMessage = (data, isBinary) => void handle(data, isBinary);
     for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);

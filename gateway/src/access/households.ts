@@ -5,19 +5,30 @@ import { z } from "zod";
 import type { Prisma } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
 import { addMemberBody, errorReply, householdBody, householdIdParams, householdListQuery, householdView, page } from "../../../protocol/http.ts";
-import { assertCanSeeHousehold, householdIdsOf, installerHouseholds } from "../access.ts";
+import { assertCanSeeHousehold, householdIdsOf, installerHouseholds } from "./access.ts";
 import { householdMemberParams } from "../../../protocol/accounts.ts";
-import type { GatewayContext } from "../context.ts";
-import { badRequest, forbidden, notFound } from "../errors.ts";
-import { decodeCursor, nextCursor } from "../pagination.ts";
-import { toHouseholdView } from "../views.ts";
+import type { LiveSessions } from "../events/live-sessions.ts";
+import type { Database } from "../../../core/database.ts";
+import type { AuditLog } from "./audit.ts";
+import { badRequest, forbidden, notFound } from "../http/errors.ts";
+import { decodeCursor, nextCursor } from "../http/pagination.ts";
+import { toHouseholdView } from "../http/views.ts";
 import { requireRole, signedIn } from "./auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 const withCount = { _count: { select: { devices: true } } } as const;
 const memberView = z.object({ userId: z.string(), username: z.string(), displayName: z.string(), relation: z.string().nullable() });
 
-export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export interface HouseholdsPluginOptions {
+  db: Database;
+  audit: AuditLog;
+  /** A member's live sockets re-read their households when membership changes. */
+  liveSessions: LiveSessions;
+  /** Ends a person's live views of one household's cameras (absent without the relay). */
+  cutViewer(userId: string, householdId: string): Promise<void>;
+}
+
+export async function householdsPlugin(app: FastifyInstance, { db, audit, liveSessions, cutViewer }: HouseholdsPluginOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post("/households", {
@@ -26,21 +37,21 @@ export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: Gat
   }, async (request, reply) => {
     const { requestId, ...data } = request.body;
     const id = requestId ? `hh_${requestId.replaceAll("-", "").slice(0, 24)}` : randomId("hh_");
-    const existing = requestId ? await ctx.db.household.findUnique({ where: { id }, include: withCount }) : null;
+    const existing = requestId ? await db.household.findUnique({ where: { id }, include: withCount }) : null;
     if (existing) return reply.status(200).send(toHouseholdView(existing));
     let created;
     try {
-      created = await ctx.db.household.create({ data: { id, ...data }, include: withCount });
+      created = await db.household.create({ data: { id, ...data }, include: withCount });
     } catch (error) {
       // The same retried request arriving twice at once: the first one created it.
-      const raced = requestId && (error as { code?: string }).code === "P2002" ? await ctx.db.household.findUnique({ where: { id }, include: withCount }) : null;
+      const raced = requestId && (error as { code?: string }).code === "P2002" ? await db.household.findUnique({ where: { id }, include: withCount }) : null;
       if (raced) return reply.status(200).send(toHouseholdView(raced));
       throw error;
     }
     const user = signedIn(request);
     // An installer who creates a household in the field works in it: it is assigned to them.
-    if (user.role === "installer") await ctx.db.installerAssignment.create({ data: { id: randomId("asg_"), installerId: user.id, householdId: id, createdBy: user.id } });
-    await ctx.audit(user.id, "household.create", id);
+    if (user.role === "installer") await db.installerAssignment.create({ data: { id: randomId("asg_"), installerId: user.id, householdId: id, createdBy: user.id } });
+    await audit(user.id, "household.create", id);
     return reply.status(201).send(toHouseholdView(created));
   });
 
@@ -53,12 +64,12 @@ export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: Gat
     const where: Prisma.HouseholdWhereInput = {};
     if (village) where.village = village;
     if (q) where.OR = [{ elderName: { contains: q } }, { village: { contains: q } }, { contactPhone: { contains: q } }];
-    if (user.role === "family") where.id = { in: await householdIdsOf(ctx, user.id) };
-    if (user.role === "installer") where.AND = [await installerHouseholds(ctx, user.id)];
+    if (user.role === "family") where.id = { in: await householdIdsOf(db, user.id) };
+    if (user.role === "installer") where.AND = [await installerHouseholds(db, user.id)];
     const offset = decodeCursor(cursor);
     const [total, rows] = await Promise.all([
-      ctx.db.household.count({ where }),
-      ctx.db.household.findMany({ where, orderBy: [{ village: "asc" }, { createdAt: "asc" }], skip: offset, take: limit, include: withCount }),
+      db.household.count({ where }),
+      db.household.findMany({ where, orderBy: [{ village: "asc" }, { createdAt: "asc" }], skip: offset, take: limit, include: withCount }),
     ]);
     return { items: rows.map(toHouseholdView), total, nextCursor: nextCursor(offset, rows.length, total) };
   });
@@ -67,8 +78,8 @@ export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: Gat
     schema: { tags: ["provisioning"], params: householdIdParams, response: { 200: householdView.extend({ members: z.array(memberView) }), ...errors } },
     preHandler: requireRole(),
   }, async (request) => {
-    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
-    const h = await ctx.db.household.findUniqueOrThrow({ where: { id: request.params.householdId }, include: { ...withCount, members: { include: { user: true } } } });
+    await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
+    const h = await db.household.findUniqueOrThrow({ where: { id: request.params.householdId }, include: { ...withCount, members: { include: { user: true } } } });
     return { ...toHouseholdView(h), members: h.members.map((m) => ({ userId: m.userId, username: m.user.username, displayName: m.user.displayName, relation: m.relation })) };
   });
 
@@ -76,17 +87,17 @@ export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: Gat
     schema: { tags: ["provisioning"], summary: "Add a family member (an existing family account) to a household", params: householdIdParams, body: addMemberBody, response: { 204: z.null(), ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request, reply) => {
-    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
-    const user = await ctx.db.user.findUnique({ where: { username: request.body.username } });
+    await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
+    const user = await db.user.findUnique({ where: { username: request.body.username } });
     if (!user) throw notFound("user");
     if (user.role !== "family") throw badRequest("not-family", "only family accounts can be household members");
-    await ctx.db.householdMember.upsert({
+    await db.householdMember.upsert({
       where: { householdId_userId: { householdId: request.params.householdId, userId: user.id } },
       create: { householdId: request.params.householdId, userId: user.id, relation: request.body.relation ?? null },
       update: { relation: request.body.relation ?? null },
     });
-    await ctx.audit(signedIn(request).id, "household.add-member", request.params.householdId, { userId: user.id });
-    ctx.liveSessions.refreshUser(user.id);
+    await audit(signedIn(request).id, "household.add-member", request.params.householdId, { userId: user.id });
+    liveSessions.refreshUser(user.id);
     return reply.status(204).send(null);
   });
 
@@ -99,13 +110,13 @@ export async function householdsPlugin(app: FastifyInstance, { ctx }: { ctx: Gat
     // A member may always leave; removing someone else needs staff or the household's installer.
     if (!(me.role === "family" && me.id === userId)) {
       if (me.role === "family") throw forbidden("only staff or the household's installer can remove another member");
-      await assertCanSeeHousehold(ctx, me, householdId);
+      await assertCanSeeHousehold(db, me, householdId);
     }
-    const removed = await ctx.db.householdMember.deleteMany({ where: { householdId, userId } });
+    const removed = await db.householdMember.deleteMany({ where: { householdId, userId } });
     if (removed.count === 0) throw notFound("member of this household");
-    ctx.liveSessions.refreshUser(userId);
-    await ctx.liveView?.cutViewer(userId, { householdId, reason: "membership-ended" });
-    await ctx.audit(me.id, "household.remove-member", householdId, { userId });
+    liveSessions.refreshUser(userId);
+    await cutViewer(userId, householdId);
+    await audit(me.id, "household.remove-member", householdId, { userId });
     return reply.status(204).send(null);
   });
 }

@@ -2,8 +2,20 @@
 // claimed by the camera itself (serial + claim code → its own MQTT credentials) → revoked or re-armed.
 import { hashSecret, randomId, randomReadableCode, randomToken, verifySecret } from "../../../core/secrets.ts";
 import { boxQrText, parseBoxQr, claimCode as claimCodeSchema, serial as serialSchema } from "../../../protocol/http.ts";
-import type { GatewayContext } from "../context.ts";
-import { ApiError, badRequest, conflict, notFound } from "../errors.ts";
+import type { Database } from "../../../core/database.ts";
+import type { AuditLog } from "../access/audit.ts";
+import { ApiError, badRequest, conflict, notFound } from "../http/errors.ts";
+
+/** What the provisioning steps touch: the database, the audit trail, and the live session of a camera whose credentials are dropped. */
+export interface ProvisioningDeps {
+  db: Database;
+  audit: AuditLog;
+  /** Drops the device's live MQTT session on whichever broker holds it. */
+  disconnectDevice(deviceId: string): Promise<void>;
+  markOffline(deviceId: string, reason: string): Promise<void>;
+  /** Ends every live view of the camera now (it changed hands). */
+  cutViewers(deviceId: string, reason: string): Promise<void>;
+}
 
 // Compared against when a serial is unknown, so that an unknown serial and a wrong code take the same time
 // and get the same answer: a guesser learns nothing about which serials exist.
@@ -11,8 +23,8 @@ const UNKNOWN_SERIAL_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAA
 const wrongCode = () => new ApiError(401, "claim-code-wrong", "this serial and claim code do not match a camera; check both");
 
 /** The device with this serial if `code` is its claim code; unknown serial and wrong code fail alike. */
-async function deviceProvenBy(ctx: GatewayContext, serial: string, code: string) {
-  const device = await ctx.db.device.findUnique({ where: { serial } });
+async function deviceProvenBy(deps: ProvisioningDeps, serial: string, code: string) {
+  const device = await deps.db.device.findUnique({ where: { serial } });
   const matches = await verifySecret(code, device?.claimCodeHash ?? UNKNOWN_SERIAL_HASH);
   if (!device || !matches) throw wrongCode();
   return device;
@@ -24,24 +36,24 @@ export function formatClaimCode(code: string): string {
   return `${code.slice(0, 4)}-${code.slice(4)}`;
 }
 
-export async function registerDevice(ctx: GatewayContext, actorId: string, input: { serial: string; claimCode?: string; model?: string }) {
-  const existing = await ctx.db.device.findUnique({ where: { serial: input.serial }, select: { id: true } });
+export async function registerDevice(deps: ProvisioningDeps, actorId: string, input: { serial: string; claimCode?: string; model?: string }) {
+  const existing = await deps.db.device.findUnique({ where: { serial: input.serial }, select: { id: true } });
   if (existing) throw conflict("serial-exists", `serial ${input.serial} is already registered`);
   const code = input.claimCode ?? randomReadableCode(8);
   const id = randomId("cam_");
   try {
-    await ctx.db.device.create({ data: { id, serial: input.serial, claimCodeHash: await hashSecret(code), model: input.model ?? "WX-C1" } });
+    await deps.db.device.create({ data: { id, serial: input.serial, claimCodeHash: await hashSecret(code), model: input.model ?? "WX-C1" } });
   } catch (error) {
     // Two registrations of one serial at once: the unique index decides.
     if ((error as { code?: string }).code === "P2002") throw conflict("serial-exists", `serial ${input.serial} is already registered`);
     throw error;
   }
-  await ctx.audit(actorId, "device.register", id, { serial: input.serial });
+  await deps.audit(actorId, "device.register", id, { serial: input.serial });
   return { deviceId: id, serial: input.serial, claimCode: formatClaimCode(code), qr: boxQrText(input.serial, formatClaimCode(code)) };
 }
 
 /** Serial + claim code from typed fields or the box's QR text, checked against the stored hash. */
-async function provePossession(ctx: GatewayContext, request: BindRequest) {
+async function provePossession(deps: ProvisioningDeps, request: BindRequest) {
   let serial: string;
   let code: string;
   if ("qr" in request) {
@@ -55,93 +67,93 @@ async function provePossession(ctx: GatewayContext, request: BindRequest) {
     serial = request.serial;
     code = request.claimCode;
   }
-  return deviceProvenBy(ctx, serial, code);
+  return deviceProvenBy(deps, serial, code);
 }
 
-export async function bindDevice(ctx: GatewayContext, actorId: string, householdId: string, request: BindRequest) {
-  const device = await provePossession(ctx, request);
+export async function bindDevice(deps: ProvisioningDeps, actorId: string, householdId: string, request: BindRequest) {
+  const device = await provePossession(deps, request);
   if (device.claimState === "revoked") throw conflict("device-revoked", "this camera has been revoked; ask staff to re-arm it");
   if (device.householdId && device.householdId !== householdId) {
     throw conflict("device-in-other-household", "this camera belongs to another household; move it instead");
   }
   const newlyBound = device.householdId !== householdId;
-  const updated = await ctx.db.device.update({
+  const updated = await deps.db.device.update({
     where: { id: device.id },
     data: { householdId, label: request.label ?? device.label, ...(newlyBound ? { boundBy: actorId, boundAt: new Date() } : {}) },
   });
-  if (newlyBound) await ctx.audit(actorId, "device.bind", device.id, { householdId });
+  if (newlyBound) await deps.audit(actorId, "device.bind", device.id, { householdId });
   return updated.id;
 }
 
-export async function claimDevice(ctx: GatewayContext, serial: string, code: string) {
-  const device = await deviceProvenBy(ctx, serial, code);
+export async function claimDevice(deps: ProvisioningDeps, serial: string, code: string) {
+  const device = await deviceProvenBy(deps, serial, code);
   if (device.claimState === "revoked") throw new ApiError(403, "device-revoked", "this camera has been revoked");
   if (device.claimState === "claimed") throw conflict("claim-code-used", "this camera has already been claimed; an installer can re-arm it after a factory reset");
   const password = randomToken(32);
   const credentialHash = await hashSecret(password, "device-credential");
   // Only one of two racing claims wins: the update is conditional on the state we read.
-  const won = await ctx.db.device.updateMany({ where: { id: device.id, claimState: "registered" }, data: { claimState: "claimed", credentialHash, claimedAt: new Date() } });
+  const won = await deps.db.device.updateMany({ where: { id: device.id, claimState: "registered" }, data: { claimState: "claimed", credentialHash, claimedAt: new Date() } });
   if (won.count !== 1) throw conflict("claim-code-used", "this camera has already been claimed");
-  await ctx.audit(null, "device.claim", device.id);
+  await deps.audit(null, "device.claim", device.id);
   return { deviceId: device.id, password };
 }
 
 /** Drops the camera's credentials and live session. `to` is "registered" (re-arm: may claim again) or "revoked". */
-async function dropCredentials(ctx: GatewayContext, deviceId: string, to: "registered" | "revoked") {
-  await ctx.db.device.update({
+async function dropCredentials(deps: ProvisioningDeps, deviceId: string, to: "registered" | "revoked") {
+  await deps.db.device.update({
     where: { id: deviceId },
     data: { claimState: to, credentialHash: null, revokedAt: to === "revoked" ? new Date() : null },
   });
-  await ctx.disconnectDevice(deviceId);
-  await ctx.state.markOffline(deviceId, to === "revoked" ? "revoked" : "re-armed");
+  await deps.disconnectDevice(deviceId);
+  await deps.markOffline(deviceId, to === "revoked" ? "revoked" : "re-armed");
 }
 
-export async function revokeDevice(ctx: GatewayContext, actorId: string, deviceId: string) {
-  await dropCredentials(ctx, deviceId, "revoked");
-  await ctx.audit(actorId, "device.revoke", deviceId);
+export async function revokeDevice(deps: ProvisioningDeps, actorId: string, deviceId: string) {
+  await dropCredentials(deps, deviceId, "revoked");
+  await deps.audit(actorId, "device.revoke", deviceId);
 }
 
-export async function rearmDevice(ctx: GatewayContext, actorId: string, deviceId: string) {
-  await dropCredentials(ctx, deviceId, "registered");
-  await ctx.audit(actorId, "device.rearm", deviceId);
+export async function rearmDevice(deps: ProvisioningDeps, actorId: string, deviceId: string) {
+  await dropCredentials(deps, deviceId, "registered");
+  await deps.audit(actorId, "device.rearm", deviceId);
 }
 
-export async function moveDevice(ctx: GatewayContext, actorId: string, deviceId: string, householdId: string) {
-  const household = await ctx.db.household.findUnique({ where: { id: householdId }, select: { id: true } });
+export async function moveDevice(deps: ProvisioningDeps, actorId: string, deviceId: string, householdId: string) {
+  const household = await deps.db.household.findUnique({ where: { id: householdId }, select: { id: true } });
   if (!household) throw notFound("household");
-  const moved = await ctx.db.device.updateMany({ where: { id: deviceId }, data: { householdId } });
+  const moved = await deps.db.device.updateMany({ where: { id: deviceId }, data: { householdId } });
   if (moved.count === 0) throw notFound("camera");
   // Whoever watched for the old home must not keep watching the new one.
-  await ctx.liveView?.cutCamera(deviceId, "camera-moved");
-  await ctx.audit(actorId, "device.move", deviceId, { householdId });
+  await deps.cutViewers(deviceId, "camera-moved");
+  await deps.audit(actorId, "device.move", deviceId, { householdId });
 }
 
 /** Unbinds the camera and re-arms it, so the box can be installed elsewhere. */
-export async function removeDevice(ctx: GatewayContext, actorId: string, householdId: string, deviceId: string) {
-  const device = await ctx.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true } });
+export async function removeDevice(deps: ProvisioningDeps, actorId: string, householdId: string, deviceId: string) {
+  const device = await deps.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true } });
   if (!device || device.householdId !== householdId) throw notFound("camera in this household");
-  await ctx.db.device.update({ where: { id: deviceId }, data: { householdId: null, label: null, boundBy: null, boundAt: null } });
-  await ctx.liveView?.cutCamera(deviceId, "camera-removed");
+  await deps.db.device.update({ where: { id: deviceId }, data: { householdId: null, label: null, boundBy: null, boundAt: null } });
+  await deps.cutViewers(deviceId, "camera-removed");
   // Removing never lifts a revocation: that stays staff's decision (POST /devices/{id}/rearm).
-  if (device.claimState !== "revoked") await dropCredentials(ctx, deviceId, "registered");
-  await ctx.audit(actorId, "device.remove", deviceId, { householdId });
+  if (device.claimState !== "revoked") await dropCredentials(deps, deviceId, "registered");
+  await deps.audit(actorId, "device.remove", deviceId, { householdId });
 }
 
 /** A broken camera is swapped for a new box: the new one takes its household and label. The old one is
  * revoked when staff replace it; an installer's replacement only re-arms it (revocation is staff's). */
-export async function replaceDevice(ctx: GatewayContext, actor: { id: string; role: string }, oldDeviceId: string, request: BindRequest) {
+export async function replaceDevice(deps: ProvisioningDeps, actor: { id: string; role: string }, oldDeviceId: string, request: BindRequest) {
   const actorId = actor.id;
-  const old = await ctx.db.device.findUnique({ where: { id: oldDeviceId } });
+  const old = await deps.db.device.findUnique({ where: { id: oldDeviceId } });
   if (!old) throw notFound("camera");
   if (!old.householdId) throw conflict("device-not-installed", "this camera is not installed in a household");
-  const replacement = await provePossession(ctx, request);
+  const replacement = await provePossession(deps, request);
   if (replacement.id === old.id) throw badRequest("same-device", "the replacement is the same camera");
   if (replacement.claimState === "revoked") throw conflict("device-revoked", "the replacement camera has been revoked");
   if (replacement.householdId && replacement.householdId !== old.householdId) throw conflict("device-in-other-household", "the replacement belongs to another household");
-  await ctx.db.device.update({ where: { id: replacement.id }, data: { householdId: old.householdId, label: request.label ?? old.label, boundBy: actorId, boundAt: new Date() } });
-  await ctx.db.device.update({ where: { id: old.id }, data: { householdId: null, boundBy: null, boundAt: null } });
-  await ctx.liveView?.cutCamera(old.id, "camera-replaced");
-  if (old.claimState !== "revoked") await dropCredentials(ctx, old.id, actor.role === "staff" ? "revoked" : "registered");
-  await ctx.audit(actorId, "device.replace", old.id, { replacement: replacement.id });
+  await deps.db.device.update({ where: { id: replacement.id }, data: { householdId: old.householdId, label: request.label ?? old.label, boundBy: actorId, boundAt: new Date() } });
+  await deps.db.device.update({ where: { id: old.id }, data: { householdId: null, boundBy: null, boundAt: null } });
+  await deps.cutViewers(old.id, "camera-replaced");
+  if (old.claimState !== "revoked") await dropCredentials(deps, old.id, actor.role === "staff" ? "revoked" : "registered");
+  await deps.audit(actorId, "device.replace", old.id, { replacement: replacement.id });
   return replacement.id;
 }

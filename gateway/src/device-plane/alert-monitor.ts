@@ -4,8 +4,8 @@ import type { Database } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { ConnectionChange } from "./device-state.ts";
-import type { LiveHub } from "./live-hub.ts";
-import { toAlertView, alertInclude } from "../views.ts";
+import type { LiveHub } from "../events/live-hub.ts";
+import { toAlertView, alertInclude } from "../http/views.ts";
 
 export interface AlertPolicy {
   offlineAfterMs: number;

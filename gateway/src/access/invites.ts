@@ -10,10 +10,11 @@ import {
   registerBody, registerReply,
 } from "../../../protocol/invites.ts";
 import { householdIdParams } from "../../../protocol/http.ts";
-import { assertCanSeeHousehold } from "../access.ts";
-import type { GatewayContext } from "../context.ts";
-import { ApiError, conflict, notFound, tooManyRequests } from "../errors.ts";
-import { AttemptLimiter } from "../services/attempt-limiter.ts";
+import { assertCanSeeHousehold } from "./access.ts";
+import type { Database } from "../../../core/database.ts";
+import type { AuditLog } from "./audit.ts";
+import { ApiError, conflict, notFound, tooManyRequests } from "../http/errors.ts";
+import { AttemptLimiter } from "./attempt-limiter.ts";
 import { requireRole, signedIn } from "./auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 410: errorReply, 429: errorReply };
@@ -29,16 +30,16 @@ function toInviteView(i: InviteRow): z.infer<typeof inviteView> {
   };
 }
 
-export async function invitesPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function invitesPlugin(app: FastifyInstance, { db, audit, claimFailuresPer15Min, sessionTtlS }: { db: Database; audit: AuditLog; claimFailuresPer15Min: number; sessionTtlS: number }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   // Codes are short enough to read aloud, so guessing is slowed per address (and per account when signed in).
-  const guesses = AttemptLimiter.standard(ctx.config.CLAIM_FAILURES_PER_15_MIN);
+  const guesses = AttemptLimiter.standard(claimFailuresPer15Min);
 
   /** The live invite for a code, or a typed error (unknown codes count as guesses, reserved before the lookup). */
   async function findUsable(request: FastifyRequest, code: string) {
     const attempt = guesses.reserve(request.user ? `user:${request.user.id}` : "anonymous", request.ip);
     if (!attempt.ok) throw tooManyRequests(`too many wrong invite codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
-    const invite = await ctx.db.invite.findUnique({ where: { codeHash: hashToken(code) }, include: { household: true } });
+    const invite = await db.invite.findUnique({ where: { codeHash: hashToken(code) }, include: { household: true } });
     if (!invite) throw new ApiError(404, "invite-not-found", "no invite with this code; check the letters");
     attempt.succeeded();
     if (invite.revokedAt || invite.expiresAt <= new Date() || invite.uses >= invite.maxUses) throw inviteGone();
@@ -46,9 +47,9 @@ export async function invitesPlugin(app: FastifyInstance, { ctx }: { ctx: Gatewa
   }
 
   /** Takes one use, or fails if another join took the last one meanwhile. */
-  async function consumeUse(db: Pick<GatewayContext["db"], "invite">, inviteId: string): Promise<void> {
+  async function consumeUse(db: Pick<Database, "invite">, inviteId: string): Promise<void> {
     const taken = await db.invite.updateMany({
-      where: { id: inviteId, revokedAt: null, expiresAt: { gt: new Date() }, uses: { lt: ctx.db.invite.fields.maxUses } },
+      where: { id: inviteId, revokedAt: null, expiresAt: { gt: new Date() }, uses: { lt: db.invite.fields.maxUses } },
       data: { uses: { increment: 1 } },
     });
     if (taken.count !== 1) throw inviteGone();
@@ -59,15 +60,15 @@ export async function invitesPlugin(app: FastifyInstance, { ctx }: { ctx: Gatewa
     preHandler: requireRole(),
   }, async (request, reply) => {
     const user = signedIn(request);
-    await assertCanSeeHousehold(ctx, user, request.params.householdId);
+    await assertCanSeeHousehold(db, user, request.params.householdId);
     const code = randomReadableCode(8);
-    const invite = await ctx.db.invite.create({
+    const invite = await db.invite.create({
       data: {
         id: randomId("inv_"), codeHash: hashToken(code), householdId: request.params.householdId, relation: request.body.relation ?? null,
         maxUses: request.body.maxUses, createdBy: user.username, expiresAt: new Date(Date.now() + request.body.expiresInH * 3_600_000),
       },
     });
-    await ctx.audit(user.id, "invite.create", request.params.householdId, { inviteId: invite.id, maxUses: invite.maxUses });
+    await audit(user.id, "invite.create", request.params.householdId, { inviteId: invite.id, maxUses: invite.maxUses });
     return reply.status(201).send({ ...toInviteView(invite), code: formatCode(code), link: `/join/${formatCode(code)}` });
   });
 
@@ -75,8 +76,8 @@ export async function invitesPlugin(app: FastifyInstance, { ctx }: { ctx: Gatewa
     schema: { tags: ["invites"], summary: "Invites of a household that can still be used, newest first", params: householdIdParams, response: { 200: z.object({ items: z.array(inviteView) }), ...errors } },
     preHandler: requireRole(),
   }, async (request) => {
-    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
-    const rows = await ctx.db.invite.findMany({ where: { householdId: request.params.householdId, revokedAt: null, expiresAt: { gt: new Date() } }, orderBy: { createdAt: "desc" }, take: 50 });
+    await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
+    const rows = await db.invite.findMany({ where: { householdId: request.params.householdId, revokedAt: null, expiresAt: { gt: new Date() } }, orderBy: { createdAt: "desc" }, take: 50 });
     return { items: rows.filter((i) => i.uses < i.maxUses).map(toInviteView) };
   });
 
@@ -85,10 +86,10 @@ export async function invitesPlugin(app: FastifyInstance, { ctx }: { ctx: Gatewa
     preHandler: requireRole(),
   }, async (request, reply) => {
     const user = signedIn(request);
-    await assertCanSeeHousehold(ctx, user, request.params.householdId);
-    const withdrawn = await ctx.db.invite.updateMany({ where: { id: request.params.inviteId, householdId: request.params.householdId, revokedAt: null }, data: { revokedAt: new Date() } });
-    if (withdrawn.count === 0 && !(await ctx.db.invite.findFirst({ where: { id: request.params.inviteId, householdId: request.params.householdId } }))) throw notFound("invite");
-    await ctx.audit(user.id, "invite.withdraw", request.params.householdId, { inviteId: request.params.inviteId });
+    await assertCanSeeHousehold(db, user, request.params.householdId);
+    const withdrawn = await db.invite.updateMany({ where: { id: request.params.inviteId, householdId: request.params.householdId, revokedAt: null }, data: { revokedAt: new Date() } });
+    if (withdrawn.count === 0 && !(await db.invite.findFirst({ where: { id: request.params.inviteId, householdId: request.params.householdId } }))) throw notFound("invite");
+    await audit(user.id, "invite.withdraw", request.params.householdId, { inviteId: request.params.inviteId });
     return reply.status(204).send(null);
   });
 
@@ -106,13 +107,13 @@ export async function invitesPlugin(app: FastifyInstance, { ctx }: { ctx: Gatewa
     const user = signedIn(request);
     const invite = await findUsable(request, request.body.code);
     const key = { householdId_userId: { householdId: invite.householdId, userId: user.id } };
-    const alreadyMember = (await ctx.db.householdMember.findUnique({ where: key })) !== null;
+    const alreadyMember = (await db.householdMember.findUnique({ where: key })) !== null;
     if (!alreadyMember) {
-      await ctx.db.$transaction(async (tx) => {
+      await db.$transaction(async (tx) => {
         await consumeUse(tx, invite.id);
         await tx.householdMember.create({ data: { householdId: invite.householdId, userId: user.id, relation: request.body.relation ?? invite.relation } });
       });
-      await ctx.audit(user.id, "invite.accept", invite.householdId, { inviteId: invite.id });
+      await audit(user.id, "invite.accept", invite.householdId, { inviteId: invite.id });
     }
     return { householdId: invite.householdId, village: invite.household.village, elderName: invite.household.elderName, alreadyMember };
   });
@@ -122,13 +123,13 @@ export async function invitesPlugin(app: FastifyInstance, { ctx }: { ctx: Gatewa
   }, async (request, reply) => {
     const body = request.body;
     const invite = await findUsable(request, body.inviteCode);
-    if (await ctx.db.user.findUnique({ where: { username: body.username } })) throw conflict("username-taken", "this username is taken; choose another");
+    if (await db.user.findUnique({ where: { username: body.username } })) throw conflict("username-taken", "this username is taken; choose another");
     const passwordHash = await hashSecret(body.password);
     const userId = randomId("usr_");
     const token = randomToken();
-    const expiresAt = new Date(Date.now() + ctx.config.SESSION_TTL_S * 1000);
+    const expiresAt = new Date(Date.now() + sessionTtlS * 1000);
     try {
-      await ctx.db.$transaction(async (tx) => {
+      await db.$transaction(async (tx) => {
         await consumeUse(tx, invite.id);
         await tx.user.create({ data: { id: userId, username: body.username, displayName: body.displayName, passwordHash, role: "family" } });
         await tx.householdMember.create({ data: { householdId: invite.householdId, userId, relation: body.relation ?? invite.relation } });
@@ -139,7 +140,7 @@ export async function invitesPlugin(app: FastifyInstance, { ctx }: { ctx: Gatewa
       if ((error as { code?: string }).code === "P2002") throw conflict("username-taken", "this username is taken; choose another");
       throw error;
     }
-    await ctx.audit(userId, "user.register", invite.householdId, { inviteId: invite.id });
+    await audit(userId, "user.register", invite.householdId, { inviteId: invite.id });
     return reply.status(201).send({
       token, expiresAt: expiresAt.toISOString(), householdId: invite.householdId,
       user: { id: userId, username: body.username, displayName: body.displayName, role: "family" as const },

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { Redis } from "ioredis";
 import type { ServerMessage } from "../../../protocol/ws.ts";
-import type { LiveHub } from "./live-hub.ts";
+import type { LiveHub } from "../events/live-hub.ts";
 
 interface Logger {
   info(o: object, msg?: string): void;

@@ -6,21 +6,36 @@ import {
   bindDeviceBody, claimBody, claimReply, deviceDetailView, deviceIdParams, errorReply, householdDeviceParams, householdIdParams,
   moveDeviceBody, registerDeviceBody, registerDeviceReply, replaceDeviceBody,
 } from "../../../protocol/http.ts";
-import { assertCanSeeHousehold, assertCanWorkOnDevice } from "../access.ts";
-import type { GatewayContext } from "../context.ts";
-import { conflict, forbidden, tooManyRequests } from "../errors.ts";
-import { AttemptLimiter } from "../services/attempt-limiter.ts";
-import { bindDevice, claimDevice, moveDevice, rearmDevice, registerDevice, removeDevice, replaceDevice, revokeDevice } from "../services/provisioning.ts";
-import { loadDeviceDetail } from "./fleet.ts";
-import { requireRole, signedIn } from "./auth.ts";
+import { assertCanSeeHousehold, assertCanWorkOnDevice } from "../access/access.ts";
+import type { ProvisioningDeps } from "./provisioning.ts";
+import { conflict, forbidden, tooManyRequests } from "../http/errors.ts";
+import { AttemptLimiter } from "../access/attempt-limiter.ts";
+import { bindDevice, claimDevice, moveDevice, rearmDevice, registerDevice, removeDevice, replaceDevice, revokeDevice } from "./provisioning.ts";
+import { loadDeviceDetail } from "./fleet-routes.ts";
+import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 429: errorReply };
 
-export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+/** What a camera is told when it claims. */
+export interface CameraSettings {
+  /** The broker address for a camera that reached the gateway at this host name (cameras use TLS whenever the broker offers it). */
+  mqttUrlFor(host: string): string;
+  heartbeatIntervalS: number;
+  keepaliveS: number;
+}
+
+export interface ProvisioningRoutesOptions {
+  provisioning: ProvisioningDeps;
+  claimFailuresPer15Min: number;
+  cameraSettings: CameraSettings;
+}
+
+export async function provisioningPlugin(app: FastifyInstance, { provisioning, claimFailuresPer15Min, cameraSettings }: ProvisioningRoutesOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const claimLimiter = AttemptLimiter.standard(ctx.config.CLAIM_FAILURES_PER_15_MIN);
+  const db = provisioning.db;
+  const claimLimiter = AttemptLimiter.standard(claimFailuresPer15Min);
   // Installers prove possession of a box with its claim code too: their guesses are limited the same way.
-  const bindLimiter = AttemptLimiter.standard(ctx.config.CLAIM_FAILURES_PER_15_MIN);
+  const bindLimiter = AttemptLimiter.standard(claimFailuresPer15Min);
   const provingPossession = async <T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> => {
     const attempt = bindLimiter.reserve(`installer:${signedIn(request).id}`, request.ip);
     if (!attempt.ok) throw tooManyRequests(`too many wrong claim codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
@@ -41,14 +56,13 @@ export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: G
     const attempt = claimLimiter.reserve(`serial:${serial}`, request.ip);
     if (!attempt.ok) throw tooManyRequests(`too many failed claims; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
     try {
-      const { deviceId, password } = await claimDevice(ctx, serial, claimCode);
+      const { deviceId, password } = await claimDevice(provisioning, serial, claimCode);
       attempt.succeeded();
       const host = (request.headers.host ?? "127.0.0.1").replace(/:\d+$/, "");
       return {
         deviceId, mqttUsername: deviceId, mqttPassword: password,
-        // Cameras use TLS whenever the broker offers it.
-        mqttUrl: ctx.config.PUBLIC_MQTT_URL ?? (ctx.broker?.tlsPort ? `mqtts://${host}:${ctx.broker.tlsPort}` : `mqtt://${host}:${ctx.mqttPort()}`),
-        heartbeatIntervalS: ctx.config.HEARTBEAT_INTERVAL_S, keepaliveS: ctx.config.DEVICE_KEEPALIVE_S,
+        mqttUrl: cameraSettings.mqttUrlFor(host),
+        heartbeatIntervalS: cameraSettings.heartbeatIntervalS, keepaliveS: cameraSettings.keepaliveS,
       };
     } catch (error) {
       // The code was right (used, revoked): not a guess.
@@ -60,23 +74,23 @@ export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: G
   r.post("/devices", {
     schema: { tags: ["provisioning"], summary: "Register a camera serial (a new box); the claim code is generated unless given", body: registerDeviceBody, response: { 201: registerDeviceReply, ...errors } },
     preHandler: requireRole("installer", "staff"),
-  }, async (request, reply) => reply.status(201).send(await registerDevice(ctx, signedIn(request).id, request.body)));
+  }, async (request, reply) => reply.status(201).send(await registerDevice(provisioning, signedIn(request).id, request.body)));
 
   r.post("/households/:householdId/devices", {
     schema: { tags: ["provisioning"], summary: "Bind a camera to a household by serial + claim code or the box's QR text (idempotent)", params: householdIdParams, body: bindDeviceBody, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request) => {
-    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
-    const deviceId = await provingPossession(request, () => bindDevice(ctx, signedIn(request).id, request.params.householdId, request.body));
-    return loadDeviceDetail(ctx, deviceId);
+    await assertCanSeeHousehold(provisioning.db, signedIn(request), request.params.householdId);
+    const deviceId = await provingPossession(request, () => bindDevice(provisioning, signedIn(request).id, request.params.householdId, request.body));
+    return loadDeviceDetail(provisioning.db, deviceId);
   });
 
   r.delete("/households/:householdId/devices/:deviceId", {
     schema: { tags: ["provisioning"], summary: "Remove a camera from a household (its credentials are dropped; the box can be installed again)", params: householdDeviceParams, response: { 204: z.null(), ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request, reply) => {
-    await assertCanSeeHousehold(ctx, signedIn(request), request.params.householdId);
-    await removeDevice(ctx, signedIn(request).id, request.params.householdId, request.params.deviceId);
+    await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
+    await removeDevice(provisioning, signedIn(request).id, request.params.householdId, request.params.deviceId);
     return reply.status(204).send(null);
   });
 
@@ -84,8 +98,8 @@ export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: G
     schema: { tags: ["provisioning"], summary: "Replace a broken camera by a new box; the old one is revoked", params: deviceIdParams, body: replaceDeviceBody, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request) => {
-    await assertCanWorkOnDevice(ctx, signedIn(request), request.params.deviceId);
-    return loadDeviceDetail(ctx, await provingPossession(request, () => replaceDevice(ctx, signedIn(request), request.params.deviceId, request.body)));
+    await assertCanWorkOnDevice(db, signedIn(request), request.params.deviceId);
+    return loadDeviceDetail(db, await provingPossession(request, () => replaceDevice(provisioning, signedIn(request), request.params.deviceId, request.body)));
   });
 
   r.post("/devices/:deviceId/move", {
@@ -93,19 +107,19 @@ export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: G
     preHandler: requireRole("installer", "staff"),
   }, async (request) => {
     const user = signedIn(request);
-    await assertCanWorkOnDevice(ctx, user, request.params.deviceId);
-    if (user.role === "installer") await assertCanSeeHousehold(ctx, user, request.body.householdId);
-    await moveDevice(ctx, user.id, request.params.deviceId, request.body.householdId);
-    return loadDeviceDetail(ctx, request.params.deviceId);
+    await assertCanWorkOnDevice(db, user, request.params.deviceId);
+    if (user.role === "installer") await assertCanSeeHousehold(db, user, request.body.householdId);
+    await moveDevice(provisioning, user.id, request.params.deviceId, request.body.householdId);
+    return loadDeviceDetail(provisioning.db, request.params.deviceId);
   });
 
   r.post("/devices/:deviceId/revoke", {
     schema: { tags: ["provisioning"], summary: "Revoke a camera: its credentials stop working and its session is dropped now", params: deviceIdParams, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("staff"),
   }, async (request) => {
-    await loadDeviceDetail(ctx, request.params.deviceId);
-    await revokeDevice(ctx, signedIn(request).id, request.params.deviceId);
-    return loadDeviceDetail(ctx, request.params.deviceId);
+    await loadDeviceDetail(provisioning.db, request.params.deviceId);
+    await revokeDevice(provisioning, signedIn(request).id, request.params.deviceId);
+    return loadDeviceDetail(provisioning.db, request.params.deviceId);
   });
 
   r.post("/devices/:deviceId/rearm", {
@@ -113,13 +127,13 @@ export async function provisioningPlugin(app: FastifyInstance, { ctx }: { ctx: G
     preHandler: requireRole("installer", "staff"),
   }, async (request) => {
     const user = signedIn(request);
-    const device = await assertCanWorkOnDevice(ctx, user, request.params.deviceId);
+    const device = await assertCanWorkOnDevice(db, user, request.params.deviceId);
     if (user.role !== "staff") {
       if (device.claimState === "revoked") throw forbidden("only staff can undo a revocation");
       // Re-arming drops a camera's credentials: while it is connected that is a revocation, which is staff's.
       if (device.connection === "online") throw conflict("camera-online", "this camera is connected; re-arm it after a factory reset, when it is offline, or ask staff");
     }
-    await rearmDevice(ctx, signedIn(request).id, request.params.deviceId);
-    return loadDeviceDetail(ctx, request.params.deviceId);
+    await rearmDevice(provisioning, signedIn(request).id, request.params.deviceId);
+    return loadDeviceDetail(provisioning.db, request.params.deviceId);
   });
 }

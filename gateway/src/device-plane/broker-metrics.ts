@@ -1,6 +1,6 @@
 // Exposes the embedded broker's counters as Prometheus metrics, read at scrape time.
 import { Gauge } from "prom-client";
-import type { WangxiangBroker } from "../../broker/src/broker.ts";
+import type { WangxiangBroker } from "../../../broker/src/broker.ts";
 
 export function brokerMetricsCollector(broker: WangxiangBroker): Gauge<"counter"> {
   return new Gauge({
