@@ -48,7 +48,7 @@ export interface RecordingSocket {
 
 /** Opens /api/v1/live with a token and resolves after the server's hello. */
 export function openLiveSocket(stack: Stack, token: string): Promise<RecordingSocket> {
-  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=${encodeURIComponent(token)}`);
+  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${token}`]);
   const messages: any[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
   return new Promise((resolve, reject) => {
