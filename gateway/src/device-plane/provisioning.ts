@@ -15,6 +15,8 @@ export interface ProvisioningDeps {
   markOffline(deviceId: string, reason: string): Promise<void>;
   /** Ends every live view of the camera now (it changed hands). */
   cutViewers(deviceId: string, reason: string): Promise<void>;
+  /** A camera out of service (revoked, removed, replaced, re-armed) has no open alert. */
+  closeAlertsOf(deviceId: string): Promise<void>;
 }
 
 // Compared against when a serial is unknown, so that an unknown serial and a wrong code take the same time
@@ -106,6 +108,7 @@ async function dropCredentials(deps: ProvisioningDeps, deviceId: string, to: "re
   });
   await deps.disconnectDevice(deviceId);
   await deps.markOffline(deviceId, to === "revoked" ? "revoked" : "re-armed");
+  await deps.closeAlertsOf(deviceId);
 }
 
 export async function revokeDevice(deps: ProvisioningDeps, actorId: string, deviceId: string) {

@@ -2,7 +2,8 @@
 // sign-in token as a subprotocol (`new WebSocket(url, ["wangxiang", "bearer." + token])`); other clients
 // may send `Authorization: Bearer`. Never in the URL: URLs end up in logs and proxies' access logs.
 // The socket is closed (4401, with the reason) when its session ends: logout, expiry, revocation, disabling.
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { WebSocket } from "ws";
 import { z } from "zod";
 import { clientMessage, type ServerMessage } from "../../../protocol/ws.ts";
 import { householdIdsOf } from "../access/access.ts";
@@ -35,10 +36,24 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
 const MAX_EARLY_MESSAGES = 100;
 
 export async function livePlugin(app: FastifyInstance, { db, hub, metrics, liveSessions }: { db: Database; hub: LiveHub; metrics: GatewayMetrics; liveSessions: LiveSessions }): Promise<void> {
-  app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, async (socket, request) => {
+  app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, (socket, request) => {
     const send = (message: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
+    // Nothing that fails while handling a socket may end the process: answer, count, log, carry on.
+    const failed = (what: string) => (err: unknown) => {
+      metrics.wsHandlerFailures.inc();
+      request.log.error({ err }, `live socket: ${what} failed`);
+      send({ type: "error", error: "internal-error", message: "the gateway could not handle this; try again" });
+    };
+    socket.on("error", (err) => request.log.warn({ err: err.message }, "live socket error"));
+    void openLiveSocket(socket, request, send, failed("message handler")).catch((err) => {
+      failed("sign-in")(err);
+      socket.close(1011, "internal error");
+    });
+  });
+
+  async function openLiveSocket(socket: WebSocket, request: FastifyRequest, send: (message: ServerMessage) => void, failed: (err: unknown) => void): Promise<void> {
     // Listen at once: a client may send before the token check below has finished, and nothing it sends may be lost.
     const early: [Buffer, boolean][] = [];
     let onMessage: ((data: Buffer, isBinary: boolean) => void) | null = null;
@@ -67,7 +82,7 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics, liveS
       sessionId: user.sessionId, userId: user.id,
       close: (code, reason) => socket.close(code, reason),
       refresh: () => {
-        if (user.role === "family") void householdIdsOf(db, user.id).then((ids) => { households = new Set(ids); }, () => undefined);
+        if (user.role === "family") void householdIdsOf(db, user.id).then((ids) => { households = new Set(ids); }, failed);
       },
     });
     const expiry = setTimeout(() => socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired"), Math.max(0, user.sessionExpiresAt.getTime() - Date.now()));
@@ -77,7 +92,7 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics, liveS
       if (!session || session.revokedAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "session-revoked");
       else if (session.user.disabledAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "account-disabled");
     };
-    const recheck = setInterval(() => void recheckSession(), SESSION_RECHECK_MS);
+    const recheck = setInterval(() => void recheckSession().catch(failed), SESSION_RECHECK_MS);
     metrics.wsClients.inc();
     send({ type: "hello", userId: user.id, role: user.role });
 
@@ -110,7 +125,7 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics, liveS
       clearInterval(recheck);
       metrics.wsClients.dec();
     });
-    onMessage = (data, isBinary) => void handle(data, isBinary);
+    onMessage = (data, isBinary) => void handle(data, isBinary).catch(failed);
     for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
-  });
+  }
 }
