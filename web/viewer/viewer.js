@@ -132,7 +132,7 @@ async function watch() {
   await peer.setLocalDescription(await peer.createOffer());
   // Host candidates behind Chromium's mDNS names take ~200 ms; the relay also learns our address from our
   // connectivity checks (peer-reflexive), so we need not wait long. TURN allocations are worth waiting for.
-  await gathered(peer, Number(params.get("gatherMs") ?? (iceTransportPolicy === "relay" ? 2000 : 300)));
+  await gathered(peer, Number(param("gatherMs") ?? (iceTransportPolicy === "relay" ? 2000 : 300)));
   metrics.offerAt = performance.now();
   const reply = await fetch(whepUrl, {
     method: "POST",
