@@ -101,7 +101,7 @@ async function tapToFirstFrame(browser: Browser) {
   });
   const openViewer = async (deviceId: string) => {
     const page = await browser.newPage();
-    await page.goto(`${httpUrl}/viewer/?camera=${deviceId}&token=${encodeURIComponent(await grant(deviceId))}`);
+    await page.goto(`${httpUrl}/viewer/#camera=${deviceId}&token=${encodeURIComponent(await grant(deviceId))}`);
     return page;
   };
   const timing = (m: PageMetrics) => ({ firstFrame: m.firstFrameAt! - m.tapAt, answer: m.answerAt! - m.tapAt, connected: (m.connectedAt ?? NaN) - m.tapAt });
@@ -154,7 +154,7 @@ async function glassToGlass(browser: Browser) {
     for (let i = 0; i < TRIES; i++) {
       const viewerId = `viewer-g2g-${i}`;
       const page = await browser.newPage();
-      await page.goto(`${stack.baseUrl}/viewer/index.html?camera=cam-g2g&token=${viewerId}`);
+      await page.goto(`${stack.baseUrl}/viewer/index.html#camera=cam-g2g&token=${viewerId}`);
       await tapAndWait(page);
       // A string, not a function: tsx would wrap named functions in a helper the page does not have.
       const frames = await page.evaluate(`new Promise((resolve) => {

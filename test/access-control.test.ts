@@ -276,9 +276,9 @@ describe("access control across households and devices", () => {
     const viewer = await startNodeViewer(`${stack.httpUrl}/api/v1/whep/${cameraA}`, tokenA);
     await viewer.stop();
     // ...until the camera moves to another home: the old household's unexpired token no longer opens it.
-    expect((await stack.api("POST", `/api/v1/devices/${cameraA}/move`, { token: installer, body: { householdId: home.B.householdId } })).status).toBe(200);
+    expect((await stack.api("POST", `/api/v1/devices/${cameraA}/move`, { token: staff, body: { householdId: home.B.householdId } })).status).toBe(200);
     expect((await whep(cameraA, tokenA)).status).toBe(403);
-    expect((await stack.api("POST", `/api/v1/devices/${cameraA}/move`, { token: installer, body: { householdId: home.A.householdId } })).status).toBe(200);
+    expect((await stack.api("POST", `/api/v1/devices/${cameraA}/move`, { token: staff, body: { householdId: home.A.householdId } })).status).toBe(200);
     expect((await stack.api("POST", `/api/v1/devices/${cameraA}/view`, { token: home.A.family })).status).toBe(200);
   }, 30_000);
 
@@ -315,5 +315,72 @@ describe("access control across households and devices", () => {
     expect(undo.status).toBe(403);
     expect((await detail(spare.deviceId)).claimState).toBe("revoked");
     expect((await stack.api("POST", `/api/v1/devices/${spare.deviceId}/rearm`, { token: staff })).status).toBe(200);
+  });
+  it("installers work only in households assigned to them: no members, invites, cameras or details elsewhere, until staff assign them", async () => {
+    const b = home.B.householdId;
+    const outside: [string, string, unknown?][] = [
+      ["GET", `/api/v1/households/${b}`],
+      ["POST", `/api/v1/households/${b}/members`, { username: "family" }],
+      ["POST", `/api/v1/households/${b}/invites`, {}],
+      ["GET", `/api/v1/households/${b}/invites`],
+      ["GET", `/api/v1/households/${b}/view-log`],
+      ["POST", `/api/v1/households/${b}/devices`, { qr: "WX1;S:WX-2026-AAAAAA;C:AAAA-AAAA" }],
+      ["DELETE", `/api/v1/households/${b}/devices/${home.B.camera.deviceId}`],
+      ["DELETE", `/api/v1/households/${b}/members/${home.B.userId}`],
+      ["POST", `/api/v1/devices/${home.B.camera.deviceId}/move`, { householdId: home.A.householdId }],
+      ["POST", `/api/v1/devices/${home.A.camera.deviceId}/move`, { householdId: b }],
+      ["POST", `/api/v1/devices/${home.B.camera.deviceId}/rearm`],
+      ["POST", `/api/v1/devices/${home.B.camera.deviceId}/replace`, { qr: "WX1;S:WX-2026-AAAAAA;C:AAAA-AAAA" }],
+      ["GET", `/api/v1/devices/${home.B.camera.deviceId}/view-log`],
+    ];
+    for (const [method, path, body] of outside) {
+      const res = await stack.api(method, path, { token: installer, ...(body ? { body } : {}) });
+      expect({ what: `${method} ${path}`, status: res.status, error: res.body.error }).toEqual({ what: `${method} ${path}`, status: 403, error: "not-assigned" });
+    }
+    const listed = await stack.api("GET", "/api/v1/households?limit=200", { token: installer });
+    expect(listed.body.items.map((h: any) => h.id)).not.toContain(b);
+    expect(listed.body.items.map((h: any) => h.id)).toContain(home.A.householdId);
+    // Nothing happened to B: no new member, camera still there and connected.
+    expect((await stack.api("GET", `/api/v1/households/${b}`, { token: staff })).body.members.map((m: any) => m.username)).toEqual(["li-daughter"]);
+    expect(await detail(home.B.camera.deviceId)).toMatchObject({ householdId: b, claimState: "claimed" });
+
+    // Only staff assign; once B's village is assigned, the installer works there.
+    const me = (await stack.api("GET", "/api/v1/auth/me", { token: installer })).body;
+    expect((await stack.api("POST", `/api/v1/users/${me.id}/assignments`, { token: installer, body: { village: "沙湾区踏水镇" } })).status).toBe(403);
+    const assigned = await stack.api("POST", `/api/v1/users/${me.id}/assignments`, { token: staff, body: { village: "沙湾区踏水镇" } });
+    expect(assigned.status).toBe(201);
+    expect((await stack.api("GET", `/api/v1/households/${b}`, { token: installer })).status).toBe(200);
+    expect((await stack.api("GET", `/api/v1/households/${b}/invites`, { token: installer })).status).toBe(200);
+    expect((await stack.api("DELETE", `/api/v1/users/${me.id}/assignments/${assigned.body.id}`, { token: staff })).status).toBe(204);
+    expect((await stack.api("GET", `/api/v1/households/${b}`, { token: installer })).status).toBe(403);
+  });
+
+  it("an installer's test view covers only cameras they bound themselves, and never lets them revoke through re-arm, remove or replace", async () => {
+    const staffId = (await stack.api("GET", "/api/v1/auth/me", { token: staff })).body.id;
+    // Camera B was bound by staff and claimed just now (install window open): another installer may not watch it.
+    await stack.db.device.update({ where: { id: home.B.camera.deviceId }, data: { claimedAt: new Date(), boundBy: staffId } });
+    const me = (await stack.api("GET", "/api/v1/auth/me", { token: installer })).body;
+    await stack.api("POST", `/api/v1/users/${me.id}/assignments`, { token: staff, body: { householdId: home.B.householdId } });
+    expect((await stack.api("POST", `/api/v1/devices/${home.B.camera.deviceId}/view`, { token: installer })).body.error).toBe("not-a-member");
+    // Camera A was bound by this installer (installDemoCamera): during the window they may test-view it.
+    await stack.db.device.update({ where: { id: home.A.camera.deviceId }, data: { claimedAt: new Date() } });
+    expect((await stack.api("POST", `/api/v1/devices/${home.A.camera.deviceId}/view`, { token: installer })).status).toBe(200);
+
+    // Re-arming a connected camera drops its credentials: a revocation, so staff's.
+    const rearm = await stack.api("POST", `/api/v1/devices/${home.B.camera.deviceId}/rearm`, { token: installer });
+    expect({ status: rearm.status, error: rearm.body.error }).toEqual({ status: 409, error: "camera-online" });
+    expect(await detail(home.B.camera.deviceId)).toMatchObject({ claimState: "claimed", connection: "online" });
+
+    // Replacing by an installer re-arms the old box; it is not revoked (only staff revoke).
+    const spareBox = stack.seed.cameras[3]!;
+    const old = await installDemoCamera(stack, 4);
+    const replaced = await stack.api("POST", `/api/v1/devices/${old.deviceId}/replace`, { token: installer, body: { serial: spareBox.serial, claimCode: spareBox.claimCode } });
+    expect(replaced.status).toBe(200);
+    expect((await detail(old.deviceId)).claimState).toBe("registered");
+
+    // Removing a revoked camera does not lift the revocation.
+    await stack.api("POST", `/api/v1/devices/${replaced.body.id}/revoke`, { token: staff });
+    expect((await stack.api("DELETE", `/api/v1/households/${home.A.householdId}/devices/${replaced.body.id}`, { token: installer })).status).toBe(204);
+    expect((await detail(replaced.body.id)).claimState).toBe("revoked");
   });
 });

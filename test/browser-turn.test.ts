@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium || !hasCoturn)("browser viewer through TURN only (c
 
   it("decodes video over a relayed candidate pair", async () => {
     const page = await browser.newPage();
-    await page.goto(`${stack.baseUrl}/viewer/index.html?camera=cam-turn&token=viewer-turn&ice=relay`);
+    await page.goto(`${stack.baseUrl}/viewer/index.html#camera=cam-turn&token=viewer-turn&ice=relay`);
     const metrics = await tapWatchAndWaitForPicture(page);
     console.log(describeTimings("TURN relay only", metrics));
     const first = await inboundStats(page);

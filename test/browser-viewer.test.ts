@@ -35,7 +35,7 @@ describe.skipIf(!hasChromium)("browser viewer (headless Chromium)", () => {
 
   it("shows live video, plays the home's sound, and carries the held talk button's audio to the camera", async () => {
     const page = await browser.newPage();
-    await page.goto(`${stack.baseUrl}/viewer/index.html?camera=cam-warm&token=viewer-browser`);
+    await page.goto(`${stack.baseUrl}/viewer/index.html#camera=cam-warm&token=viewer-browser`);
     const metrics = await tapWatchAndWaitForPicture(page);
     console.log(describeTimings("camera already streaming", metrics));
 
@@ -70,7 +70,7 @@ describe.skipIf(!hasChromium)("browser viewer (headless Chromium)", () => {
 
   it("starts a camera on demand and shows its first frame (cold start)", async () => {
     const page = await browser.newPage();
-    await page.goto(`${stack.baseUrl}/viewer/index.html?camera=cam-cold&token=viewer-browser`);
+    await page.goto(`${stack.baseUrl}/viewer/index.html#camera=cam-cold&token=viewer-browser`);
     const metrics = await tapWatchAndWaitForPicture(page);
     console.log(describeTimings("camera started on demand", metrics));
     expect((await inboundStats(page)).videoWidth).toBe(640);

@@ -55,7 +55,7 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
   it("reconnects by itself when the path breaks, with the same token and no page reload", async () => {
     const page = await browser.newPage();
     const network = await routeViewerThroughWeakNetwork(page);
-    await page.goto(`${stack.baseUrl}/viewer/index.html?camera=cam-weak&token=viewer-moving`);
+    await page.goto(`${stack.baseUrl}/viewer/index.html#camera=cam-weak&token=viewer-moving`);
     await page.evaluate(() => { (window as unknown as { loadedOnce: boolean }).loadedOnce = true; });
     await tapWatchAndWaitForPicture(page);
     await framesGrow(page, 10, 5000);
@@ -104,7 +104,7 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
   it("falls back to audio only when the viewer's downlink cannot carry video, and resumes video when it recovers", async () => {
     const page = await browser.newPage();
     const network = await routeViewerThroughWeakNetwork(page);
-    await page.goto(`${stack.baseUrl}/viewer/index.html?camera=cam-weak&token=viewer-thin`);
+    await page.goto(`${stack.baseUrl}/viewer/index.html#camera=cam-weak&token=viewer-thin`);
     await tapWatchAndWaitForPicture(page);
     await framesGrow(page, 10, 5000);
     expect((await viewerConsumers("viewer-thin"))!.video.paused).toBe(false);

@@ -8,7 +8,7 @@ import { connectAsDevice, installDemoCamera, startStack, waitFor, type Stack } f
 const heartbeat = (uptimeS: number) => JSON.stringify({ at: new Date().toISOString(), uptimeS, rssi: -67, temperatureC: 41.5, firmware: "1.0.0", freeStorageMb: 2900, privacy: false });
 
 function openLive(stack: Stack, token: string): Promise<{ socket: WebSocket; messages: any[] }> {
-  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=${token}`);
+  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${token}`]);
   const messages: any[] = [];
   socket.on("message", (data) => messages.push(JSON.parse(String(data))));
   return new Promise((resolve, reject) => {
@@ -170,7 +170,7 @@ describe("device plane", () => {
   });
 
   it("the live socket refuses strangers and answers bad messages with an error", async () => {
-    const stranger = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=nope`);
+    const stranger = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", "bearer.nope"]);
     const code = await new Promise<number>((resolve) => stranger.on("close", (c) => resolve(c)));
     expect(code).toBe(4401);
     const live = await openLive(stack, staff);

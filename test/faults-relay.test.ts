@@ -33,7 +33,7 @@ describe.skipIf(!hasChromium)("relay worker killed", () => {
     const grant = await stack.api("POST", `/api/v1/devices/${deviceId}/view`, { token: family });
     expect(grant.status).toBe(200);
     const page = await browser.newPage();
-    await page.goto(`${stack.httpUrl}/viewer/?camera=${deviceId}&token=${encodeURIComponent(grant.body.token)}`);
+    await page.goto(`${stack.httpUrl}/viewer/#camera=${deviceId}&token=${encodeURIComponent(grant.body.token)}`);
     await tapWatchAndWaitForPicture(page);
     const streamsBefore = camera.snapshot().media.streamsStarted;
 

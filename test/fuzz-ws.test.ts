@@ -83,7 +83,7 @@ describe("WebSocket fuzzing", () => {
     let closedWith: number | null = null;
     /** Resolves when the socket is open; messages may be sent before the server's hello (they must not be lost). */
     const open = () => new Promise<void>((resolve, reject) => {
-      socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=${tokens[counts.sockets++ % tokens.length]}`);
+      socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${tokens[counts.sockets++ % tokens.length]}`]);
       inbox = [];
       closedWith = null;
       socket.on("message", (data) => {

@@ -41,7 +41,7 @@ describe.skipIf(!hasChromium)("live view through the gateway", () => {
     expect(camera.snapshot().media.streaming).toBe(false); // nothing leaves the house until someone watches
 
     const page = await browser.newPage({ viewport: { width: 360, height: 640 } });
-    await page.goto(`${stack.httpUrl}/viewer/?camera=${deviceId}&token=${encodeURIComponent(grantReply.body.token)}`);
+    await page.goto(`${stack.httpUrl}/viewer/#camera=${deviceId}&token=${encodeURIComponent(grantReply.body.token)}`);
     const metrics = await tapWatchAndWaitForPicture(page);
     console.log(describeTimings("through the gateway, camera started over MQTT", metrics));
     const stats = await inboundStats(page);
@@ -67,7 +67,7 @@ describe.skipIf(!hasChromium)("live view through the gateway", () => {
     const page2 = await browser.newPage();
     const bytesBefore = camera.snapshot().media.stats.bytesSent;
     const t0 = Date.now();
-    await page2.goto(`${stack.httpUrl}/viewer/?camera=${deviceId}&token=${encodeURIComponent((await grant(sibling)).body.token)}`);
+    await page2.goto(`${stack.httpUrl}/viewer/#camera=${deviceId}&token=${encodeURIComponent((await grant(sibling)).body.token)}`);
     await tapWatchAndWaitForPicture(page2);
     await waitFor("two viewers announced", () => live.some((m) => m.type === "view.viewers" && m.viewers.length === 2));
     await page2.waitForTimeout(1500);
@@ -102,7 +102,7 @@ describe.skipIf(!hasChromium)("live view through the gateway", () => {
   it("privacy mode cuts the view off at once and refuses new viewers", async () => {
     const family = await stack.login("family");
     const page = await browser.newPage();
-    await page.goto(`${stack.httpUrl}/viewer/?camera=${deviceId}&token=${encodeURIComponent((await grant(family)).body.token)}`);
+    await page.goto(`${stack.httpUrl}/viewer/#camera=${deviceId}&token=${encodeURIComponent((await grant(family)).body.token)}`);
     await tapWatchAndWaitForPicture(page);
     camera.pressPrivacyButton(); // the elder presses the button on the camera
     await waitFor("stream stopped by privacy", () => !camera.snapshot().media.streaming, 5000);

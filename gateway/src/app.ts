@@ -30,7 +30,9 @@ import type { ProvisioningDeps } from "./device-plane/provisioning.ts";
 import { provisioningPlugin } from "./device-plane/provisioning-routes.ts";
 import { TelemetryRetention } from "./device-plane/telemetry-retention.ts";
 import { LiveHub } from "./events/live-hub.ts";
-import { livePlugin } from "./events/live-socket.ts";
+import { chooseLiveSubprotocol, livePlugin } from "./events/live-socket.ts";
+import { LiveSessions } from "./events/live-sessions.ts";
+import { accountsPlugin } from "./access/accounts.ts";
 import { observabilityPlugin } from "./http/observability.ts";
 import { createHttpServer } from "./http/server.ts";
 import { viewerPagePlugin } from "./http/viewer-page.ts";
@@ -77,10 +79,14 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const db = overrides.database ?? createDatabase(config.DATABASE_URL);
   const metrics = createMetrics();
   const tls = config.broker.tls;
-  const app = createHttpServer({ logLevel: config.LOG_LEVEL, logStream: overrides.logStream, tls, corsOrigins: config.CORS_ORIGINS, metrics });
+  const app = createHttpServer({
+    logLevel: config.LOG_LEVEL, logStream: overrides.logStream, tls, corsOrigins: config.CORS_ORIGINS, trustedProxies: config.TRUST_PROXY,
+    handleProtocols: chooseLiveSubprotocol, metrics,
+  });
   const log = app.log;
   const lifecycle = new Lifecycle(log);
   const hub = new LiveHub();
+  const liveSessions = new LiveSessions();
   const audit = databaseAuditLog(db);
   const state = new DeviceStateTracker(db, provider, hub);
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
@@ -143,12 +149,14 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       await ingest?.requestDisconnect(deviceId).catch((err: Error) => log.warn({ deviceId, err: err.message }, "could not ask the brokers to disconnect a device"));
     },
     markOffline: (deviceId, reason) => state.markOffline(deviceId, reason),
+    cutViewers: async (deviceId, reason) => { await liveView?.cutCamera(deviceId, reason); },
     closeAlertsOf: (deviceId) => alerts.closeAlertsOf(deviceId),
   };
 
   app.register(async (api) => {
-    await api.register(authPlugin, { db, sessionTtlS: config.SESSION_TTL_S, loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN });
-    await api.register(householdsPlugin, { db, audit });
+    await api.register(authPlugin, { db, sessionTtlS: config.SESSION_TTL_S, loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN, liveSessions, audit });
+    await api.register(householdsPlugin, { db, audit, liveSessions, cutViewer: async (userId, householdId) => { await liveView?.cutViewer(userId, { householdId, reason: "membership-ended" }); } });
+    await api.register(accountsPlugin, { db, audit, liveSessions, cutViewer: async (userId) => { await liveView?.cutViewer(userId, { reason: "account-disabled" }); } });
     await api.register(invitesPlugin, { db, audit, claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN, sessionTtlS: config.SESSION_TTL_S });
     await api.register(provisioningPlugin, {
       provisioning, claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
@@ -160,14 +168,14 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     await api.register(fleetPlugin, { db });
     await api.register(alertsPlugin, { db, hub });
     await api.register(commandsPlugin, { db, audit, commands, onPrivacyEnabled: async (deviceId) => { await liveView?.onPrivacyEnabled(deviceId); } });
-    await api.register(livePlugin, { db, hub, metrics });
+    await api.register(livePlugin, { db, hub, metrics, liveSessions });
     if (liveView) {
       await api.register(liveViewPlugin, { db, liveView });
       // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
       if (relayPool) await api.register(relaySignalingPlugin, { liveView, pool: relayPool, iceServers: config.ICE_SERVERS });
     }
   }, { prefix: "/api/v1" });
-  app.register(observabilityPlugin, { db, metrics, brokerConnected: () => ingest?.isConnected ?? false, startedAt });
+  app.register(observabilityPlugin, { db, metrics, brokerConnected: () => ingest?.isConnected ?? false, startedAt, metricsToken: config.METRICS_TOKEN });
   app.register(viewerPagePlugin);
   app.register(webPlugin);
 

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { readBrokerConfig, type BrokerConfig } from "../../broker/src/config.ts";
 import { defaultSqliteUrl } from "../../core/database-url.ts";
+import { trustedProxiesSchema } from "./http/trusted-proxies.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().positive();
@@ -58,6 +59,10 @@ export const gatewayEnvSchema = z.object({
   INGEST_LEADER_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
   SEED_DEMO_DATA: flag.default(true),
   WX_DEMO_PASSWORD: z.string().min(8).default("wangxiang-demo"),
+  /** Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed; default none. */
+  TRUST_PROXY: trustedProxiesSchema,
+  /** Bearer token Prometheus must send for /metrics; without it, /metrics answers loopback clients only. */
+  METRICS_TOKEN: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -23,6 +23,8 @@ export async function seedDemoData(db: Database, password: string, cameraCount =
     data: { id: randomId("hh_"), village: "青平镇普仁村", elderName: "黄兴容", contactName: "杨兴焦", contactPhone: "13800000000", address: "普仁村三组" },
   });
   await db.householdMember.create({ data: { householdId: household.id, userId: users[2]!.id, relation: "儿子" } });
+  // The demo installer works in the demo village (installers work only where staff assign them).
+  await db.installerAssignment.create({ data: { id: randomId("asg_"), installerId: users[1]!.id, village: household.village, createdBy: users[0]!.id } });
   const cameras: DemoSeed["cameras"] = [];
   for (let i = 1; i <= cameraCount; i++) {
     const serial = `WX-DEMO-${String(i).padStart(6, "0")}`;

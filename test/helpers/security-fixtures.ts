@@ -18,11 +18,12 @@ export async function createHouseholdWithFamily(stack: Stack, opts: { village: s
   return { householdId, familyToken: registered.body.token, userId: registered.body.user.id };
 }
 
-/** Binds demo camera `index` into `householdId` and claims it: its MQTT credentials. */
+/** Binds demo camera `index` into `householdId` (as staff) and claims it: its MQTT credentials. */
 export async function installCameraInto(stack: Stack, index: number, householdId: string): Promise<{ deviceId: string; password: string; serial: string }> {
   const camera = stack.seed.cameras[index]!;
-  const installer = await stack.login("installer");
-  const bound = await stack.api("POST", `/api/v1/households/${householdId}/devices`, { token: installer, body: { serial: camera.serial, claimCode: camera.claimCode } });
+  // Staff bind it: installers work only in households assigned to them.
+  const staff = await stack.login("staff");
+  const bound = await stack.api("POST", `/api/v1/households/${householdId}/devices`, { token: staff, body: { serial: camera.serial, claimCode: camera.claimCode } });
   if (bound.status !== 200) throw new Error(`bind: ${bound.status} ${JSON.stringify(bound.body)}`);
   const claimed = await stack.api("POST", "/api/v1/devices/claim", { body: { serial: camera.serial, claimCode: camera.claimCode } });
   if (claimed.status !== 200) throw new Error(`claim: ${claimed.status} ${JSON.stringify(claimed.body)}`);
@@ -46,9 +47,9 @@ export interface RecordingSocket {
   closed: Promise<{ code: number; reason: string }>;
 }
 
-/** Opens /api/v1/live with a token and resolves after the server's hello. */
+/** Opens /api/v1/live with a token (as a subprotocol, as the web app does) and resolves after the server's hello. */
 export function openLiveSocket(stack: Stack, token: string): Promise<RecordingSocket> {
-  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=${encodeURIComponent(token)}`);
+  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${token}`]);
   const messages: any[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
   return new Promise((resolve, reject) => {

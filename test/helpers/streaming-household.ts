@@ -28,7 +28,7 @@ export async function startStreamingHousehold(env: Record<string, string> = {}):
   await camera.start();
   await waitFor("camera online", async () => (await stack.db.device.findUnique({ where: { id: deviceId } }))?.connection === "online");
   const live: any[] = [];
-  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=${await stack.login("family")}`);
+  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${await stack.login("family")}`]);
   socket.on("message", (data) => live.push(JSON.parse(String(data))));
   await new Promise((resolve) => socket.once("open", resolve));
   return {

@@ -5,6 +5,7 @@ import { CameraScreen } from "./family/CameraScreen.tsx";
 import { FamilyHome } from "./family/FamilyHome.tsx";
 import { JoinScreen } from "./JoinScreen.tsx";
 import { LoginScreen } from "./LoginScreen.tsx";
+import { AccountScreen } from "./AccountScreen.tsx";
 import { homeOf, type Session } from "./session.ts";
 
 // Installers and staff download their screens only when they sign in: the family's phone never does.
@@ -14,6 +15,7 @@ const InstallerHome = lazy(() => installerApp().then((m) => m.InstallerHome));
 const HouseholdScreen = lazy(() => installerApp().then((m) => m.HouseholdScreen));
 const StaffConsole = lazy(() => staffApp().then((m) => m.StaffConsole));
 const DeviceScreen = lazy(() => staffApp().then((m) => m.DeviceScreen));
+const AccountsScreen = lazy(() => staffApp().then((m) => m.AccountsScreen));
 
 export function App({ services }: { services: AppServices }) {
   const [session, setSession] = useState(services.session.current());
@@ -50,6 +52,8 @@ function Routes({ session }: { session: Session | null }) {
       <Route path="/installer/household/:householdId" component={HouseholdScreen} />
       <Route path="/staff" component={StaffConsole} />
       <Route path="/staff/device/:deviceId" component={DeviceScreen} />
+      <Route path="/staff/accounts" component={AccountsScreen} />
+      <Route path="/account" component={AccountScreen} />
       <Route default component={() => <Redirect to={homeOf(session)} />} />
     </Router>
   );

@@ -13,6 +13,8 @@ export function LoginScreen() {
   const location = useLocation();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  // Why the last sign-in ended, when the server ended it (read once, so a reload does not repeat it).
+  const [ended] = useState(() => session.takeEndReason());
   const signIn = useAction(async () => {
     const reply = await api.request<z.infer<typeof loginReply>>("POST", "/auth/login", { body: { username: username.trim(), password } });
     session.set(reply);
@@ -21,6 +23,7 @@ export function LoginScreen() {
   });
   return (
     <Layout title={t("auth.title")}>
+      {ended ? <p class="notice" role="alert" data-ended={ended}>{t(`auth.ended.${ended}`, { defaultValue: t("auth.ended.unauthorized") })}</p> : null}
       <p class="lead">{t("app.tagline")}</p>
       <form class="stack" onSubmit={(e) => { e.preventDefault(); void signIn.run(); }}>
         <label>{t("auth.username")}<input name="username" autocomplete="username" autocapitalize="none" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} /></label>

@@ -52,7 +52,8 @@ export function createApi(options: { base?: string; token: () => string | null; 
     try { parsed = text ? JSON.parse(text) : null; } catch { /* a proxy's HTML error page */ }
     if (!response.ok) {
       const problem = (parsed ?? {}) as Partial<ErrorReply>;
-      if (response.status === 401 && token) options.onUnauthorized();
+      // Only a refused token signs out; a wrong claim code or password (also 401) is the form's error.
+      if (response.status === 401 && token && problem.error === "unauthorized") options.onUnauthorized();
       throw new ApiFailure(response.status, problem.error ?? `http-${response.status}`, problem.message ?? response.statusText);
     }
     return parsed as T;

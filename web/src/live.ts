@@ -1,6 +1,8 @@
-// The gateway's live WebSocket (/api/v1/live?token=…): reconnects with backoff when the mobile network drops,
+// The gateway's live WebSocket (/api/v1/live): reconnects with backoff when the mobile network drops,
 // pings so that carrier NATs keep it open, and tells subscribers when it is (re)connected so they can refetch
-// whatever they may have missed while it was down.
+// whatever they may have missed while it was down. The token travels as a subprotocol, never in the URL
+// (URLs end up in logs). When the server ends the session (logout elsewhere, expiry, revocation, account
+// disabled) it closes with 4401 and the reason, which `onEnded` listeners get.
 import type { ServerMessage } from "../../protocol/ws.ts";
 
 export type LiveState = "connecting" | "open" | "closed";
@@ -11,12 +13,14 @@ export interface LiveClient {
   state(): LiveState;
   onMessage(listener: (message: ServerMessage) => void): () => void;
   onState(listener: (state: LiveState) => void): () => void;
+  onEnded(listener: (reason: string) => void): () => void;
 }
 
 const backoffMs = [1000, 2000, 5000, 10_000, 30_000];
 const pingEveryMs = 25_000;
 
-export function createLiveClient(url: (token: string) => string = defaultUrl): LiveClient {
+export function createLiveClient(url: () => string = defaultUrl): LiveClient {
+  const endedListeners = new Set<(reason: string) => void>();
   const messageListeners = new Set<(message: ServerMessage) => void>();
   const stateListeners = new Set<(state: LiveState) => void>();
   let socket: WebSocket | null = null;
@@ -35,7 +39,7 @@ export function createLiveClient(url: (token: string) => string = defaultUrl): L
   function connect() {
     if (!token) return;
     setState("connecting");
-    const ws = new WebSocket(url(token));
+    const ws = new WebSocket(url(), ["wangxiang", `bearer.${token}`]);
     socket = ws;
     ws.onopen = () => {
       failures = 0;
@@ -52,7 +56,13 @@ export function createLiveClient(url: (token: string) => string = defaultUrl): L
       if (socket !== ws) return;
       socket = null;
       setState("closed");
-      if (event.code === 4401 || !token) return; // signed out: reconnecting will not help
+      if (event.code === 4401 && token) {
+        // The server ended this sign-in: reconnecting will not help.
+        token = null;
+        endedListeners.forEach((l) => l(event.reason || "unauthorized"));
+        return;
+      }
+      if (!token) return;
       const delay = backoffMs[Math.min(failures++, backoffMs.length - 1)]!;
       retryTimer = setTimeout(connect, delay);
     };
@@ -93,10 +103,14 @@ export function createLiveClient(url: (token: string) => string = defaultUrl): L
       stateListeners.add(listener);
       return () => stateListeners.delete(listener);
     },
+    onEnded(listener) {
+      endedListeners.add(listener);
+      return () => endedListeners.delete(listener);
+    },
   };
 }
 
-function defaultUrl(token: string): string {
+function defaultUrl(): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/api/v1/live?token=${encodeURIComponent(token)}`;
+  return `${scheme}//${location.host}/api/v1/live`;
 }

@@ -7,8 +7,10 @@ import { createSessionStore } from "./session.ts";
 import "./styles.css";
 
 const session = createSessionStore();
-const api = createApi({ token: () => session.current()?.token ?? null, onUnauthorized: () => session.set(null) });
+const api = createApi({ token: () => session.current()?.token ?? null, onUnauthorized: () => session.end("unauthorized") });
 const live = createLiveClient();
+// The server ended the sign-in (signed out elsewhere, expired, revoked, account disabled): say why on the sign-in page.
+live.onEnded((reason) => session.end(reason));
 void createI18n().then((i18n) => {
   const root = document.getElementById("app")!;
   root.textContent = ""; // the "loading" line shown before the script arrived

@@ -10,6 +10,10 @@ export interface Session {
 export interface SessionStore {
   current(): Session | null;
   set(session: Session | null): void;
+  /** Signed out by the server, for this reason (shown on the sign-in page once). */
+  end(reason: string): void;
+  /** The reason of the last end(), once: reading it clears it. */
+  takeEndReason(): string | null;
   subscribe(listener: (session: Session | null) => void): () => void;
 }
 
@@ -22,6 +26,7 @@ const storageKey = "wx.session";
 export function createSessionStore(storage: Storage = localStorage): SessionStore {
   const listeners = new Set<(session: Session | null) => void>();
   let session: Session | null = null;
+  let endReason: string | null = null;
   try {
     const saved = JSON.parse(storage.getItem(storageKey) ?? "null") as Session | null;
     if (saved && new Date(saved.expiresAt) > new Date()) session = saved;
@@ -35,6 +40,15 @@ export function createSessionStore(storage: Storage = localStorage): SessionStor
       if (next) storage.setItem(storageKey, JSON.stringify(next));
       else storage.removeItem(storageKey);
       listeners.forEach((l) => l(next));
+    },
+    end(reason) {
+      endReason = reason;
+      this.set(null);
+    },
+    takeEndReason() {
+      const reason = endReason;
+      endReason = null;
+      return reason;
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -1,12 +1,18 @@
 // 望乡 viewer: WHEP against the gateway's relay. Video and the home's sound come in; the family member's
 // microphone goes out only while the talk button is held (no RTP at all otherwise, to save 4G data).
-// Plain ES module, no build step. URL: index.html?camera=<id>&token=<viewer token>[&api=/api/v1][&ice=relay]
+// Plain ES module, no build step. URL: index.html#camera=<id>&token=<viewer token>[&api=/api/v1][&ice=relay]
+// The token is read from the fragment only: a fragment never leaves the browser, so it is in no request,
+// no server or proxy log and no Referer.
 
-const params = new URLSearchParams(location.search);
-const cameraId = params.get("camera") ?? "";
-const token = params.get("token") ?? "";
-const apiBase = params.get("api") ?? "/api/v1";
-const iceTransportPolicy = params.get("ice") === "relay" ? "relay" : "all";
+const fragment = new URLSearchParams(location.hash.slice(1));
+const query = new URLSearchParams(location.search);
+const param = (name) => fragment.get(name) ?? query.get(name);
+const cameraId = param("camera") ?? "";
+const token = fragment.get("token") ?? "";
+const apiBase = param("api") ?? "/api/v1";
+const iceTransportPolicy = param("ice") === "relay" ? "relay" : "all";
+// Once read, the token leaves the address bar (and the history entry).
+if (fragment.has("token")) history.replaceState(null, "", `${location.pathname}${location.search}`);
 const whepUrl = `${apiBase}/whep/${encodeURIComponent(cameraId)}`;
 
 const video = document.getElementById("video");
@@ -126,7 +132,7 @@ async function watch() {
   await peer.setLocalDescription(await peer.createOffer());
   // Host candidates behind Chromium's mDNS names take ~200 ms; the relay also learns our address from our
   // connectivity checks (peer-reflexive), so we need not wait long. TURN allocations are worth waiting for.
-  await gathered(peer, Number(params.get("gatherMs") ?? (iceTransportPolicy === "relay" ? 2000 : 300)));
+  await gathered(peer, Number(param("gatherMs") ?? (iceTransportPolicy === "relay" ? 2000 : 300)));
   metrics.offerAt = performance.now();
   const reply = await fetch(whepUrl, {
     method: "POST",

@@ -1,21 +1,44 @@
-// Who may see which camera or household: staff and installers the whole fleet, family members their own households.
+// Who may see and change which camera or household. Staff: the whole fleet. Installers: fleet health, and
+// work (members, invites, cameras, test views) only in the households staff assigned them — by village or
+// one by one — and those they created. Family members: their own households.
+import type { Database, Prisma } from "../../../core/database.ts";
 import type { SignedInUser } from "./auth.ts";
-import type { Database } from "../../../core/database.ts";
-import { forbidden, notFound } from "../http/errors.ts";
+import { ApiError, forbidden, notFound } from "../http/errors.ts";
+
+export const notAssigned = () => new ApiError(403, "not-assigned", "you are not assigned to this household; county staff can assign you");
 
 export async function householdIdsOf(db: Database, userId: string): Promise<string[]> {
   const rows = await db.householdMember.findMany({ where: { userId }, select: { householdId: true } });
   return rows.map((r) => r.householdId);
 }
 
+/** The households an installer may work in, as a filter. */
+export async function installerHouseholds(db: Database, installerId: string): Promise<Prisma.HouseholdWhereInput> {
+  const rows = await db.installerAssignment.findMany({ where: { installerId }, select: { village: true, householdId: true } });
+  const villages = rows.flatMap((r) => (r.village ? [r.village] : []));
+  const ids = rows.flatMap((r) => (r.householdId ? [r.householdId] : []));
+  return { OR: [{ id: { in: ids } }, { village: { in: villages } }] };
+}
+
+export async function installerMayWorkIn(db: Database, installerId: string, householdId: string): Promise<boolean> {
+  const scope = await installerHouseholds(db, installerId);
+  return (await db.household.count({ where: { AND: [{ id: householdId }, scope] } })) > 0;
+}
+
+/** Reads and writes on a household: its members (404 to others, to hide it), assigned installers, staff. */
 export async function assertCanSeeHousehold(db: Database, user: SignedInUser, householdId: string): Promise<void> {
   const household = await db.household.findUnique({ where: { id: householdId }, select: { id: true } });
   if (!household) throw notFound("household");
-  if (user.role !== "family") return;
+  if (user.role === "staff") return;
+  if (user.role === "installer") {
+    if (!(await installerMayWorkIn(db, user.id, householdId))) throw notAssigned();
+    return;
+  }
   const member = await db.householdMember.findUnique({ where: { householdId_userId: { householdId, userId: user.id } } });
   if (!member) throw notFound("household"); // not "forbidden": do not reveal that it exists
 }
 
+/** Fleet health of a camera: staff and installers everywhere, family members in their households. */
 export async function assertCanSeeDevice(db: Database, user: SignedInUser, deviceId: string): Promise<{ householdId: string | null }> {
   const device = await db.device.findUnique({ where: { id: deviceId }, select: { householdId: true } });
   if (!device) throw notFound("camera");
@@ -24,6 +47,14 @@ export async function assertCanSeeDevice(db: Database, user: SignedInUser, devic
     const member = await db.householdMember.findUnique({ where: { householdId_userId: { householdId: device.householdId, userId: user.id } } });
     if (!member) throw notFound("camera");
   }
+  return device;
+}
+
+/** Changing a camera (re-arm, remove, replace, move): staff, or an installer assigned to its household. */
+export async function assertCanWorkOnDevice(db: Database, user: SignedInUser, deviceId: string): Promise<{ householdId: string | null; connection: string; claimState: string }> {
+  const device = await db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, connection: true, claimState: true } });
+  if (!device) throw notFound("camera");
+  if (user.role === "installer" && (!device.householdId || !(await installerMayWorkIn(db, user.id, device.householdId)))) throw notAssigned();
   return device;
 }
 

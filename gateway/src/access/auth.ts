@@ -3,9 +3,12 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
+import { hashSecret, hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
+import { changePasswordBody } from "../../../protocol/accounts.ts";
+import type { LiveSessions } from "../events/live-sessions.ts";
+import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
-import { forbidden, tooManyRequests, unauthorized } from "../http/errors.ts";
+import { ApiError, forbidden, tooManyRequests, unauthorized } from "../http/errors.ts";
 import { AttemptLimiter } from "./attempt-limiter.ts";
 import type { Database } from "../../../core/database.ts";
 
@@ -15,6 +18,7 @@ export interface SignedInUser {
   displayName: string;
   role: Role;
   sessionId: string;
+  sessionExpiresAt: Date;
 }
 
 declare module "fastify" {
@@ -29,9 +33,9 @@ const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAA
 export async function resolveToken(db: Database, token: string | undefined): Promise<SignedInUser | null> {
   if (!token) return null;
   const session = await db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
-  if (!session || session.revokedAt || session.expiresAt <= new Date()) return null;
+  if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) return null;
   const { user } = session;
-  return { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role, sessionId: session.id };
+  return { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role, sessionId: session.id, sessionExpiresAt: session.expiresAt };
 }
 
 function bearerToken(request: FastifyRequest): string | undefined {
@@ -57,13 +61,15 @@ export interface AuthPluginOptions {
   db: Database;
   sessionTtlS: number;
   loginFailuresPer15Min: number;
+  liveSessions: LiveSessions;
+  audit: AuditLog;
 }
 
 // Not encapsulated: the token check must run for every route registered beside it.
 export const authPlugin = fastifyPlugin(registerAuth, { name: "wangxiang-auth" });
 
-async function registerAuth(app: FastifyInstance, { db, sessionTtlS, loginFailuresPer15Min }: AuthPluginOptions): Promise<void> {
-  const limiter = new AttemptLimiter(loginFailuresPer15Min, 15 * 60_000);
+async function registerAuth(app: FastifyInstance, { db, sessionTtlS, loginFailuresPer15Min, liveSessions, audit }: AuthPluginOptions): Promise<void> {
+  const limiter = AttemptLimiter.standard(loginFailuresPer15Min);
   app.decorateRequest("user", null);
   app.addHook("onRequest", async (request) => {
     request.user = await resolveToken(db, bearerToken(request));
@@ -74,16 +80,13 @@ async function registerAuth(app: FastifyInstance, { db, sessionTtlS, loginFailur
     schema: { tags: ["auth"], summary: "Sign in", body: loginBody, response: { 200: loginReply, 401: errorReply, 429: errorReply } },
   }, async (request) => {
     const { username, password } = request.body;
-    const keys = [`user:${username.toLowerCase()}`, `ip:${request.ip}`];
-    const wait = Math.max(...keys.map((k) => limiter.retryAfterS(k)));
-    if (wait > 0) throw tooManyRequests(`too many failed sign-ins; try again in ${wait} s`, wait);
+    const attempt = limiter.reserve(`user:${username.toLowerCase()}`, request.ip);
+    if (!attempt.ok) throw tooManyRequests(`too many failed sign-ins; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
     const user = await db.user.findUnique({ where: { username } });
     const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) {
-      keys.forEach((k) => limiter.fail(k));
-      throw unauthorized("wrong username or password");
-    }
-    keys.forEach((k) => limiter.succeed(k));
+    // A disabled account answers like a wrong password: it tells a guesser nothing about the account.
+    if (!user || !ok || user.disabledAt) throw unauthorized("wrong username or password");
+    attempt.succeeded();
     const token = randomToken();
     const expiresAt = new Date(Date.now() + sessionTtlS * 1000);
     await db.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId: user.id, expiresAt } });
@@ -93,7 +96,26 @@ async function registerAuth(app: FastifyInstance, { db, sessionTtlS, loginFailur
   r.post("/auth/logout", {
     schema: { tags: ["auth"], summary: "Revoke this token", response: { 204: z.null(), 401: errorReply } }, preHandler: requireRole(),
   }, async (request, reply) => {
-    await db.session.update({ where: { id: signedIn(request).sessionId }, data: { revokedAt: new Date() } });
+    const { sessionId } = signedIn(request);
+    await db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
+    liveSessions.closeSession(sessionId, "signed-out");
+    return reply.status(204).send(null);
+  });
+
+  r.post("/auth/password", {
+    schema: { tags: ["auth"], summary: "Change one's own password; every other session of the account is signed out", body: changePasswordBody, response: { 204: z.null(), 400: errorReply, 401: errorReply, 429: errorReply } },
+    preHandler: requireRole(),
+  }, async (request, reply) => {
+    const me = signedIn(request);
+    const attempt = limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
+    if (!attempt.ok) throw tooManyRequests(`too many wrong passwords; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+    const user = await db.user.findUniqueOrThrow({ where: { id: me.id } });
+    if (!(await verifySecret(request.body.currentPassword, user.passwordHash))) throw new ApiError(400, "wrong-password", "the current password is not right");
+    attempt.succeeded();
+    await db.user.update({ where: { id: me.id }, data: { passwordHash: await hashSecret(request.body.newPassword) } });
+    await db.session.updateMany({ where: { userId: me.id, revokedAt: null, id: { not: me.sessionId } }, data: { revokedAt: new Date() } });
+    liveSessions.closeUser(me.id, "password-changed", me.sessionId);
+    await audit(me.id, "user.change-password", me.id);
     return reply.status(204).send(null);
   });
 

@@ -5,10 +5,12 @@ import { z } from "zod";
 import type { Prisma } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
 import { addMemberBody, errorReply, householdBody, householdIdParams, householdListQuery, householdView, page } from "../../../protocol/http.ts";
-import { assertCanSeeHousehold, householdIdsOf } from "./access.ts";
+import { assertCanSeeHousehold, householdIdsOf, installerHouseholds } from "./access.ts";
+import { householdMemberParams } from "../../../protocol/accounts.ts";
+import type { LiveSessions } from "../events/live-sessions.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
-import { badRequest, notFound } from "../http/errors.ts";
+import { badRequest, forbidden, notFound } from "../http/errors.ts";
 import { decodeCursor, nextCursor } from "../http/pagination.ts";
 import { toHouseholdView } from "../http/views.ts";
 import { requireRole, signedIn } from "./auth.ts";
@@ -17,7 +19,16 @@ const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorRe
 const withCount = { _count: { select: { devices: true } } } as const;
 const memberView = z.object({ userId: z.string(), username: z.string(), displayName: z.string(), relation: z.string().nullable() });
 
-export async function householdsPlugin(app: FastifyInstance, { db, audit }: { db: Database; audit: AuditLog }): Promise<void> {
+export interface HouseholdsPluginOptions {
+  db: Database;
+  audit: AuditLog;
+  /** A member's live sockets re-read their households when membership changes. */
+  liveSessions: LiveSessions;
+  /** Ends a person's live views of one household's cameras (absent without the relay). */
+  cutViewer(userId: string, householdId: string): Promise<void>;
+}
+
+export async function householdsPlugin(app: FastifyInstance, { db, audit, liveSessions, cutViewer }: HouseholdsPluginOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post("/households", {
@@ -37,7 +48,10 @@ export async function householdsPlugin(app: FastifyInstance, { db, audit }: { db
       if (raced) return reply.status(200).send(toHouseholdView(raced));
       throw error;
     }
-    await audit(signedIn(request).id, "household.create", id);
+    const user = signedIn(request);
+    // An installer who creates a household in the field works in it: it is assigned to them.
+    if (user.role === "installer") await db.installerAssignment.create({ data: { id: randomId("asg_"), installerId: user.id, householdId: id, createdBy: user.id } });
+    await audit(user.id, "household.create", id);
     return reply.status(201).send(toHouseholdView(created));
   });
 
@@ -51,6 +65,7 @@ export async function householdsPlugin(app: FastifyInstance, { db, audit }: { db
     if (village) where.village = village;
     if (q) where.OR = [{ elderName: { contains: q } }, { village: { contains: q } }, { contactPhone: { contains: q } }];
     if (user.role === "family") where.id = { in: await householdIdsOf(db, user.id) };
+    if (user.role === "installer") where.AND = [await installerHouseholds(db, user.id)];
     const offset = decodeCursor(cursor);
     const [total, rows] = await Promise.all([
       db.household.count({ where }),
@@ -82,6 +97,26 @@ export async function householdsPlugin(app: FastifyInstance, { db, audit }: { db
       update: { relation: request.body.relation ?? null },
     });
     await audit(signedIn(request).id, "household.add-member", request.params.householdId, { userId: user.id });
+    liveSessions.refreshUser(user.id);
+    return reply.status(204).send(null);
+  });
+
+  r.delete("/households/:householdId/members/:userId", {
+    schema: { tags: ["provisioning"], summary: "Remove a member from a household (staff, its installer, or the member leaving); their live views of its cameras end now", params: householdMemberParams, response: { 204: z.null(), ...errors } },
+    preHandler: requireRole(),
+  }, async (request, reply) => {
+    const me = signedIn(request);
+    const { householdId, userId } = request.params;
+    // A member may always leave; removing someone else needs staff or the household's installer.
+    if (!(me.role === "family" && me.id === userId)) {
+      if (me.role === "family") throw forbidden("only staff or the household's installer can remove another member");
+      await assertCanSeeHousehold(db, me, householdId);
+    }
+    const removed = await db.householdMember.deleteMany({ where: { householdId, userId } });
+    if (removed.count === 0) throw notFound("member of this household");
+    liveSessions.refreshUser(userId);
+    await cutViewer(userId, householdId);
+    await audit(me.id, "household.remove-member", householdId, { userId });
     return reply.status(204).send(null);
   });
 }

@@ -33,23 +33,15 @@ function toInviteView(i: InviteRow): z.infer<typeof inviteView> {
 export async function invitesPlugin(app: FastifyInstance, { db, audit, claimFailuresPer15Min, sessionTtlS }: { db: Database; audit: AuditLog; claimFailuresPer15Min: number; sessionTtlS: number }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   // Codes are short enough to read aloud, so guessing is slowed per address (and per account when signed in).
-  const guesses = new AttemptLimiter(claimFailuresPer15Min, 15 * 60_000);
+  const guesses = AttemptLimiter.standard(claimFailuresPer15Min);
 
-  const guardGuessing = (request: FastifyRequest) => {
-    const keys = [`ip:${request.ip}`, ...(request.user ? [`user:${request.user.id}`] : [])];
-    const wait = Math.max(...keys.map((k) => guesses.retryAfterS(k)));
-    if (wait > 0) throw tooManyRequests(`too many wrong invite codes; try again in ${wait} s`, wait);
-    return { failed: () => keys.forEach((k) => guesses.fail(k)) };
-  };
-
-  /** The live invite for a code, or a typed error (unknown codes count as guesses). */
+  /** The live invite for a code, or a typed error (unknown codes count as guesses, reserved before the lookup). */
   async function findUsable(request: FastifyRequest, code: string) {
-    const guard = guardGuessing(request);
+    const attempt = guesses.reserve(request.user ? `user:${request.user.id}` : "anonymous", request.ip);
+    if (!attempt.ok) throw tooManyRequests(`too many wrong invite codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
     const invite = await db.invite.findUnique({ where: { codeHash: hashToken(code) }, include: { household: true } });
-    if (!invite) {
-      guard.failed();
-      throw new ApiError(404, "invite-not-found", "no invite with this code; check the letters");
-    }
+    if (!invite) throw new ApiError(404, "invite-not-found", "no invite with this code; check the letters");
+    attempt.succeeded();
     if (invite.revokedAt || invite.expiresAt <= new Date() || invite.uses >= invite.maxUses) throw inviteGone();
     return invite;
   }

@@ -1,14 +1,14 @@
 // Installer and camera endpoints for putting cameras into households.
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
   bindDeviceBody, claimBody, claimReply, deviceDetailView, deviceIdParams, errorReply, householdDeviceParams, householdIdParams,
   moveDeviceBody, registerDeviceBody, registerDeviceReply, replaceDeviceBody,
 } from "../../../protocol/http.ts";
-import { assertCanSeeHousehold } from "../access/access.ts";
+import { assertCanSeeHousehold, assertCanWorkOnDevice } from "../access/access.ts";
 import type { ProvisioningDeps } from "./provisioning.ts";
-import { forbidden, tooManyRequests } from "../http/errors.ts";
+import { conflict, forbidden, tooManyRequests } from "../http/errors.ts";
 import { AttemptLimiter } from "../access/attempt-limiter.ts";
 import { bindDevice, claimDevice, moveDevice, rearmDevice, registerDevice, removeDevice, replaceDevice, revokeDevice } from "./provisioning.ts";
 import { loadDeviceDetail } from "./fleet-routes.ts";
@@ -32,17 +32,32 @@ export interface ProvisioningRoutesOptions {
 
 export async function provisioningPlugin(app: FastifyInstance, { provisioning, claimFailuresPer15Min, cameraSettings }: ProvisioningRoutesOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const claimLimiter = new AttemptLimiter(claimFailuresPer15Min, 15 * 60_000);
+  const db = provisioning.db;
+  const claimLimiter = AttemptLimiter.standard(claimFailuresPer15Min);
+  // Installers prove possession of a box with its claim code too: their guesses are limited the same way.
+  const bindLimiter = AttemptLimiter.standard(claimFailuresPer15Min);
+  const provingPossession = async <T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> => {
+    const attempt = bindLimiter.reserve(`installer:${signedIn(request).id}`, request.ip);
+    if (!attempt.ok) throw tooManyRequests(`too many wrong claim codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+    try {
+      const result = await work();
+      attempt.succeeded();
+      return result;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "claim-code-wrong") attempt.succeeded();
+      throw error;
+    }
+  };
 
   r.post("/devices/claim", {
     schema: { tags: ["provisioning"], summary: "A camera exchanges its serial and claim code for its own MQTT credentials (once)", body: claimBody, response: { 200: claimReply, ...errors } },
   }, async (request) => {
     const { serial, claimCode } = request.body;
-    const keys = [`serial:${serial}`, `ip:${request.ip}`];
-    const wait = Math.max(...keys.map((k) => claimLimiter.retryAfterS(k)));
-    if (wait > 0) throw tooManyRequests(`too many failed claims; try again in ${wait} s`, wait);
+    const attempt = claimLimiter.reserve(`serial:${serial}`, request.ip);
+    if (!attempt.ok) throw tooManyRequests(`too many failed claims; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
     try {
       const { deviceId, password } = await claimDevice(provisioning, serial, claimCode);
+      attempt.succeeded();
       const host = (request.headers.host ?? "127.0.0.1").replace(/:\d+$/, "");
       return {
         deviceId, mqttUsername: deviceId, mqttPassword: password,
@@ -50,7 +65,8 @@ export async function provisioningPlugin(app: FastifyInstance, { provisioning, c
         heartbeatIntervalS: cameraSettings.heartbeatIntervalS, keepaliveS: cameraSettings.keepaliveS,
       };
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 401 || (error as { statusCode?: number }).statusCode === 404) keys.forEach((k) => claimLimiter.fail(k));
+      // The code was right (used, revoked): not a guess.
+      if ((error as { code?: string }).code !== "claim-code-wrong") attempt.succeeded();
       throw error;
     }
   });
@@ -65,7 +81,7 @@ export async function provisioningPlugin(app: FastifyInstance, { provisioning, c
     preHandler: requireRole("installer", "staff"),
   }, async (request) => {
     await assertCanSeeHousehold(provisioning.db, signedIn(request), request.params.householdId);
-    const deviceId = await bindDevice(provisioning, signedIn(request).id, request.params.householdId, request.body);
+    const deviceId = await provingPossession(request, () => bindDevice(provisioning, signedIn(request).id, request.params.householdId, request.body));
     return loadDeviceDetail(provisioning.db, deviceId);
   });
 
@@ -73,6 +89,7 @@ export async function provisioningPlugin(app: FastifyInstance, { provisioning, c
     schema: { tags: ["provisioning"], summary: "Remove a camera from a household (its credentials are dropped; the box can be installed again)", params: householdDeviceParams, response: { 204: z.null(), ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request, reply) => {
+    await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
     await removeDevice(provisioning, signedIn(request).id, request.params.householdId, request.params.deviceId);
     return reply.status(204).send(null);
   });
@@ -80,13 +97,19 @@ export async function provisioningPlugin(app: FastifyInstance, { provisioning, c
   r.post("/devices/:deviceId/replace", {
     schema: { tags: ["provisioning"], summary: "Replace a broken camera by a new box; the old one is revoked", params: deviceIdParams, body: replaceDeviceBody, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("installer", "staff"),
-  }, async (request) => loadDeviceDetail(provisioning.db, await replaceDevice(provisioning, signedIn(request).id, request.params.deviceId, request.body)));
+  }, async (request) => {
+    await assertCanWorkOnDevice(db, signedIn(request), request.params.deviceId);
+    return loadDeviceDetail(db, await provingPossession(request, () => replaceDevice(provisioning, signedIn(request), request.params.deviceId, request.body)));
+  });
 
   r.post("/devices/:deviceId/move", {
     schema: { tags: ["provisioning"], summary: "Move a camera to another household", params: deviceIdParams, body: moveDeviceBody, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request) => {
-    await moveDevice(provisioning, signedIn(request).id, request.params.deviceId, request.body.householdId);
+    const user = signedIn(request);
+    await assertCanWorkOnDevice(db, user, request.params.deviceId);
+    if (user.role === "installer") await assertCanSeeHousehold(db, user, request.body.householdId);
+    await moveDevice(provisioning, user.id, request.params.deviceId, request.body.householdId);
     return loadDeviceDetail(provisioning.db, request.params.deviceId);
   });
 
@@ -103,8 +126,13 @@ export async function provisioningPlugin(app: FastifyInstance, { provisioning, c
     schema: { tags: ["provisioning"], summary: "Let a camera claim again (after a factory reset, or to undo a revocation)", params: deviceIdParams, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("installer", "staff"),
   }, async (request) => {
-    const device = await loadDeviceDetail(provisioning.db, request.params.deviceId);
-    if (device.claimState === "revoked" && signedIn(request).role !== "staff") throw forbidden("only staff can undo a revocation");
+    const user = signedIn(request);
+    const device = await assertCanWorkOnDevice(db, user, request.params.deviceId);
+    if (user.role !== "staff") {
+      if (device.claimState === "revoked") throw forbidden("only staff can undo a revocation");
+      // Re-arming drops a camera's credentials: while it is connected that is a revocation, which is staff's.
+      if (device.connection === "online") throw conflict("camera-online", "this camera is connected; re-arm it after a factory reset, when it is offline, or ask staff");
+    }
     await rearmDevice(provisioning, signedIn(request).id, request.params.deviceId);
     return loadDeviceDetail(provisioning.db, request.params.deviceId);
   });

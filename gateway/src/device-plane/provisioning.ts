@@ -13,8 +13,23 @@ export interface ProvisioningDeps {
   /** Drops the device's live MQTT session on whichever broker holds it. */
   disconnectDevice(deviceId: string): Promise<void>;
   markOffline(deviceId: string, reason: string): Promise<void>;
+  /** Ends every live view of the camera now (it changed hands). */
+  cutViewers(deviceId: string, reason: string): Promise<void>;
   /** A camera out of service (revoked, removed, replaced, re-armed) has no open alert. */
   closeAlertsOf(deviceId: string): Promise<void>;
+}
+
+// Compared against when a serial is unknown, so that an unknown serial and a wrong code take the same time
+// and get the same answer: a guesser learns nothing about which serials exist.
+const UNKNOWN_SERIAL_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+const wrongCode = () => new ApiError(401, "claim-code-wrong", "this serial and claim code do not match a camera; check both");
+
+/** The device with this serial if `code` is its claim code; unknown serial and wrong code fail alike. */
+async function deviceProvenBy(deps: ProvisioningDeps, serial: string, code: string) {
+  const device = await deps.db.device.findUnique({ where: { serial } });
+  const matches = await verifySecret(code, device?.claimCodeHash ?? UNKNOWN_SERIAL_HASH);
+  if (!device || !matches) throw wrongCode();
+  return device;
 }
 
 export type BindRequest = { serial: string; claimCode: string; label?: string } | { qr: string; label?: string };
@@ -54,10 +69,7 @@ async function provePossession(deps: ProvisioningDeps, request: BindRequest) {
     serial = request.serial;
     code = request.claimCode;
   }
-  const device = await deps.db.device.findUnique({ where: { serial } });
-  if (!device) throw notFound(`camera with serial ${serial}`);
-  if (!(await verifySecret(code, device.claimCodeHash))) throw new ApiError(401, "claim-code-wrong", "the claim code does not match this serial");
-  return device;
+  return deviceProvenBy(deps, serial, code);
 }
 
 export async function bindDevice(deps: ProvisioningDeps, actorId: string, householdId: string, request: BindRequest) {
@@ -66,15 +78,17 @@ export async function bindDevice(deps: ProvisioningDeps, actorId: string, househ
   if (device.householdId && device.householdId !== householdId) {
     throw conflict("device-in-other-household", "this camera belongs to another household; move it instead");
   }
-  const updated = await deps.db.device.update({ where: { id: device.id }, data: { householdId, label: request.label ?? device.label } });
-  if (device.householdId !== householdId) await deps.audit(actorId, "device.bind", device.id, { householdId });
+  const newlyBound = device.householdId !== householdId;
+  const updated = await deps.db.device.update({
+    where: { id: device.id },
+    data: { householdId, label: request.label ?? device.label, ...(newlyBound ? { boundBy: actorId, boundAt: new Date() } : {}) },
+  });
+  if (newlyBound) await deps.audit(actorId, "device.bind", device.id, { householdId });
   return updated.id;
 }
 
 export async function claimDevice(deps: ProvisioningDeps, serial: string, code: string) {
-  const device = await deps.db.device.findUnique({ where: { serial } });
-  if (!device) throw notFound(`serial ${serial}`);
-  if (!(await verifySecret(code, device.claimCodeHash))) throw new ApiError(401, "claim-code-wrong", "the claim code does not match this serial");
+  const device = await deviceProvenBy(deps, serial, code);
   if (device.claimState === "revoked") throw new ApiError(403, "device-revoked", "this camera has been revoked");
   if (device.claimState === "claimed") throw conflict("claim-code-used", "this camera has already been claimed; an installer can re-arm it after a factory reset");
   const password = randomToken(32);
@@ -112,20 +126,26 @@ export async function moveDevice(deps: ProvisioningDeps, actorId: string, device
   if (!household) throw notFound("household");
   const moved = await deps.db.device.updateMany({ where: { id: deviceId }, data: { householdId } });
   if (moved.count === 0) throw notFound("camera");
+  // Whoever watched for the old home must not keep watching the new one.
+  await deps.cutViewers(deviceId, "camera-moved");
   await deps.audit(actorId, "device.move", deviceId, { householdId });
 }
 
 /** Unbinds the camera and re-arms it, so the box can be installed elsewhere. */
 export async function removeDevice(deps: ProvisioningDeps, actorId: string, householdId: string, deviceId: string) {
-  const device = await deps.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true } });
+  const device = await deps.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true } });
   if (!device || device.householdId !== householdId) throw notFound("camera in this household");
-  await deps.db.device.update({ where: { id: deviceId }, data: { householdId: null, label: null } });
-  await dropCredentials(deps, deviceId, "registered");
+  await deps.db.device.update({ where: { id: deviceId }, data: { householdId: null, label: null, boundBy: null, boundAt: null } });
+  await deps.cutViewers(deviceId, "camera-removed");
+  // Removing never lifts a revocation: that stays staff's decision (POST /devices/{id}/rearm).
+  if (device.claimState !== "revoked") await dropCredentials(deps, deviceId, "registered");
   await deps.audit(actorId, "device.remove", deviceId, { householdId });
 }
 
-/** A broken camera is swapped for a new box: the new one takes its household and label, the old one is revoked. */
-export async function replaceDevice(deps: ProvisioningDeps, actorId: string, oldDeviceId: string, request: BindRequest) {
+/** A broken camera is swapped for a new box: the new one takes its household and label. The old one is
+ * revoked when staff replace it; an installer's replacement only re-arms it (revocation is staff's). */
+export async function replaceDevice(deps: ProvisioningDeps, actor: { id: string; role: string }, oldDeviceId: string, request: BindRequest) {
+  const actorId = actor.id;
   const old = await deps.db.device.findUnique({ where: { id: oldDeviceId } });
   if (!old) throw notFound("camera");
   if (!old.householdId) throw conflict("device-not-installed", "this camera is not installed in a household");
@@ -133,9 +153,10 @@ export async function replaceDevice(deps: ProvisioningDeps, actorId: string, old
   if (replacement.id === old.id) throw badRequest("same-device", "the replacement is the same camera");
   if (replacement.claimState === "revoked") throw conflict("device-revoked", "the replacement camera has been revoked");
   if (replacement.householdId && replacement.householdId !== old.householdId) throw conflict("device-in-other-household", "the replacement belongs to another household");
-  await deps.db.device.update({ where: { id: replacement.id }, data: { householdId: old.householdId, label: request.label ?? old.label } });
-  await deps.db.device.update({ where: { id: old.id }, data: { householdId: null } });
-  await dropCredentials(deps, old.id, "revoked");
+  await deps.db.device.update({ where: { id: replacement.id }, data: { householdId: old.householdId, label: request.label ?? old.label, boundBy: actorId, boundAt: new Date() } });
+  await deps.db.device.update({ where: { id: old.id }, data: { householdId: null, boundBy: null, boundAt: null } });
+  await deps.cutViewers(old.id, "camera-replaced");
+  if (old.claimState !== "revoked") await dropCredentials(deps, old.id, actor.role === "staff" ? "revoked" : "registered");
   await deps.audit(actorId, "device.replace", old.id, { replacement: replacement.id });
   return replacement.id;
 }

@@ -1,4 +1,7 @@
-// Live updates over a WebSocket: /api/v1/live?token=… (browsers cannot set headers on a WebSocket).
+// Live updates over a WebSocket: /api/v1/live. Browsers cannot set headers on a WebSocket, so they send the
+// sign-in token as a subprotocol (`new WebSocket(url, ["wangxiang", "bearer." + token])`); other clients
+// may send `Authorization: Bearer`. Never in the URL: URLs end up in logs and proxies' access logs.
+// The socket is closed (4401, with the reason) when its session ends: logout, expiry, revocation, disabling.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
@@ -8,12 +11,31 @@ import type { Database } from "../../../core/database.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LiveHub } from "./live-hub.ts";
 import { resolveToken } from "../access/auth.ts";
+import { LIVE_CLOSE_SIGNED_OUT } from "../../../protocol/accounts.ts";
+import type { LiveSessions } from "./live-sessions.ts";
+
+export const LIVE_SUBPROTOCOL = "wangxiang";
+const BEARER_PROTOCOL_PREFIX = "bearer.";
+/** How often an open socket re-checks its session, for revocations made by another gateway. */
+const SESSION_RECHECK_MS = 30_000;
+
+/** ws's handleProtocols: agree on "wangxiang" when offered (a browser insists on an agreed subprotocol). */
+export function chooseLiveSubprotocol(protocols: Set<string>): string | false {
+  return protocols.has(LIVE_SUBPROTOCOL) ? LIVE_SUBPROTOCOL : false;
+}
+
+function tokenFromHandshake(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const authorization = headers.authorization;
+  if (typeof authorization === "string" && authorization.startsWith("Bearer ")) return authorization.slice("Bearer ".length).trim();
+  const offered = typeof headers["sec-websocket-protocol"] === "string" ? headers["sec-websocket-protocol"].split(",").map((p) => p.trim()) : [];
+  return offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
+}
 
 const MAX_MESSAGE_BYTES = 16 * 1024;
 /** Messages held while the token is checked; a client that floods before it is signed in is cut off. */
 const MAX_EARLY_MESSAGES = 100;
 
-export async function livePlugin(app: FastifyInstance, { db, hub, metrics }: { db: Database; hub: LiveHub; metrics: GatewayMetrics }): Promise<void> {
+export async function livePlugin(app: FastifyInstance, { db, hub, metrics, liveSessions }: { db: Database; hub: LiveHub; metrics: GatewayMetrics; liveSessions: LiveSessions }): Promise<void> {
   app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, (socket, request) => {
     const send = (message: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -39,12 +61,10 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics }: { d
       if (onMessage) return onMessage(data, isBinary);
       if (early.push([data, isBinary]) > MAX_EARLY_MESSAGES) socket.close(1008, "too many messages before sign-in");
     });
-    const query = z.object({ token: z.string().max(200).optional() }).safeParse(request.query);
-    const header = request.headers.authorization?.replace(/^Bearer /, "");
-    const user = await resolveToken(db, header ?? (query.success ? query.data.token : undefined));
+    const user = await resolveToken(db, tokenFromHandshake(request.headers));
     if (!user) {
-      send({ type: "error", error: "unauthorized", message: "sign in first: pass ?token=" });
-      socket.close(4401, "unauthorized");
+      send({ type: "error", error: "unauthorized", message: "sign in first: offer the subprotocols \"wangxiang\" and \"bearer.<token>\" (tokens in the URL are not accepted)" });
+      socket.close(LIVE_CLOSE_SIGNED_OUT, "unauthorized");
       return;
     }
     let households = new Set(user.role === "family" ? await householdIdsOf(db, user.id) : []);
@@ -58,6 +78,21 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics }: { d
         send(message);
       },
     });
+    const endSession = liveSessions.add({
+      sessionId: user.sessionId, userId: user.id,
+      close: (code, reason) => socket.close(code, reason),
+      refresh: () => {
+        if (user.role === "family") void householdIdsOf(db, user.id).then((ids) => { households = new Set(ids); }, failed);
+      },
+    });
+    const expiry = setTimeout(() => socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired"), Math.max(0, user.sessionExpiresAt.getTime() - Date.now()));
+    const recheckSession = async () => {
+      const session = await db.session.findUnique({ where: { id: user.sessionId }, select: { revokedAt: true, user: { select: { disabledAt: true } } } }).catch(() => undefined);
+      if (session === undefined) return; // database unreachable: keep the socket, try again later
+      if (!session || session.revokedAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "session-revoked");
+      else if (session.user.disabledAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "account-disabled");
+    };
+    const recheck = setInterval(() => void recheckSession().catch(failed), SESSION_RECHECK_MS);
     metrics.wsClients.inc();
     send({ type: "hello", userId: user.id, role: user.role });
 
@@ -85,6 +120,9 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics }: { d
     };
     socket.on("close", () => {
       remove();
+      endSession();
+      clearTimeout(expiry);
+      clearInterval(recheck);
       metrics.wsClients.dec();
     });
     onMessage = (data, isBinary) => void handle(data, isBinary).catch(failed);

@@ -1,5 +1,6 @@
 // /healthz, /metrics (Prometheus text) and /openapi.json.
-import type { FastifyInstance } from "fastify";
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { healthReply } from "../../../protocol/http.ts";
 import type { Database } from "../../../core/database.ts";
@@ -11,9 +12,11 @@ export interface ObservabilityOptions {
   /** Whether the gateway can reach its MQTT broker. */
   brokerConnected(): boolean;
   startedAt: number;
+  /** METRICS_TOKEN: Prometheus sends it as a bearer token; without one, /metrics answers this machine only. */
+  metricsToken: string | undefined;
 }
 
-export async function observabilityPlugin(app: FastifyInstance, { db, metrics, brokerConnected, startedAt }: ObservabilityOptions): Promise<void> {
+export async function observabilityPlugin(app: FastifyInstance, { db, metrics, brokerConnected, startedAt, metricsToken }: ObservabilityOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get("/healthz", { schema: { tags: ["operations"], response: { 200: healthReply, 503: healthReply } } }, async (_request, reply) => {
@@ -23,7 +26,7 @@ export async function observabilityPlugin(app: FastifyInstance, { db, metrics, b
     return reply.status(healthy ? 200 : 503).send({ status: healthy ? "ok" : "degraded", database, broker, uptimeS: Math.round((Date.now() - startedAt) / 1000) });
   });
 
-  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+  app.get("/metrics", { schema: { hide: true }, onRequest: metricsAccess(metricsToken) }, async (_request, reply) => {
     const online = await db.device.count({ where: { claimState: "claimed", connection: "online" } }).catch(() => null);
     if (online !== null) {
       metrics.devicesOnline.set(online);
@@ -34,3 +37,19 @@ export async function observabilityPlugin(app: FastifyInstance, { db, metrics, b
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
+
+/** With a token, Prometheus must send it as a bearer token; without one, only this machine may scrape. */
+function metricsAccess(token: string | undefined) {
+  const expected = token ? Buffer.from(`Bearer ${token}`) : null;
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!expected) {
+      if (isLoopback(request.ip)) return;
+      return reply.status(403).send({ error: "forbidden", message: "/metrics answers this machine only; set METRICS_TOKEN to scrape it from elsewhere" });
+    }
+    const given = Buffer.from(request.headers.authorization ?? "");
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return;
+    return reply.status(401).header("www-authenticate", "Bearer").send({ error: "unauthorized", message: "send the metrics token: Authorization: Bearer <METRICS_TOKEN>" });
+  };
+}
+
+const isLoopback = (ip: string) => ip === "::1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");

@@ -9,6 +9,8 @@ import { containsNulCharacter } from "../../../protocol/text.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { badRequest, installErrorHandler } from "./errors.ts";
 import { securityPlugin } from "./security.ts";
+import { redactedRequest } from "./log-redaction.ts";
+import { fastifyTrustProxy } from "./trusted-proxies.ts";
 
 export interface HttpServerOptions {
   logLevel: string;
@@ -16,19 +18,25 @@ export interface HttpServerOptions {
   logStream?: { write(line: string): void };
   tls: { certFile: string; keyFile: string } | undefined;
   corsOrigins: string[];
+  /** Proxies whose X-Forwarded-For is believed (TRUST_PROXY); empty: none. */
+  trustedProxies: string[];
+  /** ws's subprotocol choice for WebSocket routes. */
+  handleProtocols?: (protocols: Set<string>) => string | false;
   metrics: GatewayMetrics;
 }
 
-export function createHttpServer({ logLevel, logStream, tls, corsOrigins, metrics }: HttpServerOptions): FastifyInstance {
+export function createHttpServer({ logLevel, logStream, tls, corsOrigins, trustedProxies, handleProtocols, metrics }: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: "TLSv1.2" as const } } : {}),
     logger: {
       level: logLevel,
-      redact: ["req.headers.authorization", "body.password", "body.claimCode", "mqttPassword"],
+      redact: ["req.headers.authorization", "req.headers[\"sec-websocket-protocol\"]", "body.password", "body.claimCode", "mqttPassword"],
+      // Query strings and invite codes in paths can carry secrets: the logged URL never shows them.
+      serializers: { req: redactedRequest },
       ...(logStream ? { stream: logStream } : {}),
     },
     bodyLimit: 256 * 1024,
-    trustProxy: true,
+    trustProxy: fastifyTrustProxy(trustedProxies),
     // A URL that does not decode (/devices/%ff) fails before routing; answer it in the one error shape too.
     frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => void reply.code(400).send({ error: "bad-url", message: error.message }),
   });
@@ -49,6 +57,6 @@ export function createHttpServer({ logLevel, logStream, tls, corsOrigins, metric
     transform: jsonSchemaTransform,
   });
   app.register(securityPlugin, { corsOrigins, https: Boolean(tls) });
-  app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, ...(handleProtocols ? { handleProtocols } : {}) } });
   return app;
 }

@@ -1,4 +1,5 @@
-// The minimal live-view page (web/viewer/): /viewer/?camera=<id>&token=<viewer token from POST /devices/{id}/view>.
+// The minimal live-view page (web/viewer/): /viewer/#camera=<id>&token=<viewer token from POST /devices/{id}/view>
+// (in the fragment, which browsers never send to a server).
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -5,7 +5,7 @@ import { deviceIdParams, errorReply, householdIdParams } from "../../../protocol
 import { viewGrantReply, viewLogQuery, viewLogReply } from "../../../protocol/live-view.ts";
 import type { Database } from "../../../core/database.ts";
 import { signalingPlugin, type IceServer, type RelayPool } from "../../../relay/src/index.ts";
-import { assertCanSeeDevice, assertCanSeeHousehold } from "../access/access.ts";
+import { assertCanSeeDevice, assertCanSeeHousehold, notAssigned } from "../access/access.ts";
 import type { LiveViewService } from "./live-view-service.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
 
@@ -30,8 +30,15 @@ export async function liveViewPlugin(app: FastifyInstance, { db, liveView }: { d
     schema: { tags: ["live view"], summary: "Who watched this camera, when and for how long", params: deviceIdParams, querystring: viewLogQuery, response: { 200: viewLogReply, ...errors } },
     preHandler: requireRole(),
   }, async (request) => {
-    await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
-    const rows = await db.viewSession.findMany({ where: { deviceId: request.params.deviceId }, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
+    const user = signedIn(request);
+    const device = await assertCanSeeDevice(db, user, request.params.deviceId);
+    if (user.role === "installer") {
+      if (!device.householdId) throw notAssigned();
+      await assertCanSeeHousehold(db, user, device.householdId);
+    }
+    // A household sees only the views made while the camera was its own, not those of a home it moved from.
+    const where = user.role === "staff" ? { deviceId: request.params.deviceId } : { deviceId: request.params.deviceId, householdId: device.householdId };
+    const rows = await db.viewSession.findMany({ where, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
     return { items: rows.map(toViewLogEntry) };
   });
 

@@ -67,10 +67,10 @@ export class LiveViewService {
 
   /** A signed-in user asks to watch a camera: checks membership, privacy and connection, returns a WHEP token. */
   async grantView(user: SignedInUser, deviceId: string) {
-    const device = await this.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true, claimedAt: true, privacy: true, connection: true } });
+    const device = await this.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true, claimedAt: true, boundBy: true, privacy: true, connection: true } });
     if (!device || !device.householdId) throw notFound("camera");
     const member = (await householdIdsOf(this.db, user.id)).includes(device.householdId);
-    if (!member && !this.installing(user.role, device.claimedAt)) {
+    if (!member && !this.installing(user, device)) {
       if (user.role === "family") throw notFound("camera");
       throw new ApiError(403, "not-a-member", "only the household's family members can watch this camera");
     }
@@ -85,20 +85,21 @@ export class LiveViewService {
   async authorizeView(cameraId: string, token: string): Promise<ViewerIdentity | null> {
     const claims = this.tokens.verifyViewer(token, cameraId);
     if (!claims) return null;
-    const device = await this.db.device.findUnique({ where: { id: cameraId }, select: { privacy: true, claimState: true, householdId: true, claimedAt: true } });
+    const device = await this.db.device.findUnique({ where: { id: cameraId }, select: { privacy: true, claimState: true, householdId: true, claimedAt: true, boundBy: true } });
     if (!device || device.privacy || device.claimState !== "claimed" || !device.householdId) return null;
     // The token outlives the grant (VIEW_TOKEN_TTL_S): the camera may since have moved to another home.
-    const viewer = await this.db.user.findUnique({ where: { id: claims.uid }, select: { role: true } });
-    if (!viewer) return null;
+    const viewer = await this.db.user.findUnique({ where: { id: claims.uid }, select: { id: true, role: true, disabledAt: true } });
+    if (!viewer || viewer.disabledAt) return null;
     const member = await this.db.householdMember.findUnique({ where: { householdId_userId: { householdId: device.householdId, userId: claims.uid } } });
-    if (!member && !this.installing(viewer.role, device.claimedAt)) return null;
+    if (!member && !this.installing(viewer, device)) return null;
     return { viewerId: claims.uid, displayName: claims.name };
   }
 
-  /** Installers may test-view a camera during the install visit, shortly after it was claimed. */
-  private installing(role: string, claimedAt: Date | null): boolean {
-    return role === "installer" && claimedAt !== null && Date.now() - claimedAt.getTime() < this.policy.installerWindowMs;
+  /** An installer may test-view a camera they bound themselves, during the install visit shortly after it was claimed. */
+  private installing(user: { id: string; role: string }, device: { claimedAt: Date | null; boundBy: string | null }): boolean {
+    return user.role === "installer" && device.boundBy === user.id && device.claimedAt !== null && Date.now() - device.claimedAt.getTime() < this.policy.installerWindowMs;
   }
+
 
   /** A publish token starts one stream; afterwards it is only good for ending that stream. */
   async authorizePublish(cameraId: string, token: string): Promise<boolean> {
@@ -181,6 +182,30 @@ export class LiveViewService {
     const router = this.pool.createRouter(cameraId);
     await Promise.all([...stream.viewers.keys()].map((sessionId) => router.closeSession(sessionId, "privacy-mode").catch(() => undefined)));
     await this.stopStream(cameraId, "privacy-mode");
+  }
+
+  /** The camera changed hands (moved, removed, replaced): everyone watching is cut off now. */
+  async cutCamera(cameraId: string, reason: string): Promise<void> {
+    const stream = this.streams.get(cameraId);
+    if (!stream || stream.viewers.size === 0) return;
+    const router = this.pool.createRouter(cameraId);
+    await Promise.all([...stream.viewers.keys()].map((sessionId) => router.closeSession(sessionId, reason).catch(() => undefined)));
+  }
+
+  /** A person lost the right to watch (removed from a household, account disabled): their sessions end now. */
+  async cutViewer(userId: string, scope: { householdId?: string; reason: string }): Promise<void> {
+    const inHousehold = scope.householdId
+      ? new Set((await this.db.device.findMany({ where: { householdId: scope.householdId }, select: { id: true } })).map((d) => d.id))
+      : null;
+    const closing: Promise<unknown>[] = [];
+    for (const [cameraId, stream] of this.streams) {
+      if (inHousehold && !inHousehold.has(cameraId)) continue;
+      const router = this.pool.createRouter(cameraId);
+      for (const [sessionId, viewer] of stream.viewers) {
+        if (viewer.viewerId === userId) closing.push(router.closeSession(sessionId, scope.reason).catch(() => undefined));
+      }
+    }
+    await Promise.all(closing);
   }
 
   /** Camera went offline: its viewers are told; the stream state is forgotten. */

@@ -28,6 +28,10 @@ export function HouseholdScreen() {
     setFormKey((k) => k + 1); // an empty form for the next box
     devices.reload();
   });
+  const removeMember = useAction(async (userId: string) => {
+    await api.request("DELETE", `/households/${householdId}/members/${userId}`);
+    household.reload();
+  });
   const h = household.data;
   return (
     <Layout title={h ? h.elderName : t("installer.household")} back="/installer">
@@ -48,8 +52,15 @@ export function HouseholdScreen() {
           <section class="card">
             <h2>{t("installer.members")}</h2>
             {h.members.length === 0 ? <p class="muted">{t("installer.noMembers")}</p> : (
-              <ul>{h.members.map((m) => <li key={m.userId}>{m.displayName}{m.relation ? ` (${m.relation})` : ""}</li>)}</ul>
+              <ul>{h.members.map((m) => (
+                <li key={m.userId}>
+                  {m.displayName}{m.relation ? ` (${m.relation})` : ""}{" "}
+                  <button type="button" class="link" data-remove-member={m.username} disabled={removeMember.busy}
+                    onClick={() => confirm(t("members.removeConfirm", { name: m.displayName })) && void removeMember.run(m.userId)}>{t("members.remove")}</button>
+                </li>
+              ))}</ul>
             )}
+            <ErrorText error={removeMember.error} />
           </section>
           <InvitePanel householdId={householdId} />
         </div>

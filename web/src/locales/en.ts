@@ -5,7 +5,22 @@ type Same<T> = { [K in keyof T]: T[K] extends string ? string : Same<T[K]> };
 export const en: Same<typeof zhCN> = {
   app: { name: "Wangxiang", tagline: "Working far away? See home any time." },
   common: { back: "Back", cancel: "Cancel", loading: "Loading…", next: "Next", save: "Save", sending: "Sending…", soon: "coming soon", switchLanguage: "切换到中文", wait: "Please wait…" },
-  auth: { title: "Sign in", username: "Username", password: "Password", signIn: "Sign in", signOut: "Sign out", newHere: "New here?", haveInvite: "I have an invite code" },
+  auth: { title: "Sign in", username: "Username", password: "Password", signIn: "Sign in", signOut: "Sign out", newHere: "New here?", haveInvite: "I have an invite code",
+    ended: {
+      "signed-out": "You signed out on another screen. Please sign in again.", "session-expired": "Your sign-in has expired. Please sign in again.",
+      "session-revoked": "This sign-in was cancelled. Please sign in again.", "account-disabled": "Your account has been disabled. Please contact the county service centre.",
+      "password-changed": "The password was changed. Sign in with the new one.", unauthorized: "Your sign-in is no longer valid. Please sign in again.",
+    },
+  },
+  account: {
+    title: "My account", link: "Account", changePassword: "Change password", currentPassword: "Current password", newPassword: "New password (at least 8 characters)",
+    saved: "Password changed; your other devices were signed out.",
+  },
+  accounts: {
+    title: "Accounts", link: "Accounts", create: "Create account", role: "Role", roleInstaller: "Installer", roleStaff: "County staff", displayName: "Name",
+    disable: "Disable", enable: "Enable", disabled: "disabled", assign: "Assign village", village: "Village", assignments: "Works in", noAssignments: "not assigned", created: "Created",
+  },
+  members: { remove: "Remove", removeConfirm: "Remove {{name}} from this home?", leave: "Leave this home" },
   state: { online: "Online", offline: "Offline", unknown: "Not connected yet" },
   live: {
     down: "Connection lost, reconnecting; what you see may be out of date.",

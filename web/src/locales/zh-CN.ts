@@ -2,7 +2,20 @@
 export const zhCN = {
   app: { name: "望乡", tagline: "在外务工，随时看看家。" },
   common: { back: "返回", cancel: "取消", loading: "正在加载…", next: "下一步", save: "保存", sending: "正在提交…", soon: "即将上线", switchLanguage: "Switch to English", wait: "请稍候…" },
-  auth: { title: "登录", username: "用户名", password: "密码", signIn: "登录", signOut: "退出登录", newHere: "第一次使用？", haveInvite: "我有邀请码" },
+  auth: { title: "登录", username: "用户名", password: "密码", signIn: "登录", signOut: "退出登录", newHere: "第一次使用？", haveInvite: "我有邀请码",
+    ended: {
+      "signed-out": "您已在别处退出登录，请重新登录。", "session-expired": "登录已过期，请重新登录。", "session-revoked": "此次登录已被取消，请重新登录。",
+      "account-disabled": "您的账号已被停用，请联系县服务中心。", "password-changed": "密码已修改，请用新密码登录。", unauthorized: "登录已失效，请重新登录。",
+    },
+  },
+  account: {
+    title: "我的账号", link: "账号", changePassword: "修改密码", currentPassword: "当前密码", newPassword: "新密码（至少 8 位）", saved: "密码已修改，其他设备已退出登录。",
+  },
+  accounts: {
+    title: "账号管理", link: "账号管理", create: "新建账号", role: "角色", roleInstaller: "安装员", roleStaff: "县服务中心", displayName: "姓名",
+    disable: "停用", enable: "启用", disabled: "已停用", assign: "分配村", village: "村", assignments: "负责", noAssignments: "未分配", created: "已创建",
+  },
+  members: { remove: "移出", removeConfirm: "把 {{name}} 移出这个家？", leave: "退出这个家" },
   state: { online: "在线", offline: "离线", unknown: "尚未连接" },
   live: {
     down: "网络断开，正在重连；页面内容可能不是最新的。",

@@ -1,12 +1,13 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
+import type { ApiClient } from "../api.ts";
 import type { LiveClient, LiveState } from "../live.ts";
 
 /** The page frame: title, back link, language switch, sign-out, and whether live updates are flowing. */
 export function Layout({ title, back, children }: { title: string; back?: string; children: ComponentChildren }) {
   const { t, lang } = useT();
-  const { i18n, session, live } = useServices();
+  const { i18n, session, live, api } = useServices();
   const liveDown = useLiveDown(live);
   useEffect(() => { document.title = `${title} · ${t("app.name")}`; }, [title, lang]);
   const signedIn = session.current();
@@ -24,11 +25,19 @@ export function Layout({ title, back, children }: { title: string; back?: string
       {signedIn ? (
         <footer class="footer">
           <span>{signedIn.user.displayName}</span>
-          <button type="button" class="link" onClick={() => session.set(null)}>{t("auth.signOut")}</button>
+          <a href="/account">{t("account.link")}</a>
+          {signedIn.user.role === "staff" ? <a href="/staff/accounts">{t("accounts.link")}</a> : null}
+          <button type="button" class="link" onClick={() => void signOut(api, () => session.set(null))}>{t("auth.signOut")}</button>
         </footer>
       ) : null}
     </div>
   );
+}
+
+/** Ends the sign-in on the server too (a token left valid there could still be used), then here. */
+async function signOut(api: ApiClient, clear: () => void): Promise<void> {
+  await api.request("POST", "/auth/logout").catch(() => undefined);
+  clear();
 }
 
 /** True once live updates have been away for a moment; a socket that opens quickly shows no warning. */
