@@ -167,6 +167,12 @@ function copyStep(ins: Extract<Instruction, { kind: "COPY" }>, state: BuiltStage
   return `COPY ${ins.sources.join(" ")} ${dest} (${files} files)`;
 }
 
+/** Docker passes these predefined build arguments to RUN steps from the builder's environment. */
+function proxyBuildArgs(): Record<string, string> {
+  const names = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"].flatMap((n) => [n, n.toLowerCase()]);
+  return Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]!]));
+}
+
 /** The packages an `apt-get install` in a RUN line asks for, or null if it has none. */
 export function aptPackages(command: string): string[] | null {
   const match = /apt-get\s+install\s+([^&;|]*)/.exec(command);
@@ -193,6 +199,6 @@ async function runStep(ins: Extract<Instruction, { kind: "RUN" }>, state: BuiltS
     return `RUN apt-get install … skipped: all ${packages.length} packages are installed on this machine (${packages.join(" ")})`;
   }
   const argv = ins.shell ? ["/bin/sh", "-c", ins.command[0]!] : ins.command;
-  await runInStage({ root: state.root, workdir: state.workdir, user: state.user, argv, env: state.env });
+  await runInStage({ root: state.root, workdir: state.workdir, user: state.user, argv, env: { ...proxyBuildArgs(), ...state.env } });
   return `RUN ${text}`;
 }

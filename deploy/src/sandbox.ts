@@ -53,6 +53,10 @@ function mountScript(root: string): string {
   // npm's cache is shared with the machine, so a replay downloads only what the cache lacks.
   const npmCache = join(homedir(), ".npm");
   if (existsSync(npmCache)) lines.push(`mount --bind ${shellQuote(npmCache)} ${r}/root/.npm`);
+  // So is its npm configuration (registry, CA file, nodedir for node-gyp's headers): what a Docker build
+  // would be given with build arguments on a machine that cannot reach nodejs.org or GitHub.
+  const npmrc = join(homedir(), ".npmrc");
+  if (existsSync(npmrc)) lines.push(`touch ${r}/root/.npmrc`, `mount --bind ${shellQuote(npmrc)} ${r}/root/.npmrc`, `mount -o remount,bind,ro ${r}/root/.npmrc`);
   return lines.join("\n");
 }
 
