@@ -22,6 +22,7 @@ COPY gateway ./gateway
 COPY broker ./broker
 COPY relay ./relay
 COPY firmware-sim ./firmware-sim
+COPY admin ./admin
 # Native modules, then the project's own postinstall (Prisma clients, web app). Its migration step needs a
 # database; a throw-away SQLite file keeps the image free of data.
 RUN npm rebuild --no-audit --no-fund

@@ -2,13 +2,16 @@
 import { loadSimConfig, SimConfigError, simUsage } from "./config.ts";
 import { createLogger } from "./log.ts";
 import { createSimulator } from "./simulator.ts";
+import { readLogFormat, terminalLogDestination } from "../../core/log-output.ts";
 
 let config;
+let logStream;
 try {
   config = loadSimConfig(process.argv.slice(2), process.env);
+  logStream = terminalLogDestination(readLogFormat());
 } catch (error) {
-  if (!(error instanceof SimConfigError)) throw error;
-  process.stderr.write(error.message + "\n");
+  if (!(error instanceof SimConfigError) && !/^LOG_FORMAT/.test((error as Error).message)) throw error;
+  process.stderr.write((error as Error).message + "\n");
   process.exit(2);
 }
 if (!config) {
@@ -16,7 +19,7 @@ if (!config) {
   process.exit(0);
 }
 
-const log = createLogger({ level: config.logLevel });
+const log = createLogger({ level: config.logLevel, stream: logStream });
 const simulator = createSimulator(config, { log });
 
 let stopping = false;

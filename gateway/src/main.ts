@@ -2,15 +2,18 @@
 import { buildGateway } from "./app.ts";
 import { readGatewayConfig } from "./config.ts";
 import { printBanner } from "./banner.ts";
+import { readLogFormat, terminalLogDestination } from "../../core/log-output.ts";
 
 let config;
+let logStream;
 try {
   config = readGatewayConfig();
+  logStream = terminalLogDestination(readLogFormat());
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
 }
-const gateway = buildGateway(config);
+const gateway = buildGateway(config, { logStream });
 try {
   const started = await gateway.start();
   printBanner(config, started);
