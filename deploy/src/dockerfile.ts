@@ -64,17 +64,21 @@ function commandForm(line: number, rest: string): { command: string[]; shell: bo
   return { command: parsed, shell: false };
 }
 
+function unquote(value: string): string {
+  if (value.startsWith('"') && value.endsWith('"')) return value.slice(1, -1).replace(/\\(.)/g, "$1");
+  if (value.startsWith("'") && value.endsWith("'")) return value.slice(1, -1);
+  return value;
+}
+
 function parseEnv(line: number, rest: string): [string, string][] {
-  const parts = words(rest);
-  if (parts.length >= 1 && !parts[0]!.includes("=")) {
-    // Legacy form: ENV NAME value with spaces
-    return [[parts[0]!, rest.slice(rest.indexOf(parts[0]!) + parts[0]!.length).trim()]];
+  const first = /^(\S+)/.exec(rest)![1]!;
+  // Legacy form: ENV NAME value with spaces
+  if (!first.includes("=")) return [[first, rest.slice(first.length).trim()]];
+  const pairs = [...rest.matchAll(/(\S+?)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)];
+  if (pairs.map((m) => m[0]).join(" ") !== rest.trim().replace(/\s+/g, " ") && !rest.includes('"') && !rest.includes("'")) {
+    throw new DockerfileError(line, `ENV expects NAME=value pairs, got "${rest}"`);
   }
-  return parts.map((p) => {
-    const eq = p.indexOf("=");
-    if (eq <= 0) throw new DockerfileError(line, `ENV expects NAME=value, got "${p}"`);
-    return [p.slice(0, eq), p.slice(eq + 1)] as [string, string];
-  });
+  return pairs.map((m) => [m[1]!, unquote(m[2]!)] as [string, string]);
 }
 
 function parseCopy(line: number, rest: string): Instruction {
