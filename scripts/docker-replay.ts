@@ -66,6 +66,24 @@ function exited(child: ChildProcess): Promise<number | string> {
   return new Promise((ok) => child.once("exit", (code, signal) => ok(code ?? signal ?? "?")));
 }
 
+/** As README "Deploying" says: `npm run admin -- create-user` inside the image, then sign in with that account. */
+async function firstStaffAccount(image: BuiltStage, env: Record<string, string>, url: string): Promise<void> {
+  const argv = ["npm", "run", "--silent", "admin", "--", "create-user", "--role", "staff", "--username", "replay-duty", "--generate"];
+  const child = spawnInStage({ root: image.root, workdir: image.workdir, user: image.user, argv, env, stdio: "pipe" });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const code = await exited(child);
+  const password = /Password \(shown once, store it now\): (\S+)/.exec(out)?.[1];
+  if (code !== 0 || !password) throw new Error(`npm run admin -- create-user in the image failed (${code}):\n${out}`);
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "replay-duty", password }),
+  });
+  const body = await login.json() as { user?: { role?: string } };
+  if (login.status !== 200 || body.user?.role !== "staff") throw new Error(`sign-in with the new staff account: ${login.status} ${JSON.stringify(body)}`);
+  log("   npm run admin -- create-user --role staff (in the image) → signed in as staff over HTTP");
+}
+
 async function startImage(image: BuiltStage): Promise<void> {
   const cmd = image.cmd!;
   const env = {
@@ -85,6 +103,7 @@ async function startImage(image: BuiltStage): Promise<void> {
     const body = await health.text();
     log(`   GET /healthz → ${health.status} ${body}`);
     if (!health.ok) throw new Error(`/healthz answered ${health.status}`);
+    await firstStaffAccount(image, env, url);
   } catch (error) {
     child.kill("SIGKILL");
     await exit;

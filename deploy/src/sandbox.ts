@@ -3,7 +3,7 @@
 // read-only, so absolute paths in the Dockerfile (/app, /tmp, /var/lib/apt/lists) land in the stage and
 // nothing the build runs can change the machine. The mounts vanish with the namespace when the command ends.
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -32,6 +32,7 @@ export function createStageRoot(root: string, extraUsers: SandboxUser[]): void {
     appendFileSync(join(etc, "passwd"), `${user.name}:x:${user.uid}:${user.gid}::${user.home}:/bin/sh\n`);
     appendFileSync(join(etc, "group"), `${user.name}:x:${user.gid}:\n`);
     mkdirSync(join(root, user.home), { recursive: true });
+    chownSync(join(root, user.home), user.uid, user.gid);
   }
 }
 
