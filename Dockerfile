@@ -23,10 +23,10 @@ COPY broker ./broker
 COPY relay ./relay
 COPY firmware-sim ./firmware-sim
 COPY admin ./admin
-# Native modules, then the project's own postinstall (Prisma clients, web app). Its migration step needs a
-# database; a throw-away SQLite file keeps the image free of data.
-RUN npm rebuild --no-audit --no-fund
-RUN DATABASE_URL=file:/tmp/build.db npm run postinstall && rm -f /tmp/build.db*
+# `npm rebuild` runs what `npm ci` skipped: the dependencies' install scripts (native modules), then the
+# project's postinstall (Prisma clients, mediasoup worker, web app). Its migration step needs a database: a
+# throw-away SQLite file keeps the image free of data.
+RUN DATABASE_URL=file:/tmp/build.db npm rebuild --foreground-scripts --no-audit --no-fund && rm -f /tmp/build.db*
 RUN npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
