@@ -16,10 +16,11 @@ export interface SandboxUser {
 
 const readOnlyBinds = ["usr", "etc"];
 const usrSymlinks = ["bin", "lib", "lib64", "sbin"];
+const machineCaches = [".npm", ".cache/wangxiang"];
 
 /** Lays out an empty root: the machine's system through symlinks and bind points, its own /tmp, /var, /root. */
 export function createStageRoot(root: string, extraUsers: SandboxUser[]): void {
-  for (const dir of [...readOnlyBinds, "dev", "proc", "sys", "tmp", "var/tmp", "root/.npm", "run", "home"]) mkdirSync(join(root, dir), { recursive: true });
+  for (const dir of [...readOnlyBinds, "dev", "proc", "sys", "tmp", "var/tmp", "root", "run", "home"]) mkdirSync(join(root, dir), { recursive: true });
   chmodSync(join(root, "tmp"), 0o1777);
   chmodSync(join(root, "var/tmp"), 0o1777);
   for (const link of usrSymlinks) if (!existsSync(join(root, link))) symlinkSync(`usr/${link}`, join(root, link));
@@ -51,9 +52,12 @@ function mountScript(root: string): string {
     `mount --rbind /proc ${r}/proc`,
     `mount --rbind /sys ${r}/sys`,
   );
-  // npm's cache is shared with the machine, so a replay downloads only what the cache lacks.
-  const npmCache = join(homedir(), ".npm");
-  if (existsSync(npmCache)) lines.push(`mount --bind ${shellQuote(npmCache)} ${r}/root/.npm`);
+  // The machine's caches are shared, as a Docker builder's cache would be: npm's (a replay downloads only
+  // what it lacks) and scripts/mediasoup-worker.sh's (a worker built for this Debian release is reused).
+  for (const cache of machineCaches) {
+    const onMachine = join(homedir(), cache);
+    if (existsSync(onMachine)) lines.push(`mkdir -p ${r}/root/${cache}`, `mount --bind ${shellQuote(onMachine)} ${r}/root/${cache}`);
+  }
   // So is its npm configuration (registry, CA file, nodedir for node-gyp's headers): what a Docker build
   // would be given with build arguments on a machine that cannot reach nodejs.org or GitHub.
   const npmrc = join(homedir(), ".npmrc");
