@@ -35,6 +35,7 @@ describe("Dockerfile reading", () => {
 
   it("refuses what it cannot replay, naming the line", () => {
     expect(() => parseDockerfile("FROM node:20-bookworm\nADD x /x\n")).toThrow(/line 2: instruction ADD is not supported/);
+    expect(() => parseDockerfile("FROM node:20-bookworm\nRUN --mount=type=cache,target=/x true\n")).toThrow(/line 2: RUN --mount=type=cache,target=\/x is not supported/);
     expect(() => parseDockerfile("WORKDIR /app\n")).toThrow(/line 1: WORKDIR before the first FROM/);
     expect(() => parseDockerfile('FROM node:20-bookworm\nCMD ["node", 1]\n')).toThrow(/line 2: exec form must be/);
     expect(() => parseDockerfile("FROM node:20-bookworm\nCOPY a b c\n")).toThrow(/destination ending in \//);

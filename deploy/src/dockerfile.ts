@@ -104,7 +104,9 @@ function parseInstruction(line: number, keyword: string, rest: string): Instruct
     case "WORKDIR": return { kind: "WORKDIR", line, path: rest };
     case "COPY": return parseCopy(line, rest);
     case "ENV": return { kind: "ENV", line, vars: parseEnv(line, rest) };
-    case "RUN": return { kind: "RUN", line, ...commandForm(line, rest) };
+    case "RUN":
+      if (rest.startsWith("--")) throw new DockerfileError(line, `RUN ${rest.split(/\s/)[0]} is not supported by the replay`);
+      return { kind: "RUN", line, ...commandForm(line, rest) };
     case "CMD": return { kind: "CMD", line, ...commandForm(line, rest) };
     case "USER": return { kind: "USER", line, user: rest };
     case "EXPOSE": return { kind: "EXPOSE", line, ports: words(rest) };
