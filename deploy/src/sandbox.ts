@@ -71,7 +71,8 @@ export interface SandboxCommand {
   user: string;
   argv: string[];
   env: Record<string, string>;
-  stdio?: "inherit" | "pipe";
+  /** inherit: stdout and stderr (a RUN step: no stdin, as in Docker); pipe; interactive: stdin too. */
+  stdio?: "inherit" | "pipe" | "interactive";
 }
 
 /** Starts argv in the stage, as `user`, in `workdir`. The returned child is the command itself (every step execs). */
@@ -81,7 +82,7 @@ export function spawnInStage(cmd: SandboxCommand): ChildProcess {
   const script = `${mountScript(cmd.root)}\nexec ${chroot}`;
   return spawn("unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script], {
     env: cmd.env,
-    stdio: cmd.stdio === "pipe" ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    stdio: cmd.stdio === "pipe" ? ["ignore", "pipe", "pipe"] : [cmd.stdio === "interactive" ? "inherit" : "ignore", "inherit", "inherit"],
   });
 }
 
