@@ -2,7 +2,7 @@
 // replays the Dockerfile in a fresh temporary directory (deploy/src/replay.ts), then starts the final stage's
 // CMD as its USER with a test configuration on free ports, checks /healthz and stops it with SIGTERM.
 //   node --import tsx scripts/docker-replay.ts [--context DIR] [--keep]      (needs root: chroot, mounts)
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { createSocket } from "node:dgram";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
@@ -32,7 +32,8 @@ function checkImage(image: BuiltStage): void {
   if (existsSync(join(app, ".env"))) fail("the image contains .env");
   if (image.user.startsWith("0:")) fail("the image runs as root");
   if (!image.cmd) fail("the final stage has no CMD");
-  log(`   image checks: web/dist present, data/ empty, no .env, runs as ${image.user}`);
+  const size = execFileSync("du", ["-sh", app], { encoding: "utf8" }).split("\t")[0];
+  log(`   image checks: web/dist present, data/ empty, no .env, runs as ${image.user}; ${image.workdir} holds ${size}`);
 }
 
 /** A port free for both TCP and UDP now (the relay's first worker binds both). */
