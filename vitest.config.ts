@@ -15,6 +15,8 @@ const shared = {
 
 export default defineConfig({
   test: {
+    // The second reporter ends the run with the suites skipped for a missing tool (chromium, coturn, ffmpeg).
+    reporters: ["default", "./test/helpers/missing-tools-reporter.ts"],
     projects: [
       { test: { ...shared, name: "core", include: ["test/**/*.test.ts", "**/src/**/*.test.ts"], exclude: ["node_modules/**", ...timing], sequence: { groupOrder: 0 } } },
       { test: { ...shared, name: "timing", include: timing, fileParallelism: false, sequence: { groupOrder: 1 } } },

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCameraStream, type CameraStream } from "../firmware-sim/src/media/camera-stream.ts";
 import { chromiumArgs, chromiumPath, describeTimings, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
 import { PUBLISH_TOKEN, serveViewer, startRelayStack, type RelayStack } from "./relay-stack.ts";
+import { toolInstalled } from "./helpers/tools.ts";
 
 async function freeUdpPort(): Promise<number> {
   const socket = createSocket("udp4");
@@ -48,7 +49,7 @@ async function startCoturn(port: number, user: string, password: string): Promis
   };
 }
 
-const hasCoturn = existsSync("/usr/bin/turnserver");
+const hasCoturn = toolInstalled("coturn");
 
 describe.skipIf(!hasChromium || !hasCoturn)("browser viewer through TURN only (coturn)", () => {
   let turn: Awaited<ReturnType<typeof startCoturn>>;

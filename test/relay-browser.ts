@@ -1,10 +1,10 @@
 // Browser-test helpers: Chromium flags, the viewer page's own metrics, and its WebRTC stats.
-import { existsSync } from "node:fs";
 import type { Page } from "playwright-core";
+import { toolInstalled } from "./helpers/tools.ts";
 import { expect } from "vitest";
 
 export const chromiumPath = "/usr/bin/chromium";
-export const hasChromium = existsSync(chromiumPath);
+export const hasChromium = toolInstalled("chromium");
 
 export const chromiumArgs = [
   "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -3,11 +3,12 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { toolInstalled } from "./helpers/tools.ts";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 
 export const chromiumPath = "/usr/bin/chromium";
-export const hasChromium = existsSync(chromiumPath);
+export const hasChromium = toolInstalled("chromium");
 export const chromiumArgs = [
   "--no-sandbox", "--disable-gpu", "--disable-background-networking",
   "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",

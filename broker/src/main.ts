@@ -5,26 +5,29 @@ import { createDatabase } from "../../core/database.ts";
 import { hashSecret } from "../../core/secrets.ts";
 import { createBroker, type BrokerLogger } from "./broker.ts";
 import { readBrokerProcessConfig } from "./config.ts";
-import { exitGracefullyOnSignals } from "../../core/signals.ts";
+import { handleShutdownSignals } from "../../core/shutdown.ts";
+import { readLogFormat, terminalLogDestination, type LogDestination } from "../../core/log-output.ts";
 
 const levels = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity } as const;
 
-function jsonLogger(level: keyof typeof levels): BrokerLogger & { error(o: object, msg?: string): void } {
+function jsonLogger(level: keyof typeof levels, out: LogDestination): BrokerLogger & { error(o: object, msg?: string): void } {
   const write = (at: number) => (o: object, msg?: string) => {
     if (at < levels[level]) return;
-    process.stdout.write(`${JSON.stringify({ level: at, time: Date.now(), pid: process.pid, ...o, msg })}\n`);
+    out.write(`${JSON.stringify({ level: at, time: Date.now(), pid: process.pid, ...o, msg })}\n`);
   };
   return { info: write(30), warn: write(40), error: write(50) };
 }
 
 let config;
+let logOut: LogDestination;
 try {
   config = readBrokerProcessConfig();
+  logOut = terminalLogDestination(readLogFormat()) ?? process.stdout;
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
 }
-const log = jsonLogger(config.logLevel);
+const log = jsonLogger(config.logLevel, logOut);
 const db = createDatabase(config.databaseUrl);
 const broker = createBroker({
   config: config.broker,
@@ -44,7 +47,7 @@ try {
   process.exit(1);
 }
 
-exitGracefullyOnSignals({
+handleShutdownSignals({
   // Cameras see their connection close and reconnect to another broker (cluster) or to this one when it is back.
   stop: async () => {
     try {

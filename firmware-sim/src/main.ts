@@ -6,6 +6,7 @@ import { handleShutdownSignals } from "../../core/shutdown.ts";
 import { loadSimConfig, SimConfigError, simUsage, type SimConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
 import { createSimulator } from "./simulator.ts";
+import { readLogFormat, terminalLogDestination } from "../../core/log-output.ts";
 
 function readConfig(): SimConfig {
   let config: SimConfig | null;
@@ -23,9 +24,18 @@ function readConfig(): SimConfig {
   return config;
 }
 
+function readLogStream() {
+  try {
+    return terminalLogDestination(readLogFormat());
+  } catch (error) {
+    process.stderr.write((error as Error).message + "\n");
+    process.exit(2);
+  }
+}
+
 async function main() {
   const config = readConfig();
-  const log = createLogger({ level: config.logLevel });
+  const log = createLogger({ level: config.logLevel, stream: readLogStream() });
   const simulator = createSimulator(config, { log });
   const shutdown = handleShutdownSignals({ stop: () => simulator.stop(), log });
   try {

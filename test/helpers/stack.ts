@@ -22,8 +22,8 @@ export interface Stack {
 
 export const demoPassword = "test-password-123";
 
-export async function startStack(env: Record<string, string> = {}, options: { logStream?: { write(line: string): void } } = {}): Promise<Stack> {
-  const testDb: TestDatabase = await createTestDatabase();
+export async function startStack(env: Record<string, string> = {}, options: { logStream?: { write(line: string): void }; database?: TestDatabase } = {}): Promise<Stack> {
+  const testDb: TestDatabase = options.database ?? await createTestDatabase();
   const config = readGatewayConfig({
     HTTP_PORT: "0", MQTT_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "silent",
     WX_DEMO_PASSWORD: demoPassword, HEARTBEAT_INTERVAL_S: "1", DEVICE_KEEPALIVE_S: "2", HEARTBEAT_FLUSH_MS: "10", RELAY_ENABLED: "0", ...env,

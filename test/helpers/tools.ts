@@ -1,0 +1,35 @@
+// The system tools some tests need, where they are looked for and the Debian package that brings each.
+// Tests skip their suites when a tool is missing (describe.skipIf); missing-tools-reporter.ts says which.
+import { existsSync } from "node:fs";
+
+export interface Tool {
+  name: string;
+  paths: string[];
+  aptPackage: string;
+  /** How a test file that needs the tool shows it. */
+  mentioned: RegExp;
+}
+
+export const tools: Tool[] = [
+  { name: "chromium", paths: ["/usr/bin/chromium"], aptPackage: "chromium", mentioned: /hasChromium|chromium/i },
+  { name: "coturn", paths: ["/usr/bin/turnserver"], aptPackage: "coturn", mentioned: /hasCoturn|turnserver|coturn/i },
+  { name: "ffmpeg", paths: ["/usr/bin/ffmpeg"], aptPackage: "ffmpeg", mentioned: /hasFfmpeg|ffmpeg/i },
+];
+
+// WX_TEST_MISSING_TOOLS=chromium,coturn runs the suite as a machine without them would (skips and report).
+const hidden = new Set((process.env.WX_TEST_MISSING_TOOLS ?? "").split(",").map((t) => t.trim()).filter(Boolean));
+
+export function isInstalled(tool: Tool): boolean {
+  return !hidden.has(tool.name) && tool.paths.some((p) => existsSync(p));
+}
+
+export function toolInstalled(name: string): boolean {
+  const tool = tools.find((t) => t.name === name);
+  if (!tool) throw new Error(`unknown tool ${name}: add it to test/helpers/tools.ts`);
+  return isInstalled(tool);
+}
+
+/** The one command that installs these tools (README: all of them). */
+export function installCommand(which: Tool[] = tools): string {
+  return `sudo apt-get install -y --no-install-recommends ${which.map((t) => t.aptPackage).join(" ")}`;
+}
