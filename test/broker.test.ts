@@ -65,11 +65,12 @@ describe("authentication", () => {
     await connectDevice(device, { keepalive: 120 });
   });
 
-  it("sees a new credential at once: the cached verification of the old one no longer opens the door", async () => {
-    const { credentials, connectDevice } = await start();
+  it("sees a new credential at once after a re-arm: the indexed hash of the old one no longer opens the door", async () => {
+    const { credentials, connectDevice, broker } = await start();
     const device = await credentials.addDevice();
     (await connectDevice(device)).end(true);
     const newSecret = await credentials.rotate(device.deviceId);
+    broker.disconnectDevice(device.deviceId); // what the gateway's re-arm does, on every broker
     expect(await refusalCode(connectDevice(device))).toBe(5);
     await connectDevice({ deviceId: device.deviceId, secret: newSecret });
   });
@@ -285,7 +286,8 @@ describe("start", () => {
     const { broker } = await start();
     const second = createBroker({
       config: { ...readBrokerConfig({}), host: "127.0.0.1", port: broker.port },
-      credentials: { findDeviceCredential: async () => null },
+      credentials: stack!.credentials,
+      credentialHasher: stack!.credentials.hasher,
       service: { username: "s", passwordHash: "x" },
     });
     await expect(second.start()).rejects.toThrow(`MQTT port ${broker.port} is already in use; set MQTT_PORT to another port`);

@@ -2,8 +2,10 @@
 // broker/README.md, "Cluster mode"); gateways then run with EMBEDDED_BROKER=0. Logs are JSON lines on
 // stdout; the "MQTT broker listening" line carries the port (MQTT_PORT=0 picks a free one).
 import { createDatabase } from "../../core/database.ts";
+import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../../core/device-credentials.ts";
 import { hashSecret } from "../../core/secrets.ts";
 import { createBroker, type BrokerLogger } from "./broker.ts";
+import { databaseCredentialStore } from "./credential-store.ts";
 import { readBrokerProcessConfig } from "./config.ts";
 
 const levels = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity } as const;
@@ -27,10 +29,8 @@ const log = jsonLogger(config.logLevel);
 const db = createDatabase(config.databaseUrl);
 const broker = createBroker({
   config: config.broker,
-  credentials: {
-    findDeviceCredential: (deviceId) => db.device.findUnique({ where: { id: deviceId }, select: { credentialHash: true, claimState: true } }) as ReturnType<
-      import("./broker.ts").DeviceCredentialLookup["findDeviceCredential"]>,
-  },
+  credentials: databaseCredentialStore(db),
+  credentialHasher: new DeviceCredentialHasher(await loadDeviceCredentialKey(db, config.broker.credentialKey)),
   service: { username: config.serviceUser, passwordHash: await hashSecret(config.servicePassword, "device-credential") },
   logger: log,
 });

@@ -9,6 +9,8 @@ import { createBroker, type WangxiangBroker } from "../../broker/src/broker.ts";
 import { createDatabase, type Database } from "../../core/database.ts";
 import { providerOf, sqliteFileFromUrl } from "../../core/database-url.ts";
 import { hashSecret, randomToken } from "../../core/secrets.ts";
+import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../../core/device-credentials.ts";
+import { databaseCredentialStore } from "../../broker/src/credential-store.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { GatewayContext } from "./context.ts";
 import { badRequest, installErrorHandler } from "./errors.ts";
@@ -93,6 +95,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   let httpPort = config.HTTP_PORT;
   let relayPool: RelayPool | null = null;
   let liveView: LiveViewService | null = null;
+  let credentialHasher: DeviceCredentialHasher | null = null;
 
   const ingestRef: { current: DeviceIngest | null } = { current: null };
   const commands = new CommandDispatcher(db, (topic, payload, options) => {
@@ -144,6 +147,10 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       return liveView;
     },
     log: app.log,
+    hashDeviceCredential(secret) {
+      if (!credentialHasher) throw new Error("gateway not started");
+      return credentialHasher.hash(secret);
+    },
     mqttPort: () => mqttPort,
     async audit(actorId, action, subject, detail) {
       await db.auditEntry.create({ data: { actorId, action, subject, detail: detail === undefined ? null : JSON.stringify(detail) } });
@@ -200,14 +207,12 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       }
       const seed = config.SEED_DEMO_DATA ? await seedDemoData(db, config.WX_DEMO_PASSWORD) : null;
       let mqttUrl = config.MQTT_URL ?? "";
+      credentialHasher = new DeviceCredentialHasher(await loadDeviceCredentialKey(db, config.broker.credentialKey));
       if (config.EMBEDDED_BROKER) {
         broker = createBroker({
           config: config.broker,
-          credentials: {
-            findDeviceCredential: (deviceId) =>
-              db.device.findUnique({ where: { id: deviceId }, select: { credentialHash: true, claimState: true } }) as ReturnType<
-                import("../../broker/src/broker.ts").DeviceCredentialLookup["findDeviceCredential"]>,
-          },
+          credentials: databaseCredentialStore(db),
+          credentialHasher,
           service: { username: config.MQTT_SERVICE_USER, passwordHash: await hashSecret(servicePassword, "device-credential") },
           logger: app.log,
         });

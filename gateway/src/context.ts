@@ -32,6 +32,8 @@ export interface GatewayContext {
   /** Live view (relay), once started. */
   liveView: LiveViewService | null;
   log: FastifyBaseLogger;
+  /** A claimed camera's MQTT password as it is stored (HMAC under the deployment's key). */
+  hashDeviceCredential(secret: string): string;
   /** The MQTT port cameras should use, once the broker listens. */
   mqttPort(): number;
   audit(actorId: string | null, action: string, subject: string, detail?: unknown): Promise<void>;

@@ -2,32 +2,57 @@
 // are all closed by stop().
 import { connect as connectTcp, createServer, type Server, type Socket } from "node:net";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { randomBytes } from "node:crypto";
 import { createBroker, type DeviceCredentialLookup, type WangxiangBroker } from "../../broker/src/broker.ts";
 import { readBrokerConfig, type BrokerConfig } from "../../broker/src/config.ts";
+import { DeviceCredentialHasher } from "../../core/device-credentials.ts";
 import { hashSecret, randomId, randomToken } from "../../core/secrets.ts";
 
 type ClaimState = "registered" | "claimed" | "revoked";
 type CredentialRecord = { credentialHash: string | null; claimState: ClaimState };
 
+/** The database's part, in memory: every broker given the same instance shares one "database". */
 export class InMemoryCredentials implements DeviceCredentialLookup {
   readonly records = new Map<string, CredentialRecord>();
+  readonly hasher = new DeviceCredentialHasher(randomBytes(32));
+  lookups = 0;
 
   async findDeviceCredential(deviceId: string) {
+    this.lookups++;
     const record = this.records.get(deviceId);
     return record ? { ...record } : null;
+  }
+
+  async listDeviceCredentials() {
+    return [...this.records].filter(([, r]) => r.claimState === "claimed" && r.credentialHash).map(([deviceId, r]) => ({ deviceId, credentialHash: r.credentialHash! }));
+  }
+
+  async replaceCredentialHash(deviceId: string, from: string, to: string) {
+    const record = this.records.get(deviceId);
+    if (!record || record.claimState !== "claimed" || record.credentialHash !== from) return false;
+    record.credentialHash = to;
+    return true;
   }
 
   /** A claimed device with a fresh credential, hashed the way the gateway stores it. */
   async addDevice(claimState: ClaimState = "claimed"): Promise<{ deviceId: string; secret: string }> {
     const deviceId = randomId("cam_");
     const secret = randomToken();
-    this.records.set(deviceId, { credentialHash: await hashSecret(secret, "device-credential"), claimState });
+    this.records.set(deviceId, { credentialHash: this.hasher.hash(secret), claimState });
+    return { deviceId, secret };
+  }
+
+  /** A device claimed before credentials were HMACs: its hash is scrypt. */
+  async addLegacyDevice(): Promise<{ deviceId: string; secret: string }> {
+    const deviceId = randomId("cam_");
+    const secret = randomToken();
+    this.records.set(deviceId, { credentialHash: await hashSecret(secret, "device-credential"), claimState: "claimed" });
     return { deviceId, secret };
   }
 
   async rotate(deviceId: string): Promise<string> {
     const secret = randomToken();
-    this.records.get(deviceId)!.credentialHash = await hashSecret(secret, "device-credential");
+    this.records.get(deviceId)!.credentialHash = this.hasher.hash(secret);
     return secret;
   }
 
@@ -53,11 +78,10 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-export async function startTestBroker(overrides: Partial<BrokerConfig> = {}): Promise<TestBroker> {
+export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, credentials = new InMemoryCredentials()): Promise<TestBroker> {
   servicePasswordHash ??= hashSecret(servicePassword, "password");
-  const credentials = new InMemoryCredentials();
   const config: BrokerConfig = { ...readBrokerConfig({}), host: "127.0.0.1", port: 0, ...overrides };
-  const broker = createBroker({ config, credentials, service: { username: serviceUsername, passwordHash: await servicePasswordHash } });
+  const broker = createBroker({ config, credentials, credentialHasher: credentials.hasher, service: { username: serviceUsername, passwordHash: await servicePasswordHash } });
   const { port } = await broker.start();
   const url = `mqtt://127.0.0.1:${port}`;
   const clients: MqttClient[] = [];

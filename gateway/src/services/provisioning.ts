@@ -66,7 +66,7 @@ export async function claimDevice(ctx: GatewayContext, serial: string, code: str
   if (device.claimState === "revoked") throw new ApiError(403, "device-revoked", "this camera has been revoked");
   if (device.claimState === "claimed") throw conflict("claim-code-used", "this camera has already been claimed; an installer can re-arm it after a factory reset");
   const password = randomToken(32);
-  const credentialHash = await hashSecret(password, "device-credential");
+  const credentialHash = ctx.hashDeviceCredential(password);
   // Only one of two racing claims wins: the update is conditional on the state we read.
   const won = await ctx.db.device.updateMany({ where: { id: device.id, claimState: "registered" }, data: { claimState: "claimed", credentialHash, claimedAt: new Date() } });
   if (won.count !== 1) throw conflict("claim-code-used", "this camera has already been claimed");
