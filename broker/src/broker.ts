@@ -11,6 +11,7 @@ import type { DeviceCredentialHasher } from "../../core/device-credentials.ts";
 import { Authenticator } from "./authenticator.ts";
 import type { BrokerConfig } from "./config.ts";
 import { CredentialIndex, type DeviceCredentialLookup } from "./credential-index.ts";
+import { indexRetainedMessages, type RetainedStore } from "./memory-persistence.ts";
 import { SizeGuardedConnection } from "./packet-size-guard.ts";
 import { AddressBuckets, AuthFailureLimiter, TokenBucket } from "./rate-limits.ts";
 
@@ -285,7 +286,9 @@ class Broker implements WangxiangBroker {
       // Messages delivered in parallel. aedes' default of 100 lets a burst of heartbeats from thousands of
       // cameras pile up in an unbounded queue (measured: 150k queued, seconds of latency); see bench/broker-bench.md.
       concurrency: this.config.deliveryConcurrency ?? 1000,
-      ...(cluster && clusterConfig ? { mq: cluster.mq, persistence: cluster.persistence, heartbeatInterval: clusterConfig.heartbeatMs } : {}),
+      ...(cluster && clusterConfig
+        ? { mq: cluster.mq, persistence: cluster.persistence, heartbeatInterval: clusterConfig.heartbeatMs }
+        : {}),
       maxTopicLevels: this.config.maxTopicLevels,
       // aedes refuses both keepalive 0 and anything above the limit, with CONNACK 6 (see broker/README.md).
       keepaliveLimit: this.config.keepaliveMaxS,
@@ -314,6 +317,7 @@ class Broker implements WangxiangBroker {
     });
     // "client" (registered, CONNACK not yet written) rather than "clientReady": a device is revocable from
     // the moment it can know it is in.
+    if (!cluster) indexRetainedMessages((aedes as unknown as { persistence: RetainedStore }).persistence);
     aedes.on("client", (client) => this.onClientRegistered(client));
     // The control topic reaches every broker of a cluster (and the only one otherwise). Subscribed on the
     // emitter directly: no client subscription, so no ACL can open it to anyone.
