@@ -12,7 +12,7 @@ import { Authenticator } from "./authenticator.ts";
 import type { BrokerConfig } from "./config.ts";
 import { CredentialIndex, type DeviceCredentialLookup } from "./credential-index.ts";
 import { indexRetainedMessages, type RetainedStore } from "./memory-persistence.ts";
-import { SizeGuardedConnection } from "./packet-size-guard.ts";
+import { guardPacketSize } from "./packet-size-guard.ts";
 import { AddressBuckets, AuthFailureLimiter, TokenBucket } from "./rate-limits.ts";
 
 export type { BrokerConfig } from "./config.ts";
@@ -248,16 +248,16 @@ class Broker implements WangxiangBroker {
     if (!withinAddressRate) this.metrics.connectionsOverAddressRate++;
     this.sockets.add(socket);
     socket.setNoDelay(true);
-    const connection = new SizeGuardedConnection(socket, this.config.maxPacketBytes, (declaredBytes) => {
+    guardPacketSize(socket, this.config.maxPacketBytes, (declaredBytes) => {
       this.metrics.oversizePackets++;
-      this.logger.warn({ address: socket.remoteAddress, declaredBytes, limit: this.config.maxPacketBytes }, "MQTT packet too large; connection closed");
+      this.logger.warn({ address, declaredBytes, limit: this.config.maxPacketBytes }, "MQTT packet too large; connection closed");
     });
-    if (!withinAddressRate) this.overRate.mark(connection, address);
+    if (!withinAddressRate) this.overRate.mark(socket, address);
     socket.once("close", () => {
       this.sockets.delete(socket);
-      this.overRate.release(connection);
+      this.overRate.release(socket);
     });
-    aedes.handle(connection);
+    aedes.handle(socket);
   }
 
   /** The periodic safety net behind the control topic: drops sessions whose credential changed or vanished. */
@@ -343,10 +343,12 @@ class Broker implements WangxiangBroker {
 
   /** Resolves to null when the client is in, or to the error whose returnCode goes into the CONNACK. */
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<AuthenticateError | null> {
-    const address = client.conn instanceof SizeGuardedConnection ? client.conn.remoteAddress ?? "unknown" : "unknown";
+    const address = (client.conn as Partial<Socket>).remoteAddress ?? "unknown";
     const overRate = this.overRate.isHeld(client.conn);
     try {
-      const outcome = await this.authenticator.authenticate({ address, clientId: client.id, username, password, willTopic: this.willTopics.get(client), overRate });
+      const willTopic = this.willTopics.get(client);
+      this.willTopics.delete(client);
+      const outcome = await this.authenticator.authenticate({ address, clientId: client.id, username, password, willTopic, overRate });
       // Decided: the connection no longer counts against its address's probation allowance.
       if (overRate) this.overRate.release(client.conn);
       if (outcome.ok) {
