@@ -156,11 +156,12 @@ export class DeviceIngest {
 
   private async handleEvent(deviceId: string, event: import("../../../protocol/device-messages.ts").DeviceEventMessage): Promise<void> {
     const detail = JSON.stringify(event);
+    // Through the heartbeat writer, in arrival order: a heartbeat still waiting for its batch must not undo this.
     if (event.type === "privacy-changed") {
-      await this.o.db.device.updateMany({ where: { id: deviceId }, data: { privacy: event.enabled } });
       this.o.onPrivacyChanged?.(deviceId, event.enabled);
+      await this.o.heartbeats.applyDeviceChange(deviceId, { privacy: event.enabled });
     }
-    if (event.type === "firmware-updated") await this.o.db.device.updateMany({ where: { id: deviceId }, data: { firmware: event.to } });
+    if (event.type === "firmware-updated") await this.o.heartbeats.applyDeviceChange(deviceId, { firmware: event.to });
     await this.o.db.auditEntry.create({ data: { action: `device.${event.type}`, subject: deviceId, detail } });
   }
 }
