@@ -28,7 +28,7 @@ export async function commandsPlugin(app: FastifyInstance, { ctx }: { ctx: Gatew
     if (user.role === "installer" && request.body.name === "firmware-update") throw forbidden("firmware updates are for staff");
     const result = await ctx.commands.send(request.params.deviceId, request.body, user.username);
     if (result.status === "succeeded" && request.body.name === "privacy") {
-      await ctx.db.device.update({ where: { id: request.params.deviceId }, data: { privacy: request.body.params.enabled } });
+      await ctx.ingest.applyDeviceChange(request.params.deviceId, { privacy: request.body.params.enabled });
       if (request.body.params.enabled) await ctx.liveView?.onPrivacyEnabled(request.params.deviceId);
     }
     await ctx.audit(user.id, `command.${request.body.name}`, request.params.deviceId, { status: result.status });

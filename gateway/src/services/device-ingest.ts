@@ -11,7 +11,7 @@ import type { WangxiangBroker } from "../../../broker/src/broker.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceStateTracker } from "./device-state.ts";
-import type { HeartbeatWriter } from "./heartbeat-writer.ts";
+import type { DeviceChange, HeartbeatWriter } from "./heartbeat-writer.ts";
 import type { LiveHub } from "./live-hub.ts";
 
 interface Logger {
@@ -87,6 +87,11 @@ export class DeviceIngest {
     if (leader) client.subscribe(ingestSubscriptions, { qos: 1 }, (error) => done(error));
     else client.unsubscribe(ingestSubscriptions, (error) => done(error));
   };
+
+  /** Privacy or firmware known from elsewhere (a command's answer): stored in order with heartbeats, like events. */
+  applyDeviceChange(deviceId: string, change: DeviceChange): Promise<void> {
+    return this.o.heartbeats.applyDeviceChange(deviceId, change);
+  }
 
   /** Asks every broker of the cluster to drop this device's live session (revocation, re-arm). */
   requestDisconnect(deviceId: string): Promise<void> {
