@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import mqtt from "mqtt";
 import { createDatabase } from "../core/database.ts";
 import { hashSecret, randomId, randomToken } from "../core/secrets.ts";
+import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../core/device-credentials.ts";
 import { claimRedisDatabase, servicePassword, startBrokerProcess, type BrokerProcess } from "../test/helpers/cluster.ts";
 
 const { values } = parseArgs({ options: { cameras: { type: "string" }, rate: { type: "string" }, duration: { type: "string" }, "time-limit": { type: "string" } } });
@@ -41,9 +42,9 @@ try {
   execFileSync("node_modules/.bin/prisma", ["migrate", "deploy", "--config", "prisma/sqlite.config.ts"], { env: { ...process.env, DATABASE_URL: `file:${dbFile}` }, stdio: "pipe" });
   phase("database migrated");
   const db = createDatabase(`file:${dbFile}`);
-  // One password for every camera: the brokers still verify each camera's credential once (scrypt, N=2^11).
+  // One password for every camera: the brokers still check each camera's credential (HMAC under the key the database keeps).
   const password = randomToken(24);
-  const credentialHash = await hashSecret(password, "device-credential");
+  const credentialHash = new DeviceCredentialHasher(await loadDeviceCredentialKey(db, undefined)).hash(password);
   const claimCodeHash = await hashSecret("UNUSEDCODE", "password");
   const cameras = Array.from({ length: CAMERAS }, () => ({ deviceId: randomId("cam_"), password }));
   for (let i = 0; i < CAMERAS; i += 1000) {
@@ -54,7 +55,7 @@ try {
   await db.$disconnect();
   phase("cameras provisioned");
 
-  const env = { REDIS_URL: redis.url, DATABASE_URL: `file:${dbFile}`, LOG_LEVEL: "info", MQTT_CONNECT_RATE: "1000000", MQTT_CONNECT_BURST: "1000000", MQTT_KEEPALIVE_MAX_S: "300" };
+  const env = { REDIS_URL: redis.url, DATABASE_URL: `file:${dbFile}`, LOG_LEVEL: "info", MQTT_CONNECT_RATE: "1000000", MQTT_CONNECT_BURST: "1000000", MQTT_CONNECT_RATE_PER_ADDRESS: "1000000", MQTT_CONNECT_BURST_PER_ADDRESS: "1000000", MQTT_KEEPALIVE_MAX_S: "300" };
   brokers = await Promise.all([startBrokerProcess(env), startBrokerProcess(env)]);
   phase(`brokers listening on ${brokers.map((b) => b.port).join(", ")}`);
   await new Promise((r) => setTimeout(r, 1000));

@@ -1,6 +1,7 @@
 // Puts N claimed cameras straight into the database, each with its own random MQTT password stored as
-// core/secrets.ts would store it after a claim: what the fleet looks like after N installs.
+// a claim stores it (HMAC under the deployment's key, core/device-credentials.ts): what the fleet looks like after N installs.
 import type { Database } from "../core/database.ts";
+import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../core/device-credentials.ts";
 import { hashSecret, randomId, randomReadableCode, randomToken } from "../core/secrets.ts";
 import type { CameraCredential } from "./ipc.ts";
 
@@ -17,22 +18,12 @@ export function makeCredentials(count: number): CameraCredential[] {
   return [...ids].map((deviceId) => ({ deviceId, password: randomToken(24) }));
 }
 
-/**
- * scrypt runs on libuv's thread pool, so hashing many at once uses every core; `inFlight` bounds the
- * queue (and the memory of pending promises). The claim codes are never used by the bench: one hash
- * serves them all.
- */
-export async function provisionCameras(db: Database, cameras: CameraCredential[], inFlight = 64): Promise<Provisioned> {
+/** The claim codes are never used by the bench: one (scrypt) hash serves them all. */
+export async function provisionCameras(db: Database, cameras: CameraCredential[]): Promise<Provisioned> {
   const count = cameras.length;
   const hashStart = performance.now();
-  const hashes = new Array<string>(count);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, async () => {
-    while (next < count) {
-      const i = next++;
-      hashes[i] = await hashSecret(cameras[i]!.password, "device-credential");
-    }
-  }));
+  const hasher = new DeviceCredentialHasher(await loadDeviceCredentialKey(db, undefined));
+  const hashes = cameras.map((camera) => hasher.hash(camera.password));
   const claimCodeHash = await hashSecret(randomReadableCode(10), "password");
   const hashMs = performance.now() - hashStart;
 

@@ -6,7 +6,8 @@ import type { MqttClient } from "mqtt";
 import { createBroker } from "../broker/src/broker.ts";
 import { readBrokerConfig } from "../broker/src/config.ts";
 import { deviceCommandTopic, deviceStatusTopic, deviceTelemetryTopic } from "../protocol/topics.ts";
-import { closed, nextMessage, startBlackholeProxy, startTestBroker, type TestBroker } from "./helpers/broker-fixtures.ts";
+import { closed, floodConnections, nextMessage, startBlackholeProxy, startTestBroker, type TestBroker } from "./helpers/broker-fixtures.ts";
+import { waitFor } from "./helpers/stack.ts";
 
 const onlineStatus = JSON.stringify({ state: "online", at: new Date().toISOString(), reason: "boot" });
 const lostStatus = JSON.stringify({ state: "offline", at: new Date().toISOString(), reason: "lost" });
@@ -25,6 +26,15 @@ async function start(overrides: Parameters<typeof startTestBroker>[0] = {}) {
 }
 /** What mqtt.js rejects subscribeAsync with when the SUBACK says 0x80. */
 const subackFailure = { packet: { cmd: "suback", granted: [0x80] } };
+async function connectWithRetries(connect: () => Promise<MqttClient>, attempts = 20): Promise<MqttClient> {
+  for (let i = 1; ; i++) {
+    try {
+      return await connect();
+    } catch (error) {
+      if (i >= attempts) throw error;
+    }
+  }
+}
 /** The CONNACK return code a refused connection got (mqtt.js puts it on the error's `code`). */
 async function refusalCode(attempt: Promise<MqttClient>): Promise<unknown> {
   const err = await attempt.then(() => expect.fail("the connection was accepted"), (e: { code?: unknown }) => e);
@@ -65,11 +75,12 @@ describe("authentication", () => {
     await connectDevice(device, { keepalive: 120 });
   });
 
-  it("sees a new credential at once: the cached verification of the old one no longer opens the door", async () => {
-    const { credentials, connectDevice } = await start();
+  it("sees a new credential at once after a re-arm: the indexed hash of the old one no longer opens the door", async () => {
+    const { credentials, connectDevice, broker } = await start();
     const device = await credentials.addDevice();
     (await connectDevice(device)).end(true);
     const newSecret = await credentials.rotate(device.deviceId);
+    broker.disconnectDevice(device.deviceId); // what the gateway's re-arm does, on every broker
     expect(await refusalCode(connectDevice(device))).toBe(5);
     await connectDevice({ deviceId: device.deviceId, secret: newSecret });
   });
@@ -269,6 +280,36 @@ describe("limits", () => {
     await connectDevice(known);
   });
 
+  it("one address opening connections as fast as it can does not starve 12 cameras from another address", async () => {
+    const { credentials, connectDeviceFrom, broker } = await start({ connectRatePerSecond: 30, connectBurst: 30, connectRatePerAddress: 12, connectBurstPerAddress: 12 });
+    const cameras = await Promise.all(Array.from({ length: 12 }, () => credentials.addDevice()));
+    const flood = floodConnections(broker.port, "127.0.0.1");
+    cleanups.push(async () => flood.stop());
+    await waitFor("the flood to pass the broker's burst", () => flood.opened > 200);
+    const clients = await Promise.all(cameras.map((camera) => connectDeviceFrom("127.0.0.2", camera, { connectTimeout: 30_000 })));
+    flood.stop();
+    expect(clients.every((client) => client.connected)).toBe(true);
+    expect(broker.metrics.connectionsOverAddressRate).toBeGreaterThan(100);
+  });
+
+  it("a camera whose credential this broker has proven gets in while its own address is over its rate; a new one is told to retry (3)", async () => {
+    const { credentials, connectDeviceFrom, broker } = await start({ connectRatePerSecond: 1000, connectBurst: 1000, connectRatePerAddress: 20, connectBurstPerAddress: 20 });
+    const proven = await Promise.all(Array.from({ length: 12 }, () => credentials.addDevice()));
+    for (const client of await Promise.all(proven.map((camera) => connectDeviceFrom("127.0.0.3", camera)))) await client.endAsync(true);
+    const stranger = await credentials.addDevice();
+    const flood = floodConnections(broker.port, "127.0.0.3");
+    cleanups.push(async () => flood.stop());
+    await waitFor("the address to run over its rate", () => broker.metrics.connectionsOverAddressRate > 50);
+    // Cameras retry, as they do after a refusal; a few attempts may find every over-rate slot taken by the flood.
+    const clients = await Promise.all(proven.map((camera) => connectWithRetries(() => connectDeviceFrom("127.0.0.3", camera))));
+    expect(clients.every((client) => client.connected)).toBe(true);
+    await waitFor("a stranger's attempt to be decided while over rate", async () => {
+      const code = await refusalCode(connectDeviceFrom("127.0.0.3", stranger)).catch(() => "no CONNACK");
+      return code === 3;
+    });
+    flood.stop();
+  });
+
   it("closes a socket that sends garbage and keeps serving everyone else", async () => {
     const { rawSocket, connectService } = await start();
     const sockets = await Promise.all(Array.from({ length: 20 }, () => rawSocket()));
@@ -285,7 +326,8 @@ describe("start", () => {
     const { broker } = await start();
     const second = createBroker({
       config: { ...readBrokerConfig({}), host: "127.0.0.1", port: broker.port },
-      credentials: { findDeviceCredential: async () => null },
+      credentials: stack!.credentials,
+      credentialHasher: stack!.credentials.hasher,
       service: { username: "s", passwordHash: "x" },
     });
     await expect(second.start()).rejects.toThrow(`MQTT port ${broker.port} is already in use; set MQTT_PORT to another port`);

@@ -119,6 +119,25 @@ describe("cluster mode", () => {
     await closed;
   });
 
+  it("a revoked camera is refused on every broker at once, though both had proven its credential", async () => {
+    const camera = await installCamera(4);
+    for (const broker of brokers) {
+      const client = await connectCamera(broker.url, camera.deviceId, camera.password);
+      await client.endAsync();
+    }
+    const staff = await login(gateways[1]!.httpUrl, "staff");
+    expect((await api(gateways[1]!.httpUrl, "POST", `/api/v1/devices/${camera.deviceId}/revoke`, staff)).status).toBe(200);
+    for (const broker of brokers) {
+      const refused = await new Promise<unknown>((resolve) => {
+        const client = mqtt.connect(broker.url, { clientId: camera.deviceId, username: camera.deviceId, password: camera.password, protocolVersion: 4, reconnectPeriod: 0 });
+        devices.push(client);
+        client.once("connect", () => resolve("accepted"));
+        client.once("error", (err: Error & { code?: unknown }) => resolve(err.code));
+      });
+      expect(refused, broker.url).toBe(5);
+    }
+  });
+
   it("when the ingest leader stops, the other gateway takes over and keeps the statuses right", async () => {
     const camera = await installCamera(3);
     const client = await connectCamera(brokers[0]!.url, camera.deviceId, camera.password);

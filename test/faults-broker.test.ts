@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { Database } from "../core/database.ts";
 import { hashSecret, randomId, randomToken } from "../core/secrets.ts";
+import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../core/device-credentials.ts";
 import type { Gateway } from "../gateway/src/app.ts";
 import { claimRedisDatabase, databaseUrlForProcesses, openDatabase, startBrokerProcess, startClusterGateway, startTcpBalancer, type BrokerProcess } from "./helpers/cluster.ts";
 import type { FleetReport, FleetStart } from "./helpers/fleet-process.ts";
@@ -32,7 +33,7 @@ async function provision(db: Database, count: number, stateDir: string, mqttUrl:
   const claimCodeHash = await hashSecret("UNUSEDCODE", "password");
   // One password for all: hashing 2,000 distinct ones would cost the test seconds of CPU and prove nothing here.
   const password = randomToken(24);
-  const credentialHash = await hashSecret(password, "device-credential");
+  const credentialHash = new DeviceCredentialHasher(await loadDeviceCredentialKey(db, undefined)).hash(password);
   const cameras = await Promise.all(Array.from({ length: count }, async (_, i) => {
     const deviceId = randomId("cam_");
     const serial = `WX-F${String(Math.floor(i / 1000)).padStart(3, "0")}-${String(i % 1000).padStart(3, "0")}${deviceId.slice(4, 7).toUpperCase()}`;

@@ -40,7 +40,7 @@ describe("provisioning and claim", () => {
     expect(good.body.mqttPassword.length).toBeGreaterThan(30);
     expect(good.body.mqttUrl).toBe(`mqtt://127.0.0.1:${stack.mqttPort}`);
     const stored = await stack.db.device.findUniqueOrThrow({ where: { id: good.body.deviceId } });
-    expect(stored.credentialHash).toMatch(/^scrypt\$/);
+    expect(stored.credentialHash).toMatch(/^hmac-sha256\$[0-9a-f]{8}\$/);
     expect(stored.credentialHash).not.toContain(good.body.mqttPassword);
 
     const reused = await stack.api("POST", "/api/v1/devices/claim", { body: { serial: camera.serial, claimCode: camera.claimCode } });

@@ -2,13 +2,19 @@
 // the cause (anonymous, unknown device, revoked, unclaimed, wrong password, will on a foreign topic,
 // too many failures): one answer tells a guesser nothing. Two exceptions carry information the client
 // can act on and an attacker cannot use: 2 "identifier rejected" when the client id is not the device id,
-// and 3 "server unavailable" when the credential store could not be read (retry later).
+// and 3 "server unavailable" when the credential store could not be read or the client's address is over
+// its connection rate (retry later).
+//
+// A device's CONNECT costs a map lookup and one HMAC (see credential-index.ts); the database is asked only
+// about a device the index does not know (claimed since the last load). A hash from before HMAC (scrypt) is
+// verified once more and replaced, in the database and the index.
 import { createHash, timingSafeEqual } from "node:crypto";
+import { DeviceCredentialHasher, isScryptHash } from "../../core/device-credentials.ts";
 import { verifySecret } from "../../core/secrets.ts";
 import { deviceIdPattern } from "../../protocol/topics.ts";
 import { mayUseWill, type ClientIdentity } from "./access.ts";
+import { CredentialIndex, type DeviceCredentialLookup } from "./credential-index.ts";
 import type { AuthFailureLimiter } from "./rate-limits.ts";
-import type { DeviceCredentialLookup } from "./credentials.ts";
 
 export interface ConnectAttempt {
   address: string;
@@ -16,43 +22,45 @@ export interface ConnectAttempt {
   username: string | undefined;
   password: Buffer | undefined;
   willTopic: string | undefined;
+  /** The connection came in over its address's rate: only a credential already proven here may use it. */
+  overRate?: boolean;
 }
 
-export type RefusalCause = "refused" | "rate-limited" | "lookup-failed";
+export type RefusalCause = "refused" | "rate-limited" | "over-connection-rate" | "lookup-failed";
 export type AuthOutcome =
   | { ok: true; identity: ClientIdentity }
   | { ok: false; returnCode: 2 | 3 | 5; cause: RefusalCause; reason: string };
 
-/** What was proven last time: this password opens this stored hash. A new hash (re-claim) misses. */
-interface VerifiedCredential {
-  storedHash: string;
-  passwordDigest: Buffer;
+export interface AuthenticatorOptions {
+  store: DeviceCredentialLookup;
+  index: CredentialIndex;
+  hasher: DeviceCredentialHasher;
+  /** The gateways' own user; its password hash is scrypt (it is a configured secret, not a random one). */
+  service: { username: string; passwordHash: string };
+  failures: AuthFailureLimiter;
+  onUpgradeFailed?(deviceId: string, error: Error): void;
 }
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
+const refusedQuietly: ReadonlySet<RefusalCause> = new Set(["lookup-failed", "over-connection-rate"]);
 
 export class Authenticator {
-  // Keyed by username. Saves the scrypt on reconnect storms (a broker restart brings every camera back at
-  // once); the credential lookup still runs on every connect so a revocation in the database is seen.
-  private readonly verified = new Map<string, VerifiedCredential>();
   // Bumped by forget(): an authentication that was in flight when a device was revoked must not succeed.
   private readonly epochs = new Map<string, number>();
+  /** SHA-256 of the service password once proven: the gateways reconnect without another scrypt. */
+  private provenServiceDigest: Buffer | null = null;
 
-  constructor(
-    private readonly credentials: DeviceCredentialLookup,
-    private readonly service: { username: string; passwordHash: string },
-    private readonly failures: AuthFailureLimiter,
-  ) {}
+  constructor(private readonly o: AuthenticatorOptions) {}
 
   async authenticate(attempt: ConnectAttempt): Promise<AuthOutcome> {
     const outcome = await this.decide(attempt);
-    if (!outcome.ok && outcome.cause !== "lookup-failed") this.failures.recordFailure(attempt.address);
+    if (!outcome.ok && !refusedQuietly.has(outcome.cause)) this.o.failures.recordFailure(attempt.address);
     return outcome;
   }
 
-  /** Drops the cached verification and invalidates authentications of this device now in flight. */
+  /** Drops the device from the index and invalidates authentications of this device now in flight. */
   forget(deviceId: string): void {
-    this.verified.delete(deviceId);
+    this.o.index.delete(deviceId);
     this.epochs.set(deviceId, this.epochOf(deviceId) + 1);
   }
 
@@ -62,14 +70,15 @@ export class Authenticator {
   }
 
   clear(): void {
-    this.verified.clear();
+    this.provenServiceDigest = null;
+    this.epochs.clear();
   }
 
-  private async decide({ address, clientId, username, password, willTopic }: ConnectAttempt): Promise<AuthOutcome> {
+  private async decide(attempt: ConnectAttempt): Promise<AuthOutcome> {
+    const { clientId, username, password, willTopic } = attempt;
     if (!username || !password || password.length === 0) return refuse("anonymous or no password");
-
     let identity: ClientIdentity;
-    if (username === this.service.username) {
+    if (username === this.o.service.username) {
       // The service must not be able to take over a camera's session by borrowing its client id.
       if (deviceIdPattern.test(clientId)) return refuse("service client used a device id as client id", 2);
       identity = { kind: "service" };
@@ -80,44 +89,77 @@ export class Authenticator {
       return refuse("unknown username");
     }
     if (willTopic !== undefined && !mayUseWill(identity, willTopic)) return refuse(`will on foreign topic ${willTopic}`);
+    return identity.kind === "service" ? this.checkService(attempt, password) : this.checkDevice(attempt, identity, password);
+  }
 
-    // During a cool-down only a credential already proven in this process gets in: it costs no scrypt and
-    // cannot be guessed, and rural cameras often share one carrier-grade NAT address with a broken neighbour.
-    const blocked = this.failures.isBlocked(address);
-    if (blocked && !this.verified.has(username)) return refuse("too many authentication failures from this address", 5, "rate-limited");
+  /**
+   * During a cool-down (too many failures from the address, or a connection over its address's rate) only a
+   * credential already proven here gets in: it cannot be guessed, and rural cameras often share one
+   * carrier-grade NAT address with a broken or hostile neighbour.
+   */
+  private restriction(attempt: ConnectAttempt): AuthOutcome | null {
+    if (this.o.failures.isBlocked(attempt.address)) return refuse("too many authentication failures from this address", 5, "rate-limited");
+    if (attempt.overRate) return refuse("too many connections from this address; retry later", 3, "over-connection-rate");
+    return null;
+  }
 
-    const stored = identity.kind === "service" ? this.service.passwordHash : await this.storedDeviceHash(identity.deviceId);
+  private async checkDevice(attempt: ConnectAttempt, identity: ClientIdentity & { kind: "device" }, password: Buffer): Promise<AuthOutcome> {
+    const { deviceId } = identity;
+    const restricted = this.restriction(attempt);
+    if (restricted && !this.o.index.isProven(deviceId)) return restricted;
+    const stored = this.o.index.get(deviceId) ?? (await this.lookUp(identity));
     if (typeof stored !== "string") return stored;
-
-    const digest = sha256(password);
-    const cached = this.verified.get(username);
-    const cacheHit = cached !== undefined && cached.storedHash === stored && timingSafeEqual(cached.passwordDigest, digest);
-    if (!cacheHit) {
-      if (blocked) return refuse("too many authentication failures from this address", 5, "rate-limited");
+    const digest = this.o.hasher.digestOf(stored);
+    if (digest) {
+      if (!this.o.hasher.matches(password, digest)) return restricted ?? refuse("wrong password");
+    } else if (isScryptHash(stored)) {
+      if (restricted) return restricted;
       if (!(await verifySecret(password.toString("utf8"), stored))) return refuse("wrong password");
-      this.verified.set(username, { storedHash: stored, passwordDigest: digest });
+      await this.upgrade(identity, stored, password);
+    } else {
+      return refuse("credential hashed under another key (was DEVICE_CREDENTIAL_KEY changed?)");
     }
     if (this.isStale(identity)) return refuse("device was disconnected while authenticating");
+    this.o.index.markProven(deviceId);
     return { ok: true, identity };
   }
 
-  /** The device's credential hash, or the refusal when it may not connect at all. */
-  private async storedDeviceHash(deviceId: string): Promise<string | AuthOutcome> {
+  private async checkService(attempt: ConnectAttempt, password: Buffer): Promise<AuthOutcome> {
+    const digest = sha256(password);
+    const proven = this.provenServiceDigest !== null && timingSafeEqual(this.provenServiceDigest, digest);
+    if (proven) return { ok: true, identity: { kind: "service" } };
+    const restricted = this.restriction(attempt);
+    if (restricted) return restricted;
+    if (!(await verifySecret(password.toString("utf8"), this.o.service.passwordHash))) return refuse("wrong password");
+    this.provenServiceDigest = digest;
+    return { ok: true, identity: { kind: "service" } };
+  }
+
+  /** A device the index does not hold: claimed since the index was loaded, or not allowed in at all. */
+  private async lookUp(identity: ClientIdentity & { kind: "device" }): Promise<string | AuthOutcome> {
     let record: Awaited<ReturnType<DeviceCredentialLookup["findDeviceCredential"]>>;
     try {
-      record = await this.credentials.findDeviceCredential(deviceId);
+      record = await this.o.store.findDeviceCredential(identity.deviceId);
     } catch (err) {
       return refuse(`credential lookup failed: ${(err as Error).message}`, 3, "lookup-failed");
     }
-    if (!record) return this.refuseDevice(deviceId, "unknown device");
-    if (record.claimState === "revoked") return this.refuseDevice(deviceId, "device revoked");
-    if (!record.credentialHash) return this.refuseDevice(deviceId, "device has no credential yet");
+    if (!record) return refuse("unknown device");
+    if (record.claimState === "revoked") return refuse("device revoked");
+    if (record.claimState !== "claimed" || !record.credentialHash) return refuse("device has no credential yet");
+    if (this.isStale(identity)) return refuse("device was disconnected while authenticating");
+    this.o.index.set(identity.deviceId, record.credentialHash);
     return record.credentialHash;
   }
 
-  private refuseDevice(deviceId: string, reason: string): AuthOutcome {
-    this.verified.delete(deviceId);
-    return refuse(reason);
+  /** scrypt → HMAC, once per device. The camera gets in even if the database write fails (it is retried next time). */
+  private async upgrade(identity: ClientIdentity & { kind: "device" }, from: string, password: Buffer): Promise<void> {
+    const to = this.o.hasher.hash(password.toString("utf8"));
+    try {
+      const replaced = await this.o.store.replaceCredentialHash(identity.deviceId, from, to);
+      if (replaced && !this.isStale(identity) && this.o.index.get(identity.deviceId) === from) this.o.index.set(identity.deviceId, to);
+    } catch (err) {
+      this.o.onUpgradeFailed?.(identity.deviceId, err as Error);
+    }
   }
 
   private epochOf(deviceId: string): number {

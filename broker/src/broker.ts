@@ -7,21 +7,27 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Su
 import { brokerDisconnectTopic, deviceIdPattern } from "../../protocol/topics.ts";
 import { mayPublish, maySubscribe, type ClientIdentity } from "./access.ts";
 import { createClusterEngines, type ClusterEngines } from "./cluster.ts";
+import type { DeviceCredentialHasher } from "../../core/device-credentials.ts";
 import { Authenticator } from "./authenticator.ts";
-import type { DeviceCredentialLookup } from "./credentials.ts";
 import type { BrokerConfig } from "./config.ts";
-import { SizeGuardedConnection } from "./packet-size-guard.ts";
-import { AuthFailureLimiter, TokenBucket } from "./rate-limits.ts";
+import { CredentialIndex, type DeviceCredentialLookup } from "./credential-index.ts";
+import { indexRetainedMessages, type RetainedStore } from "./memory-persistence.ts";
+import { guardPacketSize } from "./packet-size-guard.ts";
+import { AddressBuckets, AuthFailureLimiter, TokenBucket } from "./rate-limits.ts";
 
 export type { BrokerConfig } from "./config.ts";
-
-export type { DeviceCredentialLookup } from "./credentials.ts";
+export type { DeviceCredentialLookup } from "./credential-index.ts";
 
 /** Plain counters since start (the gateway exports them to Prometheus), and one gauge. */
 export interface BrokerMetrics {
   connectionsAccepted: number;
   /** TCP connections closed at once because the connection rate limit was exhausted. */
   connectionsRefusedRate: number;
+  /**
+   * TCP connections over their address's rate, held only to see whether their CONNECT carries a credential
+   * this broker has already proven; refused (CONNACK 3) otherwise.
+   */
+  connectionsOverAddressRate: number;
   /** Every CONNECT refused by authentication, including those refused during a cool-down. */
   authFailures: number;
   /** The subset of authFailures refused without checking, because the address failed too often. */
@@ -71,6 +77,8 @@ export interface WangxiangBroker {
 export interface CreateBrokerOptions {
   config: BrokerConfig;
   credentials: DeviceCredentialLookup;
+  /** Hashes device credentials under the deployment's key (core/device-credentials.ts). */
+  credentialHasher: DeviceCredentialHasher;
   service: { username: string; passwordHash: string };
   logger?: BrokerLogger;
 }
@@ -88,6 +96,11 @@ class Broker implements WangxiangBroker {
   private readonly failures: AuthFailureLimiter;
   private readonly authenticator: Authenticator;
   private readonly connectionBucket: TokenBucket;
+  private readonly addressBuckets: AddressBuckets;
+  private readonly overRate = new OverRateConnections();
+  private readonly credentials: DeviceCredentialLookup;
+  private readonly credentialIndex = new CredentialIndex();
+  private reloadTimer: NodeJS.Timeout | null = null;
   private readonly identities = new WeakMap<Client, ClientIdentity>();
   private readonly willTopics = new WeakMap<Client, string>();
   private readonly liveDevices = new Map<string, Client>();
@@ -103,11 +116,16 @@ class Broker implements WangxiangBroker {
     this.config = options.config;
     this.logger = options.logger ?? silentLogger;
     this.failures = new AuthFailureLimiter(this.config.authFailuresPerMinutePerIp);
-    this.authenticator = new Authenticator(options.credentials, options.service, this.failures);
+    this.credentials = options.credentials;
+    this.authenticator = new Authenticator({
+      store: options.credentials, index: this.credentialIndex, hasher: options.credentialHasher, service: options.service, failures: this.failures,
+      onUpgradeFailed: (deviceId, err) => this.logger.warn({ deviceId, err: err.message }, "could not store the re-hashed device credential"),
+    });
     this.connectionBucket = new TokenBucket(this.config.connectRatePerSecond, this.config.connectBurst);
+    this.addressBuckets = new AddressBuckets(this.config.connectRatePerAddress ?? 100, this.config.connectBurstPerAddress ?? 200);
     const liveDevices = this.liveDevices;
     this.metrics = {
-      connectionsAccepted: 0, connectionsRefusedRate: 0, authFailures: 0, authRateLimited: 0,
+      connectionsAccepted: 0, connectionsRefusedRate: 0, connectionsOverAddressRate: 0, authFailures: 0, authRateLimited: 0,
       aclDeniedPublish: 0, aclDeniedSubscribe: 0, oversizePackets: 0, topicTooDeep: 0, messagesIn: 0, messagesOut: 0,
       get connectedDevices() {
         return liveDevices.size;
@@ -129,6 +147,7 @@ class Broker implements WangxiangBroker {
 
   async start(): Promise<{ port: number }> {
     if (this.server) throw new Error("the MQTT broker is already started");
+    await this.credentialIndex.reload(this.credentials);
     const aedes = await this.createAedes();
     const server = createServer((socket) => this.accept(socket, aedes));
     const { port, host = "0.0.0.0", tls } = this.config;
@@ -153,7 +172,9 @@ class Broker implements WangxiangBroker {
     this.instance = aedes;
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
-    this.logger.info({ port: this.boundPort, host, brokerId: aedes.id, cluster: Boolean(this.cluster) }, "MQTT broker listening");
+    this.reloadTimer = setInterval(() => void this.reloadCredentials(), (this.config.credentialReloadS ?? 300) * 1000);
+    this.reloadTimer.unref();
+    this.logger.info({ port: this.boundPort, host, brokerId: aedes.id, cluster: Boolean(this.cluster), credentials: this.credentialIndex.size }, "MQTT broker listening");
     return { port: this.boundPort };
   }
 
@@ -163,6 +184,8 @@ class Broker implements WangxiangBroker {
     this.tlsServer = undefined;
     this.instance = undefined;
     if (!server || !instance) return;
+    if (this.reloadTimer) clearInterval(this.reloadTimer);
+    this.reloadTimer = null;
     const serverClosed = Promise.all([server, tlsServer].map((s) => s && new Promise<void>((resolve) => s.close(() => resolve()))));
     await closeAedes(instance);
     // Connections that never sent CONNECT are not aedes clients yet, so aedes.close() leaves them open.
@@ -171,7 +194,9 @@ class Broker implements WangxiangBroker {
     await this.closeCluster();
     this.liveDevices.clear();
     this.authenticator.clear();
+    this.credentialIndex.clear();
     this.failures.clear();
+    this.addressBuckets.clear();
     this.boundPort = 0;
     this.boundTlsPort = 0;
   }
@@ -205,21 +230,44 @@ class Broker implements WangxiangBroker {
     return [...this.liveDevices.keys()];
   }
 
+  /**
+   * The address's own bucket is asked first, so a flooding host spends its own tokens and not the global
+   * ones everyone else needs. Over its address's rate a connection is held on probation (a bounded number
+   * per address and in all) until its CONNECT shows whether it carries a credential proven here.
+   */
   private accept(socket: Socket, aedes: Aedes): void {
-    if (!this.connectionBucket.tryTake()) {
+    const address = socket.remoteAddress ?? "unknown";
+    const withinAddressRate = this.addressBuckets.tryTake(address);
+    const admitted = withinAddressRate ? this.connectionBucket.tryTake() : this.overRate.tryHold(address);
+    if (!admitted) {
       this.metrics.connectionsRefusedRate++;
       socket.destroy();
       return;
     }
     this.metrics.connectionsAccepted++;
+    if (!withinAddressRate) this.metrics.connectionsOverAddressRate++;
     this.sockets.add(socket);
-    socket.once("close", () => this.sockets.delete(socket));
     socket.setNoDelay(true);
-    const connection = new SizeGuardedConnection(socket, this.config.maxPacketBytes, (declaredBytes) => {
+    guardPacketSize(socket, this.config.maxPacketBytes, (declaredBytes) => {
       this.metrics.oversizePackets++;
-      this.logger.warn({ address: socket.remoteAddress, declaredBytes, limit: this.config.maxPacketBytes }, "MQTT packet too large; connection closed");
+      this.logger.warn({ address, declaredBytes, limit: this.config.maxPacketBytes }, "MQTT packet too large; connection closed");
     });
-    aedes.handle(connection);
+    if (!withinAddressRate) this.overRate.mark(socket, address);
+    socket.once("close", () => {
+      this.sockets.delete(socket);
+      this.overRate.release(socket);
+    });
+    aedes.handle(socket);
+  }
+
+  /** The periodic safety net behind the control topic: drops sessions whose credential changed or vanished. */
+  private async reloadCredentials(): Promise<void> {
+    try {
+      const changed = await this.credentialIndex.reload(this.credentials);
+      for (const deviceId of changed) if (this.liveDevices.has(deviceId)) this.disconnectDevice(deviceId);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, "could not reload device credentials; keeping the index as it was");
+    }
   }
 
   private async closeCluster(): Promise<void> {
@@ -238,7 +286,9 @@ class Broker implements WangxiangBroker {
       // Messages delivered in parallel. aedes' default of 100 lets a burst of heartbeats from thousands of
       // cameras pile up in an unbounded queue (measured: 150k queued, seconds of latency); see bench/broker-bench.md.
       concurrency: this.config.deliveryConcurrency ?? 1000,
-      ...(cluster && clusterConfig ? { mq: cluster.mq, persistence: cluster.persistence, heartbeatInterval: clusterConfig.heartbeatMs } : {}),
+      ...(cluster && clusterConfig
+        ? { mq: cluster.mq, persistence: cluster.persistence, heartbeatInterval: clusterConfig.heartbeatMs }
+        : {}),
       maxTopicLevels: this.config.maxTopicLevels,
       // aedes refuses both keepalive 0 and anything above the limit, with CONNACK 6 (see broker/README.md).
       keepaliveLimit: this.config.keepaliveMaxS,
@@ -265,7 +315,10 @@ class Broker implements WangxiangBroker {
         return packet;
       },
     });
-    aedes.on("clientReady", (client) => this.onClientReady(client));
+    // "client" (registered, CONNACK not yet written) rather than "clientReady": a device is revocable from
+    // the moment it can know it is in.
+    if (!cluster) indexRetainedMessages((aedes as unknown as { persistence: RetainedStore }).persistence);
+    aedes.on("client", (client) => this.onClientRegistered(client));
     // The control topic reaches every broker of a cluster (and the only one otherwise). Subscribed on the
     // emitter directly: no client subscription, so no ACL can open it to anyone.
     const emitter = (aedes as unknown as { mq: { on(topic: string, listener: (packet: { payload?: unknown }, done: () => void) => void, subscribed: () => void): void } }).mq;
@@ -290,12 +343,21 @@ class Broker implements WangxiangBroker {
 
   /** Resolves to null when the client is in, or to the error whose returnCode goes into the CONNACK. */
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<AuthenticateError | null> {
-    const address = client.conn instanceof SizeGuardedConnection ? client.conn.remoteAddress ?? "unknown" : "unknown";
+    const address = (client.conn as Partial<Socket>).remoteAddress ?? "unknown";
+    const overRate = this.overRate.isHeld(client.conn);
     try {
-      const outcome = await this.authenticator.authenticate({ address, clientId: client.id, username, password, willTopic: this.willTopics.get(client) });
+      const willTopic = this.willTopics.get(client);
+      this.willTopics.delete(client);
+      const outcome = await this.authenticator.authenticate({ address, clientId: client.id, username, password, willTopic, overRate });
+      // Decided: the connection no longer counts against its address's probation allowance.
+      if (overRate) this.overRate.release(client.conn);
       if (outcome.ok) {
         this.identities.set(client, outcome.identity);
         return null;
+      }
+      if (outcome.cause === "over-connection-rate") {
+        this.metrics.connectionsRefusedRate++;
+        return Object.assign(new Error(outcome.reason), { returnCode: outcome.returnCode }) as AuthenticateError;
       }
       if (outcome.cause !== "lookup-failed") this.metrics.authFailures++;
       if (outcome.cause === "rate-limited") this.metrics.authRateLimited++;
@@ -329,7 +391,7 @@ class Broker implements WangxiangBroker {
     return null;
   }
 
-  private onClientReady(client: Client): void {
+  private onClientRegistered(client: Client): void {
     const identity = this.identities.get(client);
     if (identity?.kind !== "device") return;
     // disconnectDevice() may have run between this client's authentication and its registration.
@@ -354,6 +416,40 @@ class Broker implements WangxiangBroker {
       return;
     }
     this.disconnectDevice(deviceId);
+  }
+}
+
+/** Connections admitted over their address's rate, until their CONNECT is decided or they close. */
+class OverRateConnections {
+  private static readonly perAddress = 16;
+  private static readonly total = 1024;
+  private readonly held = new WeakMap<object, string>();
+  private readonly counts = new Map<string, number>();
+  private count = 0;
+
+  tryHold(address: string): boolean {
+    const n = this.counts.get(address) ?? 0;
+    return n < OverRateConnections.perAddress && this.count < OverRateConnections.total;
+  }
+
+  mark(connection: object, address: string): void {
+    this.held.set(connection, address);
+    this.counts.set(address, (this.counts.get(address) ?? 0) + 1);
+    this.count++;
+  }
+
+  isHeld(connection: object): boolean {
+    return this.held.has(connection);
+  }
+
+  release(connection: object): void {
+    const address = this.held.get(connection);
+    if (address === undefined) return;
+    this.held.delete(connection);
+    const n = (this.counts.get(address) ?? 1) - 1;
+    if (n > 0) this.counts.set(address, n);
+    else this.counts.delete(address);
+    this.count--;
   }
 }
 

@@ -1,5 +1,6 @@
 // Broker configuration: read once from the environment, with defaults that let `npm start` run on a fresh machine.
 import { z } from "zod";
+import { parseCredentialKey } from "../../core/device-credentials.ts";
 
 // An empty variable (MQTT_PORT= in a .env file) means "use the default", not 0.
 const unsetWhenEmpty = (value: unknown) => (value === "" ? undefined : value);
@@ -14,8 +15,12 @@ export const brokerEnvSchema = z.object({
   MQTT_MAX_PACKET_BYTES: integer(64, 256 * 1024 * 1024, 64 * 1024),
   // aedes clamps to 1..100 because its topic matcher throws past 100 levels.
   MQTT_MAX_TOPIC_LEVELS: integer(1, 100, 8),
-  MQTT_CONNECT_RATE: integer(1, 1_000_000, 100),
-  MQTT_CONNECT_BURST: integer(1, 1_000_000, 200),
+  // A CONNECT costs well under a millisecond now (map lookup + HMAC): the global cap is there for floods.
+  MQTT_CONNECT_RATE: integer(1, 1_000_000, 1000),
+  MQTT_CONNECT_BURST: integer(1, 1_000_000, 2000),
+  // Per remote address, under the global cap. A village behind one carrier-grade NAT address shares it.
+  MQTT_CONNECT_RATE_PER_ADDRESS: integer(1, 1_000_000, 100),
+  MQTT_CONNECT_BURST_PER_ADDRESS: integer(1, 1_000_000, 200),
   MQTT_AUTH_FAILURES_PER_MINUTE: integer(1, 1_000_000, 30),
   // MQTT 3.1.1 keepalive is a 16-bit number of seconds.
   MQTT_KEEPALIVE_MAX_S: integer(1, 65535, 300),
@@ -31,7 +36,15 @@ export const brokerEnvSchema = z.object({
   REDIS_URL: z.preprocess(unsetWhenEmpty, z.string().regex(/^rediss?:\/\//, { error: "expected redis://host:port/db" }).optional()),
   // aedes' broker heartbeat: a broker silent for 3 of these is dead, and the others publish its clients' wills.
   MQTT_CLUSTER_HEARTBEAT_MS: integer(100, 600_000, 5_000),
+  // The credential index is reloaded from the database this often, in case a broker missed a revocation
+  // while cut off from Redis (revocations normally reach every broker at once).
+  MQTT_CREDENTIAL_RELOAD_S: integer(10, 86_400, 300),
+  // HMAC key for device credentials; default: generated once and kept in the database (ServerKey).
+  DEVICE_CREDENTIAL_KEY: z.preprocess(unsetWhenEmpty, z.string().optional()),
 });
+
+/** Variables whose value must never appear in an error message (it ends up in logs). */
+const secretVariables = new Set(["DEVICE_CREDENTIAL_KEY", "MQTT_SERVICE_PASSWORD"]);
 
 export interface BrokerConfig {
   port: number;
@@ -40,6 +53,9 @@ export interface BrokerConfig {
   maxTopicLevels: number;
   connectRatePerSecond: number;
   connectBurst: number;
+  /** New connections per second from one address (more may still finish a CONNECT with a proven credential). */
+  connectRatePerAddress?: number;
+  connectBurstPerAddress?: number;
   authFailuresPerMinutePerIp: number;
   keepaliveMaxS: number;
   /** Messages aedes delivers in parallel. */
@@ -50,6 +66,10 @@ export interface BrokerConfig {
   tls?: { port: number; certFile: string; keyFile: string };
   /** Cluster mode through Redis (see cluster.ts). */
   cluster?: { redisUrl: string; heartbeatMs: number };
+  /** Seconds between full reloads of the credential index. */
+  credentialReloadS?: number;
+  /** DEVICE_CREDENTIAL_KEY; without it the key is generated once and kept in the database. */
+  credentialKey?: Buffer;
 }
 
 export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
@@ -57,13 +77,17 @@ export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join(".");
-      return `  ${name}: ${issue.message} (got ${JSON.stringify(env[name])})`;
+      return `  ${name}: ${issue.message}${secretVariables.has(name) ? "" : ` (got ${JSON.stringify(env[name])})`}`;
     });
     throw new Error(`Bad broker configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
   if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
     throw new Error("Bad broker configuration:\n  TLS_CERT_FILE and TLS_KEY_FILE must be given together");
+  }
+  const credentialKey = e.DEVICE_CREDENTIAL_KEY === undefined ? undefined : parseCredentialKey(e.DEVICE_CREDENTIAL_KEY);
+  if (credentialKey === null) {
+    throw new Error("Bad broker configuration:\n  DEVICE_CREDENTIAL_KEY: expected at least 32 random bytes as base64 or hex (openssl rand -base64 32)");
   }
   return {
     ...(e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { tls: { port: e.MQTTS_PORT, certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } } : {}),
@@ -74,6 +98,10 @@ export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
     maxTopicLevels: e.MQTT_MAX_TOPIC_LEVELS,
     connectRatePerSecond: e.MQTT_CONNECT_RATE,
     connectBurst: e.MQTT_CONNECT_BURST,
+    connectRatePerAddress: e.MQTT_CONNECT_RATE_PER_ADDRESS,
+    connectBurstPerAddress: e.MQTT_CONNECT_BURST_PER_ADDRESS,
+    credentialReloadS: e.MQTT_CREDENTIAL_RELOAD_S,
+    ...(credentialKey ? { credentialKey } : {}),
     authFailuresPerMinutePerIp: e.MQTT_AUTH_FAILURES_PER_MINUTE,
     keepaliveMaxS: e.MQTT_KEEPALIVE_MAX_S,
     deliveryConcurrency: e.MQTT_DELIVERY_CONCURRENCY,

@@ -2,8 +2,10 @@
 // broker/README.md, "Cluster mode"); gateways then run with EMBEDDED_BROKER=0. Logs are JSON lines on
 // stdout; the "MQTT broker listening" line carries the port (MQTT_PORT=0 picks a free one).
 import { createDatabase } from "../../core/database.ts";
+import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../../core/device-credentials.ts";
 import { hashSecret } from "../../core/secrets.ts";
 import { createBroker, type BrokerLogger } from "./broker.ts";
+import { databaseCredentialStore } from "./credential-store.ts";
 import { readBrokerProcessConfig } from "./config.ts";
 import { handleShutdownSignals } from "../../core/shutdown.ts";
 import { readLogFormat, terminalLogDestination, type LogDestination } from "../../core/log-output.ts";
@@ -31,10 +33,8 @@ const log = jsonLogger(config.logLevel, logOut);
 const db = createDatabase(config.databaseUrl);
 const broker = createBroker({
   config: config.broker,
-  credentials: {
-    findDeviceCredential: (deviceId) => db.device.findUnique({ where: { id: deviceId }, select: { credentialHash: true, claimState: true } }) as ReturnType<
-      import("./broker.ts").DeviceCredentialLookup["findDeviceCredential"]>,
-  },
+  credentials: databaseCredentialStore(db),
+  credentialHasher: new DeviceCredentialHasher(await loadDeviceCredentialKey(db, config.broker.credentialKey)),
   service: { username: config.serviceUser, passwordHash: await hashSecret(config.servicePassword, "device-credential") },
   logger: log,
 });

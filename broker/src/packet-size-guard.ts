@@ -1,8 +1,7 @@
 // aedes has no packet size limit: its parser buffers a packet's whole body before looking at it, so one
-// client declaring a 256 MB PUBLISH could make the broker hold 256 MB. This guard sits between the socket
-// and aedes, reads only each packet's fixed header, and cuts the connection as soon as a header announces
-// more than the limit, before any of that body is buffered.
-import { Duplex } from "node:stream";
+// client declaring a 256 MB PUBLISH could make the broker hold 256 MB. This guard watches the bytes aedes
+// reads, follows only each packet's fixed header, and cuts the connection as soon as a header announces
+// more than the limit, before that body is buffered.
 import type { Socket } from "node:net";
 
 /**
@@ -57,49 +56,19 @@ export class MqttPacketSizeMeter {
 }
 
 /**
- * The stream aedes reads from and writes to: bytes from the socket pass through the meter untouched, and
- * writes go straight to the socket. Destroying either side destroys both.
+ * Watches the bytes aedes reads from the socket and destroys the socket as soon as a packet header announces
+ * more than the limit. aedes reads with read() on "readable", which emits "data" with the same bytes just
+ * before it parses them, so the meter sees every byte first; at most the one chunk already read reaches
+ * aedes' parser. (This replaced a Duplex wrapper around each socket: same guarantee, a fraction of the memory
+ * per connection and one less copy per packet.)
  */
-export class SizeGuardedConnection extends Duplex {
-  /** aedes and its hook examples read the peer address from the connection. */
-  readonly remoteAddress: string | undefined;
-  private readonly meter: MqttPacketSizeMeter;
-
-  constructor(private readonly socket: Socket, maxPacketBytes: number, onOversize: (declaredBytes: number) => void) {
-    super({ allowHalfOpen: false });
-    this.remoteAddress = socket.remoteAddress;
-    this.meter = new MqttPacketSizeMeter(maxPacketBytes);
-    socket.on("data", (chunk: Buffer) => {
-      if (this.destroyed) return;
-      const oversize = this.meter.feed(chunk);
-      if (oversize !== null) {
-        onOversize(oversize);
-        this.destroy();
-        return;
-      }
-      if (!this.push(chunk)) socket.pause();
-    });
-    socket.on("end", () => this.push(null));
-    socket.on("error", (err) => this.destroy(err));
-    socket.on("close", () => this.destroy());
-  }
-
-  override _read(): void {
-    this.socket.resume();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.socket.write(chunk)) callback();
-    else this.socket.once("drain", () => callback());
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.socket.end();
-    callback();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.socket.destroy();
-    callback(error);
-  }
+export function guardPacketSize(socket: Socket, maxPacketBytes: number, onOversize: (declaredBytes: number) => void): void {
+  const meter = new MqttPacketSizeMeter(maxPacketBytes);
+  socket.on("data", (chunk: Buffer) => {
+    if (socket.destroyed) return;
+    const oversize = meter.feed(chunk);
+    if (oversize === null) return;
+    onOversize(oversize);
+    socket.destroy();
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AuthFailureLimiter, TokenBucket } from "./rate-limits.ts";
+import { AddressBuckets, AuthFailureLimiter, TokenBucket } from "./rate-limits.ts";
 
 describe("TokenBucket", () => {
   it("allows a burst, then refills at the rate, never above the burst", () => {
@@ -26,5 +26,16 @@ describe("AuthFailureLimiter", () => {
     expect(limiter.isBlocked("10.0.0.1")).toBe(true);
     now += 1;
     expect(limiter.isBlocked("10.0.0.1")).toBe(false);
+  });
+});
+
+describe("AddressBuckets", () => {
+  it("gives each address its own burst: one address running dry leaves the others theirs", () => {
+    let now = 0;
+    const buckets = new AddressBuckets(1, 2, () => now);
+    expect([buckets.tryTake("10.0.0.1"), buckets.tryTake("10.0.0.1"), buckets.tryTake("10.0.0.1")]).toEqual([true, true, false]);
+    expect(buckets.tryTake("10.0.0.2")).toBe(true);
+    now += 1000;
+    expect([buckets.tryTake("10.0.0.1"), buckets.tryTake("10.0.0.1")]).toEqual([true, false]);
   });
 });

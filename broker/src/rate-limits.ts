@@ -1,5 +1,6 @@
-// Limits that protect the broker's CPU: new TCP connections (each may cost a credential check) and repeated
-// authentication failures from one address (each costs an scrypt and is how credentials get guessed).
+// Limits that protect the broker's CPU and its fairness: new TCP connections, per address under a global
+// cap (one host opening connections as fast as it can must not starve a village's reconnects), and repeated
+// authentication failures from one address (how credentials get guessed).
 
 export type Clock = () => number;
 
@@ -14,12 +15,50 @@ export class TokenBucket {
   }
 
   tryTake(): boolean {
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.ratePerSecond);
-    this.refilledAt = now;
+    this.refill();
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** True when the bucket is back to its burst: it remembers nothing and may be dropped. */
+  isFull(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
+
+  private refill(): void {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.ratePerSecond);
+    this.refilledAt = now;
+  }
+}
+
+/** One token bucket per remote address; buckets that have refilled completely are forgotten. */
+export class AddressBuckets {
+  private readonly buckets = new Map<string, TokenBucket>();
+  // Full buckets are swept only when the map grows, so a quiet broker does no work at all.
+  private sweepAbove = 1024;
+
+  constructor(private readonly ratePerSecond: number, private readonly burst: number, private readonly now: Clock = Date.now) {}
+
+  tryTake(address: string): boolean {
+    let bucket = this.buckets.get(address);
+    if (!bucket) {
+      if (this.buckets.size >= this.sweepAbove) this.sweep();
+      bucket = new TokenBucket(this.ratePerSecond, this.burst, this.now);
+      this.buckets.set(address, bucket);
+    }
+    return bucket.tryTake();
+  }
+
+  clear(): void {
+    this.buckets.clear();
+  }
+
+  private sweep(): void {
+    for (const [address, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(address);
+    this.sweepAbove = Math.max(1024, this.buckets.size * 2);
   }
 }
 

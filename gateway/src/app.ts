@@ -3,12 +3,14 @@
 // I/O in dependency order, registering each one's closer on the lifecycle stack; stop() unwinds it.
 import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
-import { createBroker, type DeviceCredentialLookup, type WangxiangBroker } from "../../broker/src/broker.ts";
+import { createBroker, type WangxiangBroker } from "../../broker/src/broker.ts";
 import { pubSubPrefix } from "../../broker/src/cluster.ts";
 import { createDatabase, type Database } from "../../core/database.ts";
 import { providerOf, sqliteFileFromUrl } from "../../core/database-url.ts";
 import { Lifecycle } from "../../core/lifecycle.ts";
 import { hashSecret, randomToken } from "../../core/secrets.ts";
+import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../../core/device-credentials.ts";
+import { databaseCredentialStore } from "../../broker/src/credential-store.ts";
 import { createRelayPool, type RelayPool } from "../../relay/src/index.ts";
 import { databaseAuditLog } from "./access/audit.ts";
 import { authPlugin } from "./access/auth.ts";
@@ -103,6 +105,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   let broker: WangxiangBroker | null = null;
   let ingest: DeviceIngest | null = null;
   let relayPool: RelayPool | null = null;
+  let credentialHasher: DeviceCredentialHasher | null = null;
   let mqttPort = config.broker.port;
   let httpPort = config.HTTP_PORT;
 
@@ -151,6 +154,10 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     markOffline: (deviceId, reason) => state.markOffline(deviceId, reason),
     cutViewers: async (deviceId, reason) => { await liveView?.cutCamera(deviceId, reason); },
     closeAlertsOf: (deviceId) => alerts.closeAlertsOf(deviceId),
+    hashDeviceCredential(secret) {
+      if (!credentialHasher) throw new Error("gateway not started");
+      return credentialHasher.hash(secret);
+    },
   };
 
   app.register(async (api) => {
@@ -167,7 +174,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     });
     await api.register(fleetPlugin, { db });
     await api.register(alertsPlugin, { db, hub });
-    await api.register(commandsPlugin, { db, audit, commands, onPrivacyEnabled: async (deviceId) => { await liveView?.onPrivacyEnabled(deviceId); } });
+    await api.register(commandsPlugin, { db, audit, commands, applyDeviceChange: (deviceId, change) => heartbeats.applyDeviceChange(deviceId, change), onPrivacyEnabled: async (deviceId) => { await liveView?.onPrivacyEnabled(deviceId); } });
     await api.register(livePlugin, { db, hub, metrics, liveSessions });
     if (liveView) {
       await api.register(liveViewPlugin, { db, liveView });
@@ -202,13 +209,11 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     return config.SEED_DEMO_DATA ? seedDemoData(db, config.WX_DEMO_PASSWORD) : null;
   }
 
-  async function startEmbeddedBroker(): Promise<WangxiangBroker> {
+  async function startEmbeddedBroker(credentialHasher: DeviceCredentialHasher): Promise<WangxiangBroker> {
     const started = createBroker({
       config: config.broker,
-      credentials: {
-        findDeviceCredential: (deviceId) =>
-          db.device.findUnique({ where: { id: deviceId }, select: { credentialHash: true, claimState: true } }) as ReturnType<DeviceCredentialLookup["findDeviceCredential"]>,
-      },
+      credentials: databaseCredentialStore(db),
+      credentialHasher,
       service: { username: config.MQTT_SERVICE_USER, passwordHash: await hashSecret(servicePassword, "device-credential") },
       logger: log,
     });
@@ -264,8 +269,10 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         await state.idle();
       });
       let mqttUrl = config.MQTT_URL ?? "";
+      const hasher = new DeviceCredentialHasher(await loadDeviceCredentialKey(db, config.broker.credentialKey));
+      credentialHasher = hasher;
       if (config.EMBEDDED_BROKER) {
-        broker = await lifecycle.step("broker", startEmbeddedBroker, (started) => started.stop());
+        broker = await lifecycle.step("broker", () => startEmbeddedBroker(hasher), (started) => started.stop());
         mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
       }
       if (config.RELAY_ENABLED) {

@@ -68,7 +68,7 @@ export async function startBrokerProcess(env: Record<string, string>, port = 0):
     cwd: process.cwd(),
     env: {
       PATH: process.env.PATH, MQTT_PORT: String(port), MQTT_HOST: "127.0.0.1", MQTT_SERVICE_PASSWORD: servicePassword, LOG_LEVEL: "info",
-      MQTT_CONNECT_RATE: "5000", MQTT_CONNECT_BURST: "5000", MQTT_AUTH_FAILURES_PER_MINUTE: "100000", MQTT_CLUSTER_HEARTBEAT_MS: "1000", ...env,
+      MQTT_CONNECT_RATE: "5000", MQTT_CONNECT_BURST: "5000", MQTT_CONNECT_RATE_PER_ADDRESS: "5000", MQTT_CONNECT_BURST_PER_ADDRESS: "5000", MQTT_AUTH_FAILURES_PER_MINUTE: "100000", MQTT_CLUSTER_HEARTBEAT_MS: "1000", ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -7,6 +7,7 @@ import { assertCanSeeDevice } from "../access/access.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "../access/audit.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
+import type { DeviceChange } from "./heartbeat-writer.ts";
 import { forbidden } from "../http/errors.ts";
 import { toCommandView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
@@ -17,11 +18,13 @@ export interface CommandRoutesOptions {
   db: Database;
   audit: AuditLog;
   commands: CommandDispatcher;
+  /** Stores privacy or firmware in order with the heartbeats (a late heartbeat batch must not undo it). */
+  applyDeviceChange(deviceId: string, change: DeviceChange): Promise<void>;
   /** Live view ends every stream of a camera put into privacy mode. */
   onPrivacyEnabled(deviceId: string): Promise<void>;
 }
 
-export async function commandsPlugin(app: FastifyInstance, { db, audit, commands, onPrivacyEnabled }: CommandRoutesOptions): Promise<void> {
+export async function commandsPlugin(app: FastifyInstance, { db, audit, commands, applyDeviceChange, onPrivacyEnabled }: CommandRoutesOptions): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post("/devices/:deviceId/commands", {
@@ -38,7 +41,7 @@ export async function commandsPlugin(app: FastifyInstance, { db, audit, commands
     if (user.role === "installer" && request.body.name === "firmware-update") throw forbidden("firmware updates are for staff");
     const result = await commands.send(request.params.deviceId, request.body, user.username);
     if (result.status === "succeeded" && request.body.name === "privacy") {
-      await db.device.update({ where: { id: request.params.deviceId }, data: { privacy: request.body.params.enabled } });
+      await applyDeviceChange(request.params.deviceId, { privacy: request.body.params.enabled });
       if (request.body.params.enabled) await onPrivacyEnabled(request.params.deviceId);
     }
     await audit(user.id, `command.${request.body.name}`, request.params.deviceId, { status: result.status });

@@ -11,7 +11,7 @@ import type { WangxiangBroker } from "../../../broker/src/broker.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceStateTracker } from "./device-state.ts";
-import type { HeartbeatWriter } from "./heartbeat-writer.ts";
+import type { DeviceChange, HeartbeatWriter } from "./heartbeat-writer.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 
 interface Logger {
@@ -90,6 +90,11 @@ export class DeviceIngest {
     else client.unsubscribe(ingestSubscriptions, (error) => done(error));
   };
 
+  /** Privacy or firmware known from elsewhere (a command's answer): stored in order with heartbeats, like events. */
+  applyDeviceChange(deviceId: string, change: DeviceChange): Promise<void> {
+    return this.o.heartbeats.applyDeviceChange(deviceId, change);
+  }
+
   /** Asks every broker of the cluster to drop this device's live session (revocation, re-arm). */
   requestDisconnect(deviceId: string): Promise<void> {
     return this.publish(brokerDisconnectTopic, JSON.stringify({ deviceId }), { qos: 1, retain: false });
@@ -162,11 +167,12 @@ export class DeviceIngest {
 
   private async handleEvent(deviceId: string, event: import("../../../protocol/device-messages.ts").DeviceEventMessage): Promise<void> {
     const detail = JSON.stringify(event);
+    // Through the heartbeat writer, in arrival order: a heartbeat still waiting for its batch must not undo this.
     if (event.type === "privacy-changed") {
-      await this.o.db.device.updateMany({ where: { id: deviceId }, data: { privacy: event.enabled } });
       this.o.onPrivacyChanged?.(deviceId, event.enabled);
+      await this.o.heartbeats.applyDeviceChange(deviceId, { privacy: event.enabled });
     }
-    if (event.type === "firmware-updated") await this.o.db.device.updateMany({ where: { id: deviceId }, data: { firmware: event.to } });
+    if (event.type === "firmware-updated") await this.o.heartbeats.applyDeviceChange(deviceId, { firmware: event.to });
     await this.o.db.auditEntry.create({ data: { action: `device.${event.type}`, subject: deviceId, detail } });
   }
 }

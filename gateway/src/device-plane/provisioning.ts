@@ -17,6 +17,8 @@ export interface ProvisioningDeps {
   cutViewers(deviceId: string, reason: string): Promise<void>;
   /** A camera out of service (revoked, removed, replaced, re-armed) has no open alert. */
   closeAlertsOf(deviceId: string): Promise<void>;
+  /** A claimed camera's MQTT password as it is stored (HMAC under the deployment's key). */
+  hashDeviceCredential(secret: string): string;
 }
 
 // Compared against when a serial is unknown, so that an unknown serial and a wrong code take the same time
@@ -92,7 +94,7 @@ export async function claimDevice(deps: ProvisioningDeps, serial: string, code: 
   if (device.claimState === "revoked") throw new ApiError(403, "device-revoked", "this camera has been revoked");
   if (device.claimState === "claimed") throw conflict("claim-code-used", "this camera has already been claimed; an installer can re-arm it after a factory reset");
   const password = randomToken(32);
-  const credentialHash = await hashSecret(password, "device-credential");
+  const credentialHash = deps.hashDeviceCredential(password);
   // Only one of two racing claims wins: the update is conditional on the state we read.
   const won = await deps.db.device.updateMany({ where: { id: device.id, claimState: "registered" }, data: { claimState: "claimed", credentialHash, claimedAt: new Date() } });
   if (won.count !== 1) throw conflict("claim-code-used", "this camera has already been claimed");
