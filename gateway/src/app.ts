@@ -27,6 +27,7 @@ import { fleetPlugin } from "./device-plane/fleet-routes.ts";
 import { HeartbeatWriter, type PendingHeartbeat } from "./device-plane/heartbeat-writer.ts";
 import type { ProvisioningDeps } from "./device-plane/provisioning.ts";
 import { provisioningPlugin } from "./device-plane/provisioning-routes.ts";
+import { batchPlugin } from "./device-plane/batch-routes.ts";
 import { TelemetryRetention } from "./device-plane/telemetry-retention.ts";
 import { LiveHub } from "./events/live-hub.ts";
 import { livePlugin } from "./events/live-socket.ts";
@@ -154,6 +155,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S, keepaliveS: config.DEVICE_KEEPALIVE_S,
       },
     });
+    await api.register(batchPlugin, { db, audit, labelFontFile: config.LABEL_FONT_FILE });
     await api.register(fleetPlugin, { db });
     await api.register(alertsPlugin, { db, hub });
     await api.register(commandsPlugin, { db, audit, commands, onPrivacyEnabled: async (deviceId) => { await liveView?.onPrivacyEnabled(deviceId); } });
