@@ -14,6 +14,7 @@ const InstallerHome = lazy(() => installerApp().then((m) => m.InstallerHome));
 const HouseholdScreen = lazy(() => installerApp().then((m) => m.HouseholdScreen));
 const StaffConsole = lazy(() => staffApp().then((m) => m.StaffConsole));
 const DeviceScreen = lazy(() => staffApp().then((m) => m.DeviceScreen));
+const BatchScreen = lazy(() => staffApp().then((m) => m.BatchScreen));
 
 export function App({ services }: { services: AppServices }) {
   const [session, setSession] = useState(services.session.current());
@@ -50,6 +51,7 @@ function Routes({ session }: { session: Session | null }) {
       <Route path="/installer/household/:householdId" component={HouseholdScreen} />
       <Route path="/staff" component={StaffConsole} />
       <Route path="/staff/device/:deviceId" component={DeviceScreen} />
+      <Route path="/staff/batches" component={BatchScreen} />
       <Route default component={() => <Redirect to={homeOf(session)} />} />
     </Router>
   );

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type {
   alertView, commandView, deviceDetailView, deviceView, fleetSummaryReply, heartbeatView, householdView, statusChangeView,
 } from "../../protocol/http.ts";
+import type { batchUploadReply, batchView } from "../../protocol/batches.ts";
 import type { viewGrantReply, viewLogEntry } from "../../protocol/live-view.ts";
 
 export type DeviceView = z.infer<typeof deviceView>;
@@ -17,3 +18,5 @@ export type ViewGrant = z.infer<typeof viewGrantReply>;
 export type ViewLogEntry = z.infer<typeof viewLogEntry>;
 export interface Page<T> { items: T[]; nextCursor: string | null; total: number }
 export interface HouseholdDetail extends HouseholdView { members: { userId: string; username: string; displayName: string; relation: string | null }[] }
+export type BatchUploadReply = z.infer<typeof batchUploadReply>;
+export type BatchView = z.infer<typeof batchView>;

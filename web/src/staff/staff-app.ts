@@ -1,3 +1,4 @@
 // The staff's screens, as one lazily loaded chunk.
 export { StaffConsole } from "./StaffConsole.tsx";
 export { DeviceScreen } from "./DeviceScreen.tsx";
+export { BatchScreen } from "./BatchScreen.tsx";
