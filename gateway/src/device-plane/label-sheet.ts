@@ -55,7 +55,7 @@ function drawLabel(doc: PDFKit.PDFDocument, label: BoxLabel, x: number, y: numbe
   const textWidth = sheet.width - qrSide - 4 * mm;
   doc.font("cjk").fontSize(7).fillColor("#000").text("望乡 家庭摄像头", textX, y + 4 * mm, { width: textWidth });
   doc.font("mono").fontSize(8.5).text(label.serial, textX, y + 8.5 * mm, { width: textWidth });
-  doc.font("cjk").fontSize(7).text("绑定码", textX, y + 13 * mm, { width: textWidth });
+  doc.font("cjk").fontSize(7).text("激活码", textX, y + 13 * mm, { width: textWidth });
   doc.font("mono").fontSize(12).text(label.claimCode, textX, y + 17.5 * mm, { width: textWidth });
   doc.font("cjk").fontSize(6).text("安装员用望乡App扫码绑定到老人家中，再接电源，摄像头自动联网。", textX, y + 24.5 * mm, { width: textWidth, lineGap: 0.5 });
 }

@@ -66,7 +66,7 @@ export const zhCN = {
   batch: {
     title: "登记到货 · 打印标签", link: "登记新到的摄像头，打印二维码标签", reference: "批次名称", referenceExample: "如：送货单号 2026-11-03",
     source: "序列号从哪里来", fromCsv: "上传序列号表格（CSV）", fromCount: "按数量生成新序列号", csvFile: "CSV 文件", count: "数量（每次最多 500）",
-    csvHelp: "表格每行一个序列号（如 WX-2026-A1B2C3），第二列可写盒上的绑定码。同一份表格重复上传不会重复登记。",
+    csvHelp: "表格每行一个序列号（如 WX-2026-A1B2C3），第二列可写盒上的激活码。同一份表格重复上传不会重复登记。",
     submit: "登记并生成标签", working: "正在登记，请稍候…", repeated: "这份表格已经上传过，没有任何改动；可以再次下载标签。",
     counts: "新登记 {{registered}} 台 · 已在本批 {{unchanged}} 台 · 有问题 {{rejected}} 行",
     printLabels_one: "下载标签 PDF（{{count}} 张）", printLabels_other: "下载标签 PDF（{{count}} 张）", noLabels: "这次没有新登记的摄像头，没有新标签。",
