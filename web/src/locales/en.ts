@@ -66,6 +66,21 @@ export const en: Same<typeof zhCN> = {
     command: { reboot: "Reboot", privacy: "Privacy", "firmware-update": "Firmware update" },
     status: { pending: "pending", succeeded: "done", failed: "failed", "timed-out": "camera did not answer" },
   },
+  offline: {
+    conflictTitle: "Not bound: needs attention",
+    kept_one: "{{count}} home kept on this phone: it opens and binds with no signal.", kept_other: "{{count}} homes kept on this phone: they open and bind with no signal.",
+    summary: "{{waiting}} waiting to be sent · {{conflicts}} need attention (open the home to see)",
+    queueTitle_one: "Binds waiting to be sent ({{count}})", queueTitle_other: "Binds waiting to be sent ({{count}})",
+    queueHint: "No network now. These binds are kept on the phone and sent by themselves when the network returns; no need to do them again.",
+    queuedAt: "noted {{when}}", waiting: "sent when the network returns", dismiss: "OK, remove from the list",
+    conflict: {
+      "device-in-other-household": "Not bound: while you were offline this camera was installed in another home. Call the service centre.",
+      "claim-code-wrong": "Not bound: the claim code does not match this camera (it may have been reset). Check the code on the box and bind again.",
+      "device-revoked": "Not bound: this camera has been revoked. Call the service centre.",
+      "not-found": "Not bound: no camera with this serial; check it.",
+      "qr-unreadable": "Not bound: this is not a Wangxiang camera's QR code.",
+    },
+  },
   batch: {
     title: "Deliveries and labels", link: "Register a delivery of cameras, print QR labels", reference: "Batch name", referenceExample: "e.g. delivery note 2026-11-03",
     source: "Serials from", fromCsv: "A CSV of serials", fromCount: "Generate new serials", csvFile: "CSV file", count: "How many (up to 500 at a time)",

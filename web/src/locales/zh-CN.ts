@@ -63,6 +63,21 @@ export const zhCN = {
     command: { reboot: "重启", privacy: "隐私模式", "firmware-update": "固件升级" },
     status: { pending: "等待中", succeeded: "成功", failed: "失败", "timed-out": "摄像头没有回应" },
   },
+  offline: {
+    conflictTitle: "没有绑定成功，需要处理",
+    kept_one: "已把 {{count}} 户存在手机上，没有信号也能打开和绑定。", kept_other: "已把 {{count}} 户存在手机上，没有信号也能打开和绑定。",
+    summary: "待发送 {{waiting}} 项 · 需要处理 {{conflicts}} 项（打开对应家庭查看）",
+    queueTitle_one: "待发送的绑定（{{count}}）", queueTitle_other: "待发送的绑定（{{count}}）",
+    queueHint: "现在没有网络。这些绑定已存在手机上，网络恢复后会自动发送，不用重复操作。",
+    queuedAt: "{{when}}记下", waiting: "等网络恢复后自动发送", dismiss: "知道了，移出列表",
+    conflict: {
+      "device-in-other-household": "没有绑定：你离线时，这台摄像头已被装到别的家庭。请联系服务中心。",
+      "claim-code-wrong": "没有绑定：激活码和这台摄像头对不上（可能已被重新设置）。请核对盒上的激活码后重新绑定。",
+      "device-revoked": "没有绑定：这台摄像头已被停用。请联系服务中心。",
+      "not-found": "没有绑定：找不到这个序列号，请核对。",
+      "qr-unreadable": "没有绑定：这不是望乡摄像头的二维码。",
+    },
+  },
   batch: {
     title: "登记到货 · 打印标签", link: "登记新到的摄像头，打印二维码标签", reference: "批次名称", referenceExample: "如：送货单号 2026-11-03",
     source: "序列号从哪里来", fromCsv: "上传序列号表格（CSV）", fromCount: "按数量生成新序列号", csvFile: "CSV 文件", count: "数量（每次最多 500）",
