@@ -30,6 +30,7 @@ export function createMetrics() {
     commands: make.counter("wx_commands_total", "Commands to cameras by name and outcome", ["name", "status"]),
     wsClients: make.gauge("wx_ws_clients", "Open live-update WebSocket connections"),
     wsInvalidMessages: make.counter("wx_ws_invalid_messages_total", "WebSocket messages refused by validation"),
+    wsHandlerFailures: make.counter("wx_ws_handler_failures_total", "WebSocket messages whose handling failed inside the gateway (answered with an error)"),
     brokerGauge: (name: string, help: string) => make.gauge(name, help),
   };
 }
