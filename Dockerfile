@@ -1,8 +1,8 @@
 # One image for the gateway (with its embedded broker and relay) and the camera simulator.
 FROM node:20-bookworm-slim
 WORKDIR /app
-# better-sqlite3 builds from source when no prebuilt binary can be fetched.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# better-sqlite3 builds from source when no prebuilt binary can be fetched; the box label sheets need a Chinese font.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma

@@ -31,6 +31,8 @@ describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
     await signIn(page, "installer", demoPassword);
     await page.waitForURL("**/installer");
     await page.getByTestId("kept-offline").getByText("已把 2 户存在手机上").waitFor({ timeout: 20_000 });
+    // The service worker has the installer's code too, so the app can be reopened out of signal.
+    await page.waitForFunction(async () => (await (await caches.open("wx-role-chunks")).keys()).some((r) => r.url.includes("installer-app")), null, { timeout: 20_000 });
 
     await context.setOffline(true);
     await page.locator(`a[href="/installer/household/${home}"]`).click();
@@ -41,6 +43,9 @@ describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
       await page.getByRole("button", { name: "绑定到这个家" }).click();
       await page.locator(`[data-queued="${box.serial}"]`).getByText("等网络恢复后自动发送").waitFor();
     }
+    await page.getByText("待发送的绑定（3）").waitFor();
+    // The phone's browser is closed and opened again, still with no signal: the page and the queue are still there.
+    await page.reload();
     await page.getByText("待发送的绑定（3）").waitFor();
     await screenshot(page, "web-installer-offline-queue");
     expect(await stack.db.device.count({ where: { householdId: home } })).toBe(0);
