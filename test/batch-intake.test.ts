@@ -80,6 +80,10 @@ describe("batch intake and label sheets", () => {
       { line: 7, serial: "WX-2026-BAT012", outcome: "registered" },
     ]);
     await expectLabelsClaimable(await labels(res.body.labelsUrl), ["WX-2026-BAT010", "WX-2026-BAT012"]);
+    const metrics = await (await fetch(`${stack.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/wx_batch_rows_total\{outcome="duplicate"\} 1\b/);
+    expect(metrics).toMatch(/wx_batch_rows_total\{outcome="malformed"\} 2\b/);
+    expect(metrics).toMatch(/wx_batch_rows_total\{outcome="registered-elsewhere"\} 1\b/);
     // The demo camera kept its own claim code and has not joined the batch.
     expect((await stack.db.device.findUniqueOrThrow({ where: { serial: elsewhere } })).batchId).toBeNull();
   });

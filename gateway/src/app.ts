@@ -158,7 +158,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S, keepaliveS: config.DEVICE_KEEPALIVE_S,
       },
     });
-    await api.register(batchPlugin, { db, audit, labelFontFile: config.LABEL_FONT_FILE });
+    await api.register(batchPlugin, { db, audit, labelFontFile: config.LABEL_FONT_FILE, countRow: (outcome) => metrics.batchRows.inc({ outcome }) });
     await api.register(fleetPlugin, { db });
     await api.register(alertsPlugin, { db, hub });
     await api.register(commandsPlugin, { db, audit, commands, onPrivacyEnabled: async (deviceId) => { await liveView?.onPrivacyEnabled(deviceId); } });

@@ -15,6 +15,8 @@ export interface BatchIntakeDeps {
   db: Database;
   audit: AuditLog;
   labelFontFile: string;
+  /** Counts each row of a new upload by outcome (rejected rows by reason). */
+  countRow(outcome: string): void;
 }
 
 type NewBox = { line: number; serial: string; claimCode: string };
@@ -108,6 +110,7 @@ export async function uploadBatch(deps: BatchIntakeDeps, actorId: string, body: 
       deps.db.deviceBatchUpload.create({ data: { id: uploadId, batchId: batch.id, contentSha256: sha, report: JSON.stringify(report), labelsPdf: new Uint8Array(pdf), createdBy: actorId } }),
     ]);
     const reply = toReply(batch, upload, report, false);
+    for (const row of report) deps.countRow(row.error ?? row.outcome);
     await deps.audit(actorId, "device.batch-upload", batch.id, { uploadId, ...reply.counts });
     return reply;
   } catch (error) {
