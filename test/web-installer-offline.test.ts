@@ -64,6 +64,11 @@ describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
     const devices = await stack.db.device.findMany({ where: { serial: { in: [box0!.serial, box1!.serial, box2!.serial] } }, orderBy: { serial: "asc" } });
     expect(devices.map((d) => d.householdId)).toEqual([home, home, other.body.id]);
 
+    // The start screen says there is something to deal with.
+    await page.getByRole("link", { name: "返回" }).click();
+    await page.getByText("待发送 0 项 · 需要处理 1 项").waitFor();
+    await screenshot(page, "web-installer-offline-home");
+    await page.locator(`a[href="/installer/household/${home}"]`).click();
     await conflict.getByRole("button", { name: "知道了，移出列表" }).click();
     await page.getByTestId("bind-queue").waitFor({ state: "detached" });
     await context.close();

@@ -18,4 +18,9 @@ function keepAssetsOffline(): void {
   if (worker.controller) warm();
   else worker.addEventListener("controllerchange", warm, { once: true });
 }
+/** With signal, fetch the QR decoder and its worker now (≈16 KB gzip), so a box can be scanned where there is none. */
+function prefetchScanner(): void {
+  if (navigator.onLine) void Promise.all([import("qr-scanner"), import("qr-scanner/qr-scanner-worker.min.js")]).catch(() => undefined);
+}
+prefetchScanner();
 keepAssetsOffline();
