@@ -30,8 +30,9 @@ RUN DATABASE_URL=file:/tmp/build.db npm rebuild --foreground-scripts --no-audit 
 RUN npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim AS runtime
-# The shared libraries mediasoup's worker links when it was built from Debian's packages.
-RUN apt-get update && apt-get install -y --no-install-recommends libuv1 libssl3 libsrtp2-1 libusrsctp2 libabsl20220623 libflatbuffers2 && rm -rf /var/lib/apt/lists/*
+# The shared libraries mediasoup's worker links when it was built from Debian's packages, and the Chinese font
+# the box label sheets are printed with.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei libuv1 libssl3 libsrtp2-1 libusrsctp2 libabsl20220623 libflatbuffers2 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # The code stays owned by root, so the service cannot change it; only data/ (the SQLite default) is writable.
 COPY --from=build /app /app

@@ -30,6 +30,7 @@ import { GatewayRuns } from "./device-plane/gateway-runs.ts";
 import { HeartbeatWriter, type PendingHeartbeat } from "./device-plane/heartbeat-writer.ts";
 import type { ProvisioningDeps } from "./device-plane/provisioning.ts";
 import { provisioningPlugin } from "./device-plane/provisioning-routes.ts";
+import { batchPlugin } from "./device-plane/batch-routes.ts";
 import { TelemetryRetention } from "./device-plane/telemetry-retention.ts";
 import { LiveHub } from "./events/live-hub.ts";
 import { chooseLiveSubprotocol, livePlugin } from "./events/live-socket.ts";
@@ -172,6 +173,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S, keepaliveS: config.DEVICE_KEEPALIVE_S,
       },
     });
+    await api.register(batchPlugin, { db, audit, labelFontFile: config.LABEL_FONT_FILE, countRow: (outcome) => metrics.batchRows.inc({ outcome }) });
     await api.register(fleetPlugin, { db });
     await api.register(alertsPlugin, { db, hub });
     await api.register(commandsPlugin, { db, audit, commands, applyDeviceChange: (deviceId, change) => heartbeats.applyDeviceChange(deviceId, change), onPrivacyEnabled: async (deviceId) => { await liveView?.onPrivacyEnabled(deviceId); } });

@@ -57,6 +57,8 @@ export const gatewayEnvSchema = z.object({
   CORS_ORIGINS: z.string().optional().transform((v) => (v ? v.split(",").map((o) => o.trim()).filter(Boolean) : [])),
   /** Cluster mode (REDIS_URL): lifetime of the ingest leader's lease; a standby takes over within it. */
   INGEST_LEADER_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
+  /** A font with Chinese glyphs for the box label sheets (a .ttc holding WenQuanYi Micro Hei, or a .ttf). */
+  LABEL_FONT_FILE: z.string().min(1).default("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
   SEED_DEMO_DATA: flag.default(true),
   WX_DEMO_PASSWORD: z.string().min(8).default("wangxiang-demo"),
   /** Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed; default none. */

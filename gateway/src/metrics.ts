@@ -27,6 +27,7 @@ export function createMetrics() {
     alertsOpen: make.gauge("wx_alerts_open", "Offline alerts not yet resolved"),
     alertsRaised: make.counter("wx_alerts_raised_total", "Offline alerts raised"),
     alertsNotified: make.counter("wx_alert_notifications_total", "Alert notifications sent (first and repeats)"),
+    batchRows: make.counter("wx_batch_rows_total", "Rows of batch intake uploads by outcome (registered, unchanged, or the reason a row was rejected)", ["outcome"]),
     commands: make.counter("wx_commands_total", "Commands to cameras by name and outcome", ["name", "status"]),
     wsClients: make.gauge("wx_ws_clients", "Open live-update WebSocket connections"),
     wsInvalidMessages: make.counter("wx_ws_invalid_messages_total", "WebSocket messages refused by validation"),

@@ -14,6 +14,7 @@ export const tools: Tool[] = [
   { name: "chromium", paths: ["/usr/bin/chromium"], aptPackage: "chromium", mentioned: /hasChromium|chromium/i },
   { name: "coturn", paths: ["/usr/bin/turnserver"], aptPackage: "coturn", mentioned: /hasCoturn|turnserver|coturn/i },
   { name: "ffmpeg", paths: ["/usr/bin/ffmpeg"], aptPackage: "ffmpeg", mentioned: /hasFfmpeg|ffmpeg/i },
+  { name: "pdftoppm", paths: ["/usr/bin/pdftoppm"], aptPackage: "poppler-utils", mentioned: /hasPdftoppm|pdftoppm/i },
 ];
 
 // WX_TEST_MISSING_TOOLS=chromium,coturn runs the suite as a machine without them would (skips and report).

@@ -16,6 +16,7 @@ const HouseholdScreen = lazy(() => installerApp().then((m) => m.HouseholdScreen)
 const StaffConsole = lazy(() => staffApp().then((m) => m.StaffConsole));
 const DeviceScreen = lazy(() => staffApp().then((m) => m.DeviceScreen));
 const AccountsScreen = lazy(() => staffApp().then((m) => m.AccountsScreen));
+const BatchScreen = lazy(() => staffApp().then((m) => m.BatchScreen));
 
 export function App({ services }: { services: AppServices }) {
   const [session, setSession] = useState(services.session.current());
@@ -54,6 +55,7 @@ function Routes({ session }: { session: Session | null }) {
       <Route path="/staff/device/:deviceId" component={DeviceScreen} />
       <Route path="/staff/accounts" component={AccountsScreen} />
       <Route path="/account" component={AccountScreen} />
+      <Route path="/staff/batches" component={BatchScreen} />
       <Route default component={() => <Redirect to={homeOf(session)} />} />
     </Router>
   );

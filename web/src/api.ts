@@ -22,6 +22,8 @@ export interface RequestOptions {
 export interface ApiClient {
   request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
   get<T>(path: string, options?: Omit<RequestOptions, "body">): Promise<T>;
+  /** A file (a PDF label sheet): same auth and errors, the body as a Blob. */
+  getBlob(path: string, options?: Omit<RequestOptions, "body">): Promise<Blob>;
 }
 
 export const retryDelaysMs = [500, 1000, 2000, 4000, 8000];
@@ -34,7 +36,7 @@ export function createApi(options: { base?: string; token: () => string | null; 
   const base = options.base ?? "/api/v1";
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
 
-  async function once<T>(method: string, path: string, { body, signal }: RequestOptions): Promise<T> {
+  async function once<T>(method: string, path: string, { body, signal }: RequestOptions, as: "json" | "blob" = "json"): Promise<T> {
     const headers: Record<string, string> = {};
     const token = options.token();
     if (token) headers.authorization = `Bearer ${token}`;
@@ -47,6 +49,7 @@ export function createApi(options: { base?: string; token: () => string | null; 
       throw new ApiFailure(0, "network", "network unreachable");
     }
     if (response.status === 204) return null as T;
+    if (as === "blob" && response.ok) return (await response.blob()) as T;
     const text = await response.text();
     let parsed: unknown = null;
     try { parsed = text ? JSON.parse(text) : null; } catch { /* a proxy's HTML error page */ }
@@ -59,10 +62,10 @@ export function createApi(options: { base?: string; token: () => string | null; 
     return parsed as T;
   }
 
-  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  async function request<T>(method: string, path: string, opts: RequestOptions = {}, as: "json" | "blob" = "json"): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await once<T>(method, path, opts);
+        return await once<T>(method, path, opts, as);
       } catch (error) {
         const delay = retryDelaysMs[attempt];
         if (!opts.retry || !(error instanceof ApiFailure) || !error.transient || delay === undefined) throw error;
@@ -71,7 +74,11 @@ export function createApi(options: { base?: string; token: () => string | null; 
     }
   }
 
-  return { request, get: (path, opts = {}) => request("GET", path, { retry: true, ...opts }) };
+  return {
+    request,
+    get: (path, opts = {}) => request("GET", path, { retry: true, ...opts }),
+    getBlob: (path, opts = {}) => request<Blob>("GET", path, { retry: true, ...opts }, "blob"),
+  };
 }
 
 /** A v4 UUID even where crypto.randomUUID is missing (plain-http pages on a village LAN are not secure contexts). */

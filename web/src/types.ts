@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type {
   alertView, commandView, deviceDetailView, deviceView, fleetSummaryReply, heartbeatView, householdView, statusChangeView,
 } from "../../protocol/http.ts";
+import type { batchUploadReply, batchView } from "../../protocol/batches.ts";
 import type { viewGrantReply, viewLogEntry } from "../../protocol/live-view.ts";
 import type { accountView, assignmentView } from "../../protocol/accounts.ts";
 
@@ -20,3 +21,5 @@ export interface Page<T> { items: T[]; nextCursor: string | null; total: number 
 export interface HouseholdDetail extends HouseholdView { members: { userId: string; username: string; displayName: string; relation: string | null }[] }
 export type AccountView = z.infer<typeof accountView>;
 export type AssignmentView = z.infer<typeof assignmentView>;
+export type BatchUploadReply = z.infer<typeof batchUploadReply>;
+export type BatchView = z.infer<typeof batchView>;

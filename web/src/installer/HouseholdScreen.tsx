@@ -10,21 +10,34 @@ import type { DeviceDetail, DeviceView, HouseholdDetail, HouseholdView, Page } f
 import { InvitePanel } from "../ui/InvitePanel.tsx";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
+import { parseBoxQr } from "../../../protocol/http.ts";
 import { CameraCodeForm, type BoxCode } from "./CameraCodeForm.tsx";
+import { cachedGet, isNetworkFailure, useBindQueue, type QueuedBind } from "./offline.ts";
+
+export const householdPath = (id: string) => `/households/${id}`;
+export const householdDevicesPath = (id: string) => `/devices?householdId=${id}&limit=100`;
+const serialOf = (code: BoxCode) => ("serial" in code ? code.serial : parseBoxQr(code.qr)?.serial ?? "?");
 
 export function HouseholdScreen() {
   const { t } = useT();
   const { api } = useServices();
   const householdId = useRoute().params.householdId!;
-  const household = useLoad((signal) => api.get<HouseholdDetail>(`/households/${householdId}`, { signal }), [householdId]);
-  const devices = useLoad((signal) => api.get<Page<DeviceView>>(`/devices?householdId=${householdId}&limit=100`, { signal }), [householdId]);
+  const household = useLoad((signal) => cachedGet<HouseholdDetail>(api, householdPath(householdId), signal), [householdId]);
+  const devices = useLoad((signal) => cachedGet<Page<DeviceView>>(api, householdDevicesPath(householdId), signal), [householdId]);
   const list = useLiveDevices(devices.data?.items);
   const [justAdded, setJustAdded] = useState<string | null>(null);
   const [formKey, setFormKey] = useState(0);
+  const queue = useBindQueue(api, (device) => { setJustAdded(device.id); devices.reload(); });
   const add = useAction(async (code: BoxCode) => {
-    // Binding is idempotent on the server, so a retry after a lost reply is harmless.
-    const device = await api.request<DeviceDetail>("POST", `/households/${householdId}/devices`, { body: code, retry: true });
-    setJustAdded(device.id);
+    const queueIt = () => queue.enqueue(householdId, code, serialOf(code));
+    try {
+      // No signal: straight into the queue. Binding is idempotent, so the queue may send what a lost reply already did.
+      if (!navigator.onLine) await queueIt();
+      else setJustAdded((await api.request<DeviceDetail>("POST", `/households/${householdId}/devices`, { body: code })).id);
+    } catch (error) {
+      if (!isNetworkFailure(error)) throw error;
+      await queueIt();
+    }
     setFormKey((k) => k + 1); // an empty form for the next box
     devices.reload();
   });
@@ -32,6 +45,7 @@ export function HouseholdScreen() {
     await api.request("DELETE", `/households/${householdId}/members/${userId}`);
     household.reload();
   });
+  const queued = queue.items.filter((i) => i.householdId === householdId);
   const h = household.data;
   return (
     <Layout title={h ? h.elderName : t("installer.household")} back="/installer">
@@ -44,6 +58,7 @@ export function HouseholdScreen() {
             {list.length === 0 && devices.data ? <p class="muted">{t("family.noCameras")}</p> : null}
             {list.map((d) => <InstalledCamera key={d.id} device={d} householdId={householdId} highlight={d.id === justAdded} onChanged={devices.reload} />)}
           </section>
+          {queued.length ? <QueuedBinds items={queued} onDismiss={(id) => void queue.dismiss(id)} /> : null}
           <section class="card stack">
             <h2>{t("installer.addCamera")}</h2>
             <CameraCodeForm key={formKey} busy={add.busy} submitLabel={t("installer.bind")} onSubmit={(code) => void add.run(code)} />
@@ -129,5 +144,31 @@ function MovePicker({ current, busy, onPick }: { current: string; busy: boolean;
       </label>
       <button type="button" class="primary" disabled={!target || busy} onClick={() => onPick(target)}>{t("installer.move")}</button>
     </div>
+  );
+}
+
+/** Binds made with no signal: waiting, or refused when they were sent (said plainly, with what to do). */
+function QueuedBinds({ items, onDismiss }: { items: QueuedBind[]; onDismiss: (id: string) => void }) {
+  const { t, lang } = useT();
+  const now = useTick(10_000);
+  const waiting = items.filter((i) => !i.conflict).length;
+  return (
+    <section class="card stack queue" aria-live="polite" data-testid="bind-queue">
+      <h2>{waiting ? t("offline.queueTitle", { count: waiting }) : t("offline.conflictTitle")}</h2>
+      {waiting ? <p class="hint">{t("offline.queueHint")}</p> : null}
+      <ul class="list">
+        {items.map((i) => (
+          <li key={i.id} data-queued={i.serial} class={i.conflict ? "conflict" : "waiting"}>
+            <strong>{i.serial}</strong> <span class="muted">{t("offline.queuedAt", { when: timeAgo(i.queuedAt, lang, now) })}</span>
+            {i.conflict ? (
+              <div class="stack">
+                <p class="error" role="alert">{t(`offline.conflict.${i.conflict.code}`, { defaultValue: i.conflict.message })}</p>
+                <button type="button" class="small" onClick={() => onDismiss(i.id)}>{t("offline.dismiss")}</button>
+              </div>
+            ) : <p class="hint">{t("offline.waiting")}</p>}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

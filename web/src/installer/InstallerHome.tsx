@@ -1,26 +1,52 @@
 // The installer's start: households (search, open) and a new household. Creation survives a flaky village
 // network: one requestId per form, the button disabled while in flight, retries with backoff on network errors.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { householdBody } from "../../../protocol/http.ts";
-import { newRequestId } from "../api.ts";
+import { newRequestId, type ApiClient } from "../api.ts";
 import { useServices, useT } from "../context.ts";
 import { useAction, useLoad } from "../hooks.ts";
 import type { HouseholdView, Page } from "../types.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import { householdDevicesPath, householdPath } from "./HouseholdScreen.tsx";
+import { cachedGet, useBindQueue } from "./offline.ts";
+
+/** Keeps every listed household's page on the phone, so it opens where there is no signal. */
+function useKeptOffline(api: ApiClient, households: HouseholdView[] | undefined): number | null {
+  const [kept, setKept] = useState<number | null>(null);
+  useEffect(() => {
+    if (!households || !navigator.onLine) return;
+    let cancelled = false;
+    void (async () => {
+      for (const h of households.slice(0, 50)) {
+        if (cancelled) return;
+        await Promise.all([cachedGet(api, householdPath(h.id)), cachedGet(api, householdDevicesPath(h.id))]).catch(() => undefined);
+      }
+      if (!cancelled) setKept(Math.min(households.length, 50));
+    })();
+    return () => { cancelled = true; };
+  }, [households]);
+  return kept;
+}
 
 export function InstallerHome() {
   const { t } = useT();
   const { api } = useServices();
   const [q, setQ] = useState("");
   const [adding, setAdding] = useState(false);
-  const households = useLoad((signal) => api.get<Page<HouseholdView>>(`/households?limit=200${q ? `&q=${encodeURIComponent(q)}` : ""}`, { signal }), [q]);
+  const households = useLoad((signal) => cachedGet<Page<HouseholdView>>(api, `/households?limit=200${q ? `&q=${encodeURIComponent(q)}` : ""}`, signal), [q]);
+  const kept = useKeptOffline(api, q ? undefined : households.data?.items);
+  const queue = useBindQueue(api, () => households.reload());
+  const waiting = queue.items.filter((i) => !i.conflict).length;
+  const conflicts = queue.items.length - waiting;
   return (
     <Layout title={t("installer.title")}>
       {adding ? <NewHousehold onCancel={() => setAdding(false)} /> : (
         <button type="button" class="primary" onClick={() => setAdding(true)}>{t("installer.newHousehold")}</button>
       )}
       <label class="search">{t("installer.search")}<input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} placeholder={t("installer.searchHint")} /></label>
+      {kept !== null ? <p class="muted" data-testid="kept-offline">{t("offline.kept", { count: kept })}</p> : null}
+      {queue.items.length ? <p class={conflicts ? "error" : "hint"} role="status">{t("offline.summary", { waiting, conflicts })}</p> : null}
       <ErrorText error={households.error} />
       {households.loading && !households.data ? <Loading /> : null}
       <ul class="list">

@@ -46,6 +46,7 @@ export function StaffConsole() {
   return (
     <Layout title={t("staff.title")}>
       <ErrorText error={summary.error ?? alerts.error ?? offline.error} />
+      <a class="card row-link" href="/staff/batches">{t("batch.link")}</a>
       {summary.data ? <Totals summary={summary.data} /> : <Loading />}
       <Alerts alerts={alertList} onAcknowledged={(a) => setAlertList((list) => list.map((x) => (x.id === a.id ? a : x)))} />
       <OfflineList devices={offline.data?.items ?? null} />

@@ -17,8 +17,8 @@ export function devicesToCsv(devices: DeviceView[]): string {
   return `\uFEFF${rows.join("\r\n")}\r\n`;
 }
 
-export function download(filename: string, text: string, type = "text/csv;charset=utf-8"): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+export function download(filename: string, content: string | Blob, type = "text/csv;charset=utf-8"): void {
+  const url = URL.createObjectURL(typeof content === "string" ? new Blob([content], { type }) : content);
   const link = Object.assign(document.createElement("a"), { href: url, download: filename });
   document.body.append(link);
   link.click();

@@ -2,3 +2,4 @@
 export { StaffConsole } from "./StaffConsole.tsx";
 export { DeviceScreen } from "./DeviceScreen.tsx";
 export { AccountsScreen } from "./AccountsScreen.tsx";
+export { BatchScreen } from "./BatchScreen.tsx";
