@@ -29,7 +29,7 @@ import { securityPlugin } from "./plugins/security.ts";
 import { liveViewPlugin } from "./plugins/live-view.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
-import { createRelayPool, type RelayPool } from "../../relay/src/index.ts";
+import { createRelayPool, iceServerSource, relayMetricsCollector, type RelayPool } from "../../relay/src/index.ts";
 import { seedDemoData, type DemoSeed } from "./seed.ts";
 import { AlertMonitor } from "./services/alert-monitor.ts";
 import { CommandDispatcher } from "./services/command-dispatcher.ts";
@@ -65,6 +65,11 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const provider = providerOf(config.DATABASE_URL);
   const db = overrides.database ?? createDatabase(config.DATABASE_URL);
   const metrics = createMetrics();
+  // TURN credentials are minted per viewer session and camera stream, and expire (coturn's use-auth-secret).
+  const iceServers = iceServerSource({
+    servers: config.ICE_SERVERS,
+    turn: config.TURN_SECRET ? { urls: config.TURN_URLS, secret: config.TURN_SECRET, ttlS: config.TURN_CREDENTIAL_TTL_S } : null,
+  });
   const hub = new LiveHub();
   const state = new DeviceStateTracker(db, provider, hub);
   const tls = config.broker.tls;
@@ -222,9 +227,10 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         }
       }
       if (config.RELAY_ENABLED) {
-        relayPool = await createRelayPool({ workers: config.RELAY_WORKERS, network: { iceServers: config.ICE_SERVERS, hostAddresses: config.RELAY_HOST_ADDRESSES } });
+        relayPool = await createRelayPool({ workers: config.RELAY_WORKERS, rtcPort: config.RELAY_RTC_PORT, network: { hostAddresses: config.RELAY_HOST_ADDRESSES } });
+        metrics.registry.registerMetric(relayMetricsCollector(relayPool));
         liveView = new LiveViewService(ctx, relayPool, new ViewTokens(config.VIEW_TOKEN_SECRET), {
-          iceServers: config.ICE_SERVERS,
+          iceServers,
           publicHttpUrl: () => config.PUBLIC_HTTP_URL ?? `${tls ? "https" : "http"}://127.0.0.1:${httpPort}`,
           viewerTokenTtlMs: config.VIEW_TOKEN_TTL_S * 1000,
           stopGraceMs: config.STREAM_STOP_GRACE_S * 1000,

@@ -46,7 +46,7 @@ export async function liveViewPlugin(app: FastifyInstance, { ctx, liveView, pool
 
   await app.register(signalingPlugin, {
     pool,
-    iceServers: ctx.config.ICE_SERVERS,
+    iceServers: (clientId) => liveView.iceServersFor(clientId),
     authorizePublish: (cameraId, token) => liveView.authorizePublish(cameraId, token),
     authorizeView: (cameraId, token) => liveView.authorizeView(cameraId, token),
     onViewerJoined: (event) => liveView.onViewerJoined(event),
