@@ -68,9 +68,11 @@ try_prebuilt() {
   log "no prebuilt worker from $base (unreachable, or it does not run here); using a local build"
 }
 
-# The cache key covers everything that shapes the binary: mediasoup's version, our patches and this recipe.
+# The cache key covers what shapes the binary: mediasoup's version (in the path), our patches and the build
+# recipe below. Bump RECIPE when write_subprojects or the meson/ninja flags change.
+RECIPE="debian-bookworm-meson-1"
 recipe_hash() {
-  cat "$PATCH_DIR"/*.patch "$0" | sha256sum | cut -c1-16
+  { echo "$RECIPE"; cat "$PATCH_DIR"/*.patch; } | sha256sum | cut -c1-16
 }
 
 check_debian_packages() {
@@ -170,7 +172,9 @@ apply_patches() {
 
 build_worker() {
   local out="$1" src
-  src="$(mktemp -d)/worker"
+  BUILD_TMP="$(mktemp -d)"
+  trap 'rm -rf "$BUILD_TMP"' EXIT
+  src="$BUILD_TMP/worker"
   cp -a "$MS_DIR/worker" "$src"
   rm -rf "$src/out" "$src/subprojects/packagecache"
   apply_patches "$src"
@@ -191,7 +195,6 @@ build_worker() {
   worker_runs "$src/build/mediasoup-worker" || die "the built worker does not run"
   mkdir -p "$(dirname "$out")"
   cp "$src/build/mediasoup-worker" "$out.tmp" && mv "$out.tmp" "$out"
-  rm -rf "$(dirname "$src")"
   log "built in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s → $out"
 }
 

@@ -358,6 +358,8 @@ async function consumerStats(consumer: ms.Consumer, downlink: VideoDownlink | un
     paused: isVideo ? downlink.paused : consumer.paused,
     pauses: isVideo ? downlink.pauses : 0,
     lastFractionLost: isVideo ? downlink.lastFractionLost : null,
+    // A simple (one-layer) consumer rewrites sequence numbers, not RTP timestamps: the viewer sees the camera's clock.
+    rtpTimestampOffset: 0,
     score: consumer.score.score,
   };
 }
