@@ -31,6 +31,8 @@ interface Session {
   producers: ms.Producer[];
   consumers: ms.Consumer[];
   downlink?: VideoDownlink;
+  /** Ends a viewer's wait for the camera (its session was closed meanwhile). */
+  stopWaiting?: () => void;
   connected: boolean;
   closed: boolean;
 }
@@ -109,7 +111,7 @@ export class CameraRouter {
     if (!offer.media.some((m) => peerReceives(m))) throw new BadOfferError("a viewer's offer must receive audio or video");
     const session = await this.newSession("viewer", sessionId, viewerId);
     try {
-      const camera = await this.cameraPublished();
+      const camera = await this.cameraPublished(session);
       const sections: AnswerSection[] = [];
       for (const media of offer.media) {
         const section: AnswerSection = { media, receive: false };
@@ -157,6 +159,7 @@ export class CameraRouter {
     if (!session || session.closed) return;
     session.closed = true;
     this.sessions.delete(sessionId);
+    session.stopWaiting?.();
     session.downlink?.close();
     for (const producer of session.producers) if (session.role === "viewer") this.speaker.removeMicrophone(producer.id, session.viewerId!);
     if (this.camera === session) {
@@ -253,19 +256,21 @@ export class CameraRouter {
     }
   }
 
-  private cameraPublished(): Promise<{ video: ms.Producer; audio?: ms.Producer }> {
+  private cameraPublished(session: Session): Promise<{ video: ms.Producer; audio?: ms.Producer }> {
     if (this.cameraProducers) return Promise.resolve(this.cameraProducers);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.producerWaiters.delete(ready);
-        reject(new Error(`camera ${this.cameraId} did not publish within ${this.options.waitForCameraMs} ms`));
-      }, this.options.waitForCameraMs);
-      const ready = () => {
+      const done = (error?: Error) => {
         clearTimeout(timer);
-        if (this.cameraProducers) resolve(this.cameraProducers);
-        else reject(new Error("the camera's router closed"));
+        this.producerWaiters.delete(ready);
+        session.stopWaiting = undefined;
+        if (error) reject(error);
+        else if (this.cameraProducers && !session.closed) resolve(this.cameraProducers);
+        else reject(new Error(session.closed ? "the viewer's session was closed while it waited for the camera" : "the camera's router closed"));
       };
+      const ready = () => done();
+      const timer = setTimeout(() => done(new Error(`camera ${this.cameraId} did not publish within ${this.options.waitForCameraMs} ms`)), this.options.waitForCameraMs);
       this.producerWaiters.add(ready);
+      session.stopWaiting = ready;
     });
   }
 
