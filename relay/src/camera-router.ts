@@ -168,9 +168,13 @@ export class CameraRouter {
     }
     session.transport.close();
     this.events.sessionClosed(session.id, session.role, reason, session.viewerId);
-    // Viewers of a camera that stopped publishing have nothing left to receive: they rejoin when it is back.
+    // Viewers of this upstream have nothing left to receive: they rejoin when the camera is back. Viewers
+    // still waiting for the camera's next upstream keep waiting.
     if (session.role === "camera") {
-      for (const viewer of [...this.sessions.values()]) if (viewer.role === "viewer") await this.closeSession(viewer.id, "camera-left");
+      const gone = new Set(session.producers.map((p) => p.id));
+      for (const viewer of [...this.sessions.values()]) {
+        if (viewer.consumers.some((c) => gone.has(c.producerId))) await this.closeSession(viewer.id, "camera-left");
+      }
     }
   }
 
