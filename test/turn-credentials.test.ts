@@ -71,4 +71,11 @@ describe("TURN credentials and ICE servers", () => {
     expect(granted.username).toMatch(/^\d+:viewer-/);
     expect(granted.credential).toBe(createHmac("sha1", TURN_SECRET).update(granted.username).digest("base64"));
   });
+
+  it("/metrics shows each relay worker's resource usage and what it carries", async () => {
+    const text = await (await fetch(`${stack.httpUrl}/metrics`)).text();
+    for (const measure of ["cpu_user_seconds", "max_rss_bytes", "routers", "transports", "producers", "consumers", "restarts"]) {
+      expect(text, measure).toMatch(new RegExp(`wx_relay_worker\\{worker="0",measure="${measure}"\\} \\d`));
+    }
+  });
 });
