@@ -186,6 +186,7 @@ export class CameraRouter {
       sessions: await Promise.all([...this.sessions.values()].map(async (s) => ({
         sessionId: s.id, role: s.role, viewerId: s.viewerId ?? null,
         iceState: s.transport.iceState, dtlsState: s.transport.dtlsState,
+        transport: (await s.transport.getStats().catch(() => []))[0] ?? null,
         producers: await Promise.all(s.producers.map(producerStats)),
         consumers: await Promise.all(s.consumers.map((c) => consumerStats(c, s.downlink))),
       }))),

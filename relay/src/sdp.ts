@@ -16,10 +16,11 @@ export class BadOfferError extends Error {
   }
 }
 
-/** The codecs the relay forwards without transcoding: one per kind. */
+/** The codecs the relay forwards without transcoding: one per kind. mediasoup's consumers send with the
+ *  router's payload types, so these are the ones Chromium and werift offer (VP8 96, Opus 111). */
 export const routerCodecs: ms.RouterRtpCodecCapability[] = [
-  { kind: "video", mimeType: "video/VP8", clockRate: 90_000 },
-  { kind: "audio", mimeType: "audio/opus", clockRate: 48_000, channels: 2, parameters: { minptime: 10, useinbandfec: 1 } },
+  { kind: "video", mimeType: "video/VP8", clockRate: 90_000, preferredPayloadType: 96 },
+  { kind: "audio", mimeType: "audio/opus", clockRate: 48_000, channels: 2, preferredPayloadType: 111, parameters: { minptime: 10, useinbandfec: 1 } },
 ];
 
 const acceptedFeedback: Record<MediaKind, string[]> = {
@@ -140,8 +141,9 @@ function capabilitiesOf(media: OfferedMedia[]): ms.RtpCapabilities {
     if (m.direction !== "sendrecv" && m.direction !== "recvonly") continue;
     if (codecs.some((c) => c.kind === m.kind)) continue;
     const { payloadType, ...codec } = m.codec;
+    // No RTX towards receivers: mediasoup then retransmits NACKed packets on the media SSRC, and the answer
+    // need not name an RTX payload type the router may number differently.
     codecs.push({ ...codec, kind: m.kind, preferredPayloadType: payloadType });
-    if (m.rtx) codecs.push({ kind: m.kind, mimeType: `${m.kind}/rtx`, preferredPayloadType: m.rtx.payloadType, clockRate: m.codec.clockRate, parameters: { apt: payloadType } });
     for (const e of m.headerExtensions) {
       headerExtensions.push({ kind: m.kind, uri: e.uri, preferredId: e.id, direction: "sendrecv" });
     }
@@ -202,8 +204,10 @@ export function buildAnswer(transport: AnswerTransport, sections: AnswerSection[
 }
 
 function answerSection(transport: AnswerTransport, { media, receive, send }: AnswerSection, cname: string): string[] {
-  const codec = media.codec;
-  const payloads = [codec.payloadType, ...(media.rtx ? [media.rtx.payloadType] : [])];
+  // What we send uses the consumer's (the router's) payload type; what we receive, the peer's.
+  const codec = send ? { ...media.codec, payloadType: send.codecs[0]?.payloadType ?? media.codec.payloadType } : media.codec;
+  const rtx = receive && !send ? media.rtx : undefined;
+  const payloads = [codec.payloadType, ...(rtx ? [rtx.payloadType] : [])];
   const direction = send && receive ? "sendrecv" : send ? "sendonly" : receive ? "recvonly" : "inactive";
   const lines = [
     `m=${media.kind} 7 UDP/TLS/RTP/SAVPF ${payloads.join(" ")}`,
@@ -223,7 +227,7 @@ function answerSection(transport: AnswerTransport, { media, receive, send }: Ans
   const fmtp = Object.entries(codec.parameters ?? {}).map(([k, v]) => `${k}=${v}`).join(";");
   if (fmtp) lines.push(`a=fmtp:${codec.payloadType} ${fmtp}`);
   for (const fb of codec.rtcpFeedback ?? []) lines.push(`a=rtcp-fb:${codec.payloadType} ${fb.type}${fb.parameter ? ` ${fb.parameter}` : ""}`);
-  if (media.rtx) lines.push(`a=rtpmap:${media.rtx.payloadType} rtx/${codec.clockRate}`, `a=fmtp:${media.rtx.payloadType} apt=${codec.payloadType}`);
+  if (rtx) lines.push(`a=rtpmap:${rtx.payloadType} rtx/${codec.clockRate}`, `a=fmtp:${rtx.payloadType} apt=${codec.payloadType}`);
   if (send) lines.push(...ssrcLines(send, cname, media.mid));
   return lines;
 }
