@@ -290,10 +290,10 @@ export class CameraRouter {
 }
 
 /**
- * Weak downlinks: mediasoup scores each consumer from the viewer's receiver reports. While the video
- * consumer's score is below 10, its stats are read twice a second and the reported fraction lost feeds the
- * DownlinkMonitor policy (sustained ≥ 20 % → video paused, audio goes on; back-off, then video tried again,
- * resuming with a keyframe). A healthy viewer costs no polling.
+ * Weak downlinks: while a viewer's video is on, its consumer's stats are read twice a second and the fraction
+ * lost from each new receiver report feeds the DownlinkMonitor policy (sustained ≥ 20 % → video paused, audio
+ * goes on; back-off, then video tried again, resuming with a keyframe). mediasoup's consumer score alone was
+ * tried first and does not fall on a thin link here: NACK retransmissions count as repairs.
  */
 class VideoDownlink {
   private readonly monitor: DownlinkMonitor;
@@ -329,8 +329,7 @@ class VideoDownlink {
   }
 
   private updatePolling(): void {
-    // After a probe the stale score may still be low; poll then too, so a still-bad path is seen at once.
-    const watch = this.monitor.current === "video" && (this.score < 10 || this.monitor.probes > 0);
+    const watch = this.monitor.current === "video";
     if (watch && !this.poll) {
       this.poll = setInterval(() => void this.read(), 500);
       this.poll.unref();
