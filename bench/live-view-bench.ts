@@ -69,7 +69,7 @@ async function tapToFirstFrame(browser: Browser) {
   const config = readGatewayConfig({
     HTTP_PORT: "0", MQTT_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_HOST: "127.0.0.1", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent",
     WX_DEMO_PASSWORD: password, HEARTBEAT_INTERVAL_S: "5", DEVICE_KEEPALIVE_S: "10",
-    RELAY_ENABLED: "1", RELAY_WORKERS: "1", RELAY_HOST_ADDRESSES: "127.0.0.1", STREAM_STOP_GRACE_S: "1",
+    RELAY_ENABLED: "1", RELAY_WORKERS: "1", RELAY_HOST_ADDRESSES: "127.0.0.1", RELAY_RTC_PORT: "0", STREAM_STOP_GRACE_S: "1",
   });
   const db = createDatabase(databaseUrl);
   const gateway = buildGateway(config, { database: db });

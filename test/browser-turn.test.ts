@@ -11,6 +11,7 @@ import { startCameraStream, type CameraStream } from "../firmware-sim/src/media/
 import { chromiumArgs, chromiumPath, describeTimings, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
 import { PUBLISH_TOKEN, serveViewer, startRelayStack, type RelayStack } from "./relay-stack.ts";
 import { toolInstalled } from "./helpers/tools.ts";
+import { iceServerSource } from "../relay/src/ice-servers.ts";
 
 async function freeUdpPort(): Promise<number> {
   const socket = createSocket("udp4");
@@ -20,11 +21,13 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-async function startCoturn(port: number, user: string, password: string): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
+// coturn as a deployment runs it: use-auth-secret (the TURN REST scheme), so it accepts only credentials the
+// relay minted with the shared secret, and only until their expiry.
+async function startCoturn(port: number, secret: string): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "wx-coturn-"));
   const child = spawn("turnserver", [
     "-n", "--no-cli", "--no-tls", "--no-dtls", "-L", "127.0.0.1", "-E", "127.0.0.1", "-p", String(port),
-    "--allow-loopback-peers", "--lt-cred-mech", "--user", `${user}:${password}`, "--realm", "wangxiang.test",
+    "--allow-loopback-peers", "--use-auth-secret", `--static-auth-secret=${secret}`, "--realm", "wangxiang.test",
     "--fingerprint", "--no-multicast-peers", "--pidfile", join(dir, "turnserver.pid"), "--log-file", "stdout", "--simple-log",
     "--userdb", join(dir, "turndb"),
   ], { stdio: ["ignore", "pipe", "pipe"] });
@@ -50,19 +53,22 @@ async function startCoturn(port: number, user: string, password: string): Promis
 }
 
 const hasCoturn = toolInstalled("coturn");
+const TURN_SECRET = "coturn-shared-secret-for-tests";
 
 describe.skipIf(!hasChromium || !hasCoturn)("browser viewer through TURN only (coturn)", () => {
   let turn: Awaited<ReturnType<typeof startCoturn>>;
+  let turnUrl: string;
   let stack: RelayStack;
   let camera: CameraStream;
   let browser: Browser;
 
   beforeAll(async () => {
     const port = await freeUdpPort();
-    turn = await startCoturn(port, "family", "turn-secret");
+    turnUrl = `turn:127.0.0.1:${port}?transport=udp`;
+    turn = await startCoturn(port, TURN_SECRET);
     stack = await startRelayStack({
       setup: serveViewer,
-      iceServers: [{ urls: `turn:127.0.0.1:${port}?transport=udp`, username: "family", credential: "turn-secret" }],
+      iceServers: iceServerSource({ turn: { urls: [`turn:127.0.0.1:${port}?transport=udp`], secret: TURN_SECRET, ttlS: 600 } }),
     });
     camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-turn"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
@@ -92,6 +98,20 @@ describe.skipIf(!hasChromium || !hasCoturn)("browser viewer through TURN only (c
       return pairLocalId ? stats.get(pairLocalId)?.candidateType : undefined;
     });
     expect(localCandidateType).toBe("relay");
+    await page.close();
+  }, 30_000);
+
+  it("coturn refuses TURN credentials that were not minted with its secret", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.baseUrl}/viewer/index.html`);
+    const gathered = await page.evaluate(async (turnUrl) => {
+      const pc = new window.RTCPeerConnection({ iceServers: [{ urls: turnUrl, username: `${Math.floor(Date.now() / 1000) + 600}:intruder`, credential: "guessed" }], iceTransportPolicy: "relay" });
+      pc.addTransceiver("audio");
+      await pc.setLocalDescription(await pc.createOffer());
+      await new Promise((resolve) => { setTimeout(resolve, 3000); pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve(null); });
+      return (pc.localDescription?.sdp.match(/typ relay/g) ?? []).length;
+    }, turnUrl);
+    expect(gathered).toBe(0);
     await page.close();
   }, 30_000);
 });

@@ -117,6 +117,8 @@ export async function routeViewerThroughWeakNetwork(page: Page): Promise<WeakNet
     if (response.status() !== 201) return route.fulfill({ response, body: answer });
     const lines = [];
     for (const line of answer.split("\r\n")) {
+      // The link is UDP only: a TCP candidate would let the browser go around it.
+      if (/^a=candidate:\S+ \d tcp /i.test(line)) continue;
       const candidate = /^a=candidate:(\S+) (\d) udp (\d+) (\S+) (\d+) typ host(.*)$/i.exec(line);
       if (!candidate) {
         lines.push(line);

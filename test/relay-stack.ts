@@ -7,7 +7,7 @@ import { cameraPeerConfig } from "../firmware-sim/src/media/camera-stream.ts";
 import { gatheredLocalSdp } from "../core/webrtc.ts";
 import { whipDelete, whipPost } from "../firmware-sim/src/media/whip-client.ts";
 import { createRelayPool, type RelayPool, type RelayNetworkOptions } from "../relay/src/relay-pool.ts";
-import { signalingPlugin, type IceServer, type SignalingPluginOptions } from "../relay/src/signaling-plugin.ts";
+import { signalingPlugin, type SignalingPluginOptions } from "../relay/src/signaling-plugin.ts";
 
 export const PUBLISH_TOKEN = "test-camera-token";
 
@@ -24,7 +24,7 @@ export interface RelayStack {
 export async function startRelayStack(options: {
   workers?: number;
   network?: RelayNetworkOptions;
-  iceServers?: IceServer[];
+  iceServers?: SignalingPluginOptions["iceServers"];
   setup?: (app: FastifyInstance) => Promise<void> | void;
   /** Called after the built-in bookkeeping, e.g. to start a camera the way the gateway would over MQTT. */
   onViewerJoined?: SignalingPluginOptions["onViewerJoined"];

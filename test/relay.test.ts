@@ -71,9 +71,13 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
     // Each join asks the camera for a fresh keyframe; the relay sends at most one PLI per second upstream.
     expect(camera.stats().keyframeRequests).toBeGreaterThanOrEqual(1);
     expect(camera.stats().keyframeRequests).toBeLessThanOrEqual(4);
-    const router = (await stack.pool.getRouter("cam-1")!.stats()) as { sessions: { role: string; producers: { kind: string; cachedKeyFramePackets: number }[] }[] };
+    // One upstream producer per camera track; each viewer has its own consumer of it.
+    const router = (await stack.pool.getRouter("cam-1")!.stats()) as { sessions: { role: string; producers: { kind: string; packetsReceived: number }[]; consumers: { kind: string; packetsSent: number }[] }[] };
     const cameraVideo = router.sessions.find((s) => s.role === "camera")!.producers.find((p) => p.kind === "video")!;
-    expect(cameraVideo.cachedKeyFramePackets).toBeGreaterThan(0);
+    expect(cameraVideo.packetsReceived).toBeGreaterThan(100);
+    const viewerVideo = router.sessions.filter((s) => s.role === "viewer").map((s) => s.consumers.find((c) => c.kind === "video")!.packetsSent);
+    expect(viewerVideo).toHaveLength(2);
+    for (const sent of viewerVideo) expect(sent).toBeGreaterThan(50);
 
     await second.stop();
     await waitFor(() => stack.events.some((e) => e.startsWith("left:viewer-b")), 5000, "viewer-b left event");

@@ -11,7 +11,7 @@ import { Lifecycle } from "../../core/lifecycle.ts";
 import { hashSecret, randomToken } from "../../core/secrets.ts";
 import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../../core/device-credentials.ts";
 import { databaseCredentialStore } from "../../broker/src/credential-store.ts";
-import { createRelayPool, type RelayPool } from "../../relay/src/index.ts";
+import { createRelayPool, iceServerSource, relayMetricsCollector, type RelayPool } from "../../relay/src/index.ts";
 import { databaseAuditLog } from "./access/audit.ts";
 import { authPlugin } from "./access/auth.ts";
 import { householdsPlugin } from "./access/households.ts";
@@ -81,6 +81,11 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const provider = providerOf(config.DATABASE_URL);
   const db = overrides.database ?? createDatabase(config.DATABASE_URL);
   const metrics = createMetrics();
+  // TURN credentials are minted per viewer session and camera stream, and expire (coturn's use-auth-secret).
+  const iceServers = iceServerSource({
+    servers: config.ICE_SERVERS,
+    turn: config.TURN_SECRET ? { urls: config.TURN_URLS, secret: config.TURN_SECRET, ttlS: config.TURN_CREDENTIAL_TTL_S } : null,
+  });
   const tls = config.broker.tls;
   const app = createHttpServer({
     logLevel: config.LOG_LEVEL, logStream: overrides.logStream, tls, corsOrigins: config.CORS_ORIGINS, trustedProxies: config.TRUST_PROXY,
@@ -135,7 +140,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       return relayPool;
     },
     policy: {
-      iceServers: config.ICE_SERVERS,
+      iceServers,
       publicHttpUrl: () => config.PUBLIC_HTTP_URL ?? `${tls ? "https" : "http"}://127.0.0.1:${httpPort}`,
       viewerTokenTtlMs: config.VIEW_TOKEN_TTL_S * 1000,
       stopGraceMs: config.STREAM_STOP_GRACE_S * 1000,
@@ -181,7 +186,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     if (liveView) {
       await api.register(liveViewPlugin, { db, liveView });
       // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
-      if (relayPool) await api.register(relaySignalingPlugin, { liveView, pool: relayPool, iceServers: config.ICE_SERVERS });
+      if (relayPool) await api.register(relaySignalingPlugin, { liveView, pool: relayPool });
     }
   }, { prefix: "/api/v1" });
   app.register(observabilityPlugin, { db, metrics, brokerConnected: () => ingest?.isConnected ?? false, startedAt, metricsToken: config.METRICS_TOKEN });
@@ -278,7 +283,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
       }
       if (config.RELAY_ENABLED) {
-        relayPool = await lifecycle.step("relay", () => createRelayPool({ workers: config.RELAY_WORKERS, network: { iceServers: config.ICE_SERVERS, hostAddresses: config.RELAY_HOST_ADDRESSES } }), (pool) => pool.close());
+        relayPool = await lifecycle.step("relay", () => createRelayPool({ workers: config.RELAY_WORKERS, rtcPort: config.RELAY_RTC_PORT, network: { hostAddresses: config.RELAY_HOST_ADDRESSES } }), (pool) => pool.close());
+        metrics.registry.registerMetric(relayMetricsCollector(relayPool));
       }
       await liveView?.closeOrphanedViews();
       if (hubBridge) await lifecycle.step("live-event bridge", () => hubBridge.start(), () => hubBridge.stop());

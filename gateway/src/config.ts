@@ -39,11 +39,18 @@ export const gatewayEnvSchema = z.object({
   HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(1).default(50),
   LOGIN_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
   CLAIM_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
-  /** Live view. STUN/TURN servers for cameras and viewers (JSON list of RTCIceServer). */
+  /** Live view. STUN (or fixed-credential TURN) servers for cameras and viewers (JSON list of RTCIceServer). */
   ICE_SERVERS: iceServers.default([]),
+  /** TURN servers (comma-separated URLs) that check coturn's use-auth-secret: per-client credentials that expire. */
+  TURN_URLS: z.string().optional().transform((v) => (v ? v.split(",").map((u) => u.trim()).filter(Boolean) : [])),
+  /** The secret shared with coturn (its static-auth-secret). */
+  TURN_SECRET: z.string().min(16).optional(),
+  TURN_CREDENTIAL_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
   RELAY_ENABLED: flag.default(true),
-  /** Relay worker processes; default one per core. */
+  /** Relay (mediasoup) workers; default one per core. */
   RELAY_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  /** Worker i takes UDP and TCP port RELAY_RTC_PORT + i for all its WebRTC traffic; 0: ephemeral ports. */
+  RELAY_RTC_PORT: port.default(40000),
   /** Host addresses the relay offers as ICE candidates (comma-separated); default all interfaces. */
   RELAY_HOST_ADDRESSES: z.string().optional().transform((v) => (v ? v.split(",").map((a) => a.trim()).filter(Boolean) : [])),
   /** How cameras reach this gateway's WHIP endpoint. Default: http://127.0.0.1:HTTP_PORT */
@@ -82,6 +89,9 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   }
   if (!parsed.data.EMBEDDED_BROKER && (!parsed.data.MQTT_URL || !parsed.data.MQTT_SERVICE_PASSWORD)) {
     throw new Error("Bad gateway configuration:\n  EMBEDDED_BROKER=0 needs MQTT_URL and MQTT_SERVICE_PASSWORD");
+  }
+  if (parsed.data.TURN_URLS.length > 0 && !parsed.data.TURN_SECRET) {
+    throw new Error("Bad gateway configuration:\n  TURN_URLS needs TURN_SECRET (coturn's static-auth-secret, at least 16 characters)");
   }
   const broker = readBrokerConfig(env);
   if (parsed.data.DEVICE_KEEPALIVE_S > broker.keepaliveMaxS) {

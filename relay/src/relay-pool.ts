@@ -1,25 +1,40 @@
-// The main thread's side of the relay: a few worker processes (one per core by default, as mediasoup
-// runs its C++ workers), each owning the routers of the cameras hashed to it.
-import { fork, type ChildProcess } from "node:child_process";
+// The relay: mediasoup Workers (C++ processes, one per core by default), each with one WebRtcServer (one
+// UDP and one TCP port for every transport on it, which keeps firewalls and compose files simple), and a
+// Router per camera on the worker its id hashes to. A worker that dies is started again on the same ports;
+// its sessions are reported closed (reason "relay-worker-exited") so viewers rejoin and the gateway asks
+// the camera to publish again; calls made meanwhile wait for the new worker.
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import type { RelayNetworkOptions } from "./peer-config.ts";
-import {
-  connectResult, relayNetworkSchema, workerMessage,
-  type WorkerCall, type WorkerEvent,
-} from "./worker-protocol.ts";
+import { availableParallelism, networkInterfaces } from "node:os";
+import * as mediasoup from "mediasoup";
+import type { types as ms } from "mediasoup";
+import { CameraRouter, SessionNotFoundError, type RouterEvents, type SessionRole } from "./camera-router.ts";
+import { routerCodecs } from "./sdp.ts";
 
-export interface RelayPoolOptions {
-  /** Worker processes; default one per core. */
-  workers?: number;
-  network?: RelayNetworkOptions;
-  /** How long a worker may take to answer one call. */
-  callTimeoutMs?: number;
+export interface RelayNetworkOptions {
+  /** Kept for configuration compatibility: the relay is ICE-lite and needs no STUN/TURN servers itself. */
+  iceServers?: { urls: string | string[]; username?: string; credential?: string }[];
+  /** Addresses offered as ICE candidates (e.g. ["127.0.0.1"] in tests, the public address on a server).
+   *  An address of this machine is listened on; another one (behind NAT) is announced for 0.0.0.0. */
+  hostAddresses?: string[];
 }
 
-export type RelayEvent = Exclude<WorkerEvent, { event: "ready" }>;
+export interface RelayPoolOptions {
+  /** mediasoup workers; default one per core. */
+  workers?: number;
+  network?: RelayNetworkOptions;
+  /** Worker i listens on UDP and TCP port rtcPort + i; 0 or unset: ephemeral ports (tests). */
+  rtcPort?: number;
+  /** How long one relay call may take. */
+  callTimeoutMs?: number;
+  /** How long a viewer's offer waits for its camera to publish. */
+  waitForCameraMs?: number;
+}
+
+export type RelayEvent =
+  | { type: "event"; event: "sessionConnected"; cameraId: string; sessionId: string; role: SessionRole; viewerId?: string }
+  | { type: "event"; event: "sessionClosed"; cameraId: string; sessionId: string; role: SessionRole; reason: string; viewerId?: string }
+  | { type: "event"; event: "talkbackChanged"; cameraId: string; viewerId: string | null }
+  | { type: "event"; event: "viewerDownlink"; cameraId: string; sessionId: string; viewerId: string; state: "video" | "audio-only"; reason: string };
 export type RelayEventListener = (event: RelayEvent) => void;
 
 export class RelayError extends Error {
@@ -29,142 +44,180 @@ export class RelayError extends Error {
   }
 }
 
-/** mediasoup's Router, seen from the main thread: everything for one camera, in one worker. */
+/** mediasoup's Router, seen from the gateway: everything for one camera. */
 export interface RouterHandle {
   readonly cameraId: string;
   connectCamera(offerSdp: string): Promise<{ sessionId: string; answerSdp: string }>;
-  connectViewer(offerSdp: string, viewerId: string): Promise<{ sessionId: string; answerSdp: string }>;
+  /** `sessionId` lets the caller name the session before the answer exists (the answer waits for the camera). */
+  connectViewer(offerSdp: string, viewerId: string, sessionId?: string): Promise<{ sessionId: string; answerSdp: string }>;
   closeSession(sessionId: string, reason?: string): Promise<void>;
   stats(): Promise<unknown>;
   close(): Promise<void>;
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
+export interface WorkerMetrics {
+  index: number;
+  pid: number | undefined;
+  restarts: number;
+  routers: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+  /** getrusage(2) of the worker process, as mediasoup reports it (times in ms, maxrss in KiB). */
+  usage: ms.WorkerResourceUsage | null;
 }
 
-const workerEntry = fileURLToPath(new URL("./worker-main.ts", import.meta.url));
-// The worker is TypeScript run by tsx, wherever the pool itself was loaded from (node --import tsx, vitest).
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+function toRelayError(error: unknown): Error {
+  if (error instanceof RelayError) return error;
+  if (error instanceof SessionNotFoundError) return new RelayError("session-not-found", error.message);
+  if (error instanceof Error && error.name === "BadRequest") return new RelayError("bad-request", error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  return new RelayError("worker-failed", message);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RelayError("timeout", `the relay did not ${what} in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Where the WebRtcServer listens: local addresses as themselves, one outside address announced for 0.0.0.0. */
+export function listenInfos(hostAddresses: string[] | undefined, port: number | undefined): ms.WebRtcServerListenInfo[] {
+  const interfaces = Object.values(networkInterfaces()).flat().filter((i) => i !== undefined);
+  const local = new Set(interfaces.map((i) => i.address));
+  const addresses = hostAddresses?.length ? hostAddresses : interfaces.filter((i) => i.family === "IPv4" && !i.internal).map((i) => i.address);
+  if (addresses.length === 0) addresses.push("127.0.0.1");
+  const announced = addresses.filter((a) => !local.has(a));
+  if (announced.length > 1) throw new Error(`RELAY_HOST_ADDRESSES: only one address that is not on this machine can be announced (got ${announced.join(", ")})`);
+  return addresses.flatMap((address) => (["udp", "tcp"] as const).map((protocol) => ({
+    protocol,
+    ip: local.has(address) ? address : "0.0.0.0",
+    ...(local.has(address) ? {} : { announcedAddress: address }),
+    ...(port ? { port } : {}),
+  })));
+}
 
 class RelayWorker {
-  private child!: ChildProcess;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  /** Sessions in this worker, so a crash can be reported to whoever waits on them. */
-  readonly sessions = new Map<string, { cameraId: string; role: "camera" | "viewer"; viewerId?: string }>();
-  private ready!: Promise<void>;
+  private worker: ms.Worker | null = null;
+  private server: ms.WebRtcServer | null = null;
+  private readonly routers = new Map<string, Promise<CameraRouter>>();
   private closing = false;
+  ready: Promise<void>;
+  restarts = 0;
 
-  constructor(readonly index: number, private readonly networkJson: string, private readonly callTimeoutMs: number, private readonly emit: RelayEventListener) {
-    this.spawn();
-  }
-
-  whenReady(): Promise<void> {
-    return this.ready;
+  constructor(
+    readonly index: number,
+    private readonly listen: ms.WebRtcServerListenInfo[],
+    private readonly events: (cameraId: string) => RouterEvents,
+    private readonly routerOptions: { waitForCameraMs: number; iceConsentTimeoutS: number },
+  ) {
+    this.ready = this.start();
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.worker?.pid;
   }
 
-  call(request: WorkerCall): Promise<unknown> {
-    if (this.closing) return Promise.reject(new RelayError("closed", "relay pool is closed"));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new RelayError("timeout", `relay worker ${this.index} did not answer ${request.method} in ${this.callTimeoutMs} ms`));
-      }, this.callTimeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      this.child.send({ ...request, id });
-    });
+  async router(cameraId: string): Promise<CameraRouter> {
+    await this.ready;
+    let router = this.routers.get(cameraId);
+    if (!router) {
+      router = CameraRouter.create(cameraId, this.worker!, this.server!, routerCodecs, this.events(cameraId), this.routerOptions);
+      this.routers.set(cameraId, router);
+      router.catch(() => this.routers.delete(cameraId));
+    }
+    return router;
+  }
+
+  existingRouter(cameraId: string): Promise<CameraRouter> | undefined {
+    return this.routers.get(cameraId);
+  }
+
+  forget(cameraId: string): void {
+    this.routers.delete(cameraId);
+  }
+
+  async metrics(): Promise<WorkerMetrics> {
+    const routers = await Promise.all([...this.routers.values()].map((r) => r.catch(() => null)));
+    const counts = { transports: 0, producers: 0, consumers: 0 };
+    for (const router of routers) if (router) {
+      const c = router.counts();
+      counts.transports += c.transports;
+      counts.producers += c.producers;
+      counts.consumers += c.consumers;
+    }
+    const usage = this.worker && !this.worker.died ? await this.worker.getResourceUsage().catch(() => null) : null;
+    return { index: this.index, pid: this.pid, restarts: this.restarts, routers: routers.filter(Boolean).length, ...counts, usage };
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    const child = this.child;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.disconnect();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-    await exited;
-    clearTimeout(timer);
+    await this.ready.catch(() => undefined);
+    this.worker?.close();
   }
 
-  private spawn(): void {
-    const child = fork(workerEntry, [], {
-      execArgv: ["--import", tsxLoader],
-      env: { ...process.env, WANGXIANG_RELAY_NETWORK: this.networkJson },
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    this.child = child;
-    this.ready = new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new RelayError("worker-failed", `relay worker ${this.index} exited (${code}) before it was ready`));
-      child.once("exit", onExit);
-      child.on("message", (raw) => {
-        const parsed = workerMessage.safeParse(raw);
-        if (!parsed.success) return;
-        const message = parsed.data;
-        if (message.type === "reply") return this.settle(message.id, message.ok, message.result, message.error);
-        if (message.event === "ready") {
-          child.off("exit", onExit);
-          child.once("exit", (code, signal) => this.crashed(`${code ?? signal}`));
-          return resolve();
-        }
-        if (message.event === "sessionClosed") this.sessions.delete(message.sessionId);
-        this.emit(message);
-      });
-    });
-  }
-
-  private settle(id: number, ok: boolean, result: unknown, error?: { name: string; message: string }): void {
-    const pending = this.pending.get(id);
-    if (!pending) return;
-    this.pending.delete(id);
-    clearTimeout(pending.timer);
-    if (ok) return pending.resolve(result);
-    const code = error?.name === "SessionNotFoundError" ? "session-not-found" : error?.name === "BadRequest" ? "bad-request" : "worker-failed";
-    pending.reject(new RelayError(code, error?.message ?? "relay worker failed"));
-  }
-
-  private crashed(how: string): void {
-    for (const [id, pending] of this.pending) {
-      clearTimeout(pending.timer);
-      pending.reject(new RelayError("worker-failed", `relay worker ${this.index} exited (${how})`));
-      this.pending.delete(id);
+  private async start(): Promise<void> {
+    const worker = await mediasoup.createWorker({ logLevel: "warn" });
+    worker.on("died", (error) => this.died(error));
+    try {
+      this.server = await worker.createWebRtcServer({ listenInfos: this.listen });
+    } catch (error) {
+      worker.close();
+      throw error;
     }
-    for (const [sessionId, s] of this.sessions) {
-      this.emit({ type: "event", event: "sessionClosed", cameraId: s.cameraId, sessionId, role: s.role, reason: "relay-worker-exited", viewerId: s.viewerId });
+    this.worker = worker;
+  }
+
+  private died(error: Error): void {
+    if (this.closing) return;
+    this.restarts++;
+    const routers = [...this.routers.values()];
+    this.routers.clear();
+    for (const router of routers) void router.then((r) => r.abandon("relay-worker-exited"), () => undefined);
+    console.error(`relay: mediasoup worker ${this.index} died (${error.message}); starting it again`);
+    this.ready = this.restart();
+    // Callers await `ready`; this handler only keeps a failed restart from being an unhandled rejection.
+    this.ready.catch((failure: Error) => console.error(`relay: worker ${this.index} could not be restarted: ${failure.message}`));
+  }
+
+  private async restart(): Promise<void> {
+    // The dead worker's ports are free again at once; a few tries cover a slow exit.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.start();
+      } catch (error) {
+        if (attempt >= 4 || this.closing) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
     }
-    this.sessions.clear();
-    if (!this.closing) this.spawn(); // media for the affected cameras resumes when they publish again
   }
 }
 
 export class RelayPool {
   private readonly workers: RelayWorker[];
   private readonly listeners = new Set<RelayEventListener>();
-  private readonly routers = new Map<string, RouterHandle>();
+  private readonly handles = new Map<string, RouterHandle>();
+  private readonly callTimeoutMs: number;
 
   private constructor(options: RelayPoolOptions) {
     const count = Math.max(1, options.workers ?? availableParallelism());
-    const network = JSON.stringify(relayNetworkSchema.parse(options.network ?? {}));
-    const emit: RelayEventListener = (event) => {
-      for (const listener of this.listeners) listener(event);
-    };
-    this.workers = Array.from({ length: count }, (_, i) => new RelayWorker(i, network, options.callTimeoutMs ?? 15_000, emit));
+    this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
+    const routerOptions = { waitForCameraMs: options.waitForCameraMs ?? 20_000, iceConsentTimeoutS: 15 };
+    this.workers = Array.from({ length: count }, (_, i) => new RelayWorker(
+      i, listenInfos(options.network?.hostAddresses, options.rtcPort ? options.rtcPort + i : undefined),
+      (cameraId) => this.routerEvents(cameraId), routerOptions,
+    ));
   }
 
   static async create(options: RelayPoolOptions = {}): Promise<RelayPool> {
     const pool = new RelayPool(options);
     try {
-      await Promise.all(pool.workers.map((worker) => worker.whenReady()));
+      await Promise.all(pool.workers.map((worker) => worker.ready));
     } catch (error) {
       await pool.close();
-      throw error;
+      throw new RelayError("worker-failed", `the relay could not start a mediasoup worker: ${(error as Error).message}`);
     }
     return pool;
   }
@@ -173,7 +226,7 @@ export class RelayPool {
     return this.workers.length;
   }
 
-  /** Process ids of the workers (benchmarks read their CPU time from /proc). */
+  /** Process ids of the mediasoup workers (benchmarks read their CPU time from /proc). */
   workerPids(): number[] {
     return this.workers.map((worker) => worker.pid).filter((pid): pid is number => pid !== undefined);
   }
@@ -183,46 +236,64 @@ export class RelayPool {
     return this.workerFor(cameraId).pid;
   }
 
-  /** Events from every worker: sessions connected and closed, talk-back floor changes. Returns an unsubscribe. */
+  /** Per worker: resource usage and how many routers, transports, producers and consumers it carries. */
+  metrics(): Promise<WorkerMetrics[]> {
+    return Promise.all(this.workers.map((worker) => worker.metrics()));
+  }
+
   onEvent(listener: RelayEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** The router for a camera (created on first use); the same camera always lands on the same worker. */
+  /** The handle for a camera's router (the router itself is made on first use, on the camera's worker). */
   createRouter(cameraId: string): RouterHandle {
-    const existing = this.routers.get(cameraId);
+    const existing = this.handles.get(cameraId);
     if (existing) return existing;
     const worker = this.workerFor(cameraId);
-    const track = (role: "camera" | "viewer", viewerId?: string) => (raw: unknown) => {
-      const result = connectResult.parse(raw);
-      worker.sessions.set(result.sessionId, { cameraId, role, viewerId });
-      return result;
-    };
+    const call = <T>(what: string, work: (router: CameraRouter) => Promise<T>): Promise<T> =>
+      withTimeout(worker.router(cameraId).then(work), this.callTimeoutMs, what).catch((error) => {
+        throw toRelayError(error);
+      });
     const handle: RouterHandle = {
       cameraId,
-      connectCamera: (offerSdp) => worker.call({ method: "connectCamera", cameraId, offerSdp }).then(track("camera")),
-      connectViewer: (offerSdp, viewerId) => worker.call({ method: "connectViewer", cameraId, viewerId, offerSdp }).then(track("viewer", viewerId)),
-      closeSession: async (sessionId, reason = "closed") => {
-        await worker.call({ method: "closeSession", cameraId, sessionId, reason });
-      },
-      stats: () => worker.call({ method: "routerStats", cameraId }),
+      connectCamera: (offerSdp) => call("take the camera's offer", (router) => router.connectCamera(offerSdp)),
+      connectViewer: (offerSdp, viewerId, sessionId) => call("take the viewer's offer", (router) => router.connectViewer(offerSdp, viewerId, sessionId)),
+      closeSession: (sessionId, reason = "closed") => call("close a session", async (router) => {
+        if (!router.hasSession(sessionId)) throw new SessionNotFoundError(sessionId);
+        await router.closeSession(sessionId, reason);
+      }),
+      stats: () => call("report stats", (router) => router.stats()),
       close: async () => {
-        this.routers.delete(cameraId);
-        await worker.call({ method: "closeRouter", cameraId });
+        this.handles.delete(cameraId);
+        const router = worker.existingRouter(cameraId);
+        worker.forget(cameraId);
+        await router?.then((r) => r.close(), () => undefined);
       },
     };
-    this.routers.set(cameraId, handle);
+    this.handles.set(cameraId, handle);
     return handle;
   }
 
   getRouter(cameraId: string): RouterHandle | undefined {
-    return this.routers.get(cameraId);
+    return this.handles.get(cameraId);
   }
 
   async close(): Promise<void> {
-    this.routers.clear();
+    this.handles.clear();
     await Promise.all(this.workers.map((worker) => worker.close()));
+  }
+
+  private routerEvents(cameraId: string): RouterEvents {
+    const emit = (event: RelayEvent) => {
+      for (const listener of this.listeners) listener(event);
+    };
+    return {
+      sessionClosed: (sessionId, role, reason, viewerId) => emit({ type: "event", event: "sessionClosed", cameraId, sessionId, role, reason, viewerId }),
+      sessionConnected: (sessionId, role, viewerId) => emit({ type: "event", event: "sessionConnected", cameraId, sessionId, role, viewerId }),
+      talkbackChanged: (viewerId) => emit({ type: "event", event: "talkbackChanged", cameraId, viewerId }),
+      viewerDownlink: (sessionId, viewerId, state, reason) => emit({ type: "event", event: "viewerDownlink", cameraId, sessionId, viewerId, state, reason }),
+    };
   }
 
   private workerFor(cameraId: string): RelayWorker {
@@ -232,4 +303,3 @@ export class RelayPool {
 }
 
 export const createRelayPool = (options?: RelayPoolOptions): Promise<RelayPool> => RelayPool.create(options);
-export type { RelayNetworkOptions } from "./peer-config.ts";

@@ -1,15 +1,14 @@
 // WHIP for cameras and WHEP for viewers (RFC 9725 and its egress twin): POST an SDP offer with a bearer
 // token, get 201 + Location + the SDP answer; DELETE the Location to leave. Who may publish or watch is
 // decided by the functions the gateway injects (household membership, privacy mode, ...).
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import type { IceServer, IceServerSource } from "./ice-servers.ts";
 import { RelayError, type RelayPool } from "./relay-pool.ts";
+import { BadOfferError, parseOffer } from "./sdp.ts";
 
-export interface IceServer {
-  urls: string | string[];
-  username?: string;
-  credential?: string;
-}
+export type { IceServer } from "./ice-servers.ts";
 
 export interface ViewerIdentity {
   viewerId: string;
@@ -20,8 +19,9 @@ export interface SignalingPluginOptions {
   pool: RelayPool;
   authorizePublish(cameraId: string, token: string): Promise<boolean>;
   authorizeView(cameraId: string, token: string): Promise<ViewerIdentity | null>;
-  /** Sent to clients as Link headers (RFC 9725 §4.6) on OPTIONS and on the 201 answer. */
-  iceServers: IceServer[];
+  /** Sent as Link headers (RFC 9725 §4.6) on an authorised OPTIONS and on the 201 answer; a function mints
+   *  per-client (short-lived TURN) credentials for each of them. */
+  iceServers: IceServer[] | IceServerSource;
   onViewerJoined?(event: { cameraId: string; sessionId: string; viewer: ViewerIdentity }): void | Promise<void>;
   onViewerLeft?(event: { cameraId: string; sessionId: string; viewer: ViewerIdentity; reason: string }): void;
   onCameraPublished?(event: { cameraId: string; sessionId: string }): void;
@@ -61,7 +61,8 @@ function iceLinkHeader(servers: IceServer[]): string | undefined {
 export async function signalingPlugin(app: FastifyInstance, options: SignalingPluginOptions): Promise<void> {
   const { pool } = options;
   const sessions = new Map<string, SessionRecord>();
-  const iceLinks = iceLinkHeader(options.iceServers);
+  const iceSource = options.iceServers;
+  const iceLinks = (clientId: string) => iceLinkHeader(typeof iceSource === "function" ? iceSource(clientId) : iceSource);
 
   const unsubscribe = pool.onEvent((event) => {
     if (event.event === "talkbackChanged") return options.onTalkbackChanged?.({ cameraId: event.cameraId, viewerId: event.viewerId });
@@ -114,21 +115,37 @@ export async function signalingPlugin(app: FastifyInstance, options: SignalingPl
     return fail(reply, 502, "relay-failed", `the media relay could not take this session: ${message}`);
   };
 
-  const answered = (reply: FastifyReply, request: FastifyRequest, sessionId: string, answerSdp: string, startedAt: number): FastifyReply => {
+  const answered = (reply: FastifyReply, request: FastifyRequest, sessionId: string, answerSdp: string, startedAt: number, clientId: string): FastifyReply => {
     const path = request.url.split("?")[0]!.replace(/\/$/, "");
     reply.code(201).header("location", `${path}/${encodeURIComponent(sessionId)}`).header("server-timing", `relay;dur=${(performance.now() - startedAt).toFixed(1)}`);
-    if (iceLinks) reply.header("link", iceLinks);
+    const links = iceLinks(clientId);
+    if (links) reply.header("link", links);
     return reply.type("application/sdp").send(answerSdp);
   };
 
-  const options204 = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!parseParams(cameraParams, request, reply)) return reply;
-    if (iceLinks) reply.header("link", iceLinks);
-    return reply.code(204).header("accept-post", "application/sdp").send();
+  // OPTIONS tells a client which ICE servers to use before it makes its offer. TURN credentials are only for
+  // whoever may publish or watch this camera: a CORS preflight or an unauthorised caller gets no Link.
+  const optionsReply = (authorize: (cameraId: string, token: string) => Promise<string | null>) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const params = parseParams(cameraParams, request, reply);
+    if (!params) return reply;
+    reply.header("accept-post", "application/sdp");
+    if (request.headers["access-control-request-method"]) return reply.code(204).send();
+    const token = bearer(request);
+    if (!token) return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a token is required for the ICE servers");
+    const clientId = await authorize(params.cameraId, token);
+    if (!clientId) return fail(reply, 403, "forbidden", "this token may not use this camera's relay");
+    const links = iceLinks(clientId);
+    if (links) reply.header("link", links);
+    return reply.code(204).send();
+  };
+  const publishClient = async (cameraId: string, token: string) => ((await options.authorizePublish(cameraId, token)) ? `camera-${cameraId}` : null);
+  const viewClient = async (cameraId: string, token: string) => {
+    const viewer = await options.authorizeView(cameraId, token);
+    return viewer ? `viewer-${viewer.viewerId}` : null;
   };
 
   // ── cameras (WHIP) ────────────────────────────────────────────────────
-  app.options("/whip/:cameraId", options204);
+  app.options("/whip/:cameraId", optionsReply(publishClient));
 
   app.post("/whip/:cameraId", async (request, reply) => {
     const startedAt = performance.now();
@@ -143,7 +160,7 @@ export async function signalingPlugin(app: FastifyInstance, options: SignalingPl
       const { sessionId, answerSdp } = await pool.createRouter(params.cameraId).connectCamera(offer);
       sessions.set(sessionId, { cameraId: params.cameraId, role: "camera" });
       options.onCameraPublished?.({ cameraId: params.cameraId, sessionId });
-      return answered(reply, request, sessionId, answerSdp, startedAt);
+      return answered(reply, request, sessionId, answerSdp, startedAt, `camera-${params.cameraId}`);
     } catch (error) {
       return relayFailure(reply, error);
     }
@@ -161,7 +178,7 @@ export async function signalingPlugin(app: FastifyInstance, options: SignalingPl
   });
 
   // ── viewers (WHEP) ────────────────────────────────────────────────────
-  app.options("/whep/:cameraId", options204);
+  app.options("/whep/:cameraId", optionsReply(viewClient));
 
   app.post("/whep/:cameraId", async (request, reply) => {
     const startedAt = performance.now();
@@ -174,11 +191,21 @@ export async function signalingPlugin(app: FastifyInstance, options: SignalingPl
     const offer = sdpBody(request, reply);
     if (offer === null) return reply;
     try {
-      const { sessionId, answerSdp } = await pool.createRouter(params.cameraId).connectViewer(offer, viewer.viewerId);
-      sessions.set(sessionId, { cameraId: params.cameraId, role: "viewer", viewer });
-      await options.onViewerJoined?.({ cameraId: params.cameraId, sessionId, viewer });
-      return answered(reply, request, sessionId, answerSdp, startedAt);
+      parseOffer(offer);
     } catch (error) {
+      if (error instanceof BadOfferError) return fail(reply, 400, "bad-sdp", error.message);
+      throw error;
+    }
+    // The session is named, and the gateway told (it asks the camera to publish), before the answer: the
+    // answer carries the camera's tracks, so on a cold start it waits until the camera has published.
+    const sessionId = randomUUID();
+    sessions.set(sessionId, { cameraId: params.cameraId, role: "viewer", viewer });
+    try {
+      await options.onViewerJoined?.({ cameraId: params.cameraId, sessionId, viewer });
+      const { answerSdp } = await pool.createRouter(params.cameraId).connectViewer(offer, viewer.viewerId, sessionId);
+      return answered(reply, request, sessionId, answerSdp, startedAt, `viewer-${viewer.viewerId}`);
+    } catch (error) {
+      if (sessions.delete(sessionId)) options.onViewerLeft?.({ cameraId: params.cameraId, sessionId, viewer, reason: "relay-failed" });
       return relayFailure(reply, error);
     }
   });

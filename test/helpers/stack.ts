@@ -26,7 +26,7 @@ export async function startStack(env: Record<string, string> = {}, options: { lo
   const testDb: TestDatabase = options.database ?? await createTestDatabase();
   const config = readGatewayConfig({
     HTTP_PORT: "0", MQTT_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "silent",
-    WX_DEMO_PASSWORD: demoPassword, HEARTBEAT_INTERVAL_S: "1", DEVICE_KEEPALIVE_S: "2", HEARTBEAT_FLUSH_MS: "10", RELAY_ENABLED: "0", ...env,
+    WX_DEMO_PASSWORD: demoPassword, HEARTBEAT_INTERVAL_S: "1", DEVICE_KEEPALIVE_S: "2", HEARTBEAT_FLUSH_MS: "10", RELAY_ENABLED: "0", RELAY_RTC_PORT: "0", ...env,
   });
   const db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
   const gateway = buildGateway(config, { database: db, logStream: options.logStream });

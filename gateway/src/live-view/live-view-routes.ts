@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { deviceIdParams, errorReply, householdIdParams } from "../../../protocol/http.ts";
 import { viewGrantReply, viewLogQuery, viewLogReply } from "../../../protocol/live-view.ts";
 import type { Database } from "../../../core/database.ts";
-import { signalingPlugin, type IceServer, type RelayPool } from "../../../relay/src/index.ts";
+import { signalingPlugin, type RelayPool } from "../../../relay/src/index.ts";
 import { assertCanSeeDevice, assertCanSeeHousehold, notAssigned } from "../access/access.ts";
 import type { LiveViewService } from "./live-view-service.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
@@ -53,10 +53,10 @@ export async function liveViewPlugin(app: FastifyInstance, { db, liveView }: { d
 }
 
 /** The relay's WHIP/WHEP endpoints: registered once the relay's workers run (they need the pool). */
-export async function relaySignalingPlugin(app: FastifyInstance, { liveView, pool, iceServers }: { liveView: LiveViewService; pool: RelayPool; iceServers: IceServer[] }): Promise<void> {
+export async function relaySignalingPlugin(app: FastifyInstance, { liveView, pool }: { liveView: LiveViewService; pool: RelayPool }): Promise<void> {
   await app.register(signalingPlugin, {
     pool,
-    iceServers,
+    iceServers: (clientId) => liveView.iceServersFor(clientId),
     authorizePublish: (cameraId, token) => liveView.authorizePublish(cameraId, token),
     authorizeView: (cameraId, token) => liveView.authorizeView(cameraId, token),
     onViewerJoined: (event) => liveView.onViewerJoined(event),

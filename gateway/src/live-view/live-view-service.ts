@@ -2,7 +2,7 @@
 // the first viewer arrives and stopping it a grace period after the last leaves, telling the camera
 // who watches, refusing everyone while privacy mode is on, and logging every view for the household.
 import type { RelayPool } from "../../../relay/src/index.ts";
-import type { IceServer, ViewerIdentity } from "../../../relay/src/index.ts";
+import type { IceServerSource, ViewerIdentity } from "../../../relay/src/index.ts";
 import type { Database } from "../../../core/database.ts";
 import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import type { LiveHub } from "../events/live-hub.ts";
@@ -13,7 +13,8 @@ import type { ViewTokens } from "./view-tokens.ts";
 import type { ServerMessage } from "../../../protocol/ws.ts";
 
 export interface LiveViewPolicy {
-  iceServers: IceServer[];
+  /** ICE servers for one client; TURN credentials in them are per client and short-lived. */
+  iceServers: IceServerSource;
   publicHttpUrl(): string;
   viewerTokenTtlMs: number;
   stopGraceMs: number;
@@ -78,7 +79,11 @@ export class LiveViewService {
     if (device.privacy) throw new ApiError(403, "privacy-mode", "the camera is in privacy mode; nobody can watch until it is switched off");
     if (device.connection !== "online") throw conflict("camera-offline", "the camera is offline");
     const { token, expiresAt } = this.tokens.issueViewer(deviceId, user.id, user.displayName, this.policy.viewerTokenTtlMs);
-    return { token, expiresAt: expiresAt.toISOString(), whepUrl: `/api/v1/whep/${deviceId}`, iceServers: this.policy.iceServers };
+    return { token, expiresAt: expiresAt.toISOString(), whepUrl: `/api/v1/whep/${deviceId}`, iceServers: this.iceServersFor(`viewer-${user.id}`) };
+  }
+
+  iceServersFor(clientId: string) {
+    return this.policy.iceServers(clientId);
   }
 
   // ── called by the relay's signaling plugin ────────────────────────────
@@ -272,7 +277,7 @@ export class LiveViewService {
     published.catch(() => undefined);
     const { token } = this.tokens.issuePublish(cameraId, this.policy.startTimeoutMs + 60_000);
     const whipUrl = `${this.policy.publicHttpUrl()}/api/v1/whip/${cameraId}`;
-    await this.commands.send(cameraId, { name: "stream-start", params: { whipUrl, token, iceServers: this.policy.iceServers } }, "live-view");
+    await this.commands.send(cameraId, { name: "stream-start", params: { whipUrl, token, iceServers: this.iceServersFor(`camera-${cameraId}`) } }, "live-view");
     await published;
   }
 
