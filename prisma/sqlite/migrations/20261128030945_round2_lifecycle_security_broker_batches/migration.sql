@@ -1,3 +1,18 @@
+-- AlterTable
+ALTER TABLE "User" ADD COLUMN "disabledAt" DATETIME;
+
+-- CreateTable
+CREATE TABLE "InstallerAssignment" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "installerId" TEXT NOT NULL,
+    "village" TEXT,
+    "householdId" TEXT,
+    "createdBy" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "InstallerAssignment_installerId_fkey" FOREIGN KEY ("installerId") REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "InstallerAssignment_householdId_fkey" FOREIGN KEY ("householdId") REFERENCES "Household" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
 -- CreateTable
 CREATE TABLE "DeviceBatch" (
     "id" TEXT NOT NULL PRIMARY KEY,
@@ -16,6 +31,21 @@ CREATE TABLE "DeviceBatchUpload" (
     "createdBy" TEXT NOT NULL,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "DeviceBatchUpload_batchId_fkey" FOREIGN KEY ("batchId") REFERENCES "DeviceBatch" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "GatewayRun" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "startedAt" DATETIME NOT NULL,
+    "lastAliveAt" DATETIME NOT NULL,
+    "stoppedAt" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "ServerKey" (
+    "name" TEXT NOT NULL PRIMARY KEY,
+    "value" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- RedefineTables
@@ -43,6 +73,8 @@ CREATE TABLE "new_Device" (
     "freeStorageMb" INTEGER,
     "claimedAt" DATETIME,
     "revokedAt" DATETIME,
+    "boundBy" TEXT,
+    "boundAt" DATETIME,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "batchId" TEXT,
     CONSTRAINT "Device_householdId_fkey" FOREIGN KEY ("householdId") REFERENCES "Household" ("id") ON DELETE SET NULL ON UPDATE CASCADE,
@@ -58,8 +90,14 @@ PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
 
 -- CreateIndex
+CREATE INDEX "InstallerAssignment_installerId_idx" ON "InstallerAssignment"("installerId");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "DeviceBatch_reference_key" ON "DeviceBatch"("reference");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "DeviceBatchUpload_batchId_contentSha256_key" ON "DeviceBatchUpload"("batchId", "contentSha256");
+
+-- CreateIndex
+CREATE INDEX "GatewayRun_startedAt_idx" ON "GatewayRun"("startedAt");
 
