@@ -231,16 +231,15 @@ export async function observe(brokerUrl: string, topics: string[]): Promise<Obse
 export function waitForState(camera: Camera, wanted: CameraState, timeoutMs = 5_000): Promise<void> {
   if (camera.snapshot().state === wanted) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onState = (state: CameraState) => {
+    const unsubscribe = camera.events.on("state", (state) => {
       if (state !== wanted) return;
-      camera.events.off("state", onState);
+      unsubscribe();
       clearTimeout(timer);
       resolve();
-    };
+    });
     const timer = setTimeout(() => {
-      camera.events.off("state", onState);
+      unsubscribe();
       reject(new Error(`camera ${camera.serial} did not reach "${wanted}" within ${timeoutMs} ms (now ${camera.snapshot().state})`));
     }, timeoutMs);
-    camera.events.on("state", onState);
   });
 }

@@ -1,0 +1,172 @@
+// Command handling without MQTT: payloads in, responses and camera actions out. The media part and the
+// firmware download are the real ones (against a closed port and a local HTTP server).
+import { randomBytes } from "node:crypto";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CommandRequestMessage, CommandResponseMessage, DeviceEventMessage } from "../../protocol/index.ts";
+import { sha256Of, startFileServer } from "../../test/sim-helpers.ts";
+import { createCameraMedia } from "./camera-media.ts";
+import type { CameraCounters } from "./camera-types.ts";
+import { CommandHandler } from "./command-handler.ts";
+import { silentLogger } from "./log.ts";
+
+const responseTopic = "devices/cam_abcdefabcdef/cmd/response";
+const image = randomBytes(4096);
+let files: Awaited<ReturnType<typeof startFileServer>>;
+
+beforeAll(async () => {
+  files = await startFileServer({ "/fw-2.0.0.bin": image });
+});
+afterAll(() => files.close());
+
+function command(body: Pick<CommandRequestMessage, "name" | "params">, overrides: Partial<CommandRequestMessage> = {}): string {
+  return JSON.stringify({
+    ...body, correlationId: randomBytes(6).toString("hex"), responseTopic, expiresAt: new Date(Date.now() + 30_000).toISOString(), ...overrides,
+  });
+}
+
+/** A camera's worth of actions that record what they were asked to do. */
+function camera() {
+  const log = silentLogger();
+  const counters: CameraCounters = { connects: 0, claimRequests: 0, heartbeats: 0, commandsHandled: 0, invalidCommands: 0, expiredCommands: 0, duplicateCommands: 0 };
+  const did: string[] = [];
+  const events: DeviceEventMessage[] = [];
+  const responses: CommandResponseMessage[] = [];
+  const state = { firmware: "1.4.2", persistedFirmware: "1.4.2", privacy: false };
+  const publishEvent = async (event: DeviceEventMessage) => void events.push(event);
+  const media = createCameraMedia({ log, publishEvent, hostAddresses: ["127.0.0.1"] });
+  const handler = new CommandHandler({
+    log: () => log, counters, media, publishEvent,
+    firmware: { get: () => state.firmware, set: (v) => void (state.firmware = v), persist: async () => void (state.persistedFirmware = state.firmware) },
+    privacy: () => state.privacy,
+    setPrivacy: async (enabled) => void did.push(`privacy ${enabled}`),
+    reboot: async () => void did.push("reboot"),
+  });
+  const life = new AbortController();
+  const handle = (payload: string) => handler.handle(payload, async (_topic, response) => void responses.push(response), life.signal);
+  return { handle, counters, did, events, responses, state, media, life };
+}
+
+describe("CommandHandler", () => {
+  it("runs a command and answers on its response topic with its correlation id", async () => {
+    const cam = camera();
+    const payload = command({ name: "privacy", params: { enabled: true } });
+    await cam.handle(payload);
+    expect(cam.responses).toEqual([{ correlationId: JSON.parse(payload).correlationId, ok: true, result: { privacy: true } }]);
+    expect(cam.did).toEqual(["privacy true"]);
+    expect(cam.counters.commandsHandled).toBe(1);
+  });
+
+  it("a command delivered twice runs once and is answered again with the first answer", async () => {
+    const cam = camera();
+    const payload = command({ name: "reboot", params: {} });
+    await cam.handle(payload);
+    await cam.handle(payload);
+    expect(cam.did).toEqual(["reboot"]);
+    expect(cam.responses).toHaveLength(2);
+    expect(cam.responses[1]).toEqual(cam.responses[0]);
+    expect(cam.counters).toMatchObject({ commandsHandled: 1, duplicateCommands: 1 });
+  });
+
+  it("remembers the last hundred commands: an older repeat runs again", async () => {
+    const cam = camera();
+    const first = command({ name: "view-notice", params: { viewers: [] } });
+    await cam.handle(first);
+    for (let i = 0; i < 100; i++) await cam.handle(command({ name: "view-notice", params: { viewers: [] } }));
+    await cam.handle(first);
+    expect(cam.counters).toMatchObject({ commandsHandled: 102, duplicateCommands: 0 });
+  });
+
+  it("drops an expired command without an answer; answers an invalid one when it can read where to", async () => {
+    const cam = camera();
+    await cam.handle(command({ name: "reboot", params: {} }, { expiresAt: new Date(Date.now() - 1).toISOString() }));
+    await cam.handle(JSON.stringify({ name: "privacy", params: { enabled: "yes" }, correlationId: "c1", responseTopic }));
+    await cam.handle("garbage");
+    expect(cam.did).toEqual([]);
+    expect(cam.responses).toEqual([{ correlationId: "c1", ok: false, error: expect.stringMatching(/^invalid command: /) }]);
+    expect(cam.counters).toMatchObject({ expiredCommands: 1, invalidCommands: 2, commandsHandled: 0 });
+  });
+
+  it("view-notice switches the light and announces it once per change", async () => {
+    const cam = camera();
+    await cam.handle(command({ name: "view-notice", params: { viewers: ["大儿子"] } }));
+    await cam.handle(command({ name: "view-notice", params: { viewers: ["大儿子"] } }));
+    await cam.handle(command({ name: "view-notice", params: { viewers: [] } }));
+    expect(cam.events.map((e) => e.type === "viewing-indicator" && e.on)).toEqual([true, false]);
+    expect(cam.media.snapshot().indicator).toEqual({ on: false, viewers: [] });
+  });
+
+  describe("stream-start", () => {
+    const params = { whipUrl: "http://127.0.0.1:1/whip/cam", token: "t".repeat(32), iceServers: [] };
+
+    it("is refused in privacy mode, without touching the media", async () => {
+      const cam = camera();
+      cam.state.privacy = true;
+      await cam.handle(command({ name: "stream-start", params }));
+      expect(cam.responses[0]).toMatchObject({ ok: false, error: "privacy mode is on" });
+      expect(cam.events).toEqual([]);
+    });
+
+    it("a stream that cannot start is answered ok:false and announced as stream-failed", async () => {
+      const cam = camera();
+      await cam.handle(command({ name: "stream-start", params }));
+      expect(cam.responses[0]).toMatchObject({ ok: false, error: expect.stringMatching(/^stream did not start: /) });
+      expect(cam.events.map((e) => e.type)).toEqual(["stream-failed"]);
+      expect(cam.media.snapshot().streaming).toBe(false);
+    });
+  });
+
+  describe("firmware-update", () => {
+    const update = (sha256: string, path = "/fw-2.0.0.bin") => command({ name: "firmware-update", params: { url: files.url + path, sha256, version: "2.0.0" } });
+
+    it("verified: keeps the version, answers {from, to}, announces it, then reboots", async () => {
+      const cam = camera();
+      await cam.handle(update(sha256Of(image)));
+      expect(cam.responses[0]).toMatchObject({ ok: true, result: { from: "1.4.2", to: "2.0.0" } });
+      expect(cam.state).toMatchObject({ firmware: "2.0.0", persistedFirmware: "2.0.0" });
+      expect(cam.events).toMatchObject([{ type: "firmware-updated", from: "1.4.2", to: "2.0.0" }]);
+      expect(cam.did).toEqual(["reboot"]);
+    });
+
+    it("a wrong digest: ok:false, no reboot, version unchanged", async () => {
+      const cam = camera();
+      await cam.handle(update("0".repeat(64)));
+      expect(cam.responses[0]).toMatchObject({ ok: false, error: "sha256 mismatch" });
+      expect(cam.state.firmware).toBe("1.4.2");
+      expect(cam.did).toEqual([]);
+    });
+
+    it("a second update while one downloads is answered busy", async () => {
+      const held: ServerResponse[] = [];
+      const slow = createServer((_request, response) => void held.push(response));
+      await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/fw.bin`;
+      const cam = camera();
+      const first = cam.handle(command({ name: "firmware-update", params: { url, sha256: sha256Of(image), version: "2.0.0" } }));
+      await expect.poll(() => held.length).toBe(1);
+      await cam.handle(update(sha256Of(image)));
+      expect(cam.responses).toMatchObject([{ ok: false, error: "busy: a firmware update is already in progress" }]);
+      held[0]!.writeHead(200, { "content-length": image.length }).end(image);
+      await first;
+      expect(cam.responses[1]).toMatchObject({ ok: true, result: { to: "2.0.0" } });
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    });
+
+    it("a life that ends during the download answers nothing and does not reboot", async () => {
+      const held: ServerResponse[] = [];
+      const slow = createServer((_request, response) => void held.push(response));
+      await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/fw.bin`;
+      const cam = camera();
+      const first = cam.handle(command({ name: "firmware-update", params: { url, sha256: sha256Of(image), version: "2.0.0" } }));
+      await expect.poll(() => held.length).toBe(1);
+      cam.life.abort();
+      await first;
+      expect(cam.responses).toEqual([]);
+      expect(cam.did).toEqual([]);
+      held[0]!.destroy();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    });
+  });
+});

@@ -1,0 +1,149 @@
+// What the camera does with a message on devices/{id}/cmd: parse it, drop it when expired, run it once
+// however often QoS 1 delivers it (a repeat is answered again with the first answer), and answer on the
+// command's response topic. Rebooting, privacy, the stream and the light belong to the camera; this part
+// only decides which of them a command asks for.
+import type { CommandRequestMessage, CommandResponseMessage, DeviceCommand, DeviceEventMessage } from "../../protocol/index.ts";
+import type { CameraMedia } from "./camera-media.ts";
+import type { CameraCounters } from "./camera-types.ts";
+import { parseCommand } from "./commands.ts";
+import { downloadFirmware } from "./firmware.ts";
+import type { Logger } from "./log.ts";
+
+type Answer = Omit<CommandResponseMessage, "correlationId">;
+type FirmwareUpdate = Extract<DeviceCommand, { name: "firmware-update" }>["params"];
+
+/** Publishes a command response on a topic (the MQTT session the command arrived on). */
+export type Respond = (topic: string, response: CommandResponseMessage) => Promise<void>;
+
+export interface CommandHandlerDeps {
+  log(): Logger;
+  counters: CameraCounters;
+  /** The camera's firmware version and the flash it is kept in. */
+  firmware: { get(): string; set(version: string): void; persist(): Promise<void> };
+  privacy(): boolean;
+  setPrivacy(enabled: boolean, source: "command"): Promise<void>;
+  reboot(): Promise<void>;
+  publishEvent(event: DeviceEventMessage): Promise<void>;
+  media: Pick<CameraMedia, "startStream" | "stopStream" | "notice">;
+  fetch?: typeof fetch;
+}
+
+/** QoS 1 repeats come soon after the first delivery; a hundred remembered answers is plenty. */
+const rememberedCommands = 100;
+
+export class CommandHandler {
+  readonly #deps: CommandHandlerDeps;
+  /** Recently executed commands by correlationId; null while the first delivery is still running. */
+  readonly #recent = new Map<string, CommandResponseMessage | null>();
+  #updatingFirmware = false;
+
+  constructor(deps: CommandHandlerDeps) {
+    this.#deps = deps;
+  }
+
+  async handle(payload: Buffer | string, respond: Respond, signal: AbortSignal): Promise<void> {
+    const { counters } = this.#deps;
+    const log = this.#deps.log();
+    const parsed = parseCommand(payload);
+    if (parsed.kind === "invalid") return this.#refuseInvalid(parsed.reason, parsed.replyTo, respond);
+    const command = parsed.command;
+    if (parsed.kind === "expired") {
+      counters.expiredCommands += 1;
+      log.info({ name: command.name, correlationId: command.correlationId, expiresAt: command.expiresAt }, "command expired, dropped");
+      return;
+    }
+    if (this.#recent.has(command.correlationId)) {
+      counters.duplicateCommands += 1;
+      const earlier = this.#recent.get(command.correlationId);
+      if (earlier) await respond(command.responseTopic, earlier).catch(() => {});
+      return;
+    }
+    this.#remember(command.correlationId, null);
+    log.info({ name: command.name, correlationId: command.correlationId }, "command");
+    try {
+      await this.#execute(command, this.#answerer(command, respond), signal);
+      counters.commandsHandled += 1;
+    } catch (error) {
+      log.warn({ name: command.name, err: (error as Error).message }, "command did not complete");
+    }
+  }
+
+  async #refuseInvalid(reason: string, replyTo: { correlationId: string; responseTopic: string } | null, respond: Respond) {
+    this.#deps.counters.invalidCommands += 1;
+    const log = this.#deps.log();
+    log.warn({ reason, correlationId: replyTo?.correlationId }, "invalid command");
+    if (!replyTo) return;
+    const response = { correlationId: replyTo.correlationId, ok: false, error: `invalid command: ${reason}`.slice(0, 500) };
+    await respond(replyTo.responseTopic, response).catch((error) => log.warn({ err: (error as Error).message }, "could not answer invalid command"));
+  }
+
+  #remember(correlationId: string, response: CommandResponseMessage | null) {
+    this.#recent.set(correlationId, response);
+    if (this.#recent.size > rememberedCommands) this.#recent.delete(this.#recent.keys().next().value!);
+  }
+
+  #answerer(command: CommandRequestMessage, respond: Respond) {
+    return async (answer: Answer) => {
+      const full = { correlationId: command.correlationId, ...answer };
+      this.#recent.set(command.correlationId, full);
+      await respond(command.responseTopic, full);
+    };
+  }
+
+  async #execute(command: CommandRequestMessage, answer: (answer: Answer) => Promise<void>, signal: AbortSignal) {
+    const { media } = this.#deps;
+    switch (command.name) {
+      case "reboot":
+        await answer({ ok: true, result: {} });
+        return this.#deps.reboot();
+      case "privacy":
+        await answer({ ok: true, result: { privacy: command.params.enabled } });
+        return this.#deps.setPrivacy(command.params.enabled, "command");
+      case "firmware-update":
+        return this.#updateFirmware(command.params, answer, signal);
+      case "stream-start":
+        return this.#startStream(command.params, answer);
+      case "stream-stop":
+        await media.stopStream(command.params.reason);
+        return answer({ ok: true, result: {} });
+      case "view-notice":
+        await answer({ ok: true, result: {} });
+        return media.notice(command.params.viewers);
+    }
+  }
+
+  async #startStream(params: Extract<DeviceCommand, { name: "stream-start" }>["params"], answer: (answer: Answer) => Promise<void>) {
+    if (this.#deps.privacy()) return answer({ ok: false, error: "privacy mode is on" });
+    try {
+      await answer({ ok: true, result: await this.#deps.media.startStream(params) });
+    } catch (error) {
+      await answer({ ok: false, error: `stream did not start: ${(error as Error).message}`.slice(0, 500) });
+    }
+  }
+
+  /** Download, check the SHA-256, keep the new version, answer, announce, then reboot into it. */
+  async #updateFirmware(params: FirmwareUpdate, answer: (answer: Answer) => Promise<void>, signal: AbortSignal) {
+    if (this.#updatingFirmware) return answer({ ok: false, error: "busy: a firmware update is already in progress" });
+    const { firmware, fetch } = this.#deps;
+    const log = this.#deps.log();
+    this.#updatingFirmware = true;
+    try {
+      const { url, sha256, version } = params;
+      const download = await downloadFirmware(url, sha256, { signal, ...(fetch ? { fetch } : {}) });
+      if (signal.aborted) return;
+      if (!download.ok) {
+        log.warn({ url, error: download.error }, "firmware update rejected");
+        return answer({ ok: false, error: download.error });
+      }
+      const from = firmware.get();
+      firmware.set(version);
+      await firmware.persist();
+      log.info({ from, to: version, bytes: download.bytes }, "firmware verified, rebooting into it");
+      await answer({ ok: true, result: { from, to: version } });
+      await this.#deps.publishEvent({ type: "firmware-updated", at: new Date().toISOString(), from, to: version });
+    } finally {
+      this.#updatingFirmware = false;
+    }
+    await this.#deps.reboot();
+  }
+}

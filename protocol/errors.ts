@@ -1,0 +1,105 @@
+// Every error code a Wangxiang service answers with, in one place: the HTTP status it travels with and an
+// English message for people reading logs or curl output. Clients branch on the code, never on the status or
+// the message; the web app translates by code (web/src/locales, `errors.<code>`). Services throw a
+// DomainError with a code from here, and one place per server maps it to the JSON error reply.
+import { z } from "zod";
+
+export interface ErrorDefinition {
+  status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
+  /** The default message; a thrower may give a more precise one. */
+  message: string;
+}
+
+export const errorCatalogue = {
+  // ── requests the server cannot read ──
+  "invalid-request": { status: 400, message: "the request does not match its schema" },
+  "bad-request": { status: 400, message: "the request cannot be understood" },
+  "bad-url": { status: 400, message: "the URL cannot be read" },
+  "nul-character": { status: 400, message: "text may not contain NUL (U+0000) characters" },
+  "bad-cursor": { status: 400, message: "cursor is not one this server gave out" },
+  "invalid-message": { status: 400, message: "the WebSocket message does not match its schema" },
+  "bad-sdp": { status: 400, message: "send an SDP offer with media sections, ICE credentials and a DTLS fingerprint" },
+  "payload-too-large": { status: 413, message: "the request body is too large" },
+  "unsupported-media-type": { status: 415, message: "this content type is not accepted here" },
+  // ── who is asking ──
+  unauthorized: { status: 401, message: "sign in first" },
+  forbidden: { status: 403, message: "you may not do this" },
+  "not-a-member": { status: 403, message: "only the household's family members can watch this camera" },
+  "not-family": { status: 400, message: "only family accounts can be household members" },
+  "too-many-requests": { status: 429, message: "too many attempts; wait and try again" },
+  // ── things that are not there, or not any more ──
+  "not-found": { status: 404, message: "not found" },
+  "session-not-found": { status: 404, message: "this media session has ended" },
+  "invite-not-found": { status: 404, message: "no invite with this code; check the letters" },
+  "invite-expired": { status: 410, message: "this invite has expired, been used up or withdrawn; ask for a new one" },
+  // ── state that forbids the request ──
+  conflict: { status: 409, message: "this was changed by another request at the same moment; try again" },
+  "username-taken": { status: 409, message: "this username is taken; choose another" },
+  "serial-exists": { status: 409, message: "this serial is already registered" },
+  "qr-unreadable": { status: 400, message: "this QR code is not a Wangxiang camera code" },
+  "claim-code-wrong": { status: 401, message: "the claim code does not match this serial" },
+  "claim-code-used": { status: 409, message: "this camera has already been claimed" },
+  "device-revoked": { status: 403, message: "this camera has been revoked" },
+  "device-in-other-household": { status: 409, message: "this camera belongs to another household; move it instead" },
+  "device-not-installed": { status: 409, message: "this camera is not installed in a household" },
+  "same-device": { status: 400, message: "the replacement is the same camera" },
+  "camera-not-claimed": { status: 409, message: "this camera has not been set up yet" },
+  "camera-offline": { status: 409, message: "the camera is offline" },
+  "privacy-mode": { status: 403, message: "the camera is in privacy mode; nobody can watch until it is switched off" },
+  // ── the server side could not do it ──
+  "camera-did-not-answer": { status: 504, message: "the camera did not answer in time" },
+  "camera-did-not-stream": { status: 504, message: "the camera did not start its stream in time" },
+  "broker-unavailable": { status: 503, message: "the message broker is not reachable" },
+  "database-unavailable": { status: 503, message: "the database is not answering; try again shortly" },
+  "relay-failed": { status: 502, message: "the media relay could not take this session" },
+  "relay-restarted": { status: 503, message: "the live-view relay restarted; viewers reconnect" },
+  "shutting-down": { status: 503, message: "the server is shutting down; try again in a moment" },
+  internal: { status: 500, message: "something went wrong on our side" },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export const errorCodes = Object.keys(errorCatalogue) as [ErrorCode, ...ErrorCode[]];
+
+export const errorCode = z.enum(errorCodes).describe("machine-readable code; the catalogue is protocol/errors.ts");
+
+/** The one JSON error shape, with the code restricted to the catalogue (so OpenAPI lists every code). */
+export const catalogueErrorReply = z.object({
+  error: errorCode,
+  message: z.string().describe("what went wrong, for a person"),
+  details: z.unknown().optional(),
+});
+export type CatalogueErrorReply = z.infer<typeof catalogueErrorReply>;
+
+/** What a service throws when a request cannot be done; the server's error handler turns it into a reply. */
+export class DomainError extends Error {
+  override readonly name = "DomainError";
+  readonly code: ErrorCode;
+  readonly status: ErrorDefinition["status"];
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, options: { message?: string; details?: unknown; cause?: unknown } = {}) {
+    const definition: ErrorDefinition = errorCatalogue[code];
+    super(options.message ?? definition.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = definition.status;
+    this.details = options.details;
+  }
+
+  toReply(): CatalogueErrorReply {
+    return { error: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(errorCatalogue, value);
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}
+
+/** The reply for a code alone, e.g. where a handler answers without throwing. */
+export function errorReplyFor(code: ErrorCode, message?: string): CatalogueErrorReply {
+  return { error: code, message: message ?? errorCatalogue[code].message };
+}
