@@ -38,6 +38,7 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics }: { d
     const remove = hub.add({
       canSeeDevice: (deviceId, householdId) =>
         (user.role !== "family" || (householdId !== null && households.has(householdId))) && (!filter.deviceIds || filter.deviceIds.has(deviceId)),
+      isMember: (householdId) => user.role === "family" && households.has(householdId),
       send: (message) => {
         if (filter.villages && "village" in message && message.village && !filter.villages.has(message.village)) return;
         send(message);
