@@ -7,6 +7,7 @@
 import { claimCode as claimCodeSchema, heartbeatMessage, serial as serialSchema, type DeviceEventMessage, type HeartbeatMessage } from "../../protocol/index.ts";
 import { TypedEvents } from "../../core/events.ts";
 import { backoffDelayMs, defaultBackoff } from "./backoff.ts";
+import { CallPanel } from "./call-panel.ts";
 import { createCameraMedia, type CameraMedia } from "./camera-media.ts";
 import type { Camera, CameraCounters, CameraEvents, CameraOptions, CameraRefusal, CameraSnapshot, CameraState } from "./camera-types.ts";
 import { CommandHandler } from "./command-handler.ts";
@@ -39,6 +40,7 @@ class SimulatedCamera implements Camera {
   readonly #sensors: SensorModel;
   readonly #media: CameraMedia;
   readonly #commands: CommandHandler;
+  readonly #callPanel = new CallPanel();
   readonly #counters = zeroCounters();
   /** The current MQTT connection; null while there is none (claiming, waiting to reconnect, off). */
   #session: MqttSession | null = null;
@@ -83,6 +85,7 @@ class SimulatedCamera implements Camera {
       reboot: () => this.reboot(),
       publishEvent: (event) => this.#publishEvent(event),
       media: this.#media,
+      callStatus: (status) => this.#callPanel.onStatus(status),
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
   }
@@ -99,6 +102,7 @@ class SimulatedCamera implements Camera {
   /** Ends the current life and hands back its connection, detached, for the caller to drop or leave. */
   #endLife(): MqttSession | null {
     void this.#media.reset("camera-down");
+    this.#callPanel.reset();
     this.#lives.end();
     return this.#takeSession();
   }
@@ -281,6 +285,16 @@ class SimulatedCamera implements Camera {
     this.#setPrivacy(!this.#identity.privacy, "button").catch((error: Error) => this.#log.warn({ err: error.message }, "privacy event not sent"));
   }
 
+  async pressCallButton(): Promise<boolean> {
+    const session = this.#session;
+    if (!this.#callPanel.press(this.#state === "online" && session !== null)) {
+      this.#log.info("call button pressed while offline");
+      return false;
+    }
+    await session!.publishEvent({ type: "call-button", at: new Date().toISOString() });
+    return true;
+  }
+
   async factoryReset(): Promise<void> {
     this.#log.info("factory reset");
     const previous = this.#endLife();
@@ -310,6 +324,7 @@ class SimulatedCamera implements Camera {
     return {
       serial, deviceId: credentials?.deviceId ?? null, state: this.#state, claimed: credentials !== null, firmware, privacy,
       uptimeS: this.#uptimeS(), refusal: this.#refusal, counters: { ...this.#counters }, media: this.#media.snapshot(),
+      calls: this.#callPanel.snapshot(),
     };
   }
 }
