@@ -1,6 +1,7 @@
 // npm run sim -- --cameras N [--gateway URL] [--state-dir DIR] [--heartbeat S] [--installer-user U --installer-password P]
 import { loadSimConfig, SimConfigError, simUsage } from "./config.ts";
 import { createLogger } from "./log.ts";
+import { buttonHelp, readButtonsFromStdin } from "./console-buttons.ts";
 import { createSimulator } from "./simulator.ts";
 
 let config;
@@ -36,6 +37,8 @@ process.on("SIGTERM", () => void shutdown("SIGTERM"));
 try {
   await simulator.start();
   log.info({ cameras: config.cameras, gateway: config.gatewayUrl, stateDir: config.stateDir }, "simulator running");
+  if (process.stdin.isTTY) log.info(buttonHelp);
+  readButtonsFromStdin(() => simulator.cameras(), log);
 } catch (error) {
   if (stopping) process.exit(0);
   log.fatal({ err: (error as Error).message }, "simulator could not start");
