@@ -6,6 +6,8 @@ import { useLiveDevices } from "../live-devices.ts";
 import type { DeviceView, HouseholdView, Page } from "../types.ts";
 import { InvitePanel } from "../ui/InvitePanel.tsx";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import { MissedCalls } from "./MissedCalls.tsx";
+import { PushSetup } from "./PushSetup.tsx";
 import { PrivacyBadge, StateBadge } from "../ui/StateBadge.tsx";
 
 export function FamilyHome() {
@@ -19,6 +21,7 @@ export function FamilyHome() {
     <Layout title={t("family.title")}>
       <ErrorText error={households.error ?? devices.error} />
       {households.loading && !households.data ? <Loading /> : null}
+      <MissedCalls />
       {households.data?.items.length === 0 ? <p class="lead">{t("family.noHousehold")} <a href="/join">{t("auth.haveInvite")}</a></p> : null}
       {households.data?.items.map((h) => (
         <section key={h.id} class="stack">
@@ -28,6 +31,7 @@ export function FamilyHome() {
           <InvitePanel householdId={h.id} />
         </section>
       ))}
+      {households.data?.items.length ? <PushSetup /> : null}
     </Layout>
   );
 }

@@ -8,11 +8,12 @@ import type { ViewGrant } from "../types.ts";
 import { ApiFailure, type ApiClient } from "../api.ts";
 import { WhepError, WhepViewer, type Quality, type WhepGrant, type WhepProblem, type WhepState } from "./whep.ts";
 
+const toWhepGrant = (grant: ViewGrant): WhepGrant => ({ url: grant.whepUrl, token: grant.token, iceServers: grant.iceServers, expiresAt: grant.expiresAt });
+
 /** A viewer token for this camera; the gateway's refusals become the messages the family reads. */
 async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> {
   try {
-    const grant = await api.request<ViewGrant>("POST", `/devices/${encodeURIComponent(deviceId)}/view`, { retry: true });
-    return { url: grant.whepUrl, token: grant.token, iceServers: grant.iceServers, expiresAt: grant.expiresAt };
+    return toWhepGrant(await api.request<ViewGrant>("POST", `/devices/${encodeURIComponent(deviceId)}/view`, { retry: true }));
   } catch (error) {
     if (!(error instanceof ApiFailure)) throw error;
     if (error.code === "privacy-mode") throw new WhepError("privacy", error.message, false);
@@ -23,7 +24,12 @@ async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> 
   }
 }
 
-export function LiveView({ device, onSessionChange }: { device: DeviceView; onSessionChange?: () => void }) {
+/** In a call, live view starts at once with the grant the answer gave, and the microphone stays open. */
+export interface CallMode {
+  grant: ViewGrant;
+}
+
+export function LiveView({ device, onSessionChange, call }: { device: DeviceView; onSessionChange?: () => void; call?: CallMode | undefined }) {
   const { t } = useT();
   const { api } = useServices();
   const video = useRef<HTMLVideoElement>(null);
@@ -51,10 +57,18 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
   const watch = () => {
     setProblem(null);
     setStreamError(null);
-    viewer.current = new WhepViewer({ grant: () => askToWatch(api, device.id) }, {
+    // The call's grant serves the first connection; a reconnect asks again like any viewer.
+    let callGrant = call ? toWhepGrant(call.grant) : null;
+    const grant = () => {
+      const first = callGrant;
+      callGrant = null;
+      return first ? Promise.resolve(first) : askToWatch(api, device.id);
+    };
+    viewer.current = new WhepViewer({ grant }, {
       onState: (next, why) => {
         setState(next);
         setProblem(why ?? null);
+        if (next === "live" && call) talk(true);
         if (next === "live" || next === "closed") onSessionChange?.();
       },
       onStream: (stream) => {
@@ -72,6 +86,7 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
     setTalking(on);
     void viewer.current?.setTalking(on);
   };
+  useEffect(() => { if (call && !blocked) watch(); }, []);
   const fullScreen = () => void video.current?.parentElement?.requestFullscreen?.().catch(() => {});
   const running = state === "connecting" || state === "live" || state === "reconnecting";
 
@@ -95,15 +110,21 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
       {streamError ? <p class="error" role="alert">{streamError}</p> : null}
       {running ? (
         <div class="controls">
-          <button type="button" class={talking ? "talk talking" : "talk"} aria-pressed={talking}
-            onPointerDown={(e) => { e.currentTarget.setPointerCapture(e.pointerId); talk(true); }}
-            onPointerUp={() => talk(false)} onPointerCancel={() => talk(false)} onContextMenu={(e) => e.preventDefault()}>
-            {talking ? t("live.release") : t("live.holdToTalk")}
-          </button>
+          {call ? (
+            <button type="button" class={talking ? "talk talking" : "talk"} aria-pressed={talking} onClick={() => talk(!talking)}>
+              {talking ? t("call.micOn") : t("call.micOff")}
+            </button>
+          ) : (
+            <button type="button" class={talking ? "talk talking" : "talk"} aria-pressed={talking}
+              onPointerDown={(e) => { e.currentTarget.setPointerCapture(e.pointerId); talk(true); }}
+              onPointerUp={() => talk(false)} onPointerCancel={() => talk(false)} onContextMenu={(e) => e.preventDefault()}>
+              {talking ? t("live.release") : t("live.holdToTalk")}
+            </button>
+          )}
           <div class="row">
             <button type="button" onClick={() => setMuted(!muted)} aria-pressed={muted}>{muted ? t("live.unmute") : t("live.mute")}</button>
             <button type="button" onClick={fullScreen}>{t("live.fullScreen")}</button>
-            <button type="button" onClick={() => void viewer.current?.stop()}>{t("live.stop")}</button>
+            <button type="button" onClick={() => void viewer.current?.stop()}>{call ? t("call.hangUp") : t("live.stop")}</button>
           </div>
         </div>
       ) : (

@@ -66,6 +66,14 @@ export const en: Same<typeof zhCN> = {
     command: { reboot: "Reboot", privacy: "Privacy", "firmware-update": "Firmware update" },
     status: { pending: "pending", succeeded: "done", failed: "failed", "timed-out": "camera did not answer" },
   },
+  call: {
+    title: "Call", incomingTitle: "{{elder}}'s home is calling", incomingText: "Someone pressed the call button on the {{camera}} camera.", answer: "Answer", later: "Later",
+    withHome: "In a call with {{elder}}'s home", answeredHint: "Your microphone is on: home can hear you.", noVideo: "Answered, but no picture for now (the camera may have just gone offline).",
+    taken: "Another family member answered this call, or it has ended.", backHome: "Back to my home",
+    micOn: "Microphone on (tap to turn off)", micOff: "Microphone off (tap to turn on)", hangUp: "Hang up",
+    missedTitle: "Missed calls", missedFrom: "{{elder}}'s home · {{camera}}", callBack: "Call back",
+    pushOffer: "Ring this phone when home presses the call button (even with the app closed).", pushEnable: "Turn on call alerts", pushOn: "Call alerts are on for this phone.",
+  },
   errors: {
     network: "Network unreachable; check the connection and try again.", unauthorized: "Wrong username or password.", "too-many-requests": "Too many tries; wait a moment.",
     "invite-not-found": "No invite with this code; check the letters.", "invite-expired": "This invite has expired or been used up; ask for a new one.",
@@ -73,5 +81,6 @@ export const en: Same<typeof zhCN> = {
     "claim-code-used": "This camera has already been activated.", "device-revoked": "This camera has been revoked; call the service centre.", "not-found": "Not found.",
     "camera-did-not-answer": "The camera did not answer.", forbidden: "You may not do this.", "invalid-request": "Something in the form is not right.",
     "command-failed": "The camera could not do it.", "command-timed-out": "The camera did not answer.",
+    "call-not-ringing": "This call is no longer ringing: someone answered it, or it ended.",
   },
 };

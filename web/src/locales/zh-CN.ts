@@ -63,6 +63,14 @@ export const zhCN = {
     command: { reboot: "重启", privacy: "隐私模式", "firmware-update": "固件升级" },
     status: { pending: "等待中", succeeded: "成功", failed: "失败", "timed-out": "摄像头没有回应" },
   },
+  call: {
+    title: "来电", incomingTitle: "{{elder}}家来电", incomingText: "{{camera}}的呼叫键被按下了，家里想和你说说话。", answer: "接听", later: "稍后再说",
+    withHome: "正在和{{elder}}家通话", answeredHint: "你的麦克风已打开，家里能听到你说话。", noVideo: "已接听，但暂时看不到画面（摄像头可能刚离线）。",
+    taken: "这个来电已经被其他家人接听，或已经结束。", backHome: "回到我的家",
+    micOn: "麦克风已打开（点一下关闭）", micOff: "麦克风已关闭（点一下打开）", hangUp: "挂断",
+    missedTitle: "未接来电", missedFrom: "{{elder}}家 · {{camera}}", callBack: "回拨",
+    pushOffer: "家里按呼叫键时，让这台手机响铃提醒（关掉页面也能收到）。", pushEnable: "开启来电提醒", pushOn: "这台手机已开启来电提醒。",
+  },
   errors: {
     network: "网络连接失败，请检查网络后重试。", unauthorized: "用户名或密码不对。", "too-many-requests": "尝试次数太多，请稍后再试。",
     "invite-not-found": "找不到这个邀请码，请检查字母和数字。", "invite-expired": "这个邀请码已过期或已用完，请要一个新的。",
@@ -70,5 +78,6 @@ export const zhCN = {
     "claim-code-used": "这台摄像头已经激活过。", "device-revoked": "这台摄像头已停用，请联系服务中心。", "not-found": "没有找到。",
     "camera-did-not-answer": "摄像头没有回应。", forbidden: "你没有权限做这个操作。", "invalid-request": "填写的内容有误，请检查。",
     "command-failed": "摄像头执行失败。", "command-timed-out": "摄像头没有回应。",
+    "call-not-ringing": "这个来电已经被接听或已经结束。",
   },
 };
