@@ -43,3 +43,13 @@ export const pushPayload = z.object({
   callId: z.string().optional(),
 });
 export type PushPayload = z.infer<typeof pushPayload>;
+
+/** Household call settings: auto-answer of calls home after N seconds (agreed by the family), privacy after a decline. */
+export const callSettingsView = z.object({
+  autoAnswerAfterS: z.number().int().nullable(), autoAnswerSetBy: z.string().nullable(), autoAnswerSetAt: isoTime.nullable(),
+  declinePrivacyMin: z.number().int(),
+});
+export const callSettingsBody = z.object({
+  autoAnswerAfterS: z.number().int().min(5).max(120).nullable().describe("null: only the elder's press answers"),
+  declinePrivacyMin: z.number().int().min(5).max(720),
+});

@@ -40,6 +40,8 @@ export const deviceEventMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("stream-failed"), at: isoTime, reason: z.string().max(300) }),
   /** The elder pressed the call button: answers a call home that is ringing, or else calls the family. */
   z.object({ type: z.literal("call-button"), at: isoTime }),
+  /** The elder declined a call home (the privacy button while it rings): privacy mode for the household's chosen time. */
+  z.object({ type: z.literal("call-declined"), at: isoTime }),
 ]);
 export type DeviceEventMessage = z.infer<typeof deviceEventMessage>;
 

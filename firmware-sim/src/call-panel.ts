@@ -16,6 +16,8 @@ export interface CallPanelSnapshot {
   buttonPresses: number;
   /** Presses that went nowhere: the camera was offline (a real one plays an error tone). */
   pressesWhileOffline: number;
+  /** Calls home the elder declined (privacy button while ringing). */
+  declined: number;
   /** Every call-status the camera played, oldest first. */
   log: { at: string; callId: string; state: CallStatus["state"]; by: string | null }[];
 }
@@ -26,6 +28,7 @@ export class CallPanel {
   #answeredBy: string | null = null;
   #presses = 0;
   #offlinePresses = 0;
+  #declined = 0;
   readonly #log: CallPanelSnapshot["log"] = [];
 
   /** Counts a press; says whether it can be sent (the caller publishes the event). */
@@ -43,6 +46,14 @@ export class CallPanel {
     this.#state = ({ "calling-family": "calling-family", ringing: "ringing", answered: "in-call", missed: "idle", ended: "idle" } as const)[status.state];
   }
 
+  /** Declines a ringing call home; false when nothing rings. */
+  decline(): boolean {
+    if (this.#state !== "ringing") return false;
+    this.#state = "idle";
+    this.#declined += 1;
+    return true;
+  }
+
   /** Power, reboot: whatever was ringing is silent now. */
   reset(): void {
     this.#state = "idle";
@@ -51,7 +62,7 @@ export class CallPanel {
   snapshot(): CallPanelSnapshot {
     return {
       state: this.#state, callId: this.#callId, answeredBy: this.#answeredBy, buttonPresses: this.#presses,
-      pressesWhileOffline: this.#offlinePresses, log: this.#log.map((entry) => ({ ...entry })),
+      pressesWhileOffline: this.#offlinePresses, declined: this.#declined, log: this.#log.map((entry) => ({ ...entry })),
     };
   }
 }

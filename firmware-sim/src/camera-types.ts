@@ -98,6 +98,7 @@ export interface Camera {
   powerOn(): void;
   /** The uplink drops (no DISCONNECT) and comes back after `ms`. */
   networkFlap(ms: number): void;
+  /** Privacy on/off; while a call home rings, it declines the call instead. */
   pressPrivacyButton(): void;
   /**
    * The call button: answers a call home that is ringing, or calls the family. Resolves false when the press

@@ -282,6 +282,11 @@ class SimulatedCamera implements Camera {
 
   pressPrivacyButton(): void {
     if (!this.#lives.alive) return;
+    // While a call home rings, this button declines it; the gateway then turns privacy on for the household's time.
+    if (this.#callPanel.decline()) {
+      void this.#publishEvent({ type: "call-declined", at: new Date().toISOString() });
+      return;
+    }
     this.#setPrivacy(!this.#identity.privacy, "button").catch((error: Error) => this.#log.warn({ err: error.message }, "privacy event not sent"));
   }
 

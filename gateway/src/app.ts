@@ -143,6 +143,10 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const calls = new CallService({
     db, hub, push, metrics, log, ringMs: config.CALL_RING_S * 1000,
     sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
+    setPrivacy: async (deviceId, enabled) => {
+      await commands.send(deviceId, { name: "privacy", params: { enabled } }, "calls");
+      if (enabled) await liveView?.onPrivacyEnabled(deviceId);
+    },
     grantView: (user, deviceId, startedBy) => {
       if (!liveView) return Promise.reject(new Error("live view is not enabled on this server"));
       return liveView.grantView(user, deviceId, startedBy);
@@ -174,7 +178,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     await api.register(alertsPlugin, { db, hub });
     await api.register(commandsPlugin, { db, audit, commands, onPrivacyEnabled: async (deviceId) => { await liveView?.onPrivacyEnabled(deviceId); } });
     await api.register(livePlugin, { db, hub, metrics });
-    await api.register(callsPlugin, { db, calls, push });
+    await api.register(callsPlugin, { db, calls, push, audit });
     if (liveView) {
       await api.register(liveViewPlugin, { db, liveView });
       // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
@@ -273,7 +277,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         // Alone with its own broker, the gateway reads device topics in-process; in a cluster it is one client among several.
         embeddedBroker: broker && !redis ? broker : undefined,
         onPrivacyChanged: (deviceId, enabled) => { if (enabled) void liveView?.onPrivacyEnabled(deviceId); },
-        onCallButton: (deviceId) => calls.onCallButton(deviceId) });
+        onCallButton: (deviceId) => calls.onCallButton(deviceId), onCallDeclined: (deviceId) => calls.onCallDeclined(deviceId) });
       const started = ingest;
       await lifecycle.step("device ingest", () => started.start(), () => started.stop());
       await lifecycle.step("leader jobs", () => {
