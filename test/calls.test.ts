@@ -176,3 +176,57 @@ describe("push subscriptions and calls refuse bad input", () => {
     expect(await another.publicKey()).toBe(first);
   });
 });
+
+describe("calling home", () => {
+  const caller = () => members[1]!;
+  const callHome = () => stack.api("POST", `/api/v1/devices/${deviceId}/call`, { token: caller().token });
+  const waitForState = (callId: string, state: string, timeoutMs = 10_000) =>
+    waitFor(`call ${state}`, () => caller().live.find((m) => m.type === "call.updated" && m.call.id === callId && m.call.state === state), timeoutMs);
+
+  beforeAll(async () => {
+    camera.powerOn();
+    await waitFor("camera online again", async () => (await stack.db.device.findUnique({ where: { id: deviceId } }))?.connection === "online", 20_000);
+  }, 30_000);
+
+  it("rings the camera with the caller's name; one press answers, and the camera announces before the family is told", async () => {
+    const called = await callHome();
+    expect(called.status).toBe(201);
+    expect(called.body).toMatchObject({ direction: "to-home", state: "ringing", callerName: "xiaomei" });
+    await waitFor("camera rings", () => callsOnCamera().state === "ringing");
+    expect(callsOnCamera().log.at(-1)).toMatchObject({ callId: called.body.id, state: "ringing", by: "xiaomei" });
+    expect((await callHome()).body).toMatchObject({ error: "call-busy" });
+
+    expect(await camera.pressCallButton()).toBe(true);
+    const answered = await waitForState(called.body.id, "answered");
+    expect(callsOnCamera().state).toBe("in-call"); // the camera had played "answered" before the family heard of it
+    expect(answered.call.answeredByName).toBe("家里");
+    expect((await stack.api("POST", `/api/v1/calls/${called.body.id}/view`, { token: members[0]!.token })).status).toBe(404); // only the caller
+    expect((await stack.api("POST", `/api/v1/calls/${called.body.id}/cancel`, { token: caller().token })).body.error).toBe("call-not-ringing");
+  });
+
+  it("auto-answers after the household's N seconds, recording who set it and when", async () => {
+    const settingsUrl = `/api/v1/households/${stack.seed.householdId}/call-settings`;
+    const set = await stack.api("PUT", settingsUrl, { token: caller().token, body: { autoAnswerAfterS: 5, declinePrivacyMin: 30 } });
+    expect(set.body).toMatchObject({ autoAnswerAfterS: 5, autoAnswerSetBy: "xiaomei", declinePrivacyMin: 30 });
+    expect(Date.now() - Date.parse(set.body.autoAnswerSetAt)).toBeLessThan(60_000);
+    expect((await stack.api("PUT", settingsUrl, { token: caller().token, body: { autoAnswerAfterS: 1, declinePrivacyMin: 30 } })).status).toBe(400);
+    expect((await stack.api("PUT", settingsUrl, { token: await stack.login("staff"), body: { autoAnswerAfterS: 5, declinePrivacyMin: 30 } })).status).toBe(403);
+
+    const called = await callHome();
+    const answered = await waitForState(called.body.id, "answered", 15_000);
+    expect(answered.call.answeredByName).toBe("自动接听");
+    expect(Date.parse(answered.call.answeredAt) - Date.parse(called.body.startedAt)).toBeGreaterThanOrEqual(4_900);
+    expect(callsOnCamera().log.at(-1)).toMatchObject({ callId: called.body.id, state: "answered", by: "auto:xiaomei" });
+    await stack.api("PUT", settingsUrl, { token: caller().token, body: { autoAnswerAfterS: null, declinePrivacyMin: 30 } });
+  });
+
+  it("declining puts the camera in privacy mode; calling home then says privacy mode", async () => {
+    const called = await callHome();
+    await waitFor("camera rings", () => callsOnCamera().state === "ringing" && callsOnCamera().callId === called.body.id);
+    camera.pressPrivacyButton();
+    await waitForState(called.body.id, "declined");
+    await waitFor("privacy on", async () => camera.snapshot().privacy && (await stack.db.device.findUnique({ where: { id: deviceId } }))?.privacy);
+    expect(callsOnCamera().declined).toBe(1);
+    expect((await callHome()).body.error).toBe("privacy-mode");
+  });
+});

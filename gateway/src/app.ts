@@ -38,6 +38,7 @@ import { observabilityPlugin } from "./http/observability.ts";
 import { createHttpServer } from "./http/server.ts";
 import { viewerPagePlugin } from "./http/viewer-page.ts";
 import { webPlugin } from "./http/web.ts";
+import { ApiError } from "./http/errors.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-routes.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
@@ -148,7 +149,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       if (enabled) await liveView?.onPrivacyEnabled(deviceId);
     },
     grantView: (user, deviceId, startedBy) => {
-      if (!liveView) return Promise.reject(new Error("live view is not enabled on this server"));
+      if (!liveView) return Promise.reject(new ApiError(404, "not-found", "live view is not enabled on this server"));
       return liveView.grantView(user, deviceId, startedBy);
     },
   });
