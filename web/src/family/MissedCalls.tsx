@@ -1,4 +1,4 @@
-// Calls from home nobody answered, newest first, each with "call back" (opens live view of that camera).
+// Calls from home nobody answered, newest first, each with "call back" (calls that camera home).
 import { useT, useServices } from "../context.ts";
 import { timeAgo } from "../format.ts";
 import { useLiveEvents, useLoad, useTick } from "../hooks.ts";
@@ -19,7 +19,7 @@ export function MissedCalls() {
         {items.map((c) => (
           <li key={c.id}>
             <span>{t("call.missedFrom", { elder: c.elderName, camera: c.label ?? t("family.camera") })} <small class="muted">{timeAgo(c.startedAt, lang, now)}</small></span>
-            <a class="button small" href={`/family/camera/${encodeURIComponent(c.deviceId)}`}>{t("call.callBack")}</a>
+            <a class="button small" href={`/family/camera/${encodeURIComponent(c.deviceId)}?callHome=1`}>{t("call.callBack")}</a>
           </li>
         ))}
       </ul>
