@@ -77,4 +77,31 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     await screenshot(page, "web-call-missed");
     await context.close();
   }, 90_000);
+
+  it("calls home: the camera rings, the elder presses once, video flows and the elder hears the family", async () => {
+    const { camera, deviceId, stack } = home;
+    const context = await phoneContext(browser, stack.httpUrl);
+    const page = await context.newPage();
+    await signIn(page, "family", demoPassword);
+    await page.locator(`[data-device="${deviceId}"]`).click();
+    await page.getByRole("button", { name: "打电话回家" }).click();
+    await page.getByText("正在呼叫家里").waitFor({ timeout: 10_000 });
+    await waitFor("the camera rings", () => camera.snapshot().calls.state === "ringing");
+    expect(camera.snapshot().calls.log.at(-1)).toMatchObject({ state: "ringing", by: "杨兴焦 (在外务工)" });
+    await screenshot(page, "web-call-home-ringing");
+
+    const talkbackBefore = camera.snapshot().media.stats.talkbackPacketsReceived;
+    expect(await camera.pressCallButton()).toBe(true);
+    await page.getByText("直播中").waitFor({ timeout: 20_000 });
+    await waitFor("the first picture", async () => (await videoWidth(page)) > 0, 15_000);
+    await waitFor("the elder hears the family", () => camera.snapshot().media.stats.talkbackPacketsReceived - talkbackBefore > 25, 15_000);
+    expect(camera.snapshot().calls.state).toBe("in-call");
+    expect(await textOf(page)).toContain("已接通（家里）");
+    expect(await page.locator("video").count()).toBe(1);
+    await screenshot(page, "web-call-home-answered");
+    await page.getByRole("button", { name: "挂断" }).click();
+    const logged = await waitFor("view log entry", async () => (await stack.api("GET", `/api/v1/devices/${deviceId}/view-log`, { token: await stack.login("family") })).body.items[0]);
+    expect(logged).toMatchObject({ startedBy: "answered-call", talked: true });
+    await context.close();
+  }, 120_000);
 });
