@@ -61,7 +61,7 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     await context.close();
   }, 120_000);
 
-  it("a call nobody answers is listed as missed, with call back", async () => {
+  it("a call nobody answers is listed as missed, with call back; the family sets auto-answer", async () => {
     const { camera, stack } = home;
     const context = await phoneContext(browser, stack.httpUrl);
     const page = await context.newPage();
@@ -75,6 +75,15 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     expect(await missed.innerText()).toContain("未接来电");
     await waitFor("camera stopped ringing back", () => camera.snapshot().calls.state === "idle");
     await screenshot(page, "web-call-missed");
+
+    await page.getByText("通话设置").click();
+    await page.selectOption("select[name=autoAnswer]", "10");
+    await page.getByRole("button", { name: "保存" }).click();
+    await page.getByTestId("auto-answer-set-by").getByText("由 杨兴焦 (在外务工) 在").waitFor();
+    const settings = await stack.api("GET", `/api/v1/households/${stack.seed.householdId}/call-settings`, { token: await stack.login("family") });
+    expect(settings.body).toMatchObject({ autoAnswerAfterS: 10, autoAnswerSetBy: "杨兴焦 (在外务工)" });
+    await screenshot(page, "web-call-settings");
+    await stack.api("PUT", `/api/v1/households/${stack.seed.householdId}/call-settings`, { token: await stack.login("family"), body: { autoAnswerAfterS: null, declinePrivacyMin: 30 } });
     await context.close();
   }, 90_000);
 

@@ -4,7 +4,7 @@ import type {
   alertView, commandView, deviceDetailView, deviceView, fleetSummaryReply, heartbeatView, householdView, statusChangeView,
 } from "../../protocol/http.ts";
 import type { viewGrantReply, viewLogEntry } from "../../protocol/live-view.ts";
-import type { answerCallReply, callView } from "../../protocol/calls.ts";
+import type { answerCallReply, callSettingsView, callView } from "../../protocol/calls.ts";
 
 export type DeviceView = z.infer<typeof deviceView>;
 export type DeviceDetail = z.infer<typeof deviceDetailView>;
@@ -20,3 +20,4 @@ export interface Page<T> { items: T[]; nextCursor: string | null; total: number 
 export interface HouseholdDetail extends HouseholdView { members: { userId: string; username: string; displayName: string; relation: string | null }[] }
 export type CallView = z.infer<typeof callView>;
 export type AnsweredCall = z.infer<typeof answerCallReply>;
+export type CallSettings = z.infer<typeof callSettingsView>;

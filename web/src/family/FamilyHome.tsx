@@ -6,6 +6,7 @@ import { useLiveDevices } from "../live-devices.ts";
 import type { DeviceView, HouseholdView, Page } from "../types.ts";
 import { InvitePanel } from "../ui/InvitePanel.tsx";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import { CallSettings } from "./CallSettings.tsx";
 import { MissedCalls } from "./MissedCalls.tsx";
 import { PushSetup } from "./PushSetup.tsx";
 import { PrivacyBadge, StateBadge } from "../ui/StateBadge.tsx";
@@ -29,6 +30,7 @@ export function FamilyHome() {
           {list.filter((d) => d.householdId === h.id).map((d) => <CameraCard key={d.id} device={d} />)}
           {devices.data && !list.some((d) => d.householdId === h.id) ? <p class="muted">{t("family.noCameras")}</p> : null}
           <InvitePanel householdId={h.id} />
+          <CallSettings householdId={h.id} />
         </section>
       ))}
       {households.data?.items.length ? <PushSetup /> : null}

@@ -77,6 +77,10 @@ export const en: Same<typeof zhCN> = {
     missedTitle: "Missed calls", missedFrom: "{{elder}}'s home · {{camera}}", callBack: "Call back",
     pushOffer: "Ring this phone when home presses the call button (even with the app closed).", pushEnable: "Turn on call alerts", pushOn: "Call alerts are on for this phone.",
   },
+  callSettings: {
+    title: "Call settings", autoAnswer: "Auto-answer when calling home", autoAnswerOff: "Off (the elder presses to answer)", afterSeconds_one: "after {{count}} second of ringing", afterSeconds_other: "after {{count}} seconds of ringing",
+    setBy: "Set by {{name}} on {{when}}", declinePrivacy: "After a declined call, privacy mode lasts", minutes_one: "{{count}} minute", minutes_other: "{{count}} minutes",
+  },
   errors: {
     network: "Network unreachable; check the connection and try again.", unauthorized: "Wrong username or password.", "too-many-requests": "Too many tries; wait a moment.",
     "invite-not-found": "No invite with this code; check the letters.", "invite-expired": "This invite has expired or been used up; ask for a new one.",

@@ -74,6 +74,10 @@ export const zhCN = {
     missedTitle: "未接来电", missedFrom: "{{elder}}家 · {{camera}}", callBack: "回拨",
     pushOffer: "家里按呼叫键时，让这台手机响铃提醒（关掉页面也能收到）。", pushEnable: "开启来电提醒", pushOn: "这台手机已开启来电提醒。",
   },
+  callSettings: {
+    title: "通话设置", autoAnswer: "打电话回家时自动接听", autoAnswerOff: "不自动接听（老人按键接听）", afterSeconds_one: "响 {{count}} 秒后自动接听", afterSeconds_other: "响 {{count}} 秒后自动接听",
+    setBy: "由 {{name}} 在 {{when}} 设置", declinePrivacy: "老人拒接后，摄像头隐私模式保持", minutes_one: "{{count}} 分钟", minutes_other: "{{count}} 分钟",
+  },
   errors: {
     network: "网络连接失败，请检查网络后重试。", unauthorized: "用户名或密码不对。", "too-many-requests": "尝试次数太多，请稍后再试。",
     "invite-not-found": "找不到这个邀请码，请检查字母和数字。", "invite-expired": "这个邀请码已过期或已用完，请要一个新的。",
