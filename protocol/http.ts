@@ -84,6 +84,8 @@ export const uptimeView = z.object({
   h24: z.number().nullable().describe("fraction online over the last 24 h (null: not provisioned yet)"),
   d7: z.number().nullable(),
   d30: z.number().nullable(),
+  unknownS: z.object({ h24: z.number(), d7: z.number(), d30: z.number() })
+    .describe("seconds of each window when no gateway was running: neither online nor offline, left out of the fractions"),
 });
 export const deviceView = z.object({
   id: z.string(), serial: z.string(), claimState: z.enum(["registered", "claimed", "revoked"]), householdId: z.string().nullable(),

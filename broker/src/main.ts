@@ -5,6 +5,7 @@ import { createDatabase } from "../../core/database.ts";
 import { hashSecret } from "../../core/secrets.ts";
 import { createBroker, type BrokerLogger } from "./broker.ts";
 import { readBrokerProcessConfig } from "./config.ts";
+import { exitGracefullyOnSignals } from "../../core/signals.ts";
 
 const levels = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity } as const;
 
@@ -43,14 +44,15 @@ try {
   process.exit(1);
 }
 
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "MQTT broker stopping");
-    await broker.stop().catch((err: Error) => log.error({ err: err.message }, "broker stop failed"));
-    await db.$disconnect().catch(() => undefined);
-    process.exit(0);
-  });
-}
+exitGracefullyOnSignals({
+  // Cameras see their connection close and reconnect to another broker (cluster) or to this one when it is back.
+  stop: async () => {
+    try {
+      await broker.stop();
+    } finally {
+      await db.$disconnect();
+    }
+  },
+  deadlineMs: 9_500,
+  log,
+});

@@ -28,6 +28,7 @@ import { commandsPlugin } from "./device-plane/command-routes.ts";
 import { DeviceIngest } from "./device-plane/device-ingest.ts";
 import { DeviceStateTracker } from "./device-plane/device-state.ts";
 import { fleetPlugin } from "./device-plane/fleet-routes.ts";
+import { GatewayRuns } from "./device-plane/gateway-runs.ts";
 import { HeartbeatWriter, type PendingHeartbeat } from "./device-plane/heartbeat-writer.ts";
 import type { ProvisioningDeps } from "./device-plane/provisioning.ts";
 import { provisioningPlugin } from "./device-plane/provisioning-routes.ts";
@@ -115,6 +116,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     offlineAfterMs: config.OFFLINE_ALERT_AFTER_S * 1000, repeatEveryMs: config.OFFLINE_ALERT_REPEAT_S * 1000, checkEveryMs: config.ALERT_CHECK_INTERVAL_S * 1000,
   }, log);
   state.onChange((change) => void alerts.onConnectionChange(change).catch((err) => log.error({ err }, "alert resolution failed")));
+  const runs = new GatewayRuns(db, log);
   const retention = new TelemetryRetention(db, config.TELEMETRY_RETENTION_DAYS * 86_400_000, log);
   const storedListeners = new Set<(batch: PendingHeartbeat[], storedAt: Date) => void>();
   const sqliteFile = provider === "sqlite" ? sqliteFileFromUrl(config.DATABASE_URL) : null;
@@ -162,6 +164,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       await ingest?.requestDisconnect(deviceId).catch((err: Error) => log.warn({ deviceId, err: err.message }, "could not ask the brokers to disconnect a device"));
     },
     markOffline: (deviceId, reason) => state.markOffline(deviceId, reason),
+    closeAlertsOf: (deviceId) => alerts.closeAlertsOf(deviceId),
   };
 
   app.register(async (api) => {
@@ -228,6 +231,21 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     return started;
   }
 
+  /**
+   * The in-process subscription gets no retained replay, and cameras connect as soon as the broker listens:
+   * statuses published before the subscription are lost. The broker's own list of clients is the truth.
+   */
+  async function reconcileWithBroker(started: WangxiangBroker): Promise<void> {
+    const recordedOnline = await db.device.findMany({ where: { connection: "online" }, select: { id: true } });
+    // No await from the snapshot until every update is queued: a will published meanwhile is applied after them.
+    const connected = new Set(started.connectedDeviceIds());
+    const updates = [
+      ...[...connected].map((deviceId) => state.applyStatus(deviceId, { state: "online", reason: "gateway-resync" })),
+      ...recordedOnline.filter((d) => !connected.has(d.id)).map((d) => state.markOffline(d.id, "gateway-restart")),
+    ];
+    await Promise.all(updates);
+  }
+
   async function listen(): Promise<void> {
     try {
       await app.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
@@ -254,6 +272,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       if (!overrides.database) lifecycle.defer("database", () => db.$disconnect());
       if (redis) lifecycle.defer("redis", () => redis.disconnect());
       const seed = await prepareDatabase();
+      await lifecycle.step("gateway run record", () => runs.begin(), () => runs.end());
       lifecycle.defer("heartbeat writer", async () => {
         await heartbeats.stop();
         await state.idle();
@@ -262,16 +281,11 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       if (config.EMBEDDED_BROKER) {
         broker = await lifecycle.step("broker", startEmbeddedBroker, (started) => started.stop());
         mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-        // Nothing is connected to a broker that has just started: whatever the database says. (In a cluster
-        // the other brokers may hold those cameras; the leader's retained-status replay reconciles instead.)
-        if (!redis) {
-          const stale = await db.device.findMany({ where: { connection: "online" }, select: { id: true } });
-          await Promise.all(stale.map((d) => state.markOffline(d.id, "gateway-restart")));
-        }
       }
       if (config.RELAY_ENABLED) {
         relayPool = await lifecycle.step("relay", () => createRelayPool({ workers: config.RELAY_WORKERS, network: { iceServers: config.ICE_SERVERS, hostAddresses: config.RELAY_HOST_ADDRESSES } }), (pool) => pool.close());
       }
+      await liveView?.closeOrphanedViews();
       if (hubBridge) await lifecycle.step("live-event bridge", () => hubBridge.start(), () => hubBridge.stop());
       await lifecycle.step("leadership", () => leadership.start(), () => leadership.stop());
       ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: servicePassword, db, state, heartbeats, commands, hub, metrics, log, leadership,
@@ -281,6 +295,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         onCallButton: (deviceId) => calls.onCallButton(deviceId), onCallDeclined: (deviceId) => calls.onCallDeclined(deviceId) });
       const started = ingest;
       await lifecycle.step("device ingest", () => started.start(), () => started.stop());
+      // In a cluster the other brokers may hold cameras; the leader's retained-status replay reconciles instead.
+      if (broker && !redis) await reconcileWithBroker(broker);
       await lifecycle.step("leader jobs", () => {
         leadership.events.on("change", runJobs);
         runJobs(leadership.isLeader);
@@ -291,9 +307,10 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       });
       await lifecycle.step("http", listen, () => app.close());
       await lifecycle.step("calls", () => calls.start(), () => calls.stop());
-      lifecycle.defer("commands and live view", () => {
-        liveView?.stop();
+      // Closed first: waiting commands answer 503 so that closing HTTP does not wait for cameras.
+      lifecycle.defer("commands and live views", async () => {
         commands.stop();
+        await liveView?.stop();
       });
       return { httpPort, mqttPort, mqttTlsPort: broker?.tlsPort ?? 0, seed };
     },

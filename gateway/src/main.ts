@@ -1,4 +1,5 @@
 // `npm start`: broker + gateway, with demo data in an empty database.
+import { exitGracefullyOnSignals } from "../../core/signals.ts";
 import { buildGateway } from "./app.ts";
 import { readGatewayConfig } from "./config.ts";
 import { printBanner } from "./banner.ts";
@@ -11,21 +12,13 @@ try {
   process.exit(1);
 }
 const gateway = buildGateway(config);
+// Registered before start: a signal during start-up stops what has started so far.
+exitGracefullyOnSignals({ stop: () => gateway.stop(), deadlineMs: 9_500, log: gateway.app.log });
 try {
   const started = await gateway.start();
   printBanner(config, started);
 } catch (error) {
   console.error((error as Error).message);
-  await gateway.stop().catch(() => undefined);
+  await gateway.stop().catch((stopError: Error) => console.error(`stop after a failed start: ${stopError.message}`));
   process.exit(1);
-}
-
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    await gateway.stop();
-    process.exit(0);
-  });
 }

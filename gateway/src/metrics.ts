@@ -33,6 +33,7 @@ export function createMetrics() {
     callRefusals: make.counter("wx_call_refusals_total", "Call actions refused (answered twice, camera offline, unknown call)", ["reason"]),
     wsClients: make.gauge("wx_ws_clients", "Open live-update WebSocket connections"),
     wsInvalidMessages: make.counter("wx_ws_invalid_messages_total", "WebSocket messages refused by validation"),
+    wsHandlerFailures: make.counter("wx_ws_handler_failures_total", "WebSocket messages whose handling failed inside the gateway (answered with an error)"),
     brokerGauge: (name: string, help: string) => make.gauge(name, help),
   };
 }

@@ -95,3 +95,19 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Waits until `measure` reaches `target`, for as long as it keeps moving: fails only when it has not changed
+ * for `stallMs`. On a busy machine everything is slower but still moves; a fixed deadline would fail there.
+ */
+export async function waitForProgress(what: string, measure: () => Promise<number> | number, target: number, stallMs = 30_000, everyMs = 200): Promise<void> {
+  let last = await measure();
+  let movedAt = Date.now();
+  while (last < target) {
+    if (Date.now() - movedAt > stallMs) throw new Error(`timed out waiting for ${what}: stuck at ${last} of ${target} for ${stallMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+    const now = await measure();
+    if (now !== last) movedAt = Date.now();
+    last = now;
+  }
+}

@@ -1,5 +1,6 @@
-// Offline alerts: raised when a claimed camera has been offline longer than the threshold, repeated
-// while unresolved, resolved as soon as the camera is back online.
+// Offline alerts: raised when a claimed camera has been offline (or never connected) longer than the
+// threshold, repeated while unresolved, resolved as soon as the camera is back online or leaves service.
+// Every check first reconciles open alerts with device state.
 import type { Database } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -18,6 +19,11 @@ export class AlertMonitor {
   private running: Promise<void> = Promise.resolve();
   /** Cameras with an open alert. Every camera coming online is checked against it, so it must not cost a query. */
   private readonly openAlertDevices = new Set<string>();
+  /**
+   * Awaited between finding overdue cameras and raising their alerts: tests hold the check there to let a
+   * camera come back in between, the race every check must survive.
+   */
+  pauseAfterOverdueFound: ((deviceIds: string[]) => Promise<void>) | null = null;
 
   constructor(private readonly db: Database, private readonly hub: LiveHub, private readonly metrics: GatewayMetrics, private readonly policy: AlertPolicy,
     private readonly log: { error(o: object, msg: string): void }) {}
@@ -44,30 +50,64 @@ export class AlertMonitor {
 
   async onConnectionChange(change: ConnectionChange): Promise<void> {
     if (change.state !== "online" || !this.openAlertDevices.has(change.deviceId)) return;
-    this.openAlertDevices.delete(change.deviceId);
-    const open = await this.db.alert.findMany({ where: { deviceId: change.deviceId, resolvedAt: null }, include: alertInclude });
+    await this.closeAlertsOf(change.deviceId, change.at);
+  }
+
+  /** Resolves every open alert of a camera: it is back, or it was revoked, removed or replaced. */
+  async closeAlertsOf(deviceId: string, at = new Date()): Promise<void> {
+    this.openAlertDevices.delete(deviceId);
+    const open = await this.db.alert.findMany({ where: { deviceId, resolvedAt: null }, include: alertInclude });
     for (const alert of open) {
-      const resolved = await this.db.alert.update({ where: { id: alert.id }, data: { resolvedAt: change.at }, include: alertInclude });
-      this.hub.publish({ type: "alert.resolved", alert: toAlertView(resolved) }, { deviceId: change.deviceId, householdId: change.householdId });
+      const resolved = await this.db.alert.update({ where: { id: alert.id }, data: { resolvedAt: at }, include: alertInclude });
+      this.hub.publish({ type: "alert.resolved", alert: toAlertView(resolved) }, { deviceId, householdId: resolved.device.householdId });
     }
     this.metrics.alertsOpen.set(this.openAlertDevices.size);
   }
 
   private async checkOnce(now: Date): Promise<void> {
-    const overdue = await this.db.device.findMany({
-      where: { claimState: "claimed", connection: "offline", connectionSince: { lte: new Date(now.getTime() - this.policy.offlineAfterMs) }, alerts: { none: { resolvedAt: null } } },
-      select: { id: true, householdId: true, connectionSince: true },
+    await this.reconcile(now);
+    await this.raiseOverdue(now);
+    await this.repeatDue(now);
+    this.metrics.alertsOpen.set(this.openAlertDevices.size);
+  }
+
+  /** Open alerts must match device state: one whose camera is online or no longer in service is resolved. */
+  private async reconcile(now: Date): Promise<void> {
+    const stale = await this.db.alert.findMany({
+      where: { resolvedAt: null, device: { OR: [{ connection: "online" }, { claimState: { not: "claimed" } }] } },
+      select: { deviceId: true },
     });
+    for (const deviceId of new Set(stale.map((a) => a.deviceId))) await this.closeAlertsOf(deviceId, now);
+  }
+
+  /** Cameras offline too long, and claimed cameras that never connected at all. */
+  private async raiseOverdue(now: Date): Promise<void> {
+    const threshold = new Date(now.getTime() - this.policy.offlineAfterMs);
+    const overdue = await this.db.device.findMany({
+      where: {
+        claimState: "claimed", alerts: { none: { resolvedAt: null } },
+        OR: [{ connection: "offline", connectionSince: { lte: threshold } }, { connection: { not: "online" }, connectionSince: null, claimedAt: { lte: threshold } }],
+      },
+      select: { id: true, householdId: true },
+    });
+    await this.pauseAfterOverdueFound?.(overdue.map((d) => d.id));
     for (const device of overdue) {
+      // Marked before the alert exists: a camera coming back from here on resolves it through onConnectionChange.
+      this.openAlertDevices.add(device.id);
       const alert = await this.db.alert.create({
         data: { id: randomId("alr_"), deviceId: device.id, kind: "offline", raisedAt: now, lastNotifiedAt: now, notifyCount: 1 },
         include: alertInclude,
       });
-      this.openAlertDevices.add(device.id);
       this.metrics.alertsRaised.inc();
       this.metrics.alertsNotified.inc();
       this.hub.publish({ type: "alert.raised", alert: toAlertView(alert) }, { deviceId: device.id, householdId: device.householdId });
+      // It came back (or was retired) after the overdue query and before the mark above: nothing else would resolve it.
+      const current = await this.db.device.findUnique({ where: { id: device.id }, select: { connection: true, claimState: true } });
+      if (!current || current.connection === "online" || current.claimState !== "claimed") await this.closeAlertsOf(device.id, new Date());
     }
+  }
+
+  private async repeatDue(now: Date): Promise<void> {
     const due = await this.db.alert.findMany({
       where: { resolvedAt: null, lastNotifiedAt: { lte: new Date(now.getTime() - this.policy.repeatEveryMs) } },
       include: alertInclude,
@@ -77,6 +117,5 @@ export class AlertMonitor {
       this.metrics.alertsNotified.inc();
       this.hub.publish({ type: "alert.repeated", alert: toAlertView(repeated) }, { deviceId: alert.deviceId, householdId: alert.device.householdId });
     }
-    this.metrics.alertsOpen.set(this.openAlertDevices.size);
   }
 }

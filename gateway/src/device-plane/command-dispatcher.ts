@@ -14,17 +14,21 @@ type Publish = (topic: string, payload: string, options: { qos: 1; retain: false
 interface Waiter {
   /** Only this camera may answer: a response with the right correlation id on another camera's topic is ignored. */
   deviceId: string;
-  resolve(response: CommandResponseMessage): void;
+  resolve(response: CommandResponseMessage | "shutting-down" | null): void;
   timer: NodeJS.Timeout;
 }
 
+const shuttingDown = () => new ApiError(503, "shutting-down", "the gateway is shutting down; try again in a moment");
+
 export class CommandDispatcher {
   private readonly waiting = new Map<string, Waiter>();
+  private stopping = false;
 
   constructor(private readonly db: Database, private readonly publish: Publish, private readonly hub: LiveHub,
     private readonly metrics: GatewayMetrics, private readonly timeoutMs: number) {}
 
   async send(deviceId: string, command: DeviceCommand, requestedBy: string) {
+    if (this.stopping) throw shuttingDown();
     const device = await this.db.device.findUnique({ where: { id: deviceId }, select: { connection: true, claimState: true, householdId: true } });
     if (!device) throw new ApiError(404, "not-found", "camera not found");
     if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
@@ -38,7 +42,7 @@ export class CommandDispatcher {
       name: command.name, params: command.params, correlationId: id, responseTopic: deviceCommandResponseTopic(deviceId),
       expiresAt: new Date(Date.now() + this.timeoutMs).toISOString(),
     } as CommandRequestMessage;
-    const answered = new Promise<CommandResponseMessage | null>((resolve) => {
+    const answered = new Promise<CommandResponseMessage | "shutting-down" | null>((resolve) => {
       const timer = setTimeout(() => { this.waiting.delete(id); resolve(null); }, this.timeoutMs);
       this.waiting.set(id, { deviceId, resolve, timer });
     });
@@ -50,6 +54,10 @@ export class CommandDispatcher {
       throw new ApiError(503, "broker-unavailable", "the message broker is not reachable");
     }
     const response = await answered;
+    if (response === "shutting-down") {
+      await this.finish(id, { status: "failed", error: "the gateway shut down before the camera answered" }, device.householdId);
+      throw shuttingDown();
+    }
     if (!response) {
       const view = await this.finish(id, { status: "timed-out", error: "camera did not answer" }, device.householdId);
       throw new ApiError(504, "camera-did-not-answer", `camera did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { command: view });
@@ -76,10 +84,13 @@ export class CommandDispatcher {
     }
   }
 
+  /** Shutdown: new commands are refused, and every request still waiting for a camera is answered 503 now. */
   stop(): void {
+    this.stopping = true;
     for (const [id, waiter] of this.waiting) {
       clearTimeout(waiter.timer);
       this.waiting.delete(id);
+      waiter.resolve("shutting-down");
     }
   }
 

@@ -48,6 +48,8 @@ const ingestSubscriptions = gatewaySubscriptions.filter((topic) => topic !== res
 export class DeviceIngest {
   private client: MqttClient | null = null;
   private connected = false;
+  /** After stop() nothing is handled: the embedded broker still delivers while it closes, to parts shutting down. */
+  private stopped = false;
 
   constructor(private readonly o: DeviceIngestOptions) {}
 
@@ -105,6 +107,8 @@ export class DeviceIngest {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.connected = false;
     const client = this.client;
     this.client = null;
     this.o.leadership.events.off("change", this.onLeadershipChange);
@@ -112,6 +116,7 @@ export class DeviceIngest {
   }
 
   private route(topic: string, payload: Buffer, retained: boolean): void {
+    if (this.stopped) return;
     const parsedTopic = parseDeviceTopic(topic);
     if (!parsedTopic) return;
     const { deviceId, kind } = parsedTopic;
@@ -139,6 +144,7 @@ export class DeviceIngest {
         const m = parseJsonPayload(heartbeatMessage, payload);
         if (!m.ok) return reject(m.reason);
         this.o.heartbeats.add({ deviceId, heartbeat: m.value, receivedAt });
+        this.o.state.noteHeartbeat(deviceId, receivedAt)?.catch(fail);
         return;
       }
       case "events": {

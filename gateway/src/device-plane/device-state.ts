@@ -23,6 +23,7 @@ interface DeviceRow {
   lastSeenAt: Date | null;
   firmware: string | null;
   householdId: string | null;
+  claimState: string;
   village: string | null;
   changed: boolean;
 }
@@ -35,6 +36,9 @@ export class DeviceStateTracker {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(change: ConnectionChange) => void>();
+  /** Cameras known online since this gateway started; a heartbeat from any other one is news. */
+  private readonly knownOnline = new Set<string>();
+  private readonly heartbeatProofs = new Set<string>();
 
   constructor(private readonly db: Database, private readonly provider: DatabaseProvider, private readonly hub: LiveHub) {}
 
@@ -50,6 +54,16 @@ export class DeviceStateTracker {
       if (this.pending.length >= MAX_BATCH) void this.flush();
       else this.timer ??= setTimeout(() => void this.flush(), BATCH_DELAY_MS);
     });
+  }
+
+  /**
+   * A heartbeat proves the camera is connected. If it is not known online here (its status was missed, e.g.
+   * published while the gateway restarted), it comes online now, with its transition. Null when nothing changes.
+   */
+  noteHeartbeat(deviceId: string, receivedAt = new Date()): Promise<void> | null {
+    if (this.knownOnline.has(deviceId) || this.heartbeatProofs.has(deviceId)) return null;
+    this.heartbeatProofs.add(deviceId);
+    return this.applyStatus(deviceId, { state: "online", reason: "heartbeat" }, receivedAt).finally(() => this.heartbeatProofs.delete(deviceId));
   }
 
   /** Marks a device offline from the gateway's side (revocation, re-arm), whatever its last message said. */
@@ -75,16 +89,20 @@ export class DeviceStateTracker {
     try {
       const rows = await this.db.device.findMany({
         where: { id: { in: [...new Set(batch.map((p) => p.deviceId))] } },
-        select: { id: true, connection: true, connectionSince: true, sessionId: true, lastSeenAt: true, firmware: true, householdId: true, household: { select: { village: true } } },
+        select: { id: true, connection: true, connectionSince: true, sessionId: true, lastSeenAt: true, firmware: true, householdId: true, claimState: true, household: { select: { village: true } } },
       });
       const devices = new Map<string, DeviceRow>(rows.map((d) => [d.id, { ...d, village: d.household?.village ?? null, changed: false }]));
       const changes: ConnectionChange[] = [];
       for (const { deviceId, status, receivedAt } of batch) {
         const device = devices.get(deviceId);
         if (!device) continue;
+        // A heartbeat in flight when the camera was revoked or re-armed is no proof of a live camera in service.
+        if (status.reason === "heartbeat" && device.claimState !== "claimed") continue;
         // A will from a connection that has since been replaced arrives after the new one's "online": ignore it.
         if (status.state === "offline" && status.session && device.sessionId && status.session !== device.sessionId) continue;
-        const sessionId = status.state === "online" ? status.session ?? null : device.sessionId;
+        // Online without a session (a heartbeat, the broker's list of clients): keep the session of a camera
+        // already online; otherwise it is unknown, so that the will of whichever connection it has applies.
+        const sessionId = status.state === "online" ? status.session ?? (device.connection === "online" ? device.sessionId : null) : device.sessionId;
         if (sessionId !== device.sessionId) {
           device.sessionId = sessionId;
           device.changed = true;
@@ -98,6 +116,10 @@ export class DeviceStateTracker {
         ...(updated.length ? [this.updateDevices(updated)] : []),
         ...(changes.length ? [this.db.deviceStatusChange.createMany({ data: changes.map((c) => ({ deviceId: c.deviceId, state: c.state, reason: c.reason, at: c.at })) })] : []),
       ]);
+      for (const [id, d] of devices) {
+        if (d.connection === "online") this.knownOnline.add(id);
+        else this.knownOnline.delete(id);
+      }
       for (const change of changes) {
         const village = devices.get(change.deviceId)?.village ?? null;
         this.hub.publish({ type: "device.connection", deviceId: change.deviceId, village, state: change.state, at: change.at.toISOString(), reason: change.reason }, { deviceId: change.deviceId, householdId: change.householdId });

@@ -10,7 +10,8 @@ import { assertCanSeeDevice, householdIdsOf } from "../access/access.ts";
 import type { Database } from "../../../core/database.ts";
 import { notFound } from "../http/errors.ts";
 import { decodeCursor, nextCursor } from "../http/pagination.ts";
-import { uptimeFraction, uptimeWindows, type Transition } from "./uptime.ts";
+import { gatewayDowntime } from "./gateway-runs.ts";
+import { overlapMs, uptimeFraction, uptimeWindows, type Transition } from "./uptime.ts";
 import { deviceInclude, toDeviceView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
 
@@ -18,17 +19,20 @@ const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorRe
 
 export async function deviceUptime(db: Database, deviceId: string, now = new Date()) {
   const result: Record<keyof typeof uptimeWindows, number | null> = { h24: null, d7: null, d30: null };
+  const unknownS: Record<keyof typeof uptimeWindows, number> = { h24: 0, d7: 0, d30: 0 };
   const from30 = new Date(now.getTime() - uptimeWindows.d30);
   const inside = (await db.deviceStatusChange.findMany({ where: { deviceId, at: { gte: from30, lte: now } }, orderBy: [{ at: "asc" }, { id: "asc" }], select: { state: true, at: true } })) as Transition[];
   const before = (await db.deviceStatusChange.findFirst({ where: { deviceId, at: { lt: from30 } }, orderBy: [{ at: "desc" }, { id: "desc" }], select: { state: true, at: true } })) as Transition | null;
+  const downtime = await gatewayDowntime(db, from30, now);
   for (const key of Object.keys(uptimeWindows) as (keyof typeof uptimeWindows)[]) {
     const from = new Date(now.getTime() - uptimeWindows[key]);
     const within = inside.filter((t) => t.at >= from);
     const earlier = inside.filter((t) => t.at < from);
-    const fraction = uptimeFraction(earlier.at(-1) ?? before, within, from, now);
+    const fraction = uptimeFraction(earlier.at(-1) ?? before, within, from, now, downtime);
     result[key] = fraction === null ? null : Math.round(fraction * 100_000) / 100_000;
+    unknownS[key] = Math.round(overlapMs(from.getTime(), now.getTime(), downtime) / 1000);
   }
-  return result;
+  return { ...result, unknownS };
 }
 
 export async function loadDeviceDetail(db: Database, deviceId: string) {

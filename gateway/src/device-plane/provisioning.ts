@@ -13,6 +13,8 @@ export interface ProvisioningDeps {
   /** Drops the device's live MQTT session on whichever broker holds it. */
   disconnectDevice(deviceId: string): Promise<void>;
   markOffline(deviceId: string, reason: string): Promise<void>;
+  /** A camera out of service (revoked, removed, replaced, re-armed) has no open alert. */
+  closeAlertsOf(deviceId: string): Promise<void>;
 }
 
 export type BindRequest = { serial: string; claimCode: string; label?: string } | { qr: string; label?: string };
@@ -92,6 +94,7 @@ async function dropCredentials(deps: ProvisioningDeps, deviceId: string, to: "re
   });
   await deps.disconnectDevice(deviceId);
   await deps.markOffline(deviceId, to === "revoked" ? "revoked" : "re-armed");
+  await deps.closeAlertsOf(deviceId);
 }
 
 export async function revokeDevice(deps: ProvisioningDeps, actorId: string, deviceId: string) {

@@ -1,5 +1,6 @@
 // Live updates over a WebSocket: /api/v1/live?token=… (browsers cannot set headers on a WebSocket).
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { WebSocket } from "ws";
 import { z } from "zod";
 import { clientMessage, type ServerMessage } from "../../../protocol/ws.ts";
 import { householdIdsOf } from "../access/access.ts";
@@ -13,10 +14,24 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
 const MAX_EARLY_MESSAGES = 100;
 
 export async function livePlugin(app: FastifyInstance, { db, hub, metrics }: { db: Database; hub: LiveHub; metrics: GatewayMetrics }): Promise<void> {
-  app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, async (socket, request) => {
+  app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, (socket, request) => {
     const send = (message: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
+    // Nothing that fails while handling a socket may end the process: answer, count, log, carry on.
+    const failed = (what: string) => (err: unknown) => {
+      metrics.wsHandlerFailures.inc();
+      request.log.error({ err }, `live socket: ${what} failed`);
+      send({ type: "error", error: "internal-error", message: "the gateway could not handle this; try again" });
+    };
+    socket.on("error", (err) => request.log.warn({ err: err.message }, "live socket error"));
+    void openLiveSocket(socket, request, send, failed("message handler")).catch((err) => {
+      failed("sign-in")(err);
+      socket.close(1011, "internal error");
+    });
+  });
+
+  async function openLiveSocket(socket: WebSocket, request: FastifyRequest, send: (message: ServerMessage) => void, failed: (err: unknown) => void): Promise<void> {
     // Listen at once: a client may send before the token check below has finished, and nothing it sends may be lost.
     const early: [Buffer, boolean][] = [];
     let onMessage: ((data: Buffer, isBinary: boolean) => void) | null = null;
@@ -73,7 +88,7 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics }: { d
       remove();
       metrics.wsClients.dec();
     });
-    onMessage = (data, isBinary) => void handle(data, isBinary);
+    onMessage = (data, isBinary) => void handle(data, isBinary).catch(failed);
     for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
-  });
+  }
 }

@@ -208,8 +208,22 @@ export class LiveViewService {
     return [...(this.streams.get(cameraId)?.viewers.values() ?? [])];
   }
 
-  stop(): void {
-    for (const stream of this.streams.values()) if (stream.stopTimer) clearTimeout(stream.stopTimer);
+  /** Shutdown: no stream outlives the relay, so every view still open ends now, in the view log too. */
+  async stop(reason = "gateway-shutdown"): Promise<void> {
+    const sessionIds: string[] = [];
+    for (const stream of this.streams.values()) {
+      if (stream.stopTimer) clearTimeout(stream.stopTimer);
+      sessionIds.push(...stream.viewers.keys());
+      stream.viewers.clear();
+    }
+    this.streams.clear();
+    if (sessionIds.length) await this.db.viewSession.updateMany({ where: { id: { in: sessionIds }, endedAt: null }, data: { endedAt: new Date(), endReason: reason } });
+  }
+
+  /** At start: views a previous gateway left open (it crashed, or its stop timed out) ended with it. */
+  async closeOrphanedViews(reason = "gateway-restart"): Promise<number> {
+    const closed = await this.db.viewSession.updateMany({ where: { endedAt: null }, data: { endedAt: new Date(), endReason: reason } });
+    return closed.count;
   }
 
   // ── internals ─────────────────────────────────────────────────────────

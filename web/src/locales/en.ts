@@ -59,7 +59,7 @@ export const en: Same<typeof zhCN> = {
     alertOffline: "Offline", raised: "raised {{when}}", acknowledge: "Acknowledge, I'm on it", acknowledgedBy: "Acknowledged by {{who}}",
     offlineLongest: "Offline longest", noneOffline: "Every camera is online.", offlineFor: "offline for {{duration}}", noVillage: "not installed",
     byVillage: "By village", village: "Village", total: "Total", exportCsv: "Export device list (CSV)",
-    device: "Camera", place: "Place", firmware: "Firmware", signalTemp: "Signal · temperature", uptime: "Uptime",
+    device: "Camera", place: "Place", firmware: "Firmware", signalTemp: "Signal · temperature", uptime: "Uptime", gatewayDown: "Not watched", gatewayDownValue: "gateway down {{h24}} min in 24 h, {{d30}} min in 30 d (left out of uptime)",
     uptimeChart: "Online over 24 h", heartbeats: "Heartbeats", noHeartbeats: "No heartbeats yet.", time: "Time", storage: "Free storage",
     commands: "Commands", reboot: "Reboot", firmwareUpdate: "Firmware update", version: "Version", sendUpdate: "Send update",
     waitingCamera: "Sent, waiting for the camera to answer…",

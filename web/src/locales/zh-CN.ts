@@ -56,7 +56,7 @@ export const zhCN = {
     alertOffline: "离线", raised: "{{when}}告警", acknowledge: "确认，我来处理", acknowledgedBy: "{{who}} 已确认",
     offlineLongest: "离线最久的摄像头", noneOffline: "所有摄像头都在线。", offlineFor: "已离线 {{duration}}", noVillage: "未安装",
     byVillage: "各村在线情况", village: "村", total: "合计", exportCsv: "导出设备清单 (CSV)",
-    device: "摄像头", place: "位置", firmware: "固件", signalTemp: "信号 · 温度", uptime: "在线率",
+    device: "摄像头", place: "位置", firmware: "固件", signalTemp: "信号 · 温度", uptime: "在线率", gatewayDown: "未监测", gatewayDownValue: "网关停机：24 小时内 {{h24}} 分钟，30 天内 {{d30}} 分钟（不计入在线率）",
     uptimeChart: "在线状态（24 小时）", heartbeats: "心跳记录", noHeartbeats: "还没有心跳。", time: "时间", storage: "剩余存储",
     commands: "远程操作", reboot: "重启", firmwareUpdate: "固件升级", version: "版本", sendUpdate: "发送升级",
     waitingCamera: "已发送，等待摄像头回应…",

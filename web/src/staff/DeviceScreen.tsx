@@ -33,6 +33,7 @@ export function DeviceScreen() {
           <dt>{t("staff.signalTemp")}</dt><dd>{device.rssi ?? "—"} dBm · {device.temperatureC ?? "—"} °C</dd>
           <dt>{t("camera.privacy")}</dt><dd>{device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}</dd>
           <dt>{t("staff.uptime")}</dt><dd>24 h {percent(detail.data!.uptime.h24)} · 7 d {percent(detail.data!.uptime.d7)} · 30 d {percent(detail.data!.uptime.d30)}</dd>
+          {detail.data!.uptime.unknownS.d30 > 0 && <><dt>{t("staff.gatewayDown")}</dt><dd>{t("staff.gatewayDownValue", { h24: minutes(detail.data!.uptime.unknownS.h24), d30: minutes(detail.data!.uptime.unknownS.d30) })}</dd></>}
         </dl>
         <Commands path={path} deviceId={deviceId} staff={staff} online={device.connection === "online"} privacy={device.privacy} />
         <History path={path} />
@@ -122,4 +123,9 @@ function Commands({ path, deviceId, staff, online, privacy }: { path: string; de
       </ul>
     </section>
   );
+}
+
+/** Gateway downtime in whole minutes, at least 1 when there was any. */
+function minutes(seconds: number): number {
+  return seconds > 0 ? Math.max(1, Math.round(seconds / 60)) : 0;
 }
