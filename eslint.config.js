@@ -26,7 +26,10 @@ export default tseslint.config(
     // far more time on two cores and mostly flags `any` from untyped JSON.
     rules: {
       "@typescript-eslint/no-floating-promises": "error",
-      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { arguments: false, attributes: false } }],
+      "@typescript-eslint/no-misused-promises": [
+        "error",
+        { checksVoidReturn: { arguments: false, attributes: false } },
+      ],
       "@typescript-eslint/await-thenable": "error",
     },
   },
@@ -41,8 +44,13 @@ export default tseslint.config(
   {
     rules: {
       // A function longer than a screen hides its sections; split it along them.
+      // A listener set up before the value exists reads it later (e.g. a keyframe request before the clip starts).
+      "prefer-const": ["error", { ignoreReadBeforeAssign: true }],
       "max-lines-per-function": ["error", { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
     },
   },
   {

@@ -89,7 +89,11 @@ export class DomainError extends Error {
   }
 
   toReply(): CatalogueErrorReply {
-    return { error: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) };
+    return {
+      error: this.code,
+      message: this.message,
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
   }
 }
 

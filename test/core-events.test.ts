@@ -64,7 +64,10 @@ describe("TypedEvents", () => {
     expect(() => events.emit("opened", "neighbour", 3)).not.toThrow();
     expect(heard).toEqual(["neighbour"]);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ message: "event listener failed", details: { emitter: "door", event: "opened", err: { message: "listener bug" } } });
+    expect(lines[0]).toMatchObject({
+      message: "event listener failed",
+      details: { emitter: "door", event: "opened", err: { message: "listener bug" } },
+    });
   });
 
   it("a rejected async listener is logged instead of becoming an unhandled rejection", async () => {

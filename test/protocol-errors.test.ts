@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
-  catalogueErrorReply, DomainError, errorCatalogue, errorCode, errorCodes, errorReplyFor, isDomainError, isErrorCode,
+  catalogueErrorReply,
+  DomainError,
+  errorCatalogue,
+  errorCode,
+  errorCodes,
+  errorReplyFor,
+  isDomainError,
+  isErrorCode,
 } from "../protocol/errors.ts";
 import { en } from "../web/src/locales/en.ts";
 import { zhCN } from "../web/src/locales/zh-CN.ts";
@@ -42,8 +49,13 @@ async function codesInUse(folders: string[]): Promise<CodeUse[]> {
       const text = await readFile(file, "utf8");
       for (const { regex, status } of patterns) {
         for (const match of text.matchAll(regex)) {
-          const [explicitStatus, code] = match.length === 3 ? [Number(match[1]), match[2]!] : [status ?? null, match[1]!];
-          uses.push({ code, status: explicitStatus, where: `${file.slice(root.length + 1)}:${text.slice(0, match.index).split("\n").length}` });
+          const [explicitStatus, code] =
+            match.length === 3 ? [Number(match[1]), match[2]!] : [status ?? null, match[1]!];
+          uses.push({
+            code,
+            status: explicitStatus,
+            where: `${file.slice(root.length + 1)}:${text.slice(0, match.index).split("\n").length}`,
+          });
         }
       }
     }
@@ -73,7 +85,9 @@ describe("error catalogue", () => {
 
   it("agrees with the status each call site sends, except the known divergences", async () => {
     const uses = await codesInUse(["gateway/src", "relay/src"]);
-    const differing = uses.filter((use) => use.status !== null && isErrorCode(use.code) && errorCatalogue[use.code].status !== use.status);
+    const differing = uses.filter(
+      (use) => use.status !== null && isErrorCode(use.code) && errorCatalogue[use.code].status !== use.status,
+    );
     // One code, one status is the point of the catalogue; these call sites change when they adopt DomainError,
     // and this list shrinks with them. Binding or replacing with a revoked camera answers 409 while the claim
     // answers 403 (README); the relay answers a wrong content type with 415 "bad-sdp", which is
@@ -104,17 +118,30 @@ describe("DomainError", () => {
     const error = new DomainError("claim-code-used");
     expect(error).toBeInstanceOf(Error);
     expect(isDomainError(error)).toBe(true);
-    expect(error).toMatchObject({ name: "DomainError", code: "claim-code-used", status: 409, message: "this camera has already been claimed" });
+    expect(error).toMatchObject({
+      name: "DomainError",
+      code: "claim-code-used",
+      status: 409,
+      message: "this camera has already been claimed",
+    });
     expect(error.toReply()).toEqual({ error: "claim-code-used", message: "this camera has already been claimed" });
   });
 
   it("carries a precise message, details and a cause, and its reply matches the schema", () => {
     const cause = new Error("socket hang up");
-    const error = new DomainError("camera-did-not-answer", { message: "camera did not answer within 10 s", details: { command: "c1" }, cause });
+    const error = new DomainError("camera-did-not-answer", {
+      message: "camera did not answer within 10 s",
+      details: { command: "c1" },
+      cause,
+    });
     expect(error.status).toBe(504);
     expect(error.cause).toBe(cause);
     const reply = error.toReply();
-    expect(reply).toEqual({ error: "camera-did-not-answer", message: "camera did not answer within 10 s", details: { command: "c1" } });
+    expect(reply).toEqual({
+      error: "camera-did-not-answer",
+      message: "camera did not answer within 10 s",
+      details: { command: "c1" },
+    });
     expect(catalogueErrorReply.parse(reply)).toEqual(reply);
   });
 
@@ -123,6 +150,9 @@ describe("DomainError", () => {
     expect(isDomainError({ code: "not-found", status: 404 })).toBe(false);
     expect(isErrorCode("not-found")).toBe(true);
     expect(isErrorCode("toString")).toBe(false);
-    expect(errorReplyFor("shutting-down")).toEqual({ error: "shutting-down", message: errorCatalogue["shutting-down"].message });
+    expect(errorReplyFor("shutting-down")).toEqual({
+      error: "shutting-down",
+      message: errorCatalogue["shutting-down"].message,
+    });
   });
 });

@@ -10,8 +10,17 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import mqtt, { type MqttClient } from "mqtt";
 import {
-  bindDeviceBody, claimBody, claimReply, errorReply, householdIdParams, householdView, loginBody, loginReply,
-  page, registerDeviceBody, registerDeviceReply,
+  bindDeviceBody,
+  claimBody,
+  claimReply,
+  errorReply,
+  householdIdParams,
+  householdView,
+  loginBody,
+  loginReply,
+  page,
+  registerDeviceBody,
+  registerDeviceReply,
 } from "../protocol/index.ts";
 import type { Camera, CameraState } from "../firmware-sim/src/camera.ts";
 
@@ -46,21 +55,27 @@ export async function startTestBroker(): Promise<TestBroker> {
   };
   const sockets = new Set<Socket>();
   let server: NetServer = createNetServer();
-  const listen = (port: number) => new Promise<number>((resolve) => {
-    server = createNetServer((socket) => {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      aedes.handle(socket);
+  const listen = (port: number) =>
+    new Promise<number>((resolve) => {
+      server = createNetServer((socket) => {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        aedes.handle(socket);
+      });
+      server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
     });
-    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
-  });
   const port = await listen(0);
-  const closeServer = () => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  });
+  const closeServer = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
   return {
-    url: `mqtt://127.0.0.1:${port}`, port, aedes, connectAttempts, denied,
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    aedes,
+    connectAttempts,
+    denied,
     pause: closeServer,
     resume: async () => void (await listen(port)),
     async close() {
@@ -99,61 +114,123 @@ const newDeviceId = () => "cam_" + Array.from(randomBytes(12), (b) => deviceIdAl
  * TEST DOUBLE of the gateway's claim endpoint (POST /api/v1/devices/claim) and of the installer routes the
  * simulator calls. It follows the protocol schemas; it is not the gateway.
  */
-export async function startGatewayTestDouble(options: { mqttUrl: string; heartbeatIntervalS?: number; keepaliveS?: number }): Promise<GatewayTestDouble> {
+export async function startGatewayTestDouble(options: {
+  mqttUrl: string;
+  heartbeatIntervalS?: number;
+  keepaliveS?: number;
+}): Promise<GatewayTestDouble> {
   const app = Fastify().withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const double: GatewayTestDouble = {
-    url: "", app, registered: new Map(), claimed: new Map(), refuse: new Map(), failNextClaims: 0, claimRequests: 0, boundSerials: [],
+    url: "",
+    app,
+    registered: new Map(),
+    claimed: new Map(),
+    refuse: new Map(),
+    failNextClaims: 0,
+    claimRequests: 0,
+    boundSerials: [],
     close: () => app.close(),
   };
   const token = "test-token-" + randomBytes(8).toString("hex");
-  const refusals = { 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 429: errorReply, 503: errorReply };
+  const refusals = {
+    401: errorReply,
+    403: errorReply,
+    404: errorReply,
+    409: errorReply,
+    429: errorReply,
+    503: errorReply,
+  };
 
-  app.post("/api/v1/devices/claim", { schema: { body: claimBody, response: { 200: claimReply, ...refusals } } }, async (request, reply) => {
-    double.claimRequests += 1;
-    if (double.failNextClaims > 0) {
-      double.failNextClaims -= 1;
-      return reply.code(503).send({ error: "unavailable", message: "test double: try again" });
-    }
-    const { serial, claimCode } = request.body;
-    const forced = double.refuse.get(serial);
-    if (forced) return reply.code(forced.status).send({ error: forced.error, message: `test double: ${forced.error}` });
-    const expected = double.registered.get(serial);
-    if (expected === undefined) return reply.code(404).send({ error: "unknown-serial", message: "no such serial" });
-    if (expected !== claimCode) return reply.code(401).send({ error: "claim-code-wrong", message: "wrong claim code" });
-    if (double.claimed.has(serial)) return reply.code(409).send({ error: "claim-code-used", message: "already claimed" });
-    const deviceId = newDeviceId();
-    double.claimed.set(serial, deviceId);
-    return {
-      deviceId, mqttUsername: deviceId, mqttPassword: randomBytes(16).toString("hex"), mqttUrl: options.mqttUrl,
-      heartbeatIntervalS: options.heartbeatIntervalS ?? 1, keepaliveS: options.keepaliveS ?? 2,
-    };
-  });
+  app.post(
+    "/api/v1/devices/claim",
+    { schema: { body: claimBody, response: { 200: claimReply, ...refusals } } },
+    async (request, reply) => {
+      double.claimRequests += 1;
+      if (double.failNextClaims > 0) {
+        double.failNextClaims -= 1;
+        return reply.code(503).send({ error: "unavailable", message: "test double: try again" });
+      }
+      const { serial, claimCode } = request.body;
+      const forced = double.refuse.get(serial);
+      if (forced)
+        return reply.code(forced.status).send({ error: forced.error, message: `test double: ${forced.error}` });
+      const expected = double.registered.get(serial);
+      if (expected === undefined) return reply.code(404).send({ error: "unknown-serial", message: "no such serial" });
+      if (expected !== claimCode)
+        return reply.code(401).send({ error: "claim-code-wrong", message: "wrong claim code" });
+      if (double.claimed.has(serial))
+        return reply.code(409).send({ error: "claim-code-used", message: "already claimed" });
+      const deviceId = newDeviceId();
+      double.claimed.set(serial, deviceId);
+      return {
+        deviceId,
+        mqttUsername: deviceId,
+        mqttPassword: randomBytes(16).toString("hex"),
+        mqttUrl: options.mqttUrl,
+        heartbeatIntervalS: options.heartbeatIntervalS ?? 1,
+        keepaliveS: options.keepaliveS ?? 2,
+      };
+    },
+  );
 
-  app.post("/api/v1/auth/login", { schema: { body: loginBody, response: { 200: loginReply, 401: errorReply } } }, async (request, reply) => {
-    if (request.body.username !== "installer" || request.body.password !== "wangxiang-demo") return reply.code(401).send({ error: "bad-credentials", message: "wrong password" });
-    return { token, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), user: { id: "u1", username: "installer", displayName: "Installer", role: "installer" as const } };
-  });
+  app.post(
+    "/api/v1/auth/login",
+    { schema: { body: loginBody, response: { 200: loginReply, 401: errorReply } } },
+    async (request, reply) => {
+      if (request.body.username !== "installer" || request.body.password !== "wangxiang-demo")
+        return reply.code(401).send({ error: "bad-credentials", message: "wrong password" });
+      return {
+        token,
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        user: { id: "u1", username: "installer", displayName: "Installer", role: "installer" as const },
+      };
+    },
+  );
   const authorized = (authorization: string | undefined) => authorization === `Bearer ${token}`;
-  app.post("/api/v1/devices", { schema: { body: registerDeviceBody, response: { 200: registerDeviceReply, 401: errorReply, 409: errorReply } } }, async (request, reply) => {
-    if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: "unauthorized", message: "log in" });
-    const { serial } = request.body;
-    if (double.registered.has(serial)) return reply.code(409).send({ error: "serial-taken", message: "exists" });
-    const code = randomBytes(8).toString("hex").slice(0, 8).toUpperCase();
-    double.registered.set(serial, code);
-    return { deviceId: newDeviceId(), serial, claimCode: code, qr: `WX1;S:${serial};C:${code}` };
-  });
-  app.get("/api/v1/households", { schema: { response: { 200: page(householdView), 401: errorReply } } }, async (request, reply) => {
-    if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: "unauthorized", message: "log in" });
-    const item = { id: "hh_demo", village: "望乡村", elderName: "王奶奶", contactName: null, contactPhone: "13800000000", address: null, createdAt: new Date().toISOString(), deviceCount: 0 };
-    return { items: [item], nextCursor: null, total: 1 };
-  });
-  app.post("/api/v1/households/:householdId/devices", { schema: { params: householdIdParams, body: bindDeviceBody } }, async (request, reply) => {
-    if (!authorized(request.headers.authorization)) return reply.code(401).send({ error: "unauthorized", message: "log in" });
-    if ("serial" in request.body) double.boundSerials.push(request.body.serial);
-    return reply.code(201).send({});
-  });
+  app.post(
+    "/api/v1/devices",
+    { schema: { body: registerDeviceBody, response: { 200: registerDeviceReply, 401: errorReply, 409: errorReply } } },
+    async (request, reply) => {
+      if (!authorized(request.headers.authorization))
+        return reply.code(401).send({ error: "unauthorized", message: "log in" });
+      const { serial } = request.body;
+      if (double.registered.has(serial)) return reply.code(409).send({ error: "serial-taken", message: "exists" });
+      const code = randomBytes(8).toString("hex").slice(0, 8).toUpperCase();
+      double.registered.set(serial, code);
+      return { deviceId: newDeviceId(), serial, claimCode: code, qr: `WX1;S:${serial};C:${code}` };
+    },
+  );
+  app.get(
+    "/api/v1/households",
+    { schema: { response: { 200: page(householdView), 401: errorReply } } },
+    async (request, reply) => {
+      if (!authorized(request.headers.authorization))
+        return reply.code(401).send({ error: "unauthorized", message: "log in" });
+      const item = {
+        id: "hh_demo",
+        village: "望乡村",
+        elderName: "王奶奶",
+        contactName: null,
+        contactPhone: "13800000000",
+        address: null,
+        createdAt: new Date().toISOString(),
+        deviceCount: 0,
+      };
+      return { items: [item], nextCursor: null, total: 1 };
+    },
+  );
+  app.post(
+    "/api/v1/households/:householdId/devices",
+    { schema: { params: householdIdParams, body: bindDeviceBody } },
+    async (request, reply) => {
+      if (!authorized(request.headers.authorization))
+        return reply.code(401).send({ error: "unauthorized", message: "log in" });
+      if ("serial" in request.body) double.boundSerials.push(request.body.serial);
+      return reply.code(201).send({});
+    },
+  );
 
   double.url = await app.listen({ port: 0, host: "127.0.0.1" });
   return double;
@@ -191,7 +268,11 @@ export interface Observer {
 }
 
 export async function observe(brokerUrl: string, topics: string[]): Promise<Observer> {
-  const client = await mqtt.connectAsync(brokerUrl, { protocolVersion: 4, clientId: "observer_" + randomBytes(4).toString("hex"), reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(brokerUrl, {
+    protocolVersion: 4,
+    clientId: "observer_" + randomBytes(4).toString("hex"),
+    reconnectPeriod: 0,
+  });
   const messages: Recorded[] = [];
   const waiters = new Set<() => void>();
   client.on("message", (topic, payload, packet) => {
@@ -206,7 +287,8 @@ export async function observe(brokerUrl: string, topics: string[]): Promise<Obse
   });
   await client.subscribeAsync(topics, { qos: 1 });
   return {
-    client, messages,
+    client,
+    messages,
     next(predicate, timeoutMs = 5_000, from = 0) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -219,7 +301,11 @@ export async function observe(brokerUrl: string, topics: string[]): Promise<Obse
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no matching message within ${timeoutMs} ms; saw ${JSON.stringify(messages.slice(from).slice(-10))}`));
+          reject(
+            new Error(
+              `no matching message within ${timeoutMs} ms; saw ${JSON.stringify(messages.slice(from).slice(-10))}`,
+            ),
+          );
         }, timeoutMs);
         if (!check()) waiters.add(check);
       });
@@ -239,7 +325,11 @@ export function waitForState(camera: Camera, wanted: CameraState, timeoutMs = 5_
     });
     const timer = setTimeout(() => {
       unsubscribe();
-      reject(new Error(`camera ${camera.serial} did not reach "${wanted}" within ${timeoutMs} ms (now ${camera.snapshot().state})`));
+      reject(
+        new Error(
+          `camera ${camera.serial} did not reach "${wanted}" within ${timeoutMs} ms (now ${camera.snapshot().state})`,
+        ),
+      );
     }, timeoutMs);
   });
 }

@@ -42,19 +42,28 @@ describe("backoff", () => {
 });
 
 describe("parseCommand", () => {
-  const base = { correlationId: "c1", responseTopic: "devices/cam_abcdefabcdef/cmd/response", expiresAt: new Date(Date.now() + 60_000).toISOString() };
+  const base = {
+    correlationId: "c1",
+    responseTopic: "devices/cam_abcdefabcdef/cmd/response",
+    expiresAt: new Date(Date.now() + 60_000).toISOString(),
+  };
 
   it("accepts a valid command", () => {
     const parsed = parseCommand(JSON.stringify({ ...base, name: "privacy", params: { enabled: true } }));
     expect(parsed.kind).toBe("command");
   });
   it("marks a command past expiresAt as expired", () => {
-    const parsed = parseCommand(JSON.stringify({ ...base, expiresAt: new Date(Date.now() - 1).toISOString(), name: "reboot", params: {} }));
+    const parsed = parseCommand(
+      JSON.stringify({ ...base, expiresAt: new Date(Date.now() - 1).toISOString(), name: "reboot", params: {} }),
+    );
     expect(parsed.kind).toBe("expired");
   });
   it("keeps the reply address of an invalid command when it is readable", () => {
     const parsed = parseCommand(JSON.stringify({ ...base, name: "privacy", params: { enabled: "yes" } }));
-    expect(parsed).toMatchObject({ kind: "invalid", replyTo: { correlationId: "c1", responseTopic: base.responseTopic } });
+    expect(parsed).toMatchObject({
+      kind: "invalid",
+      replyTo: { correlationId: "c1", responseTopic: base.responseTopic },
+    });
   });
   it("has no reply address for garbage", () => {
     expect(parseCommand("not json")).toMatchObject({ kind: "invalid", replyTo: null, reason: "payload is not JSON" });
@@ -67,14 +76,17 @@ describe("sensors", () => {
     const model = createSensorModel({ seed: "WX-TEST-000001" });
     const readings = Array.from({ length: 500 }, () => model.read());
     for (const r of readings) {
-      expect(() => heartbeatMessage.parse({ at: new Date().toISOString(), uptimeS: 1, firmware: "1", privacy: false, ...r })).not.toThrow();
+      expect(() =>
+        heartbeatMessage.parse({ at: new Date().toISOString(), uptimeS: 1, firmware: "1", privacy: false, ...r }),
+      ).not.toThrow();
       expect(r.temperatureC).toBeGreaterThanOrEqual(30);
       expect(r.temperatureC).toBeLessThanOrEqual(55);
     }
     const meanRssi = readings.reduce((a, r) => a + r.rssi, 0) / readings.length;
     expect(Math.abs(meanRssi - model.rssiBase)).toBeLessThan(3);
     // Slowly varying: consecutive temperatures differ by well under a degree.
-    for (let i = 1; i < readings.length; i++) expect(Math.abs(readings[i]!.temperatureC - readings[i - 1]!.temperatureC)).toBeLessThan(1.5);
+    for (let i = 1; i < readings.length; i++)
+      expect(Math.abs(readings[i]!.temperatureC - readings[i - 1]!.temperatureC)).toBeLessThan(1.5);
   });
 });
 
@@ -84,8 +96,19 @@ describe("credentials store", () => {
     const store = createCredentialsStore(dir);
     expect(await store.load("WX-TEST-000001")).toBeNull();
     const state = {
-      serial: "WX-TEST-000001", claimCode: "ABCD1234", firmware: "1.4.2", privacy: false, claimedAt: new Date().toISOString(),
-      credentials: { deviceId: "cam_abcdefabcdef", mqttUsername: "cam_abcdefabcdef", mqttPassword: "s3cret", mqttUrl: "mqtt://x:1883", heartbeatIntervalS: 60, keepaliveS: 30 },
+      serial: "WX-TEST-000001",
+      claimCode: "ABCD1234",
+      firmware: "1.4.2",
+      privacy: false,
+      claimedAt: new Date().toISOString(),
+      credentials: {
+        deviceId: "cam_abcdefabcdef",
+        mqttUsername: "cam_abcdefabcdef",
+        mqttPassword: "s3cret",
+        mqttUrl: "mqtt://x:1883",
+        heartbeatIntervalS: 60,
+        keepaliveS: 30,
+      },
     };
     await store.save(state);
     await store.save({ ...state, firmware: "1.5.0" });
@@ -101,12 +124,22 @@ describe("credentials store", () => {
 
 describe("simulator config", () => {
   it("has defaults that work on a fresh machine", () => {
-    expect(loadSimConfig([], {})).toMatchObject({ cameras: 3, gatewayUrl: "http://127.0.0.1:8080", stateDir: "./data/sim", installerUser: "installer", installerPassword: "wangxiang-demo" });
+    expect(loadSimConfig([], {})).toMatchObject({
+      cameras: 3,
+      gatewayUrl: "http://127.0.0.1:8080",
+      stateDir: "./data/sim",
+      installerUser: "installer",
+      installerPassword: "wangxiang-demo",
+    });
   });
   it("takes the environment, and flags over the environment", () => {
     const env = { WX_SIM_CAMERAS: "7", WX_DEMO_INSTALLER_USER: "alice", WX_SIM_HEARTBEAT_S: "9" };
     expect(loadSimConfig([], env)).toMatchObject({ cameras: 7, installerUser: "alice", heartbeatS: 9 });
-    expect(loadSimConfig(["--cameras", "2", "--gateway", "http://10.0.0.2:8080"], env)).toMatchObject({ cameras: 2, gatewayUrl: "http://10.0.0.2:8080", installerUser: "alice" });
+    expect(loadSimConfig(["--cameras", "2", "--gateway", "http://10.0.0.2:8080"], env)).toMatchObject({
+      cameras: 2,
+      gatewayUrl: "http://10.0.0.2:8080",
+      installerUser: "alice",
+    });
   });
   it("explains a bad value or an unknown flag", () => {
     expect(() => loadSimConfig(["--cameras", "many"], {})).toThrow(/cameras must be a number/);

@@ -6,8 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  commandResponseMessage, deviceCommandResponseTopic, deviceCommandTopic, deviceEventMessage, deviceEventsTopic,
-  deviceStatusMessage, deviceStatusTopic, deviceTelemetryTopic, heartbeatMessage, type CommandRequestMessage,
+  commandResponseMessage,
+  deviceCommandResponseTopic,
+  deviceCommandTopic,
+  deviceEventMessage,
+  deviceEventsTopic,
+  deviceStatusMessage,
+  deviceStatusTopic,
+  deviceTelemetryTopic,
+  heartbeatMessage,
+  type CommandRequestMessage,
 } from "../protocol/index.ts";
 import { createCamera, type Camera, type CameraOptions } from "../firmware-sim/src/camera.ts";
 import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
@@ -16,8 +24,16 @@ import { createSimulator } from "../firmware-sim/src/simulator.ts";
 import { silentLogger } from "../firmware-sim/src/log.ts";
 import { loadSimConfig } from "../firmware-sim/src/config.ts";
 import {
-  observe, sha256Of, startFileServer, startGatewayTestDouble, startTestBroker, waitForState,
-  type GatewayTestDouble, type Observer, type Recorded, type TestBroker,
+  observe,
+  sha256Of,
+  startFileServer,
+  startGatewayTestDouble,
+  startTestBroker,
+  waitForState,
+  type GatewayTestDouble,
+  type Observer,
+  type Recorded,
+  type TestBroker,
 } from "./sim-helpers.ts";
 
 const fast = { baseMs: 50, capMs: 400 };
@@ -54,8 +70,13 @@ function registerSerial(): { serial: string; claimCode: string } {
 
 function newCamera(overrides: Partial<CameraOptions> = {}): Camera {
   const camera = createCamera({
-    ...registerSerial(), gatewayUrl: gateway.url, store: createCredentialsStore(stateDir),
-    reconnectBackoff: fast, claimBackoff: fast, rebootDelayMs: { min: 100, max: 200 }, ...overrides,
+    ...registerSerial(),
+    gatewayUrl: gateway.url,
+    store: createCredentialsStore(stateDir),
+    reconnectBackoff: fast,
+    claimBackoff: fast,
+    rebootDelayMs: { min: 100, max: 200 },
+    ...overrides,
   });
   cameras.push(camera);
   return camera;
@@ -68,21 +89,37 @@ async function onlineCamera(overrides: Partial<CameraOptions> = {}) {
   return { camera, deviceId: camera.snapshot().deviceId! };
 }
 
-const statusOf = (deviceId: string, predicate: (s: ReturnType<typeof deviceStatusMessage.parse>) => boolean) =>
-  (m: Recorded) => m.topic === deviceStatusTopic(deviceId) && predicate(deviceStatusMessage.parse(m.payload));
+const statusOf =
+  (deviceId: string, predicate: (s: ReturnType<typeof deviceStatusMessage.parse>) => boolean) => (m: Recorded) =>
+    m.topic === deviceStatusTopic(deviceId) && predicate(deviceStatusMessage.parse(m.payload));
 
 function command(deviceId: string, body: Pick<CommandRequestMessage, "name" | "params">, expiresInMs = 30_000) {
   const correlationId = randomBytes(6).toString("hex");
-  const message = { ...body, correlationId, responseTopic: deviceCommandResponseTopic(deviceId), expiresAt: new Date(Date.now() + expiresInMs).toISOString() };
+  const message = {
+    ...body,
+    correlationId,
+    responseTopic: deviceCommandResponseTopic(deviceId),
+    expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
+  };
   return { correlationId, message };
 }
 
 async function send(deviceId: string, message: unknown) {
-  await observer.client.publishAsync(deviceCommandTopic(deviceId), typeof message === "string" ? message : JSON.stringify(message), { qos: 1 });
+  await observer.client.publishAsync(
+    deviceCommandTopic(deviceId),
+    typeof message === "string" ? message : JSON.stringify(message),
+    { qos: 1 },
+  );
 }
 
 const responseTo = (correlationId: string, from = 0) =>
-  observer.next((m) => m.topic.endsWith("/cmd/response") && (m.payload as { correlationId?: string }).correlationId === correlationId, 5_000, from)
+  observer
+    .next(
+      (m) =>
+        m.topic.endsWith("/cmd/response") && (m.payload as { correlationId?: string }).correlationId === correlationId,
+      5_000,
+      from,
+    )
     .then((m) => commandResponseMessage.parse(m.payload));
 
 describe("claim", () => {
@@ -95,26 +132,45 @@ describe("claim", () => {
     const file = join(stateDir, `${first.serial}.json`);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(file, "utf8")).credentials.deviceId).toBe(deviceId);
-    await observer.next(statusOf(deviceId, (s) => s.state === "online" && s.reason === "boot" && s.firmware === "1.4.2"));
+    await observer.next(
+      statusOf(deviceId, (s) => s.state === "online" && s.reason === "boot" && s.firmware === "1.4.2"),
+    );
     await first.stop();
 
     const requestsBefore = gateway.claimRequests;
-    const second = createCamera({ serial: first.serial, claimCode: gateway.registered.get(first.serial)!, gatewayUrl: gateway.url, store: createCredentialsStore(stateDir) });
+    const second = createCamera({
+      serial: first.serial,
+      claimCode: gateway.registered.get(first.serial)!,
+      gatewayUrl: gateway.url,
+      store: createCredentialsStore(stateDir),
+    });
     cameras.push(second);
     const mark = observer.messages.length;
     await second.start();
     await waitForState(second, "online");
     expect(gateway.claimRequests).toBe(requestsBefore); // no second claim
     expect(second.snapshot().deviceId).toBe(deviceId);
-    await observer.next(statusOf(deviceId, (s) => s.state === "online" && s.reason === "boot"), 5_000, mark);
+    await observer.next(
+      statusOf(deviceId, (s) => s.state === "online" && s.reason === "boot"),
+      5_000,
+      mark,
+    );
   });
 
   it.each([
     { status: 401, error: "claim-code-wrong", setup: (s: string) => gateway.registered.set(s, "WRONG000") },
     { status: 409, error: "claim-code-used", setup: (s: string) => gateway.claimed.set(s, "cam_000000000000") },
-    { status: 403, error: "device-revoked", setup: (s: string) => gateway.refuse.set(s, { status: 403, error: "device-revoked" }) },
+    {
+      status: 403,
+      error: "device-revoked",
+      setup: (s: string) => gateway.refuse.set(s, { status: 403, error: "device-revoked" }),
+    },
     { status: 404, error: "unknown-serial", setup: (s: string) => gateway.registered.delete(s) },
-    { status: 429, error: "too-many-attempts", setup: (s: string) => gateway.refuse.set(s, { status: 429, error: "too-many-attempts" }) },
+    {
+      status: 429,
+      error: "too-many-attempts",
+      setup: (s: string) => gateway.refuse.set(s, { status: 429, error: "too-many-attempts" }),
+    },
   ])("a $status claim refusal ($error) is final for this boot", async ({ status, error, setup }) => {
     const camera = newCamera();
     setup(camera.serial);
@@ -123,7 +179,11 @@ describe("claim", () => {
     await waitForState(camera, "refused");
     await new Promise((r) => setTimeout(r, 300)); // several backoff periods: nothing more should happen
     expect(gateway.claimRequests - before).toBe(1);
-    expect(camera.snapshot()).toMatchObject({ state: "refused", claimed: false, refusal: { stage: "claim", httpStatus: status, code: error } });
+    expect(camera.snapshot()).toMatchObject({
+      state: "refused",
+      claimed: false,
+      refusal: { stage: "claim", httpStatus: status, code: error },
+    });
   });
 
   it("retries 5xx with backoff, then claims", async () => {
@@ -138,11 +198,15 @@ describe("claim", () => {
     const { camera, deviceId } = await onlineCamera();
     gateway.claimed.delete(camera.serial); // the gateway re-armed the claim code
     await camera.factoryReset();
-    await observer.next((m) => m.topic === deviceEventsTopic(deviceId) && (m.payload as { type?: string }).type === "factory-reset");
+    await observer.next(
+      (m) => m.topic === deviceEventsTopic(deviceId) && (m.payload as { type?: string }).type === "factory-reset",
+    );
     await waitForState(camera, "online");
     const newId = camera.snapshot().deviceId!;
     expect(newId).not.toBe(deviceId);
-    expect(JSON.parse(await readFile(join(stateDir, `${camera.serial}.json`), "utf8")).credentials.deviceId).toBe(newId);
+    expect(JSON.parse(await readFile(join(stateDir, `${camera.serial}.json`), "utf8")).credentials.deviceId).toBe(
+      newId,
+    );
   });
 });
 
@@ -151,7 +215,10 @@ describe("mqtt session", () => {
     const { deviceId } = await onlineCamera();
     const mark = observer.messages.length;
     await new Promise((r) => setTimeout(r, 2_300));
-    const beats = observer.messages.slice(mark).filter((m) => m.topic === deviceTelemetryTopic(deviceId)).map((m) => heartbeatMessage.parse(m.payload));
+    const beats = observer.messages
+      .slice(mark)
+      .filter((m) => m.topic === deviceTelemetryTopic(deviceId))
+      .map((m) => heartbeatMessage.parse(m.payload));
     expect(beats.length).toBeGreaterThanOrEqual(2);
     expect(beats.length).toBeLessThanOrEqual(3);
     for (const beat of beats) {
@@ -168,12 +235,20 @@ describe("mqtt session", () => {
     const mark = observer.messages.length;
     camera.powerLoss();
     expect(camera.snapshot().state).toBe("powered-off");
-    await observer.next(statusOf(deviceId, (s) => s.state === "offline" && s.reason === "lost"), 5_000, mark);
+    await observer.next(
+      statusOf(deviceId, (s) => s.state === "offline" && s.reason === "lost"),
+      5_000,
+      mark,
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(camera.snapshot().state).toBe("powered-off"); // stays dark
     camera.powerOn();
     await waitForState(camera, "online");
-    await observer.next(statusOf(deviceId, (s) => s.state === "online" && s.reason === "boot"), 5_000, mark);
+    await observer.next(
+      statusOf(deviceId, (s) => s.state === "online" && s.reason === "boot"),
+      5_000,
+      mark,
+    );
   });
 
   it("networkFlap: will fires, the camera comes back after the outage with reason reconnect", async () => {
@@ -181,8 +256,16 @@ describe("mqtt session", () => {
     const mark = observer.messages.length;
     const downAt = Date.now();
     camera.networkFlap(400);
-    await observer.next(statusOf(deviceId, (s) => s.state === "offline" && s.reason === "lost"), 5_000, mark);
-    await observer.next(statusOf(deviceId, (s) => s.state === "online" && s.reason === "reconnect"), 5_000, mark);
+    await observer.next(
+      statusOf(deviceId, (s) => s.state === "offline" && s.reason === "lost"),
+      5_000,
+      mark,
+    );
+    await observer.next(
+      statusOf(deviceId, (s) => s.state === "online" && s.reason === "reconnect"),
+      5_000,
+      mark,
+    );
     expect(Date.now() - downAt).toBeGreaterThanOrEqual(400);
   });
 
@@ -190,7 +273,11 @@ describe("mqtt session", () => {
     const { camera, deviceId } = await onlineCamera();
     const mark = observer.messages.length;
     await camera.stop();
-    await observer.next(statusOf(deviceId, (s) => s.state === "offline" && s.reason === "shutdown"), 5_000, mark);
+    await observer.next(
+      statusOf(deviceId, (s) => s.state === "offline" && s.reason === "shutdown"),
+      5_000,
+      mark,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(observer.messages.slice(mark).filter(statusOf(deviceId, (s) => s.reason === "lost"))).toHaveLength(0);
     // Retained: a subscriber arriving later learns the camera is off.
@@ -249,9 +336,17 @@ describe("commands", () => {
     await send(deviceId, message);
     expect(await responseTo(correlationId, mark)).toEqual({ correlationId, ok: true, result: { privacy: true } });
     const event = await observer.next((m) => m.topic === deviceEventsTopic(deviceId), 5_000, mark);
-    expect(deviceEventMessage.parse(event.payload)).toMatchObject({ type: "privacy-changed", enabled: true, source: "command" });
+    expect(deviceEventMessage.parse(event.payload)).toMatchObject({
+      type: "privacy-changed",
+      enabled: true,
+      source: "command",
+    });
     expect(camera.snapshot().privacy).toBe(true);
-    const beat = await observer.next((m) => m.topic === deviceTelemetryTopic(deviceId) && (m.payload as { privacy?: boolean }).privacy === true, 3_000, mark);
+    const beat = await observer.next(
+      (m) => m.topic === deviceTelemetryTopic(deviceId) && (m.payload as { privacy?: boolean }).privacy === true,
+      3_000,
+      mark,
+    );
     expect(heartbeatMessage.parse(beat.payload).privacy).toBe(true);
   });
 
@@ -270,9 +365,21 @@ describe("commands", () => {
     const { correlationId, message } = command(deviceId, { name: "reboot", params: {} });
     await send(deviceId, message);
     expect(await responseTo(correlationId, mark)).toMatchObject({ correlationId, ok: true });
-    await observer.next(statusOf(deviceId, (s) => s.state === "offline" && s.reason === "reboot"), 5_000, mark);
-    await observer.next(statusOf(deviceId, (s) => s.state === "online" && s.reason === "boot"), 5_000, mark);
-    const beat = await observer.next((m) => m.topic === deviceTelemetryTopic(deviceId), 3_000, observer.messages.length - 1);
+    await observer.next(
+      statusOf(deviceId, (s) => s.state === "offline" && s.reason === "reboot"),
+      5_000,
+      mark,
+    );
+    await observer.next(
+      statusOf(deviceId, (s) => s.state === "online" && s.reason === "boot"),
+      5_000,
+      mark,
+    );
+    const beat = await observer.next(
+      (m) => m.topic === deviceTelemetryTopic(deviceId),
+      3_000,
+      observer.messages.length - 1,
+    );
     expect(heartbeatMessage.parse(beat.payload).uptimeS).toBe(0);
     expect(camera.snapshot().state).toBe("online");
     expect(observer.messages.slice(mark).filter(statusOf(deviceId, (s) => s.reason === "lost"))).toHaveLength(0);
@@ -298,7 +405,14 @@ describe("commands", () => {
     await send(deviceId, message);
     await new Promise((r) => setTimeout(r, 300));
     expect(camera.snapshot()).toMatchObject({ privacy: false, counters: { expiredCommands: 1 } });
-    expect(observer.messages.slice(mark).some((m) => (m.payload as { correlationId?: string }).correlationId === correlationId && m.topic.endsWith("/response"))).toBe(false);
+    expect(
+      observer.messages
+        .slice(mark)
+        .some(
+          (m) =>
+            (m.payload as { correlationId?: string }).correlationId === correlationId && m.topic.endsWith("/response"),
+        ),
+    ).toBe(false);
   });
 
   describe("firmware-update", () => {
@@ -312,13 +426,28 @@ describe("commands", () => {
     it("matching sha256: ok {from, to}, firmware-updated event, reboot into the new version (persisted)", async () => {
       const { camera, deviceId } = await onlineCamera();
       const mark = observer.messages.length;
-      const { correlationId, message } = command(deviceId, { name: "firmware-update", params: { url: `${files.url}/fw/1.5.0.bin`, sha256: sha256Of(image), version: "1.5.0" } });
+      const { correlationId, message } = command(deviceId, {
+        name: "firmware-update",
+        params: { url: `${files.url}/fw/1.5.0.bin`, sha256: sha256Of(image), version: "1.5.0" },
+      });
       await send(deviceId, message);
-      expect(await responseTo(correlationId, mark)).toEqual({ correlationId, ok: true, result: { from: "1.4.2", to: "1.5.0" } });
+      expect(await responseTo(correlationId, mark)).toEqual({
+        correlationId,
+        ok: true,
+        result: { from: "1.4.2", to: "1.5.0" },
+      });
       const event = await observer.next((m) => m.topic === deviceEventsTopic(deviceId), 5_000, mark);
       expect(event.payload).toMatchObject({ type: "firmware-updated", from: "1.4.2", to: "1.5.0" });
-      await observer.next(statusOf(deviceId, (s) => s.state === "offline" && s.reason === "reboot"), 5_000, mark);
-      await observer.next(statusOf(deviceId, (s) => s.state === "online" && s.reason === "boot" && s.firmware === "1.5.0"), 5_000, mark);
+      await observer.next(
+        statusOf(deviceId, (s) => s.state === "offline" && s.reason === "reboot"),
+        5_000,
+        mark,
+      );
+      await observer.next(
+        statusOf(deviceId, (s) => s.state === "online" && s.reason === "boot" && s.firmware === "1.5.0"),
+        5_000,
+        mark,
+      );
       expect(camera.snapshot().firmware).toBe("1.5.0");
       expect(JSON.parse(await readFile(join(stateDir, `${camera.serial}.json`), "utf8")).firmware).toBe("1.5.0");
     });
@@ -326,7 +455,10 @@ describe("commands", () => {
     it("mismatching sha256: ok:false 'sha256 mismatch', no reboot, version unchanged", async () => {
       const { camera, deviceId } = await onlineCamera();
       const mark = observer.messages.length;
-      const { correlationId, message } = command(deviceId, { name: "firmware-update", params: { url: `${files.url}/fw/1.5.0.bin`, sha256: "0".repeat(64), version: "1.5.0" } });
+      const { correlationId, message } = command(deviceId, {
+        name: "firmware-update",
+        params: { url: `${files.url}/fw/1.5.0.bin`, sha256: "0".repeat(64), version: "1.5.0" },
+      });
       await send(deviceId, message);
       expect(await responseTo(correlationId, mark)).toEqual({ correlationId, ok: false, error: "sha256 mismatch" });
       await new Promise((r) => setTimeout(r, 300));
@@ -337,16 +469,29 @@ describe("commands", () => {
     it("a missing image: ok:false with the HTTP status", async () => {
       const { deviceId } = await onlineCamera();
       const mark = observer.messages.length;
-      const { correlationId, message } = command(deviceId, { name: "firmware-update", params: { url: `${files.url}/fw/nope.bin`, sha256: sha256Of(image), version: "1.5.0" } });
+      const { correlationId, message } = command(deviceId, {
+        name: "firmware-update",
+        params: { url: `${files.url}/fw/nope.bin`, sha256: sha256Of(image), version: "1.5.0" },
+      });
       await send(deviceId, message);
-      expect(await responseTo(correlationId, mark)).toEqual({ correlationId, ok: false, error: "download failed: HTTP 404" });
+      expect(await responseTo(correlationId, mark)).toEqual({
+        correlationId,
+        ok: false,
+        error: "download failed: HTTP 404",
+      });
     });
   });
 });
 
 describe("fleet and simulator", () => {
   it("a fleet of cameras comes online and reports a summary", async () => {
-    const fleet = createFleet({ gatewayUrl: gateway.url, stateDir, cameras: [registerSerial(), registerSerial(), registerSerial()], reconnectBackoff: fast, startSpreadMs: 100 });
+    const fleet = createFleet({
+      gatewayUrl: gateway.url,
+      stateDir,
+      cameras: [registerSerial(), registerSerial(), registerSerial()],
+      reconnectBackoff: fast,
+      startSpreadMs: 100,
+    });
     await fleet.start();
     await Promise.all(fleet.cameras.map((camera) => waitForState(camera, "online")));
     expect(fleet.summary()).toMatchObject({ total: 3, claimed: 3, online: 3, refused: 0 });
@@ -355,7 +500,21 @@ describe("fleet and simulator", () => {
   });
 
   it("the simulator registers new serials through the installer API, binds them, and reuses them next run", async () => {
-    const config = loadSimConfig(["--cameras", "2", "--gateway", gateway.url, "--state-dir", stateDir, "--heartbeat", "1", "--start-spread-ms", "0"], {})!;
+    const config = loadSimConfig(
+      [
+        "--cameras",
+        "2",
+        "--gateway",
+        gateway.url,
+        "--state-dir",
+        stateDir,
+        "--heartbeat",
+        "1",
+        "--start-spread-ms",
+        "0",
+      ],
+      {},
+    )!;
     const lines: string[] = [];
     const first = createSimulator(config, { log: silentLogger(), writeStatus: (line) => lines.push(line) });
     const registeredBefore = gateway.registered.size;

@@ -2,7 +2,12 @@
 // "someone is watching" light (announced to the elder), and counts the family's talk-back audio.
 import type { Logger } from "pino";
 import type { DeviceCommand, DeviceEventMessage } from "../../protocol/index.ts";
-import { startCameraStream, type CameraStream, type CameraStreamOptions, type CameraStreamStats } from "./media/index.ts";
+import {
+  startCameraStream,
+  type CameraStream,
+  type CameraStreamOptions,
+  type CameraStreamStats,
+} from "./media/index.ts";
 
 type StreamStart = Extract<DeviceCommand, { name: "stream-start" }>["params"];
 
@@ -25,7 +30,14 @@ export interface CameraMediaSnapshot {
   announcements: { at: string; on: boolean; viewers: string[] }[];
 }
 
-const zeroStats = (): CameraStreamStats => ({ videoPacketsSent: 0, audioPacketsSent: 0, bytesSent: 0, keyframeRequests: 0, talkbackPacketsReceived: 0, talkbackBytesReceived: 0 });
+const zeroStats = (): CameraStreamStats => ({
+  videoPacketsSent: 0,
+  audioPacketsSent: 0,
+  bytesSent: 0,
+  keyframeRequests: 0,
+  talkbackPacketsReceived: 0,
+  talkbackBytesReceived: 0,
+});
 
 export function createCameraMedia(options: CameraMediaOptions) {
   const start = options.startStream ?? startCameraStream;
@@ -36,7 +48,9 @@ export function createCameraMedia(options: CameraMediaOptions) {
   const announcements: CameraMediaSnapshot["announcements"] = [];
 
   function addStats(a: CameraStreamStats, b: CameraStreamStats): CameraStreamStats {
-    return Object.fromEntries(Object.keys(a).map((k) => [k, a[k as keyof CameraStreamStats] + b[k as keyof CameraStreamStats]])) as unknown as CameraStreamStats;
+    return Object.fromEntries(
+      Object.keys(a).map((k) => [k, a[k as keyof CameraStreamStats] + b[k as keyof CameraStreamStats]]),
+    ) as unknown as CameraStreamStats;
   }
 
   async function stop(reason: string): Promise<void> {
@@ -53,12 +67,17 @@ export function createCameraMedia(options: CameraMediaOptions) {
       await stop("restarted");
       try {
         stream = await start({
-          whipUrl: params.whipUrl, token: params.token, iceServers: params.iceServers,
-          hostAddresses: options.hostAddresses, iceTransportPolicy: options.iceTransportPolicy,
+          whipUrl: params.whipUrl,
+          token: params.token,
+          iceServers: params.iceServers,
+          hostAddresses: options.hostAddresses,
+          iceTransportPolicy: options.iceTransportPolicy,
         });
       } catch (error) {
         const reason = (error as Error).message.slice(0, 300);
-        await options.publishEvent({ type: "stream-failed", at: new Date().toISOString(), reason }).catch(() => undefined);
+        await options
+          .publishEvent({ type: "stream-failed", at: new Date().toISOString(), reason })
+          .catch(() => undefined);
         throw error;
       }
       streamsStarted += 1;
@@ -77,7 +96,12 @@ export function createCameraMedia(options: CameraMediaOptions) {
       announcements.push({ at: new Date().toISOString(), on, viewers });
       if (announcements.length > 200) announcements.shift();
       options.log.info({ on, viewers }, on ? "viewing light on" : "viewing light off");
-      await options.publishEvent({ type: "viewing-indicator", at: new Date().toISOString(), on, viewers: viewers.length });
+      await options.publishEvent({
+        type: "viewing-indicator",
+        at: new Date().toISOString(),
+        on,
+        viewers: viewers.length,
+      });
     },
 
     /** Power, reboot, privacy: the stream ends and the light goes out without telling anyone. */
@@ -88,8 +112,11 @@ export function createCameraMedia(options: CameraMediaOptions) {
 
     snapshot(): CameraMediaSnapshot {
       return {
-        streaming: stream !== null, streamsStarted, stats: stream ? addStats(finished, stream.stats()) : { ...finished },
-        indicator: { ...indicator, viewers: [...indicator.viewers] }, announcements: announcements.map((a) => ({ ...a, viewers: [...a.viewers] })),
+        streaming: stream !== null,
+        streamsStarted,
+        stats: stream ? addStats(finished, stream.stats()) : { ...finished },
+        indicator: { ...indicator, viewers: [...indicator.viewers] },
+        announcements: announcements.map((a) => ({ ...a, viewers: [...a.viewers] })),
       };
     },
   };

@@ -17,7 +17,17 @@ export type CameraState =
   | "refused" // the gateway or the broker said no: final until powerOn(), factoryReset() or a restart
   | "stopped";
 
-export const cameraStates: readonly CameraState[] = ["idle", "claiming", "connecting", "online", "reconnecting", "rebooting", "powered-off", "refused", "stopped"];
+export const cameraStates: readonly CameraState[] = [
+  "idle",
+  "claiming",
+  "connecting",
+  "online",
+  "reconnecting",
+  "rebooting",
+  "powered-off",
+  "refused",
+  "stopped",
+];
 
 export interface CameraRefusal {
   stage: "claim" | "mqtt";

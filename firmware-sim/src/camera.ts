@@ -4,12 +4,26 @@
 // This file is the camera's state machine and wires its parts, each with its own file and tests:
 // life and timers (life.ts), flash and claim (identity.ts), one MQTT connection (mqtt-session.ts), commands
 // (command-handler.ts) and live view (camera-media.ts). Reconnecting with backoff is decided here.
-import { claimCode as claimCodeSchema, heartbeatMessage, serial as serialSchema, type DeviceEventMessage, type HeartbeatMessage } from "../../protocol/index.ts";
+import {
+  claimCode as claimCodeSchema,
+  heartbeatMessage,
+  serial as serialSchema,
+  type DeviceEventMessage,
+  type HeartbeatMessage,
+} from "../../protocol/index.ts";
 import { TypedEvents } from "../../core/events.ts";
 import { backoffDelayMs, defaultBackoff } from "./backoff.ts";
 import { CallPanel } from "./call-panel.ts";
 import { createCameraMedia, type CameraMedia } from "./camera-media.ts";
-import type { Camera, CameraCounters, CameraEvents, CameraOptions, CameraRefusal, CameraSnapshot, CameraState } from "./camera-types.ts";
+import type {
+  Camera,
+  CameraCounters,
+  CameraEvents,
+  CameraOptions,
+  CameraRefusal,
+  CameraSnapshot,
+  CameraState,
+} from "./camera-types.ts";
 import { CommandHandler } from "./command-handler.ts";
 import { CameraIdentity } from "./identity.ts";
 import { Lives } from "./life.ts";
@@ -24,7 +38,13 @@ export function createCamera(options: CameraOptions): Camera {
 }
 
 const zeroCounters = (): CameraCounters => ({
-  connects: 0, claimRequests: 0, heartbeats: 0, commandsHandled: 0, invalidCommands: 0, expiredCommands: 0, duplicateCommands: 0,
+  connects: 0,
+  claimRequests: 0,
+  heartbeats: 0,
+  commandsHandled: 0,
+  invalidCommands: 0,
+  expiredCommands: 0,
+  duplicateCommands: 0,
 });
 
 class SimulatedCamera implements Camera {
@@ -57,7 +77,12 @@ class SimulatedCamera implements Camera {
     this.#log = this.#baseLog;
     this.events = new TypedEvents<CameraEvents>({ log: this.#baseLog, name: "camera" });
     const claimCode = claimCodeSchema.parse(options.claimCode);
-    this.#identity = new CameraIdentity({ serial: this.serial, claimCode, store: options.store, factoryFirmware: options.firmware ?? "1.4.2" });
+    this.#identity = new CameraIdentity({
+      serial: this.serial,
+      claimCode,
+      store: options.store,
+      factoryFirmware: options.firmware ?? "1.4.2",
+    });
     this.#sensors = createSensorModel({ seed: this.serial, random: this.#random });
     this.#media = this.#createMedia();
     this.#commands = this.#createCommandHandler();
@@ -79,7 +104,11 @@ class SimulatedCamera implements Camera {
     return new CommandHandler({
       log: () => this.#log,
       counters: this.#counters,
-      firmware: { get: () => identity.firmware, set: (version) => void (identity.firmware = version), persist: () => identity.persist() },
+      firmware: {
+        get: () => identity.firmware,
+        set: (version) => void (identity.firmware = version),
+        persist: () => identity.persist(),
+      },
       privacy: () => identity.privacy,
       setPrivacy: (enabled, source) => this.#setPrivacy(enabled, source),
       reboot: () => this.reboot(),
@@ -142,8 +171,12 @@ class SimulatedCamera implements Camera {
     if (signal.aborted) return;
     if (!this.#identity.credentials) this.#setState("claiming");
     const outcome = await this.#identity.claimIfNeeded({
-      gatewayUrl: this.#options.gatewayUrl, backoff: this.#options.claimBackoff ?? defaultBackoff, random: this.#random,
-      log: this.#log, signal, countRequests: (attempts) => void (this.#counters.claimRequests += attempts),
+      gatewayUrl: this.#options.gatewayUrl,
+      backoff: this.#options.claimBackoff ?? defaultBackoff,
+      random: this.#random,
+      log: this.#log,
+      signal,
+      countRequests: (attempts) => void (this.#counters.claimRequests += attempts),
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
     if (outcome.kind === "aborted") return;
@@ -163,12 +196,20 @@ class SimulatedCamera implements Camera {
     this.#setState("connecting");
     const { mqttUrl, keepaliveS, persistentSession, connectTimeoutMs } = this.#options;
     const session = new MqttSession({
-      credentials, mqttUrl, keepaliveS, persistentSession, connectTimeoutMs, random: this.#random, log: this.#log,
+      credentials,
+      mqttUrl,
+      keepaliveS,
+      persistentSession,
+      connectTimeoutMs,
+      random: this.#random,
+      log: this.#log,
       firmware: () => this.#identity.firmware,
     });
     this.#session = session;
     session.events.on("connected", () => this.#onConnected(session, signal));
-    session.events.on("command", (payload) => this.#commands.handle(payload, (topic, response) => session.respond(topic, response), signal));
+    session.events.on("command", (payload) =>
+      this.#commands.handle(payload, (topic, response) => session.respond(topic, response), signal),
+    );
     session.events.on("refused", (refusal) => this.#onRefused(session, refusal));
     session.events.on("closed", () => this.#onClosed(session, signal));
   }
@@ -183,7 +224,11 @@ class SimulatedCamera implements Camera {
     this.#log.info({ reason, firmware: this.#identity.firmware }, "online");
     this.#setState("online");
     const intervalS = this.#options.heartbeatIntervalS ?? this.#identity.credentials?.heartbeatIntervalS ?? 60;
-    session.startHeartbeat(intervalS, () => this.#heartbeat(), () => void (this.#counters.heartbeats += 1));
+    session.startHeartbeat(
+      intervalS,
+      () => this.#heartbeat(),
+      () => void (this.#counters.heartbeats += 1),
+    );
   }
 
   /** Revoked, or re-armed for a new claim: stop here instead of hammering the broker (a real camera blinks). */
@@ -203,7 +248,11 @@ class SimulatedCamera implements Camera {
 
   #scheduleReconnect(signal: AbortSignal) {
     if (signal.aborted) return;
-    const delayMs = backoffDelayMs(this.#reconnectAttempt, this.#options.reconnectBackoff ?? defaultBackoff, this.#random);
+    const delayMs = backoffDelayMs(
+      this.#reconnectAttempt,
+      this.#options.reconnectBackoff ?? defaultBackoff,
+      this.#random,
+    );
     this.#reconnectAttempt += 1;
     this.#log.debug({ attempt: this.#reconnectAttempt, delayMs }, "reconnect scheduled");
     this.#setState("reconnecting");
@@ -212,7 +261,13 @@ class SimulatedCamera implements Camera {
 
   #heartbeat(): HeartbeatMessage {
     const { firmware, privacy } = this.#identity;
-    return heartbeatMessage.parse({ at: new Date().toISOString(), uptimeS: this.#uptimeS(), firmware, privacy, ...this.#sensors.read() });
+    return heartbeatMessage.parse({
+      at: new Date().toISOString(),
+      uptimeS: this.#uptimeS(),
+      firmware,
+      privacy,
+      ...this.#sensors.read(),
+    });
   }
 
   async #publishEvent(event: DeviceEventMessage) {
@@ -248,8 +303,10 @@ class SimulatedCamera implements Camera {
 
   async stop(): Promise<void> {
     if (this.#state === "stopped") return;
+    // Waited for, unlike a power cut's: the relay hears the stream end (WHIP DELETE) before the process exits.
+    const mediaStopped = this.#media.reset("shutdown");
     const previous = this.#endLife();
-    await previous?.leave("shutdown");
+    await Promise.all([mediaStopped, previous?.leave("shutdown")]);
     this.#setState("stopped");
   }
 
@@ -287,7 +344,9 @@ class SimulatedCamera implements Camera {
       void this.#publishEvent({ type: "call-declined", at: new Date().toISOString() });
       return;
     }
-    this.#setPrivacy(!this.#identity.privacy, "button").catch((error: Error) => this.#log.warn({ err: error.message }, "privacy event not sent"));
+    this.#setPrivacy(!this.#identity.privacy, "button").catch((error: Error) =>
+      this.#log.warn({ err: error.message }, "privacy event not sent"),
+    );
   }
 
   async pressCallButton(): Promise<boolean> {
@@ -303,7 +362,10 @@ class SimulatedCamera implements Camera {
   async factoryReset(): Promise<void> {
     this.#log.info("factory reset");
     const previous = this.#endLife();
-    if (previous?.connected) await previous.publishEvent({ type: "factory-reset", at: new Date().toISOString() }).catch(() => {});
+    // Not "online" any more from this moment: a watcher must not take the old session for the new one.
+    this.#setState("rebooting");
+    if (previous?.connected)
+      await previous.publishEvent({ type: "factory-reset", at: new Date().toISOString() }).catch(() => {});
     await previous?.leave("reboot");
     await this.#identity.wipe();
     this.#log = this.#baseLog;
@@ -327,8 +389,16 @@ class SimulatedCamera implements Camera {
     const { serial } = this;
     const { credentials, firmware, privacy } = this.#identity;
     return {
-      serial, deviceId: credentials?.deviceId ?? null, state: this.#state, claimed: credentials !== null, firmware, privacy,
-      uptimeS: this.#uptimeS(), refusal: this.#refusal, counters: { ...this.#counters }, media: this.#media.snapshot(),
+      serial,
+      deviceId: credentials?.deviceId ?? null,
+      state: this.#state,
+      claimed: credentials !== null,
+      firmware,
+      privacy,
+      uptimeS: this.#uptimeS(),
+      refusal: this.#refusal,
+      counters: { ...this.#counters },
+      media: this.#media.snapshot(),
       calls: this.#callPanel.snapshot(),
     };
   }

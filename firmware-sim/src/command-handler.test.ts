@@ -21,16 +21,31 @@ beforeAll(async () => {
 });
 afterAll(() => files.close());
 
-function command(body: Pick<CommandRequestMessage, "name" | "params">, overrides: Partial<CommandRequestMessage> = {}): string {
+function command(
+  body: Pick<CommandRequestMessage, "name" | "params">,
+  overrides: Partial<CommandRequestMessage> = {},
+): string {
   return JSON.stringify({
-    ...body, correlationId: randomBytes(6).toString("hex"), responseTopic, expiresAt: new Date(Date.now() + 30_000).toISOString(), ...overrides,
+    ...body,
+    correlationId: randomBytes(6).toString("hex"),
+    responseTopic,
+    expiresAt: new Date(Date.now() + 30_000).toISOString(),
+    ...overrides,
   });
 }
 
 /** A camera's worth of actions that record what they were asked to do. */
 function camera() {
   const log = silentLogger();
-  const counters: CameraCounters = { connects: 0, claimRequests: 0, heartbeats: 0, commandsHandled: 0, invalidCommands: 0, expiredCommands: 0, duplicateCommands: 0 };
+  const counters: CameraCounters = {
+    connects: 0,
+    claimRequests: 0,
+    heartbeats: 0,
+    commandsHandled: 0,
+    invalidCommands: 0,
+    expiredCommands: 0,
+    duplicateCommands: 0,
+  };
   const did: string[] = [];
   const events: DeviceEventMessage[] = [];
   const responses: CommandResponseMessage[] = [];
@@ -39,15 +54,23 @@ function camera() {
   const media = createCameraMedia({ log, publishEvent, hostAddresses: ["127.0.0.1"] });
   const calls = new CallPanel();
   const handler = new CommandHandler({
-    log: () => log, counters, media, publishEvent,
-    firmware: { get: () => state.firmware, set: (v) => void (state.firmware = v), persist: async () => void (state.persistedFirmware = state.firmware) },
+    log: () => log,
+    counters,
+    media,
+    publishEvent,
+    firmware: {
+      get: () => state.firmware,
+      set: (v) => void (state.firmware = v),
+      persist: async () => void (state.persistedFirmware = state.firmware),
+    },
     privacy: () => state.privacy,
     setPrivacy: async (enabled) => void did.push(`privacy ${enabled}`),
     reboot: async () => void did.push("reboot"),
     callStatus: (status) => calls.onStatus(status),
   });
   const life = new AbortController();
-  const handle = (payload: string) => handler.handle(payload, async (_topic, response) => void responses.push(response), life.signal);
+  const handle = (payload: string) =>
+    handler.handle(payload, async (_topic, response) => void responses.push(response), life.signal);
   return { handle, counters, did, events, responses, state, media, life, calls };
 }
 
@@ -72,7 +95,9 @@ describe("CommandHandler", () => {
     const cam = camera();
     const payload = command({ name: "privacy", params: { enabled: true } });
     await cam.handle(payload);
-    expect(cam.responses).toEqual([{ correlationId: JSON.parse(payload).correlationId, ok: true, result: { privacy: true } }]);
+    expect(cam.responses).toEqual([
+      { correlationId: JSON.parse(payload).correlationId, ok: true, result: { privacy: true } },
+    ]);
     expect(cam.did).toEqual(["privacy true"]);
     expect(cam.counters.commandsHandled).toBe(1);
   });
@@ -100,10 +125,14 @@ describe("CommandHandler", () => {
   it("drops an expired command without an answer; answers an invalid one when it can read where to", async () => {
     const cam = camera();
     await cam.handle(command({ name: "reboot", params: {} }, { expiresAt: new Date(Date.now() - 1).toISOString() }));
-    await cam.handle(JSON.stringify({ name: "privacy", params: { enabled: "yes" }, correlationId: "c1", responseTopic }));
+    await cam.handle(
+      JSON.stringify({ name: "privacy", params: { enabled: "yes" }, correlationId: "c1", responseTopic }),
+    );
     await cam.handle("garbage");
     expect(cam.did).toEqual([]);
-    expect(cam.responses).toEqual([{ correlationId: "c1", ok: false, error: expect.stringMatching(/^invalid command: /) }]);
+    expect(cam.responses).toEqual([
+      { correlationId: "c1", ok: false, error: expect.stringMatching(/^invalid command: /) },
+    ]);
     expect(cam.counters).toMatchObject({ expiredCommands: 1, invalidCommands: 2, commandsHandled: 0 });
   });
 
@@ -137,7 +166,8 @@ describe("CommandHandler", () => {
   });
 
   describe("firmware-update", () => {
-    const update = (sha256: string, path = "/fw-2.0.0.bin") => command({ name: "firmware-update", params: { url: files.url + path, sha256, version: "2.0.0" } });
+    const update = (sha256: string, path = "/fw-2.0.0.bin") =>
+      command({ name: "firmware-update", params: { url: files.url + path, sha256, version: "2.0.0" } });
 
     it("verified: keeps the version, answers {from, to}, announces it, then reboots", async () => {
       const cam = camera();
@@ -162,7 +192,9 @@ describe("CommandHandler", () => {
       await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
       const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/fw.bin`;
       const cam = camera();
-      const first = cam.handle(command({ name: "firmware-update", params: { url, sha256: sha256Of(image), version: "2.0.0" } }));
+      const first = cam.handle(
+        command({ name: "firmware-update", params: { url, sha256: sha256Of(image), version: "2.0.0" } }),
+      );
       await expect.poll(() => held.length).toBe(1);
       await cam.handle(update(sha256Of(image)));
       expect(cam.responses).toMatchObject([{ ok: false, error: "busy: a firmware update is already in progress" }]);
@@ -178,7 +210,9 @@ describe("CommandHandler", () => {
       await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
       const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/fw.bin`;
       const cam = camera();
-      const first = cam.handle(command({ name: "firmware-update", params: { url, sha256: sha256Of(image), version: "2.0.0" } }));
+      const first = cam.handle(
+        command({ name: "firmware-update", params: { url, sha256: sha256Of(image), version: "2.0.0" } }),
+      );
       await expect.poll(() => held.length).toBe(1);
       cam.life.abort();
       await first;

@@ -2,7 +2,12 @@
 // however often QoS 1 delivers it (a repeat is answered again with the first answer), and answer on the
 // command's response topic. Rebooting, privacy, the stream and the light belong to the camera; this part
 // only decides which of them a command asks for.
-import type { CommandRequestMessage, CommandResponseMessage, DeviceCommand, DeviceEventMessage } from "../../protocol/index.ts";
+import type {
+  CommandRequestMessage,
+  CommandResponseMessage,
+  DeviceCommand,
+  DeviceEventMessage,
+} from "../../protocol/index.ts";
 import type { CameraMedia } from "./camera-media.ts";
 import type { CameraCounters } from "./camera-types.ts";
 import { parseCommand } from "./commands.ts";
@@ -51,7 +56,10 @@ export class CommandHandler {
     const command = parsed.command;
     if (parsed.kind === "expired") {
       counters.expiredCommands += 1;
-      log.info({ name: command.name, correlationId: command.correlationId, expiresAt: command.expiresAt }, "command expired, dropped");
+      log.info(
+        { name: command.name, correlationId: command.correlationId, expiresAt: command.expiresAt },
+        "command expired, dropped",
+      );
       return;
     }
     if (this.#recent.has(command.correlationId)) {
@@ -70,13 +78,23 @@ export class CommandHandler {
     }
   }
 
-  async #refuseInvalid(reason: string, replyTo: { correlationId: string; responseTopic: string } | null, respond: Respond) {
+  async #refuseInvalid(
+    reason: string,
+    replyTo: { correlationId: string; responseTopic: string } | null,
+    respond: Respond,
+  ) {
     this.#deps.counters.invalidCommands += 1;
     const log = this.#deps.log();
     log.warn({ reason, correlationId: replyTo?.correlationId }, "invalid command");
     if (!replyTo) return;
-    const response = { correlationId: replyTo.correlationId, ok: false, error: `invalid command: ${reason}`.slice(0, 500) };
-    await respond(replyTo.responseTopic, response).catch((error) => log.warn({ err: (error as Error).message }, "could not answer invalid command"));
+    const response = {
+      correlationId: replyTo.correlationId,
+      ok: false,
+      error: `invalid command: ${reason}`.slice(0, 500),
+    };
+    await respond(replyTo.responseTopic, response).catch((error) =>
+      log.warn({ err: (error as Error).message }, "could not answer invalid command"),
+    );
   }
 
   #remember(correlationId: string, response: CommandResponseMessage | null) {
@@ -117,7 +135,10 @@ export class CommandHandler {
     }
   }
 
-  async #startStream(params: Extract<DeviceCommand, { name: "stream-start" }>["params"], answer: (answer: Answer) => Promise<void>) {
+  async #startStream(
+    params: Extract<DeviceCommand, { name: "stream-start" }>["params"],
+    answer: (answer: Answer) => Promise<void>,
+  ) {
     if (this.#deps.privacy()) return answer({ ok: false, error: "privacy mode is on" });
     try {
       await answer({ ok: true, result: await this.#deps.media.startStream(params) });

@@ -2,19 +2,30 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 
-const positiveInt = (name: string) => z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be at least 1`);
+const positiveInt = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .positive(`${name} must be at least 1`);
 
 export const simConfigSchema = z.object({
   cameras: positiveInt("cameras").max(5_000, "cameras: at most 5000 per process").default(3),
-  gatewayUrl: z.url({ protocol: /^https?$/, error: "gateway must be an http(s) URL, e.g. http://127.0.0.1:8080" }).default("http://127.0.0.1:8080"),
+  gatewayUrl: z
+    .url({ protocol: /^https?$/, error: "gateway must be an http(s) URL, e.g. http://127.0.0.1:8080" })
+    .default("http://127.0.0.1:8080"),
   stateDir: z.string().min(1).default("./data/sim"),
   /** Overrides the heartbeat interval the gateway hands out at claim time. */
   heartbeatS: positiveInt("heartbeat").max(3_600).optional(),
   /** Overrides the broker URL from the claim reply. */
-  mqttUrl: z.url({ protocol: /^(mqtts?|wss?|tcp)$/, error: "mqtt-url must look like mqtt://127.0.0.1:1883" }).optional(),
+  mqttUrl: z
+    .url({ protocol: /^(mqtts?|wss?|tcp)$/, error: "mqtt-url must look like mqtt://127.0.0.1:1883" })
+    .optional(),
   installerUser: z.string().min(1).default("installer"),
   installerPassword: z.string().min(1).default("wangxiang-demo"),
-  serialPrefix: z.string().regex(/^[0-9A-Z]{4}$/, "serial-prefix is 4 capital letters or digits").default("SIM1"),
+  serialPrefix: z
+    .string()
+    .regex(/^[0-9A-Z]{4}$/, "serial-prefix is 4 capital letters or digits")
+    .default("SIM1"),
   firmware: z.string().min(1).max(40).default("1.4.2"),
   /** Cameras switch on spread over this many ms (a village's power coming back). */
   startSpreadMs: z.coerce.number().int().min(0).default(2_000),
@@ -40,7 +51,9 @@ const sources: Record<keyof SimConfig, { flag: string; env: string }> = {
 };
 
 export const simUsage = `usage: npm run sim -- [options]
-${Object.values(sources).map(({ flag, env }) => `  --${flag.padEnd(20)} (env ${env})`).join("\n")}
+${Object.values(sources)
+  .map(({ flag, env }) => `  --${flag.padEnd(20)} (env ${env})`)
+  .join("\n")}
   --help`;
 
 export class SimConfigError extends Error {
@@ -53,7 +66,10 @@ export function loadSimConfig(argv: readonly string[], env: Record<string, strin
   try {
     values = parseArgs({
       args: [...argv],
-      options: { ...Object.fromEntries(Object.values(sources).map(({ flag }) => [flag, { type: "string" as const }])), help: { type: "boolean" } },
+      options: {
+        ...Object.fromEntries(Object.values(sources).map(({ flag }) => [flag, { type: "string" as const }])),
+        help: { type: "boolean" },
+      },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -67,6 +83,7 @@ export function loadSimConfig(argv: readonly string[], env: Record<string, strin
     if (value !== undefined && value !== "") raw[key] = value;
   }
   const parsed = simConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new SimConfigError(`invalid simulator configuration:\n${z.prettifyError(parsed.error)}\n${simUsage}`);
+  if (!parsed.success)
+    throw new SimConfigError(`invalid simulator configuration:\n${z.prettifyError(parsed.error)}\n${simUsage}`);
   return parsed.data;
 }

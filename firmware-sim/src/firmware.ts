@@ -3,9 +3,7 @@
 import { createHash } from "node:crypto";
 import { describeFetchError } from "./claim.ts";
 
-export type FirmwareDownload =
-  | { ok: true; bytes: number; sha256: string }
-  | { ok: false; error: string };
+export type FirmwareDownload = { ok: true; bytes: number; sha256: string } | { ok: false; error: string };
 
 export interface FirmwareDownloadOptions {
   signal?: AbortSignal;
@@ -14,7 +12,11 @@ export interface FirmwareDownloadOptions {
   fetch?: typeof fetch;
 }
 
-export async function downloadFirmware(url: string, expectedSha256: string, options: FirmwareDownloadOptions = {}): Promise<FirmwareDownload> {
+export async function downloadFirmware(
+  url: string,
+  expectedSha256: string,
+  options: FirmwareDownloadOptions = {},
+): Promise<FirmwareDownload> {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 120_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;

@@ -48,14 +48,19 @@ export function createFleet(options: FleetOptions): Fleet {
     camera: (serial) => bySerial.get(serial.toUpperCase()),
 
     async start() {
-      await Promise.all(cameras.map((camera) => new Promise<void>((resolve, reject) => {
-        const delayMs = startSpreadMs > 0 ? Math.floor(random() * startSpreadMs) : 0;
-        const timer = setTimeout(() => {
-          pendingStarts.delete(timer);
-          camera.start().then(resolve, reject);
-        }, delayMs);
-        pendingStarts.set(timer, resolve); // stop() before the timer fires: settle start() without booting
-      })));
+      await Promise.all(
+        cameras.map(
+          (camera) =>
+            new Promise<void>((resolve, reject) => {
+              const delayMs = startSpreadMs > 0 ? Math.floor(random() * startSpreadMs) : 0;
+              const timer = setTimeout(() => {
+                pendingStarts.delete(timer);
+                camera.start().then(resolve, reject);
+              }, delayMs);
+              pendingStarts.set(timer, resolve); // stop() before the timer fires: settle start() without booting
+            }),
+        ),
+      );
     },
 
     async stop() {

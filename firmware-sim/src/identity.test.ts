@@ -33,7 +33,11 @@ function newIdentity(register = true) {
 function claimOptions(signal = new AbortController().signal) {
   const counted: number[] = [];
   const options: ClaimStepOptions = {
-    gatewayUrl: gateway.url, backoff: { baseMs: 10, capMs: 20 }, random: Math.random, log, signal,
+    gatewayUrl: gateway.url,
+    backoff: { baseMs: 10, capMs: 20 },
+    random: Math.random,
+    log,
+    signal,
     countRequests: (attempts) => void counted.push(attempts),
   };
   return { options, counted };
@@ -44,12 +48,24 @@ describe("CameraIdentity", () => {
     const identity = newIdentity();
     await identity.load(log, new AbortController().signal);
     expect(identity.credentials).toBeNull();
-    expect(await store.load(identity.serial)).toMatchObject({ serial: identity.serial, firmware: "1.4.2", credentials: null, claimedAt: null });
+    expect(await store.load(identity.serial)).toMatchObject({
+      serial: identity.serial,
+      firmware: "1.4.2",
+      credentials: null,
+      claimedAt: null,
+    });
   });
 
   it("a stored firmware and privacy setting win over the factory's", async () => {
     const identity = newIdentity();
-    await store.save({ serial: identity.serial, claimCode: identity.claimCode, firmware: "1.5.0", privacy: true, credentials: null, claimedAt: null });
+    await store.save({
+      serial: identity.serial,
+      claimCode: identity.claimCode,
+      firmware: "1.5.0",
+      privacy: true,
+      credentials: null,
+      claimedAt: null,
+    });
     await identity.load(log, new AbortController().signal);
     expect(identity).toMatchObject({ firmware: "1.5.0", privacy: true });
   });
@@ -59,7 +75,9 @@ describe("CameraIdentity", () => {
     await writeFile(join(stateDir, `${identity.serial}.json`), "{ half a fi");
     await identity.load(log, new AbortController().signal);
     expect(identity.credentials).toBeNull();
-    expect(JSON.parse(await readFile(join(stateDir, `${identity.serial}.json`), "utf8"))).toMatchObject({ firmware: "1.4.2" });
+    expect(JSON.parse(await readFile(join(stateDir, `${identity.serial}.json`), "utf8"))).toMatchObject({
+      firmware: "1.4.2",
+    });
   });
 
   it("claims once, keeps the credentials with claimedAt, and does not ask again", async () => {
@@ -81,7 +99,10 @@ describe("CameraIdentity", () => {
     const identity = newIdentity(false);
     await identity.load(log, new AbortController().signal);
     const outcome = await identity.claimIfNeeded(claimOptions().options);
-    expect(outcome).toEqual({ kind: "refused", refusal: { stage: "claim", code: "unknown-serial", message: "no such serial", httpStatus: 404 } });
+    expect(outcome).toEqual({
+      kind: "refused",
+      refusal: { stage: "claim", code: "unknown-serial", message: "no such serial", httpStatus: 404 },
+    });
     expect(identity.credentials).toBeNull();
   });
 

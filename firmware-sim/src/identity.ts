@@ -25,7 +25,8 @@ export interface ClaimStepOptions {
   countRequests(attempts: number): void;
 }
 
-export type ClaimStepOutcome = { kind: "ready"; credentials: ClaimReply } | { kind: "refused"; refusal: CameraRefusal } | { kind: "aborted" };
+export type ClaimStepOutcome =
+  { kind: "ready"; credentials: ClaimReply } | { kind: "refused"; refusal: CameraRefusal } | { kind: "aborted" };
 
 export class CameraIdentity {
   readonly serial: string;
@@ -67,7 +68,11 @@ export class CameraIdentity {
     const existing = await this.#store.load(this.serial).catch(() => null);
     const { serial, claimCode, firmware, privacy, credentials } = this;
     await this.#store.save({
-      serial, claimCode, firmware, privacy, credentials,
+      serial,
+      claimCode,
+      firmware,
+      privacy,
+      credentials,
       claimedAt: credentials ? (claimedAt ?? existing?.claimedAt ?? new Date().toISOString()) : null,
     });
   }
@@ -88,7 +93,13 @@ export class CameraIdentity {
     if (this.credentials) return { kind: "ready", credentials: this.credentials };
     const { gatewayUrl, backoff, random, log, signal } = options;
     const outcome = await claimDevice({
-      gatewayUrl, serial: this.serial, claimCode: this.claimCode, signal, log, random, backoff,
+      gatewayUrl,
+      serial: this.serial,
+      claimCode: this.claimCode,
+      signal,
+      log,
+      random,
+      backoff,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     options.countRequests(outcome.attempts);

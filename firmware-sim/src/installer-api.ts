@@ -4,8 +4,14 @@ import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { z } from "zod";
 import {
-  errorReply, householdView, loginReply, page, registerDeviceReply,
-  type bindDeviceBody, type loginBody, type registerDeviceBody,
+  errorReply,
+  householdView,
+  loginReply,
+  page,
+  registerDeviceReply,
+  type bindDeviceBody,
+  type loginBody,
+  type registerDeviceBody,
 } from "../../protocol/index.ts";
 import { backoffDelayMs, defaultBackoff, type BackoffPolicy } from "./backoff.ts";
 import { describeFetchError } from "./claim.ts";
@@ -15,7 +21,11 @@ export type RegisterDeviceReply = z.infer<typeof registerDeviceReply>;
 export type HouseholdView = z.infer<typeof householdView>;
 
 export class GatewayHttpError extends Error {
-  constructor(readonly status: number, readonly error: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+  ) {
     super(message);
     this.name = "GatewayHttpError";
   }
@@ -54,15 +64,20 @@ export function createInstallerClient(options: InstallerClientOptions): Installe
             ...(token ? { authorization: `Bearer ${token}` } : {}),
           },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
+          signal: options.signal
+            ? AbortSignal.any([options.signal, AbortSignal.timeout(10_000)])
+            : AbortSignal.timeout(10_000),
         });
         const text = await response.text();
         const json = text ? safeJson(text) : undefined;
         if (response.ok) return json;
         if (response.status < 500) {
           const parsed = errorReply.safeParse(json);
-          throw new GatewayHttpError(response.status, parsed.success ? parsed.data.error : `http-${response.status}`,
-            `${method} ${path}: HTTP ${response.status} ${parsed.success ? parsed.data.message : text.slice(0, 200)}`);
+          throw new GatewayHttpError(
+            response.status,
+            parsed.success ? parsed.data.error : `http-${response.status}`,
+            `${method} ${path}: HTTP ${response.status} ${parsed.success ? parsed.data.message : text.slice(0, 200)}`,
+          );
         }
         reason = `HTTP ${response.status}`;
       } catch (error) {
@@ -120,7 +135,9 @@ export interface RegisterSimCamerasOptions extends InstallerClientOptions {
 }
 
 /** Registers `count` new serials and binds them to the first household. Returns the serials and claim codes. */
-export async function registerSimCameras(options: RegisterSimCamerasOptions): Promise<Array<{ serial: string; claimCode: string }>> {
+export async function registerSimCameras(
+  options: RegisterSimCamerasOptions,
+): Promise<Array<{ serial: string; claimCode: string }>> {
   const api = createInstallerClient(options);
   await api.login(options.username, options.password);
   const household = await api.firstHousehold();

@@ -26,19 +26,33 @@ afterEach(() => {
 function newSession() {
   const deviceId = "cam_" + randomBytes(6).toString("hex");
   const session = new MqttSession({
-    credentials: { deviceId, mqttUsername: deviceId, mqttPassword: "pw", mqttUrl: broker.url, heartbeatIntervalS: 1, keepaliveS: 2 },
-    random: Math.random, log: silentLogger(), firmware: () => "2.0.0",
+    credentials: {
+      deviceId,
+      mqttUsername: deviceId,
+      mqttPassword: "pw",
+      mqttUrl: broker.url,
+      heartbeatIntervalS: 1,
+      keepaliveS: 2,
+    },
+    random: Math.random,
+    log: silentLogger(),
+    firmware: () => "2.0.0",
   });
   sessions.push(session);
   return { session, deviceId };
 }
 
-function next<Name extends keyof MqttSessionEvents>(session: MqttSession, event: Name): Promise<MqttSessionEvents[Name]> {
+function next<Name extends keyof MqttSessionEvents>(
+  session: MqttSession,
+  event: Name,
+): Promise<MqttSessionEvents[Name]> {
   return new Promise((resolve) => session.events.once(event, (...args) => resolve(args)));
 }
 
 const status = (deviceId: string, state: string, reason: string) => (m: Recorded) =>
-  m.topic === deviceStatusTopic(deviceId) && (m.payload as { state: string }).state === state && (m.payload as { reason: string }).reason === reason;
+  m.topic === deviceStatusTopic(deviceId) &&
+  (m.payload as { state: string }).state === state &&
+  (m.payload as { reason: string }).reason === reason;
 
 async function connected() {
   const { session, deviceId } = newSession();
@@ -57,7 +71,10 @@ describe("MqttSession", () => {
     const late = await observe(broker.url, [deviceStatusTopic(deviceId)]);
     const retained = await late.next(() => true);
     await late.close();
-    expect(retained).toMatchObject({ retain: true, payload: { state: "online", session: session.id, firmware: "2.0.0" } });
+    expect(retained).toMatchObject({
+      retain: true,
+      payload: { state: "online", session: session.id, firmware: "2.0.0" },
+    });
     await observer.client.publishAsync(deviceCommandTopic(deviceId), "hello", { qos: 1 });
     await expect.poll(() => commands.map(String)).toEqual(["hello"]);
   });
@@ -89,9 +106,24 @@ describe("MqttSession", () => {
     const { session, deviceId } = await connected();
     let sent = 0;
     const from = observer.messages.length;
-    session.startHeartbeat(0.05, () => heartbeatMessage.parse({ at: new Date().toISOString(), uptimeS: 1, firmware: "2.0.0", privacy: false, rssi: -60, temperatureC: 40, freeStorageMb: 100 }), () => void (sent += 1));
+    session.startHeartbeat(
+      0.05,
+      () =>
+        heartbeatMessage.parse({
+          at: new Date().toISOString(),
+          uptimeS: 1,
+          firmware: "2.0.0",
+          privacy: false,
+          rssi: -60,
+          temperatureC: 40,
+          freeStorageMb: 100,
+        }),
+      () => void (sent += 1),
+    );
     expect(sent).toBe(1);
-    await expect.poll(() => observer.messages.slice(from).filter((m) => m.topic === deviceTelemetryTopic(deviceId)).length).toBeGreaterThanOrEqual(3);
+    await expect
+      .poll(() => observer.messages.slice(from).filter((m) => m.topic === deviceTelemetryTopic(deviceId)).length)
+      .toBeGreaterThanOrEqual(3);
     session.detach();
     const sentAtDetach = sent;
     await session.leave("shutdown"); // a round trip through the broker: any heartbeat still queued would be before it
@@ -116,8 +148,17 @@ describe("MqttSession", () => {
     const deviceId = "cam_" + randomBytes(6).toString("hex");
     broker.denied.add(deviceId);
     const session = new MqttSession({
-      credentials: { deviceId, mqttUsername: deviceId, mqttPassword: "pw", mqttUrl: broker.url, heartbeatIntervalS: 1, keepaliveS: 2 },
-      random: Math.random, log: silentLogger(), firmware: () => "2.0.0",
+      credentials: {
+        deviceId,
+        mqttUsername: deviceId,
+        mqttPassword: "pw",
+        mqttUrl: broker.url,
+        heartbeatIntervalS: 1,
+        keepaliveS: 2,
+      },
+      random: Math.random,
+      log: silentLogger(),
+      firmware: () => "2.0.0",
     });
     sessions.push(session);
     const [refusal] = (await next(session, "refused")) as [CameraRefusal];

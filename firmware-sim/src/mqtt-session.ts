@@ -83,7 +83,12 @@ export class MqttSession {
       connectTimeout: options.connectTimeoutMs ?? 10_000,
       // The will's `at` is fixed at CONNECT time (MQTT cannot change it later): the gateway should take
       // the time it receives the will as the moment the camera was lost.
-      will: { topic: deviceStatusTopic(creds.deviceId), payload: Buffer.from(this.#status(false, "lost")), qos: 1, retain: true },
+      will: {
+        topic: deviceStatusTopic(creds.deviceId),
+        payload: Buffer.from(this.#status(false, "lost")),
+        qos: 1,
+        retain: true,
+      },
     });
     this.#listen();
   }
@@ -99,8 +104,12 @@ export class MqttSession {
     try {
       // Subscribe before announcing: the gateway may send a command the moment it sees "online".
       const granted = await this.#client.subscribeAsync(commandTopic, { qos: 1 });
-      if (granted.some((g) => g.qos === 128)) this.#options.log.error({ topic: commandTopic }, "broker refused the command subscription");
-      await this.#client.publishAsync(deviceStatusTopic(this.deviceId), this.#status(true, reason), { qos: 1, retain: true });
+      if (granted.some((g) => g.qos === 128))
+        this.#options.log.error({ topic: commandTopic }, "broker refused the command subscription");
+      await this.#client.publishAsync(deviceStatusTopic(this.deviceId), this.#status(true, reason), {
+        qos: 1,
+        retain: true,
+      });
       return true;
     } catch (error) {
       this.#options.log.warn({ err: (error as Error).message }, "could not announce online");
@@ -121,7 +130,9 @@ export class MqttSession {
   }
 
   async publishEvent(event: DeviceEventMessage): Promise<void> {
-    await this.#client.publishAsync(deviceEventsTopic(this.deviceId), JSON.stringify(deviceEventMessage.parse(event)), { qos: 1 });
+    await this.#client.publishAsync(deviceEventsTopic(this.deviceId), JSON.stringify(deviceEventMessage.parse(event)), {
+      qos: 1,
+    });
   }
 
   async respond(topic: string, response: CommandResponseMessage): Promise<void> {
@@ -145,7 +156,12 @@ export class MqttSession {
     this.detach();
     if (!this.#client.connected) return void this.#client.end(true);
     try {
-      await withTimeout(this.#client.publishAsync(deviceStatusTopic(this.deviceId), this.#status(false, reason), { qos: 1, retain: true }));
+      await withTimeout(
+        this.#client.publishAsync(deviceStatusTopic(this.deviceId), this.#status(false, reason), {
+          qos: 1,
+          retain: true,
+        }),
+      );
       await withTimeout(this.#client.endAsync());
     } catch (error) {
       this.#options.log.warn({ err: (error as Error).message }, "graceful disconnect failed");
@@ -174,13 +190,22 @@ export class MqttSession {
     const code = (error as Error & { code?: unknown }).code;
     const refusedAs = typeof code === "number" ? refusedConnackCodes.get(code) : undefined;
     if (!refusedAs) return void this.#options.log.debug({ err: error.message }, "mqtt error");
-    this.#options.log.error({ connackCode: code, reason: refusedAs }, "broker refused stored credentials; giving up until next boot or factory reset");
+    this.#options.log.error(
+      { connackCode: code, reason: refusedAs },
+      "broker refused stored credentials; giving up until next boot or factory reset",
+    );
     this.drop();
     this.events.emit("refused", { stage: "mqtt", code: `connack-${code}`, message: refusedAs });
   }
 
   #status(online: boolean, reason: NonNullable<DeviceStatusMessage["reason"]>): string {
-    const status = { state: online ? "online" : "offline", at: new Date().toISOString(), reason, session: this.id, ...(online ? { firmware: this.#options.firmware() } : {}) };
+    const status = {
+      state: online ? "online" : "offline",
+      at: new Date().toISOString(),
+      reason,
+      session: this.id,
+      ...(online ? { firmware: this.#options.firmware() } : {}),
+    };
     return JSON.stringify(deviceStatusMessage.parse(status));
   }
 

@@ -38,7 +38,11 @@ export function createSensorModel(options: { seed: string; random?: () => number
       // Loop recording: the card slowly fills, and old clips are deleted once it is nearly full.
       freeStorageMb -= Math.floor(random() * 4);
       if (freeStorageMb < storageCapacityMb * 0.05) freeStorageMb = Math.round(storageCapacityMb * 0.3);
-      return { rssi: Math.round(rssi), temperatureC: Math.round(temperature * 10) / 10, freeStorageMb: Math.max(0, freeStorageMb) };
+      return {
+        rssi: Math.round(rssi),
+        temperatureC: Math.round(temperature * 10) / 10,
+        freeStorageMb: Math.max(0, freeStorageMb),
+      };
     },
   };
 }

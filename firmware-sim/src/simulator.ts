@@ -35,30 +35,49 @@ export function createSimulator(config: SimConfig, deps: SimulatorDeps): Simulat
   const aborter = new AbortController();
   let fleet: Fleet | null = null;
   let statusTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
 
   async function chooseCameras(): Promise<Array<{ serial: string; claimCode: string; firmware?: string }>> {
     const store = createCredentialsStore(config.stateDir);
     const { states, unreadable } = await store.list();
     if (unreadable.length) log.warn({ files: unreadable }, "ignoring unreadable state files");
     // Claimed cameras first: those need nothing from the installer API.
-    const known = [...states].sort((a, b) => Number(b.credentials !== null) - Number(a.credentials !== null)).slice(0, config.cameras);
+    const known = [...states]
+      .sort((a, b) => Number(b.credentials !== null) - Number(a.credentials !== null))
+      .slice(0, config.cameras);
     const missing = config.cameras - known.length;
-    if (known.length) log.info({ reused: known.length, stateDir: config.stateDir }, "reusing cameras from the state directory");
-    const fresh = missing > 0
-      ? await registerSimCameras({
-        gatewayUrl: config.gatewayUrl, count: missing, username: config.installerUser, password: config.installerPassword,
-        serialPrefix: config.serialPrefix, log, signal: aborter.signal, ...(deps.fetch ? { fetch: deps.fetch } : {}),
-      })
-      : [];
+    if (known.length)
+      log.info({ reused: known.length, stateDir: config.stateDir }, "reusing cameras from the state directory");
+    const fresh =
+      missing > 0
+        ? await registerSimCameras({
+            gatewayUrl: config.gatewayUrl,
+            count: missing,
+            username: config.installerUser,
+            password: config.installerPassword,
+            serialPrefix: config.serialPrefix,
+            log,
+            signal: aborter.signal,
+            ...(deps.fetch ? { fetch: deps.fetch } : {}),
+          })
+        : [];
     // Cameras from the factory get the configured firmware; a stored (maybe updated) version wins anyway.
-    return [...known.map(({ serial, claimCode, firmware }) => ({ serial, claimCode, firmware })), ...fresh.map((c) => ({ ...c, firmware: config.firmware }))];
+    return [
+      ...known.map(({ serial, claimCode, firmware }) => ({ serial, claimCode, firmware })),
+      ...fresh.map((c) => ({ ...c, firmware: config.firmware })),
+    ];
   }
 
   return {
     async start() {
       const cameras = await chooseCameras();
+      if (stopped) return; // stop() came while the installer API was answering: start nothing
       fleet = createFleet({
-        gatewayUrl: config.gatewayUrl, stateDir: config.stateDir, cameras, log, startSpreadMs: config.startSpreadMs,
+        gatewayUrl: config.gatewayUrl,
+        stateDir: config.stateDir,
+        cameras,
+        log,
+        startSpreadMs: config.startSpreadMs,
         ...(config.heartbeatS ? { heartbeatIntervalS: config.heartbeatS } : {}),
         ...(config.mqttUrl ? { mqttUrl: config.mqttUrl } : {}),
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
@@ -69,6 +88,7 @@ export function createSimulator(config: SimConfig, deps: SimulatorDeps): Simulat
     },
 
     async stop() {
+      stopped = true;
       aborter.abort();
       if (statusTimer) clearInterval(statusTimer);
       statusTimer = null;

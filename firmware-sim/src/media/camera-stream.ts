@@ -1,6 +1,14 @@
 // The simulated camera's media side: publishes the looping clips to the relay over WebRTC (WHIP) and
 // plays nothing but counts the family's talk-back audio that arrives on the same audio transceiver.
-import { MediaStreamTrack, RTCPeerConnection, useOPUS, useVP8, type RTCIceServer, type RTCPeerConnectionConfig, type RtpPacket } from "werift";
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  useOPUS,
+  useVP8,
+  type RTCIceServer,
+  type RTCPeerConnectionConfig,
+  type RtpPacket,
+} from "werift";
 import { startClipSource, type ClipSource } from "./clip-source.ts";
 import { gatheredLocalSdp } from "../../../core/webrtc.ts";
 import { whipDelete, whipPost } from "./whip-client.ts";
@@ -35,7 +43,9 @@ export interface CameraStream {
   stop(): Promise<void>;
 }
 
-export function cameraPeerConfig(options: Pick<CameraStreamOptions, "iceServers" | "hostAddresses" | "iceTransportPolicy">): RTCPeerConnectionConfig {
+export function cameraPeerConfig(
+  options: Pick<CameraStreamOptions, "iceServers" | "hostAddresses" | "iceTransportPolicy">,
+): RTCPeerConnectionConfig {
   return {
     iceServers: options.iceServers ?? [],
     iceTransportPolicy: options.iceTransportPolicy ?? "all",
@@ -75,8 +85,12 @@ export async function startCameraStream(options: CameraStreamOptions): Promise<C
   const audio = pc.addTransceiver(audioTrack, { direction: "sendrecv" });
 
   const counters: CameraStreamStats = {
-    videoPacketsSent: 0, audioPacketsSent: 0, bytesSent: 0, keyframeRequests: 0,
-    talkbackPacketsReceived: 0, talkbackBytesReceived: 0,
+    videoPacketsSent: 0,
+    audioPacketsSent: 0,
+    bytesSent: 0,
+    keyframeRequests: 0,
+    talkbackPacketsReceived: 0,
+    talkbackBytesReceived: 0,
   };
   audio.onTrack.subscribe((track) => {
     track.onReceiveRtp.subscribe((rtp) => {
@@ -111,10 +125,10 @@ export async function startCameraStream(options: CameraStreamOptions): Promise<C
     counters.bytesSent += packet.serializeSize;
     if (kind === "video") {
       counters.videoPacketsSent++;
-      if (packet.header.timestamp !== lastVideoTimestamp) options.onVideoFrameSent?.(packet.header.timestamp, performance.timeOrigin + performance.now());
+      if (packet.header.timestamp !== lastVideoTimestamp)
+        options.onVideoFrameSent?.(packet.header.timestamp, performance.timeOrigin + performance.now());
       lastVideoTimestamp = packet.header.timestamp;
-    }
-    else counters.audioPacketsSent++;
+    } else counters.audioPacketsSent++;
     track.writeRtp(packet);
   };
   // Start at frame 0 (a keyframe) only now, so the relay's first packets decode at once.

@@ -93,7 +93,12 @@ export function startClipSource(options: ClipSourceOptions): ClipSource {
   });
 
   const stopAudio = everyPeriod(OPUS_FRAME_MS, () => {
-    const header = new RtpHeader({ payloadType: 111, sequenceNumber: audioSeq, timestamp: audioTimestamp, marker: packetIndex === 0 });
+    const header = new RtpHeader({
+      payloadType: 111,
+      sequenceNumber: audioSeq,
+      timestamp: audioTimestamp,
+      marker: packetIndex === 0,
+    });
     options.onAudioPacket(new RtpPacket(header, packetizeOpus(audio.packets[packetIndex]!)));
     audioSeq = (audioSeq + 1) & 0xffff;
     audioTimestamp = (audioTimestamp + (OPUS_CLOCK * OPUS_FRAME_MS) / 1000) >>> 0;

@@ -7,13 +7,21 @@ export interface WhipSession {
 }
 
 export class WhipError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = "WhipError";
   }
 }
 
-export async function whipPost(url: string, token: string, offerSdp: string, signal?: AbortSignal): Promise<WhipSession> {
+export async function whipPost(
+  url: string,
+  token: string,
+  offerSdp: string,
+  signal?: AbortSignal,
+): Promise<WhipSession> {
   const reply = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/sdp", authorization: `Bearer ${token}` },
@@ -21,14 +29,18 @@ export async function whipPost(url: string, token: string, offerSdp: string, sig
     signal,
   });
   const body = await reply.text();
-  if (reply.status !== 201) throw new WhipError(reply.status, `WHIP POST ${url} answered ${reply.status}: ${body.slice(0, 200)}`);
+  if (reply.status !== 201)
+    throw new WhipError(reply.status, `WHIP POST ${url} answered ${reply.status}: ${body.slice(0, 200)}`);
   const location = reply.headers.get("location");
   if (!location) throw new WhipError(reply.status, "WHIP answer has no Location header");
   return { answerSdp: body, resourceUrl: new URL(location, url).toString() };
 }
 
-export async function whipDelete(resourceUrl: string, token: string): Promise<void> {
-  const reply = await fetch(resourceUrl, { method: "DELETE", headers: { authorization: `Bearer ${token}` } });
+/** Bounded: a camera shutting down must not wait forever on a relay that stopped answering. */
+export async function whipDelete(resourceUrl: string, token: string, timeoutMs = 3_000): Promise<void> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const reply = await fetch(resourceUrl, { method: "DELETE", headers: { authorization: `Bearer ${token}` }, signal });
   await reply.body?.cancel();
-  if (reply.status >= 400 && reply.status !== 404) throw new WhipError(reply.status, `WHIP DELETE answered ${reply.status}`);
+  if (reply.status >= 400 && reply.status !== 404)
+    throw new WhipError(reply.status, `WHIP DELETE answered ${reply.status}`);
 }
