@@ -22,7 +22,7 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics }: { d
     const failed = (what: string) => (err: unknown) => {
       metrics.wsHandlerFailures.inc();
       request.log.error({ err }, `live socket: ${what} failed`);
-      send({ type: "error", error: "internal-error", message: "the gateway could not handle this; try again" });
+      send({ type: "error", error: "internal", message: "the gateway could not handle this; try again" });
     };
     socket.on("error", (err) => request.log.warn({ err: err.message }, "live socket error"));
     void openLiveSocket(socket, request, send, failed("message handler")).catch((err) => {
