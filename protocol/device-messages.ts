@@ -38,11 +38,15 @@ export const deviceEventMessage = z.discriminatedUnion("type", [
   /** The camera's "someone is watching" light and chime: on when a view starts, off when the last viewer leaves. */
   z.object({ type: z.literal("viewing-indicator"), at: isoTime, on: z.boolean(), viewers: z.number().int().min(0) }),
   z.object({ type: z.literal("stream-failed"), at: isoTime, reason: z.string().max(300) }),
+  /** The elder pressed the call button: answers a call home that is ringing, or else calls the family. */
+  z.object({ type: z.literal("call-button"), at: isoTime }),
+  /** The elder declined a call home (the privacy button while it rings): privacy mode for the household's chosen time. */
+  z.object({ type: z.literal("call-declined"), at: isoTime }),
 ]);
 export type DeviceEventMessage = z.infer<typeof deviceEventMessage>;
 
 /** Commands staff and families send (over HTTP), and the gateway's own live-view commands. */
-export const commandName = z.enum(["reboot", "privacy", "firmware-update", "stream-start", "stream-stop", "view-notice"]);
+export const commandName = z.enum(["reboot", "privacy", "firmware-update", "stream-start", "stream-stop", "view-notice", "call-status"]);
 export type CommandName = z.infer<typeof commandName>;
 
 export const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "expected 64 lowercase hex digits");
@@ -60,6 +64,16 @@ export const commandParams = {
   "stream-stop": z.object({ reason: z.string().max(100) }).strict(),
   /** Who is watching now (names the elder may hear announced); an empty list turns the light off. */
   "view-notice": z.object({ viewers: z.array(z.string().max(80)).max(50) }).strict(),
+  /**
+   * Where a call stands, for the camera's ring, ring-back and screen: "calling-family" (ring-back after the
+   * button), "ringing" (the family calls home: ring until the button is pressed), "answered" (by names who),
+   * "missed", "ended".
+   */
+  "call-status": z.object({
+    callId: z.string().min(1).max(64),
+    state: z.enum(["calling-family", "ringing", "answered", "missed", "ended"]),
+    by: z.string().max(80).optional(),
+  }).strict(),
 } as const;
 
 export type DeviceCommand = { [K in CommandName]: { name: K; params: z.infer<(typeof commandParams)[K]> } }[CommandName];
@@ -75,6 +89,7 @@ export const commandRequestMessage = z.discriminatedUnion("name", [
   z.object({ name: z.literal("stream-start"), params: commandParams["stream-start"] }),
   z.object({ name: z.literal("stream-stop"), params: commandParams["stream-stop"] }),
   z.object({ name: z.literal("view-notice"), params: commandParams["view-notice"] }),
+  z.object({ name: z.literal("call-status"), params: commandParams["call-status"] }),
 ]).and(z.object({
   correlationId: z.string().min(1).max(64),
   responseTopic: z.string().min(1).max(200),

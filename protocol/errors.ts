@@ -45,6 +45,8 @@ export const errorCatalogue = {
   "same-device": { status: 400, message: "the replacement is the same camera" },
   "camera-not-claimed": { status: 409, message: "this camera has not been set up yet" },
   "camera-offline": { status: 409, message: "the camera is offline" },
+  "call-busy": { status: 409, message: "a call to this camera is already ringing" },
+  "call-not-ringing": { status: 409, message: "this call is no longer ringing: it was answered, missed or ended" },
   "privacy-mode": { status: 403, message: "the camera is in privacy mode; nobody can watch until it is switched off" },
   // ── the server side could not do it ──
   "camera-did-not-answer": { status: 504, message: "the camera did not answer in time" },

@@ -5,3 +5,4 @@ export * from "./ws.ts";
 export * from "./invites.ts";
 export * from "./live-view.ts";
 export * from "./text.ts";
+export * from "./calls.ts";

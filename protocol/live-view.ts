@@ -16,6 +16,7 @@ export const viewLogQuery = z.object({ limit: z.coerce.number().int().min(1).max
 export const viewLogEntry = z.object({
   id: z.string(), deviceId: z.string(), serial: z.string(), label: z.string().nullable(), userId: z.string(), displayName: z.string(),
   startedAt: isoTime, endedAt: isoTime.nullable(), durationS: z.number().nullable(), endReason: z.string().nullable(), talked: z.boolean(),
+  startedBy: z.enum(["look-in", "call", "answered-call"]).describe("look-in: watched unannounced; call: answered the elder's call; answered-call: the elder answered the family's call"),
 });
 export const viewLogReply = z.object({ items: z.array(viewLogEntry) });
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { isoTime } from "./device-messages.ts";
 import { alertView, commandView } from "./http.ts";
 import { viewerSummary } from "./live-view.ts";
+import { callView } from "./calls.ts";
 
 export const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ping"), id: z.string().max(64).optional() }),
@@ -26,6 +27,10 @@ export const serverMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("view.viewers"), deviceId: z.string(), viewers: z.array(viewerSummary), talking: z.string().nullable(), streaming: z.boolean() }),
   z.object({ type: z.literal("view.error"), deviceId: z.string(), error: z.string(), message: z.string() }),
   /** A viewer's downlink could not carry video: the relay sends it sound only until the path recovers. */
+  /** The elder pressed the call button: every member's open app rings (family members only). */
+  z.object({ type: z.literal("call.ringing"), call: callView }),
+  /** A call was answered, missed, declined or cancelled. */
+  z.object({ type: z.literal("call.updated"), call: callView }),
   z.object({ type: z.literal("view.downlink"), deviceId: z.string(), sessionId: z.string(), viewerId: z.string(), state: z.enum(["video", "audio-only"]), reason: z.string() }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;

@@ -144,7 +144,7 @@ describe("connection truth and a failing WebSocket handler", () => {
     } finally {
       await stack.db.$executeRawUnsafe('ALTER TABLE "HouseholdMember_away" RENAME TO "HouseholdMember"');
     }
-    expect(received.find((m) => m.type === "error")).toMatchObject({ error: "internal-error" });
+    expect(received.find((m) => m.type === "error")).toMatchObject({ error: "internal" });
     expect(await readCounter(stack, "wx_ws_handler_failures_total")).toBe(failuresBefore + 1);
     // Same socket, same process: still answering.
     socket.send(JSON.stringify({ type: "ping", id: "after" }));

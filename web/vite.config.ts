@@ -40,6 +40,8 @@ export default defineConfig({
         // Only the family shell is precached: the installer's and staff's chunks (one per role, see App.tsx), the
         // QR decoder and the charts are fetched by those who use them, then kept by the runtime cache below.
         globPatterns: ["index.html", "assets/index-*.{js,css}", "*.{svg,png}"],
+        // Calls and notices arrive by Web Push: the worker shows them and opens the page a tap asks for.
+        importScripts: ["/push-sw.js"],
         navigateFallback: "/index.html",
         // The API, the live socket and the relay's own viewer page are never answered from the cache.
         navigateFallbackDenylist: [/^\/api\//, /^\/viewer\//, /^\/openapi/, /^\/healthz/, /^\/metrics/],

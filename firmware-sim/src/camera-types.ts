@@ -1,5 +1,6 @@
 // The simulated camera's public types: its states, options, snapshot and the interface createCamera returns.
 import type { BackoffPolicy } from "./backoff.ts";
+import type { CallPanelSnapshot } from "./call-panel.ts";
 import type { CameraMediaOptions, CameraMediaSnapshot } from "./camera-media.ts";
 import type { CredentialsStore } from "./credentials-store.ts";
 import type { Logger } from "./log.ts";
@@ -57,6 +58,7 @@ export interface CameraSnapshot {
   refusal: CameraRefusal | null;
   counters: CameraCounters;
   media: CameraMediaSnapshot;
+  calls: CallPanelSnapshot;
 }
 
 export interface CameraOptions {
@@ -106,7 +108,13 @@ export interface Camera {
   powerOn(): void;
   /** The uplink drops (no DISCONNECT) and comes back after `ms`. */
   networkFlap(ms: number): void;
+  /** Privacy on/off; while a call home rings, it declines the call instead. */
   pressPrivacyButton(): void;
+  /**
+   * The call button: answers a call home that is ringing, or calls the family. Resolves false when the press
+   * went nowhere (the camera is offline: counted in snapshot().calls.pressesWhileOffline).
+   */
+  pressCallButton(): Promise<boolean>;
   /** Wipes the state file (credentials and all) and boots fresh, which claims again. */
   factoryReset(): Promise<void>;
   /** Same as the reboot command: offline "reboot", disconnect, boot again after rebootDelayMs. */

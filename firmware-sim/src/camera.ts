@@ -13,6 +13,7 @@ import {
 } from "../../protocol/index.ts";
 import { TypedEvents } from "../../core/events.ts";
 import { backoffDelayMs, defaultBackoff } from "./backoff.ts";
+import { CallPanel } from "./call-panel.ts";
 import { createCameraMedia, type CameraMedia } from "./camera-media.ts";
 import type {
   Camera,
@@ -59,6 +60,7 @@ class SimulatedCamera implements Camera {
   readonly #sensors: SensorModel;
   readonly #media: CameraMedia;
   readonly #commands: CommandHandler;
+  readonly #callPanel = new CallPanel();
   readonly #counters = zeroCounters();
   /** The current MQTT connection; null while there is none (claiming, waiting to reconnect, off). */
   #session: MqttSession | null = null;
@@ -112,6 +114,7 @@ class SimulatedCamera implements Camera {
       reboot: () => this.reboot(),
       publishEvent: (event) => this.#publishEvent(event),
       media: this.#media,
+      callStatus: (status) => this.#callPanel.onStatus(status),
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
   }
@@ -128,6 +131,7 @@ class SimulatedCamera implements Camera {
   /** Ends the current life and hands back its connection, detached, for the caller to drop or leave. */
   #endLife(): MqttSession | null {
     void this.#media.reset("camera-down");
+    this.#callPanel.reset();
     this.#lives.end();
     return this.#takeSession();
   }
@@ -335,9 +339,24 @@ class SimulatedCamera implements Camera {
 
   pressPrivacyButton(): void {
     if (!this.#lives.alive) return;
+    // While a call home rings, this button declines it; the gateway then turns privacy on for the household's time.
+    if (this.#callPanel.decline()) {
+      void this.#publishEvent({ type: "call-declined", at: new Date().toISOString() });
+      return;
+    }
     this.#setPrivacy(!this.#identity.privacy, "button").catch((error: Error) =>
       this.#log.warn({ err: error.message }, "privacy event not sent"),
     );
+  }
+
+  async pressCallButton(): Promise<boolean> {
+    const session = this.#session;
+    if (!this.#callPanel.press(this.#state === "online" && session !== null)) {
+      this.#log.info("call button pressed while offline");
+      return false;
+    }
+    await session!.publishEvent({ type: "call-button", at: new Date().toISOString() });
+    return true;
   }
 
   async factoryReset(): Promise<void> {
@@ -380,6 +399,7 @@ class SimulatedCamera implements Camera {
       refusal: this.#refusal,
       counters: { ...this.#counters },
       media: this.#media.snapshot(),
+      calls: this.#callPanel.snapshot(),
     };
   }
 }

@@ -8,6 +8,7 @@ import type { CommandRequestMessage, CommandResponseMessage, DeviceEventMessage 
 import { sha256Of, startFileServer } from "../../test/sim-helpers.ts";
 import { createCameraMedia } from "./camera-media.ts";
 import type { CameraCounters } from "./camera-types.ts";
+import { CallPanel } from "./call-panel.ts";
 import { CommandHandler } from "./command-handler.ts";
 import { silentLogger } from "./log.ts";
 
@@ -51,6 +52,7 @@ function camera() {
   const state = { firmware: "1.4.2", persistedFirmware: "1.4.2", privacy: false };
   const publishEvent = async (event: DeviceEventMessage) => void events.push(event);
   const media = createCameraMedia({ log, publishEvent, hostAddresses: ["127.0.0.1"] });
+  const calls = new CallPanel();
   const handler = new CommandHandler({
     log: () => log,
     counters,
@@ -64,14 +66,31 @@ function camera() {
     privacy: () => state.privacy,
     setPrivacy: async (enabled) => void did.push(`privacy ${enabled}`),
     reboot: async () => void did.push("reboot"),
+    callStatus: (status) => calls.onStatus(status),
   });
   const life = new AbortController();
   const handle = (payload: string) =>
     handler.handle(payload, async (_topic, response) => void responses.push(response), life.signal);
-  return { handle, counters, did, events, responses, state, media, life };
+  return { handle, counters, did, events, responses, state, media, life, calls };
 }
 
 describe("CommandHandler", () => {
+  it("plays call-status on the call panel: ring-back, who answered, ringing, missed", async () => {
+    const cam = camera();
+    await cam.handle(command({ name: "call-status", params: { callId: "call_1", state: "calling-family" } }));
+    expect(cam.calls.snapshot()).toMatchObject({ state: "calling-family", callId: "call_1", answeredBy: null });
+    await cam.handle(command({ name: "call-status", params: { callId: "call_1", state: "answered", by: "杨小梅" } }));
+    expect(cam.calls.snapshot()).toMatchObject({ state: "in-call", answeredBy: "杨小梅" });
+    await cam.handle(command({ name: "call-status", params: { callId: "call_2", state: "ringing", by: "杨小梅" } }));
+    expect(cam.calls.snapshot().state).toBe("ringing");
+    await cam.handle(command({ name: "call-status", params: { callId: "call_2", state: "missed" } }));
+    expect(cam.calls.snapshot()).toMatchObject({ state: "idle", callId: "call_2" });
+    expect(cam.calls.snapshot().log.map((e) => e.state)).toEqual(["calling-family", "answered", "ringing", "missed"]);
+    expect(cam.responses.every((r) => r.ok)).toBe(true);
+    await cam.handle(command({ name: "call-status", params: { callId: "call_3", state: "shouting" } } as never));
+    expect(cam.counters.invalidCommands).toBe(1);
+  });
+
   it("runs a command and answers on its response topic with its correlation id", async () => {
     const cam = camera();
     const payload = command({ name: "privacy", params: { enabled: true } });

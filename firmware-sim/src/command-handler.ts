@@ -30,6 +30,8 @@ export interface CommandHandlerDeps {
   reboot(): Promise<void>;
   publishEvent(event: DeviceEventMessage): Promise<void>;
   media: Pick<CameraMedia, "startStream" | "stopStream" | "notice">;
+  /** Plays a call's ring, ring-back or "answered by" (call-panel.ts). */
+  callStatus(status: Extract<DeviceCommand, { name: "call-status" }>["params"]): void;
   fetch?: typeof fetch;
 }
 
@@ -127,6 +129,9 @@ export class CommandHandler {
       case "view-notice":
         await answer({ ok: true, result: {} });
         return media.notice(command.params.viewers);
+      case "call-status":
+        this.#deps.callStatus(command.params);
+        return answer({ ok: true, result: {} });
     }
   }
 

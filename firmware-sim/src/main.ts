@@ -4,6 +4,7 @@
 // broker fires no will and the fleet view shows a clean shutdown, not lost cameras), then the process exits 0.
 import { handleShutdownSignals } from "../../core/shutdown.ts";
 import { loadSimConfig, SimConfigError, simUsage, type SimConfig } from "./config.ts";
+import { buttonHelp, readButtonsFromStdin } from "./console-buttons.ts";
 import { createLogger } from "./log.ts";
 import { createSimulator } from "./simulator.ts";
 import { readLogFormat, terminalLogDestination } from "../../core/log-output.ts";
@@ -41,6 +42,8 @@ async function main() {
   try {
     await simulator.start();
     log.info({ cameras: config.cameras, gateway: config.gatewayUrl, stateDir: config.stateDir }, "simulator running");
+    if (process.stdin.isTTY) log.info(buttonHelp);
+    readButtonsFromStdin(() => simulator.cameras(), log);
   } catch (error) {
     if (shutdown.stopping) return; // a signal during start-up aborted it; the shutdown exits
     log.fatal({ err: (error as Error).message }, "simulator could not start");

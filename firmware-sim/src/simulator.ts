@@ -4,12 +4,15 @@ import { createCredentialsStore } from "./credentials-store.ts";
 import { createFleet, type Fleet, type FleetSummary } from "./fleet.ts";
 import { registerSimCameras } from "./installer-api.ts";
 import type { Logger } from "./log.ts";
+import type { Camera } from "./camera-types.ts";
 
 export interface Simulator {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** null until start() has chosen the cameras. */
   summary(): FleetSummary | null;
+  /** The cameras, once started (empty before). */
+  cameras(): readonly Camera[];
 }
 
 export interface SimulatorDeps {
@@ -96,5 +99,6 @@ export function createSimulator(config: SimConfig, deps: SimulatorDeps): Simulat
     },
 
     summary: () => fleet?.summary() ?? null,
+    cameras: () => fleet?.cameras ?? [],
   };
 }

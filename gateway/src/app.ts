@@ -12,7 +12,11 @@ import { hashSecret, randomToken } from "../../core/secrets.ts";
 import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../../core/device-credentials.ts";
 import { databaseCredentialStore } from "../../broker/src/credential-store.ts";
 import { createRelayPool, iceServerSource, relayMetricsCollector, type RelayPool } from "../../relay/src/index.ts";
+import type { Agent } from "node:https";
 import { databaseAuditLog } from "./access/audit.ts";
+import { CallService } from "./calls/call-service.ts";
+import { callsPlugin } from "./calls/call-routes.ts";
+import { WebPush } from "./calls/web-push.ts";
 import { authPlugin } from "./access/auth.ts";
 import { householdsPlugin } from "./access/households.ts";
 import { invitesPlugin } from "./access/invites.ts";
@@ -40,6 +44,7 @@ import { observabilityPlugin } from "./http/observability.ts";
 import { createHttpServer } from "./http/server.ts";
 import { viewerPagePlugin } from "./http/viewer-page.ts";
 import { webPlugin } from "./http/web.ts";
+import { ApiError } from "./http/errors.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-routes.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
@@ -63,6 +68,7 @@ export interface Gateway {
   readonly commands: CommandDispatcher;
   readonly leadership: Leadership;
   readonly liveView: LiveViewService | null;
+  readonly calls: CallService;
   /** The broker in this process, once started. */
   readonly broker: WangxiangBroker | null;
   /** Called after each batch of heartbeats is committed (benchmarks measure arrival → stored with it). */
@@ -74,6 +80,8 @@ export interface GatewayOverrides {
   database?: Database;
   /** Where log lines go (default stdout); tests read them to check that no secret is logged. */
   logStream?: { write(line: string): void };
+  /** TLS agent for Web Push requests (tests play a push service with their own CA). */
+  pushAgent?: Agent;
 }
 
 export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Gateway {
@@ -149,6 +157,19 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     },
   }) : null;
   if (liveView) state.onChange((change) => { if (change.state === "offline") liveView.onCameraOffline(change.deviceId); });
+  const push = new WebPush({ db, metrics, log, subject: config.PUSH_CONTACT, agent: overrides.pushAgent });
+  const calls = new CallService({
+    db, hub, push, metrics, log, ringMs: config.CALL_RING_S * 1000,
+    sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
+    setPrivacy: async (deviceId, enabled) => {
+      await commands.send(deviceId, { name: "privacy", params: { enabled } }, "calls");
+      if (enabled) await liveView?.onPrivacyEnabled(deviceId);
+    },
+    grantView: (user, deviceId, startedBy) => {
+      if (!liveView) return Promise.reject(new ApiError(404, "not-found", "live view is not enabled on this server"));
+      return liveView.grantView(user, deviceId, startedBy);
+    },
+  });
 
   const provisioning: ProvisioningDeps = {
     db, audit,
@@ -183,6 +204,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     await api.register(alertsPlugin, { db, hub });
     await api.register(commandsPlugin, { db, audit, commands, applyDeviceChange: (deviceId, change) => heartbeats.applyDeviceChange(deviceId, change), onPrivacyEnabled: async (deviceId) => { await liveView?.onPrivacyEnabled(deviceId); } });
     await api.register(livePlugin, { db, hub, metrics, liveSessions });
+    await api.register(callsPlugin, { db, calls, push, audit });
     if (liveView) {
       await api.register(liveViewPlugin, { db, liveView });
       // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
@@ -257,7 +279,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
 
   let startCalled = false;
   return {
-    app, heartbeats, metrics, hub, state, alerts, commands, leadership, liveView,
+    app, heartbeats, metrics, hub, state, alerts, commands, leadership, liveView, calls,
     get broker() {
       return broker;
     },
@@ -292,7 +314,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: servicePassword, db, state, heartbeats, commands, hub, metrics, log, leadership,
         // Alone with its own broker, the gateway reads device topics in-process; in a cluster it is one client among several.
         embeddedBroker: broker && !redis ? broker : undefined,
-        onPrivacyChanged: (deviceId, enabled) => { if (enabled) void liveView?.onPrivacyEnabled(deviceId); } });
+        onPrivacyChanged: (deviceId, enabled) => { if (enabled) void liveView?.onPrivacyEnabled(deviceId); },
+        onCallButton: (deviceId) => calls.onCallButton(deviceId), onCallDeclined: (deviceId) => calls.onCallDeclined(deviceId) });
       const started = ingest;
       await lifecycle.step("device ingest", () => started.start(), () => started.stop());
       // In a cluster the other brokers may hold cameras; the leader's retained-status replay reconciles instead.
@@ -306,6 +329,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
         await alerts.stop();
       });
       await lifecycle.step("http", listen, () => app.close());
+      await lifecycle.step("calls", () => calls.start(), () => calls.stop());
       // Closed first: waiting commands answer 503 so that closing HTTP does not wait for cameras.
       lifecycle.defer("commands and live views", async () => {
         commands.stop();

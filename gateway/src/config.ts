@@ -59,6 +59,10 @@ export const gatewayEnvSchema = z.object({
   VIEW_TOKEN_SECRET: z.string().min(16).optional(),
   VIEW_TOKEN_TTL_S: seconds.default(3600),
   STREAM_STOP_GRACE_S: seconds.default(20),
+  /** A call rings this long before it counts as missed. */
+  CALL_RING_S: seconds.default(45),
+  /** VAPID contact for push services (RFC 8292 "sub"): mailto: or https: of the operator. */
+  PUSH_CONTACT: z.string().regex(/^(mailto:|https:)/, "PUSH_CONTACT must start with mailto: or https:").default("mailto:ops@wangxiang.invalid"),
   STREAM_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(8000),
   /** Browser origins allowed to call the API from elsewhere (comma-separated); default same origin only. */
   CORS_ORIGINS: z.string().optional().transform((v) => (v ? v.split(",").map((o) => o.trim()).filter(Boolean) : [])),

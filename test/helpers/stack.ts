@@ -1,5 +1,6 @@
 // Starts a whole Wangxiang stack in-process on port 0 (broker + gateway + fresh database) and
 // gives tests a small HTTP client and MQTT device connections.
+import type { Agent } from "node:https";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { createDatabase, type Database } from "../../core/database.ts";
 import { buildGateway, type Gateway } from "../../gateway/src/app.ts";
@@ -22,14 +23,14 @@ export interface Stack {
 
 export const demoPassword = "test-password-123";
 
-export async function startStack(env: Record<string, string> = {}, options: { logStream?: { write(line: string): void }; database?: TestDatabase } = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, options: { logStream?: { write(line: string): void }; database?: TestDatabase; pushAgent?: Agent } = {}): Promise<Stack> {
   const testDb: TestDatabase = options.database ?? await createTestDatabase();
   const config = readGatewayConfig({
     HTTP_PORT: "0", MQTT_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_HOST: "127.0.0.1", DATABASE_URL: testDb.url, LOG_LEVEL: "silent",
     WX_DEMO_PASSWORD: demoPassword, HEARTBEAT_INTERVAL_S: "1", DEVICE_KEEPALIVE_S: "2", HEARTBEAT_FLUSH_MS: "10", RELAY_ENABLED: "0", RELAY_RTC_PORT: "0", ...env,
   });
   const db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
-  const gateway = buildGateway(config, { database: db, logStream: options.logStream });
+  const gateway = buildGateway(config, { database: db, logStream: options.logStream, ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}) });
   const started = await gateway.start();
   const httpUrl = `http://127.0.0.1:${started.httpPort}`;
   const api: Stack["api"] = async (method, path, options = {}) => {

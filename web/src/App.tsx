@@ -1,7 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
 import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from "preact-iso";
 import { Services, type AppServices } from "./context.ts";
+import { CallScreen } from "./family/CallScreen.tsx";
 import { CameraScreen } from "./family/CameraScreen.tsx";
+import { IncomingCall } from "./family/IncomingCall.tsx";
 import { FamilyHome } from "./family/FamilyHome.tsx";
 import { JoinScreen } from "./JoinScreen.tsx";
 import { LoginScreen } from "./LoginScreen.tsx";
@@ -30,6 +32,7 @@ export function App({ services }: { services: AppServices }) {
       <LocationProvider>
         <ErrorBoundary>
           <Routes session={session} />
+          {session?.user.role === "family" ? <IncomingCall /> : null}
         </ErrorBoundary>
       </LocationProvider>
     </Services.Provider>
@@ -49,6 +52,7 @@ function Routes({ session }: { session: Session | null }) {
       <Route path="/join/:code?" component={JoinScreen} />
       <Route path="/family" component={FamilyHome} />
       <Route path="/family/camera/:deviceId" component={CameraScreen} />
+      <Route path="/family/call/:callId" component={CallScreen} />
       <Route path="/installer" component={InstallerHome} />
       <Route path="/installer/household/:householdId" component={HouseholdScreen} />
       <Route path="/staff" component={StaffConsole} />

@@ -32,6 +32,10 @@ export interface DeviceIngestOptions {
   metrics: GatewayMetrics;
   log: Logger;
   onPrivacyChanged?(deviceId: string, enabled: boolean): void;
+  /** The elder pressed the camera's call button. */
+  onCallButton?(deviceId: string): Promise<void>;
+  /** The elder declined a call home. */
+  onCallDeclined?(deviceId: string): Promise<void>;
   /** Whether this gateway handles device messages (always, unless several gateways share the fleet). */
   leadership: Leadership;
   /** The broker in this process, when there is one and no other gateway: no MQTT client is needed. */
@@ -172,6 +176,8 @@ export class DeviceIngest {
       this.o.onPrivacyChanged?.(deviceId, event.enabled);
       await this.o.heartbeats.applyDeviceChange(deviceId, { privacy: event.enabled });
     }
+    if (event.type === "call-button") await this.o.onCallButton?.(deviceId);
+    if (event.type === "call-declined") await this.o.onCallDeclined?.(deviceId);
     if (event.type === "firmware-updated") await this.o.heartbeats.applyDeviceChange(deviceId, { firmware: event.to });
     await this.o.db.auditEntry.create({ data: { action: `device.${event.type}`, subject: deviceId, detail } });
   }

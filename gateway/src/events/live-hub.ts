@@ -4,10 +4,12 @@ import type { ServerMessage } from "../../../protocol/ws.ts";
 export interface LiveAudience {
   /** Staff and installers see the whole fleet; family members only their households' cameras. */
   canSeeDevice(deviceId: string, householdId: string | null): boolean;
+  /** A family member of this household (calls ring members only, not staff watching the fleet). */
+  isMember(householdId: string): boolean;
   send(message: ServerMessage): void;
 }
 
-type Scope = { deviceId: string; householdId: string | null };
+type Scope = { deviceId: string; householdId: string | null; membersOnly?: boolean };
 
 export class LiveHub {
   private readonly audiences = new Set<LiveAudience>();
@@ -38,6 +40,7 @@ export class LiveHub {
   deliverLocally(message: ServerMessage, scope?: Scope): void {
     for (const audience of this.audiences) {
       if (scope && !audience.canSeeDevice(scope.deviceId, scope.householdId)) continue;
+      if (scope?.membersOnly && !(scope.householdId && audience.isMember(scope.householdId))) continue;
       audience.send(message);
     }
   }

@@ -44,7 +44,7 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics, liveS
     const failed = (what: string) => (err: unknown) => {
       metrics.wsHandlerFailures.inc();
       request.log.error({ err }, `live socket: ${what} failed`);
-      send({ type: "error", error: "internal-error", message: "the gateway could not handle this; try again" });
+      send({ type: "error", error: "internal", message: "the gateway could not handle this; try again" });
     };
     socket.on("error", (err) => request.log.warn({ err: err.message }, "live socket error"));
     void openLiveSocket(socket, request, send, failed("message handler")).catch((err) => {
@@ -73,6 +73,7 @@ export async function livePlugin(app: FastifyInstance, { db, hub, metrics, liveS
     const remove = hub.add({
       canSeeDevice: (deviceId, householdId) =>
         (user.role !== "family" || (householdId !== null && households.has(householdId))) && (!filter.deviceIds || filter.deviceIds.has(deviceId)),
+      isMember: (householdId) => user.role === "family" && households.has(householdId),
       send: (message) => {
         if (filter.villages && "village" in message && message.village && !filter.villages.has(message.village)) return;
         send(message);

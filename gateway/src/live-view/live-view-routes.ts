@@ -11,11 +11,12 @@ import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 
-type ViewRow = { id: string; deviceId: string; userId: string; displayName: string; startedAt: Date; endedAt: Date | null; endReason: string | null; talked: boolean; device: { serial: string; label: string | null } };
+type ViewRow = { id: string; deviceId: string; userId: string; displayName: string; startedAt: Date; endedAt: Date | null; endReason: string | null; talked: boolean; startedBy: string; device: { serial: string; label: string | null } };
 const toViewLogEntry = (v: ViewRow) => ({
   id: v.id, deviceId: v.deviceId, serial: v.device.serial, label: v.device.label, userId: v.userId, displayName: v.displayName,
   startedAt: v.startedAt.toISOString(), endedAt: v.endedAt?.toISOString() ?? null,
   durationS: v.endedAt ? Math.round((v.endedAt.getTime() - v.startedAt.getTime()) / 1000) : null, endReason: v.endReason, talked: v.talked,
+  startedBy: v.startedBy as "look-in" | "call" | "answered-call",
 });
 
 export async function liveViewPlugin(app: FastifyInstance, { db, liveView }: { db: Database; liveView: LiveViewService }): Promise<void> {

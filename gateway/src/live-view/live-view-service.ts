@@ -47,8 +47,15 @@ export interface LiveViewServiceOptions {
   policy: LiveViewPolicy;
 }
 
+export type ViewStart = "look-in" | "call" | "answered-call";
+
+/** How long a grant given for a call marks the viewer's next session as started by that call. */
+const CALL_START_WINDOW_MS = 120_000;
+
 export class LiveViewService {
   private readonly streams = new Map<string, CameraStream>();
+  /** Grants given for a call, by camera and viewer: the view log records the session they start as such. */
+  private readonly callStarts = new Map<string, { startedBy: ViewStart; until: number }>();
 
   private readonly db: Database;
   private readonly commands: CommandDispatcher;
@@ -67,7 +74,7 @@ export class LiveViewService {
   }
 
   /** A signed-in user asks to watch a camera: checks membership, privacy and connection, returns a WHEP token. */
-  async grantView(user: SignedInUser, deviceId: string) {
+  async grantView(user: SignedInUser, deviceId: string, startedBy: ViewStart = "look-in") {
     const device = await this.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true, claimedAt: true, boundBy: true, privacy: true, connection: true } });
     if (!device || !device.householdId) throw notFound("camera");
     const member = (await householdIdsOf(this.db, user.id)).includes(device.householdId);
@@ -79,6 +86,7 @@ export class LiveViewService {
     if (device.privacy) throw new ApiError(403, "privacy-mode", "the camera is in privacy mode; nobody can watch until it is switched off");
     if (device.connection !== "online") throw conflict("camera-offline", "the camera is offline");
     const { token, expiresAt } = this.tokens.issueViewer(deviceId, user.id, user.displayName, this.policy.viewerTokenTtlMs);
+    if (startedBy !== "look-in") this.callStarts.set(`${deviceId}:${user.id}`, { startedBy, until: Date.now() + CALL_START_WINDOW_MS });
     return { token, expiresAt: expiresAt.toISOString(), whepUrl: `/api/v1/whep/${deviceId}`, iceServers: this.iceServersFor(`viewer-${user.id}`) };
   }
 
@@ -125,7 +133,10 @@ export class LiveViewService {
     stream.stopTimer = null;
     const device = await this.db.device.findUnique({ where: { id: event.cameraId }, select: { householdId: true } });
     await this.db.viewSession.create({
-      data: { id: event.sessionId, deviceId: event.cameraId, householdId: device?.householdId ?? null, userId: event.viewer.viewerId, displayName: event.viewer.displayName, startedAt: new Date() },
+      data: {
+        id: event.sessionId, deviceId: event.cameraId, householdId: device?.householdId ?? null, userId: event.viewer.viewerId, displayName: event.viewer.displayName,
+        startedAt: new Date(), startedBy: this.takeCallStart(event.cameraId, event.viewer.viewerId),
+      },
     });
     // Answer the viewer at once; its ICE and DTLS handshakes run while the camera starts up.
     void this.ensureStreaming(event.cameraId).catch((error: Error) => this.failViewers(event.cameraId, error));
@@ -246,6 +257,13 @@ export class LiveViewService {
   }
 
   // ── internals ─────────────────────────────────────────────────────────
+  private takeCallStart(cameraId: string, viewerId: string): ViewStart {
+    const key = `${cameraId}:${viewerId}`;
+    const start = this.callStarts.get(key);
+    this.callStarts.delete(key);
+    return start && start.until > Date.now() ? start.startedBy : "look-in";
+  }
+
   private stream(cameraId: string): CameraStream {
     let stream = this.streams.get(cameraId);
     if (!stream) {

@@ -9,6 +9,7 @@ import { useAction, useLoad, useTick } from "../hooks.ts";
 import { useLiveDevice } from "../live-devices.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
+import { CallHome } from "./CallHome.tsx";
 import { LiveView } from "./LiveView.tsx";
 import { WhoWatched } from "./WhoWatched.tsx";
 import { useState } from "preact/hooks";
@@ -16,12 +17,13 @@ import { useState } from "preact/hooks";
 export function CameraScreen() {
   const { t, lang } = useT();
   const { api } = useServices();
-  const { params } = useRoute();
+  const { params, query } = useRoute();
   const deviceId = params.deviceId!;
   const loaded = useLoad((signal) => api.get<DeviceDetail>(`/devices/${encodeURIComponent(deviceId)}`, { signal }), [deviceId]);
   const device = useLiveDevice(loaded.data);
   const now = useTick();
   const [views, setViews] = useState(0);
+  const [inCall, setInCall] = useState(false);
   const privacy = useAction(async (enabled: boolean) => {
     const command = await api.request<CommandView>("POST", `/devices/${encodeURIComponent(deviceId)}/commands`, { body: { name: "privacy", params: { enabled } } });
     if (command.status === "succeeded") loaded.reload();
@@ -47,7 +49,8 @@ export function CameraScreen() {
             </dd>
           </dl>
           <ErrorText error={privacy.error} />
-          <LiveView device={device} onSessionChange={() => setViews((n) => n + 1)} />
+          <CallHome device={device} autoStart={query.callHome === "1"} onConnected={setInCall} />
+          {inCall ? null : <LiveView device={device} onSessionChange={() => setViews((n) => n + 1)} />}
           <WhoWatched deviceId={device.id} refresh={views} />
         </div>
       )}

@@ -6,6 +6,9 @@ import { useLiveDevices } from "../live-devices.ts";
 import type { DeviceView, HouseholdView, Page } from "../types.ts";
 import { InvitePanel } from "../ui/InvitePanel.tsx";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import { CallSettings } from "./CallSettings.tsx";
+import { MissedCalls } from "./MissedCalls.tsx";
+import { PushSetup } from "./PushSetup.tsx";
 import { PrivacyBadge, StateBadge } from "../ui/StateBadge.tsx";
 
 export function FamilyHome() {
@@ -19,6 +22,7 @@ export function FamilyHome() {
     <Layout title={t("family.title")}>
       <ErrorText error={households.error ?? devices.error} />
       {households.loading && !households.data ? <Loading /> : null}
+      <MissedCalls />
       {households.data?.items.length === 0 ? <p class="lead">{t("family.noHousehold")} <a href="/join">{t("auth.haveInvite")}</a></p> : null}
       {households.data?.items.map((h) => (
         <section key={h.id} class="stack">
@@ -26,8 +30,10 @@ export function FamilyHome() {
           {list.filter((d) => d.householdId === h.id).map((d) => <CameraCard key={d.id} device={d} />)}
           {devices.data && !list.some((d) => d.householdId === h.id) ? <p class="muted">{t("family.noCameras")}</p> : null}
           <InvitePanel householdId={h.id} />
+          <CallSettings householdId={h.id} />
         </section>
       ))}
+      {households.data?.items.length ? <PushSetup /> : null}
     </Layout>
   );
 }

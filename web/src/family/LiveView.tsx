@@ -8,11 +8,22 @@ import type { ViewGrant } from "../types.ts";
 import { ApiFailure, type ApiClient } from "../api.ts";
 import { WhepError, WhepViewer, type Quality, type WhepGrant, type WhepProblem, type WhepState } from "./whep.ts";
 
+const toWhepGrant = (grant: ViewGrant): WhepGrant => ({ url: grant.whepUrl, token: grant.token, iceServers: grant.iceServers, expiresAt: grant.expiresAt });
+
+/** The call's grant serves the first connection; a reconnect asks again like any viewer. */
+function grantSource(first: ViewGrant | undefined, ask: () => Promise<WhepGrant>): () => Promise<WhepGrant> {
+  let pending = first ? toWhepGrant(first) : null;
+  return () => {
+    const grant = pending;
+    pending = null;
+    return grant ? Promise.resolve(grant) : ask();
+  };
+}
+
 /** A viewer token for this camera; the gateway's refusals become the messages the family reads. */
 async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> {
   try {
-    const grant = await api.request<ViewGrant>("POST", `/devices/${encodeURIComponent(deviceId)}/view`, { retry: true });
-    return { url: grant.whepUrl, token: grant.token, iceServers: grant.iceServers, expiresAt: grant.expiresAt };
+    return toWhepGrant(await api.request<ViewGrant>("POST", `/devices/${encodeURIComponent(deviceId)}/view`, { retry: true }));
   } catch (error) {
     if (!(error instanceof ApiFailure)) throw error;
     if (error.code === "privacy-mode") throw new WhepError("privacy", error.message, false);
@@ -23,7 +34,12 @@ async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> 
   }
 }
 
-export function LiveView({ device, onSessionChange }: { device: DeviceView; onSessionChange?: () => void }) {
+/** In a call, live view starts at once with the grant the answer gave, and the microphone stays open. */
+export interface CallMode {
+  grant: ViewGrant;
+}
+
+export function LiveView({ device, onSessionChange, call }: { device: DeviceView; onSessionChange?: () => void; call?: CallMode | undefined }) {
   const { t } = useT();
   const { api } = useServices();
   const video = useRef<HTMLVideoElement>(null);
@@ -35,15 +51,7 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
   const [talking, setTalking] = useState(false);
   const [muted, setMuted] = useState(false);
 
-  const [watching, setWatching] = useState<{ names: string[]; talking: string | null }>({ names: [], talking: null });
-  const [streamError, setStreamError] = useState<string | null>(null);
-  useLiveEvents((message) => {
-    if (message.type === "view.viewers" && message.deviceId === device.id) {
-      const nameOf = (id: string | null) => message.viewers.find((v) => v.viewerId === id)?.displayName ?? null;
-      setWatching({ names: message.viewers.map((v) => v.displayName), talking: nameOf(message.talking) });
-    }
-    if (message.type === "view.error" && message.deviceId === device.id) setStreamError(message.message);
-  });
+  const { watching, streamError, setStreamError } = useWatchingNow(device.id);
   useEffect(() => () => void viewer.current?.stop(), []);
   const blocked = device.connection !== "online" ? "offline" : device.privacy ? "privacy" : null;
   useEffect(() => { if (blocked) void viewer.current?.stop(); }, [blocked]);
@@ -51,10 +59,11 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
   const watch = () => {
     setProblem(null);
     setStreamError(null);
-    viewer.current = new WhepViewer({ grant: () => askToWatch(api, device.id) }, {
+    viewer.current = new WhepViewer({ grant: grantSource(call?.grant, () => askToWatch(api, device.id)) }, {
       onState: (next, why) => {
         setState(next);
         setProblem(why ?? null);
+        if (next === "live" && call) talk(true);
         if (next === "live" || next === "closed") onSessionChange?.();
       },
       onStream: (stream) => {
@@ -72,6 +81,7 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
     setTalking(on);
     void viewer.current?.setTalking(on);
   };
+  useEffect(() => { if (call && !blocked) watch(); }, []);
   const fullScreen = () => void video.current?.parentElement?.requestFullscreen?.().catch(() => {});
   const running = state === "connecting" || state === "live" || state === "reconnecting";
 
@@ -95,15 +105,11 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
       {streamError ? <p class="error" role="alert">{streamError}</p> : null}
       {running ? (
         <div class="controls">
-          <button type="button" class={talking ? "talk talking" : "talk"} aria-pressed={talking}
-            onPointerDown={(e) => { e.currentTarget.setPointerCapture(e.pointerId); talk(true); }}
-            onPointerUp={() => talk(false)} onPointerCancel={() => talk(false)} onContextMenu={(e) => e.preventDefault()}>
-            {talking ? t("live.release") : t("live.holdToTalk")}
-          </button>
+          <TalkButton call={call !== undefined} talking={talking} talk={talk} />
           <div class="row">
             <button type="button" onClick={() => setMuted(!muted)} aria-pressed={muted}>{muted ? t("live.unmute") : t("live.mute")}</button>
             <button type="button" onClick={fullScreen}>{t("live.fullScreen")}</button>
-            <button type="button" onClick={() => void viewer.current?.stop()}>{t("live.stop")}</button>
+            <button type="button" onClick={() => void viewer.current?.stop()}>{call ? t("call.hangUp") : t("live.stop")}</button>
           </div>
         </div>
       ) : (
@@ -111,4 +117,37 @@ export function LiveView({ device, onSessionChange }: { device: DeviceView; onSe
       )}
     </section>
   );
+}
+
+/** In a call the microphone is a switch (held open); otherwise it is on only while the button is held. */
+function TalkButton({ call, talking, talk }: { call: boolean; talking: boolean; talk: (on: boolean) => void }) {
+  const { t } = useT();
+  if (call) {
+    return (
+      <button type="button" class={talking ? "talk talking" : "talk"} aria-pressed={talking} onClick={() => talk(!talking)}>
+        {talking ? t("call.micOn") : t("call.micOff")}
+      </button>
+    );
+  }
+  return (
+    <button type="button" class={talking ? "talk talking" : "talk"} aria-pressed={talking}
+      onPointerDown={(e) => { e.currentTarget.setPointerCapture(e.pointerId); talk(true); }}
+      onPointerUp={() => talk(false)} onPointerCancel={() => talk(false)} onContextMenu={(e) => e.preventDefault()}>
+      {talking ? t("live.release") : t("live.holdToTalk")}
+    </button>
+  );
+}
+
+/** Who else watches this camera and who talks (live socket), and the stream's last error. */
+function useWatchingNow(deviceId: string) {
+  const [watching, setWatching] = useState<{ names: string[]; talking: string | null }>({ names: [], talking: null });
+  const [streamError, setStreamError] = useState<string | null>(null);
+  useLiveEvents((message) => {
+    if (message.type === "view.viewers" && message.deviceId === deviceId) {
+      const nameOf = (id: string | null) => message.viewers.find((v) => v.viewerId === id)?.displayName ?? null;
+      setWatching({ names: message.viewers.map((v) => v.displayName), talking: nameOf(message.talking) });
+    }
+    if (message.type === "view.error" && message.deviceId === deviceId) setStreamError(message.message);
+  });
+  return { watching, streamError, setStreamError };
 }

@@ -107,6 +107,20 @@ export const en: Same<typeof zhCN> = {
     error: { malformed: "not a valid serial or code", duplicate: "repeated in the file", "registered-elsewhere": "already registered elsewhere" },
     recent: "Recent batches", none: "No batches yet.", cameras_one: "{{count}} camera", cameras_other: "{{count}} cameras",
     registeredN_one: "{{count}} registered", registeredN_other: "{{count}} registered", reprint: "Download labels again",
+  call: {
+    title: "Call", incomingTitle: "{{elder}}'s home is calling", incomingText: "Someone pressed the call button on the {{camera}} camera.", answer: "Answer", later: "Later",
+    withHome: "In a call with {{elder}}'s home", answeredHint: "Your microphone is on: home can hear you.", noVideo: "Answered, but no picture for now (the camera may have just gone offline).",
+    taken: "Another family member answered this call, or it has ended.", backHome: "Back to my home",
+    micOn: "Microphone on (tap to turn off)", micOff: "Microphone off (tap to turn on)", hangUp: "Hang up",
+    homeTitle: "Call home", homeHint: "Ring the camera at home; one press there starts the video call.", homeStart: "Call home", homeRinging: "Calling home… waiting for a press on the camera's button.",
+    homeAnswered: "Connected ({{by}}). Your microphone is on.",
+    homeEnded: { missed: "Nobody answered at home.", declined: "Home declined; the camera is in privacy mode for a while.", cancelled: "Hung up.", ringing: "", answered: "" },
+    missedTitle: "Missed calls", missedFrom: "{{elder}}'s home · {{camera}}", callBack: "Call back",
+    pushOffer: "Ring this phone when home presses the call button (even with the app closed).", pushEnable: "Turn on call alerts", pushOn: "Call alerts are on for this phone.",
+  },
+  callSettings: {
+    title: "Call settings", autoAnswer: "Auto-answer when calling home", autoAnswerOff: "Off (the elder presses to answer)", afterSeconds_one: "after {{count}} second of ringing", afterSeconds_other: "after {{count}} seconds of ringing",
+    setBy: "Set by {{name}} on {{when}}", declinePrivacy: "After a declined call, privacy mode lasts", minutes_one: "{{count}} minute", minutes_other: "{{count}} minutes",
   },
   errors: {
     "batch-too-large": "At most 500 at a time; upload the delivery in parts to the same batch.", "batch-empty": "The file has no serials.", "label-font-missing": "The server has no Chinese font for labels; tell the administrator.",
@@ -116,5 +130,6 @@ export const en: Same<typeof zhCN> = {
     "claim-code-used": "This camera has already been activated.", "device-revoked": "This camera has been revoked; call the service centre.", "not-found": "Not found.",
     "camera-did-not-answer": "The camera did not answer.", forbidden: "You may not do this.", "invalid-request": "Something in the form is not right.",
     "command-failed": "The camera could not do it.", "command-timed-out": "The camera did not answer.",
+    "call-not-ringing": "This call is no longer ringing: someone answered it, or it ended.",
   },
 };

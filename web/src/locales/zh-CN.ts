@@ -102,6 +102,20 @@ export const zhCN = {
     error: { malformed: "格式不对", duplicate: "表格里重复了", "registered-elsewhere": "已在别处登记过" },
     recent: "最近的批次", none: "还没有批次。", cameras_one: "{{count}} 台", cameras_other: "{{count}} 台",
     registeredN_one: "登记 {{count}} 台", registeredN_other: "登记 {{count}} 台", reprint: "重新下载标签",
+  call: {
+    title: "来电", incomingTitle: "{{elder}}家来电", incomingText: "{{camera}}的呼叫键被按下了，家里想和你说说话。", answer: "接听", later: "稍后再说",
+    withHome: "正在和{{elder}}家通话", answeredHint: "你的麦克风已打开，家里能听到你说话。", noVideo: "已接听，但暂时看不到画面（摄像头可能刚离线）。",
+    taken: "这个来电已经被其他家人接听，或已经结束。", backHome: "回到我的家",
+    micOn: "麦克风已打开（点一下关闭）", micOff: "麦克风已关闭（点一下打开）", hangUp: "挂断",
+    homeTitle: "打电话回家", homeHint: "让家里的摄像头响铃，老人按一下就能和你视频。", homeStart: "打电话回家", homeRinging: "正在呼叫家里… 等老人按一下摄像头上的按键。",
+    homeAnswered: "已接通（{{by}}）。你的麦克风已打开。",
+    homeEnded: { missed: "家里没有接听。", declined: "家里现在不方便，摄像头暂时开启了隐私模式。", cancelled: "已挂断。", ringing: "", answered: "" },
+    missedTitle: "未接来电", missedFrom: "{{elder}}家 · {{camera}}", callBack: "回拨",
+    pushOffer: "家里按呼叫键时，让这台手机响铃提醒（关掉页面也能收到）。", pushEnable: "开启来电提醒", pushOn: "这台手机已开启来电提醒。",
+  },
+  callSettings: {
+    title: "通话设置", autoAnswer: "打电话回家时自动接听", autoAnswerOff: "不自动接听（老人按键接听）", afterSeconds_one: "响 {{count}} 秒后自动接听", afterSeconds_other: "响 {{count}} 秒后自动接听",
+    setBy: "由 {{name}} 在 {{when}} 设置", declinePrivacy: "老人拒接后，摄像头隐私模式保持", minutes_one: "{{count}} 分钟", minutes_other: "{{count}} 分钟",
   },
   errors: {
     "batch-too-large": "一次最多 500 个，请分几次上传到同一批次。", "batch-empty": "表格里没有序列号。", "label-font-missing": "服务器缺少中文字体，无法生成标签，请联系管理员。",
@@ -111,5 +125,6 @@ export const zhCN = {
     "claim-code-used": "这台摄像头已经激活过。", "device-revoked": "这台摄像头已停用，请联系服务中心。", "not-found": "没有找到。",
     "camera-did-not-answer": "摄像头没有回应。", forbidden: "你没有权限做这个操作。", "invalid-request": "填写的内容有误，请检查。",
     "command-failed": "摄像头执行失败。", "command-timed-out": "摄像头没有回应。",
+    "call-not-ringing": "这个来电已经被接听或已经结束。",
   },
 };

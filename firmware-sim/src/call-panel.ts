@@ -1,0 +1,68 @@
+// The camera's call button and what it plays about calls: a ring-back while the family is being called,
+// a ring when the family calls home, who answered, and a missed-call tone. The button sends one event; the
+// gateway decides whether it answers a ringing call or starts a new one, and says so with call-status.
+import type { DeviceCommand } from "../../protocol/index.ts";
+
+type CallStatus = Extract<DeviceCommand, { name: "call-status" }>["params"];
+
+/** What the elder hears and sees: idle, ring-back (calling-family), ringing, in a call. */
+export type CallPanelState = "idle" | "calling-family" | "ringing" | "in-call";
+
+export interface CallPanelSnapshot {
+  state: CallPanelState;
+  callId: string | null;
+  /** Who answered the last call (a family member's name, or the elder's own press). */
+  answeredBy: string | null;
+  buttonPresses: number;
+  /** Presses that went nowhere: the camera was offline (a real one plays an error tone). */
+  pressesWhileOffline: number;
+  /** Calls home the elder declined (privacy button while ringing). */
+  declined: number;
+  /** Every call-status the camera played, oldest first. */
+  log: { at: string; callId: string; state: CallStatus["state"]; by: string | null }[];
+}
+
+export class CallPanel {
+  #state: CallPanelState = "idle";
+  #callId: string | null = null;
+  #answeredBy: string | null = null;
+  #presses = 0;
+  #offlinePresses = 0;
+  #declined = 0;
+  readonly #log: CallPanelSnapshot["log"] = [];
+
+  /** Counts a press; says whether it can be sent (the caller publishes the event). */
+  press(online: boolean): boolean {
+    this.#presses += 1;
+    if (!online) this.#offlinePresses += 1;
+    return online;
+  }
+
+  onStatus(status: CallStatus): void {
+    this.#log.push({ at: new Date().toISOString(), callId: status.callId, state: status.state, by: status.by ?? null });
+    if (this.#log.length > 100) this.#log.shift();
+    this.#callId = status.callId;
+    if (status.state === "answered") this.#answeredBy = status.by ?? null;
+    this.#state = ({ "calling-family": "calling-family", ringing: "ringing", answered: "in-call", missed: "idle", ended: "idle" } as const)[status.state];
+  }
+
+  /** Declines a ringing call home; false when nothing rings. */
+  decline(): boolean {
+    if (this.#state !== "ringing") return false;
+    this.#state = "idle";
+    this.#declined += 1;
+    return true;
+  }
+
+  /** Power, reboot: whatever was ringing is silent now. */
+  reset(): void {
+    this.#state = "idle";
+  }
+
+  snapshot(): CallPanelSnapshot {
+    return {
+      state: this.#state, callId: this.#callId, answeredBy: this.#answeredBy, buttonPresses: this.#presses,
+      pressesWhileOffline: this.#offlinePresses, declined: this.#declined, log: this.#log.map((entry) => ({ ...entry })),
+    };
+  }
+}

@@ -1,0 +1,55 @@
+// Calls between the elder's camera and the family, and the Web Push subscriptions that ring phones.
+import { z } from "zod";
+import { isoTime } from "./device-messages.ts";
+import { viewGrantReply } from "./live-view.ts";
+
+export const callDirection = z.enum(["from-home", "to-home"]);
+export const callState = z.enum(["ringing", "answered", "missed", "declined", "cancelled"]);
+
+export const callView = z.object({
+  id: z.string(), householdId: z.string(), deviceId: z.string(), label: z.string().nullable(), elderName: z.string(),
+  direction: callDirection, state: callState, callerName: z.string().nullable(),
+  startedAt: isoTime, answeredAt: isoTime.nullable(), answeredByName: z.string().nullable(), endedAt: isoTime.nullable(),
+});
+export type CallView = z.infer<typeof callView>;
+
+export const callIdParams = z.object({ callId: z.string().min(1).max(64) });
+export const callListQuery = z.object({
+  state: callState.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const callListReply = z.object({ items: z.array(callView) });
+
+/** Answering the elder's call: the call, and a viewer grant to open live view with talk held open. */
+export const answerCallReply = z.object({ call: callView, grant: viewGrantReply.nullable().describe("null when live view cannot start (relay off, camera offline, privacy mode)") });
+
+/** GET /push/key: the VAPID public key a browser subscribes with (applicationServerKey). */
+export const pushKeyReply = z.object({ publicKey: z.string().describe("uncompressed P-256 point, base64url") });
+
+const base64url = z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, "expected base64url");
+/** PushSubscription.toJSON() from the browser, and a name for the phone. */
+export const pushSubscriptionBody = z.object({
+  endpoint: z.url({ protocol: /^https$/ }).max(1000),
+  keys: z.object({ p256dh: base64url.min(80).max(100), auth: base64url.min(16).max(32) }),
+  deviceName: z.string().max(80).optional(),
+});
+export const pushSubscriptionReply = z.object({ id: z.string() });
+export const pushUnsubscribeBody = z.object({ endpoint: z.url().max(1000) });
+
+/** What a push message carries (encrypted, RFC 8291); the service worker shows it. */
+export const pushPayload = z.object({
+  kind: z.enum(["call", "call-missed", "notice"]),
+  title: z.string(), body: z.string(), url: z.string(), tag: z.string(),
+  callId: z.string().optional(),
+});
+export type PushPayload = z.infer<typeof pushPayload>;
+
+/** Household call settings: auto-answer of calls home after N seconds (agreed by the family), privacy after a decline. */
+export const callSettingsView = z.object({
+  autoAnswerAfterS: z.number().int().nullable(), autoAnswerSetBy: z.string().nullable(), autoAnswerSetAt: isoTime.nullable(),
+  declinePrivacyMin: z.number().int(),
+});
+export const callSettingsBody = z.object({
+  autoAnswerAfterS: z.number().int().min(5).max(120).nullable().describe("null: only the elder's press answers"),
+  declinePrivacyMin: z.number().int().min(5).max(720),
+});

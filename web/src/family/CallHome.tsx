@@ -1,0 +1,61 @@
+// "Call home" instead of looking in silently: the camera rings, the elder presses its button (or the
+// household's auto-answer picks up), then live view opens with the microphone held open.
+import { useEffect, useState } from "preact/hooks";
+import { ApiFailure } from "../api.ts";
+import { useServices, useT } from "../context.ts";
+import { useAction, useLiveEvents } from "../hooks.ts";
+import type { CallView, DeviceView, ViewGrant } from "../types.ts";
+import { ErrorText } from "../ui/Layout.tsx";
+import { LiveView } from "./LiveView.tsx";
+
+type Stage = { kind: "idle" } | { kind: "ringing"; call: CallView } | { kind: "ended"; call: CallView } | { kind: "connected"; call: CallView; grant: ViewGrant };
+
+export function CallHome({ device, autoStart, onConnected }: { device: DeviceView; autoStart?: boolean; onConnected?: (connected: boolean) => void }) {
+  const { t } = useT();
+  const { api } = useServices();
+  const [stage, setStage] = useState<Stage>({ kind: "idle" });
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const start = useAction(async () => {
+    setError(null);
+    const call = await api.request<CallView>("POST", `/devices/${encodeURIComponent(device.id)}/call`);
+    setStage({ kind: "ringing", call });
+  });
+  const cancel = useAction(async (call: CallView) => {
+    setStage({ kind: "ended", call: await api.request<CallView>("POST", `/calls/${encodeURIComponent(call.id)}/cancel`) });
+  });
+  useEffect(() => onConnected?.(stage.kind === "connected"), [stage.kind]);
+  useEffect(() => { if (autoStart && device.connection === "online" && !device.privacy) void start.run(); }, []);
+  useLiveEvents((message) => {
+    if (message.type !== "call.updated" || stage.kind !== "ringing" || message.call.id !== stage.call.id) return;
+    const call = message.call;
+    if (call.state !== "answered") return setStage({ kind: "ended", call });
+    api.request<ViewGrant>("POST", `/calls/${encodeURIComponent(call.id)}/view`)
+      .then((grant) => setStage({ kind: "connected", call, grant }), (e: unknown) => setError(e instanceof ApiFailure ? e : null));
+  });
+
+  if (stage.kind === "connected") {
+    return (
+      <div class="stack">
+        <p class="ok" role="status">{t("call.homeAnswered", { by: stage.call.answeredByName ?? "" })}</p>
+        <LiveView device={device} call={{ grant: stage.grant }} />
+      </div>
+    );
+  }
+  return (
+    <section class="card call-home" aria-labelledby="call-home-title">
+      <h2 id="call-home-title">{t("call.homeTitle")}</h2>
+      {stage.kind === "ringing" ? (
+        <>
+          <p role="status" class="ringing-home">{t("call.homeRinging")}</p>
+          <button type="button" class="danger" disabled={cancel.busy} onClick={() => void cancel.run(stage.call)}>{t("call.hangUp")}</button>
+        </>
+      ) : (
+        <>
+          {stage.kind === "ended" ? <p class="hint" role="status">{t(`call.homeEnded.${stage.call.state}`)}</p> : <p class="muted">{t("call.homeHint")}</p>}
+          <button type="button" class="primary" disabled={start.busy || device.connection !== "online" || device.privacy} onClick={() => void start.run()}>{t("call.homeStart")}</button>
+        </>
+      )}
+      <ErrorText error={error ?? start.error ?? cancel.error} />
+    </section>
+  );
+}

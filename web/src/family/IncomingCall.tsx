@@ -1,0 +1,31 @@
+// The incoming-call screen: whatever page a family member has open, the elder's call button rings here.
+// One tap answers (CallScreen); the screen goes away when someone else answers or the call rings out.
+import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
+import { useT } from "../context.ts";
+import { useLiveEvents } from "../hooks.ts";
+import type { CallView } from "../types.ts";
+
+export function IncomingCall() {
+  const { t } = useT();
+  const { route } = useLocation();
+  const [call, setCall] = useState<CallView | null>(null);
+  useLiveEvents((message) => {
+    if (message.type === "call.ringing") setCall(message.call);
+    if (message.type === "call.updated") setCall((current) => (current?.id === message.call.id ? null : current));
+  });
+  if (!call) return null;
+  const answer = () => {
+    setCall(null);
+    route(`/family/call/${encodeURIComponent(call.id)}`);
+  };
+  return (
+    <div class="incoming-call" role="alertdialog" aria-labelledby="incoming-title" aria-describedby="incoming-text">
+      <div class="ring" aria-hidden="true">☎</div>
+      <h2 id="incoming-title">{t("call.incomingTitle", { elder: call.elderName })}</h2>
+      <p id="incoming-text">{t("call.incomingText", { camera: call.label ?? t("family.camera") })}</p>
+      <button type="button" class="primary answer" onClick={answer}>{t("call.answer")}</button>
+      <button type="button" class="link" onClick={() => setCall(null)}>{t("call.later")}</button>
+    </div>
+  );
+}
