@@ -107,6 +107,7 @@ export const en: Same<typeof zhCN> = {
     error: { malformed: "not a valid serial or code", duplicate: "repeated in the file", "registered-elsewhere": "already registered elsewhere" },
     recent: "Recent batches", none: "No batches yet.", cameras_one: "{{count}} camera", cameras_other: "{{count}} cameras",
     registeredN_one: "{{count}} registered", registeredN_other: "{{count}} registered", reprint: "Download labels again",
+  },
   call: {
     title: "Call", incomingTitle: "{{elder}}'s home is calling", incomingText: "Someone pressed the call button on the {{camera}} camera.", answer: "Answer", later: "Later",
     withHome: "In a call with {{elder}}'s home", answeredHint: "Your microphone is on: home can hear you.", noVideo: "Answered, but no picture for now (the camera may have just gone offline).",

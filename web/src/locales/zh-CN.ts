@@ -102,6 +102,7 @@ export const zhCN = {
     error: { malformed: "格式不对", duplicate: "表格里重复了", "registered-elsewhere": "已在别处登记过" },
     recent: "最近的批次", none: "还没有批次。", cameras_one: "{{count}} 台", cameras_other: "{{count}} 台",
     registeredN_one: "登记 {{count}} 台", registeredN_other: "登记 {{count}} 台", reprint: "重新下载标签",
+  },
   call: {
     title: "来电", incomingTitle: "{{elder}}家来电", incomingText: "{{camera}}的呼叫键被按下了，家里想和你说说话。", answer: "接听", later: "稍后再说",
     withHome: "正在和{{elder}}家通话", answeredHint: "你的麦克风已打开，家里能听到你说话。", noVideo: "已接听，但暂时看不到画面（摄像头可能刚离线）。",
