@@ -30,9 +30,12 @@ export async function installCameraInto(stack: Stack, index: number, householdId
   return { deviceId: claimed.body.deviceId, password: claimed.body.mqttPassword, serial: camera.serial };
 }
 
-/** Registers a spare camera serial and claims it without a household (for broker-only work). */
-export async function registerAndClaim(stack: Stack, serial: string): Promise<{ deviceId: string; password: string }> {
-  const staff = await stack.login("staff");
+/**
+ * Registers a spare camera serial and claims it without a household (for broker-only work). Callers that
+ * register many at once pass one staff token: parallel sign-ins of one account count as guesses.
+ */
+export async function registerAndClaim(stack: Stack, serial: string, staffToken?: string): Promise<{ deviceId: string; password: string }> {
+  const staff = staffToken ?? (await stack.login("staff"));
   const reg = await stack.api("POST", "/api/v1/devices", { token: staff, body: { serial } });
   if (reg.status !== 201) throw new Error(`register ${serial}: ${reg.status} ${JSON.stringify(reg.body)}`);
   const claimed = await stack.api("POST", "/api/v1/devices/claim", { body: { serial, claimCode: reg.body.claimCode } });
