@@ -1,7 +1,7 @@
 // Fixtures for the access-control and fuzz tests: a second household with its own family account and
 // camera, live sockets that record what they receive, raw MQTT packets, and Prometheus counter reads.
-import type { Stack } from "./stack.ts";
-import WebSocket from "ws";
+import { liveSocket, type Stack } from "./stack.ts";
+import type WebSocket from "ws";
 
 /** Creates a household and a family account that belongs to it (through an invite, as a worker would join). */
 export async function createHouseholdWithFamily(stack: Stack, opts: { village: string; elderName: string; username: string; displayName: string }): Promise<{ householdId: string; familyToken: string; userId: string }> {
@@ -52,7 +52,7 @@ export interface RecordingSocket {
 
 /** Opens /api/v1/live with a token (as a subprotocol, as the web app does) and resolves after the server's hello. */
 export function openLiveSocket(stack: Stack, token: string): Promise<RecordingSocket> {
-  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${token}`]);
+  const socket = liveSocket(stack, token);
   const messages: any[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
   return new Promise((resolve, reject) => {
