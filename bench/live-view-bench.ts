@@ -222,11 +222,13 @@ type ViewerProcess = ReturnType<typeof viewerProcess>;
 async function startViewers(target: Target, viewers: number, perProcess: number): Promise<ViewerProcess[]> {
   const processes: ViewerProcess[] = [];
   try {
+    const starts: Promise<unknown>[] = [];
     for (let offset = 0; offset < viewers; offset += perProcess) {
       const p = viewerProcess();
       processes.push(p);
-      await p.ask({ type: "start", job: target.job(Math.min(perProcess, viewers - offset), offset) }, "ready");
+      starts.push(p.ask({ type: "start", job: target.job(Math.min(perProcess, viewers - offset), offset) }, "ready"));
     }
+    await Promise.all(starts);
   } catch (error) {
     await stopViewers(processes);
     throw error;
@@ -277,7 +279,7 @@ async function measure(target: Target, viewers: number, perProcess = VIEWERS_PER
  * Janus by the same clips as plain RTP) and each viewer count is measured on one, then the other, so both
  * see the same machine load; the order alternates between rounds.
  */
-async function cpuComparison(): Promise<{ relay: CpuPoint[]; janus: CpuPoint[]; fanout: CpuPoint | null; loadAverage: number[] }> {
+async function cpuComparison(): Promise<{ relay: CpuPoint[]; janus: CpuPoint[]; fanout: CpuPoint | { error: string } | null; loadAverage: number[] }> {
   const stack = await startRelayStack({ workers: 1 });
   const camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-cpu"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
   const janus = await startJanus();
@@ -291,10 +293,13 @@ async function cpuComparison(): Promise<{ relay: CpuPoint[]; janus: CpuPoint[]; 
       const order = round % 2 === 0 ? [relayTarget, janusTarget] : [janusTarget, relayTarget];
       for (const target of order) (target === relayTarget ? relay : janusPoints).push(await measure(target, viewers));
     }
-    let fanout: CpuPoint | null = null;
+    let fanout: CpuPoint | { error: string } | null = null;
     if (FANOUT_VIEWERS > 0) {
       console.log(`(e) one camera fanned out to ${FANOUT_VIEWERS} viewers on one mediasoup worker …`);
-      fanout = await measure(relayTarget, FANOUT_VIEWERS, FANOUT_PER_PROCESS);
+      fanout = await measure(relayTarget, FANOUT_VIEWERS, FANOUT_PER_PROCESS).catch((error: Error) => {
+        console.log(`  fan-out failed: ${error.message}`);
+        return { error: error.message };
+      });
     }
     return { relay, janus: janusPoints, fanout, loadAverage };
   } finally {
@@ -341,7 +346,7 @@ const results = {
     relay: relayRows, janus: janusRows,
     ratioRelayOverJanus: relayRows.map((r, i) => ({ viewers: r.viewers, perStream: +(r.perStream / janusRows[i]!.perStream).toFixed(2), marginal: +(r.marginalPerStream / janusRows[i]!.marginalPerStream).toFixed(2) })),
   },
-  fanout: comparison.fanout && {
+  fanout: !comparison.fanout ? null : "error" in comparison.fanout ? comparison.fanout : {
     viewers: comparison.fanout.viewers, cpuPercent: +comparison.fanout.cpuPercent.toFixed(1), perStream: +(comparison.fanout.cpuPercent / comparison.fanout.viewers).toFixed(3),
     videoPktPerViewerPerS: +comparison.fanout.videoPktPerViewerPerS.toFixed(1), audioPktPerViewerPerS: +comparison.fanout.audioPktPerViewerPerS.toFixed(1),
     expectedPackets: comparison.fanout.expectedPackets, receivedPackets: comparison.fanout.receivedPackets, lossPercent: lossPercent(comparison.fanout),
@@ -372,7 +377,8 @@ for (const [i, r] of relayRows.entries()) {
 mkdirSync(join(root, "bench/results"), { recursive: true });
 const file = join(root, `bench/results/live-view-${results.date.slice(0, 10)}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2));
-if (results.fanout) console.log(`${results.fanout.viewers} viewers on one mediasoup worker: ${results.fanout.cpuPercent} % of a core (${results.fanout.perStream} % per stream), loss ${results.fanout.lossPercent} % (${results.fanout.expectedPackets - results.fanout.receivedPackets} of ${results.fanout.expectedPackets} packets)`);
+if (results.fanout && "error" in results.fanout) console.log(`fan-out to ${FANOUT_VIEWERS} viewers failed: ${results.fanout.error}`);
+else if (results.fanout) console.log(`${results.fanout.viewers} viewers on one mediasoup worker: ${results.fanout.cpuPercent} % of a core (${results.fanout.perStream} % per stream), loss ${results.fanout.lossPercent} % (${results.fanout.expectedPackets - results.fanout.receivedPackets} of ${results.fanout.expectedPackets} packets)`);
 console.log(`load average at the CPU runs' start ${results.loadAverageAtCpuStart.join(" ")}, at the end ${results.loadAverageAtEnd.join(" ")}`);
 console.log(`\n${file} (${results.durationS} s)`);
 process.exit(0);
