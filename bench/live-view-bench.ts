@@ -28,6 +28,8 @@ const VIEWER_COUNTS = (process.env.BENCH_VIEWERS ?? "1,10,50").split(",").map(Nu
 const VIEWERS_PER_PROCESS = 25;
 const FANOUT_VIEWERS = Number(process.env.BENCH_FANOUT ?? 200);
 const FANOUT_PER_PROCESS = 40;
+/** BENCH_ONLY=fanout: only the fan-out (e), printed, no JSON. */
+const ONLY_FANOUT = process.env.BENCH_ONLY === "fanout";
 const chromiumArgs = [
   "--no-sandbox", "--disable-gpu", "--disable-background-networking",
   "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection",
@@ -289,7 +291,7 @@ async function cpuComparison(): Promise<{ relay: CpuPoint[]; janus: CpuPoint[]; 
     const janusTarget: Target = { name: "janus", pid: janus.pid, job: (count) => ({ kind: "janus", janusUrl: janus.url, mountpointId: janus.mountpointId, count }) };
     const relay: CpuPoint[] = [];
     const janusPoints: CpuPoint[] = [];
-    for (const [round, viewers] of [0, ...VIEWER_COUNTS].entries()) {
+    for (const [round, viewers] of (ONLY_FANOUT ? [] : [0, ...VIEWER_COUNTS]).entries()) {
       const order = round % 2 === 0 ? [relayTarget, janusTarget] : [janusTarget, relayTarget];
       for (const target of order) (target === relayTarget ? relay : janusPoints).push(await measure(target, viewers));
     }
@@ -310,6 +312,11 @@ async function cpuComparison(): Promise<{ relay: CpuPoint[]; janus: CpuPoint[]; 
 }
 
 // ── run ──────────────────────────────────────────────────────────────────
+if (ONLY_FANOUT) {
+  const { fanout } = await cpuComparison();
+  console.log(JSON.stringify(fanout));
+  process.exit(0);
+}
 const startedAt = Date.now();
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
 let taps, g2g;
