@@ -147,7 +147,9 @@ process.on("message", async (message: { type: "start"; job: ViewerJob } | { type
       for (let i = 0; i < job.count; i++) {
         const viewer = job.kind === "relay" ? await relayViewer(job.whepUrl, `${job.tokenPrefix}${i}`) : await janusViewer(job.janusUrl, job.mountpointId);
         viewers.push(viewer);
-        await viewer.connected;
+        await viewer.connected.catch((error: Error) => {
+          throw new Error(`viewer ${i + 1} of ${job.count} in this process: ${error.message}`);
+        });
       }
       send({ type: "ready", connected: viewers.length });
     } else if (message.type === "counters") {
