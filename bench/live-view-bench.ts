@@ -215,9 +215,13 @@ function viewerProcess(): { child: ChildProcess; ask(message: object, until: Vie
   };
 }
 
-interface CpuPoint { viewers: number; cpuPercent: number; videoPktPerViewerPerS: number; audioPktPerViewerPerS: number; expectedPackets: number; receivedPackets: number }
+interface CpuPoint { ingestPktPerS?: number; viewers: number; cpuPercent: number; videoPktPerViewerPerS: number; audioPktPerViewerPerS: number; expectedPackets: number; receivedPackets: number }
 
-interface Target { name: string; pid: number; job(count: number, offset: number): ViewerJob }
+interface Target {
+  name: string; pid: number; job(count: number, offset: number): ViewerJob;
+  /** Packets the SFU has received from the camera so far (the relay's producers), to tell a slow source from loss. */
+  ingestPackets?(): Promise<number>;
+}
 
 type ViewerProcess = ReturnType<typeof viewerProcess>;
 
@@ -255,20 +259,23 @@ async function measure(target: Target, viewers: number, perProcess = VIEWERS_PER
     const counters = async () => (await Promise.all(processes.map((p) => p.ask({ type: "counters" }, "counters"))))
       .reduce((sum, r) => (r.type === "counters" ? { video: sum.video + r.videoPackets, audio: sum.audio + r.audioPackets, expected: sum.expected + r.expectedPackets, received: sum.received + r.receivedPackets } : sum), { video: 0, audio: 0, expected: 0, received: 0 });
     const before = await counters();
+    const ingestBefore = await target.ingestPackets?.();
     const ticks = cpuTicks(target.pid);
     const t0 = performance.now();
     await sleep(CPU_WINDOW_MS);
     const cpuSeconds = (cpuTicks(target.pid) - ticks) / CLK_TCK;
     const seconds = (performance.now() - t0) / 1000;
     const after = await counters();
+    const ingestAfter = await target.ingestPackets?.();
     const point: CpuPoint = {
+      ingestPktPerS: ingestBefore === undefined || ingestAfter === undefined ? undefined : (ingestAfter - ingestBefore) / seconds,
       viewers, cpuPercent: (cpuSeconds / seconds) * 100,
       videoPktPerViewerPerS: viewers ? (after.video - before.video) / viewers / seconds : 0,
       audioPktPerViewerPerS: viewers ? (after.audio - before.audio) / viewers / seconds : 0,
       expectedPackets: after.expected - before.expected, receivedPackets: after.received - before.received,
     };
     const loss = point.expectedPackets ? (1 - point.receivedPackets / point.expectedPackets) * 100 : 0;
-    console.log(`  ${target.name.padEnd(9)} ${String(viewers).padStart(3)} viewers: ${point.cpuPercent.toFixed(1)} % of a core; per viewer ${point.videoPktPerViewerPerS.toFixed(0)} video + ${point.audioPktPerViewerPerS.toFixed(0)} audio packets/s; loss ${loss.toFixed(2)} % (${point.expectedPackets - point.receivedPackets} of ${point.expectedPackets})`);
+    console.log(`  ${target.name.padEnd(9)} ${String(viewers).padStart(3)} viewers: ${point.cpuPercent.toFixed(1)} % of a core; per viewer ${point.videoPktPerViewerPerS.toFixed(0)} video + ${point.audioPktPerViewerPerS.toFixed(0)} audio packets/s; loss ${loss.toFixed(2)} % (${point.expectedPackets - point.receivedPackets} of ${point.expectedPackets})${point.ingestPktPerS === undefined ? "" : `; from the camera ${point.ingestPktPerS.toFixed(0)} packets/s`}`);
     return point;
   } finally {
     await stopViewers(processes);
@@ -287,7 +294,11 @@ async function cpuComparison(): Promise<{ relay: CpuPoint[]; janus: CpuPoint[]; 
   const janus = await startJanus();
   const loadAverage = (await import("node:os")).loadavg();
   try {
-    const relayTarget: Target = { name: "mediasoup", pid: stack.pool.workerPidFor("cam-cpu")!, job: (count, offset) => ({ kind: "relay", whepUrl: stack.whepUrl("cam-cpu"), count, tokenPrefix: `viewer-cpu-${offset}-` }) };
+    const relayTarget: Target = { name: "mediasoup", pid: stack.pool.workerPidFor("cam-cpu")!, job: (count, offset) => ({ kind: "relay", whepUrl: stack.whepUrl("cam-cpu"), count, tokenPrefix: `viewer-cpu-${offset}-` }),
+      ingestPackets: async () => {
+        const stats = await stack.pool.getRouter("cam-cpu")!.stats() as { sessions: { role: string; producers: { packetsReceived: number }[] }[] };
+        return stats.sessions.filter((s) => s.role === "camera").flatMap((s) => s.producers).reduce((sum, p) => sum + p.packetsReceived, 0);
+      } };
     const janusTarget: Target = { name: "janus", pid: janus.pid, job: (count) => ({ kind: "janus", janusUrl: janus.url, mountpointId: janus.mountpointId, count }) };
     const relay: CpuPoint[] = [];
     const janusPoints: CpuPoint[] = [];
