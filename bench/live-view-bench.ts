@@ -26,6 +26,10 @@ const TRIES = Number(process.env.BENCH_TRIES ?? 20);
 const CPU_WINDOW_MS = Number(process.env.BENCH_CPU_WINDOW_S ?? 10) * 1000;
 const VIEWER_COUNTS = (process.env.BENCH_VIEWERS ?? "1,10,50").split(",").map(Number);
 const VIEWERS_PER_PROCESS = 25;
+const FANOUT_VIEWERS = Number(process.env.BENCH_FANOUT ?? 200);
+const FANOUT_PER_PROCESS = 40;
+/** BENCH_ONLY=fanout: only the fan-out (e), printed, no JSON. */
+const ONLY_FANOUT = process.env.BENCH_ONLY === "fanout";
 const chromiumArgs = [
   "--no-sandbox", "--disable-gpu", "--disable-background-networking",
   "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection",
@@ -211,66 +215,119 @@ function viewerProcess(): { child: ChildProcess; ask(message: object, until: Vie
   };
 }
 
-interface CpuPoint { viewers: number; cpuPercent: number; videoPktPerViewerPerS: number; audioPktPerViewerPerS: number }
+interface CpuPoint { ingestPktPerS?: number; viewers: number; cpuPercent: number; videoPktPerViewerPerS: number; audioPktPerViewerPerS: number; expectedPackets: number; receivedPackets: number }
 
-async function cpuUnderLoad(pid: number, job: (count: number, offset: number) => ViewerJob): Promise<CpuPoint[]> {
-  const points: CpuPoint[] = [];
-  for (const viewers of [0, ...VIEWER_COUNTS]) {
-    const processes: ReturnType<typeof viewerProcess>[] = [];
-    for (let offset = 0; offset < viewers; offset += VIEWERS_PER_PROCESS) {
-      const p = viewerProcess();
-      processes.push(p);
-      await p.ask({ type: "start", job: job(Math.min(VIEWERS_PER_PROCESS, viewers - offset), offset) }, "ready");
-    }
-    await sleep(2000); // let joins (keyframe requests, DTLS) settle
-    const counters = async () => (await Promise.all(processes.map((p) => p.ask({ type: "counters" }, "counters"))))
-      .reduce((sum, r) => (r.type === "counters" ? { video: sum.video + r.videoPackets, audio: sum.audio + r.audioPackets } : sum), { video: 0, audio: 0 });
-    const before = await counters();
-    const ticks = cpuTicks(pid);
-    const t0 = performance.now();
-    await sleep(CPU_WINDOW_MS);
-    const seconds = (performance.now() - t0) / 1000;
-    const cpuPercent = ((cpuTicks(pid) - ticks) / CLK_TCK / seconds) * 100;
-    const after = await counters();
-    points.push({
-      viewers, cpuPercent,
-      videoPktPerViewerPerS: viewers ? (after.video - before.video) / viewers / seconds : 0,
-      audioPktPerViewerPerS: viewers ? (after.audio - before.audio) / viewers / seconds : 0,
-    });
-    console.log(`  ${String(viewers).padStart(3)} viewers: ${cpuPercent.toFixed(1)} % of a core; per viewer ${points.at(-1)!.videoPktPerViewerPerS.toFixed(0)} video + ${points.at(-1)!.audioPktPerViewerPerS.toFixed(0)} audio packets/s`);
-    await Promise.all(processes.map(async (p) => {
-      const exited = new Promise((resolve) => p.child.once("exit", resolve));
-      p.child.send({ type: "stop" });
-      await Promise.race([exited, sleep(5000)]);
-      p.child.kill();
-    }));
-    await sleep(1500);
-  }
-  return points;
+interface Target {
+  name: string; pid: number; job(count: number, offset: number): ViewerJob;
+  /** Packets the SFU has received from the camera so far (the relay's producers), to tell a slow source from loss. */
+  ingestPackets?(): Promise<number>;
 }
 
-async function relayCpu(): Promise<CpuPoint[]> {
+type ViewerProcess = ReturnType<typeof viewerProcess>;
+
+async function startViewers(target: Target, viewers: number, perProcess: number): Promise<ViewerProcess[]> {
+  const processes: ViewerProcess[] = [];
+  try {
+    const starts: Promise<unknown>[] = [];
+    for (let offset = 0; offset < viewers; offset += perProcess) {
+      const p = viewerProcess();
+      processes.push(p);
+      starts.push(p.ask({ type: "start", job: target.job(Math.min(perProcess, viewers - offset), offset) }, "ready"));
+    }
+    await Promise.all(starts);
+  } catch (error) {
+    await stopViewers(processes);
+    throw error;
+  }
+  return processes;
+}
+
+async function stopViewers(processes: ViewerProcess[]): Promise<void> {
+  await Promise.all(processes.map(async (p) => {
+    const exited = new Promise((resolve) => p.child.once("exit", resolve));
+    p.child.send({ type: "stop" });
+    await Promise.race([exited, sleep(5000)]);
+    p.child.kill();
+  }));
+}
+
+/** The SFU's CPU time (utime + stime from /proc) over one window with `viewers` viewers connected. */
+async function measure(target: Target, viewers: number, perProcess = VIEWERS_PER_PROCESS): Promise<CpuPoint> {
+  const processes = await startViewers(target, viewers, perProcess);
+  try {
+    await sleep(2000); // let joins (keyframe requests, DTLS) settle
+    const counters = async () => (await Promise.all(processes.map((p) => p.ask({ type: "counters" }, "counters"))))
+      .reduce((sum, r) => (r.type === "counters" ? { video: sum.video + r.videoPackets, audio: sum.audio + r.audioPackets, expected: sum.expected + r.expectedPackets, received: sum.received + r.receivedPackets } : sum), { video: 0, audio: 0, expected: 0, received: 0 });
+    const before = await counters();
+    const ingestBefore = await target.ingestPackets?.();
+    const ticks = cpuTicks(target.pid);
+    const t0 = performance.now();
+    await sleep(CPU_WINDOW_MS);
+    const cpuSeconds = (cpuTicks(target.pid) - ticks) / CLK_TCK;
+    const seconds = (performance.now() - t0) / 1000;
+    const after = await counters();
+    const ingestAfter = await target.ingestPackets?.();
+    const point: CpuPoint = {
+      ingestPktPerS: ingestBefore === undefined || ingestAfter === undefined ? undefined : (ingestAfter - ingestBefore) / seconds,
+      viewers, cpuPercent: (cpuSeconds / seconds) * 100,
+      videoPktPerViewerPerS: viewers ? (after.video - before.video) / viewers / seconds : 0,
+      audioPktPerViewerPerS: viewers ? (after.audio - before.audio) / viewers / seconds : 0,
+      expectedPackets: after.expected - before.expected, receivedPackets: after.received - before.received,
+    };
+    const loss = point.expectedPackets ? (1 - point.receivedPackets / point.expectedPackets) * 100 : 0;
+    console.log(`  ${target.name.padEnd(9)} ${String(viewers).padStart(3)} viewers: ${point.cpuPercent.toFixed(1)} % of a core; per viewer ${point.videoPktPerViewerPerS.toFixed(0)} video + ${point.audioPktPerViewerPerS.toFixed(0)} audio packets/s; loss ${loss.toFixed(2)} % (${point.expectedPackets - point.receivedPackets} of ${point.expectedPackets})${point.ingestPktPerS === undefined ? "" : `; from the camera ${point.ingestPktPerS.toFixed(0)} packets/s`}`);
+    return point;
+  } finally {
+    await stopViewers(processes);
+    await sleep(1500);
+  }
+}
+
+/**
+ * Both SFUs run side by side for the whole comparison (the relay fed by the simulated camera over WHIP,
+ * Janus by the same clips as plain RTP) and each viewer count is measured on one, then the other, so both
+ * see the same machine load; the order alternates between rounds.
+ */
+async function cpuComparison(): Promise<{ relay: CpuPoint[]; janus: CpuPoint[]; fanout: CpuPoint | { error: string } | null; loadAverage: number[] }> {
   const stack = await startRelayStack({ workers: 1 });
   const camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-cpu"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
+  const janus = await startJanus();
+  const loadAverage = (await import("node:os")).loadavg();
   try {
-    const pid = stack.pool.workerPidFor("cam-cpu")!;
-    return await cpuUnderLoad(pid, (count, offset) => ({ kind: "relay", whepUrl: stack.whepUrl("cam-cpu"), count, tokenPrefix: `viewer-cpu-${offset}-` }));
+    const relayTarget: Target = { name: "mediasoup", pid: stack.pool.workerPidFor("cam-cpu")!, job: (count, offset) => ({ kind: "relay", whepUrl: stack.whepUrl("cam-cpu"), count, tokenPrefix: `viewer-cpu-${offset}-` }),
+      ingestPackets: async () => {
+        const stats = await stack.pool.getRouter("cam-cpu")!.stats() as { sessions: { role: string; producers: { packetsReceived: number }[] }[] };
+        return stats.sessions.filter((s) => s.role === "camera").flatMap((s) => s.producers).reduce((sum, p) => sum + p.packetsReceived, 0);
+      } };
+    const janusTarget: Target = { name: "janus", pid: janus.pid, job: (count) => ({ kind: "janus", janusUrl: janus.url, mountpointId: janus.mountpointId, count }) };
+    const relay: CpuPoint[] = [];
+    const janusPoints: CpuPoint[] = [];
+    for (const [round, viewers] of (ONLY_FANOUT ? [] : [0, ...VIEWER_COUNTS]).entries()) {
+      const order = round % 2 === 0 ? [relayTarget, janusTarget] : [janusTarget, relayTarget];
+      for (const target of order) (target === relayTarget ? relay : janusPoints).push(await measure(target, viewers));
+    }
+    let fanout: CpuPoint | { error: string } | null = null;
+    if (FANOUT_VIEWERS > 0) {
+      console.log(`(e) one camera fanned out to ${FANOUT_VIEWERS} viewers on one mediasoup worker …`);
+      fanout = await measure(relayTarget, FANOUT_VIEWERS, FANOUT_PER_PROCESS).catch((error: Error) => {
+        console.log(`  fan-out failed: ${error.message}`);
+        return { error: error.message };
+      });
+    }
+    return { relay, janus: janusPoints, fanout, loadAverage };
   } finally {
+    await janus.stop();
     await camera.stop();
     await stack.stop();
   }
 }
 
-async function janusCpu(): Promise<CpuPoint[]> {
-  const janus = await startJanus();
-  try {
-    return await cpuUnderLoad(janus.pid, (count) => ({ kind: "janus", janusUrl: janus.url, mountpointId: janus.mountpointId, count }));
-  } finally {
-    await janus.stop();
-  }
-}
-
 // ── run ──────────────────────────────────────────────────────────────────
+if (ONLY_FANOUT) {
+  const { fanout } = await cpuComparison();
+  console.log(JSON.stringify(fanout));
+  process.exit(0);
+}
 const startedAt = Date.now();
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
 let taps, g2g;
@@ -282,19 +339,20 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`(c) relay worker CPU, ${CPU_WINDOW_MS / 1000} s windows …`);
-const relay = await relayCpu();
-console.log("(d) Janus streaming plugin CPU, same load …");
-const janus = await janusCpu();
+console.log(`(c, d) mediasoup worker and Janus CPU, ${CPU_WINDOW_MS / 1000} s windows, interleaved …`);
+const comparison = await cpuComparison();
+const { relay, janus } = comparison;
 
 const dist = (values: number[]) => round(distribution(values));
 const perStream = (points: CpuPoint[]) => {
   const idle = points.find((p) => p.viewers === 0)!.cpuPercent;
-  return points.filter((p) => p.viewers > 0).map((p) => ({ viewers: p.viewers, cpuPercent: +p.cpuPercent.toFixed(1), perStream: +(p.cpuPercent / p.viewers).toFixed(2), marginalPerStream: +((p.cpuPercent - idle) / p.viewers).toFixed(2), videoPktPerViewerPerS: +p.videoPktPerViewerPerS.toFixed(1) }));
+  return points.filter((p) => p.viewers > 0).map((p) => ({ viewers: p.viewers, cpuPercent: +p.cpuPercent.toFixed(1), perStream: +(p.cpuPercent / p.viewers).toFixed(3), marginalPerStream: +((p.cpuPercent - idle) / p.viewers).toFixed(3), videoPktPerViewerPerS: +p.videoPktPerViewerPerS.toFixed(1), lossPercent: lossPercent(p) }));
 };
 const relayRows = perStream(relay);
+function lossPercent(p: CpuPoint): number { return p.expectedPackets ? +((1 - p.receivedPackets / p.expectedPackets) * 100).toFixed(3) : 0; }
 const janusRows = perStream(janus);
 const results = {
+  command: `BENCH_TRIES=${TRIES} BENCH_CPU_WINDOW_S=${CPU_WINDOW_MS / 1000} BENCH_VIEWERS=${VIEWER_COUNTS.join(",")} BENCH_FANOUT=${FANOUT_VIEWERS} npm run bench:live-view`,
   date: new Date().toISOString(), tries: TRIES, cpuWindowS: CPU_WINDOW_MS / 1000, machine: { cores: (await import("node:os")).availableParallelism(), node: process.version },
   tapToFirstFrameMs: {
     warm: { firstFrame: dist(taps.warm.map((r) => r.firstFrame)), answer: dist(taps.warm.map((r) => r.answer)), connected: dist(taps.warm.map((r) => r.connected)) },
@@ -304,8 +362,14 @@ const results = {
   cpu: {
     relayIdlePercent: +relay.find((p) => p.viewers === 0)!.cpuPercent.toFixed(1), janusIdlePercent: +janus.find((p) => p.viewers === 0)!.cpuPercent.toFixed(1),
     relay: relayRows, janus: janusRows,
-    ratioRelayOverJanus: relayRows.map((r, i) => ({ viewers: r.viewers, perStream: +(r.perStream / janusRows[i]!.perStream).toFixed(1), marginal: +(r.marginalPerStream / janusRows[i]!.marginalPerStream).toFixed(1) })),
+    ratioRelayOverJanus: relayRows.map((r, i) => ({ viewers: r.viewers, perStream: +(r.perStream / janusRows[i]!.perStream).toFixed(2), marginal: +(r.marginalPerStream / janusRows[i]!.marginalPerStream).toFixed(2) })),
   },
+  fanout: !comparison.fanout ? null : "error" in comparison.fanout ? comparison.fanout : {
+    viewers: comparison.fanout.viewers, cpuPercent: +comparison.fanout.cpuPercent.toFixed(1), perStream: +(comparison.fanout.cpuPercent / comparison.fanout.viewers).toFixed(3),
+    videoPktPerViewerPerS: +comparison.fanout.videoPktPerViewerPerS.toFixed(1), audioPktPerViewerPerS: +comparison.fanout.audioPktPerViewerPerS.toFixed(1),
+    expectedPackets: comparison.fanout.expectedPackets, receivedPackets: comparison.fanout.receivedPackets, lossPercent: lossPercent(comparison.fanout),
+  },
+  loadAverageAtCpuStart: comparison.loadAverage.map((l) => +l.toFixed(2)), loadAverageAtEnd: (await import("node:os")).loadavg().map((l) => +l.toFixed(2)),
   durationS: Math.round((Date.now() - startedAt) / 1000),
 };
 
@@ -326,10 +390,13 @@ console.log("viewers │ relay total │ relay /stream │ Janus total │ Janus
 for (const [i, r] of relayRows.entries()) {
   const j = janusRows[i]!;
   const ratio = results.cpu.ratioRelayOverJanus[i]!;
-  console.log(`${String(r.viewers).padStart(7)} │ ${r.cpuPercent.toFixed(1).padStart(9)} % │ ${r.perStream.toFixed(2).padStart(11)} % │ ${j.cpuPercent.toFixed(1).padStart(9)} % │ ${j.perStream.toFixed(2).padStart(11)} % │ ${ratio.perStream}× , ${ratio.marginal}×`);
+  console.log(`${String(r.viewers).padStart(7)} │ ${r.cpuPercent.toFixed(1).padStart(9)} % │ ${r.perStream.toFixed(3).padStart(11)} % │ ${j.cpuPercent.toFixed(1).padStart(9)} % │ ${j.perStream.toFixed(3).padStart(11)} % │ ${ratio.perStream}× , ${ratio.marginal}×`);
 }
 mkdirSync(join(root, "bench/results"), { recursive: true });
 const file = join(root, `bench/results/live-view-${results.date.slice(0, 10)}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2));
+if (results.fanout && "error" in results.fanout) console.log(`fan-out to ${FANOUT_VIEWERS} viewers failed: ${results.fanout.error}`);
+else if (results.fanout) console.log(`${results.fanout.viewers} viewers on one mediasoup worker: ${results.fanout.cpuPercent} % of a core (${results.fanout.perStream} % per stream), loss ${results.fanout.lossPercent} % (${results.fanout.expectedPackets - results.fanout.receivedPackets} of ${results.fanout.expectedPackets} packets)`);
+console.log(`load average at the CPU runs' start ${results.loadAverageAtCpuStart.join(" ")}, at the end ${results.loadAverageAtEnd.join(" ")}`);
 console.log(`\n${file} (${results.durationS} s)`);
 process.exit(0);
