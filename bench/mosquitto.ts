@@ -111,7 +111,7 @@ export async function privateMosquitto(cameras: CameraCredential[], maxOpenFiles
   } catch (error) {
     child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+    throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   }
   const pid = child.pid!;
   return {

@@ -39,7 +39,7 @@ export async function applyPostgresMigrations(connectionString: string, migratio
         applied.push(name);
       } catch (error) {
         await client.query("ROLLBACK");
-        throw new Error(`migration ${name} failed: ${(error as Error).message}`);
+        throw new Error(`migration ${name} failed: ${(error as Error).message}`, { cause: error });
       }
     }
     await client.query("SELECT pg_advisory_unlock(72616)");

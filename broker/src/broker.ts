@@ -186,7 +186,8 @@ class Broker implements WangxiangBroker {
     if (!server || !instance) return;
     if (this.reloadTimer) clearInterval(this.reloadTimer);
     this.reloadTimer = null;
-    const serverClosed = Promise.all([server, tlsServer].map((s) => s && new Promise<void>((resolve) => s.close(() => resolve()))));
+    const closing = [server, tlsServer].flatMap((s) => (s ? [new Promise<void>((resolve) => s.close(() => resolve()))] : []));
+    const serverClosed = Promise.all(closing);
     await closeAedes(instance);
     // Connections that never sent CONNECT are not aedes clients yet, so aedes.close() leaves them open.
     for (const socket of this.sockets) socket.destroy();

@@ -270,7 +270,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     try {
       await app.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use; set HTTP_PORT to another port`);
+      if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use; set HTTP_PORT to another port`, { cause: error });
       throw error;
     }
     const address = app.server.address();
