@@ -28,8 +28,17 @@ export interface HouseholdsPluginOptions {
   cutViewer(userId: string, householdId: string): Promise<void>;
 }
 
-export async function householdsPlugin(app: FastifyInstance, { db, audit, liveSessions, cutViewer }: HouseholdsPluginOptions): Promise<void> {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
+
+export async function householdsPlugin(app: FastifyInstance, options: HouseholdsPluginOptions): Promise<void> {
+  const r = zodRoutes(app);
+  registerHouseholdRoutes(r, options);
+  registerMemberRoutes(r, options);
+}
+
+/** Households themselves: created in the field, listed and read by whoever may see them. */
+function registerHouseholdRoutes(r: ZodRoutes, { db, audit }: HouseholdsPluginOptions): void {
 
   r.post("/households", {
     schema: { tags: ["provisioning"], summary: "Create a household; repeat with the same requestId and it is created once", body: householdBody, response: { 200: householdView, 201: householdView, ...errors } },
@@ -83,6 +92,10 @@ export async function householdsPlugin(app: FastifyInstance, { db, audit, liveSe
     return { ...toHouseholdView(h), members: h.members.map((m) => ({ userId: m.userId, username: m.user.username, displayName: m.user.displayName, relation: m.relation })) };
   });
 
+}
+
+/** Who belongs to a household: added by staff or its installer, removed by them or by the member leaving. */
+function registerMemberRoutes(r: ZodRoutes, { db, audit, liveSessions, cutViewer }: HouseholdsPluginOptions): void {
   r.post("/households/:householdId/members", {
     schema: { tags: ["provisioning"], summary: "Add a family member (an existing family account) to a household", params: householdIdParams, body: addMemberBody, response: { 204: z.null(), ...errors } },
     preHandler: requireRole("installer", "staff"),

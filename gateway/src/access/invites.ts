@@ -30,13 +30,26 @@ function toInviteView(i: InviteRow): z.infer<typeof inviteView> {
   };
 }
 
-export async function invitesPlugin(app: FastifyInstance, { db, audit, claimFailuresPer15Min, sessionTtlS }: { db: Database; audit: AuditLog; claimFailuresPer15Min: number; sessionTtlS: number }): Promise<void> {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  // Codes are short enough to read aloud, so guessing is slowed per address (and per account when signed in).
-  const guesses = AttemptLimiter.standard(claimFailuresPer15Min);
+interface InviteDeps {
+  db: Database;
+  audit: AuditLog;
+  claimFailuresPer15Min: number;
+  sessionTtlS: number;
+}
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
 
-  /** The live invite for a code, or a typed error (unknown codes count as guesses, reserved before the lookup). */
-  async function findUsable(request: FastifyRequest, code: string) {
+export async function invitesPlugin(app: FastifyInstance, deps: InviteDeps): Promise<void> {
+  const r = zodRoutes(app);
+  registerHouseholdInvites(r, deps);
+  // Codes are short enough to read aloud, so guessing is slowed per address (and per account when signed in).
+  const findUsable = usableInviteFinder(deps.db, AttemptLimiter.standard(deps.claimFailuresPer15Min));
+  registerInviteCodes(r, deps, findUsable);
+}
+
+/** The live invite for a code, or a typed error (unknown codes count as guesses, reserved before the lookup). */
+function usableInviteFinder(db: Database, guesses: AttemptLimiter) {
+  return async function findUsable(request: FastifyRequest, code: string) {
     const attempt = guesses.reserve(request.user ? `user:${request.user.id}` : "anonymous", request.ip);
     if (!attempt.ok) throw tooManyRequests(`too many wrong invite codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
     const invite = await db.invite.findUnique({ where: { codeHash: hashToken(code) }, include: { household: true } });
@@ -44,17 +57,20 @@ export async function invitesPlugin(app: FastifyInstance, { db, audit, claimFail
     attempt.succeeded();
     if (invite.revokedAt || invite.expiresAt <= new Date() || invite.uses >= invite.maxUses) throw inviteGone();
     return invite;
-  }
+  };
+}
 
-  /** Takes one use, or fails if another join took the last one meanwhile. */
-  async function consumeUse(db: Pick<Database, "invite">, inviteId: string): Promise<void> {
-    const taken = await db.invite.updateMany({
-      where: { id: inviteId, revokedAt: null, expiresAt: { gt: new Date() }, uses: { lt: db.invite.fields.maxUses } },
-      data: { uses: { increment: 1 } },
-    });
-    if (taken.count !== 1) throw inviteGone();
-  }
+/** Takes one use, or fails if another join took the last one meanwhile. */
+async function consumeUse(db: Pick<Database, "invite">, inviteId: string): Promise<void> {
+  const taken = await db.invite.updateMany({
+    where: { id: inviteId, revokedAt: null, expiresAt: { gt: new Date() }, uses: { lt: db.invite.fields.maxUses } },
+    data: { uses: { increment: 1 } },
+  });
+  if (taken.count !== 1) throw inviteGone();
+}
 
+/** A household's invites: created, listed and withdrawn by those who can see the household. */
+function registerHouseholdInvites(r: ZodRoutes, { db, audit }: InviteDeps): void {
   r.post("/households/:householdId/invites", {
     schema: { tags: ["invites"], summary: "Invite family members to a household (installers, staff, or a member)", params: householdIdParams, body: createInviteBody, response: { 201: createdInviteView, ...errors } },
     preHandler: requireRole(),
@@ -92,7 +108,10 @@ export async function invitesPlugin(app: FastifyInstance, { db, audit, claimFail
     await audit(user.id, "invite.withdraw", request.params.householdId, { inviteId: request.params.inviteId });
     return reply.status(204).send(null);
   });
+}
 
+/** What an invite code does: shows whose home it is for, adds a family account, or registers a new one. */
+function registerInviteCodes(r: ZodRoutes, { db, audit, sessionTtlS }: InviteDeps, findUsable: ReturnType<typeof usableInviteFinder>): void {
   r.get("/invites/:code", {
     schema: { tags: ["invites"], summary: "Whose home an invite code is for (no sign-in: the join page shows it)", params: inviteCodeParams, response: { 200: invitePreview, ...errors } },
   }, async (request) => {

@@ -30,13 +30,22 @@ export interface ProvisioningRoutesOptions {
   cameraSettings: CameraSettings;
 }
 
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
+type PossessionCheck = <T>(request: FastifyRequest, work: () => Promise<T>) => Promise<T>;
+
 export async function provisioningPlugin(app: FastifyInstance, { provisioning, claimFailuresPer15Min, cameraSettings }: ProvisioningRoutesOptions): Promise<void> {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  const db = provisioning.db;
-  const claimLimiter = AttemptLimiter.standard(claimFailuresPer15Min);
+  const r = zodRoutes(app);
+  registerCameraClaim(r, provisioning, AttemptLimiter.standard(claimFailuresPer15Min), cameraSettings);
   // Installers prove possession of a box with its claim code too: their guesses are limited the same way.
-  const bindLimiter = AttemptLimiter.standard(claimFailuresPer15Min);
-  const provingPossession = async <T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> => {
+  const provingPossession = possessionCheck(AttemptLimiter.standard(claimFailuresPer15Min));
+  registerInstallRoutes(r, provisioning, provingPossession);
+  registerDeviceLifeRoutes(r, provisioning);
+}
+
+/** Runs work that checks a claim code; a wrong code counts as a guess against the installer and address. */
+function possessionCheck(bindLimiter: AttemptLimiter): PossessionCheck {
+  return async (request, work) => {
     const attempt = bindLimiter.reserve(`installer:${signedIn(request).id}`, request.ip);
     if (!attempt.ok) throw tooManyRequests(`too many wrong claim codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
     try {
@@ -48,7 +57,9 @@ export async function provisioningPlugin(app: FastifyInstance, { provisioning, c
       throw error;
     }
   };
+}
 
+function registerCameraClaim(r: ZodRoutes, provisioning: ProvisioningDeps, claimLimiter: AttemptLimiter, cameraSettings: CameraSettings): void {
   r.post("/devices/claim", {
     schema: { tags: ["provisioning"], summary: "A camera exchanges its serial and claim code for its own MQTT credentials (once)", body: claimBody, response: { 200: claimReply, ...errors } },
   }, async (request) => {
@@ -70,7 +81,11 @@ export async function provisioningPlugin(app: FastifyInstance, { provisioning, c
       throw error;
     }
   });
+}
 
+/** An installer's work on boxes: registered, bound to a household, removed, replaced. */
+function registerInstallRoutes(r: ZodRoutes, provisioning: ProvisioningDeps, provingPossession: PossessionCheck): void {
+  const db = provisioning.db;
   r.post("/devices", {
     schema: { tags: ["provisioning"], summary: "Register a camera serial (a new box); the claim code is generated unless given", body: registerDeviceBody, response: { 201: registerDeviceReply, ...errors } },
     preHandler: requireRole("installer", "staff"),
@@ -101,7 +116,11 @@ export async function provisioningPlugin(app: FastifyInstance, { provisioning, c
     await assertCanWorkOnDevice(db, signedIn(request), request.params.deviceId);
     return loadDeviceDetail(db, await provingPossession(request, () => replaceDevice(provisioning, signedIn(request), request.params.deviceId, request.body)));
   });
+}
 
+/** A bound camera's later life: moved, revoked, re-armed. */
+function registerDeviceLifeRoutes(r: ZodRoutes, provisioning: ProvisioningDeps): void {
+  const db = provisioning.db;
   r.post("/devices/:deviceId/move", {
     schema: { tags: ["provisioning"], summary: "Move a camera to another household", params: deviceIdParams, body: moveDeviceBody, response: { 200: deviceDetailView, ...errors } },
     preHandler: requireRole("installer", "staff"),
