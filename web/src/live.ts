@@ -19,10 +19,22 @@ export interface LiveClient {
 const backoffMs = [1000, 2000, 5000, 10_000, 30_000];
 const pingEveryMs = 25_000;
 
+/** Listeners of one kind of announcement: add returns the unsubscribe function. */
+function listenerSet<T>() {
+  const listeners = new Set<(value: T) => void>();
+  return {
+    emit: (value: T) => listeners.forEach((l) => l(value)),
+    add(listener: (value: T) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
 export function createLiveClient(url: () => string = defaultUrl): LiveClient {
-  const endedListeners = new Set<(reason: string) => void>();
-  const messageListeners = new Set<(message: ServerMessage) => void>();
-  const stateListeners = new Set<(state: LiveState) => void>();
+  const endedListeners = listenerSet<string>();
+  const messageListeners = listenerSet<ServerMessage>();
+  const stateListeners = listenerSet<LiveState>();
   let socket: WebSocket | null = null;
   let token: string | null = null;
   let state: LiveState = "closed";
@@ -33,7 +45,7 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
   const setState = (next: LiveState) => {
     if (next === state) return;
     state = next;
-    stateListeners.forEach((l) => l(next));
+    stateListeners.emit(next);
   };
 
   function connect() {
@@ -49,7 +61,7 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
     ws.onmessage = (event) => {
       let message: ServerMessage;
       try { message = JSON.parse(String(event.data)) as ServerMessage; } catch { return; }
-      messageListeners.forEach((l) => l(message));
+      messageListeners.emit(message);
     };
     ws.onclose = (event) => {
       clearInterval(pingTimer);
@@ -59,7 +71,7 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
       if (event.code === 4401 && token) {
         // The server ended this sign-in: reconnecting will not help.
         token = null;
-        endedListeners.forEach((l) => l(event.reason || "unauthorized"));
+        endedListeners.emit(event.reason || "unauthorized");
         return;
       }
       if (!token) return;
@@ -95,18 +107,9 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
       setState("closed");
     },
     state: () => state,
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onState(listener) {
-      stateListeners.add(listener);
-      return () => stateListeners.delete(listener);
-    },
-    onEnded(listener) {
-      endedListeners.add(listener);
-      return () => endedListeners.delete(listener);
-    },
+    onMessage: messageListeners.add,
+    onState: stateListeners.add,
+    onEnded: endedListeners.add,
   };
 }
 
