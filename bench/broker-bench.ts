@@ -274,21 +274,28 @@ function perSecondTimeline(bucketCounts: number[]): number[] {
 }
 
 // ── aedes: the real Wangxiang stack ────────────────────────────────────────────────────────────────
+/** What the phases of one aedes run share. */
+interface AedesRun {
+  o: Options;
+  workers: Worker[];
+  resultsDir: string;
+  stamp: string;
+  gateway: Gateway;
+  broker: WangxiangBroker;
+  plainDb: Database;
+  queries: ReturnType<typeof countingQueries> | null;
+  profiler: PhaseProfiler | null;
+  profiles: Record<string, ProfileSummary | null>;
+}
+
 async function benchAedes(o: Options, workers: Worker[], cameras: CameraCredential[], resultsDir: string, stamp: string) {
   const dir = mkdtempSync(join(tmpdir(), "wx-bench-"));
-  const dbFile = join(dir, "bench.db");
-  const databaseUrl = `file:${dbFile}`;
+  const databaseUrl = `file:${join(dir, "bench.db")}`;
   let db: Database | null = null;
   let plainDbRef: Database | null = null;
   let gateway: Gateway | null = null;
   try {
-    const migrateStart = performance.now();
-    const migrate = spawnSync(join(root, "node_modules", ".bin", "prisma"), ["migrate", "deploy", "--config", "prisma/sqlite.config.ts"], {
-      cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: "pipe",
-    });
-    if (migrate.status !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
-    const migrateMs = performance.now() - migrateStart;
-
+    const migrateMs = migrateBenchDatabase(databaseUrl);
     const plainDb = createDatabase(databaseUrl);
     db = plainDb;
     plainDbRef = plainDb;
@@ -297,152 +304,39 @@ async function benchAedes(o: Options, workers: Worker[], cameras: CameraCredenti
     if (queries) db = queries.db;
     console.log(`provisioned ${o.cameras} cameras: HMAC ${(provisioned.hashMs / 1000).toFixed(1)} s, insert ${(provisioned.insertMs / 1000).toFixed(1)} s`);
 
-    const config = readGatewayConfig({
-      ...process.env,
-      HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_PORT: "0", MQTT_HOST: "127.0.0.1", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", SEED_DEMO_DATA: "0",
-      MQTT_CONNECT_RATE: "1000000", MQTT_CONNECT_BURST: "1000000", MQTT_CONNECT_RATE_PER_ADDRESS: "1000000", MQTT_CONNECT_BURST_PER_ADDRESS: "1000000", MQTT_AUTH_FAILURES_PER_MINUTE: "1000000",
-    });
-    gateway = buildGateway(config, { database: db });
+    gateway = buildGateway(benchGatewayConfig(databaseUrl), { database: db });
     const { mqttPort } = await gateway.start();
     const broker = gateway.broker as WangxiangBroker;
-    const url = `mqtt://127.0.0.1:${mqttPort}`;
-    const mq = (broker.aedes as { mq?: { concurrency: number } }).mq;
-    const mqConcurrency = { default: mq?.concurrency ?? null, used: mq?.concurrency ?? null };
-    if (o.mqConcurrency !== null && mq) {
-      mq.concurrency = o.mqConcurrency;
-      mqConcurrency.used = o.mqConcurrency;
-      console.log(`what-if: aedes mqemitter concurrency ${mqConcurrency.default} → ${o.mqConcurrency}`);
-    }
-    const profiler = o.profile ? new PhaseProfiler() : null;
-    const profiles: Record<string, ProfileSummary | null> = {};
+    const mqConcurrency = applyMqConcurrency(broker, o);
+    const run: AedesRun = { o, workers, resultsDir, stamp, gateway, broker, plainDb, queries, profiler: o.profile ? new PhaseProfiler() : null, profiles: {} };
 
-    // Connect.
-    crashContext.phase = "aedes connect";
-    const memBefore = await settledMemory();
-    await profiler?.start();
-    const cpuConnect = process.cpuUsage();
-    const connectWall = performance.now();
-    const connect = await connectPhase(workers, url, provisioned.cameras, o);
-    console.log(`aedes: ${connect.connected}/${connect.attempted} connected in ${connect.seconds} s (${connect.connectsPerS}/s), ${connect.failed} failed`);
-    const dbDevices = plainDb;
-    const onlineTarget = connect.online;
-    let onlineInDb = 0;
-    const allOnline = await waitUntil(async () => (onlineInDb = await dbDevices.device.count({ where: { connection: "online" } })) >= onlineTarget, 120_000, 250);
-    const markedOnlineS = (performance.now() - connectWall) / 1000;
-    // Queries the gateway made while the cameras connected, minus the bench's own polling counts.
-    const connectQueries = queries?.take() ?? null;
-    const cpuConnectUsage = process.cpuUsage(cpuConnect);
-    profiles.connect = (await profiler?.stop(join(resultsDir, `broker-${stamp}-aedes-connect.cpuprofile`))) ?? null;
-    const memAfter = await settledMemory();
-    const n = Math.max(1, connect.connected);
-    const memory = {
-      before: { rssMiB: mib(memBefore.rss), heapUsedMiB: mib(memBefore.heapUsed) },
-      after: { rssMiB: mib(memAfter.rss), heapUsedMiB: mib(memAfter.heapUsed) },
-      perConnectionKiB: {
-        rss: kib((memAfter.rss - memBefore.rss) / n), heapUsed: kib((memAfter.heapUsed - memBefore.heapUsed) / n),
-        heapTotal: kib((memAfter.heapTotal - memBefore.heapTotal) / n), external: kib((memAfter.external - memBefore.external) / n),
-      },
-      gcForced: gc !== null,
-    };
-    console.log(`aedes: ${onlineInDb}/${onlineTarget} marked online in the database after ${markedOnlineS.toFixed(1)} s; ${memory.perConnectionKiB.rss} KiB RSS per connection`);
-
-    // Heartbeats.
-    const sendToCommit = new Samples(o.rate * o.durationS + 1024);
-    const arrivalToCommit = new Samples(o.rate * o.durationS + 1024);
-    const sendToArrival = new Samples(o.rate * o.durationS + 1024);
-    let stored = 0;
-    let batches = 0;
-    let lastCommitAt = 0;
-    let maxBatch = 0;
-    let storedInWindow = 0;
-    const buckets: number[] = [];
-    let phaseStart = Infinity;
-    let phaseEnd = Infinity;
-    const unlisten = gateway.onHeartbeatsStored((batch, storedAt) => {
-      const committed = storedAt.getTime();
-      lastCommitAt = Math.max(lastCommitAt, committed);
-      batches++;
-      maxBatch = Math.max(maxBatch, batch.length);
-      stored += batch.length;
-      if (committed <= phaseEnd) storedInWindow += batch.length;
-      const bucket = Math.max(0, Math.floor((committed - phaseStart) / 1000));
-      buckets[bucket] = (buckets[bucket] ?? 0) + batch.length;
-      for (const item of batch) {
-        const sentAt = Date.parse(item.heartbeat.at);
-        const arrivedAt = item.receivedAt.getTime();
-        sendToCommit.push(committed - sentAt);
-        arrivalToCommit.push(committed - arrivedAt);
-        sendToArrival.push(arrivedAt - sentAt);
-      }
-    });
-    const metricsBefore = { in: broker.metrics.messagesIn, out: broker.metrics.messagesOut };
-    const invalidBefore = await invalidPayloads(gateway);
-    const loop = monitorEventLoopDelay({ resolution: 10 });
-    crashContext.phase = "aedes heartbeats";
-    crashContext.partial = { connect, memory };
-    await profiler?.start();
-    const cpuHeartbeats = process.cpuUsage();
-    phaseStart = nowMs();
-    phaseEnd = phaseStart + o.durationS * 1000;
-    loop.enable();
-    const timeline = sampleTimeline(broker, gateway, () => stored);
-    const run = await heartbeatPhase(workers, o);
-    await drain(() => stored, run.offered.sent, 5000, 20_000);
-    await gateway.heartbeats.flush();
-    loop.disable();
-    const samples = timeline.stop();
-    const cpu = process.cpuUsage(cpuHeartbeats);
-    const cpuWallMs = nowMs() - phaseStart;
-    const heartbeatQueries = queries?.take() ?? null;
-    profiles.heartbeats = (await profiler?.stop(join(resultsDir, `broker-${stamp}-aedes-heartbeats.cpuprofile`))) ?? null;
-    unlisten();
-    const drainedS = (Math.max(lastCommitAt, run.endedAt) - run.startedAt) / 1000;
-    const backlogS = (lastCommitAt - run.endedAt) / 1000;
-    const invalid = (await invalidPayloads(gateway)) - invalidBefore;
-    const heartbeats = {
-      offered: run.offered,
-      stored, lost: run.offered.sent - stored, invalidPayloads: invalid, batches, meanBatch: round(stored / Math.max(1, batches), 0), maxBatch,
-      storedPerSInWindow: round(storedInWindow / o.durationS, 0),
-      storedPerSOverall: round(stored / drainedS, 0),
-      secondsUntilAllStored: round(drainedS, 2),
-      /** Last commit after the last send: near the flush interval when the gateway kept up, growing with the backlog when not. */
-      backlogAtEndS: round(backlogS, 2),
-      sustained: stored === run.offered.sent && backlogS <= 1,
-      storedAfterBacklogWait: stored,
-      storedPerSecondTimeline: perSecondTimeline(buckets),
-      timeline: samples,
-      latencyMs: { sendToCommit: roundDist(sendToCommit.summary()), arrivalToCommit: roundDist(arrivalToCommit.summary()), sendToArrival: roundDist(sendToArrival.summary()) },
-      brokerMessagesIn: broker.metrics.messagesIn - metricsBefore.in,
-      brokerMessagesOut: broker.metrics.messagesOut - metricsBefore.out,
-      gatewayProcessCpuPercent: round((100 * (cpu.user + cpu.system)) / 1000 / cpuWallMs, 0),
-      eventLoopDelayMs: { p50: round(loop.percentile(50) / 1e6), p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) },
-    };
-    console.log(`aedes: ${stored}/${run.offered.sent} heartbeats stored, ${heartbeats.storedPerSInWindow}/s in the window; p99 send→commit ${heartbeats.latencyMs.sendToCommit.p99} ms`);
+    const connected = await aedesConnect(run, `mqtt://127.0.0.1:${mqttPort}`, provisioned.cameras);
+    const { connect, memory } = connected;
+    const { heartbeats, heartbeatQueries } = await aedesHeartbeats(run, { connect, memory });
 
     // A backlog left in aedes' mqemitter is dangerous at close: each disconnect publishes a $SYS message
     // nobody subscribes to, and a run of those in the queue is released recursively (stack overflow).
-    const mqQueue = () => (broker.aedes as { mq?: { _messageQueue?: unknown[] } } | undefined)?.mq?._messageQueue?.length ?? 0;
-    const backlogBeforeClose = mqQueue();
-    if (backlogBeforeClose > 0) await waitUntil(() => mqQueue() === 0, 30_000, 200);
-    heartbeats.storedAfterBacklogWait = stored;
+    const backlogBeforeClose = mqQueue(broker);
+    if (backlogBeforeClose > 0) await waitUntil(() => mqQueue(broker) === 0, 30_000, 200);
+    heartbeats.storedAfterBacklogWait = heartbeats.stored;
 
     const result = {
       broker: "aedes (embedded in the gateway)",
       databaseMigrateMs: Math.round(migrateMs),
       mqConcurrency,
       provisioning: { cameras: o.cameras, hashSeconds: round(provisioned.hashMs / 1000, 2), insertSeconds: round(provisioned.insertMs / 1000, 2), hashesPerS: round(o.cameras / (provisioned.hashMs / 1000), 0) },
-      queries: queries ? { connect: connectQueries, perConnect: perCamera(connectQueries!, connect.connected), heartbeats: heartbeatQueries } : null,
-      connect: { ...connect, markedOnlineInDb: onlineInDb, allMarkedOnline: allOnline && onlineInDb === o.cameras, secondsUntilAllOnlineInDb: round(markedOnlineS, 2),
-        gatewayProcessCpuPercent: round((100 * (cpuConnectUsage.user + cpuConnectUsage.system)) / 1000 / (markedOnlineS * 1000), 0) },
+      queries: queries ? { connect: connected.connectQueries, perConnect: perCamera(connected.connectQueries!, connect.connected), heartbeats: heartbeatQueries } : null,
+      connect: { ...connect, markedOnlineInDb: connected.onlineInDb, allMarkedOnline: connected.allOnline && connected.onlineInDb === o.cameras, secondsUntilAllOnlineInDb: round(connected.markedOnlineS, 2),
+        gatewayProcessCpuPercent: round((100 * (connected.cpu.user + connected.cpu.system)) / 1000 / (connected.markedOnlineS * 1000), 0) },
       memory,
       heartbeats,
       close: null as null | { closed: number; retainedCleared: number; seconds: number; brokerConnectedAfter: number; mqBacklogBeforeClose: number; mqBacklogAtClose: number },
-      profiles,
+      profiles: run.profiles,
     };
     // Close.
     crashContext.phase = "aedes close";
     crashContext.aedes = result;
-    const backlogAtClose = mqQueue();
+    const backlogAtClose = mqQueue(broker);
     const closeStart = performance.now();
     const closed = await closePhase(workers, false);
     await waitUntil(() => broker.metrics.connectedDevices === 0, 30_000, 100);
@@ -455,6 +349,149 @@ async function benchAedes(o: Options, workers: Worker[], cameras: CameraCredenti
     await plainDbRef?.$disconnect().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const mqQueue = (broker: WangxiangBroker) => (broker.aedes as { mq?: { _messageQueue?: unknown[] } } | undefined)?.mq?._messageQueue?.length ?? 0;
+
+/** Applies the migrations to a fresh SQLite file; returns how long that took (ms). */
+function migrateBenchDatabase(databaseUrl: string): number {
+  const migrateStart = performance.now();
+  const migrate = spawnSync(join(root, "node_modules", ".bin", "prisma"), ["migrate", "deploy", "--config", "prisma/sqlite.config.ts"], {
+    cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: "pipe",
+  });
+  if (migrate.status !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  return performance.now() - migrateStart;
+}
+
+/** The gateway as deployed, with every connect limit lifted: the bench measures the broker, not the limiter. */
+function benchGatewayConfig(databaseUrl: string) {
+  return readGatewayConfig({
+    ...process.env,
+    HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_PORT: "0", MQTT_HOST: "127.0.0.1", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", SEED_DEMO_DATA: "0",
+    MQTT_CONNECT_RATE: "1000000", MQTT_CONNECT_BURST: "1000000", MQTT_CONNECT_RATE_PER_ADDRESS: "1000000", MQTT_CONNECT_BURST_PER_ADDRESS: "1000000", MQTT_AUTH_FAILURES_PER_MINUTE: "1000000",
+  });
+}
+
+/** --mq-concurrency: a what-if on aedes' mqemitter concurrency. */
+function applyMqConcurrency(broker: WangxiangBroker, o: Options) {
+  const mq = (broker.aedes as { mq?: { concurrency: number } }).mq;
+  const mqConcurrency = { default: mq?.concurrency ?? null, used: mq?.concurrency ?? null };
+  if (o.mqConcurrency !== null && mq) {
+    mq.concurrency = o.mqConcurrency;
+    mqConcurrency.used = o.mqConcurrency;
+    console.log(`what-if: aedes mqemitter concurrency ${mqConcurrency.default} → ${o.mqConcurrency}`);
+  }
+  return mqConcurrency;
+}
+
+async function aedesConnect(run: AedesRun, url: string, cameras: CameraCredential[]) {
+  const { o, workers, profiler, queries, plainDb } = run;
+  crashContext.phase = "aedes connect";
+  const memBefore = await settledMemory();
+  await profiler?.start();
+  const cpuConnect = process.cpuUsage();
+  const connectWall = performance.now();
+  const connect = await connectPhase(workers, url, cameras, o);
+  console.log(`aedes: ${connect.connected}/${connect.attempted} connected in ${connect.seconds} s (${connect.connectsPerS}/s), ${connect.failed} failed`);
+  const onlineTarget = connect.online;
+  let onlineInDb = 0;
+  const allOnline = await waitUntil(async () => (onlineInDb = await plainDb.device.count({ where: { connection: "online" } })) >= onlineTarget, 120_000, 250);
+  const markedOnlineS = (performance.now() - connectWall) / 1000;
+  // Queries the gateway made while the cameras connected, minus the bench's own polling counts.
+  const connectQueries = queries?.take() ?? null;
+  const cpu = process.cpuUsage(cpuConnect);
+  run.profiles.connect = (await profiler?.stop(join(run.resultsDir, `broker-${run.stamp}-aedes-connect.cpuprofile`))) ?? null;
+  const memAfter = await settledMemory();
+  const n = Math.max(1, connect.connected);
+  const memory = {
+    before: { rssMiB: mib(memBefore.rss), heapUsedMiB: mib(memBefore.heapUsed) },
+    after: { rssMiB: mib(memAfter.rss), heapUsedMiB: mib(memAfter.heapUsed) },
+    perConnectionKiB: {
+      rss: kib((memAfter.rss - memBefore.rss) / n), heapUsed: kib((memAfter.heapUsed - memBefore.heapUsed) / n),
+      heapTotal: kib((memAfter.heapTotal - memBefore.heapTotal) / n), external: kib((memAfter.external - memBefore.external) / n),
+    },
+    gcForced: gc !== null,
+  };
+  console.log(`aedes: ${onlineInDb}/${onlineTarget} marked online in the database after ${markedOnlineS.toFixed(1)} s; ${memory.perConnectionKiB.rss} KiB RSS per connection`);
+  return { connect, memory, onlineInDb, allOnline, markedOnlineS, connectQueries, cpu };
+}
+
+/** Counts what the gateway commits, per batch and per second of the phase, with latencies per heartbeat. */
+function heartbeatRecorder(gateway: Gateway, o: Options) {
+  const capacity = o.rate * o.durationS + 1024;
+  const figures = {
+    sendToCommit: new Samples(capacity), arrivalToCommit: new Samples(capacity), sendToArrival: new Samples(capacity),
+    stored: 0, batches: 0, lastCommitAt: 0, maxBatch: 0, storedInWindow: 0, buckets: [] as number[],
+    phaseStart: Infinity, phaseEnd: Infinity,
+  };
+  const unlisten = gateway.onHeartbeatsStored((batch, storedAt) => {
+    const committed = storedAt.getTime();
+    figures.lastCommitAt = Math.max(figures.lastCommitAt, committed);
+    figures.batches++;
+    figures.maxBatch = Math.max(figures.maxBatch, batch.length);
+    figures.stored += batch.length;
+    if (committed <= figures.phaseEnd) figures.storedInWindow += batch.length;
+    const bucket = Math.max(0, Math.floor((committed - figures.phaseStart) / 1000));
+    figures.buckets[bucket] = (figures.buckets[bucket] ?? 0) + batch.length;
+    for (const item of batch) {
+      const sentAt = Date.parse(item.heartbeat.at);
+      const arrivedAt = item.receivedAt.getTime();
+      figures.sendToCommit.push(committed - sentAt);
+      figures.arrivalToCommit.push(committed - arrivedAt);
+      figures.sendToArrival.push(arrivedAt - sentAt);
+    }
+  });
+  return { figures, unlisten };
+}
+
+async function aedesHeartbeats(run: AedesRun, partial: unknown) {
+  const { o, workers, gateway, broker, profiler, queries } = run;
+  const { figures, unlisten } = heartbeatRecorder(gateway, o);
+  const metricsBefore = { in: broker.metrics.messagesIn, out: broker.metrics.messagesOut };
+  const invalidBefore = await invalidPayloads(gateway);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  crashContext.phase = "aedes heartbeats";
+  crashContext.partial = partial;
+  await profiler?.start();
+  const cpuHeartbeats = process.cpuUsage();
+  figures.phaseStart = nowMs();
+  figures.phaseEnd = figures.phaseStart + o.durationS * 1000;
+  loop.enable();
+  const timeline = sampleTimeline(broker, gateway, () => figures.stored);
+  const phase = await heartbeatPhase(workers, o);
+  await drain(() => figures.stored, phase.offered.sent, 5000, 20_000);
+  await gateway.heartbeats.flush();
+  loop.disable();
+  const samples = timeline.stop();
+  const cpu = process.cpuUsage(cpuHeartbeats);
+  const cpuWallMs = nowMs() - figures.phaseStart;
+  const heartbeatQueries = queries?.take() ?? null;
+  run.profiles.heartbeats = (await profiler?.stop(join(run.resultsDir, `broker-${run.stamp}-aedes-heartbeats.cpuprofile`))) ?? null;
+  unlisten();
+  const { stored, batches, lastCommitAt } = figures;
+  const drainedS = (Math.max(lastCommitAt, phase.endedAt) - phase.startedAt) / 1000;
+  const backlogS = (lastCommitAt - phase.endedAt) / 1000;
+  const invalid = (await invalidPayloads(gateway)) - invalidBefore;
+  const heartbeats = {
+    offered: phase.offered,
+    stored, lost: phase.offered.sent - stored, invalidPayloads: invalid, batches, meanBatch: round(stored / Math.max(1, batches), 0), maxBatch: figures.maxBatch,
+    storedPerSInWindow: round(figures.storedInWindow / o.durationS, 0),
+    storedPerSOverall: round(stored / drainedS, 0),
+    secondsUntilAllStored: round(drainedS, 2),
+    /** Last commit after the last send: near the flush interval when the gateway kept up, growing with the backlog when not. */
+    backlogAtEndS: round(backlogS, 2),
+    sustained: stored === phase.offered.sent && backlogS <= 1,
+    storedAfterBacklogWait: stored,
+    storedPerSecondTimeline: perSecondTimeline(figures.buckets),
+    timeline: samples,
+    latencyMs: { sendToCommit: roundDist(figures.sendToCommit.summary()), arrivalToCommit: roundDist(figures.arrivalToCommit.summary()), sendToArrival: roundDist(figures.sendToArrival.summary()) },
+    brokerMessagesIn: broker.metrics.messagesIn - metricsBefore.in,
+    brokerMessagesOut: broker.metrics.messagesOut - metricsBefore.out,
+    gatewayProcessCpuPercent: round((100 * (cpu.user + cpu.system)) / 1000 / cpuWallMs, 0),
+    eventLoopDelayMs: { p50: round(loop.percentile(50) / 1e6), p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) },
+  };
+  console.log(`aedes: ${stored}/${phase.offered.sent} heartbeats stored, ${heartbeats.storedPerSInWindow}/s in the window; p99 send→commit ${heartbeats.latencyMs.sendToCommit.p99} ms`);
+  return { heartbeats, heartbeatQueries };
 }
 
 /**
