@@ -21,6 +21,14 @@ const TIME_LIMIT_S = Number(values["time-limit"] ?? 600);
 const limit = setTimeout(() => { console.error(`time limit of ${TIME_LIMIT_S} s reached`); process.exit(2); }, TIME_LIMIT_S * 1000);
 limit.unref();
 
+/** The parts of a broker-bench result file (bench/broker-bench.ts) the table reads; older files may lack some. */
+interface BrokerBenchFigures {
+  connect?: { connectsPerS?: number };
+  heartbeats?: { deliveredPerSInWindow?: number; storedPerSInWindow?: number };
+  memory?: { perConnectionKiB?: number | { rss?: number } };
+}
+type BrokerBenchFile = { options?: { cameras?: number; rate?: number }; aedes?: BrokerBenchFigures; mosquitto?: BrokerBenchFigures };
+
 const phase = (what: string) => console.log(`  ${new Date().toISOString().slice(11, 19)} ${what}`);
 const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
 const workDir = join(process.cwd(), "data", "bench-cluster", randomId("run_", 6));
@@ -110,13 +118,14 @@ try {
   const previous = readdirSync(join(process.cwd(), "bench/results")).filter((f) => /^broker-.*\.json$/.test(f)).sort().at(-1);
   const rows: [string, unknown, unknown, unknown][] = [["cluster: 2 aedes + Redis", cluster.connectsPerS, cluster.heartbeats.deliveredPerS, cluster.memory.perConnectionKiB]];
   if (previous) {
-    const single = JSON.parse(readFileSync(join(process.cwd(), "bench/results", previous), "utf8")) as Record<string, any>;
-    for (const key of ["aedes", "mosquitto"]) {
+    const single = JSON.parse(readFileSync(join(process.cwd(), "bench/results", previous), "utf8")) as BrokerBenchFile;
+    for (const key of ["aedes", "mosquitto"] as const) {
       const r = single[key];
       if (!r) continue;
       // aedes there is embedded in a gateway that also stores each heartbeat; Mosquitto's are counted at a subscriber.
       const heartbeatRate = r.heartbeats?.deliveredPerSInWindow ?? r.heartbeats?.storedPerSInWindow ?? "—";
-      const memory = r.memory?.perConnectionKiB?.rss ?? r.memory?.perConnectionKiB ?? "—";
+      const perConnection = r.memory?.perConnectionKiB;
+      const memory = (typeof perConnection === "object" ? (perConnection.rss ?? perConnection) : perConnection) ?? "—";
       rows.push([`${key} alone (${previous}, ${single.options?.cameras ?? "?"} cameras, ${single.options?.rate ?? "?"}/s offered)`, r.connect?.connectsPerS ?? "—", heartbeatRate, memory]);
     }
   } else {

@@ -45,15 +45,17 @@ async function until<T>(what: string, probe: () => Promise<T | null | false | un
 }
 
 interface PageMetrics { tapAt: number; firstFrameAt: number | null; error: string | null; connectedAt: number | null; answerAt: number | null }
+/** What the viewer page (web/viewer) exposes for tests and benchmarks. */
+type ViewerPageWindow = Window & { wangxiang: { metrics: PageMetrics } };
 
 /** Taps Watch and waits for the first decoded frame; returns the page's own timings. */
 async function tapAndWait(page: Page): Promise<PageMetrics> {
   await page.click("#watch");
   await page.waitForFunction(() => {
-    const m = (window as any).wangxiang.metrics;
+    const m = (window as unknown as ViewerPageWindow).wangxiang.metrics;
     return m.firstFrameAt !== null || m.error !== null;
   }, undefined, { timeout: 15_000 });
-  const metrics: PageMetrics = await page.evaluate(() => (window as any).wangxiang.metrics);
+  const metrics: PageMetrics = await page.evaluate(() => (window as unknown as ViewerPageWindow).wangxiang.metrics);
   if (metrics.error) throw new Error(`viewer page: ${metrics.error}`);
   return metrics;
 }
@@ -75,12 +77,13 @@ async function tapToFirstFrame(browser: Browser) {
   const gateway = buildGateway(config, { database: db });
   const started = await gateway.start();
   const httpUrl = `http://127.0.0.1:${started.httpPort}`;
+  // The bench reads only the token of a login or grant and the id of a bound camera.
   const api = async (method: string, path: string, token?: string, body?: unknown) => {
     const reply = await fetch(httpUrl + path, {
       method, body: body === undefined ? undefined : JSON.stringify(body),
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
     });
-    return { status: reply.status, body: await reply.json().catch(() => null) as any };
+    return { status: reply.status, body: (await reply.json().catch(() => null)) as { token: string; id: string } };
   };
   const login = async (username: string) => (await api("POST", "/api/v1/auth/login", undefined, { username, password })).body.token as string;
   const seed = started.seed!;

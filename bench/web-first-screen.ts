@@ -11,6 +11,8 @@ import mqtt from "mqtt";
 import { chromium, type Page } from "playwright-core";
 import { buildGateway } from "../gateway/src/app.ts";
 import { readGatewayConfig } from "../gateway/src/config.ts";
+import type { z } from "zod";
+import { claimReply, loginReply } from "../protocol/http.ts";
 import { deviceStatusTopic } from "../protocol/topics.ts";
 
 const profile = { latencyMs: 150, downKbps: 1600, upKbps: 750, cpuSlowdown: 4 };
@@ -23,19 +25,19 @@ execFileSync("node_modules/.bin/prisma", ["migrate", "deploy", "--config", "pris
 const gateway = buildGateway(readGatewayConfig({ HTTP_PORT: "0", MQTT_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_HOST: "127.0.0.1", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", WX_DEMO_PASSWORD: password }));
 const { httpPort, mqttPort, seed } = await gateway.start();
 const base = `http://127.0.0.1:${httpPort}`;
-const api = async (method: string, path: string, body?: unknown, token?: string) => {
+const api = async <T = unknown>(method: string, path: string, body?: unknown, token?: string) => {
   const res = await fetch(base + path, { method, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  return res.json() as Promise<any>;
+  return res.json() as Promise<T>;
 };
 
 // One camera installed and online, so the family's first screen is the real one.
-const installer = (await api("POST", "/api/v1/auth/login", { username: "installer", password })).token;
+const installer = (await api<z.infer<typeof loginReply>>("POST", "/api/v1/auth/login", { username: "installer", password })).token;
 const box = seed!.cameras[0]!;
 await api("POST", `/api/v1/households/${seed!.householdId}/devices`, { serial: box.serial, claimCode: box.claimCode, label: "堂屋" }, installer);
-const claim = await api("POST", "/api/v1/devices/claim", { serial: box.serial, claimCode: box.claimCode });
+const claim = await api<z.infer<typeof claimReply>>("POST", "/api/v1/devices/claim", { serial: box.serial, claimCode: box.claimCode });
 const camera = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: claim.deviceId, username: claim.deviceId, password: claim.mqttPassword, protocolVersion: 4 });
 await new Promise<void>((resolve) => camera.once("connect", () => camera.publish(deviceStatusTopic(claim.deviceId), JSON.stringify({ state: "online", at: new Date().toISOString(), firmware: "1.0.0" }), { qos: 1, retain: true }, () => resolve())));
-const family = await api("POST", "/api/v1/auth/login", { username: "family", password });
+const family = await api<z.infer<typeof loginReply>>("POST", "/api/v1/auth/login", { username: "family", password });
 
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
 
