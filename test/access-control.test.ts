@@ -7,14 +7,14 @@ import { ViewTokens } from "../gateway/src/live-view/view-tokens.ts";
 import { deviceCommandResponseTopic, deviceCommandTopic, deviceEventsTopic, deviceStatusTopic, deviceTelemetryTopic } from "../protocol/topics.ts";
 import { startNodeViewer } from "./relay-stack.ts";
 import { createHouseholdWithFamily, installCameraInto, openLiveSocket, registerAndClaim, type RecordingSocket } from "./helpers/security-fixtures.ts";
-import { connectAsDevice, installDemoCamera, startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { connectAsDevice, installDemoCamera, startStack, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 
 const VIEW_SECRET = "access-control-test-view-secret";
 const NO_CAMERA = "cam_000000000000";
 const NO_HOUSEHOLD = "hh_doesnotexist0000";
 
 /** Does a live message concern this camera? */
-const mentions = (message: any, deviceId: string) =>
+const mentions = (message: TestJson, deviceId: string) =>
   message.deviceId === deviceId || message.alert?.deviceId === deviceId || message.command?.deviceId === deviceId;
 
 describe("access control across households and devices", () => {
@@ -22,7 +22,7 @@ describe("access control across households and devices", () => {
   let staff: string;
   let installer: string;
   const home = {} as Record<"A" | "B", { householdId: string; family: string; userId: string; camera: { deviceId: string; password: string; serial: string }; client: MqttClient }>;
-  const commandsSeenByB: any[] = [];
+  const commandsSeenByB: TestJson[] = [];
   const clients: MqttClient[] = [];
 
   const whep = (cameraId: string, token: string, body = "v=0\r\n") =>
@@ -104,14 +104,14 @@ describe("access control across households and devices", () => {
 
       // Lists and searches show only their own household, whatever the filter asks for.
       const devices = await stack.api("GET", "/api/v1/devices", { token: me.family });
-      expect(devices.body.items.map((d: any) => d.householdId)).toEqual(devices.body.items.map(() => me.householdId));
-      expect(devices.body.items.map((d: any) => d.id)).toContain(me.camera.deviceId);
+      expect(devices.body.items.map((d: { householdId: string }) => d.householdId)).toEqual(devices.body.items.map(() => me.householdId));
+      expect(devices.body.items.map((d: { id: string }) => d.id)).toContain(me.camera.deviceId);
       for (const query of [`householdId=${other.householdId}`, `q=${other.camera.serial}`, "claimState=claimed&connection=online"]) {
         const filtered = await stack.api("GET", `/api/v1/devices?${query}`, { token: me.family });
-        expect(filtered.body.items.map((d: any) => d.id), query).not.toContain(other.camera.deviceId);
+        expect(filtered.body.items.map((d: { id: string }) => d.id), query).not.toContain(other.camera.deviceId);
       }
       const households = await stack.api("GET", "/api/v1/households?limit=200", { token: me.family });
-      expect(households.body.items.map((h: any) => h.id)).toEqual([me.householdId]);
+      expect(households.body.items.map((h: { id: string }) => h.id)).toEqual([me.householdId]);
       for (const path of ["/api/v1/alerts", "/api/v1/fleet/summary", "/api/v1/alerts/alr_x/ack"]) {
         const res = await stack.api(path.endsWith("ack") ? "POST" : "GET", path, { token: me.family });
         expect(res.status, path).toBe(403);
@@ -129,7 +129,7 @@ describe("access control across households and devices", () => {
     a.socket.send(JSON.stringify({ type: "ping", id: "after-filter" }));
     await waitFor("filter applied", () => a.messages.some((m) => m.type === "pong"));
     const cameraB = home.B.camera.deviceId;
-    const seen = (socket: RecordingSocket, type: string, extra: (m: any) => boolean = () => true) => () => socket.messages.some((m) => m.type === type && mentions(m, cameraB) && extra(m));
+    const seen = (socket: RecordingSocket, type: string, extra: (m: TestJson) => boolean = () => true) => () => socket.messages.some((m) => m.type === type && mentions(m, cameraB) && extra(m));
 
     // B's camera loses power: offline, an alert, staff acknowledge it; it comes back: online, alert resolved.
     home.B.client.stream.destroy();
@@ -339,10 +339,10 @@ describe("access control across households and devices", () => {
       expect({ what: `${method} ${path}`, status: res.status, error: res.body.error }).toEqual({ what: `${method} ${path}`, status: 403, error: "not-assigned" });
     }
     const listed = await stack.api("GET", "/api/v1/households?limit=200", { token: installer });
-    expect(listed.body.items.map((h: any) => h.id)).not.toContain(b);
-    expect(listed.body.items.map((h: any) => h.id)).toContain(home.A.householdId);
+    expect(listed.body.items.map((h: { id: string }) => h.id)).not.toContain(b);
+    expect(listed.body.items.map((h: { id: string }) => h.id)).toContain(home.A.householdId);
     // Nothing happened to B: no new member, camera still there and connected.
-    expect((await stack.api("GET", `/api/v1/households/${b}`, { token: staff })).body.members.map((m: any) => m.username)).toEqual(["li-daughter"]);
+    expect((await stack.api("GET", `/api/v1/households/${b}`, { token: staff })).body.members.map((m: { username: string }) => m.username)).toEqual(["li-daughter"]);
     expect(await detail(home.B.camera.deviceId)).toMatchObject({ householdId: b, claimState: "claimed" });
 
     // Only staff assign; once B's village is assigned, the installer works there.

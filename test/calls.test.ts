@@ -12,19 +12,19 @@ import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts
 import { WebPush } from "../gateway/src/calls/web-push.ts";
 import { pushPayload } from "../protocol/calls.ts";
 import { checkVapid, decryptPush, startTestPushService, type BrowserSubscription, type TestPushService } from "./helpers/push-service.ts";
-import { startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { startStack, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 
 let stack: Stack;
 let push: TestPushService;
 let camera: Camera;
 let deviceId: string;
 let stateDir: string;
-const members: { name: string; token: string; live: any[]; socket: WebSocket; phone: BrowserSubscription }[] = [];
-let staffLive: any[];
+const members: { name: string; token: string; live: TestJson[]; socket: WebSocket; phone: BrowserSubscription }[] = [];
+let staffLive: TestJson[];
 let staffSocket: WebSocket;
 
-async function openLive(token: string): Promise<{ socket: WebSocket; live: any[] }> {
-  const live: any[] = [];
+async function openLive(token: string): Promise<{ socket: WebSocket; live: TestJson[] }> {
+  const live: TestJson[] = [];
   const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=${token}`);
   socket.on("message", (data) => live.push(JSON.parse(String(data))));
   await waitFor("live hello", () => live.some((m) => m.type === "hello"));
@@ -101,7 +101,7 @@ describe("the call button", () => {
     expect(await camera.pressCallButton()).toBe(true);
     await waitFor("second press seen", async () => (await stack.api("GET", "/metrics")).body.includes('wx_call_refusals_total{reason="already-ringing"} 1'));
     const calls = await stack.api("GET", "/api/v1/calls", { token: members[0]!.token });
-    expect(calls.body.items.filter((c: any) => c.state === "ringing")).toHaveLength(1);
+    expect(calls.body.items.filter((c: { state: string }) => c.state === "ringing")).toHaveLength(1);
   });
 
   it("the first answer wins; the camera shows who answered; a second answer is told it is too late", async () => {
@@ -132,7 +132,7 @@ describe("the call button", () => {
     const missed = await waitFor("missed", () => members[0]!.live.find((m) => m.type === "call.updated" && m.call.id === ringing.call.id && m.call.state === "missed"), 20_000);
     expect(missed.call.answeredByName).toBeNull();
     const list = await stack.api("GET", "/api/v1/calls?state=missed", { token: members[1]!.token });
-    expect(list.body.items.map((c: any) => c.id)).toEqual([ringing.call.id]);
+    expect(list.body.items.map((c: { id: string }) => c.id)).toEqual([ringing.call.id]);
     await waitFor("camera back to idle", () => callsOnCamera().state === "idle" && callsOnCamera().log.at(-1)?.state === "missed");
     const missedPush = await waitFor("missed push", () => push.received.slice(before).find((p) => p.subscription === "xiaomei" && JSON.parse(decryptPush(members[1]!.phone, p.body)).kind === "call-missed"));
     expect(JSON.parse(decryptPush(members[1]!.phone, missedPush.body))).toMatchObject({ callId: ringing.call.id, title: expect.stringMatching(/未接来电$/) });

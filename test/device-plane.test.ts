@@ -3,13 +3,13 @@ import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { deviceCommandResponseTopic, deviceCommandTopic, deviceEventsTopic, deviceStatusTopic, deviceTelemetryTopic } from "../protocol/topics.ts";
-import { connectAsDevice, installDemoCamera, startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { connectAsDevice, installDemoCamera, startStack, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 
 const heartbeat = (uptimeS: number) => JSON.stringify({ at: new Date().toISOString(), uptimeS, rssi: -67, temperatureC: 41.5, firmware: "1.0.0", freeStorageMb: 2900, privacy: false });
 
-function openLive(stack: Stack, token: string): Promise<{ socket: WebSocket; messages: any[] }> {
+function openLive(stack: Stack, token: string): Promise<{ socket: WebSocket; messages: TestJson[] }> {
   const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${token}`]);
-  const messages: any[] = [];
+  const messages: TestJson[] = [];
   socket.on("message", (data) => messages.push(JSON.parse(String(data))));
   return new Promise((resolve, reject) => {
     socket.once("open", () => resolve({ socket, messages }));
@@ -46,9 +46,9 @@ describe("device plane", () => {
     const history = await stack.api("GET", `/api/v1/devices/${deviceId}/heartbeats`, { token: staff });
     expect(history.body.items).toHaveLength(1);
     const summary = await stack.api("GET", "/api/v1/fleet/summary", { token: staff });
-    expect(summary.body.villages.find((v: any) => v.village === "青平镇普仁村")).toMatchObject({ online: 1 });
+    expect(summary.body.villages.find((v: { village: string }) => v.village === "青平镇普仁村")).toMatchObject({ online: 1 });
     const online = await stack.api("GET", "/api/v1/devices?connection=online", { token: staff });
-    expect(online.body.items.map((x: any) => x.id)).toContain(deviceId);
+    expect(online.body.items.map((x: { id: string }) => x.id)).toContain(deviceId);
   });
 
   it("power loss: the broker publishes the will and the camera is offline within keepalive × 1.5; an alert is raised, repeated and resolved", async () => {
@@ -64,7 +64,7 @@ describe("device plane", () => {
     const raised = await waitFor("alert raised", () => live.messages.find((m) => m.type === "alert.raised" && m.alert.deviceId === deviceId));
     await waitFor("alert repeated", () => live.messages.find((m) => m.type === "alert.repeated" && m.alert.deviceId === deviceId && m.alert.notifyCount >= 2));
     const open = await stack.api("GET", "/api/v1/alerts?state=open", { token: staff });
-    expect(open.body.items.map((a: any) => a.id)).toContain(raised.alert.id);
+    expect(open.body.items.map((a: { id: string }) => a.id)).toContain(raised.alert.id);
     const ack = await stack.api("POST", `/api/v1/alerts/${raised.alert.id}/ack`, { token: staff });
     expect(ack.body.acknowledgedBy).toBe("staff");
 
@@ -113,7 +113,7 @@ describe("device plane", () => {
     expect(silent.body).toMatchObject({ error: "camera-did-not-answer" });
     expect(silent.body.message).toMatch(/camera did not answer/);
     const list = await stack.api("GET", `/api/v1/devices/${deviceId}/commands`, { token: staff });
-    expect(list.body.items.map((c: any) => c.status)).toEqual(["timed-out", "succeeded"]);
+    expect(list.body.items.map((c: { status: string }) => c.status)).toEqual(["timed-out", "succeeded"]);
 
     const bad = await stack.api("POST", `/api/v1/devices/${deviceId}/commands`, { token: staff, body: { name: "firmware-update", params: { url: "ftp://x", sha256: "nope", version: "2" } } });
     expect(bad.status).toBe(400);

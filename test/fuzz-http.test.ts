@@ -129,7 +129,7 @@ describe("HTTP fuzzing", () => {
         byKind.set(c.encoded.kind.replace(/-\d+$/, ""), (byKind.get(c.encoded.kind.replace(/-\d+$/, "")) ?? 0) + 1);
         if (reply.status >= 500) return void failures.push(`${what} → ${reply.status} ${text.slice(0, 200)}`);
         if (reply.status >= 400) {
-          let body: any = null;
+          let body: { error?: unknown; message?: unknown } | null = null;
           try { body = JSON.parse(text); } catch { /* checked below */ }
           if (typeof body?.error !== "string" || typeof body?.message !== "string") failures.push(`${what} → ${reply.status} not the error shape: ${text.slice(0, 200)}`);
         } else if (reply.status < 200 || reply.status >= 300) failures.push(`${what} → unexpected ${reply.status}`);

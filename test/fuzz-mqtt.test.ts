@@ -3,6 +3,7 @@
 // takes the valid ones, and never falls over. (b) ≥ 10,000 malformed or mutated raw MQTT packets written on raw TCP
 // sockets across thousands of connections: every connection is answered (CONNACK, PINGRESP, ...) or closed — by the
 // broker's own timeouts when the client stays silent — and a real camera is served throughout.
+import type { z } from "zod";
 import { connect, type Socket } from "node:net";
 import fc from "fast-check";
 import type { MqttClient } from "mqtt";
@@ -89,7 +90,7 @@ describe("MQTT fuzzing", () => {
     for (const c of cases) {
       expected.sent[c.kind]++;
       if (c.kind === "status" && c.payload.length === 0) continue;
-      const ok = parseJsonPayload(schemas[c.kind] as any, c.payload).ok;
+      const ok = parseJsonPayload(schemas[c.kind] as z.ZodType<unknown>, c.payload).ok;
       if (!ok) expected.invalid[c.kind]++;
       else if (c.kind === "telemetry") expected.validTelemetry++;
     }

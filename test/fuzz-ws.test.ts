@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { clientMessage } from "../protocol/ws.ts";
 import { readCounter } from "./helpers/security-fixtures.ts";
-import { startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { startStack, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 
 const SEED = 20_260_516;
 const MESSAGES = 10_000;
@@ -79,7 +79,7 @@ describe("WebSocket fuzzing", () => {
 
     const counts = { pong: 0, error: 0, none: 0, close: 0, sockets: 0 };
     let socket!: WebSocket;
-    let inbox: any[] = [];
+    let inbox: TestJson[] = [];
     let closedWith: number | null = null;
     /** Resolves when the socket is open; messages may be sent before the server's hello (they must not be lost). */
     const open = () => new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashSecret, randomId } from "../core/secrets.ts";
 import type { Camera } from "../firmware-sim/src/camera.ts";
 import { chromiumArgs, chromiumPath, describeTimings, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
-import { demoPassword, waitFor, type Stack } from "./helpers/stack.ts";
+import { demoPassword, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 
 describe.skipIf(!hasChromium)("live view through the gateway", () => {
@@ -14,7 +14,7 @@ describe.skipIf(!hasChromium)("live view through the gateway", () => {
   let browser: Browser;
   let camera: Camera;
   let deviceId: string;
-  let live: any[];
+  let live: TestJson[];
 
   const addFamilyUser = async (username: string, displayName: string, member: boolean) => {
     const user = await stack.db.user.create({ data: { id: randomId("usr_"), username, displayName, role: "family", passwordHash: await hashSecret(demoPassword) } });
@@ -82,11 +82,11 @@ describe.skipIf(!hasChromium)("live view through the gateway", () => {
     const log = await stack.api("GET", `/api/v1/households/${stack.seed.householdId}/view-log`, { token: family });
     const ended = await waitFor("view log closed", async () => {
       const entries = (await stack.api("GET", `/api/v1/households/${stack.seed.householdId}/view-log`, { token: family })).body.items;
-      return entries.length >= 2 && entries.every((e: any) => e.endedAt) ? entries : null;
+      return entries.length >= 2 && entries.every((e: { endedAt: string | null }) => e.endedAt) ? entries : null;
     });
     expect(log.status).toBe(200);
-    expect(ended.map((e: any) => e.displayName).sort()).toEqual(["杨兴梅", "杨兴焦 (在外务工)"].sort());
-    expect(ended.find((e: any) => e.displayName === "杨兴焦 (在外务工)").talked).toBe(true);
+    expect(ended.map((e: { displayName: string }) => e.displayName).sort()).toEqual(["杨兴梅", "杨兴焦 (在外务工)"].sort());
+    expect(ended.find((e: { displayName: string }) => e.displayName === "杨兴焦 (在外务工)").talked).toBe(true);
   }, 90_000);
 
   it("only household members may watch", async () => {

@@ -5,13 +5,13 @@ import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deviceStatusTopic } from "../protocol/topics.ts";
 import WebSocket from "ws";
-import { connectAsDevice, demoPassword, installDemoCamera, startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { connectAsDevice, demoPassword, installDemoCamera, startStack, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 import { createHouseholdWithFamily, openLiveSocket, registerAndClaim } from "./helpers/security-fixtures.ts";
 import { readGatewayConfig } from "../gateway/src/config.ts";
 import { startNodeViewer } from "./relay-stack.ts";
 import { makeTestCertificates, type TestCertificates } from "./helpers/test-ca.ts";
 
-function httpsJson(url: string, ca: Buffer, method = "GET", body?: unknown): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
+function httpsJson(url: string, ca: Buffer, method = "GET", body?: unknown): Promise<{ status: number; body: TestJson; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, ca, headers: body ? { "content-type": "application/json" } : {} }, (res) => {
       let text = "";

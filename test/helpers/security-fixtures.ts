@@ -1,6 +1,6 @@
 // Fixtures for the access-control and fuzz tests: a second household with its own family account and
 // camera, live sockets that record what they receive, raw MQTT packets, and Prometheus counter reads.
-import type { Stack } from "./stack.ts";
+import type { Stack, TestJson } from "./stack.ts";
 import WebSocket from "ws";
 
 /** Creates a household and a family account that belongs to it (through an invite, as a worker would join). */
@@ -43,14 +43,14 @@ export async function registerAndClaim(stack: Stack, serial: string): Promise<{ 
 export interface RecordingSocket {
   socket: WebSocket;
   /** Every text message, parsed. */
-  messages: any[];
+  messages: TestJson[];
   closed: Promise<{ code: number; reason: string }>;
 }
 
 /** Opens /api/v1/live with a token (as a subprotocol, as the web app does) and resolves after the server's hello. */
 export function openLiveSocket(stack: Stack, token: string): Promise<RecordingSocket> {
   const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${token}`]);
-  const messages: any[] = [];
+  const messages: TestJson[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
   return new Promise((resolve, reject) => {
     socket.on("error", reject);

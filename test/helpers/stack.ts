@@ -9,6 +9,13 @@ import type { DemoSeed } from "../../gateway/src/seed.ts";
 import { deviceStatusTopic } from "../../protocol/topics.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 
+/**
+ * Parsed JSON as a test reads it (a reply body, a live-socket message): the test's own expectations check its
+ * shape, and a wrong guess fails the test. The routes' zod schemas type the real clients (web/, firmware-sim/).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests walk reply JSON freely and assert on it (see above)
+export type TestJson = any;
+
 export interface Stack {
   gateway: Gateway;
   db: Database;
@@ -16,7 +23,7 @@ export interface Stack {
   mqttUrl: string;
   mqttPort: number;
   seed: DemoSeed;
-  api<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: T }>;
+  api<T = TestJson>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: T }>;
   login(username: string, password?: string): Promise<string>;
   stop(): Promise<void>;
 }
@@ -41,7 +48,7 @@ export async function startStack(env: Record<string, string> = {}, options: { lo
     const text = await response.text();
     let body: unknown = text;
     try { body = text ? JSON.parse(text) : null; } catch { /* not JSON: keep the text */ }
-    return { status: response.status, body: body as any };
+    return { status: response.status, body: body as TestJson };
   };
   return {
     gateway, db, httpUrl, api, seed: started.seed!, mqttPort: started.mqttPort, mqttUrl: `mqtt://127.0.0.1:${started.mqttPort}`,

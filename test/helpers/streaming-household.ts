@@ -6,14 +6,14 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { createCamera, type Camera } from "../../firmware-sim/src/camera.ts";
 import { createCredentialsStore } from "../../firmware-sim/src/credentials-store.ts";
-import { startStack, waitFor, type Stack } from "./stack.ts";
+import { startStack, waitFor, type Stack, type TestJson } from "./stack.ts";
 
 export interface StreamingHousehold {
   stack: Stack;
   camera: Camera;
   deviceId: string;
   /** Every message on the family member's live socket, oldest first. */
-  live: any[];
+  live: TestJson[];
   stop(): Promise<void>;
 }
 
@@ -27,7 +27,7 @@ export async function startStreamingHousehold(env: Record<string, string> = {}):
   const camera = createCamera({ serial: box.serial, claimCode: box.claimCode, gatewayUrl: stack.httpUrl, store: createCredentialsStore(stateDir), heartbeatIntervalS: 1, media: { hostAddresses: ["127.0.0.1"] } });
   await camera.start();
   await waitFor("camera online", async () => (await stack.db.device.findUnique({ where: { id: deviceId } }))?.connection === "online");
-  const live: any[] = [];
+  const live: TestJson[] = [];
   const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${await stack.login("family")}`]);
   socket.on("message", (data) => live.push(JSON.parse(String(data))));
   await new Promise((resolve) => socket.once("open", resolve));
