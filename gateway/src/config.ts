@@ -6,6 +6,7 @@ import { trustedProxiesSchema } from "./http/trusted-proxies.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().positive();
+const days = z.coerce.number().positive();
 const iceServers = z.string().transform((text, ctx) => {
   try {
     return JSON.parse(text) as unknown;
@@ -35,7 +36,7 @@ export const gatewayEnvSchema = z.object({
   OFFLINE_ALERT_REPEAT_S: seconds.default(3600),
   ALERT_CHECK_INTERVAL_S: seconds.default(15),
   COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  TELEMETRY_RETENTION_DAYS: seconds.default(30),
+  TELEMETRY_RETENTION_DAYS: days.default(30),
   HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(1).default(50),
   LOGIN_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
   CLAIM_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),

@@ -3,7 +3,7 @@
 // one by one — and those they created. Family members: their own households.
 import type { Database, Prisma } from "../../../core/database.ts";
 import type { SignedInUser } from "./auth.ts";
-import { ApiError, forbidden, notFound } from "../http/errors.ts";
+import { ApiError, notFound } from "../http/errors.ts";
 
 export const notAssigned = () => new ApiError(403, "not-assigned", "you are not assigned to this household; county staff can assign you");
 
@@ -56,8 +56,4 @@ export async function assertCanWorkOnDevice(db: Database, user: SignedInUser, de
   if (!device) throw notFound("camera");
   if (user.role === "installer" && (!device.householdId || !(await installerMayWorkIn(db, user.id, device.householdId)))) throw notAssigned();
   return device;
-}
-
-export function assertStaffOrInstaller(user: SignedInUser): void {
-  if (user.role === "family") throw forbidden("this needs the installer or staff role");
 }
