@@ -27,6 +27,10 @@ export const errorCatalogue = {
   "not-a-member": { status: 403, message: "only the household's family members can watch this camera" },
   "not-family": { status: 400, message: "only family accounts can be household members" },
   "too-many-requests": { status: 429, message: "too many attempts; wait and try again" },
+  "not-assigned": { status: 403, message: "you are not assigned to this household; county staff can assign you" },
+  "not-installer": { status: 400, message: "only installers are assigned villages or households" },
+  "cannot-disable-self": { status: 400, message: "you cannot disable your own account" },
+  "wrong-password": { status: 400, message: "the current password is not right" },
   // ── things that are not there, or not any more ──
   "not-found": { status: 404, message: "not found" },
   "session-not-found": { status: 404, message: "this media session has ended" },
@@ -48,6 +52,10 @@ export const errorCatalogue = {
   "call-busy": { status: 409, message: "a call to this camera is already ringing" },
   "call-not-ringing": { status: 409, message: "this call is no longer ringing: it was answered, missed or ended" },
   "privacy-mode": { status: 403, message: "the camera is in privacy mode; nobody can watch until it is switched off" },
+  "camera-online": { status: 409, message: "this camera is connected; re-arm it after a factory reset, when it is offline, or ask staff" },
+  "batch-too-large": { status: 400, message: "too many serials in one upload; split the delivery into several uploads to the same batch" },
+  "batch-empty": { status: 400, message: "the CSV has no serials" },
+  "batch-upload-raced": { status: 409, message: "another upload registered some of these serials at the same moment; upload again to see the result" },
   // ── the server side could not do it ──
   "camera-did-not-answer": { status: 504, message: "the camera did not answer in time" },
   "camera-did-not-stream": { status: 504, message: "the camera did not start its stream in time" },
@@ -55,6 +63,7 @@ export const errorCatalogue = {
   "database-unavailable": { status: 503, message: "the database is not answering; try again shortly" },
   "relay-failed": { status: 502, message: "the media relay could not take this session" },
   "relay-restarted": { status: 503, message: "the live-view relay restarted; viewers reconnect" },
+  "label-font-missing": { status: 503, message: "the Chinese font for labels is not installed; install fonts-wqy-microhei" },
   "shutting-down": { status: 503, message: "the server is shutting down; try again in a moment" },
   internal: { status: 500, message: "something went wrong on our side" },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -1,15 +1,13 @@
 // HTTP request and reply bodies of the gateway (/api/v1). The OpenAPI document is generated from these.
 import { z } from "zod";
 import { commandName, isoTime } from "./device-messages.ts";
+import { catalogueErrorReply } from "./errors.ts";
 
 export const role = z.enum(["family", "installer", "staff"]);
 export type Role = z.infer<typeof role>;
 
-export const errorReply = z.object({
-  error: z.string().describe("machine-readable code, e.g. claim-code-used"),
-  message: z.string().describe("what went wrong, for a person"),
-  details: z.unknown().optional(),
-});
+/** The one JSON error shape; its code is one of the catalogue's (protocol/errors.ts), so OpenAPI lists them all. */
+export const errorReply = catalogueErrorReply;
 export type ErrorReply = z.infer<typeof errorReply>;
 
 // ── auth ──────────────────────────────────────────────────────────────
