@@ -12,7 +12,7 @@ import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts
 import { WebPush } from "../gateway/src/calls/web-push.ts";
 import { pushPayload } from "../protocol/calls.ts";
 import { checkVapid, decryptPush, startTestPushService, type BrowserSubscription, type TestPushService } from "./helpers/push-service.ts";
-import { startStack, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
+import { liveSocket, startStack, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 
 let stack: Stack;
 let push: TestPushService;
@@ -25,7 +25,7 @@ let staffSocket: WebSocket;
 
 async function openLive(token: string): Promise<{ socket: WebSocket; live: TestJson[] }> {
   const live: TestJson[] = [];
-  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=${token}`);
+  const socket = liveSocket(stack, token);
   socket.on("message", (data) => live.push(JSON.parse(String(data))));
   await waitFor("live hello", () => live.some((m) => m.type === "hello"));
   return { socket, live };

@@ -142,9 +142,10 @@ describe("MQTT fuzzing", () => {
     }, 100);
 
     // Cameras whose credentials the fuzzed connections use (never the real camera's, which must not be taken over).
-    const lanes = await Promise.all(Array.from({ length: WORKERS }, (_, i) => registerAndClaim(stack, `WX-FUZZ-LANE${String(i).padStart(2, "0")}`)));
+    const staff = await stack.login("staff");
+    const lanes = await Promise.all(Array.from({ length: WORKERS }, (_, i) => registerAndClaim(stack, `WX-FUZZ-LANE${String(i).padStart(2, "0")}`, staff)));
     // Mutated CONNECTs log in (when the mutation spared the credentials) as this camera, so they never take over a lane.
-    const connectFuzz = await registerAndClaim(stack, "WX-FUZZ-CONNEC");
+    const connectFuzz = await registerAndClaim(stack, "WX-FUZZ-CONNEC", staff);
     // Proven once before the run: the wrong passwords to come put this address in the broker's auth cool-down,
     // which refuses unproven credentials without checking them.
     for (const camera of [...lanes, connectFuzz]) (await connectAsDevice(stack, camera.deviceId, camera.password)).end(true);

@@ -2,10 +2,9 @@
 // service, cameras that never connect, a heartbeat as proof of life, and a WebSocket handler that fails.
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { deviceTelemetryTopic } from "../protocol/topics.ts";
 import { readCounter } from "./helpers/security-fixtures.ts";
-import { connectAsDevice, installDemoCamera, startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { connectAsDevice, installDemoCamera, liveSocket, startStack, waitFor, type Stack } from "./helpers/stack.ts";
 
 const TEN_MINUTES_LATER = () => new Date(Date.now() + 10 * 60_000);
 
@@ -131,7 +130,7 @@ describe("connection truth and a failing WebSocket handler", () => {
 
   it("a WebSocket message whose database call fails is answered with an error; the gateway lives", async () => {
     const family = await stack.login("family");
-    const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live?token=${family}`);
+    const socket = liveSocket(stack, family);
     const received: { type: string; error?: string }[] = [];
     socket.on("message", (data) => received.push(JSON.parse(String(data))));
     await waitFor("hello", () => received.some((m) => m.type === "hello"));

@@ -10,7 +10,7 @@ describe("missing-tools reporter", { timeout: 120_000 }, () => {
     });
     expect(run.status, run.stderr).toBe(0);
     const report = run.stdout.slice(run.stdout.indexOf("Skipped for a missing tool:"));
-    expect(report).toMatch(/^ {2}chromium: test\/browser-turn\.test\.ts \(1\/1\), test\/web-staff\.test\.ts \(\d+\/\d+\)$/m);
+    expect(report).toMatch(/^ {2}chromium: test\/browser-turn\.test\.ts \(\d+\/\d+\), test\/web-staff\.test\.ts \(\d+\/\d+\)$/m);
     expect(report).toMatch(/^ {2}coturn: test\/browser-turn\.test\.ts \(\d+\/\d+\)$/m);
     expect(report).toContain("Install them with: sudo apt-get install -y --no-install-recommends chromium coturn\n");
   });

@@ -9,6 +9,7 @@ import { connectAsDevice, demoPassword, installDemoCamera, startStack, waitFor, 
 import { createHouseholdWithFamily, openLiveSocket, registerAndClaim } from "./helpers/security-fixtures.ts";
 import { readGatewayConfig } from "../gateway/src/config.ts";
 import { startNodeViewer } from "./relay-stack.ts";
+import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 import { makeTestCertificates, type TestCertificates } from "./helpers/test-ca.ts";
 
 function httpsJson(url: string, ca: Buffer, method = "GET", body?: unknown): Promise<{ status: number; body: TestJson; headers: Record<string, unknown> }> {
@@ -297,36 +298,32 @@ describe("/metrics without METRICS_TOKEN", () => {
 });
 
 describe("a camera that changes hands (issue 9)", () => {
-  let stack: Stack;
+  let household: StreamingHousehold;
   beforeAll(async () => {
-    // The camera never answers stream-start here, and the long timeouts keep its viewers connected until cut.
-    stack = await startStack({ RELAY_ENABLED: "1", RELAY_WORKERS: "1", RELAY_HOST_ADDRESSES: "127.0.0.1", COMMAND_TIMEOUT_MS: "30000", STREAM_START_TIMEOUT_MS: "30000" });
+    household = await startStreamingHousehold();
   }, 60_000);
-  afterAll(() => stack.stop());
+  afterAll(() => household.stop());
 
   it("moving it cuts its viewers at once, and the new household does not see who watched in the old one", async () => {
+    const { stack, deviceId } = household;
     const staff = await stack.login("staff");
     const familyA = await stack.login("family");
-    const camera = await installDemoCamera(stack, 0);
-    const client = await connectAsDevice(stack, camera.deviceId, camera.password);
-    await waitFor("online", async () => (await stack.db.device.findUnique({ where: { id: camera.deviceId } }))?.connection === "online");
-    const grant = await stack.api("POST", `/api/v1/devices/${camera.deviceId}/view`, { token: familyA });
+    const grant = await stack.api("POST", `/api/v1/devices/${deviceId}/view`, { token: familyA });
     expect(grant.status).toBe(200);
     const viewer = await startNodeViewer(`${stack.httpUrl}${grant.body.whepUrl}`, grant.body.token);
     const liveView = stack.gateway.liveView!;
-    await waitFor("the viewer joined", () => liveView.viewers(camera.deviceId).length === 1);
-    expect((await stack.api("GET", `/api/v1/devices/${camera.deviceId}/view-log`, { token: familyA })).body.items).toHaveLength(1);
+    await waitFor("the viewer joined", () => liveView.viewers(deviceId).length === 1);
+    expect((await stack.api("GET", `/api/v1/devices/${deviceId}/view-log`, { token: familyA })).body.items).toHaveLength(1);
 
     const b = await createHouseholdWithFamily(stack, { village: "沙湾区踏水镇", elderName: "钱奶奶", username: "qian-son", displayName: "钱儿子" });
-    expect((await stack.api("POST", `/api/v1/devices/${camera.deviceId}/move`, { token: staff, body: { householdId: b.householdId } })).status).toBe(200);
-    await waitFor("the old household's viewer is cut", () => liveView.viewers(camera.deviceId).length === 0, 5_000);
-    const entries = (await stack.api("GET", `/api/v1/devices/${camera.deviceId}/view-log`, { token: staff })).body.items;
-    await waitFor("the view log closed", async () => (await stack.db.viewSession.findFirst({ where: { deviceId: camera.deviceId } }))?.endReason === "camera-moved");
+    expect((await stack.api("POST", `/api/v1/devices/${deviceId}/move`, { token: staff, body: { householdId: b.householdId } })).status).toBe(200);
+    await waitFor("the old household's viewer is cut", () => liveView.viewers(deviceId).length === 0, 5_000);
+    const entries = (await stack.api("GET", `/api/v1/devices/${deviceId}/view-log`, { token: staff })).body.items;
+    await waitFor("the view log closed", async () => (await stack.db.viewSession.findFirst({ where: { deviceId } }))?.endReason === "camera-moved");
     expect(entries).toHaveLength(1);
-    expect((await stack.api("GET", `/api/v1/devices/${camera.deviceId}/view-log`, { token: b.familyToken })).body.items).toEqual([]);
+    expect((await stack.api("GET", `/api/v1/devices/${deviceId}/view-log`, { token: b.familyToken })).body.items).toEqual([]);
     expect((await stack.api("GET", `/api/v1/households/${b.householdId}/view-log`, { token: b.familyToken })).body.items).toEqual([]);
-    expect((await stack.api("GET", `/api/v1/devices/${camera.deviceId}/view-log`, { token: familyA })).status).toBe(404);
+    expect((await stack.api("GET", `/api/v1/devices/${deviceId}/view-log`, { token: familyA })).status).toBe(404);
     await viewer.stop();
-    client.end(true);
   }, 30_000);
 });

@@ -1,7 +1,7 @@
 // Fixtures for the access-control and fuzz tests: a second household with its own family account and
 // camera, live sockets that record what they receive, raw MQTT packets, and Prometheus counter reads.
-import type { Stack, TestJson } from "./stack.ts";
-import WebSocket from "ws";
+import { liveSocket, type Stack, type TestJson } from "./stack.ts";
+import type WebSocket from "ws";
 
 /** Creates a household and a family account that belongs to it (through an invite, as a worker would join). */
 export async function createHouseholdWithFamily(stack: Stack, opts: { village: string; elderName: string; username: string; displayName: string }): Promise<{ householdId: string; familyToken: string; userId: string }> {
@@ -30,9 +30,12 @@ export async function installCameraInto(stack: Stack, index: number, householdId
   return { deviceId: claimed.body.deviceId, password: claimed.body.mqttPassword, serial: camera.serial };
 }
 
-/** Registers a spare camera serial and claims it without a household (for broker-only work). */
-export async function registerAndClaim(stack: Stack, serial: string): Promise<{ deviceId: string; password: string }> {
-  const staff = await stack.login("staff");
+/**
+ * Registers a spare camera serial and claims it without a household (for broker-only work). Callers that
+ * register many at once pass one staff token: parallel sign-ins of one account count as guesses.
+ */
+export async function registerAndClaim(stack: Stack, serial: string, staffToken?: string): Promise<{ deviceId: string; password: string }> {
+  const staff = staffToken ?? (await stack.login("staff"));
   const reg = await stack.api("POST", "/api/v1/devices", { token: staff, body: { serial } });
   if (reg.status !== 201) throw new Error(`register ${serial}: ${reg.status} ${JSON.stringify(reg.body)}`);
   const claimed = await stack.api("POST", "/api/v1/devices/claim", { body: { serial, claimCode: reg.body.claimCode } });
@@ -49,7 +52,7 @@ export interface RecordingSocket {
 
 /** Opens /api/v1/live with a token (as a subprotocol, as the web app does) and resolves after the server's hello. */
 export function openLiveSocket(stack: Stack, token: string): Promise<RecordingSocket> {
-  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${token}`]);
+  const socket = liveSocket(stack, token);
   const messages: TestJson[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
   return new Promise((resolve, reject) => {

@@ -2,6 +2,7 @@
 // gives tests a small HTTP client and MQTT device connections.
 import type { Agent } from "node:https";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import WebSocket from "ws";
 import { createDatabase, type Database } from "../../core/database.ts";
 import { buildGateway, type Gateway } from "../../gateway/src/app.ts";
 import { readGatewayConfig } from "../../gateway/src/config.ts";
@@ -117,4 +118,9 @@ export async function waitForProgress(what: string, measure: () => Promise<numbe
     if (now !== last) movedAt = Date.now();
     last = now;
   }
+}
+
+/** The gateway's live event socket, signed in the way the web app does it: the token as a subprotocol, never in the URL. */
+export function liveSocket(stack: Stack, token: string): WebSocket {
+  return new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${token}`]);
 }

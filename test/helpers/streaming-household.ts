@@ -3,10 +3,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import WebSocket from "ws";
 import { createCamera, type Camera } from "../../firmware-sim/src/camera.ts";
 import { createCredentialsStore } from "../../firmware-sim/src/credentials-store.ts";
-import { startStack, waitFor, type Stack, type TestJson } from "./stack.ts";
+import { liveSocket, startStack, waitFor, type Stack, type TestJson } from "./stack.ts";
 
 export interface StreamingHousehold {
   stack: Stack;
@@ -28,7 +27,7 @@ export async function startStreamingHousehold(env: Record<string, string> = {}):
   await camera.start();
   await waitFor("camera online", async () => (await stack.db.device.findUnique({ where: { id: deviceId } }))?.connection === "online");
   const live: TestJson[] = [];
-  const socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${await stack.login("family")}`]);
+  const socket = liveSocket(stack, await stack.login("family"));
   socket.on("message", (data) => live.push(JSON.parse(String(data))));
   await new Promise((resolve) => socket.once("open", resolve));
   return {
