@@ -88,8 +88,7 @@ function parseOptions(argv: string[]): Options {
       case "--profile": o.profile = true; break;
       case "--count-queries": o.countQueries = true; break;
       case "--mq-concurrency": o.mqConcurrency = Math.floor(positive(arg, value())); break;
-      case "--help": case "-h": console.log(usage()); process.exit(0);
-      // eslint-disable-next-line no-fallthrough
+      case "--help": case "-h": console.log(usage()); return process.exit(0);
       default: throw new Error(`unknown option ${arg}\n${usage()}`);
     }
   }
