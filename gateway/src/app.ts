@@ -245,13 +245,27 @@ function provisioningDeps(services: Services, running: Running): ProvisioningDep
 }
 
 function registerRoutes(app: FastifyInstance, config: GatewayConfig, services: Services, running: Running, startedAt: number): void {
-  const { db, audit, liveSessions, liveView, metrics, hub, commands, heartbeats, calls, push } = services;
-  const provisioning = provisioningDeps(services, running);
   app.register(async (api) => {
+    await registerAccessRoutes(api, config, services);
+    await registerDeviceRoutes(api, config, services, running);
+  }, { prefix: "/api/v1" });
+  app.register(observabilityPlugin, { db: services.db, metrics: services.metrics, brokerConnected: () => running.ingest?.isConnected ?? false, startedAt, metricsToken: config.METRICS_TOKEN });
+  app.register(viewerPagePlugin);
+  app.register(webPlugin);
+}
+
+/** Who may do what: sign-in, households and their members, accounts, invites. */
+async function registerAccessRoutes(api: FastifyInstance, config: GatewayConfig, { db, audit, liveSessions, liveView }: Services): Promise<void> {
     await api.register(authPlugin, { db, sessionTtlS: config.SESSION_TTL_S, loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN, liveSessions, audit });
     await api.register(householdsPlugin, { db, audit, liveSessions, cutViewer: async (userId, householdId) => { await liveView?.cutViewer(userId, { householdId, reason: "membership-ended" }); } });
     await api.register(accountsPlugin, { db, audit, liveSessions, cutViewer: async (userId) => { await liveView?.cutViewer(userId, { reason: "account-disabled" }); } });
     await api.register(invitesPlugin, { db, audit, claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN, sessionTtlS: config.SESSION_TTL_S });
+}
+
+/** Cameras and what happens around them: provisioning, fleet, alerts, commands, live events, calls, live view. */
+async function registerDeviceRoutes(api: FastifyInstance, config: GatewayConfig, services: Services, running: Running): Promise<void> {
+  const { db, audit, liveSessions, liveView, metrics, hub, commands, heartbeats, calls, push } = services;
+  const provisioning = provisioningDeps(services, running);
     await api.register(provisioningPlugin, {
       provisioning, claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
       cameraSettings: {
@@ -270,10 +284,6 @@ function registerRoutes(app: FastifyInstance, config: GatewayConfig, services: S
       // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
       if (running.relayPool) await api.register(relaySignalingPlugin, { liveView, pool: running.relayPool });
     }
-  }, { prefix: "/api/v1" });
-  app.register(observabilityPlugin, { db, metrics, brokerConnected: () => running.ingest?.isConnected ?? false, startedAt, metricsToken: config.METRICS_TOKEN });
-  app.register(viewerPagePlugin);
-  app.register(webPlugin);
 }
 
 /** Alerts and pruning run on the ingest leader only: two gateways would raise every alert twice. */
