@@ -31,6 +31,15 @@ function listenerSet<T>() {
   };
 }
 
+/** A message from the gateway, or null for one that is not JSON (ignored, as before any schema check). */
+function parseServerMessage(data: unknown): ServerMessage | null {
+  try {
+    return JSON.parse(String(data)) as ServerMessage;
+  } catch {
+    return null;
+  }
+}
+
 export function createLiveClient(url: () => string = defaultUrl): LiveClient {
   const endedListeners = listenerSet<string>();
   const messageListeners = listenerSet<ServerMessage>();
@@ -59,9 +68,8 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
       pingTimer = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "ping" })), pingEveryMs);
     };
     ws.onmessage = (event) => {
-      let message: ServerMessage;
-      try { message = JSON.parse(String(event.data)) as ServerMessage; } catch { return; }
-      messageListeners.emit(message);
+      const message = parseServerMessage(event.data);
+      if (message) messageListeners.emit(message);
     };
     ws.onclose = (event) => {
       clearInterval(pingTimer);
