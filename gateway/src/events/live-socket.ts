@@ -10,7 +10,7 @@ import { householdIdsOf } from "../access/access.ts";
 import type { Database } from "../../../core/database.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LiveHub } from "./live-hub.ts";
-import { resolveToken } from "../access/auth.ts";
+import { resolveToken, type SignedInUser } from "../access/auth.ts";
 import { LIVE_CLOSE_SIGNED_OUT } from "../../../protocol/accounts.ts";
 import type { LiveSessions } from "./live-sessions.ts";
 
@@ -75,6 +75,22 @@ function parseClientMessage(data: Buffer, isBinary: boolean): { message: ClientM
   return parsed.success ? { message: parsed.data } : { refused: z.prettifyError(parsed.error) };
 }
 
+/** Closes the socket when its sign-in expires, is revoked or its account disabled; returns what stops watching. */
+function watchSession(db: Database, socket: WebSocket, user: SignedInUser, failed: (err: unknown) => void): () => void {
+  const expiry = setTimeout(() => socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired"), Math.max(0, user.sessionExpiresAt.getTime() - Date.now()));
+  const recheckSession = async () => {
+    const session = await db.session.findUnique({ where: { id: user.sessionId }, select: { revokedAt: true, user: { select: { disabledAt: true } } } }).catch(() => undefined);
+    if (session === undefined) return; // database unreachable: keep the socket, try again later
+    if (!session || session.revokedAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "session-revoked");
+    else if (session.user.disabledAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "account-disabled");
+  };
+  const recheck = setInterval(() => void recheckSession().catch(failed), SESSION_RECHECK_MS);
+  return () => {
+    clearTimeout(expiry);
+    clearInterval(recheck);
+  };
+}
+
 async function openLiveSocket(
   { db, hub, metrics, liveSessions }: LiveSocketDeps,
   socket: WebSocket,
@@ -114,14 +130,7 @@ async function openLiveSocket(
       if (user.role === "family") void householdIdsOf(db, user.id).then((ids) => { households = new Set(ids); }, failed);
     },
   });
-  const expiry = setTimeout(() => socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired"), Math.max(0, user.sessionExpiresAt.getTime() - Date.now()));
-  const recheckSession = async () => {
-    const session = await db.session.findUnique({ where: { id: user.sessionId }, select: { revokedAt: true, user: { select: { disabledAt: true } } } }).catch(() => undefined);
-    if (session === undefined) return; // database unreachable: keep the socket, try again later
-    if (!session || session.revokedAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "session-revoked");
-    else if (session.user.disabledAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "account-disabled");
-  };
-  const recheck = setInterval(() => void recheckSession().catch(failed), SESSION_RECHECK_MS);
+  const stopWatching = watchSession(db, socket, user, failed);
   metrics.wsClients.inc();
   send({ type: "hello", userId: user.id, role: user.role });
 
@@ -142,8 +151,7 @@ async function openLiveSocket(
   socket.on("close", () => {
     remove();
     endSession();
-    clearTimeout(expiry);
-    clearInterval(recheck);
+    stopWatching();
     metrics.wsClients.dec();
   });
   onMessage = (data, isBinary) => void handle(data, isBinary).catch(failed);
