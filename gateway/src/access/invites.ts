@@ -42,9 +42,11 @@ type ZodRoutes = ReturnType<typeof zodRoutes>;
 export async function invitesPlugin(app: FastifyInstance, deps: InviteDeps): Promise<void> {
   const r = zodRoutes(app);
   registerHouseholdInvites(r, deps);
+  registerInviteWithdrawal(r, deps);
   // Codes are short enough to read aloud, so guessing is slowed per address (and per account when signed in).
   const findUsable = usableInviteFinder(deps.db, AttemptLimiter.standard(deps.claimFailuresPer15Min));
   registerInviteCodes(r, deps, findUsable);
+  registerSignUpWithInvite(r, deps, findUsable);
 }
 
 /** The live invite for a code, or a typed error (unknown codes count as guesses, reserved before the lookup). */
@@ -97,6 +99,9 @@ function registerHouseholdInvites(r: ZodRoutes, { db, audit }: InviteDeps): void
     return { items: rows.filter((i) => i.uses < i.maxUses).map(toInviteView) };
   });
 
+}
+
+function registerInviteWithdrawal(r: ZodRoutes, { db, audit }: InviteDeps): void {
   r.delete("/households/:householdId/invites/:inviteId", {
     schema: { tags: ["invites"], summary: "Withdraw an invite", params: inviteParams, response: { 204: z.null(), ...errors } },
     preHandler: requireRole(),
@@ -111,7 +116,7 @@ function registerHouseholdInvites(r: ZodRoutes, { db, audit }: InviteDeps): void
 }
 
 /** What an invite code does: shows whose home it is for, adds a family account, or registers a new one. */
-function registerInviteCodes(r: ZodRoutes, { db, audit, sessionTtlS }: InviteDeps, findUsable: ReturnType<typeof usableInviteFinder>): void {
+function registerInviteCodes(r: ZodRoutes, { db, audit }: InviteDeps, findUsable: ReturnType<typeof usableInviteFinder>): void {
   r.get("/invites/:code", {
     schema: { tags: ["invites"], summary: "Whose home an invite code is for (no sign-in: the join page shows it)", params: inviteCodeParams, response: { 200: invitePreview, ...errors } },
   }, async (request) => {
@@ -137,6 +142,10 @@ function registerInviteCodes(r: ZodRoutes, { db, audit, sessionTtlS }: InviteDep
     return { householdId: invite.householdId, village: invite.household.village, elderName: invite.household.elderName, alreadyMember };
   });
 
+}
+
+/** A new worker's account, created with an invite code: it joins the household and is signed in. */
+function registerSignUpWithInvite(r: ZodRoutes, { db, audit, sessionTtlS }: InviteDeps, findUsable: ReturnType<typeof usableInviteFinder>): void {
   r.post("/auth/register", {
     schema: { tags: ["auth", "invites"], summary: "A family member creates an account with an invite code, joins the household and is signed in", body: registerBody, response: { 201: registerReply, ...errors } },
   }, async (request, reply) => {
