@@ -33,12 +33,13 @@ type ZodRoutes = ReturnType<typeof zodRoutes>;
 
 export async function householdsPlugin(app: FastifyInstance, options: HouseholdsPluginOptions): Promise<void> {
   const r = zodRoutes(app);
+  registerHouseholdCreation(r, options);
   registerHouseholdRoutes(r, options);
   registerMemberRoutes(r, options);
 }
 
-/** Households themselves: created in the field, listed and read by whoever may see them. */
-function registerHouseholdRoutes(r: ZodRoutes, { db, audit }: HouseholdsPluginOptions): void {
+/** A household created in the field (idempotent with a requestId); an installer who creates one works in it. */
+function registerHouseholdCreation(r: ZodRoutes, { db, audit }: HouseholdsPluginOptions): void {
 
   r.post("/households", {
     schema: { tags: ["provisioning"], summary: "Create a household; repeat with the same requestId and it is created once", body: householdBody, response: { 200: householdView, 201: householdView, ...errors } },
@@ -64,6 +65,10 @@ function registerHouseholdRoutes(r: ZodRoutes, { db, audit }: HouseholdsPluginOp
     return reply.status(201).send(toHouseholdView(created));
   });
 
+}
+
+/** Households listed and read by whoever may see them. */
+function registerHouseholdRoutes(r: ZodRoutes, { db }: HouseholdsPluginOptions): void {
   r.get("/households", {
     schema: { tags: ["provisioning"], summary: "Households (family members see their own)", querystring: householdListQuery, response: { 200: page(householdView), ...errors } },
     preHandler: requireRole(),
