@@ -10,7 +10,10 @@ export type ViewerJob =
   | { kind: "relay"; whepUrl: string; count: number; tokenPrefix: string }
   | { kind: "janus"; janusUrl: string; mountpointId: number; count: number };
 
-export type ViewerReport = { type: "ready"; connected: number } | { type: "counters"; videoPackets: number; audioPackets: number } | { type: "error"; message: string };
+export type ViewerReport =
+  | { type: "ready"; connected: number }
+  | { type: "counters"; videoPackets: number; audioPackets: number }
+  | { type: "error"; message: string };
 
 interface Viewer {
   counters: { video: number; audio: number };
@@ -20,16 +23,25 @@ interface Viewer {
 
 const peerConfig = () => ({
   codecs: { video: [useVP8({ payloadType: 96 })], audio: [useOPUS({ payloadType: 111 })] },
-  iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ["127.0.0.1"],
+  iceUseIpv4: false,
+  iceUseIpv6: false,
+  iceAdditionalHostAddresses: ["127.0.0.1"],
 });
 
 function countMedia(pc: RTCPeerConnection, counters: Viewer["counters"]): Promise<void> {
-  pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => {
-    if (track.kind === "video") counters.video++;
-    else counters.audio++;
-  })));
+  pc.onTransceiverAdded.subscribe((t) =>
+    t.onTrack.subscribe((track) =>
+      track.onReceiveRtp.subscribe(() => {
+        if (track.kind === "video") counters.video++;
+        else counters.audio++;
+      }),
+    ),
+  );
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`viewer not receiving after 20 s (${pc.connectionState})`)), 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`viewer not receiving after 20 s (${pc.connectionState})`)),
+      20_000,
+    );
     const check = setInterval(() => {
       if (counters.video > 0 && counters.audio > 0) {
         clearTimeout(timer);
@@ -47,11 +59,21 @@ async function relayViewer(whepUrl: string, token: string): Promise<Viewer> {
   pc.addTransceiver("audio", { direction: "recvonly" });
   const connected = countMedia(pc, counters);
   // The transceivers above exist before onTransceiverAdded is subscribed: hook their tracks directly.
-  for (const t of pc.getTransceivers()) t.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => void (track.kind === "video" ? counters.video++ : counters.audio++)));
+  for (const t of pc.getTransceivers())
+    t.onTrack.subscribe((track) =>
+      track.onReceiveRtp.subscribe(() => void (track.kind === "video" ? counters.video++ : counters.audio++)),
+    );
   await pc.setLocalDescription(await pc.createOffer());
   const session = await whipPost(whepUrl, token, await gatheredLocalSdp(pc));
   await pc.setRemoteDescription({ type: "answer", sdp: session.answerSdp });
-  return { counters, connected, stop: async () => { await whipDelete(session.resourceUrl, token).catch(() => {}); await pc.close(); } };
+  return {
+    counters,
+    connected,
+    stop: async () => {
+      await whipDelete(session.resourceUrl, token).catch(() => {});
+      await pc.close();
+    },
+  };
 }
 
 /** What the bench reads of Janus's JSON replies and events. */
@@ -63,7 +85,11 @@ interface JanusReply {
 }
 
 async function janus(url: string, body: Record<string, unknown>): Promise<JanusReply> {
-  const reply = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ transaction: Math.random().toString(36).slice(2), ...body }) });
+  const reply = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ transaction: Math.random().toString(36).slice(2), ...body }),
+  });
   const json = (await reply.json()) as JanusReply;
   if (json.janus === "error") throw new Error(`janus: ${json.error?.reason}`);
   return json;
@@ -99,9 +125,14 @@ async function janusViewer(janusUrl: string, mountpointId: number): Promise<View
   const connected = countMedia(pc, counters);
   await pc.setRemoteDescription({ type: "offer", sdp: offer });
   await pc.setLocalDescription(await pc.createAnswer());
-  await janus(handleUrl, { janus: "message", body: { request: "start" }, jsep: { type: "answer", sdp: await gatheredLocalSdp(pc) } });
+  await janus(handleUrl, {
+    janus: "message",
+    body: { request: "start" },
+    jsep: { type: "answer", sdp: await gatheredLocalSdp(pc) },
+  });
   return {
-    counters, connected,
+    counters,
+    connected,
     stop: async () => {
       alive = false;
       await janus(sessionUrl, { janus: "destroy" }).catch(() => {});
@@ -119,12 +150,20 @@ process.on("message", async (message: { type: "start"; job: ViewerJob } | { type
     if (message.type === "start") {
       const { job } = message;
       for (let i = 0; i < job.count; i++) {
-        viewers.push(job.kind === "relay" ? await relayViewer(job.whepUrl, `${job.tokenPrefix}${i}`) : await janusViewer(job.janusUrl, job.mountpointId));
+        viewers.push(
+          job.kind === "relay"
+            ? await relayViewer(job.whepUrl, `${job.tokenPrefix}${i}`)
+            : await janusViewer(job.janusUrl, job.mountpointId),
+        );
       }
       await Promise.all(viewers.map((v) => v.connected));
       send({ type: "ready", connected: viewers.length });
     } else if (message.type === "counters") {
-      send({ type: "counters", videoPackets: viewers.reduce((s, v) => s + v.counters.video, 0), audioPackets: viewers.reduce((s, v) => s + v.counters.audio, 0) });
+      send({
+        type: "counters",
+        videoPackets: viewers.reduce((s, v) => s + v.counters.video, 0),
+        audioPackets: viewers.reduce((s, v) => s + v.counters.audio, 0),
+      });
     } else if (message.type === "stop") {
       await Promise.allSettled(viewers.map((v) => v.stop()));
       process.exit(0);

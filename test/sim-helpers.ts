@@ -195,7 +195,12 @@ export async function startGatewayTestDouble(options: {
   const authorized = (authorization: string | undefined) => authorization === `Bearer ${token}`;
   app.post(
     "/api/v1/devices",
-    { schema: { body: registerDeviceBody, response: { 200: registerDeviceReply, 401: doubleErrorReply, 409: doubleErrorReply } } },
+    {
+      schema: {
+        body: registerDeviceBody,
+        response: { 200: registerDeviceReply, 401: doubleErrorReply, 409: doubleErrorReply },
+      },
+    },
     async (request, reply) => {
       if (!authorized(request.headers.authorization))
         return reply.code(401).send({ error: "unauthorized", message: "log in" });

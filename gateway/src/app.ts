@@ -125,7 +125,9 @@ function createCluster(config: GatewayConfig, hub: LiveHub, log: FastifyInstance
   const redisLeadership = redis ? new RedisLeadership(redis, config.INGEST_LEADER_TTL_MS, log) : null;
   const leadership: Leadership = redisLeadership ?? soleLeadership();
   const hubBridge =
-    redis && redisUrl && redisLeadership ? new HubBridge(redis, hub, pubSubPrefix(redisUrl), redisLeadership.id, log) : null;
+    redis && redisUrl && redisLeadership
+      ? new HubBridge(redis, hub, pubSubPrefix(redisUrl), redisLeadership.id, log)
+      : null;
   return { redis, leadership, hubBridge };
 }
 
@@ -135,23 +137,47 @@ function createDevicePlane(
   running: Running,
 ) {
   const { db, provider, metrics, log, hub, state } = base;
-  const commands = new CommandDispatcher(db, (topic, payload, options) => {
-    if (!running.ingest) return Promise.reject(new Error("not started"));
-    return running.ingest.publish(topic, payload, options);
-  }, hub, metrics, config.COMMAND_TIMEOUT_MS);
-  const alerts = new AlertMonitor(db, hub, metrics, {
-    offlineAfterMs: config.OFFLINE_ALERT_AFTER_S * 1000, repeatEveryMs: config.OFFLINE_ALERT_REPEAT_S * 1000, checkEveryMs: config.ALERT_CHECK_INTERVAL_S * 1000,
-  }, log);
-  state.onChange((change) => void alerts.onConnectionChange(change).catch((err) => log.error({ err }, "alert resolution failed")));
+  const commands = new CommandDispatcher(
+    db,
+    (topic, payload, options) => {
+      if (!running.ingest) return Promise.reject(new Error("not started"));
+      return running.ingest.publish(topic, payload, options);
+    },
+    hub,
+    metrics,
+    config.COMMAND_TIMEOUT_MS,
+  );
+  const alerts = new AlertMonitor(
+    db,
+    hub,
+    metrics,
+    {
+      offlineAfterMs: config.OFFLINE_ALERT_AFTER_S * 1000,
+      repeatEveryMs: config.OFFLINE_ALERT_REPEAT_S * 1000,
+      checkEveryMs: config.ALERT_CHECK_INTERVAL_S * 1000,
+    },
+    log,
+  );
+  state.onChange(
+    (change) => void alerts.onConnectionChange(change).catch((err) => log.error({ err }, "alert resolution failed")),
+  );
   const runs = new GatewayRuns(db, log);
   const retention = new TelemetryRetention(db, config.TELEMETRY_RETENTION_DAYS * 86_400_000, log);
   const storedListeners = new Set<(batch: PendingHeartbeat[], storedAt: Date) => void>();
   const sqliteFile = provider === "sqlite" ? sqliteFileFromUrl(config.DATABASE_URL) : null;
-  const heartbeats = new HeartbeatWriter(db, provider, sqliteFile, config.HEARTBEAT_FLUSH_MS, (batch, storedAt) => {
-    for (const listener of storedListeners) listener(batch, storedAt);
-    metrics.heartbeatsStored.inc(batch.length);
-    for (const item of batch) metrics.heartbeatStoreLatency.observe((storedAt.getTime() - item.receivedAt.getTime()) / 1000);
-  }, (err, lost) => log.error({ err, lost }, "heartbeats could not be stored"));
+  const heartbeats = new HeartbeatWriter(
+    db,
+    provider,
+    sqliteFile,
+    config.HEARTBEAT_FLUSH_MS,
+    (batch, storedAt) => {
+      for (const listener of storedListeners) listener(batch, storedAt);
+      metrics.heartbeatsStored.inc(batch.length);
+      for (const item of batch)
+        metrics.heartbeatStoreLatency.observe((storedAt.getTime() - item.receivedAt.getTime()) / 1000);
+    },
+    (err, lost) => log.error({ err, lost }, "heartbeats could not be stored"),
+  );
   return { commands, alerts, runs, retention, storedListeners, heartbeats };
 }
 
@@ -164,25 +190,34 @@ function createLiveView(
   // TURN credentials are minted per viewer session and camera stream, and expire (coturn's use-auth-secret).
   const iceServers = iceServerSource({
     servers: config.ICE_SERVERS,
-    turn: config.TURN_SECRET ? { urls: config.TURN_URLS, secret: config.TURN_SECRET, ttlS: config.TURN_CREDENTIAL_TTL_S } : null,
+    turn: config.TURN_SECRET
+      ? { urls: config.TURN_URLS, secret: config.TURN_SECRET, ttlS: config.TURN_CREDENTIAL_TTL_S }
+      : null,
   });
   const { db, commands, hub, log, state } = base;
   const liveView = new LiveViewService({
-    db, commands, hub, log, tokens: new ViewTokens(config.VIEW_TOKEN_SECRET),
+    db,
+    commands,
+    hub,
+    log,
+    tokens: new ViewTokens(config.VIEW_TOKEN_SECRET),
     relay: () => {
       if (!running.relayPool) throw new Error("the relay has not started");
       return running.relayPool;
     },
     policy: {
       iceServers,
-      publicHttpUrl: () => config.PUBLIC_HTTP_URL ?? `${config.broker.tls ? "https" : "http"}://127.0.0.1:${running.httpPort}`,
+      publicHttpUrl: () =>
+        config.PUBLIC_HTTP_URL ?? `${config.broker.tls ? "https" : "http"}://127.0.0.1:${running.httpPort}`,
       viewerTokenTtlMs: config.VIEW_TOKEN_TTL_S * 1000,
       stopGraceMs: config.STREAM_STOP_GRACE_S * 1000,
       startTimeoutMs: config.STREAM_START_TIMEOUT_MS,
       installerWindowMs: 2 * 3600_000,
     },
   });
-  state.onChange((change) => { if (change.state === "offline") liveView.onCameraOffline(change.deviceId); });
+  state.onChange((change) => {
+    if (change.state === "offline") liveView.onCameraOffline(change.deviceId);
+  });
   return liveView;
 }
 
@@ -194,7 +229,12 @@ function createCalls(
   const { db, hub, metrics, log, commands, liveView } = base;
   const push = new WebPush({ db, metrics, log, subject: config.PUSH_CONTACT, agent: pushAgent });
   const calls = new CallService({
-    db, hub, push, metrics, log, ringMs: config.CALL_RING_S * 1000,
+    db,
+    hub,
+    push,
+    metrics,
+    log,
+    ringMs: config.CALL_RING_S * 1000,
     sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
     setPrivacy: async (deviceId, enabled) => {
       await commands.send(deviceId, { name: "privacy", params: { enabled } }, "calls");
@@ -217,7 +257,16 @@ function createServices(
   const provider = providerOf(config.DATABASE_URL);
   const hub = new LiveHub();
   const state = new DeviceStateTracker(db, provider, hub);
-  const base = { db, provider, metrics, log, hub, state, liveSessions: new LiveSessions(), audit: databaseAuditLog(db) };
+  const base = {
+    db,
+    provider,
+    metrics,
+    log,
+    hub,
+    state,
+    liveSessions: new LiveSessions(),
+    audit: databaseAuditLog(db),
+  };
   const devicePlane = createDevicePlane(config, base, running);
   const liveView = createLiveView(config, { ...base, ...devicePlane }, running);
   const calling = createCalls(config, { ...base, ...devicePlane, liveView }, overrides.pushAgent);
@@ -228,14 +277,21 @@ function createServices(
 function provisioningDeps(services: Services, running: Running): ProvisioningDeps {
   const { db, audit, log, state, liveView, alerts } = services;
   return {
-    db, audit,
+    db,
+    audit,
     async disconnectDevice(deviceId) {
       running.broker?.disconnectDevice(deviceId);
       // Every broker listens on the control topic: the device may be on another one (cluster mode).
-      await running.ingest?.requestDisconnect(deviceId).catch((err: Error) => log.warn({ deviceId, err: err.message }, "could not ask the brokers to disconnect a device"));
+      await running.ingest
+        ?.requestDisconnect(deviceId)
+        .catch((err: Error) =>
+          log.warn({ deviceId, err: err.message }, "could not ask the brokers to disconnect a device"),
+        );
     },
     markOffline: (deviceId, reason) => state.markOffline(deviceId, reason),
-    cutViewers: async (deviceId, reason) => { await liveView?.cutCamera(deviceId, reason); },
+    cutViewers: async (deviceId, reason) => {
+      await liveView?.cutCamera(deviceId, reason);
+    },
     closeAlertsOf: (deviceId) => alerts.closeAlertsOf(deviceId),
     hashDeviceCredential(secret) {
       if (!running.credentialHasher) throw new Error("gateway not started");
@@ -244,50 +300,120 @@ function provisioningDeps(services: Services, running: Running): ProvisioningDep
   };
 }
 
-function registerRoutes(app: FastifyInstance, config: GatewayConfig, services: Services, running: Running, startedAt: number): void {
-  app.register(async (api) => {
-    await registerAccessRoutes(api, config, services);
-    await registerDeviceRoutes(api, config, services, running);
-  }, { prefix: "/api/v1" });
-  app.register(observabilityPlugin, { db: services.db, metrics: services.metrics, brokerConnected: () => running.ingest?.isConnected ?? false, startedAt, metricsToken: config.METRICS_TOKEN });
+function registerRoutes(
+  app: FastifyInstance,
+  config: GatewayConfig,
+  services: Services,
+  running: Running,
+  startedAt: number,
+): void {
+  app.register(
+    async (api) => {
+      await registerAccessRoutes(api, config, services);
+      await registerDeviceRoutes(api, config, services, running);
+    },
+    { prefix: "/api/v1" },
+  );
+  app.register(observabilityPlugin, {
+    db: services.db,
+    metrics: services.metrics,
+    brokerConnected: () => running.ingest?.isConnected ?? false,
+    startedAt,
+    metricsToken: config.METRICS_TOKEN,
+  });
   app.register(viewerPagePlugin);
   app.register(webPlugin);
 }
 
 /** Who may do what: sign-in, households and their members, accounts, invites. */
-async function registerAccessRoutes(api: FastifyInstance, config: GatewayConfig, { db, audit, liveSessions, liveView }: Services): Promise<void> {
-    await api.register(authPlugin, { db, sessionTtlS: config.SESSION_TTL_S, loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN, liveSessions, audit });
-    await api.register(householdsPlugin, { db, audit, liveSessions, cutViewer: async (userId, householdId) => { await liveView?.cutViewer(userId, { householdId, reason: "membership-ended" }); } });
-    await api.register(accountsPlugin, { db, audit, liveSessions, cutViewer: async (userId) => { await liveView?.cutViewer(userId, { reason: "account-disabled" }); } });
-    await api.register(invitesPlugin, { db, audit, claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN, sessionTtlS: config.SESSION_TTL_S });
+async function registerAccessRoutes(
+  api: FastifyInstance,
+  config: GatewayConfig,
+  { db, audit, liveSessions, liveView }: Services,
+): Promise<void> {
+  await api.register(authPlugin, {
+    db,
+    sessionTtlS: config.SESSION_TTL_S,
+    loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN,
+    liveSessions,
+    audit,
+  });
+  await api.register(householdsPlugin, {
+    db,
+    audit,
+    liveSessions,
+    cutViewer: async (userId, householdId) => {
+      await liveView?.cutViewer(userId, { householdId, reason: "membership-ended" });
+    },
+  });
+  await api.register(accountsPlugin, {
+    db,
+    audit,
+    liveSessions,
+    cutViewer: async (userId) => {
+      await liveView?.cutViewer(userId, { reason: "account-disabled" });
+    },
+  });
+  await api.register(invitesPlugin, {
+    db,
+    audit,
+    claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
+    sessionTtlS: config.SESSION_TTL_S,
+  });
 }
 
 /** Cameras and what happens around them: provisioning, fleet, alerts, commands, live events, calls, live view. */
-async function registerDeviceRoutes(api: FastifyInstance, config: GatewayConfig, services: Services, running: Running): Promise<void> {
+async function registerDeviceRoutes(
+  api: FastifyInstance,
+  config: GatewayConfig,
+  services: Services,
+  running: Running,
+): Promise<void> {
   const { db, audit, liveSessions, liveView, metrics, hub, commands, heartbeats, calls, push } = services;
   const provisioning = provisioningDeps(services, running);
-    await api.register(provisioningPlugin, {
-      provisioning, claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
-      cameraSettings: {
-        mqttUrlFor: (host) => config.PUBLIC_MQTT_URL ?? (running.broker?.tlsPort ? `mqtts://${host}:${running.broker.tlsPort}` : `mqtt://${host}:${running.mqttPort}`),
-        heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S, keepaliveS: config.DEVICE_KEEPALIVE_S,
-      },
-    });
-    await api.register(batchPlugin, { db, audit, labelFontFile: config.LABEL_FONT_FILE, countRow: (outcome) => metrics.batchRows.inc({ outcome }) });
-    await api.register(fleetPlugin, { db });
-    await api.register(alertsPlugin, { db, hub });
-    await api.register(commandsPlugin, { db, audit, commands, applyDeviceChange: (deviceId, change) => heartbeats.applyDeviceChange(deviceId, change), onPrivacyEnabled: async (deviceId) => { await liveView?.onPrivacyEnabled(deviceId); } });
-    await api.register(livePlugin, { db, hub, metrics, liveSessions });
-    await api.register(callsPlugin, { db, calls, push, audit });
-    if (liveView) {
-      await api.register(liveViewPlugin, { db, liveView });
-      // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
-      if (running.relayPool) await api.register(relaySignalingPlugin, { liveView, pool: running.relayPool });
-    }
+  await api.register(provisioningPlugin, {
+    provisioning,
+    claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
+    cameraSettings: {
+      mqttUrlFor: (host) =>
+        config.PUBLIC_MQTT_URL ??
+        (running.broker?.tlsPort ? `mqtts://${host}:${running.broker.tlsPort}` : `mqtt://${host}:${running.mqttPort}`),
+      heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,
+      keepaliveS: config.DEVICE_KEEPALIVE_S,
+    },
+  });
+  await api.register(batchPlugin, {
+    db,
+    audit,
+    labelFontFile: config.LABEL_FONT_FILE,
+    countRow: (outcome) => metrics.batchRows.inc({ outcome }),
+  });
+  await api.register(fleetPlugin, { db });
+  await api.register(alertsPlugin, { db, hub });
+  await api.register(commandsPlugin, {
+    db,
+    audit,
+    commands,
+    applyDeviceChange: (deviceId, change) => heartbeats.applyDeviceChange(deviceId, change),
+    onPrivacyEnabled: async (deviceId) => {
+      await liveView?.onPrivacyEnabled(deviceId);
+    },
+  });
+  await api.register(livePlugin, { db, hub, metrics, liveSessions });
+  await api.register(callsPlugin, { db, calls, push, audit });
+  if (liveView) {
+    await api.register(liveViewPlugin, { db, liveView });
+    // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
+    if (running.relayPool) await api.register(relaySignalingPlugin, { liveView, pool: running.relayPool });
+  }
 }
 
 /** Alerts and pruning run on the ingest leader only: two gateways would raise every alert twice. */
-function leaderJobs({ alerts, retention, log }: Pick<Services, "alerts" | "retention" | "log">): (leader: boolean) => void {
+function leaderJobs({
+  alerts,
+  retention,
+  log,
+}: Pick<Services, "alerts" | "retention" | "log">): (leader: boolean) => void {
   let jobsRunning = false;
   return (leader) => {
     if (leader === jobsRunning) return;
@@ -302,7 +428,10 @@ function leaderJobs({ alerts, retention, log }: Pick<Services, "alerts" | "reten
   };
 }
 
-async function prepareDatabase(config: GatewayConfig, { db, provider }: Pick<Services, "db" | "provider">): Promise<DemoSeed | null> {
+async function prepareDatabase(
+  config: GatewayConfig,
+  { db, provider }: Pick<Services, "db" | "provider">,
+): Promise<DemoSeed | null> {
   if (provider === "sqlite") {
     // WAL lets the API read while heartbeats are written; busy_timeout rides out short write locks.
     await db.$queryRawUnsafe("PRAGMA journal_mode=WAL");
@@ -322,7 +451,10 @@ async function startEmbeddedBroker(
     config: config.broker,
     credentials: databaseCredentialStore(db),
     credentialHasher,
-    service: { username: config.MQTT_SERVICE_USER, passwordHash: await hashSecret(servicePassword, "device-credential") },
+    service: {
+      username: config.MQTT_SERVICE_USER,
+      passwordHash: await hashSecret(servicePassword, "device-credential"),
+    },
     logger: log,
   });
   running.mqttPort = (await started.start()).port;
@@ -334,7 +466,10 @@ async function startEmbeddedBroker(
  * The in-process subscription gets no retained replay, and cameras connect as soon as the broker listens:
  * statuses published before the subscription are lost. The broker's own list of clients is the truth.
  */
-async function reconcileWithBroker({ db, state }: Pick<Services, "db" | "state">, started: WangxiangBroker): Promise<void> {
+async function reconcileWithBroker(
+  { db, state }: Pick<Services, "db" | "state">,
+  started: WangxiangBroker,
+): Promise<void> {
   const recordedOnline = await db.device.findMany({ where: { connection: "online" }, select: { id: true } });
   // No await from the snapshot until every update is queued: a will published meanwhile is applied after them.
   const connected = new Set(started.connectedDeviceIds());
@@ -349,7 +484,10 @@ async function listen(app: FastifyInstance, config: GatewayConfig): Promise<numb
   try {
     await app.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`HTTP port ${config.HTTP_PORT} is already in use; set HTTP_PORT to another port`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new Error(`HTTP port ${config.HTTP_PORT} is already in use; set HTTP_PORT to another port`, {
+        cause: error,
+      });
     throw error;
   }
   const address = app.server.address();
@@ -361,12 +499,24 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const db = overrides.database ?? createDatabase(config.DATABASE_URL);
   const metrics = createMetrics();
   const app = createHttpServer({
-    logLevel: config.LOG_LEVEL, logStream: overrides.logStream, tls: config.broker.tls, corsOrigins: config.CORS_ORIGINS, trustedProxies: config.TRUST_PROXY,
-    handleProtocols: chooseLiveSubprotocol, metrics,
+    logLevel: config.LOG_LEVEL,
+    logStream: overrides.logStream,
+    tls: config.broker.tls,
+    corsOrigins: config.CORS_ORIGINS,
+    trustedProxies: config.TRUST_PROXY,
+    handleProtocols: chooseLiveSubprotocol,
+    metrics,
   });
   const lifecycle = new Lifecycle(app.log);
   // Filled in by start(): the broker, its client and the relay exist only once their I/O has begun.
-  const running: Running = { broker: null, ingest: null, relayPool: null, credentialHasher: null, mqttPort: config.broker.port, httpPort: config.HTTP_PORT };
+  const running: Running = {
+    broker: null,
+    ingest: null,
+    relayPool: null,
+    credentialHasher: null,
+    mqttPort: config.broker.port,
+    httpPort: config.HTTP_PORT,
+  };
   const services = createServices(config, { db, metrics, log: app.log }, overrides, running);
   const cluster = createCluster(config, services.hub, app.log);
   registerRoutes(app, config, services, running, startedAt);
@@ -374,7 +524,16 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
 
   let startCalled = false;
   return {
-    app, heartbeats, metrics, hub, state, alerts, commands, leadership: cluster.leadership, liveView, calls,
+    app,
+    heartbeats,
+    metrics,
+    hub,
+    state,
+    alerts,
+    commands,
+    leadership: cluster.leadership,
+    liveView,
+    calls,
     get broker() {
       return running.broker;
     },
@@ -388,10 +547,11 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     },
     async stop() {
       // Never started (route tests that only used app.inject()): the app and the database are all there is.
-      if (!startCalled) lifecycle.defer("database and app", async () => {
-        await app.close();
-        if (!overrides.database) await db.$disconnect();
-      });
+      if (!startCalled)
+        lifecycle.defer("database and app", async () => {
+          await app.close();
+          if (!overrides.database) await db.$disconnect();
+        });
       startCalled = true;
       await lifecycle.stop(STOP_DEADLINE_MS);
     },
@@ -414,27 +574,54 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
   if (parts.ownsDatabase) lifecycle.defer("database", () => db.$disconnect());
   if (redis) lifecycle.defer("redis", () => redis.disconnect());
   const seed = await prepareDatabase(config, services);
-  await lifecycle.step("gateway run record", () => services.runs.begin(), () => services.runs.end());
+  await lifecycle.step(
+    "gateway run record",
+    () => services.runs.begin(),
+    () => services.runs.end(),
+  );
   lifecycle.defer("heartbeat writer", async () => {
     await services.heartbeats.stop();
     await services.state.idle();
   });
   const mqttUrl = await startBrokerAndRelay(config, parts);
   await services.liveView?.closeOrphanedViews();
-  if (hubBridge) await lifecycle.step("live-event bridge", () => hubBridge.start(), () => hubBridge.stop());
-  await lifecycle.step("leadership", () => leadership.start(), () => leadership.stop());
+  if (hubBridge)
+    await lifecycle.step(
+      "live-event bridge",
+      () => hubBridge.start(),
+      () => hubBridge.stop(),
+    );
+  await lifecycle.step(
+    "leadership",
+    () => leadership.start(),
+    () => leadership.stop(),
+  );
   await startIngest(config, parts, mqttUrl);
   const runJobs = leaderJobs(services);
-  await lifecycle.step("leader jobs", () => {
-    leadership.events.on("change", runJobs);
-    runJobs(leadership.isLeader);
-  }, async () => {
-    leadership.events.off("change", runJobs);
-    services.retention.stop();
-    await services.alerts.stop();
-  });
-  await lifecycle.step("http", async () => { running.httpPort = await listen(app, config); }, () => app.close());
-  await lifecycle.step("calls", () => services.calls.start(), () => services.calls.stop());
+  await lifecycle.step(
+    "leader jobs",
+    () => {
+      leadership.events.on("change", runJobs);
+      runJobs(leadership.isLeader);
+    },
+    async () => {
+      leadership.events.off("change", runJobs);
+      services.retention.stop();
+      await services.alerts.stop();
+    },
+  );
+  await lifecycle.step(
+    "http",
+    async () => {
+      running.httpPort = await listen(app, config);
+    },
+    () => app.close(),
+  );
+  await lifecycle.step(
+    "calls",
+    () => services.calls.start(),
+    () => services.calls.stop(),
+  );
   // Closed first: waiting commands answer 503 so that closing HTTP does not wait for cameras.
   lifecycle.defer("commands and live views", async () => {
     services.commands.stop();
@@ -444,32 +631,71 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
 }
 
 /** The embedded broker and the relay, when configured; returns the URL the device ingest connects to. */
-async function startBrokerAndRelay(config: GatewayConfig, { services, lifecycle, running }: StartParts): Promise<string> {
+async function startBrokerAndRelay(
+  config: GatewayConfig,
+  { services, lifecycle, running }: StartParts,
+): Promise<string> {
   const { db, metrics } = services;
   let mqttUrl = config.MQTT_URL ?? "";
   const hasher = new DeviceCredentialHasher(await loadDeviceCredentialKey(db, config.broker.credentialKey));
   running.credentialHasher = hasher;
   if (config.EMBEDDED_BROKER) {
-    running.broker = await lifecycle.step("broker", () => startEmbeddedBroker(config, services, hasher, services.servicePassword, running), (started) => started.stop());
+    running.broker = await lifecycle.step(
+      "broker",
+      () => startEmbeddedBroker(config, services, hasher, services.servicePassword, running),
+      (started) => started.stop(),
+    );
     mqttUrl = `mqtt://127.0.0.1:${running.mqttPort}`;
   }
   if (config.RELAY_ENABLED) {
-    running.relayPool = await lifecycle.step("relay", () => createRelayPool({ workers: config.RELAY_WORKERS, rtcPort: config.RELAY_RTC_PORT, network: { hostAddresses: config.RELAY_HOST_ADDRESSES } }), (pool) => pool.close());
+    running.relayPool = await lifecycle.step(
+      "relay",
+      () =>
+        createRelayPool({
+          workers: config.RELAY_WORKERS,
+          rtcPort: config.RELAY_RTC_PORT,
+          network: { hostAddresses: config.RELAY_HOST_ADDRESSES },
+        }),
+      (pool) => pool.close(),
+    );
     metrics.registry.registerMetric(relayMetricsCollector(running.relayPool));
   }
   return mqttUrl;
 }
 
-async function startIngest(config: GatewayConfig, { services, cluster, lifecycle, running }: StartParts, mqttUrl: string): Promise<void> {
+async function startIngest(
+  config: GatewayConfig,
+  { services, cluster, lifecycle, running }: StartParts,
+  mqttUrl: string,
+): Promise<void> {
   const { db, state, heartbeats, commands, hub, metrics, log, liveView, calls } = services;
   const { broker } = running;
-  const ingest = new DeviceIngest({ url: mqttUrl, username: config.MQTT_SERVICE_USER, password: services.servicePassword, db, state, heartbeats, commands, hub, metrics, log, leadership: cluster.leadership,
+  const ingest = new DeviceIngest({
+    url: mqttUrl,
+    username: config.MQTT_SERVICE_USER,
+    password: services.servicePassword,
+    db,
+    state,
+    heartbeats,
+    commands,
+    hub,
+    metrics,
+    log,
+    leadership: cluster.leadership,
     // Alone with its own broker, the gateway reads device topics in-process; in a cluster it is one client among several.
     embeddedBroker: broker && !cluster.redis ? broker : undefined,
-    onPrivacyChanged: (deviceId, enabled) => { if (enabled) void liveView?.onPrivacyEnabled(deviceId); },
-    onCallButton: (deviceId) => calls.onCallButton(deviceId), onCallDeclined: (deviceId) => calls.onCallDeclined(deviceId) });
+    onPrivacyChanged: (deviceId, enabled) => {
+      if (enabled) void liveView?.onPrivacyEnabled(deviceId);
+    },
+    onCallButton: (deviceId) => calls.onCallButton(deviceId),
+    onCallDeclined: (deviceId) => calls.onCallDeclined(deviceId),
+  });
   running.ingest = ingest;
-  await lifecycle.step("device ingest", () => ingest.start(), () => ingest.stop());
+  await lifecycle.step(
+    "device ingest",
+    () => ingest.start(),
+    () => ingest.stop(),
+  );
   // In a cluster the other brokers may hold cameras; the leader's retained-status replay reconciles instead.
   if (broker && !cluster.redis) await reconcileWithBroker(services, broker);
 }

@@ -65,7 +65,10 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
     ws.onopen = () => {
       failures = 0;
       setState("open");
-      pingTimer = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "ping" })), pingEveryMs);
+      pingTimer = setInterval(
+        () => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "ping" })),
+        pingEveryMs,
+      );
     };
     ws.onmessage = (event) => {
       const message = parseServerMessage(event.data);

@@ -26,8 +26,12 @@ export function chooseLiveSubprotocol(protocols: Set<string>): string | false {
 
 function tokenFromHandshake(headers: Record<string, string | string[] | undefined>): string | undefined {
   const authorization = headers.authorization;
-  if (typeof authorization === "string" && authorization.startsWith("Bearer ")) return authorization.slice("Bearer ".length).trim();
-  const offered = typeof headers["sec-websocket-protocol"] === "string" ? headers["sec-websocket-protocol"].split(",").map((p) => p.trim()) : [];
+  if (typeof authorization === "string" && authorization.startsWith("Bearer "))
+    return authorization.slice("Bearer ".length).trim();
+  const offered =
+    typeof headers["sec-websocket-protocol"] === "string"
+      ? headers["sec-websocket-protocol"].split(",").map((p) => p.trim())
+      : [];
   return offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
 }
 
@@ -44,22 +48,29 @@ interface LiveSocketDeps {
 
 export async function livePlugin(app: FastifyInstance, deps: LiveSocketDeps): Promise<void> {
   const { metrics } = deps;
-  app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, (socket, request) => {
-    const send = (message: ServerMessage) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
-    };
-    // Nothing that fails while handling a socket may end the process: answer, count, log, carry on.
-    const failed = (what: string) => (err: unknown) => {
-      metrics.wsHandlerFailures.inc();
-      request.log.error({ err }, `live socket: ${what} failed`);
-      send({ type: "error", error: "internal", message: "the gateway could not handle this; try again" });
-    };
-    socket.on("error", (err) => request.log.warn({ err: err.message }, "live socket error"));
-    void openLiveSocket(deps, socket, request, send, failed("message handler")).catch((err) => {
-      failed("sign-in")(err);
-      socket.close(1011, "internal error");
-    });
-  });
+  app.get(
+    "/live",
+    {
+      websocket: true,
+      schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true },
+    },
+    (socket, request) => {
+      const send = (message: ServerMessage) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+      };
+      // Nothing that fails while handling a socket may end the process: answer, count, log, carry on.
+      const failed = (what: string) => (err: unknown) => {
+        metrics.wsHandlerFailures.inc();
+        request.log.error({ err }, `live socket: ${what} failed`);
+        send({ type: "error", error: "internal", message: "the gateway could not handle this; try again" });
+      };
+      socket.on("error", (err) => request.log.warn({ err: err.message }, "live socket error"));
+      void openLiveSocket(deps, socket, request, send, failed("message handler")).catch((err) => {
+        failed("sign-in")(err);
+        socket.close(1011, "internal error");
+      });
+    },
+  );
 }
 
 /** A client message, or why it was refused. */
@@ -77,9 +88,17 @@ function parseClientMessage(data: Buffer, isBinary: boolean): { message: ClientM
 
 /** Closes the socket when its sign-in expires, is revoked or its account disabled; returns what stops watching. */
 function watchSession(db: Database, socket: WebSocket, user: SignedInUser, failed: (err: unknown) => void): () => void {
-  const expiry = setTimeout(() => socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired"), Math.max(0, user.sessionExpiresAt.getTime() - Date.now()));
+  const expiry = setTimeout(
+    () => socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired"),
+    Math.max(0, user.sessionExpiresAt.getTime() - Date.now()),
+  );
   const recheckSession = async () => {
-    const session = await db.session.findUnique({ where: { id: user.sessionId }, select: { revokedAt: true, user: { select: { disabledAt: true } } } }).catch(() => undefined);
+    const session = await db.session
+      .findUnique({
+        where: { id: user.sessionId },
+        select: { revokedAt: true, user: { select: { disabledAt: true } } },
+      })
+      .catch(() => undefined);
     if (session === undefined) return; // database unreachable: keep the socket, try again later
     if (!session || session.revokedAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "session-revoked");
     else if (session.user.disabledAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "account-disabled");
@@ -107,7 +126,12 @@ async function openLiveSocket(
   });
   const user = await resolveToken(db, tokenFromHandshake(request.headers));
   if (!user) {
-    send({ type: "error", error: "unauthorized", message: "sign in first: offer the subprotocols \"wangxiang\" and \"bearer.<token>\" (tokens in the URL are not accepted)" });
+    send({
+      type: "error",
+      error: "unauthorized",
+      message:
+        'sign in first: offer the subprotocols "wangxiang" and "bearer.<token>" (tokens in the URL are not accepted)',
+    });
     socket.close(LIVE_CLOSE_SIGNED_OUT, "unauthorized");
     return;
   }
@@ -116,7 +140,8 @@ async function openLiveSocket(
   let filter: { villages?: Set<string>; deviceIds?: Set<string> } = {};
   const remove = hub.add({
     canSeeDevice: (deviceId, householdId) =>
-      (user.role !== "family" || (householdId !== null && households.has(householdId))) && (!filter.deviceIds || filter.deviceIds.has(deviceId)),
+      (user.role !== "family" || (householdId !== null && households.has(householdId))) &&
+      (!filter.deviceIds || filter.deviceIds.has(deviceId)),
     isMember: (householdId) => user.role === "family" && households.has(householdId),
     send: (message) => {
       if (filter.villages && "village" in message && message.village && !filter.villages.has(message.village)) return;
@@ -124,10 +149,14 @@ async function openLiveSocket(
     },
   });
   const endSession = liveSessions.add({
-    sessionId: user.sessionId, userId: user.id,
+    sessionId: user.sessionId,
+    userId: user.id,
     close: (code, reason) => socket.close(code, reason),
     refresh: () => {
-      if (user.role === "family") void householdIdsOf(db, user.id).then((ids) => { households = new Set(ids); }, failed);
+      if (user.role === "family")
+        void householdIdsOf(db, user.id).then((ids) => {
+          households = new Set(ids);
+        }, failed);
     },
   });
   const stopWatching = watchSession(db, socket, user, failed);

@@ -5,7 +5,12 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { errorCatalogue, errorReplyFor, isDomainError, type ErrorCode } from "../../../protocol/errors.ts";
 
 export class ApiError extends Error {
-  constructor(readonly statusCode: number, readonly code: ErrorCode, message: string, readonly details?: unknown) {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
   }
 }
@@ -14,20 +19,28 @@ export class ApiError extends Error {
 export const apiError = (code: ErrorCode, message: string = errorCatalogue[code].message, details?: unknown) =>
   new ApiError(errorCatalogue[code].status, code, message, details);
 
-export const badRequest = (code: ErrorCode, message: string, details?: unknown) => new ApiError(400, code, message, details);
-export const unauthorized = (message: string = errorCatalogue.unauthorized.message) => apiError("unauthorized", message);
+export const badRequest = (code: ErrorCode, message: string, details?: unknown) =>
+  new ApiError(400, code, message, details);
+export const unauthorized = (message: string = errorCatalogue.unauthorized.message) =>
+  apiError("unauthorized", message);
 export const forbidden = (message: string = errorCatalogue.forbidden.message) => apiError("forbidden", message);
 export const notFound = (what: string) => apiError("not-found", `${what} not found`);
 export const conflict = (code: ErrorCode, message: string) => new ApiError(409, code, message);
-export const tooManyRequests = (message: string, retryAfterS: number) => apiError("too-many-requests", message, { retryAfterS });
+export const tooManyRequests = (message: string, retryAfterS: number) =>
+  apiError("too-many-requests", message, { retryAfterS });
 
 export function installErrorHandler(app: FastifyInstance, onClientError: (route: string, code: string) => void): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const route = request.routeOptions.url ?? "unknown";
     if (error instanceof ApiError) {
       onClientError(route, error.code);
-      if (error.statusCode === 429) reply.header("retry-after", String((error.details as { retryAfterS: number }).retryAfterS));
-      return reply.status(error.statusCode).send({ error: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) });
+      if (error.statusCode === 429)
+        reply.header("retry-after", String((error.details as { retryAfterS: number }).retryAfterS));
+      return reply.status(error.statusCode).send({
+        error: error.code,
+        message: error.message,
+        ...(error.details === undefined ? {} : { details: error.details }),
+      });
     }
     if (isDomainError(error)) {
       if (error.status < 500) onClientError(route, error.code);
@@ -36,8 +49,14 @@ export function installErrorHandler(app: FastifyInstance, onClientError: (route:
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       onClientError(route, "invalid-request");
-      const details = error.validation.map((v) => ({ where: `${error.validationContext ?? "body"}${v.instancePath}`, message: v.message }));
-      return reply.status(400).send({ ...errorReplyFor("invalid-request", details.map((d) => `${d.where}: ${d.message}`).join("; ")), details });
+      const details = error.validation.map((v) => ({
+        where: `${error.validationContext ?? "body"}${v.instancePath}`,
+        message: v.message,
+      }));
+      return reply.status(400).send({
+        ...errorReplyFor("invalid-request", details.map((d) => `${d.where}: ${d.message}`).join("; ")),
+        details,
+      });
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, route }, "reply did not match its schema");
@@ -53,7 +72,12 @@ export function installErrorHandler(app: FastifyInstance, onClientError: (route:
     const status = error.statusCode ?? 500;
     if (status < 500) {
       onClientError(route, error.code ?? "bad-request");
-      const code = error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? "unsupported-media-type" : error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? "payload-too-large" : "bad-request";
+      const code =
+        error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
+          ? "unsupported-media-type"
+          : error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+            ? "payload-too-large"
+            : "bad-request";
       return reply.status(status).send(errorReplyFor(code, error.message));
     }
     if (isDatabaseUnavailable(error)) {
@@ -63,7 +87,9 @@ export function installErrorHandler(app: FastifyInstance, onClientError: (route:
     request.log.error({ err: error }, "unhandled error");
     return reply.status(500).send(errorReplyFor("internal"));
   });
-  app.setNotFoundHandler((request, reply) => reply.status(404).send(errorReplyFor("not-found", `no route ${request.method} ${request.url.split("?")[0]}`)));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorReplyFor("not-found", `no route ${request.method} ${request.url.split("?")[0]}`)),
+  );
 }
 
 function isDatabaseUnavailable(error: unknown): boolean {
