@@ -62,5 +62,9 @@ export default tseslint.config(
     files: ["web/viewer/**/*.js"],
     languageOptions: { globals: globals.browser },
   },
+  {
+    files: ["web/public/push-sw.js"],
+    languageOptions: { globals: globals.serviceworker },
+  },
   prettier,
 );

@@ -3,7 +3,12 @@ import { defineConfig } from "vitest/config";
 // Media, browser and fault tests measure time (frames within seconds, reconnects within a minute) on a
 // 2-core machine: they run one file at a time, after everything else, so parallel files cannot starve them.
 const timing = [
-  "test/browser-*.test.ts", "test/live-view*.test.ts", "test/relay.test.ts", "test/web-*.test.ts", "test/faults-*.test.ts", "test/cluster*.test.ts",
+  "test/browser-*.test.ts",
+  "test/live-view*.test.ts",
+  "test/relay.test.ts",
+  "test/web-*.test.ts",
+  "test/faults-*.test.ts",
+  "test/cluster*.test.ts",
 ];
 
 const shared = {
@@ -18,7 +23,15 @@ export default defineConfig({
     // The second reporter ends the run with the suites skipped for a missing tool (chromium, coturn, ffmpeg).
     reporters: ["default", "./test/helpers/missing-tools-reporter.ts"],
     projects: [
-      { test: { ...shared, name: "core", include: ["test/**/*.test.ts", "**/src/**/*.test.ts"], exclude: ["node_modules/**", ...timing], sequence: { groupOrder: 0 } } },
+      {
+        test: {
+          ...shared,
+          name: "core",
+          include: ["test/**/*.test.ts", "**/src/**/*.test.ts"],
+          exclude: ["node_modules/**", ...timing],
+          sequence: { groupOrder: 0 },
+        },
+      },
       { test: { ...shared, name: "timing", include: timing, fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },

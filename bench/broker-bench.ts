@@ -19,7 +19,15 @@ import { createDatabase, type Database } from "../core/database.ts";
 import { buildGateway, type Gateway } from "../gateway/src/app.ts";
 import { readGatewayConfig } from "../gateway/src/config.ts";
 import type { WangxiangBroker } from "../broker/src/broker.ts";
-import { nowMs, type CameraCredential, type CloseReport, type ConnectReport, type FromWorker, type HeartbeatReport, type ToWorker } from "./ipc.ts";
+import {
+  nowMs,
+  type CameraCredential,
+  type CloseReport,
+  type ConnectReport,
+  type FromWorker,
+  type HeartbeatReport,
+  type ToWorker,
+} from "./ipc.ts";
 import { privateMosquitto, systemMosquitto, vmRssBytes, type MosquittoTarget } from "./mosquitto.ts";
 import { PhaseProfiler, type ProfileSummary } from "./profile.ts";
 import { makeCredentials, provisionCameras } from "./provision.ts";
@@ -28,8 +36,20 @@ import { distribution, kib, mib, round, Samples, table, type Distribution } from
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** What the bench was doing, for the report when the broker process throws (aedes runs in this process). */
-const crashContext: { phase: string; partial: unknown; aedes: AedesResult | null; mosquitto: MosquittoResult | null; resultsFile: string | null; workers: ChildProcess[] } = {
-  phase: "start", partial: null, aedes: null, mosquitto: null, resultsFile: null, workers: [],
+const crashContext: {
+  phase: string;
+  partial: unknown;
+  aedes: AedesResult | null;
+  mosquitto: MosquittoResult | null;
+  resultsFile: string | null;
+  workers: ChildProcess[];
+} = {
+  phase: "start",
+  partial: null,
+  aedes: null,
+  mosquitto: null,
+  resultsFile: null,
+  workers: [],
 };
 
 // ── options ─────────────────────────────────────────────────────────────────────────────────────────
@@ -68,7 +88,18 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { cameras: 10_000, rate: 10_000, durationS: 20, workers: 2, concurrency: 50, qos: 0, mosquitto: "system", profile: false, countQueries: false, mqConcurrency: null };
+  const o: Options = {
+    cameras: 10_000,
+    rate: 10_000,
+    durationS: 20,
+    workers: 2,
+    concurrency: 50,
+    qos: 0,
+    mosquitto: "system",
+    profile: false,
+    countQueries: false,
+    mqConcurrency: null,
+  };
   const positive = (name: string, value: string | undefined) => {
     const n = Number(value);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} needs a positive number (got ${value})`);
@@ -78,19 +109,49 @@ function parseOptions(argv: string[]): Options {
     const arg = argv[i]!;
     const value = () => argv[++i];
     switch (arg) {
-      case "--cameras": o.cameras = Math.floor(positive(arg, value())); break;
-      case "--rate": o.rate = positive(arg, value()); break;
-      case "--duration": o.durationS = positive(arg, value()); break;
-      case "--workers": o.workers = Math.max(2, Math.floor(positive(arg, value()))); break;
-      case "--concurrency": o.concurrency = Math.floor(positive(arg, value())); break;
-      case "--qos": { const q = value(); if (q !== "0" && q !== "1") throw new Error("--qos is 0 or 1"); o.qos = Number(q) as 0 | 1; break; }
-      case "--mosquitto": { const m = value(); if (m !== "system" && m !== "private" && m !== "none") throw new Error("--mosquitto is system, private or none"); o.mosquitto = m; break; }
-      case "--profile": o.profile = true; break;
-      case "--count-queries": o.countQueries = true; break;
-      case "--mq-concurrency": o.mqConcurrency = Math.floor(positive(arg, value())); break;
-      case "--help": case "-h": console.log(usage()); process.exit(0);
-      // eslint-disable-next-line no-fallthrough
-      default: throw new Error(`unknown option ${arg}\n${usage()}`);
+      case "--cameras":
+        o.cameras = Math.floor(positive(arg, value()));
+        break;
+      case "--rate":
+        o.rate = positive(arg, value());
+        break;
+      case "--duration":
+        o.durationS = positive(arg, value());
+        break;
+      case "--workers":
+        o.workers = Math.max(2, Math.floor(positive(arg, value())));
+        break;
+      case "--concurrency":
+        o.concurrency = Math.floor(positive(arg, value()));
+        break;
+      case "--qos": {
+        const q = value();
+        if (q !== "0" && q !== "1") throw new Error("--qos is 0 or 1");
+        o.qos = Number(q) as 0 | 1;
+        break;
+      }
+      case "--mosquitto": {
+        const m = value();
+        if (m !== "system" && m !== "private" && m !== "none")
+          throw new Error("--mosquitto is system, private or none");
+        o.mosquitto = m;
+        break;
+      }
+      case "--profile":
+        o.profile = true;
+        break;
+      case "--count-queries":
+        o.countQueries = true;
+        break;
+      case "--mq-concurrency":
+        o.mqConcurrency = Math.floor(positive(arg, value()));
+        break;
+      case "--help":
+      case "-h":
+        console.log(usage());
+        return process.exit(0);
+      default:
+        throw new Error(`unknown option ${arg}\n${usage()}`);
     }
   }
   if (o.durationS > 120) throw new Error("--duration is at most 120 s (a full run should stay within a few minutes)");
@@ -107,15 +168,30 @@ function softNoFile(): number {
 function ensureOpenFileLimit(needed: number): void {
   if (softNoFile() >= needed) return;
   if (process.env.WX_BENCH_RAISED_NOFILE) {
-    console.warn(`warning: open-file limit ${softNoFile()} < ${needed} needed and could not be raised; run with \`ulimit -n 65536\``);
+    console.warn(
+      `warning: open-file limit ${softNoFile()} < ${needed} needed and could not be raised; run with \`ulimit -n 65536\``,
+    );
     return;
   }
   const target = Math.max(needed, 65_536);
   const script = fileURLToPath(import.meta.url);
   console.log(`raising the open-file limit from ${softNoFile()} to ${target} (re-running under ulimit -n)`);
-  const run = spawnSync("/bin/sh", ["-c", `ulimit -n ${target} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`, "sh", process.execPath, ...process.execArgv, script, ...process.argv.slice(2)], {
-    stdio: "inherit", env: { ...process.env, WX_BENCH_RAISED_NOFILE: "1" },
-  });
+  const run = spawnSync(
+    "/bin/sh",
+    [
+      "-c",
+      `ulimit -n ${target} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`,
+      "sh",
+      process.execPath,
+      ...process.execArgv,
+      script,
+      ...process.argv.slice(2),
+    ],
+    {
+      stdio: "inherit",
+      env: { ...process.env, WX_BENCH_RAISED_NOFILE: "1" },
+    },
+  );
   process.exit(run.status ?? 1);
 }
 
@@ -143,7 +219,10 @@ async function settledMemory(): Promise<NodeJS.MemoryUsage> {
 class Worker {
   private waiting = new Map<string, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
   readonly ready: Promise<void>;
-  constructor(readonly child: ChildProcess, readonly index: number) {
+  constructor(
+    readonly child: ChildProcess,
+    readonly index: number,
+  ) {
     this.ready = new Promise((resolve, reject) => this.waiting.set("ready", { resolve: () => resolve(), reject }));
     child.on("message", (m: FromWorker) => {
       if (m.type === "error") {
@@ -162,8 +241,20 @@ class Worker {
   }
   request<T extends FromWorker>(message: ToWorker, answer: T["type"], timeoutMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker ${this.index}: no ${answer} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiting.set(answer, { resolve: (m) => { clearTimeout(timer); resolve(m as T); }, reject: (e) => { clearTimeout(timer); reject(e); } });
+      const timer = setTimeout(
+        () => reject(new Error(`worker ${this.index}: no ${answer} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiting.set(answer, {
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       this.child.send(message);
     });
   }
@@ -172,7 +263,18 @@ class Worker {
 function startWorkers(count: number): Worker[] {
   // --cpu-prof and friends are for this process only; the workers just need tsx.
   const execArgv = ["--import", "tsx"];
-  return Array.from({ length: count }, (_, i) => new Worker(fork(join(root, "bench", "load-worker.ts"), [], { cwd: root, execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] }), i));
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      new Worker(
+        fork(join(root, "bench", "load-worker.ts"), [], {
+          cwd: root,
+          execArgv,
+          stdio: ["ignore", "inherit", "inherit", "ipc"],
+        }),
+        i,
+      ),
+  );
 }
 
 function split<T>(items: T[], parts: number): T[][] {
@@ -202,20 +304,43 @@ interface ConnectFigures {
   connackMs: Distribution;
 }
 
-async function connectPhase(workers: Worker[], url: string, cameras: CameraCredential[], o: Options): Promise<ConnectFigures> {
+async function connectPhase(
+  workers: Worker[],
+  url: string,
+  cameras: CameraCredential[],
+  o: Options,
+): Promise<ConnectFigures> {
   const shares = split(cameras, workers.length);
-  const reports = await Promise.all(workers.map((w, i) => w.request<ConnectReport>({
-    type: "connect", url, cameras: shares[i]!, concurrency: o.concurrency, keepaliveS: 120, connectTimeoutMs: 60_000,
-  }, "connected", 420_000)));
+  const reports = await Promise.all(
+    workers.map((w, i) =>
+      w.request<ConnectReport>(
+        {
+          type: "connect",
+          url,
+          cameras: shares[i]!,
+          concurrency: o.concurrency,
+          keepaliveS: 120,
+          connectTimeoutMs: 60_000,
+        },
+        "connected",
+        420_000,
+      ),
+    ),
+  );
   const first = Math.min(...reports.map((r) => r.firstStartAt));
   const lastConnack = Math.max(...reports.map((r) => r.lastConnackAt));
   const lastOnline = Math.max(...reports.map((r) => r.lastOnlineAt));
   const connected = reports.reduce((s, r) => s + r.connected, 0);
   const seconds = (lastConnack - first) / 1000;
   return {
-    attempted: cameras.length, connected, online: reports.reduce((s, r) => s + r.online, 0), failed: reports.reduce((s, r) => s + r.failed, 0),
+    attempted: cameras.length,
+    connected,
+    online: reports.reduce((s, r) => s + r.online, 0),
+    failed: reports.reduce((s, r) => s + r.failed, 0),
     errorSamples: reports.flatMap((r) => r.errorSamples).slice(0, 5),
-    seconds: round(seconds, 2), connectsPerS: round(connected / seconds, 0), onlineSeconds: round((lastOnline - first) / 1000, 2),
+    seconds: round(seconds, 2),
+    connectsPerS: round(connected / seconds, 0),
+    onlineSeconds: round((lastOnline - first) / 1000, 2),
     connackMs: roundDist(distribution(reports.flatMap((r) => r.connackMs))),
   };
 }
@@ -229,28 +354,57 @@ interface OfferedFigures {
   workerCpuPercent: number;
 }
 
-async function heartbeatPhase(workers: Worker[], o: Options): Promise<{ offered: OfferedFigures; startedAt: number; endedAt: number }> {
+async function heartbeatPhase(
+  workers: Worker[],
+  o: Options,
+): Promise<{ offered: OfferedFigures; startedAt: number; endedAt: number }> {
   const perWorker = o.rate / workers.length;
-  const reports = await Promise.all(workers.map((w) => w.request<HeartbeatReport>({
-    type: "heartbeats", ratePerS: perWorker, durationMs: o.durationS * 1000, qos: o.qos,
-  }, "heartbeats-done", o.durationS * 1000 + 60_000)));
+  const reports = await Promise.all(
+    workers.map((w) =>
+      w.request<HeartbeatReport>(
+        {
+          type: "heartbeats",
+          ratePerS: perWorker,
+          durationMs: o.durationS * 1000,
+          qos: o.qos,
+        },
+        "heartbeats-done",
+        o.durationS * 1000 + 60_000,
+      ),
+    ),
+  );
   const startedAt = Math.min(...reports.map((r) => r.startedAt));
   const endedAt = Math.max(...reports.map((r) => r.endedAt));
   const sent = reports.reduce((s, r) => s + r.sent, 0);
   const seconds = (endedAt - startedAt) / 1000;
   return {
-    startedAt, endedAt,
+    startedAt,
+    endedAt,
     offered: {
-      sent, seconds: round(seconds, 2), offeredPerS: round(sent / seconds, 0), maxTickGapMs: round(Math.max(...reports.map((r) => r.maxTickGapMs)), 1),
+      sent,
+      seconds: round(seconds, 2),
+      offeredPerS: round(sent / seconds, 0),
+      maxTickGapMs: round(Math.max(...reports.map((r) => r.maxTickGapMs)), 1),
       closedClients: reports.reduce((s, r) => s + r.closedClients, 0),
-      workerCpuPercent: round((100 * reports.reduce((s, r) => s + r.cpuUserMs + r.cpuSystemMs, 0)) / (seconds * 1000), 0),
+      workerCpuPercent: round(
+        (100 * reports.reduce((s, r) => s + r.cpuUserMs + r.cpuSystemMs, 0)) / (seconds * 1000),
+        0,
+      ),
     },
   };
 }
 
-async function closePhase(workers: Worker[], clearRetained: boolean): Promise<{ closed: number; retainedCleared: number }> {
-  const reports = await Promise.all(workers.map((w) => w.request<CloseReport>({ type: "close", clearRetained, timeoutMs: 30_000 }, "closed", 60_000)));
-  return { closed: reports.reduce((s, r) => s + r.closed, 0), retainedCleared: reports.reduce((s, r) => s + r.retainedCleared, 0) };
+async function closePhase(
+  workers: Worker[],
+  clearRetained: boolean,
+): Promise<{ closed: number; retainedCleared: number }> {
+  const reports = await Promise.all(
+    workers.map((w) => w.request<CloseReport>({ type: "close", clearRetained, timeoutMs: 30_000 }, "closed", 60_000)),
+  );
+  return {
+    closed: reports.reduce((s, r) => s + r.closed, 0),
+    retainedCleared: reports.reduce((s, r) => s + r.retainedCleared, 0),
+  };
 }
 
 /** Waits until `count()` reaches `target` or stops moving for `idleMs`; bounded by `maxMs`. */
@@ -267,187 +421,139 @@ async function drain(count: () => number, target: number, idleMs: number, maxMs:
   }
 }
 
-const roundDist = (d: Distribution): Distribution => ({ count: d.count, p50: round(d.p50), p95: round(d.p95), p99: round(d.p99), max: round(d.max), mean: round(d.mean) });
+const roundDist = (d: Distribution): Distribution => ({
+  count: d.count,
+  p50: round(d.p50),
+  p95: round(d.p95),
+  p99: round(d.p99),
+  max: round(d.max),
+  mean: round(d.mean),
+});
 
 function perSecondTimeline(bucketCounts: number[]): number[] {
   return bucketCounts.map((n) => n ?? 0);
 }
 
 // ── aedes: the real Wangxiang stack ────────────────────────────────────────────────────────────────
-async function benchAedes(o: Options, workers: Worker[], cameras: CameraCredential[], resultsDir: string, stamp: string) {
+/** What the phases of one aedes run share. */
+interface AedesRun {
+  o: Options;
+  workers: Worker[];
+  resultsDir: string;
+  stamp: string;
+  gateway: Gateway;
+  broker: WangxiangBroker;
+  plainDb: Database;
+  queries: ReturnType<typeof countingQueries> | null;
+  profiler: PhaseProfiler | null;
+  profiles: Record<string, ProfileSummary | null>;
+}
+
+async function benchAedes(
+  o: Options,
+  workers: Worker[],
+  cameras: CameraCredential[],
+  resultsDir: string,
+  stamp: string,
+) {
   const dir = mkdtempSync(join(tmpdir(), "wx-bench-"));
-  const dbFile = join(dir, "bench.db");
-  const databaseUrl = `file:${dbFile}`;
+  const databaseUrl = `file:${join(dir, "bench.db")}`;
   let db: Database | null = null;
   let plainDbRef: Database | null = null;
   let gateway: Gateway | null = null;
   try {
-    const migrateStart = performance.now();
-    const migrate = spawnSync(join(root, "node_modules", ".bin", "prisma"), ["migrate", "deploy", "--config", "prisma/sqlite.config.ts"], {
-      cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: "pipe",
-    });
-    if (migrate.status !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
-    const migrateMs = performance.now() - migrateStart;
-
+    const migrateMs = migrateBenchDatabase(databaseUrl);
     const plainDb = createDatabase(databaseUrl);
     db = plainDb;
     plainDbRef = plainDb;
     const provisioned = await provisionCameras(plainDb, cameras);
     const queries = o.countQueries ? countingQueries(plainDb) : null;
     if (queries) db = queries.db;
-    console.log(`provisioned ${o.cameras} cameras: HMAC ${(provisioned.hashMs / 1000).toFixed(1)} s, insert ${(provisioned.insertMs / 1000).toFixed(1)} s`);
+    console.log(
+      `provisioned ${o.cameras} cameras: HMAC ${(provisioned.hashMs / 1000).toFixed(1)} s, insert ${(provisioned.insertMs / 1000).toFixed(1)} s`,
+    );
 
-    const config = readGatewayConfig({
-      ...process.env,
-      HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_PORT: "0", MQTT_HOST: "127.0.0.1", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", SEED_DEMO_DATA: "0",
-      MQTT_CONNECT_RATE: "1000000", MQTT_CONNECT_BURST: "1000000", MQTT_CONNECT_RATE_PER_ADDRESS: "1000000", MQTT_CONNECT_BURST_PER_ADDRESS: "1000000", MQTT_AUTH_FAILURES_PER_MINUTE: "1000000",
-    });
-    gateway = buildGateway(config, { database: db });
+    gateway = buildGateway(benchGatewayConfig(databaseUrl), { database: db });
     const { mqttPort } = await gateway.start();
     const broker = gateway.broker as WangxiangBroker;
-    const url = `mqtt://127.0.0.1:${mqttPort}`;
-    const mq = (broker.aedes as { mq?: { concurrency: number } }).mq;
-    const mqConcurrency = { default: mq?.concurrency ?? null, used: mq?.concurrency ?? null };
-    if (o.mqConcurrency !== null && mq) {
-      mq.concurrency = o.mqConcurrency;
-      mqConcurrency.used = o.mqConcurrency;
-      console.log(`what-if: aedes mqemitter concurrency ${mqConcurrency.default} → ${o.mqConcurrency}`);
-    }
-    const profiler = o.profile ? new PhaseProfiler() : null;
-    const profiles: Record<string, ProfileSummary | null> = {};
-
-    // Connect.
-    crashContext.phase = "aedes connect";
-    const memBefore = await settledMemory();
-    await profiler?.start();
-    const cpuConnect = process.cpuUsage();
-    const connectWall = performance.now();
-    const connect = await connectPhase(workers, url, provisioned.cameras, o);
-    console.log(`aedes: ${connect.connected}/${connect.attempted} connected in ${connect.seconds} s (${connect.connectsPerS}/s), ${connect.failed} failed`);
-    const dbDevices = plainDb;
-    const onlineTarget = connect.online;
-    let onlineInDb = 0;
-    const allOnline = await waitUntil(async () => (onlineInDb = await dbDevices.device.count({ where: { connection: "online" } })) >= onlineTarget, 120_000, 250);
-    const markedOnlineS = (performance.now() - connectWall) / 1000;
-    // Queries the gateway made while the cameras connected, minus the bench's own polling counts.
-    const connectQueries = queries?.take() ?? null;
-    const cpuConnectUsage = process.cpuUsage(cpuConnect);
-    profiles.connect = (await profiler?.stop(join(resultsDir, `broker-${stamp}-aedes-connect.cpuprofile`))) ?? null;
-    const memAfter = await settledMemory();
-    const n = Math.max(1, connect.connected);
-    const memory = {
-      before: { rssMiB: mib(memBefore.rss), heapUsedMiB: mib(memBefore.heapUsed) },
-      after: { rssMiB: mib(memAfter.rss), heapUsedMiB: mib(memAfter.heapUsed) },
-      perConnectionKiB: {
-        rss: kib((memAfter.rss - memBefore.rss) / n), heapUsed: kib((memAfter.heapUsed - memBefore.heapUsed) / n),
-        heapTotal: kib((memAfter.heapTotal - memBefore.heapTotal) / n), external: kib((memAfter.external - memBefore.external) / n),
-      },
-      gcForced: gc !== null,
+    const mqConcurrency = applyMqConcurrency(broker, o);
+    const run: AedesRun = {
+      o,
+      workers,
+      resultsDir,
+      stamp,
+      gateway,
+      broker,
+      plainDb,
+      queries,
+      profiler: o.profile ? new PhaseProfiler() : null,
+      profiles: {},
     };
-    console.log(`aedes: ${onlineInDb}/${onlineTarget} marked online in the database after ${markedOnlineS.toFixed(1)} s; ${memory.perConnectionKiB.rss} KiB RSS per connection`);
 
-    // Heartbeats.
-    const sendToCommit = new Samples(o.rate * o.durationS + 1024);
-    const arrivalToCommit = new Samples(o.rate * o.durationS + 1024);
-    const sendToArrival = new Samples(o.rate * o.durationS + 1024);
-    let stored = 0;
-    let batches = 0;
-    let lastCommitAt = 0;
-    let maxBatch = 0;
-    let storedInWindow = 0;
-    const buckets: number[] = [];
-    let phaseStart = Infinity;
-    let phaseEnd = Infinity;
-    const unlisten = gateway.onHeartbeatsStored((batch, storedAt) => {
-      const committed = storedAt.getTime();
-      lastCommitAt = Math.max(lastCommitAt, committed);
-      batches++;
-      maxBatch = Math.max(maxBatch, batch.length);
-      stored += batch.length;
-      if (committed <= phaseEnd) storedInWindow += batch.length;
-      const bucket = Math.max(0, Math.floor((committed - phaseStart) / 1000));
-      buckets[bucket] = (buckets[bucket] ?? 0) + batch.length;
-      for (const item of batch) {
-        const sentAt = Date.parse(item.heartbeat.at);
-        const arrivedAt = item.receivedAt.getTime();
-        sendToCommit.push(committed - sentAt);
-        arrivalToCommit.push(committed - arrivedAt);
-        sendToArrival.push(arrivedAt - sentAt);
-      }
-    });
-    const metricsBefore = { in: broker.metrics.messagesIn, out: broker.metrics.messagesOut };
-    const invalidBefore = await invalidPayloads(gateway);
-    const loop = monitorEventLoopDelay({ resolution: 10 });
-    crashContext.phase = "aedes heartbeats";
-    crashContext.partial = { connect, memory };
-    await profiler?.start();
-    const cpuHeartbeats = process.cpuUsage();
-    phaseStart = nowMs();
-    phaseEnd = phaseStart + o.durationS * 1000;
-    loop.enable();
-    const timeline = sampleTimeline(broker, gateway, () => stored);
-    const run = await heartbeatPhase(workers, o);
-    await drain(() => stored, run.offered.sent, 5000, 20_000);
-    await gateway.heartbeats.flush();
-    loop.disable();
-    const samples = timeline.stop();
-    const cpu = process.cpuUsage(cpuHeartbeats);
-    const cpuWallMs = nowMs() - phaseStart;
-    const heartbeatQueries = queries?.take() ?? null;
-    profiles.heartbeats = (await profiler?.stop(join(resultsDir, `broker-${stamp}-aedes-heartbeats.cpuprofile`))) ?? null;
-    unlisten();
-    const drainedS = (Math.max(lastCommitAt, run.endedAt) - run.startedAt) / 1000;
-    const backlogS = (lastCommitAt - run.endedAt) / 1000;
-    const invalid = (await invalidPayloads(gateway)) - invalidBefore;
-    const heartbeats = {
-      offered: run.offered,
-      stored, lost: run.offered.sent - stored, invalidPayloads: invalid, batches, meanBatch: round(stored / Math.max(1, batches), 0), maxBatch,
-      storedPerSInWindow: round(storedInWindow / o.durationS, 0),
-      storedPerSOverall: round(stored / drainedS, 0),
-      secondsUntilAllStored: round(drainedS, 2),
-      /** Last commit after the last send: near the flush interval when the gateway kept up, growing with the backlog when not. */
-      backlogAtEndS: round(backlogS, 2),
-      sustained: stored === run.offered.sent && backlogS <= 1,
-      storedAfterBacklogWait: stored,
-      storedPerSecondTimeline: perSecondTimeline(buckets),
-      timeline: samples,
-      latencyMs: { sendToCommit: roundDist(sendToCommit.summary()), arrivalToCommit: roundDist(arrivalToCommit.summary()), sendToArrival: roundDist(sendToArrival.summary()) },
-      brokerMessagesIn: broker.metrics.messagesIn - metricsBefore.in,
-      brokerMessagesOut: broker.metrics.messagesOut - metricsBefore.out,
-      gatewayProcessCpuPercent: round((100 * (cpu.user + cpu.system)) / 1000 / cpuWallMs, 0),
-      eventLoopDelayMs: { p50: round(loop.percentile(50) / 1e6), p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) },
-    };
-    console.log(`aedes: ${stored}/${run.offered.sent} heartbeats stored, ${heartbeats.storedPerSInWindow}/s in the window; p99 send→commit ${heartbeats.latencyMs.sendToCommit.p99} ms`);
+    const connected = await aedesConnect(run, `mqtt://127.0.0.1:${mqttPort}`, provisioned.cameras);
+    const { connect, memory } = connected;
+    const { heartbeats, heartbeatQueries } = await aedesHeartbeats(run, { connect, memory });
 
     // A backlog left in aedes' mqemitter is dangerous at close: each disconnect publishes a $SYS message
     // nobody subscribes to, and a run of those in the queue is released recursively (stack overflow).
-    const mqQueue = () => (broker.aedes as { mq?: { _messageQueue?: unknown[] } } | undefined)?.mq?._messageQueue?.length ?? 0;
-    const backlogBeforeClose = mqQueue();
-    if (backlogBeforeClose > 0) await waitUntil(() => mqQueue() === 0, 30_000, 200);
-    heartbeats.storedAfterBacklogWait = stored;
+    const backlogBeforeClose = mqQueue(broker);
+    if (backlogBeforeClose > 0) await waitUntil(() => mqQueue(broker) === 0, 30_000, 200);
+    heartbeats.storedAfterBacklogWait = heartbeats.stored;
 
     const result = {
       broker: "aedes (embedded in the gateway)",
       databaseMigrateMs: Math.round(migrateMs),
       mqConcurrency,
-      provisioning: { cameras: o.cameras, hashSeconds: round(provisioned.hashMs / 1000, 2), insertSeconds: round(provisioned.insertMs / 1000, 2), hashesPerS: round(o.cameras / (provisioned.hashMs / 1000), 0) },
-      queries: queries ? { connect: connectQueries, perConnect: perCamera(connectQueries!, connect.connected), heartbeats: heartbeatQueries } : null,
-      connect: { ...connect, markedOnlineInDb: onlineInDb, allMarkedOnline: allOnline && onlineInDb === o.cameras, secondsUntilAllOnlineInDb: round(markedOnlineS, 2),
-        gatewayProcessCpuPercent: round((100 * (cpuConnectUsage.user + cpuConnectUsage.system)) / 1000 / (markedOnlineS * 1000), 0) },
+      provisioning: {
+        cameras: o.cameras,
+        hashSeconds: round(provisioned.hashMs / 1000, 2),
+        insertSeconds: round(provisioned.insertMs / 1000, 2),
+        hashesPerS: round(o.cameras / (provisioned.hashMs / 1000), 0),
+      },
+      queries: queries
+        ? {
+            connect: connected.connectQueries,
+            perConnect: perCamera(connected.connectQueries!, connect.connected),
+            heartbeats: heartbeatQueries,
+          }
+        : null,
+      connect: {
+        ...connect,
+        markedOnlineInDb: connected.onlineInDb,
+        allMarkedOnline: connected.allOnline && connected.onlineInDb === o.cameras,
+        secondsUntilAllOnlineInDb: round(connected.markedOnlineS, 2),
+        gatewayProcessCpuPercent: round(
+          (100 * (connected.cpu.user + connected.cpu.system)) / 1000 / (connected.markedOnlineS * 1000),
+          0,
+        ),
+      },
       memory,
       heartbeats,
-      close: null as null | { closed: number; retainedCleared: number; seconds: number; brokerConnectedAfter: number; mqBacklogBeforeClose: number; mqBacklogAtClose: number },
-      profiles,
+      close: null as null | {
+        closed: number;
+        retainedCleared: number;
+        seconds: number;
+        brokerConnectedAfter: number;
+        mqBacklogBeforeClose: number;
+        mqBacklogAtClose: number;
+      },
+      profiles: run.profiles,
     };
     // Close.
     crashContext.phase = "aedes close";
     crashContext.aedes = result;
-    const backlogAtClose = mqQueue();
+    const backlogAtClose = mqQueue(broker);
     const closeStart = performance.now();
     const closed = await closePhase(workers, false);
     await waitUntil(() => broker.metrics.connectedDevices === 0, 30_000, 100);
     const closeS = (performance.now() - closeStart) / 1000;
-    result.close = { ...closed, seconds: round(closeS, 2), brokerConnectedAfter: broker.metrics.connectedDevices, mqBacklogBeforeClose: backlogBeforeClose, mqBacklogAtClose: backlogAtClose };
+    result.close = {
+      ...closed,
+      seconds: round(closeS, 2),
+      brokerConnectedAfter: broker.metrics.connectedDevices,
+      mqBacklogBeforeClose: backlogBeforeClose,
+      mqBacklogAtClose: backlogAtClose,
+    };
     return result;
   } finally {
     await gateway?.stop().catch((error: unknown) => console.error("gateway stop:", error));
@@ -455,6 +561,201 @@ async function benchAedes(o: Options, workers: Worker[], cameras: CameraCredenti
     await plainDbRef?.$disconnect().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const mqQueue = (broker: WangxiangBroker) =>
+  (broker.aedes as { mq?: { _messageQueue?: unknown[] } } | undefined)?.mq?._messageQueue?.length ?? 0;
+
+/** Applies the migrations to a fresh SQLite file; returns how long that took (ms). */
+function migrateBenchDatabase(databaseUrl: string): number {
+  const migrateStart = performance.now();
+  const migrate = spawnSync(
+    join(root, "node_modules", ".bin", "prisma"),
+    ["migrate", "deploy", "--config", "prisma/sqlite.config.ts"],
+    {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: "pipe",
+    },
+  );
+  if (migrate.status !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  return performance.now() - migrateStart;
+}
+
+/** The gateway as deployed, with every connect limit lifted: the bench measures the broker, not the limiter. */
+function benchGatewayConfig(databaseUrl: string) {
+  return readGatewayConfig({
+    ...process.env,
+    HTTP_PORT: "0",
+    HTTP_HOST: "127.0.0.1",
+    MQTT_PORT: "0",
+    MQTT_HOST: "127.0.0.1",
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: "silent",
+    SEED_DEMO_DATA: "0",
+    MQTT_CONNECT_RATE: "1000000",
+    MQTT_CONNECT_BURST: "1000000",
+    MQTT_CONNECT_RATE_PER_ADDRESS: "1000000",
+    MQTT_CONNECT_BURST_PER_ADDRESS: "1000000",
+    MQTT_AUTH_FAILURES_PER_MINUTE: "1000000",
+  });
+}
+
+/** --mq-concurrency: a what-if on aedes' mqemitter concurrency. */
+function applyMqConcurrency(broker: WangxiangBroker, o: Options) {
+  const mq = (broker.aedes as { mq?: { concurrency: number } }).mq;
+  const mqConcurrency = { default: mq?.concurrency ?? null, used: mq?.concurrency ?? null };
+  if (o.mqConcurrency !== null && mq) {
+    mq.concurrency = o.mqConcurrency;
+    mqConcurrency.used = o.mqConcurrency;
+    console.log(`what-if: aedes mqemitter concurrency ${mqConcurrency.default} → ${o.mqConcurrency}`);
+  }
+  return mqConcurrency;
+}
+
+async function aedesConnect(run: AedesRun, url: string, cameras: CameraCredential[]) {
+  const { o, workers, profiler, queries, plainDb } = run;
+  crashContext.phase = "aedes connect";
+  const memBefore = await settledMemory();
+  await profiler?.start();
+  const cpuConnect = process.cpuUsage();
+  const connectWall = performance.now();
+  const connect = await connectPhase(workers, url, cameras, o);
+  console.log(
+    `aedes: ${connect.connected}/${connect.attempted} connected in ${connect.seconds} s (${connect.connectsPerS}/s), ${connect.failed} failed`,
+  );
+  const onlineTarget = connect.online;
+  let onlineInDb = 0;
+  const allOnline = await waitUntil(
+    async () => (onlineInDb = await plainDb.device.count({ where: { connection: "online" } })) >= onlineTarget,
+    120_000,
+    250,
+  );
+  const markedOnlineS = (performance.now() - connectWall) / 1000;
+  // Queries the gateway made while the cameras connected, minus the bench's own polling counts.
+  const connectQueries = queries?.take() ?? null;
+  const cpu = process.cpuUsage(cpuConnect);
+  run.profiles.connect =
+    (await profiler?.stop(join(run.resultsDir, `broker-${run.stamp}-aedes-connect.cpuprofile`))) ?? null;
+  const memAfter = await settledMemory();
+  const n = Math.max(1, connect.connected);
+  const memory = {
+    before: { rssMiB: mib(memBefore.rss), heapUsedMiB: mib(memBefore.heapUsed) },
+    after: { rssMiB: mib(memAfter.rss), heapUsedMiB: mib(memAfter.heapUsed) },
+    perConnectionKiB: {
+      rss: kib((memAfter.rss - memBefore.rss) / n),
+      heapUsed: kib((memAfter.heapUsed - memBefore.heapUsed) / n),
+      heapTotal: kib((memAfter.heapTotal - memBefore.heapTotal) / n),
+      external: kib((memAfter.external - memBefore.external) / n),
+    },
+    gcForced: gc !== null,
+  };
+  console.log(
+    `aedes: ${onlineInDb}/${onlineTarget} marked online in the database after ${markedOnlineS.toFixed(1)} s; ${memory.perConnectionKiB.rss} KiB RSS per connection`,
+  );
+  return { connect, memory, onlineInDb, allOnline, markedOnlineS, connectQueries, cpu };
+}
+
+/** Counts what the gateway commits, per batch and per second of the phase, with latencies per heartbeat. */
+function heartbeatRecorder(gateway: Gateway, o: Options) {
+  const capacity = o.rate * o.durationS + 1024;
+  const figures = {
+    sendToCommit: new Samples(capacity),
+    arrivalToCommit: new Samples(capacity),
+    sendToArrival: new Samples(capacity),
+    stored: 0,
+    batches: 0,
+    lastCommitAt: 0,
+    maxBatch: 0,
+    storedInWindow: 0,
+    buckets: [] as number[],
+    phaseStart: Infinity,
+    phaseEnd: Infinity,
+  };
+  const unlisten = gateway.onHeartbeatsStored((batch, storedAt) => {
+    const committed = storedAt.getTime();
+    figures.lastCommitAt = Math.max(figures.lastCommitAt, committed);
+    figures.batches++;
+    figures.maxBatch = Math.max(figures.maxBatch, batch.length);
+    figures.stored += batch.length;
+    if (committed <= figures.phaseEnd) figures.storedInWindow += batch.length;
+    const bucket = Math.max(0, Math.floor((committed - figures.phaseStart) / 1000));
+    figures.buckets[bucket] = (figures.buckets[bucket] ?? 0) + batch.length;
+    for (const item of batch) {
+      const sentAt = Date.parse(item.heartbeat.at);
+      const arrivedAt = item.receivedAt.getTime();
+      figures.sendToCommit.push(committed - sentAt);
+      figures.arrivalToCommit.push(committed - arrivedAt);
+      figures.sendToArrival.push(arrivedAt - sentAt);
+    }
+  });
+  return { figures, unlisten };
+}
+
+async function aedesHeartbeats(run: AedesRun, partial: unknown) {
+  const { o, workers, gateway, broker, profiler, queries } = run;
+  const { figures, unlisten } = heartbeatRecorder(gateway, o);
+  const metricsBefore = { in: broker.metrics.messagesIn, out: broker.metrics.messagesOut };
+  const invalidBefore = await invalidPayloads(gateway);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  crashContext.phase = "aedes heartbeats";
+  crashContext.partial = partial;
+  await profiler?.start();
+  const cpuHeartbeats = process.cpuUsage();
+  figures.phaseStart = nowMs();
+  figures.phaseEnd = figures.phaseStart + o.durationS * 1000;
+  loop.enable();
+  const timeline = sampleTimeline(broker, gateway, () => figures.stored);
+  const phase = await heartbeatPhase(workers, o);
+  await drain(() => figures.stored, phase.offered.sent, 5000, 20_000);
+  await gateway.heartbeats.flush();
+  loop.disable();
+  const samples = timeline.stop();
+  const cpu = process.cpuUsage(cpuHeartbeats);
+  const cpuWallMs = nowMs() - figures.phaseStart;
+  const heartbeatQueries = queries?.take() ?? null;
+  run.profiles.heartbeats =
+    (await profiler?.stop(join(run.resultsDir, `broker-${run.stamp}-aedes-heartbeats.cpuprofile`))) ?? null;
+  unlisten();
+  const { stored, batches, lastCommitAt } = figures;
+  const drainedS = (Math.max(lastCommitAt, phase.endedAt) - phase.startedAt) / 1000;
+  const backlogS = (lastCommitAt - phase.endedAt) / 1000;
+  const invalid = (await invalidPayloads(gateway)) - invalidBefore;
+  const heartbeats = {
+    offered: phase.offered,
+    stored,
+    lost: phase.offered.sent - stored,
+    invalidPayloads: invalid,
+    batches,
+    meanBatch: round(stored / Math.max(1, batches), 0),
+    maxBatch: figures.maxBatch,
+    storedPerSInWindow: round(figures.storedInWindow / o.durationS, 0),
+    storedPerSOverall: round(stored / drainedS, 0),
+    secondsUntilAllStored: round(drainedS, 2),
+    /** Last commit after the last send: near the flush interval when the gateway kept up, growing with the backlog when not. */
+    backlogAtEndS: round(backlogS, 2),
+    sustained: stored === phase.offered.sent && backlogS <= 1,
+    storedAfterBacklogWait: stored,
+    storedPerSecondTimeline: perSecondTimeline(figures.buckets),
+    timeline: samples,
+    latencyMs: {
+      sendToCommit: roundDist(figures.sendToCommit.summary()),
+      arrivalToCommit: roundDist(figures.arrivalToCommit.summary()),
+      sendToArrival: roundDist(figures.sendToArrival.summary()),
+    },
+    brokerMessagesIn: broker.metrics.messagesIn - metricsBefore.in,
+    brokerMessagesOut: broker.metrics.messagesOut - metricsBefore.out,
+    gatewayProcessCpuPercent: round((100 * (cpu.user + cpu.system)) / 1000 / cpuWallMs, 0),
+    eventLoopDelayMs: {
+      p50: round(loop.percentile(50) / 1e6),
+      p99: round(loop.percentile(99) / 1e6),
+      max: round(loop.max / 1e6),
+    },
+  };
+  console.log(
+    `aedes: ${stored}/${phase.offered.sent} heartbeats stored, ${heartbeats.storedPerSInWindow}/s in the window; p99 send→commit ${heartbeats.latencyMs.sendToCommit.p99} ms`,
+  );
+  return { heartbeats, heartbeatQueries };
 }
 
 /**
@@ -472,8 +773,14 @@ function countingQueries(db: Database): { db: Database; take(): Record<string, n
           return query(args);
         },
       },
-      async $queryRawUnsafe({ args, query }) { counts.$queryRawUnsafe = (counts.$queryRawUnsafe ?? 0) + 1; return query(args); },
-      async $executeRawUnsafe({ args, query }) { counts.$executeRawUnsafe = (counts.$executeRawUnsafe ?? 0) + 1; return query(args); },
+      async $queryRawUnsafe({ args, query }) {
+        counts.$queryRawUnsafe = (counts.$queryRawUnsafe ?? 0) + 1;
+        return query(args);
+      },
+      async $executeRawUnsafe({ args, query }) {
+        counts.$executeRawUnsafe = (counts.$executeRawUnsafe ?? 0) + 1;
+        return query(args);
+      },
     },
   });
   return {
@@ -519,17 +826,30 @@ function sampleTimeline(broker: WangxiangBroker, gateway: Gateway, stored: () =>
     const memory = process.memoryUsage();
     const sample: TimelineSample = {
       t: round((at - start) / 1000, 1),
-      inPerS: Math.round((broker.metrics.messagesIn - last.in) / seconds), outPerS: Math.round((broker.metrics.messagesOut - last.out) / seconds),
-      storedPerS: Math.round((stored() - last.stored) / seconds), mqQueue: Array.isArray(mq) ? mq.length : null, writerPending: Array.isArray(pending) ? pending.length : null,
-      heapMiB: mib(memory.heapUsed), rssMiB: mib(memory.rss), maxLoopDelayMs: round(delay.max / 1e6, 0),
+      inPerS: Math.round((broker.metrics.messagesIn - last.in) / seconds),
+      outPerS: Math.round((broker.metrics.messagesOut - last.out) / seconds),
+      storedPerS: Math.round((stored() - last.stored) / seconds),
+      mqQueue: Array.isArray(mq) ? mq.length : null,
+      writerPending: Array.isArray(pending) ? pending.length : null,
+      heapMiB: mib(memory.heapUsed),
+      rssMiB: mib(memory.rss),
+      maxLoopDelayMs: round(delay.max / 1e6, 0),
     };
     samples.push(sample);
     // Live, so that the figures survive a broker that falls over.
-    console.log(`  t=${sample.t}s in/s=${sample.inPerS} out/s=${sample.outPerS} stored/s=${sample.storedPerS} mq=${sample.mqQueue} pending=${sample.writerPending} heap=${sample.heapMiB}MiB rss=${sample.rssMiB}MiB loop-delay-max=${sample.maxLoopDelayMs}ms`);
+    console.log(
+      `  t=${sample.t}s in/s=${sample.inPerS} out/s=${sample.outPerS} stored/s=${sample.storedPerS} mq=${sample.mqQueue} pending=${sample.writerPending} heap=${sample.heapMiB}MiB rss=${sample.rssMiB}MiB loop-delay-max=${sample.maxLoopDelayMs}ms`,
+    );
     delay.reset();
     last = { at, in: broker.metrics.messagesIn, out: broker.metrics.messagesOut, stored: stored() };
   }, 1000);
-  return { stop() { clearInterval(timer); delay.disable(); return samples; } };
+  return {
+    stop() {
+      clearInterval(timer);
+      delay.disable();
+      return samples;
+    },
+  };
 }
 
 async function invalidPayloads(gateway: Gateway): Promise<number> {
@@ -539,20 +859,37 @@ async function invalidPayloads(gateway: Gateway): Promise<number> {
 
 // ── Mosquitto ──────────────────────────────────────────────────────────────────────────────────────
 async function benchMosquitto(o: Options, workers: Worker[], cameras: CameraCredential[]) {
-  const subscriber = { deviceId: "wx-bench-subscriber", password: Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2) };
-  const target: MosquittoTarget = o.mosquitto === "private" ? await privateMosquitto([...cameras, subscriber], Math.max(65_536, o.cameras + 1000)) : systemMosquitto();
+  const subscriber = {
+    deviceId: "wx-bench-subscriber",
+    password: Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2),
+  };
+  const target: MosquittoTarget =
+    o.mosquitto === "private"
+      ? await privateMosquitto([...cameras, subscriber], Math.max(65_536, o.cameras + 1000))
+      : systemMosquitto();
   let sub: MqttClient | null = null;
   try {
     if (target.maxOpenFiles !== null && target.maxOpenFiles < o.cameras + 50) {
-      console.warn(`warning: ${target.description} may open at most ${target.maxOpenFiles} files, fewer than ${o.cameras} connections`);
+      console.warn(
+        `warning: ${target.description} may open at most ${target.maxOpenFiles} files, fewer than ${o.cameras} connections`,
+      );
     }
     // The one subscriber, as the gateway is for aedes: every heartbeat of every camera.
     const received = { count: 0, inWindow: 0, lastAt: 0 };
     const latency = new Samples(o.rate * o.durationS + 1024);
     let windowEnd = Infinity;
     sub = await new Promise<MqttClient>((resolve, reject) => {
-      const c = mqtt.connect(target.url, { protocolVersion: 4, clientId: `wx-bench-sub-${process.pid}`, username: subscriber.deviceId, password: subscriber.password, reconnectPeriod: 0, connectTimeout: 10_000 });
-      c.once("connect", () => c.subscribe("devices/+/telemetry", { qos: 1 }, (error) => (error ? reject(error) : resolve(c))));
+      const c = mqtt.connect(target.url, {
+        protocolVersion: 4,
+        clientId: `wx-bench-sub-${process.pid}`,
+        username: subscriber.deviceId,
+        password: subscriber.password,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+      });
+      c.once("connect", () =>
+        c.subscribe("devices/+/telemetry", { qos: 1 }, (error) => (error ? reject(error) : resolve(c))),
+      );
       c.once("error", reject);
     });
     sub.on("message", (_topic, payload) => {
@@ -566,10 +903,16 @@ async function benchMosquitto(o: Options, workers: Worker[], cameras: CameraCred
     await new Promise((r) => setTimeout(r, 500));
     const rssBefore = vmRssBytes(target.pid);
     const connect = await connectPhase(workers, target.url, cameras, o);
-    console.log(`mosquitto: ${connect.connected}/${connect.attempted} connected in ${connect.seconds} s (${connect.connectsPerS}/s), ${connect.failed} failed`);
+    console.log(
+      `mosquitto: ${connect.connected}/${connect.attempted} connected in ${connect.seconds} s (${connect.connectsPerS}/s), ${connect.failed} failed`,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const rssAfter = vmRssBytes(target.pid);
-    const memory = { beforeMiB: mib(rssBefore), afterMiB: mib(rssAfter), perConnectionKiB: { rss: kib((rssAfter - rssBefore) / Math.max(1, connect.connected)) } };
+    const memory = {
+      beforeMiB: mib(rssBefore),
+      afterMiB: mib(rssAfter),
+      perConnectionKiB: { rss: kib((rssAfter - rssBefore) / Math.max(1, connect.connected)) },
+    };
 
     const cpuStart = procCpuMs(target.pid);
     const phaseStart = nowMs();
@@ -581,17 +924,27 @@ async function benchMosquitto(o: Options, workers: Worker[], cameras: CameraCred
     const drainedS = (Math.max(received.lastAt, run.endedAt) - run.startedAt) / 1000;
     const cpuMs = cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart;
     const heartbeats = {
-      offered: run.offered, delivered: received.count, lost: run.offered.sent - received.count,
-      deliveredPerSInWindow: round(received.inWindow / o.durationS, 0), deliveredPerSOverall: round(received.count / drainedS, 0),
+      offered: run.offered,
+      delivered: received.count,
+      lost: run.offered.sent - received.count,
+      deliveredPerSInWindow: round(received.inWindow / o.durationS, 0),
+      deliveredPerSOverall: round(received.count / drainedS, 0),
       latencyMs: { sendToSubscriber: roundDist(latency.summary()) },
       brokerCpuPercent: cpuMs === null ? null : round((100 * cpuMs) / cpuWallMs, 0),
     };
-    console.log(`mosquitto: ${received.count}/${run.offered.sent} heartbeats delivered, ${heartbeats.deliveredPerSInWindow}/s in the window`);
+    console.log(
+      `mosquitto: ${received.count}/${run.offered.sent} heartbeats delivered, ${heartbeats.deliveredPerSInWindow}/s in the window`,
+    );
     const closeStart = performance.now();
     const closed = await closePhase(workers, true);
     return {
-      broker: target.description, authenticates: target.authenticates, maxOpenFiles: target.maxOpenFiles,
-      connect, memory, heartbeats, close: { ...closed, seconds: round((performance.now() - closeStart) / 1000, 2) },
+      broker: target.description,
+      authenticates: target.authenticates,
+      maxOpenFiles: target.maxOpenFiles,
+      connect,
+      memory,
+      heartbeats,
+      close: { ...closed, seconds: round((performance.now() - closeStart) / 1000, 2) },
     };
   } finally {
     await sub?.endAsync(true).catch(() => undefined);
@@ -615,7 +968,16 @@ type AedesResult = Awaited<ReturnType<typeof benchAedes>>;
 type MosquittoResult = Awaited<ReturnType<typeof benchMosquitto>>;
 
 function ratio(a: number | null | undefined, b: number | null | undefined): string | null {
-  if (a === null || a === undefined || b === null || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return null;
+  if (
+    a === null ||
+    a === undefined ||
+    b === null ||
+    b === undefined ||
+    !Number.isFinite(a) ||
+    !Number.isFinite(b) ||
+    b === 0
+  )
+    return null;
   return `${(a / b).toFixed(2)}×`;
 }
 
@@ -624,24 +986,90 @@ function printReport(o: Options, a: AedesResult, m: MosquittoResult | null): str
   const lat = hb.latencyMs;
   const rows: (string | number | null)[][] = [
     ["figure", "aedes + gateway", "mosquitto", "aedes / mosquitto"],
-    ["cameras connected", `${a.connect.connected}/${a.connect.attempted}`, m ? `${m.connect.connected}/${m.connect.attempted}` : null, null],
-    ["connect rate (CONNACKs/s)", a.connect.connectsPerS, m?.connect.connectsPerS ?? null, ratio(a.connect.connectsPerS, m?.connect.connectsPerS)],
+    [
+      "cameras connected",
+      `${a.connect.connected}/${a.connect.attempted}`,
+      m ? `${m.connect.connected}/${m.connect.attempted}` : null,
+      null,
+    ],
+    [
+      "connect rate (CONNACKs/s)",
+      a.connect.connectsPerS,
+      m?.connect.connectsPerS ?? null,
+      ratio(a.connect.connectsPerS, m?.connect.connectsPerS),
+    ],
     ["time to all CONNACKed (s)", a.connect.seconds, m?.connect.seconds ?? null, null],
-    ["CONNECT→CONNACK p50 / p99 (ms)", `${a.connect.connackMs.p50} / ${a.connect.connackMs.p99}`, m ? `${m.connect.connackMs.p50} / ${m.connect.connackMs.p99}` : null, null],
+    [
+      "CONNECT→CONNACK p50 / p99 (ms)",
+      `${a.connect.connackMs.p50} / ${a.connect.connackMs.p99}`,
+      m ? `${m.connect.connackMs.p50} / ${m.connect.connackMs.p99}` : null,
+      null,
+    ],
     ["time to all online status acked (s)", a.connect.onlineSeconds, m?.connect.onlineSeconds ?? null, null],
-    ["all marked online in DB (s)", `${a.connect.markedOnlineInDb}/${a.connect.attempted} in ${a.connect.secondsUntilAllOnlineInDb}`, "n/a", null],
-    ["memory per connection, RSS (KiB)", a.memory.perConnectionKiB.rss, m?.memory.perConnectionKiB.rss ?? null, ratio(a.memory.perConnectionKiB.rss, m?.memory.perConnectionKiB.rss)],
+    [
+      "all marked online in DB (s)",
+      `${a.connect.markedOnlineInDb}/${a.connect.attempted} in ${a.connect.secondsUntilAllOnlineInDb}`,
+      "n/a",
+      null,
+    ],
+    [
+      "memory per connection, RSS (KiB)",
+      a.memory.perConnectionKiB.rss,
+      m?.memory.perConnectionKiB.rss ?? null,
+      ratio(a.memory.perConnectionKiB.rss, m?.memory.perConnectionKiB.rss),
+    ],
     ["memory per connection, JS heap (KiB)", a.memory.perConnectionKiB.heapUsed, "n/a", null],
-    ["broker process RSS before → after (MiB)", `${a.memory.before.rssMiB} → ${a.memory.after.rssMiB}`, m ? `${m.memory.beforeMiB} → ${m.memory.afterMiB}` : null, null],
-    ["heartbeats offered (sent/s)", `${hb.offered.sent} (${hb.offered.offeredPerS}/s)`, m ? `${m.heartbeats.offered.sent} (${m.heartbeats.offered.offeredPerS}/s)` : null, null],
-    ["delivered/s in window (aedes: stored)", hb.storedPerSInWindow, m?.heartbeats.deliveredPerSInWindow ?? null, ratio(hb.storedPerSInWindow, m?.heartbeats.deliveredPerSInWindow)],
-    ["delivered/s until drained", hb.storedPerSOverall, m?.heartbeats.deliveredPerSOverall ?? null, ratio(hb.storedPerSOverall, m?.heartbeats.deliveredPerSOverall)],
+    [
+      "broker process RSS before → after (MiB)",
+      `${a.memory.before.rssMiB} → ${a.memory.after.rssMiB}`,
+      m ? `${m.memory.beforeMiB} → ${m.memory.afterMiB}` : null,
+      null,
+    ],
+    [
+      "heartbeats offered (sent/s)",
+      `${hb.offered.sent} (${hb.offered.offeredPerS}/s)`,
+      m ? `${m.heartbeats.offered.sent} (${m.heartbeats.offered.offeredPerS}/s)` : null,
+      null,
+    ],
+    [
+      "delivered/s in window (aedes: stored)",
+      hb.storedPerSInWindow,
+      m?.heartbeats.deliveredPerSInWindow ?? null,
+      ratio(hb.storedPerSInWindow, m?.heartbeats.deliveredPerSInWindow),
+    ],
+    [
+      "delivered/s until drained",
+      hb.storedPerSOverall,
+      m?.heartbeats.deliveredPerSOverall ?? null,
+      ratio(hb.storedPerSOverall, m?.heartbeats.deliveredPerSOverall),
+    ],
     ["not delivered by the end (still queued in the broker, or lost)", hb.lost, m?.heartbeats.lost ?? null, null],
-    ["send→commit p50/p95/p99 (ms)", `${lat.sendToCommit.p50} / ${lat.sendToCommit.p95} / ${lat.sendToCommit.p99}`, null, null],
-    ["arrival→commit p50/p95/p99 (ms)", `${lat.arrivalToCommit.p50} / ${lat.arrivalToCommit.p95} / ${lat.arrivalToCommit.p99}`, null, null],
-    ["send→arrival (→subscriber) p50/p95/p99 (ms)", `${lat.sendToArrival.p50} / ${lat.sendToArrival.p95} / ${lat.sendToArrival.p99}`,
-      m ? `${m.heartbeats.latencyMs.sendToSubscriber.p50} / ${m.heartbeats.latencyMs.sendToSubscriber.p95} / ${m.heartbeats.latencyMs.sendToSubscriber.p99}` : null, null],
-    ["broker process CPU during heartbeats", `${hb.gatewayProcessCpuPercent}%`, m?.heartbeats.brokerCpuPercent != null ? `${m.heartbeats.brokerCpuPercent}%` : null, null],
+    [
+      "send→commit p50/p95/p99 (ms)",
+      `${lat.sendToCommit.p50} / ${lat.sendToCommit.p95} / ${lat.sendToCommit.p99}`,
+      null,
+      null,
+    ],
+    [
+      "arrival→commit p50/p95/p99 (ms)",
+      `${lat.arrivalToCommit.p50} / ${lat.arrivalToCommit.p95} / ${lat.arrivalToCommit.p99}`,
+      null,
+      null,
+    ],
+    [
+      "send→arrival (→subscriber) p50/p95/p99 (ms)",
+      `${lat.sendToArrival.p50} / ${lat.sendToArrival.p95} / ${lat.sendToArrival.p99}`,
+      m
+        ? `${m.heartbeats.latencyMs.sendToSubscriber.p50} / ${m.heartbeats.latencyMs.sendToSubscriber.p95} / ${m.heartbeats.latencyMs.sendToSubscriber.p99}`
+        : null,
+      null,
+    ],
+    [
+      "broker process CPU during heartbeats",
+      `${hb.gatewayProcessCpuPercent}%`,
+      m?.heartbeats.brokerCpuPercent != null ? `${m.heartbeats.brokerCpuPercent}%` : null,
+      null,
+    ],
   ];
   const verdict = [
     `target 10k cameras on one broker process: ${a.connect.connected >= 10_000 && a.connect.allMarkedOnline ? "met" : a.connect.attempted < 10_000 ? `not tested (N=${a.connect.attempted})` : "NOT met"}`,
@@ -659,19 +1087,43 @@ function printReport(o: Options, a: AedesResult, m: MosquittoResult | null): str
     `heartbeat batches: ${hb.batches} (mean ${hb.meanBatch}, max ${hb.maxBatch} rows); event-loop delay of the broker process p50/p99/max ${hb.eventLoopDelayMs.p50}/${hb.eventLoopDelayMs.p99}/${hb.eventLoopDelayMs.max} ms; load workers' longest pacing gap ${hb.offered.maxTickGapMs} ms`,
     "",
     "broker process, once a second during heartbeats (in = PUBLISHes accepted from cameras, out = forwarded to the gateway):",
-    table([["t (s)", "in/s", "out/s", "stored/s", "mq queue", "writer pending", "heap MiB", "rss MiB", "max loop delay ms"],
-      ...hb.timeline.map((x) => [x.t, x.inPerS, x.outPerS, x.storedPerS, x.mqQueue, x.writerPending, x.heapMiB, x.rssMiB, x.maxLoopDelayMs])]),
+    table([
+      ["t (s)", "in/s", "out/s", "stored/s", "mq queue", "writer pending", "heap MiB", "rss MiB", "max loop delay ms"],
+      ...hb.timeline.map((x) => [
+        x.t,
+        x.inPerS,
+        x.outPerS,
+        x.storedPerS,
+        x.mqQueue,
+        x.writerPending,
+        x.heapMiB,
+        x.rssMiB,
+        x.maxLoopDelayMs,
+      ]),
+    ]),
     "",
     ...verdict,
   ];
   if (a.queries) {
-    const fmt = (counts: Record<string, number> | null) => Object.entries(counts ?? {}).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(", ");
-    lines.push(`gateway Prisma queries per connecting camera: ${fmt(a.queries.perConnect)}`, `gateway Prisma queries during heartbeats: ${fmt(a.queries.heartbeats)}`);
+    const fmt = (counts: Record<string, number> | null) =>
+      Object.entries(counts ?? {})
+        .sort((x, y) => y[1] - x[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ");
+    lines.push(
+      `gateway Prisma queries per connecting camera: ${fmt(a.queries.perConnect)}`,
+      `gateway Prisma queries during heartbeats: ${fmt(a.queries.heartbeats)}`,
+    );
   }
   for (const [phase, p] of Object.entries(a.profiles)) {
     if (!p) continue;
-    lines.push("", `CPU profile (${phase}): ${p.file}`, table([["package", "self ms", "%"], ...p.byPackage.slice(0, 10).map((r) => [r.name, r.selfMs, r.share])]),
-      "", table([["function", "self ms", "%"], ...p.topFunctions.slice(0, 15).map((r) => [r.name, r.selfMs, r.share])]));
+    lines.push(
+      "",
+      `CPU profile (${phase}): ${p.file}`,
+      table([["package", "self ms", "%"], ...p.byPackage.slice(0, 10).map((r) => [r.name, r.selfMs, r.share])]),
+      "",
+      table([["function", "self ms", "%"], ...p.topFunctions.slice(0, 15).map((r) => [r.name, r.selfMs, r.share])]),
+    );
   }
   return lines.join("\n");
 }
@@ -685,30 +1137,71 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:]/g, "-").replace(/\..*$/, "");
   const wallStart = performance.now();
   const loadAtStart = loadavg().map((x) => round(x, 2));
-  if (loadAtStart[0]! > cpus().length * 0.5) console.warn(`note: load average ${loadAtStart.join(" ")} on ${cpus().length} CPUs — other work on this machine skews the figures`);
+  if (loadAtStart[0]! > cpus().length * 0.5)
+    console.warn(
+      `note: load average ${loadAtStart.join(" ")} on ${cpus().length} CPUs — other work on this machine skews the figures`,
+    );
   const workers = startWorkers(o.workers);
   crashContext.workers = workers.map((w) => w.child);
   crashContext.resultsFile = join(resultsDir, `broker-${stamp}.json`);
-  const writeResults = (aedesFigures: AedesResult | null, mosquitto: MosquittoResult | null, crashed: { phase: string; error: string } | null) => {
+  const writeResults = (
+    aedesFigures: AedesResult | null,
+    mosquitto: MosquittoResult | null,
+    crashed: { phase: string; error: string } | null,
+  ) => {
     const mosquittoVersion = spawnSync("mosquitto", ["-h"], { encoding: "utf8" }).stdout.split("\n")[0] ?? null;
-    writeFileSync(crashContext.resultsFile!, JSON.stringify({
-      date: new Date().toISOString(), options: o, crashed,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, mosquitto: mosquittoVersion, openFileLimit: softNoFile() },
-      aedes: aedesFigures, mosquitto,
-      ratios: mosquitto && aedesFigures ? {
-        connectRate: ratio(aedesFigures.connect.connectsPerS, mosquitto.connect.connectsPerS),
-        memoryPerConnectionRss: ratio(aedesFigures.memory.perConnectionKiB.rss, mosquitto.memory.perConnectionKiB.rss),
-        deliveredPerS: ratio(aedesFigures.heartbeats.storedPerSInWindow, mosquitto.heartbeats.deliveredPerSInWindow),
-      } : null,
-      loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => round(x, 2)) },
-      wallSeconds: round((performance.now() - wallStart) / 1000, 1),
-    }, null, 2));
-    console.log(`load average at start ${loadAtStart.join(" ")}, at end ${loadavg().map((x) => round(x, 2)).join(" ")} (${cpus().length} CPUs)`);
-    console.log(`\nwrote ${crashContext.resultsFile} (whole run ${((performance.now() - wallStart) / 1000).toFixed(0)} s)`);
+    writeFileSync(
+      crashContext.resultsFile!,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          options: o,
+          crashed,
+          machine: {
+            cpus: cpus().length,
+            cpuModel: cpus()[0]?.model,
+            memoryGiB: round(totalmem() / 2 ** 30, 1),
+            node: process.version,
+            mosquitto: mosquittoVersion,
+            openFileLimit: softNoFile(),
+          },
+          aedes: aedesFigures,
+          mosquitto,
+          ratios:
+            mosquitto && aedesFigures
+              ? {
+                  connectRate: ratio(aedesFigures.connect.connectsPerS, mosquitto.connect.connectsPerS),
+                  memoryPerConnectionRss: ratio(
+                    aedesFigures.memory.perConnectionKiB.rss,
+                    mosquitto.memory.perConnectionKiB.rss,
+                  ),
+                  deliveredPerS: ratio(
+                    aedesFigures.heartbeats.storedPerSInWindow,
+                    mosquitto.heartbeats.deliveredPerSInWindow,
+                  ),
+                }
+              : null,
+          loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => round(x, 2)) },
+          wallSeconds: round((performance.now() - wallStart) / 1000, 1),
+        },
+        null,
+        2,
+      ),
+    );
+    console.log(
+      `load average at start ${loadAtStart.join(" ")}, at end ${loadavg()
+        .map((x) => round(x, 2))
+        .join(" ")} (${cpus().length} CPUs)`,
+    );
+    console.log(
+      `\nwrote ${crashContext.resultsFile} (whole run ${((performance.now() - wallStart) / 1000).toFixed(0)} s)`,
+    );
   };
   process.on("uncaughtException", (error) => {
     // Most likely aedes falling over under the load (it runs in this process): report what was measured, stop the cameras, exit 2.
-    console.error(`\nBROKER PROCESS CRASHED during ${crashContext.phase}: ${error.stack?.split("\n").slice(0, 4).join("\n")}`);
+    console.error(
+      `\nBROKER PROCESS CRASHED during ${crashContext.phase}: ${error.stack?.split("\n").slice(0, 4).join("\n")}`,
+    );
     try {
       if (crashContext.aedes) console.log(printReport(o, crashContext.aedes, crashContext.mosquitto));
       writeResults(crashContext.aedes, crashContext.mosquitto, { phase: crashContext.phase, error: String(error) });
@@ -735,18 +1228,23 @@ async function main(): Promise<void> {
     console.log(printReport(o, aedes, mosquitto));
     writeResults(aedes, mosquitto, null);
   } finally {
-    await Promise.all(workers.map(async (w) => {
-      if (w.child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => w.child.once("exit", () => resolve()));
-      w.child.send({ type: "exit" } satisfies ToWorker);
-      const timer = setTimeout(() => w.child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    }));
+    await Promise.all(
+      workers.map(async (w) => {
+        if (w.child.exitCode !== null) return;
+        const exited = new Promise<void>((resolve) => w.child.once("exit", () => resolve()));
+        w.child.send({ type: "exit" } satisfies ToWorker);
+        const timer = setTimeout(() => w.child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
   }
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

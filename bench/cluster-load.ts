@@ -2,16 +2,36 @@
 // then publishes heartbeats at a given rate. IPC: {type:"connect"} → {type:"connected"}; {type:"beat"} → {type:"beaten"}.
 import mqtt, { type MqttClient } from "mqtt";
 
-interface Connect { type: "connect"; cameras: { deviceId: string; password: string }[]; brokerUrls: string[]; inFlight: number }
-interface Beat { type: "beat"; ratePerS: number; durationS: number }
+interface Connect {
+  type: "connect";
+  cameras: { deviceId: string; password: string }[];
+  brokerUrls: string[];
+  inFlight: number;
+}
+interface Beat {
+  type: "beat";
+  ratePerS: number;
+  durationS: number;
+}
 
 const clients: MqttClient[] = [];
 
 function connectOne(url: string, deviceId: string, password: string): Promise<MqttClient | null> {
   return new Promise((resolve) => {
-    const client = mqtt.connect(url, { clientId: deviceId, username: deviceId, password, protocolVersion: 4, keepalive: 120, reconnectPeriod: 0, connectTimeout: 60_000 });
+    const client = mqtt.connect(url, {
+      clientId: deviceId,
+      username: deviceId,
+      password,
+      protocolVersion: 4,
+      keepalive: 120,
+      reconnectPeriod: 0,
+      connectTimeout: 60_000,
+    });
     client.once("connect", () => resolve(client));
-    client.once("error", () => { client.end(true); resolve(null); });
+    client.once("error", () => {
+      client.end(true);
+      resolve(null);
+    });
   });
 }
 
@@ -20,17 +40,35 @@ process.on("message", async (m: Connect | Beat) => {
     const started = performance.now();
     let next = 0;
     let failed = 0;
-    await Promise.all(Array.from({ length: m.inFlight }, async () => {
-      while (next < m.cameras.length) {
-        const i = next++;
-        const camera = m.cameras[i]!;
-        const client = await connectOne(m.brokerUrls[i % m.brokerUrls.length]!, camera.deviceId, camera.password);
-        if (client) clients.push(client); else failed++;
-      }
-    }));
-    process.send!({ type: "connected", connected: clients.length, failed, seconds: (performance.now() - started) / 1000 });
+    await Promise.all(
+      Array.from({ length: m.inFlight }, async () => {
+        while (next < m.cameras.length) {
+          const i = next++;
+          const camera = m.cameras[i]!;
+          const client = await connectOne(m.brokerUrls[i % m.brokerUrls.length]!, camera.deviceId, camera.password);
+          if (client) clients.push(client);
+          else failed++;
+        }
+      }),
+    );
+    process.send!({
+      type: "connected",
+      connected: clients.length,
+      failed,
+      seconds: (performance.now() - started) / 1000,
+    });
   } else if (m.type === "beat") {
-    const payload = (id: string) => JSON.stringify({ at: new Date().toISOString(), uptimeS: 100, rssi: -60, temperatureC: 40, firmware: "1.4.2", freeStorageMb: 900, privacy: false, id });
+    const payload = (id: string) =>
+      JSON.stringify({
+        at: new Date().toISOString(),
+        uptimeS: 100,
+        rssi: -60,
+        temperatureC: 40,
+        firmware: "1.4.2",
+        freeStorageMb: 900,
+        privacy: false,
+        id,
+      });
     const tickMs = 50;
     const perTick = (m.ratePerS * tickMs) / 1000;
     let sent = 0;
@@ -39,7 +77,11 @@ process.on("message", async (m: Connect | Beat) => {
     const end = Date.now() + m.durationS * 1000;
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        if (Date.now() >= end) { clearInterval(timer); resolve(); return; }
+        if (Date.now() >= end) {
+          clearInterval(timer);
+          resolve();
+          return;
+        }
         carry += perTick;
         for (; carry >= 1; carry--) {
           const client = clients[cursor++ % clients.length]!;

@@ -56,6 +56,7 @@ export interface CloseReport {
   retainedCleared: number;
 }
 
-export type FromWorker = ConnectReport | HeartbeatReport | CloseReport | { type: "ready" } | { type: "error"; message: string };
+export type FromWorker =
+  ConnectReport | HeartbeatReport | CloseReport | { type: "ready" } | { type: "error"; message: string };
 
 export const nowMs = (): number => performance.timeOrigin + performance.now();

@@ -14,7 +14,10 @@ const libDir = "/usr/lib/x86_64-linux-gnu/janus";
 export function ensureJanus(): void {
   if (existsSync("/usr/bin/janus")) return;
   console.log("janus is not installed: apt-get install -y janus …");
-  execFileSync("apt-get", ["install", "-y", "-q", "janus"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  execFileSync("apt-get", ["install", "-y", "-q", "janus"], {
+    stdio: "inherit",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -40,9 +43,13 @@ export interface JanusServer {
   stop(): Promise<void>;
 }
 
-export async function startJanus(): Promise<JanusServer> {
-  ensureJanus();
-  const dir = mkdtempSync(join(tmpdir(), "wx-janus-"));
+/** Janus's configuration in dir (its plugin folders hold links to the two plugins it needs); returns the config folder. */
+function writeJanusConfig(
+  dir: string,
+  ports: { httpPort: number; videoPort: number; audioPort: number },
+  mountpointId: number,
+): string {
+  const { httpPort, videoPort, audioPort } = ports;
   const folder = (name: string, libs: string[]) => {
     const path = join(dir, name);
     mkdirSync(path);
@@ -55,11 +62,9 @@ export async function startJanus(): Promise<JanusServer> {
   const loggers = folder("loggers", []);
   const conf = join(dir, "conf");
   mkdirSync(conf);
-  const httpPort = await freePort();
-  const videoPort = await freeUdpPort();
-  const audioPort = await freeUdpPort();
-  const mountpointId = 1;
-  writeFileSync(join(conf, "janus.jcfg"), `general: {
+  writeFileSync(
+    join(conf, "janus.jcfg"),
+    `general: {
   configs_folder = "${conf}"
   plugins_folder = "${plugins}"
   transports_folder = "${transports}"
@@ -72,8 +77,11 @@ media: { }
 nat: { nice_debug = false }
 plugins: { }
 transports: { }
-`);
-  writeFileSync(join(conf, "janus.transport.http.jcfg"), `general: {
+`,
+  );
+  writeFileSync(
+    join(conf, "janus.transport.http.jcfg"),
+    `general: {
   json = "plain"
   base_path = "/janus"
   http = true
@@ -82,8 +90,11 @@ transports: { }
   https = false
 }
 admin: { admin_http = false }
-`);
-  writeFileSync(join(conf, "janus.plugin.streaming.jcfg"), `general: { }
+`,
+  );
+  writeFileSync(
+    join(conf, "janus.plugin.streaming.jcfg"),
+    `general: { }
 wangxiang: {
   type = "rtp"
   id = ${mountpointId}
@@ -93,20 +104,41 @@ wangxiang: {
     { type = "audio" mid = "a" label = "audio" port = ${audioPort} pt = 111 codec = "opus" }
   )
 }
-`);
+`,
+  );
+  return conf;
+}
+
+async function waitForJanus(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const info = await fetch(`${url}/info`)
+      .then((r) => r.json() as Promise<{ plugins?: Record<string, unknown> }>)
+      .catch(() => null);
+    if (info?.plugins?.["janus.plugin.streaming"]) return;
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`janus did not start:\n${log().slice(-3000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function startJanus(): Promise<JanusServer> {
+  ensureJanus();
+  const dir = mkdtempSync(join(tmpdir(), "wx-janus-"));
+  const httpPort = await freePort();
+  const videoPort = await freeUdpPort();
+  const audioPort = await freeUdpPort();
+  const mountpointId = 1;
+  const conf = writeJanusConfig(dir, { httpPort, videoPort, audioPort }, mountpointId);
   // ICE on loopback only: libnice skips loopback interfaces unless they are the only ones allowed.
-  const child: ChildProcess = spawn("janus", ["-C", join(conf, "janus.jcfg"), "-F", conf, "-E", "127.0.0.1", "-o"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn("janus", ["-C", join(conf, "janus.jcfg"), "-F", conf, "-E", "127.0.0.1", "-o"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let log = "";
   child.stdout!.on("data", (chunk) => (log = (log + chunk).slice(-20_000)));
   child.stderr!.on("data", (chunk) => (log = (log + chunk).slice(-20_000)));
   const url = `http://127.0.0.1:${httpPort}/janus`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const info = await fetch(`${url}/info`).then((r) => r.json() as Promise<{ plugins?: Record<string, unknown> }>).catch(() => null);
-    if (info?.plugins?.["janus.plugin.streaming"]) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`janus did not start:\n${log.slice(-3000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitForJanus(url, child, () => log);
 
   // The same clips, paced the same way, as plain RTP to the mountpoint's ports.
   const rtp = createSocket("udp4");
@@ -119,7 +151,9 @@ wangxiang: {
   // and our werift viewers only count packets, so nothing extra is sent (same bytes as the relay gets).
 
   return {
-    url, pid: child.pid!, mountpointId,
+    url,
+    pid: child.pid!,
+    mountpointId,
     async stop() {
       source.stop();
       rtp.close();

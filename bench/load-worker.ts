@@ -5,7 +5,15 @@
 import mqtt, { type MqttClient } from "mqtt";
 import { deviceStatusMessage, heartbeatMessage } from "../protocol/device-messages.ts";
 import { deviceCommandTopic, deviceStatusTopic, deviceTelemetryTopic } from "../protocol/topics.ts";
-import { nowMs, type CameraCredential, type CloseReport, type ConnectReport, type FromWorker, type HeartbeatReport, type ToWorker } from "./ipc.ts";
+import {
+  nowMs,
+  type CameraCredential,
+  type CloseReport,
+  type ConnectReport,
+  type FromWorker,
+  type HeartbeatReport,
+  type ToWorker,
+} from "./ipc.ts";
 
 interface Camera {
   deviceId: string;
@@ -48,63 +56,95 @@ process.on("disconnect", () => {
 });
 
 function statusPayload(online: boolean, session: string): string {
-  return JSON.stringify(deviceStatusMessage.parse({
-    state: online ? "online" : "offline", at: new Date().toISOString(), reason: online ? "boot" : "lost", session, ...(online ? { firmware: "1.0.0" } : {}),
-  }));
+  return JSON.stringify(
+    deviceStatusMessage.parse({
+      state: online ? "online" : "offline",
+      at: new Date().toISOString(),
+      reason: online ? "boot" : "lost",
+      session,
+      ...(online ? { firmware: "1.0.0" } : {}),
+    }),
+  );
 }
 
 async function connectAll(o: Extract<ToWorker, { type: "connect" }>): Promise<ConnectReport> {
   const report: ConnectReport = {
-    type: "connected", attempted: o.cameras.length, connected: 0, online: 0, failed: 0, errorSamples: [],
-    firstStartAt: nowMs(), lastConnackAt: 0, lastOnlineAt: 0, connackMs: [],
+    type: "connected",
+    attempted: o.cameras.length,
+    connected: 0,
+    online: 0,
+    failed: 0,
+    errorSamples: [],
+    firstStartAt: nowMs(),
+    lastConnackAt: 0,
+    lastOnlineAt: 0,
+    connackMs: [],
   };
   let next = 0;
   const fail = (deviceId: string, reason: string) => {
     report.failed++;
     if (report.errorSamples.length < 5) report.errorSamples.push(`${deviceId}: ${reason}`);
   };
-  const connectOne = (credential: CameraCredential) => new Promise<void>((resolve) => {
-    const { deviceId, password } = credential;
-    const session = Math.random().toString(36).slice(2, 12);
-    const startedAt = nowMs();
-    let settled = false;
-    const client = mqtt.connect(o.url, {
-      protocolVersion: 4, clientId: deviceId, username: deviceId, password, clean: true,
-      keepalive: o.keepaliveS, reconnectPeriod: 0, connectTimeout: o.connectTimeoutMs,
-      will: { topic: deviceStatusTopic(deviceId), payload: Buffer.from(statusPayload(false, session)), qos: 1, retain: true },
-    });
-    const camera: Camera = { deviceId, client, telemetryTopic: deviceTelemetryTopic(deviceId), closed: false };
-    const settle = (error?: string) => {
-      if (settled) return;
-      settled = true;
-      if (error) {
-        fail(deviceId, error);
-        client.end(true);
-      }
-      resolve();
-    };
-    client.once("connect", () => {
-      const at = nowMs();
-      report.connected++;
-      report.lastConnackAt = Math.max(report.lastConnackAt, at);
-      report.connackMs.push(at - startedAt);
-      cameras.push(camera);
-      client.subscribe(deviceCommandTopic(deviceId), { qos: 1 }, (subscribeError, granted) => {
-        if (subscribeError || granted?.some((g) => g.qos === 128)) return settle(`subscribe refused: ${subscribeError?.message ?? "SUBACK 0x80"}`);
-        client.publish(deviceStatusTopic(deviceId), statusPayload(true, session), { qos: 1, retain: true }, (publishError) => {
-          if (publishError) return settle(`online status: ${publishError.message}`);
-          report.online++;
-          report.lastOnlineAt = Math.max(report.lastOnlineAt, nowMs());
-          settle();
+  const connectOne = (credential: CameraCredential) =>
+    new Promise<void>((resolve) => {
+      const { deviceId, password } = credential;
+      const session = Math.random().toString(36).slice(2, 12);
+      const startedAt = nowMs();
+      let settled = false;
+      const client = mqtt.connect(o.url, {
+        protocolVersion: 4,
+        clientId: deviceId,
+        username: deviceId,
+        password,
+        clean: true,
+        keepalive: o.keepaliveS,
+        reconnectPeriod: 0,
+        connectTimeout: o.connectTimeoutMs,
+        will: {
+          topic: deviceStatusTopic(deviceId),
+          payload: Buffer.from(statusPayload(false, session)),
+          qos: 1,
+          retain: true,
+        },
+      });
+      const camera: Camera = { deviceId, client, telemetryTopic: deviceTelemetryTopic(deviceId), closed: false };
+      const settle = (error?: string) => {
+        if (settled) return;
+        settled = true;
+        if (error) {
+          fail(deviceId, error);
+          client.end(true);
+        }
+        resolve();
+      };
+      client.once("connect", () => {
+        const at = nowMs();
+        report.connected++;
+        report.lastConnackAt = Math.max(report.lastConnackAt, at);
+        report.connackMs.push(at - startedAt);
+        cameras.push(camera);
+        client.subscribe(deviceCommandTopic(deviceId), { qos: 1 }, (subscribeError, granted) => {
+          if (subscribeError || granted?.some((g) => g.qos === 128))
+            return settle(`subscribe refused: ${subscribeError?.message ?? "SUBACK 0x80"}`);
+          client.publish(
+            deviceStatusTopic(deviceId),
+            statusPayload(true, session),
+            { qos: 1, retain: true },
+            (publishError) => {
+              if (publishError) return settle(`online status: ${publishError.message}`);
+              report.online++;
+              report.lastOnlineAt = Math.max(report.lastOnlineAt, nowMs());
+              settle();
+            },
+          );
         });
       });
+      client.on("error", (error) => settle(error.message));
+      client.on("close", () => {
+        camera.closed = true;
+        settle("closed before it was online");
+      });
     });
-    client.on("error", (error) => settle(error.message));
-    client.on("close", () => {
-      camera.closed = true;
-      settle("closed before it was online");
-    });
-  });
   const runner = async () => {
     while (next < o.cameras.length) {
       const credential = o.cameras[next++]!;
@@ -138,7 +178,15 @@ async function sendHeartbeats(ratePerS: number, durationMs: number, qos: 0 | 1):
         for (let k = 0; k < due; k++) {
           const camera = live[cursor]!;
           cursor = (cursor + 1) % live.length;
-          const payload = JSON.stringify({ at, uptimeS, rssi: rssiOf(cursor), temperatureC: 41.5, firmware: "1.0.0", freeStorageMb: 12000, privacy: false });
+          const payload = JSON.stringify({
+            at,
+            uptimeS,
+            rssi: rssiOf(cursor),
+            temperatureC: 41.5,
+            firmware: "1.0.0",
+            freeStorageMb: 12000,
+            privacy: false,
+          });
           camera.client.publish(camera.telemetryTopic, payload, { qos });
         }
         sent += due;
@@ -152,10 +200,24 @@ async function sendHeartbeats(ratePerS: number, durationMs: number, qos: 0 | 1):
   });
   const cpu = process.cpuUsage(cpuBefore);
   // One sample checked against the shared schema, so a payload the gateway would drop fails loudly here.
-  heartbeatMessage.parse({ at: new Date().toISOString(), uptimeS: 1, rssi: -60, temperatureC: 41.5, firmware: "1.0.0", freeStorageMb: 12000, privacy: false });
+  heartbeatMessage.parse({
+    at: new Date().toISOString(),
+    uptimeS: 1,
+    rssi: -60,
+    temperatureC: 41.5,
+    firmware: "1.0.0",
+    freeStorageMb: 12000,
+    privacy: false,
+  });
   return {
-    type: "heartbeats-done", sent, startedAt, endedAt: nowMs(), closedClients: live.filter((c) => c.closed).length, maxTickGapMs,
-    cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
+    type: "heartbeats-done",
+    sent,
+    startedAt,
+    endedAt: nowMs(),
+    closedClients: live.filter((c) => c.closed).length,
+    maxTickGapMs,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
   };
 }
 
@@ -165,7 +227,10 @@ async function closeAll(clearRetained: boolean, timeoutMs: number): Promise<Clos
   const closeOne = async (camera: Camera) => {
     if (clearRetained && camera.client.connected) {
       const ok = await new Promise<boolean>((resolve) =>
-        camera.client.publish(deviceStatusTopic(camera.deviceId), "", { qos: 1, retain: true }, (error) => resolve(!error)));
+        camera.client.publish(deviceStatusTopic(camera.deviceId), "", { qos: 1, retain: true }, (error) =>
+          resolve(!error),
+        ),
+      );
       if (ok) retainedCleared++;
     }
     await camera.client.endAsync(false);
@@ -174,7 +239,9 @@ async function closeAll(clearRetained: boolean, timeoutMs: number): Promise<Clos
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.all(cameras.map((camera) => closeOne(camera).catch(() => undefined))),
-    new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
   ]);
   clearTimeout(timer);
   for (const camera of cameras) camera.client.end(true);

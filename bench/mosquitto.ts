@@ -40,21 +40,38 @@ export function systemMosquitto(host = "127.0.0.1", port = 1883): MosquittoTarge
   const pidFile = "/run/mosquitto/mosquitto.pid";
   if (existsSync(pidFile)) {
     const candidate = Number(readFileSync(pidFile, "utf8").trim());
-    if (candidate > 0 && existsSync(`/proc/${candidate}/status`) && readFileSync(`/proc/${candidate}/comm`, "utf8").trim() === "mosquitto") pid = candidate;
+    if (
+      candidate > 0 &&
+      existsSync(`/proc/${candidate}/status`) &&
+      readFileSync(`/proc/${candidate}/comm`, "utf8").trim() === "mosquitto"
+    )
+      pid = candidate;
   }
   if (pid === null) {
-    const pids = execFileSync("pgrep", ["-x", "mosquitto"], { encoding: "utf8" }).trim().split(/\s+/).filter(Boolean).map(Number);
+    const pids = execFileSync("pgrep", ["-x", "mosquitto"], { encoding: "utf8" })
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
     if (pids.length === 0) throw new Error("no mosquitto process found (pgrep -x mosquitto)");
     // Prefer the one started with the system configuration.
-    pid = pids.find((p) => readFileSync(`/proc/${p}/cmdline`, "utf8").includes("/etc/mosquitto/mosquitto.conf")) ?? pids[0]!;
+    pid =
+      pids.find((p) => readFileSync(`/proc/${p}/cmdline`, "utf8").includes("/etc/mosquitto/mosquitto.conf")) ??
+      pids[0]!;
   }
   let anonymous = false;
   try {
     anonymous = /^\s*allow_anonymous\s+true/m.test(readFileSync("/etc/mosquitto/mosquitto.conf", "utf8"));
-  } catch { /* unreadable: assume it checks */ }
+  } catch {
+    /* unreadable: assume it checks */
+  }
   return {
-    url: `mqtt://${host}:${port}`, pid, description: `system mosquitto pid ${pid} (${host}:${port}${anonymous ? ", allow_anonymous true" : ""})`,
-    authenticates: !anonymous, maxOpenFiles: maxOpenFilesOf(pid), async stop() {},
+    url: `mqtt://${host}:${port}`,
+    pid,
+    description: `system mosquitto pid ${pid} (${host}:${port}${anonymous ? ", allow_anonymous true" : ""})`,
+    authenticates: !anonymous,
+    maxOpenFiles: maxOpenFilesOf(pid),
+    async stop() {},
   };
 }
 
@@ -74,7 +91,10 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`private mosquitto exited with ${child.exitCode}`);
     const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: "127.0.0.1" }, () => { socket.destroy(); resolve(true); });
+      const socket = createConnection({ port, host: "127.0.0.1" }, () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once("error", () => resolve(false));
     });
     if (open) return;
@@ -99,23 +119,38 @@ export async function privateMosquitto(cameras: CameraCredential[], maxOpenFiles
   chmodSync(passwordFile, 0o644);
   const port = await freePort();
   const confFile = join(dir, "mosquitto.conf");
-  writeFileSync(confFile, [
-    `listener ${port} 127.0.0.1`, "allow_anonymous false", `password_file ${passwordFile}`,
-    "persistence false", "log_dest none", "max_keepalive 300", "",
-  ].join("\n"));
-  const child = spawn("/bin/sh", ["-c", `ulimit -n ${maxOpenFiles} 2>/dev/null; exec mosquitto -c "$0"`, confFile], { stdio: ["ignore", "ignore", "pipe"] });
+  writeFileSync(
+    confFile,
+    [
+      `listener ${port} 127.0.0.1`,
+      "allow_anonymous false",
+      `password_file ${passwordFile}`,
+      "persistence false",
+      "log_dest none",
+      "max_keepalive 300",
+      "",
+    ].join("\n"),
+  );
+  const child = spawn("/bin/sh", ["-c", `ulimit -n ${maxOpenFiles} 2>/dev/null; exec mosquitto -c "$0"`, confFile], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   try {
     await waitForPort(port, child, 5000);
   } catch (error) {
     child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+    throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   }
   const pid = child.pid!;
   return {
-    url: `mqtt://127.0.0.1:${port}`, pid, authenticates: true, maxOpenFiles: maxOpenFilesOf(pid),
+    url: `mqtt://127.0.0.1:${port}`,
+    pid,
+    authenticates: true,
+    maxOpenFiles: maxOpenFilesOf(pid),
     description: `private mosquitto pid ${pid} (127.0.0.1:${port}, password_file of ${cameras.length} users hashed in ${(hashMs / 1000).toFixed(1)} s, persistence off)`,
     async stop() {
       if (child.exitCode === null) {

@@ -47,7 +47,8 @@ export class PhaseProfiler {
 }
 
 function packageOf(url: string, functionName: string): string {
-  if (!url) return functionName === "(garbage collector)" ? "(gc)" : functionName.startsWith("(") ? functionName : "(native)";
+  if (!url)
+    return functionName === "(garbage collector)" ? "(gc)" : functionName.startsWith("(") ? functionName : "(native)";
   const nodeModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nodeModules) return nodeModules[1]!;
   if (url.startsWith("node:")) return "node:" + url.slice(5).split("/")[0];
@@ -76,7 +77,14 @@ function summarise(profile: CpuProfile, file: string): ProfileSummary {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
     total += us;
   }
-  const top = (map: Map<string, number>, n: number) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n)
-    .map(([name, us]) => ({ name, selfMs: Math.round(us / 1000), share: Math.round((1000 * us) / Math.max(1, total)) / 10 }));
+  const top = (map: Map<string, number>, n: number) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => ({
+        name,
+        selfMs: Math.round(us / 1000),
+        share: Math.round((1000 * us) / Math.max(1, total)) / 10,
+      }));
   return { file, totalMs: Math.round(total / 1000), topFunctions: top(byFunction, 25), byPackage: top(byPackage, 15) };
 }

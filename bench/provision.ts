@@ -32,8 +32,14 @@ export async function provisionCameras(db: Database, cameras: CameraCredential[]
   for (let i = 0; i < count; i += 1000) {
     await db.device.createMany({
       data: cameras.slice(i, i + 1000).map((c, k) => ({
-        id: c.deviceId, serial: `BENCH-${c.deviceId.slice(4).toUpperCase()}`, claimCodeHash, claimState: "claimed",
-        credentialHash: hashes[i + k]!, claimedAt, firmware: "1.0.0", label: `bench ${i + k}`,
+        id: c.deviceId,
+        serial: `BENCH-${c.deviceId.slice(4).toUpperCase()}`,
+        claimCodeHash,
+        claimState: "claimed",
+        credentialHash: hashes[i + k]!,
+        claimedAt,
+        firmware: "1.0.0",
+        label: `bench ${i + k}`,
       })),
     });
   }

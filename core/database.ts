@@ -21,7 +21,10 @@ export function createDatabase(url: string, options: { pgSchema?: string } = {})
     parsed.searchParams.delete("schema");
     // Raw SQL (the heartbeat writer's multi-row INSERT) names tables unqualified: the schema must be on the search path too.
     const searchPath = pgSchema ? { options: `-c search_path="${pgSchema}"` } : {};
-    const adapter = new PrismaPg({ connectionString: parsed.toString(), max: 10, ...searchPath }, pgSchema ? { schema: pgSchema } : undefined);
+    const adapter = new PrismaPg(
+      { connectionString: parsed.toString(), max: 10, ...searchPath },
+      pgSchema ? { schema: pgSchema } : undefined,
+    );
     return new PostgresClient({ adapter }) as unknown as Database;
   }
   const adapter = new PrismaBetterSQLite3({ url: sqliteFileFromUrl(url) });

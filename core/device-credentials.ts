@@ -48,7 +48,10 @@ export const isScryptHash = (stored: string) => stored.startsWith("scrypt$");
 /** DEVICE_CREDENTIAL_KEY: at least 32 bytes, as base64, base64url or hex (e.g. `openssl rand -base64 32`). */
 export function parseCredentialKey(text: string): Buffer | null {
   const trimmed = text.trim();
-  const key = /^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length % 2 === 0 ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
+  const key =
+    /^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length % 2 === 0
+      ? Buffer.from(trimmed, "hex")
+      : Buffer.from(trimmed, "base64");
   return key.length >= minKeyBytes ? key : null;
 }
 

@@ -8,7 +8,10 @@ export interface LifecycleLog {
 }
 
 export class LifecycleTimeoutError extends Error {
-  constructor(readonly step: string, readonly deadlineMs: number) {
+  constructor(
+    readonly step: string,
+    readonly deadlineMs: number,
+  ) {
     super(`stop did not finish within ${deadlineMs} ms: still waiting for "${step}"`);
   }
 }
@@ -70,8 +73,13 @@ export class Lifecycle {
 
 async function settleWithin(closer: Closer, ms: number): Promise<"ok" | "timeout" | Error> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => { timer = setTimeout(() => resolve("timeout"), ms); });
-  const closing = (async () => closer.close())().then(() => "ok" as const, (error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ms);
+  });
+  const closing = (async () => closer.close())().then(
+    () => "ok" as const,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
   try {
     return await Promise.race([closing, timeout]);
   } finally {

@@ -7,7 +7,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 
-export async function applyPostgresMigrations(connectionString: string, migrationsDir: string, schema = "public"): Promise<string[]> {
+export async function applyPostgresMigrations(
+  connectionString: string,
+  migrationsDir: string,
+  schema = "public",
+): Promise<string[]> {
   const client = new pg.Client({ connectionString });
   await client.connect();
   const applied: string[] = [];
@@ -21,9 +25,17 @@ export async function applyPostgresMigrations(connectionString: string, migratio
       "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
     // One migrator at a time: several gateways may start together.
     await client.query("SELECT pg_advisory_lock(72616)");
-    const done = new Set((await client.query<{ migration_name: string }>(
-      `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`)).rows.map((r) => r.migration_name));
-    const names = readdirSync(migrationsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const done = new Set(
+      (
+        await client.query<{ migration_name: string }>(
+          `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+        )
+      ).rows.map((r) => r.migration_name),
+    );
+    const names = readdirSync(migrationsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     for (const name of names) {
       if (done.has(name)) continue;
       const sql = readFileSync(join(migrationsDir, name, "migration.sql"), "utf8");
@@ -34,12 +46,13 @@ export async function applyPostgresMigrations(connectionString: string, migratio
         await client.query(sql);
         await client.query(
           `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
-          [randomUUID(), checksum, name]);
+          [randomUUID(), checksum, name],
+        );
         await client.query("COMMIT");
         applied.push(name);
       } catch (error) {
         await client.query("ROLLBACK");
-        throw new Error(`migration ${name} failed: ${(error as Error).message}`);
+        throw new Error(`migration ${name} failed: ${(error as Error).message}`, { cause: error });
       }
     }
     await client.query("SELECT pg_advisory_unlock(72616)");

@@ -10,7 +10,10 @@ export type SecretKind = keyof typeof costs;
 
 function scryptAsync(secret: string, salt: Buffer, keyLength: number, N: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(secret, salt, keyLength, { N, r: SCRYPT.r, p: SCRYPT.p, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key))));
+    scrypt(secret, salt, keyLength, { N, r: SCRYPT.r, p: SCRYPT.p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
+  );
 }
 
 /** Format: scrypt$N$r$p$saltB64$hashB64 */
@@ -26,7 +29,8 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
   const [, n, r, p, saltB64, hashB64] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(hashB64, "base64");
-  if (Number(r) !== SCRYPT.r || Number(p) !== SCRYPT.p || !Object.values(costs).includes(Number(n) as never)) return false;
+  if (Number(r) !== SCRYPT.r || Number(p) !== SCRYPT.p || !Object.values(costs).includes(Number(n) as never))
+    return false;
   const key = await scryptAsync(secret, Buffer.from(saltB64, "base64"), expected.length, Number(n));
   return key.length === expected.length && timingSafeEqual(key, expected);
 }

@@ -8,7 +8,12 @@ const password = z.string().min(8, "at least 8 characters").max(200);
 export const changePasswordBody = z.object({ currentPassword: z.string().min(1).max(200), newPassword: password });
 
 export const createAccountBody = z.object({
-  username: z.string().trim().min(3).max(64).regex(/^[\p{L}\p{N}._-]+$/u, "letters, digits, dot, dash or underscore"),
+  username: z
+    .string()
+    .trim()
+    .min(3)
+    .max(64)
+    .regex(/^[\p{L}\p{N}._-]+$/u, "letters, digits, dot, dash or underscore"),
   displayName: z.string().trim().min(1).max(64),
   password,
   /** Family accounts are made by invite (POST /auth/register), not by staff. */
@@ -16,7 +21,12 @@ export const createAccountBody = z.object({
 });
 
 export const accountView = z.object({
-  id: z.string(), username: z.string(), displayName: z.string(), role, createdAt: isoTime, disabledAt: isoTime.nullable(),
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role,
+  createdAt: isoTime,
+  disabledAt: isoTime.nullable(),
 });
 export const accountListQuery = z.object({ role: role.optional() });
 export const userIdParams = z.object({ userId: z.string().min(1).max(64) });
@@ -26,11 +36,30 @@ export const assignmentBody = z.union([
   z.object({ village: z.string().trim().min(1).max(80) }).strict(),
   z.object({ householdId: z.string().min(1).max(64) }).strict(),
 ]);
-export const assignmentView = z.object({ id: z.string(), installerId: z.string(), village: z.string().nullable(), householdId: z.string().nullable(), createdAt: isoTime });
-export const assignmentParams = z.object({ userId: z.string().min(1).max(64), assignmentId: z.string().min(1).max(64) });
-export const householdMemberParams = z.object({ householdId: z.string().min(1).max(64), userId: z.string().min(1).max(64) });
+export const assignmentView = z.object({
+  id: z.string(),
+  installerId: z.string(),
+  village: z.string().nullable(),
+  householdId: z.string().nullable(),
+  createdAt: isoTime,
+});
+export const assignmentParams = z.object({
+  userId: z.string().min(1).max(64),
+  assignmentId: z.string().min(1).max(64),
+});
+export const householdMemberParams = z.object({
+  householdId: z.string().min(1).max(64),
+  userId: z.string().min(1).max(64),
+});
 
 /** Close codes and reasons of the live socket: the app shows the reason and signs out. */
-export const liveCloseReasons = ["signed-out", "session-expired", "session-revoked", "account-disabled", "password-changed", "unauthorized"] as const;
+export const liveCloseReasons = [
+  "signed-out",
+  "session-expired",
+  "session-revoked",
+  "account-disabled",
+  "password-changed",
+  "unauthorized",
+] as const;
 export type LiveCloseReason = (typeof liveCloseReasons)[number];
 export const LIVE_CLOSE_SIGNED_OUT = 4401;

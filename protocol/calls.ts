@@ -7,9 +7,18 @@ export const callDirection = z.enum(["from-home", "to-home"]);
 export const callState = z.enum(["ringing", "answered", "missed", "declined", "cancelled"]);
 
 export const callView = z.object({
-  id: z.string(), householdId: z.string(), deviceId: z.string(), label: z.string().nullable(), elderName: z.string(),
-  direction: callDirection, state: callState, callerName: z.string().nullable(),
-  startedAt: isoTime, answeredAt: isoTime.nullable(), answeredByName: z.string().nullable(), endedAt: isoTime.nullable(),
+  id: z.string(),
+  householdId: z.string(),
+  deviceId: z.string(),
+  label: z.string().nullable(),
+  elderName: z.string(),
+  direction: callDirection,
+  state: callState,
+  callerName: z.string().nullable(),
+  startedAt: isoTime,
+  answeredAt: isoTime.nullable(),
+  answeredByName: z.string().nullable(),
+  endedAt: isoTime.nullable(),
 });
 export type CallView = z.infer<typeof callView>;
 
@@ -21,7 +30,12 @@ export const callListQuery = z.object({
 export const callListReply = z.object({ items: z.array(callView) });
 
 /** Answering the elder's call: the call, and a viewer grant to open live view with talk held open. */
-export const answerCallReply = z.object({ call: callView, grant: viewGrantReply.nullable().describe("null when live view cannot start (relay off, camera offline, privacy mode)") });
+export const answerCallReply = z.object({
+  call: callView,
+  grant: viewGrantReply
+    .nullable()
+    .describe("null when live view cannot start (relay off, camera offline, privacy mode)"),
+});
 
 /** GET /push/key: the VAPID public key a browser subscribes with (applicationServerKey). */
 export const pushKeyReply = z.object({ publicKey: z.string().describe("uncompressed P-256 point, base64url") });
@@ -39,14 +53,19 @@ export const pushUnsubscribeBody = z.object({ endpoint: z.url().max(1000) });
 /** What a push message carries (encrypted, RFC 8291); the service worker shows it. */
 export const pushPayload = z.object({
   kind: z.enum(["call", "call-missed", "notice"]),
-  title: z.string(), body: z.string(), url: z.string(), tag: z.string(),
+  title: z.string(),
+  body: z.string(),
+  url: z.string(),
+  tag: z.string(),
   callId: z.string().optional(),
 });
 export type PushPayload = z.infer<typeof pushPayload>;
 
 /** Household call settings: auto-answer of calls home after N seconds (agreed by the family), privacy after a decline. */
 export const callSettingsView = z.object({
-  autoAnswerAfterS: z.number().int().nullable(), autoAnswerSetBy: z.string().nullable(), autoAnswerSetAt: isoTime.nullable(),
+  autoAnswerAfterS: z.number().int().nullable(),
+  autoAnswerSetBy: z.string().nullable(),
+  autoAnswerSetAt: isoTime.nullable(),
   declinePrivacyMin: z.number().int(),
 });
 export const callSettingsBody = z.object({

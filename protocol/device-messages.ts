@@ -32,7 +32,12 @@ export type HeartbeatMessage = z.infer<typeof heartbeatMessage>;
 
 /** devices/{id}/events: things that happen on the camera. */
 export const deviceEventMessage = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("privacy-changed"), at: isoTime, enabled: z.boolean(), source: z.enum(["button", "command"]) }),
+  z.object({
+    type: z.literal("privacy-changed"),
+    at: isoTime,
+    enabled: z.boolean(),
+    source: z.enum(["button", "command"]),
+  }),
   z.object({ type: z.literal("firmware-updated"), at: isoTime, from: z.string().max(40), to: z.string().max(40) }),
   z.object({ type: z.literal("factory-reset"), at: isoTime }),
   /** The camera's "someone is watching" light and chime: on when a view starts, off when the last viewer leaves. */
@@ -46,7 +51,15 @@ export const deviceEventMessage = z.discriminatedUnion("type", [
 export type DeviceEventMessage = z.infer<typeof deviceEventMessage>;
 
 /** Commands staff and families send (over HTTP), and the gateway's own live-view commands. */
-export const commandName = z.enum(["reboot", "privacy", "firmware-update", "stream-start", "stream-stop", "view-notice", "call-status"]);
+export const commandName = z.enum([
+  "reboot",
+  "privacy",
+  "firmware-update",
+  "stream-start",
+  "stream-stop",
+  "view-notice",
+  "call-status",
+]);
 export type CommandName = z.infer<typeof commandName>;
 
 export const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "expected 64 lowercase hex digits");
@@ -54,13 +67,25 @@ export const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "expected 64 lowerca
 export const commandParams = {
   reboot: z.object({}).strict(),
   privacy: z.object({ enabled: z.boolean() }).strict(),
-  "firmware-update": z.object({ url: z.url({ protocol: /^https?$/ }), sha256: sha256Hex, version: z.string().min(1).max(40) }).strict(),
+  "firmware-update": z
+    .object({ url: z.url({ protocol: /^https?$/ }), sha256: sha256Hex, version: z.string().min(1).max(40) })
+    .strict(),
   /** Publish to the relay: WHIP endpoint, a one-time publish token, and the ICE servers to use. */
-  "stream-start": z.object({
-    whipUrl: z.url({ protocol: /^https?$/ }),
-    token: z.string().min(16).max(200),
-    iceServers: z.array(z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().optional(), credential: z.string().optional() })).max(10),
-  }).strict(),
+  "stream-start": z
+    .object({
+      whipUrl: z.url({ protocol: /^https?$/ }),
+      token: z.string().min(16).max(200),
+      iceServers: z
+        .array(
+          z.object({
+            urls: z.union([z.string(), z.array(z.string())]),
+            username: z.string().optional(),
+            credential: z.string().optional(),
+          }),
+        )
+        .max(10),
+    })
+    .strict(),
   "stream-stop": z.object({ reason: z.string().max(100) }).strict(),
   /** Who is watching now (names the elder may hear announced); an empty list turns the light off. */
   "view-notice": z.object({ viewers: z.array(z.string().max(80)).max(50) }).strict(),
@@ -69,33 +94,41 @@ export const commandParams = {
    * button), "ringing" (the family calls home: ring until the button is pressed), "answered" (by names who),
    * "missed", "ended".
    */
-  "call-status": z.object({
-    callId: z.string().min(1).max(64),
-    state: z.enum(["calling-family", "ringing", "answered", "missed", "ended"]),
-    by: z.string().max(80).optional(),
-  }).strict(),
+  "call-status": z
+    .object({
+      callId: z.string().min(1).max(64),
+      state: z.enum(["calling-family", "ringing", "answered", "missed", "ended"]),
+      by: z.string().max(80).optional(),
+    })
+    .strict(),
 } as const;
 
-export type DeviceCommand = { [K in CommandName]: { name: K; params: z.infer<(typeof commandParams)[K]> } }[CommandName];
+export type DeviceCommand = {
+  [K in CommandName]: { name: K; params: z.infer<(typeof commandParams)[K]> };
+}[CommandName];
 
 /**
  * devices/{id}/cmd. aedes speaks MQTT 3.1.1 only, so the MQTT 5 request/response properties travel
  * in the envelope: `responseTopic` and `correlationId` mean exactly what the MQTT 5 properties mean.
  */
-export const commandRequestMessage = z.discriminatedUnion("name", [
-  z.object({ name: z.literal("reboot"), params: commandParams.reboot }),
-  z.object({ name: z.literal("privacy"), params: commandParams.privacy }),
-  z.object({ name: z.literal("firmware-update"), params: commandParams["firmware-update"] }),
-  z.object({ name: z.literal("stream-start"), params: commandParams["stream-start"] }),
-  z.object({ name: z.literal("stream-stop"), params: commandParams["stream-stop"] }),
-  z.object({ name: z.literal("view-notice"), params: commandParams["view-notice"] }),
-  z.object({ name: z.literal("call-status"), params: commandParams["call-status"] }),
-]).and(z.object({
-  correlationId: z.string().min(1).max(64),
-  responseTopic: z.string().min(1).max(200),
-  /** The camera drops a command that arrives after this instant (queued while it was offline). */
-  expiresAt: isoTime,
-}));
+export const commandRequestMessage = z
+  .discriminatedUnion("name", [
+    z.object({ name: z.literal("reboot"), params: commandParams.reboot }),
+    z.object({ name: z.literal("privacy"), params: commandParams.privacy }),
+    z.object({ name: z.literal("firmware-update"), params: commandParams["firmware-update"] }),
+    z.object({ name: z.literal("stream-start"), params: commandParams["stream-start"] }),
+    z.object({ name: z.literal("stream-stop"), params: commandParams["stream-stop"] }),
+    z.object({ name: z.literal("view-notice"), params: commandParams["view-notice"] }),
+    z.object({ name: z.literal("call-status"), params: commandParams["call-status"] }),
+  ])
+  .and(
+    z.object({
+      correlationId: z.string().min(1).max(64),
+      responseTopic: z.string().min(1).max(200),
+      /** The camera drops a command that arrives after this instant (queued while it was offline). */
+      expiresAt: isoTime,
+    }),
+  );
 export type CommandRequestMessage = z.infer<typeof commandRequestMessage>;
 
 /** devices/{id}/cmd/response. */
@@ -108,7 +141,10 @@ export const commandResponseMessage = z.object({
 export type CommandResponseMessage = z.infer<typeof commandResponseMessage>;
 
 /** Parses a JSON payload against a schema; never throws. */
-export function parseJsonPayload<T>(schema: z.ZodType<T>, payload: Buffer | string): { ok: true; value: T } | { ok: false; reason: string } {
+export function parseJsonPayload<T>(
+  schema: z.ZodType<T>,
+  payload: Buffer | string,
+): { ok: true; value: T } | { ok: false; reason: string } {
   let raw: unknown;
   try {
     raw = JSON.parse(typeof payload === "string" ? payload : payload.toString("utf8"));

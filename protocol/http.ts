@@ -1,15 +1,13 @@
 // HTTP request and reply bodies of the gateway (/api/v1). The OpenAPI document is generated from these.
 import { z } from "zod";
 import { commandName, isoTime } from "./device-messages.ts";
+import { catalogueErrorReply } from "./errors.ts";
 
 export const role = z.enum(["family", "installer", "staff"]);
 export type Role = z.infer<typeof role>;
 
-export const errorReply = z.object({
-  error: z.string().describe("machine-readable code, e.g. claim-code-used"),
-  message: z.string().describe("what went wrong, for a person"),
-  details: z.unknown().optional(),
-});
+/** The one JSON error shape; its code is one of the catalogue's (protocol/errors.ts), so OpenAPI lists them all. */
+export const errorReply = catalogueErrorReply;
 export type ErrorReply = z.infer<typeof errorReply>;
 
 // ── auth ──────────────────────────────────────────────────────────────
@@ -18,7 +16,10 @@ export const userView = z.object({ id: z.string(), username: z.string(), display
 export const loginReply = z.object({ token: z.string(), expiresAt: isoTime, user: userView });
 
 // ── households ────────────────────────────────────────────────────────
-const chinaMobile = z.string().trim().regex(/^\+?[0-9][0-9 -]{5,19}$/, "a phone number, digits only");
+const chinaMobile = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 -]{5,19}$/, "a phone number, digits only");
 export const householdBody = z.object({
   village: z.string().trim().min(1).max(80),
   elderName: z.string().trim().min(1).max(40),
@@ -29,8 +30,14 @@ export const householdBody = z.object({
   requestId: z.uuid().optional(),
 });
 export const householdView = z.object({
-  id: z.string(), village: z.string(), elderName: z.string(), contactName: z.string().nullable(),
-  contactPhone: z.string(), address: z.string().nullable(), createdAt: isoTime, deviceCount: z.number().int(),
+  id: z.string(),
+  village: z.string(),
+  elderName: z.string(),
+  contactName: z.string().nullable(),
+  contactPhone: z.string(),
+  address: z.string().nullable(),
+  createdAt: isoTime,
+  deviceCount: z.number().int(),
 });
 export const householdListQuery = z.object({
   village: z.string().max(80).optional(),
@@ -39,11 +46,22 @@ export const householdListQuery = z.object({
   cursor: z.string().max(100).optional(),
 });
 export const householdIdParams = z.object({ householdId: z.string().min(1).max(64) });
-export const addMemberBody = z.object({ username: z.string().trim().min(1).max(64), relation: z.string().trim().max(20).optional() });
+export const addMemberBody = z.object({
+  username: z.string().trim().min(1).max(64),
+  relation: z.string().trim().max(20).optional(),
+});
 
 // ── devices and provisioning ──────────────────────────────────────────
-export const serial = z.string().trim().toUpperCase().regex(/^WX-[0-9A-Z]{4}-[0-9A-Z]{6}$/, "serial looks like WX-2026-A1B2C3");
-export const claimCode = z.string().trim().toUpperCase().regex(/^[0-9A-Z]{4}-?[0-9A-Z]{4}$/, "claim code is 8 letters or digits, e.g. K7P2-9QXM")
+export const serial = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^WX-[0-9A-Z]{4}-[0-9A-Z]{6}$/, "serial looks like WX-2026-A1B2C3");
+export const claimCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[0-9A-Z]{4}-?[0-9A-Z]{4}$/, "claim code is 8 letters or digits, e.g. K7P2-9QXM")
   .transform((code) => code.replace("-", ""));
 
 /** Text of the QR code on the camera's box: WX1;S:<serial>;C:<claim code> */
@@ -55,8 +73,17 @@ export function parseBoxQr(text: string): { serial: string; claimCode: string } 
   return match ? { serial: match[1]!, claimCode: match[2]! } : null;
 }
 
-export const registerDeviceBody = z.object({ serial, claimCode: claimCode.optional(), model: z.string().max(40).optional() });
-export const registerDeviceReply = z.object({ deviceId: z.string(), serial: z.string(), claimCode: z.string(), qr: z.string() });
+export const registerDeviceBody = z.object({
+  serial,
+  claimCode: claimCode.optional(),
+  model: z.string().max(40).optional(),
+});
+export const registerDeviceReply = z.object({
+  deviceId: z.string(),
+  serial: z.string(),
+  claimCode: z.string(),
+  qr: z.string(),
+});
 
 /** Installer binds a camera to a household: typed serial + code, or the scanned QR text. */
 export const bindDeviceBody = z.union([
@@ -66,7 +93,10 @@ export const bindDeviceBody = z.union([
 export const replaceDeviceBody = bindDeviceBody;
 export const moveDeviceBody = z.object({ householdId: z.string().min(1).max(64) });
 export const deviceIdParams = z.object({ deviceId: z.string().min(1).max(64) });
-export const householdDeviceParams = z.object({ householdId: z.string().min(1).max(64), deviceId: z.string().min(1).max(64) });
+export const householdDeviceParams = z.object({
+  householdId: z.string().min(1).max(64),
+  deviceId: z.string().min(1).max(64),
+});
 
 /** The camera's own first-boot request. */
 export const claimBody = z.object({ serial, claimCode });
@@ -84,15 +114,31 @@ export const uptimeView = z.object({
   h24: z.number().nullable().describe("fraction online over the last 24 h (null: not provisioned yet)"),
   d7: z.number().nullable(),
   d30: z.number().nullable(),
-  unknownS: z.object({ h24: z.number(), d7: z.number(), d30: z.number() })
-    .describe("seconds of each window when no gateway was running: neither online nor offline, left out of the fractions"),
+  unknownS: z
+    .object({ h24: z.number(), d7: z.number(), d30: z.number() })
+    .describe(
+      "seconds of each window when no gateway was running: neither online nor offline, left out of the fractions",
+    ),
 });
 export const deviceView = z.object({
-  id: z.string(), serial: z.string(), claimState: z.enum(["registered", "claimed", "revoked"]), householdId: z.string().nullable(),
-  village: z.string().nullable(), elderName: z.string().nullable(), label: z.string().nullable(), model: z.string(),
-  firmware: z.string().nullable(), connection, privacy: z.boolean(), lastSeenAt: isoTime.nullable(),
-  lastHeartbeatAt: isoTime.nullable(), rssi: z.number().nullable(), temperatureC: z.number().nullable(),
-  uptimeS: z.number().nullable(), freeStorageMb: z.number().nullable(), offlineSince: isoTime.nullable(),
+  id: z.string(),
+  serial: z.string(),
+  claimState: z.enum(["registered", "claimed", "revoked"]),
+  householdId: z.string().nullable(),
+  village: z.string().nullable(),
+  elderName: z.string().nullable(),
+  label: z.string().nullable(),
+  model: z.string(),
+  firmware: z.string().nullable(),
+  connection,
+  privacy: z.boolean(),
+  lastSeenAt: isoTime.nullable(),
+  lastHeartbeatAt: isoTime.nullable(),
+  rssi: z.number().nullable(),
+  temperatureC: z.number().nullable(),
+  uptimeS: z.number().nullable(),
+  freeStorageMb: z.number().nullable(),
+  offlineSince: isoTime.nullable(),
 });
 export const deviceDetailView = deviceView.extend({ uptime: uptimeView, openAlerts: z.number().int() });
 export const deviceListQuery = z.object({
@@ -105,25 +151,57 @@ export const deviceListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(100).optional().describe("nextCursor from the previous page"),
 });
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable(), total: z.number().int() });
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable(), total: z.number().int() });
 
 export const fleetSummaryReply = z.object({
-  total: z.number().int(), online: z.number().int(), offline: z.number().int(), unknown: z.number().int(), openAlerts: z.number().int(),
-  villages: z.array(z.object({ village: z.string(), total: z.number().int(), online: z.number().int(), offline: z.number().int(), unknown: z.number().int() })),
+  total: z.number().int(),
+  online: z.number().int(),
+  offline: z.number().int(),
+  unknown: z.number().int(),
+  openAlerts: z.number().int(),
+  villages: z.array(
+    z.object({
+      village: z.string(),
+      total: z.number().int(),
+      online: z.number().int(),
+      offline: z.number().int(),
+      unknown: z.number().int(),
+    }),
+  ),
 });
 
 export const heartbeatHistoryQuery = z.object({
   since: isoTime.optional(),
   limit: z.coerce.number().int().min(1).max(2000).default(200),
 });
-export const heartbeatView = z.object({ at: isoTime, uptimeS: z.number(), rssi: z.number(), temperatureC: z.number(), firmware: z.string(), freeStorageMb: z.number() });
-export const statusChangeView = z.object({ state: z.enum(["online", "offline"]), reason: z.string().nullable(), at: isoTime });
+export const heartbeatView = z.object({
+  at: isoTime,
+  uptimeS: z.number(),
+  rssi: z.number(),
+  temperatureC: z.number(),
+  firmware: z.string(),
+  freeStorageMb: z.number(),
+});
+export const statusChangeView = z.object({
+  state: z.enum(["online", "offline"]),
+  reason: z.string().nullable(),
+  at: isoTime,
+});
 
 // ── alerts ────────────────────────────────────────────────────────────
 export const alertView = z.object({
-  id: z.string(), deviceId: z.string(), serial: z.string(), village: z.string().nullable(), kind: z.literal("offline"),
-  raisedAt: isoTime, lastNotifiedAt: isoTime, notifyCount: z.number().int(), resolvedAt: isoTime.nullable(),
-  acknowledgedAt: isoTime.nullable(), acknowledgedBy: z.string().nullable(),
+  id: z.string(),
+  deviceId: z.string(),
+  serial: z.string(),
+  village: z.string().nullable(),
+  kind: z.literal("offline"),
+  raisedAt: isoTime,
+  lastNotifiedAt: isoTime,
+  notifyCount: z.number().int(),
+  resolvedAt: isoTime.nullable(),
+  acknowledgedAt: isoTime.nullable(),
+  acknowledgedBy: z.string().nullable(),
 });
 export const alertListQuery = z.object({
   state: z.enum(["open", "resolved", "all"]).default("open"),
@@ -137,15 +215,34 @@ export const alertIdParams = z.object({ alertId: z.string().min(1).max(64) });
 export const commandBody = z.discriminatedUnion("name", [
   z.object({ name: z.literal("reboot"), params: z.object({}).strict().default({}) }),
   z.object({ name: z.literal("privacy"), params: z.object({ enabled: z.boolean() }).strict() }),
-  z.object({ name: z.literal("firmware-update"), params: z.object({
-    url: z.url({ protocol: /^https?$/ }), sha256: z.string().regex(/^[a-f0-9]{64}$/), version: z.string().min(1).max(40),
-  }).strict() }),
+  z.object({
+    name: z.literal("firmware-update"),
+    params: z
+      .object({
+        url: z.url({ protocol: /^https?$/ }),
+        sha256: z.string().regex(/^[a-f0-9]{64}$/),
+        version: z.string().min(1).max(40),
+      })
+      .strict(),
+  }),
 ]);
 export type CommandBody = z.infer<typeof commandBody>;
 export const commandView = z.object({
-  id: z.string(), deviceId: z.string(), name: commandName, params: z.record(z.string(), z.unknown()),
-  status: z.enum(["pending", "succeeded", "failed", "timed-out"]), result: z.record(z.string(), z.unknown()).nullable(),
-  error: z.string().nullable(), requestedBy: z.string(), createdAt: isoTime, finishedAt: isoTime.nullable(),
+  id: z.string(),
+  deviceId: z.string(),
+  name: commandName,
+  params: z.record(z.string(), z.unknown()),
+  status: z.enum(["pending", "succeeded", "failed", "timed-out"]),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  error: z.string().nullable(),
+  requestedBy: z.string(),
+  createdAt: isoTime,
+  finishedAt: isoTime.nullable(),
 });
 
-export const healthReply = z.object({ status: z.enum(["ok", "degraded"]), database: z.enum(["ok", "down"]), broker: z.enum(["ok", "down"]), uptimeS: z.number() });
+export const healthReply = z.object({
+  status: z.enum(["ok", "degraded"]),
+  database: z.enum(["ok", "down"]),
+  broker: z.enum(["ok", "down"]),
+  uptimeS: z.number(),
+});

@@ -2,7 +2,11 @@
 import { z } from "zod";
 import { isoTime } from "./device-messages.ts";
 
-export const iceServer = z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().optional(), credential: z.string().optional() });
+export const iceServer = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
 
 /** POST /api/v1/devices/{id}/view → a viewer token for WHEP (POST {whepUrl}, Authorization: Bearer token). */
 export const viewGrantReply = z.object({
@@ -14,9 +18,22 @@ export const viewGrantReply = z.object({
 
 export const viewLogQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 export const viewLogEntry = z.object({
-  id: z.string(), deviceId: z.string(), serial: z.string(), label: z.string().nullable(), userId: z.string(), displayName: z.string(),
-  startedAt: isoTime, endedAt: isoTime.nullable(), durationS: z.number().nullable(), endReason: z.string().nullable(), talked: z.boolean(),
-  startedBy: z.enum(["look-in", "call", "answered-call"]).describe("look-in: watched unannounced; call: answered the elder's call; answered-call: the elder answered the family's call"),
+  id: z.string(),
+  deviceId: z.string(),
+  serial: z.string(),
+  label: z.string().nullable(),
+  userId: z.string(),
+  displayName: z.string(),
+  startedAt: isoTime,
+  endedAt: isoTime.nullable(),
+  durationS: z.number().nullable(),
+  endReason: z.string().nullable(),
+  talked: z.boolean(),
+  startedBy: z
+    .enum(["look-in", "call", "answered-call"])
+    .describe(
+      "look-in: watched unannounced; call: answered the elder's call; answered-call: the elder answered the family's call",
+    ),
 });
 export const viewLogReply = z.object({ items: z.array(viewLogEntry) });
 

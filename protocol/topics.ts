@@ -16,7 +16,12 @@ export const deviceCommandResponseTopic = (deviceId: string) => `devices/${devic
 export const brokerDisconnectTopic = "wangxiang/control/disconnect-device";
 
 /** Subscriptions the gateway's service client holds. */
-export const gatewaySubscriptions = ["devices/+/status", "devices/+/telemetry", "devices/+/events", "devices/+/cmd/response"] as const;
+export const gatewaySubscriptions = [
+  "devices/+/status",
+  "devices/+/telemetry",
+  "devices/+/events",
+  "devices/+/cmd/response",
+] as const;
 
 export type DeviceTopicKind = "status" | "telemetry" | "events" | "cmd" | "cmd/response";
 
@@ -29,7 +34,12 @@ export function parseDeviceTopic(topic: string): { deviceId: string; kind: Devic
 
 /** The topics a device may publish to and subscribe to: its own, and only those. */
 export function devicePublishTopics(deviceId: string): string[] {
-  return [deviceStatusTopic(deviceId), deviceTelemetryTopic(deviceId), deviceEventsTopic(deviceId), deviceCommandResponseTopic(deviceId)];
+  return [
+    deviceStatusTopic(deviceId),
+    deviceTelemetryTopic(deviceId),
+    deviceEventsTopic(deviceId),
+    deviceCommandResponseTopic(deviceId),
+  ];
 }
 export function deviceSubscribeTopics(deviceId: string): string[] {
   return [deviceCommandTopic(deviceId)];

@@ -14,7 +14,11 @@ import { replayDockerfile, type BuiltStage } from "../deploy/src/replay.ts";
 import { removeReplayDir, spawnInStage } from "../deploy/src/sandbox.ts";
 
 const args = process.argv.slice(2);
-const context = resolve(args.includes("--context") ? args[args.indexOf("--context") + 1]! : join(dirname(fileURLToPath(import.meta.url)), ".."));
+const context = resolve(
+  args.includes("--context")
+    ? args[args.indexOf("--context") + 1]!
+    : join(dirname(fileURLToPath(import.meta.url)), ".."),
+);
 const keep = args.includes("--keep");
 const log = (line: string) => console.log(line);
 
@@ -40,9 +44,14 @@ function checkImage(image: BuiltStage): void {
 async function freeTcpUdpPort(): Promise<number> {
   for (;;) {
     const server = createServer();
-    const port = await new Promise<number>((ok) => server.listen(0, "127.0.0.1", () => ok((server.address() as { port: number }).port)));
+    const port = await new Promise<number>((ok) =>
+      server.listen(0, "127.0.0.1", () => ok((server.address() as { port: number }).port)),
+    );
     const udp = createSocket("udp4");
-    const udpFree = await new Promise<boolean>((ok) => { udp.once("error", () => ok(false)); udp.bind(port, "127.0.0.1", () => ok(true)); });
+    const udpFree = await new Promise<boolean>((ok) => {
+      udp.once("error", () => ok(false));
+      udp.bind(port, "127.0.0.1", () => ok(true));
+    });
     udp.close();
     await new Promise((ok) => server.close(ok));
     if (udpFree) return port;
@@ -69,7 +78,19 @@ function exited(child: ChildProcess): Promise<number | string> {
 
 /** As README "Deploying" says: `npm run admin -- create-user` inside the image, then sign in with that account. */
 async function firstStaffAccount(image: BuiltStage, env: Record<string, string>, url: string): Promise<void> {
-  const argv = ["npm", "run", "--silent", "admin", "--", "create-user", "--role", "staff", "--username", "replay-duty", "--generate"];
+  const argv = [
+    "npm",
+    "run",
+    "--silent",
+    "admin",
+    "--",
+    "create-user",
+    "--role",
+    "staff",
+    "--username",
+    "replay-duty",
+    "--generate",
+  ];
   const child = spawnInStage({ root: image.root, workdir: image.workdir, user: image.user, argv, env, stdio: "pipe" });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
@@ -78,18 +99,29 @@ async function firstStaffAccount(image: BuiltStage, env: Record<string, string>,
   const password = /Password \(shown once, store it now\): (\S+)/.exec(out)?.[1];
   if (code !== 0 || !password) throw new Error(`npm run admin -- create-user in the image failed (${code}):\n${out}`);
   const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "replay-duty", password }),
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "replay-duty", password }),
   });
-  const body = await login.json() as { user?: { role?: string } };
-  if (login.status !== 200 || body.user?.role !== "staff") throw new Error(`sign-in with the new staff account: ${login.status} ${JSON.stringify(body)}`);
+  const body = (await login.json()) as { user?: { role?: string } };
+  if (login.status !== 200 || body.user?.role !== "staff")
+    throw new Error(`sign-in with the new staff account: ${login.status} ${JSON.stringify(body)}`);
   log("   npm run admin -- create-user --role staff (in the image) → signed in as staff over HTTP");
 }
 
 async function startImage(image: BuiltStage): Promise<void> {
   const cmd = image.cmd!;
   const env = {
-    ...image.env, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0", MQTT_HOST: "127.0.0.1", MQTT_PORT: "0", LOG_LEVEL: "info",
-    SEED_DEMO_DATA: "0", RELAY_WORKERS: "1", RELAY_RTC_PORT: String(await freeTcpUdpPort()), RELAY_HOST_ADDRESSES: "127.0.0.1",
+    ...image.env,
+    HTTP_HOST: "127.0.0.1",
+    HTTP_PORT: "0",
+    MQTT_HOST: "127.0.0.1",
+    MQTT_PORT: "0",
+    LOG_LEVEL: "info",
+    SEED_DEMO_DATA: "0",
+    RELAY_WORKERS: "1",
+    RELAY_RTC_PORT: String(await freeTcpUdpPort()),
+    RELAY_HOST_ADDRESSES: "127.0.0.1",
   };
   log(`── starting the image: CMD as ${image.user} with HTTP_PORT=0 MQTT_PORT=0 RELAY_RTC_PORT=${env.RELAY_RTC_PORT}`);
   const argv = cmd.shell ? ["/bin/sh", "-c", cmd.command[0]!] : cmd.command;
@@ -127,7 +159,9 @@ if (process.getuid?.() !== 0) {
 }
 const workDir = mkdtempSync(join(tmpdir(), "wx-docker-replay-"));
 const began = Date.now();
-log(`Replaying ${join(context, "Dockerfile")} in ${workDir} (no Docker engine: each stage is a directory, each step runs chrooted)`);
+log(
+  `Replaying ${join(context, "Dockerfile")} in ${workDir} (no Docker engine: each stage is a directory, each step runs chrooted)`,
+);
 try {
   const image = await replayDockerfile({ dockerfile: join(context, "Dockerfile"), context, workDir, log });
   checkImage(image);

@@ -16,8 +16,24 @@ for (const provider of ["sqlite", "postgresql"] as const) {
   const snapshot = join(folder, "migrated.prisma");
   const from = existsSync(snapshot) ? ["--from-schema-datamodel", snapshot] : ["--from-empty"];
   // Nothing is written, but the PostgreSQL adapter connects even to diff two schema files.
-  const url = provider === "sqlite" ? "file:./data/placeholder.db" : process.env.SHADOW_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
-  const sql = execFileSync("node_modules/.bin/prisma", ["migrate", "diff", "--config", `prisma/${provider}.config.ts`, ...from, "--to-schema-datamodel", join(folder, "schema.prisma"), "--script"], { env: { ...process.env, DATABASE_URL: url } }).toString();
+  const url =
+    provider === "sqlite"
+      ? "file:./data/placeholder.db"
+      : (process.env.SHADOW_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test");
+  const sql = execFileSync(
+    "node_modules/.bin/prisma",
+    [
+      "migrate",
+      "diff",
+      "--config",
+      `prisma/${provider}.config.ts`,
+      ...from,
+      "--to-schema-datamodel",
+      join(folder, "schema.prisma"),
+      "--script",
+    ],
+    { env: { ...process.env, DATABASE_URL: url } },
+  ).toString();
   if (!/\b(CREATE|ALTER|DROP)\b/.test(sql)) {
     console.log(`${provider}: no changes`);
     continue;

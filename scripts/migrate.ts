@@ -16,7 +16,11 @@ const placeholderUrl = { sqlite: defaultSqliteUrl, postgresql: "postgresql://loc
 
 // Prisma's own output is long and warns about the schema's url (only the adapter is used): show it only on failure.
 function prisma(args: string[], env: Record<string, string>): void {
-  const run = spawnSync(prismaBin, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const run = spawnSync(prismaBin, args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   if (run.status !== 0) {
     process.stderr.write(run.stdout);
     process.stderr.write(run.stderr);
@@ -38,5 +42,7 @@ if (provider === "sqlite") {
   console.log(`SQLite database ${sqliteFileFromUrl(databaseUrl)} is migrated.`);
 } else {
   const applied = await applyPostgresMigrations(databaseUrl, join(root, "prisma/postgresql/migrations"));
-  console.log(applied.length ? `Applied PostgreSQL migrations: ${applied.join(", ")}` : "PostgreSQL schema is up to date.");
+  console.log(
+    applied.length ? `Applied PostgreSQL migrations: ${applied.join(", ")}` : "PostgreSQL schema is up to date.",
+  );
 }

@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "./helpers/stack.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function cliDatabaseUrl(db: TestDatabase): string {
   if (!db.pgSchema) return db.url;
@@ -17,7 +21,8 @@ function cliDatabaseUrl(db: TestDatabase): string {
 function admin(db: TestDatabase, args: string[], stdin = ""): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "admin/src/main.ts", ...args], {
-      env: { ...process.env, DATABASE_URL: cliDatabaseUrl(db) }, stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, DATABASE_URL: cliDatabaseUrl(db) },
+      stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
@@ -38,11 +43,16 @@ describe("npm run admin", { timeout: 120_000 }, () => {
   });
   afterAll(async () => stack?.stop());
 
-  const signIn = (username: string, password: string) => stack.api("POST", "/api/v1/auth/login", { body: { username, password } });
+  const signIn = (username: string, password: string) =>
+    stack.api("POST", "/api/v1/auth/login", { body: { username, password } });
 
   it("creates the first staff account from a piped password, and the gateway lets it sign in as staff", async () => {
     expect(await stack.db.user.count()).toBe(0);
-    const run = await admin(db, ["create-user", "--role", "staff", "--username", "county-duty", "--display-name", "值班员"], "a long enough password 1\n");
+    const run = await admin(
+      db,
+      ["create-user", "--role", "staff", "--username", "county-duty", "--display-name", "值班员"],
+      "a long enough password 1\n",
+    );
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Created staff account county-duty \(usr_\w+\)/);
@@ -57,7 +67,15 @@ describe("npm run admin", { timeout: 120_000 }, () => {
     const before = await stack.db.user.count();
     // Independent refusals: run side by side (each CLI start costs a second or more on a busy machine).
     const [onArgv, short, family, taken, noPassword] = await Promise.all([
-      admin(db, ["create-user", "--role", "staff", "--username", "argv-user", "--password", "a long enough password 1"]),
+      admin(db, [
+        "create-user",
+        "--role",
+        "staff",
+        "--username",
+        "argv-user",
+        "--password",
+        "a long enough password 1",
+      ]),
       admin(db, ["create-user", "--role", "staff", "--username", "short-user"], "short\n"),
       admin(db, ["create-user", "--role", "family", "--username", "fam-user"], "a long enough password 1\n"),
       admin(db, ["create-user", "--role", "installer", "--username", "county-duty"], "a long enough password 1\n"),

@@ -6,12 +6,24 @@ import type { MqttClient } from "mqtt";
 import { createBroker } from "../broker/src/broker.ts";
 import { readBrokerConfig } from "../broker/src/config.ts";
 import { deviceCommandTopic, deviceStatusTopic, deviceTelemetryTopic } from "../protocol/topics.ts";
-import { closed, floodConnections, nextMessage, startBlackholeProxy, startTestBroker, type TestBroker } from "./helpers/broker-fixtures.ts";
+import {
+  closed,
+  floodConnections,
+  nextMessage,
+  startBlackholeProxy,
+  startTestBroker,
+  type TestBroker,
+} from "./helpers/broker-fixtures.ts";
 import { waitFor } from "./helpers/stack.ts";
 
 const onlineStatus = JSON.stringify({ state: "online", at: new Date().toISOString(), reason: "boot" });
 const lostStatus = JSON.stringify({ state: "offline", at: new Date().toISOString(), reason: "lost" });
-const willFor = (deviceId: string) => ({ topic: deviceStatusTopic(deviceId), payload: Buffer.from(lostStatus), qos: 1 as const, retain: true });
+const willFor = (deviceId: string) => ({
+  topic: deviceStatusTopic(deviceId),
+  payload: Buffer.from(lostStatus),
+  qos: 1 as const,
+  retain: true,
+});
 
 let stack: TestBroker | undefined;
 const cleanups: Array<() => Promise<void>> = [];
@@ -37,7 +49,10 @@ async function connectWithRetries(connect: () => Promise<MqttClient>, attempts =
 }
 /** The CONNACK return code a refused connection got (mqtt.js puts it on the error's `code`). */
 async function refusalCode(attempt: Promise<MqttClient>): Promise<unknown> {
-  const err = await attempt.then(() => expect.fail("the connection was accepted"), (e: { code?: unknown }) => e);
+  const err = await attempt.then(
+    () => expect.fail("the connection was accepted"),
+    (e: { code?: unknown }) => e,
+  );
   return err.code;
 }
 
@@ -191,7 +206,11 @@ describe("last will and sessions", () => {
     expect(Date.now() - lostAt).toBeLessThanOrEqual(2 * 1.5 * 1000 + 500);
 
     // A subscriber arriving later sees only the latest retained status.
-    const late = await connect({ clientId: "late-service", username: "wangxiang-gateway", password: "service-password-for-tests" });
+    const late = await connect({
+      clientId: "late-service",
+      username: "wangxiang-gateway",
+      password: "service-password-for-tests",
+    });
     const retained: string[] = [];
     late.on("message", (_topic, payload) => retained.push(payload.toString()));
     await late.subscribeAsync(deviceStatusTopic(device.deviceId), { qos: 1 });
@@ -263,7 +282,12 @@ describe("limits", () => {
   it("destroys new TCP connections beyond the connection rate's burst", async () => {
     const { rawSocket, broker } = await start({ connectBurst: 3, connectRatePerSecond: 1 });
     const sockets = await Promise.all(Array.from({ length: 5 }, () => rawSocket()));
-    const closedSockets = sockets.map((socket) => closed(socket, 1000).then(() => true, () => false));
+    const closedSockets = sockets.map((socket) =>
+      closed(socket, 1000).then(
+        () => true,
+        () => false,
+      ),
+    );
     expect((await Promise.all(closedSockets)).filter(Boolean)).toHaveLength(2);
     expect(broker.metrics.connectionsRefusedRate).toBe(2);
     expect(broker.metrics.connectionsAccepted).toBe(3);
@@ -281,27 +305,42 @@ describe("limits", () => {
   });
 
   it("one address opening connections as fast as it can does not starve 12 cameras from another address", async () => {
-    const { credentials, connectDeviceFrom, broker } = await start({ connectRatePerSecond: 30, connectBurst: 30, connectRatePerAddress: 12, connectBurstPerAddress: 12 });
+    const { credentials, connectDeviceFrom, broker } = await start({
+      connectRatePerSecond: 30,
+      connectBurst: 30,
+      connectRatePerAddress: 12,
+      connectBurstPerAddress: 12,
+    });
     const cameras = await Promise.all(Array.from({ length: 12 }, () => credentials.addDevice()));
     const flood = floodConnections(broker.port, "127.0.0.1");
     cleanups.push(async () => flood.stop());
     await waitFor("the flood to pass the broker's burst", () => flood.opened > 200);
-    const clients = await Promise.all(cameras.map((camera) => connectDeviceFrom("127.0.0.2", camera, { connectTimeout: 30_000 })));
+    const clients = await Promise.all(
+      cameras.map((camera) => connectDeviceFrom("127.0.0.2", camera, { connectTimeout: 30_000 })),
+    );
     flood.stop();
     expect(clients.every((client) => client.connected)).toBe(true);
     expect(broker.metrics.connectionsOverAddressRate).toBeGreaterThan(100);
   });
 
   it("a camera whose credential this broker has proven gets in while its own address is over its rate; a new one is told to retry (3)", async () => {
-    const { credentials, connectDeviceFrom, broker } = await start({ connectRatePerSecond: 1000, connectBurst: 1000, connectRatePerAddress: 20, connectBurstPerAddress: 20 });
+    const { credentials, connectDeviceFrom, broker } = await start({
+      connectRatePerSecond: 1000,
+      connectBurst: 1000,
+      connectRatePerAddress: 20,
+      connectBurstPerAddress: 20,
+    });
     const proven = await Promise.all(Array.from({ length: 12 }, () => credentials.addDevice()));
-    for (const client of await Promise.all(proven.map((camera) => connectDeviceFrom("127.0.0.3", camera)))) await client.endAsync(true);
+    for (const client of await Promise.all(proven.map((camera) => connectDeviceFrom("127.0.0.3", camera))))
+      await client.endAsync(true);
     const stranger = await credentials.addDevice();
     const flood = floodConnections(broker.port, "127.0.0.3");
     cleanups.push(async () => flood.stop());
     await waitFor("the address to run over its rate", () => broker.metrics.connectionsOverAddressRate > 50);
     // Cameras retry, as they do after a refusal; a few attempts may find every over-rate slot taken by the flood.
-    const clients = await Promise.all(proven.map((camera) => connectWithRetries(() => connectDeviceFrom("127.0.0.3", camera))));
+    const clients = await Promise.all(
+      proven.map((camera) => connectWithRetries(() => connectDeviceFrom("127.0.0.3", camera))),
+    );
     expect(clients.every((client) => client.connected)).toBe(true);
     await waitFor("a stranger's attempt to be decided while over rate", async () => {
       const code = await refusalCode(connectDeviceFrom("127.0.0.3", stranger)).catch(() => "no CONNACK");
@@ -330,7 +369,9 @@ describe("start", () => {
       credentialHasher: stack!.credentials.hasher,
       service: { username: "s", passwordHash: "x" },
     });
-    await expect(second.start()).rejects.toThrow(`MQTT port ${broker.port} is already in use; set MQTT_PORT to another port`);
+    await expect(second.start()).rejects.toThrow(
+      `MQTT port ${broker.port} is already in use; set MQTT_PORT to another port`,
+    );
     await second.stop();
   });
 });

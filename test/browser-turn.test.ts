@@ -2,13 +2,20 @@
 // real coturn started here on loopback, and still decodes the camera's video.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCameraStream, type CameraStream } from "../firmware-sim/src/media/camera-stream.ts";
-import { chromiumArgs, chromiumPath, describeTimings, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
+import {
+  chromiumArgs,
+  chromiumPath,
+  describeTimings,
+  hasChromium,
+  inboundStats,
+  tapWatchAndWaitForPicture,
+} from "./relay-browser.ts";
 import { PUBLISH_TOKEN, serveViewer, startRelayStack, type RelayStack } from "./relay-stack.ts";
 import { toolInstalled } from "./helpers/tools.ts";
 import { iceServerSource } from "../relay/src/ice-servers.ts";
@@ -25,12 +32,36 @@ async function freeUdpPort(): Promise<number> {
 // relay minted with the shared secret, and only until their expiry.
 async function startCoturn(port: number, secret: string): Promise<{ process: ChildProcess; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "wx-coturn-"));
-  const child = spawn("turnserver", [
-    "-n", "--no-cli", "--no-tls", "--no-dtls", "-L", "127.0.0.1", "-E", "127.0.0.1", "-p", String(port),
-    "--allow-loopback-peers", "--use-auth-secret", `--static-auth-secret=${secret}`, "--realm", "wangxiang.test",
-    "--fingerprint", "--no-multicast-peers", "--pidfile", join(dir, "turnserver.pid"), "--log-file", "stdout", "--simple-log",
-    "--userdb", join(dir, "turndb"),
-  ], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    "turnserver",
+    [
+      "-n",
+      "--no-cli",
+      "--no-tls",
+      "--no-dtls",
+      "-L",
+      "127.0.0.1",
+      "-E",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "--allow-loopback-peers",
+      "--use-auth-secret",
+      `--static-auth-secret=${secret}`,
+      "--realm",
+      "wangxiang.test",
+      "--fingerprint",
+      "--no-multicast-peers",
+      "--pidfile",
+      join(dir, "turnserver.pid"),
+      "--log-file",
+      "stdout",
+      "--simple-log",
+      "--userdb",
+      join(dir, "turndb"),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let log = "";
   child.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
@@ -68,9 +99,15 @@ describe.skipIf(!hasChromium || !hasCoturn)("browser viewer through TURN only (c
     turn = await startCoturn(port, TURN_SECRET);
     stack = await startRelayStack({
       setup: serveViewer,
-      iceServers: iceServerSource({ turn: { urls: [`turn:127.0.0.1:${port}?transport=udp`], secret: TURN_SECRET, ttlS: 600 } }),
+      iceServers: iceServerSource({
+        turn: { urls: [`turn:127.0.0.1:${port}?transport=udp`], secret: TURN_SECRET, ttlS: 600 },
+      }),
     });
-    camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-turn"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
+    camera = await startCameraStream({
+      whipUrl: stack.whipUrl("cam-turn"),
+      token: PUBLISH_TOKEN,
+      hostAddresses: ["127.0.0.1"],
+    });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   }, 30_000);
 
@@ -94,7 +131,10 @@ describe.skipIf(!hasChromium || !hasCoturn)("browser viewer through TURN only (c
     const localCandidateType = await page.evaluate(async () => {
       const stats = await (window as unknown as { wangxiang: { pc: RTCPeerConnection } }).wangxiang.pc.getStats();
       let pairLocalId: string | undefined;
-      stats.forEach((r) => { if (r.type === "transport" && r.selectedCandidatePairId) pairLocalId = stats.get(r.selectedCandidatePairId)?.localCandidateId; });
+      stats.forEach((r) => {
+        if (r.type === "transport" && r.selectedCandidatePairId)
+          pairLocalId = stats.get(r.selectedCandidatePairId)?.localCandidateId;
+      });
       return pairLocalId ? stats.get(pairLocalId)?.candidateType : undefined;
     });
     expect(localCandidateType).toBe("relay");
@@ -105,10 +145,18 @@ describe.skipIf(!hasChromium || !hasCoturn)("browser viewer through TURN only (c
     const page = await browser.newPage();
     await page.goto(`${stack.baseUrl}/viewer/index.html`);
     const gathered = await page.evaluate(async (turnUrl) => {
-      const pc = new window.RTCPeerConnection({ iceServers: [{ urls: turnUrl, username: `${Math.floor(Date.now() / 1000) + 600}:intruder`, credential: "guessed" }], iceTransportPolicy: "relay" });
+      const pc = new window.RTCPeerConnection({
+        iceServers: [
+          { urls: turnUrl, username: `${Math.floor(Date.now() / 1000) + 600}:intruder`, credential: "guessed" },
+        ],
+        iceTransportPolicy: "relay",
+      });
       pc.addTransceiver("audio");
       await pc.setLocalDescription(await pc.createOffer());
-      await new Promise((resolve) => { setTimeout(resolve, 3000); pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve(null); });
+      await new Promise((resolve) => {
+        setTimeout(resolve, 3000);
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve(null);
+      });
       return (pc.localDescription?.sdp.match(/typ relay/g) ?? []).length;
     }, turnUrl);
     expect(gathered).toBe(0);

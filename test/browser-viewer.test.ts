@@ -3,7 +3,14 @@
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCameraStream, type CameraStream } from "../firmware-sim/src/media/camera-stream.ts";
-import { chromiumArgs, chromiumPath, describeTimings, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
+import {
+  chromiumArgs,
+  chromiumPath,
+  describeTimings,
+  hasChromium,
+  inboundStats,
+  tapWatchAndWaitForPicture,
+} from "./relay-browser.ts";
 import { PUBLISH_TOKEN, serveViewer, startRelayStack, waitFor, type RelayStack } from "./relay-stack.ts";
 
 describe.skipIf(!hasChromium)("browser viewer (headless Chromium)", () => {
@@ -18,11 +25,19 @@ describe.skipIf(!hasChromium)("browser viewer (headless Chromium)", () => {
       // The gateway will ask the camera over MQTT to publish when the first viewer joins; do that directly.
       onViewerJoined: ({ cameraId }) => {
         if (cameraId === "cam-cold" && !coldCamera) {
-          coldCamera = startCameraStream({ whipUrl: stack.whipUrl(cameraId), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
+          coldCamera = startCameraStream({
+            whipUrl: stack.whipUrl(cameraId),
+            token: PUBLISH_TOKEN,
+            hostAddresses: ["127.0.0.1"],
+          });
         }
       },
     });
-    camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-warm"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
+    camera = await startCameraStream({
+      whipUrl: stack.whipUrl("cam-warm"),
+      token: PUBLISH_TOKEN,
+      hostAddresses: ["127.0.0.1"],
+    });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   }, 30_000);
 
@@ -57,7 +72,11 @@ describe.skipIf(!hasChromium)("browser viewer (headless Chromium)", () => {
     await page.mouse.down();
     expect(await page.textContent("#talk")).toContain("松开结束");
     const before = camera!.stats().talkbackPacketsReceived;
-    await waitFor(() => camera!.stats().talkbackPacketsReceived - before > 25, 10_000, "browser microphone packets at the camera");
+    await waitFor(
+      () => camera!.stats().talkbackPacketsReceived - before > 25,
+      10_000,
+      "browser microphone packets at the camera",
+    );
     await page.mouse.up();
     expect(await page.textContent("#talk")).toContain("按住说话");
     await page.waitForTimeout(300);

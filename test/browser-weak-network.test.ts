@@ -9,8 +9,16 @@ import { chromiumArgs, chromiumPath, hasChromium, inboundStats, tapWatchAndWaitF
 import { routeViewerThroughWeakNetwork } from "./relay-netem.ts";
 import { PUBLISH_TOKEN, serveViewer, startRelayStack, waitFor, type RelayStack } from "./relay-stack.ts";
 
-interface ConsumerStats { kind: string; packetsSent: number; paused: boolean; pauses: number; lastFractionLost: number | null }
-interface RouterStats { sessions: { sessionId: string; role: string; viewerId: string | null; consumers: ConsumerStats[] }[] }
+interface ConsumerStats {
+  kind: string;
+  packetsSent: number;
+  paused: boolean;
+  pauses: number;
+  lastFractionLost: number | null;
+}
+interface RouterStats {
+  sessions: { sessionId: string; role: string; viewerId: string | null; consumers: ConsumerStats[] }[];
+}
 
 describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-space link)", () => {
   let stack: RelayStack;
@@ -23,7 +31,11 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
     stack.pool.onEvent((event) => {
       if (event.event === "viewerDownlink") downlinkEvents.push(`${event.viewerId}:${event.state}:${event.reason}`);
     });
-    camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-weak"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
+    camera = await startCameraStream({
+      whipUrl: stack.whipUrl("cam-weak"),
+      token: PUBLISH_TOKEN,
+      hostAddresses: ["127.0.0.1"],
+    });
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   }, 30_000);
 
@@ -38,7 +50,11 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
     const sessions = stats.sessions.filter((s) => s.role === "viewer" && s.viewerId === viewerId);
     const session = sessions.at(-1);
     if (!session) return null;
-    return { sessionId: session.sessionId, video: session.consumers.find((c) => c.kind === "video")!, audio: session.consumers.find((c) => c.kind === "audio")! };
+    return {
+      sessionId: session.sessionId,
+      video: session.consumers.find((c) => c.kind === "video")!,
+      audio: session.consumers.find((c) => c.kind === "audio")!,
+    };
   };
   const pageState = (page: Page) => page.textContent("#state");
   const framesGrow = async (page: Page, by: number, timeoutMs: number) => {
@@ -56,7 +72,9 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
     const page = await browser.newPage();
     const network = await routeViewerThroughWeakNetwork(page);
     await page.goto(`${stack.baseUrl}/viewer/index.html#camera=cam-weak&token=viewer-moving`);
-    await page.evaluate(() => { (window as unknown as { loadedOnce: boolean }).loadedOnce = true; });
+    await page.evaluate(() => {
+      (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
+    });
     await tapWatchAndWaitForPicture(page);
     await framesGrow(page, 10, 5000);
     const first = await viewerConsumers("viewer-moving");
@@ -69,7 +87,11 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
     network.setShape({ blackhole: true });
     const states = new Set<string>();
     const deadline = Date.now() + 20_000;
-    while (await page.evaluate(() => (window as unknown as { wangxiang: { metrics: { reconnects: number } } }).wangxiang.metrics.reconnects) === 0) {
+    while (
+      (await page.evaluate(
+        () => (window as unknown as { wangxiang: { metrics: { reconnects: number } } }).wangxiang.metrics.reconnects,
+      )) === 0
+    ) {
       states.add((await pageState(page)) ?? "");
       if (Date.now() > deadline) throw new Error(`no reconnect; states seen: ${[...states].join(" | ")}`);
       await page.waitForTimeout(100);
@@ -84,7 +106,13 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
     })();
     // The new session goes over a new path (the 4G one).
     await waitFor(() => network.links.length > linksBefore, 10_000, "a second WHEP session");
-    await page.waitForFunction(() => (window as unknown as { wangxiang: { pc: RTCPeerConnection | null } }).wangxiang.pc?.connectionState === "connected", undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { wangxiang: { pc: RTCPeerConnection | null } }).wangxiang.pc?.connectionState ===
+        "connected",
+      undefined,
+      { timeout: 10_000 },
+    );
     await framesGrow(page, 20, 10_000);
     recovering = false;
     await watchStates;
@@ -112,8 +140,14 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
     // A weak cell: 150 kbit/s down with a 300 ms queue. The camera's video is ~400 kbit/s; its sound ~30.
     network.setShape({ downKbps: 150, queueMs: 300 }, true);
     const throttledAt = Date.now();
-    await waitFor(() => downlinkEvents.some((e) => e.startsWith("viewer-thin:audio-only")), 15_000, "video paused for the thin viewer");
-    console.log(`throttled → video paused after ${Date.now() - throttledAt} ms (${downlinkEvents.find((e) => e.startsWith("viewer-thin:audio-only"))})`);
+    await waitFor(
+      () => downlinkEvents.some((e) => e.startsWith("viewer-thin:audio-only")),
+      15_000,
+      "video paused for the thin viewer",
+    );
+    console.log(
+      `throttled → video paused after ${Date.now() - throttledAt} ms (${downlinkEvents.find((e) => e.startsWith("viewer-thin:audio-only"))})`,
+    );
     // Right after the pause (the next try of video is ≥ 3 s away): no video to this viewer, the sound
     // keeps coming, and it reaches the browser.
     const before = (await viewerConsumers("viewer-thin"))!;
@@ -121,13 +155,22 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
     const audioInBrowser = (await inboundStats(page)).audioPackets;
     await page.waitForTimeout(1500);
     const after = (await viewerConsumers("viewer-thin"))!;
-    if (after.video.paused && after.video.pauses === before.video.pauses) expect(after.video.packetsSent).toBe(before.video.packetsSent);
+    if (after.video.paused && after.video.pauses === before.video.pauses)
+      expect(after.video.packetsSent).toBe(before.video.packetsSent);
     expect(after.audio.packetsSent - before.audio.packetsSent).toBeGreaterThan(50);
     const audioArrived = (await inboundStats(page)).audioPackets - audioInBrowser;
-    console.log(`while paused: ${after.audio.packetsSent - before.audio.packetsSent} audio packets sent, ${audioArrived} arrived in 1.5 s`);
+    console.log(
+      `while paused: ${after.audio.packetsSent - before.audio.packetsSent} audio packets sent, ${audioArrived} arrived in 1.5 s`,
+    );
     expect(audioArrived).toBeGreaterThan(40);
-    await page.waitForFunction(() => document.getElementById("state")!.textContent!.includes("仅播放声音"), undefined, { timeout: 10_000 });
-    expect(await page.evaluate(() => (window as unknown as { wangxiang: { pc: RTCPeerConnection } }).wangxiang.pc.connectionState)).toBe("connected");
+    await page.waitForFunction(() => document.getElementById("state")!.textContent!.includes("仅播放声音"), undefined, {
+      timeout: 10_000,
+    });
+    expect(
+      await page.evaluate(
+        () => (window as unknown as { wangxiang: { pc: RTCPeerConnection } }).wangxiang.pc.connectionState,
+      ),
+    ).toBe("connected");
 
     // While the cell stays weak the relay may try video again and pause once more; how the back-off grows is
     // covered by relay/src/downlink-monitor.test.ts, since on a busy 2-core machine the timing of a probe is not ours.
@@ -136,11 +179,21 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
     // The cell recovers: the next probe finds a clean path and video comes back with a keyframe.
     network.setShape({}, true);
     const liftedAt = Date.now();
-    await waitFor(() => downlinkEvents.filter((e) => e.startsWith("viewer-thin:video")).length > 0 && downlinkEvents.at(-1)!.startsWith("viewer-thin:video"), 40_000, "video resumed");
+    await waitFor(
+      () =>
+        downlinkEvents.filter((e) => e.startsWith("viewer-thin:video")).length > 0 &&
+        downlinkEvents.at(-1)!.startsWith("viewer-thin:video"),
+      40_000,
+      "video resumed",
+    );
     await framesGrow(page, 25, 10_000);
-    await page.waitForFunction(() => document.getElementById("state")!.textContent!.includes("已连接"), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById("state")!.textContent!.includes("已连接"), undefined, {
+      timeout: 10_000,
+    });
     const resumed = (await viewerConsumers("viewer-thin"))!;
-    console.log(`lifted → video decoding again after ${Date.now() - liftedAt} ms; downlink events: ${downlinkEvents.filter((e) => e.startsWith("viewer-thin")).join(", ")}`);
+    console.log(
+      `lifted → video decoding again after ${Date.now() - liftedAt} ms; downlink events: ${downlinkEvents.filter((e) => e.startsWith("viewer-thin")).join(", ")}`,
+    );
     expect(resumed.video.paused).toBe(false);
     expect(resumed.sessionId).toBe(before.sessionId); // the same session throughout: no reconnect needed
     await page.close();

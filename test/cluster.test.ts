@@ -7,7 +7,14 @@ import type { Database } from "../core/database.ts";
 import type { Gateway } from "../gateway/src/app.ts";
 import type { DemoSeed } from "../gateway/src/seed.ts";
 import { deviceCommandTopic, deviceStatusTopic } from "../protocol/topics.ts";
-import { claimRedisDatabase, databaseUrlForProcesses, openDatabase, startBrokerProcess, startClusterGateway, type BrokerProcess } from "./helpers/cluster.ts";
+import {
+  claimRedisDatabase,
+  databaseUrlForProcesses,
+  openDatabase,
+  startBrokerProcess,
+  startClusterGateway,
+  type BrokerProcess,
+} from "./helpers/cluster.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 import { waitFor } from "./helpers/stack.ts";
 
@@ -21,21 +28,33 @@ const devices: MqttClient[] = [];
 
 async function api(httpUrl: string, method: string, path: string, token?: string, body?: unknown) {
   const response = await fetch(httpUrl + path, {
-    method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
-const login = async (httpUrl: string, username: string) => (await api(httpUrl, "POST", "/api/v1/auth/login", undefined, { username, password: "test-password-123" })).body.token as string;
+const login = async (httpUrl: string, username: string) =>
+  (await api(httpUrl, "POST", "/api/v1/auth/login", undefined, { username, password: "test-password-123" })).body
+    .token as string;
 
 async function installCamera(index: number) {
   const httpUrl = gateways[0]!.httpUrl;
   const camera = seed.cameras[index]!;
   const installer = await login(httpUrl, "installer");
-  const bound = await api(httpUrl, "POST", `/api/v1/households/${seed.householdId}/devices`, installer, { serial: camera.serial, claimCode: camera.claimCode });
+  const bound = await api(httpUrl, "POST", `/api/v1/households/${seed.householdId}/devices`, installer, {
+    serial: camera.serial,
+    claimCode: camera.claimCode,
+  });
   expect(bound.status).toBe(200);
-  const claimed = await api(httpUrl, "POST", "/api/v1/devices/claim", undefined, { serial: camera.serial, claimCode: camera.claimCode });
+  const claimed = await api(httpUrl, "POST", "/api/v1/devices/claim", undefined, {
+    serial: camera.serial,
+    claimCode: camera.claimCode,
+  });
   expect(claimed.status).toBe(200);
   return { deviceId: claimed.body.deviceId as string, password: claimed.body.mqttPassword as string };
 }
@@ -44,22 +63,45 @@ async function installCamera(index: number) {
 async function connectCamera(brokerUrl: string, deviceId: string, password: string): Promise<MqttClient> {
   const session = Math.random().toString(36).slice(2);
   const client = mqtt.connect(brokerUrl, {
-    clientId: deviceId, username: deviceId, password, protocolVersion: 4, keepalive: 5, reconnectPeriod: 0, clean: false,
-    will: { topic: deviceStatusTopic(deviceId), payload: Buffer.from(JSON.stringify({ state: "offline", at: new Date().toISOString(), reason: "lost", session })), qos: 1, retain: true },
+    clientId: deviceId,
+    username: deviceId,
+    password,
+    protocolVersion: 4,
+    keepalive: 5,
+    reconnectPeriod: 0,
+    clean: false,
+    will: {
+      topic: deviceStatusTopic(deviceId),
+      payload: Buffer.from(JSON.stringify({ state: "offline", at: new Date().toISOString(), reason: "lost", session })),
+      qos: 1,
+      retain: true,
+    },
   });
   devices.push(client);
-  await new Promise<void>((resolve, reject) => { client.once("connect", () => resolve()); client.once("error", reject); });
+  await new Promise<void>((resolve, reject) => {
+    client.once("connect", () => resolve());
+    client.once("error", reject);
+  });
   client.on("message", (topic, payload) => {
     if (topic !== deviceCommandTopic(deviceId)) return;
     const command = JSON.parse(payload.toString()) as { correlationId: string; responseTopic: string; name: string };
-    client.publish(command.responseTopic, JSON.stringify({ correlationId: command.correlationId, ok: true, result: { via: brokerUrl } }), { qos: 1 });
+    client.publish(
+      command.responseTopic,
+      JSON.stringify({ correlationId: command.correlationId, ok: true, result: { via: brokerUrl } }),
+      { qos: 1 },
+    );
   });
   await client.subscribeAsync(deviceCommandTopic(deviceId), { qos: 1 });
-  await client.publishAsync(deviceStatusTopic(deviceId), JSON.stringify({ state: "online", at: new Date().toISOString(), reason: "boot", firmware: "1.0.0", session }), { qos: 1, retain: true });
+  await client.publishAsync(
+    deviceStatusTopic(deviceId),
+    JSON.stringify({ state: "online", at: new Date().toISOString(), reason: "boot", firmware: "1.0.0", session }),
+    { qos: 1, retain: true },
+  );
   return client;
 }
 
-const connectionOf = async (deviceId: string) => (await db.device.findUnique({ where: { id: deviceId }, select: { connection: true } }))?.connection;
+const connectionOf = async (deviceId: string) =>
+  (await db.device.findUnique({ where: { id: deviceId }, select: { connection: true } }))?.connection;
 
 beforeAll(async () => {
   redis = await claimRedisDatabase();
@@ -68,7 +110,13 @@ beforeAll(async () => {
   const env = { REDIS_URL: redis.url, DATABASE_URL: databaseUrlForProcesses(testDb) };
   brokers = await Promise.all([startBrokerProcess(env), startBrokerProcess(env)]);
   for (const broker of brokers) {
-    gateways.push(await startClusterGateway(db, testDb.url, { REDIS_URL: redis.url, MQTT_URL: broker.url, COMMAND_TIMEOUT_MS: "5000" }));
+    gateways.push(
+      await startClusterGateway(db, testDb.url, {
+        REDIS_URL: redis.url,
+        MQTT_URL: broker.url,
+        COMMAND_TIMEOUT_MS: "5000",
+      }),
+    );
   }
   seed = gateways[0]!.seed!; // the first gateway found the database empty and seeded it
 }, 60_000);
@@ -91,11 +139,20 @@ describe("cluster mode", () => {
     const [a, b] = [await installCamera(0), await installCamera(1)];
     await connectCamera(brokers[0]!.url, a.deviceId, a.password);
     await connectCamera(brokers[1]!.url, b.deviceId, b.password);
-    await waitFor("both cameras online", async () => (await connectionOf(a.deviceId)) === "online" && (await connectionOf(b.deviceId)) === "online");
+    await waitFor(
+      "both cameras online",
+      async () => (await connectionOf(a.deviceId)) === "online" && (await connectionOf(b.deviceId)) === "online",
+    );
     for (const { httpUrl } of gateways) {
       const staff = await login(httpUrl, "staff");
-      for (const [camera, brokerUrl] of [[a, brokers[0]!.url], [b, brokers[1]!.url]] as const) {
-        const sent = await api(httpUrl, "POST", `/api/v1/devices/${camera.deviceId}/commands`, staff, { name: "privacy", params: { enabled: false } });
+      for (const [camera, brokerUrl] of [
+        [a, brokers[0]!.url],
+        [b, brokers[1]!.url],
+      ] as const) {
+        const sent = await api(httpUrl, "POST", `/api/v1/devices/${camera.deviceId}/commands`, staff, {
+          name: "privacy",
+          params: { enabled: false },
+        });
         expect(sent.status, JSON.stringify(sent.body)).toBe(200);
         expect(sent.body.status).toBe("succeeded");
         expect(sent.body.result).toEqual({ via: brokerUrl });
@@ -126,10 +183,18 @@ describe("cluster mode", () => {
       await client.endAsync();
     }
     const staff = await login(gateways[1]!.httpUrl, "staff");
-    expect((await api(gateways[1]!.httpUrl, "POST", `/api/v1/devices/${camera.deviceId}/revoke`, staff)).status).toBe(200);
+    expect((await api(gateways[1]!.httpUrl, "POST", `/api/v1/devices/${camera.deviceId}/revoke`, staff)).status).toBe(
+      200,
+    );
     for (const broker of brokers) {
       const refused = await new Promise<unknown>((resolve) => {
-        const client = mqtt.connect(broker.url, { clientId: camera.deviceId, username: camera.deviceId, password: camera.password, protocolVersion: 4, reconnectPeriod: 0 });
+        const client = mqtt.connect(broker.url, {
+          clientId: camera.deviceId,
+          username: camera.deviceId,
+          password: camera.password,
+          protocolVersion: 4,
+          reconnectPeriod: 0,
+        });
         devices.push(client);
         client.once("connect", () => resolve("accepted"));
         client.once("error", (err: Error & { code?: unknown }) => resolve(err.code));
@@ -149,6 +214,10 @@ describe("cluster mode", () => {
     await waitFor("the other gateway leads", () => survivor.leadership.isLeader, 5000);
     client.end(true); // no DISCONNECT: the broker publishes the will
     // Generous: in the full suite on 2 busy cores the new leader's first batch has taken over 10 s.
-    await waitFor("camera offline through the new leader", async () => (await connectionOf(camera.deviceId)) === "offline", 30_000);
+    await waitFor(
+      "camera offline through the new leader",
+      async () => (await connectionOf(camera.deviceId)) === "offline",
+      30_000,
+    );
   }, 60_000);
 });

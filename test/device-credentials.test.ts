@@ -14,7 +14,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const storedHash = async (deviceId: string) => (await stack.db.device.findUniqueOrThrow({ where: { id: deviceId } })).credentialHash;
+const storedHash = async (deviceId: string) =>
+  (await stack.db.device.findUniqueOrThrow({ where: { id: deviceId } })).credentialHash;
 
 describe("device credentials", () => {
   it("keeps the generated key in the database, and stores a claimed credential as an HMAC under it", async () => {
@@ -49,6 +50,8 @@ describe("device credentials", () => {
     const client = await connectAsDevice(stack, camera.deviceId, camera.password, { port: broker.port });
     client.end(true);
     broker.disconnectDevice(camera.deviceId);
-    await expect(connectAsDevice(stack, camera.deviceId, camera.password, { port: broker.port })).rejects.toMatchObject({ code: 5 });
+    await expect(connectAsDevice(stack, camera.deviceId, camera.password, { port: broker.port })).rejects.toMatchObject(
+      { code: 5 },
+    );
   });
 });

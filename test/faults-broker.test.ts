@@ -11,7 +11,15 @@ import type { Database } from "../core/database.ts";
 import { hashSecret, randomId, randomToken } from "../core/secrets.ts";
 import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../core/device-credentials.ts";
 import type { Gateway } from "../gateway/src/app.ts";
-import { claimRedisDatabase, databaseUrlForProcesses, openDatabase, startBrokerProcess, startClusterGateway, startTcpBalancer, type BrokerProcess } from "./helpers/cluster.ts";
+import {
+  claimRedisDatabase,
+  databaseUrlForProcesses,
+  openDatabase,
+  startBrokerProcess,
+  startClusterGateway,
+  startTcpBalancer,
+  type BrokerProcess,
+} from "./helpers/cluster.ts";
 import type { FleetReport, FleetStart } from "./helpers/fleet-process.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 import { waitFor, waitForProgress } from "./helpers/stack.ts";
@@ -22,7 +30,10 @@ const COMMANDS = 200;
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch((err) => console.error("cleanup:", err));
+  for (const cleanup of cleanups.reverse())
+    await Promise.resolve()
+      .then(cleanup)
+      .catch((err) => console.error("cleanup:", err));
 }, 60_000);
 
 function percentile(sorted: number[], p: number): number {
@@ -34,22 +45,47 @@ async function provision(db: Database, count: number, stateDir: string, mqttUrl:
   // One password for all: hashing 2,000 distinct ones would cost the test seconds of CPU and prove nothing here.
   const password = randomToken(24);
   const credentialHash = new DeviceCredentialHasher(await loadDeviceCredentialKey(db, undefined)).hash(password);
-  const cameras = await Promise.all(Array.from({ length: count }, async (_, i) => {
-    const deviceId = randomId("cam_");
-    const serial = `WX-F${String(Math.floor(i / 1000)).padStart(3, "0")}-${String(i % 1000).padStart(3, "0")}${deviceId.slice(4, 7).toUpperCase()}`;
-    return { deviceId, password, serial, credentialHash };
-  }));
+  const cameras = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const deviceId = randomId("cam_");
+      const serial = `WX-F${String(Math.floor(i / 1000)).padStart(3, "0")}-${String(i % 1000).padStart(3, "0")}${deviceId.slice(4, 7).toUpperCase()}`;
+      return { deviceId, password, serial, credentialHash };
+    }),
+  );
   for (let i = 0; i < cameras.length; i += 500) {
     await db.device.createMany({
-      data: cameras.slice(i, i + 500).map((c) => ({ id: c.deviceId, serial: c.serial, claimCodeHash, claimState: "claimed", credentialHash: c.credentialHash, claimedAt: new Date(), firmware: "1.4.2" })),
+      data: cameras.slice(i, i + 500).map((c) => ({
+        id: c.deviceId,
+        serial: c.serial,
+        claimCodeHash,
+        claimState: "claimed",
+        credentialHash: c.credentialHash,
+        claimedAt: new Date(),
+        firmware: "1.4.2",
+      })),
     });
   }
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   for (const c of cameras) {
-    writeFileSync(join(stateDir, `${c.serial}.json`), JSON.stringify({
-      serial: c.serial, claimCode: "UNUSEDCO", firmware: "1.4.2", privacy: false, claimedAt: new Date().toISOString(),
-      credentials: { deviceId: c.deviceId, mqttUsername: c.deviceId, mqttPassword: c.password, mqttUrl, heartbeatIntervalS: 20, keepaliveS: 10 },
-    }), { mode: 0o600 });
+    writeFileSync(
+      join(stateDir, `${c.serial}.json`),
+      JSON.stringify({
+        serial: c.serial,
+        claimCode: "UNUSEDCO",
+        firmware: "1.4.2",
+        privacy: false,
+        claimedAt: new Date().toISOString(),
+        credentials: {
+          deviceId: c.deviceId,
+          mqttUsername: c.deviceId,
+          mqttPassword: c.password,
+          mqttUrl,
+          heartbeatIntervalS: 20,
+          keepaliveS: 10,
+        },
+      }),
+      { mode: 0o600 },
+    );
   }
   return cameras;
 }
@@ -66,7 +102,11 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online, spread
   cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
 
   // Heartbeat 2 s: a broker silent for 6 s is dead and the survivors publish its cameras' wills (6–14 s after the kill).
-  const brokerEnv = { REDIS_URL: redis.url, DATABASE_URL: databaseUrlForProcesses(testDb), MQTT_CLUSTER_HEARTBEAT_MS: "2000" };
+  const brokerEnv = {
+    REDIS_URL: redis.url,
+    DATABASE_URL: databaseUrlForProcesses(testDb),
+    MQTT_CLUSTER_HEARTBEAT_MS: "2000",
+  };
   const brokers: BrokerProcess[] = await Promise.all([startBrokerProcess(brokerEnv), startBrokerProcess(brokerEnv)]);
   cleanups.push(() => Promise.all(brokers.map((b) => b.stop())));
   const [doomed, survivor] = brokers as [BrokerProcess, BrokerProcess];
@@ -76,13 +116,21 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online, spread
   const cameras = await provision(db, CAMERAS, stateDir, balancer.url);
   t.provisioned = Date.now();
   // The gateway talks to the surviving broker directly: this test is about the cameras.
-  const { gateway } = await startClusterGateway(db, testDb.url, {
-    REDIS_URL: redis.url, MQTT_URL: survivor.url, COMMAND_TIMEOUT_MS: "60000", SEED_DEMO_DATA: "1", HEARTBEAT_FLUSH_MS: "100", LOG_LEVEL: process.env.WX_FAULT_LOG ?? "silent",
-  }) as { gateway: Gateway; httpUrl: string };
+  const { gateway } = (await startClusterGateway(db, testDb.url, {
+    REDIS_URL: redis.url,
+    MQTT_URL: survivor.url,
+    COMMAND_TIMEOUT_MS: "60000",
+    SEED_DEMO_DATA: "1",
+    HEARTBEAT_FLUSH_MS: "100",
+    LOG_LEVEL: process.env.WX_FAULT_LOG ?? "silent",
+  })) as { gateway: Gateway; httpUrl: string };
   cleanups.push(() => gateway.stop());
   const httpUrl = `http://127.0.0.1:${(gateway.app.server.address() as { port: number }).port}`;
 
-  const fleet: ChildProcess = fork(join(process.cwd(), "test/helpers/fleet-process.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const fleet: ChildProcess = fork(join(process.cwd(), "test/helpers/fleet-process.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   cleanups.push(() => fleet.kill("SIGKILL"));
   let fleetOnline = 0;
   const reports: FleetReport[] = [];
@@ -92,8 +140,16 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online, spread
   });
   await new Promise<void>((resolve) => fleet.once("message", () => resolve()));
   const start: FleetStart = {
-    type: "start", stateDir, gatewayUrl: httpUrl, mqttUrl: balancer.url, cameras: cameras.map((c) => ({ serial: c.serial, claimCode: "UNUSEDCO" })),
-    heartbeatIntervalS: 20, keepaliveS: 30, reconnectBackoff: BACKOFF, persistentSession: true, startSpreadMs: 5000,
+    type: "start",
+    stateDir,
+    gatewayUrl: httpUrl,
+    mqttUrl: balancer.url,
+    cameras: cameras.map((c) => ({ serial: c.serial, claimCode: "UNUSEDCO" })),
+    heartbeatIntervalS: 20,
+    keepaliveS: 30,
+    reconnectBackoff: BACKOFF,
+    persistentSession: true,
+    startSpreadMs: 5000,
   };
   fleet.send(start);
   const onlineInDb = () => db.device.count({ where: { connection: "online" } });
@@ -101,7 +157,9 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online, spread
   const progress = setInterval(async () => {
     if (!process.env.WX_FAULT_LOG) return;
     console.log(new Date().toISOString().slice(11, 19));
-    const received = (await gateway.metrics.mqttMessages.get()).values.map((v) => `${v.labels.kind}=${v.value}`).join(" ");
+    const received = (await gateway.metrics.mqttMessages.get()).values
+      .map((v) => `${v.labels.kind}=${v.value}`)
+      .join(" ");
     console.log(`fleet online ${fleetOnline}, database online ${await onlineInDb()}, gateway received ${received}`);
   }, 5000);
   cleanups.push(() => clearInterval(progress));
@@ -112,14 +170,26 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online, spread
   t.allOnline = Date.now();
 
   // ── the fault ──
-  const staff = (await (await fetch(`${httpUrl}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "staff", password: "test-password-123" }) })).json()).token as string;
+  const staff = (
+    await (
+      await fetch(`${httpUrl}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "staff", password: "test-password-123" }),
+      })
+    ).json()
+  ).token as string;
   const killedAt = Date.now();
   doomed.child.kill("SIGKILL");
   // Commands sent right after the kill: about half go to cameras whose connection just died.
   const targets = cameras.slice(0, COMMANDS);
-  const commands = targets.map((c) => fetch(`${httpUrl}/api/v1/devices/${c.deviceId}/commands`, {
-    method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${staff}` }, body: JSON.stringify({ name: "privacy", params: { enabled: false } }),
-  }).then(async (r) => ({ status: r.status, body: await r.json() as { status?: string; error?: string } })));
+  const commands = targets.map((c) =>
+    fetch(`${httpUrl}/api/v1/devices/${c.deviceId}/commands`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${staff}` },
+      body: JSON.stringify({ name: "privacy", params: { enabled: false } }),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { status?: string; error?: string } })),
+  );
   // The dead broker comes back (same port) after a while: later reconnects may land on it.
   await doomed.exited;
   const restartTimer = new Promise<void>((resolve) => setTimeout(resolve, 2000));
@@ -139,12 +209,18 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online, spread
   await waitFor("fleet report", () => reports.length > 0, 10_000);
   const report = reports[0]!;
   const moved = Object.entries(report.lostAt).filter(([, times]) => times.some((at) => at >= killedAt));
-  const reconnectDelays = moved.map(([serial]) => (report.onlineAt[serial] ?? []).find((at) => at >= killedAt)! - killedAt).sort((a, b) => a - b);
+  const reconnectDelays = moved
+    .map(([serial]) => (report.onlineAt[serial] ?? []).find((at) => at >= killedAt)! - killedAt)
+    .sort((a, b) => a - b);
   const buckets = new Map<number, number>();
-  for (const delay of reconnectDelays) buckets.set(Math.floor(delay / 100), (buckets.get(Math.floor(delay / 100)) ?? 0) + 1);
+  for (const delay of reconnectDelays)
+    buckets.set(Math.floor(delay / 100), (buckets.get(Math.floor(delay / 100)) ?? 0) + 1);
   const busiest100ms = Math.max(...buckets.values());
   const statusCounts = await db.deviceStatusChange.groupBy({ by: ["deviceId"], _count: true });
-  const changes = await db.deviceStatusChange.findMany({ orderBy: [{ deviceId: "asc" }, { at: "asc" }, { id: "asc" }], select: { deviceId: true, state: true } });
+  const changes = await db.deviceStatusChange.findMany({
+    orderBy: [{ deviceId: "asc" }, { at: "asc" }, { id: "asc" }],
+    select: { deviceId: true, state: true },
+  });
   // From "unknown" a camera may first be seen offline (a connection lost while the fleet was starting);
   // after that, states must alternate.
   const insane: string[] = [];
@@ -156,13 +232,30 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online, spread
   }
   const lastStates = new Map(changes.map((c) => [c.deviceId, c.state]));
   const movedIds = new Set(moved.map(([serial]) => cameras.find((c) => c.serial === serial)!.deviceId));
-  const succeededToMoved = answered.filter((a, i) => a.status === 200 && a.body.status === "succeeded" && movedIds.has(targets[i]!.deviceId)).length;
+  const succeededToMoved = answered.filter(
+    (a, i) => a.status === 200 && a.body.status === "succeeded" && movedIds.has(targets[i]!.deviceId),
+  ).length;
   const summary = {
-    cameras: CAMERAS, setupMs: t.allOnline! - t.start!, movedCameras: moved.length, recoveredMs, restartedAfterMs: t.restarted,
-    reconnectMs: { p10: percentile(reconnectDelays, 10), p50: percentile(reconnectDelays, 50), p90: percentile(reconnectDelays, 90), max: reconnectDelays.at(-1) },
-    busiest100ms, commands: answered.length, commandsSucceeded: answered.filter((a) => a.status === 200 && a.body.status === "succeeded").length,
-    commandsDoneMs: t.commandsDone, succeededToMoved, refusedOffline: answered.filter((a) => a.status === 409).length, duplicateCommands: report.duplicateCommands,
-    devicesWithTransitions: statusCounts.length, offlineTransitions: changes.filter((c) => c.state === "offline").length,
+    cameras: CAMERAS,
+    setupMs: t.allOnline! - t.start!,
+    movedCameras: moved.length,
+    recoveredMs,
+    restartedAfterMs: t.restarted,
+    reconnectMs: {
+      p10: percentile(reconnectDelays, 10),
+      p50: percentile(reconnectDelays, 50),
+      p90: percentile(reconnectDelays, 90),
+      max: reconnectDelays.at(-1),
+    },
+    busiest100ms,
+    commands: answered.length,
+    commandsSucceeded: answered.filter((a) => a.status === 200 && a.body.status === "succeeded").length,
+    commandsDoneMs: t.commandsDone,
+    succeededToMoved,
+    refusedOffline: answered.filter((a) => a.status === 409).length,
+    duplicateCommands: report.duplicateCommands,
+    devicesWithTransitions: statusCounts.length,
+    offlineTransitions: changes.filter((c) => c.state === "offline").length,
   };
   console.log("broker-kill fault:", JSON.stringify(summary), insane.slice(0, 5));
 
@@ -178,7 +271,11 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online, spread
   // No QoS 1 command lost: every command the gateway published was answered, those to moved cameras after
   // they came back (they waited in Redis). A command the gateway refused (409, the camera was already known
   // to be offline) was never published; there must be few of those.
-  expect(answered.map((a) => `${a.status} ${a.body.status ?? a.body.error}`).filter((s) => s !== "200 succeeded" && s !== "409 camera-offline")).toEqual([]);
+  expect(
+    answered
+      .map((a) => `${a.status} ${a.body.status ?? a.body.error}`)
+      .filter((s) => s !== "200 succeeded" && s !== "409 camera-offline"),
+  ).toEqual([]);
   expect(summary.refusedOffline).toBeLessThan(COMMANDS * 0.1);
   expect(succeededToMoved).toBeGreaterThan(COMMANDS * 0.25);
 }, 900_000); // alone ~50 s (setup ~30 s: the brokers verify 2,000 credentials); the waits end on progress, this is only a backstop

@@ -12,7 +12,11 @@ import { buildGateway, type Gateway } from "../gateway/src/app.ts";
 import { readGatewayConfig } from "../gateway/src/config.ts";
 import { waitFor } from "./helpers/stack.ts";
 
-const base = new URL(process.env.TEST_DATABASE_URL?.startsWith("postgres") ? process.env.TEST_DATABASE_URL : "postgresql://postgres@127.0.0.1:5432/test");
+const base = new URL(
+  process.env.TEST_DATABASE_URL?.startsWith("postgres")
+    ? process.env.TEST_DATABASE_URL
+    : "postgresql://postgres@127.0.0.1:5432/test",
+);
 const schema = randomId("fault_", 10);
 let proxy: { port: number; cut(): void; restore(): void; close(): Promise<void> };
 let gateway: Gateway;
@@ -29,7 +33,10 @@ async function startProxy(target: { host: string; port: number }) {
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.once("close", () => sockets.delete(s));
-      s.on("error", () => { client.destroy(); upstream.destroy(); });
+      s.on("error", () => {
+        client.destroy();
+        upstream.destroy();
+      });
     }
     client.pipe(upstream);
     upstream.pipe(client);
@@ -41,7 +48,9 @@ async function startProxy(target: { host: string; port: number }) {
       cut = true;
       for (const s of sockets) s.destroy();
     },
-    restore() { cut = false; },
+    restore() {
+      cut = false;
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -57,8 +66,16 @@ beforeAll(async () => {
   viaProxy.searchParams.set("schema", schema);
   db = createDatabase(viaProxy.toString());
   const config = readGatewayConfig({
-    HTTP_PORT: "0", MQTT_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_HOST: "127.0.0.1", DATABASE_URL: viaProxy.toString(), LOG_LEVEL: "silent",
-    WX_DEMO_PASSWORD: "test-password-123", RELAY_ENABLED: "0", ALERT_CHECK_INTERVAL_S: "1", HEARTBEAT_FLUSH_MS: "20",
+    HTTP_PORT: "0",
+    MQTT_PORT: "0",
+    HTTP_HOST: "127.0.0.1",
+    MQTT_HOST: "127.0.0.1",
+    DATABASE_URL: viaProxy.toString(),
+    LOG_LEVEL: "silent",
+    WX_DEMO_PASSWORD: "test-password-123",
+    RELAY_ENABLED: "0",
+    ALERT_CHECK_INTERVAL_S: "1",
+    HEARTBEAT_FLUSH_MS: "20",
   });
   gateway = buildGateway(config, { database: db });
   httpUrl = `http://127.0.0.1:${(await gateway.start()).httpPort}`;
@@ -77,20 +94,35 @@ afterAll(async () => {
 
 async function call(method: string, path: string, token?: string, body?: unknown) {
   const response = await fetch(httpUrl + path, {
-    method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: response.status, body: await response.json().catch(() => null) as { error?: string; token?: string } | null };
+  return {
+    status: response.status,
+    body: (await response.json().catch(() => null)) as { error?: string; token?: string } | null,
+  };
 }
 
 it("database gone: 503 database-unavailable with a reason, nothing crashes; back: answers again", async () => {
-  const login = await call("POST", "/api/v1/auth/login", undefined, { username: "staff", password: "test-password-123" });
+  const login = await call("POST", "/api/v1/auth/login", undefined, {
+    username: "staff",
+    password: "test-password-123",
+  });
   expect(login.status).toBe(200);
   const token = login.body!.token!;
   expect((await call("GET", "/api/v1/fleet/summary", token)).status).toBe(200);
 
   proxy.cut();
   const cutAt = Date.now();
-  for (const [method, path, body] of [["GET", "/api/v1/fleet/summary"], ["GET", "/api/v1/devices"], ["POST", "/api/v1/auth/login", { username: "staff", password: "test-password-123" }]] as const) {
+  for (const [method, path, body] of [
+    ["GET", "/api/v1/fleet/summary"],
+    ["GET", "/api/v1/devices"],
+    ["POST", "/api/v1/auth/login", { username: "staff", password: "test-password-123" }],
+  ] as const) {
     const answer = await call(method, path, path.includes("login") ? undefined : token, body);
     expect(answer.status, `${method} ${path}`).toBe(503);
     expect(answer.body).toMatchObject({ error: "database-unavailable" });
@@ -102,6 +134,13 @@ it("database gone: 503 database-unavailable with a reason, nothing crashes; back
 
   proxy.restore();
   const restoredAt = Date.now();
-  await waitFor("the API answers again", async () => (await call("GET", "/api/v1/fleet/summary", token)).status === 200, 20_000, 200);
-  console.log(`database fault: 503s within ${unavailableMs} ms of the cut; recovered ${Date.now() - restoredAt} ms after the database returned`);
+  await waitFor(
+    "the API answers again",
+    async () => (await call("GET", "/api/v1/fleet/summary", token)).status === 200,
+    20_000,
+    200,
+  );
+  console.log(
+    `database fault: 503s within ${unavailableMs} ms of the cut; recovered ${Date.now() - restoredAt} ms after the database returned`,
+  );
 }, 60_000);

@@ -6,7 +6,7 @@ import type { Camera } from "../firmware-sim/src/camera.ts";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumArgs, chromiumPath, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
-import { waitFor, type Stack } from "./helpers/stack.ts";
+import { waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 
 describe.skipIf(!hasChromium)("relay worker killed", () => {
@@ -15,7 +15,7 @@ describe.skipIf(!hasChromium)("relay worker killed", () => {
   let browser: Browser;
   let camera: Camera;
   let deviceId: string;
-  let live: any[];
+  let live: TestJson[];
 
   beforeAll(async () => {
     household = await startStreamingHousehold({ STREAM_STOP_GRACE_S: "5" });
@@ -43,10 +43,27 @@ describe.skipIf(!hasChromium)("relay worker killed", () => {
     const killedAt = Date.now();
     process.kill(pid, "SIGKILL");
 
-    await waitFor("the household is told", () => live.some((m) => m.type === "view.error" && m.error === "relay-restarted"), 10_000);
+    await waitFor(
+      "the household is told",
+      () => live.some((m) => m.type === "view.error" && m.error === "relay-restarted"),
+      10_000,
+    );
     const toldMs = Date.now() - killedAt;
-    await waitFor("the viewer page rejoined", async () => (await page.evaluate(() => (window as any).wangxiang.metrics.reconnects)) > 0, 20_000, 200);
-    await waitFor("the camera publishes again", () => camera.snapshot().media.streamsStarted > streamsBefore, 20_000, 200);
+    await waitFor(
+      "the viewer page rejoined",
+      async () =>
+        (await page.evaluate(
+          () => (window as unknown as { wangxiang: { metrics: { reconnects: number } } }).wangxiang.metrics.reconnects,
+        )) > 0,
+      20_000,
+      200,
+    );
+    await waitFor(
+      "the camera publishes again",
+      () => camera.snapshot().media.streamsStarted > streamsBefore,
+      20_000,
+      200,
+    );
     const framesAt = async () => (await inboundStats(page)).framesDecoded;
     const first = await framesAt();
     await waitFor("the picture moves again", async () => (await framesAt()) > first + 10, 30_000, 300);

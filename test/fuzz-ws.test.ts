@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { clientMessage } from "../protocol/ws.ts";
 import { readCounter } from "./helpers/security-fixtures.ts";
-import { startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { startStack, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 
 const SEED = 20_260_516;
 const MESSAGES = 10_000;
@@ -18,7 +18,8 @@ const MAX_FRAME_BYTES = 64 * 1024; // the WebSocket server's maxPayload: larger 
 
 type Frame = { kind: string; data: string | Buffer; binary: boolean };
 /** What the server must do with a frame: answer it (pong with this id, or error), say nothing (valid filter), or close. */
-type Expectation = { answer: "pong"; id?: string } | { answer: "error" } | { answer: "none" } | { answer: "close"; codes: number[] };
+type Expectation =
+  { answer: "pong"; id?: string } | { answer: "error" } | { answer: "none" } | { answer: "close"; codes: number[] };
 
 function expectationFor(frame: Frame): Expectation {
   if (frame.kind === "invalid-utf8") return { answer: "close", codes: [1007] };
@@ -33,7 +34,9 @@ function expectationFor(frame: Frame): Expectation {
   }
   const parsed = clientMessage.safeParse(raw);
   if (!parsed.success) return { answer: "error" };
-  return parsed.data.type === "ping" ? { answer: "pong", ...(parsed.data.id ? { id: parsed.data.id } : {}) } : { answer: "none" };
+  return parsed.data.type === "ping"
+    ? { answer: "pong", ...(parsed.data.id ? { id: parsed.data.id } : {}) }
+    : { answer: "none" };
 }
 
 describe("WebSocket fuzzing", () => {
@@ -50,50 +53,110 @@ describe("WebSocket fuzzing", () => {
   });
 
   it(`answers ${MESSAGES} generated messages in order, stays usable and healthy`, async () => {
-    const validPing = fc.record({ type: fc.constant("ping"), id: fc.option(fc.string({ maxLength: 64 }), { nil: undefined }) }, { requiredKeys: ["type"] });
-    const validFilter = fc.record({ type: fc.constant("filter"), villages: fc.array(fc.string({ maxLength: 80 }), { maxLength: 5 }), deviceIds: fc.array(fc.string({ maxLength: 64 }), { maxLength: 5 }) }, { requiredKeys: ["type"] });
+    const validPing = fc.record(
+      { type: fc.constant("ping"), id: fc.option(fc.string({ maxLength: 64 }), { nil: undefined }) },
+      { requiredKeys: ["type"] },
+    );
+    const validFilter = fc.record(
+      {
+        type: fc.constant("filter"),
+        villages: fc.array(fc.string({ maxLength: 80 }), { maxLength: 5 }),
+        deviceIds: fc.array(fc.string({ maxLength: 64 }), { maxLength: 5 }),
+      },
+      { requiredKeys: ["type"] },
+    );
     const nearMiss = fc.oneof(
-      fc.tuple(fc.oneof(validPing, validFilter), fc.constantFrom("type", "id", "villages", "deviceIds", "extra", "__proto__"), fc.anything({ maxDepth: 2 })).map(([m, key, value]) => ({ ...m, [key]: value })),
-      fc.constantFrom("PING", "Ping", "ping ", "pong", "hello", "subscribe", "filter\u0000", "").map((type) => ({ type })),
+      fc
+        .tuple(
+          fc.oneof(validPing, validFilter),
+          fc.constantFrom("type", "id", "villages", "deviceIds", "extra", "__proto__"),
+          fc.anything({ maxDepth: 2 }),
+        )
+        .map(([m, key, value]) => ({ ...m, [key]: value })),
+      fc
+        .constantFrom("PING", "Ping", "ping ", "pong", "hello", "subscribe", "filter\u0000", "")
+        .map((type) => ({ type })),
       fc.string({ minLength: 65, maxLength: 200 }).map((id) => ({ type: "ping", id })),
-      fc.nat({ max: 2000 }).map((n) => ({ type: "filter", deviceIds: Array.from({ length: n }, (_, i) => `cam_${i}`) })),
+      fc
+        .nat({ max: 2000 })
+        .map((n) => ({ type: "filter", deviceIds: Array.from({ length: n }, (_, i) => `cam_${i}`) })),
       fc.string({ minLength: 81, maxLength: 120 }).map((village) => ({ type: "filter", villages: [village] })),
       fc.oneof(validPing, validFilter).map((m) => [m]),
     );
-    const frames: Frame[] = fc.sample(fc.oneof(
-      { weight: 4, arbitrary: fc.oneof(fc.string({ maxLength: 200 }), fc.fullUnicodeString({ maxLength: 100 })).map((data) => ({ kind: "random-text", data, binary: false })) },
-      { weight: 4, arbitrary: fc.json({ maxDepth: 4 }).map((data) => ({ kind: "random-json", data, binary: false })) },
-      { weight: 6, arbitrary: nearMiss.map((m) => ({ kind: "near-miss", data: JSON.stringify(m), binary: false })) },
-      { weight: 3, arbitrary: validPing.map((m) => ({ kind: "ping", data: JSON.stringify(m), binary: false })) },
-      { weight: 1, arbitrary: validFilter.map((m) => ({ kind: "filter", data: JSON.stringify(m), binary: false })) },
-      { weight: 2, arbitrary: fc.uint8Array({ maxLength: 300 }).map((bytes) => ({ kind: "binary", data: Buffer.from(bytes), binary: true })) },
-      { weight: 1, arbitrary: fc.integer({ min: MAX_TEXT_BYTES + 1, max: MAX_FRAME_BYTES }).map((n) => ({ kind: "over-16k", data: JSON.stringify({ type: "ping", id: "x".repeat(n) }), binary: false })) },
-      { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }).map((n) => ({ kind: "deep", data: "[".repeat(n * 1000) + "]".repeat(n * 1000), binary: false })) },
-    ), { seed: SEED, numRuns: MESSAGES - 40 });
+    const frames: Frame[] = fc.sample(
+      fc.oneof(
+        {
+          weight: 4,
+          arbitrary: fc
+            .oneof(fc.string({ maxLength: 200 }), fc.fullUnicodeString({ maxLength: 100 }))
+            .map((data) => ({ kind: "random-text", data, binary: false })),
+        },
+        {
+          weight: 4,
+          arbitrary: fc.json({ maxDepth: 4 }).map((data) => ({ kind: "random-json", data, binary: false })),
+        },
+        { weight: 6, arbitrary: nearMiss.map((m) => ({ kind: "near-miss", data: JSON.stringify(m), binary: false })) },
+        { weight: 3, arbitrary: validPing.map((m) => ({ kind: "ping", data: JSON.stringify(m), binary: false })) },
+        { weight: 1, arbitrary: validFilter.map((m) => ({ kind: "filter", data: JSON.stringify(m), binary: false })) },
+        {
+          weight: 2,
+          arbitrary: fc
+            .uint8Array({ maxLength: 300 })
+            .map((bytes) => ({ kind: "binary", data: Buffer.from(bytes), binary: true })),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.integer({ min: MAX_TEXT_BYTES + 1, max: MAX_FRAME_BYTES }).map((n) => ({
+            kind: "over-16k",
+            data: JSON.stringify({ type: "ping", id: "x".repeat(n) }),
+            binary: false,
+          })),
+        },
+        {
+          weight: 1,
+          arbitrary: fc
+            .integer({ min: 1, max: 8 })
+            .map((n) => ({ kind: "deep", data: "[".repeat(n * 1000) + "]".repeat(n * 1000), binary: false })),
+        },
+      ),
+      { seed: SEED, numRuns: MESSAGES - 40 },
+    );
     // Frames that end the socket, spread through the run.
     const rng = fc.sample(fc.nat(frames.length), { seed: SEED, numRuns: 40 });
-    rng.forEach((at, i) => frames.splice(at, 0, i % 2
-      ? { kind: "oversize", data: Buffer.alloc(MAX_FRAME_BYTES + 1 + i * 1000, 0x61), binary: false }
-      : { kind: "invalid-utf8", data: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), binary: false }));
+    rng.forEach((at, i) =>
+      frames.splice(
+        at,
+        0,
+        i % 2
+          ? { kind: "oversize", data: Buffer.alloc(MAX_FRAME_BYTES + 1 + i * 1000, 0x61), binary: false }
+          : { kind: "invalid-utf8", data: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), binary: false },
+      ),
+    );
     expect(frames).toHaveLength(MESSAGES);
 
     const counts = { pong: 0, error: 0, none: 0, close: 0, sockets: 0 };
     let socket!: WebSocket;
-    let inbox: any[] = [];
+    let inbox: TestJson[] = [];
     let closedWith: number | null = null;
     /** Resolves when the socket is open; messages may be sent before the server's hello (they must not be lost). */
-    const open = () => new Promise<void>((resolve, reject) => {
-      socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${tokens[counts.sockets++ % tokens.length]}`]);
-      inbox = [];
-      closedWith = null;
-      socket.on("message", (data) => {
-        const message = JSON.parse(String(data));
-        if (message.type === "pong" || message.type === "error") inbox.push(message);
+    const open = () =>
+      new Promise<void>((resolve, reject) => {
+        socket = new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, [
+          "wangxiang",
+          `bearer.${tokens[counts.sockets++ % tokens.length]}`,
+        ]);
+        inbox = [];
+        closedWith = null;
+        socket.on("message", (data) => {
+          const message = JSON.parse(String(data));
+          if (message.type === "pong" || message.type === "error") inbox.push(message);
+        });
+        socket.on("close", (code) => {
+          closedWith = code;
+        });
+        socket.once("open", () => resolve());
+        socket.once("error", reject);
       });
-      socket.on("close", (code) => { closedWith = code; });
-      socket.once("open", () => resolve());
-      socket.once("error", reject);
-    });
 
     const started = performance.now();
     await open();
@@ -110,23 +173,32 @@ describe("WebSocket fuzzing", () => {
       }
       // A batch up to the next frame that closes the socket.
       const batch: Frame[] = [];
-      while (start < frames.length && batch.length < BATCH && expectationFor(frames[start]!).answer !== "close") batch.push(frames[start++]!);
+      while (start < frames.length && batch.length < BATCH && expectationFor(frames[start]!).answer !== "close")
+        batch.push(frames[start++]!);
       const expected = batch.map(expectationFor);
       inbox = [];
       for (const frame of batch) socket.send(frame.data, { binary: frame.binary });
       const answered = expected.filter((e) => e.answer !== "none");
-      await waitFor(`answers to a batch of ${batch.length}`, () => inbox.length >= answered.length || closedWith !== null, 10_000, 2);
+      await waitFor(
+        `answers to a batch of ${batch.length}`,
+        () => inbox.length >= answered.length || closedWith !== null,
+        10_000,
+        2,
+      );
       expect(closedWith).toBeNull();
       expect(inbox).toHaveLength(answered.length);
       answered.forEach((e, i) => {
         const got = inbox[i];
         if (e.answer === "pong") expect(got, "pong").toEqual({ type: "pong", ...(e.id ? { id: e.id } : {}) });
-        else expect(got, "error").toMatchObject({ type: "error", error: "invalid-message", message: expect.any(String) });
+        else
+          expect(got, "error").toMatchObject({ type: "error", error: "invalid-message", message: expect.any(String) });
       });
       for (const e of expected) counts[e.answer as "pong" | "error" | "none"]++;
     }
     const seconds = (performance.now() - started) / 1000;
-    console.log(`WS fuzz: ${frames.length} messages in ${seconds.toFixed(1)} s over ${counts.sockets} sockets — ${counts.pong} pongs, ${counts.error} errors, ${counts.close} closes (oversize/invalid UTF-8), ${counts.none} valid filters (not answered)`);
+    console.log(
+      `WS fuzz: ${frames.length} messages in ${seconds.toFixed(1)} s over ${counts.sockets} sockets — ${counts.pong} pongs, ${counts.error} errors, ${counts.close} closes (oversize/invalid UTF-8), ${counts.none} valid filters (not answered)`,
+    );
     expect(counts.pong + counts.error + counts.close + counts.none).toBe(MESSAGES);
     expect(counts.pong + counts.error + counts.close).toBe(MESSAGES - counts.none);
 
@@ -136,6 +208,9 @@ describe("WebSocket fuzzing", () => {
     expect(await readCounter(stack, "wx_ws_invalid_messages_total")).toBeGreaterThanOrEqual(counts.error);
     expect((await stack.api("GET", "/healthz")).body).toMatchObject({ status: "ok", database: "ok", broker: "ok" });
     socket.close();
-    await waitFor("no live sockets left", async () => (await readCounter(stack, "wx_ws_clients")) === 0 && stack.gateway.hub.size === 0);
+    await waitFor(
+      "no live sockets left",
+      async () => (await readCounter(stack, "wx_ws_clients")) === 0 && stack.gateway.hub.size === 0,
+    );
   }, 90_000);
 });

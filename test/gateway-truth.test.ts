@@ -9,7 +9,8 @@ import { connectAsDevice, installDemoCamera, liveSocket, startStack, waitFor, ty
 const TEN_MINUTES_LATER = () => new Date(Date.now() + 10 * 60_000);
 
 async function connectionOf(stack: Stack, deviceId: string): Promise<string> {
-  return (await stack.db.device.findUniqueOrThrow({ where: { id: deviceId }, select: { connection: true } })).connection;
+  return (await stack.db.device.findUniqueOrThrow({ where: { id: deviceId }, select: { connection: true } }))
+    .connection;
 }
 
 async function openAlerts(stack: Stack, deviceId: string): Promise<number> {
@@ -74,7 +75,10 @@ describe("alerts follow device state", () => {
     await stack.gateway.alerts.check(TEN_MINUTES_LATER());
     expect(await openAlerts(stack, broken.deviceId)).toBe(1);
     const spare = stack.seed.cameras[3]!;
-    const replaced = await stack.api("POST", `/api/v1/devices/${broken.deviceId}/replace`, { token: staff, body: { serial: spare.serial, claimCode: spare.claimCode } });
+    const replaced = await stack.api("POST", `/api/v1/devices/${broken.deviceId}/replace`, {
+      token: staff,
+      body: { serial: spare.serial, claimCode: spare.claimCode },
+    });
     expect(replaced.status).toBe(200);
     expect(await openAlerts(stack, broken.deviceId)).toBe(0);
   });
@@ -84,7 +88,15 @@ describe("alerts follow device state", () => {
     const cameraId = (await stack.db.device.findFirstOrThrow({ where: { serial: stack.seed.cameras[0]!.serial } })).id;
     expect(await connectionOf(stack, cameraId)).toBe("online");
     // As a gateway before this fix (or a crash between two writes) could leave it.
-    await stack.db.alert.create({ data: { id: "alr_leftover", deviceId: cameraId, kind: "offline", raisedAt: new Date(), lastNotifiedAt: new Date() } });
+    await stack.db.alert.create({
+      data: {
+        id: "alr_leftover",
+        deviceId: cameraId,
+        kind: "offline",
+        raisedAt: new Date(),
+        lastNotifiedAt: new Date(),
+      },
+    });
     await stack.gateway.alerts.check(new Date());
     expect(await openAlerts(stack, cameraId)).toBe(0);
   });
@@ -115,13 +127,33 @@ describe("connection truth and a failing WebSocket handler", () => {
   it("a heartbeat from a camera recorded offline brings it online, with its transition", async () => {
     const camera = await installDemoCamera(stack, 0);
     // Connected, but its status message was never seen (as when it was published while the gateway restarted).
-    const client = await mqtt.connectAsync(stack.mqttUrl, { clientId: camera.deviceId, username: camera.deviceId, password: camera.password, protocolVersion: 4, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(stack.mqttUrl, {
+      clientId: camera.deviceId,
+      username: camera.deviceId,
+      password: camera.password,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
     try {
       expect(await connectionOf(stack, camera.deviceId)).not.toBe("online");
-      const heartbeat = { at: new Date().toISOString(), uptimeS: 10, rssi: -60, temperatureC: 30, firmware: "1.0.0", freeStorageMb: 100, privacy: false };
+      const heartbeat = {
+        at: new Date().toISOString(),
+        uptimeS: 10,
+        rssi: -60,
+        temperatureC: 30,
+        firmware: "1.0.0",
+        freeStorageMb: 100,
+        privacy: false,
+      };
       await client.publishAsync(deviceTelemetryTopic(camera.deviceId), JSON.stringify(heartbeat), { qos: 1 });
-      await waitFor("online through the heartbeat", async () => (await connectionOf(stack, camera.deviceId)) === "online");
-      const transitions = await stack.db.deviceStatusChange.findMany({ where: { deviceId: camera.deviceId }, orderBy: { at: "asc" } });
+      await waitFor(
+        "online through the heartbeat",
+        async () => (await connectionOf(stack, camera.deviceId)) === "online",
+      );
+      const transitions = await stack.db.deviceStatusChange.findMany({
+        where: { deviceId: camera.deviceId },
+        orderBy: { at: "asc" },
+      });
       expect(transitions.at(-1)).toMatchObject({ state: "online", reason: "heartbeat" });
     } finally {
       await client.endAsync(true);

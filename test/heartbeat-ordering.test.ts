@@ -14,7 +14,15 @@ afterAll(async () => {
 });
 
 const heartbeat = (privacy: boolean, firmware: string) =>
-  JSON.stringify({ at: new Date().toISOString(), uptimeS: 10, rssi: -60, temperatureC: 30, firmware, freeStorageMb: 100, privacy });
+  JSON.stringify({
+    at: new Date().toISOString(),
+    uptimeS: 10,
+    rssi: -60,
+    temperatureC: 30,
+    firmware,
+    freeStorageMb: 100,
+    privacy,
+  });
 
 describe("heartbeat batches and device events", () => {
   it("a privacy-changed or firmware-updated event after a heartbeat wins over that heartbeat's values", async () => {
@@ -22,11 +30,21 @@ describe("heartbeat batches and device events", () => {
     const client = await connectAsDevice(stack, camera.deviceId, camera.password);
     await client.publishAsync(deviceTelemetryTopic(camera.deviceId), heartbeat(false, "1.0.0"), { qos: 1 });
     const at = new Date().toISOString();
-    await client.publishAsync(deviceEventsTopic(camera.deviceId), JSON.stringify({ type: "privacy-changed", at, enabled: true, source: "button" }), { qos: 1 });
-    await client.publishAsync(deviceEventsTopic(camera.deviceId), JSON.stringify({ type: "firmware-updated", at, from: "1.0.0", to: "1.1.0" }), { qos: 1 });
+    await client.publishAsync(
+      deviceEventsTopic(camera.deviceId),
+      JSON.stringify({ type: "privacy-changed", at, enabled: true, source: "button" }),
+      { qos: 1 },
+    );
+    await client.publishAsync(
+      deviceEventsTopic(camera.deviceId),
+      JSON.stringify({ type: "firmware-updated", at, from: "1.0.0", to: "1.1.0" }),
+      { qos: 1 },
+    );
     const stored = await waitFor("heartbeat and both events stored", async () => {
       const device = await stack.db.device.findUniqueOrThrow({ where: { id: camera.deviceId } });
-      const events = await stack.db.auditEntry.count({ where: { subject: camera.deviceId, action: { in: ["device.privacy-changed", "device.firmware-updated"] } } });
+      const events = await stack.db.auditEntry.count({
+        where: { subject: camera.deviceId, action: { in: ["device.privacy-changed", "device.firmware-updated"] } },
+      });
       return device.lastHeartbeatAt && events === 2 && device;
     });
     await stack.gateway.heartbeats.flush();

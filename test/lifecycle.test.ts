@@ -3,7 +3,10 @@ import { Lifecycle, LifecycleTimeoutError } from "../core/lifecycle.ts";
 
 const quietLog = () => {
   const errors: string[] = [];
-  return { errors, log: { warn: () => undefined, error: (o: object, msg: string) => void errors.push(`${msg} ${JSON.stringify(o)}`) } };
+  return {
+    errors,
+    log: { warn: () => undefined, error: (o: object, msg: string) => void errors.push(`${msg} ${JSON.stringify(o)}`) },
+  };
 };
 
 describe("Lifecycle", () => {
@@ -11,8 +14,16 @@ describe("Lifecycle", () => {
     const { log } = quietLog();
     const lifecycle = new Lifecycle(log);
     const closed: string[] = [];
-    await lifecycle.step("database", () => "db", (db) => void closed.push(db));
-    await lifecycle.step("broker", async () => "broker", async (b) => void closed.push(b));
+    await lifecycle.step(
+      "database",
+      () => "db",
+      (db) => void closed.push(db),
+    );
+    await lifecycle.step(
+      "broker",
+      async () => "broker",
+      async (b) => void closed.push(b),
+    );
     lifecycle.defer("http", () => void closed.push("http"));
     const first = lifecycle.stop(1000);
     const second = lifecycle.stop(1000);
@@ -26,8 +37,18 @@ describe("Lifecycle", () => {
     const { log } = quietLog();
     const lifecycle = new Lifecycle(log);
     const closed: string[] = [];
-    await lifecycle.step("a", () => 1, () => void closed.push("a"));
-    await expect(lifecycle.step("b", () => Promise.reject(new Error("port in use")), () => void closed.push("b"))).rejects.toThrow("port in use");
+    await lifecycle.step(
+      "a",
+      () => 1,
+      () => void closed.push("a"),
+    );
+    await expect(
+      lifecycle.step(
+        "b",
+        () => Promise.reject(new Error("port in use")),
+        () => void closed.push("b"),
+      ),
+    ).rejects.toThrow("port in use");
     await lifecycle.stop(1000);
     expect(closed).toEqual(["a"]);
   });
@@ -37,7 +58,9 @@ describe("Lifecycle", () => {
     const lifecycle = new Lifecycle(log);
     const closed: string[] = [];
     lifecycle.defer("first", () => void closed.push("first"));
-    lifecycle.defer("broken", () => { throw new Error("boom"); });
+    lifecycle.defer("broken", () => {
+      throw new Error("boom");
+    });
     lifecycle.defer("last", () => void closed.push("last"));
     await lifecycle.stop(1000);
     expect(closed).toEqual(["last", "first"]);

@@ -9,7 +9,14 @@ import { terminalLogDestination } from "../core/log-output.ts";
 function firstBrokerLine(env: Record<string, string>): Promise<{ line: string; code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "broker/src/main.ts"], {
-      env: { ...process.env, MQTT_PORT: "0", MQTT_HOST: "127.0.0.1", MQTT_SERVICE_PASSWORD: "log-test-service-password", LOG_LEVEL: "info", ...env },
+      env: {
+        ...process.env,
+        MQTT_PORT: "0",
+        MQTT_HOST: "127.0.0.1",
+        MQTT_SERVICE_PASSWORD: "log-test-service-password",
+        LOG_LEVEL: "info",
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";

@@ -82,7 +82,9 @@ describe("error catalogue", () => {
   it("covers every code that gateway, relay and web send or test for today", async () => {
     const uses = await codesInUse(["gateway/src", "relay/src", "web/src"]);
     expect(uses.length).toBeGreaterThan(30); // the scan still finds the call sites
-    const unknown = uses.filter((use) => !isErrorCode(use.code) && !webOnlyCodes.includes(use.code) && !rowProblems.includes(use.code));
+    const unknown = uses.filter(
+      (use) => !isErrorCode(use.code) && !webOnlyCodes.includes(use.code) && !rowProblems.includes(use.code),
+    );
     expect(unknown).toEqual([]);
   });
 

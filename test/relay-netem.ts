@@ -15,7 +15,12 @@ export interface LinkShape {
   queueMs?: number;
 }
 
-export interface LinkCounters { upPackets: number; downPackets: number; downDropped: number; downBytes: number }
+export interface LinkCounters {
+  upPackets: number;
+  downPackets: number;
+  downDropped: number;
+  downBytes: number;
+}
 
 /** Forwards one viewer session's UDP to the relay port, shaping the way back. */
 export class UdpLink {
@@ -27,7 +32,10 @@ export class UdpLink {
   private busyUntil = 0;
   private closed = false;
 
-  private constructor(private readonly target: { address: string; port: number }, shape: LinkShape) {
+  private constructor(
+    private readonly target: { address: string; port: number },
+    shape: LinkShape,
+  ) {
     this.shape = { ...shape };
     this.front = createSocket("udp4");
     this.front.on("message", (message, from) => this.fromViewer(message, from));
@@ -111,7 +119,10 @@ export async function routeViewerThroughWeakNetwork(page: Page): Promise<WeakNet
   await page.route("**/whep/**", async (route) => {
     const request = route.request();
     if (request.method() !== "POST") return route.continue();
-    const offer = (request.postData() ?? "").split("\r\n").filter((line) => !line.startsWith("a=candidate:")).join("\r\n");
+    const offer = (request.postData() ?? "")
+      .split("\r\n")
+      .filter((line) => !line.startsWith("a=candidate:"))
+      .join("\r\n");
     const response = await route.fetch({ postData: offer });
     const answer = await response.text();
     if (response.status() !== 201) return route.fulfill({ response, body: answer });

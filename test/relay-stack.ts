@@ -21,22 +21,28 @@ export interface RelayStack {
   stop(): Promise<void>;
 }
 
-export async function startRelayStack(options: {
-  workers?: number;
-  network?: RelayNetworkOptions;
-  iceServers?: SignalingPluginOptions["iceServers"];
-  setup?: (app: FastifyInstance) => Promise<void> | void;
-  /** Called after the built-in bookkeeping, e.g. to start a camera the way the gateway would over MQTT. */
-  onViewerJoined?: SignalingPluginOptions["onViewerJoined"];
-} = {}): Promise<RelayStack> {
-  const pool = await createRelayPool({ workers: options.workers ?? 1, network: options.network ?? { hostAddresses: ["127.0.0.1"] } });
+export async function startRelayStack(
+  options: {
+    workers?: number;
+    network?: RelayNetworkOptions;
+    iceServers?: SignalingPluginOptions["iceServers"];
+    setup?: (app: FastifyInstance) => Promise<void> | void;
+    /** Called after the built-in bookkeeping, e.g. to start a camera the way the gateway would over MQTT. */
+    onViewerJoined?: SignalingPluginOptions["onViewerJoined"];
+  } = {},
+): Promise<RelayStack> {
+  const pool = await createRelayPool({
+    workers: options.workers ?? 1,
+    network: options.network ?? { hostAddresses: ["127.0.0.1"] },
+  });
   const app = Fastify({ logger: false });
   const events: string[] = [];
   const plugin: SignalingPluginOptions = {
     pool,
     iceServers: options.iceServers ?? [],
     authorizePublish: async (_cameraId, token) => token === PUBLISH_TOKEN,
-    authorizeView: async (_cameraId, token) => (token.startsWith("viewer-") ? { viewerId: token, displayName: `家人 ${token}` } : null),
+    authorizeView: async (_cameraId, token) =>
+      token.startsWith("viewer-") ? { viewerId: token, displayName: `家人 ${token}` } : null,
     onViewerJoined: async (event) => {
       events.push(`joined:${event.viewer.viewerId}`);
       await options.onViewerJoined?.(event);
@@ -51,7 +57,10 @@ export async function startRelayStack(options: {
   if (!address || typeof address === "string") throw new Error("no port");
   const baseUrl = `http://127.0.0.1:${address.port}`;
   return {
-    app, pool, baseUrl, events,
+    app,
+    pool,
+    baseUrl,
+    events,
     whipUrl: (cameraId) => `${baseUrl}/api/v1/whip/${cameraId}`,
     whepUrl: (cameraId) => `${baseUrl}/api/v1/whep/${cameraId}`,
     async stop() {
@@ -64,7 +73,10 @@ export async function startRelayStack(options: {
 /** Serves web/viewer/ at /viewer/ the way the gateway will (no build step). */
 export function serveViewer(app: FastifyInstance): void {
   const dir = new URL("../web/viewer/", import.meta.url);
-  const types: Record<string, string> = { "index.html": "text/html; charset=utf-8", "viewer.js": "text/javascript; charset=utf-8" };
+  const types: Record<string, string> = {
+    "index.html": "text/html; charset=utf-8",
+    "viewer.js": "text/javascript; charset=utf-8",
+  };
   app.get<{ Params: { file: string } }>("/viewer/:file", async (request, reply) => {
     const type = types[request.params.file];
     if (!type) return reply.code(404).send();
@@ -88,11 +100,13 @@ export async function startNodeViewer(whepUrl: string, token: string): Promise<N
   const received = { videoPackets: 0, videoBytes: 0, audioPackets: 0, keyframeStarts: 0 };
   let resolveFirst!: (at: number) => void;
   const firstVideoAt = new Promise<number>((resolve) => (resolveFirst = resolve));
-  video.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => {
-    received.videoPackets++;
-    received.videoBytes += rtp.payload.length;
-    if (received.videoPackets === 1) resolveFirst(performance.now());
-  }));
+  video.onTrack.subscribe((track) =>
+    track.onReceiveRtp.subscribe((rtp) => {
+      received.videoPackets++;
+      received.videoBytes += rtp.payload.length;
+      if (received.videoPackets === 1) resolveFirst(performance.now());
+    }),
+  );
   audio.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => void received.audioPackets++));
   await pc.setLocalDescription(await pc.createOffer());
   const session = await whipPost(whepUrl, token, await gatheredLocalSdp(pc));
@@ -104,7 +118,12 @@ export async function startNodeViewer(whepUrl: string, token: string): Promise<N
     firstVideoAt,
     async talk(packets, count) {
       for (let i = 0; i < count; i++) {
-        microphone.writeRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: seq++ & 0xffff, timestamp }), packets[i % packets.length]!));
+        microphone.writeRtp(
+          new RtpPacket(
+            new RtpHeader({ payloadType: 111, sequenceNumber: seq++ & 0xffff, timestamp }),
+            packets[i % packets.length]!,
+          ),
+        );
         timestamp += 960;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -18,7 +18,10 @@ describe("relay worker death", () => {
 
   it("answers a WHEP request that was waiting on the killed worker, then serves from the restarted worker", async () => {
     const viewer = startNodeViewer(stack.whepUrl("cam-quiet"), "viewer-waiting");
-    const outcome = viewer.then(() => "answered", (error: { status?: number; message: string }) => error.status ?? error.message);
+    const outcome = viewer.then(
+      () => "answered",
+      (error: { status?: number; message: string }) => error.status ?? error.message,
+    );
     // The request is inside the relay, waiting for a camera that never publishes.
     await waitFor(() => stack.events.includes("joined:viewer-waiting"), 10_000, "the WHEP request reached the relay");
     const pid = stack.pool.workerPidFor("cam-quiet")!;
@@ -27,14 +30,25 @@ describe("relay worker death", () => {
 
     expect(await outcome).toBe(502);
     // The gateway hears that the session ended (relay-worker-exited, or relay-failed when the worker died before the session existed).
-    expect(stack.events.some((e) => e.startsWith("left:viewer-waiting:")), JSON.stringify(stack.events)).toBe(true);
+    expect(
+      stack.events.some((e) => e.startsWith("left:viewer-waiting:")),
+      JSON.stringify(stack.events),
+    ).toBe(true);
     await waitFor(() => (stack.pool.workerPidFor("cam-quiet") ?? pid) !== pid, 15_000, "a new worker");
 
     // The server still answers, and media flows through the new worker.
-    const camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-quiet"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
+    const camera = await startCameraStream({
+      whipUrl: stack.whipUrl("cam-quiet"),
+      token: PUBLISH_TOKEN,
+      hostAddresses: ["127.0.0.1"],
+    });
     try {
       const again = await startNodeViewer(stack.whepUrl("cam-quiet"), "viewer-after");
-      await waitFor(() => again.received.videoPackets > 20 && again.received.audioPackets > 10, 15_000, "media after the restart");
+      await waitFor(
+        () => again.received.videoPackets > 20 && again.received.audioPackets > 10,
+        15_000,
+        "media after the restart",
+      );
       await again.stop();
     } finally {
       await camera.stop();

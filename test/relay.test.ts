@@ -11,7 +11,11 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
 
   beforeAll(async () => {
     stack = await startRelayStack({ workers: 2 });
-    camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-1"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
+    camera = await startCameraStream({
+      whipUrl: stack.whipUrl("cam-1"),
+      token: PUBLISH_TOKEN,
+      hostAddresses: ["127.0.0.1"],
+    });
   }, 20_000);
 
   afterAll(async () => {
@@ -21,22 +25,48 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
 
   it("refuses a camera without the publish token and a viewer without a viewer token", async () => {
     const offer = "v=0\r\n";
-    const noToken = await fetch(stack.whipUrl("cam-1"), { method: "POST", headers: { "content-type": "application/sdp" }, body: offer });
+    const noToken = await fetch(stack.whipUrl("cam-1"), {
+      method: "POST",
+      headers: { "content-type": "application/sdp" },
+      body: offer,
+    });
     expect(noToken.status).toBe(401);
-    const badViewer = await fetch(stack.whepUrl("cam-1"), { method: "POST", headers: { "content-type": "application/sdp", authorization: "Bearer nobody" }, body: offer });
+    const badViewer = await fetch(stack.whepUrl("cam-1"), {
+      method: "POST",
+      headers: { "content-type": "application/sdp", authorization: "Bearer nobody" },
+      body: offer,
+    });
     expect(badViewer.status).toBe(403);
   });
 
   it("answers an offer it cannot use with 400, not a relay failure", async () => {
-    const post = (body: string) => fetch(stack.whepUrl("cam-1"), { method: "POST", headers: { "content-type": "application/sdp", authorization: "Bearer viewer-junk" }, body });
+    const post = (body: string) =>
+      fetch(stack.whepUrl("cam-1"), {
+        method: "POST",
+        headers: { "content-type": "application/sdp", authorization: "Bearer viewer-junk" },
+        body,
+      });
     const junk = await post("v=0\r\ngarbage\r\n");
     expect(junk.status).toBe(400);
     expect((await junk.json()).error).toBe("bad-sdp");
     // Looks like WebRTC, but offers only a codec the relay does not forward.
     const h264Only = [
-      "v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=group:BUNDLE 0", "m=video 9 UDP/TLS/RTP/SAVPF 102", "c=IN IP4 0.0.0.0",
-      "a=ice-ufrag:abcd", "a=ice-pwd:abcdefghijklmnopqrstuvwx", "a=fingerprint:sha-256 " + Array(32).fill("AB").join(":"), "a=setup:actpass",
-      "a=mid:0", "a=recvonly", "a=rtcp-mux", "a=rtpmap:102 H264/90000", "",
+      "v=0",
+      "o=- 1 2 IN IP4 127.0.0.1",
+      "s=-",
+      "t=0 0",
+      "a=group:BUNDLE 0",
+      "m=video 9 UDP/TLS/RTP/SAVPF 102",
+      "c=IN IP4 0.0.0.0",
+      "a=ice-ufrag:abcd",
+      "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+      "a=fingerprint:sha-256 " + Array(32).fill("AB").join(":"),
+      "a=setup:actpass",
+      "a=mid:0",
+      "a=recvonly",
+      "a=rtcp-mux",
+      "a=rtpmap:102 H264/90000",
+      "",
     ].join("\r\n");
     const unusable = await post(h264Only);
     expect(unusable.status).toBeLessThan(500);
@@ -47,7 +77,11 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
     const first = await startNodeViewer(stack.whepUrl("cam-1"), "viewer-a");
     const firstVideo = await first.firstVideoAt;
     console.log(`werift viewer: WHEP POST → first video RTP ${(firstVideo - started).toFixed(0)} ms`);
-    await waitFor(() => first.received.videoPackets > 50 && first.received.audioPackets > 20, 10_000, "media at viewer a");
+    await waitFor(
+      () => first.received.videoPackets > 50 && first.received.audioPackets > 20,
+      10_000,
+      "media at viewer a",
+    );
 
     const rate = async (ms: number) => {
       const before = camera.stats().bytesSent;
@@ -56,7 +90,11 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
     };
     const withOne = await rate(2000);
     const second = await startNodeViewer(stack.whepUrl("cam-1"), "viewer-b");
-    await waitFor(() => second.received.videoPackets > 50 && second.received.audioPackets > 20, 10_000, "media at viewer b");
+    await waitFor(
+      () => second.received.videoPackets > 50 && second.received.audioPackets > 20,
+      10_000,
+      "media at viewer b",
+    );
     const withTwo = await rate(2000);
     console.log(`camera upstream: ${withOne.toFixed(0)} kbit/s with one viewer, ${withTwo.toFixed(0)} kbit/s with two`);
     expect(withOne).toBeGreaterThan(100);
@@ -72,10 +110,18 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
     expect(camera.stats().keyframeRequests).toBeGreaterThanOrEqual(1);
     expect(camera.stats().keyframeRequests).toBeLessThanOrEqual(4);
     // One upstream producer per camera track; each viewer has its own consumer of it.
-    const router = (await stack.pool.getRouter("cam-1")!.stats()) as { sessions: { role: string; producers: { kind: string; packetsReceived: number }[]; consumers: { kind: string; packetsSent: number }[] }[] };
+    const router = (await stack.pool.getRouter("cam-1")!.stats()) as {
+      sessions: {
+        role: string;
+        producers: { kind: string; packetsReceived: number }[];
+        consumers: { kind: string; packetsSent: number }[];
+      }[];
+    };
     const cameraVideo = router.sessions.find((s) => s.role === "camera")!.producers.find((p) => p.kind === "video")!;
     expect(cameraVideo.packetsReceived).toBeGreaterThan(100);
-    const viewerVideo = router.sessions.filter((s) => s.role === "viewer").map((s) => s.consumers.find((c) => c.kind === "video")!.packetsSent);
+    const viewerVideo = router.sessions
+      .filter((s) => s.role === "viewer")
+      .map((s) => s.consumers.find((c) => c.kind === "video")!.packetsSent);
     expect(viewerVideo).toHaveLength(2);
     for (const sent of viewerVideo) expect(sent).toBeGreaterThan(50);
 

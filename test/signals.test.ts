@@ -11,13 +11,20 @@ function processWithStop(stopMs: number | null, deadlineMs: number) {
     handleShutdownSignals({ stop: () => new Promise((resolve) => { if (${stopMs} !== null) setTimeout(resolve, ${stopMs}); }), deadlineMs: ${deadlineMs}, log });
     setInterval(() => undefined, 1000);
     console.log("ready");`;
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: process.cwd(),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let output = "";
-  const ready = new Promise<void>((resolve) => child.stdout!.on("data", (chunk: Buffer) => {
-    output += chunk.toString();
-    if (output.includes("ready")) resolve();
-  }));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once("exit", (code) => resolve({ code, at: Date.now() })));
+  const ready = new Promise<void>((resolve) =>
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("ready")) resolve();
+    }),
+  );
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.once("exit", (code) => resolve({ code, at: Date.now() })),
+  );
   return { child, ready, exited, output: () => output };
 }
 
@@ -45,7 +52,10 @@ describe("handleShutdownSignals", () => {
     const p = processWithStop(null, 60_000);
     await p.ready;
     p.child.kill("SIGTERM");
-    await new Promise<void>((resolve) => { const check = () => (p.output().includes("shutting down") ? resolve() : setTimeout(check, 20)); check(); });
+    await new Promise<void>((resolve) => {
+      const check = () => (p.output().includes("shutting down") ? resolve() : setTimeout(check, 20));
+      check();
+    });
     p.child.kill("SIGINT");
     expect((await p.exited).code).toBe(130); // 128 + SIGINT, as a shell reports it
     expect(p.output()).toContain("second signal");

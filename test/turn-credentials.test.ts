@@ -10,10 +10,13 @@ const TURN_SECRET = "turn-shared-secret-for-tests";
 const TTL_S = 600;
 
 function turnLinks(link: string | null): { username: string; credential: string }[] {
-  return (link ?? "").split(/,(?=\s*<)/).filter((l) => l.includes("turn:")).map((l) => ({
-    username: /username="([^"]*)"/.exec(l)?.[1] ?? "",
-    credential: /credential="([^"]*)"/.exec(l)?.[1] ?? "",
-  }));
+  return (link ?? "")
+    .split(/,(?=\s*<)/)
+    .filter((l) => l.includes("turn:"))
+    .map((l) => ({
+      username: /username="([^"]*)"/.exec(l)?.[1] ?? "",
+      credential: /credential="([^"]*)"/.exec(l)?.[1] ?? "",
+    }));
 }
 
 describe("TURN credentials and ICE servers", () => {
@@ -24,14 +27,24 @@ describe("TURN credentials and ICE servers", () => {
 
   beforeAll(async () => {
     stack = await startStack({
-      RELAY_ENABLED: "1", RELAY_WORKERS: "1", RELAY_HOST_ADDRESSES: "127.0.0.1", COMMAND_TIMEOUT_MS: "800", STREAM_START_TIMEOUT_MS: "800",
+      RELAY_ENABLED: "1",
+      RELAY_WORKERS: "1",
+      RELAY_HOST_ADDRESSES: "127.0.0.1",
+      COMMAND_TIMEOUT_MS: "800",
+      STREAM_START_TIMEOUT_MS: "800",
       ICE_SERVERS: JSON.stringify([{ urls: "stun:stun.example.cn:3478" }]),
-      TURN_URLS: "turn:turn.example.cn:3478?transport=udp", TURN_SECRET, TURN_CREDENTIAL_TTL_S: String(TTL_S),
+      TURN_URLS: "turn:turn.example.cn:3478?transport=udp",
+      TURN_SECRET,
+      TURN_CREDENTIAL_TTL_S: String(TTL_S),
     });
     camera = await installDemoCamera(stack, 0);
     client = await connectAsDevice(stack, camera.deviceId, camera.password);
     family = await stack.login("family");
-    await waitFor("camera online", async () => (await stack.api("GET", `/api/v1/devices/${camera.deviceId}`, { token: family })).body.connection === "online");
+    await waitFor(
+      "camera online",
+      async () =>
+        (await stack.api("GET", `/api/v1/devices/${camera.deviceId}`, { token: family })).body.connection === "online",
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -43,7 +56,11 @@ describe("TURN credentials and ICE servers", () => {
     fetch(`${stack.httpUrl}${path}`, { method: "OPTIONS", headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it("OPTIONS on WHEP and WHIP gives no ICE servers to a caller without a valid token", async () => {
-    for (const path of [`/api/v1/whep/${camera.deviceId}`, "/api/v1/whep/anything", `/api/v1/whip/${camera.deviceId}`]) {
+    for (const path of [
+      `/api/v1/whep/${camera.deviceId}`,
+      "/api/v1/whep/anything",
+      `/api/v1/whip/${camera.deviceId}`,
+    ]) {
       const anonymous = await options(path);
       expect(anonymous.status, path).toBe(401);
       expect(anonymous.headers.get("link"), path).toBeNull();
@@ -74,7 +91,15 @@ describe("TURN credentials and ICE servers", () => {
 
   it("/metrics shows each relay worker's resource usage and what it carries", async () => {
     const text = await (await fetch(`${stack.httpUrl}/metrics`)).text();
-    for (const measure of ["cpu_user_seconds", "max_rss_bytes", "routers", "transports", "producers", "consumers", "restarts"]) {
+    for (const measure of [
+      "cpu_user_seconds",
+      "max_rss_bytes",
+      "routers",
+      "transports",
+      "producers",
+      "consumers",
+      "restarts",
+    ]) {
       expect(text, measure).toMatch(new RegExp(`wx_relay_worker\\{worker="0",measure="${measure}"\\} \\d`));
     }
   });

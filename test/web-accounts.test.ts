@@ -40,7 +40,13 @@ describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
     await notice.waitFor({ timeout: 10_000 });
     expect(family.url()).toContain("/login");
     await screenshot(family, "accounts-disabled-notice");
-    expect((await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer-chen", password: "chen-password-1" } })).status).toBe(200);
+    expect(
+      (
+        await stack.api("POST", "/api/v1/auth/login", {
+          body: { username: "installer-chen", password: "chen-password-1" },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("a user changes their password on the account screen; the old one stops working", async () => {
@@ -52,7 +58,13 @@ describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
     await page.fill("input[name=newPassword]", "a-new-password-9");
     await page.click("form button[type=submit]");
     await page.locator(".notice[role=status]").waitFor();
-    expect((await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer", password: demoPassword } })).status).toBe(401);
-    expect((await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer", password: "a-new-password-9" } })).status).toBe(200);
+    expect(
+      (await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer", password: demoPassword } }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer", password: "a-new-password-9" } }))
+        .status,
+    ).toBe(200);
   });
 });

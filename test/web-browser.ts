@@ -10,8 +10,11 @@ import { startStreamingHousehold, type StreamingHousehold } from "./helpers/stre
 export const chromiumPath = "/usr/bin/chromium";
 export const hasChromium = toolInstalled("chromium");
 export const chromiumArgs = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
 ];
 export const phone = { width: 360, height: 640 };
 const screenshotDir = join(process.cwd(), "test-results");
@@ -28,7 +31,14 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** A fresh phone-sized profile (its own storage: signed out, Chinese) on the stack's origin. */
 export async function phoneContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  return browser.newContext({ viewport: phone, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: "zh-CN", baseURL });
+  return browser.newContext({
+    viewport: phone,
+    deviceScaleFactor: 1,
+    isMobile: true,
+    hasTouch: true,
+    locale: "zh-CN",
+    baseURL,
+  });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
@@ -55,11 +65,16 @@ export function startStreamingHome(env: Record<string, string> = {}): Promise<St
 
 /** ICE runs over loopback in tests; Chromium leaves loopback out of ICE unless told. */
 export async function launchBrowserForMedia(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, "--allow-loopback-in-peer-connection"] });
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [...chromiumArgs, "--allow-loopback-in-peer-connection"],
+  });
 }
 
 export async function videoWidth(page: Page): Promise<number> {
-  return page.evaluate(() => (document.querySelector(".video-frame video") as HTMLVideoElement | null)?.videoWidth ?? 0);
+  return page.evaluate(
+    () => (document.querySelector(".video-frame video") as HTMLVideoElement | null)?.videoWidth ?? 0,
+  );
 }
 
 export async function framesDecoded(page: Page): Promise<number> {

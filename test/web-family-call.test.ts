@@ -5,7 +5,17 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoPassword, waitFor } from "./helpers/stack.ts";
-import { ensureWebBuild, hasChromium, launchBrowserForMedia, phoneContext, screenshot, signIn, startStreamingHome, videoWidth, type StreamingHome } from "./web-browser.ts";
+import {
+  ensureWebBuild,
+  hasChromium,
+  launchBrowserForMedia,
+  phoneContext,
+  screenshot,
+  signIn,
+  startStreamingHome,
+  videoWidth,
+  type StreamingHome,
+} from "./web-browser.ts";
 
 async function textOf(page: Page): Promise<string> {
   return page.evaluate(() => document.body.innerText);
@@ -48,7 +58,11 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     await page.getByText("直播中").waitFor({ timeout: 20_000 });
     await waitFor("the first picture", async () => (await videoWidth(page)) > 0, 15_000);
     await page.getByRole("button", { name: "麦克风已打开（点一下关闭）" }).waitFor();
-    await waitFor("the elder hears the phone without a held button", () => camera.snapshot().media.stats.talkbackPacketsReceived - talkbackBefore > 25, 15_000);
+    await waitFor(
+      "the elder hears the phone without a held button",
+      () => camera.snapshot().media.stats.talkbackPacketsReceived - talkbackBefore > 25,
+      15_000,
+    );
     expect(camera.snapshot().calls).toMatchObject({ state: "in-call", answeredBy: "杨兴焦 (在外务工)" });
     const inCall = await textOf(page);
     expect(inCall).toContain("正在和");
@@ -56,7 +70,12 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     await screenshot(page, "web-call-answered");
 
     await page.getByRole("button", { name: "挂断" }).click();
-    const logged = await waitFor("view log entry", async () => (await stack.api("GET", `/api/v1/devices/${deviceId}/view-log`, { token: await stack.login("family") })).body.items[0]);
+    const logged = await waitFor(
+      "view log entry",
+      async () =>
+        (await stack.api("GET", `/api/v1/devices/${deviceId}/view-log`, { token: await stack.login("family") })).body
+          .items[0],
+    );
     expect(logged).toMatchObject({ startedBy: "call", talked: true });
     await context.close();
   }, 120_000);
@@ -80,10 +99,15 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     await page.selectOption("select[name=autoAnswer]", "10");
     await page.getByRole("button", { name: "保存" }).click();
     await page.getByTestId("auto-answer-set-by").getByText("由 杨兴焦 (在外务工) 在").waitFor();
-    const settings = await stack.api("GET", `/api/v1/households/${stack.seed.householdId}/call-settings`, { token: await stack.login("family") });
+    const settings = await stack.api("GET", `/api/v1/households/${stack.seed.householdId}/call-settings`, {
+      token: await stack.login("family"),
+    });
     expect(settings.body).toMatchObject({ autoAnswerAfterS: 10, autoAnswerSetBy: "杨兴焦 (在外务工)" });
     await screenshot(page, "web-call-settings");
-    await stack.api("PUT", `/api/v1/households/${stack.seed.householdId}/call-settings`, { token: await stack.login("family"), body: { autoAnswerAfterS: null, declinePrivacyMin: 30 } });
+    await stack.api("PUT", `/api/v1/households/${stack.seed.householdId}/call-settings`, {
+      token: await stack.login("family"),
+      body: { autoAnswerAfterS: null, declinePrivacyMin: 30 },
+    });
     await context.close();
   }, 90_000);
 
@@ -103,13 +127,22 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     expect(await camera.pressCallButton()).toBe(true);
     await page.getByText("直播中").waitFor({ timeout: 20_000 });
     await waitFor("the first picture", async () => (await videoWidth(page)) > 0, 15_000);
-    await waitFor("the elder hears the family", () => camera.snapshot().media.stats.talkbackPacketsReceived - talkbackBefore > 25, 15_000);
+    await waitFor(
+      "the elder hears the family",
+      () => camera.snapshot().media.stats.talkbackPacketsReceived - talkbackBefore > 25,
+      15_000,
+    );
     expect(camera.snapshot().calls.state).toBe("in-call");
     expect(await textOf(page)).toContain("已接通（家里）");
     expect(await page.locator("video").count()).toBe(1);
     await screenshot(page, "web-call-home-answered");
     await page.getByRole("button", { name: "挂断" }).click();
-    const logged = await waitFor("view log entry", async () => (await stack.api("GET", `/api/v1/devices/${deviceId}/view-log`, { token: await stack.login("family") })).body.items[0]);
+    const logged = await waitFor(
+      "view log entry",
+      async () =>
+        (await stack.api("GET", `/api/v1/devices/${deviceId}/view-log`, { token: await stack.login("family") })).body
+          .items[0],
+    );
     expect(logged).toMatchObject({ startedBy: "answered-call", talked: true });
     await context.close();
   }, 120_000);

@@ -4,7 +4,17 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Camera } from "../firmware-sim/src/camera.ts";
 import { demoPassword, waitFor } from "./helpers/stack.ts";
-import { ensureWebBuild, hasChromium, launchBrowserForMedia, phoneContext, screenshot, signIn, startStreamingHome, videoWidth, type StreamingHome } from "./web-browser.ts";
+import {
+  ensureWebBuild,
+  hasChromium,
+  launchBrowserForMedia,
+  phoneContext,
+  screenshot,
+  signIn,
+  startStreamingHome,
+  videoWidth,
+  type StreamingHome,
+} from "./web-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: family live view", () => {
   let home: StreamingHome;
@@ -41,7 +51,11 @@ describe.skipIf(!hasChromium)("web app: family live view", () => {
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
     await page.getByRole("button", { name: "松开结束" }).waitFor();
-    await waitFor("the elder hears the phone's microphone", () => camera.snapshot().media.stats.talkbackPacketsReceived - before > 25, 10_000);
+    await waitFor(
+      "the elder hears the phone's microphone",
+      () => camera.snapshot().media.stats.talkbackPacketsReceived - before > 25,
+      10_000,
+    );
     await page.getByTestId("watching").getByText("杨兴焦").waitFor();
     await screenshot(page, "web-family-live");
     await page.mouse.up();
@@ -52,7 +66,10 @@ describe.skipIf(!hasChromium)("web app: family live view", () => {
 
     await page.getByRole("button", { name: "结束观看" }).click();
     await waitFor("camera stops streaming after the grace period", () => !camera.snapshot().media.streaming, 10_000);
-    await page.locator("[data-testid=view-log] li", { hasText: "杨兴焦" }).filter({ hasText: "说过话" }).waitFor({ timeout: 10_000 });
+    await page
+      .locator("[data-testid=view-log] li", { hasText: "杨兴焦" })
+      .filter({ hasText: "说过话" })
+      .waitFor({ timeout: 10_000 });
     await screenshot(page, "web-family-watched");
     await context.close();
   }, 90_000);

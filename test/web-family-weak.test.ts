@@ -5,7 +5,17 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoPassword, waitFor } from "./helpers/stack.ts";
 import { routeViewerThroughWeakNetwork } from "./relay-netem.ts";
-import { ensureWebBuild, framesDecoded, hasChromium, launchBrowserForMedia, phoneContext, screenshot, signIn, startStreamingHome, type StreamingHome } from "./web-browser.ts";
+import {
+  ensureWebBuild,
+  framesDecoded,
+  hasChromium,
+  launchBrowserForMedia,
+  phoneContext,
+  screenshot,
+  signIn,
+  startStreamingHome,
+  type StreamingHome,
+} from "./web-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: live view on a weak network", () => {
   let home: StreamingHome;
@@ -30,7 +40,9 @@ describe.skipIf(!hasChromium)("web app: live view on a weak network", () => {
     const network = await routeViewerThroughWeakNetwork(page);
     await signIn(page, "family", demoPassword);
     await page.locator(`[data-device="${home.deviceId}"]`).click();
-    await page.evaluate(() => { (window as unknown as { loadedOnce: boolean }).loadedOnce = true; });
+    await page.evaluate(() => {
+      (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
+    });
     await page.getByRole("button", { name: "开始观看" }).click();
     await page.getByText("直播中").waitFor({ timeout: 20_000 });
     await framesGrow(page, 10, 10_000);

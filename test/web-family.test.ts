@@ -29,7 +29,10 @@ describe.skipIf(!hasChromium)("web app: family", () => {
 
   it("joins by invite link, sees the camera online, opens it, and reads it in English too", async () => {
     const installer = await stack.login("installer");
-    const invite = await stack.api("POST", `/api/v1/households/${stack.seed.householdId}/invites`, { token: installer, body: { relation: "女儿" } });
+    const invite = await stack.api("POST", `/api/v1/households/${stack.seed.householdId}/invites`, {
+      token: installer,
+      body: { relation: "女儿" },
+    });
     expect(invite.status).toBe(201);
 
     const context = await phoneContext(browser, stack.httpUrl);
@@ -59,7 +62,8 @@ describe.skipIf(!hasChromium)("web app: family", () => {
     await page.getByRole("heading", { name: /实时画面/ }).waitFor();
     await screenshot(page, "web-family-camera");
     const screen = await page.textContent("main");
-    for (const expected of ["在线", "最后在线", "隐私模式", "未开启", "实时画面", "开始观看"]) expect(screen).toContain(expected);
+    for (const expected of ["在线", "最后在线", "隐私模式", "未开启", "实时画面", "开始观看"])
+      expect(screen).toContain(expected);
     await page.getByRole("button", { name: "开始观看" }).click();
     await page.getByText("这台服务器没有开启实时观看。").waitFor();
 
@@ -69,7 +73,8 @@ describe.skipIf(!hasChromium)("web app: family", () => {
     await page.getByRole("heading", { name: /Live view/ }).waitFor(); // the choice is kept
     await screenshot(page, "web-family-camera-en");
     const english = await page.textContent("main");
-    for (const expected of ["Online", "Last seen", "Privacy mode", "Live view", "Watch"]) expect(english).toContain(expected);
+    for (const expected of ["Online", "Last seen", "Privacy mode", "Live view", "Watch"])
+      expect(english).toContain(expected);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe("en");
     await context.close();
   }, 60_000);

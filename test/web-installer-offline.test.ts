@@ -21,7 +21,10 @@ describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
 
   it("queues three binds offline, sends them when the network returns, and shows the one bound elsewhere meanwhile", async () => {
     const installer = await stack.login("installer");
-    const other = await stack.api("POST", "/api/v1/households", { token: installer, body: { village: "青平镇石桥村", elderName: "李桂兰", contactPhone: "13900000010" } });
+    const other = await stack.api("POST", "/api/v1/households", {
+      token: installer,
+      body: { village: "青平镇石桥村", elderName: "李桂兰", contactPhone: "13900000010" },
+    });
     expect(other.status).toBe(201);
     const home = stack.seed.householdId;
     const [box0, box1, box2] = stack.seed.cameras;
@@ -32,7 +35,11 @@ describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
     await page.waitForURL("**/installer");
     await page.getByTestId("kept-offline").getByText("已把 2 户存在手机上").waitFor({ timeout: 20_000 });
     // The service worker has the installer's code too, so the app can be reopened out of signal.
-    await page.waitForFunction(async () => (await (await caches.open("wx-role-chunks")).keys()).some((r) => r.url.includes("installer-app")), null, { timeout: 20_000 });
+    await page.waitForFunction(
+      async () => (await (await caches.open("wx-role-chunks")).keys()).some((r) => r.url.includes("installer-app")),
+      null,
+      { timeout: 20_000 },
+    );
 
     await context.setOffline(true);
     await page.locator(`a[href="/installer/household/${home}"]`).click();
@@ -51,7 +58,10 @@ describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
     expect(await stack.db.device.count({ where: { householdId: home } })).toBe(0);
 
     // While the phone is out of signal, someone else installs the third box in another home.
-    const elsewhere = await stack.api("POST", `/api/v1/households/${other.body.id}/devices`, { token: installer, body: { serial: box2!.serial, claimCode: box2!.claimCode } });
+    const elsewhere = await stack.api("POST", `/api/v1/households/${other.body.id}/devices`, {
+      token: installer,
+      body: { serial: box2!.serial, claimCode: box2!.claimCode },
+    });
     expect(elsewhere.status).toBe(200);
 
     await context.setOffline(false);
@@ -61,7 +71,10 @@ describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
     expect(await page.locator("[data-queued]").count()).toBe(1);
     await screenshot(page, "web-installer-offline-sent");
 
-    const devices = await stack.db.device.findMany({ where: { serial: { in: [box0!.serial, box1!.serial, box2!.serial] } }, orderBy: { serial: "asc" } });
+    const devices = await stack.db.device.findMany({
+      where: { serial: { in: [box0!.serial, box1!.serial, box2!.serial] } },
+      orderBy: { serial: "asc" },
+    });
     expect(devices.map((d) => d.householdId)).toEqual([home, home, other.body.id]);
 
     // The start screen says there is something to deal with.

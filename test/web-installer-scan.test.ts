@@ -12,7 +12,15 @@ import { labelSlot } from "../gateway/src/device-plane/label-sheet.ts";
 import { hasPdftoppm } from "./helpers/qr-pdf.ts";
 import { toolInstalled } from "./helpers/tools.ts";
 import { demoPassword, startStack, type Stack } from "./helpers/stack.ts";
-import { chromiumArgs, chromiumPath, ensureWebBuild, hasChromium, phoneContext, screenshot, signIn } from "./web-browser.ts";
+import {
+  chromiumArgs,
+  chromiumPath,
+  ensureWebBuild,
+  hasChromium,
+  phoneContext,
+  screenshot,
+  signIn,
+} from "./web-browser.ts";
 
 const run = promisify(execFile);
 
@@ -20,85 +28,126 @@ const run = promisify(execFile);
 async function labelVideo(pdf: Buffer, dir: string, index: number): Promise<string> {
   await writeFile(join(dir, "sheet.pdf"), pdf);
   const dpi = 150;
-  await run("pdftoppm", ["-r", String(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", join(dir, "sheet.pdf"), join(dir, "sheet")]);
+  await run("pdftoppm", [
+    "-r",
+    String(dpi),
+    "-png",
+    "-f",
+    "1",
+    "-l",
+    "1",
+    "-singlefile",
+    join(dir, "sheet.pdf"),
+    join(dir, "sheet"),
+  ]);
   const slot = labelSlot(index);
   const px = (points: number) => Math.round((points * dpi) / 72);
   // The code sits in the label's left square (the text is on the right).
   const crop = `crop=${px(slot.height)}:${px(slot.height)}:${px(slot.x)}:${px(slot.y)}`;
   const video = join(dir, `label-${index}.y4m`);
   await run("ffmpeg", [
-    "-v", "error", "-loop", "1", "-i", join(dir, "sheet.png"), "-t", "2", "-r", "10",
-    "-vf", `${crop},scale=-2:360,pad=640:480:(ow-iw)/2:(oh-ih)/2:white,format=yuv420p`, "-y", video,
+    "-v",
+    "error",
+    "-loop",
+    "1",
+    "-i",
+    join(dir, "sheet.png"),
+    "-t",
+    "2",
+    "-r",
+    "10",
+    "-vf",
+    `${crop},scale=-2:360,pad=640:480:(ow-iw)/2:(oh-ih)/2:white,format=yuv420p`,
+    "-y",
+    video,
   ]);
   return video;
 }
 
 function launchWithCameraShowing(video: string): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, `--use-file-for-fake-video-capture=${video}`] });
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [...chromiumArgs, `--use-file-for-fake-video-capture=${video}`],
+  });
 }
 
-describe.skipIf(!hasChromium || !hasPdftoppm || !toolInstalled("ffmpeg"))("web app: installer scans a box label", () => {
-  let stack: Stack;
-  let dir: string;
-  let serials: string[];
-  let videos: string[];
+describe.skipIf(!hasChromium || !hasPdftoppm || !toolInstalled("ffmpeg"))(
+  "web app: installer scans a box label",
+  () => {
+    let stack: Stack;
+    let dir: string;
+    let serials: string[];
+    let videos: string[];
 
-  beforeAll(async () => {
-    ensureWebBuild();
-    [stack, dir] = await Promise.all([startStack(), mkdtemp(join(tmpdir(), "wx-scan-"))]);
-    const staff = await stack.login("staff");
-    const batch = await stack.api("POST", "/api/v1/device-batches", { token: staff, body: { reference: "扫码测试", csv: "WX-2026-SCAN01\nWX-2026-SCAN02\n" } });
-    expect(batch.status).toBe(201);
-    serials = batch.body.rows.map((r: { serial: string }) => r.serial);
-    const sheet = Buffer.from(await (await fetch(stack.httpUrl + batch.body.labelsUrl, { headers: { authorization: `Bearer ${staff}` } })).arrayBuffer());
-    videos = [await labelVideo(sheet, dir, 0), await labelVideo(sheet, dir, 1)];
-  }, 90_000);
-  afterAll(async () => {
-    await stack?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+    beforeAll(async () => {
+      ensureWebBuild();
+      [stack, dir] = await Promise.all([startStack(), mkdtemp(join(tmpdir(), "wx-scan-"))]);
+      const staff = await stack.login("staff");
+      const batch = await stack.api("POST", "/api/v1/device-batches", {
+        token: staff,
+        body: { reference: "扫码测试", csv: "WX-2026-SCAN01\nWX-2026-SCAN02\n" },
+      });
+      expect(batch.status).toBe(201);
+      serials = batch.body.rows.map((r: { serial: string }) => r.serial);
+      const sheet = Buffer.from(
+        await (
+          await fetch(stack.httpUrl + batch.body.labelsUrl, { headers: { authorization: `Bearer ${staff}` } })
+        ).arrayBuffer(),
+      );
+      videos = [await labelVideo(sheet, dir, 0), await labelVideo(sheet, dir, 1)];
+    }, 90_000);
+    afterAll(async () => {
+      await stack?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
 
-  it("binds the camera whose label the phone's camera sees", async () => {
-    const serial = serials[0]!;
-    const browser = await launchWithCameraShowing(videos[0]!);
-    const context = await phoneContext(browser, stack.httpUrl);
-    await context.grantPermissions(["camera"]);
-    const page = await context.newPage();
-    await signIn(page, "installer", demoPassword);
-    await page.waitForURL("**/installer");
-    await page.goto(`/installer/household/${stack.seed.householdId}`);
-    await page.getByRole("tab", { name: "扫码" }).click();
-    await page.getByText("把手机摄像头对准包装盒上的二维码。").waitFor();
-    const card = page.locator(`[data-serial="${serial}"]`);
-    await card.getByText("已绑定。请给摄像头通电").waitFor({ timeout: 30_000 });
-    await screenshot(page, "web-installer-scanned");
-    const device = await stack.db.device.findUniqueOrThrow({ where: { serial } });
-    expect(device.householdId).toBe(stack.seed.householdId);
-    await browser.close();
-  }, 60_000);
+    it("binds the camera whose label the phone's camera sees", async () => {
+      const serial = serials[0]!;
+      const browser = await launchWithCameraShowing(videos[0]!);
+      const context = await phoneContext(browser, stack.httpUrl);
+      await context.grantPermissions(["camera"]);
+      const page = await context.newPage();
+      await signIn(page, "installer", demoPassword);
+      await page.waitForURL("**/installer");
+      await page.goto(`/installer/household/${stack.seed.householdId}`);
+      await page.getByRole("tab", { name: "扫码" }).click();
+      await page.getByText("把手机摄像头对准包装盒上的二维码。").waitFor();
+      const card = page.locator(`[data-serial="${serial}"]`);
+      await card.getByText("已绑定。请给摄像头通电").waitFor({ timeout: 30_000 });
+      await screenshot(page, "web-installer-scanned");
+      const device = await stack.db.device.findUniqueOrThrow({ where: { serial } });
+      expect(device.householdId).toBe(stack.seed.householdId);
+      await browser.close();
+    }, 60_000);
 
-  it("scans with no signal: the bind waits in the queue and is sent when the network returns", async () => {
-    const serial = serials[1]!;
-    const browser = await launchWithCameraShowing(videos[1]!);
-    const context = await phoneContext(browser, stack.httpUrl);
-    await context.grantPermissions(["camera"]);
-    const page = await context.newPage();
-    await signIn(page, "installer", demoPassword);
-    await page.waitForURL("**/installer");
-    await page.getByTestId("kept-offline").waitFor({ timeout: 20_000 });
-    // The QR decoder was fetched while there was signal.
-    await page.waitForFunction(async () => (await (await caches.open("wx-role-chunks")).keys()).some((r) => r.url.includes("qr-scanner-worker")), null, { timeout: 20_000 });
+    it("scans with no signal: the bind waits in the queue and is sent when the network returns", async () => {
+      const serial = serials[1]!;
+      const browser = await launchWithCameraShowing(videos[1]!);
+      const context = await phoneContext(browser, stack.httpUrl);
+      await context.grantPermissions(["camera"]);
+      const page = await context.newPage();
+      await signIn(page, "installer", demoPassword);
+      await page.waitForURL("**/installer");
+      await page.getByTestId("kept-offline").waitFor({ timeout: 20_000 });
+      // The QR decoder was fetched while there was signal.
+      await page.waitForFunction(
+        async () =>
+          (await (await caches.open("wx-role-chunks")).keys()).some((r) => r.url.includes("qr-scanner-worker")),
+        null,
+        { timeout: 20_000 },
+      );
 
-    await context.setOffline(true);
-    await page.locator(`a[href="/installer/household/${stack.seed.householdId}"]`).click();
-    await page.getByRole("tab", { name: "扫码" }).click();
-    await page.locator(`[data-queued="${serial}"]`).getByText("等网络恢复后自动发送").waitFor({ timeout: 30_000 });
-    await screenshot(page, "web-installer-scanned-offline");
-    expect((await stack.db.device.findUniqueOrThrow({ where: { serial } })).householdId).toBeNull();
+      await context.setOffline(true);
+      await page.locator(`a[href="/installer/household/${stack.seed.householdId}"]`).click();
+      await page.getByRole("tab", { name: "扫码" }).click();
+      await page.locator(`[data-queued="${serial}"]`).getByText("等网络恢复后自动发送").waitFor({ timeout: 30_000 });
+      await screenshot(page, "web-installer-scanned-offline");
+      expect((await stack.db.device.findUniqueOrThrow({ where: { serial } })).householdId).toBeNull();
 
-    await context.setOffline(false);
-    await page.locator(`[data-serial="${serial}"]`).waitFor({ timeout: 20_000 });
-    expect((await stack.db.device.findUniqueOrThrow({ where: { serial } })).householdId).toBe(stack.seed.householdId);
-    await browser.close();
-  }, 90_000);
-});
+      await context.setOffline(false);
+      await page.locator(`[data-serial="${serial}"]`).waitFor({ timeout: 20_000 });
+      expect((await stack.db.device.findUniqueOrThrow({ where: { serial } })).householdId).toBe(stack.seed.householdId);
+      await browser.close();
+    }, 90_000);
+  },
+);

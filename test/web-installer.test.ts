@@ -44,7 +44,9 @@ describe.skipIf(!hasChromium)("web app: installer", () => {
     expect(await card.locator(".badge").getAttribute("data-state")).toBe("unknown");
 
     // The camera is powered on: it claims its credentials and connects; the page hears it over the live socket.
-    const claimed = await stack.api("POST", "/api/v1/devices/claim", { body: { serial: box.serial, claimCode: box.claimCode } });
+    const claimed = await stack.api("POST", "/api/v1/devices/claim", {
+      body: { serial: box.serial, claimCode: box.claimCode },
+    });
     expect(claimed.status).toBe(200);
     camera = await connectAsDevice(stack, claimed.body.deviceId, claimed.body.mqttPassword);
     await card.getByText("摄像头已上线 ✓").waitFor({ timeout: 10_000 });
@@ -55,7 +57,10 @@ describe.skipIf(!hasChromium)("web app: installer", () => {
     expect(text).toContain("堂屋");
     expect(text).toContain("在线");
     expect(text).toContain("摄像头已上线");
-    const household = await stack.db.household.findFirst({ where: { elderName: "王秀英" }, include: { devices: true } });
+    const household = await stack.db.household.findFirst({
+      where: { elderName: "王秀英" },
+      include: { devices: true },
+    });
     expect(household?.devices.map((d) => d.serial)).toEqual([box.serial]);
     await context.close();
   }, 60_000);

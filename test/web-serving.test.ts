@@ -30,7 +30,9 @@ describe("web app serving", () => {
   });
 
   it("caches hashed assets for a year and the service worker not at all", async () => {
-    const asset = readdirSync(join(process.cwd(), "web/dist/assets")).find((f) => f.startsWith("index-") && f.endsWith(".js"))!;
+    const asset = readdirSync(join(process.cwd(), "web/dist/assets")).find(
+      (f) => f.startsWith("index-") && f.endsWith(".js"),
+    )!;
     const res = await get(`/assets/${asset}`);
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");

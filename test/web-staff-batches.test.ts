@@ -37,14 +37,24 @@ describe.skipIf(!hasChromium || !hasPdftoppm)("web app: staff register a deliver
     await page.getByRole("button", { name: "登记并生成标签" }).click();
     const result = page.getByTestId("batch-result");
     await result.getByText("新登记 2 台 · 已在本批 0 台 · 有问题 3 行").waitFor({ timeout: 30_000 });
-    for (const line of ["第 4 行 WX-2026-WEB001: 表格里重复了", "第 5 行 HELLO: 格式不对", `第 6 行 ${stack.seed.cameras[0]!.serial}: 已在别处登记过`]) {
+    for (const line of [
+      "第 4 行 WX-2026-WEB001: 表格里重复了",
+      "第 5 行 HELLO: 格式不对",
+      `第 6 行 ${stack.seed.cameras[0]!.serial}: 已在别处登记过`,
+    ]) {
       expect((await result.textContent())?.replace(/\s+/g, " ")).toContain(line.replace("HELLO", "hello"));
     }
     await screenshot(page, "web-staff-batch-result");
 
-    const [download] = await Promise.all([page.waitForEvent("download"), result.getByRole("button", { name: "下载标签 PDF（2 张）" }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      result.getByRole("button", { name: "下载标签 PDF（2 张）" }).click(),
+    ]);
     const pdf = await readFile(await download.path());
-    const { codes } = await decodePdfQrCodes(pdf, Array.from({ length: labelsPerPage }, (_, i) => labelSlot(i)));
+    const { codes } = await decodePdfQrCodes(
+      pdf,
+      Array.from({ length: labelsPerPage }, (_, i) => labelSlot(i)),
+    );
     expect(codes.map((c) => parseBoxQr(c)!.serial).sort()).toEqual(["WX-2026-WEB001", "WX-2026-WEB002"]);
 
     await page.getByRole("button", { name: "登记并生成标签" }).click();

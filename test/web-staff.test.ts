@@ -15,7 +15,10 @@ describe.skipIf(!hasChromium)("web app: staff", () => {
 
   beforeAll(async () => {
     ensureWebBuild();
-    [stack, browser] = await Promise.all([startStack({ OFFLINE_ALERT_AFTER_S: "0.5", ALERT_CHECK_INTERVAL_S: "0.2" }), launchBrowser()]);
+    [stack, browser] = await Promise.all([
+      startStack({ OFFLINE_ALERT_AFTER_S: "0.5", ALERT_CHECK_INTERVAL_S: "0.2" }),
+      launchBrowser(),
+    ]);
     const installed = await installDemoCamera(stack, 0);
     device = installed;
     camera = await connectAsDevice(stack, installed.deviceId, installed.password);
@@ -47,7 +50,16 @@ describe.skipIf(!hasChromium)("web app: staff", () => {
     await screenshot(page, "web-staff-alert-acknowledged");
 
     const text = await page.textContent("main");
-    for (const expected of ["告警", device.serial, "staff 已确认", "离线最久的摄像头", "已离线", "各村在线情况", "青平镇普仁村"]) expect(text).toContain(expected);
+    for (const expected of [
+      "告警",
+      device.serial,
+      "staff 已确认",
+      "离线最久的摄像头",
+      "已离线",
+      "各村在线情况",
+      "青平镇普仁村",
+    ])
+      expect(text).toContain(expected);
     const stored = await stack.db.alert.findFirst({ where: { deviceId: device.deviceId } });
     expect(stored?.acknowledgedBy).toBe("staff");
 
@@ -56,7 +68,8 @@ describe.skipIf(!hasChromium)("web app: staff", () => {
     await page.locator(".chart canvas").first().waitFor({ timeout: 10_000 });
     await screenshot(page, "web-staff-device");
     const detail = await page.textContent("main");
-    for (const expected of ["离线", "在线率", "在线状态（24 小时）", "心跳记录", "远程操作", "重启", "固件升级"]) expect(detail).toContain(expected);
+    for (const expected of ["离线", "在线率", "在线状态（24 小时）", "心跳记录", "远程操作", "重启", "固件升级"])
+      expect(detail).toContain(expected);
     await context.close();
   }, 60_000);
 
@@ -65,9 +78,12 @@ describe.skipIf(!hasChromium)("web app: staff", () => {
     const page = await context.newPage();
     await signIn(page, "staff", demoPassword);
     await page.waitForURL("**/staff");
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "导出设备清单 (CSV)" }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "导出设备清单 (CSV)" }).click(),
+    ]);
     const chunks: Buffer[] = [];
-    for await (const chunk of (await download.createReadStream())) chunks.push(chunk as Buffer);
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
     const csv = Buffer.concat(chunks).toString("utf8");
     expect(csv.startsWith("\uFEFFserial,village,")).toBe(true);
     expect(csv.trim().split("\r\n")).toHaveLength(1 + stack.seed.cameras.length);

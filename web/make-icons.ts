@@ -7,7 +7,9 @@ const svg = readFileSync(new URL("public/icon.svg", import.meta.url), "utf8");
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
 for (const size of [192, 512]) {
   const page = await browser.newPage({ viewport: { width: size, height: size } });
-  await page.setContent(`<style>html,body{margin:0;background:transparent}svg{width:${size}px;height:${size}px;display:block}</style>${svg}`);
+  await page.setContent(
+    `<style>html,body{margin:0;background:transparent}svg{width:${size}px;height:${size}px;display:block}</style>${svg}`,
+  );
   await page.screenshot({ path: new URL(`public/icon-${size}.png`, import.meta.url).pathname, omitBackground: true });
   await page.close();
 }

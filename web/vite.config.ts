@@ -46,7 +46,11 @@ export default defineConfig({
         // The API, the live socket and the relay's own viewer page are never answered from the cache.
         navigateFallbackDenylist: [/^\/api\//, /^\/viewer\//, /^\/openapi/, /^\/healthz/, /^\/metrics/],
         runtimeCaching: [
-          { urlPattern: ({ url }) => url.pathname.startsWith("/assets/"), handler: "CacheFirst", options: { cacheName: "wx-role-chunks", expiration: { maxEntries: 40 } } },
+          {
+            urlPattern: ({ url }) => url.pathname.startsWith("/assets/"),
+            handler: "CacheFirst",
+            options: { cacheName: "wx-role-chunks", expiration: { maxEntries: 40 } },
+          },
         ],
       },
     }),

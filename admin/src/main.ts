@@ -20,21 +20,28 @@ The password is asked for (twice, hidden) on a terminal, read from the first lin
 or generated with --generate and printed once. It is never taken from the command line.`;
 
 const options = {
-  role: { type: "string" }, username: { type: "string" }, "display-name": { type: "string" },
-  generate: { type: "boolean" }, password: { type: "string" }, help: { type: "boolean" },
+  role: { type: "string" },
+  username: { type: "string" },
+  "display-name": { type: "string" },
+  generate: { type: "boolean" },
+  password: { type: "string" },
+  help: { type: "boolean" },
 } as const;
 
 function databaseUrl(): string {
   const url = z.string().optional().parse(process.env.DATABASE_URL) || defaultSqliteUrl;
   if (providerOf(url) === "sqlite" && !existsSync(sqliteFileFromUrl(url))) {
-    throw new AdminError(`no database at ${sqliteFileFromUrl(url)}: start the gateway once (it migrates), or set DATABASE_URL`);
+    throw new AdminError(
+      `no database at ${sqliteFileFromUrl(url)}: start the gateway once (it migrates), or set DATABASE_URL`,
+    );
   }
   return url;
 }
 
 async function newPassword(generate: boolean | undefined): Promise<{ password: string; generated: boolean }> {
   if (generate) return { password: generatePassword(), generated: true };
-  if (process.stdin.isTTY) return { password: await promptNewPassword(process.stdin, process.stderr), generated: false };
+  if (process.stdin.isTTY)
+    return { password: await promptNewPassword(process.stdin, process.stderr), generated: false };
   return { password: await readPasswordFromPipe(process.stdin), generated: false };
 }
 
@@ -43,9 +50,15 @@ function required(value: string | undefined, flag: string): string {
   return value;
 }
 
-async function run(db: Database, command: string | undefined, values: ReturnType<typeof parse>["values"]): Promise<void> {
+async function run(
+  db: Database,
+  command: string | undefined,
+  values: ReturnType<typeof parse>["values"],
+): Promise<void> {
   if (values.password !== undefined) {
-    throw new AdminError("--password is refused: a password on the command line lands in shell history and `ps`. Pipe it on stdin, answer the prompt, or use --generate");
+    throw new AdminError(
+      "--password is refused: a password on the command line lands in shell history and `ps`. Pipe it on stdin, answer the prompt, or use --generate",
+    );
   }
   switch (command) {
     case "create-user": {
@@ -67,7 +80,10 @@ async function run(db: Database, command: string | undefined, values: ReturnType
     }
     case "list-users": {
       const rows = await listUsers(db, values.role);
-      for (const u of rows) console.log(`${u.role.padEnd(9)} ${u.username.padEnd(24)} ${u.createdAt.toISOString().slice(0, 10)}  ${u.activeSessions} active session(s)  ${u.displayName}`);
+      for (const u of rows)
+        console.log(
+          `${u.role.padEnd(9)} ${u.username.padEnd(24)} ${u.createdAt.toISOString().slice(0, 10)}  ${u.activeSessions} active session(s)  ${u.displayName}`,
+        );
       console.log(`${rows.length} account(s)`);
       return;
     }
@@ -96,7 +112,8 @@ try {
   db = createDatabase(databaseUrl());
   await run(db, parsed.positionals[0], parsed.values);
 } catch (error) {
-  const message = error instanceof z.ZodError ? error.issues.map((i) => i.message).join("; ") : (error as Error).message;
+  const message =
+    error instanceof z.ZodError ? error.issues.map((i) => i.message).join("; ") : (error as Error).message;
   console.error(message);
   process.exitCode = error instanceof AdminError || error instanceof z.ZodError ? 2 : 1;
 } finally {

@@ -21,7 +21,12 @@ export async function readPasswordFromPipe(input: NodeJS.ReadableStream): Promis
 
 function askHidden(question: string, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<string> {
   let muted = false;
-  const sink = new Writable({ write(chunk, _enc, done) { if (!muted) output.write(chunk); done(); } });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      if (!muted) output.write(chunk);
+      done();
+    },
+  });
   const rl = createInterface({ input, output: sink, terminal: true });
   return new Promise((resolve) => {
     rl.question(question, (answer) => {

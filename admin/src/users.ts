@@ -6,7 +6,9 @@ import { hashSecret, randomId } from "../../core/secrets.ts";
 import { registerBody } from "../../protocol/invites.ts";
 
 // Families join through invites; these commands make the accounts that run the service.
-export const adminRole = z.enum(["staff", "installer"], { error: "role must be staff or installer (families join through invites)" });
+export const adminRole = z.enum(["staff", "installer"], {
+  error: "role must be staff or installer (families join through invites)",
+});
 export const username = registerBody.shape.username;
 export const displayName = registerBody.shape.displayName;
 // Stricter than a family account's: these accounts see and command the whole fleet.
@@ -23,11 +25,21 @@ export interface NewUser {
   password: string;
 }
 
-export async function createUser(db: Database, input: NewUser): Promise<{ id: string; username: string; role: string }> {
+export async function createUser(
+  db: Database,
+  input: NewUser,
+): Promise<{ id: string; username: string; role: string }> {
   const name = username.parse(input.username);
-  if (await db.user.findUnique({ where: { username: name } })) throw new AdminError(`user ${name} already exists (reset-password changes its password)`);
+  if (await db.user.findUnique({ where: { username: name } }))
+    throw new AdminError(`user ${name} already exists (reset-password changes its password)`);
   const user = await db.user.create({
-    data: { id: randomId("usr_"), username: name, displayName: displayName.parse(input.displayName ?? name), role: adminRole.parse(input.role), passwordHash: await hashSecret(password.parse(input.password)) },
+    data: {
+      id: randomId("usr_"),
+      username: name,
+      displayName: displayName.parse(input.displayName ?? name),
+      role: adminRole.parse(input.role),
+      passwordHash: await hashSecret(password.parse(input.password)),
+    },
   });
   return { id: user.id, username: user.username, role: user.role };
 }
@@ -47,11 +59,21 @@ export async function listUsers(db: Database, role?: string): Promise<UserRow[]>
     orderBy: [{ role: "asc" }, { username: "asc" }],
     include: { _count: { select: { sessions: { where: { revokedAt: null, expiresAt: { gt: now } } } } } },
   });
-  return users.map((u) => ({ username: u.username, role: u.role, displayName: u.displayName, createdAt: u.createdAt, activeSessions: u._count.sessions }));
+  return users.map((u) => ({
+    username: u.username,
+    role: u.role,
+    displayName: u.displayName,
+    createdAt: u.createdAt,
+    activeSessions: u._count.sessions,
+  }));
 }
 
 /** Sets a new password and signs the account out everywhere (its old password may be what leaked). */
-export async function resetPassword(db: Database, name: string, newPassword: string): Promise<{ revokedSessions: number }> {
+export async function resetPassword(
+  db: Database,
+  name: string,
+  newPassword: string,
+): Promise<{ revokedSessions: number }> {
   const user = await db.user.findUnique({ where: { username: name } });
   if (!user) throw new AdminError(`no user ${name}`);
   const passwordHash = await hashSecret(password.parse(newPassword));

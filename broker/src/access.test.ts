@@ -13,7 +13,13 @@ describe("broker control topic", () => {
 
   it("nobody may subscribe to it, with or without wildcards (the brokers listen internally)", () => {
     for (const identity of [service, device]) {
-      for (const filter of [brokerDisconnectTopic, "wangxiang/#", "wangxiang/control/+", "#", "+/control/disconnect-device"]) {
+      for (const filter of [
+        brokerDisconnectTopic,
+        "wangxiang/#",
+        "wangxiang/control/+",
+        "#",
+        "+/control/disconnect-device",
+      ]) {
         expect(maySubscribe(identity, filter)).toBe(false);
       }
     }

@@ -1,11 +1,15 @@
 // Who may touch which topic. A device owns devices/{its id}/ and the fixed topics under it; the gateway's
 // service client may use anything under devices/, and publish (never subscribe) on the broker control
 // topic, which the brokers themselves listen to. Nobody else gets in.
-import { brokerDisconnectTopic, deviceStatusTopic, devicePublishTopics, deviceSubscribeTopics } from "../../protocol/topics.ts";
+import {
+  brokerDisconnectTopic,
+  deviceStatusTopic,
+  devicePublishTopics,
+  deviceSubscribeTopics,
+} from "../../protocol/topics.ts";
 
 export type ClientIdentity =
-  | { kind: "device"; deviceId: string; /** see Authenticator.isStale */ authEpoch: number }
-  | { kind: "service" };
+  { kind: "device"; deviceId: string; /** see Authenticator.isStale */ authEpoch: number } | { kind: "service" };
 
 const serviceTopicPrefix = "devices/";
 

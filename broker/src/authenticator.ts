@@ -28,8 +28,7 @@ export interface ConnectAttempt {
 
 export type RefusalCause = "refused" | "rate-limited" | "over-connection-rate" | "lookup-failed";
 export type AuthOutcome =
-  | { ok: true; identity: ClientIdentity }
-  | { ok: false; returnCode: 2 | 3 | 5; cause: RefusalCause; reason: string };
+  { ok: true; identity: ClientIdentity } | { ok: false; returnCode: 2 | 3 | 5; cause: RefusalCause; reason: string };
 
 export interface AuthenticatorOptions {
   store: DeviceCredentialLookup;
@@ -88,8 +87,11 @@ export class Authenticator {
     } else {
       return refuse("unknown username");
     }
-    if (willTopic !== undefined && !mayUseWill(identity, willTopic)) return refuse(`will on foreign topic ${willTopic}`);
-    return identity.kind === "service" ? this.checkService(attempt, password) : this.checkDevice(attempt, identity, password);
+    if (willTopic !== undefined && !mayUseWill(identity, willTopic))
+      return refuse(`will on foreign topic ${willTopic}`);
+    return identity.kind === "service"
+      ? this.checkService(attempt, password)
+      : this.checkDevice(attempt, identity, password);
   }
 
   /**
@@ -98,12 +100,18 @@ export class Authenticator {
    * carrier-grade NAT address with a broken or hostile neighbour.
    */
   private restriction(attempt: ConnectAttempt): AuthOutcome | null {
-    if (this.o.failures.isBlocked(attempt.address)) return refuse("too many authentication failures from this address", 5, "rate-limited");
-    if (attempt.overRate) return refuse("too many connections from this address; retry later", 3, "over-connection-rate");
+    if (this.o.failures.isBlocked(attempt.address))
+      return refuse("too many authentication failures from this address", 5, "rate-limited");
+    if (attempt.overRate)
+      return refuse("too many connections from this address; retry later", 3, "over-connection-rate");
     return null;
   }
 
-  private async checkDevice(attempt: ConnectAttempt, identity: ClientIdentity & { kind: "device" }, password: Buffer): Promise<AuthOutcome> {
+  private async checkDevice(
+    attempt: ConnectAttempt,
+    identity: ClientIdentity & { kind: "device" },
+    password: Buffer,
+  ): Promise<AuthOutcome> {
     const { deviceId } = identity;
     const restricted = this.restriction(attempt);
     if (restricted && !this.o.index.isProven(deviceId)) return restricted;
@@ -156,7 +164,8 @@ export class Authenticator {
     const to = this.o.hasher.hash(password.toString("utf8"));
     try {
       const replaced = await this.o.store.replaceCredentialHash(identity.deviceId, from, to);
-      if (replaced && !this.isStale(identity) && this.o.index.get(identity.deviceId) === from) this.o.index.set(identity.deviceId, to);
+      if (replaced && !this.isStale(identity) && this.o.index.get(identity.deviceId) === from)
+        this.o.index.set(identity.deviceId, to);
     } catch (err) {
       this.o.onUpgradeFailed?.(identity.deviceId, err as Error);
     }

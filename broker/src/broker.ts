@@ -118,15 +118,32 @@ class Broker implements WangxiangBroker {
     this.failures = new AuthFailureLimiter(this.config.authFailuresPerMinutePerIp);
     this.credentials = options.credentials;
     this.authenticator = new Authenticator({
-      store: options.credentials, index: this.credentialIndex, hasher: options.credentialHasher, service: options.service, failures: this.failures,
-      onUpgradeFailed: (deviceId, err) => this.logger.warn({ deviceId, err: err.message }, "could not store the re-hashed device credential"),
+      store: options.credentials,
+      index: this.credentialIndex,
+      hasher: options.credentialHasher,
+      service: options.service,
+      failures: this.failures,
+      onUpgradeFailed: (deviceId, err) =>
+        this.logger.warn({ deviceId, err: err.message }, "could not store the re-hashed device credential"),
     });
     this.connectionBucket = new TokenBucket(this.config.connectRatePerSecond, this.config.connectBurst);
-    this.addressBuckets = new AddressBuckets(this.config.connectRatePerAddress ?? 100, this.config.connectBurstPerAddress ?? 200);
+    this.addressBuckets = new AddressBuckets(
+      this.config.connectRatePerAddress ?? 100,
+      this.config.connectBurstPerAddress ?? 200,
+    );
     const liveDevices = this.liveDevices;
     this.metrics = {
-      connectionsAccepted: 0, connectionsRefusedRate: 0, connectionsOverAddressRate: 0, authFailures: 0, authRateLimited: 0,
-      aclDeniedPublish: 0, aclDeniedSubscribe: 0, oversizePackets: 0, topicTooDeep: 0, messagesIn: 0, messagesOut: 0,
+      connectionsAccepted: 0,
+      connectionsRefusedRate: 0,
+      connectionsOverAddressRate: 0,
+      authFailures: 0,
+      authRateLimited: 0,
+      aclDeniedPublish: 0,
+      aclDeniedSubscribe: 0,
+      oversizePackets: 0,
+      topicTooDeep: 0,
+      messagesIn: 0,
+      messagesOut: 0,
       get connectedDevices() {
         return liveDevices.size;
       },
@@ -152,7 +169,10 @@ class Broker implements WangxiangBroker {
     const server = createServer((socket) => this.accept(socket, aedes));
     const { port, host = "0.0.0.0", tls } = this.config;
     const tlsServer = tls
-      ? createTlsServer({ cert: await readFile(tls.certFile), key: await readFile(tls.keyFile), minVersion: "TLSv1.2" }, (socket) => this.accept(socket, aedes))
+      ? createTlsServer(
+          { cert: await readFile(tls.certFile), key: await readFile(tls.keyFile), minVersion: "TLSv1.2" },
+          (socket) => this.accept(socket, aedes),
+        )
       : undefined;
     try {
       await listen(server, port, host, "MQTT_PORT");
@@ -174,7 +194,16 @@ class Broker implements WangxiangBroker {
     this.boundPort = (server.address() as AddressInfo).port;
     this.reloadTimer = setInterval(() => void this.reloadCredentials(), (this.config.credentialReloadS ?? 300) * 1000);
     this.reloadTimer.unref();
-    this.logger.info({ port: this.boundPort, host, brokerId: aedes.id, cluster: Boolean(this.cluster), credentials: this.credentialIndex.size }, "MQTT broker listening");
+    this.logger.info(
+      {
+        port: this.boundPort,
+        host,
+        brokerId: aedes.id,
+        cluster: Boolean(this.cluster),
+        credentials: this.credentialIndex.size,
+      },
+      "MQTT broker listening",
+    );
     return { port: this.boundPort };
   }
 
@@ -186,7 +215,10 @@ class Broker implements WangxiangBroker {
     if (!server || !instance) return;
     if (this.reloadTimer) clearInterval(this.reloadTimer);
     this.reloadTimer = null;
-    const serverClosed = Promise.all([server, tlsServer].map((s) => s && new Promise<void>((resolve) => s.close(() => resolve()))));
+    const closing = [server, tlsServer].flatMap((s) =>
+      s ? [new Promise<void>((resolve) => s.close(() => resolve()))] : [],
+    );
+    const serverClosed = Promise.all(closing);
     await closeAedes(instance);
     // Connections that never sent CONNECT are not aedes clients yet, so aedes.close() leaves them open.
     for (const socket of this.sockets) socket.destroy();
@@ -204,16 +236,29 @@ class Broker implements WangxiangBroker {
   localSubscribe(topicFilter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<void> {
     const aedes = this.instance;
     if (!aedes) return Promise.reject(new Error("the MQTT broker is not started"));
-    return new Promise((resolve) => aedes.subscribe(topicFilter, (packet, done) => {
-      onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
-      done();
-    }, () => resolve()));
+    return new Promise((resolve) =>
+      aedes.subscribe(
+        topicFilter,
+        (packet, done) => {
+          onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+          done();
+        },
+        () => resolve(),
+      ),
+    );
   }
 
   localPublish(topic: string, payload: string, qos: 0 | 1): Promise<void> {
     const aedes = this.instance;
     if (!aedes) return Promise.reject(new Error("the MQTT broker is not started"));
-    const packet = { cmd: "publish", topic, payload: Buffer.from(payload), qos, retain: false, dup: false } as PublishPacket;
+    const packet = {
+      cmd: "publish",
+      topic,
+      payload: Buffer.from(payload),
+      qos,
+      retain: false,
+      dup: false,
+    } as PublishPacket;
     return new Promise((resolve, reject) => aedes.publish(packet, (error) => (error ? reject(error) : resolve())));
   }
 
@@ -250,7 +295,10 @@ class Broker implements WangxiangBroker {
     socket.setNoDelay(true);
     guardPacketSize(socket, this.config.maxPacketBytes, (declaredBytes) => {
       this.metrics.oversizePackets++;
-      this.logger.warn({ address, declaredBytes, limit: this.config.maxPacketBytes }, "MQTT packet too large; connection closed");
+      this.logger.warn(
+        { address, declaredBytes, limit: this.config.maxPacketBytes },
+        "MQTT packet too large; connection closed",
+      );
     });
     if (!withinAddressRate) this.overRate.mark(socket, address);
     socket.once("close", () => {
@@ -266,7 +314,10 @@ class Broker implements WangxiangBroker {
       const changed = await this.credentialIndex.reload(this.credentials);
       for (const deviceId of changed) if (this.liveDevices.has(deviceId)) this.disconnectDevice(deviceId);
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, "could not reload device credentials; keeping the index as it was");
+      this.logger.warn(
+        { err: (err as Error).message },
+        "could not reload device credentials; keeping the index as it was",
+      );
     }
   }
 
@@ -279,7 +330,9 @@ class Broker implements WangxiangBroker {
   private async createAedes(): Promise<Aedes> {
     const clusterConfig = this.config.cluster;
     const cluster = clusterConfig
-      ? createClusterEngines(clusterConfig, (err) => this.logger.warn({ err: err.message }, "Redis error (cluster mode)"))
+      ? createClusterEngines(clusterConfig, (err) =>
+          this.logger.warn({ err: err.message }, "Redis error (cluster mode)"),
+        )
       : undefined;
     this.cluster = cluster;
     const aedes = await Aedes.createBroker({
@@ -306,7 +359,9 @@ class Broker implements WangxiangBroker {
         done(null, true);
       },
       authenticate: (client, username, password, done) => {
-        void this.authenticate(client, username, password as Buffer | undefined).then((error) => done(error, error === null));
+        void this.authenticate(client, username, password as Buffer | undefined).then((error) =>
+          done(error, error === null),
+        );
       },
       authorizePublish: (client, packet, done) => done(this.authorizePublish(client, packet)),
       authorizeSubscribe: (client, subscription, done) => done(null, this.authorizeSubscribe(client, subscription)),
@@ -321,11 +376,27 @@ class Broker implements WangxiangBroker {
     aedes.on("client", (client) => this.onClientRegistered(client));
     // The control topic reaches every broker of a cluster (and the only one otherwise). Subscribed on the
     // emitter directly: no client subscription, so no ACL can open it to anyone.
-    const emitter = (aedes as unknown as { mq: { on(topic: string, listener: (packet: { payload?: unknown }, done: () => void) => void, subscribed: () => void): void } }).mq;
-    await new Promise<void>((resolve) => emitter.on(brokerDisconnectTopic, (packet: { payload?: unknown }, done: () => void) => {
-      this.onDisconnectRequest(packet.payload);
-      done();
-    }, () => resolve()));
+    const emitter = (
+      aedes as unknown as {
+        mq: {
+          on(
+            topic: string,
+            listener: (packet: { payload?: unknown }, done: () => void) => void,
+            subscribed: () => void,
+          ): void;
+        };
+      }
+    ).mq;
+    await new Promise<void>((resolve) =>
+      emitter.on(
+        brokerDisconnectTopic,
+        (packet: { payload?: unknown }, done: () => void) => {
+          this.onDisconnectRequest(packet.payload);
+          done();
+        },
+        () => resolve(),
+      ),
+    );
     if (cluster) await cluster.register(aedes.id);
     aedes.on("clientDisconnect", (client) => {
       if (this.liveDevices.get(client.id) === client) this.liveDevices.delete(client.id);
@@ -337,18 +408,31 @@ class Broker implements WangxiangBroker {
     aedes.on("clientError", onClientError);
     aedes.on("connectionError", onClientError);
     // Not in aedes' typings, but emitted when sweeping stale wills fails; unhandled it would crash the process.
-    (aedes as NodeJS.EventEmitter).on("error", (err: Error) => this.logger.warn({ err: err.message }, "MQTT broker error"));
+    (aedes as NodeJS.EventEmitter).on("error", (err: Error) =>
+      this.logger.warn({ err: err.message }, "MQTT broker error"),
+    );
     return aedes;
   }
 
   /** Resolves to null when the client is in, or to the error whose returnCode goes into the CONNACK. */
-  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<AuthenticateError | null> {
+  private async authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<AuthenticateError | null> {
     const address = (client.conn as Partial<Socket>).remoteAddress ?? "unknown";
     const overRate = this.overRate.isHeld(client.conn);
     try {
       const willTopic = this.willTopics.get(client);
       this.willTopics.delete(client);
-      const outcome = await this.authenticator.authenticate({ address, clientId: client.id, username, password, willTopic, overRate });
+      const outcome = await this.authenticator.authenticate({
+        address,
+        clientId: client.id,
+        username,
+        password,
+        willTopic,
+        overRate,
+      });
       // Decided: the connection no longer counts against its address's probation allowance.
       if (overRate) this.overRate.release(client.conn);
       if (outcome.ok) {
@@ -364,7 +448,10 @@ class Broker implements WangxiangBroker {
       this.logger.warn({ clientId: client.id, username, address, reason: outcome.reason }, "MQTT connection refused");
       return Object.assign(new Error(outcome.reason), { returnCode: outcome.returnCode }) as AuthenticateError;
     } catch (err) {
-      this.logger.warn({ clientId: client.id, address, err: (err as Error).message }, "MQTT authentication failed unexpectedly");
+      this.logger.warn(
+        { clientId: client.id, address, err: (err as Error).message },
+        "MQTT authentication failed unexpectedly",
+      );
       return Object.assign(new Error("authentication failed unexpectedly"), { returnCode: 3 }) as AuthenticateError;
     }
   }
@@ -401,13 +488,19 @@ class Broker implements WangxiangBroker {
     }
     this.liveDevices.set(identity.deviceId, client);
     // The will this device left on a broker it was connected to before is stale now (see cluster.ts).
-    this.cluster?.dropForeignWills(identity.deviceId).catch((err: Error) => this.logger.warn({ deviceId: identity.deviceId, err: err.message }, "could not drop stale wills"));
+    this.cluster
+      ?.dropForeignWills(identity.deviceId)
+      .catch((err: Error) =>
+        this.logger.warn({ deviceId: identity.deviceId, err: err.message }, "could not drop stale wills"),
+      );
   }
 
   private onDisconnectRequest(payload: unknown): void {
     let deviceId: unknown;
     try {
-      deviceId = (JSON.parse(Buffer.isBuffer(payload) ? payload.toString("utf8") : String(payload)) as { deviceId?: unknown }).deviceId;
+      deviceId = (
+        JSON.parse(Buffer.isBuffer(payload) ? payload.toString("utf8") : String(payload)) as { deviceId?: unknown }
+      ).deviceId;
     } catch {
       deviceId = undefined;
     }
@@ -454,7 +547,11 @@ class OverRateConnections {
 }
 
 /** Reads as "nothing delivered yet from any broker", and remembers nothing. */
-const noCounterDedupe = new Proxy(Object.create(null) as object, { get: () => 0, set: () => true, deleteProperty: () => true });
+const noCounterDedupe = new Proxy(Object.create(null) as object, {
+  get: () => 0,
+  set: () => true,
+  deleteProperty: () => true,
+});
 
 function closeAedes(aedes: Aedes): Promise<void> {
   return new Promise((resolve) => aedes.close(() => resolve()));
@@ -476,8 +573,11 @@ async function listen(server: Server, port: number, host: string, variable: "MQT
 
 function listenError(err: NodeJS.ErrnoException, port: number, host: string, variable: string): Error {
   const what = variable === "MQTTS_PORT" ? "MQTT TLS" : "MQTT";
-  if (err.code === "EADDRINUSE") return new Error(`${what} port ${port} is already in use; set ${variable} to another port`);
-  if (err.code === "EACCES") return new Error(`${what} port ${port} needs privileges this process lacks; set ${variable} to a port above 1023`);
-  if (err.code === "EADDRNOTAVAIL") return new Error(`MQTT host ${host} is not an address of this machine; set MQTT_HOST to another address`);
+  if (err.code === "EADDRINUSE")
+    return new Error(`${what} port ${port} is already in use; set ${variable} to another port`);
+  if (err.code === "EACCES")
+    return new Error(`${what} port ${port} needs privileges this process lacks; set ${variable} to a port above 1023`);
+  if (err.code === "EADDRNOTAVAIL")
+    return new Error(`MQTT host ${host} is not an address of this machine; set MQTT_HOST to another address`);
   return err;
 }

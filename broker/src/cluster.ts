@@ -45,7 +45,9 @@ export const pubSubPrefix = (redisUrl: string) => `wangxiang:${redisDatabaseOf(r
 export function createClusterEngines(options: ClusterOptions, onError: (err: Error) => void): ClusterEngines {
   // MQEmitterRedisPrefix is exported at run time but missing from the package's typings.
   const { MQEmitterRedisPrefix } = mqemitterRedis as unknown as { MQEmitterRedisPrefix: unknown };
-  const mq = new (MQEmitterRedisPrefix as new (prefix: string, o: object) => object)(pubSubPrefix(options.redisUrl), { connectionString: options.redisUrl });
+  const mq = new (MQEmitterRedisPrefix as new (prefix: string, o: object) => object)(pubSubPrefix(options.redisUrl), {
+    connectionString: options.redisUrl,
+  });
   (mq as unknown as { state: NodeJS.EventEmitter }).state.on("error", onError);
   const db = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   db.on("error", onError);

@@ -6,7 +6,10 @@ import { parseCredentialKey } from "../../core/device-credentials.ts";
 const unsetWhenEmpty = (value: unknown) => (value === "" ? undefined : value);
 function integer(min: number, max: number, defaultValue: number) {
   const error = `expected an integer from ${min} to ${max}`;
-  return z.preprocess(unsetWhenEmpty, z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(defaultValue));
+  return z.preprocess(
+    unsetWhenEmpty,
+    z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(defaultValue),
+  );
 }
 
 export const brokerEnvSchema = z.object({
@@ -33,7 +36,13 @@ export const brokerEnvSchema = z.object({
   TLS_KEY_FILE: z.preprocess(unsetWhenEmpty, z.string().min(1).optional()),
   MQTTS_PORT: integer(0, 65535, 8883),
   // Cluster mode: brokers sharing this Redis share subscriptions, sessions, retained messages and wills.
-  REDIS_URL: z.preprocess(unsetWhenEmpty, z.string().regex(/^rediss?:\/\//, { error: "expected redis://host:port/db" }).optional()),
+  REDIS_URL: z.preprocess(
+    unsetWhenEmpty,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, { error: "expected redis://host:port/db" })
+      .optional(),
+  ),
   // aedes' broker heartbeat: a broker silent for 3 of these is dead, and the others publish its clients' wills.
   MQTT_CLUSTER_HEARTBEAT_MS: integer(100, 600_000, 5_000),
   // The credential index is reloaded from the database this often, in case a broker missed a revocation
@@ -87,10 +96,14 @@ export function readBrokerConfig(env: NodeJS.ProcessEnv = process.env): BrokerCo
   }
   const credentialKey = e.DEVICE_CREDENTIAL_KEY === undefined ? undefined : parseCredentialKey(e.DEVICE_CREDENTIAL_KEY);
   if (credentialKey === null) {
-    throw new Error("Bad broker configuration:\n  DEVICE_CREDENTIAL_KEY: expected at least 32 random bytes as base64 or hex (openssl rand -base64 32)");
+    throw new Error(
+      "Bad broker configuration:\n  DEVICE_CREDENTIAL_KEY: expected at least 32 random bytes as base64 or hex (openssl rand -base64 32)",
+    );
   }
   return {
-    ...(e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { tls: { port: e.MQTTS_PORT, certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } } : {}),
+    ...(e.TLS_CERT_FILE && e.TLS_KEY_FILE
+      ? { tls: { port: e.MQTTS_PORT, certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } }
+      : {}),
     ...(e.REDIS_URL ? { cluster: { redisUrl: e.REDIS_URL, heartbeatMs: e.MQTT_CLUSTER_HEARTBEAT_MS } } : {}),
     port: e.MQTT_PORT,
     host: e.MQTT_HOST,
@@ -114,8 +127,13 @@ export const brokerProcessEnvSchema = z.object({
   DATABASE_URL: z.preprocess(unsetWhenEmpty, z.string().min(1).default("file:./data/wangxiang.db")),
   MQTT_SERVICE_USER: z.preprocess(unsetWhenEmpty, z.string().min(1).default("wangxiang-gateway")),
   // The gateways log in with it; give every broker and gateway of a deployment the same one.
-  MQTT_SERVICE_PASSWORD: z.string({ error: "required: the password the gateways use (at least 12 characters)" }).min(12, { error: "at least 12 characters" }),
-  LOG_LEVEL: z.preprocess(unsetWhenEmpty, z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+  MQTT_SERVICE_PASSWORD: z
+    .string({ error: "required: the password the gateways use (at least 12 characters)" })
+    .min(12, { error: "at least 12 characters" }),
+  LOG_LEVEL: z.preprocess(
+    unsetWhenEmpty,
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ),
 });
 
 export interface BrokerProcessConfig {
@@ -137,5 +155,11 @@ export function readBrokerProcessConfig(env: NodeJS.ProcessEnv = process.env): B
     throw new Error(`Bad broker configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
-  return { broker, databaseUrl: e.DATABASE_URL, serviceUser: e.MQTT_SERVICE_USER, servicePassword: e.MQTT_SERVICE_PASSWORD, logLevel: e.LOG_LEVEL };
+  return {
+    broker,
+    databaseUrl: e.DATABASE_URL,
+    serviceUser: e.MQTT_SERVICE_USER,
+    servicePassword: e.MQTT_SERVICE_PASSWORD,
+    logLevel: e.LOG_LEVEL,
+  };
 }

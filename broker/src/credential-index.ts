@@ -75,7 +75,8 @@ export class CredentialIndex {
       if (fresh.has(deviceId)) this.set(deviceId, fresh.get(deviceId)!);
       else this.delete(deviceId);
     }
-    for (const [deviceId, hash] of fresh) if (!touched.has(deviceId) && !this.hashes.has(deviceId)) this.hashes.set(deviceId, hash);
+    for (const [deviceId, hash] of fresh)
+      if (!touched.has(deviceId) && !this.hashes.has(deviceId)) this.hashes.set(deviceId, hash);
     return changed;
   }
 

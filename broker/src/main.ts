@@ -12,7 +12,10 @@ import { readLogFormat, terminalLogDestination, type LogDestination } from "../.
 
 const levels = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity } as const;
 
-function jsonLogger(level: keyof typeof levels, out: LogDestination): BrokerLogger & { error(o: object, msg?: string): void } {
+function jsonLogger(
+  level: keyof typeof levels,
+  out: LogDestination,
+): BrokerLogger & { error(o: object, msg?: string): void } {
   const write = (at: number) => (o: object, msg?: string) => {
     if (at < levels[level]) return;
     out.write(`${JSON.stringify({ level: at, time: Date.now(), pid: process.pid, ...o, msg })}\n`);
@@ -35,7 +38,10 @@ const broker = createBroker({
   config: config.broker,
   credentials: databaseCredentialStore(db),
   credentialHasher: new DeviceCredentialHasher(await loadDeviceCredentialKey(db, config.broker.credentialKey)),
-  service: { username: config.serviceUser, passwordHash: await hashSecret(config.servicePassword, "device-credential") },
+  service: {
+    username: config.serviceUser,
+    passwordHash: await hashSecret(config.servicePassword, "device-credential"),
+  },
   logger: log,
 });
 

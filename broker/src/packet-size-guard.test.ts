@@ -15,7 +15,15 @@ function frame(bodyBytes: number, typeByte = 0x30): Buffer {
 }
 
 describe("MqttPacketSizeMeter", () => {
-  const stream = Buffer.concat([frame(0, 0xc0), frame(10), frame(127), frame(128), frame(16_383), frame(16_384), frame(0, 0xe0)]);
+  const stream = Buffer.concat([
+    frame(0, 0xc0),
+    frame(10),
+    frame(127),
+    frame(128),
+    frame(16_383),
+    frame(16_384),
+    frame(0, 0xe0),
+  ]);
 
   it("passes a stream of packets within the limit however it is split", () => {
     const limit = 16_384 + 4;
@@ -51,7 +59,9 @@ describe("MqttPacketSizeMeter", () => {
   });
 
   it("reports the largest length MQTT can express, and a length field longer than 4 bytes", () => {
-    expect(new MqttPacketSizeMeter(64 * 1024).feed(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]))).toBe(1 + 4 + 268_435_455);
+    expect(new MqttPacketSizeMeter(64 * 1024).feed(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]))).toBe(
+      1 + 4 + 268_435_455,
+    );
     expect(new MqttPacketSizeMeter(64 * 1024).feed(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x01]))).toBe(Infinity);
   });
 });

@@ -62,7 +62,11 @@ export class MqttPacketSizeMeter {
  * aedes' parser. (This replaced a Duplex wrapper around each socket: same guarantee, a fraction of the memory
  * per connection and one less copy per packet.)
  */
-export function guardPacketSize(socket: Socket, maxPacketBytes: number, onOversize: (declaredBytes: number) => void): void {
+export function guardPacketSize(
+  socket: Socket,
+  maxPacketBytes: number,
+  onOversize: (declaredBytes: number) => void,
+): void {
   const meter = new MqttPacketSizeMeter(maxPacketBytes);
   socket.on("data", (chunk: Buffer) => {
     if (socket.destroyed) return;

@@ -33,7 +33,11 @@ describe("AddressBuckets", () => {
   it("gives each address its own burst: one address running dry leaves the others theirs", () => {
     let now = 0;
     const buckets = new AddressBuckets(1, 2, () => now);
-    expect([buckets.tryTake("10.0.0.1"), buckets.tryTake("10.0.0.1"), buckets.tryTake("10.0.0.1")]).toEqual([true, true, false]);
+    expect([buckets.tryTake("10.0.0.1"), buckets.tryTake("10.0.0.1"), buckets.tryTake("10.0.0.1")]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     expect(buckets.tryTake("10.0.0.2")).toBe(true);
     now += 1000;
     expect([buckets.tryTake("10.0.0.1"), buckets.tryTake("10.0.0.1")]).toEqual([true, false]);

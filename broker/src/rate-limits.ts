@@ -9,7 +9,11 @@ export class TokenBucket {
   private tokens: number;
   private refilledAt: number;
 
-  constructor(private readonly ratePerSecond: number, private readonly burst: number, private readonly now: Clock = Date.now) {
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    private readonly now: Clock = Date.now,
+  ) {
     this.tokens = burst;
     this.refilledAt = now();
   }
@@ -40,7 +44,11 @@ export class AddressBuckets {
   // Full buckets are swept only when the map grows, so a quiet broker does no work at all.
   private sweepAbove = 1024;
 
-  constructor(private readonly ratePerSecond: number, private readonly burst: number, private readonly now: Clock = Date.now) {}
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    private readonly now: Clock = Date.now,
+  ) {}
 
   tryTake(address: string): boolean {
     let bucket = this.buckets.get(address);
@@ -72,7 +80,10 @@ export class AuthFailureLimiter {
   // Stale windows are swept only when the map grows, so a quiet broker does no work at all.
   private static readonly sweepAbove = 10_000;
 
-  constructor(private readonly failuresPerMinute: number, private readonly now: Clock = Date.now) {}
+  constructor(
+    private readonly failuresPerMinute: number,
+    private readonly now: Clock = Date.now,
+  ) {}
 
   isBlocked(address: string): boolean {
     const window = this.current(address);

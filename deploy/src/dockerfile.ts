@@ -75,7 +75,11 @@ function parseEnv(line: number, rest: string): [string, string][] {
   // Legacy form: ENV NAME value with spaces
   if (!first.includes("=")) return [[first, rest.slice(first.length).trim()]];
   const pairs = [...rest.matchAll(/(\S+?)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)];
-  if (pairs.map((m) => m[0]).join(" ") !== rest.trim().replace(/\s+/g, " ") && !rest.includes('"') && !rest.includes("'")) {
+  if (
+    pairs.map((m) => m[0]).join(" ") !== rest.trim().replace(/\s+/g, " ") &&
+    !rest.includes('"') &&
+    !rest.includes("'")
+  ) {
     throw new DockerfileError(line, `ENV expects NAME=value pairs, got "${rest}"`);
   }
   return pairs.map((m) => [m[1]!, unquote(m[2]!)] as [string, string]);
@@ -87,30 +91,46 @@ function parseCopy(line: number, rest: string): Instruction {
   let chown: string | undefined;
   while (parts[0]?.startsWith("--")) {
     const flag = parts.shift()!;
-    const [name, value] = [flag.slice(2, flag.indexOf("=") < 0 ? undefined : flag.indexOf("=")), flag.slice(flag.indexOf("=") + 1)];
+    const [name, value] = [
+      flag.slice(2, flag.indexOf("=") < 0 ? undefined : flag.indexOf("=")),
+      flag.slice(flag.indexOf("=") + 1),
+    ];
     if (name === "from") from = value;
     else if (name === "chown") chown = value;
     else throw new DockerfileError(line, `COPY flag ${flag} is not supported by the replay`);
   }
   if (parts.length < 2) throw new DockerfileError(line, "COPY needs at least one source and a destination");
   const dest = parts.pop()!;
-  if (parts.some((s) => /[*?[]/.test(s))) throw new DockerfileError(line, "COPY with wildcards is not supported by the replay");
-  if (parts.length > 1 && !dest.endsWith("/")) throw new DockerfileError(line, "COPY with several sources needs a destination ending in /");
+  if (parts.some((s) => /[*?[]/.test(s)))
+    throw new DockerfileError(line, "COPY with wildcards is not supported by the replay");
+  if (parts.length > 1 && !dest.endsWith("/"))
+    throw new DockerfileError(line, "COPY with several sources needs a destination ending in /");
   return { kind: "COPY", line, from, chown, sources: parts, dest };
 }
 
 function parseInstruction(line: number, keyword: string, rest: string): Instruction {
   switch (keyword) {
-    case "WORKDIR": return { kind: "WORKDIR", line, path: rest };
-    case "COPY": return parseCopy(line, rest);
-    case "ENV": return { kind: "ENV", line, vars: parseEnv(line, rest) };
+    case "WORKDIR":
+      return { kind: "WORKDIR", line, path: rest };
+    case "COPY":
+      return parseCopy(line, rest);
+    case "ENV":
+      return { kind: "ENV", line, vars: parseEnv(line, rest) };
     case "RUN":
-      if (rest.startsWith("--")) throw new DockerfileError(line, `RUN ${rest.split(/\s/)[0]} is not supported by the replay`);
+      if (rest.startsWith("--"))
+        throw new DockerfileError(line, `RUN ${rest.split(/\s/)[0]} is not supported by the replay`);
       return { kind: "RUN", line, ...commandForm(line, rest) };
-    case "CMD": return { kind: "CMD", line, ...commandForm(line, rest) };
-    case "USER": return { kind: "USER", line, user: rest };
-    case "EXPOSE": return { kind: "EXPOSE", line, ports: words(rest) };
-    default: throw new DockerfileError(line, `instruction ${keyword} is not supported by the replay (scripts/docker-replay.ts)`);
+    case "CMD":
+      return { kind: "CMD", line, ...commandForm(line, rest) };
+    case "USER":
+      return { kind: "USER", line, user: rest };
+    case "EXPOSE":
+      return { kind: "EXPOSE", line, ports: words(rest) };
+    default:
+      throw new DockerfileError(
+        line,
+        `instruction ${keyword} is not supported by the replay (scripts/docker-replay.ts)`,
+      );
   }
 }
 
@@ -122,7 +142,8 @@ export function parseDockerfile(text: string): Stage[] {
     const rest = match[2]!.trim();
     if (keyword === "FROM") {
       const [image, as, name, ...extra] = words(rest);
-      if (!image || (as && (as.toUpperCase() !== "AS" || !name)) || extra.length) throw new DockerfileError(line, `FROM expects "image [AS name]", got "${rest}"`);
+      if (!image || (as && (as.toUpperCase() !== "AS" || !name)) || extra.length)
+        throw new DockerfileError(line, `FROM expects "image [AS name]", got "${rest}"`);
       stages.push({ index: stages.length, name: name ?? String(stages.length), image, instructions: [] });
       continue;
     }
@@ -137,5 +158,8 @@ export function parseDockerfile(text: string): Stage[] {
 
 /** Docker's substitution of $NAME and ${NAME} in WORKDIR, COPY, ENV and USER. */
 export function substitute(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? "");
+  return text.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (_, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? "",
+  );
 }

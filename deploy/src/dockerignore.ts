@@ -22,11 +22,15 @@ function patternToRegex(pattern: string): RegExp {
 }
 
 function clean(path: string): string {
-  return path.replace(/^\.?\/+/, "").replace(/\/+$/, "").replace(/\/+/g, "/");
+  return path
+    .replace(/^\.?\/+/, "")
+    .replace(/\/+$/, "")
+    .replace(/\/+/g, "/");
 }
 
 export function parseDockerignore(text: string): Rule[] {
-  return text.split("\n")
+  return text
+    .split("\n")
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"))
     .map((l) => {

@@ -31,10 +31,12 @@ export function checkBaseImage(image: string): string {
   if (!match) throw new Error(`FROM ${image}: the replay can stand in only for node:<major>-<debian release> images`);
   const [, major, release] = match;
   const hostMajor = process.versions.node.split(".")[0];
-  if (hostMajor !== major) throw new Error(`FROM ${image} wants Node ${major}; this machine has Node ${process.versions.node}`);
+  if (hostMajor !== major)
+    throw new Error(`FROM ${image} wants Node ${major}; this machine has Node ${process.versions.node}`);
   const osRelease = existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "";
   const codename = /VERSION_CODENAME=(\w+)/.exec(osRelease)?.[1];
-  if (codename !== release) throw new Error(`FROM ${image} is Debian ${release}; this machine is ${codename ?? "not Debian"}`);
+  if (codename !== release)
+    throw new Error(`FROM ${image} is Debian ${release}; this machine is ${codename ?? "not Debian"}`);
   return `this machine's system (Debian ${codename}, Node ${process.versions.node}), read-only`;
 }
 
@@ -48,9 +50,13 @@ function resolveUser(spec: string, users: SandboxUser[]): { userspec: string; ho
 /** Copies a context file or directory to dest, leaving out what .dockerignore names. */
 function copyFromContext(context: string, ignoreText: string, source: string, dest: string): number {
   const rules = parseDockerignore(ignoreText);
-  const rel = posix.normalize(source).replace(/^\.?\/*/, "").replace(/\/$/, "");
+  const rel = posix
+    .normalize(source)
+    .replace(/^\.?\/*/, "")
+    .replace(/\/$/, "");
   const from = join(context, rel);
-  if (!existsSync(from) || (rel && isIgnored(rules, rel))) throw new Error(`COPY ${source}: not in the build context (missing or excluded by .dockerignore)`);
+  if (!existsSync(from) || (rel && isIgnored(rules, rel)))
+    throw new Error(`COPY ${source}: not in the build context (missing or excluded by .dockerignore)`);
   let files = 0;
   const walk = (relPath: string, target: string): void => {
     const abs = join(context, relPath);
@@ -71,7 +77,13 @@ function copyFromContext(context: string, ignoreText: string, source: string, de
 }
 
 /** Docker's rule: a directory's contents go into dest; a file goes into dest if dest is a directory, else becomes dest. */
-function destination(root: string, workdir: string, dest: string, source: { path: string; isDir: boolean }, many: boolean): string {
+function destination(
+  root: string,
+  workdir: string,
+  dest: string,
+  source: { path: string; isDir: boolean },
+  many: boolean,
+): string {
   const target = join(root, posix.isAbsolute(dest) ? dest : posix.join(workdir, dest));
   if (source.isDir) return target;
   const intoDir = many || dest.endsWith("/") || (existsSync(target) && statSync(target).isDirectory());
@@ -95,7 +107,14 @@ export async function replayDockerfile(options: ReplayOptions): Promise<BuiltSta
     options.log(`── stage ${stage.name}: FROM ${stage.image} → ${checkBaseImage(stage.image)}`);
     const users = stage.image.startsWith("node:") ? nodeImageUsers : [];
     createStageRoot(root, users);
-    const state: BuiltStage = { stage, root, workdir: "/", user: "0:0", env: { ...baseEnv, HOME: "/root" }, exposed: [] };
+    const state: BuiltStage = {
+      stage,
+      root,
+      workdir: "/",
+      user: "0:0",
+      env: { ...baseEnv, HOME: "/root" },
+      exposed: [],
+    };
     for (const instruction of stage.instructions) {
       await replayInstruction(instruction, state, { ...options, users, built, ignoreText });
     }
@@ -112,7 +131,8 @@ interface StepContext extends ReplayOptions {
 
 async function replayInstruction(ins: Instruction, state: BuiltStage, ctx: StepContext): Promise<void> {
   const started = Date.now();
-  const done = (what: string) => ctx.log(`   line ${ins.line}: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  const done = (what: string) =>
+    ctx.log(`   line ${ins.line}: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   switch (ins.kind) {
     case "WORKDIR": {
       const path = substitute(ins.path, state.env);
@@ -162,14 +182,22 @@ function copyStep(ins: Extract<Instruction, { kind: "COPY" }>, state: BuiltStage
   let files = 0;
   for (const source of ins.sources) {
     const isDir = existsSync(join(ctx.context, source)) && statSync(join(ctx.context, source)).isDirectory();
-    files += copyFromContext(ctx.context, ctx.ignoreText, source, destination(state.root, state.workdir, dest, { path: source, isDir }, many));
+    files += copyFromContext(
+      ctx.context,
+      ctx.ignoreText,
+      source,
+      destination(state.root, state.workdir, dest, { path: source, isDir }, many),
+    );
   }
   return `COPY ${ins.sources.join(" ")} ${dest} (${files} files)`;
 }
 
 /** Docker passes these predefined build arguments to RUN steps from the builder's environment. */
 function proxyBuildArgs(): Record<string, string> {
-  const names = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"].flatMap((n) => [n, n.toLowerCase()]);
+  const names = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"].flatMap((n) => [
+    n,
+    n.toLowerCase(),
+  ]);
   return Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]!]));
 }
 
@@ -183,7 +211,10 @@ export function aptPackages(command: string): string[] | null {
 function missingPackages(packages: string[]): string[] {
   return packages.filter((p) => {
     try {
-      return !execFileSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).includes("install ok installed");
+      return !execFileSync("dpkg-query", ["-W", "-f=${Status}", p], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).includes("install ok installed");
     } catch {
       return true;
     }
@@ -195,14 +226,24 @@ async function runStep(ins: Extract<Instruction, { kind: "RUN" }>, state: BuiltS
   const packages = ins.shell ? aptPackages(text) : null;
   if (packages) {
     const missing = missingPackages(packages);
-    if (missing.length === 0) return `RUN apt-get install … skipped: all ${packages.length} packages are installed on this machine (${packages.join(" ")})`;
+    if (missing.length === 0)
+      return `RUN apt-get install … skipped: all ${packages.length} packages are installed on this machine (${packages.join(" ")})`;
     // The stage's system is this machine's, so what the image would install must be installed here.
     log(`   line ${ins.line}: installing on this machine what the image installs and it lacks: ${missing.join(" ")}`);
     execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
     return `RUN apt-get install … replayed on this machine for ${missing.join(" ")}; the other ${packages.length - missing.length} were installed`;
   }
   const argv = ins.shell ? ["/bin/sh", "-c", ins.command[0]!] : ins.command;
-  await runInStage({ root: state.root, workdir: state.workdir, user: state.user, argv, env: { ...proxyBuildArgs(), ...state.env } });
+  await runInStage({
+    root: state.root,
+    workdir: state.workdir,
+    user: state.user,
+    argv,
+    env: { ...proxyBuildArgs(), ...state.env },
+  });
   return `RUN ${text}`;
 }

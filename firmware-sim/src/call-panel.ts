@@ -43,7 +43,15 @@ export class CallPanel {
     if (this.#log.length > 100) this.#log.shift();
     this.#callId = status.callId;
     if (status.state === "answered") this.#answeredBy = status.by ?? null;
-    this.#state = ({ "calling-family": "calling-family", ringing: "ringing", answered: "in-call", missed: "idle", ended: "idle" } as const)[status.state];
+    this.#state = (
+      {
+        "calling-family": "calling-family",
+        ringing: "ringing",
+        answered: "in-call",
+        missed: "idle",
+        ended: "idle",
+      } as const
+    )[status.state];
   }
 
   /** Declines a ringing call home; false when nothing rings. */
@@ -61,8 +69,13 @@ export class CallPanel {
 
   snapshot(): CallPanelSnapshot {
     return {
-      state: this.#state, callId: this.#callId, answeredBy: this.#answeredBy, buttonPresses: this.#presses,
-      pressesWhileOffline: this.#offlinePresses, declined: this.#declined, log: this.#log.map((entry) => ({ ...entry })),
+      state: this.#state,
+      callId: this.#callId,
+      answeredBy: this.#answeredBy,
+      buttonPresses: this.#presses,
+      pressesWhileOffline: this.#offlinePresses,
+      declined: this.#declined,
+      log: this.#log.map((entry) => ({ ...entry })),
     };
   }
 }

@@ -17,15 +17,24 @@ export async function pressButton(line: string, cameras: readonly Camera[]): Pro
     camera.pressPrivacyButton();
     return `${camera.serial}: privacy button pressed`;
   }
-  return (await camera.pressCallButton()) ? `${camera.serial}: call button pressed` : `${camera.serial}: offline, the press went nowhere`;
+  return (await camera.pressCallButton())
+    ? `${camera.serial}: call button pressed`
+    : `${camera.serial}: offline, the press went nowhere`;
 }
 
 /** Reads button presses from stdin while the simulator runs; returns the function that stops reading. */
-export function readButtonsFromStdin(cameras: () => readonly Camera[], log: Logger, input: NodeJS.ReadableStream = process.stdin): () => void {
+export function readButtonsFromStdin(
+  cameras: () => readonly Camera[],
+  log: Logger,
+  input: NodeJS.ReadableStream = process.stdin,
+): () => void {
   const lines = createInterface({ input });
   lines.on("line", (line) => {
     if (!line.trim()) return;
-    pressButton(line, cameras()).then((answer) => log.info(answer), (error: Error) => log.warn({ err: error.message }, "button press failed"));
+    pressButton(line, cameras()).then(
+      (answer) => log.info(answer),
+      (error: Error) => log.warn({ err: error.message }, "button press failed"),
+    );
   });
   return () => lines.close();
 }

@@ -2,7 +2,10 @@
 import type { GatewayConfig } from "./config.ts";
 import type { DemoSeed } from "./seed.ts";
 
-export function printBanner(config: GatewayConfig, started: { httpPort: number; mqttPort: number; mqttTlsPort: number; seed: DemoSeed | null }): void {
+export function printBanner(
+  config: GatewayConfig,
+  started: { httpPort: number; mqttPort: number; mqttTlsPort: number; seed: DemoSeed | null },
+): void {
   const scheme = config.broker.tls ? "https" : "http";
   const lines = [
     "",
@@ -13,7 +16,8 @@ export function printBanner(config: GatewayConfig, started: { httpPort: number; 
   ];
   if (started.seed) {
     lines.push("", "Demo data created (first start only):");
-    for (const a of started.seed.accounts) lines.push(`  ${a.role.padEnd(9)} username ${a.username.padEnd(10)} password ${a.password}`);
+    for (const a of started.seed.accounts)
+      lines.push(`  ${a.role.padEnd(9)} username ${a.username.padEnd(10)} password ${a.password}`);
     lines.push(`  household  ${started.seed.householdId} (青平镇普仁村, 黄兴容)`, "  cameras (serial, claim code):");
     for (const c of started.seed.cameras) lines.push(`    ${c.serial}  ${c.claimCode}`);
   }

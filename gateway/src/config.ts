@@ -6,14 +6,30 @@ import { trustedProxiesSchema } from "./http/trusted-proxies.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().positive();
-const iceServers = z.string().transform((text, ctx) => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    ctx.addIssue({ code: "custom", message: "ICE_SERVERS must be JSON, e.g. [{\"urls\":\"turn:turn.example.cn:3478\",\"username\":\"u\",\"credential\":\"p\"}]" });
-    return z.NEVER;
-  }
-}).pipe(z.array(z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().optional(), credential: z.string().optional() })));
+const days = z.coerce.number().positive();
+const iceServers = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          'ICE_SERVERS must be JSON, e.g. [{"urls":"turn:turn.example.cn:3478","username":"u","credential":"p"}]',
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.array(
+      z.object({
+        urls: z.union([z.string(), z.array(z.string())]),
+        username: z.string().optional(),
+        credential: z.string().optional(),
+      }),
+    ),
+  );
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 export const gatewayEnvSchema = z.object({
@@ -35,14 +51,24 @@ export const gatewayEnvSchema = z.object({
   OFFLINE_ALERT_REPEAT_S: seconds.default(3600),
   ALERT_CHECK_INTERVAL_S: seconds.default(15),
   COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  TELEMETRY_RETENTION_DAYS: seconds.default(30),
+  TELEMETRY_RETENTION_DAYS: days.default(30),
   HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(1).default(50),
   LOGIN_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
   CLAIM_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
   /** Live view. STUN (or fixed-credential TURN) servers for cameras and viewers (JSON list of RTCIceServer). */
   ICE_SERVERS: iceServers.default([]),
   /** TURN servers (comma-separated URLs) that check coturn's use-auth-secret: per-client credentials that expire. */
-  TURN_URLS: z.string().optional().transform((v) => (v ? v.split(",").map((u) => u.trim()).filter(Boolean) : [])),
+  TURN_URLS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(",")
+            .map((u) => u.trim())
+            .filter(Boolean)
+        : [],
+    ),
   /** The secret shared with coturn (its static-auth-secret). */
   TURN_SECRET: z.string().min(16).optional(),
   TURN_CREDENTIAL_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
@@ -52,7 +78,17 @@ export const gatewayEnvSchema = z.object({
   /** Worker i takes UDP and TCP port RELAY_RTC_PORT + i for all its WebRTC traffic; 0: ephemeral ports. */
   RELAY_RTC_PORT: port.default(40000),
   /** Host addresses the relay offers as ICE candidates (comma-separated); default all interfaces. */
-  RELAY_HOST_ADDRESSES: z.string().optional().transform((v) => (v ? v.split(",").map((a) => a.trim()).filter(Boolean) : [])),
+  RELAY_HOST_ADDRESSES: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(",")
+            .map((a) => a.trim())
+            .filter(Boolean)
+        : [],
+    ),
   /** How cameras reach this gateway's WHIP endpoint. Default: http://127.0.0.1:HTTP_PORT */
   PUBLIC_HTTP_URL: z.string().url().optional(),
   /** Key that signs viewer and publish tokens; give every gateway the same one. Default: random per process. */
@@ -62,10 +98,23 @@ export const gatewayEnvSchema = z.object({
   /** A call rings this long before it counts as missed. */
   CALL_RING_S: seconds.default(45),
   /** VAPID contact for push services (RFC 8292 "sub"): mailto: or https: of the operator. */
-  PUSH_CONTACT: z.string().regex(/^(mailto:|https:)/, "PUSH_CONTACT must start with mailto: or https:").default("mailto:ops@wangxiang.invalid"),
+  PUSH_CONTACT: z
+    .string()
+    .regex(/^(mailto:|https:)/, "PUSH_CONTACT must start with mailto: or https:")
+    .default("mailto:ops@wangxiang.invalid"),
   STREAM_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(8000),
   /** Browser origins allowed to call the API from elsewhere (comma-separated); default same origin only. */
-  CORS_ORIGINS: z.string().optional().transform((v) => (v ? v.split(",").map((o) => o.trim()).filter(Boolean) : [])),
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(",")
+            .map((o) => o.trim())
+            .filter(Boolean)
+        : [],
+    ),
   /** Cluster mode (REDIS_URL): lifetime of the ingest leader's lease; a standby takes over within it. */
   INGEST_LEADER_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
   /** A font with Chinese glyphs for the box label sheets (a .ttc holding WenQuanYi Micro Hei, or a .ttf). */
@@ -86,20 +135,28 @@ export interface GatewayConfig extends GatewayEnv {
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   // An empty variable (HTTP_PORT= in a .env file) means "use the default".
-  const parsed = gatewayEnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== "")));
+  const parsed = gatewayEnvSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== "")),
+  );
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message} (got ${JSON.stringify(env[issue.path.join(".")])})`);
+    const lines = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join(".")}: ${issue.message} (got ${JSON.stringify(env[issue.path.join(".")])})`,
+    );
     throw new Error(`Bad gateway configuration:\n${lines.join("\n")}`);
   }
   if (!parsed.data.EMBEDDED_BROKER && (!parsed.data.MQTT_URL || !parsed.data.MQTT_SERVICE_PASSWORD)) {
     throw new Error("Bad gateway configuration:\n  EMBEDDED_BROKER=0 needs MQTT_URL and MQTT_SERVICE_PASSWORD");
   }
   if (parsed.data.TURN_URLS.length > 0 && !parsed.data.TURN_SECRET) {
-    throw new Error("Bad gateway configuration:\n  TURN_URLS needs TURN_SECRET (coturn's static-auth-secret, at least 16 characters)");
+    throw new Error(
+      "Bad gateway configuration:\n  TURN_URLS needs TURN_SECRET (coturn's static-auth-secret, at least 16 characters)",
+    );
   }
   const broker = readBrokerConfig(env);
   if (parsed.data.DEVICE_KEEPALIVE_S > broker.keepaliveMaxS) {
-    throw new Error(`Bad gateway configuration:\n  DEVICE_KEEPALIVE_S (${parsed.data.DEVICE_KEEPALIVE_S}) must not exceed MQTT_KEEPALIVE_MAX_S (${broker.keepaliveMaxS}): the broker would refuse the cameras`);
+    throw new Error(
+      `Bad gateway configuration:\n  DEVICE_KEEPALIVE_S (${parsed.data.DEVICE_KEEPALIVE_S}) must not exceed MQTT_KEEPALIVE_MAX_S (${broker.keepaliveMaxS}): the broker would refuse the cameras`,
+    );
   }
   return { ...parsed.data, broker };
 }

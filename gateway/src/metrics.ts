@@ -5,36 +5,65 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "wx_process_" });
   const make = {
-    counter: <L extends string>(name: string, help: string, labelNames: L[] = []) => new Counter({ name, help, labelNames, registers: [registry] }),
-    gauge: <L extends string>(name: string, help: string, labelNames: L[] = []) => new Gauge({ name, help, labelNames, registers: [registry] }),
+    counter: <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+      new Counter({ name, help, labelNames, registers: [registry] }),
+    gauge: <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+      new Gauge({ name, help, labelNames, registers: [registry] }),
   };
   return {
     registry,
     httpDuration: new Histogram({
-      name: "wx_http_request_duration_seconds", help: "HTTP request latency", labelNames: ["method", "route", "status"],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers: [registry],
+      name: "wx_http_request_duration_seconds",
+      help: "HTTP request latency",
+      labelNames: ["method", "route", "status"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
     }),
-    httpClientErrors: make.counter("wx_http_client_errors_total", "HTTP requests refused (4xx), by route and reason", ["route", "error"]),
+    httpClientErrors: make.counter("wx_http_client_errors_total", "HTTP requests refused (4xx), by route and reason", [
+      "route",
+      "error",
+    ]),
     mqttMessages: make.counter("wx_mqtt_messages_total", "Device messages received by the gateway, by kind", ["kind"]),
-    mqttInvalidPayloads: make.counter("wx_mqtt_invalid_payloads_total", "Device messages dropped because their payload failed validation", ["kind"]),
+    mqttInvalidPayloads: make.counter(
+      "wx_mqtt_invalid_payloads_total",
+      "Device messages dropped because their payload failed validation",
+      ["kind"],
+    ),
     heartbeatsStored: make.counter("wx_heartbeats_stored_total", "Heartbeats written to the database"),
     heartbeatStoreLatency: new Histogram({
-      name: "wx_heartbeat_store_latency_seconds", help: "From heartbeat arrival at the gateway to its database commit",
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry],
+      name: "wx_heartbeat_store_latency_seconds",
+      help: "From heartbeat arrival at the gateway to its database commit",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
     }),
     devicesOnline: make.gauge("wx_devices_online", "Cameras whose last status is online"),
     devicesOffline: make.gauge("wx_devices_offline", "Claimed cameras whose last status is offline"),
     alertsOpen: make.gauge("wx_alerts_open", "Offline alerts not yet resolved"),
     alertsRaised: make.counter("wx_alerts_raised_total", "Offline alerts raised"),
     alertsNotified: make.counter("wx_alert_notifications_total", "Alert notifications sent (first and repeats)"),
-    batchRows: make.counter("wx_batch_rows_total", "Rows of batch intake uploads by outcome (registered, unchanged, or the reason a row was rejected)", ["outcome"]),
+    batchRows: make.counter(
+      "wx_batch_rows_total",
+      "Rows of batch intake uploads by outcome (registered, unchanged, or the reason a row was rejected)",
+      ["outcome"],
+    ),
     commands: make.counter("wx_commands_total", "Commands to cameras by name and outcome", ["name", "status"]),
-    pushes: make.counter("wx_pushes_total", "Web Push messages by kind and outcome (sent, expired: subscription removed, failed)", ["kind", "outcome"]),
+    pushes: make.counter(
+      "wx_pushes_total",
+      "Web Push messages by kind and outcome (sent, expired: subscription removed, failed)",
+      ["kind", "outcome"],
+    ),
     calls: make.counter("wx_calls_total", "Calls by direction and how they ended", ["direction", "state"]),
-    callRefusals: make.counter("wx_call_refusals_total", "Call actions refused (answered twice, camera offline, unknown call)", ["reason"]),
+    callRefusals: make.counter(
+      "wx_call_refusals_total",
+      "Call actions refused (answered twice, camera offline, unknown call)",
+      ["reason"],
+    ),
     wsClients: make.gauge("wx_ws_clients", "Open live-update WebSocket connections"),
     wsInvalidMessages: make.counter("wx_ws_invalid_messages_total", "WebSocket messages refused by validation"),
-    wsHandlerFailures: make.counter("wx_ws_handler_failures_total", "WebSocket messages whose handling failed inside the gateway (answered with an error)"),
+    wsHandlerFailures: make.counter(
+      "wx_ws_handler_failures_total",
+      "WebSocket messages whose handling failed inside the gateway (answered with an error)",
+    ),
     brokerGauge: (name: string, help: string) => make.gauge(name, help),
   };
 }

@@ -18,13 +18,24 @@ export async function seedDemoData(db: Database, password: string, cameraCount =
     { username: "installer", displayName: "安装员 李师傅", role: "installer" },
     { username: "family", displayName: "杨兴焦 (在外务工)", role: "family" },
   ];
-  const users = await Promise.all(accounts.map((a) => db.user.create({ data: { id: randomId("usr_"), ...a, passwordHash } })));
+  const users = await Promise.all(
+    accounts.map((a) => db.user.create({ data: { id: randomId("usr_"), ...a, passwordHash } })),
+  );
   const household = await db.household.create({
-    data: { id: randomId("hh_"), village: "青平镇普仁村", elderName: "黄兴容", contactName: "杨兴焦", contactPhone: "13800000000", address: "普仁村三组" },
+    data: {
+      id: randomId("hh_"),
+      village: "青平镇普仁村",
+      elderName: "黄兴容",
+      contactName: "杨兴焦",
+      contactPhone: "13800000000",
+      address: "普仁村三组",
+    },
   });
   await db.householdMember.create({ data: { householdId: household.id, userId: users[2]!.id, relation: "儿子" } });
   // The demo installer works in the demo village (installers work only where staff assign them).
-  await db.installerAssignment.create({ data: { id: randomId("asg_"), installerId: users[1]!.id, village: household.village, createdBy: users[0]!.id } });
+  await db.installerAssignment.create({
+    data: { id: randomId("asg_"), installerId: users[1]!.id, village: household.village, createdBy: users[0]!.id },
+  });
   const cameras: DemoSeed["cameras"] = [];
   for (let i = 1; i <= cameraCount; i++) {
     const serial = `WX-DEMO-${String(i).padStart(6, "0")}`;
@@ -32,5 +43,9 @@ export async function seedDemoData(db: Database, password: string, cameraCount =
     await db.device.create({ data: { id: randomId("cam_"), serial, claimCodeHash: await hashSecret(code) } });
     cameras.push({ serial, claimCode: formatClaimCode(code), qr: boxQrText(serial, formatClaimCode(code)) });
   }
-  return { accounts: accounts.map((a) => ({ username: a.username, role: a.role, password })), householdId: household.id, cameras };
+  return {
+    accounts: accounts.map((a) => ({ username: a.username, role: a.role, password })),
+    householdId: household.id,
+    cameras,
+  };
 }

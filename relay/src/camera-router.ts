@@ -4,7 +4,17 @@
 import { randomUUID } from "node:crypto";
 import type { types as ms } from "mediasoup";
 import { DownlinkMonitor, type DownlinkState } from "./downlink-monitor.ts";
-import { buildAnswer, BadOfferError, parseOffer, peerReceives, peerSends, producerParameters, type AnswerSection, type OfferedMedia, type ParsedOffer } from "./sdp.ts";
+import {
+  buildAnswer,
+  BadOfferError,
+  parseOffer,
+  peerReceives,
+  peerSends,
+  producerParameters,
+  type AnswerSection,
+  type OfferedMedia,
+  type ParsedOffer,
+} from "./sdp.ts";
 import { Speaker } from "./speaker.ts";
 
 export type SessionRole = "camera" | "viewer";
@@ -62,7 +72,14 @@ export class CameraRouter {
     private readonly options: CameraRouterOptions,
   ) {}
 
-  static async create(cameraId: string, worker: ms.Worker, server: ms.WebRtcServer, codecs: ms.RouterRtpCodecCapability[], events: RouterEvents, options: CameraRouterOptions): Promise<CameraRouter> {
+  static async create(
+    cameraId: string,
+    worker: ms.Worker,
+    server: ms.WebRtcServer,
+    codecs: ms.RouterRtpCodecCapability[],
+    events: RouterEvents,
+    options: CameraRouterOptions,
+  ): Promise<CameraRouter> {
     const router = await worker.createRouter({ mediaCodecs: codecs });
     let self: CameraRouter | undefined;
     const speaker = await Speaker.create(router, (holder) => self?.talkbackChanged(holder));
@@ -82,12 +99,17 @@ export class CameraRouter {
       for (const media of offer.media) {
         const section: AnswerSection = { media, receive: false };
         if (peerSends(media) && !produced[media.kind]) {
-          const producer = await session.transport.produce({ kind: media.kind, rtpParameters: producerParameters(media), keyFrameRequestDelay: media.kind === "video" ? 1000 : 0 });
+          const producer = await session.transport.produce({
+            kind: media.kind,
+            rtpParameters: producerParameters(media),
+            keyFrameRequestDelay: media.kind === "video" ? 1000 : 0,
+          });
           session.producers.push(producer);
           produced[media.kind] = producer;
           section.receive = true;
         }
-        if (media.kind === "audio" && peerReceives(media)) section.send = (await this.consume(session, this.speaker.producer, offer, media.mid)).rtpParameters;
+        if (media.kind === "audio" && peerReceives(media))
+          section.send = (await this.consume(session, this.speaker.producer, offer, media.mid)).rtpParameters;
         sections.push(section);
       }
       await session.transport.connect({ dtlsParameters: offer.dtlsParameters });
@@ -106,9 +128,14 @@ export class CameraRouter {
   }
 
   /** A viewer subscribes (WHEP): camera video + audio out, microphone in. Waits for the camera to publish. */
-  async connectViewer(offerSdp: string, viewerId: string, sessionId: string = randomUUID()): Promise<{ sessionId: string; answerSdp: string }> {
+  async connectViewer(
+    offerSdp: string,
+    viewerId: string,
+    sessionId: string = randomUUID(),
+  ): Promise<{ sessionId: string; answerSdp: string }> {
     const offer = parseOffer(offerSdp);
-    if (!offer.media.some((m) => peerReceives(m))) throw new BadOfferError("a viewer's offer must receive audio or video");
+    if (!offer.media.some((m) => peerReceives(m)))
+      throw new BadOfferError("a viewer's offer must receive audio or video");
     const session = await this.newSession("viewer", sessionId, viewerId);
     try {
       const camera = await this.cameraPublished(session);
@@ -119,9 +146,13 @@ export class CameraRouter {
         if (peerReceives(media) && source) {
           const consumer = await this.consume(session, source, offer, media.mid, true);
           section.send = consumer.rtpParameters;
-          if (media.kind === "video") session.downlink = new VideoDownlink(consumer, (state, reason) => this.events.viewerDownlink(session.id, viewerId, state, reason));
+          if (media.kind === "video")
+            session.downlink = new VideoDownlink(consumer, (state, reason) =>
+              this.events.viewerDownlink(session.id, viewerId, state, reason),
+            );
         }
-        if (media.kind === "audio" && peerSends(media) && !session.producers.length) section.receive = await this.addMicrophone(session, media, viewerId);
+        if (media.kind === "audio" && peerSends(media) && !session.producers.length)
+          section.receive = await this.addMicrophone(session, media, viewerId);
         sections.push(section);
       }
       await session.transport.connect({ dtlsParameters: offer.dtlsParameters });
@@ -161,7 +192,8 @@ export class CameraRouter {
     this.sessions.delete(sessionId);
     session.stopWaiting?.();
     session.downlink?.close();
-    for (const producer of session.producers) if (session.role === "viewer") this.speaker.removeMicrophone(producer.id, session.viewerId!);
+    for (const producer of session.producers)
+      if (session.role === "viewer") this.speaker.removeMicrophone(producer.id, session.viewerId!);
     if (this.camera === session) {
       this.camera = null;
       this.cameraProducers = null;
@@ -183,13 +215,18 @@ export class CameraRouter {
       cameraId: this.cameraId,
       cameraConnected: this.camera?.connected ?? false,
       talkbackViewerId: this.speaker.current,
-      sessions: await Promise.all([...this.sessions.values()].map(async (s) => ({
-        sessionId: s.id, role: s.role, viewerId: s.viewerId ?? null,
-        iceState: s.transport.iceState, dtlsState: s.transport.dtlsState,
-        transport: (await s.transport.getStats().catch(() => []))[0] ?? null,
-        producers: await Promise.all(s.producers.map(producerStats)),
-        consumers: await Promise.all(s.consumers.map((c) => consumerStats(c, s.downlink))),
-      }))),
+      sessions: await Promise.all(
+        [...this.sessions.values()].map(async (s) => ({
+          sessionId: s.id,
+          role: s.role,
+          viewerId: s.viewerId ?? null,
+          iceState: s.transport.iceState,
+          dtlsState: s.transport.dtlsState,
+          transport: (await s.transport.getStats().catch(() => []))[0] ?? null,
+          producers: await Promise.all(s.producers.map(producerStats)),
+          consumers: await Promise.all(s.consumers.map((c) => consumerStats(c, s.downlink))),
+        })),
+      ),
     };
   }
 
@@ -221,7 +258,16 @@ export class CameraRouter {
       iceConsentTimeout: this.options.iceConsentTimeoutS,
       initialAvailableOutgoingBitrate: 600_000,
     });
-    const session: Session = { id, role, viewerId, transport, producers: [], consumers: [], connected: false, closed: false };
+    const session: Session = {
+      id,
+      role,
+      viewerId,
+      transport,
+      producers: [],
+      consumers: [],
+      connected: false,
+      closed: false,
+    };
     this.sessions.set(id, session);
     transport.on("dtlsstatechange", (state) => {
       if (state === "connected" && !session.connected) {
@@ -235,16 +281,28 @@ export class CameraRouter {
     });
     transport.on("icestatechange", (state) => {
       // mediasoup reports "disconnected" once ICE consent has expired: the peer is gone.
-      if (state === "disconnected" || state === "closed") void this.closeSession(id, `webrtc-${state === "closed" ? "closed" : "failed"}`);
+      if (state === "disconnected" || state === "closed")
+        void this.closeSession(id, `webrtc-${state === "closed" ? "closed" : "failed"}`);
     });
     return session;
   }
 
-  private async consume(session: Session, producer: ms.Producer, offer: ParsedOffer, mid: string, paused = false): Promise<ms.Consumer> {
+  private async consume(
+    session: Session,
+    producer: ms.Producer,
+    offer: ParsedOffer,
+    mid: string,
+    paused = false,
+  ): Promise<ms.Consumer> {
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: offer.rtpCapabilities })) {
       throw new BadOfferError(`the offer cannot receive the camera's ${producer.kind}`);
     }
-    const consumer = await session.transport.consume({ producerId: producer.id, rtpCapabilities: offer.rtpCapabilities, mid, paused: paused && !session.connected });
+    const consumer = await session.transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: offer.rtpCapabilities,
+      mid,
+      paused: paused && !session.connected,
+    });
     session.consumers.push(consumer);
     return consumer;
   }
@@ -270,10 +328,20 @@ export class CameraRouter {
         session.stopWaiting = undefined;
         if (error) reject(error);
         else if (this.cameraProducers && !session.closed) resolve(this.cameraProducers);
-        else reject(new Error(session.closed ? "the viewer's session was closed while it waited for the camera" : "the camera's router closed"));
+        else
+          reject(
+            new Error(
+              session.closed
+                ? "the viewer's session was closed while it waited for the camera"
+                : "the camera's router closed",
+            ),
+          );
       };
       const ready = () => done();
-      const timer = setTimeout(() => done(new Error(`camera ${this.cameraId} did not publish within ${this.options.waitForCameraMs} ms`)), this.options.waitForCameraMs);
+      const timer = setTimeout(
+        () => done(new Error(`camera ${this.cameraId} did not publish within ${this.options.waitForCameraMs} ms`)),
+        this.options.waitForCameraMs,
+      );
       this.producerWaiters.add(ready);
       session.stopWaiting = ready;
     });
@@ -281,7 +349,11 @@ export class CameraRouter {
 
   private answer(session: Session, sections: AnswerSection[]): string {
     const t = session.transport;
-    return buildAnswer({ iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters }, sections, CNAME);
+    return buildAnswer(
+      { iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters },
+      sections,
+      CNAME,
+    );
   }
 
   private talkbackChanged(holder: string | null): void {
@@ -302,7 +374,10 @@ class VideoDownlink {
   lastFractionLost: number | null = null;
   score = 10;
 
-  constructor(private readonly consumer: ms.Consumer, onChange: (state: DownlinkState, reason: string) => void) {
+  constructor(
+    private readonly consumer: ms.Consumer,
+    onChange: (state: DownlinkState, reason: string) => void,
+  ) {
     this.monitor = new DownlinkMonitor(({ state, reason }) => {
       void (state === "audio-only" ? consumer.pause() : consumer.resume()).catch(() => undefined);
       this.updatePolling();
@@ -341,7 +416,8 @@ class VideoDownlink {
 
   private async read(): Promise<void> {
     const stats = await this.consumer.getStats().catch(() => []);
-    const outbound = stats.find((s) => s.type === "outbound-rtp") as { fractionLost?: number; packetsLost?: number } | undefined;
+    const outbound = stats.find((s) => s.type === "outbound-rtp") as
+      { fractionLost?: number; packetsLost?: number } | undefined;
     if (!outbound || outbound.fractionLost === undefined) return;
     const key = `${outbound.fractionLost}/${outbound.packetsLost}`;
     if (key === this.lastReport) return; // no new receiver report since the last read
@@ -354,16 +430,26 @@ class VideoDownlink {
 async function producerStats(producer: ms.Producer) {
   const stats = await producer.getStats().catch(() => []);
   const inbound = stats[0] as { packetCount?: number; byteCount?: number; score?: number } | undefined;
-  return { kind: producer.kind, producerId: producer.id, paused: producer.paused, packetsReceived: inbound?.packetCount ?? 0, bytesReceived: inbound?.byteCount ?? 0, score: producer.score[0]?.score ?? null };
+  return {
+    kind: producer.kind,
+    producerId: producer.id,
+    paused: producer.paused,
+    packetsReceived: inbound?.packetCount ?? 0,
+    bytesReceived: inbound?.byteCount ?? 0,
+    score: producer.score[0]?.score ?? null,
+  };
 }
 
 async function consumerStats(consumer: ms.Consumer, downlink: VideoDownlink | undefined) {
   const stats = await consumer.getStats().catch(() => []);
-  const outbound = stats.find((s) => s.type === "outbound-rtp") as { packetCount?: number; byteCount?: number } | undefined;
+  const outbound = stats.find((s) => s.type === "outbound-rtp") as
+    { packetCount?: number; byteCount?: number } | undefined;
   const isVideo = consumer.kind === "video" && downlink !== undefined;
   return {
-    kind: consumer.kind, consumerId: consumer.id,
-    packetsSent: outbound?.packetCount ?? 0, bytesSent: outbound?.byteCount ?? 0,
+    kind: consumer.kind,
+    consumerId: consumer.id,
+    packetsSent: outbound?.packetCount ?? 0,
+    bytesSent: outbound?.byteCount ?? 0,
     paused: isVideo ? downlink.paused : consumer.paused,
     pauses: isVideo ? downlink.pauses : 0,
     lastFractionLost: isVideo ? downlink.lastFractionLost : null,

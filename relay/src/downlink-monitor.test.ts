@@ -5,9 +5,15 @@ describe("DownlinkMonitor (audio-only fallback policy)", () => {
   let clock = 0;
   const changes: DownlinkChange[] = [];
   let monitor: DownlinkMonitor;
-  const advance = (ms: number) => { clock += ms; vi.advanceTimersByTime(ms); };
+  const advance = (ms: number) => {
+    clock += ms;
+    vi.advanceTimersByTime(ms);
+  };
   const reportEvery = (ms: number, count: number, lost: number, jitterMs = 5) => {
-    for (let i = 0; i < count; i++) { advance(ms); monitor.report(lost, jitterMs); }
+    for (let i = 0; i < count; i++) {
+      advance(ms);
+      monitor.report(lost, jitterMs);
+    }
   };
 
   beforeEach(() => {
@@ -15,9 +21,17 @@ describe("DownlinkMonitor (audio-only fallback policy)", () => {
     vi.spyOn(Math, "random").mockReturnValue(0.5); // no back-off jitter
     clock = 0;
     changes.length = 0;
-    monitor = new DownlinkMonitor((c) => changes.push(c), defaultDownlinkPolicy, () => clock);
+    monitor = new DownlinkMonitor(
+      (c) => changes.push(c),
+      defaultDownlinkPolicy,
+      () => clock,
+    );
   });
-  afterEach(() => { monitor.close(); vi.useRealTimers(); vi.restoreAllMocks(); });
+  afterEach(() => {
+    monitor.close();
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
 
   it("keeps video through light loss and a single bad report", () => {
     reportEvery(1000, 10, 0.03);

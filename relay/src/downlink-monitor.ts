@@ -72,7 +72,8 @@ export class DownlinkMonitor {
     // Sustained, not one burst: several reports must show real loss, not one report a lot of it.
     const lossyReports = this.reports.filter((r) => r.lost >= this.policy.pauseAtLoss / 2).length;
     const jitter = Math.min(...this.reports.map((r) => r.jitterMs));
-    if (meanLoss >= this.policy.pauseAtLoss && lossyReports >= this.policy.minReports) this.pause(`loss ${meanLoss.toFixed(2)}`);
+    if (meanLoss >= this.policy.pauseAtLoss && lossyReports >= this.policy.minReports)
+      this.pause(`loss ${meanLoss.toFixed(2)}`);
     else if (jitter >= this.policy.pauseAtJitterMs) this.pause(`jitter ${jitter.toFixed(0)} ms`);
   }
 
@@ -86,7 +87,8 @@ export class DownlinkMonitor {
     this.pauses++;
     this.reports = [];
     // A try that failed soon after resuming means the path is still bad: wait longer next time.
-    if (this.now() - this.resumedAt < this.policy.stableMs) this.backoffMs = Math.min(this.backoffMs * 2, this.policy.maxProbeAfterMs);
+    if (this.now() - this.resumedAt < this.policy.stableMs)
+      this.backoffMs = Math.min(this.backoffMs * 2, this.policy.maxProbeAfterMs);
     const wait = this.backoffMs;
     // ±20 % jitter so that the viewers of one crowded cell do not all probe at the same instant.
     this.probeTimer = setTimeout(() => this.probe(), wait * (0.8 + Math.random() * 0.4));

@@ -31,14 +31,40 @@ export interface RelayPoolOptions {
 }
 
 export type RelayEvent =
-  | { type: "event"; event: "sessionConnected"; cameraId: string; sessionId: string; role: SessionRole; viewerId?: string }
-  | { type: "event"; event: "sessionClosed"; cameraId: string; sessionId: string; role: SessionRole; reason: string; viewerId?: string }
+  | {
+      type: "event";
+      event: "sessionConnected";
+      cameraId: string;
+      sessionId: string;
+      role: SessionRole;
+      viewerId?: string;
+    }
+  | {
+      type: "event";
+      event: "sessionClosed";
+      cameraId: string;
+      sessionId: string;
+      role: SessionRole;
+      reason: string;
+      viewerId?: string;
+    }
   | { type: "event"; event: "talkbackChanged"; cameraId: string; viewerId: string | null }
-  | { type: "event"; event: "viewerDownlink"; cameraId: string; sessionId: string; viewerId: string; state: "video" | "audio-only"; reason: string };
+  | {
+      type: "event";
+      event: "viewerDownlink";
+      cameraId: string;
+      sessionId: string;
+      viewerId: string;
+      state: "video" | "audio-only";
+      reason: string;
+    };
 export type RelayEventListener = (event: RelayEvent) => void;
 
 export class RelayError extends Error {
-  constructor(readonly code: "session-not-found" | "bad-request" | "worker-failed" | "timeout" | "closed", message: string) {
+  constructor(
+    readonly code: "session-not-found" | "bad-request" | "worker-failed" | "timeout" | "closed",
+    message: string,
+  ) {
     super(message);
     this.name = "RelayError";
   }
@@ -49,7 +75,11 @@ export interface RouterHandle {
   readonly cameraId: string;
   connectCamera(offerSdp: string): Promise<{ sessionId: string; answerSdp: string }>;
   /** `sessionId` lets the caller name the session before the answer exists (the answer waits for the camera). */
-  connectViewer(offerSdp: string, viewerId: string, sessionId?: string): Promise<{ sessionId: string; answerSdp: string }>;
+  connectViewer(
+    offerSdp: string,
+    viewerId: string,
+    sessionId?: string,
+  ): Promise<{ sessionId: string; answerSdp: string }>;
   closeSession(sessionId: string, reason?: string): Promise<void>;
   stats(): Promise<unknown>;
   close(): Promise<void>;
@@ -84,19 +114,31 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /** Where the WebRtcServer listens: local addresses as themselves, one outside address announced for 0.0.0.0. */
-export function listenInfos(hostAddresses: string[] | undefined, port: number | undefined): ms.WebRtcServerListenInfo[] {
-  const interfaces = Object.values(networkInterfaces()).flat().filter((i) => i !== undefined);
+export function listenInfos(
+  hostAddresses: string[] | undefined,
+  port: number | undefined,
+): ms.WebRtcServerListenInfo[] {
+  const interfaces = Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined);
   const local = new Set(interfaces.map((i) => i.address));
-  const addresses = hostAddresses?.length ? hostAddresses : interfaces.filter((i) => i.family === "IPv4" && !i.internal).map((i) => i.address);
+  const addresses = hostAddresses?.length
+    ? hostAddresses
+    : interfaces.filter((i) => i.family === "IPv4" && !i.internal).map((i) => i.address);
   if (addresses.length === 0) addresses.push("127.0.0.1");
   const announced = addresses.filter((a) => !local.has(a));
-  if (announced.length > 1) throw new Error(`RELAY_HOST_ADDRESSES: only one address that is not on this machine can be announced (got ${announced.join(", ")})`);
-  return addresses.flatMap((address) => (["udp", "tcp"] as const).map((protocol) => ({
-    protocol,
-    ip: local.has(address) ? address : "0.0.0.0",
-    ...(local.has(address) ? {} : { announcedAddress: address }),
-    ...(port ? { port } : {}),
-  })));
+  if (announced.length > 1)
+    throw new Error(
+      `RELAY_HOST_ADDRESSES: only one address that is not on this machine can be announced (got ${announced.join(", ")})`,
+    );
+  return addresses.flatMap((address) =>
+    (["udp", "tcp"] as const).map((protocol) => ({
+      protocol,
+      ip: local.has(address) ? address : "0.0.0.0",
+      ...(local.has(address) ? {} : { announcedAddress: address }),
+      ...(port ? { port } : {}),
+    })),
+  );
 }
 
 class RelayWorker {
@@ -124,7 +166,14 @@ class RelayWorker {
     await this.ready;
     let router = this.routers.get(cameraId);
     if (!router) {
-      router = CameraRouter.create(cameraId, this.worker!, this.server!, routerCodecs, this.events(cameraId), this.routerOptions);
+      router = CameraRouter.create(
+        cameraId,
+        this.worker!,
+        this.server!,
+        routerCodecs,
+        this.events(cameraId),
+        this.routerOptions,
+      );
       this.routers.set(cameraId, router);
       router.catch(() => this.routers.delete(cameraId));
     }
@@ -142,14 +191,22 @@ class RelayWorker {
   async metrics(): Promise<WorkerMetrics> {
     const routers = await Promise.all([...this.routers.values()].map((r) => r.catch(() => null)));
     const counts = { transports: 0, producers: 0, consumers: 0 };
-    for (const router of routers) if (router) {
-      const c = router.counts();
-      counts.transports += c.transports;
-      counts.producers += c.producers;
-      counts.consumers += c.consumers;
-    }
+    for (const router of routers)
+      if (router) {
+        const c = router.counts();
+        counts.transports += c.transports;
+        counts.producers += c.producers;
+        counts.consumers += c.consumers;
+      }
     const usage = this.worker && !this.worker.died ? await this.worker.getResourceUsage().catch(() => null) : null;
-    return { index: this.index, pid: this.pid, restarts: this.restarts, routers: routers.filter(Boolean).length, ...counts, usage };
+    return {
+      index: this.index,
+      pid: this.pid,
+      restarts: this.restarts,
+      routers: routers.filter(Boolean).length,
+      ...counts,
+      usage,
+    };
   }
 
   async close(): Promise<void> {
@@ -175,11 +232,17 @@ class RelayWorker {
     this.restarts++;
     const routers = [...this.routers.values()];
     this.routers.clear();
-    for (const router of routers) void router.then((r) => r.abandon("relay-worker-exited"), () => undefined);
+    for (const router of routers)
+      void router.then(
+        (r) => r.abandon("relay-worker-exited"),
+        () => undefined,
+      );
     console.error(`relay: mediasoup worker ${this.index} died (${error.message}); starting it again`);
     this.ready = this.restart();
     // Callers await `ready`; this handler only keeps a failed restart from being an unhandled rejection.
-    this.ready.catch((failure: Error) => console.error(`relay: worker ${this.index} could not be restarted: ${failure.message}`));
+    this.ready.catch((failure: Error) =>
+      console.error(`relay: worker ${this.index} could not be restarted: ${failure.message}`),
+    );
   }
 
   private async restart(): Promise<void> {
@@ -205,10 +268,16 @@ export class RelayPool {
     const count = Math.max(1, options.workers ?? availableParallelism());
     this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
     const routerOptions = { waitForCameraMs: options.waitForCameraMs ?? 20_000, iceConsentTimeoutS: 15 };
-    this.workers = Array.from({ length: count }, (_, i) => new RelayWorker(
-      i, listenInfos(options.network?.hostAddresses, options.rtcPort ? options.rtcPort + i : undefined),
-      (cameraId) => this.routerEvents(cameraId), routerOptions,
-    ));
+    this.workers = Array.from(
+      { length: count },
+      (_, i) =>
+        new RelayWorker(
+          i,
+          listenInfos(options.network?.hostAddresses, options.rtcPort ? options.rtcPort + i : undefined),
+          (cameraId) => this.routerEvents(cameraId),
+          routerOptions,
+        ),
+    );
   }
 
   static async create(options: RelayPoolOptions = {}): Promise<RelayPool> {
@@ -217,7 +286,10 @@ export class RelayPool {
       await Promise.all(pool.workers.map((worker) => worker.ready));
     } catch (error) {
       await pool.close();
-      throw new RelayError("worker-failed", `the relay could not start a mediasoup worker: ${(error as Error).message}`);
+      throw new RelayError(
+        "worker-failed",
+        `the relay could not start a mediasoup worker: ${(error as Error).message}`,
+      );
     }
     return pool;
   }
@@ -258,17 +330,22 @@ export class RelayPool {
     const handle: RouterHandle = {
       cameraId,
       connectCamera: (offerSdp) => call("take the camera's offer", (router) => router.connectCamera(offerSdp)),
-      connectViewer: (offerSdp, viewerId, sessionId) => call("take the viewer's offer", (router) => router.connectViewer(offerSdp, viewerId, sessionId)),
-      closeSession: (sessionId, reason = "closed") => call("close a session", async (router) => {
-        if (!router.hasSession(sessionId)) throw new SessionNotFoundError(sessionId);
-        await router.closeSession(sessionId, reason);
-      }),
+      connectViewer: (offerSdp, viewerId, sessionId) =>
+        call("take the viewer's offer", (router) => router.connectViewer(offerSdp, viewerId, sessionId)),
+      closeSession: (sessionId, reason = "closed") =>
+        call("close a session", async (router) => {
+          if (!router.hasSession(sessionId)) throw new SessionNotFoundError(sessionId);
+          await router.closeSession(sessionId, reason);
+        }),
       stats: () => call("report stats", (router) => router.stats()),
       close: async () => {
         this.handles.delete(cameraId);
         const router = worker.existingRouter(cameraId);
         worker.forget(cameraId);
-        await router?.then((r) => r.close(), () => undefined);
+        await router?.then(
+          (r) => r.close(),
+          () => undefined,
+        );
       },
     };
     this.handles.set(cameraId, handle);
@@ -289,10 +366,13 @@ export class RelayPool {
       for (const listener of this.listeners) listener(event);
     };
     return {
-      sessionClosed: (sessionId, role, reason, viewerId) => emit({ type: "event", event: "sessionClosed", cameraId, sessionId, role, reason, viewerId }),
-      sessionConnected: (sessionId, role, viewerId) => emit({ type: "event", event: "sessionConnected", cameraId, sessionId, role, viewerId }),
+      sessionClosed: (sessionId, role, reason, viewerId) =>
+        emit({ type: "event", event: "sessionClosed", cameraId, sessionId, role, reason, viewerId }),
+      sessionConnected: (sessionId, role, viewerId) =>
+        emit({ type: "event", event: "sessionConnected", cameraId, sessionId, role, viewerId }),
       talkbackChanged: (viewerId) => emit({ type: "event", event: "talkbackChanged", cameraId, viewerId }),
-      viewerDownlink: (sessionId, viewerId, state, reason) => emit({ type: "event", event: "viewerDownlink", cameraId, sessionId, viewerId, state, reason }),
+      viewerDownlink: (sessionId, viewerId, state, reason) =>
+        emit({ type: "event", event: "viewerDownlink", cameraId, sessionId, viewerId, state, reason }),
     };
   }
 

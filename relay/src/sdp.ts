@@ -20,7 +20,14 @@ export class BadOfferError extends Error {
  *  router's payload types, so these are the ones Chromium and werift offer (VP8 96, Opus 111). */
 export const routerCodecs: ms.RouterRtpCodecCapability[] = [
   { kind: "video", mimeType: "video/VP8", clockRate: 90_000, preferredPayloadType: 96 },
-  { kind: "audio", mimeType: "audio/opus", clockRate: 48_000, channels: 2, preferredPayloadType: 111, parameters: { minptime: 10, useinbandfec: 1 } },
+  {
+    kind: "audio",
+    mimeType: "audio/opus",
+    clockRate: 48_000,
+    channels: 2,
+    preferredPayloadType: 111,
+    parameters: { minptime: 10, useinbandfec: 1 },
+  },
 ];
 
 const acceptedFeedback: Record<MediaKind, string[]> = {
@@ -85,15 +92,23 @@ export function parseOffer(sdp: string): ParsedOffer {
     fingerprints: [{ algorithm: fingerprint.type.toLowerCase() as ms.FingerprintAlgorithm, value: fingerprint.hash }],
   };
   const media = medias.map(parseMedia);
-  return { dtlsParameters, media, rtpCapabilities: capabilitiesOf(media), sessionVersion: Number(session.origin?.sessionVersion ?? 0) };
+  return {
+    dtlsParameters,
+    media,
+    rtpCapabilities: capabilitiesOf(media),
+    sessionVersion: Number(session.origin?.sessionVersion ?? 0),
+  };
 }
 
 function parseMedia(m: Media, index: number): OfferedMedia {
-  if (m.type !== "audio" && m.type !== "video") throw new BadOfferError(`media section ${index} is ${m.type}; only audio and video are relayed`);
+  if (m.type !== "audio" && m.type !== "video")
+    throw new BadOfferError(`media section ${index} is ${m.type}; only audio and video are relayed`);
   const kind = m.type;
   const mid = m.mid !== undefined ? String(m.mid) : String(index);
   const wanted = routerCodecs.find((c) => c.kind === kind)!;
-  const rtpmap = (m.rtp ?? []).find((r) => `${kind}/${r.codec}`.toLowerCase() === wanted.mimeType.toLowerCase() && r.rate === wanted.clockRate);
+  const rtpmap = (m.rtp ?? []).find(
+    (r) => `${kind}/${r.codec}`.toLowerCase() === wanted.mimeType.toLowerCase() && r.rate === wanted.clockRate,
+  );
   if (!rtpmap) throw new BadOfferError(`the ${kind} section offers no ${wanted.mimeType}`);
   const pt = rtpmap.payload;
   const fmtp = (m.fmtp ?? []).find((f) => f.payload === pt);
@@ -108,17 +123,26 @@ function parseMedia(m: Media, index: number): OfferedMedia {
       .map((fb) => ({ type: fb.type, parameter: fb.subtype ?? "" }))
       .filter((fb) => acceptedFeedback[kind].includes(`${fb.type}${fb.parameter ? ` ${fb.parameter}` : ""}`)),
   };
-  const rtxPt = (m.fmtp ?? []).find((f) => /(^|;)\s*apt=(\d+)/.exec(f.config)?.[2] === String(pt)
-    && (m.rtp ?? []).some((r) => r.payload === f.payload && r.codec.toLowerCase() === "rtx"))?.payload;
+  const rtxPt = (m.fmtp ?? []).find(
+    (f) =>
+      /(^|;)\s*apt=(\d+)/.exec(f.config)?.[2] === String(pt) &&
+      (m.rtp ?? []).some((r) => r.payload === f.payload && r.codec.toLowerCase() === "rtx"),
+  )?.payload;
   const ssrcs = [...new Set((m.ssrcs ?? []).map((s) => Number(s.id)))];
-  const fid = (m.ssrcGroups ?? []).find((g) => g.semantics === "FID")?.ssrcs.split(" ").map(Number);
+  const fid = (m.ssrcGroups ?? [])
+    .find((g) => g.semantics === "FID")
+    ?.ssrcs.split(" ")
+    .map(Number);
   const ssrc = fid?.[0] ?? ssrcs[0];
   return {
-    mid, kind,
+    mid,
+    kind,
     direction: (m.direction ?? "sendrecv") as Direction,
     codec,
     rtx: rtxPt !== undefined ? { payloadType: rtxPt, ssrc: fid?.[1] } : undefined,
-    headerExtensions: (m.ext ?? []).filter((e) => acceptedExtensions[kind].includes(e.uri)).map((e) => ({ uri: e.uri as ms.RtpHeaderExtensionUri, id: e.value })),
+    headerExtensions: (m.ext ?? [])
+      .filter((e) => acceptedExtensions[kind].includes(e.uri))
+      .map((e) => ({ uri: e.uri as ms.RtpHeaderExtensionUri, id: e.value })),
     ssrc,
     cname: (m.ssrcs ?? []).find((s) => s.attribute === "cname")?.value,
   };
@@ -154,7 +178,14 @@ function capabilitiesOf(media: OfferedMedia[]): ms.RtpCapabilities {
 /** What the peer sends on a media section, as mediasoup's producer parameters. */
 export function producerParameters(media: OfferedMedia): ms.RtpParameters {
   const codecs: ms.RtpCodecParameters[] = [media.codec];
-  if (media.rtx) codecs.push({ mimeType: `${media.kind}/rtx`, payloadType: media.rtx.payloadType, clockRate: media.codec.clockRate, parameters: { apt: media.codec.payloadType }, rtcpFeedback: [] });
+  if (media.rtx)
+    codecs.push({
+      mimeType: `${media.kind}/rtx`,
+      payloadType: media.rtx.payloadType,
+      clockRate: media.codec.clockRate,
+      parameters: { apt: media.codec.payloadType },
+      rtcpFeedback: [],
+    });
   const encoding: ms.RtpEncodingParameters = {};
   if (media.ssrc !== undefined) encoding.ssrc = media.ssrc;
   if (media.ssrc !== undefined && media.rtx?.ssrc !== undefined) encoding.rtx = { ssrc: media.rtx.ssrc };
@@ -192,9 +223,15 @@ export interface AnswerTransport {
 const sessionId = () => String(Math.floor(Math.random() * 1e15));
 
 export function buildAnswer(transport: AnswerTransport, sections: AnswerSection[], cname: string): string {
-  const fingerprint = transport.dtlsParameters.fingerprints.find((f) => f.algorithm === "sha-256") ?? transport.dtlsParameters.fingerprints[0]!;
+  const fingerprint =
+    transport.dtlsParameters.fingerprints.find((f) => f.algorithm === "sha-256") ??
+    transport.dtlsParameters.fingerprints[0]!;
   const lines = [
-    "v=0", `o=- ${sessionId()} 2 IN IP4 127.0.0.1`, "s=-", "t=0 0", "a=ice-lite",
+    "v=0",
+    `o=- ${sessionId()} 2 IN IP4 127.0.0.1`,
+    "s=-",
+    "t=0 0",
+    "a=ice-lite",
     `a=group:BUNDLE ${sections.map((s) => s.media.mid).join(" ")}`,
     "a=msid-semantic: WMS *",
     `a=fingerprint:${fingerprint.algorithm} ${fingerprint.value}`,
@@ -205,7 +242,9 @@ export function buildAnswer(transport: AnswerTransport, sections: AnswerSection[
 
 function answerSection(transport: AnswerTransport, { media, receive, send }: AnswerSection, cname: string): string[] {
   // What we send uses the consumer's (the router's) payload type; what we receive, the peer's.
-  const codec = send ? { ...media.codec, payloadType: send.codecs[0]?.payloadType ?? media.codec.payloadType } : media.codec;
+  const codec = send
+    ? { ...media.codec, payloadType: send.codecs[0]?.payloadType ?? media.codec.payloadType }
+    : media.codec;
   const rtx = receive && !send ? media.rtx : undefined;
   const payloads = [codec.payloadType, ...(rtx ? [rtx.payloadType] : [])];
   const direction = send && receive ? "sendrecv" : send ? "sendonly" : receive ? "recvonly" : "inactive";
@@ -224,10 +263,17 @@ function answerSection(transport: AnswerTransport, { media, receive, send }: Ans
     ...media.headerExtensions.map((e) => `a=extmap:${e.id} ${e.uri}`),
     `a=rtpmap:${codec.payloadType} ${codec.mimeType.split("/")[1]}/${codec.clockRate}${codec.channels ? `/${codec.channels}` : ""}`,
   ];
-  const fmtp = Object.entries(codec.parameters ?? {}).map(([k, v]) => `${k}=${v}`).join(";");
+  const fmtp = Object.entries(codec.parameters ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(";");
   if (fmtp) lines.push(`a=fmtp:${codec.payloadType} ${fmtp}`);
-  for (const fb of codec.rtcpFeedback ?? []) lines.push(`a=rtcp-fb:${codec.payloadType} ${fb.type}${fb.parameter ? ` ${fb.parameter}` : ""}`);
-  if (rtx) lines.push(`a=rtpmap:${rtx.payloadType} rtx/${codec.clockRate}`, `a=fmtp:${rtx.payloadType} apt=${codec.payloadType}`);
+  for (const fb of codec.rtcpFeedback ?? [])
+    lines.push(`a=rtcp-fb:${codec.payloadType} ${fb.type}${fb.parameter ? ` ${fb.parameter}` : ""}`);
+  if (rtx)
+    lines.push(
+      `a=rtpmap:${rtx.payloadType} rtx/${codec.clockRate}`,
+      `a=fmtp:${rtx.payloadType} apt=${codec.payloadType}`,
+    );
   if (send) lines.push(...ssrcLines(send, cname, media.mid));
   return lines;
 }
@@ -239,7 +285,8 @@ function ssrcLines(send: ms.RtpParameters, cname: string, mid: string): string[]
   const lines = [`a=msid:${stream} ${stream}-track`];
   const ssrcs = [encoding.ssrc, ...(encoding.rtx?.ssrc ? [encoding.rtx.ssrc] : [])];
   if (ssrcs.length > 1) lines.push(`a=ssrc-group:FID ${ssrcs.join(" ")}`);
-  for (const ssrc of ssrcs) lines.push(`a=ssrc:${ssrc} cname:${cname}`, `a=ssrc:${ssrc} msid:${stream} ${stream}-track`);
+  for (const ssrc of ssrcs)
+    lines.push(`a=ssrc:${ssrc} cname:${cname}`, `a=ssrc:${ssrc} msid:${stream} ${stream}-track`);
   return lines;
 }
 

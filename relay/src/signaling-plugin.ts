@@ -28,7 +28,13 @@ export interface SignalingPluginOptions {
   onCameraUnpublished?(event: { cameraId: string; sessionId: string; reason: string }): void;
   onTalkbackChanged?(event: { cameraId: string; viewerId: string | null }): void;
   /** The relay stopped (audio-only) or resumed (video) forwarding video to one viewer. */
-  onViewerDownlink?(event: { cameraId: string; sessionId: string; viewer: ViewerIdentity; state: "video" | "audio-only"; reason: string }): void;
+  onViewerDownlink?(event: {
+    cameraId: string;
+    sessionId: string;
+    viewer: ViewerIdentity;
+    state: "video" | "audio-only";
+    reason: string;
+  }): void;
 }
 
 const cameraParams = z.object({ cameraId: z.string().min(1).max(128) });
@@ -50,117 +56,200 @@ function fail(reply: FastifyReply, status: number, error: string, message: strin
 }
 
 function iceLinkHeader(servers: IceServer[]): string | undefined {
-  const links = servers.flatMap((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]).map((url) => {
-    let link = `<${url}>; rel="ice-server"`;
-    if (server.username !== undefined) link += `; username="${server.username}"; credential="${server.credential ?? ""}"; credential-type="password"`;
-    return link;
-  }));
+  const links = servers.flatMap((server) =>
+    (Array.isArray(server.urls) ? server.urls : [server.urls]).map((url) => {
+      let link = `<${url}>; rel="ice-server"`;
+      if (server.username !== undefined)
+        link += `; username="${server.username}"; credential="${server.credential ?? ""}"; credential-type="password"`;
+      return link;
+    }),
+  );
   return links.length ? links.join(", ") : undefined;
 }
 
-export async function signalingPlugin(app: FastifyInstance, options: SignalingPluginOptions): Promise<void> {
-  const { pool } = options;
-  const sessions = new Map<string, SessionRecord>();
-  const iceSource = options.iceServers;
-  const iceLinks = (clientId: string) => iceLinkHeader(typeof iceSource === "function" ? iceSource(clientId) : iceSource);
+/** What the routes of one plugin instance share: its options, the relay and the sessions it opened. */
+interface SignalingContext {
+  options: SignalingPluginOptions;
+  pool: RelayPool;
+  sessions: Map<string, SessionRecord>;
+  iceLinks(clientId: string): string | undefined;
+}
 
-  const unsubscribe = pool.onEvent((event) => {
-    if (event.event === "talkbackChanged") return options.onTalkbackChanged?.({ cameraId: event.cameraId, viewerId: event.viewerId });
+export async function signalingPlugin(app: FastifyInstance, options: SignalingPluginOptions): Promise<void> {
+  const iceSource = options.iceServers;
+  const context: SignalingContext = {
+    options,
+    pool: options.pool,
+    sessions: new Map(),
+    iceLinks: (clientId) => iceLinkHeader(typeof iceSource === "function" ? iceSource(clientId) : iceSource),
+  };
+  const unsubscribe = forwardPoolEvents(context);
+  app.addHook("onClose", async () => unsubscribe());
+
+  app.addContentTypeParser("application/sdp", { parseAs: "string", bodyLimit: 100_000 }, (_request, body, done) =>
+    done(null, body),
+  );
+  registerWhip(app, context);
+  registerWhep(app, context);
+}
+
+/** Tells the gateway what the relay did on its own: sessions that closed, talk-back and downlink changes. */
+function forwardPoolEvents({ pool, sessions, options }: SignalingContext): () => void {
+  return pool.onEvent((event) => {
+    if (event.event === "talkbackChanged")
+      return options.onTalkbackChanged?.({ cameraId: event.cameraId, viewerId: event.viewerId });
     if (event.event === "viewerDownlink") {
       const viewer = sessions.get(event.sessionId)?.viewer;
-      if (viewer) options.onViewerDownlink?.({ cameraId: event.cameraId, sessionId: event.sessionId, viewer, state: event.state, reason: event.reason });
+      if (viewer)
+        options.onViewerDownlink?.({
+          cameraId: event.cameraId,
+          sessionId: event.sessionId,
+          viewer,
+          state: event.state,
+          reason: event.reason,
+        });
       return;
     }
     if (event.event !== "sessionClosed") return;
     const record = sessions.get(event.sessionId);
     if (!record) return;
     sessions.delete(event.sessionId);
-    if (record.role === "viewer" && record.viewer) options.onViewerLeft?.({ cameraId: record.cameraId, sessionId: event.sessionId, viewer: record.viewer, reason: event.reason });
-    if (record.role === "camera") options.onCameraUnpublished?.({ cameraId: record.cameraId, sessionId: event.sessionId, reason: event.reason });
+    if (record.role === "viewer" && record.viewer)
+      options.onViewerLeft?.({
+        cameraId: record.cameraId,
+        sessionId: event.sessionId,
+        viewer: record.viewer,
+        reason: event.reason,
+      });
+    if (record.role === "camera")
+      options.onCameraUnpublished?.({ cameraId: record.cameraId, sessionId: event.sessionId, reason: event.reason });
   });
-  app.addHook("onClose", async () => unsubscribe());
+}
 
-  app.addContentTypeParser("application/sdp", { parseAs: "string", bodyLimit: 100_000 }, (_request, body, done) => done(null, body));
+function parseParams<T extends z.ZodType>(schema: T, request: FastifyRequest, reply: FastifyReply): z.infer<T> | null {
+  const parsed = schema.safeParse(request.params);
+  if (!parsed.success) {
+    fail(reply, 404, "not-found", "no such camera or session");
+    return null;
+  }
+  return parsed.data;
+}
 
-  const parseParams = <T extends z.ZodType>(schema: T, request: FastifyRequest, reply: FastifyReply): z.infer<T> | null => {
-    const parsed = schema.safeParse(request.params);
-    if (!parsed.success) {
-      fail(reply, 404, "not-found", "no such camera or session");
-      return null;
-    }
-    return parsed.data;
-  };
+function sdpBody(request: FastifyRequest, reply: FastifyReply): string | null {
+  if (
+    !request.headers["content-type"]?.startsWith("application/sdp") ||
+    typeof request.body !== "string" ||
+    !request.body.startsWith("v=0")
+  ) {
+    fail(reply, 415, "bad-sdp", "send an SDP offer as application/sdp");
+    return null;
+  }
+  // A WebRTC offer has media sections, ICE credentials and a DTLS fingerprint; anything else is refused here.
+  const sdp = request.body;
+  if (!/^m=(audio|video) /m.test(sdp) || !/^a=ice-ufrag:/m.test(sdp) || !/^a=fingerprint:/m.test(sdp)) {
+    fail(reply, 400, "bad-sdp", "the offer needs media sections, ICE credentials and a DTLS fingerprint");
+    return null;
+  }
+  return sdp;
+}
 
-  const sdpBody = (request: FastifyRequest, reply: FastifyReply): string | null => {
-    if (!request.headers["content-type"]?.startsWith("application/sdp") || typeof request.body !== "string" || !request.body.startsWith("v=0")) {
-      fail(reply, 415, "bad-sdp", "send an SDP offer as application/sdp");
-      return null;
-    }
-    // A WebRTC offer has media sections, ICE credentials and a DTLS fingerprint; anything else is refused here.
-    const sdp = request.body;
-    if (!/^m=(audio|video) /m.test(sdp) || !/^a=ice-ufrag:/m.test(sdp) || !/^a=fingerprint:/m.test(sdp)) {
-      fail(reply, 400, "bad-sdp", "the offer needs media sections, ICE credentials and a DTLS fingerprint");
-      return null;
-    }
-    return sdp;
-  };
+function relayFailure(reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof RelayError) {
+    if (error.code === "session-not-found")
+      return fail(reply, 404, "session-not-found", "this media session has ended");
+    if (error.code === "bad-request") return fail(reply, 400, "bad-request", error.message);
+  }
+  // An offer werift cannot answer (no VP8/Opus, no ICE) lands here too.
+  const message = error instanceof Error ? error.message : String(error);
+  return fail(reply, 502, "relay-failed", `the media relay could not take this session: ${message}`);
+}
 
-  const relayFailure = (reply: FastifyReply, error: unknown): FastifyReply => {
-    if (error instanceof RelayError) {
-      if (error.code === "session-not-found") return fail(reply, 404, "session-not-found", "this media session has ended");
-      if (error.code === "bad-request") return fail(reply, 400, "bad-request", error.message);
-    }
-    // An offer werift cannot answer (no VP8/Opus, no ICE) lands here too.
-    const message = error instanceof Error ? error.message : String(error);
-    return fail(reply, 502, "relay-failed", `the media relay could not take this session: ${message}`);
-  };
+function answered(
+  context: SignalingContext,
+  reply: FastifyReply,
+  request: FastifyRequest,
+  answer: { sessionId: string; answerSdp: string; startedAt: number; clientId: string },
+): FastifyReply {
+  const path = request.url.split("?")[0]!.replace(/\/$/, "");
+  reply
+    .code(201)
+    .header("location", `${path}/${encodeURIComponent(answer.sessionId)}`)
+    .header("server-timing", `relay;dur=${(performance.now() - answer.startedAt).toFixed(1)}`);
+  const links = context.iceLinks(answer.clientId);
+  if (links) reply.header("link", links);
+  return reply.type("application/sdp").send(answer.answerSdp);
+}
 
-  const answered = (reply: FastifyReply, request: FastifyRequest, sessionId: string, answerSdp: string, startedAt: number, clientId: string): FastifyReply => {
-    const path = request.url.split("?")[0]!.replace(/\/$/, "");
-    reply.code(201).header("location", `${path}/${encodeURIComponent(sessionId)}`).header("server-timing", `relay;dur=${(performance.now() - startedAt).toFixed(1)}`);
-    const links = iceLinks(clientId);
-    if (links) reply.header("link", links);
-    return reply.type("application/sdp").send(answerSdp);
-  };
-
-  // OPTIONS tells a client which ICE servers to use before it makes its offer. TURN credentials are only for
-  // whoever may publish or watch this camera: a CORS preflight or an unauthorised caller gets no Link.
-  const optionsReply = (authorize: (cameraId: string, token: string) => Promise<string | null>) => async (request: FastifyRequest, reply: FastifyReply) => {
+// OPTIONS tells a client which ICE servers to use before it makes its offer. TURN credentials are only for
+// whoever may publish or watch this camera: a CORS preflight or an unauthorised caller gets no Link.
+function optionsReply(
+  context: SignalingContext,
+  authorize: (cameraId: string, token: string) => Promise<string | null>,
+) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     const params = parseParams(cameraParams, request, reply);
     if (!params) return reply;
     reply.header("accept-post", "application/sdp");
     if (request.headers["access-control-request-method"]) return reply.code(204).send();
     const token = bearer(request);
-    if (!token) return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a token is required for the ICE servers");
+    if (!token)
+      return fail(
+        reply.header("www-authenticate", "Bearer"),
+        401,
+        "unauthorized",
+        "a token is required for the ICE servers",
+      );
     const clientId = await authorize(params.cameraId, token);
     if (!clientId) return fail(reply, 403, "forbidden", "this token may not use this camera's relay");
-    const links = iceLinks(clientId);
+    const links = context.iceLinks(clientId);
     if (links) reply.header("link", links);
     return reply.code(204).send();
   };
-  const publishClient = async (cameraId: string, token: string) => ((await options.authorizePublish(cameraId, token)) ? `camera-${cameraId}` : null);
-  const viewClient = async (cameraId: string, token: string) => {
-    const viewer = await options.authorizeView(cameraId, token);
-    return viewer ? `viewer-${viewer.viewerId}` : null;
-  };
+}
 
-  // ── cameras (WHIP) ────────────────────────────────────────────────────
-  app.options("/whip/:cameraId", optionsReply(publishClient));
+async function closeSession(
+  context: SignalingContext,
+  reply: FastifyReply,
+  cameraId: string,
+  sessionId: string,
+  reason: string,
+): Promise<FastifyReply> {
+  try {
+    await context.pool.createRouter(cameraId).closeSession(sessionId, reason);
+    return reply.code(200).send();
+  } catch (error) {
+    return relayFailure(reply, error);
+  }
+}
+
+// ── cameras (WHIP) ────────────────────────────────────────────────────
+function registerWhip(app: FastifyInstance, context: SignalingContext): void {
+  const { options, pool, sessions } = context;
+  const publishClient = async (cameraId: string, token: string) =>
+    (await options.authorizePublish(cameraId, token)) ? `camera-${cameraId}` : null;
+  app.options("/whip/:cameraId", optionsReply(context, publishClient));
 
   app.post("/whip/:cameraId", async (request, reply) => {
     const startedAt = performance.now();
     const params = parseParams(cameraParams, request, reply);
     if (!params) return reply;
     const token = bearer(request);
-    if (!token) return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a publish token is required");
-    if (!(await options.authorizePublish(params.cameraId, token))) return fail(reply, 403, "forbidden", "this token may not publish this camera");
+    if (!token)
+      return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a publish token is required");
+    if (!(await options.authorizePublish(params.cameraId, token)))
+      return fail(reply, 403, "forbidden", "this token may not publish this camera");
     const offer = sdpBody(request, reply);
     if (offer === null) return reply;
     try {
       const { sessionId, answerSdp } = await pool.createRouter(params.cameraId).connectCamera(offer);
       sessions.set(sessionId, { cameraId: params.cameraId, role: "camera" });
       options.onCameraPublished?.({ cameraId: params.cameraId, sessionId });
-      return answered(reply, request, sessionId, answerSdp, startedAt, `camera-${params.cameraId}`);
+      return answered(context, reply, request, {
+        sessionId,
+        answerSdp,
+        startedAt,
+        clientId: `camera-${params.cameraId}`,
+      });
     } catch (error) {
       return relayFailure(reply, error);
     }
@@ -170,22 +259,33 @@ export async function signalingPlugin(app: FastifyInstance, options: SignalingPl
     const params = parseParams(sessionParams, request, reply);
     if (!params) return reply;
     const token = bearer(request);
-    if (!token) return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a publish token is required");
-    if (!(await options.authorizePublish(params.cameraId, token))) return fail(reply, 403, "forbidden", "this token may not publish this camera");
+    if (!token)
+      return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a publish token is required");
+    if (!(await options.authorizePublish(params.cameraId, token)))
+      return fail(reply, 403, "forbidden", "this token may not publish this camera");
     const record = sessions.get(params.sessionId);
-    if (!record || record.role !== "camera" || record.cameraId !== params.cameraId) return fail(reply, 404, "session-not-found", "no such publishing session");
-    return closeSession(reply, params.cameraId, params.sessionId, "camera-left");
+    if (!record || record.role !== "camera" || record.cameraId !== params.cameraId)
+      return fail(reply, 404, "session-not-found", "no such publishing session");
+    return closeSession(context, reply, params.cameraId, params.sessionId, "camera-left");
   });
+}
 
-  // ── viewers (WHEP) ────────────────────────────────────────────────────
-  app.options("/whep/:cameraId", optionsReply(viewClient));
+// ── viewers (WHEP) ────────────────────────────────────────────────────
+function registerWhep(app: FastifyInstance, context: SignalingContext): void {
+  const { options, pool, sessions } = context;
+  const viewClient = async (cameraId: string, token: string) => {
+    const viewer = await options.authorizeView(cameraId, token);
+    return viewer ? `viewer-${viewer.viewerId}` : null;
+  };
+  app.options("/whep/:cameraId", optionsReply(context, viewClient));
 
   app.post("/whep/:cameraId", async (request, reply) => {
     const startedAt = performance.now();
     const params = parseParams(cameraParams, request, reply);
     if (!params) return reply;
     const token = bearer(request);
-    if (!token) return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
+    if (!token)
+      return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
     const viewer = await options.authorizeView(params.cameraId, token);
     if (!viewer) return fail(reply, 403, "forbidden", "you may not watch this camera now");
     const offer = sdpBody(request, reply);
@@ -203,43 +303,46 @@ export async function signalingPlugin(app: FastifyInstance, options: SignalingPl
     try {
       await options.onViewerJoined?.({ cameraId: params.cameraId, sessionId, viewer });
       const { answerSdp } = await pool.createRouter(params.cameraId).connectViewer(offer, viewer.viewerId, sessionId);
-      return answered(reply, request, sessionId, answerSdp, startedAt, `viewer-${viewer.viewerId}`);
+      return answered(context, reply, request, {
+        sessionId,
+        answerSdp,
+        startedAt,
+        clientId: `viewer-${viewer.viewerId}`,
+      });
     } catch (error) {
-      if (sessions.delete(sessionId)) options.onViewerLeft?.({ cameraId: params.cameraId, sessionId, viewer, reason: "relay-failed" });
+      if (sessions.delete(sessionId))
+        options.onViewerLeft?.({ cameraId: params.cameraId, sessionId, viewer, reason: "relay-failed" });
       return relayFailure(reply, error);
     }
   });
-
-  const viewerSession = async (request: FastifyRequest, reply: FastifyReply) => {
-    const params = parseParams(sessionParams, request, reply);
-    if (!params) return null;
-    const token = bearer(request);
-    if (!token) {
-      fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
-      return null;
-    }
-    const viewer = await options.authorizeView(params.cameraId, token);
-    const record = sessions.get(params.sessionId);
-    // The same answer for "not yours" and "not there": a session id is not a secret worth probing for.
-    if (!viewer || !record || record.role !== "viewer" || record.cameraId !== params.cameraId || record.viewer?.viewerId !== viewer.viewerId) {
-      fail(reply, 404, "session-not-found", "no such viewing session");
-      return null;
-    }
-    return params;
-  };
 
   app.delete("/whep/:cameraId/:sessionId", async (request, reply) => {
-    const params = await viewerSession(request, reply);
+    const params = await viewerSession(context, request, reply);
     if (!params) return reply;
-    return closeSession(reply, params.cameraId, params.sessionId, "viewer-left");
+    return closeSession(context, reply, params.cameraId, params.sessionId, "viewer-left");
   });
+}
 
-  async function closeSession(reply: FastifyReply, cameraId: string, sessionId: string, reason: string): Promise<FastifyReply> {
-    try {
-      await pool.createRouter(cameraId).closeSession(sessionId, reason);
-      return reply.code(200).send();
-    } catch (error) {
-      return relayFailure(reply, error);
-    }
+async function viewerSession(context: SignalingContext, request: FastifyRequest, reply: FastifyReply) {
+  const params = parseParams(sessionParams, request, reply);
+  if (!params) return null;
+  const token = bearer(request);
+  if (!token) {
+    fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
+    return null;
   }
+  const viewer = await context.options.authorizeView(params.cameraId, token);
+  const record = context.sessions.get(params.sessionId);
+  // The same answer for "not yours" and "not there": a session id is not a secret worth probing for.
+  if (
+    !viewer ||
+    !record ||
+    record.role !== "viewer" ||
+    record.cameraId !== params.cameraId ||
+    record.viewer?.viewerId !== viewer.viewerId
+  ) {
+    fail(reply, 404, "session-not-found", "no such viewing session");
+    return null;
+  }
+  return params;
 }

@@ -24,7 +24,9 @@ export class InMemoryCredentials implements DeviceCredentialLookup {
   }
 
   async listDeviceCredentials() {
-    return [...this.records].filter(([, r]) => r.claimState === "claimed" && r.credentialHash).map(([deviceId, r]) => ({ deviceId, credentialHash: r.credentialHash! }));
+    return [...this.records]
+      .filter(([, r]) => r.claimState === "claimed" && r.credentialHash)
+      .map(([deviceId, r]) => ({ deviceId, credentialHash: r.credentialHash! }));
   }
 
   async replaceCredentialHash(deviceId: string, from: string, to: string) {
@@ -46,7 +48,10 @@ export class InMemoryCredentials implements DeviceCredentialLookup {
   async addLegacyDevice(): Promise<{ deviceId: string; secret: string }> {
     const deviceId = randomId("cam_");
     const secret = randomToken();
-    this.records.set(deviceId, { credentialHash: await hashSecret(secret, "device-credential"), claimState: "claimed" });
+    this.records.set(deviceId, {
+      credentialHash: await hashSecret(secret, "device-credential"),
+      claimState: "claimed",
+    });
     return { deviceId, secret };
   }
 
@@ -73,17 +78,29 @@ export interface TestBroker {
   connect(options: IClientOptions): Promise<MqttClient>;
   connectDevice(device: { deviceId: string; secret: string }, options?: IClientOptions): Promise<MqttClient>;
   /** As connectDevice, from another loopback source address (127.0.0.2 …): what the broker sees as another host. */
-  connectDeviceFrom(localAddress: string, device: { deviceId: string; secret: string }, options?: IClientOptions): Promise<MqttClient>;
+  connectDeviceFrom(
+    localAddress: string,
+    device: { deviceId: string; secret: string },
+    options?: IClientOptions,
+  ): Promise<MqttClient>;
   connectService(options?: IClientOptions): Promise<MqttClient>;
   /** A raw TCP socket to the broker, destroyed by stop(). */
   rawSocket(port?: number): Promise<Socket>;
   stop(): Promise<void>;
 }
 
-export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, credentials = new InMemoryCredentials()): Promise<TestBroker> {
+export async function startTestBroker(
+  overrides: Partial<BrokerConfig> = {},
+  credentials = new InMemoryCredentials(),
+): Promise<TestBroker> {
   servicePasswordHash ??= hashSecret(servicePassword, "password");
   const config: BrokerConfig = { ...readBrokerConfig({}), host: "127.0.0.1", port: 0, ...overrides };
-  const broker = createBroker({ config, credentials, credentialHasher: credentials.hasher, service: { username: serviceUsername, passwordHash: await servicePasswordHash } });
+  const broker = createBroker({
+    config,
+    credentials,
+    credentialHasher: credentials.hasher,
+    service: { username: serviceUsername, passwordHash: await servicePasswordHash },
+  });
   const { port } = await broker.start();
   const url = `mqtt://127.0.0.1:${port}`;
   const clients: MqttClient[] = [];
@@ -132,7 +149,11 @@ export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, cre
  * camera loses power or its village uplink drops (no FIN ever arrives).
  */
 /** Opens TCP connections from one source address as fast as it can (each closed once open), until stopped. */
-export function floodConnections(port: number, localAddress: string, inFlight = 8): { stop(): void; readonly opened: number } {
+export function floodConnections(
+  port: number,
+  localAddress: string,
+  inFlight = 8,
+): { stop(): void; readonly opened: number } {
   let running = true;
   let opened = 0;
   const open = () => {
@@ -147,12 +168,18 @@ export function floodConnections(port: number, localAddress: string, inFlight = 
   };
   for (let i = 0; i < inFlight; i++) open();
   return {
-    stop: () => { running = false; },
-    get opened() { return opened; },
+    stop: () => {
+      running = false;
+    },
+    get opened() {
+      return opened;
+    },
   };
 }
 
-export async function startBlackholeProxy(targetPort: number): Promise<{ port: number; blackhole(): void; stop(): Promise<void> }> {
+export async function startBlackholeProxy(
+  targetPort: number,
+): Promise<{ port: number; blackhole(): void; stop(): Promise<void> }> {
   const sockets = new Set<Socket>();
   let silent = false;
   const server: Server = createServer((inbound) => {
@@ -183,7 +210,11 @@ export async function startBlackholeProxy(targetPort: number): Promise<{ port: n
 }
 
 /** The next message on a topic (or any topic), or a rejection after `timeoutMs`. */
-export function nextMessage(client: MqttClient, topic?: string, timeoutMs = 5000): Promise<{ topic: string; payload: Buffer; retain: boolean }> {
+export function nextMessage(
+  client: MqttClient,
+  topic?: string,
+  timeoutMs = 5000,
+): Promise<{ topic: string; payload: Buffer; retain: boolean }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       client.off("message", onMessage);

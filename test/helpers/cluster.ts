@@ -67,20 +67,37 @@ export async function startBrokerProcess(env: Record<string, string>, port = 0):
   const child = spawn(process.execPath, ["--import", "tsx", "broker/src/main.ts"], {
     cwd: process.cwd(),
     env: {
-      PATH: process.env.PATH, MQTT_PORT: String(port), MQTT_HOST: "127.0.0.1", MQTT_SERVICE_PASSWORD: servicePassword, LOG_LEVEL: "info",
-      MQTT_CONNECT_RATE: "5000", MQTT_CONNECT_BURST: "5000", MQTT_CONNECT_RATE_PER_ADDRESS: "5000", MQTT_CONNECT_BURST_PER_ADDRESS: "5000", MQTT_AUTH_FAILURES_PER_MINUTE: "100000", MQTT_CLUSTER_HEARTBEAT_MS: "1000", ...env,
+      PATH: process.env.PATH,
+      MQTT_PORT: String(port),
+      MQTT_HOST: "127.0.0.1",
+      MQTT_SERVICE_PASSWORD: servicePassword,
+      LOG_LEVEL: "info",
+      MQTT_CONNECT_RATE: "5000",
+      MQTT_CONNECT_BURST: "5000",
+      MQTT_CONNECT_RATE_PER_ADDRESS: "5000",
+      MQTT_CONNECT_BURST_PER_ADDRESS: "5000",
+      MQTT_AUTH_FAILURES_PER_MINUTE: "100000",
+      MQTT_CLUSTER_HEARTBEAT_MS: "1000",
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
   let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   let stopping = false;
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => {
-    // An unexpected exit is a finding: show why.
-    if (!stopping && signal !== "SIGKILL") console.error(`broker process ${child.pid} exited (${code ?? signal}):\n${stderr.slice(-4000)}\n${lines.slice(-5).join("\n")}`);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code, signal) => {
+      // An unexpected exit is a finding: show why.
+      if (!stopping && signal !== "SIGKILL")
+        console.error(
+          `broker process ${child.pid} exited (${code ?? signal}):\n${stderr.slice(-4000)}\n${lines.slice(-5).join("\n")}`,
+        );
+      resolve(code);
+    }),
+  );
   const listening = new Promise<number>((resolve, reject) => {
     let buffered = "";
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -93,14 +110,22 @@ export async function startBrokerProcess(env: Record<string, string>, port = 0):
         try {
           const entry = JSON.parse(line) as { msg?: string; port?: number };
           if (entry.msg === "MQTT broker listening" && entry.port) resolve(entry.port);
-        } catch { /* not JSON */ }
+        } catch {
+          /* not JSON */
+        }
       }
     });
-    void exited.then((code) => reject(new Error(`broker process exited (${code}) before listening: ${stderr.slice(0, 2000)}`)));
+    void exited.then((code) =>
+      reject(new Error(`broker process exited (${code}) before listening: ${stderr.slice(0, 2000)}`)),
+    );
   });
   const boundPort = await listening;
   return {
-    port: boundPort, child, lines, exited, url: `mqtt://127.0.0.1:${boundPort}`,
+    port: boundPort,
+    child,
+    lines,
+    exited,
+    url: `mqtt://127.0.0.1:${boundPort}`,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       stopping = true;
@@ -113,11 +138,23 @@ export async function startBrokerProcess(env: Record<string, string>, port = 0):
 }
 
 /** A gateway against external brokers (EMBEDDED_BROKER=0), in this process, on the shared database. */
-export async function startClusterGateway(db: Database, databaseUrl: string, env: Record<string, string>): Promise<{ gateway: Gateway; httpUrl: string; seed: DemoSeed | null }> {
+export async function startClusterGateway(
+  db: Database,
+  databaseUrl: string,
+  env: Record<string, string>,
+): Promise<{ gateway: Gateway; httpUrl: string; seed: DemoSeed | null }> {
   const config = readGatewayConfig({
-    HTTP_PORT: "0", HTTP_HOST: "127.0.0.1", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", EMBEDDED_BROKER: "0",
-    MQTT_SERVICE_PASSWORD: servicePassword, RELAY_ENABLED: "0", WX_DEMO_PASSWORD: "test-password-123", HEARTBEAT_FLUSH_MS: "20",
-    INGEST_LEADER_TTL_MS: "1500", ...env,
+    HTTP_PORT: "0",
+    HTTP_HOST: "127.0.0.1",
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: "silent",
+    EMBEDDED_BROKER: "0",
+    MQTT_SERVICE_PASSWORD: servicePassword,
+    RELAY_ENABLED: "0",
+    WX_DEMO_PASSWORD: "test-password-123",
+    HEARTBEAT_FLUSH_MS: "20",
+    INGEST_LEADER_TTL_MS: "1500",
+    ...env,
   });
   const gateway = buildGateway(config, { database: db });
   const started = await gateway.start();
@@ -133,7 +170,9 @@ export function openDatabase(testDb: TestDatabase): Database {
  * each new connection goes to the next backend; a backend that refuses is skipped, so cameras whose broker
  * died reach a live one on their next attempt. Cameras only ever know this one address.
  */
-export async function startTcpBalancer(backends: () => number[]): Promise<{ port: number; url: string; close(): Promise<void> }> {
+export async function startTcpBalancer(
+  backends: () => number[],
+): Promise<{ port: number; url: string; close(): Promise<void> }> {
   let next = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
@@ -149,7 +188,10 @@ export async function startTcpBalancer(backends: () => number[]): Promise<{ port
       upstream.once("connect", () => {
         established = true;
         sockets.add(upstream);
-        upstream.once("close", () => { sockets.delete(upstream); client.destroy(); });
+        upstream.once("close", () => {
+          sockets.delete(upstream);
+          client.destroy();
+        });
         client.once("close", () => upstream.destroy());
         client.on("error", () => upstream.destroy());
         client.pipe(upstream);
@@ -163,7 +205,8 @@ export async function startTcpBalancer(backends: () => number[]): Promise<{ port
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    port, url: `mqtt://127.0.0.1:${port}`,
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -38,9 +38,16 @@ function online(): number {
 process.on("message", async (message: FleetStart | { type: "report" } | { type: "stop" }) => {
   if (message.type === "start") {
     fleet = createFleet({
-      stateDir: message.stateDir, gatewayUrl: message.gatewayUrl, mqttUrl: message.mqttUrl, cameras: message.cameras,
-      heartbeatIntervalS: message.heartbeatIntervalS, keepaliveS: message.keepaliveS, reconnectBackoff: message.reconnectBackoff,
-      persistentSession: message.persistentSession, startSpreadMs: message.startSpreadMs, connectTimeoutMs: 20_000,
+      stateDir: message.stateDir,
+      gatewayUrl: message.gatewayUrl,
+      mqttUrl: message.mqttUrl,
+      cameras: message.cameras,
+      heartbeatIntervalS: message.heartbeatIntervalS,
+      keepaliveS: message.keepaliveS,
+      reconnectBackoff: message.reconnectBackoff,
+      persistentSession: message.persistentSession,
+      startSpreadMs: message.startSpreadMs,
+      connectTimeoutMs: 20_000,
     });
     for (const camera of fleet.cameras) {
       camera.events.on("state", (state, previous) => {
@@ -53,7 +60,10 @@ process.on("message", async (message: FleetStart | { type: "report" } | { type: 
   } else if (message.type === "report" && fleet) {
     const cameras = fleet.cameras.map((c) => c.snapshot());
     const report: FleetReport = {
-      type: "report", onlineAt, lostAt, online: online(),
+      type: "report",
+      onlineAt,
+      lostAt,
+      online: online(),
       commandsHandled: cameras.reduce((n, c) => n + c.counters.commandsHandled, 0),
       duplicateCommands: cameras.reduce((n, c) => n + c.counters.duplicateCommands, 0),
     };

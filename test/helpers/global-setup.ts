@@ -19,6 +19,7 @@ export default async function globalSetup(): Promise<void> {
   rmSync(join(process.cwd(), "data", "test"), { recursive: true, force: true });
   mkdirSync(join(process.cwd(), "data", "test"), { recursive: true });
   execFileSync("node_modules/.bin/prisma", ["migrate", "deploy", "--config", "prisma/sqlite.config.ts"], {
-    env: { ...process.env, DATABASE_URL: `file:${templateSqlitePath}` }, stdio: "pipe",
+    env: { ...process.env, DATABASE_URL: `file:${templateSqlitePath}` },
+    stdio: "pipe",
   });
 }

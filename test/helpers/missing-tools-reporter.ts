@@ -27,7 +27,8 @@ export default class MissingToolsReporter implements Reporter {
       const file = relative(process.cwd(), module.moduleId);
       const source = readFileSync(module.moduleId, "utf8");
       const causes = missing.filter((t) => t.mentioned.test(source));
-      for (const cause of causes) byTool.set(cause.name, [...(byTool.get(cause.name) ?? []), `${file} (${skipped}/${total})`]);
+      for (const cause of causes)
+        byTool.set(cause.name, [...(byTool.get(cause.name) ?? []), `${file} (${skipped}/${total})`]);
       if (causes.length === 0) otherSkips.push(`${file} (${skipped}/${total} skipped)`);
     }
     const lines: string[] = [];

@@ -35,25 +35,36 @@ export async function startTestPushService(): Promise<TestPushService> {
   const certs = makeTestCertificates();
   const received: ReceivedPush[] = [];
   const answer = new Map<string, number>();
-  const server: Server = createServer({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) }, (request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const subscription = (request.url ?? "").replace(/^\/push\//, "");
-      received.push({ subscription, headers: request.headers, body: Buffer.concat(chunks) });
-      response.writeHead(answer.get(subscription) ?? 201).end();
-    });
-  });
+  const server: Server = createServer(
+    { cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) },
+    (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => {
+        const subscription = (request.url ?? "").replace(/^\/push\//, "");
+        received.push({ subscription, headers: request.headers, body: Buffer.concat(chunks) });
+        response.writeHead(answer.get(subscription) ?? 201).end();
+      });
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   const agent = new Agent({ ca: certs.ca });
   return {
-    agent, received, answer,
+    agent,
+    received,
+    answer,
     subscribe(name) {
       const ecdh = createECDH("prime256v1");
       ecdh.generateKeys();
       const authSecret = randomBytes(16);
-      return { name, endpoint: `https://127.0.0.1:${port}/push/${name}`, keys: { p256dh: ecdh.getPublicKey().toString("base64url"), auth: authSecret.toString("base64url") }, ecdh, authSecret };
+      return {
+        name,
+        endpoint: `https://127.0.0.1:${port}/push/${name}`,
+        keys: { p256dh: ecdh.getPublicKey().toString("base64url"), auth: authSecret.toString("base64url") },
+        ecdh,
+        authSecret,
+      };
     },
     async close() {
       agent.destroy();
@@ -62,7 +73,8 @@ export async function startTestPushService(): Promise<TestPushService> {
   };
 }
 
-const hkdf = (salt: Buffer, ikm: Buffer, info: Buffer, length: number) => Buffer.from(hkdfSync("sha256", ikm, salt, info, length));
+const hkdf = (salt: Buffer, ikm: Buffer, info: Buffer, length: number) =>
+  Buffer.from(hkdfSync("sha256", ikm, salt, info, length));
 
 /** RFC 8291 §3.4 and RFC 8188 §2: one record, as browsers receive push messages. */
 export function decryptPush(subscription: BrowserSubscription, body: Buffer): string {
@@ -94,11 +106,29 @@ export function checkVapid(authorization: string, expectedPublicKey: string, end
   if (key !== expectedPublicKey) throw new Error("signed with another key");
   const [header, payload, signature] = jwt.split(".") as [string, string, string];
   const point = Buffer.from(key, "base64url");
-  const publicKey = createPublicKey({ key: { kty: "EC", crv: "P-256", x: point.subarray(1, 33).toString("base64url"), y: point.subarray(33, 65).toString("base64url") }, format: "jwk" });
-  const valid = verify("sha256", Buffer.from(`${header}.${payload}`), { key: publicKey, dsaEncoding: "ieee-p1363" }, Buffer.from(signature, "base64url"));
+  const publicKey = createPublicKey({
+    key: {
+      kty: "EC",
+      crv: "P-256",
+      x: point.subarray(1, 33).toString("base64url"),
+      y: point.subarray(33, 65).toString("base64url"),
+    },
+    format: "jwk",
+  });
+  const valid = verify(
+    "sha256",
+    Buffer.from(`${header}.${payload}`),
+    { key: publicKey, dsaEncoding: "ieee-p1363" },
+    Buffer.from(signature, "base64url"),
+  );
   if (!valid) throw new Error("VAPID signature does not verify");
-  const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { aud: string; exp: number; sub: string };
-  if (claims.aud !== new URL(endpoint).origin) throw new Error(`audience ${claims.aud} is not the push service's origin`);
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as {
+    aud: string;
+    exp: number;
+    sub: string;
+  };
+  if (claims.aud !== new URL(endpoint).origin)
+    throw new Error(`audience ${claims.aud} is not the push service's origin`);
   if (claims.exp * 1000 < Date.now()) throw new Error("expired VAPID token");
   return { sub: claims.sub };
 }

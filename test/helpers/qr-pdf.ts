@@ -13,7 +13,8 @@ export const hasPdftoppm = toolInstalled("pdftoppm");
 
 const run = promisify(execFile);
 // jsqr is CommonJS with an ES default export: under NodeNext typing the callable is on .default.
-const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as unknown as typeof jsQRModule.default;
+const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ??
+  jsQRModule) as unknown as typeof jsQRModule.default;
 
 type Rect = { x: number; y: number; width: number; height: number };
 
@@ -30,7 +31,11 @@ function decodeIn(png: PNG, rect: Rect): string | null {
 }
 
 /** `slots` are the label rectangles of a page in PDF points (1/72 inch); a slot with no code is skipped. */
-export async function decodePdfQrCodes(pdf: Buffer, slots: Rect[], options: { dpi?: number; keepPngAs?: string } = {}): Promise<{ pages: number; codes: string[] }> {
+export async function decodePdfQrCodes(
+  pdf: Buffer,
+  slots: Rect[],
+  options: { dpi?: number; keepPngAs?: string } = {},
+): Promise<{ pages: number; codes: string[] }> {
   const dpi = options.dpi ?? 150;
   const dir = await mkdtemp(join(tmpdir(), "wx-labels-"));
   try {
@@ -44,7 +49,12 @@ export async function decodePdfQrCodes(pdf: Buffer, slots: Rect[], options: { dp
       const png = PNG.sync.read(bytes);
       const scale = dpi / 72;
       for (const slot of slots) {
-        const code = decodeIn(png, { x: slot.x * scale, y: slot.y * scale, width: slot.width * scale, height: slot.height * scale });
+        const code = decodeIn(png, {
+          x: slot.x * scale,
+          y: slot.y * scale,
+          width: slot.width * scale,
+          height: slot.height * scale,
+        });
         if (code) codes.push(code);
       }
     }

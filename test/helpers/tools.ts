@@ -18,7 +18,12 @@ export const tools: Tool[] = [
 ];
 
 // WX_TEST_MISSING_TOOLS=chromium,coturn runs the suite as a machine without them would (skips and report).
-const hidden = new Set((process.env.WX_TEST_MISSING_TOOLS ?? "").split(",").map((t) => t.trim()).filter(Boolean));
+const hidden = new Set(
+  (process.env.WX_TEST_MISSING_TOOLS ?? "")
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean),
+);
 
 export function isInstalled(tool: Tool): boolean {
   return !hidden.has(tool.name) && tool.paths.some((p) => existsSync(p));

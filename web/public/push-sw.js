@@ -8,23 +8,33 @@ self.addEventListener("push", (event) => {
     return;
   }
   const call = message.kind === "call";
-  event.waitUntil(self.registration.showNotification(message.title, {
-    body: message.body, tag: message.tag, renotify: call, requireInteraction: call, lang: "zh-CN",
-    icon: "/icon-192.png", badge: "/icon-192.png", vibrate: call ? [400, 200, 400, 200, 400] : undefined,
-    data: { url: message.url },
-  }));
+  event.waitUntil(
+    self.registration.showNotification(message.title, {
+      body: message.body,
+      tag: message.tag,
+      renotify: call,
+      requireInteraction: call,
+      lang: "zh-CN",
+      icon: "/icon-192.png",
+      badge: "/icon-192.png",
+      vibrate: call ? [400, 200, 400, 200, 400] : undefined,
+      data: { url: message.url },
+    }),
+  );
 });
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   const url = new URL(event.notification.data?.url ?? "/family", self.location.origin).href;
-  event.waitUntil((async () => {
-    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-    const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
-    if (open) {
-      await open.focus();
-      return open.navigate(url);
-    }
-    return self.clients.openWindow(url);
-  })());
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      if (open) {
+        await open.focus();
+        return open.navigate(url);
+      }
+      return self.clients.openWindow(url);
+    })(),
+  );
 });

@@ -20,13 +20,46 @@ export function AccountScreen() {
   });
   return (
     <Layout title={t("account.title")} back={homeOf(session.current())}>
-      <form class="card stack" onSubmit={(e) => { e.preventDefault(); void change.run(); }}>
+      <form
+        class="card stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void change.run();
+        }}
+      >
         <h2>{t("account.changePassword")}</h2>
-        <label>{t("account.currentPassword")}<input name="currentPassword" type="password" autocomplete="current-password" required value={currentPassword} onInput={(e) => setCurrent(e.currentTarget.value)} /></label>
-        <label>{t("account.newPassword")}<input name="newPassword" type="password" autocomplete="new-password" minLength={8} required value={newPassword} onInput={(e) => setNew(e.currentTarget.value)} /></label>
+        <label>
+          {t("account.currentPassword")}
+          <input
+            name="currentPassword"
+            type="password"
+            autocomplete="current-password"
+            required
+            value={currentPassword}
+            onInput={(e) => setCurrent(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          {t("account.newPassword")}
+          <input
+            name="newPassword"
+            type="password"
+            autocomplete="new-password"
+            minLength={8}
+            required
+            value={newPassword}
+            onInput={(e) => setNew(e.currentTarget.value)}
+          />
+        </label>
         <ErrorText error={change.error} />
-        {saved ? <p class="notice" role="status">{t("account.saved")}</p> : null}
-        <button class="primary" type="submit" disabled={change.busy}>{change.busy ? t("common.wait") : t("common.save")}</button>
+        {saved ? (
+          <p class="notice" role="status">
+            {t("account.saved")}
+          </p>
+        ) : null}
+        <button class="primary" type="submit" disabled={change.busy}>
+          {change.busy ? t("common.wait") : t("common.save")}
+        </button>
       </form>
     </Layout>
   );

@@ -7,7 +7,11 @@ import { useServices, useT } from "./context.ts";
 import { useAction, useLoad } from "./hooks.ts";
 import { ErrorText, Layout, Loading } from "./ui/Layout.tsx";
 
-const normalise = (code: string) => code.trim().toUpperCase().replace(/[^0-9A-Z]/g, "");
+const normalise = (code: string) =>
+  code
+    .trim()
+    .toUpperCase()
+    .replace(/[^0-9A-Z]/g, "");
 
 export function JoinScreen() {
   const { t } = useT();
@@ -26,10 +30,29 @@ function CodeForm({ initial }: { initial: string }) {
   const [code, setCode] = useState(initial);
   const valid = normalise(code).length === 8;
   return (
-    <form class="stack" onSubmit={(e) => { e.preventDefault(); if (valid) route(`/join/${normalise(code)}`); }}>
+    <form
+      class="stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid) route(`/join/${normalise(code)}`);
+      }}
+    >
       <p class="lead">{t("join.enterCode")}</p>
-      <label>{t("join.code")}<input name="code" class="code" inputMode="text" autocapitalize="characters" placeholder="K7P2-9QXM" value={code} onInput={(e) => setCode(e.currentTarget.value)} /></label>
-      <button class="primary" type="submit" disabled={!valid}>{t("common.next")}</button>
+      <label>
+        {t("join.code")}
+        <input
+          name="code"
+          class="code"
+          inputMode="text"
+          autocapitalize="characters"
+          placeholder="K7P2-9QXM"
+          value={code}
+          onInput={(e) => setCode(e.currentTarget.value)}
+        />
+      </label>
+      <button class="primary" type="submit" disabled={!valid}>
+        {t("common.next")}
+      </button>
     </form>
   );
 }
@@ -41,7 +64,16 @@ function InviteFound({ code }: { code: string }) {
   const user = session.current()?.user;
   if (preview.loading && !preview.data) return <Loading />;
   if (!preview.data) {
-    return <><ErrorText error={preview.error} /><p><a class="button" href="/join">{t("join.tryAnother")}</a></p></>;
+    return (
+      <>
+        <ErrorText error={preview.error} />
+        <p>
+          <a class="button" href="/join">
+            {t("join.tryAnother")}
+          </a>
+        </p>
+      </>
+    );
   }
   return (
     <div class="stack">
@@ -50,7 +82,13 @@ function InviteFound({ code }: { code: string }) {
         <p class="big">{t("join.home", { elder: preview.data.elderName })}</p>
         <p>{preview.data.village}</p>
       </div>
-      {user?.role === "family" ? <Accept code={code} /> : user ? <p class="error">{t("join.familyOnly")}</p> : <Register code={code} relation={preview.data.relation} />}
+      {user?.role === "family" ? (
+        <Accept code={code} />
+      ) : user ? (
+        <p class="error">{t("join.familyOnly")}</p>
+      ) : (
+        <Register code={code} relation={preview.data.relation} />
+      )}
     </div>
   );
 }
@@ -66,7 +104,9 @@ function Accept({ code }: { code: string }) {
   return (
     <>
       <ErrorText error={accept.error} />
-      <button class="primary" type="button" disabled={accept.busy} onClick={() => void accept.run()}>{t("join.accept")}</button>
+      <button class="primary" type="button" disabled={accept.busy} onClick={() => void accept.run()}>
+        {t("join.accept")}
+      </button>
     </>
   );
 }
@@ -76,7 +116,11 @@ function Register({ code, relation: suggested }: { code: string; relation: strin
   const { api, session } = useServices();
   const { route } = useLocation();
   const [form, setForm] = useState({ displayName: "", username: "", password: "", relation: suggested ?? "" });
-  const field = (name: keyof typeof form) => ({ name, value: form[name], onInput: (e: { currentTarget: HTMLInputElement }) => setForm({ ...form, [name]: e.currentTarget.value }) });
+  const field = (name: keyof typeof form) => ({
+    name,
+    value: form[name],
+    onInput: (e: { currentTarget: HTMLInputElement }) => setForm({ ...form, [name]: e.currentTarget.value }),
+  });
   const register = useAction(async () => {
     const reply = await api.request<RegisterReply>("POST", "/auth/register", {
       body: { ...form, username: form.username.trim(), relation: form.relation.trim() || undefined, inviteCode: code },
@@ -86,16 +130,52 @@ function Register({ code, relation: suggested }: { code: string; relation: strin
   });
   return (
     <>
-      <form class="stack" onSubmit={(e) => { e.preventDefault(); void register.run(); }}>
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void register.run();
+        }}
+      >
         <h2>{t("join.createAccount")}</h2>
-        <label>{t("join.displayName")}<input {...field("displayName")} autocomplete="name" required maxLength={40} placeholder={t("join.displayNameHint")} /></label>
-        <label>{t("join.relation")}<input {...field("relation")} maxLength={20} placeholder={t("join.relationHint")} /></label>
-        <label>{t("auth.username")}<input {...field("username")} autocomplete="username" autocapitalize="none" required minLength={3} maxLength={32} /></label>
-        <label>{t("auth.password")}<input {...field("password")} type="password" autocomplete="new-password" required minLength={8} /><small class="muted">{t("join.passwordHint")}</small></label>
+        <label>
+          {t("join.displayName")}
+          <input
+            {...field("displayName")}
+            autocomplete="name"
+            required
+            maxLength={40}
+            placeholder={t("join.displayNameHint")}
+          />
+        </label>
+        <label>
+          {t("join.relation")}
+          <input {...field("relation")} maxLength={20} placeholder={t("join.relationHint")} />
+        </label>
+        <label>
+          {t("auth.username")}
+          <input
+            {...field("username")}
+            autocomplete="username"
+            autocapitalize="none"
+            required
+            minLength={3}
+            maxLength={32}
+          />
+        </label>
+        <label>
+          {t("auth.password")}
+          <input {...field("password")} type="password" autocomplete="new-password" required minLength={8} />
+          <small class="muted">{t("join.passwordHint")}</small>
+        </label>
         <ErrorText error={register.error} />
-        <button class="primary" type="submit" disabled={register.busy}>{register.busy ? t("common.wait") : t("join.registerAndJoin")}</button>
+        <button class="primary" type="submit" disabled={register.busy}>
+          {register.busy ? t("common.wait") : t("join.registerAndJoin")}
+        </button>
       </form>
-      <p class="muted">{t("join.haveAccount")} <a href={`/login?next=${encodeURIComponent(`/join/${code}`)}`}>{t("auth.signIn")}</a></p>
+      <p class="muted">
+        {t("join.haveAccount")} <a href={`/login?next=${encodeURIComponent(`/join/${code}`)}`}>{t("auth.signIn")}</a>
+      </p>
     </>
   );
 }

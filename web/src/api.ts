@@ -3,7 +3,11 @@
 import type { ErrorReply } from "../../protocol/http.ts";
 
 export class ApiFailure extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
   /** Lost on the way (no answer, or a proxy/gateway hiccup): worth trying again. */
@@ -27,23 +31,46 @@ export interface ApiClient {
 }
 
 export const retryDelaysMs = [500, 1000, 2000, 4000, 8000];
-const wait = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
-  const timer = setTimeout(resolve, ms);
-  signal?.addEventListener("abort", () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
-});
+const wait = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
 
-export function createApi(options: { base?: string; token: () => string | null; onUnauthorized: () => void; fetch?: typeof fetch }): ApiClient {
+export function createApi(options: {
+  base?: string;
+  token: () => string | null;
+  onUnauthorized: () => void;
+  fetch?: typeof fetch;
+}): ApiClient {
   const base = options.base ?? "/api/v1";
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
 
-  async function once<T>(method: string, path: string, { body, signal }: RequestOptions, as: "json" | "blob" = "json"): Promise<T> {
+  async function once<T>(
+    method: string,
+    path: string,
+    { body, signal }: RequestOptions,
+    as: "json" | "blob" = "json",
+  ): Promise<T> {
     const headers: Record<string, string> = {};
     const token = options.token();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
     try {
-      response = await doFetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+      response = await doFetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new ApiFailure(0, "network", "network unreachable");
@@ -52,17 +79,30 @@ export function createApi(options: { base?: string; token: () => string | null; 
     if (as === "blob" && response.ok) return (await response.blob()) as T;
     const text = await response.text();
     let parsed: unknown = null;
-    try { parsed = text ? JSON.parse(text) : null; } catch { /* a proxy's HTML error page */ }
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* a proxy's HTML error page */
+    }
     if (!response.ok) {
       const problem = (parsed ?? {}) as Partial<ErrorReply>;
       // Only a refused token signs out; a wrong claim code or password (also 401) is the form's error.
       if (response.status === 401 && token && problem.error === "unauthorized") options.onUnauthorized();
-      throw new ApiFailure(response.status, problem.error ?? `http-${response.status}`, problem.message ?? response.statusText);
+      throw new ApiFailure(
+        response.status,
+        problem.error ?? `http-${response.status}`,
+        problem.message ?? response.statusText,
+      );
     }
     return parsed as T;
   }
 
-  async function request<T>(method: string, path: string, opts: RequestOptions = {}, as: "json" | "blob" = "json"): Promise<T> {
+  async function request<T>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+    as: "json" | "blob" = "json",
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await once<T>(method, path, opts, as);

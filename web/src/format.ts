@@ -27,7 +27,13 @@ export function duration(fromIso: string | null, lang: string, now = Date.now())
 
 export function dateTime(iso: string | null, lang: string): string {
   if (!iso) return "—";
-  return new Intl.DateTimeFormat(lang, { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(new Date(iso));
+  return new Intl.DateTimeFormat(lang, {
+    month: "numeric",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).format(new Date(iso));
 }
 
 export function percent(fraction: number | null): string {

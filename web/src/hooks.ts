@@ -23,8 +23,19 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
     const controller = new AbortController();
     setLoading(true);
     load(controller.signal).then(
-      (value) => { if (!controller.signal.aborted) { setData(value); setError(null); setLoading(false); } },
-      (err) => { if (!controller.signal.aborted) { setError(err instanceof ApiFailure ? err : new ApiFailure(0, "network", String(err))); setLoading(false); } },
+      (value) => {
+        if (!controller.signal.aborted) {
+          setData(value);
+          setError(null);
+          setLoading(false);
+        }
+      },
+      (err) => {
+        if (!controller.signal.aborted) {
+          setError(err instanceof ApiFailure ? err : new ApiFailure(0, "network", String(err)));
+          setLoading(false);
+        }
+      },
     );
     return () => controller.abort();
   }, [...deps, generation]);
@@ -45,21 +56,24 @@ export function useAction<A extends unknown[], R>(action: (...args: A) => Promis
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiFailure | null>(null);
   const inFlight = useRef(false);
-  const run = useCallback(async (...args: A): Promise<R | undefined> => {
-    if (inFlight.current) return undefined;
-    inFlight.current = true;
-    setBusy(true);
-    setError(null);
-    try {
-      return await action(...args);
-    } catch (err) {
-      setError(err instanceof ApiFailure ? err : new ApiFailure(0, "error", String((err as Error)?.message ?? err)));
-      return undefined;
-    } finally {
-      inFlight.current = false;
-      setBusy(false);
-    }
-  }, [action]);
+  const run = useCallback(
+    async (...args: A): Promise<R | undefined> => {
+      if (inFlight.current) return undefined;
+      inFlight.current = true;
+      setBusy(true);
+      setError(null);
+      try {
+        return await action(...args);
+      } catch (err) {
+        setError(err instanceof ApiFailure ? err : new ApiFailure(0, "error", String((err as Error)?.message ?? err)));
+        return undefined;
+      } finally {
+        inFlight.current = false;
+        setBusy(false);
+      }
+    },
+    [action],
+  );
   return { run, busy, error, setError };
 }
 

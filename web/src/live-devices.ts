@@ -7,12 +7,30 @@ import type { DeviceView } from "./types.ts";
 /** Applies a live event to a camera; events about other cameras leave it as it is (same object). */
 export function applyDeviceEvent<T extends DeviceView>(device: T, message: ServerMessage): T {
   if (message.type === "device.connection" && message.deviceId === device.id) {
-    return { ...device, connection: message.state, lastSeenAt: message.at, offlineSince: message.state === "offline" ? message.at : null };
+    return {
+      ...device,
+      connection: message.state,
+      lastSeenAt: message.at,
+      offlineSince: message.state === "offline" ? message.at : null,
+    };
   }
   if (message.type === "device.heartbeat" && message.deviceId === device.id) {
-    return { ...device, connection: "online", lastSeenAt: message.at, lastHeartbeatAt: message.at, rssi: message.rssi, temperatureC: message.temperatureC, uptimeS: message.uptimeS };
+    return {
+      ...device,
+      connection: "online",
+      lastSeenAt: message.at,
+      lastHeartbeatAt: message.at,
+      rssi: message.rssi,
+      temperatureC: message.temperatureC,
+      uptimeS: message.uptimeS,
+    };
   }
-  if (message.type === "command.finished" && message.command.deviceId === device.id && message.command.name === "privacy" && message.command.status === "succeeded") {
+  if (
+    message.type === "command.finished" &&
+    message.command.deviceId === device.id &&
+    message.command.name === "privacy" &&
+    message.command.status === "succeeded"
+  ) {
     return { ...device, privacy: Boolean(message.command.params.enabled) };
   }
   return device;
@@ -39,8 +57,11 @@ export function useLiveDevices<T extends DeviceView>(fetched: T[] | null | undef
   const [list, setList] = useState<T[]>(fetched ?? []);
   const recent = useRef<{ at: number; message: ServerMessage }[]>([]);
   useEffect(() => {
-    setList((fetched ?? []).map((device) => recent.current.reduce(
-      (d, e) => (e.at > fetchedTime(d) ? applyDeviceEvent(d, e.message) : d), device)));
+    setList(
+      (fetched ?? []).map((device) =>
+        recent.current.reduce((d, e) => (e.at > fetchedTime(d) ? applyDeviceEvent(d, e.message) : d), device),
+      ),
+    );
   }, [fetched]);
   useLiveEvents((message) => {
     const at = eventTime(message);

@@ -19,10 +19,31 @@ export interface LiveClient {
 const backoffMs = [1000, 2000, 5000, 10_000, 30_000];
 const pingEveryMs = 25_000;
 
+/** Listeners of one kind of announcement: add returns the unsubscribe function. */
+function listenerSet<T>() {
+  const listeners = new Set<(value: T) => void>();
+  return {
+    emit: (value: T) => listeners.forEach((l) => l(value)),
+    add(listener: (value: T) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** A message from the gateway, or null for one that is not JSON (ignored, as before any schema check). */
+function parseServerMessage(data: unknown): ServerMessage | null {
+  try {
+    return JSON.parse(String(data)) as ServerMessage;
+  } catch {
+    return null;
+  }
+}
+
 export function createLiveClient(url: () => string = defaultUrl): LiveClient {
-  const endedListeners = new Set<(reason: string) => void>();
-  const messageListeners = new Set<(message: ServerMessage) => void>();
-  const stateListeners = new Set<(state: LiveState) => void>();
+  const endedListeners = listenerSet<string>();
+  const messageListeners = listenerSet<ServerMessage>();
+  const stateListeners = listenerSet<LiveState>();
   let socket: WebSocket | null = null;
   let token: string | null = null;
   let state: LiveState = "closed";
@@ -33,7 +54,7 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
   const setState = (next: LiveState) => {
     if (next === state) return;
     state = next;
-    stateListeners.forEach((l) => l(next));
+    stateListeners.emit(next);
   };
 
   function connect() {
@@ -44,12 +65,14 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
     ws.onopen = () => {
       failures = 0;
       setState("open");
-      pingTimer = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "ping" })), pingEveryMs);
+      pingTimer = setInterval(
+        () => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "ping" })),
+        pingEveryMs,
+      );
     };
     ws.onmessage = (event) => {
-      let message: ServerMessage;
-      try { message = JSON.parse(String(event.data)) as ServerMessage; } catch { return; }
-      messageListeners.forEach((l) => l(message));
+      const message = parseServerMessage(event.data);
+      if (message) messageListeners.emit(message);
     };
     ws.onclose = (event) => {
       clearInterval(pingTimer);
@@ -59,7 +82,7 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
       if (event.code === 4401 && token) {
         // The server ended this sign-in: reconnecting will not help.
         token = null;
-        endedListeners.forEach((l) => l(event.reason || "unauthorized"));
+        endedListeners.emit(event.reason || "unauthorized");
         return;
       }
       if (!token) return;
@@ -95,18 +118,9 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
       setState("closed");
     },
     state: () => state,
-    onMessage(listener) {
-      messageListeners.add(listener);
-      return () => messageListeners.delete(listener);
-    },
-    onState(listener) {
-      stateListeners.add(listener);
-      return () => stateListeners.delete(listener);
-    },
-    onEnded(listener) {
-      endedListeners.add(listener);
-      return () => endedListeners.delete(listener);
-    },
+    onMessage: messageListeners.add,
+    onState: stateListeners.add,
+    onEnded: endedListeners.add,
   };
 }
 

@@ -7,7 +7,10 @@ import { createSessionStore } from "./session.ts";
 import "./styles.css";
 
 const session = createSessionStore();
-const api = createApi({ token: () => session.current()?.token ?? null, onUnauthorized: () => session.end("unauthorized") });
+const api = createApi({
+  token: () => session.current()?.token ?? null,
+  onUnauthorized: () => session.end("unauthorized"),
+});
 const live = createLiveClient();
 // The server ended the sign-in (signed out elsewhere, expired, revoked, account disabled): say why on the sign-in page.
 live.onEnded((reason) => session.end(reason));

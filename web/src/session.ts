@@ -19,7 +19,13 @@ export interface SessionStore {
 
 /** Where a signed-in user starts: their role's home screen. */
 export const homeOf = (session: Pick<Session, "user"> | null) =>
-  !session ? "/login" : session.user.role === "staff" ? "/staff" : session.user.role === "installer" ? "/installer" : "/family";
+  !session
+    ? "/login"
+    : session.user.role === "staff"
+      ? "/staff"
+      : session.user.role === "installer"
+        ? "/installer"
+        : "/family";
 
 const storageKey = "wx.session";
 

@@ -1,7 +1,14 @@
 // Types of the API's bodies, inferred from the shared zod schemas (type-only imports: no zod in the family bundle).
 import type { z } from "zod";
 import type {
-  alertView, commandView, deviceDetailView, deviceView, fleetSummaryReply, heartbeatView, householdView, statusChangeView,
+  alertView,
+  commandView,
+  deviceDetailView,
+  deviceView,
+  fleetSummaryReply,
+  heartbeatView,
+  householdView,
+  statusChangeView,
 } from "../../protocol/http.ts";
 import type { batchUploadReply, batchView } from "../../protocol/batches.ts";
 import type { viewGrantReply, viewLogEntry } from "../../protocol/live-view.ts";
@@ -18,8 +25,14 @@ export type Heartbeat = z.infer<typeof heartbeatView>;
 export type StatusChange = z.infer<typeof statusChangeView>;
 export type ViewGrant = z.infer<typeof viewGrantReply>;
 export type ViewLogEntry = z.infer<typeof viewLogEntry>;
-export interface Page<T> { items: T[]; nextCursor: string | null; total: number }
-export interface HouseholdDetail extends HouseholdView { members: { userId: string; username: string; displayName: string; relation: string | null }[] }
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+  total: number;
+}
+export interface HouseholdDetail extends HouseholdView {
+  members: { userId: string; username: string; displayName: string; relation: string | null }[];
+}
 export type AccountView = z.infer<typeof accountView>;
 export type AssignmentView = z.infer<typeof assignmentView>;
 export type BatchUploadReply = z.infer<typeof batchUploadReply>;

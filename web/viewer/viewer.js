@@ -36,11 +36,24 @@ const STATE_TEXT = {
 
 /** Numbers a test (or a curious engineer in devtools) can read. */
 const metrics = {
-  tapAt: null, offerAt: null, relayMs: null, answerAt: null, connectedAt: null, firstFrameAt: null, sessionUrl: null, error: null,
+  tapAt: null,
+  offerAt: null,
+  relayMs: null,
+  answerAt: null,
+  connectedAt: null,
+  firstFrameAt: null,
+  sessionUrl: null,
+  error: null,
   /** Sessions started again after the path broke, and whether the picture is paused for a weak downlink. */
-  reconnects: 0, audioOnly: false,
+  reconnects: 0,
+  audioOnly: false,
 };
-window.wangxiang = { metrics, get pc() { return pc; } };
+window.wangxiang = {
+  metrics,
+  get pc() {
+    return pc;
+  },
+};
 
 let pc = null;
 let audioSender = null;
@@ -85,8 +98,14 @@ async function iceServers() {
 function gathered(peer, capMs) {
   if (peer.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
-    const done = () => { clearTimeout(timer); peer.removeEventListener("icegatheringstatechange", check); resolve(); };
-    const check = () => { if (peer.iceGatheringState === "complete") done(); };
+    const done = () => {
+      clearTimeout(timer);
+      peer.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    };
+    const check = () => {
+      if (peer.iceGatheringState === "complete") done();
+    };
     const timer = setTimeout(done, capMs);
     peer.addEventListener("icegatheringstatechange", check);
   });
@@ -96,7 +115,11 @@ async function watch() {
   clearTimeout(retryTimer);
   watching = true;
   showState(attempt > 0 ? "reconnecting" : "requesting");
-  const peer = new RTCPeerConnection({ iceServers: await iceServers(), iceTransportPolicy, bundlePolicy: "max-bundle" });
+  const peer = new RTCPeerConnection({
+    iceServers: await iceServers(),
+    iceTransportPolicy,
+    bundlePolicy: "max-bundle",
+  });
   pc = peer;
   peer.addTransceiver("video", { direction: "recvonly" });
   // sendrecv from the start, with no track: holding the talk button later needs no renegotiation.
@@ -107,7 +130,10 @@ async function watch() {
   peer.ontrack = (event) => {
     stream.addTrack(event.track);
     if (video.srcObject !== stream) video.srcObject = stream;
-    video.play().catch(() => { video.muted = true; video.play().catch(() => {}); });
+    video.play().catch(() => {
+      video.muted = true;
+      video.play().catch(() => {});
+    });
   };
   peer.onconnectionstatechange = () => {
     if (peer !== pc) return;
@@ -121,7 +147,9 @@ async function watch() {
     } else if (state === "disconnected") {
       // Often a blip (a lost ICE check, a cell hand-over) that ICE rides out; if not, start again.
       showState("disconnected");
-      disconnectedTimer = setTimeout(() => { if (peer === pc && peer.connectionState === "disconnected") reconnect("disconnected"); }, DISCONNECTED_GRACE_MS);
+      disconnectedTimer = setTimeout(() => {
+        if (peer === pc && peer.connectionState === "disconnected") reconnect("disconnected");
+      }, DISCONNECTED_GRACE_MS);
     } else if (state === "failed") {
       reconnect("failed");
     } else {
@@ -192,10 +220,15 @@ setInterval(async () => {
   const peer = pc;
   if (peer && lastSample && lastSample.peer !== peer) lastSample = null;
   if (!peer || peer.connectionState !== "connected") return;
-  let frames = 0, audio = 0, video = 0;
+  let frames = 0,
+    audio = 0,
+    video = 0;
   (await peer.getStats()).forEach((report) => {
     if (report.type !== "inbound-rtp") return;
-    if (report.kind === "video") { frames = report.framesDecoded ?? 0; video = report.packetsReceived ?? 0; }
+    if (report.kind === "video") {
+      frames = report.framesDecoded ?? 0;
+      video = report.packetsReceived ?? 0;
+    }
     if (report.kind === "audio") audio = report.packetsReceived ?? 0;
   });
   const sample = { peer, frames, audio, video, at: performance.now(), stalledSince: null, silentSince: null };
@@ -222,7 +255,11 @@ function leave() {
   clearTimeout(disconnectedTimer);
   if (metrics.sessionUrl) {
     // keepalive: this also runs while the page is being closed.
-    fetch(metrics.sessionUrl, { method: "DELETE", headers: { authorization: `Bearer ${token}` }, keepalive: true }).catch(() => {});
+    fetch(metrics.sessionUrl, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${token}` },
+      keepalive: true,
+    }).catch(() => {});
     metrics.sessionUrl = null;
   }
   pc?.close();
@@ -239,7 +276,9 @@ function fail(error) {
 }
 
 function onFirstFrame() {
-  const mark = () => { metrics.firstFrameAt ??= performance.now(); };
+  const mark = () => {
+    metrics.firstFrameAt ??= performance.now();
+  };
   if ("requestVideoFrameCallback" in video) video.requestVideoFrameCallback(mark);
   else video.addEventListener("loadeddata", mark, { once: true });
 }
@@ -259,9 +298,11 @@ async function startTalking() {
   talkButton.setAttribute("aria-pressed", "true");
   talkButton.textContent = "松开结束 (Release to stop)";
   try {
-    microphone ??= (await navigator.mediaDevices.getUserMedia({
-      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-    })).getAudioTracks()[0];
+    microphone ??= (
+      await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+      })
+    ).getAudioTracks()[0];
     // Released while the permission prompt was up: do not start sending after all.
     if (talkButton.getAttribute("aria-pressed") !== "true") return;
     microphone.enabled = true;
@@ -285,8 +326,15 @@ talkButton.addEventListener("pointerdown", (event) => {
 });
 for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) talkButton.addEventListener(type, stopTalking);
 talkButton.addEventListener("contextmenu", (event) => event.preventDefault()); // long-press menu on Android
-talkButton.addEventListener("keydown", (event) => { if (event.key === " " || event.key === "Enter") { event.preventDefault(); startTalking(); } });
-talkButton.addEventListener("keyup", (event) => { if (event.key === " " || event.key === "Enter") stopTalking(); });
+talkButton.addEventListener("keydown", (event) => {
+  if (event.key === " " || event.key === "Enter") {
+    event.preventDefault();
+    startTalking();
+  }
+});
+talkButton.addEventListener("keyup", (event) => {
+  if (event.key === " " || event.key === "Enter") stopTalking();
+});
 
 window.addEventListener("pagehide", leave);
 

@@ -3,9 +3,10 @@
 // one by one — and those they created. Family members: their own households.
 import type { Database, Prisma } from "../../../core/database.ts";
 import type { SignedInUser } from "./auth.ts";
-import { ApiError, forbidden, notFound } from "../http/errors.ts";
+import { ApiError, notFound } from "../http/errors.ts";
 
-export const notAssigned = () => new ApiError(403, "not-assigned", "you are not assigned to this household; county staff can assign you");
+export const notAssigned = () =>
+  new ApiError(403, "not-assigned", "you are not assigned to this household; county staff can assign you");
 
 export async function householdIdsOf(db: Database, userId: string): Promise<string[]> {
   const rows = await db.householdMember.findMany({ where: { userId }, select: { householdId: true } });
@@ -14,7 +15,10 @@ export async function householdIdsOf(db: Database, userId: string): Promise<stri
 
 /** The households an installer may work in, as a filter. */
 export async function installerHouseholds(db: Database, installerId: string): Promise<Prisma.HouseholdWhereInput> {
-  const rows = await db.installerAssignment.findMany({ where: { installerId }, select: { village: true, householdId: true } });
+  const rows = await db.installerAssignment.findMany({
+    where: { installerId },
+    select: { village: true, householdId: true },
+  });
   const villages = rows.flatMap((r) => (r.village ? [r.village] : []));
   const ids = rows.flatMap((r) => (r.householdId ? [r.householdId] : []));
   return { OR: [{ id: { in: ids } }, { village: { in: villages } }] };
@@ -34,30 +38,45 @@ export async function assertCanSeeHousehold(db: Database, user: SignedInUser, ho
     if (!(await installerMayWorkIn(db, user.id, householdId))) throw notAssigned();
     return;
   }
-  const member = await db.householdMember.findUnique({ where: { householdId_userId: { householdId, userId: user.id } } });
+  const member = await db.householdMember.findUnique({
+    where: { householdId_userId: { householdId, userId: user.id } },
+  });
   if (!member) throw notFound("household"); // not "forbidden": do not reveal that it exists
 }
 
 /** Fleet health of a camera: staff and installers everywhere, family members in their households. */
-export async function assertCanSeeDevice(db: Database, user: SignedInUser, deviceId: string): Promise<{ householdId: string | null }> {
+export async function assertCanSeeDevice(
+  db: Database,
+  user: SignedInUser,
+  deviceId: string,
+): Promise<{ householdId: string | null }> {
   const device = await db.device.findUnique({ where: { id: deviceId }, select: { householdId: true } });
   if (!device) throw notFound("camera");
   if (user.role === "family") {
     if (!device.householdId) throw notFound("camera");
-    const member = await db.householdMember.findUnique({ where: { householdId_userId: { householdId: device.householdId, userId: user.id } } });
+    const member = await db.householdMember.findUnique({
+      where: { householdId_userId: { householdId: device.householdId, userId: user.id } },
+    });
     if (!member) throw notFound("camera");
   }
   return device;
 }
 
 /** Changing a camera (re-arm, remove, replace, move): staff, or an installer assigned to its household. */
-export async function assertCanWorkOnDevice(db: Database, user: SignedInUser, deviceId: string): Promise<{ householdId: string | null; connection: string; claimState: string }> {
-  const device = await db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, connection: true, claimState: true } });
+export async function assertCanWorkOnDevice(
+  db: Database,
+  user: SignedInUser,
+  deviceId: string,
+): Promise<{ householdId: string | null; connection: string; claimState: string }> {
+  const device = await db.device.findUnique({
+    where: { id: deviceId },
+    select: { householdId: true, connection: true, claimState: true },
+  });
   if (!device) throw notFound("camera");
-  if (user.role === "installer" && (!device.householdId || !(await installerMayWorkIn(db, user.id, device.householdId)))) throw notAssigned();
+  if (
+    user.role === "installer" &&
+    (!device.householdId || !(await installerMayWorkIn(db, user.id, device.householdId)))
+  )
+    throw notAssigned();
   return device;
-}
-
-export function assertStaffOrInstaller(user: SignedInUser): void {
-  if (user.role === "family") throw forbidden("this needs the installer or staff role");
 }

@@ -4,7 +4,15 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { hashSecret, randomId } from "../../../core/secrets.ts";
-import { accountListQuery, accountView, assignmentBody, assignmentParams, assignmentView, createAccountBody, userIdParams } from "../../../protocol/accounts.ts";
+import {
+  accountListQuery,
+  accountView,
+  assignmentBody,
+  assignmentParams,
+  assignmentView,
+  createAccountBody,
+  userIdParams,
+} from "../../../protocol/accounts.ts";
 import { errorReply, type Role } from "../../../protocol/http.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
@@ -13,10 +21,36 @@ import { badRequest, conflict, notFound } from "../http/errors.ts";
 import { requireRole, signedIn } from "./auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
-type UserRow = { id: string; username: string; displayName: string; role: string; createdAt: Date; disabledAt: Date | null };
-const toAccountView = (u: UserRow) => ({ id: u.id, username: u.username, displayName: u.displayName, role: u.role as Role, createdAt: u.createdAt.toISOString(), disabledAt: u.disabledAt?.toISOString() ?? null });
-type AssignmentRow = { id: string; installerId: string; village: string | null; householdId: string | null; createdAt: Date };
-const toAssignmentView = (a: AssignmentRow) => ({ id: a.id, installerId: a.installerId, village: a.village, householdId: a.householdId, createdAt: a.createdAt.toISOString() });
+type UserRow = {
+  id: string;
+  username: string;
+  displayName: string;
+  role: string;
+  createdAt: Date;
+  disabledAt: Date | null;
+};
+const toAccountView = (u: UserRow) => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName,
+  role: u.role as Role,
+  createdAt: u.createdAt.toISOString(),
+  disabledAt: u.disabledAt?.toISOString() ?? null,
+});
+type AssignmentRow = {
+  id: string;
+  installerId: string;
+  village: string | null;
+  householdId: string | null;
+  createdAt: Date;
+};
+const toAssignmentView = (a: AssignmentRow) => ({
+  id: a.id,
+  installerId: a.installerId,
+  village: a.village,
+  householdId: a.householdId,
+  createdAt: a.createdAt.toISOString(),
+});
 
 export interface AccountsPluginOptions {
   db: Database;
@@ -26,83 +60,175 @@ export interface AccountsPluginOptions {
   cutViewer(userId: string): Promise<void>;
 }
 
-export async function accountsPlugin(app: FastifyInstance, { db, audit, liveSessions, cutViewer }: AccountsPluginOptions): Promise<void> {
+export async function accountsPlugin(
+  app: FastifyInstance,
+  { db, audit, liveSessions, cutViewer }: AccountsPluginOptions,
+): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const staffOnly = requireRole("staff");
 
-  r.get("/users", {
-    schema: { tags: ["accounts"], summary: "Accounts (staff)", querystring: accountListQuery, response: { 200: z.object({ items: z.array(accountView) }), ...errors } },
-    preHandler: staffOnly,
-  }, async (request) => {
-    const rows = await db.user.findMany({ where: request.query.role ? { role: request.query.role } : {}, orderBy: { username: "asc" }, take: 1000 });
-    return { items: rows.map(toAccountView) };
-  });
+  r.get(
+    "/users",
+    {
+      schema: {
+        tags: ["accounts"],
+        summary: "Accounts (staff)",
+        querystring: accountListQuery,
+        response: { 200: z.object({ items: z.array(accountView) }), ...errors },
+      },
+      preHandler: staffOnly,
+    },
+    async (request) => {
+      const rows = await db.user.findMany({
+        where: request.query.role ? { role: request.query.role } : {},
+        orderBy: { username: "asc" },
+        take: 1000,
+      });
+      return { items: rows.map(toAccountView) };
+    },
+  );
 
-  r.post("/users", {
-    schema: { tags: ["accounts"], summary: "Create an installer or staff account (staff)", body: createAccountBody, response: { 201: accountView, ...errors } },
-    preHandler: staffOnly,
-  }, async (request, reply) => {
-    const { username, displayName, password, role } = request.body;
-    if (await db.user.findUnique({ where: { username } })) throw conflict("username-taken", "this username is taken; choose another");
-    const user = await db.user.create({ data: { id: randomId("usr_"), username, displayName, role, passwordHash: await hashSecret(password) } });
-    await audit(signedIn(request).id, "user.create", user.id, { role });
-    return reply.status(201).send(toAccountView(user));
-  });
+  r.post(
+    "/users",
+    {
+      schema: {
+        tags: ["accounts"],
+        summary: "Create an installer or staff account (staff)",
+        body: createAccountBody,
+        response: { 201: accountView, ...errors },
+      },
+      preHandler: staffOnly,
+    },
+    async (request, reply) => {
+      const { username, displayName, password, role } = request.body;
+      if (await db.user.findUnique({ where: { username } }))
+        throw conflict("username-taken", "this username is taken; choose another");
+      const user = await db.user.create({
+        data: { id: randomId("usr_"), username, displayName, role, passwordHash: await hashSecret(password) },
+      });
+      await audit(signedIn(request).id, "user.create", user.id, { role });
+      return reply.status(201).send(toAccountView(user));
+    },
+  );
 
-  r.post("/users/:userId/disable", {
-    schema: { tags: ["accounts"], summary: "Disable an account: it cannot sign in, and its sessions, live sockets and live views end now (staff)", params: userIdParams, response: { 200: accountView, ...errors } },
-    preHandler: staffOnly,
-  }, async (request) => {
-    const me = signedIn(request);
-    if (request.params.userId === me.id) throw badRequest("cannot-disable-self", "you cannot disable your own account");
-    const user = await setDisabled(request.params.userId, new Date());
-    await db.session.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } });
-    liveSessions.closeUser(user.id, "account-disabled");
-    await cutViewer(user.id);
-    await audit(me.id, "user.disable", user.id);
-    return toAccountView(user);
-  });
+  r.post(
+    "/users/:userId/disable",
+    {
+      schema: {
+        tags: ["accounts"],
+        summary: "Disable an account: it cannot sign in, and its sessions, live sockets and live views end now (staff)",
+        params: userIdParams,
+        response: { 200: accountView, ...errors },
+      },
+      preHandler: staffOnly,
+    },
+    async (request) => {
+      const me = signedIn(request);
+      if (request.params.userId === me.id)
+        throw badRequest("cannot-disable-self", "you cannot disable your own account");
+      const user = await setDisabled(request.params.userId, new Date());
+      await db.session.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } });
+      liveSessions.closeUser(user.id, "account-disabled");
+      await cutViewer(user.id);
+      await audit(me.id, "user.disable", user.id);
+      return toAccountView(user);
+    },
+  );
 
-  r.post("/users/:userId/enable", {
-    schema: { tags: ["accounts"], summary: "Let a disabled account sign in again (staff)", params: userIdParams, response: { 200: accountView, ...errors } },
-    preHandler: staffOnly,
-  }, async (request) => {
-    const user = await setDisabled(request.params.userId, null);
-    await audit(signedIn(request).id, "user.enable", user.id);
-    return toAccountView(user);
-  });
+  r.post(
+    "/users/:userId/enable",
+    {
+      schema: {
+        tags: ["accounts"],
+        summary: "Let a disabled account sign in again (staff)",
+        params: userIdParams,
+        response: { 200: accountView, ...errors },
+      },
+      preHandler: staffOnly,
+    },
+    async (request) => {
+      const user = await setDisabled(request.params.userId, null);
+      await audit(signedIn(request).id, "user.enable", user.id);
+      return toAccountView(user);
+    },
+  );
 
-  r.get("/users/:userId/assignments", {
-    schema: { tags: ["accounts"], summary: "Villages and households an installer works in (staff)", params: userIdParams, response: { 200: z.object({ items: z.array(assignmentView) }), ...errors } },
-    preHandler: staffOnly,
-  }, async (request) => {
-    const rows = await db.installerAssignment.findMany({ where: { installerId: request.params.userId }, orderBy: { createdAt: "asc" } });
-    return { items: rows.map(toAssignmentView) };
-  });
+  r.get(
+    "/users/:userId/assignments",
+    {
+      schema: {
+        tags: ["accounts"],
+        summary: "Villages and households an installer works in (staff)",
+        params: userIdParams,
+        response: { 200: z.object({ items: z.array(assignmentView) }), ...errors },
+      },
+      preHandler: staffOnly,
+    },
+    async (request) => {
+      const rows = await db.installerAssignment.findMany({
+        where: { installerId: request.params.userId },
+        orderBy: { createdAt: "asc" },
+      });
+      return { items: rows.map(toAssignmentView) };
+    },
+  );
 
-  r.post("/users/:userId/assignments", {
-    schema: { tags: ["accounts"], summary: "Assign an installer a village or a household (staff)", params: userIdParams, body: assignmentBody, response: { 201: assignmentView, ...errors } },
-    preHandler: staffOnly,
-  }, async (request, reply) => {
-    const installer = await db.user.findUnique({ where: { id: request.params.userId }, select: { role: true } });
-    if (!installer) throw notFound("user");
-    if (installer.role !== "installer") throw badRequest("not-installer", "only installers are assigned villages or households");
-    const target = "householdId" in request.body ? { householdId: request.body.householdId, village: null } : { householdId: null, village: request.body.village };
-    if (target.householdId && !(await db.household.findUnique({ where: { id: target.householdId }, select: { id: true } }))) throw notFound("household");
-    const created = await db.installerAssignment.create({ data: { id: randomId("asg_"), installerId: request.params.userId, ...target, createdBy: signedIn(request).id } });
-    await audit(signedIn(request).id, "installer.assign", request.params.userId, target);
-    return reply.status(201).send(toAssignmentView(created));
-  });
+  r.post(
+    "/users/:userId/assignments",
+    {
+      schema: {
+        tags: ["accounts"],
+        summary: "Assign an installer a village or a household (staff)",
+        params: userIdParams,
+        body: assignmentBody,
+        response: { 201: assignmentView, ...errors },
+      },
+      preHandler: staffOnly,
+    },
+    async (request, reply) => {
+      const installer = await db.user.findUnique({ where: { id: request.params.userId }, select: { role: true } });
+      if (!installer) throw notFound("user");
+      if (installer.role !== "installer")
+        throw badRequest("not-installer", "only installers are assigned villages or households");
+      const target =
+        "householdId" in request.body
+          ? { householdId: request.body.householdId, village: null }
+          : { householdId: null, village: request.body.village };
+      if (
+        target.householdId &&
+        !(await db.household.findUnique({ where: { id: target.householdId }, select: { id: true } }))
+      )
+        throw notFound("household");
+      const created = await db.installerAssignment.create({
+        data: { id: randomId("asg_"), installerId: request.params.userId, ...target, createdBy: signedIn(request).id },
+      });
+      await audit(signedIn(request).id, "installer.assign", request.params.userId, target);
+      return reply.status(201).send(toAssignmentView(created));
+    },
+  );
 
-  r.delete("/users/:userId/assignments/:assignmentId", {
-    schema: { tags: ["accounts"], summary: "Take an assignment away from an installer (staff)", params: assignmentParams, response: { 204: z.null(), ...errors } },
-    preHandler: staffOnly,
-  }, async (request, reply) => {
-    const removed = await db.installerAssignment.deleteMany({ where: { id: request.params.assignmentId, installerId: request.params.userId } });
-    if (removed.count === 0) throw notFound("assignment");
-    await audit(signedIn(request).id, "installer.unassign", request.params.userId, { assignmentId: request.params.assignmentId });
-    return reply.status(204).send(null);
-  });
+  r.delete(
+    "/users/:userId/assignments/:assignmentId",
+    {
+      schema: {
+        tags: ["accounts"],
+        summary: "Take an assignment away from an installer (staff)",
+        params: assignmentParams,
+        response: { 204: z.null(), ...errors },
+      },
+      preHandler: staffOnly,
+    },
+    async (request, reply) => {
+      const removed = await db.installerAssignment.deleteMany({
+        where: { id: request.params.assignmentId, installerId: request.params.userId },
+      });
+      if (removed.count === 0) throw notFound("assignment");
+      await audit(signedIn(request).id, "installer.unassign", request.params.userId, {
+        assignmentId: request.params.assignmentId,
+      });
+      return reply.status(204).send(null);
+    },
+  );
 
   async function setDisabled(userId: string, disabledAt: Date | null) {
     const found = await db.user.updateMany({ where: { id: userId }, data: { disabledAt } });

@@ -21,7 +21,10 @@ interface Entry {
 }
 
 export type Reservation =
-  | { ok: true; /** Right answer: the pair's count is cleared and the address gets its reservation back. */ succeeded(): void }
+  | {
+      ok: true;
+      /** Right answer: the pair's count is cleared and the address gets its reservation back. */ succeeded(): void;
+    }
   | { ok: false; retryAfterS: number };
 
 export function delayAfter(failures: number, policy: AttemptPolicy): number {
@@ -69,7 +72,8 @@ class Counter {
   }
 
   private sweep(now: number): void {
-    for (const [key, entry] of this.entries) if (now - entry.lastFailureAt > this.policy.forgetAfterMs) this.entries.delete(key);
+    for (const [key, entry] of this.entries)
+      if (now - entry.lastFailureAt > this.policy.forgetAfterMs) this.entries.delete(key);
   }
 }
 
@@ -77,7 +81,11 @@ export class AttemptLimiter {
   private readonly pairs: Counter;
   private readonly addresses: Counter;
 
-  constructor(pairPolicy: AttemptPolicy, addressPolicy: AttemptPolicy, private readonly clock: () => number = Date.now) {
+  constructor(
+    pairPolicy: AttemptPolicy,
+    addressPolicy: AttemptPolicy,
+    private readonly clock: () => number = Date.now,
+  ) {
     this.pairs = new Counter(pairPolicy);
     this.addresses = new Counter(addressPolicy);
   }

@@ -5,6 +5,8 @@ export type AuditLog = (actorId: string | null, action: string, subject: string,
 
 export function databaseAuditLog(db: Database): AuditLog {
   return async (actorId, action, subject, detail) => {
-    await db.auditEntry.create({ data: { actorId, action, subject, detail: detail === undefined ? null : JSON.stringify(detail) } });
+    await db.auditEntry.create({
+      data: { actorId, action, subject, detail: detail === undefined ? null : JSON.stringify(detail) },
+    });
   };
 }

@@ -35,7 +35,14 @@ export async function resolveToken(db: Database, token: string | undefined): Pro
   const session = await db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
   if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) return null;
   const { user } = session;
-  return { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role, sessionId: session.id, sessionExpiresAt: session.expiresAt };
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    role: user.role as Role,
+    sessionId: session.id,
+    sessionExpiresAt: session.expiresAt,
+  };
 }
 
 function bearerToken(request: FastifyRequest): string | undefined {
@@ -48,7 +55,8 @@ function bearerToken(request: FastifyRequest): string | undefined {
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest) => {
     if (!request.user) throw unauthorized();
-    if (roles.length > 0 && !roles.includes(request.user.role)) throw forbidden(`this needs the ${roles.join(" or ")} role`);
+    if (roles.length > 0 && !roles.includes(request.user.role))
+      throw forbidden(`this needs the ${roles.join(" or ")} role`);
   };
 }
 
@@ -68,7 +76,10 @@ export interface AuthPluginOptions {
 // Not encapsulated: the token check must run for every route registered beside it.
 export const authPlugin = fastifyPlugin(registerAuth, { name: "wangxiang-auth" });
 
-async function registerAuth(app: FastifyInstance, { db, sessionTtlS, loginFailuresPer15Min, liveSessions, audit }: AuthPluginOptions): Promise<void> {
+async function registerAuth(
+  app: FastifyInstance,
+  { db, sessionTtlS, loginFailuresPer15Min, liveSessions, audit }: AuthPluginOptions,
+): Promise<void> {
   const limiter = AttemptLimiter.standard(loginFailuresPer15Min);
   app.decorateRequest("user", null);
   app.addHook("onRequest", async (request) => {
@@ -76,53 +87,96 @@ async function registerAuth(app: FastifyInstance, { db, sessionTtlS, loginFailur
   });
 
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.post("/auth/login", {
-    schema: { tags: ["auth"], summary: "Sign in", body: loginBody, response: { 200: loginReply, 401: errorReply, 429: errorReply } },
-  }, async (request) => {
-    const { username, password } = request.body;
-    const attempt = limiter.reserve(`user:${username.toLowerCase()}`, request.ip);
-    if (!attempt.ok) throw tooManyRequests(`too many failed sign-ins; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
-    const user = await db.user.findUnique({ where: { username } });
-    const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
-    // A disabled account answers like a wrong password: it tells a guesser nothing about the account.
-    if (!user || !ok || user.disabledAt) throw unauthorized("wrong username or password");
-    attempt.succeeded();
-    const token = randomToken();
-    const expiresAt = new Date(Date.now() + sessionTtlS * 1000);
-    await db.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId: user.id, expiresAt } });
-    return { token, expiresAt: expiresAt.toISOString(), user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role } };
-  });
+  r.post(
+    "/auth/login",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Sign in",
+        body: loginBody,
+        response: { 200: loginReply, 401: errorReply, 429: errorReply },
+      },
+    },
+    async (request) => {
+      const { username, password } = request.body;
+      const attempt = limiter.reserve(`user:${username.toLowerCase()}`, request.ip);
+      if (!attempt.ok)
+        throw tooManyRequests(`too many failed sign-ins; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+      const user = await db.user.findUnique({ where: { username } });
+      const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
+      // A disabled account answers like a wrong password: it tells a guesser nothing about the account.
+      if (!user || !ok || user.disabledAt) throw unauthorized("wrong username or password");
+      attempt.succeeded();
+      const token = randomToken();
+      const expiresAt = new Date(Date.now() + sessionTtlS * 1000);
+      await db.session.create({
+        data: { id: randomId("ses_"), tokenHash: hashToken(token), userId: user.id, expiresAt },
+      });
+      return {
+        token,
+        expiresAt: expiresAt.toISOString(),
+        user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role as Role },
+      };
+    },
+  );
 
-  r.post("/auth/logout", {
-    schema: { tags: ["auth"], summary: "Revoke this token", response: { 204: z.null(), 401: errorReply } }, preHandler: requireRole(),
-  }, async (request, reply) => {
-    const { sessionId } = signedIn(request);
-    await db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
-    liveSessions.closeSession(sessionId, "signed-out");
-    return reply.status(204).send(null);
-  });
+  r.post(
+    "/auth/logout",
+    {
+      schema: { tags: ["auth"], summary: "Revoke this token", response: { 204: z.null(), 401: errorReply } },
+      preHandler: requireRole(),
+    },
+    async (request, reply) => {
+      const { sessionId } = signedIn(request);
+      await db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
+      liveSessions.closeSession(sessionId, "signed-out");
+      return reply.status(204).send(null);
+    },
+  );
 
-  r.post("/auth/password", {
-    schema: { tags: ["auth"], summary: "Change one's own password; every other session of the account is signed out", body: changePasswordBody, response: { 204: z.null(), 400: errorReply, 401: errorReply, 429: errorReply } },
-    preHandler: requireRole(),
-  }, async (request, reply) => {
-    const me = signedIn(request);
-    const attempt = limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
-    if (!attempt.ok) throw tooManyRequests(`too many wrong passwords; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
-    const user = await db.user.findUniqueOrThrow({ where: { id: me.id } });
-    if (!(await verifySecret(request.body.currentPassword, user.passwordHash))) throw new ApiError(400, "wrong-password", "the current password is not right");
-    attempt.succeeded();
-    await db.user.update({ where: { id: me.id }, data: { passwordHash: await hashSecret(request.body.newPassword) } });
-    await db.session.updateMany({ where: { userId: me.id, revokedAt: null, id: { not: me.sessionId } }, data: { revokedAt: new Date() } });
-    liveSessions.closeUser(me.id, "password-changed", me.sessionId);
-    await audit(me.id, "user.change-password", me.id);
-    return reply.status(204).send(null);
-  });
+  r.post(
+    "/auth/password",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Change one's own password; every other session of the account is signed out",
+        body: changePasswordBody,
+        response: { 204: z.null(), 400: errorReply, 401: errorReply, 429: errorReply },
+      },
+      preHandler: requireRole(),
+    },
+    async (request, reply) => {
+      const me = signedIn(request);
+      const attempt = limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
+      if (!attempt.ok)
+        throw tooManyRequests(`too many wrong passwords; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+      const user = await db.user.findUniqueOrThrow({ where: { id: me.id } });
+      if (!(await verifySecret(request.body.currentPassword, user.passwordHash)))
+        throw new ApiError(400, "wrong-password", "the current password is not right");
+      attempt.succeeded();
+      await db.user.update({
+        where: { id: me.id },
+        data: { passwordHash: await hashSecret(request.body.newPassword) },
+      });
+      await db.session.updateMany({
+        where: { userId: me.id, revokedAt: null, id: { not: me.sessionId } },
+        data: { revokedAt: new Date() },
+      });
+      liveSessions.closeUser(me.id, "password-changed", me.sessionId);
+      await audit(me.id, "user.change-password", me.id);
+      return reply.status(204).send(null);
+    },
+  );
 
-  r.get("/auth/me", {
-    schema: { tags: ["auth"], summary: "Who am I", response: { 200: loginReply.shape.user, 401: errorReply } }, preHandler: requireRole(),
-  }, async (request) => {
-    const { id, username, displayName, role } = signedIn(request);
-    return { id, username, displayName, role };
-  });
+  r.get(
+    "/auth/me",
+    {
+      schema: { tags: ["auth"], summary: "Who am I", response: { 200: loginReply.shape.user, 401: errorReply } },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      const { id, username, displayName, role } = signedIn(request);
+      return { id, username, displayName, role };
+    },
+  );
 }

@@ -4,7 +4,17 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../../../core/database.ts";
 import {
-  answerCallReply, callSettingsBody, callSettingsView, callView, callIdParams, callListQuery, callListReply, pushKeyReply, pushSubscriptionBody, pushSubscriptionReply, pushUnsubscribeBody,
+  answerCallReply,
+  callSettingsBody,
+  callSettingsView,
+  callView,
+  callIdParams,
+  callListQuery,
+  callListReply,
+  pushKeyReply,
+  pushSubscriptionBody,
+  pushSubscriptionReply,
+  pushUnsubscribeBody,
 } from "../../../protocol/calls.ts";
 import { deviceIdParams, errorReply, householdIdParams } from "../../../protocol/http.ts";
 import { viewGrantReply } from "../../../protocol/live-view.ts";
@@ -17,96 +27,216 @@ import type { WebPush } from "./web-push.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 
-export async function callsPlugin(app: FastifyInstance, { db, calls, push, audit }: { db: Database; calls: CallService; push: WebPush; audit: AuditLog }): Promise<void> {
+export async function callsPlugin(
+  app: FastifyInstance,
+  { db, calls, push, audit }: { db: Database; calls: CallService; push: WebPush; audit: AuditLog },
+): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get("/push/key", {
-    schema: { tags: ["calls"], summary: "The VAPID public key to subscribe to Web Push with (applicationServerKey)", response: { 200: pushKeyReply, ...errors } },
-    preHandler: requireRole(),
-  }, async () => ({ publicKey: await push.publicKey() }));
-
-  r.post("/push/subscriptions", {
-    schema: { tags: ["calls"], summary: "Keep this browser's push subscription (one per endpoint; calls and notices ring it)", body: pushSubscriptionBody, response: { 201: pushSubscriptionReply, ...errors } },
-    preHandler: requireRole(),
-  }, async (request, reply) => {
-    const id = await push.subscribe(signedIn(request).id, request.body);
-    return reply.status(201).send({ id });
-  });
-
-  r.delete("/push/subscriptions", {
-    schema: { tags: ["calls"], summary: "Stop pushing to this browser", body: pushUnsubscribeBody, response: { 204: z.null(), ...errors } },
-    preHandler: requireRole(),
-  }, async (request, reply) => {
-    if (!(await push.unsubscribe(signedIn(request).id, request.body.endpoint))) throw notFound("push subscription");
-    return reply.status(204).send(null);
-  });
-
-  r.get("/calls", {
-    schema: { tags: ["calls"], summary: "Calls of my households, newest first (state=missed: the missed calls to call back)", querystring: callListQuery, response: { 200: callListReply, ...errors } },
-    preHandler: requireRole("family"),
-  }, async (request) => {
-    const user = signedIn(request);
-    return { items: await calls.list(user, await householdIdsOf(db, user.id), request.query) };
-  });
-
-  r.get("/households/:householdId/calls", {
-    schema: { tags: ["calls"], summary: "A household's calls, newest first", params: householdIdParams, querystring: callListQuery, response: { 200: callListReply, ...errors } },
-    preHandler: requireRole(),
-  }, async (request) => {
-    const user = signedIn(request);
-    await assertCanSeeHousehold(db, user, request.params.householdId);
-    return { items: await calls.list(user, [request.params.householdId], request.query) };
-  });
-
-  r.post("/calls/:callId/answer", {
-    schema: {
-      tags: ["calls"], summary: "Answer the elder's call: first answer wins (409 call-not-ringing after); returns a viewer grant to open live view with talk on",
-      params: callIdParams, response: { 200: answerCallReply, ...errors },
+  r.get(
+    "/push/key",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "The VAPID public key to subscribe to Web Push with (applicationServerKey)",
+        response: { 200: pushKeyReply, ...errors },
+      },
+      preHandler: requireRole(),
     },
-    preHandler: requireRole("family"),
-  }, async (request) => calls.answer(signedIn(request), request.params.callId));
+    async () => ({ publicKey: await push.publicKey() }),
+  );
 
-  r.post("/devices/:deviceId/call", {
-    schema: { tags: ["calls"], summary: "Call home: the camera rings until the elder presses its button (or the household's auto-answer)", params: deviceIdParams, response: { 201: callView, ...errors } },
-    preHandler: requireRole("family"),
-  }, async (request, reply) => reply.status(201).send(await calls.callHome(signedIn(request), request.params.deviceId)));
+  r.post(
+    "/push/subscriptions",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "Keep this browser's push subscription (one per endpoint; calls and notices ring it)",
+        body: pushSubscriptionBody,
+        response: { 201: pushSubscriptionReply, ...errors },
+      },
+      preHandler: requireRole(),
+    },
+    async (request, reply) => {
+      const id = await push.subscribe(signedIn(request).id, request.body);
+      return reply.status(201).send({ id });
+    },
+  );
 
-  r.post("/calls/:callId/view", {
-    schema: { tags: ["calls"], summary: "The caller's viewer grant once the elder answered a call home", params: callIdParams, response: { 200: viewGrantReply, ...errors } },
-    preHandler: requireRole("family"),
-  }, async (request) => calls.viewAnsweredCall(signedIn(request), request.params.callId));
+  r.delete(
+    "/push/subscriptions",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "Stop pushing to this browser",
+        body: pushUnsubscribeBody,
+        response: { 204: z.null(), ...errors },
+      },
+      preHandler: requireRole(),
+    },
+    async (request, reply) => {
+      if (!(await push.unsubscribe(signedIn(request).id, request.body.endpoint))) throw notFound("push subscription");
+      return reply.status(204).send(null);
+    },
+  );
 
-  r.post("/calls/:callId/cancel", {
-    schema: { tags: ["calls"], summary: "The caller hangs up a call home before it is answered", params: callIdParams, response: { 200: callView, ...errors } },
-    preHandler: requireRole("family"),
-  }, async (request) => calls.cancel(signedIn(request), request.params.callId));
+  r.get(
+    "/calls",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "Calls of my households, newest first (state=missed: the missed calls to call back)",
+        querystring: callListQuery,
+        response: { 200: callListReply, ...errors },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request) => {
+      const user = signedIn(request);
+      return { items: await calls.list(user, await householdIdsOf(db, user.id), request.query) };
+    },
+  );
 
-  r.get("/households/:householdId/call-settings", {
-    schema: { tags: ["calls"], summary: "Auto-answer (who set it, when) and privacy time after a declined call", params: householdIdParams, response: { 200: callSettingsView, ...errors } },
-    preHandler: requireRole(),
-  }, async (request) => {
-    await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
-    return toSettings(await db.household.findUniqueOrThrow({ where: { id: request.params.householdId } }));
-  });
+  r.get(
+    "/households/:householdId/calls",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "A household's calls, newest first",
+        params: householdIdParams,
+        querystring: callListQuery,
+        response: { 200: callListReply, ...errors },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      const user = signedIn(request);
+      await assertCanSeeHousehold(db, user, request.params.householdId);
+      return { items: await calls.list(user, [request.params.householdId], request.query) };
+    },
+  );
 
-  r.put("/households/:householdId/call-settings", {
-    schema: { tags: ["calls"], summary: "Set auto-answer and the privacy time after a declined call (family members of the household)", params: householdIdParams, body: callSettingsBody, response: { 200: callSettingsView, ...errors } },
-    preHandler: requireRole("family"),
-  }, async (request) => {
-    const user = signedIn(request);
-    const { householdId } = request.params;
-    await assertCanSeeHousehold(db, user, householdId);
-    const current = await db.household.findUniqueOrThrow({ where: { id: householdId } });
-    const changed = current.autoAnswerAfterS !== request.body.autoAnswerAfterS;
-    const row = await db.household.update({
-      where: { id: householdId },
-      data: { declinePrivacyMin: request.body.declinePrivacyMin, ...(changed ? { autoAnswerAfterS: request.body.autoAnswerAfterS, autoAnswerSetBy: user.displayName, autoAnswerSetAt: new Date() } : {}) },
-    });
-    await audit(user.id, "household.call-settings", householdId, request.body);
-    return toSettings(row);
-  });
+  r.post(
+    "/calls/:callId/answer",
+    {
+      schema: {
+        tags: ["calls"],
+        summary:
+          "Answer the elder's call: first answer wins (409 call-not-ringing after); returns a viewer grant to open live view with talk on",
+        params: callIdParams,
+        response: { 200: answerCallReply, ...errors },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request) => calls.answer(signedIn(request), request.params.callId),
+  );
+
+  r.post(
+    "/devices/:deviceId/call",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "Call home: the camera rings until the elder presses its button (or the household's auto-answer)",
+        params: deviceIdParams,
+        response: { 201: callView, ...errors },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request, reply) => reply.status(201).send(await calls.callHome(signedIn(request), request.params.deviceId)),
+  );
+
+  r.post(
+    "/calls/:callId/view",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "The caller's viewer grant once the elder answered a call home",
+        params: callIdParams,
+        response: { 200: viewGrantReply, ...errors },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request) => calls.viewAnsweredCall(signedIn(request), request.params.callId),
+  );
+
+  r.post(
+    "/calls/:callId/cancel",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "The caller hangs up a call home before it is answered",
+        params: callIdParams,
+        response: { 200: callView, ...errors },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request) => calls.cancel(signedIn(request), request.params.callId),
+  );
+
+  r.get(
+    "/households/:householdId/call-settings",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "Auto-answer (who set it, when) and privacy time after a declined call",
+        params: householdIdParams,
+        response: { 200: callSettingsView, ...errors },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
+      return toSettings(await db.household.findUniqueOrThrow({ where: { id: request.params.householdId } }));
+    },
+  );
+
+  r.put(
+    "/households/:householdId/call-settings",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "Set auto-answer and the privacy time after a declined call (family members of the household)",
+        params: householdIdParams,
+        body: callSettingsBody,
+        response: { 200: callSettingsView, ...errors },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request) => {
+      const user = signedIn(request);
+      const { householdId } = request.params;
+      await assertCanSeeHousehold(db, user, householdId);
+      const current = await db.household.findUniqueOrThrow({ where: { id: householdId } });
+      const changed = current.autoAnswerAfterS !== request.body.autoAnswerAfterS;
+      const row = await db.household.update({
+        where: { id: householdId },
+        data: {
+          declinePrivacyMin: request.body.declinePrivacyMin,
+          ...(changed
+            ? {
+                autoAnswerAfterS: request.body.autoAnswerAfterS,
+                autoAnswerSetBy: user.displayName,
+                autoAnswerSetAt: new Date(),
+              }
+            : {}),
+        },
+      });
+      await audit(user.id, "household.call-settings", householdId, request.body);
+      return toSettings(row);
+    },
+  );
 }
 
-function toSettings(h: { autoAnswerAfterS: number | null; autoAnswerSetBy: string | null; autoAnswerSetAt: Date | null; declinePrivacyMin: number }) {
-  return { autoAnswerAfterS: h.autoAnswerAfterS, autoAnswerSetBy: h.autoAnswerSetBy, autoAnswerSetAt: h.autoAnswerSetAt?.toISOString() ?? null, declinePrivacyMin: h.declinePrivacyMin };
+function toSettings(h: {
+  autoAnswerAfterS: number | null;
+  autoAnswerSetBy: string | null;
+  autoAnswerSetAt: Date | null;
+  declinePrivacyMin: number;
+}) {
+  return {
+    autoAnswerAfterS: h.autoAnswerAfterS,
+    autoAnswerSetBy: h.autoAnswerSetBy,
+    autoAnswerSetAt: h.autoAnswerSetAt?.toISOString() ?? null,
+    declinePrivacyMin: h.declinePrivacyMin,
+  };
 }

@@ -32,16 +32,33 @@ export interface CallServiceOptions {
   setPrivacy(deviceId: string, enabled: boolean): Promise<unknown>;
 }
 
-type ViewGrant = { token: string; expiresAt: string; whepUrl: string; iceServers: { urls: string | string[]; username?: string | undefined; credential?: string | undefined }[] };
+type ViewGrant = {
+  token: string;
+  expiresAt: string;
+  whepUrl: string;
+  iceServers: { urls: string | string[]; username?: string | undefined; credential?: string | undefined }[];
+};
 
 const callInclude = { device: { select: { label: true } }, household: { select: { elderName: true } } } as const;
-type CallRow = Awaited<ReturnType<Database["call"]["findUniqueOrThrow"]>> & { device: { label: string | null }; household: { elderName: string } };
+type CallRow = Awaited<ReturnType<Database["call"]["findUniqueOrThrow"]>> & {
+  device: { label: string | null };
+  household: { elderName: string };
+};
 
 export function toCallView(c: CallRow): CallView {
   return {
-    id: c.id, householdId: c.householdId, deviceId: c.deviceId, label: c.device.label, elderName: c.household.elderName,
-    direction: c.direction as CallView["direction"], state: c.state as CallView["state"], callerName: c.callerName,
-    startedAt: c.startedAt.toISOString(), answeredAt: c.answeredAt?.toISOString() ?? null, answeredByName: c.answeredByName, endedAt: c.endedAt?.toISOString() ?? null,
+    id: c.id,
+    householdId: c.householdId,
+    deviceId: c.deviceId,
+    label: c.device.label,
+    elderName: c.household.elderName,
+    direction: c.direction as CallView["direction"],
+    state: c.state as CallView["state"],
+    callerName: c.callerName,
+    startedAt: c.startedAt.toISOString(),
+    answeredAt: c.answeredAt?.toISOString() ?? null,
+    answeredByName: c.answeredByName,
+    endedAt: c.endedAt?.toISOString() ?? null,
   };
 }
 
@@ -58,7 +75,10 @@ export class CallService {
   /** Calls left ringing by a gateway that stopped can never be answered now: they were missed. */
   async start(): Promise<void> {
     const cutoff = new Date(Date.now() - this.#o.ringMs);
-    await this.#o.db.call.updateMany({ where: { state: "ringing", startedAt: { lt: cutoff } }, data: { state: "missed", endedAt: new Date() } });
+    await this.#o.db.call.updateMany({
+      where: { state: "ringing", startedAt: { lt: cutoff } },
+      data: { state: "missed", endedAt: new Date() },
+    });
   }
 
   stop(): void {
@@ -85,27 +105,41 @@ export class CallService {
       return; // pressed again while it rings: the same call goes on ringing
     }
     const row = await db.call.create({
-      data: { id: randomId("call_", 16), householdId: device.householdId, deviceId, direction: "from-home", state: "ringing", startedAt: new Date() },
+      data: {
+        id: randomId("call_", 16),
+        householdId: device.householdId,
+        deviceId,
+        direction: "from-home",
+        state: "ringing",
+        startedAt: new Date(),
+      },
       include: callInclude,
     });
     const call = toCallView(row);
     this.#o.hub.publish({ type: "call.ringing", call }, { deviceId, householdId: call.householdId, membersOnly: true });
     this.#armRingTimer(call.id);
     this.#tellCamera(deviceId, { callId: call.id, state: "calling-family" });
-    await this.#pushToMembers(call.householdId, callPush(call), { ttlS: Math.ceil(this.#o.ringMs / 1000), urgency: "high" });
+    await this.#pushToMembers(call.householdId, callPush(call), {
+      ttlS: Math.ceil(this.#o.ringMs / 1000),
+      urgency: "high",
+    });
   }
 
   /** A family member answers the elder's call: it is theirs if it still rings. */
   async answer(user: SignedInUser, callId: string): Promise<{ call: CallView; grant: ViewGrant | null }> {
     const { db, metrics } = this.#o;
-    const existing = await db.call.findUnique({ where: { id: callId }, select: { householdId: true, deviceId: true, direction: true } });
+    const existing = await db.call.findUnique({
+      where: { id: callId },
+      select: { householdId: true, deviceId: true, direction: true },
+    });
     if (!existing || !(await this.#isMember(user.id, existing.householdId)) || existing.direction !== "from-home") {
       metrics.callRefusals.inc({ reason: "unknown-call" });
       throw notFound("call");
     }
     const now = new Date();
     const { count } = await db.call.updateMany({
-      where: { id: callId, state: "ringing" }, data: { state: "answered", answeredAt: now, answeredBy: user.id, answeredByName: user.displayName },
+      where: { id: callId, state: "ringing" },
+      data: { state: "answered", answeredAt: now, answeredBy: user.id, answeredByName: user.displayName },
     });
     if (count === 0) {
       metrics.callRefusals.inc({ reason: "not-ringing" });
@@ -126,16 +160,34 @@ export class CallService {
   /** A family member calls home: the camera rings until the elder presses the button (or auto-answer). */
   async callHome(user: SignedInUser, deviceId: string): Promise<CallView> {
     const { db, metrics } = this.#o;
-    const device = await db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, connection: true, privacy: true, household: { select: { autoAnswerAfterS: true } } } });
+    const device = await db.device.findUnique({
+      where: { id: deviceId },
+      select: { householdId: true, connection: true, privacy: true, household: { select: { autoAnswerAfterS: true } } },
+    });
     if (!device?.householdId || !(await this.#isMember(user.id, device.householdId))) throw notFound("camera");
-    if (device.privacy) throw new ApiError(403, "privacy-mode", "the camera is in privacy mode; nobody can watch until it is switched off");
+    if (device.privacy)
+      throw new ApiError(
+        403,
+        "privacy-mode",
+        "the camera is in privacy mode; nobody can watch until it is switched off",
+      );
     if (device.connection !== "online") {
       metrics.callRefusals.inc({ reason: "camera-offline" });
       throw conflict("camera-offline", "the camera is offline");
     }
-    if (await db.call.findFirst({ where: { deviceId, state: "ringing", direction: "to-home" } })) throw conflict("call-busy", "a call to this camera is already ringing");
+    if (await db.call.findFirst({ where: { deviceId, state: "ringing", direction: "to-home" } }))
+      throw conflict("call-busy", "a call to this camera is already ringing");
     const row = await db.call.create({
-      data: { id: randomId("call_", 16), householdId: device.householdId, deviceId, direction: "to-home", state: "ringing", callerId: user.id, callerName: user.displayName, startedAt: new Date() },
+      data: {
+        id: randomId("call_", 16),
+        householdId: device.householdId,
+        deviceId,
+        direction: "to-home",
+        state: "ringing",
+        callerId: user.id,
+        callerName: user.displayName,
+        startedAt: new Date(),
+      },
       include: callInclude,
     });
     const call = toCallView(row);
@@ -149,7 +201,10 @@ export class CallService {
 
   /** The caller's live view once the elder answered: the view log records it as an answered call. */
   async viewAnsweredCall(user: SignedInUser, callId: string): Promise<ViewGrant> {
-    const call = await this.#o.db.call.findUnique({ where: { id: callId }, select: { callerId: true, state: true, deviceId: true, direction: true } });
+    const call = await this.#o.db.call.findUnique({
+      where: { id: callId },
+      select: { callerId: true, state: true, deviceId: true, direction: true },
+    });
     if (!call || call.direction !== "to-home" || call.callerId !== user.id) throw notFound("call");
     if (call.state !== "answered") throw conflict("call-not-ringing", "this call has not been answered");
     return this.#o.grantView(user, call.deviceId, "answered-call");
@@ -157,10 +212,17 @@ export class CallService {
 
   /** The caller gives up before the elder answers. */
   async cancel(user: SignedInUser, callId: string): Promise<CallView> {
-    const call = await this.#o.db.call.findUnique({ where: { id: callId }, select: { callerId: true, deviceId: true } });
+    const call = await this.#o.db.call.findUnique({
+      where: { id: callId },
+      select: { callerId: true, deviceId: true },
+    });
     if (!call || call.callerId !== user.id) throw notFound("call");
-    const { count } = await this.#o.db.call.updateMany({ where: { id: callId, state: "ringing" }, data: { state: "cancelled", endedAt: new Date() } });
-    if (count === 0) throw conflict("call-not-ringing", "this call is no longer ringing: it was answered, missed or ended");
+    const { count } = await this.#o.db.call.updateMany({
+      where: { id: callId, state: "ringing" },
+      data: { state: "cancelled", endedAt: new Date() },
+    });
+    if (count === 0)
+      throw conflict("call-not-ringing", "this call is no longer ringing: it was answered, missed or ended");
     this.#clearTimers(callId);
     this.#tellCamera(call.deviceId, { callId, state: "ended" });
     return this.#publishUpdate(callId);
@@ -169,13 +231,21 @@ export class CallService {
   /** The elder declined a ringing call home: privacy mode for the household's chosen time. */
   async onCallDeclined(deviceId: string): Promise<void> {
     const { db } = this.#o;
-    const ringing = await db.call.findFirst({ where: { deviceId, state: "ringing", direction: "to-home" }, include: { household: { select: { declinePrivacyMin: true } } } });
+    const ringing = await db.call.findFirst({
+      where: { deviceId, state: "ringing", direction: "to-home" },
+      include: { household: { select: { declinePrivacyMin: true } } },
+    });
     if (!ringing) return;
-    const { count } = await db.call.updateMany({ where: { id: ringing.id, state: "ringing" }, data: { state: "declined", endedAt: new Date() } });
+    const { count } = await db.call.updateMany({
+      where: { id: ringing.id, state: "ringing" },
+      data: { state: "declined", endedAt: new Date() },
+    });
     if (count === 0) return;
     this.#clearTimers(ringing.id);
     this.#o.metrics.calls.inc({ direction: "to-home", state: "declined" });
-    await this.#o.setPrivacy(deviceId, true).catch((err: Error) => this.#o.log.warn({ deviceId, err: err.message }, "privacy after a declined call not set"));
+    await this.#o
+      .setPrivacy(deviceId, true)
+      .catch((err: Error) => this.#o.log.warn({ deviceId, err: err.message }, "privacy after a declined call not set"));
     this.#armPrivacyEnd(deviceId, ringing.household.declinePrivacyMin * 60_000);
     await this.#publishUpdate(ringing.id);
   }
@@ -184,12 +254,35 @@ export class CallService {
   async #answerAtHome(callId: string, by: "elder" | "auto"): Promise<void> {
     const { db, metrics } = this.#o;
     const name = by === "elder" ? "家里" : "自动接听";
-    const { count } = await db.call.updateMany({ where: { id: callId, state: "ringing" }, data: { state: "answered", answeredAt: new Date(), answeredBy: by === "elder" ? "camera" : "auto", answeredByName: name } });
+    const { count } = await db.call.updateMany({
+      where: { id: callId, state: "ringing" },
+      data: {
+        state: "answered",
+        answeredAt: new Date(),
+        answeredBy: by === "elder" ? "camera" : "auto",
+        answeredByName: name,
+      },
+    });
     if (count === 0) return;
     this.#clearTimers(callId);
     metrics.calls.inc({ direction: "to-home", state: "answered" });
-    const call = await db.call.findUniqueOrThrow({ where: { id: callId }, select: { deviceId: true, callerName: true } });
-    await this.#o.sendCommand(call.deviceId, { name: "call-status", params: { callId, state: "answered", by: by === "elder" ? (call.callerName ?? "") : `auto:${call.callerName ?? ""}` } }, "calls")
+    const call = await db.call.findUniqueOrThrow({
+      where: { id: callId },
+      select: { deviceId: true, callerName: true },
+    });
+    await this.#o
+      .sendCommand(
+        call.deviceId,
+        {
+          name: "call-status",
+          params: {
+            callId,
+            state: "answered",
+            by: by === "elder" ? (call.callerName ?? "") : `auto:${call.callerName ?? ""}`,
+          },
+        },
+        "calls",
+      )
       .catch((err: Error) => this.#o.log.info({ callId, err: err.message }, "camera did not confirm the answer"));
     await this.#publishUpdate(callId);
   }
@@ -197,7 +290,9 @@ export class CallService {
   #armAutoAnswer(callId: string, afterMs: number): void {
     const timer = setTimeout(() => {
       this.#autoAnswerTimers.delete(callId);
-      this.#answerAtHome(callId, "auto").catch((err: Error) => this.#o.log.warn({ callId, err: err.message }, "auto-answer failed"));
+      this.#answerAtHome(callId, "auto").catch((err: Error) =>
+        this.#o.log.warn({ callId, err: err.message }, "auto-answer failed"),
+      );
     }, afterMs);
     timer.unref();
     this.#autoAnswerTimers.set(callId, timer);
@@ -207,7 +302,11 @@ export class CallService {
     clearTimeout(this.#privacyTimers.get(deviceId));
     const timer = setTimeout(() => {
       this.#privacyTimers.delete(deviceId);
-      this.#o.setPrivacy(deviceId, false).catch((err: Error) => this.#o.log.warn({ deviceId, err: err.message }, "privacy after a declined call not ended"));
+      this.#o
+        .setPrivacy(deviceId, false)
+        .catch((err: Error) =>
+          this.#o.log.warn({ deviceId, err: err.message }, "privacy after a declined call not ended"),
+        );
     }, afterMs);
     timer.unref();
     this.#privacyTimers.set(deviceId, timer);
@@ -219,10 +318,16 @@ export class CallService {
     this.#autoAnswerTimers.delete(callId);
   }
 
-  async list(user: SignedInUser, householdIds: string[], query: { state?: CallView["state"] | undefined; limit: number }): Promise<CallView[]> {
+  async list(
+    user: SignedInUser,
+    householdIds: string[],
+    query: { state?: CallView["state"] | undefined; limit: number },
+  ): Promise<CallView[]> {
     const rows = await this.#o.db.call.findMany({
       where: { householdId: { in: householdIds }, ...(query.state ? { state: query.state } : {}) },
-      orderBy: { startedAt: "desc" }, take: query.limit, include: callInclude,
+      orderBy: { startedAt: "desc" },
+      take: query.limit,
+      include: callInclude,
     });
     return rows.map(toCallView);
   }
@@ -230,7 +335,9 @@ export class CallService {
   #armRingTimer(callId: string): void {
     const timer = setTimeout(() => {
       this.#ringTimers.delete(callId);
-      this.#ringOut(callId).catch((err: Error) => this.#o.log.warn({ callId, err: err.message }, "could not end an unanswered call"));
+      this.#ringOut(callId).catch((err: Error) =>
+        this.#o.log.warn({ callId, err: err.message }, "could not end an unanswered call"),
+      );
     }, this.#o.ringMs);
     timer.unref();
     this.#ringTimers.set(callId, timer);
@@ -244,41 +351,74 @@ export class CallService {
   async #ringOut(callId: string): Promise<void> {
     clearTimeout(this.#autoAnswerTimers.get(callId));
     this.#autoAnswerTimers.delete(callId);
-    const { count } = await this.#o.db.call.updateMany({ where: { id: callId, state: "ringing" }, data: { state: "missed", endedAt: new Date() } });
+    const { count } = await this.#o.db.call.updateMany({
+      where: { id: callId, state: "ringing" },
+      data: { state: "missed", endedAt: new Date() },
+    });
     if (count === 0) return;
     const call = await this.#publishUpdate(callId);
     this.#o.metrics.calls.inc({ direction: call.direction, state: "missed" });
     this.#tellCamera(call.deviceId, { callId, state: "missed" });
-    if (call.direction === "from-home") await this.#pushToMembers(call.householdId, missedPush(call), { ttlS: 86_400, urgency: "normal" });
+    if (call.direction === "from-home")
+      await this.#pushToMembers(call.householdId, missedPush(call), { ttlS: 86_400, urgency: "normal" });
   }
 
   async #publishUpdate(callId: string): Promise<CallView> {
     const call = toCallView(await this.#o.db.call.findUniqueOrThrow({ where: { id: callId }, include: callInclude }));
-    this.#o.hub.publish({ type: "call.updated", call }, { deviceId: call.deviceId, householdId: call.householdId, membersOnly: true });
+    this.#o.hub.publish(
+      { type: "call.updated", call },
+      { deviceId: call.deviceId, householdId: call.householdId, membersOnly: true },
+    );
     return call;
   }
 
   #tellCamera(deviceId: string, params: Extract<DeviceCommand, { name: "call-status" }>["params"]): void {
-    this.#o.sendCommand(deviceId, { name: "call-status", params }, "calls")
-      .catch((err: Error) => this.#o.log.info({ deviceId, callId: params.callId, err: err.message }, "camera not told about the call"));
+    this.#o
+      .sendCommand(deviceId, { name: "call-status", params }, "calls")
+      .catch((err: Error) =>
+        this.#o.log.info({ deviceId, callId: params.callId, err: err.message }, "camera not told about the call"),
+      );
   }
 
-  async #pushToMembers(householdId: string, payload: PushPayload, options: { ttlS: number; urgency: "high" | "normal" }): Promise<void> {
+  async #pushToMembers(
+    householdId: string,
+    payload: PushPayload,
+    options: { ttlS: number; urgency: "high" | "normal" },
+  ): Promise<void> {
     const members = await this.#o.db.householdMember.findMany({ where: { householdId }, select: { userId: true } });
-    await this.#o.push.sendToUsers(members.map((m) => m.userId), payload, options);
+    await this.#o.push.sendToUsers(
+      members.map((m) => m.userId),
+      payload,
+      options,
+    );
   }
 
   async #isMember(userId: string, householdId: string): Promise<boolean> {
-    return (await this.#o.db.householdMember.findUnique({ where: { householdId_userId: { householdId, userId } } })) !== null;
+    return (
+      (await this.#o.db.householdMember.findUnique({ where: { householdId_userId: { householdId, userId } } })) !== null
+    );
   }
 }
 
 /** Plain Chinese, as the elder's children would say it. */
 function callPush(call: CallView): PushPayload {
-  return { kind: "call", title: `${call.elderName}家来电`, body: "家里按了呼叫键，点开就能看见、说话。", url: `/family/call/${call.id}`, tag: `call-${call.id}`, callId: call.id };
+  return {
+    kind: "call",
+    title: `${call.elderName}家来电`,
+    body: "家里按了呼叫键，点开就能看见、说话。",
+    url: `/family/call/${call.id}`,
+    tag: `call-${call.id}`,
+    callId: call.id,
+  };
 }
 
 function missedPush(call: CallView): PushPayload {
-  return { kind: "call-missed", title: `${call.elderName}家的未接来电`, body: "家里刚才呼叫过你们，点开可以回拨。", url: "/family", tag: `call-${call.id}`, callId: call.id };
+  return {
+    kind: "call-missed",
+    title: `${call.elderName}家的未接来电`,
+    body: "家里刚才呼叫过你们，点开可以回拨。",
+    url: "/family",
+    tag: `call-${call.id}`,
+    callId: call.id,
+  };
 }
-

@@ -45,7 +45,9 @@ export class WebPush {
     if (this.#keys) return this.#keys;
     const loading = this.#loadKeys();
     this.#keys = loading;
-    loading.catch(() => { if (this.#keys === loading) this.#keys = null; }); // a database hiccup: try again next time
+    loading.catch(() => {
+      if (this.#keys === loading) this.#keys = null;
+    }); // a database hiccup: try again next time
     return loading;
   }
 
@@ -57,7 +59,9 @@ export class WebPush {
     const { db } = this.#o;
     const stored = await db.gatewaySecret.findUnique({ where: { name: VAPID_SECRET } });
     if (stored) return JSON.parse(stored.value) as VapidKeys;
-    await db.gatewaySecret.createMany({ data: [{ name: VAPID_SECRET, value: JSON.stringify(webpush.generateVAPIDKeys()) }] }).catch(() => undefined);
+    await db.gatewaySecret
+      .createMany({ data: [{ name: VAPID_SECRET, value: JSON.stringify(webpush.generateVAPIDKeys()) }] })
+      .catch(() => undefined);
     return JSON.parse((await db.gatewaySecret.findUniqueOrThrow({ where: { name: VAPID_SECRET } })).value) as VapidKeys;
   }
 
@@ -65,7 +69,9 @@ export class WebPush {
   async subscribe(userId: string, input: PushSubscriptionInput): Promise<string> {
     const data = { userId, p256dh: input.keys.p256dh, auth: input.keys.auth, deviceName: input.deviceName ?? null };
     const row = await this.#o.db.pushSubscription.upsert({
-      where: { endpoint: input.endpoint }, update: data, create: { id: randomId("push_", 12), endpoint: input.endpoint, ...data },
+      where: { endpoint: input.endpoint },
+      update: data,
+      create: { id: randomId("push_", 12), endpoint: input.endpoint, ...data },
     });
     return row.id;
   }
@@ -76,7 +82,11 @@ export class WebPush {
   }
 
   /** Sends to every subscription of these users; never throws (a push is a best-effort nudge). */
-  async sendToUsers(userIds: string[], payload: PushPayload, options: { ttlS: number; urgency: "high" | "normal" }): Promise<void> {
+  async sendToUsers(
+    userIds: string[],
+    payload: PushPayload,
+    options: { ttlS: number; urgency: "high" | "normal" },
+  ): Promise<void> {
     if (userIds.length === 0) return;
     try {
       const keys = await this.keys();
@@ -87,13 +97,27 @@ export class WebPush {
     }
   }
 
-  async #sendOne(keys: VapidKeys, s: { id: string; endpoint: string; p256dh: string; auth: string }, payload: PushPayload, options: { ttlS: number; urgency: "high" | "normal" }) {
+  async #sendOne(
+    keys: VapidKeys,
+    s: { id: string; endpoint: string; p256dh: string; auth: string },
+    payload: PushPayload,
+    options: { ttlS: number; urgency: "high" | "normal" },
+  ) {
     const { metrics, log, db } = this.#o;
     try {
-      await webpush.sendNotification({ endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } }, JSON.stringify(payload), {
-        vapidDetails: { subject: this.#o.subject, ...keys }, TTL: options.ttlS, urgency: options.urgency, topic: payload.tag.slice(0, 32).replace(/[^A-Za-z0-9_-]/g, "-"),
-        contentEncoding: "aes128gcm", timeout: 10_000, ...(this.#o.agent ? { agent: this.#o.agent } : {}),
-      });
+      await webpush.sendNotification(
+        { endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } },
+        JSON.stringify(payload),
+        {
+          vapidDetails: { subject: this.#o.subject, ...keys },
+          TTL: options.ttlS,
+          urgency: options.urgency,
+          topic: payload.tag.slice(0, 32).replace(/[^A-Za-z0-9_-]/g, "-"),
+          contentEncoding: "aes128gcm",
+          timeout: 10_000,
+          ...(this.#o.agent ? { agent: this.#o.agent } : {}),
+        },
+      );
       metrics.pushes.inc({ kind: payload.kind, outcome: "sent" });
       await db.pushSubscription.updateMany({ where: { id: s.id }, data: { lastUsedAt: new Date() } });
     } catch (error) {

@@ -25,8 +25,13 @@ export class AlertMonitor {
    */
   pauseAfterOverdueFound: ((deviceIds: string[]) => Promise<void>) | null = null;
 
-  constructor(private readonly db: Database, private readonly hub: LiveHub, private readonly metrics: GatewayMetrics, private readonly policy: AlertPolicy,
-    private readonly log: { error(o: object, msg: string): void }) {}
+  constructor(
+    private readonly db: Database,
+    private readonly hub: LiveHub,
+    private readonly metrics: GatewayMetrics,
+    private readonly policy: AlertPolicy,
+    private readonly log: { error(o: object, msg: string): void },
+  ) {}
 
   async start(): Promise<void> {
     const open = await this.db.alert.findMany({ where: { resolvedAt: null }, select: { deviceId: true } });
@@ -44,7 +49,9 @@ export class AlertMonitor {
 
   /** One pass: raise what is due, repeat what is due. Runs one at a time. */
   check(now = new Date()): Promise<void> {
-    this.running = this.running.then(() => this.checkOnce(now)).catch((error) => this.log.error({ err: error }, "alert check failed"));
+    this.running = this.running
+      .then(() => this.checkOnce(now))
+      .catch((error) => this.log.error({ err: error }, "alert check failed"));
     return this.running;
   }
 
@@ -58,8 +65,15 @@ export class AlertMonitor {
     this.openAlertDevices.delete(deviceId);
     const open = await this.db.alert.findMany({ where: { deviceId, resolvedAt: null }, include: alertInclude });
     for (const alert of open) {
-      const resolved = await this.db.alert.update({ where: { id: alert.id }, data: { resolvedAt: at }, include: alertInclude });
-      this.hub.publish({ type: "alert.resolved", alert: toAlertView(resolved) }, { deviceId, householdId: resolved.device.householdId });
+      const resolved = await this.db.alert.update({
+        where: { id: alert.id },
+        data: { resolvedAt: at },
+        include: alertInclude,
+      });
+      this.hub.publish(
+        { type: "alert.resolved", alert: toAlertView(resolved) },
+        { deviceId, householdId: resolved.device.householdId },
+      );
     }
     this.metrics.alertsOpen.set(this.openAlertDevices.size);
   }
@@ -85,8 +99,12 @@ export class AlertMonitor {
     const threshold = new Date(now.getTime() - this.policy.offlineAfterMs);
     const overdue = await this.db.device.findMany({
       where: {
-        claimState: "claimed", alerts: { none: { resolvedAt: null } },
-        OR: [{ connection: "offline", connectionSince: { lte: threshold } }, { connection: { not: "online" }, connectionSince: null, claimedAt: { lte: threshold } }],
+        claimState: "claimed",
+        alerts: { none: { resolvedAt: null } },
+        OR: [
+          { connection: "offline", connectionSince: { lte: threshold } },
+          { connection: { not: "online" }, connectionSince: null, claimedAt: { lte: threshold } },
+        ],
       },
       select: { id: true, householdId: true },
     });
@@ -95,15 +113,29 @@ export class AlertMonitor {
       // Marked before the alert exists: a camera coming back from here on resolves it through onConnectionChange.
       this.openAlertDevices.add(device.id);
       const alert = await this.db.alert.create({
-        data: { id: randomId("alr_"), deviceId: device.id, kind: "offline", raisedAt: now, lastNotifiedAt: now, notifyCount: 1 },
+        data: {
+          id: randomId("alr_"),
+          deviceId: device.id,
+          kind: "offline",
+          raisedAt: now,
+          lastNotifiedAt: now,
+          notifyCount: 1,
+        },
         include: alertInclude,
       });
       this.metrics.alertsRaised.inc();
       this.metrics.alertsNotified.inc();
-      this.hub.publish({ type: "alert.raised", alert: toAlertView(alert) }, { deviceId: device.id, householdId: device.householdId });
+      this.hub.publish(
+        { type: "alert.raised", alert: toAlertView(alert) },
+        { deviceId: device.id, householdId: device.householdId },
+      );
       // It came back (or was retired) after the overdue query and before the mark above: nothing else would resolve it.
-      const current = await this.db.device.findUnique({ where: { id: device.id }, select: { connection: true, claimState: true } });
-      if (!current || current.connection === "online" || current.claimState !== "claimed") await this.closeAlertsOf(device.id, new Date());
+      const current = await this.db.device.findUnique({
+        where: { id: device.id },
+        select: { connection: true, claimState: true },
+      });
+      if (!current || current.connection === "online" || current.claimState !== "claimed")
+        await this.closeAlertsOf(device.id, new Date());
     }
   }
 
@@ -113,9 +145,16 @@ export class AlertMonitor {
       include: alertInclude,
     });
     for (const alert of due) {
-      const repeated = await this.db.alert.update({ where: { id: alert.id }, data: { lastNotifiedAt: now, notifyCount: { increment: 1 } }, include: alertInclude });
+      const repeated = await this.db.alert.update({
+        where: { id: alert.id },
+        data: { lastNotifiedAt: now, notifyCount: { increment: 1 } },
+        include: alertInclude,
+      });
       this.metrics.alertsNotified.inc();
-      this.hub.publish({ type: "alert.repeated", alert: toAlertView(repeated) }, { deviceId: alert.deviceId, householdId: alert.device.householdId });
+      this.hub.publish(
+        { type: "alert.repeated", alert: toAlertView(repeated) },
+        { deviceId: alert.deviceId, householdId: alert.device.householdId },
+      );
     }
   }
 }

@@ -15,35 +15,66 @@ const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorRe
 export async function alertsPlugin(app: FastifyInstance, { db, hub }: { db: Database; hub: LiveHub }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get("/alerts", {
-    schema: { tags: ["health"], summary: "Offline alerts, newest first", querystring: alertListQuery, response: { 200: page(alertView), ...errors } },
-    preHandler: requireRole("staff", "installer"),
-  }, async (request) => {
-    const { state, village, limit, cursor } = request.query;
-    const where: Prisma.AlertWhereInput = {};
-    if (state === "open") where.resolvedAt = null;
-    if (state === "resolved") where.resolvedAt = { not: null };
-    if (village) where.device = { household: { village } };
-    const offset = decodeCursor(cursor);
-    const [total, rows] = await Promise.all([
-      db.alert.count({ where }),
-      db.alert.findMany({ where, orderBy: [{ raisedAt: "desc" }, { id: "asc" }], skip: offset, take: limit, include: alertInclude }),
-    ]);
-    return { items: rows.map(toAlertView), total, nextCursor: nextCursor(offset, rows.length, total) };
-  });
+  r.get(
+    "/alerts",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Offline alerts, newest first",
+        querystring: alertListQuery,
+        response: { 200: page(alertView), ...errors },
+      },
+      preHandler: requireRole("staff", "installer"),
+    },
+    async (request) => {
+      const { state, village, limit, cursor } = request.query;
+      const where: Prisma.AlertWhereInput = {};
+      if (state === "open") where.resolvedAt = null;
+      if (state === "resolved") where.resolvedAt = { not: null };
+      if (village) where.device = { household: { village } };
+      const offset = decodeCursor(cursor);
+      const [total, rows] = await Promise.all([
+        db.alert.count({ where }),
+        db.alert.findMany({
+          where,
+          orderBy: [{ raisedAt: "desc" }, { id: "asc" }],
+          skip: offset,
+          take: limit,
+          include: alertInclude,
+        }),
+      ]);
+      return { items: rows.map(toAlertView), total, nextCursor: nextCursor(offset, rows.length, total) };
+    },
+  );
 
-  r.post("/alerts/:alertId/ack", {
-    schema: { tags: ["health"], summary: "Acknowledge an alert (someone is on it); it still resolves by itself when the camera returns", params: alertIdParams, response: { 200: alertView, ...errors } },
-    preHandler: requireRole("staff", "installer"),
-  }, async (request) => {
-    const user = signedIn(request);
-    const existing = await db.alert.findUnique({ where: { id: request.params.alertId } });
-    if (!existing) throw notFound("alert");
-    const alert = existing.acknowledgedAt
-      ? await db.alert.findUniqueOrThrow({ where: { id: existing.id }, include: alertInclude })
-      : await db.alert.update({ where: { id: existing.id }, data: { acknowledgedAt: new Date(), acknowledgedBy: user.username }, include: alertInclude });
-    const view = toAlertView(alert);
-    hub.publish({ type: "alert.acknowledged", alert: view }, { deviceId: alert.deviceId, householdId: alert.device.householdId });
-    return view;
-  });
+  r.post(
+    "/alerts/:alertId/ack",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Acknowledge an alert (someone is on it); it still resolves by itself when the camera returns",
+        params: alertIdParams,
+        response: { 200: alertView, ...errors },
+      },
+      preHandler: requireRole("staff", "installer"),
+    },
+    async (request) => {
+      const user = signedIn(request);
+      const existing = await db.alert.findUnique({ where: { id: request.params.alertId } });
+      if (!existing) throw notFound("alert");
+      const alert = existing.acknowledgedAt
+        ? await db.alert.findUniqueOrThrow({ where: { id: existing.id }, include: alertInclude })
+        : await db.alert.update({
+            where: { id: existing.id },
+            data: { acknowledgedAt: new Date(), acknowledgedBy: user.username },
+            include: alertInclude,
+          });
+      const view = toAlertView(alert);
+      hub.publish(
+        { type: "alert.acknowledged", alert: view },
+        { deviceId: alert.deviceId, householdId: alert.device.householdId },
+      );
+      return view;
+    },
+  );
 }

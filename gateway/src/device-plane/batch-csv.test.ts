@@ -13,8 +13,16 @@ describe("parseSerialCsv", () => {
   it("reports a bad serial or a bad claim code as malformed, on its line", () => {
     const rows = parseSerialCsv("WX-2026-AAAAA1\nnot a serial\nWX-2026-AAAAA3;12\n");
     expect(rows[0]).toEqual({ line: 1, serial: "WX-2026-AAAAA1" });
-    expect(rows[1]).toMatchObject({ line: 2, serial: "not a serial", malformed: expect.stringContaining("not a serial") });
-    expect(rows[2]).toMatchObject({ line: 3, serial: "WX-2026-AAAAA3", malformed: expect.stringContaining("claim code") });
+    expect(rows[1]).toMatchObject({
+      line: 2,
+      serial: "not a serial",
+      malformed: expect.stringContaining("not a serial"),
+    });
+    expect(rows[2]).toMatchObject({
+      line: 3,
+      serial: "WX-2026-AAAAA3",
+      malformed: expect.stringContaining("claim code"),
+    });
   });
 
   it("reads a header-less first line as a serial", () => {

@@ -4,7 +4,12 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../../../core/database.ts";
 import { hashSecret, randomId, randomReadableCode } from "../../../core/secrets.ts";
-import { maxBatchSize, type BatchRowView, type BatchUploadBody, type BatchUploadReply } from "../../../protocol/batches.ts";
+import {
+  maxBatchSize,
+  type BatchRowView,
+  type BatchUploadBody,
+  type BatchUploadReply,
+} from "../../../protocol/batches.ts";
 import type { AuditLog } from "../access/audit.ts";
 import { badRequest, conflict, notFound } from "../http/errors.ts";
 import { parseSerialCsv, type CsvRow } from "./batch-csv.ts";
@@ -34,13 +39,23 @@ function rowsOf(body: BatchUploadBody): CsvRow[] {
 }
 
 function contentHash(body: BatchUploadBody): string {
-  const canonical = "csv" in body ? `csv\n${body.csv.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").trimEnd()}` : `count\n${body.count}`;
+  const canonical =
+    "csv" in body
+      ? `csv\n${body.csv
+          .replace(/^\uFEFF/, "")
+          .replace(/\r\n?/g, "\n")
+          .trimEnd()}`
+      : `count\n${body.count}`;
   return createHash("sha256").update(canonical).digest("hex");
 }
 
 function assertSize(requested: number): void {
   if (requested > maxBatchSize) {
-    throw badRequest("batch-too-large", `at most ${maxBatchSize} serials per upload (asked for ${requested}); split the delivery into several uploads to the same batch`, { max: maxBatchSize, requested });
+    throw badRequest(
+      "batch-too-large",
+      `at most ${maxBatchSize} serials per upload (asked for ${requested}); split the delivery into several uploads to the same batch`,
+      { max: maxBatchSize, requested },
+    );
   }
   if (requested === 0) throw badRequest("batch-empty", "the CSV has no serials");
 }
@@ -51,24 +66,55 @@ async function findOrCreateBatch(db: Database, reference: string, actorId: strin
   try {
     return await db.deviceBatch.create({ data: { id: randomId("bat_"), reference, createdBy: actorId } });
   } catch (error) {
-    if ((error as { code?: string }).code === "P2002") return db.deviceBatch.findUniqueOrThrow({ where: { reference } });
+    if ((error as { code?: string }).code === "P2002")
+      return db.deviceBatch.findUniqueOrThrow({ where: { reference } });
     throw error;
   }
 }
 
 /** Decides each row's fate without writing: malformed, duplicate in the file, already registered here or elsewhere, or new. */
-async function classify(db: Database, batchId: string, rows: CsvRow[]): Promise<{ report: BatchRowView[]; fresh: CsvRow[] }> {
+async function classify(
+  db: Database,
+  batchId: string,
+  rows: CsvRow[],
+): Promise<{ report: BatchRowView[]; fresh: CsvRow[] }> {
   const serials = rows.filter((r) => !("malformed" in r)).map((r) => r.serial);
-  const known = new Map((await db.device.findMany({ where: { serial: { in: serials } }, select: { serial: true, batchId: true } })).map((d) => [d.serial, d.batchId]));
+  const known = new Map(
+    (await db.device.findMany({ where: { serial: { in: serials } }, select: { serial: true, batchId: true } })).map(
+      (d) => [d.serial, d.batchId],
+    ),
+  );
   const firstLine = new Map<string, number>();
   const report: BatchRowView[] = [];
   const fresh: CsvRow[] = [];
   for (const row of rows) {
     const seen = firstLine.get(row.serial);
-    if ("malformed" in row) report.push({ line: row.line, serial: row.serial, outcome: "rejected", error: "malformed", message: row.malformed });
-    else if (seen !== undefined) report.push({ line: row.line, serial: row.serial, outcome: "rejected", error: "duplicate", message: `${row.serial} is also on line ${seen}` });
-    else if (known.has(row.serial) && known.get(row.serial) === batchId) report.push({ line: row.line, serial: row.serial, outcome: "unchanged" });
-    else if (known.has(row.serial)) report.push({ line: row.line, serial: row.serial, outcome: "rejected", error: "registered-elsewhere", message: `${row.serial} is already registered outside this batch` });
+    if ("malformed" in row)
+      report.push({
+        line: row.line,
+        serial: row.serial,
+        outcome: "rejected",
+        error: "malformed",
+        message: row.malformed,
+      });
+    else if (seen !== undefined)
+      report.push({
+        line: row.line,
+        serial: row.serial,
+        outcome: "rejected",
+        error: "duplicate",
+        message: `${row.serial} is also on line ${seen}`,
+      });
+    else if (known.has(row.serial) && known.get(row.serial) === batchId)
+      report.push({ line: row.line, serial: row.serial, outcome: "unchanged" });
+    else if (known.has(row.serial))
+      report.push({
+        line: row.line,
+        serial: row.serial,
+        outcome: "rejected",
+        error: "registered-elsewhere",
+        message: `${row.serial} is already registered outside this batch`,
+      });
     else {
       report.push({ line: row.line, serial: row.serial, outcome: "registered" });
       fresh.push(row);
@@ -82,32 +128,70 @@ function labelsUrl(batchId: string, uploadId: string): string {
   return `/api/v1/device-batches/${batchId}/uploads/${uploadId}/labels.pdf`;
 }
 
-function toReply(batch: { id: string; reference: string }, upload: { id: string; createdAt: Date }, rows: BatchRowView[], repeated: boolean): BatchUploadReply {
+function toReply(
+  batch: { id: string; reference: string },
+  upload: { id: string; createdAt: Date },
+  rows: BatchRowView[],
+  repeated: boolean,
+): BatchUploadReply {
   const count = (outcome: BatchRowView["outcome"]) => rows.filter((r) => r.outcome === outcome).length;
   const counts = { registered: count("registered"), unchanged: count("unchanged"), rejected: count("rejected") };
   return {
-    batchId: batch.id, reference: batch.reference, repeated, counts, rows,
-    labelsUrl: counts.registered > 0 ? labelsUrl(batch.id, upload.id) : null, createdAt: upload.createdAt.toISOString(),
+    batchId: batch.id,
+    reference: batch.reference,
+    repeated,
+    counts,
+    rows,
+    labelsUrl: counts.registered > 0 ? labelsUrl(batch.id, upload.id) : null,
+    createdAt: upload.createdAt.toISOString(),
   };
 }
 
-export async function uploadBatch(deps: BatchIntakeDeps, actorId: string, body: BatchUploadBody): Promise<BatchUploadReply> {
+export async function uploadBatch(
+  deps: BatchIntakeDeps,
+  actorId: string,
+  body: BatchUploadBody,
+): Promise<BatchUploadReply> {
   const rows = rowsOf(body);
   const batch = await findOrCreateBatch(deps.db, body.reference, actorId);
   const sha = contentHash(body);
-  const previous = await deps.db.deviceBatchUpload.findUnique({ where: { batchId_contentSha256: { batchId: batch.id, contentSha256: sha } } });
+  const previous = await deps.db.deviceBatchUpload.findUnique({
+    where: { batchId_contentSha256: { batchId: batch.id, contentSha256: sha } },
+  });
   if (previous) return toReply(batch, previous, JSON.parse(previous.report) as BatchRowView[], true);
 
   const { report, fresh } = await classify(deps.db, batch.id, rows);
-  const boxes: NewBox[] = fresh.map((row) => ({ line: row.line, serial: row.serial, claimCode: ("claimCode" in row && row.claimCode) || randomReadableCode(8) }));
+  const boxes: NewBox[] = fresh.map((row) => ({
+    line: row.line,
+    serial: row.serial,
+    claimCode: ("claimCode" in row && row.claimCode) || randomReadableCode(8),
+  }));
   const labels: BoxLabel[] = boxes.map((box) => ({ serial: box.serial, claimCode: formatClaimCode(box.claimCode) }));
-  const pdf = boxes.length ? await renderLabelSheet(labels, deps.labelFontFile, `望乡 ${batch.reference}`) : Buffer.alloc(0);
+  const pdf = boxes.length
+    ? await renderLabelSheet(labels, deps.labelFontFile, `望乡 ${batch.reference}`)
+    : Buffer.alloc(0);
   const hashes = await Promise.all(boxes.map((box) => hashSecret(box.claimCode)));
   const uploadId = randomId("upl_");
   try {
     const [, upload] = await deps.db.$transaction([
-      deps.db.device.createMany({ data: boxes.map((box, i) => ({ id: randomId("cam_"), serial: box.serial, claimCodeHash: hashes[i]!, batchId: batch.id })) }),
-      deps.db.deviceBatchUpload.create({ data: { id: uploadId, batchId: batch.id, contentSha256: sha, report: JSON.stringify(report), labelsPdf: new Uint8Array(pdf), createdBy: actorId } }),
+      deps.db.device.createMany({
+        data: boxes.map((box, i) => ({
+          id: randomId("cam_"),
+          serial: box.serial,
+          claimCodeHash: hashes[i]!,
+          batchId: batch.id,
+        })),
+      }),
+      deps.db.deviceBatchUpload.create({
+        data: {
+          id: uploadId,
+          batchId: batch.id,
+          contentSha256: sha,
+          report: JSON.stringify(report),
+          labelsPdf: new Uint8Array(pdf),
+          createdBy: actorId,
+        },
+      }),
     ]);
     const reply = toReply(batch, upload, report, false);
     for (const row of report) deps.countRow(row.error ?? row.outcome);
@@ -115,13 +199,25 @@ export async function uploadBatch(deps: BatchIntakeDeps, actorId: string, body: 
     return reply;
   } catch (error) {
     // The same upload, or another registering one of these serials, committed first: a retry sees its result.
-    if ((error as { code?: string }).code === "P2002") throw conflict("batch-upload-raced", "another upload registered some of these serials at the same moment; upload again to see the result");
+    if ((error as { code?: string }).code === "P2002")
+      throw conflict(
+        "batch-upload-raced",
+        "another upload registered some of these serials at the same moment; upload again to see the result",
+      );
     throw error;
   }
 }
 
-export async function loadLabelSheet(deps: BatchIntakeDeps, actorId: string, batchId: string, uploadId: string): Promise<Buffer> {
-  const upload = await deps.db.deviceBatchUpload.findUnique({ where: { id: uploadId }, select: { batchId: true, labelsPdf: true } });
+export async function loadLabelSheet(
+  deps: BatchIntakeDeps,
+  actorId: string,
+  batchId: string,
+  uploadId: string,
+): Promise<Buffer> {
+  const upload = await deps.db.deviceBatchUpload.findUnique({
+    where: { id: uploadId },
+    select: { batchId: true, labelsPdf: true },
+  });
   if (!upload || upload.batchId !== batchId || upload.labelsPdf.length === 0) throw notFound("label sheet");
   // The sheet carries claim codes: who printed it is worth knowing.
   await deps.audit(actorId, "device.batch-labels", batchId, { uploadId });
@@ -130,14 +226,26 @@ export async function loadLabelSheet(deps: BatchIntakeDeps, actorId: string, bat
 
 export async function listBatches(db: Database) {
   const batches = await db.deviceBatch.findMany({
-    orderBy: { createdAt: "desc" }, take: 50,
-    include: { _count: { select: { devices: true } }, uploads: { orderBy: { createdAt: "asc" }, select: { id: true, createdAt: true, report: true, labelsPdf: false } } },
+    orderBy: { createdAt: "desc" },
+    take: 50,
+    include: {
+      _count: { select: { devices: true } },
+      uploads: { orderBy: { createdAt: "asc" }, select: { id: true, createdAt: true, report: true, labelsPdf: false } },
+    },
   });
   return batches.map((b) => ({
-    id: b.id, reference: b.reference, createdAt: b.createdAt.toISOString(), deviceCount: b._count.devices,
+    id: b.id,
+    reference: b.reference,
+    createdAt: b.createdAt.toISOString(),
+    deviceCount: b._count.devices,
     uploads: b.uploads.map((u) => {
       const registered = (JSON.parse(u.report) as BatchRowView[]).filter((r) => r.outcome === "registered").length;
-      return { id: u.id, createdAt: u.createdAt.toISOString(), registered, labelsUrl: registered > 0 ? labelsUrl(b.id, u.id) : null };
+      return {
+        id: u.id,
+        createdAt: u.createdAt.toISOString(),
+        registered,
+        labelsUrl: registered > 0 ? labelsUrl(b.id, u.id) : null,
+      };
     }),
   }));
 }

@@ -12,25 +12,54 @@ const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorRe
 export async function batchPlugin(app: FastifyInstance, deps: BatchIntakeDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.post("/device-batches", {
-    schema: { tags: ["provisioning"], summary: "Register a delivery of camera boxes from a CSV of serials or a count to generate; idempotent; bad rows reported by line", body: batchUploadBody, response: { 200: batchUploadReply, 201: batchUploadReply, ...errors } },
-    preHandler: requireRole("staff"),
-  }, async (request, reply) => {
-    const result = await uploadBatch(deps, signedIn(request).id, request.body);
-    return reply.status(result.repeated ? 200 : 201).send(result);
-  });
+  r.post(
+    "/device-batches",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary:
+          "Register a delivery of camera boxes from a CSV of serials or a count to generate; idempotent; bad rows reported by line",
+        body: batchUploadBody,
+        response: { 200: batchUploadReply, 201: batchUploadReply, ...errors },
+      },
+      preHandler: requireRole("staff"),
+    },
+    async (request, reply) => {
+      const result = await uploadBatch(deps, signedIn(request).id, request.body);
+      return reply.status(result.repeated ? 200 : 201).send(result);
+    },
+  );
 
-  r.get("/device-batches", {
-    schema: { tags: ["provisioning"], summary: "Recent deliveries and their label sheets", response: { 200: z.array(batchView), ...errors } },
-    preHandler: requireRole("staff"),
-  }, async () => listBatches(deps.db));
+  r.get(
+    "/device-batches",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "Recent deliveries and their label sheets",
+        response: { 200: z.array(batchView), ...errors },
+      },
+      preHandler: requireRole("staff"),
+    },
+    async () => listBatches(deps.db),
+  );
 
-  r.get("/device-batches/:batchId/uploads/:uploadId/labels.pdf", {
-    schema: { tags: ["provisioning"], summary: "The label sheet (PDF) of the boxes one upload registered; it carries claim codes", params: batchUploadParams },
-    preHandler: requireRole("staff"),
-  }, async (request, reply) => {
-    const pdf = await loadLabelSheet(deps, signedIn(request).id, request.params.batchId, request.params.uploadId);
-    return reply.type("application/pdf").header("cache-control", "no-store")
-      .header("content-disposition", `attachment; filename="labels-${request.params.uploadId}.pdf"`).send(pdf);
-  });
+  r.get(
+    "/device-batches/:batchId/uploads/:uploadId/labels.pdf",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "The label sheet (PDF) of the boxes one upload registered; it carries claim codes",
+        params: batchUploadParams,
+      },
+      preHandler: requireRole("staff"),
+    },
+    async (request, reply) => {
+      const pdf = await loadLabelSheet(deps, signedIn(request).id, request.params.batchId, request.params.uploadId);
+      return reply
+        .type("application/pdf")
+        .header("cache-control", "no-store")
+        .header("content-disposition", `attachment; filename="labels-${request.params.uploadId}.pdf"`)
+        .send(pdf);
+    },
+  );
 }

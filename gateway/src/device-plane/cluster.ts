@@ -42,7 +42,12 @@ export class RedisLeadership implements Leadership {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  constructor(private readonly redis: Redis, private readonly ttlMs: number, private readonly log: Logger, readonly id = randomUUID()) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlMs: number,
+    private readonly log: Logger,
+    readonly id = randomUUID(),
+  ) {}
 
   get isLeader(): boolean {
     return this.leader;
@@ -85,7 +90,10 @@ export class RedisLeadership implements Leadership {
   private setLeader(leader: boolean): void {
     if (leader === this.leader) return;
     this.leader = leader;
-    this.log.info({ gatewayId: this.id, leader }, leader ? "this gateway is now the ingest leader" : "this gateway stands by (another one ingests device messages)");
+    this.log.info(
+      { gatewayId: this.id, leader },
+      leader ? "this gateway is now the ingest leader" : "this gateway stands by (another one ingests device messages)",
+    );
     this.events.emit("change", leader);
   }
 }
@@ -95,7 +103,13 @@ export class HubBridge {
   private readonly subscriber: Redis;
   private readonly channel: string;
 
-  constructor(private readonly publisher: Redis, private readonly hub: LiveHub, channelPrefix: string, private readonly gatewayId: string, private readonly log: Logger) {
+  constructor(
+    private readonly publisher: Redis,
+    private readonly hub: LiveHub,
+    channelPrefix: string,
+    private readonly gatewayId: string,
+    private readonly log: Logger,
+  ) {
     this.subscriber = publisher.duplicate();
     this.subscriber.on("error", (err: Error) => log.warn({ err: err.message }, "live event bridge: Redis error"));
     this.channel = `${channelPrefix}live-events`;
@@ -104,7 +118,11 @@ export class HubBridge {
   async start(): Promise<void> {
     this.subscriber.on("message", (_channel: string, text: string) => {
       try {
-        const event = JSON.parse(text) as { from: string; message: ServerMessage; scope?: { deviceId: string; householdId: string | null } };
+        const event = JSON.parse(text) as {
+          from: string;
+          message: ServerMessage;
+          scope?: { deviceId: string; householdId: string | null };
+        };
         if (event.from !== this.gatewayId) this.hub.deliverLocally(event.message, event.scope);
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, "live event bridge: unreadable event");
@@ -112,8 +130,9 @@ export class HubBridge {
     });
     await this.subscriber.subscribe(this.channel);
     this.hub.onPublish((message, scope) => {
-      this.publisher.publish(this.channel, JSON.stringify({ from: this.gatewayId, message, scope })).catch((err: Error) =>
-        this.log.warn({ err: err.message }, "live event bridge: could not publish"));
+      this.publisher
+        .publish(this.channel, JSON.stringify({ from: this.gatewayId, message, scope }))
+        .catch((err: Error) => this.log.warn({ err: err.message }, "live event bridge: could not publish"));
     });
   }
 

@@ -2,7 +2,11 @@
 // topic and correlation id, wait for the answer on that topic, give up after the timeout.
 import type { Database } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
-import type { CommandRequestMessage, CommandResponseMessage, DeviceCommand } from "../../../protocol/device-messages.ts";
+import type {
+  CommandRequestMessage,
+  CommandResponseMessage,
+  DeviceCommand,
+} from "../../../protocol/device-messages.ts";
 import { deviceCommandResponseTopic, deviceCommandTopic } from "../../../protocol/topics.ts";
 import { ApiError, conflict } from "../http/errors.ts";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -24,26 +28,43 @@ export class CommandDispatcher {
   private readonly waiting = new Map<string, Waiter>();
   private stopping = false;
 
-  constructor(private readonly db: Database, private readonly publish: Publish, private readonly hub: LiveHub,
-    private readonly metrics: GatewayMetrics, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly db: Database,
+    private readonly publish: Publish,
+    private readonly hub: LiveHub,
+    private readonly metrics: GatewayMetrics,
+    private readonly timeoutMs: number,
+  ) {}
 
   async send(deviceId: string, command: DeviceCommand, requestedBy: string) {
     if (this.stopping) throw shuttingDown();
-    const device = await this.db.device.findUnique({ where: { id: deviceId }, select: { connection: true, claimState: true, householdId: true } });
+    const device = await this.db.device.findUnique({
+      where: { id: deviceId },
+      select: { connection: true, claimState: true, householdId: true },
+    });
     if (!device) throw new ApiError(404, "not-found", "camera not found");
     if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
-    if (device.connection !== "online") throw conflict("camera-offline", "the camera is offline; commands need it online");
+    if (device.connection !== "online")
+      throw conflict("camera-offline", "the camera is offline; commands need it online");
 
     const id = randomId("cmd_", 16);
     // The one-time publish token of stream-start is a secret: it goes to the camera, not into the log.
     const loggedParams = "token" in command.params ? { ...command.params, token: "(redacted)" } : command.params;
-    await this.db.command.create({ data: { id, deviceId, name: command.name, params: JSON.stringify(loggedParams), status: "pending", requestedBy } });
+    await this.db.command.create({
+      data: { id, deviceId, name: command.name, params: JSON.stringify(loggedParams), status: "pending", requestedBy },
+    });
     const request = {
-      name: command.name, params: command.params, correlationId: id, responseTopic: deviceCommandResponseTopic(deviceId),
+      name: command.name,
+      params: command.params,
+      correlationId: id,
+      responseTopic: deviceCommandResponseTopic(deviceId),
       expiresAt: new Date(Date.now() + this.timeoutMs).toISOString(),
     } as CommandRequestMessage;
     const answered = new Promise<CommandResponseMessage | "shutting-down" | null>((resolve) => {
-      const timer = setTimeout(() => { this.waiting.delete(id); resolve(null); }, this.timeoutMs);
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(null);
+      }, this.timeoutMs);
       this.waiting.set(id, { deviceId, resolve, timer });
     });
     try {
@@ -55,21 +76,38 @@ export class CommandDispatcher {
     }
     const response = await answered;
     if (response === "shutting-down") {
-      await this.finish(id, { status: "failed", error: "the gateway shut down before the camera answered" }, device.householdId);
+      await this.finish(
+        id,
+        { status: "failed", error: "the gateway shut down before the camera answered" },
+        device.householdId,
+      );
       throw shuttingDown();
     }
     if (!response) {
       const view = await this.finish(id, { status: "timed-out", error: "camera did not answer" }, device.householdId);
-      throw new ApiError(504, "camera-did-not-answer", `camera did not answer within ${Math.round(this.timeoutMs / 1000)} s`, { command: view });
+      throw new ApiError(
+        504,
+        "camera-did-not-answer",
+        `camera did not answer within ${Math.round(this.timeoutMs / 1000)} s`,
+        { command: view },
+      );
     }
-    return this.finish(id, { status: response.ok ? "succeeded" : "failed", result: response.result, error: response.error }, device.householdId);
+    return this.finish(
+      id,
+      { status: response.ok ? "succeeded" : "failed", result: response.result, error: response.error },
+      device.householdId,
+    );
   }
 
   /**
    * A response arrived on a device's response topic. Every gateway of a cluster hears every response: the
    * one waiting for it answers its HTTP request; late answers are recorded by one gateway only (the leader).
    */
-  async onResponse(deviceId: string, response: CommandResponseMessage, options: { recordLateAnswers: boolean } = { recordLateAnswers: true }): Promise<void> {
+  async onResponse(
+    deviceId: string,
+    response: CommandResponseMessage,
+    options: { recordLateAnswers: boolean } = { recordLateAnswers: true },
+  ): Promise<void> {
     const waiter = this.waiting.get(response.correlationId);
     if (waiter?.deviceId === deviceId) {
       this.settleWaiter(response.correlationId);
@@ -78,9 +116,16 @@ export class CommandDispatcher {
     }
     if (!options.recordLateAnswers) return;
     // Late answer (after the timeout): keep the outcome, it is still the truth about the camera.
-    const command = await this.db.command.findFirst({ where: { id: response.correlationId, deviceId }, select: { status: true, device: { select: { householdId: true } } } });
+    const command = await this.db.command.findFirst({
+      where: { id: response.correlationId, deviceId },
+      select: { status: true, device: { select: { householdId: true } } },
+    });
     if (command?.status === "timed-out") {
-      await this.finish(response.correlationId, { status: response.ok ? "succeeded" : "failed", result: response.result, error: response.error ?? null }, command.device.householdId);
+      await this.finish(
+        response.correlationId,
+        { status: response.ok ? "succeeded" : "failed", result: response.result, error: response.error ?? null },
+        command.device.householdId,
+      );
     }
   }
 
@@ -100,10 +145,19 @@ export class CommandDispatcher {
     this.waiting.delete(id);
   }
 
-  private async finish(id: string, outcome: { status: string; result?: Record<string, unknown>; error?: string | null }, householdId: string | null) {
+  private async finish(
+    id: string,
+    outcome: { status: string; result?: Record<string, unknown>; error?: string | null },
+    householdId: string | null,
+  ) {
     const row = await this.db.command.update({
       where: { id },
-      data: { status: outcome.status, result: outcome.result ? JSON.stringify(outcome.result) : null, error: outcome.error ?? null, finishedAt: new Date() },
+      data: {
+        status: outcome.status,
+        result: outcome.result ? JSON.stringify(outcome.result) : null,
+        error: outcome.error ?? null,
+        finishedAt: new Date(),
+      },
     });
     this.metrics.commands.inc({ name: row.name, status: outcome.status });
     const view = toCommandView(row);

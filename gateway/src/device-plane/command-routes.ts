@@ -12,7 +12,15 @@ import { forbidden } from "../http/errors.ts";
 import { toCommandView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
 
-const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 503: errorReply, 504: errorReply };
+const errors = {
+  400: errorReply,
+  401: errorReply,
+  403: errorReply,
+  404: errorReply,
+  409: errorReply,
+  503: errorReply,
+  504: errorReply,
+};
 
 export interface CommandRoutesOptions {
   db: Database;
@@ -24,36 +32,61 @@ export interface CommandRoutesOptions {
   onPrivacyEnabled(deviceId: string): Promise<void>;
 }
 
-export async function commandsPlugin(app: FastifyInstance, { db, audit, commands, applyDeviceChange, onPrivacyEnabled }: CommandRoutesOptions): Promise<void> {
+export async function commandsPlugin(
+  app: FastifyInstance,
+  { db, audit, commands, applyDeviceChange, onPrivacyEnabled }: CommandRoutesOptions,
+): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.post("/devices/:deviceId/commands", {
-    schema: {
-      tags: ["commands"], summary: "Send a command and wait for the camera's answer (504 camera-did-not-answer after COMMAND_TIMEOUT_MS)",
-      params: deviceIdParams, body: commandBody, response: { 200: commandView, ...errors },
+  r.post(
+    "/devices/:deviceId/commands",
+    {
+      schema: {
+        tags: ["commands"],
+        summary: "Send a command and wait for the camera's answer (504 camera-did-not-answer after COMMAND_TIMEOUT_MS)",
+        params: deviceIdParams,
+        body: commandBody,
+        response: { 200: commandView, ...errors },
+      },
+      preHandler: requireRole(),
     },
-    preHandler: requireRole(),
-  }, async (request) => {
-    const user = signedIn(request);
-    await assertCanSeeDevice(db, user, request.params.deviceId);
-    // The household decides about its own privacy; everything else is the staff's job.
-    if (user.role === "family" && request.body.name !== "privacy") throw forbidden("family members can only switch privacy mode");
-    if (user.role === "installer" && request.body.name === "firmware-update") throw forbidden("firmware updates are for staff");
-    const result = await commands.send(request.params.deviceId, request.body, user.username);
-    if (result.status === "succeeded" && request.body.name === "privacy") {
-      await applyDeviceChange(request.params.deviceId, { privacy: request.body.params.enabled });
-      if (request.body.params.enabled) await onPrivacyEnabled(request.params.deviceId);
-    }
-    await audit(user.id, `command.${request.body.name}`, request.params.deviceId, { status: result.status });
-    return result;
-  });
+    async (request) => {
+      const user = signedIn(request);
+      await assertCanSeeDevice(db, user, request.params.deviceId);
+      // The household decides about its own privacy; everything else is the staff's job.
+      if (user.role === "family" && request.body.name !== "privacy")
+        throw forbidden("family members can only switch privacy mode");
+      if (user.role === "installer" && request.body.name === "firmware-update")
+        throw forbidden("firmware updates are for staff");
+      const result = await commands.send(request.params.deviceId, request.body, user.username);
+      if (result.status === "succeeded" && request.body.name === "privacy") {
+        await applyDeviceChange(request.params.deviceId, { privacy: request.body.params.enabled });
+        if (request.body.params.enabled) await onPrivacyEnabled(request.params.deviceId);
+      }
+      await audit(user.id, `command.${request.body.name}`, request.params.deviceId, { status: result.status });
+      return result;
+    },
+  );
 
-  r.get("/devices/:deviceId/commands", {
-    schema: { tags: ["commands"], summary: "Recent commands to this camera, newest first", params: deviceIdParams, response: { 200: z.object({ items: z.array(commandView) }), ...errors } },
-    preHandler: requireRole("staff", "installer"),
-  }, async (request) => {
-    await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
-    const rows = await db.command.findMany({ where: { deviceId: request.params.deviceId }, orderBy: { createdAt: "desc" }, take: 100 });
-    return { items: rows.map(toCommandView) };
-  });
+  r.get(
+    "/devices/:deviceId/commands",
+    {
+      schema: {
+        tags: ["commands"],
+        summary: "Recent commands to this camera, newest first",
+        params: deviceIdParams,
+        response: { 200: z.object({ items: z.array(commandView) }), ...errors },
+      },
+      preHandler: requireRole("staff", "installer"),
+    },
+    async (request) => {
+      await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+      const rows = await db.command.findMany({
+        where: { deviceId: request.params.deviceId },
+        orderBy: { createdAt: "desc" },
+        take: 100,
+      });
+      return { items: rows.map(toCommandView) };
+    },
+  );
 }

@@ -4,8 +4,19 @@
 // every gateway subscribes to command responses, since the gateway that sent a command waits for its answer.
 import mqtt, { type MqttClient } from "mqtt";
 import type { Database } from "../../../core/database.ts";
-import { commandResponseMessage, deviceEventMessage, deviceStatusMessage, heartbeatMessage, parseJsonPayload } from "../../../protocol/device-messages.ts";
-import { brokerDisconnectTopic, deviceCommandResponseTopic, gatewaySubscriptions, parseDeviceTopic } from "../../../protocol/topics.ts";
+import {
+  commandResponseMessage,
+  deviceEventMessage,
+  deviceStatusMessage,
+  heartbeatMessage,
+  parseJsonPayload,
+} from "../../../protocol/device-messages.ts";
+import {
+  brokerDisconnectTopic,
+  deviceCommandResponseTopic,
+  gatewaySubscriptions,
+  parseDeviceTopic,
+} from "../../../protocol/topics.ts";
 import type { Leadership } from "./cluster.ts";
 import type { WangxiangBroker } from "../../../broker/src/broker.ts";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -60,13 +71,19 @@ export class DeviceIngest {
   async start(): Promise<void> {
     const embedded = this.o.embeddedBroker;
     if (embedded) {
-      for (const topic of gatewaySubscriptions) await embedded.localSubscribe(topic, (t, payload) => this.route(t, payload, false));
+      for (const topic of gatewaySubscriptions)
+        await embedded.localSubscribe(topic, (t, payload) => this.route(t, payload, false));
       this.connected = true;
       return;
     }
     const client = mqtt.connect(this.o.url, {
       clientId: `gateway-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-      username: this.o.username, password: this.o.password, protocolVersion: 4, clean: true, keepalive: 30, reconnectPeriod: 1000,
+      username: this.o.username,
+      password: this.o.password,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 30,
+      reconnectPeriod: 1000,
     });
     this.client = client;
     client.on("message", (topic, payload, packet) => this.route(topic, payload, packet.retain));
@@ -78,7 +95,9 @@ export class DeviceIngest {
     // On becoming leader, the subscription replays every retained status: the database catches up with
     // whatever happened while no gateway (or another one) was listening.
     this.o.leadership.events.on("change", this.onLeadershipChange);
-    client.on("close", () => { this.connected = false; });
+    client.on("close", () => {
+      this.connected = false;
+    });
     client.on("error", (error) => this.o.log.warn({ err: error.message }, "gateway MQTT client error"));
     await new Promise<void>((resolve, reject) => {
       client.once("connect", () => resolve());
@@ -89,7 +108,8 @@ export class DeviceIngest {
   private readonly onLeadershipChange = (leader: boolean) => {
     const client = this.client;
     if (!client || !this.connected) return; // the next "connect" subscribes according to the role
-    const done = (error?: Error | null) => error && this.o.log.error({ err: error }, leader ? "subscribe failed" : "unsubscribe failed");
+    const done = (error?: Error | null) =>
+      error && this.o.log.error({ err: error }, leader ? "subscribe failed" : "unsubscribe failed");
     if (leader) client.subscribe(ingestSubscriptions, { qos: 1 }, (error) => done(error));
     else client.unsubscribe(ingestSubscriptions, (error) => done(error));
   };
@@ -108,7 +128,9 @@ export class DeviceIngest {
     if (this.o.embeddedBroker) return this.o.embeddedBroker.localPublish(topic, payload, options.qos);
     const client = this.client;
     if (!client || !this.connected) return Promise.reject(new Error("broker not connected"));
-    return new Promise((resolve, reject) => client.publish(topic, payload, options, (error) => (error ? reject(error) : resolve())));
+    return new Promise((resolve, reject) =>
+      client.publish(topic, payload, options, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   async stop(): Promise<void> {
@@ -134,15 +156,22 @@ export class DeviceIngest {
       this.o.metrics.mqttInvalidPayloads.inc({ kind });
       this.o.log.warn({ deviceId, topic, reason: reason.slice(0, 300) }, "dropped invalid device payload");
     };
-    const fail = (error: unknown) => this.o.log.error({ deviceId, topic, err: error }, "could not handle device message");
+    const fail = (error: unknown) =>
+      this.o.log.error({ deviceId, topic, err: error }, "could not handle device message");
 
     switch (kind) {
       case "status": {
         if (payload.length === 0) return; // a cleared retained message
         const m = parseJsonPayload(deviceStatusMessage, payload);
         if (!m.ok) return reject(m.reason);
-        const reason = retained && m.value.state === "online" ? "gateway-resync" : m.value.reason ?? null;
-        this.o.state.applyStatus(deviceId, { state: m.value.state, reason, session: m.value.session, firmware: m.value.firmware }, receivedAt).catch(fail);
+        const reason = retained && m.value.state === "online" ? "gateway-resync" : (m.value.reason ?? null);
+        this.o.state
+          .applyStatus(
+            deviceId,
+            { state: m.value.state, reason, session: m.value.session, firmware: m.value.firmware },
+            receivedAt,
+          )
+          .catch(fail);
         return;
       }
       case "telemetry": {
@@ -169,7 +198,10 @@ export class DeviceIngest {
     }
   }
 
-  private async handleEvent(deviceId: string, event: import("../../../protocol/device-messages.ts").DeviceEventMessage): Promise<void> {
+  private async handleEvent(
+    deviceId: string,
+    event: import("../../../protocol/device-messages.ts").DeviceEventMessage,
+  ): Promise<void> {
     const detail = JSON.stringify(event);
     // Through the heartbeat writer, in arrival order: a heartbeat still waiting for its batch must not undo this.
     if (event.type === "privacy-changed") {

@@ -7,7 +7,13 @@ import type { LiveHub } from "../events/live-hub.ts";
 
 /** A status message from the camera, or the gateway's own verdict (revocation, re-arm). */
 export type StatusUpdate = { state: "online" | "offline"; reason: string | null; session?: string; firmware?: string };
-export type ConnectionChange = { deviceId: string; householdId: string | null; state: "online" | "offline"; at: Date; reason: string | null };
+export type ConnectionChange = {
+  deviceId: string;
+  householdId: string | null;
+  state: "online" | "offline";
+  at: Date;
+  reason: string | null;
+};
 
 interface Pending {
   deviceId: string;
@@ -40,7 +46,11 @@ export class DeviceStateTracker {
   private readonly knownOnline = new Set<string>();
   private readonly heartbeatProofs = new Set<string>();
 
-  constructor(private readonly db: Database, private readonly provider: DatabaseProvider, private readonly hub: LiveHub) {}
+  constructor(
+    private readonly db: Database,
+    private readonly provider: DatabaseProvider,
+    private readonly hub: LiveHub,
+  ) {}
 
   onChange(listener: (change: ConnectionChange) => void): () => void {
     this.listeners.add(listener);
@@ -63,7 +73,9 @@ export class DeviceStateTracker {
   noteHeartbeat(deviceId: string, receivedAt = new Date()): Promise<void> | null {
     if (this.knownOnline.has(deviceId) || this.heartbeatProofs.has(deviceId)) return null;
     this.heartbeatProofs.add(deviceId);
-    return this.applyStatus(deviceId, { state: "online", reason: "heartbeat" }, receivedAt).finally(() => this.heartbeatProofs.delete(deviceId));
+    return this.applyStatus(deviceId, { state: "online", reason: "heartbeat" }, receivedAt).finally(() =>
+      this.heartbeatProofs.delete(deviceId),
+    );
   }
 
   /** Marks a device offline from the gateway's side (revocation, re-arm), whatever its last message said. */
@@ -95,9 +107,21 @@ export class DeviceStateTracker {
     try {
       const rows = await this.db.device.findMany({
         where: { id: { in: [...new Set(batch.map((p) => p.deviceId))] } },
-        select: { id: true, connection: true, connectionSince: true, sessionId: true, lastSeenAt: true, firmware: true, householdId: true, claimState: true, household: { select: { village: true } } },
+        select: {
+          id: true,
+          connection: true,
+          connectionSince: true,
+          sessionId: true,
+          lastSeenAt: true,
+          firmware: true,
+          householdId: true,
+          claimState: true,
+          household: { select: { village: true } },
+        },
       });
-      const devices = new Map<string, DeviceRow>(rows.map((d) => [d.id, { ...d, village: d.household?.village ?? null, changed: false }]));
+      const devices = new Map<string, DeviceRow>(
+        rows.map((d) => [d.id, { ...d, village: d.household?.village ?? null, changed: false }]),
+      );
       const changes: ConnectionChange[] = [];
       for (const { deviceId, status, receivedAt } of batch) {
         const device = devices.get(deviceId);
@@ -105,22 +129,44 @@ export class DeviceStateTracker {
         // A heartbeat in flight when the camera was revoked or re-armed is no proof of a live camera in service.
         if (status.reason === "heartbeat" && device.claimState !== "claimed") continue;
         // A will from a connection that has since been replaced arrives after the new one's "online": ignore it.
-        if (status.state === "offline" && status.session && device.sessionId && status.session !== device.sessionId) continue;
+        if (status.state === "offline" && status.session && device.sessionId && status.session !== device.sessionId)
+          continue;
         // Online without a session (a heartbeat, the broker's list of clients): keep the session of a camera
         // already online; otherwise it is unknown, so that the will of whichever connection it has applies.
-        const sessionId = status.state === "online" ? status.session ?? (device.connection === "online" ? device.sessionId : null) : device.sessionId;
+        const sessionId =
+          status.state === "online"
+            ? (status.session ?? (device.connection === "online" ? device.sessionId : null))
+            : device.sessionId;
         if (sessionId !== device.sessionId) {
           device.sessionId = sessionId;
           device.changed = true;
         }
         if (device.connection === status.state) continue;
-        Object.assign(device, { connection: status.state, connectionSince: receivedAt, lastSeenAt: receivedAt, changed: true, ...(status.firmware ? { firmware: status.firmware } : {}) });
-        changes.push({ deviceId, householdId: device.householdId, state: status.state, at: receivedAt, reason: status.reason });
+        Object.assign(device, {
+          connection: status.state,
+          connectionSince: receivedAt,
+          lastSeenAt: receivedAt,
+          changed: true,
+          ...(status.firmware ? { firmware: status.firmware } : {}),
+        });
+        changes.push({
+          deviceId,
+          householdId: device.householdId,
+          state: status.state,
+          at: receivedAt,
+          reason: status.reason,
+        });
       }
       const updated = [...devices].filter(([, d]) => d.changed);
       await this.db.$transaction([
         ...(updated.length ? [this.updateDevices(updated)] : []),
-        ...(changes.length ? [this.db.deviceStatusChange.createMany({ data: changes.map((c) => ({ deviceId: c.deviceId, state: c.state, reason: c.reason, at: c.at })) })] : []),
+        ...(changes.length
+          ? [
+              this.db.deviceStatusChange.createMany({
+                data: changes.map((c) => ({ deviceId: c.deviceId, state: c.state, reason: c.reason, at: c.at })),
+              }),
+            ]
+          : []),
       ]);
       for (const [id, d] of devices) {
         if (d.connection === "online") this.knownOnline.add(id);
@@ -128,7 +174,17 @@ export class DeviceStateTracker {
       }
       for (const change of changes) {
         const village = devices.get(change.deviceId)?.village ?? null;
-        this.hub.publish({ type: "device.connection", deviceId: change.deviceId, village, state: change.state, at: change.at.toISOString(), reason: change.reason }, { deviceId: change.deviceId, householdId: change.householdId });
+        this.hub.publish(
+          {
+            type: "device.connection",
+            deviceId: change.deviceId,
+            village,
+            state: change.state,
+            at: change.at.toISOString(),
+            reason: change.reason,
+          },
+          { deviceId: change.deviceId, householdId: change.householdId },
+        );
         for (const listener of this.listeners) listener(change);
       }
       for (const p of batch) p.done.resolve();
@@ -147,13 +203,26 @@ export class DeviceStateTracker {
            "lastSeenAt" = v.seen AT TIME ZONE 'UTC', "firmware" = v.firmware
          FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[]) AS v(id, connection, since, session, seen, firmware)
          WHERE d.id = v.id`,
-        updated.map(([id]) => id), column((d) => d.connection), column((d) => iso(d.connectionSince)), column((d) => d.sessionId),
-        column((d) => iso(d.lastSeenAt)), column((d) => d.firmware));
+        updated.map(([id]) => id),
+        column((d) => d.connection),
+        column((d) => iso(d.connectionSince)),
+        column((d) => d.sessionId),
+        column((d) => iso(d.lastSeenAt)),
+        column((d) => d.firmware),
+      );
     }
     return this.db.$executeRawUnsafe(
       `WITH v(id, connection, since, session, seen, firmware) AS (VALUES ${updated.map(() => "(?,?,?,?,?,?)").join(",")})
        UPDATE "Device" SET "connection" = v.connection, "connectionSince" = v.since, "sessionId" = v.session, "lastSeenAt" = v.seen, "firmware" = v.firmware
        FROM v WHERE "Device"."id" = v.id`,
-      ...updated.flatMap(([id, d]) => [id, d.connection, iso(d.connectionSince), d.sessionId, iso(d.lastSeenAt), d.firmware]));
+      ...updated.flatMap(([id, d]) => [
+        id,
+        d.connection,
+        iso(d.connectionSince),
+        d.sessionId,
+        iso(d.lastSeenAt),
+        d.firmware,
+      ]),
+    );
   }
 }

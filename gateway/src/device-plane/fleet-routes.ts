@@ -4,7 +4,16 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Prisma } from "../../../core/database.ts";
 import {
-  deviceDetailView, deviceIdParams, deviceListQuery, deviceView, errorReply, fleetSummaryReply, heartbeatHistoryQuery, heartbeatView, page, statusChangeView,
+  deviceDetailView,
+  deviceIdParams,
+  deviceListQuery,
+  deviceView,
+  errorReply,
+  fleetSummaryReply,
+  heartbeatHistoryQuery,
+  heartbeatView,
+  page,
+  statusChangeView,
 } from "../../../protocol/http.ts";
 import { assertCanSeeDevice, householdIdsOf } from "../access/access.ts";
 import type { Database } from "../../../core/database.ts";
@@ -21,8 +30,16 @@ export async function deviceUptime(db: Database, deviceId: string, now = new Dat
   const result: Record<keyof typeof uptimeWindows, number | null> = { h24: null, d7: null, d30: null };
   const unknownS: Record<keyof typeof uptimeWindows, number> = { h24: 0, d7: 0, d30: 0 };
   const from30 = new Date(now.getTime() - uptimeWindows.d30);
-  const inside = (await db.deviceStatusChange.findMany({ where: { deviceId, at: { gte: from30, lte: now } }, orderBy: [{ at: "asc" }, { id: "asc" }], select: { state: true, at: true } })) as Transition[];
-  const before = (await db.deviceStatusChange.findFirst({ where: { deviceId, at: { lt: from30 } }, orderBy: [{ at: "desc" }, { id: "desc" }], select: { state: true, at: true } })) as Transition | null;
+  const inside = (await db.deviceStatusChange.findMany({
+    where: { deviceId, at: { gte: from30, lte: now } },
+    orderBy: [{ at: "asc" }, { id: "asc" }],
+    select: { state: true, at: true },
+  })) as Transition[];
+  const before = (await db.deviceStatusChange.findFirst({
+    where: { deviceId, at: { lt: from30 } },
+    orderBy: [{ at: "desc" }, { id: "desc" }],
+    select: { state: true, at: true },
+  })) as Transition | null;
   const downtime = await gatewayDowntime(db, from30, now);
   for (const key of Object.keys(uptimeWindows) as (keyof typeof uptimeWindows)[]) {
     const from = new Date(now.getTime() - uptimeWindows[key]);
@@ -45,80 +62,165 @@ export async function loadDeviceDetail(db: Database, deviceId: string) {
 export async function fleetPlugin(app: FastifyInstance, { db }: { db: Database }): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get("/fleet/summary", {
-    schema: { tags: ["health"], summary: "Cameras online/offline, in all and by village", response: { 200: fleetSummaryReply, ...errors } },
-    preHandler: requireRole("staff", "installer"),
-  }, async () => {
-    const groups = await db.device.groupBy({ by: ["householdId", "connection"], where: { claimState: "claimed" }, _count: { _all: true } });
-    const households = await db.household.findMany({ select: { id: true, village: true } });
-    const villageOf = new Map(households.map((h) => [h.id, h.village]));
-    const villages = new Map<string, { village: string; total: number; online: number; offline: number; unknown: number }>();
-    const totals = { total: 0, online: 0, offline: 0, unknown: 0 };
-    for (const g of groups) {
-      const village = (g.householdId && villageOf.get(g.householdId)) || "(未安装 not installed)";
-      const row = villages.get(village) ?? { village, total: 0, online: 0, offline: 0, unknown: 0 };
-      const n = g._count._all;
-      const state = g.connection as "online" | "offline" | "unknown";
-      row.total += n; row[state] += n; totals.total += n; totals[state] += n;
-      villages.set(village, row);
-    }
-    const openAlerts = await db.alert.count({ where: { resolvedAt: null } });
-    return { ...totals, openAlerts, villages: [...villages.values()].sort((a, b) => b.offline - a.offline || a.village.localeCompare(b.village, "zh-CN")) };
-  });
+  r.get(
+    "/fleet/summary",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Cameras online/offline, in all and by village",
+        response: { 200: fleetSummaryReply, ...errors },
+      },
+      preHandler: requireRole("staff", "installer"),
+    },
+    async () => {
+      const groups = await db.device.groupBy({
+        by: ["householdId", "connection"],
+        where: { claimState: "claimed" },
+        _count: { _all: true },
+      });
+      const households = await db.household.findMany({ select: { id: true, village: true } });
+      const villageOf = new Map(households.map((h) => [h.id, h.village]));
+      const villages = new Map<
+        string,
+        { village: string; total: number; online: number; offline: number; unknown: number }
+      >();
+      const totals = { total: 0, online: 0, offline: 0, unknown: 0 };
+      for (const g of groups) {
+        const village = (g.householdId && villageOf.get(g.householdId)) || "(未安装 not installed)";
+        const row = villages.get(village) ?? { village, total: 0, online: 0, offline: 0, unknown: 0 };
+        const n = g._count._all;
+        const state = g.connection as "online" | "offline" | "unknown";
+        row.total += n;
+        row[state] += n;
+        totals.total += n;
+        totals[state] += n;
+        villages.set(village, row);
+      }
+      const openAlerts = await db.alert.count({ where: { resolvedAt: null } });
+      return {
+        ...totals,
+        openAlerts,
+        villages: [...villages.values()].sort(
+          (a, b) => b.offline - a.offline || a.village.localeCompare(b.village, "zh-CN"),
+        ),
+      };
+    },
+  );
 
-  r.get("/devices", {
-    schema: { tags: ["health"], summary: "Cameras with their health, filtered and paged", querystring: deviceListQuery, response: { 200: page(deviceView), ...errors } },
-    preHandler: requireRole(),
-  }, async (request) => {
-    const user = signedIn(request);
-    const q = request.query;
-    const where: Prisma.DeviceWhereInput = {};
-    if (q.householdId) where.householdId = q.householdId;
-    if (q.village) where.household = { village: q.village };
-    if (q.connection) where.connection = q.connection;
-    if (q.claimState) where.claimState = q.claimState;
-    if (q.q) where.OR = [{ serial: { contains: q.q.toUpperCase() } }, { label: { contains: q.q } }];
-    if (user.role === "family") where.AND = [{ householdId: { in: await householdIdsOf(db, user.id) } }];
-    const orderBy: Prisma.DeviceOrderByWithRelationInput[] =
-      q.sort === "offline-longest" ? [{ connectionSince: "asc" }, { id: "asc" }] : q.sort === "last-seen" ? [{ lastSeenAt: "desc" }, { id: "asc" }] : [{ serial: "asc" }];
-    if (q.sort === "offline-longest" && !q.connection) where.connection = "offline";
-    const offset = decodeCursor(q.cursor);
-    const [total, rows] = await Promise.all([
-      db.device.count({ where }),
-      db.device.findMany({ where, orderBy, skip: offset, take: q.limit, include: deviceInclude }),
-    ]);
-    return { items: rows.map(toDeviceView), total, nextCursor: nextCursor(offset, rows.length, total) };
-  });
+  r.get(
+    "/devices",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Cameras with their health, filtered and paged",
+        querystring: deviceListQuery,
+        response: { 200: page(deviceView), ...errors },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      const user = signedIn(request);
+      const q = request.query;
+      const where: Prisma.DeviceWhereInput = {};
+      if (q.householdId) where.householdId = q.householdId;
+      if (q.village) where.household = { village: q.village };
+      if (q.connection) where.connection = q.connection;
+      if (q.claimState) where.claimState = q.claimState;
+      if (q.q) where.OR = [{ serial: { contains: q.q.toUpperCase() } }, { label: { contains: q.q } }];
+      if (user.role === "family") where.AND = [{ householdId: { in: await householdIdsOf(db, user.id) } }];
+      const orderBy: Prisma.DeviceOrderByWithRelationInput[] =
+        q.sort === "offline-longest"
+          ? [{ connectionSince: "asc" }, { id: "asc" }]
+          : q.sort === "last-seen"
+            ? [{ lastSeenAt: "desc" }, { id: "asc" }]
+            : [{ serial: "asc" }];
+      if (q.sort === "offline-longest" && !q.connection) where.connection = "offline";
+      const offset = decodeCursor(q.cursor);
+      const [total, rows] = await Promise.all([
+        db.device.count({ where }),
+        db.device.findMany({ where, orderBy, skip: offset, take: q.limit, include: deviceInclude }),
+      ]);
+      return { items: rows.map(toDeviceView), total, nextCursor: nextCursor(offset, rows.length, total) };
+    },
+  );
 
-  r.get("/devices/:deviceId", {
-    schema: { tags: ["health"], summary: "One camera: health, uptime over 24 h / 7 d / 30 d, open alerts", params: deviceIdParams, response: { 200: deviceDetailView, ...errors } },
-    preHandler: requireRole(),
-  }, async (request) => {
-    await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
-    return loadDeviceDetail(db, request.params.deviceId);
-  });
+  r.get(
+    "/devices/:deviceId",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "One camera: health, uptime over 24 h / 7 d / 30 d, open alerts",
+        params: deviceIdParams,
+        response: { 200: deviceDetailView, ...errors },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+      return loadDeviceDetail(db, request.params.deviceId);
+    },
+  );
 
-  r.get("/devices/:deviceId/heartbeats", {
-    schema: { tags: ["health"], summary: "Heartbeat history, newest first", params: deviceIdParams, querystring: heartbeatHistoryQuery, response: { 200: z.object({ items: z.array(heartbeatView) }), ...errors } },
-    preHandler: requireRole("staff", "installer"),
-  }, async (request) => {
-    await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
-    const rows = await db.telemetrySample.findMany({
-      where: { deviceId: request.params.deviceId, ...(request.query.since ? { at: { gte: new Date(request.query.since) } } : {}) },
-      orderBy: { at: "desc" }, take: request.query.limit,
-    });
-    return { items: rows.map((h) => ({ at: h.at.toISOString(), uptimeS: h.uptimeS, rssi: h.rssi, temperatureC: h.temperatureC, firmware: h.firmware, freeStorageMb: h.freeStorageMb })) };
-  });
+  r.get(
+    "/devices/:deviceId/heartbeats",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Heartbeat history, newest first",
+        params: deviceIdParams,
+        querystring: heartbeatHistoryQuery,
+        response: { 200: z.object({ items: z.array(heartbeatView) }), ...errors },
+      },
+      preHandler: requireRole("staff", "installer"),
+    },
+    async (request) => {
+      await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+      const rows = await db.telemetrySample.findMany({
+        where: {
+          deviceId: request.params.deviceId,
+          ...(request.query.since ? { at: { gte: new Date(request.query.since) } } : {}),
+        },
+        orderBy: { at: "desc" },
+        take: request.query.limit,
+      });
+      return {
+        items: rows.map((h) => ({
+          at: h.at.toISOString(),
+          uptimeS: h.uptimeS,
+          rssi: h.rssi,
+          temperatureC: h.temperatureC,
+          firmware: h.firmware,
+          freeStorageMb: h.freeStorageMb,
+        })),
+      };
+    },
+  );
 
-  r.get("/devices/:deviceId/status-history", {
-    schema: { tags: ["health"], summary: "Online/offline transitions, newest first", params: deviceIdParams, querystring: heartbeatHistoryQuery, response: { 200: z.object({ items: z.array(statusChangeView) }), ...errors } },
-    preHandler: requireRole(),
-  }, async (request) => {
-    await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
-    const rows = await db.deviceStatusChange.findMany({
-      where: { deviceId: request.params.deviceId, ...(request.query.since ? { at: { gte: new Date(request.query.since) } } : {}) },
-      orderBy: [{ at: "desc" }, { id: "desc" }], take: request.query.limit,
-    });
-    return { items: rows.map((t) => ({ state: t.state as "online" | "offline", reason: t.reason, at: t.at.toISOString() })) };
-  });
+  r.get(
+    "/devices/:deviceId/status-history",
+    {
+      schema: {
+        tags: ["health"],
+        summary: "Online/offline transitions, newest first",
+        params: deviceIdParams,
+        querystring: heartbeatHistoryQuery,
+        response: { 200: z.object({ items: z.array(statusChangeView) }), ...errors },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+      const rows = await db.deviceStatusChange.findMany({
+        where: {
+          deviceId: request.params.deviceId,
+          ...(request.query.since ? { at: { gte: new Date(request.query.since) } } : {}),
+        },
+        orderBy: [{ at: "desc" }, { id: "desc" }],
+        take: request.query.limit,
+      });
+      return {
+        items: rows.map((t) => ({ state: t.state as "online" | "offline", reason: t.reason, at: t.at.toISOString() })),
+      };
+    },
+  );
 }

@@ -11,12 +11,17 @@ export class GatewayRuns {
   private readonly id = randomId("run_");
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly db: Database, private readonly log: { warn(o: object, msg: string): void }, private readonly aliveEveryMs = ALIVE_EVERY_MS) {}
+  constructor(
+    private readonly db: Database,
+    private readonly log: { warn(o: object, msg: string): void },
+    private readonly aliveEveryMs = ALIVE_EVERY_MS,
+  ) {}
 
   async begin(now = new Date()): Promise<void> {
     await this.db.gatewayRun.create({ data: { id: this.id, startedAt: now, lastAliveAt: now } });
     this.timer = setInterval(() => {
-      this.db.gatewayRun.update({ where: { id: this.id }, data: { lastAliveAt: new Date() } })
+      this.db.gatewayRun
+        .update({ where: { id: this.id }, data: { lastAliveAt: new Date() } })
         .catch((err: Error) => this.log.warn({ err: err.message }, "could not record that the gateway is alive"));
     }, this.aliveEveryMs);
     this.timer.unref();
@@ -32,7 +37,10 @@ export class GatewayRuns {
 /** The gaps between gateway runs that overlap [from, to], clipped to it. No runs recorded: nothing is known to be missing. */
 export async function gatewayDowntime(db: Database, from: Date, to: Date): Promise<Interval[]> {
   const earlier = await db.gatewayRun.findFirst({ where: { startedAt: { lt: from } }, orderBy: { startedAt: "desc" } });
-  const within = await db.gatewayRun.findMany({ where: { startedAt: { gte: from, lte: to } }, orderBy: { startedAt: "asc" } });
+  const within = await db.gatewayRun.findMany({
+    where: { startedAt: { gte: from, lte: to } },
+    orderBy: { startedAt: "asc" },
+  });
   const runs = earlier ? [earlier, ...within] : within;
   const gaps: Interval[] = [];
   let coveredUntil: number | null = null;

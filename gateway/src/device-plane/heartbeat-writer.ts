@@ -42,11 +42,14 @@ class SqliteHeartbeatStatements {
     this.connection.pragma("journal_mode = WAL");
     this.connection.pragma("busy_timeout = 5000");
     const insert = this.connection.prepare(
-      `INSERT INTO "TelemetrySample" ("deviceId","at","uptimeS","rssi","temperatureC","firmware","freeStorageMb") VALUES (?,?,?,?,?,?,?)`);
+      `INSERT INTO "TelemetrySample" ("deviceId","at","uptimeS","rssi","temperatureC","firmware","freeStorageMb") VALUES (?,?,?,?,?,?,?)`,
+    );
     const update = this.connection.prepare(
-      `UPDATE "Device" SET "lastHeartbeatAt" = ?, "lastSeenAt" = ?, "uptimeS" = ?, "rssi" = ?, "temperatureC" = ?, "firmware" = ?, "freeStorageMb" = ?, "privacy" = ? WHERE "id" = ?`);
+      `UPDATE "Device" SET "lastHeartbeatAt" = ?, "lastSeenAt" = ?, "uptimeS" = ?, "rssi" = ?, "temperatureC" = ?, "firmware" = ?, "freeStorageMb" = ?, "privacy" = ? WHERE "id" = ?`,
+    );
     const updateFromEvent = this.connection.prepare(
-      `UPDATE "Device" SET "privacy" = COALESCE(?, "privacy"), "firmware" = COALESCE(?, "firmware") WHERE "id" = ?`);
+      `UPDATE "Device" SET "privacy" = COALESCE(?, "privacy"), "firmware" = COALESCE(?, "firmware") WHERE "id" = ?`,
+    );
     this.write = this.connection.transaction((batch: PendingHeartbeat[], rows: DeviceRowUpdate[]) => {
       for (const { deviceId, heartbeat: h, receivedAt } of batch) {
         insert.run(deviceId, receivedAt.toISOString(), h.uptimeS, h.rssi, h.temperatureC, h.firmware, h.freeStorageMb);
@@ -143,27 +146,56 @@ export class HeartbeatWriter {
   }
 
   private async writePostgres(batch: PendingHeartbeat[], rows: DeviceRowUpdate[]): Promise<void> {
-    const latest = rows.filter((r) => r.heartbeat !== null).map((r) => ({ ...r.heartbeat!, heartbeat: { ...r.heartbeat!.heartbeat, privacy: r.privacy!, firmware: r.firmware! } }));
+    const latest = rows
+      .filter((r) => r.heartbeat !== null)
+      .map((r) => ({
+        ...r.heartbeat!,
+        heartbeat: { ...r.heartbeat!.heartbeat, privacy: r.privacy!, firmware: r.firmware! },
+      }));
     const fromEvents = rows.filter((r) => r.heartbeat === null);
     const columns = (rows: PendingHeartbeat[]) => [
-      rows.map((r) => r.deviceId), rows.map((r) => r.receivedAt.toISOString()), rows.map((r) => r.heartbeat.uptimeS),
-      rows.map((r) => r.heartbeat.rssi), rows.map((r) => r.heartbeat.temperatureC), rows.map((r) => r.heartbeat.firmware),
+      rows.map((r) => r.deviceId),
+      rows.map((r) => r.receivedAt.toISOString()),
+      rows.map((r) => r.heartbeat.uptimeS),
+      rows.map((r) => r.heartbeat.rssi),
+      rows.map((r) => r.heartbeat.temperatureC),
+      rows.map((r) => r.heartbeat.firmware),
       rows.map((r) => r.heartbeat.freeStorageMb),
     ];
     const unnest = `unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::float8[], $6::text[], $7::int[])`;
     await this.db.$transaction([
-      ...(batch.length === 0 ? [] : [this.db.$executeRawUnsafe(
-        `INSERT INTO "TelemetrySample" ("deviceId","at","uptimeS","rssi","temperatureC","firmware","freeStorageMb")
-         SELECT id, at AT TIME ZONE 'UTC', up, rssi, temp, fw, free FROM ${unnest} AS v(id, at, up, rssi, temp, fw, free)`, ...columns(batch))]),
-      ...(latest.length === 0 ? [] : [this.db.$executeRawUnsafe(
-        `UPDATE "Device" AS d SET "lastHeartbeatAt" = v.at AT TIME ZONE 'UTC', "lastSeenAt" = v.at AT TIME ZONE 'UTC', "uptimeS" = v.up, "rssi" = v.rssi,
+      ...(batch.length === 0
+        ? []
+        : [
+            this.db.$executeRawUnsafe(
+              `INSERT INTO "TelemetrySample" ("deviceId","at","uptimeS","rssi","temperatureC","firmware","freeStorageMb")
+         SELECT id, at AT TIME ZONE 'UTC', up, rssi, temp, fw, free FROM ${unnest} AS v(id, at, up, rssi, temp, fw, free)`,
+              ...columns(batch),
+            ),
+          ]),
+      ...(latest.length === 0
+        ? []
+        : [
+            this.db.$executeRawUnsafe(
+              `UPDATE "Device" AS d SET "lastHeartbeatAt" = v.at AT TIME ZONE 'UTC', "lastSeenAt" = v.at AT TIME ZONE 'UTC', "uptimeS" = v.up, "rssi" = v.rssi,
            "temperatureC" = v.temp, "firmware" = v.fw, "freeStorageMb" = v.free, "privacy" = v.privacy
          FROM (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::float8[], $6::text[], $7::int[], $8::boolean[])) AS v(id, at, up, rssi, temp, fw, free, privacy)
-         WHERE d.id = v.id`, ...columns(latest), latest.map((r) => r.heartbeat.privacy))]),
-      ...(fromEvents.length === 0 ? [] : [this.db.$executeRawUnsafe(
-        `UPDATE "Device" AS d SET "privacy" = COALESCE(v.privacy, d."privacy"), "firmware" = COALESCE(v.fw, d."firmware")
+         WHERE d.id = v.id`,
+              ...columns(latest),
+              latest.map((r) => r.heartbeat.privacy),
+            ),
+          ]),
+      ...(fromEvents.length === 0
+        ? []
+        : [
+            this.db.$executeRawUnsafe(
+              `UPDATE "Device" AS d SET "privacy" = COALESCE(v.privacy, d."privacy"), "firmware" = COALESCE(v.fw, d."firmware")
          FROM unnest($1::text[], $2::boolean[], $3::text[]) AS v(id, privacy, fw) WHERE d.id = v.id`,
-        fromEvents.map((r) => r.deviceId), fromEvents.map((r) => r.privacy), fromEvents.map((r) => r.firmware))]),
+              fromEvents.map((r) => r.deviceId),
+              fromEvents.map((r) => r.privacy),
+              fromEvents.map((r) => r.firmware),
+            ),
+          ]),
     ]);
   }
 

@@ -16,9 +16,13 @@ export interface BoxLabel {
 
 const mm = 72 / 25.4;
 const sheet = {
-  columns: 3, rows: 7,
-  width: 63.5 * mm, height: 38.1 * mm,
-  left: 7.2 * mm, top: 15.1 * mm, gapX: 2.5 * mm,
+  columns: 3,
+  rows: 7,
+  width: 63.5 * mm,
+  height: 38.1 * mm,
+  left: 7.2 * mm,
+  top: 15.1 * mm,
+  gapX: 2.5 * mm,
 };
 const qrSide = 32 * mm;
 export const labelsPerPage = sheet.columns * sheet.rows;
@@ -53,17 +57,46 @@ function drawLabel(doc: PDFKit.PDFDocument, label: BoxLabel, x: number, y: numbe
   drawQr(doc, boxQrText(label.serial, label.claimCode), x + 1.5 * mm, y + 3 * mm);
   const textX = x + qrSide + 2.5 * mm;
   const textWidth = sheet.width - qrSide - 4 * mm;
-  doc.font("cjk").fontSize(7).fillColor("#000").text("望乡 家庭摄像头", textX, y + 4 * mm, { width: textWidth });
-  doc.font("mono").fontSize(8.5).text(label.serial, textX, y + 8.5 * mm, { width: textWidth });
-  doc.font("cjk").fontSize(7).text("激活码", textX, y + 13 * mm, { width: textWidth });
-  doc.font("mono").fontSize(12).text(label.claimCode, textX, y + 17.5 * mm, { width: textWidth });
-  doc.font("cjk").fontSize(6).text("安装员用望乡App扫码绑定到老人家中，再接电源，摄像头自动联网。", textX, y + 24.5 * mm, { width: textWidth, lineGap: 0.5 });
+  doc
+    .font("cjk")
+    .fontSize(7)
+    .fillColor("#000")
+    .text("望乡 家庭摄像头", textX, y + 4 * mm, { width: textWidth });
+  doc
+    .font("mono")
+    .fontSize(8.5)
+    .text(label.serial, textX, y + 8.5 * mm, { width: textWidth });
+  doc
+    .font("cjk")
+    .fontSize(7)
+    .text("激活码", textX, y + 13 * mm, { width: textWidth });
+  doc
+    .font("mono")
+    .fontSize(12)
+    .text(label.claimCode, textX, y + 17.5 * mm, { width: textWidth });
+  doc
+    .font("cjk")
+    .fontSize(6)
+    .text("安装员用望乡App扫码绑定到老人家中，再接电源，摄像头自动联网。", textX, y + 24.5 * mm, {
+      width: textWidth,
+      lineGap: 0.5,
+    });
 }
 
 /** The PDF as bytes; labels fill the sheets row by row in the order given. */
 export async function renderLabelSheet(labels: BoxLabel[], fontFile: string, title: string): Promise<Buffer> {
-  if (!existsSync(fontFile)) throw new ApiError(503, "label-font-missing", `the Chinese font for labels is not installed (LABEL_FONT_FILE=${fontFile}); install fonts-wqy-microhei`);
-  const doc = new PDFDocument({ size: "A4", margin: 0, autoFirstPage: false, info: { Title: title, Creator: "Wangxiang" } });
+  if (!existsSync(fontFile))
+    throw new ApiError(
+      503,
+      "label-font-missing",
+      `the Chinese font for labels is not installed (LABEL_FONT_FILE=${fontFile}); install fonts-wqy-microhei`,
+    );
+  const doc = new PDFDocument({
+    size: "A4",
+    margin: 0,
+    autoFirstPage: false,
+    info: { Title: title, Creator: "Wangxiang" },
+  });
   const chunks: Buffer[] = [];
   doc.on("data", (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {

@@ -3,14 +3,33 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import {
-  bindDeviceBody, claimBody, claimReply, deviceDetailView, deviceIdParams, errorReply, householdDeviceParams, householdIdParams,
-  moveDeviceBody, registerDeviceBody, registerDeviceReply, replaceDeviceBody,
+  bindDeviceBody,
+  claimBody,
+  claimReply,
+  deviceDetailView,
+  deviceIdParams,
+  errorReply,
+  householdDeviceParams,
+  householdIdParams,
+  moveDeviceBody,
+  registerDeviceBody,
+  registerDeviceReply,
+  replaceDeviceBody,
 } from "../../../protocol/http.ts";
 import { assertCanSeeHousehold, assertCanWorkOnDevice } from "../access/access.ts";
 import type { ProvisioningDeps } from "./provisioning.ts";
 import { conflict, forbidden, tooManyRequests } from "../http/errors.ts";
 import { AttemptLimiter } from "../access/attempt-limiter.ts";
-import { bindDevice, claimDevice, moveDevice, rearmDevice, registerDevice, removeDevice, replaceDevice, revokeDevice } from "./provisioning.ts";
+import {
+  bindDevice,
+  claimDevice,
+  moveDevice,
+  rearmDevice,
+  registerDevice,
+  removeDevice,
+  replaceDevice,
+  revokeDevice,
+} from "./provisioning.ts";
 import { loadDeviceDetail } from "./fleet-routes.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
 
@@ -30,15 +49,28 @@ export interface ProvisioningRoutesOptions {
   cameraSettings: CameraSettings;
 }
 
-export async function provisioningPlugin(app: FastifyInstance, { provisioning, claimFailuresPer15Min, cameraSettings }: ProvisioningRoutesOptions): Promise<void> {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  const db = provisioning.db;
-  const claimLimiter = AttemptLimiter.standard(claimFailuresPer15Min);
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
+type PossessionCheck = <T>(request: FastifyRequest, work: () => Promise<T>) => Promise<T>;
+
+export async function provisioningPlugin(
+  app: FastifyInstance,
+  { provisioning, claimFailuresPer15Min, cameraSettings }: ProvisioningRoutesOptions,
+): Promise<void> {
+  const r = zodRoutes(app);
+  registerCameraClaim(r, provisioning, AttemptLimiter.standard(claimFailuresPer15Min), cameraSettings);
   // Installers prove possession of a box with its claim code too: their guesses are limited the same way.
-  const bindLimiter = AttemptLimiter.standard(claimFailuresPer15Min);
-  const provingPossession = async <T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> => {
+  const provingPossession = possessionCheck(AttemptLimiter.standard(claimFailuresPer15Min));
+  registerInstallRoutes(r, provisioning, provingPossession);
+  registerDeviceLifeRoutes(r, provisioning);
+}
+
+/** Runs work that checks a claim code; a wrong code counts as a guess against the installer and address. */
+function possessionCheck(bindLimiter: AttemptLimiter): PossessionCheck {
+  return async (request, work) => {
     const attempt = bindLimiter.reserve(`installer:${signedIn(request).id}`, request.ip);
-    if (!attempt.ok) throw tooManyRequests(`too many wrong claim codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+    if (!attempt.ok)
+      throw tooManyRequests(`too many wrong claim codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
     try {
       const result = await work();
       attempt.succeeded();
@@ -48,92 +80,198 @@ export async function provisioningPlugin(app: FastifyInstance, { provisioning, c
       throw error;
     }
   };
+}
 
-  r.post("/devices/claim", {
-    schema: { tags: ["provisioning"], summary: "A camera exchanges its serial and claim code for its own MQTT credentials (once)", body: claimBody, response: { 200: claimReply, ...errors } },
-  }, async (request) => {
-    const { serial, claimCode } = request.body;
-    const attempt = claimLimiter.reserve(`serial:${serial}`, request.ip);
-    if (!attempt.ok) throw tooManyRequests(`too many failed claims; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
-    try {
-      const { deviceId, password } = await claimDevice(provisioning, serial, claimCode);
-      attempt.succeeded();
-      const host = (request.headers.host ?? "127.0.0.1").replace(/:\d+$/, "");
-      return {
-        deviceId, mqttUsername: deviceId, mqttPassword: password,
-        mqttUrl: cameraSettings.mqttUrlFor(host),
-        heartbeatIntervalS: cameraSettings.heartbeatIntervalS, keepaliveS: cameraSettings.keepaliveS,
-      };
-    } catch (error) {
-      // The code was right (used, revoked): not a guess.
-      if ((error as { code?: string }).code !== "claim-code-wrong") attempt.succeeded();
-      throw error;
-    }
-  });
+function registerCameraClaim(
+  r: ZodRoutes,
+  provisioning: ProvisioningDeps,
+  claimLimiter: AttemptLimiter,
+  cameraSettings: CameraSettings,
+): void {
+  r.post(
+    "/devices/claim",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "A camera exchanges its serial and claim code for its own MQTT credentials (once)",
+        body: claimBody,
+        response: { 200: claimReply, ...errors },
+      },
+    },
+    async (request) => {
+      const { serial, claimCode } = request.body;
+      const attempt = claimLimiter.reserve(`serial:${serial}`, request.ip);
+      if (!attempt.ok)
+        throw tooManyRequests(`too many failed claims; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+      try {
+        const { deviceId, password } = await claimDevice(provisioning, serial, claimCode);
+        attempt.succeeded();
+        const host = (request.headers.host ?? "127.0.0.1").replace(/:\d+$/, "");
+        return {
+          deviceId,
+          mqttUsername: deviceId,
+          mqttPassword: password,
+          mqttUrl: cameraSettings.mqttUrlFor(host),
+          heartbeatIntervalS: cameraSettings.heartbeatIntervalS,
+          keepaliveS: cameraSettings.keepaliveS,
+        };
+      } catch (error) {
+        // The code was right (used, revoked): not a guess.
+        if ((error as { code?: string }).code !== "claim-code-wrong") attempt.succeeded();
+        throw error;
+      }
+    },
+  );
+}
 
-  r.post("/devices", {
-    schema: { tags: ["provisioning"], summary: "Register a camera serial (a new box); the claim code is generated unless given", body: registerDeviceBody, response: { 201: registerDeviceReply, ...errors } },
-    preHandler: requireRole("installer", "staff"),
-  }, async (request, reply) => reply.status(201).send(await registerDevice(provisioning, signedIn(request).id, request.body)));
+/** An installer's work on boxes: registered, bound to a household, removed, replaced. */
+function registerInstallRoutes(r: ZodRoutes, provisioning: ProvisioningDeps, provingPossession: PossessionCheck): void {
+  const db = provisioning.db;
+  r.post(
+    "/devices",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "Register a camera serial (a new box); the claim code is generated unless given",
+        body: registerDeviceBody,
+        response: { 201: registerDeviceReply, ...errors },
+      },
+      preHandler: requireRole("installer", "staff"),
+    },
+    async (request, reply) =>
+      reply.status(201).send(await registerDevice(provisioning, signedIn(request).id, request.body)),
+  );
 
-  r.post("/households/:householdId/devices", {
-    schema: { tags: ["provisioning"], summary: "Bind a camera to a household by serial + claim code or the box's QR text (idempotent)", params: householdIdParams, body: bindDeviceBody, response: { 200: deviceDetailView, ...errors } },
-    preHandler: requireRole("installer", "staff"),
-  }, async (request) => {
-    await assertCanSeeHousehold(provisioning.db, signedIn(request), request.params.householdId);
-    const deviceId = await provingPossession(request, () => bindDevice(provisioning, signedIn(request).id, request.params.householdId, request.body));
-    return loadDeviceDetail(provisioning.db, deviceId);
-  });
+  r.post(
+    "/households/:householdId/devices",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "Bind a camera to a household by serial + claim code or the box's QR text (idempotent)",
+        params: householdIdParams,
+        body: bindDeviceBody,
+        response: { 200: deviceDetailView, ...errors },
+      },
+      preHandler: requireRole("installer", "staff"),
+    },
+    async (request) => {
+      await assertCanSeeHousehold(provisioning.db, signedIn(request), request.params.householdId);
+      const deviceId = await provingPossession(request, () =>
+        bindDevice(provisioning, signedIn(request).id, request.params.householdId, request.body),
+      );
+      return loadDeviceDetail(provisioning.db, deviceId);
+    },
+  );
 
-  r.delete("/households/:householdId/devices/:deviceId", {
-    schema: { tags: ["provisioning"], summary: "Remove a camera from a household (its credentials are dropped; the box can be installed again)", params: householdDeviceParams, response: { 204: z.null(), ...errors } },
-    preHandler: requireRole("installer", "staff"),
-  }, async (request, reply) => {
-    await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
-    await removeDevice(provisioning, signedIn(request).id, request.params.householdId, request.params.deviceId);
-    return reply.status(204).send(null);
-  });
+  r.delete(
+    "/households/:householdId/devices/:deviceId",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "Remove a camera from a household (its credentials are dropped; the box can be installed again)",
+        params: householdDeviceParams,
+        response: { 204: z.null(), ...errors },
+      },
+      preHandler: requireRole("installer", "staff"),
+    },
+    async (request, reply) => {
+      await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
+      await removeDevice(provisioning, signedIn(request).id, request.params.householdId, request.params.deviceId);
+      return reply.status(204).send(null);
+    },
+  );
 
-  r.post("/devices/:deviceId/replace", {
-    schema: { tags: ["provisioning"], summary: "Replace a broken camera by a new box; the old one is revoked", params: deviceIdParams, body: replaceDeviceBody, response: { 200: deviceDetailView, ...errors } },
-    preHandler: requireRole("installer", "staff"),
-  }, async (request) => {
-    await assertCanWorkOnDevice(db, signedIn(request), request.params.deviceId);
-    return loadDeviceDetail(db, await provingPossession(request, () => replaceDevice(provisioning, signedIn(request), request.params.deviceId, request.body)));
-  });
+  r.post(
+    "/devices/:deviceId/replace",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "Replace a broken camera by a new box; the old one is revoked",
+        params: deviceIdParams,
+        body: replaceDeviceBody,
+        response: { 200: deviceDetailView, ...errors },
+      },
+      preHandler: requireRole("installer", "staff"),
+    },
+    async (request) => {
+      await assertCanWorkOnDevice(db, signedIn(request), request.params.deviceId);
+      return loadDeviceDetail(
+        db,
+        await provingPossession(request, () =>
+          replaceDevice(provisioning, signedIn(request), request.params.deviceId, request.body),
+        ),
+      );
+    },
+  );
+}
 
-  r.post("/devices/:deviceId/move", {
-    schema: { tags: ["provisioning"], summary: "Move a camera to another household", params: deviceIdParams, body: moveDeviceBody, response: { 200: deviceDetailView, ...errors } },
-    preHandler: requireRole("installer", "staff"),
-  }, async (request) => {
-    const user = signedIn(request);
-    await assertCanWorkOnDevice(db, user, request.params.deviceId);
-    if (user.role === "installer") await assertCanSeeHousehold(db, user, request.body.householdId);
-    await moveDevice(provisioning, user.id, request.params.deviceId, request.body.householdId);
-    return loadDeviceDetail(provisioning.db, request.params.deviceId);
-  });
+/** A bound camera's later life: moved, revoked, re-armed. */
+function registerDeviceLifeRoutes(r: ZodRoutes, provisioning: ProvisioningDeps): void {
+  const db = provisioning.db;
+  r.post(
+    "/devices/:deviceId/move",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "Move a camera to another household",
+        params: deviceIdParams,
+        body: moveDeviceBody,
+        response: { 200: deviceDetailView, ...errors },
+      },
+      preHandler: requireRole("installer", "staff"),
+    },
+    async (request) => {
+      const user = signedIn(request);
+      await assertCanWorkOnDevice(db, user, request.params.deviceId);
+      if (user.role === "installer") await assertCanSeeHousehold(db, user, request.body.householdId);
+      await moveDevice(provisioning, user.id, request.params.deviceId, request.body.householdId);
+      return loadDeviceDetail(provisioning.db, request.params.deviceId);
+    },
+  );
 
-  r.post("/devices/:deviceId/revoke", {
-    schema: { tags: ["provisioning"], summary: "Revoke a camera: its credentials stop working and its session is dropped now", params: deviceIdParams, response: { 200: deviceDetailView, ...errors } },
-    preHandler: requireRole("staff"),
-  }, async (request) => {
-    await loadDeviceDetail(provisioning.db, request.params.deviceId);
-    await revokeDevice(provisioning, signedIn(request).id, request.params.deviceId);
-    return loadDeviceDetail(provisioning.db, request.params.deviceId);
-  });
+  r.post(
+    "/devices/:deviceId/revoke",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "Revoke a camera: its credentials stop working and its session is dropped now",
+        params: deviceIdParams,
+        response: { 200: deviceDetailView, ...errors },
+      },
+      preHandler: requireRole("staff"),
+    },
+    async (request) => {
+      await loadDeviceDetail(provisioning.db, request.params.deviceId);
+      await revokeDevice(provisioning, signedIn(request).id, request.params.deviceId);
+      return loadDeviceDetail(provisioning.db, request.params.deviceId);
+    },
+  );
 
-  r.post("/devices/:deviceId/rearm", {
-    schema: { tags: ["provisioning"], summary: "Let a camera claim again (after a factory reset, or to undo a revocation)", params: deviceIdParams, response: { 200: deviceDetailView, ...errors } },
-    preHandler: requireRole("installer", "staff"),
-  }, async (request) => {
-    const user = signedIn(request);
-    const device = await assertCanWorkOnDevice(db, user, request.params.deviceId);
-    if (user.role !== "staff") {
-      if (device.claimState === "revoked") throw forbidden("only staff can undo a revocation");
-      // Re-arming drops a camera's credentials: while it is connected that is a revocation, which is staff's.
-      if (device.connection === "online") throw conflict("camera-online", "this camera is connected; re-arm it after a factory reset, when it is offline, or ask staff");
-    }
-    await rearmDevice(provisioning, signedIn(request).id, request.params.deviceId);
-    return loadDeviceDetail(provisioning.db, request.params.deviceId);
-  });
+  r.post(
+    "/devices/:deviceId/rearm",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "Let a camera claim again (after a factory reset, or to undo a revocation)",
+        params: deviceIdParams,
+        response: { 200: deviceDetailView, ...errors },
+      },
+      preHandler: requireRole("installer", "staff"),
+    },
+    async (request) => {
+      const user = signedIn(request);
+      const device = await assertCanWorkOnDevice(db, user, request.params.deviceId);
+      if (user.role !== "staff") {
+        if (device.claimState === "revoked") throw forbidden("only staff can undo a revocation");
+        // Re-arming drops a camera's credentials: while it is connected that is a revocation, which is staff's.
+        if (device.connection === "online")
+          throw conflict(
+            "camera-online",
+            "this camera is connected; re-arm it after a factory reset, when it is offline, or ask staff",
+          );
+      }
+      await rearmDevice(provisioning, signedIn(request).id, request.params.deviceId);
+      return loadDeviceDetail(provisioning.db, request.params.deviceId);
+    },
+  );
 }

@@ -24,7 +24,8 @@ export interface ProvisioningDeps {
 // Compared against when a serial is unknown, so that an unknown serial and a wrong code take the same time
 // and get the same answer: a guesser learns nothing about which serials exist.
 const UNKNOWN_SERIAL_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-const wrongCode = () => new ApiError(401, "claim-code-wrong", "this serial and claim code do not match a camera; check both");
+const wrongCode = () =>
+  new ApiError(401, "claim-code-wrong", "this serial and claim code do not match a camera; check both");
 
 /** The device with this serial if `code` is its claim code; unknown serial and wrong code fail alike. */
 async function deviceProvenBy(deps: ProvisioningDeps, serial: string, code: string) {
@@ -40,20 +41,32 @@ export function formatClaimCode(code: string): string {
   return `${code.slice(0, 4)}-${code.slice(4)}`;
 }
 
-export async function registerDevice(deps: ProvisioningDeps, actorId: string, input: { serial: string; claimCode?: string; model?: string }) {
+export async function registerDevice(
+  deps: ProvisioningDeps,
+  actorId: string,
+  input: { serial: string; claimCode?: string; model?: string },
+) {
   const existing = await deps.db.device.findUnique({ where: { serial: input.serial }, select: { id: true } });
   if (existing) throw conflict("serial-exists", `serial ${input.serial} is already registered`);
   const code = input.claimCode ?? randomReadableCode(8);
   const id = randomId("cam_");
   try {
-    await deps.db.device.create({ data: { id, serial: input.serial, claimCodeHash: await hashSecret(code), model: input.model ?? "WX-C1" } });
+    await deps.db.device.create({
+      data: { id, serial: input.serial, claimCodeHash: await hashSecret(code), model: input.model ?? "WX-C1" },
+    });
   } catch (error) {
     // Two registrations of one serial at once: the unique index decides.
-    if ((error as { code?: string }).code === "P2002") throw conflict("serial-exists", `serial ${input.serial} is already registered`);
+    if ((error as { code?: string }).code === "P2002")
+      throw conflict("serial-exists", `serial ${input.serial} is already registered`);
     throw error;
   }
   await deps.audit(actorId, "device.register", id, { serial: input.serial });
-  return { deviceId: id, serial: input.serial, claimCode: formatClaimCode(code), qr: boxQrText(input.serial, formatClaimCode(code)) };
+  return {
+    deviceId: id,
+    serial: input.serial,
+    claimCode: formatClaimCode(code),
+    qr: boxQrText(input.serial, formatClaimCode(code)),
+  };
 }
 
 /** Serial + claim code from typed fields or the box's QR text, checked against the stored hash. */
@@ -76,14 +89,19 @@ async function provePossession(deps: ProvisioningDeps, request: BindRequest) {
 
 export async function bindDevice(deps: ProvisioningDeps, actorId: string, householdId: string, request: BindRequest) {
   const device = await provePossession(deps, request);
-  if (device.claimState === "revoked") throw conflict("device-revoked", "this camera has been revoked; ask staff to re-arm it");
+  if (device.claimState === "revoked")
+    throw conflict("device-revoked", "this camera has been revoked; ask staff to re-arm it");
   if (device.householdId && device.householdId !== householdId) {
     throw conflict("device-in-other-household", "this camera belongs to another household; move it instead");
   }
   const newlyBound = device.householdId !== householdId;
   const updated = await deps.db.device.update({
     where: { id: device.id },
-    data: { householdId, label: request.label ?? device.label, ...(newlyBound ? { boundBy: actorId, boundAt: new Date() } : {}) },
+    data: {
+      householdId,
+      label: request.label ?? device.label,
+      ...(newlyBound ? { boundBy: actorId, boundAt: new Date() } : {}),
+    },
   });
   if (newlyBound) await deps.audit(actorId, "device.bind", device.id, { householdId });
   return updated.id;
@@ -92,11 +110,18 @@ export async function bindDevice(deps: ProvisioningDeps, actorId: string, househ
 export async function claimDevice(deps: ProvisioningDeps, serial: string, code: string) {
   const device = await deviceProvenBy(deps, serial, code);
   if (device.claimState === "revoked") throw new ApiError(403, "device-revoked", "this camera has been revoked");
-  if (device.claimState === "claimed") throw conflict("claim-code-used", "this camera has already been claimed; an installer can re-arm it after a factory reset");
+  if (device.claimState === "claimed")
+    throw conflict(
+      "claim-code-used",
+      "this camera has already been claimed; an installer can re-arm it after a factory reset",
+    );
   const password = randomToken(32);
   const credentialHash = deps.hashDeviceCredential(password);
   // Only one of two racing claims wins: the update is conditional on the state we read.
-  const won = await deps.db.device.updateMany({ where: { id: device.id, claimState: "registered" }, data: { claimState: "claimed", credentialHash, claimedAt: new Date() } });
+  const won = await deps.db.device.updateMany({
+    where: { id: device.id, claimState: "registered" },
+    data: { claimState: "claimed", credentialHash, claimedAt: new Date() },
+  });
   if (won.count !== 1) throw conflict("claim-code-used", "this camera has already been claimed");
   await deps.audit(null, "device.claim", device.id);
   return { deviceId: device.id, password };
@@ -135,9 +160,15 @@ export async function moveDevice(deps: ProvisioningDeps, actorId: string, device
 
 /** Unbinds the camera and re-arms it, so the box can be installed elsewhere. */
 export async function removeDevice(deps: ProvisioningDeps, actorId: string, householdId: string, deviceId: string) {
-  const device = await deps.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true } });
+  const device = await deps.db.device.findUnique({
+    where: { id: deviceId },
+    select: { householdId: true, claimState: true },
+  });
   if (!device || device.householdId !== householdId) throw notFound("camera in this household");
-  await deps.db.device.update({ where: { id: deviceId }, data: { householdId: null, label: null, boundBy: null, boundAt: null } });
+  await deps.db.device.update({
+    where: { id: deviceId },
+    data: { householdId: null, label: null, boundBy: null, boundAt: null },
+  });
   await deps.cutViewers(deviceId, "camera-removed");
   // Removing never lifts a revocation: that stays staff's decision (POST /devices/{id}/rearm).
   if (device.claimState !== "revoked") await dropCredentials(deps, deviceId, "registered");
@@ -146,7 +177,12 @@ export async function removeDevice(deps: ProvisioningDeps, actorId: string, hous
 
 /** A broken camera is swapped for a new box: the new one takes its household and label. The old one is
  * revoked when staff replace it; an installer's replacement only re-arms it (revocation is staff's). */
-export async function replaceDevice(deps: ProvisioningDeps, actor: { id: string; role: string }, oldDeviceId: string, request: BindRequest) {
+export async function replaceDevice(
+  deps: ProvisioningDeps,
+  actor: { id: string; role: string },
+  oldDeviceId: string,
+  request: BindRequest,
+) {
   const actorId = actor.id;
   const old = await deps.db.device.findUnique({ where: { id: oldDeviceId } });
   if (!old) throw notFound("camera");
@@ -154,11 +190,16 @@ export async function replaceDevice(deps: ProvisioningDeps, actor: { id: string;
   const replacement = await provePossession(deps, request);
   if (replacement.id === old.id) throw badRequest("same-device", "the replacement is the same camera");
   if (replacement.claimState === "revoked") throw conflict("device-revoked", "the replacement camera has been revoked");
-  if (replacement.householdId && replacement.householdId !== old.householdId) throw conflict("device-in-other-household", "the replacement belongs to another household");
-  await deps.db.device.update({ where: { id: replacement.id }, data: { householdId: old.householdId, label: request.label ?? old.label, boundBy: actorId, boundAt: new Date() } });
+  if (replacement.householdId && replacement.householdId !== old.householdId)
+    throw conflict("device-in-other-household", "the replacement belongs to another household");
+  await deps.db.device.update({
+    where: { id: replacement.id },
+    data: { householdId: old.householdId, label: request.label ?? old.label, boundBy: actorId, boundAt: new Date() },
+  });
   await deps.db.device.update({ where: { id: old.id }, data: { householdId: null, boundBy: null, boundAt: null } });
   await deps.cutViewers(old.id, "camera-replaced");
-  if (old.claimState !== "revoked") await dropCredentials(deps, old.id, actor.role === "staff" ? "revoked" : "registered");
+  if (old.claimState !== "revoked")
+    await dropCredentials(deps, old.id, actor.role === "staff" ? "revoked" : "registered");
   await deps.audit(actorId, "device.replace", old.id, { replacement: replacement.id });
   return replacement.id;
 }

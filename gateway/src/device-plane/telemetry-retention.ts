@@ -6,7 +6,11 @@ const PRUNE_EVERY_MS = 3600_000;
 export class TelemetryRetention {
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly db: Database, private readonly keepMs: number, private readonly log: { error(o: object, msg: string): void }) {}
+  constructor(
+    private readonly db: Database,
+    private readonly keepMs: number,
+    private readonly log: { error(o: object, msg: string): void },
+  ) {}
 
   start(): void {
     void this.prune();
@@ -21,7 +25,9 @@ export class TelemetryRetention {
 
   async prune(now = new Date()): Promise<number> {
     try {
-      const { count } = await this.db.telemetrySample.deleteMany({ where: { at: { lt: new Date(now.getTime() - this.keepMs) } } });
+      const { count } = await this.db.telemetrySample.deleteMany({
+        where: { at: { lt: new Date(now.getTime() - this.keepMs) } },
+      });
       return count;
     } catch (error) {
       this.log.error({ err: error }, "telemetry pruning failed");

@@ -19,7 +19,10 @@ describe("uptimeFraction", () => {
   it("adds up online intervals exactly", () => {
     // online 0-2, offline 2-3, online 3-10 → 9 of 10 hours
     const before = { state: "online" as const, at: new Date(0) };
-    const inside = [{ state: "offline" as const, at: t("02:00") }, { state: "online" as const, at: t("03:00") }];
+    const inside = [
+      { state: "offline" as const, at: t("02:00") },
+      { state: "online" as const, at: t("03:00") },
+    ];
     expect(uptimeFraction(before, inside, from, to)).toBeCloseTo(0.9, 10);
   });
 
@@ -34,7 +37,10 @@ describe("uptimeFraction", () => {
   });
 
   it("treats repeated states as one interval", () => {
-    const inside = [{ state: "online" as const, at: t("00:00") }, { state: "online" as const, at: t("05:00") }];
+    const inside = [
+      { state: "online" as const, at: t("00:00") },
+      { state: "online" as const, at: t("05:00") },
+    ];
     expect(uptimeFraction(null, inside, from, to)).toBe(1);
   });
 });

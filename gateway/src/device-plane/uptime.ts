@@ -15,7 +15,8 @@ export interface Interval {
 /** Milliseconds of [from, to) covered by the intervals (which do not overlap one another). */
 export function overlapMs(from: number, to: number, intervals: Interval[]): number {
   let total = 0;
-  for (const interval of intervals) total += Math.max(0, Math.min(to, interval.to.getTime()) - Math.max(from, interval.from.getTime()));
+  for (const interval of intervals)
+    total += Math.max(0, Math.min(to, interval.to.getTime()) - Math.max(from, interval.from.getTime()));
   return total;
 }
 
@@ -25,9 +26,15 @@ export function overlapMs(from: number, to: number, intervals: Interval[]): numb
  * @param unknown times when no gateway was running (not overlapping one another)
  * @returns a fraction in [0, 1], or null when the camera had no known state in the window
  */
-export function uptimeFraction(before: Transition | null, inside: Transition[], from: Date, to: Date, unknown: Interval[] = []): number | null {
+export function uptimeFraction(
+  before: Transition | null,
+  inside: Transition[],
+  from: Date,
+  to: Date,
+  unknown: Interval[] = [],
+): number | null {
   let state: Transition["state"] | null = before?.state ?? null;
-  let cursor = before ? from.getTime() : inside[0]?.at.getTime() ?? to.getTime();
+  let cursor = before ? from.getTime() : (inside[0]?.at.getTime() ?? to.getTime());
   const start = cursor;
   let online = 0;
   const onlineBetween = (a: number, b: number) => (b > a ? b - a - overlapMs(a, b, unknown) : 0);

@@ -23,7 +23,8 @@ export class LiveSessions {
   }
 
   closeUser(userId: string, reason: LiveCloseReason, exceptSessionId?: string): void {
-    for (const socket of [...this.sockets]) if (socket.userId === userId && socket.sessionId !== exceptSessionId) this.end(socket, reason);
+    for (const socket of [...this.sockets])
+      if (socket.userId === userId && socket.sessionId !== exceptSessionId) this.end(socket, reason);
   }
 
   refreshUser(userId?: string): void {

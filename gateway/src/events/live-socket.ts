@@ -5,12 +5,12 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
-import { clientMessage, type ServerMessage } from "../../../protocol/ws.ts";
+import { clientMessage, type ClientMessage, type ServerMessage } from "../../../protocol/ws.ts";
 import { householdIdsOf } from "../access/access.ts";
 import type { Database } from "../../../core/database.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LiveHub } from "./live-hub.ts";
-import { resolveToken } from "../access/auth.ts";
+import { resolveToken, type SignedInUser } from "../access/auth.ts";
 import { LIVE_CLOSE_SIGNED_OUT } from "../../../protocol/accounts.ts";
 import type { LiveSessions } from "./live-sessions.ts";
 
@@ -26,8 +26,12 @@ export function chooseLiveSubprotocol(protocols: Set<string>): string | false {
 
 function tokenFromHandshake(headers: Record<string, string | string[] | undefined>): string | undefined {
   const authorization = headers.authorization;
-  if (typeof authorization === "string" && authorization.startsWith("Bearer ")) return authorization.slice("Bearer ".length).trim();
-  const offered = typeof headers["sec-websocket-protocol"] === "string" ? headers["sec-websocket-protocol"].split(",").map((p) => p.trim()) : [];
+  if (typeof authorization === "string" && authorization.startsWith("Bearer "))
+    return authorization.slice("Bearer ".length).trim();
+  const offered =
+    typeof headers["sec-websocket-protocol"] === "string"
+      ? headers["sec-websocket-protocol"].split(",").map((p) => p.trim())
+      : [];
   return offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
 }
 
@@ -35,98 +39,150 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
 /** Messages held while the token is checked; a client that floods before it is signed in is cut off. */
 const MAX_EARLY_MESSAGES = 100;
 
-export async function livePlugin(app: FastifyInstance, { db, hub, metrics, liveSessions }: { db: Database; hub: LiveHub; metrics: GatewayMetrics; liveSessions: LiveSessions }): Promise<void> {
-  app.get("/live", { websocket: true, schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true } }, (socket, request) => {
-    const send = (message: ServerMessage) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
-    };
-    // Nothing that fails while handling a socket may end the process: answer, count, log, carry on.
-    const failed = (what: string) => (err: unknown) => {
-      metrics.wsHandlerFailures.inc();
-      request.log.error({ err }, `live socket: ${what} failed`);
-      send({ type: "error", error: "internal", message: "the gateway could not handle this; try again" });
-    };
-    socket.on("error", (err) => request.log.warn({ err: err.message }, "live socket error"));
-    void openLiveSocket(socket, request, send, failed("message handler")).catch((err) => {
-      failed("sign-in")(err);
-      socket.close(1011, "internal error");
-    });
-  });
+interface LiveSocketDeps {
+  db: Database;
+  hub: LiveHub;
+  metrics: GatewayMetrics;
+  liveSessions: LiveSessions;
+}
 
-  async function openLiveSocket(socket: WebSocket, request: FastifyRequest, send: (message: ServerMessage) => void, failed: (err: unknown) => void): Promise<void> {
-    // Listen at once: a client may send before the token check below has finished, and nothing it sends may be lost.
-    const early: [Buffer, boolean][] = [];
-    let onMessage: ((data: Buffer, isBinary: boolean) => void) | null = null;
-    socket.on("message", (data: Buffer, isBinary: boolean) => {
-      if (onMessage) return onMessage(data, isBinary);
-      if (early.push([data, isBinary]) > MAX_EARLY_MESSAGES) socket.close(1008, "too many messages before sign-in");
-    });
-    const user = await resolveToken(db, tokenFromHandshake(request.headers));
-    if (!user) {
-      send({ type: "error", error: "unauthorized", message: "sign in first: offer the subprotocols \"wangxiang\" and \"bearer.<token>\" (tokens in the URL are not accepted)" });
-      socket.close(LIVE_CLOSE_SIGNED_OUT, "unauthorized");
-      return;
-    }
-    let households = new Set(user.role === "family" ? await householdIdsOf(db, user.id) : []);
-    if (socket.readyState !== socket.OPEN) return; // gone while we checked: "close" has fired already, so register nothing
-    let filter: { villages?: Set<string>; deviceIds?: Set<string> } = {};
-    const remove = hub.add({
-      canSeeDevice: (deviceId, householdId) =>
-        (user.role !== "family" || (householdId !== null && households.has(householdId))) && (!filter.deviceIds || filter.deviceIds.has(deviceId)),
-      isMember: (householdId) => user.role === "family" && households.has(householdId),
-      send: (message) => {
-        if (filter.villages && "village" in message && message.village && !filter.villages.has(message.village)) return;
-        send(message);
-      },
-    });
-    const endSession = liveSessions.add({
-      sessionId: user.sessionId, userId: user.id,
-      close: (code, reason) => socket.close(code, reason),
-      refresh: () => {
-        if (user.role === "family") void householdIdsOf(db, user.id).then((ids) => { households = new Set(ids); }, failed);
-      },
-    });
-    const expiry = setTimeout(() => socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired"), Math.max(0, user.sessionExpiresAt.getTime() - Date.now()));
-    const recheckSession = async () => {
-      const session = await db.session.findUnique({ where: { id: user.sessionId }, select: { revokedAt: true, user: { select: { disabledAt: true } } } }).catch(() => undefined);
-      if (session === undefined) return; // database unreachable: keep the socket, try again later
-      if (!session || session.revokedAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "session-revoked");
-      else if (session.user.disabledAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "account-disabled");
-    };
-    const recheck = setInterval(() => void recheckSession().catch(failed), SESSION_RECHECK_MS);
-    metrics.wsClients.inc();
-    send({ type: "hello", userId: user.id, role: user.role });
+export async function livePlugin(app: FastifyInstance, deps: LiveSocketDeps): Promise<void> {
+  const { metrics } = deps;
+  app.get(
+    "/live",
+    {
+      websocket: true,
+      schema: { tags: ["live"], summary: "WebSocket of fleet events (see protocol/ws.ts)", hide: true },
+    },
+    (socket, request) => {
+      const send = (message: ServerMessage) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+      };
+      // Nothing that fails while handling a socket may end the process: answer, count, log, carry on.
+      const failed = (what: string) => (err: unknown) => {
+        metrics.wsHandlerFailures.inc();
+        request.log.error({ err }, `live socket: ${what} failed`);
+        send({ type: "error", error: "internal", message: "the gateway could not handle this; try again" });
+      };
+      socket.on("error", (err) => request.log.warn({ err: err.message }, "live socket error"));
+      void openLiveSocket(deps, socket, request, send, failed("message handler")).catch((err) => {
+        failed("sign-in")(err);
+        socket.close(1011, "internal error");
+      });
+    },
+  );
+}
 
-    const handle = async (data: Buffer, isBinary: boolean) => {
-      const refuse = (message: string) => {
-        metrics.wsInvalidMessages.inc();
-        send({ type: "error", error: "invalid-message", message });
-      };
-      if (isBinary || data.length > MAX_MESSAGE_BYTES) return refuse("send JSON text messages under 16 KiB");
-      let raw: unknown;
-      try {
-        raw = JSON.parse(data.toString("utf8"));
-      } catch {
-        return refuse("message is not JSON");
-      }
-      const parsed = clientMessage.safeParse(raw);
-      if (!parsed.success) return refuse(z.prettifyError(parsed.error));
-      const message = parsed.data;
-      if (message.type === "ping") return send({ type: "pong", ...(message.id ? { id: message.id } : {}) });
-      filter = {
-        ...(message.villages?.length ? { villages: new Set(message.villages) } : {}),
-        ...(message.deviceIds?.length ? { deviceIds: new Set(message.deviceIds) } : {}),
-      };
-      if (user.role === "family") households = new Set(await householdIdsOf(db, user.id));
-    };
-    socket.on("close", () => {
-      remove();
-      endSession();
-      clearTimeout(expiry);
-      clearInterval(recheck);
-      metrics.wsClients.dec();
-    });
-    onMessage = (data, isBinary) => void handle(data, isBinary).catch(failed);
-    for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
+/** A client message, or why it was refused. */
+function parseClientMessage(data: Buffer, isBinary: boolean): { message: ClientMessage } | { refused: string } {
+  if (isBinary || data.length > MAX_MESSAGE_BYTES) return { refused: "send JSON text messages under 16 KiB" };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data.toString("utf8"));
+  } catch {
+    return { refused: "message is not JSON" };
   }
+  const parsed = clientMessage.safeParse(raw);
+  return parsed.success ? { message: parsed.data } : { refused: z.prettifyError(parsed.error) };
+}
+
+/** Closes the socket when its sign-in expires, is revoked or its account disabled; returns what stops watching. */
+function watchSession(db: Database, socket: WebSocket, user: SignedInUser, failed: (err: unknown) => void): () => void {
+  const expiry = setTimeout(
+    () => socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired"),
+    Math.max(0, user.sessionExpiresAt.getTime() - Date.now()),
+  );
+  const recheckSession = async () => {
+    const session = await db.session
+      .findUnique({
+        where: { id: user.sessionId },
+        select: { revokedAt: true, user: { select: { disabledAt: true } } },
+      })
+      .catch(() => undefined);
+    if (session === undefined) return; // database unreachable: keep the socket, try again later
+    if (!session || session.revokedAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "session-revoked");
+    else if (session.user.disabledAt) socket.close(LIVE_CLOSE_SIGNED_OUT, "account-disabled");
+  };
+  const recheck = setInterval(() => void recheckSession().catch(failed), SESSION_RECHECK_MS);
+  return () => {
+    clearTimeout(expiry);
+    clearInterval(recheck);
+  };
+}
+
+async function openLiveSocket(
+  { db, hub, metrics, liveSessions }: LiveSocketDeps,
+  socket: WebSocket,
+  request: FastifyRequest,
+  send: (message: ServerMessage) => void,
+  failed: (err: unknown) => void,
+): Promise<void> {
+  // Listen at once: a client may send before the token check below has finished, and nothing it sends may be lost.
+  const early: [Buffer, boolean][] = [];
+  let onMessage: ((data: Buffer, isBinary: boolean) => void) | null = null;
+  socket.on("message", (data: Buffer, isBinary: boolean) => {
+    if (onMessage) return onMessage(data, isBinary);
+    if (early.push([data, isBinary]) > MAX_EARLY_MESSAGES) socket.close(1008, "too many messages before sign-in");
+  });
+  const user = await resolveToken(db, tokenFromHandshake(request.headers));
+  if (!user) {
+    send({
+      type: "error",
+      error: "unauthorized",
+      message:
+        'sign in first: offer the subprotocols "wangxiang" and "bearer.<token>" (tokens in the URL are not accepted)',
+    });
+    socket.close(LIVE_CLOSE_SIGNED_OUT, "unauthorized");
+    return;
+  }
+  let households = new Set(user.role === "family" ? await householdIdsOf(db, user.id) : []);
+  if (socket.readyState !== socket.OPEN) return; // gone while we checked: "close" has fired already, so register nothing
+  let filter: { villages?: Set<string>; deviceIds?: Set<string> } = {};
+  const remove = hub.add({
+    canSeeDevice: (deviceId, householdId) =>
+      (user.role !== "family" || (householdId !== null && households.has(householdId))) &&
+      (!filter.deviceIds || filter.deviceIds.has(deviceId)),
+    isMember: (householdId) => user.role === "family" && households.has(householdId),
+    send: (message) => {
+      if (filter.villages && "village" in message && message.village && !filter.villages.has(message.village)) return;
+      send(message);
+    },
+  });
+  const endSession = liveSessions.add({
+    sessionId: user.sessionId,
+    userId: user.id,
+    close: (code, reason) => socket.close(code, reason),
+    refresh: () => {
+      if (user.role === "family")
+        void householdIdsOf(db, user.id).then((ids) => {
+          households = new Set(ids);
+        }, failed);
+    },
+  });
+  const stopWatching = watchSession(db, socket, user, failed);
+  metrics.wsClients.inc();
+  send({ type: "hello", userId: user.id, role: user.role });
+
+  const handle = async (data: Buffer, isBinary: boolean) => {
+    const parsed = parseClientMessage(data, isBinary);
+    if ("refused" in parsed) {
+      metrics.wsInvalidMessages.inc();
+      return send({ type: "error", error: "invalid-message", message: parsed.refused });
+    }
+    const { message } = parsed;
+    if (message.type === "ping") return send({ type: "pong", ...(message.id ? { id: message.id } : {}) });
+    filter = {
+      ...(message.villages?.length ? { villages: new Set(message.villages) } : {}),
+      ...(message.deviceIds?.length ? { deviceIds: new Set(message.deviceIds) } : {}),
+    };
+    if (user.role === "family") households = new Set(await householdIdsOf(db, user.id));
+  };
+  socket.on("close", () => {
+    remove();
+    endSession();
+    stopWatching();
+    metrics.wsClients.dec();
+  });
+  onMessage = (data, isBinary) => void handle(data, isBinary).catch(failed);
+  for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
 }

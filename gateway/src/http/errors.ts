@@ -1,58 +1,95 @@
-// Every error the API answers with has one shape: { error: code, message, details? }.
+// Every error the API answers with has one shape: { error: code, message, details? }, its code from the one
+// catalogue (protocol/errors.ts), which also gives the status and the default message.
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { errorCatalogue, errorReplyFor, isDomainError, type ErrorCode } from "../../../protocol/errors.ts";
 
 export class ApiError extends Error {
-  constructor(readonly statusCode: number, readonly code: string, message: string, readonly details?: unknown) {
+  constructor(
+    readonly statusCode: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
   }
 }
 
-export const badRequest = (code: string, message: string, details?: unknown) => new ApiError(400, code, message, details);
-export const unauthorized = (message = "sign in first") => new ApiError(401, "unauthorized", message);
-export const forbidden = (message = "you may not do this") => new ApiError(403, "forbidden", message);
-export const notFound = (what: string) => new ApiError(404, "not-found", `${what} not found`);
-export const conflict = (code: string, message: string) => new ApiError(409, code, message);
-export const tooManyRequests = (message: string, retryAfterS: number) => new ApiError(429, "too-many-requests", message, { retryAfterS });
+/** An error with the catalogue's status, and its message unless a more precise one is given. */
+export const apiError = (code: ErrorCode, message: string = errorCatalogue[code].message, details?: unknown) =>
+  new ApiError(errorCatalogue[code].status, code, message, details);
+
+export const badRequest = (code: ErrorCode, message: string, details?: unknown) =>
+  new ApiError(400, code, message, details);
+export const unauthorized = (message: string = errorCatalogue.unauthorized.message) =>
+  apiError("unauthorized", message);
+export const forbidden = (message: string = errorCatalogue.forbidden.message) => apiError("forbidden", message);
+export const notFound = (what: string) => apiError("not-found", `${what} not found`);
+export const conflict = (code: ErrorCode, message: string) => new ApiError(409, code, message);
+export const tooManyRequests = (message: string, retryAfterS: number) =>
+  apiError("too-many-requests", message, { retryAfterS });
 
 export function installErrorHandler(app: FastifyInstance, onClientError: (route: string, code: string) => void): void {
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const route = request.routeOptions.url ?? "unknown";
     if (error instanceof ApiError) {
       onClientError(route, error.code);
-      if (error.statusCode === 429) reply.header("retry-after", String((error.details as { retryAfterS: number }).retryAfterS));
-      return reply.status(error.statusCode).send({ error: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) });
+      if (error.statusCode === 429)
+        reply.header("retry-after", String((error.details as { retryAfterS: number }).retryAfterS));
+      return reply.status(error.statusCode).send({
+        error: error.code,
+        message: error.message,
+        ...(error.details === undefined ? {} : { details: error.details }),
+      });
+    }
+    if (isDomainError(error)) {
+      if (error.status < 500) onClientError(route, error.code);
+      else request.log.error({ err: error }, error.message);
+      return reply.status(error.status).send(error.toReply());
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       onClientError(route, "invalid-request");
-      const details = error.validation.map((v) => ({ where: `${error.validationContext ?? "body"}${v.instancePath}`, message: v.message }));
-      return reply.status(400).send({ error: "invalid-request", message: details.map((d) => `${d.where}: ${d.message}`).join("; "), details });
+      const details = error.validation.map((v) => ({
+        where: `${error.validationContext ?? "body"}${v.instancePath}`,
+        message: v.message,
+      }));
+      return reply.status(400).send({
+        ...errorReplyFor("invalid-request", details.map((d) => `${d.where}: ${d.message}`).join("; ")),
+        details,
+      });
     }
     if (isResponseSerializationError(error)) {
       request.log.error({ err: error, route }, "reply did not match its schema");
-      return reply.status(500).send({ error: "internal", message: "the server made a malformed reply" });
+      return reply.status(500).send(errorReplyFor("internal", "the server made a malformed reply"));
     }
     // A row that vanished or appeared between our check and our write (a concurrent request): the client's answer, not ours.
     const prismaCode = (error as { code?: unknown }).code;
     if (prismaCode === "P2025" || prismaCode === "P2002") {
-      const mapped = prismaCode === "P2025" ? notFound("record") : conflict("conflict", "this was changed by another request at the same moment; try again");
+      const mapped = prismaCode === "P2025" ? notFound("record") : apiError("conflict");
       onClientError(route, mapped.code);
       return reply.status(mapped.statusCode).send({ error: mapped.code, message: mapped.message });
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {
       onClientError(route, error.code ?? "bad-request");
-      const code = error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? "unsupported-media-type" : error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? "payload-too-large" : "bad-request";
-      return reply.status(status).send({ error: code, message: error.message });
+      const code =
+        error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
+          ? "unsupported-media-type"
+          : error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+            ? "payload-too-large"
+            : "bad-request";
+      return reply.status(status).send(errorReplyFor(code, error.message));
     }
     if (isDatabaseUnavailable(error)) {
       request.log.error({ err: error }, "database unavailable");
-      return reply.status(503).send({ error: "database-unavailable", message: "the database is not answering; try again shortly" });
+      return reply.status(503).send(errorReplyFor("database-unavailable"));
     }
     request.log.error({ err: error }, "unhandled error");
-    return reply.status(500).send({ error: "internal", message: "something went wrong on our side" });
+    return reply.status(500).send(errorReplyFor("internal"));
   });
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error: "not-found", message: `no route ${request.method} ${request.url.split("?")[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorReplyFor("not-found", `no route ${request.method} ${request.url.split("?")[0]}`)),
+  );
 }
 
 function isDatabaseUnavailable(error: unknown): boolean {

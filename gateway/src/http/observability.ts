@@ -16,15 +16,30 @@ export interface ObservabilityOptions {
   metricsToken: string | undefined;
 }
 
-export async function observabilityPlugin(app: FastifyInstance, { db, metrics, brokerConnected, startedAt, metricsToken }: ObservabilityOptions): Promise<void> {
+export async function observabilityPlugin(
+  app: FastifyInstance,
+  { db, metrics, brokerConnected, startedAt, metricsToken }: ObservabilityOptions,
+): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get("/healthz", { schema: { tags: ["operations"], response: { 200: healthReply, 503: healthReply } } }, async (_request, reply) => {
-    const database = await db.$queryRawUnsafe("SELECT 1").then(() => "ok" as const, () => "down" as const);
-    const broker = brokerConnected() ? "ok" as const : "down" as const;
-    const healthy = database === "ok" && broker === "ok";
-    return reply.status(healthy ? 200 : 503).send({ status: healthy ? "ok" : "degraded", database, broker, uptimeS: Math.round((Date.now() - startedAt) / 1000) });
-  });
+  r.get(
+    "/healthz",
+    { schema: { tags: ["operations"], response: { 200: healthReply, 503: healthReply } } },
+    async (_request, reply) => {
+      const database = await db.$queryRawUnsafe("SELECT 1").then(
+        () => "ok" as const,
+        () => "down" as const,
+      );
+      const broker = brokerConnected() ? ("ok" as const) : ("down" as const);
+      const healthy = database === "ok" && broker === "ok";
+      return reply.status(healthy ? 200 : 503).send({
+        status: healthy ? "ok" : "degraded",
+        database,
+        broker,
+        uptimeS: Math.round((Date.now() - startedAt) / 1000),
+      });
+    },
+  );
 
   app.get("/metrics", { schema: { hide: true }, onRequest: metricsAccess(metricsToken) }, async (_request, reply) => {
     const online = await db.device.count({ where: { claimState: "claimed", connection: "online" } }).catch(() => null);
@@ -44,11 +59,17 @@ function metricsAccess(token: string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (!expected) {
       if (isLoopback(request.ip)) return;
-      return reply.status(403).send({ error: "forbidden", message: "/metrics answers this machine only; set METRICS_TOKEN to scrape it from elsewhere" });
+      return reply.status(403).send({
+        error: "forbidden",
+        message: "/metrics answers this machine only; set METRICS_TOKEN to scrape it from elsewhere",
+      });
     }
     const given = Buffer.from(request.headers.authorization ?? "");
     if (given.length === expected.length && timingSafeEqual(given, expected)) return;
-    return reply.status(401).header("www-authenticate", "Bearer").send({ error: "unauthorized", message: "send the metrics token: Authorization: Bearer <METRICS_TOKEN>" });
+    return reply
+      .status(401)
+      .header("www-authenticate", "Bearer")
+      .send({ error: "unauthorized", message: "send the metrics token: Authorization: Bearer <METRICS_TOKEN>" });
   };
 }
 

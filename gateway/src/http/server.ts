@@ -25,12 +25,28 @@ export interface HttpServerOptions {
   metrics: GatewayMetrics;
 }
 
-export function createHttpServer({ logLevel, logStream, tls, corsOrigins, trustedProxies, handleProtocols, metrics }: HttpServerOptions): FastifyInstance {
+export function createHttpServer({
+  logLevel,
+  logStream,
+  tls,
+  corsOrigins,
+  trustedProxies,
+  handleProtocols,
+  metrics,
+}: HttpServerOptions): FastifyInstance {
   const app = Fastify({
-    ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: "TLSv1.2" as const } } : {}),
+    ...(tls
+      ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: "TLSv1.2" as const } }
+      : {}),
     logger: {
       level: logLevel,
-      redact: ["req.headers.authorization", "req.headers[\"sec-websocket-protocol\"]", "body.password", "body.claimCode", "mqttPassword"],
+      redact: [
+        "req.headers.authorization",
+        'req.headers["sec-websocket-protocol"]',
+        "body.password",
+        "body.claimCode",
+        "mqttPassword",
+      ],
       // Query strings and invite codes in paths can carry secrets: the logged URL never shows them.
       serializers: { req: redactedRequest },
       ...(logStream ? { stream: logStream } : {}),
@@ -38,25 +54,39 @@ export function createHttpServer({ logLevel, logStream, tls, corsOrigins, truste
     bodyLimit: 256 * 1024,
     trustProxy: fastifyTrustProxy(trustedProxies),
     // A URL that does not decode (/devices/%ff) fails before routing; answer it in the one error shape too.
-    frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => void reply.code(400).send({ error: "bad-url", message: error.message }),
+    frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) =>
+      void reply.code(400).send({ error: "bad-url", message: error.message }),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, (route, error) => metrics.httpClientErrors.inc({ route, error }));
   // Before any route sees it: text with a NUL character is refused everywhere (see protocol/text.ts).
   app.addHook("preValidation", async (request) => {
-    if (containsNulCharacter(request.params) || containsNulCharacter(request.query) || containsNulCharacter(request.body)) {
+    if (
+      containsNulCharacter(request.params) ||
+      containsNulCharacter(request.query) ||
+      containsNulCharacter(request.body)
+    ) {
       throw badRequest("nul-character", "text may not contain NUL (U+0000) characters");
     }
   });
   app.addHook("onResponse", async (request, reply) => {
-    metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
   app.register(fastifySwagger, {
-    openapi: { info: { title: "Wangxiang 望乡 gateway API", version: "1" }, components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } }, security: [{ bearer: [] }] },
+    openapi: {
+      info: { title: "Wangxiang 望乡 gateway API", version: "1" },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
     transform: jsonSchemaTransform,
   });
   app.register(securityPlugin, { corsOrigins, https: Boolean(tls) });
-  app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, ...(handleProtocols ? { handleProtocols } : {}) } });
+  app.register(fastifyWebsocket, {
+    options: { maxPayload: 64 * 1024, ...(handleProtocols ? { handleProtocols } : {}) },
+  });
   return app;
 }

@@ -14,13 +14,22 @@ export function isAddressOrCidr(entry: string): boolean {
 }
 
 /** "10.0.0.5, 10.1.0.0/16" → a list fastify's trustProxy takes; empty → trust no proxy. */
-export const trustedProxiesSchema = z.string().optional().transform((text, ctx) => {
-  const entries = (text ?? "").split(",").map((e) => e.trim()).filter(Boolean);
-  for (const entry of entries.filter((e) => !isAddressOrCidr(e))) {
-    ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR block (e.g. 10.0.0.5 or 10.0.0.0/8)` });
-  }
-  return entries;
-});
+export const trustedProxiesSchema = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const entries = (text ?? "")
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean);
+    for (const entry of entries.filter((e) => !isAddressOrCidr(e))) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${entry}" is not an IP address or CIDR block (e.g. 10.0.0.5 or 10.0.0.0/8)`,
+      });
+    }
+    return entries;
+  });
 
 /** What fastify's `trustProxy` option should be for this list. */
 export function fastifyTrustProxy(entries: string[]): string[] | false {

@@ -4,51 +4,132 @@ import type { alertView, commandView, deviceView, householdView } from "../../..
 import type { CommandName } from "../../../protocol/device-messages.ts";
 
 type DeviceRow = {
-  id: string; serial: string; claimState: string; householdId: string | null; label: string | null; model: string; firmware: string | null;
-  connection: string; connectionSince: Date | null; privacy: boolean; lastSeenAt: Date | null; lastHeartbeatAt: Date | null; rssi: number | null;
-  temperatureC: number | null; uptimeS: number | null; freeStorageMb: number | null; household: { village: string; elderName: string } | null;
+  id: string;
+  serial: string;
+  claimState: string;
+  householdId: string | null;
+  label: string | null;
+  model: string;
+  firmware: string | null;
+  connection: string;
+  connectionSince: Date | null;
+  privacy: boolean;
+  lastSeenAt: Date | null;
+  lastHeartbeatAt: Date | null;
+  rssi: number | null;
+  temperatureC: number | null;
+  uptimeS: number | null;
+  freeStorageMb: number | null;
+  household: { village: string; elderName: string } | null;
 };
 
 export const deviceInclude = { household: { select: { village: true, elderName: true } } } as const;
-export const alertInclude = { device: { select: { serial: true, householdId: true, household: { select: { village: true } } } } } as const;
+export const alertInclude = {
+  device: { select: { serial: true, householdId: true, household: { select: { village: true } } } },
+} as const;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function toDeviceView(d: DeviceRow): z.infer<typeof deviceView> {
   return {
-    id: d.id, serial: d.serial, claimState: d.claimState as "registered" | "claimed" | "revoked", householdId: d.householdId,
-    village: d.household?.village ?? null, elderName: d.household?.elderName ?? null, label: d.label, model: d.model, firmware: d.firmware,
-    connection: d.connection as "unknown" | "online" | "offline", privacy: d.privacy, lastSeenAt: iso(d.lastSeenAt), lastHeartbeatAt: iso(d.lastHeartbeatAt),
-    rssi: d.rssi, temperatureC: d.temperatureC, uptimeS: d.uptimeS, freeStorageMb: d.freeStorageMb,
+    id: d.id,
+    serial: d.serial,
+    claimState: d.claimState as "registered" | "claimed" | "revoked",
+    householdId: d.householdId,
+    village: d.household?.village ?? null,
+    elderName: d.household?.elderName ?? null,
+    label: d.label,
+    model: d.model,
+    firmware: d.firmware,
+    connection: d.connection as "unknown" | "online" | "offline",
+    privacy: d.privacy,
+    lastSeenAt: iso(d.lastSeenAt),
+    lastHeartbeatAt: iso(d.lastHeartbeatAt),
+    rssi: d.rssi,
+    temperatureC: d.temperatureC,
+    uptimeS: d.uptimeS,
+    freeStorageMb: d.freeStorageMb,
     offlineSince: d.connection === "offline" ? iso(d.connectionSince) : null,
   };
 }
 
 type AlertRow = {
-  id: string; deviceId: string; kind: string; raisedAt: Date; lastNotifiedAt: Date; notifyCount: number; resolvedAt: Date | null;
-  acknowledgedAt: Date | null; acknowledgedBy: string | null; device: { serial: string; household: { village: string } | null };
+  id: string;
+  deviceId: string;
+  kind: string;
+  raisedAt: Date;
+  lastNotifiedAt: Date;
+  notifyCount: number;
+  resolvedAt: Date | null;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  device: { serial: string; household: { village: string } | null };
 };
 
 export function toAlertView(a: AlertRow): z.infer<typeof alertView> {
   return {
-    id: a.id, deviceId: a.deviceId, serial: a.device.serial, village: a.device.household?.village ?? null, kind: "offline",
-    raisedAt: a.raisedAt.toISOString(), lastNotifiedAt: a.lastNotifiedAt.toISOString(), notifyCount: a.notifyCount,
-    resolvedAt: iso(a.resolvedAt), acknowledgedAt: iso(a.acknowledgedAt), acknowledgedBy: a.acknowledgedBy,
+    id: a.id,
+    deviceId: a.deviceId,
+    serial: a.device.serial,
+    village: a.device.household?.village ?? null,
+    kind: "offline",
+    raisedAt: a.raisedAt.toISOString(),
+    lastNotifiedAt: a.lastNotifiedAt.toISOString(),
+    notifyCount: a.notifyCount,
+    resolvedAt: iso(a.resolvedAt),
+    acknowledgedAt: iso(a.acknowledgedAt),
+    acknowledgedBy: a.acknowledgedBy,
   };
 }
 
-type CommandRow = { id: string; deviceId: string; name: string; params: string; status: string; result: string | null; error: string | null; requestedBy: string; createdAt: Date; finishedAt: Date | null };
+type CommandRow = {
+  id: string;
+  deviceId: string;
+  name: string;
+  params: string;
+  status: string;
+  result: string | null;
+  error: string | null;
+  requestedBy: string;
+  createdAt: Date;
+  finishedAt: Date | null;
+};
 
 export function toCommandView(c: CommandRow): z.infer<typeof commandView> {
   return {
-    id: c.id, deviceId: c.deviceId, name: c.name as CommandName, params: JSON.parse(c.params) as Record<string, unknown>,
-    status: c.status as "pending" | "succeeded" | "failed" | "timed-out", result: c.result ? (JSON.parse(c.result) as Record<string, unknown>) : null,
-    error: c.error, requestedBy: c.requestedBy, createdAt: c.createdAt.toISOString(), finishedAt: iso(c.finishedAt),
+    id: c.id,
+    deviceId: c.deviceId,
+    name: c.name as CommandName,
+    params: JSON.parse(c.params) as Record<string, unknown>,
+    status: c.status as "pending" | "succeeded" | "failed" | "timed-out",
+    result: c.result ? (JSON.parse(c.result) as Record<string, unknown>) : null,
+    error: c.error,
+    requestedBy: c.requestedBy,
+    createdAt: c.createdAt.toISOString(),
+    finishedAt: iso(c.finishedAt),
   };
 }
 
-type HouseholdRow = { id: string; village: string; elderName: string; contactName: string | null; contactPhone: string; address: string | null; createdAt: Date; _count: { devices: number } };
+type HouseholdRow = {
+  id: string;
+  village: string;
+  elderName: string;
+  contactName: string | null;
+  contactPhone: string;
+  address: string | null;
+  createdAt: Date;
+  _count: { devices: number };
+};
 
 export function toHouseholdView(h: HouseholdRow): z.infer<typeof householdView> {
-  return { id: h.id, village: h.village, elderName: h.elderName, contactName: h.contactName, contactPhone: h.contactPhone, address: h.address, createdAt: h.createdAt.toISOString(), deviceCount: h._count.devices };
+  return {
+    id: h.id,
+    village: h.village,
+    elderName: h.elderName,
+    contactName: h.contactName,
+    contactPhone: h.contactPhone,
+    address: h.address,
+    createdAt: h.createdAt.toISOString(),
+    deviceCount: h._count.devices,
+  };
 }

@@ -23,7 +23,9 @@ export async function webPlugin(app: FastifyInstance, options: WebOptions = {}):
   if (!existsSync(indexPath)) {
     app.log.warn(`web app not built (${indexPath} is missing): serving a placeholder; run \`npm run build:web\``);
     const placeholder = await readFile(join(webRoot, "placeholder.html"), "utf8");
-    app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(placeholder));
+    app.get("/", { schema: { hide: true } }, async (_request, reply) =>
+      reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(placeholder),
+    );
     return;
   }
 
@@ -34,7 +36,10 @@ export async function webPlugin(app: FastifyInstance, options: WebOptions = {}):
     cacheControl: false,
     preCompressed: true, // the build writes .br/.gz beside each asset (web/precompress.ts)
     setHeaders(res, path) {
-      res.setHeader("cache-control", /[\\/]assets[\\/]/.test(path) ? "public, max-age=31536000, immutable" : "no-cache");
+      res.setHeader(
+        "cache-control",
+        /[\\/]assets[\\/]/.test(path) ? "public, max-age=31536000, immutable" : "no-cache",
+      );
       if (path.endsWith("sw.js")) res.setHeader("service-worker-allowed", "/");
     },
   });

@@ -11,50 +11,117 @@ import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 
-type ViewRow = { id: string; deviceId: string; userId: string; displayName: string; startedAt: Date; endedAt: Date | null; endReason: string | null; talked: boolean; startedBy: string; device: { serial: string; label: string | null } };
+type ViewRow = {
+  id: string;
+  deviceId: string;
+  userId: string;
+  displayName: string;
+  startedAt: Date;
+  endedAt: Date | null;
+  endReason: string | null;
+  talked: boolean;
+  startedBy: string;
+  device: { serial: string; label: string | null };
+};
 const toViewLogEntry = (v: ViewRow) => ({
-  id: v.id, deviceId: v.deviceId, serial: v.device.serial, label: v.device.label, userId: v.userId, displayName: v.displayName,
-  startedAt: v.startedAt.toISOString(), endedAt: v.endedAt?.toISOString() ?? null,
-  durationS: v.endedAt ? Math.round((v.endedAt.getTime() - v.startedAt.getTime()) / 1000) : null, endReason: v.endReason, talked: v.talked,
+  id: v.id,
+  deviceId: v.deviceId,
+  serial: v.device.serial,
+  label: v.device.label,
+  userId: v.userId,
+  displayName: v.displayName,
+  startedAt: v.startedAt.toISOString(),
+  endedAt: v.endedAt?.toISOString() ?? null,
+  durationS: v.endedAt ? Math.round((v.endedAt.getTime() - v.startedAt.getTime()) / 1000) : null,
+  endReason: v.endReason,
+  talked: v.talked,
   startedBy: v.startedBy as "look-in" | "call" | "answered-call",
 });
 
-export async function liveViewPlugin(app: FastifyInstance, { db, liveView }: { db: Database; liveView: LiveViewService }): Promise<void> {
+export async function liveViewPlugin(
+  app: FastifyInstance,
+  { db, liveView }: { db: Database; liveView: LiveViewService },
+): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.post("/devices/:deviceId/view", {
-    schema: { tags: ["live view"], summary: "Ask to watch a camera: a short-lived WHEP token (household members only; refused in privacy mode)", params: deviceIdParams, response: { 200: viewGrantReply, ...errors } },
-    preHandler: requireRole(),
-  }, async (request) => liveView.grantView(signedIn(request), request.params.deviceId));
+  r.post(
+    "/devices/:deviceId/view",
+    {
+      schema: {
+        tags: ["live view"],
+        summary: "Ask to watch a camera: a short-lived WHEP token (household members only; refused in privacy mode)",
+        params: deviceIdParams,
+        response: { 200: viewGrantReply, ...errors },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => liveView.grantView(signedIn(request), request.params.deviceId),
+  );
 
-  r.get("/devices/:deviceId/view-log", {
-    schema: { tags: ["live view"], summary: "Who watched this camera, when and for how long", params: deviceIdParams, querystring: viewLogQuery, response: { 200: viewLogReply, ...errors } },
-    preHandler: requireRole(),
-  }, async (request) => {
-    const user = signedIn(request);
-    const device = await assertCanSeeDevice(db, user, request.params.deviceId);
-    if (user.role === "installer") {
-      if (!device.householdId) throw notAssigned();
-      await assertCanSeeHousehold(db, user, device.householdId);
-    }
-    // A household sees only the views made while the camera was its own, not those of a home it moved from.
-    const where = user.role === "staff" ? { deviceId: request.params.deviceId } : { deviceId: request.params.deviceId, householdId: device.householdId };
-    const rows = await db.viewSession.findMany({ where, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
-    return { items: rows.map(toViewLogEntry) };
-  });
+  r.get(
+    "/devices/:deviceId/view-log",
+    {
+      schema: {
+        tags: ["live view"],
+        summary: "Who watched this camera, when and for how long",
+        params: deviceIdParams,
+        querystring: viewLogQuery,
+        response: { 200: viewLogReply, ...errors },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      const user = signedIn(request);
+      const device = await assertCanSeeDevice(db, user, request.params.deviceId);
+      if (user.role === "installer") {
+        if (!device.householdId) throw notAssigned();
+        await assertCanSeeHousehold(db, user, device.householdId);
+      }
+      // A household sees only the views made while the camera was its own, not those of a home it moved from.
+      const where =
+        user.role === "staff"
+          ? { deviceId: request.params.deviceId }
+          : { deviceId: request.params.deviceId, householdId: device.householdId };
+      const rows = await db.viewSession.findMany({
+        where,
+        orderBy: { startedAt: "desc" },
+        take: request.query.limit,
+        include: { device: { select: { serial: true, label: true } } },
+      });
+      return { items: rows.map(toViewLogEntry) };
+    },
+  );
 
-  r.get("/households/:householdId/view-log", {
-    schema: { tags: ["live view"], summary: "Who watched this household's cameras", params: householdIdParams, querystring: viewLogQuery, response: { 200: viewLogReply, ...errors } },
-    preHandler: requireRole(),
-  }, async (request) => {
-    await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
-    const rows = await db.viewSession.findMany({ where: { householdId: request.params.householdId }, orderBy: { startedAt: "desc" }, take: request.query.limit, include: { device: { select: { serial: true, label: true } } } });
-    return { items: rows.map(toViewLogEntry) };
-  });
+  r.get(
+    "/households/:householdId/view-log",
+    {
+      schema: {
+        tags: ["live view"],
+        summary: "Who watched this household's cameras",
+        params: householdIdParams,
+        querystring: viewLogQuery,
+        response: { 200: viewLogReply, ...errors },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
+      const rows = await db.viewSession.findMany({
+        where: { householdId: request.params.householdId },
+        orderBy: { startedAt: "desc" },
+        take: request.query.limit,
+        include: { device: { select: { serial: true, label: true } } },
+      });
+      return { items: rows.map(toViewLogEntry) };
+    },
+  );
 }
 
 /** The relay's WHIP/WHEP endpoints: registered once the relay's workers run (they need the pool). */
-export async function relaySignalingPlugin(app: FastifyInstance, { liveView, pool }: { liveView: LiveViewService; pool: RelayPool }): Promise<void> {
+export async function relaySignalingPlugin(
+  app: FastifyInstance,
+  { liveView, pool }: { liveView: LiveViewService; pool: RelayPool },
+): Promise<void> {
   await app.register(signalingPlugin, {
     pool,
     iceServers: (clientId) => liveView.iceServersFor(clientId),

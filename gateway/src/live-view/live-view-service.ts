@@ -66,7 +66,15 @@ export class LiveViewService {
   private readonly policy: LiveViewPolicy;
 
   constructor(options: LiveViewServiceOptions) {
-    ({ db: this.db, commands: this.commands, hub: this.hub, log: this.log, relay: this.relay, tokens: this.tokens, policy: this.policy } = options);
+    ({
+      db: this.db,
+      commands: this.commands,
+      hub: this.hub,
+      log: this.log,
+      relay: this.relay,
+      tokens: this.tokens,
+      policy: this.policy,
+    } = options);
   }
 
   private get pool(): RelayPool {
@@ -75,7 +83,10 @@ export class LiveViewService {
 
   /** A signed-in user asks to watch a camera: checks membership, privacy and connection, returns a WHEP token. */
   async grantView(user: SignedInUser, deviceId: string, startedBy: ViewStart = "look-in") {
-    const device = await this.db.device.findUnique({ where: { id: deviceId }, select: { householdId: true, claimState: true, claimedAt: true, boundBy: true, privacy: true, connection: true } });
+    const device = await this.db.device.findUnique({
+      where: { id: deviceId },
+      select: { householdId: true, claimState: true, claimedAt: true, boundBy: true, privacy: true, connection: true },
+    });
     if (!device || !device.householdId) throw notFound("camera");
     const member = (await householdIdsOf(this.db, user.id)).includes(device.householdId);
     if (!member && !this.installing(user, device)) {
@@ -83,11 +94,27 @@ export class LiveViewService {
       throw new ApiError(403, "not-a-member", "only the household's family members can watch this camera");
     }
     if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
-    if (device.privacy) throw new ApiError(403, "privacy-mode", "the camera is in privacy mode; nobody can watch until it is switched off");
+    if (device.privacy)
+      throw new ApiError(
+        403,
+        "privacy-mode",
+        "the camera is in privacy mode; nobody can watch until it is switched off",
+      );
     if (device.connection !== "online") throw conflict("camera-offline", "the camera is offline");
-    const { token, expiresAt } = this.tokens.issueViewer(deviceId, user.id, user.displayName, this.policy.viewerTokenTtlMs);
-    if (startedBy !== "look-in") this.callStarts.set(`${deviceId}:${user.id}`, { startedBy, until: Date.now() + CALL_START_WINDOW_MS });
-    return { token, expiresAt: expiresAt.toISOString(), whepUrl: `/api/v1/whep/${deviceId}`, iceServers: this.iceServersFor(`viewer-${user.id}`) };
+    const { token, expiresAt } = this.tokens.issueViewer(
+      deviceId,
+      user.id,
+      user.displayName,
+      this.policy.viewerTokenTtlMs,
+    );
+    if (startedBy !== "look-in")
+      this.callStarts.set(`${deviceId}:${user.id}`, { startedBy, until: Date.now() + CALL_START_WINDOW_MS });
+    return {
+      token,
+      expiresAt: expiresAt.toISOString(),
+      whepUrl: `/api/v1/whep/${deviceId}`,
+      iceServers: this.iceServersFor(`viewer-${user.id}`),
+    };
   }
 
   iceServersFor(clientId: string) {
@@ -98,21 +125,36 @@ export class LiveViewService {
   async authorizeView(cameraId: string, token: string): Promise<ViewerIdentity | null> {
     const claims = this.tokens.verifyViewer(token, cameraId);
     if (!claims) return null;
-    const device = await this.db.device.findUnique({ where: { id: cameraId }, select: { privacy: true, claimState: true, householdId: true, claimedAt: true, boundBy: true } });
+    const device = await this.db.device.findUnique({
+      where: { id: cameraId },
+      select: { privacy: true, claimState: true, householdId: true, claimedAt: true, boundBy: true },
+    });
     if (!device || device.privacy || device.claimState !== "claimed" || !device.householdId) return null;
     // The token outlives the grant (VIEW_TOKEN_TTL_S): the camera may since have moved to another home.
-    const viewer = await this.db.user.findUnique({ where: { id: claims.uid }, select: { id: true, role: true, disabledAt: true } });
+    const viewer = await this.db.user.findUnique({
+      where: { id: claims.uid },
+      select: { id: true, role: true, disabledAt: true },
+    });
     if (!viewer || viewer.disabledAt) return null;
-    const member = await this.db.householdMember.findUnique({ where: { householdId_userId: { householdId: device.householdId, userId: claims.uid } } });
+    const member = await this.db.householdMember.findUnique({
+      where: { householdId_userId: { householdId: device.householdId, userId: claims.uid } },
+    });
     if (!member && !this.installing(viewer, device)) return null;
     return { viewerId: claims.uid, displayName: claims.name };
   }
 
   /** An installer may test-view a camera they bound themselves, during the install visit shortly after it was claimed. */
-  private installing(user: { id: string; role: string }, device: { claimedAt: Date | null; boundBy: string | null }): boolean {
-    return user.role === "installer" && device.boundBy === user.id && device.claimedAt !== null && Date.now() - device.claimedAt.getTime() < this.policy.installerWindowMs;
+  private installing(
+    user: { id: string; role: string },
+    device: { claimedAt: Date | null; boundBy: string | null },
+  ): boolean {
+    return (
+      user.role === "installer" &&
+      device.boundBy === user.id &&
+      device.claimedAt !== null &&
+      Date.now() - device.claimedAt.getTime() < this.policy.installerWindowMs
+    );
   }
-
 
   /** A publish token starts one stream; afterwards it is only good for ending that stream. */
   async authorizePublish(cameraId: string, token: string): Promise<boolean> {
@@ -134,8 +176,13 @@ export class LiveViewService {
     const device = await this.db.device.findUnique({ where: { id: event.cameraId }, select: { householdId: true } });
     await this.db.viewSession.create({
       data: {
-        id: event.sessionId, deviceId: event.cameraId, householdId: device?.householdId ?? null, userId: event.viewer.viewerId, displayName: event.viewer.displayName,
-        startedAt: new Date(), startedBy: this.takeCallStart(event.cameraId, event.viewer.viewerId),
+        id: event.sessionId,
+        deviceId: event.cameraId,
+        householdId: device?.householdId ?? null,
+        userId: event.viewer.viewerId,
+        displayName: event.viewer.displayName,
+        startedAt: new Date(),
+        startedBy: this.takeCallStart(event.cameraId, event.viewer.viewerId),
       },
     });
     // Answer the viewer at once; its ICE and DTLS handshakes run while the camera starts up.
@@ -150,9 +197,18 @@ export class LiveViewService {
     // Tell the household once; viewer pages rejoin by themselves and the rejoin restarts the camera's stream.
     if (event.reason === "relay-worker-exited" && Date.now() - (stream.relayLostToldAt ?? 0) > 2000) {
       stream.relayLostToldAt = Date.now();
-      this.toHousehold(event.cameraId, { type: "view.error", deviceId: event.cameraId, error: "relay-restarted", message: "the live-view relay restarted; viewers reconnect" });
+      this.toHousehold(event.cameraId, {
+        type: "view.error",
+        deviceId: event.cameraId,
+        error: "relay-restarted",
+        message: "the live-view relay restarted; viewers reconnect",
+      });
     }
-    void this.db.viewSession.updateMany({ where: { id: event.sessionId, endedAt: null }, data: { endedAt: new Date(), endReason: event.reason } })
+    void this.db.viewSession
+      .updateMany({
+        where: { id: event.sessionId, endedAt: null },
+        data: { endedAt: new Date(), endReason: event.reason },
+      })
       .catch((err) => this.log.error({ err }, "could not close a view-log entry"));
     if (stream.viewers.size === 0 && !stream.stopTimer) {
       stream.stopTimer = setTimeout(() => void this.stopStream(event.cameraId, "no-viewers"), this.policy.stopGraceMs);
@@ -182,13 +238,28 @@ export class LiveViewService {
     stream.talking = event.viewerId;
     if (event.viewerId) {
       const sessionIds = [...stream.viewers].filter(([, v]) => v.viewerId === event.viewerId).map(([id]) => id);
-      void this.db.viewSession.updateMany({ where: { id: { in: sessionIds } }, data: { talked: true } }).catch(() => undefined);
+      void this.db.viewSession
+        .updateMany({ where: { id: { in: sessionIds } }, data: { talked: true } })
+        .catch(() => undefined);
     }
     this.publishViewers(event.cameraId);
   }
 
-  onViewerDownlink(event: { cameraId: string; sessionId: string; viewer: ViewerIdentity; state: "video" | "audio-only"; reason: string }): void {
-    this.toHousehold(event.cameraId, { type: "view.downlink", deviceId: event.cameraId, sessionId: event.sessionId, viewerId: event.viewer.viewerId, state: event.state, reason: event.reason });
+  onViewerDownlink(event: {
+    cameraId: string;
+    sessionId: string;
+    viewer: ViewerIdentity;
+    state: "video" | "audio-only";
+    reason: string;
+  }): void {
+    this.toHousehold(event.cameraId, {
+      type: "view.downlink",
+      deviceId: event.cameraId,
+      sessionId: event.sessionId,
+      viewerId: event.viewer.viewerId,
+      state: event.state,
+      reason: event.reason,
+    });
   }
 
   /** Privacy switched on (button or command): everyone watching is cut off and the stream stops now. */
@@ -196,7 +267,11 @@ export class LiveViewService {
     const stream = this.streams.get(cameraId);
     if (!stream) return;
     const router = this.pool.createRouter(cameraId);
-    await Promise.all([...stream.viewers.keys()].map((sessionId) => router.closeSession(sessionId, "privacy-mode").catch(() => undefined)));
+    await Promise.all(
+      [...stream.viewers.keys()].map((sessionId) =>
+        router.closeSession(sessionId, "privacy-mode").catch(() => undefined),
+      ),
+    );
     await this.stopStream(cameraId, "privacy-mode");
   }
 
@@ -205,20 +280,27 @@ export class LiveViewService {
     const stream = this.streams.get(cameraId);
     if (!stream || stream.viewers.size === 0) return;
     const router = this.pool.createRouter(cameraId);
-    await Promise.all([...stream.viewers.keys()].map((sessionId) => router.closeSession(sessionId, reason).catch(() => undefined)));
+    await Promise.all(
+      [...stream.viewers.keys()].map((sessionId) => router.closeSession(sessionId, reason).catch(() => undefined)),
+    );
   }
 
   /** A person lost the right to watch (removed from a household, account disabled): their sessions end now. */
   async cutViewer(userId: string, scope: { householdId?: string; reason: string }): Promise<void> {
     const inHousehold = scope.householdId
-      ? new Set((await this.db.device.findMany({ where: { householdId: scope.householdId }, select: { id: true } })).map((d) => d.id))
+      ? new Set(
+          (await this.db.device.findMany({ where: { householdId: scope.householdId }, select: { id: true } })).map(
+            (d) => d.id,
+          ),
+        )
       : null;
     const closing: Promise<unknown>[] = [];
     for (const [cameraId, stream] of this.streams) {
       if (inHousehold && !inHousehold.has(cameraId)) continue;
       const router = this.pool.createRouter(cameraId);
       for (const [sessionId, viewer] of stream.viewers) {
-        if (viewer.viewerId === userId) closing.push(router.closeSession(sessionId, scope.reason).catch(() => undefined));
+        if (viewer.viewerId === userId)
+          closing.push(router.closeSession(sessionId, scope.reason).catch(() => undefined));
       }
     }
     await Promise.all(closing);
@@ -231,7 +313,13 @@ export class LiveViewService {
     stream.publishSessionId = null;
     stream.publishNonce = null;
     stream.starting = null;
-    if (stream.viewers.size > 0) this.toHousehold(cameraId, { type: "view.error", deviceId: cameraId, error: "camera-offline", message: "the camera went offline" });
+    if (stream.viewers.size > 0)
+      this.toHousehold(cameraId, {
+        type: "view.error",
+        deviceId: cameraId,
+        error: "camera-offline",
+        message: "the camera went offline",
+      });
   }
 
   viewers(cameraId: string): ViewerIdentity[] {
@@ -247,12 +335,19 @@ export class LiveViewService {
       stream.viewers.clear();
     }
     this.streams.clear();
-    if (sessionIds.length) await this.db.viewSession.updateMany({ where: { id: { in: sessionIds }, endedAt: null }, data: { endedAt: new Date(), endReason: reason } });
+    if (sessionIds.length)
+      await this.db.viewSession.updateMany({
+        where: { id: { in: sessionIds }, endedAt: null },
+        data: { endedAt: new Date(), endReason: reason },
+      });
   }
 
   /** At start: views a previous gateway left open (it crashed, or its stop timed out) ended with it. */
   async closeOrphanedViews(reason = "gateway-restart"): Promise<number> {
-    const closed = await this.db.viewSession.updateMany({ where: { endedAt: null }, data: { endedAt: new Date(), endReason: reason } });
+    const closed = await this.db.viewSession.updateMany({
+      where: { endedAt: null },
+      data: { endedAt: new Date(), endReason: reason },
+    });
     return closed.count;
   }
 
@@ -267,7 +362,16 @@ export class LiveViewService {
   private stream(cameraId: string): CameraStream {
     let stream = this.streams.get(cameraId);
     if (!stream) {
-      stream = { viewers: new Map(), publishSessionId: null, publishNonce: null, usedNonces: new Set(), starting: null, publishedWaiters: new Set(), stopTimer: null, talking: null };
+      stream = {
+        viewers: new Map(),
+        publishSessionId: null,
+        publishNonce: null,
+        usedNonces: new Set(),
+        starting: null,
+        publishedWaiters: new Set(),
+        stopTimer: null,
+        talking: null,
+      };
       this.streams.set(cameraId, stream);
     }
     return stream;
@@ -276,7 +380,9 @@ export class LiveViewService {
   private ensureStreaming(cameraId: string): Promise<void> {
     const stream = this.stream(cameraId);
     if (stream.publishSessionId) return Promise.resolve();
-    stream.starting ??= this.startStream(cameraId).finally(() => { stream.starting = null; });
+    stream.starting ??= this.startStream(cameraId).finally(() => {
+      stream.starting = null;
+    });
     return stream.starting;
   }
 
@@ -287,7 +393,10 @@ export class LiveViewService {
         stream.publishedWaiters.delete(done);
         reject(new ApiError(504, "camera-did-not-stream", "the camera did not start its stream in time"));
       }, this.policy.startTimeoutMs);
-      const done = () => { clearTimeout(timer); resolve(); };
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
       stream.publishedWaiters.add(done);
     });
     // When the stream-start command below fails first, nobody awaits `published`: its later rejection must not
@@ -295,7 +404,11 @@ export class LiveViewService {
     published.catch(() => undefined);
     const { token } = this.tokens.issuePublish(cameraId, this.policy.startTimeoutMs + 60_000);
     const whipUrl = `${this.policy.publicHttpUrl()}/api/v1/whip/${cameraId}`;
-    await this.commands.send(cameraId, { name: "stream-start", params: { whipUrl, token, iceServers: this.iceServersFor(`camera-${cameraId}`) } }, "live-view");
+    await this.commands.send(
+      cameraId,
+      { name: "stream-start", params: { whipUrl, token, iceServers: this.iceServersFor(`camera-${cameraId}`) } },
+      "live-view",
+    );
     await published;
   }
 
@@ -307,7 +420,11 @@ export class LiveViewService {
     const publishSessionId = stream.publishSessionId;
     stream.publishSessionId = null;
     stream.publishNonce = null;
-    if (publishSessionId) await this.pool.createRouter(cameraId).closeSession(publishSessionId, reason).catch(() => undefined);
+    if (publishSessionId)
+      await this.pool
+        .createRouter(cameraId)
+        .closeSession(publishSessionId, reason)
+        .catch(() => undefined);
     await this.commands.send(cameraId, { name: "stream-stop", params: { reason } }, "live-view").catch(() => undefined);
     this.publishViewers(cameraId);
   }
@@ -323,19 +440,28 @@ export class LiveViewService {
   /** Tells the camera who watches (its light and chime) and the household who else is watching. */
   private announce(cameraId: string): void {
     const names = [...new Set(this.viewers(cameraId).map((v) => v.displayName))];
-    void this.commands.send(cameraId, { name: "view-notice", params: { viewers: names } }, "live-view").catch(() => undefined);
+    void this.commands
+      .send(cameraId, { name: "view-notice", params: { viewers: names } }, "live-view")
+      .catch(() => undefined);
     this.publishViewers(cameraId);
   }
 
   private publishViewers(cameraId: string): void {
     const stream = this.stream(cameraId);
     const unique = new Map([...stream.viewers.values()].map((v) => [v.viewerId, v]));
-    this.toHousehold(cameraId, { type: "view.viewers", deviceId: cameraId, viewers: [...unique.values()], talking: stream.talking, streaming: stream.publishSessionId !== null });
+    this.toHousehold(cameraId, {
+      type: "view.viewers",
+      deviceId: cameraId,
+      viewers: [...unique.values()],
+      talking: stream.talking,
+      streaming: stream.publishSessionId !== null,
+    });
   }
 
   /** Live messages about a camera go to its household's members (and staff). */
   private toHousehold(cameraId: string, message: ServerMessage): void {
-    void this.db.device.findUnique({ where: { id: cameraId }, select: { householdId: true } })
+    void this.db.device
+      .findUnique({ where: { id: cameraId }, select: { householdId: true } })
       .then((device) => this.hub.publish(message, { deviceId: cameraId, householdId: device?.householdId ?? null }))
       .catch((err) => this.log.error({ err }, "could not publish a live-view event"));
   }

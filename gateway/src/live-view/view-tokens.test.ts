@@ -9,7 +9,9 @@ describe("ViewTokens", () => {
     expect(tokens.verifyViewer(token, "cam_a")).toMatchObject({ uid: "usr_1", name: "杨兴焦" });
     expect(tokens.verifyViewer(token, "cam_b")).toBeNull();
     const [body, sig] = token.split(".");
-    const forged = Buffer.from(JSON.stringify({ k: "view", cam: "cam_b", uid: "usr_1", name: "x", exp: now + 1 })).toString("base64url");
+    const forged = Buffer.from(
+      JSON.stringify({ k: "view", cam: "cam_b", uid: "usr_1", name: "x", exp: now + 1 }),
+    ).toString("base64url");
     expect(tokens.verifyViewer(`${forged}.${sig}`, "cam_b")).toBeNull();
     expect(tokens.verifyViewer(`${body}.${sig}x`, "cam_a")).toBeNull();
     expect(new ViewTokens("other-key", () => now).verifyViewer(token, "cam_a")).toBeNull();

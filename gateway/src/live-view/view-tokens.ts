@@ -3,20 +3,37 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 
-const viewerClaims = z.object({ k: z.literal("view"), cam: z.string(), uid: z.string(), name: z.string(), exp: z.number() });
+const viewerClaims = z.object({
+  k: z.literal("view"),
+  cam: z.string(),
+  uid: z.string(),
+  name: z.string(),
+  exp: z.number(),
+});
 const publishClaims = z.object({ k: z.literal("pub"), cam: z.string(), nonce: z.string(), exp: z.number() });
 export type ViewerClaims = z.infer<typeof viewerClaims>;
 
 export class ViewTokens {
   private readonly key: Buffer;
 
-  constructor(secret: string | undefined, private readonly now: () => number = Date.now) {
+  constructor(
+    secret: string | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
     this.key = secret ? Buffer.from(secret, "utf8") : randomBytes(32);
   }
 
-  issueViewer(cameraId: string, userId: string, displayName: string, ttlMs: number): { token: string; expiresAt: Date } {
+  issueViewer(
+    cameraId: string,
+    userId: string,
+    displayName: string,
+    ttlMs: number,
+  ): { token: string; expiresAt: Date } {
     const exp = this.now() + ttlMs;
-    return { token: this.sign({ k: "view", cam: cameraId, uid: userId, name: displayName, exp }), expiresAt: new Date(exp) };
+    return {
+      token: this.sign({ k: "view", cam: cameraId, uid: userId, name: displayName, exp }),
+      expiresAt: new Date(exp),
+    };
   }
 
   issuePublish(cameraId: string, ttlMs: number): { token: string; nonce: string } {

@@ -8,9 +8,21 @@ import type { CallView, DeviceView, ViewGrant } from "../types.ts";
 import { ErrorText } from "../ui/Layout.tsx";
 import { LiveView } from "./LiveView.tsx";
 
-type Stage = { kind: "idle" } | { kind: "ringing"; call: CallView } | { kind: "ended"; call: CallView } | { kind: "connected"; call: CallView; grant: ViewGrant };
+type Stage =
+  | { kind: "idle" }
+  | { kind: "ringing"; call: CallView }
+  | { kind: "ended"; call: CallView }
+  | { kind: "connected"; call: CallView; grant: ViewGrant };
 
-export function CallHome({ device, autoStart, onConnected }: { device: DeviceView; autoStart?: boolean; onConnected?: (connected: boolean) => void }) {
+export function CallHome({
+  device,
+  autoStart,
+  onConnected,
+}: {
+  device: DeviceView;
+  autoStart?: boolean;
+  onConnected?: (connected: boolean) => void;
+}) {
   const { t } = useT();
   const { api } = useServices();
   const [stage, setStage] = useState<Stage>({ kind: "idle" });
@@ -21,22 +33,31 @@ export function CallHome({ device, autoStart, onConnected }: { device: DeviceVie
     setStage({ kind: "ringing", call });
   });
   const cancel = useAction(async (call: CallView) => {
-    setStage({ kind: "ended", call: await api.request<CallView>("POST", `/calls/${encodeURIComponent(call.id)}/cancel`) });
+    setStage({
+      kind: "ended",
+      call: await api.request<CallView>("POST", `/calls/${encodeURIComponent(call.id)}/cancel`),
+    });
   });
   useEffect(() => onConnected?.(stage.kind === "connected"), [stage.kind]);
-  useEffect(() => { if (autoStart && device.connection === "online" && !device.privacy) void start.run(); }, []);
+  useEffect(() => {
+    if (autoStart && device.connection === "online" && !device.privacy) void start.run();
+  }, []);
   useLiveEvents((message) => {
     if (message.type !== "call.updated" || stage.kind !== "ringing" || message.call.id !== stage.call.id) return;
     const call = message.call;
     if (call.state !== "answered") return setStage({ kind: "ended", call });
-    api.request<ViewGrant>("POST", `/calls/${encodeURIComponent(call.id)}/view`)
-      .then((grant) => setStage({ kind: "connected", call, grant }), (e: unknown) => setError(e instanceof ApiFailure ? e : null));
+    api.request<ViewGrant>("POST", `/calls/${encodeURIComponent(call.id)}/view`).then(
+      (grant) => setStage({ kind: "connected", call, grant }),
+      (e: unknown) => setError(e instanceof ApiFailure ? e : null),
+    );
   });
 
   if (stage.kind === "connected") {
     return (
       <div class="stack">
-        <p class="ok" role="status">{t("call.homeAnswered", { by: stage.call.answeredByName ?? "" })}</p>
+        <p class="ok" role="status">
+          {t("call.homeAnswered", { by: stage.call.answeredByName ?? "" })}
+        </p>
         <LiveView device={device} call={{ grant: stage.grant }} />
       </div>
     );
@@ -46,13 +67,30 @@ export function CallHome({ device, autoStart, onConnected }: { device: DeviceVie
       <h2 id="call-home-title">{t("call.homeTitle")}</h2>
       {stage.kind === "ringing" ? (
         <>
-          <p role="status" class="ringing-home">{t("call.homeRinging")}</p>
-          <button type="button" class="danger" disabled={cancel.busy} onClick={() => void cancel.run(stage.call)}>{t("call.hangUp")}</button>
+          <p role="status" class="ringing-home">
+            {t("call.homeRinging")}
+          </p>
+          <button type="button" class="danger" disabled={cancel.busy} onClick={() => void cancel.run(stage.call)}>
+            {t("call.hangUp")}
+          </button>
         </>
       ) : (
         <>
-          {stage.kind === "ended" ? <p class="hint" role="status">{t(`call.homeEnded.${stage.call.state}`)}</p> : <p class="muted">{t("call.homeHint")}</p>}
-          <button type="button" class="primary" disabled={start.busy || device.connection !== "online" || device.privacy} onClick={() => void start.run()}>{t("call.homeStart")}</button>
+          {stage.kind === "ended" ? (
+            <p class="hint" role="status">
+              {t(`call.homeEnded.${stage.call.state}`)}
+            </p>
+          ) : (
+            <p class="muted">{t("call.homeHint")}</p>
+          )}
+          <button
+            type="button"
+            class="primary"
+            disabled={start.busy || device.connection !== "online" || device.privacy}
+            onClick={() => void start.run()}
+          >
+            {t("call.homeStart")}
+          </button>
         </>
       )}
       <ErrorText error={error ?? start.error ?? cancel.error} />

@@ -21,20 +21,36 @@ export function CallScreen() {
       const reply = await api.request<AnsweredCall>("POST", `/calls/${encodeURIComponent(callId)}/answer`);
       const device = await api.get<DeviceDetail>(`/devices/${encodeURIComponent(reply.call.deviceId)}`);
       if (!cancelled) setAnswered({ call: reply, device });
-    })().catch((e: unknown) => { if (!cancelled) setError(e instanceof ApiFailure ? e : new ApiFailure(0, "network", String(e))); });
-    return () => { cancelled = true; };
+    })().catch((e: unknown) => {
+      if (!cancelled) setError(e instanceof ApiFailure ? e : new ApiFailure(0, "network", String(e)));
+    });
+    return () => {
+      cancelled = true;
+    };
   }, [callId]);
 
   const taken = error?.code === "call-not-ringing";
   const title = answered ? t("call.withHome", { elder: answered.call.call.elderName }) : t("call.title");
   return (
     <Layout title={title} back="/family">
-      {taken ? <p class="lead" role="status">{t("call.taken")} <a href="/family">{t("call.backHome")}</a></p> : <ErrorText error={error} />}
+      {taken ? (
+        <p class="lead" role="status">
+          {t("call.taken")} <a href="/family">{t("call.backHome")}</a>
+        </p>
+      ) : (
+        <ErrorText error={error} />
+      )}
       {!answered && !error ? <Loading /> : null}
       {answered ? (
         <div class="stack">
-          <p class="muted" role="status">{t("call.answeredHint")}</p>
-          {answered.call.grant ? null : <p class="error" role="alert">{t("call.noVideo")}</p>}
+          <p class="muted" role="status">
+            {t("call.answeredHint")}
+          </p>
+          {answered.call.grant ? null : (
+            <p class="error" role="alert">
+              {t("call.noVideo")}
+            </p>
+          )}
           <LiveView device={answered.device} call={answered.call.grant ? { grant: answered.call.grant } : undefined} />
         </div>
       ) : null}

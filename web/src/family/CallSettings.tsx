@@ -20,27 +20,51 @@ export function CallSettings({ householdId }: { householdId: string }) {
     setPrivacyMin(String(loaded.data.declinePrivacyMin));
   }, [loaded.data]);
   const save = useAction(async () => {
-    await api.request<Settings>("PUT", url, { body: { autoAnswerAfterS: autoAnswer ? Number(autoAnswer) : null, declinePrivacyMin: Number(privacyMin) } });
+    await api.request<Settings>("PUT", url, {
+      body: { autoAnswerAfterS: autoAnswer ? Number(autoAnswer) : null, declinePrivacyMin: Number(privacyMin) },
+    });
     loaded.reload();
   });
   const data = loaded.data;
   return (
     <details class="card call-settings">
       <summary>{t("callSettings.title")}</summary>
-      <form class="stack" onSubmit={(e) => { e.preventDefault(); void save.run(); }}>
-        <label>{t("callSettings.autoAnswer")}
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save.run();
+        }}
+      >
+        <label>
+          {t("callSettings.autoAnswer")}
           <select name="autoAnswer" value={autoAnswer} onChange={(e) => setAutoAnswer(e.currentTarget.value)}>
             <option value="">{t("callSettings.autoAnswerOff")}</option>
-            {[10, 20, 30, 60].map((s) => <option key={s} value={String(s)}>{t("callSettings.afterSeconds", { count: s })}</option>)}
+            {[10, 20, 30, 60].map((s) => (
+              <option key={s} value={String(s)}>
+                {t("callSettings.afterSeconds", { count: s })}
+              </option>
+            ))}
           </select>
         </label>
-        {data?.autoAnswerSetBy ? <small class="muted" data-testid="auto-answer-set-by">{t("callSettings.setBy", { name: data.autoAnswerSetBy, when: dateTime(data.autoAnswerSetAt, lang) })}</small> : null}
-        <label>{t("callSettings.declinePrivacy")}
+        {data?.autoAnswerSetBy ? (
+          <small class="muted" data-testid="auto-answer-set-by">
+            {t("callSettings.setBy", { name: data.autoAnswerSetBy, when: dateTime(data.autoAnswerSetAt, lang) })}
+          </small>
+        ) : null}
+        <label>
+          {t("callSettings.declinePrivacy")}
           <select name="declinePrivacy" value={privacyMin} onChange={(e) => setPrivacyMin(e.currentTarget.value)}>
-            {[15, 30, 60, 120, 240].map((m) => <option key={m} value={String(m)}>{t("callSettings.minutes", { count: m })}</option>)}
+            {[15, 30, 60, 120, 240].map((m) => (
+              <option key={m} value={String(m)}>
+                {t("callSettings.minutes", { count: m })}
+              </option>
+            ))}
           </select>
         </label>
-        <button type="submit" disabled={save.busy}>{save.busy ? t("common.sending") : t("common.save")}</button>
+        <button type="submit" disabled={save.busy}>
+          {save.busy ? t("common.sending") : t("common.save")}
+        </button>
         <ErrorText error={loaded.error ?? save.error} />
       </form>
     </details>

@@ -19,13 +19,18 @@ export function CameraScreen() {
   const { api } = useServices();
   const { params, query } = useRoute();
   const deviceId = params.deviceId!;
-  const loaded = useLoad((signal) => api.get<DeviceDetail>(`/devices/${encodeURIComponent(deviceId)}`, { signal }), [deviceId]);
+  const loaded = useLoad(
+    (signal) => api.get<DeviceDetail>(`/devices/${encodeURIComponent(deviceId)}`, { signal }),
+    [deviceId],
+  );
   const device = useLiveDevice(loaded.data);
   const now = useTick();
   const [views, setViews] = useState(0);
   const [inCall, setInCall] = useState(false);
   const privacy = useAction(async (enabled: boolean) => {
-    const command = await api.request<CommandView>("POST", `/devices/${encodeURIComponent(deviceId)}/commands`, { body: { name: "privacy", params: { enabled } } });
+    const command = await api.request<CommandView>("POST", `/devices/${encodeURIComponent(deviceId)}/commands`, {
+      body: { name: "privacy", params: { enabled } },
+    });
     if (command.status === "succeeded") loaded.reload();
     else throw new ApiFailure(0, `command-${command.status}`, command.error ?? command.status);
   });
@@ -33,18 +38,41 @@ export function CameraScreen() {
   return (
     <Layout title={device?.label ?? t("family.camera")} back="/family">
       <ErrorText error={loaded.error} />
-      {!device ? <Loading /> : (
+      {!device ? (
+        <Loading />
+      ) : (
         <div class="stack">
           <dl class="facts card">
-            <dt>{t("camera.state")}</dt><dd><StateBadge connection={device.connection} /></dd>
+            <dt>{t("camera.state")}</dt>
+            <dd>
+              <StateBadge connection={device.connection} />
+            </dd>
             <dt>{t("camera.lastSeenLabel")}</dt>
-            <dd>{device.lastSeenAt ? `${timeAgo(device.lastSeenAt, lang, now)} (${dateTime(device.lastSeenAt, lang)})` : t("camera.neverSeen")}</dd>
-            <dt>{t("camera.home")}</dt><dd>{device.elderName} · {device.village}</dd>
+            <dd>
+              {device.lastSeenAt
+                ? `${timeAgo(device.lastSeenAt, lang, now)} (${dateTime(device.lastSeenAt, lang)})`
+                : t("camera.neverSeen")}
+            </dd>
+            <dt>{t("camera.home")}</dt>
+            <dd>
+              {device.elderName} · {device.village}
+            </dd>
             <dt>{t("camera.privacy")}</dt>
             <dd>
-              <span data-testid="privacy">{device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}</span>
-              <button type="button" class="small" disabled={privacy.busy || device.connection !== "online"} onClick={() => void privacy.run(!device.privacy)}>
-                {privacy.busy ? t("common.wait") : device.privacy ? t("camera.privacyTurnOff") : t("camera.privacyTurnOn")}
+              <span data-testid="privacy">
+                {device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}
+              </span>
+              <button
+                type="button"
+                class="small"
+                disabled={privacy.busy || device.connection !== "online"}
+                onClick={() => void privacy.run(!device.privacy)}
+              >
+                {privacy.busy
+                  ? t("common.wait")
+                  : device.privacy
+                    ? t("camera.privacyTurnOff")
+                    : t("camera.privacyTurnOn")}
               </button>
             </dd>
           </dl>

@@ -23,12 +23,24 @@ export function FamilyHome() {
       <ErrorText error={households.error ?? devices.error} />
       {households.loading && !households.data ? <Loading /> : null}
       <MissedCalls />
-      {households.data?.items.length === 0 ? <p class="lead">{t("family.noHousehold")} <a href="/join">{t("auth.haveInvite")}</a></p> : null}
+      {households.data?.items.length === 0 ? (
+        <p class="lead">
+          {t("family.noHousehold")} <a href="/join">{t("auth.haveInvite")}</a>
+        </p>
+      ) : null}
       {households.data?.items.map((h) => (
         <section key={h.id} class="stack">
-          <h2>{t("family.homeOf", { elder: h.elderName })} <small class="muted">{h.village}</small></h2>
-          {list.filter((d) => d.householdId === h.id).map((d) => <CameraCard key={d.id} device={d} />)}
-          {devices.data && !list.some((d) => d.householdId === h.id) ? <p class="muted">{t("family.noCameras")}</p> : null}
+          <h2>
+            {t("family.homeOf", { elder: h.elderName })} <small class="muted">{h.village}</small>
+          </h2>
+          {list
+            .filter((d) => d.householdId === h.id)
+            .map((d) => (
+              <CameraCard key={d.id} device={d} />
+            ))}
+          {devices.data && !list.some((d) => d.householdId === h.id) ? (
+            <p class="muted">{t("family.noCameras")}</p>
+          ) : null}
           <InvitePanel householdId={h.id} />
           <CallSettings householdId={h.id} />
         </section>
@@ -44,10 +56,16 @@ function CameraCard({ device }: { device: DeviceView }) {
   const seen = timeAgo(device.lastSeenAt, lang, now);
   return (
     <a class="card camera-card" href={`/family/camera/${device.id}`} data-device={device.id}>
-      <div class="snapshot" aria-hidden="true"><span>⌂</span><small>{t("family.noSnapshot")}</small></div>
+      <div class="snapshot" aria-hidden="true">
+        <span>⌂</span>
+        <small>{t("family.noSnapshot")}</small>
+      </div>
       <div class="camera-info">
         <strong>{device.label ?? t("family.camera")}</strong>
-        <div class="row"><StateBadge connection={device.connection} /><PrivacyBadge on={device.privacy} /></div>
+        <div class="row">
+          <StateBadge connection={device.connection} />
+          <PrivacyBadge on={device.privacy} />
+        </div>
         <small class="muted">{seen ? t("camera.lastSeen", { when: seen }) : t("camera.neverSeen")}</small>
       </div>
     </a>

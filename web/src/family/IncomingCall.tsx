@@ -21,11 +21,17 @@ export function IncomingCall() {
   };
   return (
     <div class="incoming-call" role="alertdialog" aria-labelledby="incoming-title" aria-describedby="incoming-text">
-      <div class="ring" aria-hidden="true">☎</div>
+      <div class="ring" aria-hidden="true">
+        ☎
+      </div>
       <h2 id="incoming-title">{t("call.incomingTitle", { elder: call.elderName })}</h2>
       <p id="incoming-text">{t("call.incomingText", { camera: call.label ?? t("family.camera") })}</p>
-      <button type="button" class="primary answer" onClick={answer}>{t("call.answer")}</button>
-      <button type="button" class="link" onClick={() => setCall(null)}>{t("call.later")}</button>
+      <button type="button" class="primary answer" onClick={answer}>
+        {t("call.answer")}
+      </button>
+      <button type="button" class="link" onClick={() => setCall(null)}>
+        {t("call.later")}
+      </button>
     </div>
   );
 }

@@ -8,7 +8,12 @@ import type { ViewGrant } from "../types.ts";
 import { ApiFailure, type ApiClient } from "../api.ts";
 import { WhepError, WhepViewer, type Quality, type WhepGrant, type WhepProblem, type WhepState } from "./whep.ts";
 
-const toWhepGrant = (grant: ViewGrant): WhepGrant => ({ url: grant.whepUrl, token: grant.token, iceServers: grant.iceServers, expiresAt: grant.expiresAt });
+const toWhepGrant = (grant: ViewGrant): WhepGrant => ({
+  url: grant.whepUrl,
+  token: grant.token,
+  iceServers: grant.iceServers,
+  expiresAt: grant.expiresAt,
+});
 
 /** The call's grant serves the first connection; a reconnect asks again like any viewer. */
 function grantSource(first: ViewGrant | undefined, ask: () => Promise<WhepGrant>): () => Promise<WhepGrant> {
@@ -23,13 +28,18 @@ function grantSource(first: ViewGrant | undefined, ask: () => Promise<WhepGrant>
 /** A viewer token for this camera; the gateway's refusals become the messages the family reads. */
 async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> {
   try {
-    return toWhepGrant(await api.request<ViewGrant>("POST", `/devices/${encodeURIComponent(deviceId)}/view`, { retry: true }));
+    return toWhepGrant(
+      await api.request<ViewGrant>("POST", `/devices/${encodeURIComponent(deviceId)}/view`, { retry: true }),
+    );
   } catch (error) {
     if (!(error instanceof ApiFailure)) throw error;
     if (error.code === "privacy-mode") throw new WhepError("privacy", error.message, false);
-    if (error.code === "camera-offline" || error.code === "camera-not-claimed") throw new WhepError("camera-offline", error.message, false);
-    if (error.status === 404 && error.message.startsWith("no route")) throw new WhepError("unavailable", error.message, false);
-    if (error.status === 401 || error.status === 403 || error.status === 404) throw new WhepError("forbidden", error.message, false);
+    if (error.code === "camera-offline" || error.code === "camera-not-claimed")
+      throw new WhepError("camera-offline", error.message, false);
+    if (error.status === 404 && error.message.startsWith("no route"))
+      throw new WhepError("unavailable", error.message, false);
+    if (error.status === 401 || error.status === 403 || error.status === 404)
+      throw new WhepError("forbidden", error.message, false);
     throw new WhepError("network", error.message, true);
   }
 }
@@ -39,7 +49,15 @@ export interface CallMode {
   grant: ViewGrant;
 }
 
-export function LiveView({ device, onSessionChange, call }: { device: DeviceView; onSessionChange?: () => void; call?: CallMode | undefined }) {
+export function LiveView({
+  device,
+  onSessionChange,
+  call,
+}: {
+  device: DeviceView;
+  onSessionChange?: () => void;
+  call?: CallMode | undefined;
+}) {
   const { t } = useT();
   const { api } = useServices();
   const video = useRef<HTMLVideoElement>(null);
@@ -54,34 +72,45 @@ export function LiveView({ device, onSessionChange, call }: { device: DeviceView
   const { watching, streamError, setStreamError } = useWatchingNow(device.id);
   useEffect(() => () => void viewer.current?.stop(), []);
   const blocked = device.connection !== "online" ? "offline" : device.privacy ? "privacy" : null;
-  useEffect(() => { if (blocked) void viewer.current?.stop(); }, [blocked]);
+  useEffect(() => {
+    if (blocked) void viewer.current?.stop();
+  }, [blocked]);
 
   const watch = () => {
     setProblem(null);
     setStreamError(null);
-    viewer.current = new WhepViewer({ grant: grantSource(call?.grant, () => askToWatch(api, device.id)) }, {
-      onState: (next, why) => {
-        setState(next);
-        setProblem(why ?? null);
-        if (next === "live" && call) talk(true);
-        if (next === "live" || next === "closed") onSessionChange?.();
+    viewer.current = new WhepViewer(
+      { grant: grantSource(call?.grant, () => askToWatch(api, device.id)) },
+      {
+        onState: (next, why) => {
+          setState(next);
+          setProblem(why ?? null);
+          if (next === "live" && call) talk(true);
+          if (next === "live" || next === "closed") onSessionChange?.();
+        },
+        onStream: (stream) => {
+          const el = video.current;
+          if (!el) return;
+          if (el.srcObject !== stream) el.srcObject = stream;
+          el.play().catch(() => {
+            el.muted = true;
+            setMuted(true);
+            void el.play().catch(() => {});
+          });
+        },
+        onQuality: (q, kbps) => setQuality({ q, kbps }),
+        onAudioOnly: setAudioOnly,
       },
-      onStream: (stream) => {
-        const el = video.current;
-        if (!el) return;
-        if (el.srcObject !== stream) el.srcObject = stream;
-        el.play().catch(() => { el.muted = true; setMuted(true); void el.play().catch(() => {}); });
-      },
-      onQuality: (q, kbps) => setQuality({ q, kbps }),
-      onAudioOnly: setAudioOnly,
-    });
+    );
     void viewer.current.start();
   };
   const talk = (on: boolean) => {
     setTalking(on);
     void viewer.current?.setTalking(on);
   };
-  useEffect(() => { if (call && !blocked) watch(); }, []);
+  useEffect(() => {
+    if (call && !blocked) watch();
+  }, []);
   const fullScreen = () => void video.current?.parentElement?.requestFullscreen?.().catch(() => {});
   const running = state === "connecting" || state === "live" || state === "reconnecting";
 
@@ -92,28 +121,52 @@ export function LiveView({ device, onSessionChange, call }: { device: DeviceView
         <video ref={video} playsInline muted={muted} hidden={!running || audioOnly} />
         {!running || audioOnly ? (
           <p class="video-message">
-            {blocked ? t(`live.blocked.${blocked}`) : problem ? t(`live.problem.${problem}`) : audioOnly ? t("live.audioOnly") : t("live.tapToWatch")}
+            {blocked
+              ? t(`live.blocked.${blocked}`)
+              : problem
+                ? t(`live.problem.${problem}`)
+                : audioOnly
+                  ? t("live.audioOnly")
+                  : t("live.tapToWatch")}
           </p>
         ) : null}
-        {running ? <span class="live-state" role="status">{t(`live.state.${state}`)}{quality ? ` · ${t(`live.quality.${quality.q}`)}` : ""}</span> : null}
+        {running ? (
+          <span class="live-state" role="status">
+            {t(`live.state.${state}`)}
+            {quality ? ` · ${t(`live.quality.${quality.q}`)}` : ""}
+          </span>
+        ) : null}
       </div>
       {watching.names.length > 0 ? (
         <p class="muted" role="status" data-testid="watching">
-          {t("live.watchingNow", { names: watching.names.join("、") })}{watching.talking ? ` · ${t("live.talkingNow", { name: watching.talking })}` : ""}
+          {t("live.watchingNow", { names: watching.names.join("、") })}
+          {watching.talking ? ` · ${t("live.talkingNow", { name: watching.talking })}` : ""}
         </p>
       ) : null}
-      {streamError ? <p class="error" role="alert">{streamError}</p> : null}
+      {streamError ? (
+        <p class="error" role="alert">
+          {streamError}
+        </p>
+      ) : null}
       {running ? (
         <div class="controls">
           <TalkButton call={call !== undefined} talking={talking} talk={talk} />
           <div class="row">
-            <button type="button" onClick={() => setMuted(!muted)} aria-pressed={muted}>{muted ? t("live.unmute") : t("live.mute")}</button>
-            <button type="button" onClick={fullScreen}>{t("live.fullScreen")}</button>
-            <button type="button" onClick={() => void viewer.current?.stop()}>{call ? t("call.hangUp") : t("live.stop")}</button>
+            <button type="button" onClick={() => setMuted(!muted)} aria-pressed={muted}>
+              {muted ? t("live.unmute") : t("live.mute")}
+            </button>
+            <button type="button" onClick={fullScreen}>
+              {t("live.fullScreen")}
+            </button>
+            <button type="button" onClick={() => void viewer.current?.stop()}>
+              {call ? t("call.hangUp") : t("live.stop")}
+            </button>
           </div>
         </div>
       ) : (
-        <button type="button" class="primary" disabled={blocked !== null} onClick={watch}>{t("live.watch")}</button>
+        <button type="button" class="primary" disabled={blocked !== null} onClick={watch}>
+          {t("live.watch")}
+        </button>
       )}
     </section>
   );
@@ -124,15 +177,29 @@ function TalkButton({ call, talking, talk }: { call: boolean; talking: boolean; 
   const { t } = useT();
   if (call) {
     return (
-      <button type="button" class={talking ? "talk talking" : "talk"} aria-pressed={talking} onClick={() => talk(!talking)}>
+      <button
+        type="button"
+        class={talking ? "talk talking" : "talk"}
+        aria-pressed={talking}
+        onClick={() => talk(!talking)}
+      >
         {talking ? t("call.micOn") : t("call.micOff")}
       </button>
     );
   }
   return (
-    <button type="button" class={talking ? "talk talking" : "talk"} aria-pressed={talking}
-      onPointerDown={(e) => { e.currentTarget.setPointerCapture(e.pointerId); talk(true); }}
-      onPointerUp={() => talk(false)} onPointerCancel={() => talk(false)} onContextMenu={(e) => e.preventDefault()}>
+    <button
+      type="button"
+      class={talking ? "talk talking" : "talk"}
+      aria-pressed={talking}
+      onPointerDown={(e) => {
+        e.currentTarget.setPointerCapture(e.pointerId);
+        talk(true);
+      }}
+      onPointerUp={() => talk(false)}
+      onPointerCancel={() => talk(false)}
+      onContextMenu={(e) => e.preventDefault()}
+    >
       {talking ? t("live.release") : t("live.holdToTalk")}
     </button>
   );

@@ -9,7 +9,9 @@ export function MissedCalls() {
   const { api } = useServices();
   const now = useTick();
   const missed = useLoad((signal) => api.get<{ items: CallView[] }>("/calls?state=missed&limit=5", { signal }), []);
-  useLiveEvents((message) => { if (message.type === "call.updated" && message.call.state === "missed") missed.reload(); });
+  useLiveEvents((message) => {
+    if (message.type === "call.updated" && message.call.state === "missed") missed.reload();
+  });
   const items = missed.data?.items ?? [];
   if (items.length === 0) return null;
   return (
@@ -18,8 +20,13 @@ export function MissedCalls() {
       <ul>
         {items.map((c) => (
           <li key={c.id}>
-            <span>{t("call.missedFrom", { elder: c.elderName, camera: c.label ?? t("family.camera") })} <small class="muted">{timeAgo(c.startedAt, lang, now)}</small></span>
-            <a class="button small" href={`/family/camera/${encodeURIComponent(c.deviceId)}?callHome=1`}>{t("call.callBack")}</a>
+            <span>
+              {t("call.missedFrom", { elder: c.elderName, camera: c.label ?? t("family.camera") })}{" "}
+              <small class="muted">{timeAgo(c.startedAt, lang, now)}</small>
+            </span>
+            <a class="button small" href={`/family/camera/${encodeURIComponent(c.deviceId)}?callHome=1`}>
+              {t("call.callBack")}
+            </a>
           </li>
         ))}
       </ul>

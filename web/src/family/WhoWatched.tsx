@@ -7,7 +7,11 @@ import { useLoad } from "../hooks.ts";
 export function WhoWatched({ deviceId, refresh }: { deviceId: string; refresh: number }) {
   const { t, lang } = useT();
   const { api } = useServices();
-  const log = useLoad((signal) => api.get<{ items: ViewLogEntry[] }>(`/devices/${encodeURIComponent(deviceId)}/view-log?limit=20`, { signal }), [deviceId, refresh]);
+  const log = useLoad(
+    (signal) =>
+      api.get<{ items: ViewLogEntry[] }>(`/devices/${encodeURIComponent(deviceId)}/view-log?limit=20`, { signal }),
+    [deviceId, refresh],
+  );
   // A gateway without live view has no log: say nothing rather than show an error.
   if (log.error) return null;
   return (
@@ -17,7 +21,12 @@ export function WhoWatched({ deviceId, refresh }: { deviceId: string; refresh: n
       <ul class="commands" data-testid="view-log">
         {log.data?.items.map((v) => (
           <li key={v.id}>
-            <strong>{v.displayName}</strong> · {dateTime(v.startedAt, lang)} · {v.durationS === null ? t("camera.watching") : v.durationS < 60 ? t("camera.watchedSeconds", { count: v.durationS }) : t("camera.watchedMinutes", { count: Math.round(v.durationS / 60) })}
+            <strong>{v.displayName}</strong> · {dateTime(v.startedAt, lang)} ·{" "}
+            {v.durationS === null
+              ? t("camera.watching")
+              : v.durationS < 60
+                ? t("camera.watchedSeconds", { count: v.durationS })
+                : t("camera.watchedMinutes", { count: Math.round(v.durationS / 60) })}
             {v.talked ? ` · ${t("camera.talked")}` : ""}
           </li>
         ))}

@@ -31,7 +31,11 @@ export interface WhepOptions {
 }
 
 export class WhepError extends Error {
-  constructor(readonly problem: WhepProblem, message: string, readonly retryable: boolean) {
+  constructor(
+    readonly problem: WhepProblem,
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
   }
 }
@@ -43,7 +47,15 @@ const mediaSilenceMs = 3000;
 /** Pictures stopped while sound goes on this long: the relay has paused our video. */
 const audioOnlyAfterMs = 1500;
 
-interface Sample { at: number; frames: number; audio: number; video: number; bytes: number; silentSince: number | null; stalledSince: number | null }
+interface Sample {
+  at: number;
+  frames: number;
+  audio: number;
+  video: number;
+  bytes: number;
+  silentSince: number | null;
+  stalledSince: number | null;
+}
 
 export class WhepViewer {
   private pc: RTCPeerConnection | null = null;
@@ -60,7 +72,10 @@ export class WhepViewer {
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private readonly doFetch: typeof fetch;
 
-  constructor(private readonly options: WhepOptions, private readonly events: WhepEvents) {
+  constructor(
+    private readonly options: WhepOptions,
+    private readonly events: WhepEvents,
+  ) {
     this.doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
@@ -79,7 +94,9 @@ export class WhepViewer {
     this.talking = on;
     if (on && !this.microphone) {
       try {
-        const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+        const stream = await navigator.mediaDevices.getUserMedia({
+          audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+        });
         this.microphone = stream.getAudioTracks()[0] ?? null;
       } catch {
         this.events.onState(this.pc ? "live" : "idle", "microphone");
@@ -101,7 +118,8 @@ export class WhepViewer {
 
   /** The grant to use, and whether it was just issued (a refusal of a fresh token is final). */
   private async grant(): Promise<{ grant: WhepGrant; fresh: boolean }> {
-    if (this.current && Date.parse(this.current.expiresAt) - Date.now() > 60_000) return { grant: this.current, fresh: false };
+    if (this.current && Date.parse(this.current.expiresAt) - Date.now() > 60_000)
+      return { grant: this.current, fresh: false };
     this.current = await this.options.grant();
     return { grant: this.current, fresh: true };
   }
@@ -198,11 +216,22 @@ export class WhepViewer {
     let last: Sample | null = null;
     this.statsTimer = setInterval(async () => {
       if (pc !== this.pc) return clearInterval(this.statsTimer);
-      const now: Sample = { at: performance.now(), frames: 0, audio: 0, video: 0, bytes: 0, silentSince: null, stalledSince: null };
+      const now: Sample = {
+        at: performance.now(),
+        frames: 0,
+        audio: 0,
+        video: 0,
+        bytes: 0,
+        silentSince: null,
+        stalledSince: null,
+      };
       (await pc.getStats()).forEach((report) => {
         if (report.type !== "inbound-rtp") return;
         now.bytes += report.bytesReceived ?? 0;
-        if (report.kind === "video") { now.frames = report.framesDecoded ?? 0; now.video = report.packetsReceived ?? 0; }
+        if (report.kind === "video") {
+          now.frames = report.framesDecoded ?? 0;
+          now.video = report.packetsReceived ?? 0;
+        }
         if (report.kind === "audio") now.audio = report.packetsReceived ?? 0;
       });
       if (last) {
@@ -231,8 +260,12 @@ export class WhepViewer {
   private async send(method: string, url: string, sdp?: string): Promise<Response> {
     try {
       return await this.doFetch(url, {
-        method, body: sdp,
-        headers: { authorization: `Bearer ${this.current?.token ?? ""}`, ...(sdp ? { "content-type": "application/sdp" } : {}) },
+        method,
+        body: sdp,
+        headers: {
+          authorization: `Bearer ${this.current?.token ?? ""}`,
+          ...(sdp ? { "content-type": "application/sdp" } : {}),
+        },
       });
     } catch {
       throw new WhepError("network", "network unreachable", true);
@@ -248,11 +281,19 @@ export class WhepViewer {
     this.pc = null;
     this.audioSender = null;
     // keepalive: this also runs while the page is closing.
-    if (url) await this.doFetch(url, { method: "DELETE", headers: { authorization: `Bearer ${this.current?.token ?? ""}` }, keepalive: true }).catch(() => {});
+    if (url)
+      await this.doFetch(url, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${this.current?.token ?? ""}` },
+        keepalive: true,
+      }).catch(() => {});
   }
 
   private later(ms: number, run: () => unknown): void {
-    const timer = setTimeout(() => { this.timers.delete(timer); run(); }, ms);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
     this.timers.add(timer);
   }
 
@@ -265,7 +306,8 @@ export class WhepViewer {
 async function problemOf(reply: Response): Promise<WhepError> {
   const body = (await reply.json().catch(() => ({}))) as { error?: string; message?: string };
   const message = body.message ?? `HTTP ${reply.status}`;
-  if (reply.status === 404 && (!body.error || body.error === "not-found")) return new WhepError("unavailable", message, false);
+  if (reply.status === 404 && (!body.error || body.error === "not-found"))
+    return new WhepError("unavailable", message, false);
   if (reply.status === 401 || reply.status === 403) return new WhepError("forbidden", message, true); // see connect()
   if (body.error === "camera-offline" || reply.status === 409) return new WhepError("camera-offline", message, false);
   return new WhepError("network", message, true);
@@ -275,7 +317,11 @@ async function problemOf(reply: Response): Promise<WhepError> {
 function gathered(pc: RTCPeerConnection, capMs: number): Promise<void> {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
-    const done = () => { clearTimeout(timer); pc.removeEventListener("icegatheringstatechange", check); resolve(); };
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    };
     const check = () => pc.iceGatheringState === "complete" && done();
     const timer = setTimeout(done, capMs);
     pc.addEventListener("icegatheringstatechange", check);

@@ -6,8 +6,16 @@ import { QrScan } from "./QrScan.tsx";
 
 export type BoxCode = { serial: string; claimCode: string; label?: string } | { qr: string; label?: string };
 
-export function CameraCodeForm({ busy, submitLabel, onSubmit, onCancel }: {
-  busy: boolean; submitLabel: string; onSubmit: (code: BoxCode) => void; onCancel?: () => void;
+export function CameraCodeForm({
+  busy,
+  submitLabel,
+  onSubmit,
+  onCancel,
+}: {
+  busy: boolean;
+  submitLabel: string;
+  onSubmit: (code: BoxCode) => void;
+  onCancel?: () => void;
 }) {
   const { t } = useT();
   const [mode, setMode] = useState<"type" | "scan">("type");
@@ -34,22 +42,79 @@ export function CameraCodeForm({ busy, submitLabel, onSubmit, onCancel }: {
   return (
     <div class="stack">
       <div class="tabs" role="tablist">
-        <button type="button" role="tab" aria-selected={mode === "scan"} onClick={() => setMode("scan")}>{t("scan.scan")}</button>
-        <button type="button" role="tab" aria-selected={mode === "type"} onClick={() => setMode("type")}>{t("scan.type")}</button>
+        <button type="button" role="tab" aria-selected={mode === "scan"} onClick={() => setMode("scan")}>
+          {t("scan.scan")}
+        </button>
+        <button type="button" role="tab" aria-selected={mode === "type"} onClick={() => setMode("type")}>
+          {t("scan.type")}
+        </button>
       </div>
-      {mode === "scan" ? <QrScan onText={scanned} /> : (
-        <form class="stack" onSubmit={(e) => { e.preventDefault(); submit({ serial, claimCode }); }}>
-          <label>{t("scan.serial")}<input name="serial" class="code" autocapitalize="characters" placeholder="WX-2026-A1B2C3" value={serial} onInput={(e) => setSerial(e.currentTarget.value)} required /></label>
-          <label>{t("scan.claimCode")}<input name="claimCode" class="code" autocapitalize="characters" placeholder="K7P2-9QXM" value={claimCode} onInput={(e) => setClaimCode(e.currentTarget.value)} required /></label>
-          <label>{t("scan.label")}<input name="label" maxLength={40} placeholder={t("scan.labelHint")} value={label} onInput={(e) => setLabel(e.currentTarget.value)} /></label>
-          {invalid ? <p class="error" role="alert">{invalid}</p> : null}
+      {mode === "scan" ? (
+        <QrScan onText={scanned} />
+      ) : (
+        <form
+          class="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            submit({ serial, claimCode });
+          }}
+        >
+          <label>
+            {t("scan.serial")}
+            <input
+              name="serial"
+              class="code"
+              autocapitalize="characters"
+              placeholder="WX-2026-A1B2C3"
+              value={serial}
+              onInput={(e) => setSerial(e.currentTarget.value)}
+              required
+            />
+          </label>
+          <label>
+            {t("scan.claimCode")}
+            <input
+              name="claimCode"
+              class="code"
+              autocapitalize="characters"
+              placeholder="K7P2-9QXM"
+              value={claimCode}
+              onInput={(e) => setClaimCode(e.currentTarget.value)}
+              required
+            />
+          </label>
+          <label>
+            {t("scan.label")}
+            <input
+              name="label"
+              maxLength={40}
+              placeholder={t("scan.labelHint")}
+              value={label}
+              onInput={(e) => setLabel(e.currentTarget.value)}
+            />
+          </label>
+          {invalid ? (
+            <p class="error" role="alert">
+              {invalid}
+            </p>
+          ) : null}
           <div class="row">
-            <button type="submit" class="primary" disabled={busy}>{busy ? t("common.sending") : submitLabel}</button>
-            {onCancel ? <button type="button" onClick={onCancel} disabled={busy}>{t("common.cancel")}</button> : null}
+            <button type="submit" class="primary" disabled={busy}>
+              {busy ? t("common.sending") : submitLabel}
+            </button>
+            {onCancel ? (
+              <button type="button" onClick={onCancel} disabled={busy}>
+                {t("common.cancel")}
+              </button>
+            ) : null}
           </div>
         </form>
       )}
-      {mode === "scan" && invalid ? <p class="error" role="alert">{invalid}</p> : null}
+      {mode === "scan" && invalid ? (
+        <p class="error" role="alert">
+          {invalid}
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -16,24 +16,36 @@ import { cachedGet, isNetworkFailure, useBindQueue, type QueuedBind } from "./of
 
 export const householdPath = (id: string) => `/households/${id}`;
 export const householdDevicesPath = (id: string) => `/devices?householdId=${id}&limit=100`;
-const serialOf = (code: BoxCode) => ("serial" in code ? code.serial : parseBoxQr(code.qr)?.serial ?? "?");
+const serialOf = (code: BoxCode) => ("serial" in code ? code.serial : (parseBoxQr(code.qr)?.serial ?? "?"));
 
 export function HouseholdScreen() {
   const { t } = useT();
   const { api } = useServices();
   const householdId = useRoute().params.householdId!;
-  const household = useLoad((signal) => cachedGet<HouseholdDetail>(api, householdPath(householdId), signal), [householdId]);
-  const devices = useLoad((signal) => cachedGet<Page<DeviceView>>(api, householdDevicesPath(householdId), signal), [householdId]);
+  const household = useLoad(
+    (signal) => cachedGet<HouseholdDetail>(api, householdPath(householdId), signal),
+    [householdId],
+  );
+  const devices = useLoad(
+    (signal) => cachedGet<Page<DeviceView>>(api, householdDevicesPath(householdId), signal),
+    [householdId],
+  );
   const list = useLiveDevices(devices.data?.items);
   const [justAdded, setJustAdded] = useState<string | null>(null);
   const [formKey, setFormKey] = useState(0);
-  const queue = useBindQueue(api, (device) => { setJustAdded(device.id); devices.reload(); });
+  const queue = useBindQueue(api, (device) => {
+    setJustAdded(device.id);
+    devices.reload();
+  });
   const add = useAction(async (code: BoxCode) => {
     const queueIt = () => queue.enqueue(householdId, code, serialOf(code));
     try {
       // No signal: straight into the queue. Binding is idempotent, so the queue may send what a lost reply already did.
       if (!navigator.onLine) await queueIt();
-      else setJustAdded((await api.request<DeviceDetail>("POST", `/households/${householdId}/devices`, { body: code })).id);
+      else
+        setJustAdded(
+          (await api.request<DeviceDetail>("POST", `/households/${householdId}/devices`, { body: code })).id,
+        );
     } catch (error) {
       if (!isNetworkFailure(error)) throw error;
       await queueIt();
@@ -50,30 +62,62 @@ export function HouseholdScreen() {
   return (
     <Layout title={h ? h.elderName : t("installer.household")} back="/installer">
       <ErrorText error={household.error ?? devices.error} />
-      {!h ? <Loading /> : (
+      {!h ? (
+        <Loading />
+      ) : (
         <div class="stack">
-          <p class="muted">{h.village}{h.address ? ` · ${h.address}` : ""} · {h.contactName ?? ""} {h.contactPhone}</p>
+          <p class="muted">
+            {h.village}
+            {h.address ? ` · ${h.address}` : ""} · {h.contactName ?? ""} {h.contactPhone}
+          </p>
           <section class="stack">
             <h2>{t("installer.camerasTitle")}</h2>
             {list.length === 0 && devices.data ? <p class="muted">{t("family.noCameras")}</p> : null}
-            {list.map((d) => <InstalledCamera key={d.id} device={d} householdId={householdId} highlight={d.id === justAdded} onChanged={devices.reload} />)}
+            {list.map((d) => (
+              <InstalledCamera
+                key={d.id}
+                device={d}
+                householdId={householdId}
+                highlight={d.id === justAdded}
+                onChanged={devices.reload}
+              />
+            ))}
           </section>
           {queued.length ? <QueuedBinds items={queued} onDismiss={(id) => void queue.dismiss(id)} /> : null}
           <section class="card stack">
             <h2>{t("installer.addCamera")}</h2>
-            <CameraCodeForm key={formKey} busy={add.busy} submitLabel={t("installer.bind")} onSubmit={(code) => void add.run(code)} />
+            <CameraCodeForm
+              key={formKey}
+              busy={add.busy}
+              submitLabel={t("installer.bind")}
+              onSubmit={(code) => void add.run(code)}
+            />
             <ErrorText error={add.error} />
           </section>
           <section class="card">
             <h2>{t("installer.members")}</h2>
-            {h.members.length === 0 ? <p class="muted">{t("installer.noMembers")}</p> : (
-              <ul>{h.members.map((m) => (
-                <li key={m.userId}>
-                  {m.displayName}{m.relation ? ` (${m.relation})` : ""}{" "}
-                  <button type="button" class="link" data-remove-member={m.username} disabled={removeMember.busy}
-                    onClick={() => confirm(t("members.removeConfirm", { name: m.displayName })) && void removeMember.run(m.userId)}>{t("members.remove")}</button>
-                </li>
-              ))}</ul>
+            {h.members.length === 0 ? (
+              <p class="muted">{t("installer.noMembers")}</p>
+            ) : (
+              <ul>
+                {h.members.map((m) => (
+                  <li key={m.userId}>
+                    {m.displayName}
+                    {m.relation ? ` (${m.relation})` : ""}{" "}
+                    <button
+                      type="button"
+                      class="link"
+                      data-remove-member={m.username}
+                      disabled={removeMember.busy}
+                      onClick={() =>
+                        confirm(t("members.removeConfirm", { name: m.displayName })) && void removeMember.run(m.userId)
+                      }
+                    >
+                      {t("members.remove")}
+                    </button>
+                  </li>
+                ))}
+              </ul>
             )}
             <ErrorText error={removeMember.error} />
           </section>
@@ -84,7 +128,17 @@ export function HouseholdScreen() {
   );
 }
 
-function InstalledCamera({ device, householdId, highlight, onChanged }: { device: DeviceView; householdId: string; highlight: boolean; onChanged: () => void }) {
+function InstalledCamera({
+  device,
+  householdId,
+  highlight,
+  onChanged,
+}: {
+  device: DeviceView;
+  householdId: string;
+  highlight: boolean;
+  onChanged: () => void;
+}) {
   const { t, lang } = useT();
   const { api } = useServices();
   const now = useTick(10_000);
@@ -111,38 +165,74 @@ function InstalledCamera({ device, householdId, highlight, onChanged }: { device
         <strong>{device.label ?? device.serial}</strong>
         <StateBadge connection={device.connection} />
       </div>
-      <p class="muted">{device.label ? `${device.serial} · ` : ""}{seen ? t("camera.lastSeen", { when: seen }) : t("camera.neverSeen")}{device.rssi !== null ? ` · ${t("installer.signal", { rssi: device.rssi })}` : ""}</p>
+      <p class="muted">
+        {device.label ? `${device.serial} · ` : ""}
+        {seen ? t("camera.lastSeen", { when: seen }) : t("camera.neverSeen")}
+        {device.rssi !== null ? ` · ${t("installer.signal", { rssi: device.rssi })}` : ""}
+      </p>
       {highlight ? (
         <p class={device.connection === "online" ? "ok" : "hint"} role="status">
           {device.connection === "online" ? t("installer.cameraOnline") : t("installer.waitingOnline")}
         </p>
       ) : null}
       <div class="row wrap">
-        <button type="button" class="small" onClick={() => setPanel(panel === "replace" ? "none" : "replace")}>{t("installer.replace")}</button>
-        <button type="button" class="small" onClick={() => setPanel(panel === "move" ? "none" : "move")}>{t("installer.move")}</button>
-        <button type="button" class="small danger" disabled={remove.busy} onClick={() => void remove.run()}>{t("installer.remove")}</button>
+        <button type="button" class="small" onClick={() => setPanel(panel === "replace" ? "none" : "replace")}>
+          {t("installer.replace")}
+        </button>
+        <button type="button" class="small" onClick={() => setPanel(panel === "move" ? "none" : "move")}>
+          {t("installer.move")}
+        </button>
+        <button type="button" class="small danger" disabled={remove.busy} onClick={() => void remove.run()}>
+          {t("installer.remove")}
+        </button>
       </div>
-      {panel === "replace" ? <CameraCodeForm busy={replace.busy} submitLabel={t("installer.replace")} onSubmit={(c) => void replace.run(c)} onCancel={() => setPanel("none")} /> : null}
-      {panel === "move" ? <MovePicker current={householdId} busy={move.busy} onPick={(id) => void move.run(id)} /> : null}
+      {panel === "replace" ? (
+        <CameraCodeForm
+          busy={replace.busy}
+          submitLabel={t("installer.replace")}
+          onSubmit={(c) => void replace.run(c)}
+          onCancel={() => setPanel("none")}
+        />
+      ) : null}
+      {panel === "move" ? (
+        <MovePicker current={householdId} busy={move.busy} onPick={(id) => void move.run(id)} />
+      ) : null}
       <ErrorText error={replace.error ?? move.error ?? remove.error} />
     </article>
   );
 }
 
-function MovePicker({ current, busy, onPick }: { current: string; busy: boolean; onPick: (householdId: string) => void }) {
+function MovePicker({
+  current,
+  busy,
+  onPick,
+}: {
+  current: string;
+  busy: boolean;
+  onPick: (householdId: string) => void;
+}) {
   const { t } = useT();
   const { api } = useServices();
   const households = useLoad((signal) => api.get<Page<HouseholdView>>("/households?limit=200", { signal }), []);
   const [target, setTarget] = useState("");
   return (
     <div class="stack">
-      <label>{t("installer.moveTo")}
+      <label>
+        {t("installer.moveTo")}
         <select value={target} onChange={(e) => setTarget(e.currentTarget.value)}>
           <option value="">—</option>
-          {households.data?.items.filter((h) => h.id !== current).map((h) => <option key={h.id} value={h.id}>{h.village} · {h.elderName}</option>)}
+          {households.data?.items
+            .filter((h) => h.id !== current)
+            .map((h) => (
+              <option key={h.id} value={h.id}>
+                {h.village} · {h.elderName}
+              </option>
+            ))}
         </select>
       </label>
-      <button type="button" class="primary" disabled={!target || busy} onClick={() => onPick(target)}>{t("installer.move")}</button>
+      <button type="button" class="primary" disabled={!target || busy} onClick={() => onPick(target)}>
+        {t("installer.move")}
+      </button>
     </div>
   );
 }
@@ -159,13 +249,20 @@ function QueuedBinds({ items, onDismiss }: { items: QueuedBind[]; onDismiss: (id
       <ul class="list">
         {items.map((i) => (
           <li key={i.id} data-queued={i.serial} class={i.conflict ? "conflict" : "waiting"}>
-            <strong>{i.serial}</strong> <span class="muted">{t("offline.queuedAt", { when: timeAgo(i.queuedAt, lang, now) })}</span>
+            <strong>{i.serial}</strong>{" "}
+            <span class="muted">{t("offline.queuedAt", { when: timeAgo(i.queuedAt, lang, now) })}</span>
             {i.conflict ? (
               <div class="stack">
-                <p class="error" role="alert">{t(`offline.conflict.${i.conflict.code}`, { defaultValue: i.conflict.message })}</p>
-                <button type="button" class="small" onClick={() => onDismiss(i.id)}>{t("offline.dismiss")}</button>
+                <p class="error" role="alert">
+                  {t(`offline.conflict.${i.conflict.code}`, { defaultValue: i.conflict.message })}
+                </p>
+                <button type="button" class="small" onClick={() => onDismiss(i.id)}>
+                  {t("offline.dismiss")}
+                </button>
               </div>
-            ) : <p class="hint">{t("offline.waiting")}</p>}
+            ) : (
+              <p class="hint">{t("offline.waiting")}</p>
+            )}
           </li>
         ))}
       </ul>

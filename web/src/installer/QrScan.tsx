@@ -4,9 +4,15 @@ import { useT } from "../context.ts";
 
 // The package's types are CommonJS-shaped under NodeNext while Vite loads its ES module, so the default
 // export is typed one level too deep: describe the little we use.
-type QrScannerClass = new (video: HTMLVideoElement, onDecode: (result: { data: string }) => void, options: {
-  preferredCamera?: "environment" | "user"; highlightScanRegion?: boolean; returnDetailedScanResult: true;
-}) => { start(): Promise<void>; stop(): void; destroy(): void };
+type QrScannerClass = new (
+  video: HTMLVideoElement,
+  onDecode: (result: { data: string }) => void,
+  options: {
+    preferredCamera?: "environment" | "user";
+    highlightScanRegion?: boolean;
+    returnDetailedScanResult: true;
+  },
+) => { start(): Promise<void>; stop(): void; destroy(): void };
 const scannerClass = (mod: { default: unknown }) => mod.default as QrScannerClass;
 
 export function QrScan({ onText }: { onText: (text: string) => void }) {
@@ -20,10 +26,14 @@ export function QrScan({ onText }: { onText: (text: string) => void }) {
       if (!window.isSecureContext) return setProblem(t("scan.needsHttps"));
       const QrScanner = scannerClass(await import("qr-scanner"));
       if (stopped || !video.current) return;
-      const instance = new QrScanner(video.current, (result) => {
-        instance.stop();
-        onText(result.data);
-      }, { preferredCamera: "environment", highlightScanRegion: true, returnDetailedScanResult: true });
+      const instance = new QrScanner(
+        video.current,
+        (result) => {
+          instance.stop();
+          onText(result.data);
+        },
+        { preferredCamera: "environment", highlightScanRegion: true, returnDetailedScanResult: true },
+      );
       scanner = instance;
       await instance.start().catch(() => setProblem(t("scan.noCamera")));
     })().catch(() => setProblem(t("scan.noCamera")));
@@ -34,7 +44,13 @@ export function QrScan({ onText }: { onText: (text: string) => void }) {
   }, []);
   return (
     <div class="scanner">
-      {problem ? <p class="error" role="alert">{problem}</p> : <p class="muted">{t("scan.aim")}</p>}
+      {problem ? (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      ) : (
+        <p class="muted">{t("scan.aim")}</p>
+      )}
       <video ref={video} playsInline muted hidden={problem !== null} />
     </div>
   );

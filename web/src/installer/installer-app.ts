@@ -20,7 +20,8 @@ function keepAssetsOffline(): void {
 }
 /** With signal, fetch the QR decoder and its worker now (≈16 KB gzip), so a box can be scanned where there is none. */
 function prefetchScanner(): void {
-  if (navigator.onLine) void Promise.all([import("qr-scanner"), import("qr-scanner/qr-scanner-worker.min.js")]).catch(() => undefined);
+  if (navigator.onLine)
+    void Promise.all([import("qr-scanner"), import("qr-scanner/qr-scanner-worker.min.js")]).catch(() => undefined);
 }
 prefetchScanner();
 keepAssetsOffline();

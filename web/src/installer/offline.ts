@@ -47,7 +47,10 @@ export function useBindQueue(api: ApiClient, onBound: (device: DeviceDetail, ite
   const sending = useRef(false);
   const bound = useRef(onBound);
   bound.current = onBound;
-  const save = async (next: QueuedBind[]) => { await offlineStore.set(queueKey, next); setItems(next); };
+  const save = async (next: QueuedBind[]) => {
+    await offlineStore.set(queueKey, next);
+    setItems(next);
+  };
 
   const flush = useCallback(async () => {
     if (sending.current || !navigator.onLine) return;
@@ -57,8 +60,12 @@ export function useBindQueue(api: ApiClient, onBound: (device: DeviceDetail, ite
         const outcome = await sendOne(api, item);
         if (outcome === "offline") break;
         const rest = (await readQueue()).filter((i) => i.id !== item.id);
-        if (outcome instanceof ApiFailure) await save([...rest, { ...item, conflict: { code: outcome.code, message: outcome.message } }]);
-        else { await save(rest); bound.current(outcome, item); }
+        if (outcome instanceof ApiFailure)
+          await save([...rest, { ...item, conflict: { code: outcome.code, message: outcome.message } }]);
+        else {
+          await save(rest);
+          bound.current(outcome, item);
+        }
       }
     } finally {
       sending.current = false;
@@ -73,7 +80,10 @@ export function useBindQueue(api: ApiClient, onBound: (device: DeviceDetail, ite
   }, [flush]);
 
   const enqueue = async (householdId: string, code: BoxCode, serial: string) => {
-    await save([...(await readQueue()), { id: newRequestId(), householdId, code, serial, queuedAt: new Date().toISOString() }]);
+    await save([
+      ...(await readQueue()),
+      { id: newRequestId(), householdId, code, serial, queuedAt: new Date().toISOString() },
+    ]);
   };
   const dismiss = async (id: string) => save((await readQueue()).filter((i) => i.id !== id));
   return { items, enqueue, dismiss, flush };

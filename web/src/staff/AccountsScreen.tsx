@@ -15,8 +15,14 @@ export function AccountsScreen() {
       <div class="stack">
         <CreateAccountForm onCreated={accounts.reload} />
         <ErrorText error={accounts.error} />
-        {!accounts.data ? <Loading /> : (
-          <ul class="list">{accounts.data.items.map((a) => <AccountRow key={a.id} account={a} onChanged={accounts.reload} />)}</ul>
+        {!accounts.data ? (
+          <Loading />
+        ) : (
+          <ul class="list">
+            {accounts.data.items.map((a) => (
+              <AccountRow key={a.id} account={a} onChanged={accounts.reload} />
+            ))}
+          </ul>
         )}
       </div>
     </Layout>
@@ -26,27 +32,59 @@ export function AccountsScreen() {
 function CreateAccountForm({ onCreated }: { onCreated: () => void }) {
   const { t } = useT();
   const { api } = useServices();
-  const [form, setForm] = useState({ username: "", displayName: "", password: "", role: "installer" as "installer" | "staff" });
-  const field = (name: keyof typeof form) => (e: { currentTarget: { value: string } }) => setForm({ ...form, [name]: e.currentTarget.value });
+  const [form, setForm] = useState({
+    username: "",
+    displayName: "",
+    password: "",
+    role: "installer" as "installer" | "staff",
+  });
+  const field = (name: keyof typeof form) => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [name]: e.currentTarget.value });
   const create = useAction(async () => {
     await api.request("POST", "/users", { body: form });
     setForm({ username: "", displayName: "", password: "", role: form.role });
     onCreated();
   });
   return (
-    <form class="card stack" onSubmit={(e) => { e.preventDefault(); void create.run(); }}>
+    <form
+      class="card stack"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void create.run();
+      }}
+    >
       <h2>{t("accounts.create")}</h2>
-      <label>{t("auth.username")}<input name="username" autocapitalize="none" required value={form.username} onInput={field("username")} /></label>
-      <label>{t("accounts.displayName")}<input name="displayName" required value={form.displayName} onInput={field("displayName")} /></label>
-      <label>{t("auth.password")}<input name="password" type="password" autocomplete="new-password" minLength={8} required value={form.password} onInput={field("password")} /></label>
-      <label>{t("accounts.role")}
+      <label>
+        {t("auth.username")}
+        <input name="username" autocapitalize="none" required value={form.username} onInput={field("username")} />
+      </label>
+      <label>
+        {t("accounts.displayName")}
+        <input name="displayName" required value={form.displayName} onInput={field("displayName")} />
+      </label>
+      <label>
+        {t("auth.password")}
+        <input
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          minLength={8}
+          required
+          value={form.password}
+          onInput={field("password")}
+        />
+      </label>
+      <label>
+        {t("accounts.role")}
         <select name="role" value={form.role} onChange={field("role")}>
           <option value="installer">{t("accounts.roleInstaller")}</option>
           <option value="staff">{t("accounts.roleStaff")}</option>
         </select>
       </label>
       <ErrorText error={create.error} />
-      <button class="primary" type="submit" disabled={create.busy}>{create.busy ? t("common.wait") : t("accounts.create")}</button>
+      <button class="primary" type="submit" disabled={create.busy}>
+        {create.busy ? t("common.wait") : t("accounts.create")}
+      </button>
     </form>
   );
 }
@@ -61,11 +99,20 @@ function AccountRow({ account, onChanged }: { account: AccountView; onChanged: (
   return (
     <li class="card stack" data-account={account.username}>
       <div>
-        <strong>{account.displayName}</strong> <span class="muted">@{account.username} · {account.role}{account.disabledAt ? ` · ${t("accounts.disabled")}` : ""}</span>
+        <strong>{account.displayName}</strong>{" "}
+        <span class="muted">
+          @{account.username} · {account.role}
+          {account.disabledAt ? ` · ${t("accounts.disabled")}` : ""}
+        </span>
       </div>
       {account.role === "installer" ? <Assignments installerId={account.id} /> : null}
       <ErrorText error={toggle.error} />
-      <button type="button" data-toggle={account.disabledAt ? "enable" : "disable"} disabled={toggle.busy} onClick={() => void toggle.run()}>
+      <button
+        type="button"
+        data-toggle={account.disabledAt ? "enable" : "disable"}
+        disabled={toggle.busy}
+        onClick={() => void toggle.run()}
+      >
         {account.disabledAt ? t("accounts.enable") : t("accounts.disable")}
       </button>
     </li>
@@ -75,7 +122,10 @@ function AccountRow({ account, onChanged }: { account: AccountView; onChanged: (
 function Assignments({ installerId }: { installerId: string }) {
   const { t } = useT();
   const { api } = useServices();
-  const assignments = useLoad((signal) => api.get<{ items: AssignmentView[] }>(`/users/${installerId}/assignments`, { signal }), [installerId]);
+  const assignments = useLoad(
+    (signal) => api.get<{ items: AssignmentView[] }>(`/users/${installerId}/assignments`, { signal }),
+    [installerId],
+  );
   const [village, setVillage] = useState("");
   const assign = useAction(async () => {
     await api.request("POST", `/users/${installerId}/assignments`, { body: { village: village.trim() } });
@@ -85,10 +135,28 @@ function Assignments({ installerId }: { installerId: string }) {
   const items = assignments.data?.items ?? [];
   return (
     <div class="stack">
-      <p class="muted">{t("accounts.assignments")}: {items.length === 0 ? t("accounts.noAssignments") : items.map((a) => a.village ?? a.householdId).join(", ")}</p>
-      <form class="row" onSubmit={(e) => { e.preventDefault(); void assign.run(); }}>
-        <input name="village" aria-label={t("accounts.village")} placeholder={t("accounts.village")} required value={village} onInput={(e) => setVillage(e.currentTarget.value)} />
-        <button type="submit" disabled={assign.busy}>{t("accounts.assign")}</button>
+      <p class="muted">
+        {t("accounts.assignments")}:{" "}
+        {items.length === 0 ? t("accounts.noAssignments") : items.map((a) => a.village ?? a.householdId).join(", ")}
+      </p>
+      <form
+        class="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void assign.run();
+        }}
+      >
+        <input
+          name="village"
+          aria-label={t("accounts.village")}
+          placeholder={t("accounts.village")}
+          required
+          value={village}
+          onInput={(e) => setVillage(e.currentTarget.value)}
+        />
+        <button type="submit" disabled={assign.busy}>
+          {t("accounts.assign")}
+        </button>
       </form>
       <ErrorText error={assign.error ?? assignments.error} />
     </div>

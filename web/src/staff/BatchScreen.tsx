@@ -48,29 +48,68 @@ function UploadForm({ busy, onSubmit }: { busy: boolean; onSubmit: (body: unknow
   };
   return (
     <form class="card stack" onSubmit={(e) => void submit(e)}>
-      <label>{t("batch.reference")}<input required maxLength={80} value={reference} placeholder={t("batch.referenceExample")} onInput={(e) => setReference(e.currentTarget.value)} /></label>
+      <label>
+        {t("batch.reference")}
+        <input
+          required
+          maxLength={80}
+          value={reference}
+          placeholder={t("batch.referenceExample")}
+          onInput={(e) => setReference(e.currentTarget.value)}
+        />
+      </label>
       <fieldset class="stack choice">
         <legend>{t("batch.source")}</legend>
-        <label class="row"><input type="radio" name="source" checked={source === "csv"} onChange={() => setSource("csv")} />{t("batch.fromCsv")}</label>
-        <label class="row"><input type="radio" name="source" checked={source === "count"} onChange={() => setSource("count")} />{t("batch.fromCount")}</label>
+        <label class="row">
+          <input type="radio" name="source" checked={source === "csv"} onChange={() => setSource("csv")} />
+          {t("batch.fromCsv")}
+        </label>
+        <label class="row">
+          <input type="radio" name="source" checked={source === "count"} onChange={() => setSource("count")} />
+          {t("batch.fromCount")}
+        </label>
       </fieldset>
       {source === "csv" ? (
-        <label>{t("batch.csvFile")}<input type="file" required accept=".csv,.txt,text/csv,text/plain" onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} /></label>
+        <label>
+          {t("batch.csvFile")}
+          <input
+            type="file"
+            required
+            accept=".csv,.txt,text/csv,text/plain"
+            onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)}
+          />
+        </label>
       ) : (
-        <label>{t("batch.count")}<input type="number" required min={1} inputMode="numeric" value={count} onInput={(e) => setCount(e.currentTarget.value)} /></label>
+        <label>
+          {t("batch.count")}
+          <input
+            type="number"
+            required
+            min={1}
+            inputMode="numeric"
+            value={count}
+            onInput={(e) => setCount(e.currentTarget.value)}
+          />
+        </label>
       )}
       <p class="muted">{t("batch.csvHelp")}</p>
-      <button type="submit" class="primary" disabled={busy}>{busy ? t("batch.working") : t("batch.submit")}</button>
+      <button type="submit" class="primary" disabled={busy}>
+        {busy ? t("batch.working") : t("batch.submit")}
+      </button>
     </form>
   );
 }
 
 function LabelsButton({ url, label }: { url: string; label: string }) {
   const { api } = useServices();
-  const get = useAction(async () => download(url.split("/").slice(-3, -1).join("-") + ".pdf", await api.getBlob(url.replace(/^\/api\/v1/, ""))));
+  const get = useAction(async () =>
+    download(url.split("/").slice(-3, -1).join("-") + ".pdf", await api.getBlob(url.replace(/^\/api\/v1/, ""))),
+  );
   return (
     <>
-      <button type="button" class="primary" disabled={get.busy} onClick={() => void get.run()}>{label}</button>
+      <button type="button" class="primary" disabled={get.busy} onClick={() => void get.run()}>
+        {label}
+      </button>
       <ErrorText error={get.error} />
     </>
   );
@@ -83,13 +122,24 @@ function UploadResult({ result }: { result: BatchUploadReply }) {
     <section class="card stack" aria-live="polite" data-testid="batch-result">
       <h2>{result.reference}</h2>
       {result.repeated ? <p class="hint">{t("batch.repeated")}</p> : null}
-      <p><strong>{t("batch.counts", result.counts)}</strong></p>
-      {result.labelsUrl ? <LabelsButton url={result.labelsUrl} label={t("batch.printLabels", { count: result.counts.registered })} /> : <p class="muted">{t("batch.noLabels")}</p>}
+      <p>
+        <strong>{t("batch.counts", result.counts)}</strong>
+      </p>
+      {result.labelsUrl ? (
+        <LabelsButton url={result.labelsUrl} label={t("batch.printLabels", { count: result.counts.registered })} />
+      ) : (
+        <p class="muted">{t("batch.noLabels")}</p>
+      )}
       {problems.length ? (
         <>
           <h3>{t("batch.problems")}</h3>
           <ul class="list problems">
-            {problems.map((r) => <li key={r.line}><strong>{t("batch.line", { line: r.line })}</strong> {r.serial || "—"}: <span class="bad">{t(`batch.error.${r.error}`)}</span></li>)}
+            {problems.map((r) => (
+              <li key={r.line}>
+                <strong>{t("batch.line", { line: r.line })}</strong> {r.serial || "—"}:{" "}
+                <span class="bad">{t(`batch.error.${r.error}`)}</span>
+              </li>
+            ))}
           </ul>
         </>
       ) : null}
@@ -104,13 +154,20 @@ function BatchList({ batches }: { batches: BatchView[] }) {
     <ul class="list">
       {batches.map((b) => (
         <li key={b.id} class="card stack">
-          <div class="row spread"><strong>{b.reference}</strong><span class="muted">{t("batch.cameras", { count: b.deviceCount })}</span></div>
-          {b.uploads.filter((u) => u.labelsUrl).map((u) => (
-            <div key={u.id} class="row spread wrap">
-              <span class="muted">{dateTime(u.createdAt, lang)} · {t("batch.registeredN", { count: u.registered })}</span>
-              <LabelsButton url={u.labelsUrl!} label={t("batch.reprint")} />
-            </div>
-          ))}
+          <div class="row spread">
+            <strong>{b.reference}</strong>
+            <span class="muted">{t("batch.cameras", { count: b.deviceCount })}</span>
+          </div>
+          {b.uploads
+            .filter((u) => u.labelsUrl)
+            .map((u) => (
+              <div key={u.id} class="row spread wrap">
+                <span class="muted">
+                  {dateTime(u.createdAt, lang)} · {t("batch.registeredN", { count: u.registered })}
+                </span>
+                <LabelsButton url={u.labelsUrl!} label={t("batch.reprint")} />
+              </div>
+            ))}
         </li>
       ))}
     </ul>

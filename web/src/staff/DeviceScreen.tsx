@@ -20,22 +20,63 @@ export function DeviceScreen() {
   const detail = useLoad((signal) => api.get<DeviceDetail>(path, { signal }), [deviceId]);
   const device = useLiveDevice(detail.data);
   const now = useTick();
-  if (!device) return <Layout title={t("staff.device")} back="/staff"><ErrorText error={detail.error} /><Loading /></Layout>;
+  if (!device)
+    return (
+      <Layout title={t("staff.device")} back="/staff">
+        <ErrorText error={detail.error} />
+        <Loading />
+      </Layout>
+    );
   const staff = session.current()?.user.role === "staff";
   return (
     <Layout title={device.label ?? device.serial} back="/staff">
       <div class="stack">
         <dl class="facts card">
-          <dt>{t("camera.state")}</dt><dd><StateBadge connection={device.connection} />{device.offlineSince ? ` ${t("staff.offlineFor", { duration: duration(device.offlineSince, lang, now) })}` : ""}</dd>
-          <dt>{t("camera.lastSeenLabel")}</dt><dd>{timeAgo(device.lastSeenAt, lang, now) ?? t("camera.neverSeen")}</dd>
-          <dt>{t("staff.place")}</dt><dd>{device.village ?? "—"} · {device.elderName ?? "—"}</dd>
-          <dt>{t("staff.firmware")}</dt><dd>{device.firmware ?? "—"}</dd>
-          <dt>{t("staff.signalTemp")}</dt><dd>{device.rssi ?? "—"} dBm · {device.temperatureC ?? "—"} °C</dd>
-          <dt>{t("camera.privacy")}</dt><dd>{device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}</dd>
-          <dt>{t("staff.uptime")}</dt><dd>24 h {percent(detail.data!.uptime.h24)} · 7 d {percent(detail.data!.uptime.d7)} · 30 d {percent(detail.data!.uptime.d30)}</dd>
-          {detail.data!.uptime.unknownS.d30 > 0 && <><dt>{t("staff.gatewayDown")}</dt><dd>{t("staff.gatewayDownValue", { h24: minutes(detail.data!.uptime.unknownS.h24), d30: minutes(detail.data!.uptime.unknownS.d30) })}</dd></>}
+          <dt>{t("camera.state")}</dt>
+          <dd>
+            <StateBadge connection={device.connection} />
+            {device.offlineSince
+              ? ` ${t("staff.offlineFor", { duration: duration(device.offlineSince, lang, now) })}`
+              : ""}
+          </dd>
+          <dt>{t("camera.lastSeenLabel")}</dt>
+          <dd>{timeAgo(device.lastSeenAt, lang, now) ?? t("camera.neverSeen")}</dd>
+          <dt>{t("staff.place")}</dt>
+          <dd>
+            {device.village ?? "—"} · {device.elderName ?? "—"}
+          </dd>
+          <dt>{t("staff.firmware")}</dt>
+          <dd>{device.firmware ?? "—"}</dd>
+          <dt>{t("staff.signalTemp")}</dt>
+          <dd>
+            {device.rssi ?? "—"} dBm · {device.temperatureC ?? "—"} °C
+          </dd>
+          <dt>{t("camera.privacy")}</dt>
+          <dd>{device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}</dd>
+          <dt>{t("staff.uptime")}</dt>
+          <dd>
+            24 h {percent(detail.data!.uptime.h24)} · 7 d {percent(detail.data!.uptime.d7)} · 30 d{" "}
+            {percent(detail.data!.uptime.d30)}
+          </dd>
+          {detail.data!.uptime.unknownS.d30 > 0 && (
+            <>
+              <dt>{t("staff.gatewayDown")}</dt>
+              <dd>
+                {t("staff.gatewayDownValue", {
+                  h24: minutes(detail.data!.uptime.unknownS.h24),
+                  d30: minutes(detail.data!.uptime.unknownS.d30),
+                })}
+              </dd>
+            </>
+          )}
         </dl>
-        <Commands path={path} deviceId={deviceId} staff={staff} online={device.connection === "online"} privacy={device.privacy} />
+        <Commands
+          path={path}
+          deviceId={deviceId}
+          staff={staff}
+          online={device.connection === "online"}
+          privacy={device.privacy}
+        />
         <History path={path} />
       </div>
     </Layout>
@@ -46,17 +87,29 @@ function History({ path }: { path: string }) {
   const { t, lang } = useT();
   const { api } = useServices();
   const since = useMemo(() => new Date(Date.now() - 86_400_000).toISOString(), []);
-  const changes = useLoad((signal) => api.get<{ items: StatusChange[] }>(`${path}/status-history?since=${since}&limit=2000`, { signal }), [path]);
-  const beats = useLoad((signal) => api.get<{ items: Heartbeat[] }>(`${path}/heartbeats?limit=200`, { signal }), [path]);
+  const changes = useLoad(
+    (signal) => api.get<{ items: StatusChange[] }>(`${path}/status-history?since=${since}&limit=2000`, { signal }),
+    [path],
+  );
+  const beats = useLoad(
+    (signal) => api.get<{ items: Heartbeat[] }>(`${path}/heartbeats?limit=200`, { signal }),
+    [path],
+  );
   const uptime = useMemo(() => {
     if (!changes.data) return null;
     const s = onlineSeries(changes.data.items, Date.parse(since), Date.now());
-    return { times: s.times, series: [{ label: t("state.online"), stroke: "#0b6b2f", stepped: true, values: s.values }] };
+    return {
+      times: s.times,
+      series: [{ label: t("state.online"), stroke: "#0b6b2f", stepped: true, values: s.values }],
+    };
   }, [changes.data, lang]);
   const signal = useMemo(() => {
     if (!beats.data?.items.length) return null;
     const ordered = [...beats.data.items].reverse();
-    return { times: ordered.map((b) => Date.parse(b.at) / 1000), series: [{ label: "RSSI dBm", stroke: "#7a2a10", values: ordered.map((b) => b.rssi) }] };
+    return {
+      times: ordered.map((b) => Date.parse(b.at) / 1000),
+      series: [{ label: "RSSI dBm", stroke: "#7a2a10", values: ordered.map((b) => b.rssi) }],
+    };
   }, [beats.data, lang]);
   return (
     <>
@@ -69,20 +122,51 @@ function History({ path }: { path: string }) {
         {signal ? <TimeChart times={signal.times} series={signal.series} /> : null}
         {beats.data?.items.length === 0 ? <p class="muted">{t("staff.noHeartbeats")}</p> : null}
         <table class="table compact">
-          <thead><tr><th>{t("staff.time")}</th><th>RSSI</th><th>°C</th><th>{t("staff.storage")}</th></tr></thead>
-          <tbody>{beats.data?.items.slice(0, 15).map((b) => <tr key={b.at}><td>{dateTime(b.at, lang)}</td><td>{b.rssi}</td><td>{b.temperatureC}</td><td>{b.freeStorageMb} MB</td></tr>)}</tbody>
+          <thead>
+            <tr>
+              <th>{t("staff.time")}</th>
+              <th>RSSI</th>
+              <th>°C</th>
+              <th>{t("staff.storage")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {beats.data?.items.slice(0, 15).map((b) => (
+              <tr key={b.at}>
+                <td>{dateTime(b.at, lang)}</td>
+                <td>{b.rssi}</td>
+                <td>{b.temperatureC}</td>
+                <td>{b.freeStorageMb} MB</td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       </section>
     </>
   );
 }
 
-function Commands({ path, deviceId, staff, online, privacy }: { path: string; deviceId: string; staff: boolean; online: boolean; privacy: boolean }) {
+function Commands({
+  path,
+  deviceId,
+  staff,
+  online,
+  privacy,
+}: {
+  path: string;
+  deviceId: string;
+  staff: boolean;
+  online: boolean;
+  privacy: boolean;
+}) {
   const { t, lang } = useT();
   const { api } = useServices();
   const history = useLoad((signal) => api.get<{ items: CommandView[] }>(`${path}/commands`, { signal }), [path]);
   const [live, setLive] = useState<CommandView[]>([]);
-  useLiveEvents((m) => { if (m.type === "command.finished" && m.command.deviceId === deviceId) setLive((l) => [m.command, ...l.filter((c) => c.id !== m.command.id)]); });
+  useLiveEvents((m) => {
+    if (m.type === "command.finished" && m.command.deviceId === deviceId)
+      setLive((l) => [m.command, ...l.filter((c) => c.id !== m.command.id)]);
+  });
   const [firmware, setFirmware] = useState({ url: "", sha256: "", version: "" });
   // The POST waits for the camera's answer; the same result also arrives on the socket for other consoles.
   const send = useAction(async (body: unknown) => {
@@ -95,29 +179,82 @@ function Commands({ path, deviceId, staff, online, privacy }: { path: string; de
     <section class="card stack">
       <h2>{t("staff.commands")}</h2>
       <div class="row wrap">
-        <button type="button" disabled={send.busy || !online} onClick={() => void send.run({ name: "reboot", params: {} })}>{t("staff.reboot")}</button>
-        <button type="button" disabled={send.busy || !online} onClick={() => void send.run({ name: "privacy", params: { enabled: !privacy } })}>
+        <button
+          type="button"
+          disabled={send.busy || !online}
+          onClick={() => void send.run({ name: "reboot", params: {} })}
+        >
+          {t("staff.reboot")}
+        </button>
+        <button
+          type="button"
+          disabled={send.busy || !online}
+          onClick={() => void send.run({ name: "privacy", params: { enabled: !privacy } })}
+        >
           {privacy ? t("camera.privacyTurnOff") : t("camera.privacyTurnOn")}
         </button>
       </div>
       {staff ? (
         <details>
           <summary>{t("staff.firmwareUpdate")}</summary>
-          <form class="stack" onSubmit={(e) => { e.preventDefault(); void send.run({ name: "firmware-update", params: firmware }); }}>
-            <label>URL<input type="url" required value={firmware.url} onInput={(e) => setFirmware({ ...firmware, url: e.currentTarget.value })} /></label>
-            <label>SHA-256<input required pattern="[a-f0-9]{64}" value={firmware.sha256} onInput={(e) => setFirmware({ ...firmware, sha256: e.currentTarget.value.trim() })} /></label>
-            <label>{t("staff.version")}<input required maxLength={40} value={firmware.version} onInput={(e) => setFirmware({ ...firmware, version: e.currentTarget.value })} /></label>
-            <button type="submit" class="primary" disabled={send.busy || !online}>{t("staff.sendUpdate")}</button>
+          <form
+            class="stack"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void send.run({ name: "firmware-update", params: firmware });
+            }}
+          >
+            <label>
+              URL
+              <input
+                type="url"
+                required
+                value={firmware.url}
+                onInput={(e) => setFirmware({ ...firmware, url: e.currentTarget.value })}
+              />
+            </label>
+            <label>
+              SHA-256
+              <input
+                required
+                pattern="[a-f0-9]{64}"
+                value={firmware.sha256}
+                onInput={(e) => setFirmware({ ...firmware, sha256: e.currentTarget.value.trim() })}
+              />
+            </label>
+            <label>
+              {t("staff.version")}
+              <input
+                required
+                maxLength={40}
+                value={firmware.version}
+                onInput={(e) => setFirmware({ ...firmware, version: e.currentTarget.value })}
+              />
+            </label>
+            <button type="submit" class="primary" disabled={send.busy || !online}>
+              {t("staff.sendUpdate")}
+            </button>
           </form>
         </details>
       ) : null}
-      {send.busy ? <p class="hint" role="status">{t("staff.waitingCamera")}</p> : null}
+      {send.busy ? (
+        <p class="hint" role="status">
+          {t("staff.waitingCamera")}
+        </p>
+      ) : null}
       <ErrorText error={send.error} />
       <ul class="commands">
         {all.map((c) => (
           <li key={c.id} data-status={c.status}>
-            <strong>{t(`staff.command.${c.name}`)}</strong> · <span class={c.status === "succeeded" ? "ok" : c.status === "pending" ? "hint" : "bad"}>{t(`staff.status.${c.status}`)}</span>
-            <small class="muted"> {dateTime(c.createdAt, lang)} · {c.requestedBy}{c.error ? ` · ${c.error}` : ""}</small>
+            <strong>{t(`staff.command.${c.name}`)}</strong> ·{" "}
+            <span class={c.status === "succeeded" ? "ok" : c.status === "pending" ? "hint" : "bad"}>
+              {t(`staff.status.${c.status}`)}
+            </span>
+            <small class="muted">
+              {" "}
+              {dateTime(c.createdAt, lang)} · {c.requestedBy}
+              {c.error ? ` · ${c.error}` : ""}
+            </small>
           </li>
         ))}
       </ul>

@@ -12,7 +12,10 @@ export function StaffConsole() {
   const { t } = useT();
   const { api } = useServices();
   const summary = useLoad((signal) => api.get<FleetSummary>("/fleet/summary", { signal }), []);
-  const offline = useLoad((signal) => api.get<Page<DeviceView>>("/devices?sort=offline-longest&limit=50", { signal }), []);
+  const offline = useLoad(
+    (signal) => api.get<Page<DeviceView>>("/devices?sort=offline-longest&limit=50", { signal }),
+    [],
+  );
   const alerts = useLoad((signal) => api.get<Page<AlertView>>("/alerts?state=open&limit=100", { signal }), []);
   const [alertList, setAlertList] = useState<AlertView[]>([]);
   useEffect(() => setAlertList(alerts.data?.items ?? []), [alerts.data]);
@@ -22,11 +25,16 @@ export function StaffConsole() {
   useLiveEvents((message) => {
     if (message.type === "device.connection" || message.type.startsWith("alert.")) {
       clearTimeout(refetchTimer.current);
-      refetchTimer.current = setTimeout(() => { summary.reload(); offline.reload(); }, 800);
+      refetchTimer.current = setTimeout(() => {
+        summary.reload();
+        offline.reload();
+      }, 800);
     }
     if (message.type === "alert.raised" || message.type === "alert.repeated" || message.type === "alert.acknowledged") {
       const alert = message.alert;
-      setAlertList((list) => [alert, ...list.filter((a) => a.id !== alert.id)].sort((a, b) => b.raisedAt.localeCompare(a.raisedAt)));
+      setAlertList((list) =>
+        [alert, ...list.filter((a) => a.id !== alert.id)].sort((a, b) => b.raisedAt.localeCompare(a.raisedAt)),
+      );
     }
     if (message.type === "alert.resolved") setAlertList((list) => list.filter((a) => a.id !== message.alert.id));
   });
@@ -36,7 +44,9 @@ export function StaffConsole() {
     const all: DeviceView[] = [];
     let cursor: string | null = "";
     while (cursor !== null) {
-      const page: Page<DeviceView> = await api.get<Page<DeviceView>>(`/devices?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const page: Page<DeviceView> = await api.get<Page<DeviceView>>(
+        `/devices?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       all.push(...page.items);
       cursor = page.nextCursor;
     }
@@ -46,13 +56,20 @@ export function StaffConsole() {
   return (
     <Layout title={t("staff.title")}>
       <ErrorText error={summary.error ?? alerts.error ?? offline.error} />
-      <a class="card row-link" href="/staff/batches">{t("batch.link")}</a>
+      <a class="card row-link" href="/staff/batches">
+        {t("batch.link")}
+      </a>
       {summary.data ? <Totals summary={summary.data} /> : <Loading />}
-      <Alerts alerts={alertList} onAcknowledged={(a) => setAlertList((list) => list.map((x) => (x.id === a.id ? a : x)))} />
+      <Alerts
+        alerts={alertList}
+        onAcknowledged={(a) => setAlertList((list) => list.map((x) => (x.id === a.id ? a : x)))}
+      />
       <OfflineList devices={offline.data?.items ?? null} />
       {summary.data ? <Villages summary={summary.data} /> : null}
       <section class="card stack">
-        <button type="button" disabled={exportCsv.busy} onClick={() => void exportCsv.run()}>{exportCsv.busy ? t("common.wait") : t("staff.exportCsv")}</button>
+        <button type="button" disabled={exportCsv.busy} onClick={() => void exportCsv.run()}>
+          {exportCsv.busy ? t("common.wait") : t("staff.exportCsv")}
+        </button>
         <ErrorText error={exportCsv.error} />
       </section>
     </Layout>
@@ -63,9 +80,18 @@ function Totals({ summary }: { summary: FleetSummary }) {
   const { t } = useT();
   return (
     <section class="totals" aria-label={t("staff.totals")}>
-      <div class="total online"><b data-testid="online-count">{summary.online}</b><span>{t("state.online")}</span></div>
-      <div class={`total offline${summary.offline ? "" : " zero"}`}><b data-testid="offline-count">{summary.offline}</b><span>{t("state.offline")}</span></div>
-      <div class={`total alerts${summary.openAlerts ? "" : " zero"}`}><b>{summary.openAlerts}</b><span>{t("staff.openAlerts")}</span></div>
+      <div class="total online">
+        <b data-testid="online-count">{summary.online}</b>
+        <span>{t("state.online")}</span>
+      </div>
+      <div class={`total offline${summary.offline ? "" : " zero"}`}>
+        <b data-testid="offline-count">{summary.offline}</b>
+        <span>{t("state.offline")}</span>
+      </div>
+      <div class={`total alerts${summary.openAlerts ? "" : " zero"}`}>
+        <b>{summary.openAlerts}</b>
+        <span>{t("staff.openAlerts")}</span>
+      </div>
     </section>
   );
 }
@@ -74,7 +100,9 @@ function Alerts({ alerts, onAcknowledged }: { alerts: AlertView[]; onAcknowledge
   const { t, lang } = useT();
   const { api } = useServices();
   const now = useTick();
-  const ack = useAction(async (id: string) => onAcknowledged(await api.request<AlertView>("POST", `/alerts/${id}/ack`, { retry: true })));
+  const ack = useAction(async (id: string) =>
+    onAcknowledged(await api.request<AlertView>("POST", `/alerts/${id}/ack`, { retry: true })),
+  );
   return (
     <section class="stack" aria-labelledby="alerts-title">
       <h2 id="alerts-title">{t("staff.alerts")}</h2>
@@ -82,12 +110,20 @@ function Alerts({ alerts, onAcknowledged }: { alerts: AlertView[]; onAcknowledge
       {alerts.map((a) => (
         <article key={a.id} class={`card alert${a.acknowledgedAt ? " acked" : ""}`} data-alert={a.id}>
           <div class="row spread">
-            <a href={`/staff/device/${a.deviceId}`}><strong>{a.serial}</strong></a>
+            <a href={`/staff/device/${a.deviceId}`}>
+              <strong>{a.serial}</strong>
+            </a>
             <span class="badge badge-offline">{t("staff.alertOffline")}</span>
           </div>
-          <p class="muted">{a.village ?? t("staff.noVillage")} · {t("staff.raised", { when: timeAgo(a.raisedAt, lang, now) })}</p>
-          {a.acknowledgedAt ? <p class="ok">{t("staff.acknowledgedBy", { who: a.acknowledgedBy })}</p> : (
-            <button type="button" class="primary" disabled={ack.busy} onClick={() => void ack.run(a.id)}>{t("staff.acknowledge")}</button>
+          <p class="muted">
+            {a.village ?? t("staff.noVillage")} · {t("staff.raised", { when: timeAgo(a.raisedAt, lang, now) })}
+          </p>
+          {a.acknowledgedAt ? (
+            <p class="ok">{t("staff.acknowledgedBy", { who: a.acknowledgedBy })}</p>
+          ) : (
+            <button type="button" class="primary" disabled={ack.busy} onClick={() => void ack.run(a.id)}>
+              {t("staff.acknowledge")}
+            </button>
           )}
         </article>
       ))}
@@ -102,13 +138,20 @@ function OfflineList({ devices }: { devices: DeviceView[] | null }) {
   return (
     <section class="stack" aria-labelledby="offline-title">
       <h2 id="offline-title">{t("staff.offlineLongest")}</h2>
-      {devices === null ? <Loading /> : devices.length === 0 ? <p class="muted">{t("staff.noneOffline")}</p> : (
+      {devices === null ? (
+        <Loading />
+      ) : devices.length === 0 ? (
+        <p class="muted">{t("staff.noneOffline")}</p>
+      ) : (
         <ol class="list">
           {devices.map((d) => (
             <li key={d.id}>
               <a class="card row-link" href={`/staff/device/${d.id}`}>
                 <strong>{d.serial}</strong>
-                <span class="muted">{d.village ?? t("staff.noVillage")} · {t("staff.offlineFor", { duration: duration(d.offlineSince, lang, now) })}</span>
+                <span class="muted">
+                  {d.village ?? t("staff.noVillage")} ·{" "}
+                  {t("staff.offlineFor", { duration: duration(d.offlineSince, lang, now) })}
+                </span>
               </a>
             </li>
           ))}
@@ -124,10 +167,22 @@ function Villages({ summary }: { summary: FleetSummary }) {
     <section aria-labelledby="villages-title">
       <h2 id="villages-title">{t("staff.byVillage")}</h2>
       <table class="table">
-        <thead><tr><th>{t("staff.village")}</th><th>{t("state.online")}</th><th>{t("state.offline")}</th><th>{t("staff.total")}</th></tr></thead>
+        <thead>
+          <tr>
+            <th>{t("staff.village")}</th>
+            <th>{t("state.online")}</th>
+            <th>{t("state.offline")}</th>
+            <th>{t("staff.total")}</th>
+          </tr>
+        </thead>
         <tbody>
           {summary.villages.map((v) => (
-            <tr key={v.village}><td>{v.village}</td><td>{v.online}</td><td class={v.offline ? "bad" : ""}>{v.offline}</td><td>{v.total}</td></tr>
+            <tr key={v.village}>
+              <td>{v.village}</td>
+              <td>{v.online}</td>
+              <td class={v.offline ? "bad" : ""}>{v.offline}</td>
+              <td>{v.total}</td>
+            </tr>
           ))}
         </tbody>
       </table>

@@ -2,7 +2,20 @@
 import type { DeviceView } from "../types.ts";
 
 const columns: (keyof DeviceView)[] = [
-  "serial", "village", "elderName", "label", "connection", "lastSeenAt", "offlineSince", "privacy", "firmware", "rssi", "temperatureC", "freeStorageMb", "claimState", "id",
+  "serial",
+  "village",
+  "elderName",
+  "label",
+  "connection",
+  "lastSeenAt",
+  "offlineSince",
+  "privacy",
+  "firmware",
+  "rssi",
+  "temperatureC",
+  "freeStorageMb",
+  "claimState",
+  "id",
 ];
 
 function cell(value: unknown): string {

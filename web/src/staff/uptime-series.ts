@@ -4,7 +4,11 @@ import type { StatusChange } from "../types.ts";
  * Online (1) / offline (0) over a window, from transitions (newest first, as the API returns them). A camera
  * installed inside the window is drawn from its first transition, not from an empty stretch before it.
  */
-export function onlineSeries(changes: StatusChange[], fromMs: number, nowMs: number): { times: number[]; values: (number | null)[] } {
+export function onlineSeries(
+  changes: StatusChange[],
+  fromMs: number,
+  nowMs: number,
+): { times: number[]; values: (number | null)[] } {
   const ordered = [...changes].reverse();
   const times: number[] = [];
   const values: (number | null)[] = [];

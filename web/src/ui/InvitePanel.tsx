@@ -12,7 +12,11 @@ export function InvitePanel({ householdId }: { householdId: string }) {
   const [invite, setInvite] = useState<CreatedInviteView | null>(null);
   const [maxUses, setMaxUses] = useState(1);
   const create = useAction(async () => {
-    setInvite(await api.request<CreatedInviteView>("POST", `/households/${householdId}/invites`, { body: { maxUses, expiresInH: 72 } }));
+    setInvite(
+      await api.request<CreatedInviteView>("POST", `/households/${householdId}/invites`, {
+        body: { maxUses, expiresInH: 72 },
+      }),
+    );
   });
   const link = invite ? new URL(invite.link, location.href).toString() : "";
   const share = async () => {
@@ -26,20 +30,36 @@ export function InvitePanel({ householdId }: { householdId: string }) {
       {invite ? (
         <div class="stack" data-testid="invite">
           <p>{t("invite.tellThem")}</p>
-          <p class="code big" data-code={invite.code}>{invite.code}</p>
+          <p class="code big" data-code={invite.code}>
+            {invite.code}
+          </p>
           <p class="muted break">{link}</p>
-          <p class="muted">{t("invite.valid", { until: dateTime(invite.expiresAt, lang), uses: t("invite.usesN", { count: invite.maxUses }) })}</p>
-          <button type="button" onClick={() => void share()}>{t("invite.share")}</button>
+          <p class="muted">
+            {t("invite.valid", {
+              until: dateTime(invite.expiresAt, lang),
+              uses: t("invite.usesN", { count: invite.maxUses }),
+            })}
+          </p>
+          <button type="button" onClick={() => void share()}>
+            {t("invite.share")}
+          </button>
         </div>
       ) : (
         <div class="stack">
-          <label>{t("invite.uses")}
+          <label>
+            {t("invite.uses")}
             <select value={String(maxUses)} onChange={(e) => setMaxUses(Number(e.currentTarget.value))}>
-              {[1, 3, 5].map((n) => <option key={n} value={n}>{t("invite.usesN", { count: n })}</option>)}
+              {[1, 3, 5].map((n) => (
+                <option key={n} value={n}>
+                  {t("invite.usesN", { count: n })}
+                </option>
+              ))}
             </select>
           </label>
           <ErrorText error={create.error} />
-          <button type="button" class="primary" disabled={create.busy} onClick={() => void create.run()}>{t("invite.create")}</button>
+          <button type="button" class="primary" disabled={create.busy} onClick={() => void create.run()}>
+            {t("invite.create")}
+          </button>
         </div>
       )}
     </details>

@@ -9,25 +9,46 @@ export function Layout({ title, back, children }: { title: string; back?: string
   const { t, lang } = useT();
   const { i18n, session, live, api } = useServices();
   const liveDown = useLiveDown(live);
-  useEffect(() => { document.title = `${title} · ${t("app.name")}`; }, [title, lang]);
+  useEffect(() => {
+    document.title = `${title} · ${t("app.name")}`;
+  }, [title, lang]);
   const signedIn = session.current();
   return (
     <div class="page">
       <header class="topbar">
-        {back ? <a class="back" href={back} aria-label={t("common.back")}>‹</a> : <span class="logo" aria-hidden="true">望</span>}
+        {back ? (
+          <a class="back" href={back} aria-label={t("common.back")}>
+            ‹
+          </a>
+        ) : (
+          <span class="logo" aria-hidden="true">
+            望
+          </span>
+        )}
         <h1>{title}</h1>
-        <button type="button" class="lang" onClick={() => i18n.changeLanguage(lang === "en" ? "zh-CN" : "en")} aria-label={t("common.switchLanguage")}>
+        <button
+          type="button"
+          class="lang"
+          onClick={() => i18n.changeLanguage(lang === "en" ? "zh-CN" : "en")}
+          aria-label={t("common.switchLanguage")}
+        >
           {lang === "en" ? "中文" : "EN"}
         </button>
       </header>
-      {signedIn && liveDown ? <p class="offline-bar" role="status">{t("live.down")}</p> : null}
+      {signedIn && liveDown ? (
+        <p class="offline-bar" role="status">
+          {t("live.down")}
+        </p>
+      ) : null}
       <main>{children}</main>
       {signedIn ? (
         <footer class="footer">
           <span>{signedIn.user.displayName}</span>
           <a href="/account">{t("account.link")}</a>
           {signedIn.user.role === "staff" ? <a href="/staff/accounts">{t("accounts.link")}</a> : null}
-          <button type="button" class="link" onClick={() => void signOut(api, () => session.set(null))}>{t("auth.signOut")}</button>
+          <button type="button" class="link" onClick={() => void signOut(api, () => session.set(null))}>
+            {t("auth.signOut")}
+          </button>
         </footer>
       ) : null}
     </div>
@@ -52,7 +73,10 @@ function useLiveDown(live: LiveClient, graceMs = 2500): boolean {
     };
     update(live.state()); // it may have opened between render and this effect
     const unsubscribe = live.onState(update);
-    return () => { clearTimeout(timer); unsubscribe(); };
+    return () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
   }, [live]);
   return down;
 }
@@ -62,10 +86,18 @@ export function ErrorText({ error }: { error: { code: string; message: string } 
   const { i18n } = useServices();
   if (!error) return null;
   const key = `errors.${error.code}`;
-  return <p class="error" role="alert">{i18n.exists(key) ? t(key) : error.message}</p>;
+  return (
+    <p class="error" role="alert">
+      {i18n.exists(key) ? t(key) : error.message}
+    </p>
+  );
 }
 
 export function Loading() {
   const { t } = useT();
-  return <p class="muted" aria-busy="true">{t("common.loading")}</p>;
+  return (
+    <p class="muted" aria-busy="true">
+      {t("common.loading")}
+    </p>
+  );
 }

@@ -5,7 +5,11 @@ import { useT } from "../context.ts";
 export function StateBadge({ connection }: { connection: DeviceView["connection"] }) {
   const { t } = useT();
   const mark = connection === "online" ? "●" : connection === "offline" ? "■" : "○";
-  return <span class={`badge badge-${connection}`} data-state={connection}>{mark} {t(`state.${connection}`)}</span>;
+  return (
+    <span class={`badge badge-${connection}`} data-state={connection}>
+      {mark} {t(`state.${connection}`)}
+    </span>
+  );
 }
 
 export function PrivacyBadge({ on }: { on: boolean }) {
