@@ -31,14 +31,28 @@ const FANOUT_PER_PROCESS = 40;
 /** BENCH_ONLY=fanout: only the fan-out (e), printed, no JSON. */
 const ONLY_FANOUT = process.env.BENCH_ONLY === "fanout";
 const chromiumArgs = [
-  "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--use-fake-device-for-media-stream",
+  "--use-fake-ui-for-media-stream",
+  "--allow-loopback-in-peer-connection",
 ];
 const root = process.cwd();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (d: Distribution) => ({ count: d.count, p50: +d.p50.toFixed(1), p95: +d.p95.toFixed(1), max: +d.max.toFixed(1), mean: +d.mean.toFixed(1) });
+const round = (d: Distribution) => ({
+  count: d.count,
+  p50: +d.p50.toFixed(1),
+  p95: +d.p95.toFixed(1),
+  max: +d.max.toFixed(1),
+  mean: +d.mean.toFixed(1),
+});
 
-async function until<T>(what: string, probe: () => Promise<T | null | false | undefined> | T | null | false | undefined, timeoutMs = 15_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | false | undefined> | T | null | false | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -48,15 +62,25 @@ async function until<T>(what: string, probe: () => Promise<T | null | false | un
   }
 }
 
-interface PageMetrics { tapAt: number; firstFrameAt: number | null; error: string | null; connectedAt: number | null; answerAt: number | null }
+interface PageMetrics {
+  tapAt: number;
+  firstFrameAt: number | null;
+  error: string | null;
+  connectedAt: number | null;
+  answerAt: number | null;
+}
 
 /** Taps Watch and waits for the first decoded frame; returns the page's own timings. */
 async function tapAndWait(page: Page): Promise<PageMetrics> {
   await page.click("#watch");
-  await page.waitForFunction(() => {
-    const m = (window as any).wangxiang.metrics;
-    return m.firstFrameAt !== null || m.error !== null;
-  }, undefined, { timeout: 15_000 });
+  await page.waitForFunction(
+    () => {
+      const m = (window as any).wangxiang.metrics;
+      return m.firstFrameAt !== null || m.error !== null;
+    },
+    undefined,
+    { timeout: 15_000 },
+  );
   const metrics: PageMetrics = await page.evaluate(() => (window as any).wangxiang.metrics);
   if (metrics.error) throw new Error(`viewer page: ${metrics.error}`);
   return metrics;
@@ -68,12 +92,26 @@ async function tapToFirstFrame(browser: Browser) {
   mkdirSync(dataDir, { recursive: true });
   const dbFile = join(dataDir, `live-view-${process.pid}.db`);
   const databaseUrl = `file:${dbFile}`;
-  execFileSync(join(root, "node_modules/.bin/prisma"), ["migrate", "deploy", "--config", "prisma/sqlite.config.ts"], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: "pipe" });
+  execFileSync(join(root, "node_modules/.bin/prisma"), ["migrate", "deploy", "--config", "prisma/sqlite.config.ts"], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: "pipe",
+  });
   const password = "bench-password-123";
   const config = readGatewayConfig({
-    HTTP_PORT: "0", MQTT_PORT: "0", HTTP_HOST: "127.0.0.1", MQTT_HOST: "127.0.0.1", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent",
-    WX_DEMO_PASSWORD: password, HEARTBEAT_INTERVAL_S: "5", DEVICE_KEEPALIVE_S: "10",
-    RELAY_ENABLED: "1", RELAY_WORKERS: "1", RELAY_HOST_ADDRESSES: "127.0.0.1", RELAY_RTC_PORT: "0", STREAM_STOP_GRACE_S: "1",
+    HTTP_PORT: "0",
+    MQTT_PORT: "0",
+    HTTP_HOST: "127.0.0.1",
+    MQTT_HOST: "127.0.0.1",
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: "silent",
+    WX_DEMO_PASSWORD: password,
+    HEARTBEAT_INTERVAL_S: "5",
+    DEVICE_KEEPALIVE_S: "10",
+    RELAY_ENABLED: "1",
+    RELAY_WORKERS: "1",
+    RELAY_HOST_ADDRESSES: "127.0.0.1",
+    RELAY_RTC_PORT: "0",
+    STREAM_STOP_GRACE_S: "1",
   });
   const db = createDatabase(databaseUrl);
   const gateway = buildGateway(config, { database: db });
@@ -81,12 +119,17 @@ async function tapToFirstFrame(browser: Browser) {
   const httpUrl = `http://127.0.0.1:${started.httpPort}`;
   const api = async (method: string, path: string, token?: string, body?: unknown) => {
     const reply = await fetch(httpUrl + path, {
-      method, body: body === undefined ? undefined : JSON.stringify(body),
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
     });
-    return { status: reply.status, body: await reply.json().catch(() => null) as any };
+    return { status: reply.status, body: (await reply.json().catch(() => null)) as any };
   };
-  const login = async (username: string) => (await api("POST", "/api/v1/auth/login", undefined, { username, password })).body.token as string;
+  const login = async (username: string) =>
+    (await api("POST", "/api/v1/auth/login", undefined, { username, password })).body.token as string;
   const seed = started.seed!;
   const installer = await login("installer");
   const family = await login("family");
@@ -94,24 +137,40 @@ async function tapToFirstFrame(browser: Browser) {
   const cameras: { deviceId: string; camera: Camera }[] = [];
   for (const [i, label] of ["warm", "cold"].entries()) {
     const box = seed.cameras[i]!;
-    const bound = await api("POST", `/api/v1/households/${seed.householdId}/devices`, installer, { serial: box.serial, claimCode: box.claimCode, label });
-    const camera = createCamera({ serial: box.serial, claimCode: box.claimCode, gatewayUrl: httpUrl, store: createCredentialsStore(join(stateDir, label)), heartbeatIntervalS: 5, media: { hostAddresses: ["127.0.0.1"] } });
+    const bound = await api("POST", `/api/v1/households/${seed.householdId}/devices`, installer, {
+      serial: box.serial,
+      claimCode: box.claimCode,
+      label,
+    });
+    const camera = createCamera({
+      serial: box.serial,
+      claimCode: box.claimCode,
+      gatewayUrl: httpUrl,
+      store: createCredentialsStore(join(stateDir, label)),
+      heartbeatIntervalS: 5,
+      media: { hostAddresses: ["127.0.0.1"] },
+    });
     await camera.start();
     cameras.push({ deviceId: bound.body.id, camera });
   }
-  const grant = async (deviceId: string) => until(`grant ${deviceId}`, async () => {
-    const reply = await api("POST", `/api/v1/devices/${deviceId}/view`, family);
-    return reply.status === 200 ? (reply.body.token as string) : null;
-  });
+  const grant = async (deviceId: string) =>
+    until(`grant ${deviceId}`, async () => {
+      const reply = await api("POST", `/api/v1/devices/${deviceId}/view`, family);
+      return reply.status === 200 ? (reply.body.token as string) : null;
+    });
   const openViewer = async (deviceId: string) => {
     const page = await browser.newPage();
     await page.goto(`${httpUrl}/viewer/#camera=${deviceId}&token=${encodeURIComponent(await grant(deviceId))}`);
     return page;
   };
-  const timing = (m: PageMetrics) => ({ firstFrame: m.firstFrameAt! - m.tapAt, answer: m.answerAt! - m.tapAt, connected: (m.connectedAt ?? NaN) - m.tapAt });
+  const timing = (m: PageMetrics) => ({
+    firstFrame: m.firstFrameAt! - m.tapAt,
+    answer: m.answerAt! - m.tapAt,
+    connected: (m.connectedAt ?? NaN) - m.tapAt,
+  });
 
   try {
-    const [warm, cold] = cameras as [typeof cameras[0], typeof cameras[0]];
+    const [warm, cold] = cameras as [(typeof cameras)[0], (typeof cameras)[0]];
     // Warm: a first viewer keeps the camera streaming while each try opens a fresh page and taps.
     const keeper = await openViewer(warm.deviceId);
     await tapAndWait(keeper);
@@ -145,7 +204,9 @@ async function glassToGlass(browser: Browser) {
   const stack = await startRelayStack({ setup: serveViewer });
   const sentAt = new Map<number, number>(); // camera RTP timestamp → epoch ms the frame left the camera
   const camera = await startCameraStream({
-    whipUrl: stack.whipUrl("cam-g2g"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"],
+    whipUrl: stack.whipUrl("cam-g2g"),
+    token: PUBLISH_TOKEN,
+    hostAddresses: ["127.0.0.1"],
     onVideoFrameSent: (timestamp, at) => {
       sentAt.set(timestamp, at);
       if (sentAt.size > 2000) sentAt.delete(sentAt.keys().next().value!);
@@ -161,7 +222,7 @@ async function glassToGlass(browser: Browser) {
       await page.goto(`${stack.baseUrl}/viewer/index.html#camera=cam-g2g&token=${viewerId}`);
       await tapAndWait(page);
       // A string, not a function: tsx would wrap named functions in a helper the page does not have.
-      const frames = await page.evaluate(`new Promise((resolve) => {
+      const frames = (await page.evaluate(`new Promise((resolve) => {
         const video = document.getElementById("video");
         const out = [];
         const end = performance.now() + 1500;
@@ -171,11 +232,16 @@ async function glassToGlass(browser: Browser) {
           else resolve(out);
         };
         video.requestVideoFrameCallback(onFrame);
-      })`) as { rtpTimestamp: number; receiveTime: number; expectedDisplayTime: number; origin: number }[];
-      const stats = (await stack.pool.getRouter("cam-g2g")!.stats()) as { sessions: { viewerId: string | null; consumers: { kind: string; rtpTimestampOffset: number }[] }[] };
-      const offset = stats.sessions.find((s) => s.viewerId === viewerId)!.consumers.find((c) => c.kind === "video")!.rtpTimestampOffset;
+      })`)) as { rtpTimestamp: number; receiveTime: number; expectedDisplayTime: number; origin: number }[];
+      const stats = (await stack.pool.getRouter("cam-g2g")!.stats()) as {
+        sessions: { viewerId: string | null; consumers: { kind: string; rtpTimestampOffset: number }[] }[];
+      };
+      const offset = stats.sessions
+        .find((s) => s.viewerId === viewerId)!
+        .consumers.find((c) => c.kind === "video")!.rtpTimestampOffset;
       const thisTry: number[] = [];
-      for (const frame of frames.slice(5)) { // the first frames include the cached keyframe, re-timestamped
+      for (const frame of frames.slice(5)) {
+        // the first frames include the cached keyframe, re-timestamped
         const sent = sentAt.get((frame.rtpTimestamp - offset) >>> 0);
         if (sent === undefined || frame.rtpTimestamp === undefined) continue;
         toDisplay.push(frame.origin + frame.expectedDisplayTime - sent);
@@ -200,25 +266,48 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14 and 15 of the whole line)
 }
 
-function viewerProcess(): { child: ChildProcess; ask(message: object, until: ViewerReport["type"]): Promise<ViewerReport> } {
-  const child = fork(join(root, "bench/live-view-viewers.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+function viewerProcess(): {
+  child: ChildProcess;
+  ask(message: object, until: ViewerReport["type"]): Promise<ViewerReport>;
+} {
+  const child = fork(join(root, "bench/live-view-viewers.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   return {
     child,
-    ask: (message, type) => new Promise((resolve, reject) => {
-      const onMessage = (report: ViewerReport) => {
-        if (report.type === "error") { child.off("message", onMessage); reject(new Error(report.message)); }
-        if (report.type === type) { child.off("message", onMessage); resolve(report); }
-      };
-      child.on("message", onMessage);
-      child.send(message);
-    }),
+    ask: (message, type) =>
+      new Promise((resolve, reject) => {
+        const onMessage = (report: ViewerReport) => {
+          if (report.type === "error") {
+            child.off("message", onMessage);
+            reject(new Error(report.message));
+          }
+          if (report.type === type) {
+            child.off("message", onMessage);
+            resolve(report);
+          }
+        };
+        child.on("message", onMessage);
+        child.send(message);
+      }),
   };
 }
 
-interface CpuPoint { ingestPktPerS?: number; viewers: number; cpuPercent: number; videoPktPerViewerPerS: number; audioPktPerViewerPerS: number; expectedPackets: number; receivedPackets: number }
+interface CpuPoint {
+  ingestPktPerS?: number;
+  viewers: number;
+  cpuPercent: number;
+  videoPktPerViewerPerS: number;
+  audioPktPerViewerPerS: number;
+  expectedPackets: number;
+  receivedPackets: number;
+}
 
 interface Target {
-  name: string; pid: number; job(count: number, offset: number): ViewerJob;
+  name: string;
+  pid: number;
+  job(count: number, offset: number): ViewerJob;
   /** Packets the SFU has received from the camera so far (the relay's producers), to tell a slow source from loss. */
   ingestPackets?(): Promise<number>;
 }
@@ -243,12 +332,14 @@ async function startViewers(target: Target, viewers: number, perProcess: number)
 }
 
 async function stopViewers(processes: ViewerProcess[]): Promise<void> {
-  await Promise.all(processes.map(async (p) => {
-    const exited = new Promise((resolve) => p.child.once("exit", resolve));
-    p.child.send({ type: "stop" });
-    await Promise.race([exited, sleep(5000)]);
-    p.child.kill();
-  }));
+  await Promise.all(
+    processes.map(async (p) => {
+      const exited = new Promise((resolve) => p.child.once("exit", resolve));
+      p.child.send({ type: "stop" });
+      await Promise.race([exited, sleep(5000)]);
+      p.child.kill();
+    }),
+  );
 }
 
 /** The SFU's CPU time (utime + stime from /proc) over one window with `viewers` viewers connected. */
@@ -256,8 +347,19 @@ async function measure(target: Target, viewers: number, perProcess = VIEWERS_PER
   const processes = await startViewers(target, viewers, perProcess);
   try {
     await sleep(2000); // let joins (keyframe requests, DTLS) settle
-    const counters = async () => (await Promise.all(processes.map((p) => p.ask({ type: "counters" }, "counters"))))
-      .reduce((sum, r) => (r.type === "counters" ? { video: sum.video + r.videoPackets, audio: sum.audio + r.audioPackets, expected: sum.expected + r.expectedPackets, received: sum.received + r.receivedPackets } : sum), { video: 0, audio: 0, expected: 0, received: 0 });
+    const counters = async () =>
+      (await Promise.all(processes.map((p) => p.ask({ type: "counters" }, "counters")))).reduce(
+        (sum, r) =>
+          r.type === "counters"
+            ? {
+                video: sum.video + r.videoPackets,
+                audio: sum.audio + r.audioPackets,
+                expected: sum.expected + r.expectedPackets,
+                received: sum.received + r.receivedPackets,
+              }
+            : sum,
+        { video: 0, audio: 0, expected: 0, received: 0 },
+      );
     const before = await counters();
     const ingestBefore = await target.ingestPackets?.();
     const ticks = cpuTicks(target.pid);
@@ -268,14 +370,19 @@ async function measure(target: Target, viewers: number, perProcess = VIEWERS_PER
     const after = await counters();
     const ingestAfter = await target.ingestPackets?.();
     const point: CpuPoint = {
-      ingestPktPerS: ingestBefore === undefined || ingestAfter === undefined ? undefined : (ingestAfter - ingestBefore) / seconds,
-      viewers, cpuPercent: (cpuSeconds / seconds) * 100,
+      ingestPktPerS:
+        ingestBefore === undefined || ingestAfter === undefined ? undefined : (ingestAfter - ingestBefore) / seconds,
+      viewers,
+      cpuPercent: (cpuSeconds / seconds) * 100,
       videoPktPerViewerPerS: viewers ? (after.video - before.video) / viewers / seconds : 0,
       audioPktPerViewerPerS: viewers ? (after.audio - before.audio) / viewers / seconds : 0,
-      expectedPackets: after.expected - before.expected, receivedPackets: after.received - before.received,
+      expectedPackets: after.expected - before.expected,
+      receivedPackets: after.received - before.received,
     };
     const loss = point.expectedPackets ? (1 - point.receivedPackets / point.expectedPackets) * 100 : 0;
-    console.log(`  ${target.name.padEnd(9)} ${String(viewers).padStart(3)} viewers: ${point.cpuPercent.toFixed(1)} % of a core; per viewer ${point.videoPktPerViewerPerS.toFixed(0)} video + ${point.audioPktPerViewerPerS.toFixed(0)} audio packets/s; loss ${loss.toFixed(2)} % (${point.expectedPackets - point.receivedPackets} of ${point.expectedPackets})${point.ingestPktPerS === undefined ? "" : `; from the camera ${point.ingestPktPerS.toFixed(0)} packets/s`}`);
+    console.log(
+      `  ${target.name.padEnd(9)} ${String(viewers).padStart(3)} viewers: ${point.cpuPercent.toFixed(1)} % of a core; per viewer ${point.videoPktPerViewerPerS.toFixed(0)} video + ${point.audioPktPerViewerPerS.toFixed(0)} audio packets/s; loss ${loss.toFixed(2)} % (${point.expectedPackets - point.receivedPackets} of ${point.expectedPackets})${point.ingestPktPerS === undefined ? "" : `; from the camera ${point.ingestPktPerS.toFixed(0)} packets/s`}`,
+    );
     return point;
   } finally {
     await stopViewers(processes);
@@ -288,18 +395,45 @@ async function measure(target: Target, viewers: number, perProcess = VIEWERS_PER
  * Janus by the same clips as plain RTP) and each viewer count is measured on one, then the other, so both
  * see the same machine load; the order alternates between rounds.
  */
-async function cpuComparison(): Promise<{ relay: CpuPoint[]; janus: CpuPoint[]; fanout: CpuPoint | { error: string } | null; loadAverage: number[] }> {
+async function cpuComparison(): Promise<{
+  relay: CpuPoint[];
+  janus: CpuPoint[];
+  fanout: CpuPoint | { error: string } | null;
+  loadAverage: number[];
+}> {
   const stack = await startRelayStack({ workers: 1 });
-  const camera = await startCameraStream({ whipUrl: stack.whipUrl("cam-cpu"), token: PUBLISH_TOKEN, hostAddresses: ["127.0.0.1"] });
+  const camera = await startCameraStream({
+    whipUrl: stack.whipUrl("cam-cpu"),
+    token: PUBLISH_TOKEN,
+    hostAddresses: ["127.0.0.1"],
+  });
   const janus = await startJanus();
   const loadAverage = (await import("node:os")).loadavg();
   try {
-    const relayTarget: Target = { name: "mediasoup", pid: stack.pool.workerPidFor("cam-cpu")!, job: (count, offset) => ({ kind: "relay", whepUrl: stack.whepUrl("cam-cpu"), count, tokenPrefix: `viewer-cpu-${offset}-` }),
+    const relayTarget: Target = {
+      name: "mediasoup",
+      pid: stack.pool.workerPidFor("cam-cpu")!,
+      job: (count, offset) => ({
+        kind: "relay",
+        whepUrl: stack.whepUrl("cam-cpu"),
+        count,
+        tokenPrefix: `viewer-cpu-${offset}-`,
+      }),
       ingestPackets: async () => {
-        const stats = await stack.pool.getRouter("cam-cpu")!.stats() as { sessions: { role: string; producers: { packetsReceived: number }[] }[] };
-        return stats.sessions.filter((s) => s.role === "camera").flatMap((s) => s.producers).reduce((sum, p) => sum + p.packetsReceived, 0);
-      } };
-    const janusTarget: Target = { name: "janus", pid: janus.pid, job: (count) => ({ kind: "janus", janusUrl: janus.url, mountpointId: janus.mountpointId, count }) };
+        const stats = (await stack.pool.getRouter("cam-cpu")!.stats()) as {
+          sessions: { role: string; producers: { packetsReceived: number }[] }[];
+        };
+        return stats.sessions
+          .filter((s) => s.role === "camera")
+          .flatMap((s) => s.producers)
+          .reduce((sum, p) => sum + p.packetsReceived, 0);
+      },
+    };
+    const janusTarget: Target = {
+      name: "janus",
+      pid: janus.pid,
+      job: (count) => ({ kind: "janus", janusUrl: janus.url, mountpointId: janus.mountpointId, count }),
+    };
     const relay: CpuPoint[] = [];
     const janusPoints: CpuPoint[] = [];
     for (const [round, viewers] of (ONLY_FANOUT ? [] : [0, ...VIEWER_COUNTS]).entries()) {
@@ -346,30 +480,72 @@ const { relay, janus } = comparison;
 const dist = (values: number[]) => round(distribution(values));
 const perStream = (points: CpuPoint[]) => {
   const idle = points.find((p) => p.viewers === 0)!.cpuPercent;
-  return points.filter((p) => p.viewers > 0).map((p) => ({ viewers: p.viewers, cpuPercent: +p.cpuPercent.toFixed(1), perStream: +(p.cpuPercent / p.viewers).toFixed(3), marginalPerStream: +((p.cpuPercent - idle) / p.viewers).toFixed(3), videoPktPerViewerPerS: +p.videoPktPerViewerPerS.toFixed(1), lossPercent: lossPercent(p) }));
+  return points
+    .filter((p) => p.viewers > 0)
+    .map((p) => ({
+      viewers: p.viewers,
+      cpuPercent: +p.cpuPercent.toFixed(1),
+      perStream: +(p.cpuPercent / p.viewers).toFixed(3),
+      marginalPerStream: +((p.cpuPercent - idle) / p.viewers).toFixed(3),
+      videoPktPerViewerPerS: +p.videoPktPerViewerPerS.toFixed(1),
+      lossPercent: lossPercent(p),
+    }));
 };
 const relayRows = perStream(relay);
-function lossPercent(p: CpuPoint): number { return p.expectedPackets ? +((1 - p.receivedPackets / p.expectedPackets) * 100).toFixed(3) : 0; }
+function lossPercent(p: CpuPoint): number {
+  return p.expectedPackets ? +((1 - p.receivedPackets / p.expectedPackets) * 100).toFixed(3) : 0;
+}
 const janusRows = perStream(janus);
 const results = {
   command: `BENCH_TRIES=${TRIES} BENCH_CPU_WINDOW_S=${CPU_WINDOW_MS / 1000} BENCH_VIEWERS=${VIEWER_COUNTS.join(",")} BENCH_FANOUT=${FANOUT_VIEWERS} npm run bench:live-view`,
-  date: new Date().toISOString(), tries: TRIES, cpuWindowS: CPU_WINDOW_MS / 1000, machine: { cores: (await import("node:os")).availableParallelism(), node: process.version },
+  date: new Date().toISOString(),
+  tries: TRIES,
+  cpuWindowS: CPU_WINDOW_MS / 1000,
+  machine: { cores: (await import("node:os")).availableParallelism(), node: process.version },
   tapToFirstFrameMs: {
-    warm: { firstFrame: dist(taps.warm.map((r) => r.firstFrame)), answer: dist(taps.warm.map((r) => r.answer)), connected: dist(taps.warm.map((r) => r.connected)) },
-    cold: { firstFrame: dist(taps.cold.map((r) => r.firstFrame)), answer: dist(taps.cold.map((r) => r.answer)), connected: dist(taps.cold.map((r) => r.connected)) },
+    warm: {
+      firstFrame: dist(taps.warm.map((r) => r.firstFrame)),
+      answer: dist(taps.warm.map((r) => r.answer)),
+      connected: dist(taps.warm.map((r) => r.connected)),
+    },
+    cold: {
+      firstFrame: dist(taps.cold.map((r) => r.firstFrame)),
+      answer: dist(taps.cold.map((r) => r.answer)),
+      connected: dist(taps.cold.map((r) => r.connected)),
+    },
   },
-  glassToGlassMs: { cameraSendToExpectedDisplay: round(g2g.toDisplay), cameraSendToReceive: round(g2g.toReceive), perSessionMedian: round(g2g.perTryMedian) },
+  glassToGlassMs: {
+    cameraSendToExpectedDisplay: round(g2g.toDisplay),
+    cameraSendToReceive: round(g2g.toReceive),
+    perSessionMedian: round(g2g.perTryMedian),
+  },
   cpu: {
-    relayIdlePercent: +relay.find((p) => p.viewers === 0)!.cpuPercent.toFixed(1), janusIdlePercent: +janus.find((p) => p.viewers === 0)!.cpuPercent.toFixed(1),
-    relay: relayRows, janus: janusRows,
-    ratioRelayOverJanus: relayRows.map((r, i) => ({ viewers: r.viewers, perStream: +(r.perStream / janusRows[i]!.perStream).toFixed(2), marginal: +(r.marginalPerStream / janusRows[i]!.marginalPerStream).toFixed(2) })),
+    relayIdlePercent: +relay.find((p) => p.viewers === 0)!.cpuPercent.toFixed(1),
+    janusIdlePercent: +janus.find((p) => p.viewers === 0)!.cpuPercent.toFixed(1),
+    relay: relayRows,
+    janus: janusRows,
+    ratioRelayOverJanus: relayRows.map((r, i) => ({
+      viewers: r.viewers,
+      perStream: +(r.perStream / janusRows[i]!.perStream).toFixed(2),
+      marginal: +(r.marginalPerStream / janusRows[i]!.marginalPerStream).toFixed(2),
+    })),
   },
-  fanout: !comparison.fanout ? null : "error" in comparison.fanout ? comparison.fanout : {
-    viewers: comparison.fanout.viewers, cpuPercent: +comparison.fanout.cpuPercent.toFixed(1), perStream: +(comparison.fanout.cpuPercent / comparison.fanout.viewers).toFixed(3),
-    videoPktPerViewerPerS: +comparison.fanout.videoPktPerViewerPerS.toFixed(1), audioPktPerViewerPerS: +comparison.fanout.audioPktPerViewerPerS.toFixed(1),
-    expectedPackets: comparison.fanout.expectedPackets, receivedPackets: comparison.fanout.receivedPackets, lossPercent: lossPercent(comparison.fanout),
-  },
-  loadAverageAtCpuStart: comparison.loadAverage.map((l) => +l.toFixed(2)), loadAverageAtEnd: (await import("node:os")).loadavg().map((l) => +l.toFixed(2)),
+  fanout: !comparison.fanout
+    ? null
+    : "error" in comparison.fanout
+      ? comparison.fanout
+      : {
+          viewers: comparison.fanout.viewers,
+          cpuPercent: +comparison.fanout.cpuPercent.toFixed(1),
+          perStream: +(comparison.fanout.cpuPercent / comparison.fanout.viewers).toFixed(3),
+          videoPktPerViewerPerS: +comparison.fanout.videoPktPerViewerPerS.toFixed(1),
+          audioPktPerViewerPerS: +comparison.fanout.audioPktPerViewerPerS.toFixed(1),
+          expectedPackets: comparison.fanout.expectedPackets,
+          receivedPackets: comparison.fanout.receivedPackets,
+          lossPercent: lossPercent(comparison.fanout),
+        },
+  loadAverageAtCpuStart: comparison.loadAverage.map((l) => +l.toFixed(2)),
+  loadAverageAtEnd: (await import("node:os")).loadavg().map((l) => +l.toFixed(2)),
   durationS: Math.round((Date.now() - startedAt) / 1000),
 };
 
@@ -378,25 +554,38 @@ console.log("\nlive view, loopback, headless Chromium + werift viewers");
 console.log("┌──────────────────────────────────────────────┬──────────┬──────────┐");
 console.log("│ measure                                      │   median │      p95 │");
 console.log("├──────────────────────────────────────────────┼──────────┼──────────┤");
-const row = (label: string, d: { p50: number; p95: number }) => console.log(`│ ${label.padEnd(44)} │ ${d.p50.toFixed(0).padStart(5)} ms │ ${d.p95.toFixed(0).padStart(5)} ms │`);
+const row = (label: string, d: { p50: number; p95: number }) =>
+  console.log(`│ ${label.padEnd(44)} │ ${d.p50.toFixed(0).padStart(5)} ms │ ${d.p95.toFixed(0).padStart(5)} ms │`);
 row("tap → first frame, camera streaming (warm)", t.warm.firstFrame);
 row("tap → first frame, camera started (cold)", t.cold.firstFrame);
 row("  cold: tap → WHEP answer", t.cold.answer);
 row("glass-to-glass (camera send → display)", results.glassToGlassMs.cameraSendToExpectedDisplay);
 row("  camera send → browser receive", results.glassToGlassMs.cameraSendToReceive);
 console.log("└──────────────────────────────────────────────┴──────────┴──────────┘");
-console.log(`CPU (% of one core) of the SFU process; idle with the camera's stream only: relay ${results.cpu.relayIdlePercent} %, Janus ${results.cpu.janusIdlePercent} %`);
-console.log("viewers │ relay total │ relay /stream │ Janus total │ Janus /stream │ ratio relay/Janus (per stream, marginal)");
+console.log(
+  `CPU (% of one core) of the SFU process; idle with the camera's stream only: relay ${results.cpu.relayIdlePercent} %, Janus ${results.cpu.janusIdlePercent} %`,
+);
+console.log(
+  "viewers │ relay total │ relay /stream │ Janus total │ Janus /stream │ ratio relay/Janus (per stream, marginal)",
+);
 for (const [i, r] of relayRows.entries()) {
   const j = janusRows[i]!;
   const ratio = results.cpu.ratioRelayOverJanus[i]!;
-  console.log(`${String(r.viewers).padStart(7)} │ ${r.cpuPercent.toFixed(1).padStart(9)} % │ ${r.perStream.toFixed(3).padStart(11)} % │ ${j.cpuPercent.toFixed(1).padStart(9)} % │ ${j.perStream.toFixed(3).padStart(11)} % │ ${ratio.perStream}× , ${ratio.marginal}×`);
+  console.log(
+    `${String(r.viewers).padStart(7)} │ ${r.cpuPercent.toFixed(1).padStart(9)} % │ ${r.perStream.toFixed(3).padStart(11)} % │ ${j.cpuPercent.toFixed(1).padStart(9)} % │ ${j.perStream.toFixed(3).padStart(11)} % │ ${ratio.perStream}× , ${ratio.marginal}×`,
+  );
 }
 mkdirSync(join(root, "bench/results"), { recursive: true });
 const file = join(root, `bench/results/live-view-${results.date.slice(0, 10)}.json`);
 writeFileSync(file, JSON.stringify(results, null, 2));
-if (results.fanout && "error" in results.fanout) console.log(`fan-out to ${FANOUT_VIEWERS} viewers failed: ${results.fanout.error}`);
-else if (results.fanout) console.log(`${results.fanout.viewers} viewers on one mediasoup worker: ${results.fanout.cpuPercent} % of a core (${results.fanout.perStream} % per stream), loss ${results.fanout.lossPercent} % (${results.fanout.expectedPackets - results.fanout.receivedPackets} of ${results.fanout.expectedPackets} packets)`);
-console.log(`load average at the CPU runs' start ${results.loadAverageAtCpuStart.join(" ")}, at the end ${results.loadAverageAtEnd.join(" ")}`);
+if (results.fanout && "error" in results.fanout)
+  console.log(`fan-out to ${FANOUT_VIEWERS} viewers failed: ${results.fanout.error}`);
+else if (results.fanout)
+  console.log(
+    `${results.fanout.viewers} viewers on one mediasoup worker: ${results.fanout.cpuPercent} % of a core (${results.fanout.perStream} % per stream), loss ${results.fanout.lossPercent} % (${results.fanout.expectedPackets - results.fanout.receivedPackets} of ${results.fanout.expectedPackets} packets)`,
+  );
+console.log(
+  `load average at the CPU runs' start ${results.loadAverageAtCpuStart.join(" ")}, at the end ${results.loadAverageAtEnd.join(" ")}`,
+);
 console.log(`\n${file} (${results.durationS} s)`);
 process.exit(0);

@@ -10,7 +10,8 @@ export type ViewerJob =
   | { kind: "relay"; whepUrl: string; count: number; tokenPrefix: string }
   | { kind: "janus"; janusUrl: string; mountpointId: number; count: number };
 
-export type ViewerReport = { type: "ready"; connected: number }
+export type ViewerReport =
+  | { type: "ready"; connected: number }
   | { type: "counters"; videoPackets: number; audioPackets: number; expectedPackets: number; receivedPackets: number }
   | { type: "error"; message: string };
 
@@ -45,7 +46,9 @@ interface Viewer {
 
 const peerConfig = () => ({
   codecs: { video: [useVP8({ payloadType: 96 })], audio: [useOPUS({ payloadType: 111 })] },
-  iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ["127.0.0.1"],
+  iceUseIpv4: false,
+  iceUseIpv6: false,
+  iceAdditionalHostAddresses: ["127.0.0.1"],
 });
 
 function countTrack(track: MediaStreamTrack, counters: Viewer["counters"]): void {
@@ -61,7 +64,10 @@ function countTrack(track: MediaStreamTrack, counters: Viewer["counters"]): void
 function countMedia(pc: RTCPeerConnection, counters: Viewer["counters"]): Promise<void> {
   pc.onTransceiverAdded.subscribe((t) => t.onTrack.subscribe((track) => countTrack(track, counters)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`viewer not receiving after 60 s (${pc.connectionState})`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`viewer not receiving after 60 s (${pc.connectionState})`)),
+      60_000,
+    );
     const check = setInterval(() => {
       if (counters.video > 0 && counters.audio > 0) {
         clearTimeout(timer);
@@ -83,12 +89,23 @@ async function relayViewer(whepUrl: string, token: string): Promise<Viewer> {
   await pc.setLocalDescription(await pc.createOffer());
   const session = await whipPost(whepUrl, token, await gatheredLocalSdp(pc));
   await pc.setRemoteDescription({ type: "answer", sdp: session.answerSdp });
-  return { counters, connected, stop: async () => { await whipDelete(session.resourceUrl, token).catch(() => {}); await pc.close(); } };
+  return {
+    counters,
+    connected,
+    stop: async () => {
+      await whipDelete(session.resourceUrl, token).catch(() => {});
+      await pc.close();
+    },
+  };
 }
 
 async function janus(url: string, body: Record<string, unknown>): Promise<any> {
-  const reply = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ transaction: Math.random().toString(36).slice(2), ...body }) });
-  const json = await reply.json() as any;
+  const reply = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ transaction: Math.random().toString(36).slice(2), ...body }),
+  });
+  const json = (await reply.json()) as any;
   if (json.janus === "error") throw new Error(`janus: ${json.error?.reason}`);
   return json;
 }
@@ -123,9 +140,14 @@ async function janusViewer(janusUrl: string, mountpointId: number): Promise<View
   const connected = countMedia(pc, counters);
   await pc.setRemoteDescription({ type: "offer", sdp: offer });
   await pc.setLocalDescription(await pc.createAnswer());
-  await janus(handleUrl, { janus: "message", body: { request: "start" }, jsep: { type: "answer", sdp: await gatheredLocalSdp(pc) } });
+  await janus(handleUrl, {
+    janus: "message",
+    body: { request: "start" },
+    jsep: { type: "answer", sdp: await gatheredLocalSdp(pc) },
+  });
   return {
-    counters, connected,
+    counters,
+    connected,
     stop: async () => {
       alive = false;
       await janus(sessionUrl, { janus: "destroy" }).catch(() => {});
@@ -145,7 +167,10 @@ process.on("message", async (message: { type: "start"; job: ViewerJob } | { type
       // One join at a time, each until media flows: with hundreds of viewers on two cores, joins started
       // together starve each other's DTLS handshakes.
       for (let i = 0; i < job.count; i++) {
-        const viewer = job.kind === "relay" ? await relayViewer(job.whepUrl, `${job.tokenPrefix}${i}`) : await janusViewer(job.janusUrl, job.mountpointId);
+        const viewer =
+          job.kind === "relay"
+            ? await relayViewer(job.whepUrl, `${job.tokenPrefix}${i}`)
+            : await janusViewer(job.janusUrl, job.mountpointId);
         viewers.push(viewer);
         await viewer.connected.catch((error: Error) => {
           throw new Error(`viewer ${i + 1} of ${job.count} in this process: ${error.message}`);
@@ -156,8 +181,10 @@ process.on("message", async (message: { type: "start"; job: ViewerJob } | { type
       const sequences = viewers.flatMap((v) => v.counters.sequences);
       send({
         type: "counters",
-        videoPackets: viewers.reduce((s, v) => s + v.counters.video, 0), audioPackets: viewers.reduce((s, v) => s + v.counters.audio, 0),
-        expectedPackets: sequences.reduce((s, q) => s + q.expected, 0), receivedPackets: sequences.reduce((s, q) => s + q.received, 0),
+        videoPackets: viewers.reduce((s, v) => s + v.counters.video, 0),
+        audioPackets: viewers.reduce((s, v) => s + v.counters.audio, 0),
+        expectedPackets: sequences.reduce((s, q) => s + q.expected, 0),
+        receivedPackets: sequences.reduce((s, q) => s + q.received, 0),
       });
     } else if (message.type === "stop") {
       await Promise.allSettled(viewers.map((v) => v.stop()));
