@@ -69,19 +69,20 @@ interface PageMetrics {
   connectedAt: number | null;
   answerAt: number | null;
 }
+type ViewerPageWindow = Window & { wangxiang: { metrics: PageMetrics } };
 
 /** Taps Watch and waits for the first decoded frame; returns the page's own timings. */
 async function tapAndWait(page: Page): Promise<PageMetrics> {
   await page.click("#watch");
   await page.waitForFunction(
     () => {
-      const m = (window as any).wangxiang.metrics;
+      const m = (window as unknown as ViewerPageWindow).wangxiang.metrics;
       return m.firstFrameAt !== null || m.error !== null;
     },
     undefined,
     { timeout: 15_000 },
   );
-  const metrics: PageMetrics = await page.evaluate(() => (window as any).wangxiang.metrics);
+  const metrics: PageMetrics = await page.evaluate(() => (window as unknown as ViewerPageWindow).wangxiang.metrics);
   if (metrics.error) throw new Error(`viewer page: ${metrics.error}`);
   return metrics;
 }
@@ -126,7 +127,7 @@ async function tapToFirstFrame(browser: Browser) {
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
     });
-    return { status: reply.status, body: (await reply.json().catch(() => null)) as any };
+    return { status: reply.status, body: (await reply.json().catch(() => null)) as { token: string; id: string } };
   };
   const login = async (username: string) =>
     (await api("POST", "/api/v1/auth/login", undefined, { username, password })).body.token as string;

@@ -99,13 +99,20 @@ async function relayViewer(whepUrl: string, token: string): Promise<Viewer> {
   };
 }
 
-async function janus(url: string, body: Record<string, unknown>): Promise<any> {
+interface JanusReply {
+  janus: string;
+  error?: { reason?: string };
+  data: { id: number };
+  jsep?: { type: string; sdp: string };
+}
+
+async function janus(url: string, body: Record<string, unknown>): Promise<JanusReply> {
   const reply = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ transaction: Math.random().toString(36).slice(2), ...body }),
   });
-  const json = (await reply.json()) as any;
+  const json = (await reply.json()) as JanusReply;
   if (json.janus === "error") throw new Error(`janus: ${json.error?.reason}`);
   return json;
 }
@@ -117,7 +124,7 @@ async function janusViewer(janusUrl: string, mountpointId: number): Promise<View
   const handleUrl = `${sessionUrl}/${handle}`;
   let alive = true;
   // Janus answers asynchronously, on the session's long poll; it also keeps the session alive.
-  const events: any[] = [];
+  const events: JanusReply[] = [];
   const poll = (async () => {
     while (alive) {
       const reply = await fetch(`${sessionUrl}?maxev=5&rid=${Date.now()}`).catch(() => null);
@@ -131,7 +138,7 @@ async function janusViewer(janusUrl: string, mountpointId: number): Promise<View
   const deadline = Date.now() + 10_000;
   let offer: string | undefined;
   while (!offer) {
-    offer = events.find((e) => e.jsep?.type === "offer")?.jsep.sdp;
+    offer = events.find((e) => e.jsep?.type === "offer")?.jsep?.sdp;
     if (Date.now() > deadline) throw new Error("janus sent no offer");
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
