@@ -9,6 +9,11 @@ export type Role = z.infer<typeof role>;
 /** The one JSON error shape; its code is one of the catalogue's (protocol/errors.ts), so OpenAPI lists them all. */
 export const errorReply = catalogueErrorReply;
 export type ErrorReply = z.infer<typeof errorReply>;
+/**
+ * An error reply as a client reads it: any code. A camera's firmware outlives the catalogue it was built with,
+ * so it must still read the codes of a newer gateway (and of the test gateways that send codes of their own).
+ */
+export const receivedErrorReply = z.object({ error: z.string(), message: z.string(), details: z.unknown().optional() });
 
 // ── auth ──────────────────────────────────────────────────────────────
 export const loginBody = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(200) });

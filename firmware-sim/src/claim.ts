@@ -4,7 +4,7 @@
 // village uplink or the gateway having a bad moment, so those are retried with backoff until the
 // camera is switched off.
 import { setTimeout as sleep } from "node:timers/promises";
-import { claimReply, errorReply, type claimBody } from "../../protocol/index.ts";
+import { claimReply, receivedErrorReply, type claimBody } from "../../protocol/index.ts";
 import type { z } from "zod";
 import { backoffDelayMs, type BackoffPolicy } from "./backoff.ts";
 import type { Logger } from "./log.ts";
@@ -55,7 +55,7 @@ export async function claimDevice(options: ClaimOptions): Promise<ClaimOutcome> 
         if (parsed.success) return { kind: "claimed", reply: parsed.data, attempts };
         retryReason = `HTTP ${response.status} with a reply that is not a claimReply`;
       } else if (response.status >= 400 && response.status < 500) {
-        const parsed = errorReply.safeParse(safeJson(text));
+        const parsed = receivedErrorReply.safeParse(safeJson(text));
         return {
           kind: "refused",
           httpStatus: response.status,

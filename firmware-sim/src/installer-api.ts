@@ -4,7 +4,7 @@ import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { z } from "zod";
 import {
-  errorReply,
+  receivedErrorReply,
   householdView,
   loginReply,
   page,
@@ -72,7 +72,7 @@ export function createInstallerClient(options: InstallerClientOptions): Installe
         const json = text ? safeJson(text) : undefined;
         if (response.ok) return json;
         if (response.status < 500) {
-          const parsed = errorReply.safeParse(json);
+          const parsed = receivedErrorReply.safeParse(json);
           throw new GatewayHttpError(
             response.status,
             parsed.success ? parsed.data.error : `http-${response.status}`,
