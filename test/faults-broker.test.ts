@@ -4,8 +4,9 @@
 // full-jitter backoff. Cameras keep persistent sessions (clean=false), so QoS 1 commands published while
 // they were away wait in Redis and are delivered when they come back, whichever broker that is.
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { writeSimulatorState } from "./helpers/sim-state.ts";
 import { afterAll, expect, it } from "vitest";
 import type { Database } from "../core/database.ts";
 import { hashSecret, randomId, randomToken } from "../core/secrets.ts";
@@ -65,28 +66,7 @@ async function provision(db: Database, count: number, stateDir: string, mqttUrl:
       })),
     });
   }
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  for (const c of cameras) {
-    writeFileSync(
-      join(stateDir, `${c.serial}.json`),
-      JSON.stringify({
-        serial: c.serial,
-        claimCode: "UNUSEDCO",
-        firmware: "1.4.2",
-        privacy: false,
-        claimedAt: new Date().toISOString(),
-        credentials: {
-          deviceId: c.deviceId,
-          mqttUsername: c.deviceId,
-          mqttPassword: c.password,
-          mqttUrl,
-          heartbeatIntervalS: 20,
-          keepaliveS: 10,
-        },
-      }),
-      { mode: 0o600 },
-    );
-  }
+  writeSimulatorState(stateDir, cameras, { mqttUrl, heartbeatIntervalS: 20, keepaliveS: 10 });
   return cameras;
 }
 

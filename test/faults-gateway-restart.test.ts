@@ -4,9 +4,10 @@
 // Then SIGTERM while a command waits for a silent camera: the request is answered 503 and the process exits.
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { writeSimulatorState } from "./helpers/sim-state.ts";
 import mqtt from "mqtt";
 import { afterAll, expect, it } from "vitest";
 import type { Database } from "../core/database.ts";
@@ -103,28 +104,11 @@ async function provisionFleet(db: Database, stateDir: string, mqttUrl: string) {
       firmware: "1.4.2",
     })),
   });
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  for (const c of cameras) {
-    writeFileSync(
-      join(stateDir, `${c.serial}.json`),
-      JSON.stringify({
-        serial: c.serial,
-        claimCode: "UNUSEDCO",
-        firmware: "1.4.2",
-        privacy: false,
-        claimedAt: new Date().toISOString(),
-        credentials: {
-          deviceId: c.deviceId,
-          mqttUsername: c.deviceId,
-          mqttPassword: password,
-          mqttUrl,
-          heartbeatIntervalS: 2,
-          keepaliveS: 4,
-        },
-      }),
-      { mode: 0o600 },
-    );
-  }
+  writeSimulatorState(
+    stateDir,
+    cameras.map((c) => ({ ...c, password })),
+    { mqttUrl, heartbeatIntervalS: 2, keepaliveS: 4 },
+  );
   // The last one is not simulated: the test plays it as a camera that never answers commands.
   return { fleet: cameras.slice(0, CAMERAS), silent: cameras[CAMERAS]!, password };
 }
