@@ -68,6 +68,9 @@ describe("MQTT fuzzing", () => {
     stack = await startStack({
       MQTT_CONNECT_RATE: "1000000",
       MQTT_CONNECT_BURST: "1000000",
+      // Every fuzzed connection comes from 127.0.0.1: the per-address limit has its own test (broker.test.ts).
+      MQTT_CONNECT_RATE_PER_ADDRESS: "1000000",
+      MQTT_CONNECT_BURST_PER_ADDRESS: "1000000",
       MQTT_CONNECT_TIMEOUT_S: String(CONNECT_TIMEOUT_S),
       MQTT_KEEPALIVE_MAX_S: "60",
     });
