@@ -179,10 +179,7 @@ describe("a camera offline for half an hour, and back", () => {
   it("the household's notices list, newest first, for members and staff", async () => {
     const url = `/api/v1/households/${householdId}/notices`;
     const list = await stack.api("GET", url, { token: await stack.login("family") });
-    // The offline notice carries the test's clock (31 minutes ahead), the back notice the real one.
-    const items: { kind: string; createdAt: string }[] = list.body.items;
-    expect(items.map((n) => n.kind).sort()).toEqual(["camera-back", "camera-offline"]);
-    expect(Date.parse(items[0]!.createdAt)).toBeGreaterThanOrEqual(Date.parse(items[1]!.createdAt));
+    expect(list.body.items.map((n: { kind: string }) => n.kind)).toEqual(["camera-back", "camera-offline"]);
     expect((await stack.api("GET", url, { token: await stack.login("staff") })).status).toBe(200);
     expect((await stack.api("GET", `${url}?limit=0`, { token: await stack.login("family") })).status).toBe(400);
   });

@@ -75,11 +75,11 @@ export class FamilyNotices {
     });
     const toldIds = new Set(told.map((n) => n.alertId));
     for (const alert of alerts.filter((a) => !toldIds.has(a.id)))
-      await this.#issue(
-        "camera-offline",
-        { alertId: alert.id, deviceId: alert.deviceId, householdId: alert.device.householdId! },
-        now,
-      );
+      await this.#issue("camera-offline", {
+        alertId: alert.id,
+        deviceId: alert.deviceId,
+        householdId: alert.device.householdId!,
+      });
   }
 
   /** Offline notices whose alert is resolved with the camera online (in the same home) get their "back". */
@@ -103,14 +103,15 @@ export class FamilyNotices {
     });
     const homeOf = new Map(resolved.map((a) => [a.id, a.device.householdId]));
     for (const notice of pending)
-      if (homeOf.get(notice.alertId) === notice.householdId) await this.#issue("camera-back", notice, now);
+      if (homeOf.get(notice.alertId) === notice.householdId) await this.#issue("camera-back", notice);
   }
 
-  async #issue(kind: NoticeKind, target: Pending, now: Date): Promise<void> {
+  async #issue(kind: NoticeKind, target: Pending): Promise<void> {
     const { db, hub, push, metrics } = this.#o;
     let row: NoticeRow;
     try {
-      row = await db.notice.create({ data: { id: randomId("ntc_", 12), ...target, kind, createdAt: now } });
+      // Stamped with the real time it was told; `now` (the check's clock) only decides what is due.
+      row = await db.notice.create({ data: { id: randomId("ntc_", 12), ...target, kind, createdAt: new Date() } });
     } catch (error) {
       if ((error as { code?: string }).code === "P2002") return; // told already (another pass, another gateway)
       throw error;

@@ -34,6 +34,7 @@ async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> 
   } catch (error) {
     if (!(error instanceof ApiFailure)) throw error;
     if (error.code === "privacy-mode") throw new WhepError("privacy", error.message, false);
+    if (error.code === "call-window") throw new WhepError("call-window", error.message, false);
     if (error.code === "camera-offline" || error.code === "camera-not-claimed")
       throw new WhepError("camera-offline", error.message, false);
     if (error.status === 404 && error.message.startsWith("no route"))
