@@ -156,6 +156,10 @@ export class LiveViewService {
     if (!claims || !device?.householdId) return null; // authorizeView has already refused these
     try {
       await this.admitView(device.householdId, claims.via);
+      // The session about to start is logged as this token says it started (not as an earlier grant did).
+      const key = `${cameraId}:${claims.uid}`;
+      if (claims.via === "look-in") this.callStarts.delete(key);
+      else this.callStarts.set(key, { startedBy: claims.via, until: Date.now() + CALL_START_WINDOW_MS });
       return null;
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;

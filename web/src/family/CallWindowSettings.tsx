@@ -64,20 +64,7 @@ export function CallWindowSettings({ householdId }: { householdId: string }) {
           onInput={(e) => setForm({ ...form, end: e.currentTarget.value })}
         />
       </label>
-      <label>
-        {t("callWindow.timeZone")}
-        <select
-          name="timeZone"
-          value={form.timeZone}
-          onChange={(e) => setForm({ ...form, timeZone: e.currentTarget.value })}
-        >
-          {[...new Set([form.timeZone, ...zones])].map((z) => (
-            <option key={z} value={z}>
-              {t(`callWindow.zones.${z}`, { defaultValue: z })}
-            </option>
-          ))}
-        </select>
-      </label>
+      <TimeZoneChoice value={form.timeZone} onChange={(timeZone) => setForm({ ...form, timeZone })} />
       {data?.setBy ? (
         <small class="muted" data-testid="call-window-set-by">
           {t("callSettings.setBy", { name: data.setBy, when: dateTime(data.setAt, lang) })}
@@ -89,5 +76,21 @@ export function CallWindowSettings({ householdId }: { householdId: string }) {
       </button>
       <ErrorText error={loaded.error ?? save.error} />
     </fieldset>
+  );
+}
+
+function TimeZoneChoice({ value, onChange }: { value: string; onChange: (zone: string) => void }) {
+  const { t } = useT();
+  return (
+    <label>
+      {t("callWindow.timeZone")}
+      <select name="timeZone" value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        {[...new Set([value, ...zones])].map((z) => (
+          <option key={z} value={z}>
+            {t(`callWindow.zones.${z}`, { defaultValue: z })}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
