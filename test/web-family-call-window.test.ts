@@ -127,6 +127,29 @@ describe.skipIf(!hasChromium)("web app: looking in during the call window", () =
     await home?.stop();
   });
 
+  it("the relay refuses a WHEP session within the window for a token granted before it began", async () => {
+    const { deviceId, stack } = home;
+    const token = await stack.login("family");
+    const windowUrl = `/api/v1/households/${stack.seed.householdId}/call-window`;
+    await stack.api("PUT", windowUrl, {
+      token,
+      body: { window: { start: shanghaiClock(60), end: shanghaiClock(120) } },
+    });
+    const granted = await stack.api("POST", `/api/v1/devices/${deviceId}/view`, { token });
+    expect(granted.status).toBe(200);
+    await stack.api("PUT", windowUrl, {
+      token,
+      body: { window: { start: shanghaiClock(-60), end: shanghaiClock(60) } },
+    });
+    const whep = await fetch(`${stack.httpUrl}${granted.body.whepUrl}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${granted.body.token}`, "content-type": "application/sdp" },
+      body: "v=0\r\n",
+    });
+    expect(whep.status).toBe(403);
+    expect(await whep.json()).toMatchObject({ error: "call-window" });
+  });
+
   it("within the window, looking in is refused plainly with call home offered; the elder answers and video flows", async () => {
     const { camera, deviceId, stack } = home;
     const context = await phoneContext(browser, stack.httpUrl);

@@ -319,7 +319,8 @@ export const en: Same<typeof zhCN> = {
     missedTitle: "Missed calls",
     missedFrom: "{{elder}}'s home · {{camera}}",
     callBack: "Call back",
-    pushOffer: "Ring this phone when home presses the call button (even with the app closed).",
+    pushOffer:
+      "Alert this phone when home presses the call button, or the camera goes offline or comes back (even with the app closed).",
     pushEnable: "Turn on call alerts",
     pushOn: "Call alerts are on for this phone.",
   },

@@ -304,7 +304,7 @@ export const zhCN = {
     missedTitle: "未接来电",
     missedFrom: "{{elder}}家 · {{camera}}",
     callBack: "回拨",
-    pushOffer: "家里按呼叫键时，让这台手机响铃提醒（关掉页面也能收到）。",
+    pushOffer: "家里按呼叫键、摄像头离线或恢复时，让这台手机提醒（关掉页面也能收到）。",
     pushEnable: "开启来电提醒",
     pushOn: "这台手机已开启来电提醒。",
   },
