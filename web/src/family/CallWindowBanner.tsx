@@ -15,7 +15,8 @@ export function CallWindowBanner({ device }: { device: DeviceView }) {
     [householdId],
   );
   const w = loaded.data;
-  if (!w?.activeNow || !w.window) return null;
+  // Offline or private, a call cannot connect either: the page says so elsewhere.
+  if (!w?.activeNow || !w.window || device.connection !== "online" || device.privacy) return null;
   return (
     <section class="card call-window-banner" role="status" data-testid="call-window-banner">
       <p>{t("callWindow.banner", { start: w.window.start, end: w.window.end })}</p>

@@ -337,6 +337,7 @@ export const en: Same<typeof zhCN> = {
     banner: "It is the family's call time ({{start}}–{{end}}): call home first, and you can see home once it answers.",
   },
   notices: {
+    dismiss: "OK",
     title: "News about the home camera",
     none: "Nothing yet.",
     choose: "Notify me about",

@@ -321,6 +321,7 @@ export const zhCN = {
     banner: "现在是家里定的通话时段（{{start}}–{{end}}），要看家里请先打电话，家里接听后就能看到。",
   },
   notices: {
+    dismiss: "知道了",
     title: "家里摄像头的消息",
     none: "暂时没有消息。",
     choose: "我要收到这些提醒",
