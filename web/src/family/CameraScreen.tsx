@@ -78,7 +78,7 @@ export function CameraScreen() {
             </dd>
           </dl>
           <ErrorText error={privacy.error} />
-          <CallWindowBanner device={device} />
+          {inCall ? null : <CallWindowBanner device={device} />}
           {/* keyed: "call home" from the banner on this same page mounts it afresh, which starts the call */}
           <CallHome key={query.callHome} device={device} autoStart={query.callHome === "1"} onConnected={setInCall} />
           {inCall ? null : <LiveView device={device} onSessionChange={() => setViews((n) => n + 1)} />}
