@@ -591,6 +591,8 @@ function benchGatewayConfig(databaseUrl: string) {
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: "silent",
     SEED_DEMO_DATA: "0",
+    // The relay (mediasoup workers) plays no part in this bench; its worker binary may not even be built.
+    RELAY_ENABLED: "0",
     MQTT_CONNECT_RATE: "1000000",
     MQTT_CONNECT_BURST: "1000000",
     MQTT_CONNECT_RATE_PER_ADDRESS: "1000000",

@@ -25,7 +25,7 @@ import {
 import type { FleetStart } from "../test/helpers/fleet-process.ts";
 import { writeSimulatorState } from "../test/helpers/sim-state.ts";
 import { openBenchDatabase, type BenchDatabase } from "./bench-database.ts";
-import { makeCredentials, provisionCameras } from "./provision.ts";
+import { benchSerial, makeCredentials, provisionCameras } from "./provision.ts";
 import { round } from "./stats.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -45,7 +45,9 @@ const TARGET_S = 20;
 
 const phase = (what: string) => console.log(`  ${new Date().toISOString().slice(11, 19)} ${what}`);
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
+let finished = false;
 async function cleanup(): Promise<void> {
+  finished = true;
   for (const step of cleanups.splice(0).reverse())
     await Promise.resolve()
       .then(step)
@@ -61,7 +63,7 @@ limit.unref();
 async function provision(database: BenchDatabase, stateDir: string, mqttUrl: string) {
   const credentials = makeCredentials(CAMERAS);
   const { cameras } = await provisionCameras(database.db, credentials);
-  const withSerials = cameras.map((c) => ({ ...c, serial: `BENCH-${c.deviceId.slice(4).toUpperCase()}` }));
+  const withSerials = cameras.map((c, i) => ({ ...c, serial: benchSerial(i) }));
   writeSimulatorState(stateDir, withSerials, { mqttUrl, heartbeatIntervalS: 30, keepaliveS: 60 });
   return withSerials;
 }
@@ -89,6 +91,11 @@ function startFleets(stateDir: string, gatewayUrl: string, mqttUrl: string, seri
       persistentSession: false,
       startSpreadMs: 10_000,
     };
+    child.once("exit", (code, signal) => {
+      if (finished) return;
+      console.error(`fleet process ${f} exited (${code ?? signal}) during the run`);
+      void cleanup().finally(() => process.exit(1));
+    });
     child.on("message", (m: { type: string; online?: number }) => {
       if (m.type === "ready") child.send(start);
       if (m.type === "status") online[f] = m.online ?? 0;
