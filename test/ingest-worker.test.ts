@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createDatabase, type Database } from "../core/database.ts";
 import { randomId } from "../core/secrets.ts";
+import { HeartbeatWriter } from "../gateway/src/device-plane/heartbeat-writer.ts";
 import { IngestThread } from "../gateway/src/device-plane/ingest/ingest-thread.ts";
 import type { HeartbeatRow, IngestJob, StatusWrite } from "../gateway/src/device-plane/ingest/protocol.ts";
 import { openIngestStore } from "../gateway/src/device-plane/ingest/store.ts";
@@ -166,6 +167,41 @@ describe("ingest worker thread", () => {
     await Promise.all(submitted);
     expect(await db.telemetrySample.count()).toBe(20 * ids.length);
     await expect(thread.submit({ heartbeats: [], deviceRows: [], statuses: [] })).rejects.toThrow(/stopped/);
+  });
+});
+
+describe("heartbeat writer on the ingest worker", () => {
+  it("a backlog is written in jobs of at most 5,000 samples, device rows with the last; nothing lost", async () => {
+    const { testDb, db, ids } = await databaseWithCameras(10);
+    const thread = startThread(testDb);
+    await thread.start();
+    const jobSizes: number[] = [];
+    const writer = new HeartbeatWriter({
+      thread,
+      flushMs: 600_000,
+      maxQueued: 100_000,
+      onStored: (batch) => jobSizes.push(batch.length),
+      onError: (error) => {
+        throw error;
+      },
+      onDropped: () => undefined,
+    });
+    const base = Date.now();
+    for (let i = 0; i < 12_001; i++) {
+      const heartbeat = { at: new Date(base + i).toISOString(), uptimeS: i, rssi: -60, temperatureC: 30 };
+      writer.add({
+        deviceId: ids[i % ids.length]!,
+        heartbeat: { ...heartbeat, firmware: "2.0.0", freeStorageMb: 10, privacy: false },
+        receivedAt: new Date(base + i),
+      });
+    }
+    const eventStored = writer.applyDeviceChange(ids[0]!, { privacy: true });
+    await writer.flush();
+    await eventStored;
+    expect(jobSizes).toEqual([5000, 5000, 2001]);
+    expect(await db.telemetrySample.count()).toBe(12_001);
+    const last = await db.device.findUniqueOrThrow({ where: { id: ids[0]! } });
+    expect({ privacy: last.privacy, uptimeS: last.uptimeS }).toEqual({ privacy: true, uptimeS: 12_000 });
   });
 });
 

@@ -40,6 +40,8 @@ export interface HeartbeatWriterOptions {
   onDropped(): void;
 }
 
+const MAX_JOB_ROWS = 5000;
+
 const rowOfHeartbeat = ({ deviceId, heartbeat: h, receivedAt }: PendingHeartbeat): HeartbeatRow => ({
   deviceId,
   atMs: receivedAt.getTime(),
@@ -93,8 +95,14 @@ export class HeartbeatWriter {
     await this.flush();
   }
 
-  /** The batch is taken when the previous one is committed, not when the flush was asked for. */
+  /**
+   * The batch is taken when the previous one is committed, not when the flush was asked for. A backlog (the loop
+   * was starved, the database slow) goes in jobs of at most MAX_JOB_ROWS samples, the device rows and events with
+   * the last of them: a job's write time and memory stay bounded (one 200,000-row unnest() took PostgreSQL's
+   * worker over 30 s), and no heartbeat's device row is written before an event that came after it.
+   */
   private async writeBatch(): Promise<void> {
+    if (this.pending.length > MAX_JOB_ROWS) return this.writeSamplesAhead();
     const batch = this.pending;
     const rows = [...this.rows.values()];
     const waiting = this.changesStored;
@@ -113,6 +121,21 @@ export class HeartbeatWriter {
     } catch (error) {
       this.o.onError(error, batch.length);
       for (const w of waiting) w.reject(error);
+    }
+  }
+
+  private async writeSamplesAhead(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_JOB_ROWS);
+    void this.flush(); // the rest follows as soon as this job is committed
+    try {
+      const outcome = await this.o.thread.submit({
+        heartbeats: batch.map(rowOfHeartbeat),
+        deviceRows: [],
+        statuses: [],
+      });
+      this.o.onStored(batch, new Date(outcome.committedAtMs));
+    } catch (error) {
+      this.o.onError(error, batch.length);
     }
   }
 
