@@ -196,10 +196,10 @@ describe("heartbeat writer on the ingest worker", () => {
       });
     }
     const eventStored = writer.applyDeviceChange(ids[0]!, { privacy: true });
-    await writer.flush();
-    await eventStored;
+    await writer.flush(); // resolves once everything pending when it was called is committed (what stop() relies on)
     expect(jobSizes).toEqual([5000, 5000, 2001]);
     expect(await db.telemetrySample.count()).toBe(12_001);
+    await eventStored;
     const last = await db.device.findUniqueOrThrow({ where: { id: ids[0]! } });
     expect({ privacy: last.privacy, uptimeS: last.uptimeS }).toEqual({ privacy: true, uptimeS: 12_000 });
   });

@@ -87,7 +87,7 @@ export class HeartbeatWriter {
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.flushing = this.flushing.then(() => this.writeBatch());
+    this.flushing = this.flushing.then(() => this.writePending());
     return this.flushing;
   }
 
@@ -101,8 +101,12 @@ export class HeartbeatWriter {
    * the last of them: a job's write time and memory stay bounded (one 200,000-row unnest() took PostgreSQL's
    * worker over 30 s), and no heartbeat's device row is written before an event that came after it.
    */
+  private async writePending(): Promise<void> {
+    while (this.pending.length > MAX_JOB_ROWS) await this.writeSamplesAhead();
+    await this.writeBatch();
+  }
+
   private async writeBatch(): Promise<void> {
-    if (this.pending.length > MAX_JOB_ROWS) return this.writeSamplesAhead();
     const batch = this.pending;
     const rows = [...this.rows.values()];
     const waiting = this.changesStored;
@@ -126,7 +130,6 @@ export class HeartbeatWriter {
 
   private async writeSamplesAhead(): Promise<void> {
     const batch = this.pending.splice(0, MAX_JOB_ROWS);
-    void this.flush(); // the rest follows as soon as this job is committed
     try {
       const outcome = await this.o.thread.submit({
         heartbeats: batch.map(rowOfHeartbeat),
