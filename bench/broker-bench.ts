@@ -7,15 +7,16 @@
 // Prints a table and writes bench/results/broker-<date>.json. Options: see usage() below.
 import { spawnSync } from "node:child_process";
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import mqtt, { type MqttClient } from "mqtt";
-import { createDatabase, type Database } from "../core/database.ts";
+import type { Database } from "../core/database.ts";
+import { openBenchDatabase } from "./bench-database.ts";
 import { buildGateway, type Gateway } from "../gateway/src/app.ts";
 import { readGatewayConfig } from "../gateway/src/config.ts";
 import type { WangxiangBroker } from "../broker/src/broker.ts";
@@ -67,6 +68,8 @@ function usage(): string {
   --profile          CPU-profile the broker+gateway process during connect and heartbeats
                      (bench/results/*.cpuprofile, summary in the JSON and on stdout)
   --count-queries    count the gateway's Prisma queries per model/operation (adds overhead)
+  --database D       sqlite: a fresh file; postgres: a fresh schema in TEST_DATABASE_URL
+                     (default postgresql://postgres@127.0.0.1:5432/test)           (default sqlite)
   --mq-concurrency K what-if: set aedes' mqemitter concurrency (messages in flight broker → subscribers,
                      aedes default 100, which createBroker keeps) on the running broker
 Environment: gateway variables (e.g. HEARTBEAT_FLUSH_MS) are read by readGatewayConfig as usual; the
@@ -85,6 +88,7 @@ interface Options {
   countQueries: boolean;
   /** What-if: aedes' mqemitter concurrency set on the running broker (createBroker leaves aedes' default, 100). */
   mqConcurrency: number | null;
+  database: "sqlite" | "postgres";
 }
 
 function parseOptions(argv: string[]): Options {
@@ -99,6 +103,7 @@ function parseOptions(argv: string[]): Options {
     profile: false,
     countQueries: false,
     mqConcurrency: null,
+    database: "sqlite",
   };
   const positive = (name: string, value: string | undefined) => {
     const n = Number(value);
@@ -143,6 +148,12 @@ function parseOptions(argv: string[]): Options {
       case "--count-queries":
         o.countQueries = true;
         break;
+      case "--database": {
+        const d = value();
+        if (d !== "sqlite" && d !== "postgres") throw new Error("--database is sqlite or postgres");
+        o.database = d;
+        break;
+      }
       case "--mq-concurrency":
         o.mqConcurrency = Math.floor(positive(arg, value()));
         break;
@@ -456,24 +467,19 @@ async function benchAedes(
   resultsDir: string,
   stamp: string,
 ) {
-  const dir = mkdtempSync(join(tmpdir(), "wx-bench-"));
-  const databaseUrl = `file:${join(dir, "bench.db")}`;
+  const database = await openBenchDatabase(o.database);
   let db: Database | null = null;
-  let plainDbRef: Database | null = null;
   let gateway: Gateway | null = null;
   try {
-    const migrateMs = migrateBenchDatabase(databaseUrl);
-    const plainDb = createDatabase(databaseUrl);
-    db = plainDb;
-    plainDbRef = plainDb;
+    const plainDb = database.db;
     const provisioned = await provisionCameras(plainDb, cameras);
     const queries = o.countQueries ? countingQueries(plainDb) : null;
-    if (queries) db = queries.db;
+    db = queries?.db ?? plainDb;
     console.log(
       `provisioned ${o.cameras} cameras: HMAC ${(provisioned.hashMs / 1000).toFixed(1)} s, insert ${(provisioned.insertMs / 1000).toFixed(1)} s`,
     );
 
-    gateway = buildGateway(benchGatewayConfig(databaseUrl), { database: db });
+    gateway = buildGateway(benchGatewayConfig(database.url), { database: db });
     const { mqttPort } = await gateway.start();
     const broker = gateway.broker as WangxiangBroker;
     const mqConcurrency = applyMqConcurrency(broker, o);
@@ -502,14 +508,10 @@ async function benchAedes(
 
     const result = {
       broker: "aedes (embedded in the gateway)",
-      databaseMigrateMs: Math.round(migrateMs),
+      database: database.provider,
+      databaseMigrateMs: Math.round(database.migrateMs),
       mqConcurrency,
-      provisioning: {
-        cameras: o.cameras,
-        hashSeconds: round(provisioned.hashMs / 1000, 2),
-        insertSeconds: round(provisioned.insertMs / 1000, 2),
-        hashesPerS: round(o.cameras / (provisioned.hashMs / 1000), 0),
-      },
+      provisioning: provisioningFigures(o, provisioned),
       queries: queries
         ? {
             connect: connected.connectQueries,
@@ -529,58 +531,54 @@ async function benchAedes(
       },
       memory,
       heartbeats,
-      close: null as null | {
-        closed: number;
-        retainedCleared: number;
-        seconds: number;
-        brokerConnectedAfter: number;
-        mqBacklogBeforeClose: number;
-        mqBacklogAtClose: number;
-      },
+      close: null as AedesClose | null,
       profiles: run.profiles,
     };
-    // Close.
     crashContext.phase = "aedes close";
     crashContext.aedes = result;
-    const backlogAtClose = mqQueue(broker);
-    const closeStart = performance.now();
-    const closed = await closePhase(workers, false);
-    await waitUntil(() => broker.metrics.connectedDevices === 0, 30_000, 100);
-    const closeS = (performance.now() - closeStart) / 1000;
-    result.close = {
-      ...closed,
-      seconds: round(closeS, 2),
-      brokerConnectedAfter: broker.metrics.connectedDevices,
-      mqBacklogBeforeClose: backlogBeforeClose,
-      mqBacklogAtClose: backlogAtClose,
-    };
+    result.close = await aedesClose(run, backlogBeforeClose);
     return result;
   } finally {
     await gateway?.stop().catch((error: unknown) => console.error("gateway stop:", error));
-    await db?.$disconnect().catch(() => undefined);
-    await plainDbRef?.$disconnect().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    if (db !== database.db) await db?.$disconnect().catch(() => undefined);
+    await database.drop();
   }
+}
+
+function provisioningFigures(o: Options, provisioned: { hashMs: number; insertMs: number }) {
+  return {
+    cameras: o.cameras,
+    hashSeconds: round(provisioned.hashMs / 1000, 2),
+    insertSeconds: round(provisioned.insertMs / 1000, 2),
+    hashesPerS: round(o.cameras / (provisioned.hashMs / 1000), 0),
+  };
+}
+
+interface AedesClose {
+  closed: number;
+  retainedCleared: number;
+  seconds: number;
+  brokerConnectedAfter: number;
+  mqBacklogBeforeClose: number;
+  mqBacklogAtClose: number;
+}
+
+async function aedesClose({ workers, broker }: AedesRun, backlogBeforeClose: number): Promise<AedesClose> {
+  const backlogAtClose = mqQueue(broker);
+  const closeStart = performance.now();
+  const closed = await closePhase(workers, false);
+  await waitUntil(() => broker.metrics.connectedDevices === 0, 30_000, 100);
+  return {
+    ...closed,
+    seconds: round((performance.now() - closeStart) / 1000, 2),
+    brokerConnectedAfter: broker.metrics.connectedDevices,
+    mqBacklogBeforeClose: backlogBeforeClose,
+    mqBacklogAtClose: backlogAtClose,
+  };
 }
 
 const mqQueue = (broker: WangxiangBroker) =>
   (broker.aedes as { mq?: { _messageQueue?: unknown[] } } | undefined)?.mq?._messageQueue?.length ?? 0;
-
-/** Applies the migrations to a fresh SQLite file; returns how long that took (ms). */
-function migrateBenchDatabase(databaseUrl: string): number {
-  const migrateStart = performance.now();
-  const migrate = spawnSync(
-    join(root, "node_modules", ".bin", "prisma"),
-    ["migrate", "deploy", "--config", "prisma/sqlite.config.ts"],
-    {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: databaseUrl },
-      stdio: "pipe",
-    },
-  );
-  if (migrate.status !== 0) throw new Error(`prisma migrate deploy failed:\n${migrate.stdout}\n${migrate.stderr}`);
-  return performance.now() - migrateStart;
-}
 
 /** The gateway as deployed, with every connect limit lifted: the bench measures the broker, not the limiter. */
 function benchGatewayConfig(databaseUrl: string) {
@@ -593,6 +591,8 @@ function benchGatewayConfig(databaseUrl: string) {
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: "silent",
     SEED_DEMO_DATA: "0",
+    // The relay (mediasoup workers) plays no part in this bench; its worker binary may not even be built.
+    RELAY_ENABLED: "0",
     MQTT_CONNECT_RATE: "1000000",
     MQTT_CONNECT_BURST: "1000000",
     MQTT_CONNECT_RATE_PER_ADDRESS: "1000000",

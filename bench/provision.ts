@@ -18,6 +18,11 @@ export function makeCredentials(count: number): CameraCredential[] {
   return [...ids].map((deviceId) => ({ deviceId, password: randomToken(24) }));
 }
 
+/** The n-th bench camera's serial, in the printed label's format (firmware-sim checks it). */
+export function benchSerial(n: number): string {
+  return `WX-BNCH-${n.toString(36).toUpperCase().padStart(6, "0")}`;
+}
+
 /** The claim codes are never used by the bench: one (scrypt) hash serves them all. */
 export async function provisionCameras(db: Database, cameras: CameraCredential[]): Promise<Provisioned> {
   const count = cameras.length;
@@ -33,7 +38,7 @@ export async function provisionCameras(db: Database, cameras: CameraCredential[]
     await db.device.createMany({
       data: cameras.slice(i, i + 1000).map((c, k) => ({
         id: c.deviceId,
-        serial: `BENCH-${c.deviceId.slice(4).toUpperCase()}`,
+        serial: benchSerial(i + k),
         claimCodeHash,
         claimState: "claimed",
         credentialHash: hashes[i + k]!,

@@ -21,7 +21,7 @@ async function builtGateway(): Promise<{ gateway: Gateway; db: ReturnType<typeof
     RELAY_ENABLED: "1",
     SEED_DEMO_DATA: "0",
   });
-  const gateway = buildGateway(config, { database: db });
+  const gateway = buildGateway(config, { database: db, databaseSchema: testDb.pgSchema });
   cleanup = async () => {
     await gateway.stop();
     await db.$disconnect();

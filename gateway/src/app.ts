@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { createBroker, type WangxiangBroker } from "../../broker/src/broker.ts";
 import { pubSubPrefix } from "../../broker/src/cluster.ts";
 import { createDatabase, type Database } from "../../core/database.ts";
-import { providerOf, sqliteFileFromUrl } from "../../core/database-url.ts";
+import { providerOf } from "../../core/database-url.ts";
 import { Lifecycle } from "../../core/lifecycle.ts";
 import { hashSecret, randomToken } from "../../core/secrets.ts";
 import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../../core/device-credentials.ts";
@@ -35,6 +35,7 @@ import { DeviceStateTracker } from "./device-plane/device-state.ts";
 import { fleetPlugin } from "./device-plane/fleet-routes.ts";
 import { GatewayRuns } from "./device-plane/gateway-runs.ts";
 import { HeartbeatWriter, type PendingHeartbeat } from "./device-plane/heartbeat-writer.ts";
+import { IngestThread } from "./device-plane/ingest/ingest-thread.ts";
 import type { ProvisioningDeps } from "./device-plane/provisioning.ts";
 import { provisioningPlugin } from "./device-plane/provisioning-routes.ts";
 import { batchPlugin } from "./device-plane/batch-routes.ts";
@@ -81,6 +82,8 @@ export interface Gateway {
 export interface GatewayOverrides {
   /** Use this database instead of opening DATABASE_URL (tests hand in a fresh one). */
   database?: Database;
+  /** The PostgreSQL schema of that database, for the parts that open a connection of their own (ingest worker). */
+  databaseSchema?: string;
   /** Where log lines go (default stdout); tests read them to check that no secret is logged. */
   logStream?: { write(line: string): void };
   /** TLS agent for Web Push requests (tests play a push service with their own CA). */
@@ -107,6 +110,8 @@ interface Services {
   liveSessions: LiveSessions;
   audit: ReturnType<typeof databaseAuditLog>;
   state: DeviceStateTracker;
+  /** The worker thread that writes heartbeats and statuses (device-plane/ingest/). */
+  ingestThread: IngestThread;
   commands: CommandDispatcher;
   alerts: AlertMonitor;
   runs: GatewayRuns;
@@ -138,10 +143,10 @@ function createCluster(config: GatewayConfig, hub: LiveHub, log: FastifyInstance
 
 function createDevicePlane(
   config: GatewayConfig,
-  base: Pick<Services, "db" | "provider" | "metrics" | "log" | "hub" | "state">,
+  base: Pick<Services, "db" | "metrics" | "log" | "hub" | "state" | "ingestThread">,
   running: Running,
 ) {
-  const { db, provider, metrics, log, hub, state } = base;
+  const { db, metrics, log, hub, state, ingestThread } = base;
   const commands = new CommandDispatcher(
     db,
     (topic, payload, options) => {
@@ -169,20 +174,20 @@ function createDevicePlane(
   const runs = new GatewayRuns(db, log);
   const retention = new TelemetryRetention(db, config.TELEMETRY_RETENTION_DAYS * 86_400_000, log);
   const storedListeners = new Set<(batch: PendingHeartbeat[], storedAt: Date) => void>();
-  const sqliteFile = provider === "sqlite" ? sqliteFileFromUrl(config.DATABASE_URL) : null;
-  const heartbeats = new HeartbeatWriter(
-    db,
-    provider,
-    sqliteFile,
-    config.HEARTBEAT_FLUSH_MS,
-    (batch, storedAt) => {
+  const heartbeats = new HeartbeatWriter({
+    thread: ingestThread,
+    flushMs: config.HEARTBEAT_FLUSH_MS,
+    maxQueued: config.INGEST_MAX_QUEUED_HEARTBEATS,
+    onStored: (batch, storedAt) => {
       for (const listener of storedListeners) listener(batch, storedAt);
       metrics.heartbeatsStored.inc(batch.length);
       for (const item of batch)
         metrics.heartbeatStoreLatency.observe((storedAt.getTime() - item.receivedAt.getTime()) / 1000);
     },
-    (err, lost) => log.error({ err, lost }, "heartbeats could not be stored"),
-  );
+    onError: (err, lost) => log.error({ err, lost }, "heartbeats could not be stored"),
+    onDropped: () => metrics.ingestDropped.inc({ kind: "telemetry" }),
+  });
+  metrics.watchIngestQueue(() => heartbeats.queued);
   return { commands, alerts, runs, retention, storedListeners, heartbeats };
 }
 
@@ -267,6 +272,29 @@ function createCalls(
   return { push, calls, notices };
 }
 
+/** The worker opens its own connection: to the schema of a database handed in, when it names one (tests). */
+function createIngestThread(
+  config: GatewayConfig,
+  { metrics, log }: Pick<Services, "metrics" | "log">,
+  overrides: GatewayOverrides,
+): IngestThread {
+  let databaseUrl = config.DATABASE_URL;
+  if (overrides.databaseSchema && providerOf(databaseUrl) === "postgresql") {
+    const url = new URL(databaseUrl);
+    url.searchParams.set("schema", overrides.databaseSchema);
+    databaseUrl = url.toString();
+  }
+  return new IngestThread({
+    databaseUrl,
+    log,
+    onRestart: () => metrics.ingestWorkerRestarts.inc(),
+    onAbandoned: (job) => {
+      metrics.ingestAbandoned.inc();
+      log.error({ heartbeats: job.heartbeats.length, statuses: job.statuses.length }, "ingest batch abandoned");
+    },
+  });
+}
+
 function createServices(
   config: GatewayConfig,
   { db, metrics, log }: Pick<Services, "db" | "metrics" | "log">,
@@ -275,7 +303,8 @@ function createServices(
 ): Services {
   const provider = providerOf(config.DATABASE_URL);
   const hub = new LiveHub();
-  const state = new DeviceStateTracker(db, provider, hub);
+  const ingestThread = createIngestThread(config, { metrics, log }, overrides);
+  const state = new DeviceStateTracker(ingestThread, hub);
   const base = {
     db,
     provider,
@@ -283,6 +312,7 @@ function createServices(
     log,
     hub,
     state,
+    ingestThread,
     liveSessions: new LiveSessions(),
     audit: databaseAuditLog(db),
   };
@@ -571,6 +601,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
       if (!startCalled)
         lifecycle.defer("database and app", async () => {
           await app.close();
+          await services.ingestThread.stop();
           if (!overrides.database) await db.$disconnect();
         });
       startCalled = true;
@@ -599,6 +630,11 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
     "gateway run record",
     () => services.runs.begin(),
     () => services.runs.end(),
+  );
+  await lifecycle.step(
+    "ingest worker",
+    () => services.ingestThread.start(),
+    () => services.ingestThread.stop(),
   );
   lifecycle.defer("heartbeat writer", async () => {
     await services.heartbeats.stop();

@@ -53,6 +53,7 @@ export const gatewayEnvSchema = z.object({
   COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   TELEMETRY_RETENTION_DAYS: days.default(30),
   HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(1).default(50),
+  INGEST_MAX_QUEUED_HEARTBEATS: z.coerce.number().int().min(100).default(200_000),
   LOGIN_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
   CLAIM_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
   /** Live view. STUN (or fixed-credential TURN) servers for cameras and viewers (JSON list of RTCIceServer). */

@@ -36,6 +36,7 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
+    ...ingestMetrics(registry),
     devicesOnline: make.gauge("wx_devices_online", "Cameras whose last status is online"),
     devicesOffline: make.gauge("wx_devices_offline", "Claimed cameras whose last status is offline"),
     alertsOpen: make.gauge("wx_alerts_open", "Offline alerts not yet resolved"),
@@ -72,4 +73,35 @@ export function createMetrics() {
     brokerGauge: (name: string, help: string) => make.gauge(name, help),
   };
 }
+/** The ingest worker's queue (device-plane/ingest/): what was dropped, restarted, abandoned, and what waits. */
+function ingestMetrics(registry: Registry) {
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  return {
+    ingestDropped: counter(
+      "wx_ingest_dropped_total",
+      "Device messages dropped because too many were waiting for the database (the bounded ingest queue's last resort)",
+      ["kind"],
+    ),
+    ingestWorkerRestarts: counter(
+      "wx_ingest_worker_restarts_total",
+      "Ingest worker threads that died and were replaced (their unanswered batches are written by the next)",
+    ),
+    ingestAbandoned: counter(
+      "wx_ingest_abandoned_batches_total",
+      "Ingest batches given up because every worker that tried to write them died",
+    ),
+    /** Heartbeats received and not yet committed, read when /metrics is scraped. */
+    watchIngestQueue: (queued: () => number) =>
+      new Gauge({
+        name: "wx_ingest_queued_heartbeats",
+        help: "Heartbeats received and not yet committed (collected here or being written by the ingest worker)",
+        registers: [registry],
+        collect() {
+          this.set(queued());
+        },
+      }),
+  };
+}
+
 export type GatewayMetrics = ReturnType<typeof createMetrics>;

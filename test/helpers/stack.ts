@@ -58,6 +58,7 @@ export async function startStack(
   const db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
   const gateway = buildGateway(config, {
     database: db,
+    databaseSchema: testDb.pgSchema,
     logStream: options.logStream,
     ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
   });

@@ -152,18 +152,13 @@ export class DeviceIngest {
     if (!leader && kind !== "cmd/response") return;
     const receivedAt = new Date();
     this.o.metrics.mqttMessages.inc({ kind });
-    const reject = (reason: string) => {
-      this.o.metrics.mqttInvalidPayloads.inc({ kind });
-      this.o.log.warn({ deviceId, topic, reason: reason.slice(0, 300) }, "dropped invalid device payload");
-    };
-    const fail = (error: unknown) =>
-      this.o.log.error({ deviceId, topic, err: error }, "could not handle device message");
+    // No named closures made per message: tsx names each one it creates (~4% of the loop at 10,000 heartbeats/s).
 
     switch (kind) {
       case "status": {
         if (payload.length === 0) return; // a cleared retained message
         const m = parseJsonPayload(deviceStatusMessage, payload);
-        if (!m.ok) return reject(m.reason);
+        if (!m.ok) return this.rejectPayload(deviceId, topic, kind, m.reason);
         const reason = retained && m.value.state === "online" ? "gateway-resync" : (m.value.reason ?? null);
         this.o.state
           .applyStatus(
@@ -171,31 +166,44 @@ export class DeviceIngest {
             { state: m.value.state, reason, session: m.value.session, firmware: m.value.firmware },
             receivedAt,
           )
-          .catch(fail);
+          .catch((error: unknown) => this.logFailure(deviceId, topic, error));
         return;
       }
       case "telemetry": {
         const m = parseJsonPayload(heartbeatMessage, payload);
-        if (!m.ok) return reject(m.reason);
+        if (!m.ok) return this.rejectPayload(deviceId, topic, kind, m.reason);
         this.o.heartbeats.add({ deviceId, heartbeat: m.value, receivedAt });
-        this.o.state.noteHeartbeat(deviceId, receivedAt)?.catch(fail);
+        this.o.state
+          .noteHeartbeat(deviceId, receivedAt)
+          ?.catch((error: unknown) => this.logFailure(deviceId, topic, error));
         return;
       }
       case "events": {
         const m = parseJsonPayload(deviceEventMessage, payload);
-        if (!m.ok) return reject(m.reason);
-        this.handleEvent(deviceId, m.value).catch(fail);
+        if (!m.ok) return this.rejectPayload(deviceId, topic, kind, m.reason);
+        this.handleEvent(deviceId, m.value).catch((error: unknown) => this.logFailure(deviceId, topic, error));
         return;
       }
       case "cmd/response": {
         const m = parseJsonPayload(commandResponseMessage, payload);
-        if (!m.ok) return reject(m.reason);
-        this.o.commands.onResponse(deviceId, m.value, { recordLateAnswers: leader }).catch(fail);
+        if (!m.ok) return this.rejectPayload(deviceId, topic, kind, m.reason);
+        this.o.commands
+          .onResponse(deviceId, m.value, { recordLateAnswers: leader })
+          .catch((error: unknown) => this.logFailure(deviceId, topic, error));
         return;
       }
       case "cmd":
         return; // our own commands echoed back by the wildcard: nothing to do
     }
+  }
+
+  private rejectPayload(deviceId: string, topic: string, kind: string, reason: string): void {
+    this.o.metrics.mqttInvalidPayloads.inc({ kind });
+    this.o.log.warn({ deviceId, topic, reason: reason.slice(0, 300) }, "dropped invalid device payload");
+  }
+
+  private logFailure(deviceId: string, topic: string, error: unknown): void {
+    this.o.log.error({ deviceId, topic, err: error }, "could not handle device message");
   }
 
   private async handleEvent(

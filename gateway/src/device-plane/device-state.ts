@@ -1,9 +1,9 @@
 // Turns status messages into online/offline transitions, stored and announced. Messages are applied in
-// arrival order, in small batches: when a broker restarts, thousands of cameras report "online" within
-// seconds, and one read plus two statements per batch (instead of three queries per camera) keeps up.
-import type { Database } from "../../../core/database.ts";
-import type { DatabaseProvider } from "../../../core/database-url.ts";
+// arrival order, in batches that the ingest worker thread writes (one read and two statements per batch):
+// when a broker restarts, thousands of cameras report "online" within seconds, and the event loop only posts.
 import type { LiveHub } from "../events/live-hub.ts";
+import type { IngestThread } from "./ingest/ingest-thread.ts";
+import type { ConnectionTransition } from "./ingest/protocol.ts";
 
 /** A status message from the camera, or the gateway's own verdict (revocation, re-arm). */
 export type StatusUpdate = { state: "online" | "offline"; reason: string | null; session?: string; firmware?: string };
@@ -22,18 +22,6 @@ interface Pending {
   done: { resolve(): void; reject(error: unknown): void };
 }
 
-interface DeviceRow {
-  connection: string;
-  connectionSince: Date | null;
-  sessionId: string | null;
-  lastSeenAt: Date | null;
-  firmware: string | null;
-  householdId: string | null;
-  claimState: string;
-  village: string | null;
-  changed: boolean;
-}
-
 const BATCH_DELAY_MS = 5;
 const MAX_BATCH = 2000;
 
@@ -47,8 +35,8 @@ export class DeviceStateTracker {
   private readonly heartbeatProofs = new Set<string>();
 
   constructor(
-    private readonly db: Database,
-    private readonly provider: DatabaseProvider,
+    /** Where statuses are stored: the ingest worker thread, which decides the transitions (ingest/transitions.ts). */
+    private readonly thread: Pick<IngestThread, "submit">,
     private readonly hub: LiveHub,
   ) {}
 
@@ -105,124 +93,33 @@ export class DeviceStateTracker {
   private async applyBatch(batch: Pending[]): Promise<void> {
     if (batch.length === 0) return;
     try {
-      const rows = await this.db.device.findMany({
-        where: { id: { in: [...new Set(batch.map((p) => p.deviceId))] } },
-        select: {
-          id: true,
-          connection: true,
-          connectionSince: true,
-          sessionId: true,
-          lastSeenAt: true,
-          firmware: true,
-          householdId: true,
-          claimState: true,
-          household: { select: { village: true } },
-        },
-      });
-      const devices = new Map<string, DeviceRow>(
-        rows.map((d) => [d.id, { ...d, village: d.household?.village ?? null, changed: false }]),
-      );
-      const changes: ConnectionChange[] = [];
-      for (const { deviceId, status, receivedAt } of batch) {
-        const device = devices.get(deviceId);
-        if (!device) continue;
-        // A heartbeat in flight when the camera was revoked or re-armed is no proof of a live camera in service.
-        if (status.reason === "heartbeat" && device.claimState !== "claimed") continue;
-        // A will from a connection that has since been replaced arrives after the new one's "online": ignore it.
-        if (status.state === "offline" && status.session && device.sessionId && status.session !== device.sessionId)
-          continue;
-        // Online without a session (a heartbeat, the broker's list of clients): keep the session of a camera
-        // already online; otherwise it is unknown, so that the will of whichever connection it has applies.
-        const sessionId =
-          status.state === "online"
-            ? (status.session ?? (device.connection === "online" ? device.sessionId : null))
-            : device.sessionId;
-        if (sessionId !== device.sessionId) {
-          device.sessionId = sessionId;
-          device.changed = true;
-        }
-        if (device.connection === status.state) continue;
-        Object.assign(device, {
-          connection: status.state,
-          connectionSince: receivedAt,
-          lastSeenAt: receivedAt,
-          changed: true,
-          ...(status.firmware ? { firmware: status.firmware } : {}),
-        });
-        changes.push({
+      const outcome = await this.thread.submit({
+        heartbeats: [],
+        deviceRows: [],
+        statuses: batch.map(({ deviceId, status, receivedAt }) => ({
           deviceId,
-          householdId: device.householdId,
-          state: status.state,
-          at: receivedAt,
-          reason: status.reason,
-        });
-      }
-      const updated = [...devices].filter(([, d]) => d.changed);
-      await this.db.$transaction([
-        ...(updated.length ? [this.updateDevices(updated)] : []),
-        ...(changes.length
-          ? [
-              this.db.deviceStatusChange.createMany({
-                data: changes.map((c) => ({ deviceId: c.deviceId, state: c.state, reason: c.reason, at: c.at })),
-              }),
-            ]
-          : []),
-      ]);
-      for (const [id, d] of devices) {
-        if (d.connection === "online") this.knownOnline.add(id);
+          ...status,
+          receivedAtMs: receivedAt.getTime(),
+        })),
+      });
+      for (const [id, connection] of outcome.connections) {
+        if (connection === "online") this.knownOnline.add(id);
         else this.knownOnline.delete(id);
       }
-      for (const change of changes) {
-        const village = devices.get(change.deviceId)?.village ?? null;
-        this.hub.publish(
-          {
-            type: "device.connection",
-            deviceId: change.deviceId,
-            village,
-            state: change.state,
-            at: change.at.toISOString(),
-            reason: change.reason,
-          },
-          { deviceId: change.deviceId, householdId: change.householdId },
-        );
-        for (const listener of this.listeners) listener(change);
-      }
+      for (const transition of outcome.transitions) this.announce(transition);
       for (const p of batch) p.done.resolve();
     } catch (error) {
       for (const p of batch) p.done.reject(error);
     }
   }
 
-  /** One statement for all changed devices of the batch. */
-  private updateDevices(updated: [string, DeviceRow][]) {
-    const iso = (d: Date | null) => d?.toISOString() ?? null;
-    if (this.provider === "postgresql") {
-      const column = <T>(pick: (d: DeviceRow) => T) => updated.map(([, d]) => pick(d));
-      return this.db.$executeRawUnsafe(
-        `UPDATE "Device" AS d SET "connection" = v.connection, "connectionSince" = v.since AT TIME ZONE 'UTC', "sessionId" = v.session,
-           "lastSeenAt" = v.seen AT TIME ZONE 'UTC', "firmware" = v.firmware
-         FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[]) AS v(id, connection, since, session, seen, firmware)
-         WHERE d.id = v.id`,
-        updated.map(([id]) => id),
-        column((d) => d.connection),
-        column((d) => iso(d.connectionSince)),
-        column((d) => d.sessionId),
-        column((d) => iso(d.lastSeenAt)),
-        column((d) => d.firmware),
-      );
-    }
-    return this.db.$executeRawUnsafe(
-      `WITH v(id, connection, since, session, seen, firmware) AS (VALUES ${updated.map(() => "(?,?,?,?,?,?)").join(",")})
-       UPDATE "Device" SET "connection" = v.connection, "connectionSince" = v.since, "sessionId" = v.session, "lastSeenAt" = v.seen, "firmware" = v.firmware
-       FROM v WHERE "Device"."id" = v.id`,
-      ...updated.flatMap(([id, d]) => [
-        id,
-        d.connection,
-        iso(d.connectionSince),
-        d.sessionId,
-        iso(d.lastSeenAt),
-        d.firmware,
-      ]),
+  private announce({ deviceId, householdId, village, state, atMs, reason }: ConnectionTransition): void {
+    const at = new Date(atMs);
+    this.hub.publish(
+      { type: "device.connection", deviceId, village, state, at: at.toISOString(), reason },
+      { deviceId, householdId },
     );
+    const change: ConnectionChange = { deviceId, householdId, state, at, reason };
+    for (const listener of this.listeners) listener(change);
   }
 }

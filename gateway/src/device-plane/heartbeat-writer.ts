@@ -1,12 +1,11 @@
-// Heartbeats are written behind, in batches: thousands of cameras each report every few seconds.
-// This is the one hot write path, so it bypasses the ORM: on SQLite, prepared better-sqlite3 statements
-// in one transaction per flush (about 4 µs a row, against about 40 µs through Prisma's raw queries and
-// over 1 ms through row-by-row ORM updates; see bench/broker-bench.md); on PostgreSQL, one unnest()
-// statement per table per flush.
-import BetterSqlite3 from "better-sqlite3";
-import type { Database } from "../../../core/database.ts";
-import type { DatabaseProvider } from "../../../core/database-url.ts";
+// Heartbeats are written behind, in batches: thousands of cameras each report every few seconds. The writes
+// happen in the ingest worker thread (./ingest/); here, on the event loop, heartbeats are only collected and
+// handed over. One batch is in the worker at a time: while it is written, the next one grows, so batches get
+// larger exactly when the database is slower. The queue is bounded: past maxQueued heartbeats waiting for the
+// database, new ones are dropped and counted (the last resort; statuses and events are never dropped).
 import type { HeartbeatMessage } from "../../../protocol/device-messages.ts";
+import type { IngestThread } from "./ingest/ingest-thread.ts";
+import type { DeviceRowWrite, HeartbeatRow } from "./ingest/protocol.ts";
 
 export interface PendingHeartbeat {
   deviceId: string;
@@ -21,8 +20,7 @@ export interface DeviceChange {
 }
 
 /**
- * A device's row as the messages of one batch leave it, in arrival order: its last heartbeat, with privacy and
- * firmware from whichever came last, that heartbeat or a later event. Events go through this writer (and
+ * A device's row as the messages of one batch leave it, in arrival order. Events go through this writer (and
  * not straight to the database) so that a heartbeat written behind can never undo a newer event.
  */
 interface DeviceRowUpdate {
@@ -32,44 +30,27 @@ interface DeviceRowUpdate {
   firmware: string | null;
 }
 
-/** Its own connection to the SQLite file (WAL lets it write beside Prisma's), with statements prepared once. */
-class SqliteHeartbeatStatements {
-  private readonly connection: BetterSqlite3.Database;
-  readonly write: (batch: PendingHeartbeat[], rows: DeviceRowUpdate[]) => void;
-
-  constructor(file: string) {
-    this.connection = new BetterSqlite3(file);
-    this.connection.pragma("journal_mode = WAL");
-    this.connection.pragma("busy_timeout = 5000");
-    const insert = this.connection.prepare(
-      `INSERT INTO "TelemetrySample" ("deviceId","at","uptimeS","rssi","temperatureC","firmware","freeStorageMb") VALUES (?,?,?,?,?,?,?)`,
-    );
-    const update = this.connection.prepare(
-      `UPDATE "Device" SET "lastHeartbeatAt" = ?, "lastSeenAt" = ?, "uptimeS" = ?, "rssi" = ?, "temperatureC" = ?, "firmware" = ?, "freeStorageMb" = ?, "privacy" = ? WHERE "id" = ?`,
-    );
-    const updateFromEvent = this.connection.prepare(
-      `UPDATE "Device" SET "privacy" = COALESCE(?, "privacy"), "firmware" = COALESCE(?, "firmware") WHERE "id" = ?`,
-    );
-    this.write = this.connection.transaction((batch: PendingHeartbeat[], rows: DeviceRowUpdate[]) => {
-      for (const { deviceId, heartbeat: h, receivedAt } of batch) {
-        insert.run(deviceId, receivedAt.toISOString(), h.uptimeS, h.rssi, h.temperatureC, h.firmware, h.freeStorageMb);
-      }
-      for (const { deviceId, heartbeat, privacy, firmware } of rows) {
-        if (!heartbeat) {
-          updateFromEvent.run(privacy === null ? null : privacy ? 1 : 0, firmware, deviceId);
-          continue;
-        }
-        const { heartbeat: h, receivedAt } = heartbeat;
-        const at = receivedAt.toISOString();
-        update.run(at, at, h.uptimeS, h.rssi, h.temperatureC, firmware, h.freeStorageMb, privacy ? 1 : 0, deviceId);
-      }
-    });
-  }
-
-  close(): void {
-    this.connection.close();
-  }
+export interface HeartbeatWriterOptions {
+  thread: Pick<IngestThread, "submit" | "queuedHeartbeats">;
+  flushMs: number;
+  /** Heartbeats waiting for the database (here and in the worker) beyond which new ones are dropped. */
+  maxQueued: number;
+  onStored(batch: PendingHeartbeat[], storedAt: Date): void;
+  onError(error: unknown, lost: number): void;
+  onDropped(): void;
 }
+
+const MAX_JOB_ROWS = 5000;
+
+const rowOfHeartbeat = ({ deviceId, heartbeat: h, receivedAt }: PendingHeartbeat): HeartbeatRow => ({
+  deviceId,
+  atMs: receivedAt.getTime(),
+  uptimeS: h.uptimeS,
+  rssi: h.rssi,
+  temperatureC: h.temperatureC,
+  firmware: h.firmware,
+  freeStorageMb: h.freeStorageMb,
+});
 
 export class HeartbeatWriter {
   private pending: PendingHeartbeat[] = [];
@@ -77,21 +58,16 @@ export class HeartbeatWriter {
   private changesStored: Array<{ resolve(): void; reject(error: unknown): void }> = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly sqlite: SqliteHeartbeatStatements | null;
 
-  constructor(
-    private readonly db: Database,
-    private readonly provider: DatabaseProvider,
-    /** The SQLite file, when provider is "sqlite". */
-    sqliteFile: string | null,
-    private readonly flushMs: number,
-    private readonly onStored: (batch: PendingHeartbeat[], storedAt: Date) => void,
-    private readonly onError: (error: unknown, lost: number) => void,
-  ) {
-    this.sqlite = provider === "sqlite" && sqliteFile ? new SqliteHeartbeatStatements(sqliteFile) : null;
+  constructor(private readonly o: HeartbeatWriterOptions) {}
+
+  /** Heartbeats not yet committed: collected here or being written by the worker. */
+  get queued(): number {
+    return this.pending.length + this.o.thread.queuedHeartbeats;
   }
 
   add(item: PendingHeartbeat): void {
+    if (this.queued >= this.o.maxQueued) return this.o.onDropped();
     this.pending.push(item);
     const row = this.rowOf(item.deviceId);
     Object.assign(row, { heartbeat: item, privacy: item.heartbeat.privacy, firmware: item.heartbeat.firmware });
@@ -107,29 +83,63 @@ export class HeartbeatWriter {
     return new Promise((resolve, reject) => this.changesStored.push({ resolve, reject }));
   }
 
-  /** Writes what is pending now; resolves when it is committed. */
+  /** Writes what is pending now (after the batch in the worker, if any); resolves when it is committed. */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.flushing = this.flushing.then(() => this.writePending());
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    await this.flush();
+  }
+
+  /**
+   * The batch is taken when the previous one is committed, not when the flush was asked for. A backlog (the loop
+   * was starved, the database slow) goes in jobs of at most MAX_JOB_ROWS samples, the device rows and events with
+   * the last of them: a job's write time and memory stay bounded (one 200,000-row unnest() took PostgreSQL's
+   * worker over 30 s), and no heartbeat's device row is written before an event that came after it.
+   */
+  private async writePending(): Promise<void> {
+    while (this.pending.length > MAX_JOB_ROWS) await this.writeSamplesAhead();
+    await this.writeBatch();
+  }
+
+  private async writeBatch(): Promise<void> {
     const batch = this.pending;
     const rows = [...this.rows.values()];
     const waiting = this.changesStored;
     this.pending = [];
     this.rows = new Map();
     this.changesStored = [];
-    this.flushing = this.flushing.then(async () => {
-      if (rows.length === 0) return;
-      try {
-        if (this.sqlite) this.sqlite.write(batch, rows);
-        else await this.writePostgres(batch, rows);
-        if (batch.length > 0) this.onStored(batch, new Date());
-        for (const w of waiting) w.resolve();
-      } catch (error) {
-        this.onError(error, batch.length);
-        for (const w of waiting) w.reject(error);
-      }
-    });
-    return this.flushing;
+    if (rows.length === 0) return;
+    try {
+      const outcome = await this.o.thread.submit({
+        heartbeats: batch.map(rowOfHeartbeat),
+        deviceRows: rows.map(deviceRowWrite),
+        statuses: [],
+      });
+      if (batch.length > 0) this.o.onStored(batch, new Date(outcome.committedAtMs));
+      for (const w of waiting) w.resolve();
+    } catch (error) {
+      this.o.onError(error, batch.length);
+      for (const w of waiting) w.reject(error);
+    }
+  }
+
+  private async writeSamplesAhead(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_JOB_ROWS);
+    try {
+      const outcome = await this.o.thread.submit({
+        heartbeats: batch.map(rowOfHeartbeat),
+        deviceRows: [],
+        statuses: [],
+      });
+      this.o.onStored(batch, new Date(outcome.committedAtMs));
+    } catch (error) {
+      this.o.onError(error, batch.length);
+    }
   }
 
   private rowOf(deviceId: string): DeviceRowUpdate {
@@ -142,65 +152,10 @@ export class HeartbeatWriter {
   }
 
   private schedule(): void {
-    if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushMs);
+    if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.o.flushMs);
   }
+}
 
-  private async writePostgres(batch: PendingHeartbeat[], rows: DeviceRowUpdate[]): Promise<void> {
-    const latest = rows
-      .filter((r) => r.heartbeat !== null)
-      .map((r) => ({
-        ...r.heartbeat!,
-        heartbeat: { ...r.heartbeat!.heartbeat, privacy: r.privacy!, firmware: r.firmware! },
-      }));
-    const fromEvents = rows.filter((r) => r.heartbeat === null);
-    const columns = (rows: PendingHeartbeat[]) => [
-      rows.map((r) => r.deviceId),
-      rows.map((r) => r.receivedAt.toISOString()),
-      rows.map((r) => r.heartbeat.uptimeS),
-      rows.map((r) => r.heartbeat.rssi),
-      rows.map((r) => r.heartbeat.temperatureC),
-      rows.map((r) => r.heartbeat.firmware),
-      rows.map((r) => r.heartbeat.freeStorageMb),
-    ];
-    const unnest = `unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::float8[], $6::text[], $7::int[])`;
-    await this.db.$transaction([
-      ...(batch.length === 0
-        ? []
-        : [
-            this.db.$executeRawUnsafe(
-              `INSERT INTO "TelemetrySample" ("deviceId","at","uptimeS","rssi","temperatureC","firmware","freeStorageMb")
-         SELECT id, at AT TIME ZONE 'UTC', up, rssi, temp, fw, free FROM ${unnest} AS v(id, at, up, rssi, temp, fw, free)`,
-              ...columns(batch),
-            ),
-          ]),
-      ...(latest.length === 0
-        ? []
-        : [
-            this.db.$executeRawUnsafe(
-              `UPDATE "Device" AS d SET "lastHeartbeatAt" = v.at AT TIME ZONE 'UTC', "lastSeenAt" = v.at AT TIME ZONE 'UTC', "uptimeS" = v.up, "rssi" = v.rssi,
-           "temperatureC" = v.temp, "firmware" = v.fw, "freeStorageMb" = v.free, "privacy" = v.privacy
-         FROM (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::float8[], $6::text[], $7::int[], $8::boolean[])) AS v(id, at, up, rssi, temp, fw, free, privacy)
-         WHERE d.id = v.id`,
-              ...columns(latest),
-              latest.map((r) => r.heartbeat.privacy),
-            ),
-          ]),
-      ...(fromEvents.length === 0
-        ? []
-        : [
-            this.db.$executeRawUnsafe(
-              `UPDATE "Device" AS d SET "privacy" = COALESCE(v.privacy, d."privacy"), "firmware" = COALESCE(v.fw, d."firmware")
-         FROM unnest($1::text[], $2::boolean[], $3::text[]) AS v(id, privacy, fw) WHERE d.id = v.id`,
-              fromEvents.map((r) => r.deviceId),
-              fromEvents.map((r) => r.privacy),
-              fromEvents.map((r) => r.firmware),
-            ),
-          ]),
-    ]);
-  }
-
-  async stop(): Promise<void> {
-    await this.flush();
-    this.sqlite?.close();
-  }
+function deviceRowWrite({ deviceId, heartbeat, privacy, firmware }: DeviceRowUpdate): DeviceRowWrite {
+  return { deviceId, heartbeat: heartbeat ? rowOfHeartbeat(heartbeat) : null, privacy, firmware };
 }
