@@ -18,6 +18,8 @@ import { CallService } from "./calls/call-service.ts";
 import { callsPlugin } from "./calls/call-routes.ts";
 import { WebPush } from "./calls/web-push.ts";
 import { authPlugin } from "./access/auth.ts";
+import { localGuessLimiters, type GuessLimiterFactory } from "./access/attempt-limiter.ts";
+import { redisGuessLimiters } from "./access/shared-attempt-limiter.ts";
 import { householdsPlugin } from "./access/households.ts";
 import { invitesPlugin } from "./access/invites.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -48,6 +50,8 @@ import { ApiError } from "./http/errors.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-routes.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
+import { StreamOwners } from "./live-view/stream-owners.ts";
+import { ownerRouting, peerKeyFrom } from "./live-view/owner-routing.ts";
 import { createMetrics, type GatewayMetrics } from "./metrics.ts";
 import { seedDemoData, type DemoSeed } from "./seed.ts";
 
@@ -68,6 +72,8 @@ export interface Gateway {
   readonly commands: CommandDispatcher;
   readonly leadership: Leadership;
   readonly liveView: LiveViewService | null;
+  /** Cluster mode with the relay: which cameras' streams this gateway holds. */
+  readonly streamOwners: StreamOwners | null;
   readonly calls: CallService;
   /** The broker in this process, once started. */
   readonly broker: WangxiangBroker | null;
@@ -117,8 +123,15 @@ interface Services {
   servicePassword: string;
 }
 
-/** Cluster mode (REDIS_URL): one ingest leader among the gateways, live events shared (device-plane/cluster.ts). */
-function createCluster(config: GatewayConfig, hub: LiveHub, log: FastifyInstance["log"]) {
+/**
+ * Cluster mode (REDIS_URL): one ingest leader among the gateways, live events shared (device-plane/cluster.ts),
+ * guess limits counted in Redis, and each camera's stream held by one gateway that the others route to.
+ */
+function createCluster(
+  config: GatewayConfig,
+  { hub, log, liveView }: Pick<Services, "hub" | "log" | "liveView">,
+  running: Running,
+) {
   const redisUrl = config.broker.cluster?.redisUrl;
   const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : null;
   redis?.on("error", (err: Error) => log.warn({ err: err.message }, "Redis error"));
@@ -128,7 +141,38 @@ function createCluster(config: GatewayConfig, hub: LiveHub, log: FastifyInstance
     redis && redisUrl && redisLeadership
       ? new HubBridge(redis, hub, pubSubPrefix(redisUrl), redisLeadership.id, log)
       : null;
-  return { redis, leadership, hubBridge };
+  const guessLimiters: GuessLimiterFactory = redis ? redisGuessLimiters(redis, log) : localGuessLimiters;
+  const streamOwners =
+    redis && redisLeadership && liveView
+      ? new StreamOwners({
+          redis,
+          self: () => ({ gatewayId: redisLeadership.id, url: internalUrl(config, running) }),
+          ttlMs: config.STREAM_OWNER_TTL_MS,
+          holdsStream: (cameraId) => liveView.holdsStream(cameraId),
+          log,
+        })
+      : null;
+  return { redis, leadership, hubBridge, guessLimiters, streamOwners };
+}
+type Cluster = ReturnType<typeof createCluster>;
+
+/** How the other gateways of a cluster reach this one. */
+function internalUrl(config: GatewayConfig, running: Running): string {
+  return config.GATEWAY_INTERNAL_URL ?? `${config.broker.tls ? "https" : "http"}://127.0.0.1:${running.httpPort}`;
+}
+
+/** Live-view requests that land here for a camera another gateway streams go to that gateway (owner-routing.ts). */
+function routeLiveViewToOwners(app: FastifyInstance, config: GatewayConfig, services: Services, cluster: Cluster) {
+  if (!cluster.streamOwners || !config.VIEW_TOKEN_SECRET) return;
+  ownerRouting(app, {
+    owners: cluster.streamOwners,
+    peerKey: peerKeyFrom(config.VIEW_TOKEN_SECRET),
+    // A viewer's first answer waits for the camera to start streaming.
+    proxyTimeoutMs: config.STREAM_START_TIMEOUT_MS + 15_000,
+    ownerLeaseS: Math.ceil(config.STREAM_OWNER_TTL_MS / 1000),
+    count: (outcome) => services.metrics.streamRouting.inc({ outcome }),
+    log: services.log,
+  });
 }
 
 function createDevicePlane(
@@ -305,12 +349,13 @@ function registerRoutes(
   config: GatewayConfig,
   services: Services,
   running: Running,
-  startedAt: number,
+  { cluster, startedAt }: { cluster: Cluster; startedAt: number },
 ): void {
+  routeLiveViewToOwners(app, config, services, cluster);
   app.register(
     async (api) => {
-      await registerAccessRoutes(api, config, services);
-      await registerDeviceRoutes(api, config, services, running);
+      await registerAccessRoutes(api, config, services, cluster.guessLimiters);
+      await registerDeviceRoutes(api, config, services, running, cluster.guessLimiters);
     },
     { prefix: "/api/v1" },
   );
@@ -330,6 +375,7 @@ async function registerAccessRoutes(
   api: FastifyInstance,
   config: GatewayConfig,
   { db, audit, liveSessions, liveView }: Services,
+  guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
   await api.register(authPlugin, {
     db,
@@ -337,6 +383,7 @@ async function registerAccessRoutes(
     loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN,
     liveSessions,
     audit,
+    guessLimiters,
   });
   await api.register(householdsPlugin, {
     db,
@@ -359,6 +406,7 @@ async function registerAccessRoutes(
     audit,
     claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
     sessionTtlS: config.SESSION_TTL_S,
+    guessLimiters,
   });
 }
 
@@ -368,12 +416,14 @@ async function registerDeviceRoutes(
   config: GatewayConfig,
   services: Services,
   running: Running,
+  guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
   const { db, audit, liveSessions, liveView, metrics, hub, commands, heartbeats, calls, push } = services;
   const provisioning = provisioningDeps(services, running);
   await api.register(provisioningPlugin, {
     provisioning,
     claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
+    guessLimiters,
     cameraSettings: {
       mqttUrlFor: (host) =>
         config.PUBLIC_MQTT_URL ??
@@ -518,8 +568,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     httpPort: config.HTTP_PORT,
   };
   const services = createServices(config, { db, metrics, log: app.log }, overrides, running);
-  const cluster = createCluster(config, services.hub, app.log);
-  registerRoutes(app, config, services, running, startedAt);
+  const cluster = createCluster(config, services, running);
+  registerRoutes(app, config, services, running, { cluster, startedAt });
   const { heartbeats, hub, state, alerts, commands, liveView, calls, storedListeners } = services;
 
   let startCalled = false;
@@ -533,6 +583,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     commands,
     leadership: cluster.leadership,
     liveView,
+    streamOwners: cluster.streamOwners,
     calls,
     get broker() {
       return running.broker;
@@ -561,7 +612,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
 interface StartParts {
   app: FastifyInstance;
   services: Services;
-  cluster: ReturnType<typeof createCluster>;
+  cluster: Cluster;
   lifecycle: Lifecycle;
   running: Running;
   ownsDatabase: boolean;
@@ -610,6 +661,14 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
       await services.alerts.stop();
     },
   );
+  const { streamOwners } = cluster;
+  // Unwound after HTTP has closed: no request can take a camera any more when the records are released.
+  if (streamOwners)
+    await lifecycle.step(
+      "stream owner records",
+      () => streamOwners.start(),
+      () => streamOwners.stop(),
+    );
   await lifecycle.step(
     "http",
     async () => {

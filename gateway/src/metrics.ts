@@ -58,6 +58,11 @@ export function createMetrics() {
       "Call actions refused (answered twice, camera offline, unknown call)",
       ["reason"],
     ),
+    streamRouting: make.counter(
+      "wx_stream_routing_total",
+      "Cluster mode: live-view requests handled here or proxied to the gateway holding the camera's stream, and why not",
+      ["outcome"],
+    ),
     wsClients: make.gauge("wx_ws_clients", "Open live-update WebSocket connections"),
     wsInvalidMessages: make.counter("wx_ws_invalid_messages_total", "WebSocket messages refused by validation"),
     wsHandlerFailures: make.counter(
