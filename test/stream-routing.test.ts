@@ -38,16 +38,18 @@ const gateways: TestGateway[] = [];
 async function startTestGateway(name: string): Promise<TestGateway> {
   const app = Fastify({ logger: false });
   app.addContentTypeParser("application/sdp", { parseAs: "string" }, (_request, body, done) => done(null, body));
-  const gateway = { name, app, url: "", streams: new Set<string>(), outcomes: [] as RoutingOutcome[] } as TestGateway;
-  gateway.owners = new StreamOwners({
+  const streams = new Set<string>();
+  let url = "";
+  const owners = new StreamOwners({
     redis,
-    self: () => ({ gatewayId: name, url: gateway.url }),
+    self: () => ({ gatewayId: name, url }),
     ttlMs: TTL_MS,
-    holdsStream: (cameraId) => gateway.streams.has(cameraId),
+    holdsStream: (cameraId) => streams.has(cameraId),
     log: silent,
   });
+  const gateway: TestGateway = { name, app, url, owners, streams, outcomes: [] };
   ownerRouting(app, {
-    owners: gateway.owners,
+    owners,
     peerKey,
     proxyTimeoutMs: 5000,
     ownerLeaseS: 1,
@@ -66,7 +68,8 @@ async function startTestGateway(name: string): Promise<TestGateway> {
   app.post("/api/v1/devices/:id/view", async () => ({ grantedBy: name }));
   app.get("/api/v1/devices/:id/view-log", async () => ({ loggedBy: name }));
   await app.listen({ host: "127.0.0.1", port: 0 });
-  gateway.url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  gateway.url = url;
   gateway.owners.start();
   gateways.push(gateway);
   return gateway;
