@@ -2,7 +2,7 @@
 // database. Gateway A (its own process) starts a camera's stream for a first viewer; the camera's WHIP lands
 // on gateway B (its PUBLIC_HTTP_URL) and is routed to A; a browser whose view grant and WHEP go to gateway B
 // is served by A's relay and decodes the picture in Chromium. Then A is killed outright: its stream record
-// lapses, and a viewer on B starts the camera's stream on B.
+// lapses, and a viewer on B starts the camera's stream on B. Privacy switched on through B cuts A's viewers.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -187,10 +187,36 @@ describe.skipIf(!hasChromium)("live view from any gateway of a cluster", () => {
     expect(proxied).toBeGreaterThanOrEqual(3);
     expect(await ownerId()).toBe(gatewayAId);
     expect(camera.snapshot().media.streamsStarted).toBe(1);
+
+    // Privacy switched on through gateway B cuts every viewer off on gateway A, where they are.
+    const family = await login(gatewayB.httpUrl, "family");
+    const privacy = (enabled: boolean) =>
+      api(gatewayB.httpUrl, "POST", `/api/v1/devices/${deviceId}/commands`, family, {
+        name: "privacy",
+        params: { enabled },
+      });
+    expect((await privacy(true)).status).toBe(200);
+    await waitFor("both views ended by privacy mode", async () => {
+      const views = await db.viewSession.findMany({ where: { deviceId } });
+      return views.length === 2 && views.every((view) => view.endReason === "privacy-mode");
+    });
+    expect((await privacy(false)).status).toBe(200);
+    await waitFor(
+      "privacy off",
+      async () => (await db.device.findUnique({ where: { id: deviceId } }))?.privacy === false,
+    );
+    await firstViewer.stop();
     await page.close();
   }, 90_000);
 
   it("when gateway A dies its record lapses, and a viewer on B restarts the stream on B", async () => {
+    // A carries the stream again for a viewer of its own.
+    firstViewer = await startNodeViewer(
+      `${gatewayA.httpUrl}/api/v1/whep/${deviceId}`,
+      await viewToken(gatewayA.httpUrl),
+    );
+    await firstViewer.firstVideoAt;
+    expect(await ownerId()).not.toBe(gatewayB.gateway.streamOwners!.selfId);
     const streamsBefore = camera.snapshot().media.streamsStarted;
     await gatewayA.kill();
     await waitFor(

@@ -52,6 +52,7 @@ import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-rout
 import { ViewTokens } from "./live-view/view-tokens.ts";
 import { StreamOwners } from "./live-view/stream-owners.ts";
 import { ownerRouting, peerKeyFrom } from "./live-view/owner-routing.ts";
+import { ClusterCuts, localCuts, type LiveViewCuts } from "./live-view/cluster-cuts.ts";
 import { createMetrics, type GatewayMetrics } from "./metrics.ts";
 import { seedDemoData, type DemoSeed } from "./seed.ts";
 
@@ -96,6 +97,8 @@ interface Running {
   ingest: DeviceIngest | null;
   relayPool: RelayPool | null;
   credentialHasher: DeviceCredentialHasher | null;
+  /** Cluster mode: viewers are cut off on every gateway (cluster-cuts.ts); until then, here. */
+  clusterCuts: ClusterCuts | null;
   mqttPort: number;
   httpPort: number;
 }
@@ -117,6 +120,8 @@ interface Services {
   heartbeats: HeartbeatWriter;
   storedListeners: Set<(batch: PendingHeartbeat[], storedAt: Date) => void>;
   liveView: LiveViewService | null;
+  /** Cuts viewers off wherever their camera's stream is carried. */
+  cuts: LiveViewCuts | null;
   push: WebPush;
   calls: CallService;
   /** The gateway's own MQTT password (generated when MQTT_SERVICE_PASSWORD is unset). */
@@ -152,7 +157,11 @@ function createCluster(
           log,
         })
       : null;
-  return { redis, leadership, hubBridge, guessLimiters, streamOwners };
+  const clusterCuts =
+    redis && redisUrl && redisLeadership && liveView
+      ? new ClusterCuts(redis, liveView, pubSubPrefix(redisUrl), redisLeadership.id, log)
+      : null;
+  return { redis, leadership, hubBridge, guessLimiters, streamOwners, clusterCuts };
 }
 type Cluster = ReturnType<typeof createCluster>;
 
@@ -267,10 +276,10 @@ function createLiveView(
 
 function createCalls(
   config: GatewayConfig,
-  base: Pick<Services, "db" | "hub" | "metrics" | "log" | "commands" | "liveView">,
+  base: Pick<Services, "db" | "hub" | "metrics" | "log" | "commands" | "liveView" | "cuts">,
   pushAgent: Agent | undefined,
 ) {
-  const { db, hub, metrics, log, commands, liveView } = base;
+  const { db, hub, metrics, log, commands, liveView, cuts } = base;
   const push = new WebPush({ db, metrics, log, subject: config.PUSH_CONTACT, agent: pushAgent });
   const calls = new CallService({
     db,
@@ -282,7 +291,7 @@ function createCalls(
     sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
     setPrivacy: async (deviceId, enabled) => {
       await commands.send(deviceId, { name: "privacy", params: { enabled } }, "calls");
-      if (enabled) await liveView?.onPrivacyEnabled(deviceId);
+      if (enabled) await cuts?.privacyEnabled(deviceId);
     },
     grantView: (user, deviceId, startedBy) => {
       if (!liveView) return Promise.reject(new ApiError(404, "not-found", "live view is not enabled on this server"));
@@ -313,13 +322,25 @@ function createServices(
   };
   const devicePlane = createDevicePlane(config, base, running);
   const liveView = createLiveView(config, { ...base, ...devicePlane }, running);
-  const calling = createCalls(config, { ...base, ...devicePlane, liveView }, overrides.pushAgent);
+  const cuts = liveView ? clusterWideCuts(liveView, running) : null;
+  const calling = createCalls(config, { ...base, ...devicePlane, liveView, cuts }, overrides.pushAgent);
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
-  return { ...base, ...devicePlane, liveView, ...calling, servicePassword };
+  return { ...base, ...devicePlane, liveView, cuts, ...calling, servicePassword };
+}
+
+/** Cuts go through the cluster's channel once it runs, and stay in this gateway before (or without) it. */
+function clusterWideCuts(liveView: LiveViewService, running: Running): LiveViewCuts {
+  const local = localCuts(liveView);
+  const current = () => running.clusterCuts ?? local;
+  return {
+    privacyEnabled: (cameraId) => current().privacyEnabled(cameraId),
+    cutCamera: (cameraId, reason) => current().cutCamera(cameraId, reason),
+    cutViewer: (userId, scope) => current().cutViewer(userId, scope),
+  };
 }
 
 function provisioningDeps(services: Services, running: Running): ProvisioningDeps {
-  const { db, audit, log, state, liveView, alerts } = services;
+  const { db, audit, log, state, cuts, alerts } = services;
   return {
     db,
     audit,
@@ -334,7 +355,7 @@ function provisioningDeps(services: Services, running: Running): ProvisioningDep
     },
     markOffline: (deviceId, reason) => state.markOffline(deviceId, reason),
     cutViewers: async (deviceId, reason) => {
-      await liveView?.cutCamera(deviceId, reason);
+      await cuts?.cutCamera(deviceId, reason);
     },
     closeAlertsOf: (deviceId) => alerts.closeAlertsOf(deviceId),
     hashDeviceCredential(secret) {
@@ -374,7 +395,7 @@ function registerRoutes(
 async function registerAccessRoutes(
   api: FastifyInstance,
   config: GatewayConfig,
-  { db, audit, liveSessions, liveView }: Services,
+  { db, audit, liveSessions, cuts }: Services,
   guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
   await api.register(authPlugin, {
@@ -390,7 +411,7 @@ async function registerAccessRoutes(
     audit,
     liveSessions,
     cutViewer: async (userId, householdId) => {
-      await liveView?.cutViewer(userId, { householdId, reason: "membership-ended" });
+      await cuts?.cutViewer(userId, { householdId, reason: "membership-ended" });
     },
   });
   await api.register(accountsPlugin, {
@@ -398,7 +419,7 @@ async function registerAccessRoutes(
     audit,
     liveSessions,
     cutViewer: async (userId) => {
-      await liveView?.cutViewer(userId, { reason: "account-disabled" });
+      await cuts?.cutViewer(userId, { reason: "account-disabled" });
     },
   });
   await api.register(invitesPlugin, {
@@ -418,7 +439,7 @@ async function registerDeviceRoutes(
   running: Running,
   guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
-  const { db, audit, liveSessions, liveView, metrics, hub, commands, heartbeats, calls, push } = services;
+  const { db, audit, liveSessions, liveView, cuts, metrics, hub, commands, heartbeats, calls, push } = services;
   const provisioning = provisioningDeps(services, running);
   await api.register(provisioningPlugin, {
     provisioning,
@@ -446,7 +467,7 @@ async function registerDeviceRoutes(
     commands,
     applyDeviceChange: (deviceId, change) => heartbeats.applyDeviceChange(deviceId, change),
     onPrivacyEnabled: async (deviceId) => {
-      await liveView?.onPrivacyEnabled(deviceId);
+      await cuts?.privacyEnabled(deviceId);
     },
   });
   await api.register(livePlugin, { db, hub, metrics, liveSessions });
@@ -564,6 +585,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     ingest: null,
     relayPool: null,
     credentialHasher: null,
+    clusterCuts: null,
     mqttPort: config.broker.port,
     httpPort: config.HTTP_PORT,
   };
@@ -661,7 +683,19 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
       await services.alerts.stop();
     },
   );
-  const { streamOwners } = cluster;
+  const { streamOwners, clusterCuts } = cluster;
+  if (clusterCuts)
+    await lifecycle.step(
+      "live-view cuts channel",
+      async () => {
+        await clusterCuts.start();
+        running.clusterCuts = clusterCuts;
+      },
+      async () => {
+        running.clusterCuts = null;
+        await clusterCuts.stop();
+      },
+    );
   // Unwound after HTTP has closed: no request can take a camera any more when the records are released.
   if (streamOwners)
     await lifecycle.step(
@@ -727,7 +761,7 @@ async function startIngest(
   { services, cluster, lifecycle, running }: StartParts,
   mqttUrl: string,
 ): Promise<void> {
-  const { db, state, heartbeats, commands, hub, metrics, log, liveView, calls } = services;
+  const { db, state, heartbeats, commands, hub, metrics, log, cuts, calls } = services;
   const { broker } = running;
   const ingest = new DeviceIngest({
     url: mqttUrl,
@@ -744,7 +778,7 @@ async function startIngest(
     // Alone with its own broker, the gateway reads device topics in-process; in a cluster it is one client among several.
     embeddedBroker: broker && !cluster.redis ? broker : undefined,
     onPrivacyChanged: (deviceId, enabled) => {
-      if (enabled) void liveView?.onPrivacyEnabled(deviceId);
+      if (enabled) void cuts?.privacyEnabled(deviceId);
     },
     onCallButton: (deviceId) => calls.onCallButton(deviceId),
     onCallDeclined: (deviceId) => calls.onCallDeclined(deviceId),
