@@ -27,7 +27,14 @@ import {
 } from "./helpers/cluster.ts";
 import { waitFor, type TestJson } from "./helpers/stack.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
-import { chromiumArgs, chromiumPath, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
+import {
+  chromiumArgs,
+  chromiumPath,
+  describeTimings,
+  hasChromium,
+  inboundStats,
+  tapWatchAndWaitForPicture,
+} from "./relay-browser.ts";
 import { startNodeViewer, type NodeViewer } from "./relay-stack.ts";
 
 const viewTokenSecret = "cluster-live-view-test-secret-0123456789";
@@ -83,7 +90,7 @@ describe.skipIf(!hasChromium)("live view from any gateway of a cluster", () => {
   async function watchInChromium(token: string): Promise<{ page: Page; framesDecoded: number }> {
     const page = await browser.newPage();
     await page.goto(`${gatewayB.httpUrl}/viewer/index.html#camera=${deviceId}&token=${token}`);
-    await tapWatchAndWaitForPicture(page);
+    console.log(describeTimings("viewer on gateway B", await tapWatchAndWaitForPicture(page)));
     const first = await inboundStats(page);
     await waitFor(
       "frames keep being decoded",
