@@ -210,6 +210,18 @@ describe("routing to the owner", () => {
     expect(b.owners.heldCameras()).toContain("cam-12");
   });
 
+  it("takes no camera for a request without a token", async () => {
+    const a = gateways[0]!;
+    const anonymous = await fetch(`${a.url}/api/v1/whep/cam-13`, {
+      method: "POST",
+      headers: { "content-type": "application/sdp" },
+      body: "v=0 offer",
+    });
+    expect(anonymous.status).toBe(201); // the stand-in route; the real one answers 401
+    expect(await redis.exists(streamOwnerKey("cam-13"))).toBe(0);
+    a.streams.delete("cam-13");
+  });
+
   it("recognises exactly the routed paths", () => {
     expect(routedCamera("POST", "/api/v1/whep/cam%2D1")).toEqual({ kind: "whep", cameraId: "cam-1" });
     expect(routedCamera("DELETE", "/api/v1/whip/cam-1/0b6c")).toEqual({ kind: "whip", cameraId: "cam-1" });
@@ -219,5 +231,6 @@ describe("routing to the owner", () => {
     expect(routedCamera("POST", "/api/v1/whep/%E0%A4%A")).toBeNull();
     expect(routedCamera("POST", "/api/v1/whep/a/b/c")).toBeNull();
     expect(routedCamera("POST", "/api/v1/auth/login")).toBeNull();
+    expect(routedCamera("POST", `/api/v1/whep/${"c".repeat(129)}`)).toBeNull();
   });
 });

@@ -75,7 +75,9 @@ export function routedCamera(method: string, url: string): { kind: RoutedKind; c
   const raw = signaling?.[2] ?? view?.[1];
   if (!kind || raw === undefined) return null;
   try {
-    return { kind, cameraId: decodeURIComponent(raw) };
+    const cameraId = decodeURIComponent(raw);
+    // Longer than any camera id the routes accept: answered 404 where it landed, never written to Redis.
+    return cameraId.length <= 128 ? { kind, cameraId } : null;
   } catch {
     return null; // not a camera id: answered 404 where it landed
   }
@@ -93,7 +95,10 @@ export function ownerRouting(app: FastifyInstance, options: OwnerRoutingOptions)
     const signed = verifyPeerRequest(options.peerKey, request.headers[peerHeader], request.method, request.url);
     if (signed === "forged") options.count("forged-peer");
     if (signed === true) return options.count("local");
-    const owner = await ownerFor(options, routed, startsStream(request.method, request.url, routed.kind));
+    // Only a request with a token may take a camera; without one it is answered 401 where it landed.
+    const starts =
+      startsStream(request.method, request.url, routed.kind) && request.headers.authorization !== undefined;
+    const owner = await ownerFor(options, routed, starts);
     if (!owner || owner.gatewayId === options.owners.selfId) return options.count("local");
     await forward(options, request, reply, owner);
     return reply;
