@@ -163,11 +163,10 @@ function forward(
       reply.hijack();
       reply.raw.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
       answer.pipe(reply.raw);
-      answer.once("end", resolve);
-      answer.once("error", () => {
-        reply.raw.destroy();
-        resolve();
-      });
+      answer.once("close", resolve);
+      answer.once("error", () => reply.raw.destroy());
+      // The client went away first: the owner's answer has nowhere to go.
+      reply.raw.once("close", () => answer.destroy());
     });
     upstream.once("timeout", () => upstream.destroy(new Error("the owner did not answer in time")));
     upstream.once("error", (err) => {
