@@ -63,6 +63,11 @@ export function createMetrics() {
       "Cluster mode: live-view requests handled here or proxied to the gateway holding the camera's stream, and why not",
       ["outcome"],
     ),
+    notices: make.counter(
+      "wx_family_notices_total",
+      "Notices to households about their cameras (camera-offline, camera-back)",
+      ["kind"],
+    ),
     wsClients: make.gauge("wx_ws_clients", "Open live-update WebSocket connections"),
     wsInvalidMessages: make.counter("wx_ws_invalid_messages_total", "WebSocket messages refused by validation"),
     wsHandlerFailures: make.counter(
