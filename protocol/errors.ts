@@ -68,6 +68,10 @@ export const errorCatalogue = {
   "database-unavailable": { status: 503, message: "the database is not answering; try again shortly" },
   "relay-failed": { status: 502, message: "the media relay could not take this session" },
   "relay-restarted": { status: 503, message: "the live-view relay restarted; viewers reconnect" },
+  "stream-owner-unreachable": {
+    status: 503,
+    message: "the server holding this camera's stream is not answering; try again shortly",
+  },
   "shutting-down": { status: 503, message: "the server is shutting down; try again in a moment" },
   internal: { status: 500, message: "something went wrong on our side" },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -21,6 +21,8 @@ import { CallWindowGate } from "./calls/call-windows.ts";
 import { FamilyNotices } from "./calls/family-notices.ts";
 import { householdCallSettingsPlugin } from "./calls/household-settings-routes.ts";
 import { authPlugin } from "./access/auth.ts";
+import { localGuessLimiters, type GuessLimiterFactory } from "./access/attempt-limiter.ts";
+import { redisGuessLimiters } from "./access/shared-attempt-limiter.ts";
 import { householdsPlugin } from "./access/households.ts";
 import { invitesPlugin } from "./access/invites.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -52,6 +54,9 @@ import { ApiError } from "./http/errors.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-routes.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
+import { StreamOwners } from "./live-view/stream-owners.ts";
+import { ownerRouting, peerKeyFrom } from "./live-view/owner-routing.ts";
+import { ClusterCuts, localCuts, type LiveViewCuts } from "./live-view/cluster-cuts.ts";
 import { createMetrics, type GatewayMetrics } from "./metrics.ts";
 import { seedDemoData, type DemoSeed } from "./seed.ts";
 
@@ -72,6 +77,8 @@ export interface Gateway {
   readonly commands: CommandDispatcher;
   readonly leadership: Leadership;
   readonly liveView: LiveViewService | null;
+  /** Cluster mode with the relay: which cameras' streams this gateway holds. */
+  readonly streamOwners: StreamOwners | null;
   readonly calls: CallService;
   /** The broker in this process, once started. */
   readonly broker: WangxiangBroker | null;
@@ -96,6 +103,8 @@ interface Running {
   ingest: DeviceIngest | null;
   relayPool: RelayPool | null;
   credentialHasher: DeviceCredentialHasher | null;
+  /** Cluster mode: viewers are cut off on every gateway (cluster-cuts.ts); until then, here. */
+  clusterCuts: ClusterCuts | null;
   mqttPort: number;
   httpPort: number;
 }
@@ -119,6 +128,8 @@ interface Services {
   heartbeats: HeartbeatWriter;
   storedListeners: Set<(batch: PendingHeartbeat[], storedAt: Date) => void>;
   liveView: LiveViewService | null;
+  /** Cuts viewers off wherever their camera's stream is carried. */
+  cuts: LiveViewCuts | null;
   push: WebPush;
   calls: CallService;
   callWindows: CallWindowGate;
@@ -127,8 +138,15 @@ interface Services {
   servicePassword: string;
 }
 
-/** Cluster mode (REDIS_URL): one ingest leader among the gateways, live events shared (device-plane/cluster.ts). */
-function createCluster(config: GatewayConfig, hub: LiveHub, log: FastifyInstance["log"]) {
+/**
+ * Cluster mode (REDIS_URL): one ingest leader among the gateways, live events shared (device-plane/cluster.ts),
+ * guess limits counted in Redis, and each camera's stream held by one gateway that the others route to.
+ */
+function createCluster(
+  config: GatewayConfig,
+  { hub, log, liveView }: Pick<Services, "hub" | "log" | "liveView">,
+  running: Running,
+) {
   const redisUrl = config.broker.cluster?.redisUrl;
   const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : null;
   redis?.on("error", (err: Error) => log.warn({ err: err.message }, "Redis error"));
@@ -138,7 +156,42 @@ function createCluster(config: GatewayConfig, hub: LiveHub, log: FastifyInstance
     redis && redisUrl && redisLeadership
       ? new HubBridge(redis, hub, pubSubPrefix(redisUrl), redisLeadership.id, log)
       : null;
-  return { redis, leadership, hubBridge };
+  const guessLimiters: GuessLimiterFactory = redis ? redisGuessLimiters(redis, log) : localGuessLimiters;
+  const streamOwners =
+    redis && redisLeadership && liveView
+      ? new StreamOwners({
+          redis,
+          self: () => ({ gatewayId: redisLeadership.id, url: internalUrl(config, running) }),
+          ttlMs: config.STREAM_OWNER_TTL_MS,
+          holdsStream: (cameraId) => liveView.holdsStream(cameraId),
+          log,
+        })
+      : null;
+  const clusterCuts =
+    redis && redisUrl && redisLeadership && liveView
+      ? new ClusterCuts(redis, liveView, pubSubPrefix(redisUrl), redisLeadership.id, log)
+      : null;
+  return { redis, leadership, hubBridge, guessLimiters, streamOwners, clusterCuts };
+}
+type Cluster = ReturnType<typeof createCluster>;
+
+/** How the other gateways of a cluster reach this one. */
+function internalUrl(config: GatewayConfig, running: Running): string {
+  return config.GATEWAY_INTERNAL_URL ?? `${config.broker.tls ? "https" : "http"}://127.0.0.1:${running.httpPort}`;
+}
+
+/** Live-view requests that land here for a camera another gateway streams go to that gateway (owner-routing.ts). */
+function routeLiveViewToOwners(app: FastifyInstance, config: GatewayConfig, services: Services, cluster: Cluster) {
+  if (!cluster.streamOwners || !config.VIEW_TOKEN_SECRET) return;
+  ownerRouting(app, {
+    owners: cluster.streamOwners,
+    peerKey: peerKeyFrom(config.VIEW_TOKEN_SECRET),
+    // A viewer's first answer waits for the camera to start streaming.
+    proxyTimeoutMs: config.STREAM_START_TIMEOUT_MS + 15_000,
+    ownerLeaseS: Math.ceil(config.STREAM_OWNER_TTL_MS / 1000),
+    count: (outcome) => services.metrics.streamRouting.inc({ outcome }),
+    log: services.log,
+  });
 }
 
 function createDevicePlane(
@@ -234,10 +287,10 @@ function createLiveView(
 
 function createCalls(
   config: GatewayConfig,
-  base: Pick<Services, "db" | "hub" | "metrics" | "log" | "commands" | "liveView" | "alerts" | "state">,
+  base: Pick<Services, "db" | "hub" | "metrics" | "log" | "commands" | "liveView" | "cuts" | "alerts" | "state">,
   pushAgent: Agent | undefined,
 ) {
-  const { db, hub, metrics, log, commands, liveView, alerts, state } = base;
+  const { db, hub, metrics, log, commands, liveView, cuts, alerts, state } = base;
   const push = new WebPush({ db, metrics, log, subject: config.PUSH_CONTACT, agent: pushAgent });
   const notices = new FamilyNotices({
     db,
@@ -258,7 +311,7 @@ function createCalls(
     sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
     setPrivacy: async (deviceId, enabled) => {
       await commands.send(deviceId, { name: "privacy", params: { enabled } }, "calls");
-      if (enabled) await liveView?.onPrivacyEnabled(deviceId);
+      if (enabled) await cuts?.privacyEnabled(deviceId);
     },
     grantView: (user, deviceId, startedBy) => {
       if (!liveView) return Promise.reject(new ApiError(404, "not-found", "live view is not enabled on this server"));
@@ -319,13 +372,25 @@ function createServices(
   const devicePlane = createDevicePlane(config, base, running);
   const callWindows = new CallWindowGate(db, metrics);
   const liveView = createLiveView(config, { ...base, ...devicePlane, callWindows }, running);
-  const calling = createCalls(config, { ...base, ...devicePlane, liveView }, overrides.pushAgent);
+  const cuts = liveView ? clusterWideCuts(liveView, running) : null;
+  const calling = createCalls(config, { ...base, ...devicePlane, liveView, cuts }, overrides.pushAgent);
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
-  return { ...base, ...devicePlane, liveView, callWindows, ...calling, servicePassword };
+  return { ...base, ...devicePlane, liveView, cuts, callWindows, ...calling, servicePassword };
+}
+
+/** Cuts go through the cluster's channel once it runs, and stay in this gateway before (or without) it. */
+function clusterWideCuts(liveView: LiveViewService, running: Running): LiveViewCuts {
+  const local = localCuts(liveView);
+  const current = () => running.clusterCuts ?? local;
+  return {
+    privacyEnabled: (cameraId) => current().privacyEnabled(cameraId),
+    cutCamera: (cameraId, reason) => current().cutCamera(cameraId, reason),
+    cutViewer: (userId, scope) => current().cutViewer(userId, scope),
+  };
 }
 
 function provisioningDeps(services: Services, running: Running): ProvisioningDeps {
-  const { db, audit, log, state, liveView, alerts } = services;
+  const { db, audit, log, state, cuts, alerts } = services;
   return {
     db,
     audit,
@@ -340,7 +405,7 @@ function provisioningDeps(services: Services, running: Running): ProvisioningDep
     },
     markOffline: (deviceId, reason) => state.markOffline(deviceId, reason),
     cutViewers: async (deviceId, reason) => {
-      await liveView?.cutCamera(deviceId, reason);
+      await cuts?.cutCamera(deviceId, reason);
     },
     closeAlertsOf: (deviceId) => alerts.closeAlertsOf(deviceId),
     hashDeviceCredential(secret) {
@@ -355,12 +420,13 @@ function registerRoutes(
   config: GatewayConfig,
   services: Services,
   running: Running,
-  startedAt: number,
+  { cluster, startedAt }: { cluster: Cluster; startedAt: number },
 ): void {
+  routeLiveViewToOwners(app, config, services, cluster);
   app.register(
     async (api) => {
-      await registerAccessRoutes(api, config, services);
-      await registerDeviceRoutes(api, config, services, running);
+      await registerAccessRoutes(api, config, services, cluster.guessLimiters);
+      await registerDeviceRoutes(api, config, services, running, cluster.guessLimiters);
     },
     { prefix: "/api/v1" },
   );
@@ -379,7 +445,8 @@ function registerRoutes(
 async function registerAccessRoutes(
   api: FastifyInstance,
   config: GatewayConfig,
-  { db, audit, liveSessions, liveView }: Services,
+  { db, audit, liveSessions, cuts }: Services,
+  guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
   await api.register(authPlugin, {
     db,
@@ -387,13 +454,14 @@ async function registerAccessRoutes(
     loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN,
     liveSessions,
     audit,
+    guessLimiters,
   });
   await api.register(householdsPlugin, {
     db,
     audit,
     liveSessions,
     cutViewer: async (userId, householdId) => {
-      await liveView?.cutViewer(userId, { householdId, reason: "membership-ended" });
+      await cuts?.cutViewer(userId, { householdId, reason: "membership-ended" });
     },
   });
   await api.register(accountsPlugin, {
@@ -401,7 +469,7 @@ async function registerAccessRoutes(
     audit,
     liveSessions,
     cutViewer: async (userId) => {
-      await liveView?.cutViewer(userId, { reason: "account-disabled" });
+      await cuts?.cutViewer(userId, { reason: "account-disabled" });
     },
   });
   await api.register(invitesPlugin, {
@@ -409,6 +477,7 @@ async function registerAccessRoutes(
     audit,
     claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
     sessionTtlS: config.SESSION_TTL_S,
+    guessLimiters,
   });
 }
 
@@ -418,12 +487,14 @@ async function registerDeviceRoutes(
   config: GatewayConfig,
   services: Services,
   running: Running,
+  guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
-  const { db, audit, liveSessions, liveView, metrics, hub, commands, heartbeats, calls, push } = services;
+  const { db, audit, liveSessions, liveView, cuts, metrics, hub, commands, heartbeats, calls, push } = services;
   const provisioning = provisioningDeps(services, running);
   await api.register(provisioningPlugin, {
     provisioning,
     claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
+    guessLimiters,
     cameraSettings: {
       mqttUrlFor: (host) =>
         config.PUBLIC_MQTT_URL ??
@@ -446,7 +517,7 @@ async function registerDeviceRoutes(
     commands,
     applyDeviceChange: (deviceId, change) => heartbeats.applyDeviceChange(deviceId, change),
     onPrivacyEnabled: async (deviceId) => {
-      await liveView?.onPrivacyEnabled(deviceId);
+      await cuts?.privacyEnabled(deviceId);
     },
   });
   await api.register(livePlugin, { db, hub, metrics, liveSessions });
@@ -565,12 +636,13 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     ingest: null,
     relayPool: null,
     credentialHasher: null,
+    clusterCuts: null,
     mqttPort: config.broker.port,
     httpPort: config.HTTP_PORT,
   };
   const services = createServices(config, { db, metrics, log: app.log }, overrides, running);
-  const cluster = createCluster(config, services.hub, app.log);
-  registerRoutes(app, config, services, running, startedAt);
+  const cluster = createCluster(config, services, running);
+  registerRoutes(app, config, services, running, { cluster, startedAt });
   const { heartbeats, hub, state, alerts, commands, liveView, calls, storedListeners } = services;
 
   let startCalled = false;
@@ -584,6 +656,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     commands,
     leadership: cluster.leadership,
     liveView,
+    streamOwners: cluster.streamOwners,
     calls,
     get broker() {
       return running.broker;
@@ -613,7 +686,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
 interface StartParts {
   app: FastifyInstance;
   services: Services;
-  cluster: ReturnType<typeof createCluster>;
+  cluster: Cluster;
   lifecycle: Lifecycle;
   running: Running;
   ownsDatabase: boolean;
@@ -667,6 +740,26 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
       await services.alerts.stop();
     },
   );
+  const { streamOwners, clusterCuts } = cluster;
+  if (clusterCuts)
+    await lifecycle.step(
+      "live-view cuts channel",
+      async () => {
+        await clusterCuts.start();
+        running.clusterCuts = clusterCuts;
+      },
+      async () => {
+        running.clusterCuts = null;
+        await clusterCuts.stop();
+      },
+    );
+  // Unwound after HTTP has closed: no request can take a camera any more when the records are released.
+  if (streamOwners)
+    await lifecycle.step(
+      "stream owner records",
+      () => streamOwners.start(),
+      () => streamOwners.stop(),
+    );
   await lifecycle.step(
     "http",
     async () => {
@@ -725,7 +818,7 @@ async function startIngest(
   { services, cluster, lifecycle, running }: StartParts,
   mqttUrl: string,
 ): Promise<void> {
-  const { db, state, heartbeats, commands, hub, metrics, log, liveView, calls } = services;
+  const { db, state, heartbeats, commands, hub, metrics, log, cuts, calls } = services;
   const { broker } = running;
   const ingest = new DeviceIngest({
     url: mqttUrl,
@@ -742,7 +835,7 @@ async function startIngest(
     // Alone with its own broker, the gateway reads device topics in-process; in a cluster it is one client among several.
     embeddedBroker: broker && !cluster.redis ? broker : undefined,
     onPrivacyChanged: (deviceId, enabled) => {
-      if (enabled) void liveView?.onPrivacyEnabled(deviceId);
+      if (enabled) void cuts?.privacyEnabled(deviceId);
       else void calls.onPrivacyOff(deviceId).catch((err) => log.error({ err }, "privacy time not cleared"));
     },
     onCallButton: (deviceId) => calls.onCallButton(deviceId),

@@ -120,6 +120,15 @@ export const gatewayEnvSchema = z.object({
     ),
   /** Cluster mode (REDIS_URL): lifetime of the ingest leader's lease; a standby takes over within it. */
   INGEST_LEADER_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
+  /** Cluster mode: how the other gateways reach this one's HTTP (live view is proxied to the gateway holding a
+   *  camera's stream). Default: http(s)://127.0.0.1:HTTP_PORT, right only when every gateway runs on one machine. */
+  GATEWAY_INTERNAL_URL: z
+    .string()
+    .url()
+    .regex(/^https?:\/\//, "GATEWAY_INTERNAL_URL must be an http:// or https:// URL")
+    .optional(),
+  /** Cluster mode: lease of a gateway's record that it holds a camera's stream; another takes over within it. */
+  STREAM_OWNER_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
   /** A font with Chinese glyphs for the box label sheets (a .ttc holding WenQuanYi Micro Hei, or a .ttf). */
   LABEL_FONT_FILE: z.string().min(1).default("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
   SEED_DEMO_DATA: flag.default(true),
@@ -156,6 +165,11 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     );
   }
   const broker = readBrokerConfig(env);
+  if (broker.cluster && parsed.data.RELAY_ENABLED && !parsed.data.VIEW_TOKEN_SECRET) {
+    throw new Error(
+      "Bad gateway configuration:\n  REDIS_URL with the relay needs VIEW_TOKEN_SECRET, the same on every gateway (viewer tokens and gateway-to-gateway requests are signed with it)",
+    );
+  }
   if (parsed.data.DEVICE_KEEPALIVE_S > broker.keepaliveMaxS) {
     throw new Error(
       `Bad gateway configuration:\n  DEVICE_KEEPALIVE_S (${parsed.data.DEVICE_KEEPALIVE_S}) must not exceed MQTT_KEEPALIVE_MAX_S (${broker.keepaliveMaxS}): the broker would refuse the cameras`,

@@ -59,6 +59,11 @@ export function createMetrics() {
       "Call actions refused (answered twice, camera offline, unknown call)",
       ["reason"],
     ),
+    streamRouting: make.counter(
+      "wx_stream_routing_total",
+      "Cluster mode: live-view requests handled here or proxied to the gateway holding the camera's stream, and why not",
+      ["outcome"],
+    ),
     notices: make.counter(
       "wx_family_notices_total",
       "Notices to households about their cameras (camera-offline, camera-back)",

@@ -213,3 +213,65 @@ export async function startTcpBalancer(
     },
   };
 }
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  httpUrl: string;
+  /** Log lines seen so far (JSON). */
+  lines: string[];
+  exited: Promise<number | null>;
+  /** SIGKILL: the gateway dies with nothing released (its Redis records lapse on their own). */
+  kill(): Promise<void>;
+}
+
+/** A gateway in its own process (gateway/src/main.ts), so that a test can kill it outright. */
+export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "gateway/src/main.ts"], {
+    cwd: process.cwd(),
+    env: {
+      PATH: process.env.PATH,
+      HTTP_PORT: "0",
+      HTTP_HOST: "127.0.0.1",
+      EMBEDDED_BROKER: "0",
+      MQTT_SERVICE_PASSWORD: servicePassword,
+      SEED_DEMO_DATA: "0",
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    let buffered = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (lines.length < 10_000) lines.push(line);
+        const address = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+        if (address) resolve(address[1]!);
+      }
+    });
+    void exited.then((code) =>
+      reject(new Error(`gateway process exited (${code}) before listening: ${stderr.slice(-3000)}`)),
+    );
+  });
+  const httpUrl = await listening;
+  return {
+    child,
+    httpUrl,
+    lines,
+    exited,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}

@@ -27,6 +27,24 @@ export type Reservation =
     }
   | { ok: false; retryAfterS: number };
 
+/** What the sign-in, claim and invite routes hold: this process's counts, or the cluster's (shared-attempt-limiter.ts). */
+export interface GuessLimiter {
+  reserve(subject: string, address: string): Reservation | Promise<Reservation>;
+}
+
+/** The guesses a gateway limits, each counted apart. */
+export type GuessKind = "login" | "claim" | "bind" | "invite";
+export type GuessLimiterFactory = (kind: GuessKind, freeFailures: number) => GuessLimiter;
+
+/** One gateway alone: counts in this process. */
+export const localGuessLimiters: GuessLimiterFactory = (_kind, freeFailures) => AttemptLimiter.standard(freeFailures);
+
+/** The usual policies: `freeFailures` per (subject, address), ten times that per address, 15 minutes' memory. */
+export function standardPolicies(freeFailures: number): { pair: AttemptPolicy; address: AttemptPolicy } {
+  const base = { baseDelayMs: 1000, maxDelayMs: 15 * 60_000, forgetAfterMs: 15 * 60_000 };
+  return { pair: { ...base, freeFailures }, address: { ...base, freeFailures: freeFailures * 10 } };
+}
+
 export function delayAfter(failures: number, policy: AttemptPolicy): number {
   if (failures < policy.freeFailures) return 0;
   return Math.min(policy.baseDelayMs * 2 ** (failures - policy.freeFailures), policy.maxDelayMs);
@@ -77,7 +95,7 @@ class Counter {
   }
 }
 
-export class AttemptLimiter {
+export class AttemptLimiter implements GuessLimiter {
   private readonly pairs: Counter;
   private readonly addresses: Counter;
 
@@ -92,8 +110,8 @@ export class AttemptLimiter {
 
   /** The usual policies: `freeFailures` per (subject, address), ten times that per address, 15 minutes' memory. */
   static standard(freeFailures: number, clock?: () => number): AttemptLimiter {
-    const base = { baseDelayMs: 1000, maxDelayMs: 15 * 60_000, forgetAfterMs: 15 * 60_000 };
-    return new AttemptLimiter({ ...base, freeFailures }, { ...base, freeFailures: freeFailures * 10 }, clock);
+    const { pair, address } = standardPolicies(freeFailures);
+    return new AttemptLimiter(pair, address, clock);
   }
 
   reserve(subject: string, address: string): Reservation {

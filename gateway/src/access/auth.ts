@@ -9,7 +9,7 @@ import type { LiveSessions } from "../events/live-sessions.ts";
 import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
 import { ApiError, forbidden, tooManyRequests, unauthorized } from "../http/errors.ts";
-import { AttemptLimiter } from "./attempt-limiter.ts";
+import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
 import type { Database } from "../../../core/database.ts";
 
 export interface SignedInUser {
@@ -71,6 +71,8 @@ export interface AuthPluginOptions {
   loginFailuresPer15Min: number;
   liveSessions: LiveSessions;
   audit: AuditLog;
+  /** Where wrong passwords are counted: this process (default) or the cluster's Redis. */
+  guessLimiters?: GuessLimiterFactory;
 }
 
 // Not encapsulated: the token check must run for every route registered beside it.
@@ -78,9 +80,9 @@ export const authPlugin = fastifyPlugin(registerAuth, { name: "wangxiang-auth" }
 
 async function registerAuth(
   app: FastifyInstance,
-  { db, sessionTtlS, loginFailuresPer15Min, liveSessions, audit }: AuthPluginOptions,
+  { db, sessionTtlS, loginFailuresPer15Min, liveSessions, audit, guessLimiters }: AuthPluginOptions,
 ): Promise<void> {
-  const limiter = AttemptLimiter.standard(loginFailuresPer15Min);
+  const limiter = (guessLimiters ?? localGuessLimiters)("login", loginFailuresPer15Min);
   app.decorateRequest("user", null);
   app.addHook("onRequest", async (request) => {
     request.user = await resolveToken(db, bearerToken(request));
@@ -99,7 +101,7 @@ async function registerAuth(
     },
     async (request) => {
       const { username, password } = request.body;
-      const attempt = limiter.reserve(`user:${username.toLowerCase()}`, request.ip);
+      const attempt = await limiter.reserve(`user:${username.toLowerCase()}`, request.ip);
       if (!attempt.ok)
         throw tooManyRequests(`too many failed sign-ins; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
       const user = await db.user.findUnique({ where: { username } });
@@ -134,6 +136,28 @@ async function registerAuth(
     },
   );
 
+  registerPasswordChange(app, { db, liveSessions, audit }, limiter);
+
+  r.get(
+    "/auth/me",
+    {
+      schema: { tags: ["auth"], summary: "Who am I", response: { 200: loginReply.shape.user, 401: errorReply } },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      const { id, username, displayName, role } = signedIn(request);
+      return { id, username, displayName, role };
+    },
+  );
+}
+
+/** One's own password: the current one is checked under the same guess limit as sign-in. */
+function registerPasswordChange(
+  app: FastifyInstance,
+  { db, liveSessions, audit }: Pick<AuthPluginOptions, "db" | "liveSessions" | "audit">,
+  limiter: GuessLimiter,
+): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     "/auth/password",
     {
@@ -147,7 +171,7 @@ async function registerAuth(
     },
     async (request, reply) => {
       const me = signedIn(request);
-      const attempt = limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
+      const attempt = await limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
       if (!attempt.ok)
         throw tooManyRequests(`too many wrong passwords; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
       const user = await db.user.findUniqueOrThrow({ where: { id: me.id } });
@@ -165,18 +189,6 @@ async function registerAuth(
       liveSessions.closeUser(me.id, "password-changed", me.sessionId);
       await audit(me.id, "user.change-password", me.id);
       return reply.status(204).send(null);
-    },
-  );
-
-  r.get(
-    "/auth/me",
-    {
-      schema: { tags: ["auth"], summary: "Who am I", response: { 200: loginReply.shape.user, 401: errorReply } },
-      preHandler: requireRole(),
-    },
-    async (request) => {
-      const { id, username, displayName, role } = signedIn(request);
-      return { id, username, displayName, role };
     },
   );
 }

@@ -22,7 +22,7 @@ import { assertCanSeeHousehold } from "./access.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import { ApiError, conflict, notFound, tooManyRequests } from "../http/errors.ts";
-import { AttemptLimiter } from "./attempt-limiter.ts";
+import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
 import { requireRole, signedIn } from "./auth.ts";
 
 const errors = {
@@ -69,6 +69,8 @@ interface InviteDeps {
   audit: AuditLog;
   claimFailuresPer15Min: number;
   sessionTtlS: number;
+  /** Where wrong invite codes are counted: this process (default) or the cluster's Redis. */
+  guessLimiters?: GuessLimiterFactory;
 }
 const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
 type ZodRoutes = ReturnType<typeof zodRoutes>;
@@ -78,15 +80,16 @@ export async function invitesPlugin(app: FastifyInstance, deps: InviteDeps): Pro
   registerHouseholdInvites(r, deps);
   registerInviteWithdrawal(r, deps);
   // Codes are short enough to read aloud, so guessing is slowed per address (and per account when signed in).
-  const findUsable = usableInviteFinder(deps.db, AttemptLimiter.standard(deps.claimFailuresPer15Min));
+  const guesses = (deps.guessLimiters ?? localGuessLimiters)("invite", deps.claimFailuresPer15Min);
+  const findUsable = usableInviteFinder(deps.db, guesses);
   registerInviteCodes(r, deps, findUsable);
   registerSignUpWithInvite(r, deps, findUsable);
 }
 
 /** The live invite for a code, or a typed error (unknown codes count as guesses, reserved before the lookup). */
-function usableInviteFinder(db: Database, guesses: AttemptLimiter) {
+function usableInviteFinder(db: Database, guesses: GuessLimiter) {
   return async function findUsable(request: FastifyRequest, code: string) {
-    const attempt = guesses.reserve(request.user ? `user:${request.user.id}` : "anonymous", request.ip);
+    const attempt = await guesses.reserve(request.user ? `user:${request.user.id}` : "anonymous", request.ip);
     if (!attempt.ok)
       throw tooManyRequests(`too many wrong invite codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
     const invite = await db.invite.findUnique({ where: { codeHash: hashToken(code) }, include: { household: true } });

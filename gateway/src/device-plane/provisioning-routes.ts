@@ -19,7 +19,7 @@ import {
 import { assertCanSeeHousehold, assertCanWorkOnDevice } from "../access/access.ts";
 import type { ProvisioningDeps } from "./provisioning.ts";
 import { conflict, forbidden, tooManyRequests } from "../http/errors.ts";
-import { AttemptLimiter } from "../access/attempt-limiter.ts";
+import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "../access/attempt-limiter.ts";
 import {
   bindDevice,
   claimDevice,
@@ -47,6 +47,8 @@ export interface ProvisioningRoutesOptions {
   provisioning: ProvisioningDeps;
   claimFailuresPer15Min: number;
   cameraSettings: CameraSettings;
+  /** Where wrong claim codes are counted: this process (default) or the cluster's Redis. */
+  guessLimiters?: GuessLimiterFactory;
 }
 
 const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
@@ -55,20 +57,25 @@ type PossessionCheck = <T>(request: FastifyRequest, work: () => Promise<T>) => P
 
 export async function provisioningPlugin(
   app: FastifyInstance,
-  { provisioning, claimFailuresPer15Min, cameraSettings }: ProvisioningRoutesOptions,
+  {
+    provisioning,
+    claimFailuresPer15Min,
+    cameraSettings,
+    guessLimiters = localGuessLimiters,
+  }: ProvisioningRoutesOptions,
 ): Promise<void> {
   const r = zodRoutes(app);
-  registerCameraClaim(r, provisioning, AttemptLimiter.standard(claimFailuresPer15Min), cameraSettings);
+  registerCameraClaim(r, provisioning, guessLimiters("claim", claimFailuresPer15Min), cameraSettings);
   // Installers prove possession of a box with its claim code too: their guesses are limited the same way.
-  const provingPossession = possessionCheck(AttemptLimiter.standard(claimFailuresPer15Min));
+  const provingPossession = possessionCheck(guessLimiters("bind", claimFailuresPer15Min));
   registerInstallRoutes(r, provisioning, provingPossession);
   registerDeviceLifeRoutes(r, provisioning);
 }
 
 /** Runs work that checks a claim code; a wrong code counts as a guess against the installer and address. */
-function possessionCheck(bindLimiter: AttemptLimiter): PossessionCheck {
+function possessionCheck(bindLimiter: GuessLimiter): PossessionCheck {
   return async (request, work) => {
-    const attempt = bindLimiter.reserve(`installer:${signedIn(request).id}`, request.ip);
+    const attempt = await bindLimiter.reserve(`installer:${signedIn(request).id}`, request.ip);
     if (!attempt.ok)
       throw tooManyRequests(`too many wrong claim codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
     try {
@@ -85,7 +92,7 @@ function possessionCheck(bindLimiter: AttemptLimiter): PossessionCheck {
 function registerCameraClaim(
   r: ZodRoutes,
   provisioning: ProvisioningDeps,
-  claimLimiter: AttemptLimiter,
+  claimLimiter: GuessLimiter,
   cameraSettings: CameraSettings,
 ): void {
   r.post(
@@ -100,7 +107,7 @@ function registerCameraClaim(
     },
     async (request) => {
       const { serial, claimCode } = request.body;
-      const attempt = claimLimiter.reserve(`serial:${serial}`, request.ip);
+      const attempt = await claimLimiter.reserve(`serial:${serial}`, request.ip);
       if (!attempt.ok)
         throw tooManyRequests(`too many failed claims; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
       try {

@@ -346,6 +346,18 @@ export class LiveViewService {
       });
   }
 
+  /** Whether this gateway carries the camera's stream now: viewers, a publisher, or a start or stop pending. */
+  holdsStream(cameraId: string): boolean {
+    const stream = this.streams.get(cameraId);
+    if (!stream) return false;
+    return (
+      stream.viewers.size > 0 ||
+      stream.publishSessionId !== null ||
+      stream.starting !== null ||
+      stream.stopTimer !== null
+    );
+  }
+
   viewers(cameraId: string): ViewerIdentity[] {
     return [...(this.streams.get(cameraId)?.viewers.values() ?? [])];
   }
