@@ -54,6 +54,7 @@ export const errorCatalogue = {
   "call-busy": { status: 409, message: "a call to this camera is already ringing" },
   "call-not-ringing": { status: 409, message: "this call is no longer ringing: it was answered, missed or ended" },
   "privacy-mode": { status: 403, message: "the camera is in privacy mode; nobody can watch until it is switched off" },
+  "site-check-running": { status: 409, message: "a check of this camera is already running; wait for its verdict" },
   "batch-too-large": { status: 400, message: "too many serials in one upload; split the delivery" },
   "batch-empty": { status: 400, message: "the upload holds no serials" },
   // ── the server side could not do it ──
