@@ -40,6 +40,12 @@ const zeroStats = (): CameraStreamStats => ({
   talkbackBytesReceived: 0,
 });
 
+function addStats(a: CameraStreamStats, b: CameraStreamStats): CameraStreamStats {
+  return Object.fromEntries(
+    Object.keys(a).map((k) => [k, a[k as keyof CameraStreamStats] + b[k as keyof CameraStreamStats]]),
+  ) as unknown as CameraStreamStats;
+}
+
 export function createCameraMedia(options: CameraMediaOptions) {
   const start = options.startStream ?? startCameraStream;
   let stream: CameraStream | null = null;
@@ -47,12 +53,6 @@ export function createCameraMedia(options: CameraMediaOptions) {
   let finished = zeroStats();
   let indicator = { on: false, viewers: [] as string[] };
   const announcements: CameraMediaSnapshot["announcements"] = [];
-
-  function addStats(a: CameraStreamStats, b: CameraStreamStats): CameraStreamStats {
-    return Object.fromEntries(
-      Object.keys(a).map((k) => [k, a[k as keyof CameraStreamStats] + b[k as keyof CameraStreamStats]]),
-    ) as unknown as CameraStreamStats;
-  }
 
   async function stop(reason: string): Promise<void> {
     const current = stream;
