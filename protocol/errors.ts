@@ -35,6 +35,11 @@ export const errorCatalogue = {
   "not-found": { status: 404, message: "not found" },
   "session-not-found": { status: 404, message: "this media session has ended" },
   "invite-not-found": { status: 404, message: "no invite with this code; check the letters" },
+  "labels-purged": {
+    status: 410,
+    message:
+      "this label sheet was deleted after its retention period (it held claim codes); re-arm the cameras for new codes",
+  },
   "invite-expired": { status: 410, message: "this invite has expired, been used up or withdrawn; ask for a new one" },
   // ── state that forbids the request ──
   conflict: { status: 409, message: "this was changed by another request at the same moment; try again" },

@@ -2,6 +2,7 @@
 // and how the check is shown to installers and staff.
 import { z } from "zod";
 import { isoTime } from "./device-messages.ts";
+import { errorCode } from "./errors.ts";
 
 /** What arrived at the relay from one of the camera's tracks during the test stream. */
 export const trackIngest = z.object({
@@ -52,8 +53,8 @@ export const siteCheckView = z.object({
   verdict: siteCheckVerdict.nullable(),
   advice: z.array(siteCheckAdvice),
   measurements: siteCheckMeasurements.nullable(),
-  /** A check that could not finish (the camera went offline, the stream never started): why. */
-  error: z.string().nullable(),
+  /** A check that could not finish (the camera went offline, the stream never started): why, as a catalogue code. */
+  error: errorCode.nullable(),
 });
 export type SiteCheckView = z.infer<typeof siteCheckView>;
 

@@ -36,6 +36,9 @@ import type { ProvisioningDeps } from "./device-plane/provisioning.ts";
 import { provisioningPlugin } from "./device-plane/provisioning-routes.ts";
 import { batchPlugin } from "./device-plane/batch-routes.ts";
 import { TelemetryRetention } from "./device-plane/telemetry-retention.ts";
+import { LabelSheetRetention } from "./device-plane/label-retention.ts";
+import { SiteCheckService } from "./site-check/site-check-service.ts";
+import { siteCheckPlugin } from "./site-check/site-check-routes.ts";
 import { LiveHub } from "./events/live-hub.ts";
 import { chooseLiveSubprotocol, livePlugin } from "./events/live-socket.ts";
 import { LiveSessions } from "./events/live-sessions.ts";
@@ -44,7 +47,7 @@ import { observabilityPlugin } from "./http/observability.ts";
 import { createHttpServer } from "./http/server.ts";
 import { viewerPagePlugin } from "./http/viewer-page.ts";
 import { webPlugin } from "./http/web.ts";
-import { ApiError } from "./http/errors.ts";
+import { ApiError, apiError } from "./http/errors.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-routes.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
@@ -111,6 +114,8 @@ interface Services {
   heartbeats: HeartbeatWriter;
   storedListeners: Set<(batch: PendingHeartbeat[], storedAt: Date) => void>;
   liveView: LiveViewService | null;
+  siteChecks: SiteCheckService;
+  labelRetention: LabelSheetRetention;
   push: WebPush;
   calls: CallService;
   /** The gateway's own MQTT password (generated when MQTT_SERVICE_PASSWORD is unset). */
@@ -248,6 +253,22 @@ function createCalls(
   return { push, calls };
 }
 
+function createSiteChecks(
+  config: GatewayConfig,
+  { db, commands, log, liveView }: Pick<Services, "db" | "commands" | "log" | "liveView">,
+): SiteCheckService {
+  return new SiteCheckService({
+    db,
+    log,
+    streamS: config.SITE_CHECK_STREAM_S,
+    sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
+    measureUplink: (deviceId, durationS, onMeasuring) => {
+      if (!liveView) return Promise.reject(apiError("relay-failed", "live view (the relay) is off on this server"));
+      return liveView.measureUplink(deviceId, durationS, onMeasuring);
+    },
+  });
+}
+
 function createServices(
   config: GatewayConfig,
   { db, metrics, log }: Pick<Services, "db" | "metrics" | "log">,
@@ -271,7 +292,9 @@ function createServices(
   const liveView = createLiveView(config, { ...base, ...devicePlane }, running);
   const calling = createCalls(config, { ...base, ...devicePlane, liveView }, overrides.pushAgent);
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
-  return { ...base, ...devicePlane, liveView, ...calling, servicePassword };
+  const siteChecks = createSiteChecks(config, { ...base, ...devicePlane, liveView });
+  const labelRetention = new LabelSheetRetention(db, config.LABEL_RETENTION_DAYS * 86_400_000, log);
+  return { ...base, ...devicePlane, liveView, ...calling, siteChecks, labelRetention, servicePassword };
 }
 
 function provisioningDeps(services: Services, running: Running): ProvisioningDeps {
@@ -400,6 +423,7 @@ async function registerDeviceRoutes(
     },
   });
   await api.register(livePlugin, { db, hub, metrics, liveSessions });
+  await api.register(siteCheckPlugin, { db, audit, siteChecks: services.siteChecks });
   await api.register(callsPlugin, { db, calls, push, audit });
   if (liveView) {
     await api.register(liveViewPlugin, { db, liveView });
@@ -585,6 +609,14 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
   });
   const mqttUrl = await startBrokerAndRelay(config, parts);
   await services.liveView?.closeOrphanedViews();
+  await services.siteChecks.closeOrphaned();
+  // Label sheets past their retention are emptied now, then hourly: a gateway that was down for a month
+  // must not serve old claim codes until its first hourly sweep.
+  await lifecycle.step(
+    "label-sheet retention",
+    () => services.labelRetention.start(),
+    () => services.labelRetention.stop(),
+  );
   if (hubBridge)
     await lifecycle.step(
       "live-event bridge",
@@ -626,6 +658,7 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
   lifecycle.defer("commands and live views", async () => {
     services.commands.stop();
     await services.liveView?.stop();
+    await services.siteChecks.stop();
   });
   return { httpPort: running.httpPort, mqttPort: running.mqttPort, mqttTlsPort: running.broker?.tlsPort ?? 0, seed };
 }
