@@ -13,6 +13,7 @@ import type {
 import type { batchUploadReply, batchView } from "../../protocol/batches.ts";
 import type { viewGrantReply, viewLogEntry } from "../../protocol/live-view.ts";
 import type { accountView, assignmentView } from "../../protocol/accounts.ts";
+import type { siteCheckView } from "../../protocol/site-check.ts";
 import type { answerCallReply, callSettingsView, callView } from "../../protocol/calls.ts";
 
 export type DeviceView = z.infer<typeof deviceView>;
@@ -40,3 +41,4 @@ export type BatchView = z.infer<typeof batchView>;
 export type CallView = z.infer<typeof callView>;
 export type AnsweredCall = z.infer<typeof answerCallReply>;
 export type CallSettings = z.infer<typeof callSettingsView>;
+export type SiteCheckView = z.infer<typeof siteCheckView>;

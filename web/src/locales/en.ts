@@ -332,7 +332,51 @@ export const en: Same<typeof zhCN> = {
     minutes_one: "{{count}} minute",
     minutes_other: "{{count}} minutes",
   },
+  siteCheck: {
+    title: "On-site checks",
+    start: "Check this home",
+    running: "Checking…",
+    needsOnline: "The camera must be online to check.",
+    none: "No checks yet.",
+    failed: "The check did not finish:",
+    phase: {
+      probing: "Measuring round trips and Wi-Fi signal…",
+      streaming: "Streaming 10 seconds of video to measure the uplink…",
+      judging: "Working out the verdict…",
+    },
+    verdict: {
+      "video-ok": "Video OK",
+      "audio-only": "Audio only: move the router closer",
+      "no-video": "No video: uplink too thin",
+    },
+    explain: {
+      "video-ok": "The family will see home smoothly.",
+      "audio-only":
+        "The link carries a call but the picture would freeze. Move the router closer to the camera (or add a repeater) and check again.",
+      "no-video":
+        "This home's uplink is too slow for video or calls. Ask the broadband provider for more upload speed, or use another line, then check again.",
+    },
+    advice: {
+      "weak-wifi": "Weak Wi-Fi: move the router closer to the camera, or away from walls.",
+      "clock-skew":
+        "The camera's clock is about {{skewS}} s off: check that the router reaches the internet (the camera sets its time from it).",
+      "slow-round-trip": "Slow round trips: talking to the camera will lag.",
+    },
+    uplink: "Uplink",
+    loss: "{{pct}}% lost",
+    roundTrip: "Round trip",
+    wifi: "Wi-Fi signal",
+    clock: "Clock skew",
+    by: "checked by {{who}} {{when}}",
+  },
   errors: {
+    "site-check-running": "This camera is being checked; wait for the verdict.",
+    "labels-purged":
+      "This label sheet was deleted after its retention period (it held claim codes). Re-arm the cameras for new labels.",
+    "privacy-mode": "The camera is in privacy mode; switch privacy off first.",
+    "camera-offline": "The camera is offline; wait until it is online.",
+    "camera-did-not-stream": "The camera did not stream; try again shortly.",
+    "shutting-down": "The server is restarting; try again shortly.",
     "batch-too-large": "At most 500 at a time; upload the delivery in parts to the same batch.",
     "batch-empty": "The file has no serials.",
     "label-font-missing": "The server has no Chinese font for labels; tell the administrator.",
