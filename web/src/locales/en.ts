@@ -229,7 +229,17 @@ export const en: Same<typeof zhCN> = {
     version: "Version",
     sendUpdate: "Send update",
     waitingCamera: "Sent, waiting for the camera to answer…",
-    command: { reboot: "Reboot", privacy: "Privacy", "firmware-update": "Firmware update" },
+    command: {
+      reboot: "Reboot",
+      privacy: "Privacy",
+      "firmware-update": "Firmware update",
+      "stream-start": "Start stream",
+      "stream-stop": "Stop stream",
+      "view-notice": "Viewing notice",
+      "call-status": "Call status",
+      "clock-probe": "Round-trip probe",
+      "site-check": "On-site check stream",
+    },
     status: { pending: "pending", succeeded: "done", failed: "failed", "timed-out": "camera did not answer" },
   },
   offline: {

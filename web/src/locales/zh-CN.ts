@@ -223,7 +223,17 @@ export const zhCN = {
     version: "版本",
     sendUpdate: "发送升级",
     waitingCamera: "已发送，等待摄像头回应…",
-    command: { reboot: "重启", privacy: "隐私模式", "firmware-update": "固件升级" },
+    command: {
+      reboot: "重启",
+      privacy: "隐私模式",
+      "firmware-update": "固件升级",
+      "stream-start": "开始推流",
+      "stream-stop": "停止推流",
+      "view-notice": "观看提示",
+      "call-status": "通话状态",
+      "clock-probe": "测往返时间",
+      "site-check": "现场检测试播",
+    },
     status: { pending: "等待中", succeeded: "成功", failed: "失败", "timed-out": "摄像头没有回应" },
   },
   offline: {
