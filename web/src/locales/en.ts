@@ -21,6 +21,7 @@ export const en: Same<typeof zhCN> = {
     password: "Password",
     signIn: "Sign in",
     signOut: "Sign out",
+    signOutUnsent: "{{count}} binds have not been sent yet. Signing out deletes them from this phone. Sign out anyway?",
     newHere: "New here?",
     haveInvite: "I have an invite code",
     ended: {

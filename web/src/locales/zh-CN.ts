@@ -18,6 +18,7 @@ export const zhCN = {
     password: "密码",
     signIn: "登录",
     signOut: "退出登录",
+    signOutUnsent: "还有 {{count}} 个绑定没有发送。退出登录会把它们从手机上删除。确定退出吗？",
     newHere: "第一次使用？",
     haveInvite: "我有邀请码",
     ended: {
