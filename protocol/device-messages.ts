@@ -59,6 +59,8 @@ export const commandName = z.enum([
   "stream-stop",
   "view-notice",
   "call-status",
+  "clock-probe",
+  "site-check",
 ]);
 export type CommandName = z.infer<typeof commandName>;
 
@@ -87,6 +89,28 @@ export const commandParams = {
     })
     .strict(),
   "stream-stop": z.object({ reason: z.string().max(100) }).strict(),
+  /** The on-site check's round trip: the camera answers at once with its clock and Wi-Fi signal (siteCheckProbeResult). */
+  "clock-probe": z.object({}).strict(),
+  /**
+   * The on-site check's stream: publish the live-view stream (same size as family viewing) to the relay for
+   * `durationS` seconds, then stop by itself. Answered once the stream is up.
+   */
+  "site-check": z
+    .object({
+      whipUrl: z.url({ protocol: /^https?$/ }),
+      token: z.string().min(16).max(200),
+      iceServers: z
+        .array(
+          z.object({
+            urls: z.union([z.string(), z.array(z.string())]),
+            username: z.string().optional(),
+            credential: z.string().optional(),
+          }),
+        )
+        .max(10),
+      durationS: z.number().int().min(1).max(60),
+    })
+    .strict(),
   /** Who is watching now (names the elder may hear announced); an empty list turns the light off. */
   "view-notice": z.object({ viewers: z.array(z.string().max(80)).max(50) }).strict(),
   /**
@@ -120,6 +144,8 @@ export const commandRequestMessage = z
     z.object({ name: z.literal("stream-stop"), params: commandParams["stream-stop"] }),
     z.object({ name: z.literal("view-notice"), params: commandParams["view-notice"] }),
     z.object({ name: z.literal("call-status"), params: commandParams["call-status"] }),
+    z.object({ name: z.literal("clock-probe"), params: commandParams["clock-probe"] }),
+    z.object({ name: z.literal("site-check"), params: commandParams["site-check"] }),
   ])
   .and(
     z.object({
@@ -139,6 +165,10 @@ export const commandResponseMessage = z.object({
   error: z.string().max(500).optional(),
 });
 export type CommandResponseMessage = z.infer<typeof commandResponseMessage>;
+
+/** What a camera answers to clock-probe: its own clock (for the skew) and its Wi-Fi signal now. */
+export const clockProbeResult = z.object({ at: isoTime, rssi: z.number().int().min(-130).max(0) });
+export type ClockProbeResult = z.infer<typeof clockProbeResult>;
 
 /** Parses a JSON payload against a schema; never throws. */
 export function parseJsonPayload<T>(

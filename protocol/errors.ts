@@ -35,6 +35,11 @@ export const errorCatalogue = {
   "not-found": { status: 404, message: "not found" },
   "session-not-found": { status: 404, message: "this media session has ended" },
   "invite-not-found": { status: 404, message: "no invite with this code; check the letters" },
+  "labels-purged": {
+    status: 410,
+    message:
+      "this label sheet was deleted after its retention period (it held claim codes); re-arm the cameras for new codes",
+  },
   "invite-expired": { status: 410, message: "this invite has expired, been used up or withdrawn; ask for a new one" },
   // ── state that forbids the request ──
   conflict: { status: 409, message: "this was changed by another request at the same moment; try again" },
@@ -58,6 +63,7 @@ export const errorCatalogue = {
     message: "the household asks for a call at this hour: call home instead of looking in",
   },
   "privacy-mode": { status: 403, message: "the camera is in privacy mode; nobody can watch until it is switched off" },
+  "site-check-running": { status: 409, message: "a check of this camera is already running; wait for its verdict" },
   "batch-too-large": { status: 400, message: "too many serials in one upload; split the delivery" },
   "batch-empty": { status: 400, message: "the upload holds no serials" },
   // ── the server side could not do it ──

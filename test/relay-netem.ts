@@ -2,7 +2,8 @@
 // viewer page's WHEP exchange is intercepted, the offer loses its ICE candidates (so the relay can only
 // learn Chromium's address from its connectivity checks) and the answer's relay candidate is replaced by
 // a UDP forwarder we control. The forwarder can cut the path (a phone changing networks), or shape the
-// relay → viewer direction like a weak 4G cell: a bottleneck rate with a drop-tail queue.
+// relay → viewer direction like a weak 4G cell: a bottleneck rate with a drop-tail queue. The same link
+// shapes a camera's uplink (client → relay) for the on-site check (test/helpers/whip-shaper.ts).
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import type { Page } from "playwright-core";
 
@@ -13,10 +14,15 @@ export interface LinkShape {
   downKbps?: number;
   /** Longest queue at the bottleneck before packets are dropped (ms of traffic). */
   queueMs?: number;
+  /** Bottleneck rate client → relay (a home's thin uplink), kbit/s; undefined: unlimited. */
+  upKbps?: number;
+  /** Longest queue at the uplink's bottleneck (ms of traffic). */
+  upQueueMs?: number;
 }
 
 export interface LinkCounters {
   upPackets: number;
+  upDropped: number;
   downPackets: number;
   downDropped: number;
   downBytes: number;
@@ -25,11 +31,12 @@ export interface LinkCounters {
 /** Forwards one viewer session's UDP to the relay port, shaping the way back. */
 export class UdpLink {
   shape: LinkShape;
-  readonly counters: LinkCounters = { upPackets: 0, downPackets: 0, downDropped: 0, downBytes: 0 };
+  readonly counters: LinkCounters = { upPackets: 0, upDropped: 0, downPackets: 0, downDropped: 0, downBytes: 0 };
   private readonly front: Socket;
   /** One socket towards the relay per viewer address (Chromium may check from several local sockets). */
   private readonly upstream = new Map<string, Socket>();
   private busyUntil = 0;
+  private upBusyUntil = 0;
   private closed = false;
 
   private constructor(
@@ -68,8 +75,22 @@ export class UdpLink {
       socket.on("message", (reply) => this.toViewer(reply, from));
       this.upstream.set(key, socket);
     }
-    this.counters.upPackets++;
-    socket.send(message, this.target.port, this.target.address);
+    const upstream = socket;
+    const deliver = () => {
+      if (this.closed) return;
+      this.counters.upPackets++;
+      upstream.send(message, this.target.port, this.target.address);
+    };
+    const kbps = this.shape.upKbps;
+    if (!kbps) return deliver();
+    const now = performance.now();
+    const start = Math.max(now, this.upBusyUntil);
+    if (start - now > (this.shape.upQueueMs ?? 200)) {
+      this.counters.upDropped++;
+      return;
+    }
+    this.upBusyUntil = start + (message.length * 8) / kbps;
+    setTimeout(deliver, this.upBusyUntil - now);
   }
 
   private toViewer(message: Buffer, to: RemoteInfo): void {

@@ -10,6 +10,7 @@ import {
 } from "./media/index.ts";
 
 type StreamStart = Extract<DeviceCommand, { name: "stream-start" }>["params"];
+type SiteCheckStream = Extract<DeviceCommand, { name: "site-check" }>["params"];
 
 export interface CameraMediaOptions {
   log: Logger;
@@ -39,6 +40,12 @@ const zeroStats = (): CameraStreamStats => ({
   talkbackBytesReceived: 0,
 });
 
+function addStats(a: CameraStreamStats, b: CameraStreamStats): CameraStreamStats {
+  return Object.fromEntries(
+    Object.keys(a).map((k) => [k, a[k as keyof CameraStreamStats] + b[k as keyof CameraStreamStats]]),
+  ) as unknown as CameraStreamStats;
+}
+
 export function createCameraMedia(options: CameraMediaOptions) {
   const start = options.startStream ?? startCameraStream;
   let stream: CameraStream | null = null;
@@ -46,12 +53,6 @@ export function createCameraMedia(options: CameraMediaOptions) {
   let finished = zeroStats();
   let indicator = { on: false, viewers: [] as string[] };
   const announcements: CameraMediaSnapshot["announcements"] = [];
-
-  function addStats(a: CameraStreamStats, b: CameraStreamStats): CameraStreamStats {
-    return Object.fromEntries(
-      Object.keys(a).map((k) => [k, a[k as keyof CameraStreamStats] + b[k as keyof CameraStreamStats]]),
-    ) as unknown as CameraStreamStats;
-  }
 
   async function stop(reason: string): Promise<void> {
     const current = stream;
@@ -62,27 +63,40 @@ export function createCameraMedia(options: CameraMediaOptions) {
     await current.stop().catch((error: Error) => options.log.warn({ err: error.message }, "stream stop failed"));
   }
 
+  async function startStream(params: StreamStart): Promise<{ resourceUrl: string }> {
+    await stop("restarted");
+    try {
+      stream = await start({
+        whipUrl: params.whipUrl,
+        token: params.token,
+        iceServers: params.iceServers,
+        hostAddresses: options.hostAddresses,
+        iceTransportPolicy: options.iceTransportPolicy,
+      });
+    } catch (error) {
+      const reason = (error as Error).message.slice(0, 300);
+      await options
+        .publishEvent({ type: "stream-failed", at: new Date().toISOString(), reason })
+        .catch(() => undefined);
+      throw error;
+    }
+    streamsStarted += 1;
+    options.log.info({ resourceUrl: stream.resourceUrl }, "streaming to the relay");
+    return { resourceUrl: stream.resourceUrl };
+  }
+
   return {
-    async startStream(params: StreamStart): Promise<{ resourceUrl: string }> {
-      await stop("restarted");
-      try {
-        stream = await start({
-          whipUrl: params.whipUrl,
-          token: params.token,
-          iceServers: params.iceServers,
-          hostAddresses: options.hostAddresses,
-          iceTransportPolicy: options.iceTransportPolicy,
-        });
-      } catch (error) {
-        const reason = (error as Error).message.slice(0, 300);
-        await options
-          .publishEvent({ type: "stream-failed", at: new Date().toISOString(), reason })
-          .catch(() => undefined);
-        throw error;
-      }
-      streamsStarted += 1;
-      options.log.info({ resourceUrl: stream.resourceUrl }, "streaming to the relay");
-      return { resourceUrl: stream.resourceUrl };
+    startStream,
+
+    /** The on-site check: the live-view stream for a set time, then it stops by itself (unless replaced). */
+    async siteCheckStream(params: SiteCheckStream): Promise<{ resourceUrl: string }> {
+      const started = await startStream(params);
+      const testStream = stream;
+      const timer = setTimeout(() => {
+        if (stream === testStream) void stop("site-check-done");
+      }, params.durationS * 1000);
+      timer.unref();
+      return started;
     },
 
     stopStream: stop,

@@ -87,6 +87,8 @@ export interface CameraOptions {
   random?: () => number;
   fetch?: typeof fetch;
   log?: Logger;
+  /** How far the camera's clock is off, ms (a flat RTC battery and no time server): what clock-probe reports. */
+  clockSkewMs?: number;
   /** Live-view media: ICE host addresses and policy (tests use loopback only), or another stream starter. */
   media?: Pick<CameraMediaOptions, "hostAddresses" | "iceTransportPolicy" | "startStream">;
 }

@@ -115,6 +115,8 @@ class SimulatedCamera implements Camera {
       publishEvent: (event) => this.#publishEvent(event),
       media: this.#media,
       callStatus: (status) => this.#callPanel.onStatus(status),
+      clock: () => new Date(Date.now() + (this.#options.clockSkewMs ?? 0)),
+      rssi: () => this.#sensors.read().rssi,
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
   }

@@ -67,6 +67,8 @@ function camera() {
     setPrivacy: async (enabled) => void did.push(`privacy ${enabled}`),
     reboot: async () => void did.push("reboot"),
     callStatus: (status) => calls.onStatus(status),
+    clock: () => new Date(Date.now() + 90_000),
+    rssi: () => -67,
   });
   const life = new AbortController();
   const handle = (payload: string) =>
@@ -75,6 +77,29 @@ function camera() {
 }
 
 describe("CommandHandler", () => {
+  it("answers clock-probe with the camera's own clock and Wi-Fi signal", async () => {
+    const cam = camera();
+    const before = Date.now();
+    await cam.handle(command({ name: "clock-probe", params: {} }));
+    const result = cam.responses[0]?.result as { at: string; rssi: number };
+    expect(cam.responses[0]?.ok).toBe(true);
+    expect(Date.parse(result.at) - before).toBeGreaterThanOrEqual(89_000);
+    expect(result.rssi).toBe(-67);
+  });
+
+  it("refuses the on-site check's stream in privacy mode, and reports a stream that cannot start", async () => {
+    const cam = camera();
+    const params = { whipUrl: "http://127.0.0.1:9/whip/cam", token: "t".repeat(20), iceServers: [], durationS: 10 };
+    cam.state.privacy = true;
+    await cam.handle(command({ name: "site-check", params }));
+    expect(cam.responses[0]).toMatchObject({ ok: false, error: "privacy mode is on" });
+    cam.state.privacy = false;
+    await cam.handle(command({ name: "site-check", params }));
+    expect(cam.responses[1]).toMatchObject({ ok: false });
+    expect(cam.responses[1]?.error).toMatch(/^stream did not start/);
+    expect(cam.events.map((e) => e.type)).toEqual(["stream-failed"]);
+  });
+
   it("plays call-status on the call panel: ring-back, who answered, ringing, missed", async () => {
     const cam = camera();
     await cam.handle(command({ name: "call-status", params: { callId: "call_1", state: "calling-family" } }));

@@ -15,6 +15,7 @@ import { downloadFirmware } from "./firmware.ts";
 import type { Logger } from "./log.ts";
 
 type Answer = Omit<CommandResponseMessage, "correlationId">;
+type StreamStart = Extract<DeviceCommand, { name: "stream-start" }>["params"];
 type FirmwareUpdate = Extract<DeviceCommand, { name: "firmware-update" }>["params"];
 
 /** Publishes a command response on a topic (the MQTT session the command arrived on). */
@@ -29,7 +30,11 @@ export interface CommandHandlerDeps {
   setPrivacy(enabled: boolean, source: "command"): Promise<void>;
   reboot(): Promise<void>;
   publishEvent(event: DeviceEventMessage): Promise<void>;
-  media: Pick<CameraMedia, "startStream" | "stopStream" | "notice">;
+  media: Pick<CameraMedia, "startStream" | "stopStream" | "notice" | "siteCheckStream">;
+  /** What the camera's own clock says now (its RTC may be off: the on-site check measures the skew). */
+  clock(): Date;
+  /** The Wi-Fi signal now, dBm. */
+  rssi(): number;
   /** Plays a call's ring, ring-back or "answered by" (call-panel.ts). */
   callStatus(status: Extract<DeviceCommand, { name: "call-status" }>["params"]): void;
   fetch?: typeof fetch;
@@ -132,16 +137,21 @@ export class CommandHandler {
       case "call-status":
         this.#deps.callStatus(command.params);
         return answer({ ok: true, result: {} });
+      case "clock-probe":
+        return answer({ ok: true, result: { at: this.#deps.clock().toISOString(), rssi: this.#deps.rssi() } });
+      case "site-check":
+        return this.#startStream(command.params, answer, (params) => media.siteCheckStream(params));
     }
   }
 
-  async #startStream(
-    params: Extract<DeviceCommand, { name: "stream-start" }>["params"],
+  async #startStream<P extends StreamStart>(
+    params: P,
     answer: (answer: Answer) => Promise<void>,
+    start: (params: P) => Promise<{ resourceUrl: string }> = (p) => this.#deps.media.startStream(p),
   ) {
     if (this.#deps.privacy()) return answer({ ok: false, error: "privacy mode is on" });
     try {
-      await answer({ ok: true, result: await this.#deps.media.startStream(params) });
+      await answer({ ok: true, result: await start(params) });
     } catch (error) {
       await answer({ ok: false, error: `stream did not start: ${(error as Error).message}`.slice(0, 500) });
     }

@@ -42,6 +42,9 @@ import type { ProvisioningDeps } from "./device-plane/provisioning.ts";
 import { provisioningPlugin } from "./device-plane/provisioning-routes.ts";
 import { batchPlugin } from "./device-plane/batch-routes.ts";
 import { TelemetryRetention } from "./device-plane/telemetry-retention.ts";
+import { LabelSheetRetention } from "./device-plane/label-retention.ts";
+import { SiteCheckService } from "./site-check/site-check-service.ts";
+import { siteCheckPlugin } from "./site-check/site-check-routes.ts";
 import { LiveHub } from "./events/live-hub.ts";
 import { chooseLiveSubprotocol, livePlugin } from "./events/live-socket.ts";
 import { LiveSessions } from "./events/live-sessions.ts";
@@ -50,7 +53,7 @@ import { observabilityPlugin } from "./http/observability.ts";
 import { createHttpServer } from "./http/server.ts";
 import { viewerPagePlugin } from "./http/viewer-page.ts";
 import { webPlugin } from "./http/web.ts";
-import { ApiError } from "./http/errors.ts";
+import { ApiError, apiError } from "./http/errors.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-routes.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
@@ -130,6 +133,8 @@ interface Services {
   liveView: LiveViewService | null;
   /** Cuts viewers off wherever their camera's stream is carried. */
   cuts: LiveViewCuts | null;
+  siteChecks: SiteCheckService;
+  labelRetention: LabelSheetRetention;
   push: WebPush;
   calls: CallService;
   callWindows: CallWindowGate;
@@ -348,6 +353,22 @@ function createIngestThread(
   });
 }
 
+function createSiteChecks(
+  config: GatewayConfig,
+  { db, commands, log, liveView }: Pick<Services, "db" | "commands" | "log" | "liveView">,
+): SiteCheckService {
+  return new SiteCheckService({
+    db,
+    log,
+    streamS: config.SITE_CHECK_STREAM_S,
+    sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
+    measureUplink: (deviceId, durationS, onMeasuring) => {
+      if (!liveView) return Promise.reject(apiError("relay-failed", "live view (the relay) is off on this server"));
+      return liveView.measureUplink(deviceId, durationS, onMeasuring);
+    },
+  });
+}
+
 function createServices(
   config: GatewayConfig,
   { db, metrics, log }: Pick<Services, "db" | "metrics" | "log">,
@@ -375,7 +396,19 @@ function createServices(
   const cuts = liveView ? clusterWideCuts(liveView, running) : null;
   const calling = createCalls(config, { ...base, ...devicePlane, liveView, cuts }, overrides.pushAgent);
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
-  return { ...base, ...devicePlane, liveView, cuts, callWindows, ...calling, servicePassword };
+  const siteChecks = createSiteChecks(config, { ...base, ...devicePlane, liveView });
+  const labelRetention = new LabelSheetRetention(db, config.LABEL_RETENTION_DAYS * 86_400_000, log);
+  return {
+    ...base,
+    ...devicePlane,
+    liveView,
+    cuts,
+    callWindows,
+    ...calling,
+    siteChecks,
+    labelRetention,
+    servicePassword,
+  };
 }
 
 /** Cuts go through the cluster's channel once it runs, and stay in this gateway before (or without) it. */
@@ -521,6 +554,7 @@ async function registerDeviceRoutes(
     },
   });
   await api.register(livePlugin, { db, hub, metrics, liveSessions });
+  await api.register(siteCheckPlugin, { db, audit, siteChecks: services.siteChecks });
   await api.register(callsPlugin, { db, calls, push, audit });
   await api.register(householdCallSettingsPlugin, { db, audit, notices: services.notices });
   if (liveView) {
@@ -715,6 +749,14 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
   });
   const mqttUrl = await startBrokerAndRelay(config, parts);
   await services.liveView?.closeOrphanedViews();
+  await services.siteChecks.closeOrphaned();
+  // Label sheets past their retention are emptied now, then hourly: a gateway that was down for a month
+  // must not serve old claim codes until its first hourly sweep.
+  await lifecycle.step(
+    "label-sheet retention",
+    () => services.labelRetention.start(),
+    () => services.labelRetention.stop(),
+  );
   if (hubBridge)
     await lifecycle.step(
       "live-event bridge",
@@ -776,6 +818,7 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
   lifecycle.defer("commands and live views", async () => {
     services.commands.stop();
     await services.liveView?.stop();
+    await services.siteChecks.stop();
   });
   return { httpPort: running.httpPort, mqttPort: running.mqttPort, mqttTlsPort: running.broker?.tlsPort ?? 0, seed };
 }

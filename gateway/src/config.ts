@@ -52,6 +52,10 @@ export const gatewayEnvSchema = z.object({
   ALERT_CHECK_INTERVAL_S: seconds.default(15),
   COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   TELEMETRY_RETENTION_DAYS: days.default(30),
+  /** Label sheets hold claim codes: they are emptied this many days after printing (at start and hourly). */
+  LABEL_RETENTION_DAYS: days.default(30),
+  /** Seconds of stream the installer's on-site check measures through the relay. */
+  SITE_CHECK_STREAM_S: z.coerce.number().int().min(2).max(50).default(10),
   HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(1).default(50),
   INGEST_MAX_QUEUED_HEARTBEATS: z.coerce.number().int().min(100).default(200_000),
   LOGIN_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),

@@ -26,6 +26,22 @@ export interface RouterEvents {
   viewerDownlink(sessionId: string, viewerId: string, state: DownlinkState, reason: string): void;
 }
 
+export interface TrackCounters {
+  packets: number;
+  bytes: number;
+  /** Cumulative missing RTP sequence numbers, as in the relay's RTCP receiver reports. */
+  lost: number;
+}
+
+export interface CameraIngestReading {
+  /** The camera's publish session: two readings compare only within one upstream. */
+  sessionId: string;
+  /** performance.now() of the reading. */
+  at: number;
+  video: TrackCounters | null;
+  audio: TrackCounters | null;
+}
+
 export class SessionNotFoundError extends Error {
   constructor(sessionId: string) {
     super(`no session ${sessionId}`);
@@ -208,6 +224,19 @@ export class CameraRouter {
         if (viewer.consumers.some((c) => gone.has(c.producerId))) await this.closeSession(viewer.id, "camera-left");
       }
     }
+  }
+
+  /** Counters of what has arrived from the camera so far, per track (the on-site check reads them twice). */
+  async cameraIngest(): Promise<CameraIngestReading | null> {
+    const camera = this.camera;
+    if (!camera) return null;
+    const reading: CameraIngestReading = { sessionId: camera.id, at: performance.now(), video: null, audio: null };
+    for (const producer of camera.producers) {
+      const inbound = (await producer.getStats().catch(() => []))[0];
+      if (inbound)
+        reading[producer.kind] = { packets: inbound.packetCount, bytes: inbound.byteCount, lost: inbound.packetsLost };
+    }
+    return reading;
   }
 
   async stats() {

@@ -9,6 +9,7 @@ export {
   type RelayNetworkOptions,
   type WorkerMetrics,
 } from "./relay-pool.ts";
+export type { CameraIngestReading, TrackCounters } from "./camera-router.ts";
 export {
   signalingPlugin,
   type SignalingPluginOptions,

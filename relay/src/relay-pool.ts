@@ -7,7 +7,13 @@ import { createHash } from "node:crypto";
 import { availableParallelism, networkInterfaces } from "node:os";
 import * as mediasoup from "mediasoup";
 import type { types as ms } from "mediasoup";
-import { CameraRouter, SessionNotFoundError, type RouterEvents, type SessionRole } from "./camera-router.ts";
+import {
+  CameraRouter,
+  SessionNotFoundError,
+  type CameraIngestReading,
+  type RouterEvents,
+  type SessionRole,
+} from "./camera-router.ts";
 import { routerCodecs } from "./sdp.ts";
 
 export interface RelayNetworkOptions {
@@ -82,6 +88,8 @@ export interface RouterHandle {
   ): Promise<{ sessionId: string; answerSdp: string }>;
   closeSession(sessionId: string, reason?: string): Promise<void>;
   stats(): Promise<unknown>;
+  /** What has arrived from the camera's upstream so far (null: the camera is not publishing). */
+  cameraIngest(): Promise<CameraIngestReading | null>;
   close(): Promise<void>;
 }
 
@@ -338,6 +346,7 @@ export class RelayPool {
           await router.closeSession(sessionId, reason);
         }),
       stats: () => call("report stats", (router) => router.stats()),
+      cameraIngest: () => call("read the camera's ingest", (router) => router.cameraIngest()),
       close: async () => {
         this.handles.delete(cameraId);
         const router = worker.existingRouter(cameraId);

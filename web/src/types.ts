@@ -12,6 +12,7 @@ import type {
 } from "../../protocol/http.ts";
 import type { batchUploadReply, batchView } from "../../protocol/batches.ts";
 import type { viewGrantReply, viewLogEntry } from "../../protocol/live-view.ts";
+import type { siteCheckView } from "../../protocol/site-check.ts";
 import type { accountView, assignmentView } from "../../protocol/accounts.ts";
 import type {
   answerCallReply,
@@ -50,3 +51,4 @@ export type CallSettings = z.infer<typeof callSettingsView>;
 export type CallWindow = z.infer<typeof callWindowView>;
 export type Notice = z.infer<typeof noticeView>;
 export type NoticePreferences = z.infer<typeof noticePreferences>;
+export type SiteCheckView = z.infer<typeof siteCheckView>;

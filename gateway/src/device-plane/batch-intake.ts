@@ -11,7 +11,7 @@ import {
   type BatchUploadReply,
 } from "../../../protocol/batches.ts";
 import type { AuditLog } from "../access/audit.ts";
-import { badRequest, conflict, notFound } from "../http/errors.ts";
+import { apiError, badRequest, conflict, notFound } from "../http/errors.ts";
 import { parseSerialCsv, type CsvRow } from "./batch-csv.ts";
 import { formatClaimCode } from "./provisioning.ts";
 import { renderLabelSheet, type BoxLabel } from "./label-sheet.ts";
@@ -216,9 +216,11 @@ export async function loadLabelSheet(
 ): Promise<Buffer> {
   const upload = await deps.db.deviceBatchUpload.findUnique({
     where: { id: uploadId },
-    select: { batchId: true, labelsPdf: true },
+    select: { batchId: true, labelsPdf: true, labelsPurgedAt: true },
   });
-  if (!upload || upload.batchId !== batchId || upload.labelsPdf.length === 0) throw notFound("label sheet");
+  if (!upload || upload.batchId !== batchId) throw notFound("label sheet");
+  if (upload.labelsPurgedAt) throw apiError("labels-purged");
+  if (upload.labelsPdf.length === 0) throw notFound("label sheet");
   // The sheet carries claim codes: who printed it is worth knowing.
   await deps.audit(actorId, "device.batch-labels", batchId, { uploadId });
   return Buffer.from(upload.labelsPdf);
@@ -230,7 +232,10 @@ export async function listBatches(db: Database) {
     take: 50,
     include: {
       _count: { select: { devices: true } },
-      uploads: { orderBy: { createdAt: "asc" }, select: { id: true, createdAt: true, report: true, labelsPdf: false } },
+      uploads: {
+        orderBy: { createdAt: "asc" },
+        select: { id: true, createdAt: true, report: true, labelsPurgedAt: true },
+      },
     },
   });
   return batches.map((b) => ({
@@ -244,7 +249,7 @@ export async function listBatches(db: Database) {
         id: u.id,
         createdAt: u.createdAt.toISOString(),
         registered,
-        labelsUrl: registered > 0 ? labelsUrl(b.id, u.id) : null,
+        labelsUrl: registered > 0 && !u.labelsPurgedAt ? labelsUrl(b.id, u.id) : null,
       };
     }),
   }));

@@ -2,7 +2,13 @@
 // the first viewer arrives and stopping it a grace period after the last leaves, telling the camera
 // who watches, refusing everyone while privacy mode is on, and logging every view for the household.
 import type { RelayPool } from "../../../relay/src/index.ts";
-import type { IceServerSource, ViewerIdentity, ViewerRefusal } from "../../../relay/src/index.ts";
+import type {
+  CameraIngestReading,
+  IceServerSource,
+  RouterHandle,
+  ViewerIdentity,
+  ViewerRefusal,
+} from "../../../relay/src/index.ts";
 import type { Database } from "../../../core/database.ts";
 import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import type { LiveHub } from "../events/live-hub.ts";
@@ -50,6 +56,17 @@ export interface LiveViewServiceOptions {
 }
 
 export type ViewStart = "look-in" | "call" | "answered-call";
+
+/** Two readings of the relay's counters for the camera's upstream, `durationS` apart (null: not publishing). */
+export interface UplinkReadings {
+  first: CameraIngestReading | null;
+  last: CameraIngestReading | null;
+}
+
+/** Seconds the check's test stream runs past the measured window. */
+const UPLINK_MARGIN_S = 3;
+/** How long after the WHIP answer the first media may take to arrive (ICE, DTLS on a slow link). */
+const UPLINK_FIRST_MEDIA_MS = 8_000;
 
 /** How long a grant given for a call marks the viewer's next session as started by that call. */
 const CALL_START_WINDOW_MS = 120_000;
@@ -423,29 +440,74 @@ export class LiveViewService {
   }
 
   private async startStream(cameraId: string): Promise<void> {
+    const published = this.publishedWithin(cameraId, this.policy.startTimeoutMs);
+    await this.commands.send(cameraId, { name: "stream-start", params: this.publishTarget(cameraId) }, "live-view");
+    await published;
+  }
+
+  /** Resolves when the camera's upstream reaches the relay; rejects camera-did-not-stream after `timeoutMs`. */
+  private publishedWithin(cameraId: string, timeoutMs: number): Promise<void> {
     const stream = this.stream(cameraId);
     const published = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         stream.publishedWaiters.delete(done);
         reject(new ApiError(504, "camera-did-not-stream", "the camera did not start its stream in time"));
-      }, this.policy.startTimeoutMs);
+      }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
         resolve();
       };
       stream.publishedWaiters.add(done);
     });
-    // When the stream-start command below fails first, nobody awaits `published`: its later rejection must not
-    // go unhandled, which would end the whole gateway process.
+    // When the command that starts the stream fails first, nobody awaits `published`: its later rejection must
+    // not go unhandled, which would end the whole gateway process.
     published.catch(() => undefined);
+    return published;
+  }
+
+  /** Where and with what a camera publishes: the WHIP URL, a one-time publish token, its ICE servers. */
+  private publishTarget(cameraId: string) {
     const { token } = this.tokens.issuePublish(cameraId, this.policy.startTimeoutMs + 60_000);
     const whipUrl = `${this.policy.publicHttpUrl()}/api/v1/whip/${cameraId}`;
-    await this.commands.send(
-      cameraId,
-      { name: "stream-start", params: { whipUrl, token, iceServers: this.iceServersFor(`camera-${cameraId}`) } },
-      "live-view",
-    );
-    await published;
+    return { whipUrl, token, iceServers: this.iceServersFor(`camera-${cameraId}`) };
+  }
+
+  /**
+   * The on-site check's stream: the camera publishes its live-view stream (or keeps the one viewers are
+   * watching) and the relay's counters are read when media first arrives and `durationS` later.
+   */
+  async measureUplink(cameraId: string, durationS: number, onMeasuring: () => void): Promise<UplinkReadings> {
+    const stream = this.stream(cameraId);
+    if (!stream.publishSessionId) {
+      const published = this.publishedWithin(cameraId, this.policy.startTimeoutMs);
+      // The camera streams a little longer than measured, so the last reading still finds it publishing.
+      const params = { ...this.publishTarget(cameraId), durationS: durationS + UPLINK_MARGIN_S };
+      const started = await this.commands.send(cameraId, { name: "site-check", params }, "site-check");
+      if (started.status !== "succeeded")
+        throw new ApiError(
+          504,
+          "camera-did-not-stream",
+          `the camera did not stream: ${started.error ?? started.status}`,
+        );
+      await published;
+    }
+    const router = this.pool.createRouter(cameraId);
+    const first = await this.firstMedia(router);
+    onMeasuring();
+    // unref: a shutdown need not wait for the window to end (the check is recorded as failed then).
+    await new Promise((resolve) => setTimeout(resolve, durationS * 1000).unref());
+    return { first, last: await router.cameraIngest() };
+  }
+
+  /** The first reading with media in it: ICE and DTLS take a moment after the WHIP answer. */
+  private async firstMedia(router: RouterHandle): Promise<CameraIngestReading | null> {
+    const giveUpAt = Date.now() + UPLINK_FIRST_MEDIA_MS;
+    for (;;) {
+      const reading = await router.cameraIngest();
+      if ((reading?.video?.packets ?? 0) > 0 || (reading?.audio?.packets ?? 0) > 0 || Date.now() > giveUpAt)
+        return reading;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   private async stopStream(cameraId: string, reason: string): Promise<void> {

@@ -12,6 +12,7 @@ import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
 import { parseBoxQr } from "../../../protocol/http.ts";
 import { CameraCodeForm, type BoxCode } from "./CameraCodeForm.tsx";
+import { SiteCheckPanel } from "./SiteCheck.tsx";
 import { cachedGet, isNetworkFailure, useBindQueue, type QueuedBind } from "./offline.ts";
 
 export const householdPath = (id: string) => `/households/${id}`;
@@ -197,6 +198,7 @@ function InstalledCamera({
       {panel === "move" ? (
         <MovePicker current={householdId} busy={move.busy} onPick={(id) => void move.run(id)} />
       ) : null}
+      <SiteCheckPanel deviceId={device.id} online={device.connection === "online"} />
       <ErrorText error={replace.error ?? move.error ?? remove.error} />
     </article>
   );

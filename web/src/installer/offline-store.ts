@@ -29,3 +29,26 @@ export const offlineStore = {
   get: <T>(key: string) => run<T | undefined>("readonly", (s) => s.get(key)),
   set: (key: string, value: unknown) => run<void>("readwrite", (s) => s.put(value, key)),
 };
+
+/** The queued binds' key (offline.ts keeps the queue there). */
+export const bindQueueKey = "bind-queue";
+
+/** Binds still waiting to be sent (refused ones excluded): what signing out would throw away. */
+export async function unsentBinds(): Promise<number> {
+  const queue = await offlineStore.get<{ conflict?: unknown }[]>(bindQueueKey).catch(() => undefined);
+  return (queue ?? []).filter((item) => !item.conflict).length;
+}
+
+/**
+ * Signing out deletes everything kept for the installer: households, elders' phone numbers, claim codes in
+ * the queue. The next person to sign in on this phone must find none of it.
+ */
+export function clearInstallerData(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(dbName);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+    // Another tab still has it open: the deletion completes when that tab lets go.
+    request.onblocked = () => resolve();
+  });
+}

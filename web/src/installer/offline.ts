@@ -4,10 +4,10 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ApiFailure, newRequestId, type ApiClient } from "../api.ts";
 import type { DeviceDetail } from "../types.ts";
 import type { BoxCode } from "./CameraCodeForm.tsx";
-import { offlineStore } from "./offline-store.ts";
+import { bindQueueKey, offlineStore } from "./offline-store.ts";
 
 const cacheKey = (path: string) => `get:${path}`;
-const queueKey = "bind-queue";
+const queueKey = bindQueueKey;
 
 /** A GET that keeps its answer for later, and answers from that copy when the network is away. */
 export async function cachedGet<T>(api: ApiClient, path: string, signal?: AbortSignal): Promise<T> {

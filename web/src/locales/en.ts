@@ -21,6 +21,7 @@ export const en: Same<typeof zhCN> = {
     password: "Password",
     signIn: "Sign in",
     signOut: "Sign out",
+    signOutUnsent: "{{count}} binds have not been sent yet. Signing out deletes them from this phone. Sign out anyway?",
     newHere: "New here?",
     haveInvite: "I have an invite code",
     ended: {
@@ -231,7 +232,17 @@ export const en: Same<typeof zhCN> = {
     version: "Version",
     sendUpdate: "Send update",
     waitingCamera: "Sent, waiting for the camera to answer…",
-    command: { reboot: "Reboot", privacy: "Privacy", "firmware-update": "Firmware update" },
+    command: {
+      reboot: "Reboot",
+      privacy: "Privacy",
+      "firmware-update": "Firmware update",
+      "stream-start": "Start stream",
+      "stream-stop": "Stop stream",
+      "view-notice": "Viewing notice",
+      "call-status": "Call status",
+      "clock-probe": "Round-trip probe",
+      "site-check": "On-site check stream",
+    },
     status: { pending: "pending", succeeded: "done", failed: "failed", "timed-out": "camera did not answer" },
   },
   offline: {
@@ -354,8 +365,52 @@ export const en: Same<typeof zhCN> = {
     minutes_one: "{{count}} minute",
     minutes_other: "{{count}} minutes",
   },
+  siteCheck: {
+    title: "On-site checks",
+    start: "Check this home",
+    running: "Checking…",
+    needsOnline: "The camera must be online to check.",
+    none: "No checks yet.",
+    failed: "The check did not finish:",
+    phase: {
+      probing: "Measuring round trips and Wi-Fi signal…",
+      streaming: "Streaming 10 seconds of video to measure the uplink…",
+      judging: "Working out the verdict…",
+    },
+    verdict: {
+      "video-ok": "Video OK",
+      "audio-only": "Audio only: move the router closer",
+      "no-video": "No video: uplink too thin",
+    },
+    explain: {
+      "video-ok": "The family will see home smoothly.",
+      "audio-only":
+        "The link carries a call but the picture would freeze. Move the router closer to the camera (or add a repeater) and check again.",
+      "no-video":
+        "This home's uplink is too slow for video or calls. Ask the broadband provider for more upload speed, or use another line, then check again.",
+    },
+    advice: {
+      "weak-wifi": "Weak Wi-Fi: move the router closer to the camera, or away from walls.",
+      "clock-skew":
+        "The camera's clock is about {{skewS}} s off: check that the router reaches the internet (the camera sets its time from it).",
+      "slow-round-trip": "Slow round trips: talking to the camera will lag.",
+    },
+    uplink: "Uplink",
+    loss: "{{pct}}% lost",
+    roundTrip: "Round trip",
+    wifi: "Wi-Fi signal",
+    clock: "Clock skew",
+    by: "checked by {{who}} {{when}}",
+  },
   errors: {
     "call-window": "It is the family's call time: call home first.",
+    "site-check-running": "This camera is being checked; wait for the verdict.",
+    "labels-purged":
+      "This label sheet was deleted after its retention period (it held claim codes). Re-arm the cameras for new labels.",
+    "privacy-mode": "The camera is in privacy mode; switch privacy off first.",
+    "camera-offline": "The camera is offline; wait until it is online.",
+    "camera-did-not-stream": "The camera did not stream; try again shortly.",
+    "shutting-down": "The server is restarting; try again shortly.",
     "batch-too-large": "At most 500 at a time; upload the delivery in parts to the same batch.",
     "batch-empty": "The file has no serials.",
     "label-font-missing": "The server has no Chinese font for labels; tell the administrator.",

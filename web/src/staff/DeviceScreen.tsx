@@ -6,8 +6,9 @@ import { useServices, useT } from "../context.ts";
 import { dateTime, duration, percent, timeAgo } from "../format.ts";
 import { useAction, useLiveEvents, useLoad, useTick } from "../hooks.ts";
 import { useLiveDevice } from "../live-devices.ts";
-import type { CommandView, DeviceDetail, Heartbeat, StatusChange } from "../types.ts";
+import type { CommandView, DeviceDetail, Heartbeat, SiteCheckView, StatusChange } from "../types.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import { SiteCheckResult } from "../ui/SiteCheckResult.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
 import { TimeChart } from "./TimeChart.tsx";
 import { onlineSeries } from "./uptime-series.ts";
@@ -77,9 +78,33 @@ export function DeviceScreen() {
           online={device.connection === "online"}
           privacy={device.privacy}
         />
+        <SiteChecks path={path} now={now} />
         <History path={path} />
       </div>
     </Layout>
+  );
+}
+
+/** The installers' on-site checks of this camera, newest first. */
+function SiteChecks({ path, now }: { path: string; now: number }) {
+  const { t } = useT();
+  const { api } = useServices();
+  const checks = useLoad((signal) => api.get<{ items: SiteCheckView[] }>(`${path}/site-checks`, { signal }), [path]);
+  return (
+    <section class="card stack" data-testid="site-checks">
+      <h2>{t("siteCheck.title")}</h2>
+      <ErrorText error={checks.error} />
+      {checks.data?.items.length === 0 ? <p class="muted">{t("siteCheck.none")}</p> : null}
+      {checks.data?.items.map((check) =>
+        check.state === "running" ? (
+          <p key={check.id} class="muted">
+            {t("siteCheck.running")}
+          </p>
+        ) : (
+          <SiteCheckResult key={check.id} check={check} now={now} />
+        ),
+      )}
+    </section>
   );
 }
 

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
 import type { ApiClient } from "../api.ts";
 import type { LiveClient, LiveState } from "../live.ts";
+import { clearInstallerData, unsentBinds } from "../installer/offline-store.ts";
 
 /** The page frame: title, back link, language switch, sign-out, and whether live updates are flowing. */
 export function Layout({ title, back, children }: { title: string; back?: string; children: ComponentChildren }) {
@@ -46,7 +47,17 @@ export function Layout({ title, back, children }: { title: string; back?: string
           <span>{signedIn.user.displayName}</span>
           <a href="/account">{t("account.link")}</a>
           {signedIn.user.role === "staff" ? <a href="/staff/accounts">{t("accounts.link")}</a> : null}
-          <button type="button" class="link" onClick={() => void signOut(api, () => session.set(null))}>
+          <button
+            type="button"
+            class="link"
+            onClick={() =>
+              void signOut(
+                api,
+                (count) => confirm(t("auth.signOutUnsent", { count })),
+                () => session.set(null),
+              )
+            }
+          >
             {t("auth.signOut")}
           </button>
         </footer>
@@ -55,9 +66,15 @@ export function Layout({ title, back, children }: { title: string; back?: string
   );
 }
 
-/** Ends the sign-in on the server too (a token left valid there could still be used), then here. */
-async function signOut(api: ApiClient, clear: () => void): Promise<void> {
+/**
+ * Ends the sign-in on the server too (a token left valid there could still be used), then here, and deletes
+ * what was kept on the phone for working without signal (asking first when binds are still waiting to be sent).
+ */
+async function signOut(api: ApiClient, confirmLoss: (unsent: number) => boolean, clear: () => void): Promise<void> {
+  const unsent = await unsentBinds().catch(() => 0);
+  if (unsent > 0 && !confirmLoss(unsent)) return;
   await api.request("POST", "/auth/logout").catch(() => undefined);
+  await clearInstallerData().catch(() => undefined);
   clear();
 }
 
