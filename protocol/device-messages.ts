@@ -59,6 +59,7 @@ export const commandName = z.enum([
   "stream-stop",
   "view-notice",
   "call-status",
+  "take-snapshot",
 ]);
 export type CommandName = z.infer<typeof commandName>;
 
@@ -101,6 +102,20 @@ export const commandParams = {
       by: z.string().max(80).optional(),
     })
     .strict(),
+  /**
+   * Take a still and PUT it (image/jpeg, at most maxBytes) to uploadUrl, a one-time URL for this camera only.
+   * The URL carries a secret: the camera must not log it. A camera in privacy mode refuses.
+   */
+  "take-snapshot": z
+    .object({
+      uploadUrl: z.url({ protocol: /^https?$/ }).max(500),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(16 * 1024 * 1024),
+    })
+    .strict(),
 } as const;
 
 export type DeviceCommand = {
@@ -120,6 +135,7 @@ export const commandRequestMessage = z
     z.object({ name: z.literal("stream-stop"), params: commandParams["stream-stop"] }),
     z.object({ name: z.literal("view-notice"), params: commandParams["view-notice"] }),
     z.object({ name: z.literal("call-status"), params: commandParams["call-status"] }),
+    z.object({ name: z.literal("take-snapshot"), params: commandParams["take-snapshot"] }),
   ])
   .and(
     z.object({

@@ -6,3 +6,4 @@ export * from "./invites.ts";
 export * from "./live-view.ts";
 export * from "./text.ts";
 export * from "./calls.ts";
+export * from "./snapshots.ts";

@@ -4,6 +4,7 @@ import { isoTime } from "./device-messages.ts";
 import { alertView, commandView } from "./http.ts";
 import { viewerSummary } from "./live-view.ts";
 import { callView } from "./calls.ts";
+import { snapshotView } from "./snapshots.ts";
 
 export const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ping"), id: z.string().max(64).optional() }),
@@ -55,6 +56,8 @@ export const serverMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("call.ringing"), call: callView }),
   /** A call was answered, missed, declined or cancelled. */
   z.object({ type: z.literal("call.updated"), call: callView }),
+  /** A camera posted a new still (not sent while the camera is in privacy mode: it takes none). */
+  z.object({ type: z.literal("device.snapshot"), snapshot: snapshotView }),
   z.object({
     type: z.literal("view.downlink"),
     deviceId: z.string(),

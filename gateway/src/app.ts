@@ -50,6 +50,10 @@ import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-rout
 import { ViewTokens } from "./live-view/view-tokens.ts";
 import { createMetrics, type GatewayMetrics } from "./metrics.ts";
 import { seedDemoData, type DemoSeed } from "./seed.ts";
+import { SnapshotSchedule } from "./snapshots/snapshot-schedule.ts";
+import { snapshotsPlugin } from "./snapshots/snapshot-routes.ts";
+import { SnapshotService } from "./snapshots/snapshot-service.ts";
+import { diskSnapshotStore } from "./snapshots/snapshot-store.ts";
 
 /** stop() gives up on a step that has not finished by then (main.ts must exit within 10 s of SIGTERM). */
 const STOP_DEADLINE_MS = 8_000;
@@ -69,6 +73,8 @@ export interface Gateway {
   readonly leadership: Leadership;
   readonly liveView: LiveViewService | null;
   readonly calls: CallService;
+  readonly snapshots: SnapshotService;
+  readonly snapshotSchedule: SnapshotSchedule;
   /** The broker in this process, once started. */
   readonly broker: WangxiangBroker | null;
   /** Called after each batch of heartbeats is committed (benchmarks measure arrival → stored with it). */
@@ -113,6 +119,8 @@ interface Services {
   liveView: LiveViewService | null;
   push: WebPush;
   calls: CallService;
+  snapshots: SnapshotService;
+  snapshotSchedule: SnapshotSchedule;
   /** The gateway's own MQTT password (generated when MQTT_SERVICE_PASSWORD is unset). */
   servicePassword: string;
 }
@@ -207,8 +215,7 @@ function createLiveView(
     },
     policy: {
       iceServers,
-      publicHttpUrl: () =>
-        config.PUBLIC_HTTP_URL ?? `${config.broker.tls ? "https" : "http"}://127.0.0.1:${running.httpPort}`,
+      publicHttpUrl: () => publicHttpUrl(config, running),
       viewerTokenTtlMs: config.VIEW_TOKEN_TTL_S * 1000,
       stopGraceMs: config.STREAM_STOP_GRACE_S * 1000,
       startTimeoutMs: config.STREAM_START_TIMEOUT_MS,
@@ -248,6 +255,38 @@ function createCalls(
   return { push, calls };
 }
 
+/** How cameras reach this gateway over HTTP (WHIP, snapshot uploads). */
+function publicHttpUrl(config: GatewayConfig, running: Running): string {
+  return config.PUBLIC_HTTP_URL ?? `${config.broker.tls ? "https" : "http"}://127.0.0.1:${running.httpPort}`;
+}
+
+function createSnapshots(
+  config: GatewayConfig,
+  { db, hub, metrics, log, commands }: Pick<Services, "db" | "hub" | "metrics" | "log" | "commands">,
+  running: Running,
+) {
+  const snapshots = new SnapshotService({
+    db,
+    hub,
+    metrics,
+    store: diskSnapshotStore(config.SNAPSHOT_DIR),
+    sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
+    publicHttpUrl: () => publicHttpUrl(config, running).replace(/\/+$/, ""),
+    policy: {
+      maxBytes: config.SNAPSHOT_MAX_BYTES,
+      uploadTtlMs: config.SNAPSHOT_UPLOAD_TTL_S * 1000,
+      retentionMs: config.SNAPSHOT_RETENTION_DAYS * 86_400_000,
+    },
+  });
+  const snapshotSchedule = new SnapshotSchedule({
+    db,
+    snapshots,
+    intervalMs: config.SNAPSHOT_INTERVAL_MIN * 60_000,
+    log,
+  });
+  return { snapshots, snapshotSchedule };
+}
+
 function createServices(
   config: GatewayConfig,
   { db, metrics, log }: Pick<Services, "db" | "metrics" | "log">,
@@ -270,8 +309,9 @@ function createServices(
   const devicePlane = createDevicePlane(config, base, running);
   const liveView = createLiveView(config, { ...base, ...devicePlane }, running);
   const calling = createCalls(config, { ...base, ...devicePlane, liveView }, overrides.pushAgent);
+  const snapshotting = createSnapshots(config, { ...base, ...devicePlane }, running);
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
-  return { ...base, ...devicePlane, liveView, ...calling, servicePassword };
+  return { ...base, ...devicePlane, liveView, ...calling, ...snapshotting, servicePassword };
 }
 
 function provisioningDeps(services: Services, running: Running): ProvisioningDeps {
@@ -401,6 +441,7 @@ async function registerDeviceRoutes(
   });
   await api.register(livePlugin, { db, hub, metrics, liveSessions });
   await api.register(callsPlugin, { db, calls, push, audit });
+  await api.register(snapshotsPlugin, { db, audit, snapshots: services.snapshots });
   if (liveView) {
     await api.register(liveViewPlugin, { db, liveView });
     // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
@@ -408,12 +449,13 @@ async function registerDeviceRoutes(
   }
 }
 
-/** Alerts and pruning run on the ingest leader only: two gateways would raise every alert twice. */
+/** Alerts, pruning and periodic stills run on the ingest leader only: two gateways would raise every alert twice. */
 function leaderJobs({
   alerts,
   retention,
+  snapshotSchedule,
   log,
-}: Pick<Services, "alerts" | "retention" | "log">): (leader: boolean) => void {
+}: Pick<Services, "alerts" | "retention" | "snapshotSchedule" | "log">): (leader: boolean) => void {
   let jobsRunning = false;
   return (leader) => {
     if (leader === jobsRunning) return;
@@ -421,9 +463,11 @@ function leaderJobs({
     if (leader) {
       alerts.start().catch((err) => log.error({ err }, "alert monitor did not start"));
       retention.start();
+      snapshotSchedule.start();
     } else {
       void alerts.stop();
       retention.stop();
+      void snapshotSchedule.stop();
     }
   };
 }
@@ -520,7 +564,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const services = createServices(config, { db, metrics, log: app.log }, overrides, running);
   const cluster = createCluster(config, services.hub, app.log);
   registerRoutes(app, config, services, running, startedAt);
-  const { heartbeats, hub, state, alerts, commands, liveView, calls, storedListeners } = services;
+  const { heartbeats, hub, state, alerts, commands, liveView, calls, storedListeners, snapshots, snapshotSchedule } =
+    services;
 
   let startCalled = false;
   return {
@@ -534,6 +579,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     leadership: cluster.leadership,
     liveView,
     calls,
+    snapshots,
+    snapshotSchedule,
     get broker() {
       return running.broker;
     },
@@ -607,6 +654,7 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
     async () => {
       leadership.events.off("change", runJobs);
       services.retention.stop();
+      await services.snapshotSchedule.stop();
       await services.alerts.stop();
     },
   );

@@ -58,6 +58,17 @@ export function createMetrics() {
       "Call actions refused (answered twice, camera offline, unknown call)",
       ["reason"],
     ),
+    snapshotUploads: make.counter(
+      "wx_snapshot_uploads_total",
+      "Stills cameras uploaded, by outcome (stored, or the error code that refused it: nothing stored)",
+      ["outcome"],
+    ),
+    snapshotRequests: make.counter(
+      "wx_snapshot_requests_total",
+      "Stills the gateway asked cameras for, by reason (request, periodic) and outcome (stored or an error code)",
+      ["reason", "outcome"],
+    ),
+    snapshotsDeleted: make.counter("wx_snapshots_deleted_total", "Stills deleted by the retention sweep"),
     wsClients: make.gauge("wx_ws_clients", "Open live-update WebSocket connections"),
     wsInvalidMessages: make.counter("wx_ws_invalid_messages_total", "WebSocket messages refused by validation"),
     wsHandlerFailures: make.counter(
