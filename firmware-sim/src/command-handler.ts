@@ -13,6 +13,7 @@ import type { CameraCounters } from "./camera-types.ts";
 import { parseCommand } from "./commands.ts";
 import { downloadFirmware } from "./firmware.ts";
 import type { Logger } from "./log.ts";
+import type { StillCamera } from "./stills.ts";
 
 type Answer = Omit<CommandResponseMessage, "correlationId">;
 type FirmwareUpdate = Extract<DeviceCommand, { name: "firmware-update" }>["params"];
@@ -32,6 +33,8 @@ export interface CommandHandlerDeps {
   media: Pick<CameraMedia, "startStream" | "stopStream" | "notice">;
   /** Plays a call's ring, ring-back or "answered by" (call-panel.ts). */
   callStatus(status: Extract<DeviceCommand, { name: "call-status" }>["params"]): void;
+  /** Takes a still and PUTs it to the one-time upload URL (stills.ts). */
+  stills: Pick<StillCamera, "post">;
   fetch?: typeof fetch;
 }
 
@@ -132,6 +135,29 @@ export class CommandHandler {
       case "call-status":
         this.#deps.callStatus(command.params);
         return answer({ ok: true, result: {} });
+      case "take-snapshot":
+        return this.#takeSnapshot(command.params, answer, signal);
+    }
+  }
+
+  /** Privacy mode means no stills. The answer comes after the upload's, so the gateway has stored it by then. */
+  async #takeSnapshot(
+    params: Extract<DeviceCommand, { name: "take-snapshot" }>["params"],
+    answer: (answer: Answer) => Promise<void>,
+    signal: AbortSignal,
+  ) {
+    const { counters } = this.#deps;
+    if (this.#deps.privacy()) {
+      counters.stillsRefused += 1;
+      return answer({ ok: false, error: "privacy mode is on" });
+    }
+    try {
+      const posted = await this.#deps.stills.post(params, signal);
+      counters.stillsPosted += 1;
+      await answer({ ok: true, result: posted });
+    } catch (error) {
+      counters.stillsRefused += 1;
+      await answer({ ok: false, error: `still not posted: ${(error as Error).message}`.slice(0, 500) });
     }
   }
 
