@@ -13,6 +13,7 @@ import type {
 import type { batchUploadReply, batchView } from "../../protocol/batches.ts";
 import type { viewGrantReply, viewLogEntry } from "../../protocol/live-view.ts";
 import type { accountView, assignmentView } from "../../protocol/accounts.ts";
+import type { snapshotView } from "../../protocol/snapshots.ts";
 import type { answerCallReply, callSettingsView, callView } from "../../protocol/calls.ts";
 
 export type DeviceView = z.infer<typeof deviceView>;
@@ -38,5 +39,6 @@ export type AssignmentView = z.infer<typeof assignmentView>;
 export type BatchUploadReply = z.infer<typeof batchUploadReply>;
 export type BatchView = z.infer<typeof batchView>;
 export type CallView = z.infer<typeof callView>;
+export type SnapshotView = z.infer<typeof snapshotView>;
 export type AnsweredCall = z.infer<typeof answerCallReply>;
 export type CallSettings = z.infer<typeof callSettingsView>;

@@ -9,6 +9,7 @@ import { useAction, useLoad, useTick } from "../hooks.ts";
 import { useLiveDevice } from "../live-devices.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
+import { SnapshotPanel } from "../ui/Snapshot.tsx";
 import { CallHome } from "./CallHome.tsx";
 import { LiveView } from "./LiveView.tsx";
 import { WhoWatched } from "./WhoWatched.tsx";
@@ -77,6 +78,7 @@ export function CameraScreen() {
             </dd>
           </dl>
           <ErrorText error={privacy.error} />
+          <SnapshotPanel deviceId={device.id} online={device.connection === "online"} privacy={device.privacy} />
           <CallHome device={device} autoStart={query.callHome === "1"} onConnected={setInCall} />
           {inCall ? null : <LiveView device={device} onSessionChange={() => setViews((n) => n + 1)} />}
           <WhoWatched deviceId={device.id} refresh={views} />

@@ -122,6 +122,16 @@ export const en: Same<typeof zhCN> = {
     watching: "watching now",
     nobodyWatched: "Nobody has watched yet.",
   },
+  snapshot: {
+    title: "Picture of home",
+    alt: "The camera's picture of home",
+    takenAgo: "taken {{when}}",
+    takenAt: "Taken {{time}}",
+    hidden: "Privacy mode: picture hidden",
+    none: "No picture yet.",
+    take: "Take a new one",
+    taking: "Taking…",
+  },
   invite: {
     title: "Invite family",
     create: "Create invite code",
@@ -229,7 +239,12 @@ export const en: Same<typeof zhCN> = {
     version: "Version",
     sendUpdate: "Send update",
     waitingCamera: "Sent, waiting for the camera to answer…",
-    command: { reboot: "Reboot", privacy: "Privacy", "firmware-update": "Firmware update" },
+    command: {
+      reboot: "Reboot",
+      privacy: "Privacy",
+      "firmware-update": "Firmware update",
+      "take-snapshot": "Take a still",
+    },
     status: { pending: "pending", succeeded: "done", failed: "failed", "timed-out": "camera did not answer" },
   },
   offline: {
@@ -333,6 +348,8 @@ export const en: Same<typeof zhCN> = {
     minutes_other: "{{count}} minutes",
   },
   errors: {
+    "snapshot-failed": "The camera could not take or send its picture; try again shortly.",
+    "privacy-mode": "Privacy mode is on at home: the camera takes no pictures.",
     "batch-too-large": "At most 500 at a time; upload the delivery in parts to the same batch.",
     "batch-empty": "The file has no serials.",
     "label-font-missing": "The server has no Chinese font for labels; tell the administrator.",

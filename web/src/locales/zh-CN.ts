@@ -116,6 +116,16 @@ export const zhCN = {
     watching: "正在看",
     nobodyWatched: "还没有人看过。",
   },
+  snapshot: {
+    title: "家里的画面",
+    alt: "摄像头拍的家里画面",
+    takenAgo: "{{when}}拍摄",
+    takenAt: "拍摄时间：{{time}}",
+    hidden: "隐私模式中，不显示画面",
+    none: "还没有画面。",
+    take: "拍一张新的",
+    taking: "正在拍…",
+  },
   invite: {
     title: "邀请家人",
     create: "生成邀请码",
@@ -223,7 +233,7 @@ export const zhCN = {
     version: "版本",
     sendUpdate: "发送升级",
     waitingCamera: "已发送，等待摄像头回应…",
-    command: { reboot: "重启", privacy: "隐私模式", "firmware-update": "固件升级" },
+    command: { reboot: "重启", privacy: "隐私模式", "firmware-update": "固件升级", "take-snapshot": "拍画面" },
     status: { pending: "等待中", succeeded: "成功", failed: "失败", "timed-out": "摄像头没有回应" },
   },
   offline: {
@@ -319,6 +329,8 @@ export const zhCN = {
     minutes_other: "{{count}} 分钟",
   },
   errors: {
+    "snapshot-failed": "摄像头没能拍下或传回画面，请稍后再试。",
+    "privacy-mode": "家里开启了隐私模式，摄像头暂不拍摄。",
     "batch-too-large": "一次最多 500 个，请分几次上传到同一批次。",
     "batch-empty": "表格里没有序列号。",
     "label-font-missing": "服务器缺少中文字体，无法生成标签，请联系管理员。",

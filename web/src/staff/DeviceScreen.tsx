@@ -9,6 +9,7 @@ import { useLiveDevice } from "../live-devices.ts";
 import type { CommandView, DeviceDetail, Heartbeat, StatusChange } from "../types.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
+import { SnapshotPanel } from "../ui/Snapshot.tsx";
 import { TimeChart } from "./TimeChart.tsx";
 import { onlineSeries } from "./uptime-series.ts";
 
@@ -70,6 +71,7 @@ export function DeviceScreen() {
             </>
           )}
         </dl>
+        <SnapshotPanel deviceId={deviceId} online={device.connection === "online"} privacy={device.privacy} />
         <Commands
           path={path}
           deviceId={deviceId}
