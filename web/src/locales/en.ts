@@ -128,6 +128,7 @@ export const en: Same<typeof zhCN> = {
     takenAgo: "taken {{when}}",
     takenAt: "Taken {{time}}",
     hidden: "Privacy mode: picture hidden",
+    hiddenShort: "Picture hidden",
     none: "No picture yet.",
     take: "Take a new one",
     taking: "Taking…",

@@ -122,6 +122,7 @@ export const zhCN = {
     takenAgo: "{{when}}拍摄",
     takenAt: "拍摄时间：{{time}}",
     hidden: "隐私模式中，不显示画面",
+    hiddenShort: "画面已隐藏",
     none: "还没有画面。",
     take: "拍一张新的",
     taking: "正在拍…",

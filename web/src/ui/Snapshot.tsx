@@ -52,7 +52,7 @@ export function SnapshotThumb({ deviceId, privacy }: { deviceId: string; privacy
     return (
       <div class="snapshot" aria-hidden="true" data-snapshot="none">
         <span>⌂</span>
-        <small>{privacy ? t("snapshot.hidden") : t("family.noSnapshot")}</small>
+        <small>{privacy ? t("snapshot.hiddenShort") : t("family.noSnapshot")}</small>
       </div>
     );
   const { snapshot, url } = latest;
