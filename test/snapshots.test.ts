@@ -312,3 +312,36 @@ describe("snapshot retention at start", () => {
     }
   }, 60_000);
 });
+
+describe("periodic stills", () => {
+  it("the leader's timer asks an online camera again every interval", async () => {
+    const stack = await startStack({ SNAPSHOT_INTERVAL_MIN: "0.02" }); // every 1.2 s
+    const stateDir = await mkdtemp(join(tmpdir(), "wx-sim-"));
+    const box = stack.seed.cameras[0]!;
+    const installer = await stack.login("installer");
+    await stack.api("POST", `/api/v1/households/${stack.seed.householdId}/devices`, {
+      token: installer,
+      body: { serial: box.serial, claimCode: box.claimCode },
+    });
+    const camera = createCamera({
+      serial: box.serial,
+      claimCode: box.claimCode,
+      gatewayUrl: stack.httpUrl,
+      store: createCredentialsStore(stateDir),
+      heartbeatIntervalS: 1,
+    });
+    try {
+      await camera.start();
+      await waitFor(
+        "two periodic stills",
+        async () => (await stack.db.snapshot.count({ where: { reason: "periodic" } })) >= 2,
+        30_000,
+      );
+      expect(camera.snapshot().counters.stillsPosted).toBeGreaterThanOrEqual(2);
+    } finally {
+      await camera.stop();
+      await stack.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
