@@ -107,4 +107,35 @@ describe.skipIf(!hasChromium)("web app: family camera list with snapshots", () =
     expect(await card.locator("img").count()).toBe(0);
     await context.close();
   }, 90_000);
+
+  it("staff see the still in the device view and take a new one with its button", async () => {
+    const family = await stack.login("family");
+    const off = await stack.api("POST", `/api/v1/devices/${deviceId}/commands`, {
+      token: family,
+      body: { name: "privacy", params: { enabled: false } },
+    });
+    expect(off.body.status).toBe("succeeded");
+    const context = await phoneContext(browser, stack.httpUrl);
+    const page = await context.newPage();
+    await signIn(page, "staff", demoPassword);
+    await page.waitForURL("**/staff**");
+    await page.goto(`/staff/device/${deviceId}`);
+    const panel = page.getByTestId("snapshot-panel");
+    await panel.locator("img").waitFor({ timeout: 15_000 });
+    const before = await stack.db.snapshot.count({ where: { deviceId } });
+    await panel.getByRole("button", { name: "拍一张新的" }).click();
+    await waitFor(
+      "the new still stored",
+      async () => (await stack.db.snapshot.count({ where: { deviceId } })) > before,
+    );
+    const newest = await stack.db.snapshot.findFirst({ where: { deviceId }, orderBy: { takenAt: "desc" } });
+    expect(newest).toMatchObject({ reason: "request", width: 640, height: 360 });
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid="snapshot-panel"] img') as HTMLImageElement | null)?.naturalWidth,
+    );
+    expect(await panel.textContent()).toContain("拍摄时间");
+    await panel.getByRole("button", { name: "拍一张新的" }).waitFor();
+    await screenshot(page, "web-staff-device-snapshot");
+    await context.close();
+  }, 90_000);
 });
