@@ -90,10 +90,16 @@ export class SnapshotService {
 
   async #request(deviceId: string, reason: SnapshotReason, requestedBy: string): Promise<SnapshotView> {
     const { db, policy } = this.#o;
-    const device = await db.device.findUnique({ where: { id: deviceId }, select: { privacy: true } });
+    const device = await db.device.findUnique({
+      where: { id: deviceId },
+      select: { privacy: true, connection: true, claimState: true },
+    });
     if (!device) throw notFound("camera");
     // Privacy mode: the gateway does not even ask (and the camera would refuse).
     if (device.privacy) throw new DomainError("privacy-mode");
+    // No one-time URL for a camera that cannot take it now (the dispatcher would refuse the command anyway).
+    if (device.claimState !== "claimed") throw new DomainError("camera-not-claimed");
+    if (device.connection !== "online") throw new DomainError("camera-offline");
     const token = randomToken(24);
     const uploadId = randomId("snp_", 16);
     await db.snapshotUpload.create({
