@@ -72,3 +72,54 @@ export const callSettingsBody = z.object({
   autoAnswerAfterS: z.number().int().min(5).max(120).nullable().describe("null: only the elder's press answers"),
   declinePrivacyMin: z.number().int().min(5).max(720),
 });
+
+/** "HH:MM", 00:00–23:59. */
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM (00:00–23:59)");
+const ianaTimeZone = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "not an IANA time zone (e.g. Asia/Shanghai)");
+
+/** Call window: between start and end (the household's local time; an end before the start runs past midnight). */
+export const callWindowHours = z
+  .object({ start: clockTime, end: clockTime })
+  .refine((w) => w.start !== w.end, "start and end must differ");
+export const callWindowView = z.object({
+  window: callWindowHours.nullable().describe("null: looking in works at any hour"),
+  timeZone: z.string(),
+  setBy: z.string().nullable(),
+  setAt: isoTime.nullable(),
+  activeNow: z.boolean().describe("true when looking in needs a call right now"),
+});
+export type CallWindowView = z.infer<typeof callWindowView>;
+export const callWindowBody = z.object({
+  window: callWindowHours.nullable(),
+  timeZone: ianaTimeZone.default("Asia/Shanghai"),
+});
+
+export const noticeKind = z.enum(["camera-offline", "camera-back"]);
+export type NoticeKind = z.infer<typeof noticeKind>;
+/** A notice for the household about one of its cameras, in plain Chinese with what to do. */
+export const noticeView = z.object({
+  id: z.string(),
+  householdId: z.string(),
+  deviceId: z.string(),
+  kind: noticeKind,
+  title: z.string(),
+  body: z.string(),
+  createdAt: isoTime,
+});
+export type NoticeView = z.infer<typeof noticeView>;
+export const noticeListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const noticeListReply = z.object({ items: z.array(noticeView) });
+
+/** Which notices reach this member (push and the open app); the list shows the household's notices either way. */
+export const noticePreferences = z.object({ cameraOffline: z.boolean(), cameraBack: z.boolean() });

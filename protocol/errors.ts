@@ -53,6 +53,10 @@ export const errorCatalogue = {
   "batch-upload-raced": { status: 409, message: "the same upload is being registered by another request; try again" },
   "call-busy": { status: 409, message: "a call to this camera is already ringing" },
   "call-not-ringing": { status: 409, message: "this call is no longer ringing: it was answered, missed or ended" },
+  "call-window": {
+    status: 403,
+    message: "the household asks for a call at this hour: call home instead of looking in",
+  },
   "privacy-mode": { status: 403, message: "the camera is in privacy mode; nobody can watch until it is switched off" },
   // ── snapshot uploads (the camera's one-time upload URL, gateway/src/snapshots/) ──
   "snapshot-token-invalid": { status: 401, message: "this upload URL is not one the gateway gave out" },

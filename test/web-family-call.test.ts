@@ -97,7 +97,7 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
 
     await page.getByText("通话设置").click();
     await page.selectOption("select[name=autoAnswer]", "10");
-    await page.getByRole("button", { name: "保存" }).click();
+    await page.getByRole("button", { name: "保存", exact: true }).click();
     await page.getByTestId("auto-answer-set-by").getByText("由 杨兴焦 (在外务工) 在").waitFor();
     const settings = await stack.api("GET", `/api/v1/households/${stack.seed.householdId}/call-settings`, {
       token: await stack.login("family"),

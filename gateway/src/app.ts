@@ -17,6 +17,9 @@ import { databaseAuditLog } from "./access/audit.ts";
 import { CallService } from "./calls/call-service.ts";
 import { callsPlugin } from "./calls/call-routes.ts";
 import { WebPush } from "./calls/web-push.ts";
+import { CallWindowGate } from "./calls/call-windows.ts";
+import { FamilyNotices } from "./calls/family-notices.ts";
+import { householdCallSettingsPlugin } from "./calls/household-settings-routes.ts";
 import { authPlugin } from "./access/auth.ts";
 import { householdsPlugin } from "./access/households.ts";
 import { invitesPlugin } from "./access/invites.ts";
@@ -121,6 +124,8 @@ interface Services {
   calls: CallService;
   snapshots: SnapshotService;
   snapshotSchedule: SnapshotSchedule;
+  callWindows: CallWindowGate;
+  notices: FamilyNotices;
   /** The gateway's own MQTT password (generated when MQTT_SERVICE_PASSWORD is unset). */
   servicePassword: string;
 }
@@ -191,7 +196,7 @@ function createDevicePlane(
 
 function createLiveView(
   config: GatewayConfig,
-  base: Pick<Services, "db" | "commands" | "hub" | "log" | "state">,
+  base: Pick<Services, "db" | "commands" | "hub" | "log" | "state" | "callWindows">,
   running: Running,
 ): LiveViewService | null {
   if (!config.RELAY_ENABLED) return null;
@@ -202,12 +207,13 @@ function createLiveView(
       ? { urls: config.TURN_URLS, secret: config.TURN_SECRET, ttlS: config.TURN_CREDENTIAL_TTL_S }
       : null,
   });
-  const { db, commands, hub, log, state } = base;
+  const { db, commands, hub, log, state, callWindows } = base;
   const liveView = new LiveViewService({
     db,
     commands,
     hub,
     log,
+    admitView: (householdId, startedBy) => callWindows.assertMayStartView(householdId, startedBy),
     tokens: new ViewTokens(config.VIEW_TOKEN_SECRET),
     relay: () => {
       if (!running.relayPool) throw new Error("the relay has not started");
@@ -230,11 +236,20 @@ function createLiveView(
 
 function createCalls(
   config: GatewayConfig,
-  base: Pick<Services, "db" | "hub" | "metrics" | "log" | "commands" | "liveView">,
+  base: Pick<Services, "db" | "hub" | "metrics" | "log" | "commands" | "liveView" | "alerts" | "state">,
   pushAgent: Agent | undefined,
 ) {
-  const { db, hub, metrics, log, commands, liveView } = base;
+  const { db, hub, metrics, log, commands, liveView, alerts, state } = base;
   const push = new WebPush({ db, metrics, log, subject: config.PUSH_CONTACT, agent: pushAgent });
+  const notices = new FamilyNotices({
+    db,
+    hub,
+    push,
+    metrics,
+    log,
+    offlineAfterMs: config.FAMILY_NOTICE_OFFLINE_S * 1000,
+  });
+  alerts.onAlertsChanged = (at) => notices.sync(at);
   const calls = new CallService({
     db,
     hub,
@@ -252,7 +267,11 @@ function createCalls(
       return liveView.grantView(user, deviceId, startedBy);
     },
   });
-  return { push, calls };
+  state.onChange((change) => {
+    if (change.state === "online")
+      void calls.onCameraOnline(change.deviceId).catch((err) => log.error({ err }, "privacy end not checked"));
+  });
+  return { push, calls, notices };
 }
 
 /** How cameras reach this gateway over HTTP (WHIP, snapshot uploads). */
@@ -307,11 +326,12 @@ function createServices(
     audit: databaseAuditLog(db),
   };
   const devicePlane = createDevicePlane(config, base, running);
-  const liveView = createLiveView(config, { ...base, ...devicePlane }, running);
+  const callWindows = new CallWindowGate(db, metrics);
+  const liveView = createLiveView(config, { ...base, ...devicePlane, callWindows }, running);
   const calling = createCalls(config, { ...base, ...devicePlane, liveView }, overrides.pushAgent);
   const snapshotting = createSnapshots(config, { ...base, ...devicePlane }, running);
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
-  return { ...base, ...devicePlane, liveView, ...calling, ...snapshotting, servicePassword };
+  return { ...base, ...devicePlane, liveView, callWindows, ...calling, ...snapshotting, servicePassword };
 }
 
 function provisioningDeps(services: Services, running: Running): ProvisioningDeps {
@@ -442,6 +462,7 @@ async function registerDeviceRoutes(
   await api.register(livePlugin, { db, hub, metrics, liveSessions });
   await api.register(callsPlugin, { db, calls, push, audit });
   await api.register(snapshotsPlugin, { db, audit, snapshots: services.snapshots });
+  await api.register(householdCallSettingsPlugin, { db, audit, notices: services.notices });
   if (liveView) {
     await api.register(liveViewPlugin, { db, liveView });
     // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
@@ -734,6 +755,7 @@ async function startIngest(
     embeddedBroker: broker && !cluster.redis ? broker : undefined,
     onPrivacyChanged: (deviceId, enabled) => {
       if (enabled) void liveView?.onPrivacyEnabled(deviceId);
+      else void calls.onPrivacyOff(deviceId).catch((err) => log.error({ err }, "privacy time not cleared"));
     },
     onCallButton: (deviceId) => calls.onCallButton(deviceId),
     onCallDeclined: (deviceId) => calls.onCallDeclined(deviceId),

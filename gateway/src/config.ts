@@ -97,6 +97,8 @@ export const gatewayEnvSchema = z.object({
   STREAM_STOP_GRACE_S: seconds.default(20),
   /** A call rings this long before it counts as missed. */
   CALL_RING_S: seconds.default(45),
+  /** A household is told its camera is offline once it has been offline this long (and again when it is back). */
+  FAMILY_NOTICE_OFFLINE_S: seconds.default(1800),
   /** VAPID contact for push services (RFC 8292 "sub"): mailto: or https: of the operator. */
   PUSH_CONTACT: z
     .string()

@@ -9,7 +9,12 @@ export {
   type RelayNetworkOptions,
   type WorkerMetrics,
 } from "./relay-pool.ts";
-export { signalingPlugin, type SignalingPluginOptions, type ViewerIdentity } from "./signaling-plugin.ts";
+export {
+  signalingPlugin,
+  type SignalingPluginOptions,
+  type ViewerIdentity,
+  type ViewerRefusal,
+} from "./signaling-plugin.ts";
 export {
   iceServerSource,
   turnRestCredentials,

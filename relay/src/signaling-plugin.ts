@@ -15,10 +15,19 @@ export interface ViewerIdentity {
   displayName: string;
 }
 
+export interface ViewerRefusal {
+  status: number;
+  error: string;
+  message: string;
+  details?: unknown;
+}
+
 export interface SignalingPluginOptions {
   pool: RelayPool;
   authorizePublish(cameraId: string, token: string): Promise<boolean>;
   authorizeView(cameraId: string, token: string): Promise<ViewerIdentity | null>;
+  /** Asked before a new viewer session starts (not for ending or changing one): a refusal is the reply. */
+  admitViewer?(cameraId: string, token: string): Promise<ViewerRefusal | null>;
   /** Sent as Link headers (RFC 9725 §4.6) on an authorised OPTIONS and on the 201 answer; a function mints
    *  per-client (short-lived TURN) credentials for each of them. */
   iceServers: IceServer[] | IceServerSource;
@@ -288,6 +297,11 @@ function registerWhep(app: FastifyInstance, context: SignalingContext): void {
       return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
     const viewer = await options.authorizeView(params.cameraId, token);
     if (!viewer) return fail(reply, 403, "forbidden", "you may not watch this camera now");
+    const refusal = await options.admitViewer?.(params.cameraId, token);
+    if (refusal) {
+      const { status, ...body } = refusal;
+      return reply.code(status).type("application/json").send(body);
+    }
     const offer = sdpBody(request, reply);
     if (offer === null) return reply;
     try {

@@ -4,6 +4,7 @@ import { Services, type AppServices } from "./context.ts";
 import { CallScreen } from "./family/CallScreen.tsx";
 import { CameraScreen } from "./family/CameraScreen.tsx";
 import { IncomingCall } from "./family/IncomingCall.tsx";
+import { NoticeToast } from "./family/NoticeToast.tsx";
 import { FamilyHome } from "./family/FamilyHome.tsx";
 import { JoinScreen } from "./JoinScreen.tsx";
 import { LoginScreen } from "./LoginScreen.tsx";
@@ -33,6 +34,7 @@ export function App({ services }: { services: AppServices }) {
         <ErrorBoundary>
           <Routes session={session} />
           {session?.user.role === "family" ? <IncomingCall /> : null}
+          {session?.user.role === "family" ? <NoticeToast /> : null}
         </ErrorBoundary>
       </LocationProvider>
     </Services.Provider>

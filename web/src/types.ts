@@ -14,7 +14,14 @@ import type { batchUploadReply, batchView } from "../../protocol/batches.ts";
 import type { viewGrantReply, viewLogEntry } from "../../protocol/live-view.ts";
 import type { accountView, assignmentView } from "../../protocol/accounts.ts";
 import type { snapshotView } from "../../protocol/snapshots.ts";
-import type { answerCallReply, callSettingsView, callView } from "../../protocol/calls.ts";
+import type {
+  answerCallReply,
+  callSettingsView,
+  callView,
+  callWindowView,
+  noticePreferences,
+  noticeView,
+} from "../../protocol/calls.ts";
 
 export type DeviceView = z.infer<typeof deviceView>;
 export type DeviceDetail = z.infer<typeof deviceDetailView>;
@@ -42,3 +49,6 @@ export type CallView = z.infer<typeof callView>;
 export type SnapshotView = z.infer<typeof snapshotView>;
 export type AnsweredCall = z.infer<typeof answerCallReply>;
 export type CallSettings = z.infer<typeof callSettingsView>;
+export type CallWindow = z.infer<typeof callWindowView>;
+export type Notice = z.infer<typeof noticeView>;
+export type NoticePreferences = z.infer<typeof noticePreferences>;

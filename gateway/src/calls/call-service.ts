@@ -72,13 +72,35 @@ export class CallService {
     this.#o = options;
   }
 
-  /** Calls left ringing by a gateway that stopped can never be answered now: they were missed. */
+  /**
+   * Calls left ringing by a gateway that stopped can never be answered now: they were missed. A declined
+   * call's privacy time is kept with the camera: its end is armed again (or carried out, when it passed while
+   * no gateway ran).
+   */
   async start(): Promise<void> {
     const cutoff = new Date(Date.now() - this.#o.ringMs);
     await this.#o.db.call.updateMany({
       where: { state: "ringing", startedAt: { lt: cutoff } },
       data: { state: "missed", endedAt: new Date() },
     });
+    const private_ = await this.#o.db.device.findMany({
+      where: { privacyUntil: { not: null } },
+      select: { id: true, privacyUntil: true },
+    });
+    for (const device of private_) this.#armPrivacyEnd(device.id, device.privacyUntil!);
+  }
+
+  /** A camera came online: a declined call's privacy time that ended while it was away ends now. */
+  async onCameraOnline(deviceId: string): Promise<void> {
+    const device = await this.#o.db.device.findUnique({ where: { id: deviceId }, select: { privacyUntil: true } });
+    if (device?.privacyUntil && device.privacyUntil.getTime() <= Date.now()) await this.#endPrivacy(deviceId);
+  }
+
+  /** Privacy was switched off (the elder's button, the family): a later privacy-on is not ours to end. */
+  async onPrivacyOff(deviceId: string): Promise<void> {
+    clearTimeout(this.#privacyTimers.get(deviceId));
+    this.#privacyTimers.delete(deviceId);
+    await this.#o.db.device.updateMany({ where: { id: deviceId }, data: { privacyUntil: null } });
   }
 
   stop(): void {
@@ -243,10 +265,12 @@ export class CallService {
     if (count === 0) return;
     this.#clearTimers(ringing.id);
     this.#o.metrics.calls.inc({ direction: "to-home", state: "declined" });
+    const until = new Date(Date.now() + ringing.household.declinePrivacyMin * 60_000);
+    await db.device.update({ where: { id: deviceId }, data: { privacyUntil: until } });
     await this.#o
       .setPrivacy(deviceId, true)
       .catch((err: Error) => this.#o.log.warn({ deviceId, err: err.message }, "privacy after a declined call not set"));
-    this.#armPrivacyEnd(deviceId, ringing.household.declinePrivacyMin * 60_000);
+    this.#armPrivacyEnd(deviceId, until);
     await this.#publishUpdate(ringing.id);
   }
 
@@ -298,18 +322,34 @@ export class CallService {
     this.#autoAnswerTimers.set(callId, timer);
   }
 
-  #armPrivacyEnd(deviceId: string, afterMs: number): void {
+  #armPrivacyEnd(deviceId: string, at: Date): void {
     clearTimeout(this.#privacyTimers.get(deviceId));
-    const timer = setTimeout(() => {
-      this.#privacyTimers.delete(deviceId);
-      this.#o
-        .setPrivacy(deviceId, false)
-        .catch((err: Error) =>
-          this.#o.log.warn({ deviceId, err: err.message }, "privacy after a declined call not ended"),
-        );
-    }, afterMs);
+    const timer = setTimeout(
+      () => {
+        this.#privacyTimers.delete(deviceId);
+        void this.#endPrivacy(deviceId);
+      },
+      Math.max(0, at.getTime() - Date.now()),
+    );
     timer.unref();
     this.#privacyTimers.set(deviceId, timer);
+  }
+
+  /**
+   * Privacy off once the stored time has passed; the time is cleared only when the camera confirmed, so a
+   * camera that was offline gets it when it comes back (onCameraOnline). Never rejects.
+   */
+  async #endPrivacy(deviceId: string): Promise<void> {
+    const { db, log } = this.#o;
+    try {
+      const device = await db.device.findUnique({ where: { id: deviceId }, select: { privacyUntil: true } });
+      const until = device?.privacyUntil;
+      if (!until || until.getTime() > Date.now()) return; // cleared, or moved later by another decline
+      await this.#o.setPrivacy(deviceId, false);
+      await db.device.updateMany({ where: { id: deviceId, privacyUntil: until }, data: { privacyUntil: null } });
+    } catch (error) {
+      log.warn({ deviceId, err: (error as Error).message }, "privacy after a declined call not ended yet");
+    }
   }
 
   #clearTimers(callId: string): void {

@@ -24,6 +24,8 @@ export class AlertMonitor {
    * camera come back in between, the race every check must survive.
    */
   pauseAfterOverdueFound: ((deviceIds: string[]) => Promise<void>) | null = null;
+  /** Told after every check and every resolution (the family's notices follow the alerts); must not reject. */
+  onAlertsChanged: ((at: Date) => Promise<void>) | null = null;
 
   constructor(
     private readonly db: Database,
@@ -76,6 +78,7 @@ export class AlertMonitor {
       );
     }
     this.metrics.alertsOpen.set(this.openAlertDevices.size);
+    if (open.length > 0) void this.onAlertsChanged?.(at);
   }
 
   private async checkOnce(now: Date): Promise<void> {
@@ -83,6 +86,7 @@ export class AlertMonitor {
     await this.raiseOverdue(now);
     await this.repeatDue(now);
     this.metrics.alertsOpen.set(this.openAlertDevices.size);
+    await this.onAlertsChanged?.(now);
   }
 
   /** Open alerts must match device state: one whose camera is online or no longer in service is resolved. */

@@ -121,7 +121,7 @@ export class HubBridge {
         const event = JSON.parse(text) as {
           from: string;
           message: ServerMessage;
-          scope?: { deviceId: string; householdId: string | null };
+          scope?: { deviceId: string; householdId: string | null; membersOnly?: boolean; userIds?: string[] };
         };
         if (event.from !== this.gatewayId) this.hub.deliverLocally(event.message, event.scope);
       } catch (err) {

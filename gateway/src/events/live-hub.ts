@@ -6,10 +6,12 @@ export interface LiveAudience {
   canSeeDevice(deviceId: string, householdId: string | null): boolean;
   /** A family member of this household (calls ring members only, not staff watching the fleet). */
   isMember(householdId: string): boolean;
+  /** The signed-in user (notices go only to the members who chose them). */
+  userId: string;
   send(message: ServerMessage): void;
 }
 
-type Scope = { deviceId: string; householdId: string | null; membersOnly?: boolean };
+type Scope = { deviceId: string; householdId: string | null; membersOnly?: boolean; userIds?: string[] };
 
 export class LiveHub {
   private readonly audiences = new Set<LiveAudience>();
@@ -41,6 +43,7 @@ export class LiveHub {
     for (const audience of this.audiences) {
       if (scope && !audience.canSeeDevice(scope.deviceId, scope.householdId)) continue;
       if (scope?.membersOnly && !(scope.householdId && audience.isMember(scope.householdId))) continue;
+      if (scope?.userIds && !scope.userIds.includes(audience.userId)) continue;
       audience.send(message);
     }
   }

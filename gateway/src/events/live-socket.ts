@@ -143,6 +143,7 @@ async function openLiveSocket(
       (user.role !== "family" || (householdId !== null && households.has(householdId))) &&
       (!filter.deviceIds || filter.deviceIds.has(deviceId)),
     isMember: (householdId) => user.role === "family" && households.has(householdId),
+    userId: user.id,
     send: (message) => {
       if (filter.villages && "village" in message && message.village && !filter.villages.has(message.village)) return;
       send(message);

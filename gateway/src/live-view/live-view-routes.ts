@@ -49,7 +49,8 @@ export async function liveViewPlugin(
     {
       schema: {
         tags: ["live view"],
-        summary: "Ask to watch a camera: a short-lived WHEP token (household members only; refused in privacy mode)",
+        summary:
+          "Ask to watch a camera: a short-lived WHEP token (household members only; refused in privacy mode, and 403 call-window during the household's call window)",
         params: deviceIdParams,
         response: { 200: viewGrantReply, ...errors },
       },
@@ -127,6 +128,7 @@ export async function relaySignalingPlugin(
     iceServers: (clientId) => liveView.iceServersFor(clientId),
     authorizePublish: (cameraId, token) => liveView.authorizePublish(cameraId, token),
     authorizeView: (cameraId, token) => liveView.authorizeView(cameraId, token),
+    admitViewer: (cameraId, token) => liveView.admitViewer(cameraId, token),
     onViewerJoined: (event) => liveView.onViewerJoined(event),
     onViewerLeft: (event) => liveView.onViewerLeft(event),
     onCameraPublished: (event) => liveView.onCameraPublished(event),

@@ -2,7 +2,7 @@
 // the first viewer arrives and stopping it a grace period after the last leaves, telling the camera
 // who watches, refusing everyone while privacy mode is on, and logging every view for the household.
 import type { RelayPool } from "../../../relay/src/index.ts";
-import type { IceServerSource, ViewerIdentity } from "../../../relay/src/index.ts";
+import type { IceServerSource, ViewerIdentity, ViewerRefusal } from "../../../relay/src/index.ts";
 import type { Database } from "../../../core/database.ts";
 import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import type { LiveHub } from "../events/live-hub.ts";
@@ -45,6 +45,8 @@ export interface LiveViewServiceOptions {
   relay(): RelayPool;
   tokens: ViewTokens;
   policy: LiveViewPolicy;
+  /** May a view of this household start now, started this way? Throws the refusal (a call window). */
+  admitView?(householdId: string, startedBy: ViewStart): Promise<void>;
 }
 
 export type ViewStart = "look-in" | "call" | "answered-call";
@@ -64,8 +66,10 @@ export class LiveViewService {
   private readonly relay: () => RelayPool;
   private readonly tokens: ViewTokens;
   private readonly policy: LiveViewPolicy;
+  private readonly admitView: NonNullable<LiveViewServiceOptions["admitView"]>;
 
   constructor(options: LiveViewServiceOptions) {
+    this.admitView = options.admitView ?? (() => Promise.resolve());
     ({
       db: this.db,
       commands: this.commands,
@@ -101,11 +105,13 @@ export class LiveViewService {
         "the camera is in privacy mode; nobody can watch until it is switched off",
       );
     if (device.connection !== "online") throw conflict("camera-offline", "the camera is offline");
+    await this.admitView(device.householdId, startedBy);
     const { token, expiresAt } = this.tokens.issueViewer(
       deviceId,
       user.id,
       user.displayName,
       this.policy.viewerTokenTtlMs,
+      startedBy,
     );
     if (startedBy !== "look-in")
       this.callStarts.set(`${deviceId}:${user.id}`, { startedBy, until: Date.now() + CALL_START_WINDOW_MS });
@@ -141,6 +147,24 @@ export class LiveViewService {
     });
     if (!member && !this.installing(viewer, device)) return null;
     return { viewerId: claims.uid, displayName: claims.name };
+  }
+
+  /** Before the relay starts a viewer session: the same admission as the grant, now (the token may be older). */
+  async admitViewer(cameraId: string, token: string): Promise<ViewerRefusal | null> {
+    const claims = this.tokens.verifyViewer(token, cameraId);
+    const device = await this.db.device.findUnique({ where: { id: cameraId }, select: { householdId: true } });
+    if (!claims || !device?.householdId) return null; // authorizeView has already refused these
+    try {
+      await this.admitView(device.householdId, claims.via);
+      // The session about to start is logged as this token says it started (not as an earlier grant did).
+      const key = `${cameraId}:${claims.uid}`;
+      if (claims.via === "look-in") this.callStarts.delete(key);
+      else this.callStarts.set(key, { startedBy: claims.via, until: Date.now() + CALL_START_WINDOW_MS });
+      return null;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return { status: error.statusCode, error: error.code, message: error.message, details: error.details };
+    }
   }
 
   /** An installer may test-view a camera they bound themselves, during the install visit shortly after it was claimed. */

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ViewTokens } from "./view-tokens.ts";
 
@@ -24,5 +25,20 @@ describe("ViewTokens", () => {
     const { token } = tokens.issuePublish("cam_a", 60_000);
     expect(tokens.verifyPublish(token, "cam_a")?.nonce).toBeTruthy();
     expect(tokens.verifyViewer(token, "cam_a")).toBeNull();
+  });
+
+  it("says how the view starts (a call passes a call window); tokens from before that field are look-ins", () => {
+    const tokens = new ViewTokens("secret-key");
+    const call = tokens.issueViewer("cam_a", "usr_1", "杨兴焦", 60_000, "answered-call").token;
+    expect(tokens.verifyViewer(call, "cam_a")?.via).toBe("answered-call");
+    expect(tokens.verifyViewer(tokens.issueViewer("cam_a", "usr_1", "x", 60_000).token, "cam_a")?.via).toBe("look-in");
+    const sign = (claims: object) => {
+      const body = Buffer.from(JSON.stringify(claims)).toString("base64url");
+      return `${body}.${createHmac("sha256", "secret-key").update(body).digest("base64url")}`;
+    };
+    const older = sign({ k: "view", cam: "cam_a", uid: "usr_1", name: "x", exp: Date.now() + 60_000 });
+    expect(tokens.verifyViewer(older, "cam_a")?.via).toBe("look-in");
+    const odd = sign({ k: "view", cam: "cam_a", uid: "usr_1", name: "x", exp: Date.now() + 60_000, via: "peek" });
+    expect(tokens.verifyViewer(odd, "cam_a")).toBeNull();
   });
 });

@@ -9,6 +9,8 @@ const viewerClaims = z.object({
   uid: z.string(),
   name: z.string(),
   exp: z.number(),
+  /** How the view starts: a look-in, or part of a call (a call window lets those through). */
+  via: z.enum(["look-in", "call", "answered-call"]).default("look-in"),
 });
 const publishClaims = z.object({ k: z.literal("pub"), cam: z.string(), nonce: z.string(), exp: z.number() });
 export type ViewerClaims = z.infer<typeof viewerClaims>;
@@ -28,10 +30,11 @@ export class ViewTokens {
     userId: string,
     displayName: string,
     ttlMs: number,
+    via: ViewerClaims["via"] = "look-in",
   ): { token: string; expiresAt: Date } {
     const exp = this.now() + ttlMs;
     return {
-      token: this.sign({ k: "view", cam: cameraId, uid: userId, name: displayName, exp }),
+      token: this.sign({ k: "view", cam: cameraId, uid: userId, name: displayName, exp, via }),
       expiresAt: new Date(exp),
     };
   }

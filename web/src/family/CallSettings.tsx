@@ -1,11 +1,12 @@
 // The household's call settings, agreed by the family: auto-answer of calls home after N seconds (shown with
-// who set it and when) and how long the camera stays private after the elder declines a call.
+// who set it and when), how long the camera stays private after the elder declines a call, and the call window.
 import { useEffect, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
 import { dateTime } from "../format.ts";
 import { useAction, useLoad } from "../hooks.ts";
 import type { CallSettings as Settings } from "../types.ts";
 import { ErrorText } from "../ui/Layout.tsx";
+import { CallWindowSettings } from "./CallWindowSettings.tsx";
 
 export function CallSettings({ householdId }: { householdId: string }) {
   const { t, lang } = useT();
@@ -67,6 +68,7 @@ export function CallSettings({ householdId }: { householdId: string }) {
         </button>
         <ErrorText error={loaded.error ?? save.error} />
       </form>
+      <CallWindowSettings householdId={householdId} />
     </details>
   );
 }

@@ -11,6 +11,7 @@ import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
 import { SnapshotPanel } from "../ui/Snapshot.tsx";
 import { CallHome } from "./CallHome.tsx";
+import { CallWindowBanner } from "./CallWindowBanner.tsx";
 import { LiveView } from "./LiveView.tsx";
 import { WhoWatched } from "./WhoWatched.tsx";
 import { useState } from "preact/hooks";
@@ -79,7 +80,9 @@ export function CameraScreen() {
           </dl>
           <ErrorText error={privacy.error} />
           <SnapshotPanel deviceId={device.id} online={device.connection === "online"} privacy={device.privacy} />
-          <CallHome device={device} autoStart={query.callHome === "1"} onConnected={setInCall} />
+          {inCall ? null : <CallWindowBanner device={device} />}
+          {/* keyed: "call home" from the banner on this same page mounts it afresh, which starts the call */}
+          <CallHome key={query.callHome} device={device} autoStart={query.callHome === "1"} onConnected={setInCall} />
           {inCall ? null : <LiveView device={device} onSessionChange={() => setViews((n) => n + 1)} />}
           <WhoWatched deviceId={device.id} refresh={views} />
         </div>

@@ -9,6 +9,7 @@ import { InvitePanel } from "../ui/InvitePanel.tsx";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { CallSettings } from "./CallSettings.tsx";
 import { MissedCalls } from "./MissedCalls.tsx";
+import { Notices } from "./Notices.tsx";
 import { PushSetup } from "./PushSetup.tsx";
 import { PrivacyBadge, StateBadge } from "../ui/StateBadge.tsx";
 import { SnapshotThumb } from "../ui/Snapshot.tsx";
@@ -45,6 +46,7 @@ export function FamilyHome() {
           ) : null}
           <InvitePanel householdId={h.id} />
           <CallSettings householdId={h.id} />
+          <Notices householdId={h.id} />
         </section>
       ))}
       {households.data?.items.length ? <PushSetup /> : null}

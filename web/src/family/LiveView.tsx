@@ -15,14 +15,13 @@ const toWhepGrant = (grant: ViewGrant): WhepGrant => ({
   expiresAt: grant.expiresAt,
 });
 
-/** The call's grant serves the first connection; a reconnect asks again like any viewer. */
-function grantSource(first: ViewGrant | undefined, ask: () => Promise<WhepGrant>): () => Promise<WhepGrant> {
-  let pending = first ? toWhepGrant(first) : null;
-  return () => {
-    const grant = pending;
-    pending = null;
-    return grant ? Promise.resolve(grant) : ask();
-  };
+/**
+ * A call's grant serves every reconnect while it lasts (within a call window a fresh look-in grant would be
+ * refused); after it, and outside calls, each connection asks like any viewer.
+ */
+function grantSource(call: ViewGrant | undefined, ask: () => Promise<WhepGrant>): () => Promise<WhepGrant> {
+  const grant = call ? toWhepGrant(call) : null;
+  return () => (grant && Date.parse(grant.expiresAt) > Date.now() + 30_000 ? Promise.resolve(grant) : ask());
 }
 
 /** A viewer token for this camera; the gateway's refusals become the messages the family reads. */
@@ -34,6 +33,7 @@ async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> 
   } catch (error) {
     if (!(error instanceof ApiFailure)) throw error;
     if (error.code === "privacy-mode") throw new WhepError("privacy", error.message, false);
+    if (error.code === "call-window") throw new WhepError("call-window", error.message, false);
     if (error.code === "camera-offline" || error.code === "camera-not-claimed")
       throw new WhepError("camera-offline", error.message, false);
     if (error.status === 404 && error.message.startsWith("no route"))

@@ -8,7 +8,8 @@
 
 export type WhepState = "idle" | "connecting" | "live" | "reconnecting" | "failed" | "closed";
 export type Quality = "good" | "fair" | "poor";
-export type WhepProblem = "unavailable" | "forbidden" | "privacy" | "camera-offline" | "network" | "microphone";
+export type WhepProblem =
+  "unavailable" | "forbidden" | "privacy" | "camera-offline" | "call-window" | "network" | "microphone";
 
 export interface WhepEvents {
   onState(state: WhepState, problem?: WhepProblem): void;
@@ -308,6 +309,7 @@ async function problemOf(reply: Response): Promise<WhepError> {
   const message = body.message ?? `HTTP ${reply.status}`;
   if (reply.status === 404 && (!body.error || body.error === "not-found"))
     return new WhepError("unavailable", message, false);
+  if (body.error === "call-window") return new WhepError("call-window", message, false);
   if (reply.status === 401 || reply.status === 403) return new WhepError("forbidden", message, true); // see connect()
   if (body.error === "camera-offline" || reply.status === 409) return new WhepError("camera-offline", message, false);
   return new WhepError("network", message, true);

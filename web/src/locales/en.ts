@@ -82,6 +82,8 @@ export const en: Same<typeof zhCN> = {
       privacy: "Privacy mode is on at home; the camera shows no picture.",
       forbidden: "You may not watch this camera.",
       "camera-offline": "The camera is offline; live view is not possible now.",
+      "call-window":
+        "It is the family's call time: looking in needs a call. Tap “Call home” above; once home answers you can see.",
       network: "Bad network, could not connect. Try again later.",
       microphone: "Cannot use the microphone; allow it in the browser.",
     },
@@ -333,9 +335,29 @@ export const en: Same<typeof zhCN> = {
     missedTitle: "Missed calls",
     missedFrom: "{{elder}}'s home · {{camera}}",
     callBack: "Call back",
-    pushOffer: "Ring this phone when home presses the call button (even with the app closed).",
+    pushOffer:
+      "Alert this phone when home presses the call button, or the camera goes offline or comes back (even with the app closed).",
     pushEnable: "Turn on call alerts",
     pushOn: "Call alerts are on for this phone.",
+  },
+  callWindow: {
+    title: "Call window",
+    hint: "During these hours the family calls home first and sees home once it answers; at other times looking in works as usual.",
+    enable: "Use a call window",
+    from: "From",
+    to: "to",
+    timeZone: "Home's time zone",
+    zones: { "Asia/Shanghai": "Beijing time", "Asia/Urumqi": "Xinjiang time", "Asia/Hong_Kong": "Hong Kong time" },
+    activeNow: "in the call window now",
+    save: "Save call window",
+    banner: "It is the family's call time ({{start}}–{{end}}): call home first, and you can see home once it answers.",
+  },
+  notices: {
+    dismiss: "OK",
+    title: "News about the home camera",
+    none: "Nothing yet.",
+    choose: "Notify me about",
+    kinds: { cameraOffline: "Camera offline (after 30 minutes)", cameraBack: "Camera back online" },
   },
   callSettings: {
     title: "Call settings",
@@ -351,6 +373,7 @@ export const en: Same<typeof zhCN> = {
   errors: {
     "snapshot-failed": "The camera could not take or send its picture; try again shortly.",
     "privacy-mode": "Privacy mode is on at home: the camera takes no pictures.",
+    "call-window": "It is the family's call time: call home first.",
     "batch-too-large": "At most 500 at a time; upload the delivery in parts to the same batch.",
     "batch-empty": "The file has no serials.",
     "label-font-missing": "The server has no Chinese font for labels; tell the administrator.",
