@@ -61,6 +61,7 @@ export const commandName = z.enum([
   "call-status",
   "clock-probe",
   "site-check",
+  "take-snapshot",
 ]);
 export type CommandName = z.infer<typeof commandName>;
 
@@ -125,6 +126,20 @@ export const commandParams = {
       by: z.string().max(80).optional(),
     })
     .strict(),
+  /**
+   * Take a still and PUT it (image/jpeg, at most maxBytes) to uploadUrl, a one-time URL for this camera only.
+   * The URL carries a secret: the camera must not log it. A camera in privacy mode refuses.
+   */
+  "take-snapshot": z
+    .object({
+      uploadUrl: z.url({ protocol: /^https?$/ }).max(500),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(16 * 1024 * 1024),
+    })
+    .strict(),
 } as const;
 
 export type DeviceCommand = {
@@ -146,6 +161,7 @@ export const commandRequestMessage = z
     z.object({ name: z.literal("call-status"), params: commandParams["call-status"] }),
     z.object({ name: z.literal("clock-probe"), params: commandParams["clock-probe"] }),
     z.object({ name: z.literal("site-check"), params: commandParams["site-check"] }),
+    z.object({ name: z.literal("take-snapshot"), params: commandParams["take-snapshot"] }),
   ])
   .and(
     z.object({

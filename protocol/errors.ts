@@ -64,6 +64,14 @@ export const errorCatalogue = {
   },
   "privacy-mode": { status: 403, message: "the camera is in privacy mode; nobody can watch until it is switched off" },
   "site-check-running": { status: 409, message: "a check of this camera is already running; wait for its verdict" },
+  // ── snapshot uploads (the camera's one-time upload URL, gateway/src/snapshots/) ──
+  "snapshot-token-invalid": { status: 401, message: "this upload URL is not one the gateway gave out" },
+  "snapshot-token-used": { status: 409, message: "this upload URL has been used; each works once" },
+  "snapshot-token-expired": { status: 410, message: "this upload URL has expired; the camera must be asked again" },
+  "snapshot-wrong-camera": { status: 403, message: "this upload URL was given to another camera" },
+  "snapshot-too-large": { status: 413, message: "the still is larger than the upload limit" },
+  "snapshot-not-jpeg": { status: 415, message: "send the still as image/jpeg" },
+  "snapshot-bad-jpeg": { status: 400, message: "the bytes are not a whole JPEG of sane dimensions" },
   "batch-too-large": { status: 400, message: "too many serials in one upload; split the delivery" },
   "batch-empty": { status: 400, message: "the upload holds no serials" },
   // ── the server side could not do it ──
@@ -72,6 +80,7 @@ export const errorCatalogue = {
   "camera-did-not-stream": { status: 504, message: "the camera did not start its stream in time" },
   "broker-unavailable": { status: 503, message: "the message broker is not reachable" },
   "database-unavailable": { status: 503, message: "the database is not answering; try again shortly" },
+  "snapshot-failed": { status: 502, message: "the camera could not take or send its still" },
   "relay-failed": { status: 502, message: "the media relay could not take this session" },
   "relay-restarted": { status: 503, message: "the live-view relay restarted; viewers reconnect" },
   "stream-owner-unreachable": {

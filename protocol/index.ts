@@ -7,3 +7,4 @@ export * from "./live-view.ts";
 export * from "./text.ts";
 export * from "./calls.ts";
 export * from "./site-check.ts";
+export * from "./snapshots.ts";

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { isoTime } from "./device-messages.ts";
 import { alertView, commandView } from "./http.ts";
 import { viewerSummary } from "./live-view.ts";
+import { snapshotView } from "./snapshots.ts";
 import { callView, noticeView } from "./calls.ts";
 
 export const clientMessage = z.discriminatedUnion("type", [
@@ -55,6 +56,8 @@ export const serverMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("call.ringing"), call: callView }),
   /** A call was answered, missed, declined or cancelled. */
   z.object({ type: z.literal("call.updated"), call: callView }),
+  /** A camera posted a new still (not sent while the camera is in privacy mode: it takes none). */
+  z.object({ type: z.literal("device.snapshot"), snapshot: snapshotView }),
   /** A notice for the household (its camera offline for a while, or back): to members who chose that kind. */
   z.object({ type: z.literal("notice"), notice: noticeView }),
   z.object({

@@ -19,6 +19,44 @@ import { readGatewayConfig } from "../gateway/src/config.ts";
 import { startNodeViewer } from "./relay-stack.ts";
 import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 import { makeTestCertificates, type TestCertificates } from "./helpers/test-ca.ts";
+import { commandRequestMessage, deviceCommandResponseTopic, deviceCommandTopic } from "../protocol/index.ts";
+import { defaultStillFiles } from "../firmware-sim/src/stills.ts";
+import { readFile } from "node:fs/promises";
+
+/**
+ * A family member asks for a still; the plain MQTT camera uploads it to its one-time URL (the token in the path)
+ * and answers. Returns the upload token, a secret the log must not hold.
+ */
+async function uploadSnapshotAsCamera(stack: Stack, client: mqtt.MqttClient, deviceId: string): Promise<string> {
+  await waitFor(
+    "the camera online",
+    async () => (await stack.db.device.findUnique({ where: { id: deviceId } }))?.connection === "online",
+  );
+  await client.subscribeAsync(deviceCommandTopic(deviceId), { qos: 1 });
+  const uploaded = new Promise<string>((resolve, reject) => {
+    client.on("message", (_topic, payload) => {
+      const command = commandRequestMessage.parse(JSON.parse(String(payload)));
+      if (command.name !== "take-snapshot") return;
+      const { uploadUrl } = command.params;
+      readFile(defaultStillFiles[0]!)
+        .then((still) => fetch(uploadUrl, { method: "PUT", headers: { "content-type": "image/jpeg" }, body: still }))
+        .then(async (response) => {
+          expect(response.status).toBe(201);
+          await client.publishAsync(
+            deviceCommandResponseTopic(deviceId),
+            JSON.stringify({ correlationId: command.correlationId, ok: true, result: {} }),
+          );
+          resolve(uploadUrl.split("/").pop()!);
+        })
+        .catch(reject);
+    });
+  });
+  const asked = await stack.api("POST", `/api/v1/devices/${deviceId}/snapshots`, {
+    token: await stack.login("family"),
+  });
+  expect(asked.status).toBe(201);
+  return uploaded;
+}
 
 function httpsJson(
   url: string,
@@ -174,6 +212,7 @@ describe("headers, CORS, tokens and logs", () => {
     const secondToken = await stack.login("staff");
     const secondSocket = await openLiveSocket(stack, secondToken);
     secondSocket.socket.close();
+    const uploadToken = await uploadSnapshotAsCamera(stack, client, camera.deviceId);
     client.end(true);
     // The log is read when it has caught up: the line for a last request, not a fixed sleep.
     const marker = `/api/v1/log-barrier-${Date.now()}`;
@@ -191,6 +230,7 @@ describe("headers, CORS, tokens and logs", () => {
     expect(log.length).toBeGreaterThan(1000); // debug logging really ran
     expect(log).toContain("/join/[redacted]");
     expect(log).toContain("/api/v1/live?token=[redacted]");
+    expect(log).toContain(`/api/v1/devices/${camera.deviceId}/snapshot-uploads/[redacted]`);
     for (const secret of [
       demoPassword,
       "wrong-password-xyz",
@@ -202,6 +242,7 @@ describe("headers, CORS, tokens and logs", () => {
       secondToken,
       code,
       code.replace("-", ""),
+      uploadToken,
     ]) {
       expect(log.includes(secret), `secret found in log: ${secret.slice(0, 4)}…`).toBe(false);
     }

@@ -45,6 +45,9 @@ export interface CameraCounters {
   invalidCommands: number;
   expiredCommands: number;
   duplicateCommands: number;
+  /** Stills uploaded (take-snapshot), and those not taken or refused (privacy mode, an upload the gateway refused). */
+  stillsPosted: number;
+  stillsRefused: number;
 }
 
 export interface CameraSnapshot {

@@ -25,6 +25,7 @@ import type {
   CameraState,
 } from "./camera-types.ts";
 import { CommandHandler } from "./command-handler.ts";
+import { StillCamera } from "./stills.ts";
 import { CameraIdentity } from "./identity.ts";
 import { Lives } from "./life.ts";
 import { silentLogger, type Logger } from "./log.ts";
@@ -45,6 +46,8 @@ const zeroCounters = (): CameraCounters => ({
   invalidCommands: 0,
   expiredCommands: 0,
   duplicateCommands: 0,
+  stillsPosted: 0,
+  stillsRefused: 0,
 });
 
 class SimulatedCamera implements Camera {
@@ -117,6 +120,7 @@ class SimulatedCamera implements Camera {
       callStatus: (status) => this.#callPanel.onStatus(status),
       clock: () => new Date(Date.now() + (this.#options.clockSkewMs ?? 0)),
       rssi: () => this.#sensors.read().rssi,
+      stills: new StillCamera(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
   }

@@ -11,6 +11,7 @@ import type { CameraCounters } from "./camera-types.ts";
 import { CallPanel } from "./call-panel.ts";
 import { CommandHandler } from "./command-handler.ts";
 import { silentLogger } from "./log.ts";
+import { StillCamera } from "./stills.ts";
 
 const responseTopic = "devices/cam_abcdefabcdef/cmd/response";
 const image = randomBytes(4096);
@@ -45,6 +46,8 @@ function camera() {
     invalidCommands: 0,
     expiredCommands: 0,
     duplicateCommands: 0,
+    stillsPosted: 0,
+    stillsRefused: 0,
   };
   const did: string[] = [];
   const events: DeviceEventMessage[] = [];
@@ -69,6 +72,7 @@ function camera() {
     callStatus: (status) => calls.onStatus(status),
     clock: () => new Date(Date.now() + 90_000),
     rssi: () => -67,
+    stills: new StillCamera(),
   });
   const life = new AbortController();
   const handle = (payload: string) =>
@@ -245,6 +249,72 @@ describe("CommandHandler", () => {
       expect(cam.did).toEqual([]);
       held[0]!.destroy();
       await new Promise<void>((resolve) => slow.close(() => resolve()));
+    });
+  });
+
+  describe("take-snapshot", () => {
+    /** Plays the gateway's upload route: records each PUT, answers with the status and code it is told to. */
+    async function uploadTarget(answer: { status: number; error?: string }) {
+      const received: { method: string; contentType: string | undefined; body: Buffer }[] = [];
+      const server = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on("data", (chunk: Buffer) => chunks.push(chunk));
+        request.on("end", () => {
+          received.push({
+            method: request.method!,
+            contentType: request.headers["content-type"],
+            body: Buffer.concat(chunks),
+          });
+          const body = answer.error ? { error: answer.error, message: "refused" } : { id: "snp_1" };
+          response.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(body));
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const uploadUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/devices/cam_abcdefabcdef/snapshot-uploads/secret-token-1234`;
+      const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+      return { received, uploadUrl, close };
+    }
+
+    it("PUTs a real JPEG (SOI first, EOI last) to the upload URL, then answers ok", async () => {
+      const target = await uploadTarget({ status: 201 });
+      const cam = camera();
+      await cam.handle(
+        command({ name: "take-snapshot", params: { uploadUrl: target.uploadUrl, maxBytes: 512 * 1024 } }),
+      );
+      expect(target.received).toHaveLength(1);
+      const [upload] = target.received;
+      expect(upload).toMatchObject({ method: "PUT", contentType: "image/jpeg" });
+      expect([...upload!.body.subarray(0, 2)]).toEqual([0xff, 0xd8]);
+      expect([...upload!.body.subarray(-2)]).toEqual([0xff, 0xd9]);
+      expect(cam.responses).toEqual([
+        { correlationId: expect.any(String), ok: true, result: { bytes: upload!.body.length } },
+      ]);
+      expect(cam.counters).toMatchObject({ stillsPosted: 1, stillsRefused: 0 });
+      await target.close();
+    });
+
+    it("refuses in privacy mode without uploading, and reports a refused upload by its code without the URL", async () => {
+      const target = await uploadTarget({ status: 409, error: "snapshot-token-used" });
+      const cam = camera();
+      cam.state.privacy = true;
+      await cam.handle(
+        command({ name: "take-snapshot", params: { uploadUrl: target.uploadUrl, maxBytes: 512 * 1024 } }),
+      );
+      expect(target.received).toHaveLength(0);
+      expect(cam.responses[0]).toMatchObject({ ok: false, error: "privacy mode is on" });
+      cam.state.privacy = false;
+      await cam.handle(
+        command({ name: "take-snapshot", params: { uploadUrl: target.uploadUrl, maxBytes: 512 * 1024 } }),
+      );
+      expect(cam.responses[1]).toMatchObject({
+        ok: false,
+        error: "still not posted: upload refused: 409 snapshot-token-used",
+      });
+      await cam.handle(command({ name: "take-snapshot", params: { uploadUrl: target.uploadUrl, maxBytes: 1024 } }));
+      expect(cam.responses[2]).toMatchObject({ ok: false, error: expect.stringMatching(/is over 1024$/) });
+      expect(JSON.stringify(cam.responses)).not.toContain("secret-token");
+      expect(cam.counters).toMatchObject({ stillsPosted: 0, stillsRefused: 3 });
+      await target.close();
     });
   });
 });

@@ -13,6 +13,7 @@ import type { CameraCounters } from "./camera-types.ts";
 import { parseCommand } from "./commands.ts";
 import { downloadFirmware } from "./firmware.ts";
 import type { Logger } from "./log.ts";
+import type { StillCamera } from "./stills.ts";
 
 type Answer = Omit<CommandResponseMessage, "correlationId">;
 type StreamStart = Extract<DeviceCommand, { name: "stream-start" }>["params"];
@@ -37,6 +38,8 @@ export interface CommandHandlerDeps {
   rssi(): number;
   /** Plays a call's ring, ring-back or "answered by" (call-panel.ts). */
   callStatus(status: Extract<DeviceCommand, { name: "call-status" }>["params"]): void;
+  /** Takes a still and PUTs it to the one-time upload URL (stills.ts). */
+  stills: Pick<StillCamera, "post">;
   fetch?: typeof fetch;
 }
 
@@ -141,6 +144,29 @@ export class CommandHandler {
         return answer({ ok: true, result: { at: this.#deps.clock().toISOString(), rssi: this.#deps.rssi() } });
       case "site-check":
         return this.#startStream(command.params, answer, (params) => media.siteCheckStream(params));
+      case "take-snapshot":
+        return this.#takeSnapshot(command.params, answer, signal);
+    }
+  }
+
+  /** Privacy mode means no stills. The answer comes after the upload's, so the gateway has stored it by then. */
+  async #takeSnapshot(
+    params: Extract<DeviceCommand, { name: "take-snapshot" }>["params"],
+    answer: (answer: Answer) => Promise<void>,
+    signal: AbortSignal,
+  ) {
+    const { counters } = this.#deps;
+    if (this.#deps.privacy()) {
+      counters.stillsRefused += 1;
+      return answer({ ok: false, error: "privacy mode is on" });
+    }
+    try {
+      const posted = await this.#deps.stills.post(params, signal);
+      counters.stillsPosted += 1;
+      await answer({ ok: true, result: posted });
+    } catch (error) {
+      counters.stillsRefused += 1;
+      await answer({ ok: false, error: `still not posted: ${(error as Error).message}`.slice(0, 500) });
     }
   }
 

@@ -62,6 +62,10 @@ import { ownerRouting, peerKeyFrom } from "./live-view/owner-routing.ts";
 import { ClusterCuts, localCuts, type LiveViewCuts } from "./live-view/cluster-cuts.ts";
 import { createMetrics, type GatewayMetrics } from "./metrics.ts";
 import { seedDemoData, type DemoSeed } from "./seed.ts";
+import { SnapshotSchedule } from "./snapshots/snapshot-schedule.ts";
+import { snapshotsPlugin } from "./snapshots/snapshot-routes.ts";
+import { SnapshotService } from "./snapshots/snapshot-service.ts";
+import { diskSnapshotStore } from "./snapshots/snapshot-store.ts";
 
 /** stop() gives up on a step that has not finished by then (main.ts must exit within 10 s of SIGTERM). */
 const STOP_DEADLINE_MS = 8_000;
@@ -83,6 +87,8 @@ export interface Gateway {
   /** Cluster mode with the relay: which cameras' streams this gateway holds. */
   readonly streamOwners: StreamOwners | null;
   readonly calls: CallService;
+  readonly snapshots: SnapshotService;
+  readonly snapshotSchedule: SnapshotSchedule;
   /** The broker in this process, once started. */
   readonly broker: WangxiangBroker | null;
   /** Called after each batch of heartbeats is committed (benchmarks measure arrival → stored with it). */
@@ -137,6 +143,8 @@ interface Services {
   labelRetention: LabelSheetRetention;
   push: WebPush;
   calls: CallService;
+  snapshots: SnapshotService;
+  snapshotSchedule: SnapshotSchedule;
   callWindows: CallWindowGate;
   notices: FamilyNotices;
   /** The gateway's own MQTT password (generated when MQTT_SERVICE_PASSWORD is unset). */
@@ -276,8 +284,7 @@ function createLiveView(
     },
     policy: {
       iceServers,
-      publicHttpUrl: () =>
-        config.PUBLIC_HTTP_URL ?? `${config.broker.tls ? "https" : "http"}://127.0.0.1:${running.httpPort}`,
+      publicHttpUrl: () => publicHttpUrl(config, running),
       viewerTokenTtlMs: config.VIEW_TOKEN_TTL_S * 1000,
       stopGraceMs: config.STREAM_STOP_GRACE_S * 1000,
       startTimeoutMs: config.STREAM_START_TIMEOUT_MS,
@@ -369,6 +376,38 @@ function createSiteChecks(
   });
 }
 
+/** How cameras reach this gateway over HTTP (WHIP, snapshot uploads). */
+function publicHttpUrl(config: GatewayConfig, running: Running): string {
+  return config.PUBLIC_HTTP_URL ?? `${config.broker.tls ? "https" : "http"}://127.0.0.1:${running.httpPort}`;
+}
+
+function createSnapshots(
+  config: GatewayConfig,
+  { db, hub, metrics, log, commands }: Pick<Services, "db" | "hub" | "metrics" | "log" | "commands">,
+  running: Running,
+) {
+  const snapshots = new SnapshotService({
+    db,
+    hub,
+    metrics,
+    store: diskSnapshotStore(config.SNAPSHOT_DIR),
+    sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
+    publicHttpUrl: () => publicHttpUrl(config, running).replace(/\/+$/, ""),
+    policy: {
+      maxBytes: config.SNAPSHOT_MAX_BYTES,
+      uploadTtlMs: config.SNAPSHOT_UPLOAD_TTL_S * 1000,
+      retentionMs: config.SNAPSHOT_RETENTION_DAYS * 86_400_000,
+    },
+  });
+  const snapshotSchedule = new SnapshotSchedule({
+    db,
+    snapshots,
+    intervalMs: config.SNAPSHOT_INTERVAL_MIN * 60_000,
+    log,
+  });
+  return { snapshots, snapshotSchedule };
+}
+
 function createServices(
   config: GatewayConfig,
   { db, metrics, log }: Pick<Services, "db" | "metrics" | "log">,
@@ -395,6 +434,7 @@ function createServices(
   const liveView = createLiveView(config, { ...base, ...devicePlane, callWindows }, running);
   const cuts = liveView ? clusterWideCuts(liveView, running) : null;
   const calling = createCalls(config, { ...base, ...devicePlane, liveView, cuts }, overrides.pushAgent);
+  const snapshotting = createSnapshots(config, { ...base, ...devicePlane }, running);
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
   const siteChecks = createSiteChecks(config, { ...base, ...devicePlane, liveView });
   const labelRetention = new LabelSheetRetention(db, config.LABEL_RETENTION_DAYS * 86_400_000, log);
@@ -405,6 +445,7 @@ function createServices(
     cuts,
     callWindows,
     ...calling,
+    ...snapshotting,
     siteChecks,
     labelRetention,
     servicePassword,
@@ -556,6 +597,7 @@ async function registerDeviceRoutes(
   await api.register(livePlugin, { db, hub, metrics, liveSessions });
   await api.register(siteCheckPlugin, { db, audit, siteChecks: services.siteChecks });
   await api.register(callsPlugin, { db, calls, push, audit });
+  await api.register(snapshotsPlugin, { db, audit, snapshots: services.snapshots });
   await api.register(householdCallSettingsPlugin, { db, audit, notices: services.notices });
   if (liveView) {
     await api.register(liveViewPlugin, { db, liveView });
@@ -564,12 +606,13 @@ async function registerDeviceRoutes(
   }
 }
 
-/** Alerts and pruning run on the ingest leader only: two gateways would raise every alert twice. */
+/** Alerts, pruning and periodic stills run on the ingest leader only: two gateways would raise every alert twice. */
 function leaderJobs({
   alerts,
   retention,
+  snapshotSchedule,
   log,
-}: Pick<Services, "alerts" | "retention" | "log">): (leader: boolean) => void {
+}: Pick<Services, "alerts" | "retention" | "snapshotSchedule" | "log">): (leader: boolean) => void {
   let jobsRunning = false;
   return (leader) => {
     if (leader === jobsRunning) return;
@@ -577,9 +620,11 @@ function leaderJobs({
     if (leader) {
       alerts.start().catch((err) => log.error({ err }, "alert monitor did not start"));
       retention.start();
+      snapshotSchedule.start();
     } else {
       void alerts.stop();
       retention.stop();
+      void snapshotSchedule.stop();
     }
   };
 }
@@ -677,7 +722,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const services = createServices(config, { db, metrics, log: app.log }, overrides, running);
   const cluster = createCluster(config, services, running);
   registerRoutes(app, config, services, running, { cluster, startedAt });
-  const { heartbeats, hub, state, alerts, commands, liveView, calls, storedListeners } = services;
+  const { heartbeats, hub, state, alerts, commands, liveView, calls, storedListeners, snapshots, snapshotSchedule } =
+    services;
 
   let startCalled = false;
   return {
@@ -692,6 +738,8 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     liveView,
     streamOwners: cluster.streamOwners,
     calls,
+    snapshots,
+    snapshotSchedule,
     get broker() {
       return running.broker;
     },
@@ -779,6 +827,7 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
     async () => {
       leadership.events.off("change", runJobs);
       services.retention.stop();
+      await services.snapshotSchedule.stop();
       await services.alerts.stop();
     },
   );

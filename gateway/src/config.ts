@@ -133,6 +133,21 @@ export const gatewayEnvSchema = z.object({
     .optional(),
   /** Cluster mode: lease of a gateway's record that it holds a camera's stream; another takes over within it. */
   STREAM_OWNER_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
+  /** Snapshots: every N minutes each online camera not in privacy mode posts a still; 0 turns the timer off. */
+  SNAPSHOT_INTERVAL_MIN: z.coerce.number().min(0).default(30),
+  /** Largest still a camera may upload, bytes. */
+  SNAPSHOT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(16 * 1024 * 1024)
+    .default(512 * 1024),
+  /** Stills older than this are deleted (a sweep at start, then hourly). */
+  SNAPSHOT_RETENTION_DAYS: days.default(7),
+  /** How long a camera's one-time upload URL works. */
+  SNAPSHOT_UPLOAD_TTL_S: z.coerce.number().int().min(5).max(3600).default(60),
+  /** Where the stills are kept on disk (one folder per camera). */
+  SNAPSHOT_DIR: z.string().min(1).default("./data/snapshots"),
   /** A font with Chinese glyphs for the box label sheets (a .ttc holding WenQuanYi Micro Hei, or a .ttf). */
   LABEL_FONT_FILE: z.string().min(1).default("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
   SEED_DEMO_DATA: flag.default(true),

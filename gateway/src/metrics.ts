@@ -1,6 +1,25 @@
 // Prometheus metrics, one registry per gateway instance (tests start several).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
+/** Snapshot uploads, requests and the retention sweep (gateway/src/snapshots/). */
+function snapshotMetrics(registry: Registry) {
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  return {
+    snapshotUploads: counter(
+      "wx_snapshot_uploads_total",
+      "Stills cameras uploaded, by outcome (stored, or the error code that refused it: nothing stored)",
+      ["outcome"],
+    ),
+    snapshotRequests: counter(
+      "wx_snapshot_requests_total",
+      "Stills the gateway asked cameras for, by reason (request, periodic) and outcome (stored or an error code)",
+      ["reason", "outcome"],
+    ),
+    snapshotsDeleted: counter("wx_snapshots_deleted_total", "Stills deleted by the retention sweep"),
+  };
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "wx_process_" });
@@ -64,6 +83,7 @@ export function createMetrics() {
       "Cluster mode: live-view requests handled here or proxied to the gateway holding the camera's stream, and why not",
       ["outcome"],
     ),
+    ...snapshotMetrics(registry),
     notices: make.counter(
       "wx_family_notices_total",
       "Notices to households about their cameras (camera-offline, camera-back)",

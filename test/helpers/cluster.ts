@@ -154,6 +154,7 @@ export async function startClusterGateway(
     WX_DEMO_PASSWORD: "test-password-123",
     HEARTBEAT_FLUSH_MS: "20",
     INGEST_LEADER_TTL_MS: "1500",
+    SNAPSHOT_INTERVAL_MIN: "0",
     ...env,
   });
   const gateway = buildGateway(config, { database: db });

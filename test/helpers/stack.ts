@@ -1,6 +1,9 @@
 // Starts a whole Wangxiang stack in-process on port 0 (broker + gateway + fresh database) and
 // gives tests a small HTTP client and MQTT device connections.
 import type { Agent } from "node:https";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import WebSocket from "ws";
 import { createDatabase, type Database } from "../../core/database.ts";
@@ -40,6 +43,7 @@ export async function startStack(
   options: { logStream?: { write(line: string): void }; database?: TestDatabase; pushAgent?: Agent } = {},
 ): Promise<Stack> {
   const testDb: TestDatabase = options.database ?? (await createTestDatabase());
+  const snapshotDir = await mkdtemp(join(tmpdir(), "wx-snapshots-"));
   const config = readGatewayConfig({
     HTTP_PORT: "0",
     MQTT_PORT: "0",
@@ -53,6 +57,9 @@ export async function startStack(
     HEARTBEAT_FLUSH_MS: "10",
     RELAY_ENABLED: "0",
     RELAY_RTC_PORT: "0",
+    // Periodic stills would send commands nobody in most tests expects; the snapshot tests turn them on.
+    SNAPSHOT_INTERVAL_MIN: "0",
+    SNAPSHOT_DIR: snapshotDir,
     ...env,
   });
   const db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
@@ -99,6 +106,7 @@ export async function startStack(
       await gateway.stop();
       await db.$disconnect();
       await testDb.drop();
+      await rm(snapshotDir, { recursive: true, force: true });
     },
   };
 }

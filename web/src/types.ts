@@ -14,6 +14,7 @@ import type { batchUploadReply, batchView } from "../../protocol/batches.ts";
 import type { viewGrantReply, viewLogEntry } from "../../protocol/live-view.ts";
 import type { siteCheckView } from "../../protocol/site-check.ts";
 import type { accountView, assignmentView } from "../../protocol/accounts.ts";
+import type { snapshotView } from "../../protocol/snapshots.ts";
 import type {
   answerCallReply,
   callSettingsView,
@@ -46,6 +47,7 @@ export type AssignmentView = z.infer<typeof assignmentView>;
 export type BatchUploadReply = z.infer<typeof batchUploadReply>;
 export type BatchView = z.infer<typeof batchView>;
 export type CallView = z.infer<typeof callView>;
+export type SnapshotView = z.infer<typeof snapshotView>;
 export type AnsweredCall = z.infer<typeof answerCallReply>;
 export type CallSettings = z.infer<typeof callSettingsView>;
 export type CallWindow = z.infer<typeof callWindowView>;

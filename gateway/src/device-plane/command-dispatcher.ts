@@ -22,6 +22,12 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+function redactSecretParams(params: DeviceCommand["params"]): Record<string, unknown> {
+  if ("token" in params) return { ...params, token: "(redacted)" };
+  if ("uploadUrl" in params) return { ...params, uploadUrl: "(redacted)" };
+  return params;
+}
+
 const shuttingDown = () => new ApiError(503, "shutting-down", "the gateway is shutting down; try again in a moment");
 
 export class CommandDispatcher {
@@ -48,8 +54,9 @@ export class CommandDispatcher {
       throw conflict("camera-offline", "the camera is offline; commands need it online");
 
     const id = randomId("cmd_", 16);
-    // The one-time publish token of stream-start is a secret: it goes to the camera, not into the log.
-    const loggedParams = "token" in command.params ? { ...command.params, token: "(redacted)" } : command.params;
+    // The one-time publish token of stream-start and the upload URL of take-snapshot (its path holds a one-time
+    // token) are secrets: they go to the camera, not into the command log.
+    const loggedParams = redactSecretParams(command.params);
     await this.db.command.create({
       data: { id, deviceId, name: command.name, params: JSON.stringify(loggedParams), status: "pending", requestedBy },
     });

@@ -12,6 +12,14 @@ describe("redactUrl", () => {
     expect(redactUrl("/api/v1/invites/K7P29QXM")).toBe("/api/v1/invites/[redacted]");
     expect(redactUrl("/api/v1/invites/accept")).toBe("/api/v1/invites/accept");
   });
+  it("hides the token of a camera's snapshot upload URL", () => {
+    expect(redactUrl("/api/v1/devices/cam_abc/snapshot-uploads/Zx9_secret-token")).toBe(
+      "/api/v1/devices/cam_abc/snapshot-uploads/[redacted]",
+    );
+    expect(redactUrl("/api/v1/devices/cam_abc/snapshots/latest.jpg")).toBe(
+      "/api/v1/devices/cam_abc/snapshots/latest.jpg",
+    );
+  });
   it("leaves ordinary paths alone", () => {
     expect(redactUrl("/api/v1/devices/cam_abc")).toBe("/api/v1/devices/cam_abc");
   });

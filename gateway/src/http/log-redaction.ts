@@ -2,8 +2,15 @@
 // segment (an invite code in /join/<code>), so query values and those segments are replaced.
 const REDACTED = "[redacted]";
 
-/** Paths whose last segment is a secret code. `/api/v1/invites/accept` is a route, not a code. */
-const secretSegments: RegExp[] = [/^(\/join\/)[^/?#]+/, /^(\/api\/v1\/invites\/)(?!accept(?:[/?#]|$))[^/?#]+/];
+/**
+ * Paths whose last segment is a secret code: invites (`/api/v1/invites/accept` is a route, not a code) and a
+ * camera's one-time snapshot upload URL.
+ */
+const secretSegments: RegExp[] = [
+  /^(\/join\/)[^/?#]+/,
+  /^(\/api\/v1\/invites\/)(?!accept(?:[/?#]|$))[^/?#]+/,
+  /^(\/api\/v1\/devices\/[^/?#]+\/snapshot-uploads\/)[^/?#]+/,
+];
 
 export function redactUrl(url: string): string {
   const queryAt = url.indexOf("?");

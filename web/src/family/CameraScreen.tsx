@@ -9,6 +9,7 @@ import { useAction, useLoad, useTick } from "../hooks.ts";
 import { useLiveDevice } from "../live-devices.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
+import { SnapshotPanel } from "../ui/Snapshot.tsx";
 import { CallHome } from "./CallHome.tsx";
 import { CallWindowBanner } from "./CallWindowBanner.tsx";
 import { LiveView } from "./LiveView.tsx";
@@ -78,6 +79,7 @@ export function CameraScreen() {
             </dd>
           </dl>
           <ErrorText error={privacy.error} />
+          <SnapshotPanel deviceId={device.id} online={device.connection === "online"} privacy={device.privacy} />
           {inCall ? null : <CallWindowBanner device={device} />}
           {/* keyed: "call home" from the banner on this same page mounts it afresh, which starts the call */}
           <CallHome key={query.callHome} device={device} autoStart={query.callHome === "1"} onConnected={setInCall} />

@@ -1,4 +1,5 @@
-// The migrant worker's home screen: the cameras in their parents' home, whether each is on, and when it was last seen.
+// The migrant worker's home screen: the cameras in their parents' home, whether each is on, when it was last
+// seen, and its latest still.
 import { useServices, useT } from "../context.ts";
 import { timeAgo } from "../format.ts";
 import { useLoad, useTick } from "../hooks.ts";
@@ -11,6 +12,7 @@ import { MissedCalls } from "./MissedCalls.tsx";
 import { Notices } from "./Notices.tsx";
 import { PushSetup } from "./PushSetup.tsx";
 import { PrivacyBadge, StateBadge } from "../ui/StateBadge.tsx";
+import { SnapshotThumb } from "../ui/Snapshot.tsx";
 
 export function FamilyHome() {
   const { t } = useT();
@@ -58,10 +60,7 @@ function CameraCard({ device }: { device: DeviceView }) {
   const seen = timeAgo(device.lastSeenAt, lang, now);
   return (
     <a class="card camera-card" href={`/family/camera/${device.id}`} data-device={device.id}>
-      <div class="snapshot" aria-hidden="true">
-        <span>⌂</span>
-        <small>{t("family.noSnapshot")}</small>
-      </div>
+      <SnapshotThumb deviceId={device.id} privacy={device.privacy} />
       <div class="camera-info">
         <strong>{device.label ?? t("family.camera")}</strong>
         <div class="row">

@@ -10,6 +10,7 @@ import type { CommandView, DeviceDetail, Heartbeat, SiteCheckView, StatusChange 
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { SiteCheckResult } from "../ui/SiteCheckResult.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
+import { SnapshotPanel } from "../ui/Snapshot.tsx";
 import { TimeChart } from "./TimeChart.tsx";
 import { onlineSeries } from "./uptime-series.ts";
 
@@ -71,6 +72,7 @@ export function DeviceScreen() {
             </>
           )}
         </dl>
+        <SnapshotPanel deviceId={deviceId} online={device.connection === "online"} privacy={device.privacy} />
         <Commands
           path={path}
           deviceId={deviceId}

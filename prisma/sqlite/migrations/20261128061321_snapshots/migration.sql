@@ -1,0 +1,38 @@
+-- CreateTable
+CREATE TABLE "Snapshot" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "deviceId" TEXT NOT NULL,
+    "takenAt" DATETIME NOT NULL,
+    "sizeBytes" INTEGER NOT NULL,
+    "width" INTEGER NOT NULL,
+    "height" INTEGER NOT NULL,
+    "storageKey" TEXT NOT NULL,
+    "reason" TEXT NOT NULL,
+    CONSTRAINT "Snapshot_deviceId_fkey" FOREIGN KEY ("deviceId") REFERENCES "Device" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "SnapshotUpload" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "deviceId" TEXT NOT NULL,
+    "tokenHash" TEXT NOT NULL,
+    "reason" TEXT NOT NULL,
+    "requestedBy" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "expiresAt" DATETIME NOT NULL,
+    "usedAt" DATETIME,
+    CONSTRAINT "SnapshotUpload_deviceId_fkey" FOREIGN KEY ("deviceId") REFERENCES "Device" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE INDEX "Snapshot_deviceId_takenAt_idx" ON "Snapshot"("deviceId", "takenAt");
+
+-- CreateIndex
+CREATE INDEX "Snapshot_takenAt_idx" ON "Snapshot"("takenAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "SnapshotUpload_tokenHash_key" ON "SnapshotUpload"("tokenHash");
+
+-- CreateIndex
+CREATE INDEX "SnapshotUpload_expiresAt_idx" ON "SnapshotUpload"("expiresAt");
+
