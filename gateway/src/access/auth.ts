@@ -76,17 +76,26 @@ export interface AuthPluginOptions {
 // Not encapsulated: the token check must run for every route registered beside it.
 export const authPlugin = fastifyPlugin(registerAuth, { name: "wangxiang-auth" });
 
-async function registerAuth(
-  app: FastifyInstance,
-  { db, sessionTtlS, loginFailuresPer15Min, liveSessions, audit }: AuthPluginOptions,
-): Promise<void> {
-  const limiter = AttemptLimiter.standard(loginFailuresPer15Min);
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
+
+async function registerAuth(app: FastifyInstance, options: AuthPluginOptions): Promise<void> {
+  // One limiter for sign-in and password change: both are guesses at the same password.
+  const limiter = AttemptLimiter.standard(options.loginFailuresPer15Min);
   app.decorateRequest("user", null);
   app.addHook("onRequest", async (request) => {
-    request.user = await resolveToken(db, bearerToken(request));
+    request.user = await resolveToken(options.db, bearerToken(request));
   });
+  const r = zodRoutes(app);
+  registerSignInRoutes(r, options, limiter);
+  registerOwnAccountRoutes(r, options, limiter);
+}
 
-  const r = app.withTypeProvider<ZodTypeProvider>();
+function registerSignInRoutes(
+  r: ZodRoutes,
+  { db, sessionTtlS, liveSessions }: AuthPluginOptions,
+  limiter: AttemptLimiter,
+): void {
   r.post(
     "/auth/login",
     {
@@ -133,7 +142,13 @@ async function registerAuth(
       return reply.status(204).send(null);
     },
   );
+}
 
+function registerOwnAccountRoutes(
+  r: ZodRoutes,
+  { db, liveSessions, audit }: AuthPluginOptions,
+  limiter: AttemptLimiter,
+): void {
   r.post(
     "/auth/password",
     {

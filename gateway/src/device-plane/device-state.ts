@@ -105,91 +105,74 @@ export class DeviceStateTracker {
   private async applyBatch(batch: Pending[]): Promise<void> {
     if (batch.length === 0) return;
     try {
-      const rows = await this.db.device.findMany({
-        where: { id: { in: [...new Set(batch.map((p) => p.deviceId))] } },
-        select: {
-          id: true,
-          connection: true,
-          connectionSince: true,
-          sessionId: true,
-          lastSeenAt: true,
-          firmware: true,
-          householdId: true,
-          claimState: true,
-          household: { select: { village: true } },
-        },
-      });
-      const devices = new Map<string, DeviceRow>(
-        rows.map((d) => [d.id, { ...d, village: d.household?.village ?? null, changed: false }]),
-      );
+      const devices = await this.loadDevices(batch);
       const changes: ConnectionChange[] = [];
-      for (const { deviceId, status, receivedAt } of batch) {
-        const device = devices.get(deviceId);
-        if (!device) continue;
-        // A heartbeat in flight when the camera was revoked or re-armed is no proof of a live camera in service.
-        if (status.reason === "heartbeat" && device.claimState !== "claimed") continue;
-        // A will from a connection that has since been replaced arrives after the new one's "online": ignore it.
-        if (status.state === "offline" && status.session && device.sessionId && status.session !== device.sessionId)
-          continue;
-        // Online without a session (a heartbeat, the broker's list of clients): keep the session of a camera
-        // already online; otherwise it is unknown, so that the will of whichever connection it has applies.
-        const sessionId =
-          status.state === "online"
-            ? (status.session ?? (device.connection === "online" ? device.sessionId : null))
-            : device.sessionId;
-        if (sessionId !== device.sessionId) {
-          device.sessionId = sessionId;
-          device.changed = true;
-        }
-        if (device.connection === status.state) continue;
-        Object.assign(device, {
-          connection: status.state,
-          connectionSince: receivedAt,
-          lastSeenAt: receivedAt,
-          changed: true,
-          ...(status.firmware ? { firmware: status.firmware } : {}),
-        });
-        changes.push({
-          deviceId,
-          householdId: device.householdId,
-          state: status.state,
-          at: receivedAt,
-          reason: status.reason,
-        });
+      for (const pending of batch) {
+        const device = devices.get(pending.deviceId);
+        const change = device ? applyStatus(device, pending) : null;
+        if (change) changes.push(change);
       }
-      const updated = [...devices].filter(([, d]) => d.changed);
-      await this.db.$transaction([
-        ...(updated.length ? [this.updateDevices(updated)] : []),
-        ...(changes.length
-          ? [
-              this.db.deviceStatusChange.createMany({
-                data: changes.map((c) => ({ deviceId: c.deviceId, state: c.state, reason: c.reason, at: c.at })),
-              }),
-            ]
-          : []),
-      ]);
+      await this.persist(devices, changes);
       for (const [id, d] of devices) {
         if (d.connection === "online") this.knownOnline.add(id);
         else this.knownOnline.delete(id);
       }
-      for (const change of changes) {
-        const village = devices.get(change.deviceId)?.village ?? null;
-        this.hub.publish(
-          {
-            type: "device.connection",
-            deviceId: change.deviceId,
-            village,
-            state: change.state,
-            at: change.at.toISOString(),
-            reason: change.reason,
-          },
-          { deviceId: change.deviceId, householdId: change.householdId },
-        );
-        for (const listener of this.listeners) listener(change);
-      }
+      this.announce(devices, changes);
       for (const p of batch) p.done.resolve();
     } catch (error) {
       for (const p of batch) p.done.reject(error);
+    }
+  }
+
+  private async loadDevices(batch: Pending[]): Promise<Map<string, DeviceRow>> {
+    const rows = await this.db.device.findMany({
+      where: { id: { in: [...new Set(batch.map((p) => p.deviceId))] } },
+      select: {
+        id: true,
+        connection: true,
+        connectionSince: true,
+        sessionId: true,
+        lastSeenAt: true,
+        firmware: true,
+        householdId: true,
+        claimState: true,
+        household: { select: { village: true } },
+      },
+    });
+    return new Map<string, DeviceRow>(
+      rows.map((d) => [d.id, { ...d, village: d.household?.village ?? null, changed: false }]),
+    );
+  }
+
+  private async persist(devices: Map<string, DeviceRow>, changes: ConnectionChange[]): Promise<void> {
+    const updated = [...devices].filter(([, d]) => d.changed);
+    await this.db.$transaction([
+      ...(updated.length ? [this.updateDevices(updated)] : []),
+      ...(changes.length
+        ? [
+            this.db.deviceStatusChange.createMany({
+              data: changes.map((c) => ({ deviceId: c.deviceId, state: c.state, reason: c.reason, at: c.at })),
+            }),
+          ]
+        : []),
+    ]);
+  }
+
+  private announce(devices: Map<string, DeviceRow>, changes: ConnectionChange[]): void {
+    for (const change of changes) {
+      const village = devices.get(change.deviceId)?.village ?? null;
+      this.hub.publish(
+        {
+          type: "device.connection",
+          deviceId: change.deviceId,
+          village,
+          state: change.state,
+          at: change.at.toISOString(),
+          reason: change.reason,
+        },
+        { deviceId: change.deviceId, householdId: change.householdId },
+      );
+      for (const listener of this.listeners) listener(change);
     }
   }
 
@@ -225,4 +208,32 @@ export class DeviceStateTracker {
       ]),
     );
   }
+}
+
+/** Applies one status to the batch's copy of its device; the connection change it makes, if any. */
+function applyStatus(device: DeviceRow, { deviceId, status, receivedAt }: Pending): ConnectionChange | null {
+  // A heartbeat in flight when the camera was revoked or re-armed is no proof of a live camera in service.
+  if (status.reason === "heartbeat" && device.claimState !== "claimed") return null;
+  // A will from a connection that has since been replaced arrives after the new one's "online": ignore it.
+  if (status.state === "offline" && status.session && device.sessionId && status.session !== device.sessionId)
+    return null;
+  // Online without a session (a heartbeat, the broker's list of clients): keep the session of a camera
+  // already online; otherwise it is unknown, so that the will of whichever connection it has applies.
+  const sessionId =
+    status.state === "online"
+      ? (status.session ?? (device.connection === "online" ? device.sessionId : null))
+      : device.sessionId;
+  if (sessionId !== device.sessionId) {
+    device.sessionId = sessionId;
+    device.changed = true;
+  }
+  if (device.connection === status.state) return null;
+  Object.assign(device, {
+    connection: status.state,
+    connectionSince: receivedAt,
+    lastSeenAt: receivedAt,
+    changed: true,
+    ...(status.firmware ? { firmware: status.firmware } : {}),
+  });
+  return { deviceId, householdId: device.householdId, state: status.state, at: receivedAt, reason: status.reason };
 }
