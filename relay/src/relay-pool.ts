@@ -318,8 +318,8 @@ export class RelayPool {
     return () => this.listeners.delete(listener);
   }
 
-  /** The handle for a camera's router (the router itself is made on first use, on the camera's worker). */
-  createRouter(cameraId: string): RouterHandle {
+  /** The handle for a camera's router, the same one on every call (the router itself is made on first use, on the camera's worker). */
+  routerFor(cameraId: string): RouterHandle {
     const existing = this.handles.get(cameraId);
     if (existing) return existing;
     const worker = this.workerFor(cameraId);

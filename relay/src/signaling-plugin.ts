@@ -215,7 +215,7 @@ async function closeSession(
   reason: string,
 ): Promise<FastifyReply> {
   try {
-    await context.pool.createRouter(cameraId).closeSession(sessionId, reason);
+    await context.pool.routerFor(cameraId).closeSession(sessionId, reason);
     return reply.code(200).send();
   } catch (error) {
     return relayFailure(reply, error);
@@ -241,7 +241,7 @@ function registerWhip(app: FastifyInstance, context: SignalingContext): void {
     const offer = sdpBody(request, reply);
     if (offer === null) return reply;
     try {
-      const { sessionId, answerSdp } = await pool.createRouter(params.cameraId).connectCamera(offer);
+      const { sessionId, answerSdp } = await pool.routerFor(params.cameraId).connectCamera(offer);
       sessions.set(sessionId, { cameraId: params.cameraId, role: "camera" });
       options.onCameraPublished?.({ cameraId: params.cameraId, sessionId });
       return answered(context, reply, request, {
@@ -302,7 +302,7 @@ function registerWhep(app: FastifyInstance, context: SignalingContext): void {
     sessions.set(sessionId, { cameraId: params.cameraId, role: "viewer", viewer });
     try {
       await options.onViewerJoined?.({ cameraId: params.cameraId, sessionId, viewer });
-      const { answerSdp } = await pool.createRouter(params.cameraId).connectViewer(offer, viewer.viewerId, sessionId);
+      const { answerSdp } = await pool.routerFor(params.cameraId).connectViewer(offer, viewer.viewerId, sessionId);
       return answered(context, reply, request, {
         sessionId,
         answerSdp,

@@ -266,7 +266,7 @@ export class LiveViewService {
   async onPrivacyEnabled(cameraId: string): Promise<void> {
     const stream = this.streams.get(cameraId);
     if (!stream) return;
-    const router = this.pool.createRouter(cameraId);
+    const router = this.pool.routerFor(cameraId);
     await Promise.all(
       [...stream.viewers.keys()].map((sessionId) =>
         router.closeSession(sessionId, "privacy-mode").catch(() => undefined),
@@ -279,7 +279,7 @@ export class LiveViewService {
   async cutCamera(cameraId: string, reason: string): Promise<void> {
     const stream = this.streams.get(cameraId);
     if (!stream || stream.viewers.size === 0) return;
-    const router = this.pool.createRouter(cameraId);
+    const router = this.pool.routerFor(cameraId);
     await Promise.all(
       [...stream.viewers.keys()].map((sessionId) => router.closeSession(sessionId, reason).catch(() => undefined)),
     );
@@ -297,7 +297,7 @@ export class LiveViewService {
     const closing: Promise<unknown>[] = [];
     for (const [cameraId, stream] of this.streams) {
       if (inHousehold && !inHousehold.has(cameraId)) continue;
-      const router = this.pool.createRouter(cameraId);
+      const router = this.pool.routerFor(cameraId);
       for (const [sessionId, viewer] of stream.viewers) {
         if (viewer.viewerId === userId)
           closing.push(router.closeSession(sessionId, scope.reason).catch(() => undefined));
@@ -422,7 +422,7 @@ export class LiveViewService {
     stream.publishNonce = null;
     if (publishSessionId)
       await this.pool
-        .createRouter(cameraId)
+        .routerFor(cameraId)
         .closeSession(publishSessionId, reason)
         .catch(() => undefined);
     await this.commands.send(cameraId, { name: "stream-stop", params: { reason } }, "live-view").catch(() => undefined);
@@ -433,7 +433,7 @@ export class LiveViewService {
     const code = error instanceof ApiError ? error.code : "camera-did-not-stream";
     this.toHousehold(cameraId, { type: "view.error", deviceId: cameraId, error: code, message: error.message });
     const stream = this.stream(cameraId);
-    const router = this.pool.createRouter(cameraId);
+    const router = this.pool.routerFor(cameraId);
     for (const sessionId of stream.viewers.keys()) void router.closeSession(sessionId, code).catch(() => undefined);
   }
 
