@@ -8,7 +8,7 @@ import { availableParallelism, networkInterfaces } from "node:os";
 import * as mediasoup from "mediasoup";
 import type { types as ms } from "mediasoup";
 import { CameraRouter, SessionNotFoundError, type RouterEvents, type SessionRole } from "./camera-router.ts";
-import { routerCodecs } from "./sdp.ts";
+import { BadOfferError, routerCodecs } from "./sdp.ts";
 
 export interface RelayNetworkOptions {
   /** Kept for configuration compatibility: the relay is ICE-lite and needs no STUN/TURN servers itself. */
@@ -100,7 +100,7 @@ export interface WorkerMetrics {
 function toRelayError(error: unknown): Error {
   if (error instanceof RelayError) return error;
   if (error instanceof SessionNotFoundError) return new RelayError("session-not-found", error.message);
-  if (error instanceof Error && error.name === "BadRequest") return new RelayError("bad-request", error.message);
+  if (error instanceof BadOfferError) return new RelayError("bad-request", error.message);
   const message = error instanceof Error ? error.message : String(error);
   return new RelayError("worker-failed", message);
 }

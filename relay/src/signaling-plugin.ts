@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { IceServer, IceServerSource } from "./ice-servers.ts";
 import { RelayError, type RelayPool } from "./relay-pool.ts";
 import { BadOfferError, parseOffer } from "./sdp.ts";
+import { errorCatalogue, errorReplyFor, type ErrorCode } from "../../protocol/errors.ts";
 
 export type { IceServer } from "./ice-servers.ts";
 
@@ -51,8 +52,9 @@ function bearer(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
-function fail(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
-  return reply.code(status).type("application/json").send({ error, message });
+/** A refusal in the one error shape, with the catalogue's status for its code (protocol/errors.ts). */
+function fail(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
+  return reply.code(errorCatalogue[code].status).type("application/json").send(errorReplyFor(code, message));
 }
 
 function iceLinkHeader(servers: IceServer[]): string | undefined {
@@ -129,7 +131,7 @@ function forwardPoolEvents({ pool, sessions, options }: SignalingContext): () =>
 function parseParams<T extends z.ZodType>(schema: T, request: FastifyRequest, reply: FastifyReply): z.infer<T> | null {
   const parsed = schema.safeParse(request.params);
   if (!parsed.success) {
-    fail(reply, 404, "not-found", "no such camera or session");
+    fail(reply, "not-found", "no such camera or session");
     return null;
   }
   return parsed.data;
@@ -141,13 +143,13 @@ function sdpBody(request: FastifyRequest, reply: FastifyReply): string | null {
     typeof request.body !== "string" ||
     !request.body.startsWith("v=0")
   ) {
-    fail(reply, 415, "bad-sdp", "send an SDP offer as application/sdp");
+    fail(reply, "unsupported-media-type", "send an SDP offer as application/sdp");
     return null;
   }
   // A WebRTC offer has media sections, ICE credentials and a DTLS fingerprint; anything else is refused here.
   const sdp = request.body;
   if (!/^m=(audio|video) /m.test(sdp) || !/^a=ice-ufrag:/m.test(sdp) || !/^a=fingerprint:/m.test(sdp)) {
-    fail(reply, 400, "bad-sdp", "the offer needs media sections, ICE credentials and a DTLS fingerprint");
+    fail(reply, "bad-sdp", "the offer needs media sections, ICE credentials and a DTLS fingerprint");
     return null;
   }
   return sdp;
@@ -155,13 +157,12 @@ function sdpBody(request: FastifyRequest, reply: FastifyReply): string | null {
 
 function relayFailure(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof RelayError) {
-    if (error.code === "session-not-found")
-      return fail(reply, 404, "session-not-found", "this media session has ended");
-    if (error.code === "bad-request") return fail(reply, 400, "bad-request", error.message);
+    if (error.code === "session-not-found") return fail(reply, "session-not-found", "this media session has ended");
+    if (error.code === "bad-request") return fail(reply, "bad-request", error.message);
   }
   // An offer werift cannot answer (no VP8/Opus, no ICE) lands here too.
   const message = error instanceof Error ? error.message : String(error);
-  return fail(reply, 502, "relay-failed", `the media relay could not take this session: ${message}`);
+  return fail(reply, "relay-failed", `the media relay could not take this session: ${message}`);
 }
 
 function answered(
@@ -195,12 +196,11 @@ function optionsReply(
     if (!token)
       return fail(
         reply.header("www-authenticate", "Bearer"),
-        401,
         "unauthorized",
         "a token is required for the ICE servers",
       );
     const clientId = await authorize(params.cameraId, token);
-    if (!clientId) return fail(reply, 403, "forbidden", "this token may not use this camera's relay");
+    if (!clientId) return fail(reply, "forbidden", "this token may not use this camera's relay");
     const links = context.iceLinks(clientId);
     if (links) reply.header("link", links);
     return reply.code(204).send();
@@ -234,10 +234,9 @@ function registerWhip(app: FastifyInstance, context: SignalingContext): void {
     const params = parseParams(cameraParams, request, reply);
     if (!params) return reply;
     const token = bearer(request);
-    if (!token)
-      return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a publish token is required");
+    if (!token) return fail(reply.header("www-authenticate", "Bearer"), "unauthorized", "a publish token is required");
     if (!(await options.authorizePublish(params.cameraId, token)))
-      return fail(reply, 403, "forbidden", "this token may not publish this camera");
+      return fail(reply, "forbidden", "this token may not publish this camera");
     const offer = sdpBody(request, reply);
     if (offer === null) return reply;
     try {
@@ -259,13 +258,12 @@ function registerWhip(app: FastifyInstance, context: SignalingContext): void {
     const params = parseParams(sessionParams, request, reply);
     if (!params) return reply;
     const token = bearer(request);
-    if (!token)
-      return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a publish token is required");
+    if (!token) return fail(reply.header("www-authenticate", "Bearer"), "unauthorized", "a publish token is required");
     if (!(await options.authorizePublish(params.cameraId, token)))
-      return fail(reply, 403, "forbidden", "this token may not publish this camera");
+      return fail(reply, "forbidden", "this token may not publish this camera");
     const record = sessions.get(params.sessionId);
     if (!record || record.role !== "camera" || record.cameraId !== params.cameraId)
-      return fail(reply, 404, "session-not-found", "no such publishing session");
+      return fail(reply, "session-not-found", "no such publishing session");
     return closeSession(context, reply, params.cameraId, params.sessionId, "camera-left");
   });
 }
@@ -284,16 +282,15 @@ function registerWhep(app: FastifyInstance, context: SignalingContext): void {
     const params = parseParams(cameraParams, request, reply);
     if (!params) return reply;
     const token = bearer(request);
-    if (!token)
-      return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
+    if (!token) return fail(reply.header("www-authenticate", "Bearer"), "unauthorized", "a viewer token is required");
     const viewer = await options.authorizeView(params.cameraId, token);
-    if (!viewer) return fail(reply, 403, "forbidden", "you may not watch this camera now");
+    if (!viewer) return fail(reply, "forbidden", "you may not watch this camera now");
     const offer = sdpBody(request, reply);
     if (offer === null) return reply;
     try {
       parseOffer(offer);
     } catch (error) {
-      if (error instanceof BadOfferError) return fail(reply, 400, "bad-sdp", error.message);
+      if (error instanceof BadOfferError) return fail(reply, "bad-sdp", error.message);
       throw error;
     }
     // The session is named, and the gateway told (it asks the camera to publish), before the answer: the
@@ -328,7 +325,7 @@ async function viewerSession(context: SignalingContext, request: FastifyRequest,
   if (!params) return null;
   const token = bearer(request);
   if (!token) {
-    fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
+    fail(reply.header("www-authenticate", "Bearer"), "unauthorized", "a viewer token is required");
     return null;
   }
   const viewer = await context.options.authorizeView(params.cameraId, token);
@@ -341,7 +338,7 @@ async function viewerSession(context: SignalingContext, request: FastifyRequest,
     record.cameraId !== params.cameraId ||
     record.viewer?.viewerId !== viewer.viewerId
   ) {
-    fail(reply, 404, "session-not-found", "no such viewing session");
+    fail(reply, "session-not-found", "no such viewing session");
     return null;
   }
   return params;

@@ -8,7 +8,7 @@ import type {
   DeviceCommand,
 } from "../../../protocol/device-messages.ts";
 import { deviceCommandResponseTopic, deviceCommandTopic } from "../../../protocol/topics.ts";
-import { ApiError, conflict } from "../http/errors.ts";
+import { DomainError } from "../../../protocol/errors.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { toCommandView } from "../http/views.ts";
@@ -22,7 +22,8 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-const shuttingDown = () => new ApiError(503, "shutting-down", "the gateway is shutting down; try again in a moment");
+const shuttingDown = () =>
+  new DomainError("shutting-down", { message: "the gateway is shutting down; try again in a moment" });
 
 export class CommandDispatcher {
   private readonly waiting = new Map<string, Waiter>();
@@ -42,10 +43,11 @@ export class CommandDispatcher {
       where: { id: deviceId },
       select: { connection: true, claimState: true, householdId: true },
     });
-    if (!device) throw new ApiError(404, "not-found", "camera not found");
-    if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
+    if (!device) throw new DomainError("not-found", { message: "camera not found" });
+    if (device.claimState !== "claimed")
+      throw new DomainError("camera-not-claimed", { message: "this camera has not been set up yet" });
     if (device.connection !== "online")
-      throw conflict("camera-offline", "the camera is offline; commands need it online");
+      throw new DomainError("camera-offline", { message: "the camera is offline; commands need it online" });
 
     const id = randomId("cmd_", 16);
     // The one-time publish token of stream-start is a secret: it goes to the camera, not into the log.
@@ -72,7 +74,7 @@ export class CommandDispatcher {
     } catch (error) {
       this.settleWaiter(id);
       await this.finish(id, { status: "failed", error: "the gateway could not reach the broker" }, device.householdId);
-      throw new ApiError(503, "broker-unavailable", "the message broker is not reachable");
+      throw new DomainError("broker-unavailable", { message: "the message broker is not reachable" });
     }
     const response = await answered;
     if (response === "shutting-down") {
@@ -85,12 +87,10 @@ export class CommandDispatcher {
     }
     if (!response) {
       const view = await this.finish(id, { status: "timed-out", error: "camera did not answer" }, device.householdId);
-      throw new ApiError(
-        504,
-        "camera-did-not-answer",
-        `camera did not answer within ${Math.round(this.timeoutMs / 1000)} s`,
-        { command: view },
-      );
+      throw new DomainError("camera-did-not-answer", {
+        message: `camera did not answer within ${Math.round(this.timeoutMs / 1000)} s`,
+        details: { command: view },
+      });
     }
     return this.finish(
       id,

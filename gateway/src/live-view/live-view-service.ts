@@ -6,7 +6,7 @@ import type { IceServerSource, ViewerIdentity } from "../../../relay/src/index.t
 import type { Database } from "../../../core/database.ts";
 import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import type { LiveHub } from "../events/live-hub.ts";
-import { ApiError, conflict, notFound } from "../http/errors.ts";
+import { DomainError, isDomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { SignedInUser } from "../access/auth.ts";
 import { householdIdsOf } from "../access/access.ts";
 import type { ViewTokens } from "./view-tokens.ts";
@@ -87,20 +87,19 @@ export class LiveViewService {
       where: { id: deviceId },
       select: { householdId: true, claimState: true, claimedAt: true, boundBy: true, privacy: true, connection: true },
     });
-    if (!device || !device.householdId) throw notFound("camera");
+    if (!device || !device.householdId) throw notFoundError("camera");
     const member = (await householdIdsOf(this.db, user.id)).includes(device.householdId);
     if (!member && !this.installing(user, device)) {
-      if (user.role === "family") throw notFound("camera");
-      throw new ApiError(403, "not-a-member", "only the household's family members can watch this camera");
+      if (user.role === "family") throw notFoundError("camera");
+      throw new DomainError("not-a-member", { message: "only the household's family members can watch this camera" });
     }
-    if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
+    if (device.claimState !== "claimed")
+      throw new DomainError("camera-not-claimed", { message: "this camera has not been set up yet" });
     if (device.privacy)
-      throw new ApiError(
-        403,
-        "privacy-mode",
-        "the camera is in privacy mode; nobody can watch until it is switched off",
-      );
-    if (device.connection !== "online") throw conflict("camera-offline", "the camera is offline");
+      throw new DomainError("privacy-mode", {
+        message: "the camera is in privacy mode; nobody can watch until it is switched off",
+      });
+    if (device.connection !== "online") throw new DomainError("camera-offline", { message: "the camera is offline" });
     const { token, expiresAt } = this.tokens.issueViewer(
       deviceId,
       user.id,
@@ -391,7 +390,7 @@ export class LiveViewService {
     const published = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         stream.publishedWaiters.delete(done);
-        reject(new ApiError(504, "camera-did-not-stream", "the camera did not start its stream in time"));
+        reject(new DomainError("camera-did-not-stream", { message: "the camera did not start its stream in time" }));
       }, this.policy.startTimeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -430,7 +429,7 @@ export class LiveViewService {
   }
 
   private failViewers(cameraId: string, error: Error): void {
-    const code = error instanceof ApiError ? error.code : "camera-did-not-stream";
+    const code = isDomainError(error) ? error.code : "camera-did-not-stream";
     this.toHousehold(cameraId, { type: "view.error", deviceId: cameraId, error: code, message: error.message });
     const stream = this.stream(cameraId);
     const router = this.pool.routerFor(cameraId);
