@@ -26,6 +26,9 @@ function grantSource(first: ViewGrant | undefined, ask: () => Promise<WhepGrant>
   };
 }
 
+/** Codes by which the gateway refuses this person a viewer token (a camera they may not see is "not found"). */
+const refusedToWatch = new Set(["unauthorized", "forbidden", "not-a-member", "not-assigned", "not-found"]);
+
 /** A viewer token for this camera; the gateway's refusals become the messages the family reads. */
 async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> {
   try {
@@ -37,10 +40,10 @@ async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> 
     if (error.code === "privacy-mode") throw new WhepError("privacy", error.message, false);
     if (error.code === "camera-offline" || error.code === "camera-not-claimed")
       throw new WhepError("camera-offline", error.message, false);
-    if (error.status === 404 && error.message.startsWith("no route"))
+    // A gateway without the relay has no such route: the not-found handler says "no route …".
+    if (error.code === "not-found" && error.message.startsWith("no route"))
       throw new WhepError("unavailable", error.message, false);
-    if (error.status === 401 || error.status === 403 || error.status === 404)
-      throw new WhepError("forbidden", error.message, false);
+    if (refusedToWatch.has(error.code)) throw new WhepError("forbidden", error.message, false);
     throw new WhepError("network", error.message, true);
   }
 }
