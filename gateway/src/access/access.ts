@@ -8,6 +8,15 @@ import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 export const notAssigned = () =>
   new DomainError("not-assigned", { message: "you are not assigned to this household; county staff can assign you" });
 
+/** The one membership rule: a family member of this household (staff and installers are never members). */
+export async function isHouseholdMember(db: Database, userId: string, householdId: string): Promise<boolean> {
+  const member = await db.householdMember.findUnique({
+    where: { householdId_userId: { householdId, userId } },
+    select: { userId: true },
+  });
+  return member !== null;
+}
+
 export async function householdIdsOf(db: Database, userId: string): Promise<string[]> {
   const rows = await db.householdMember.findMany({ where: { userId }, select: { householdId: true } });
   return rows.map((r) => r.householdId);
@@ -38,10 +47,7 @@ export async function assertCanSeeHousehold(db: Database, user: SignedInUser, ho
     if (!(await installerMayWorkIn(db, user.id, householdId))) throw notAssigned();
     return;
   }
-  const member = await db.householdMember.findUnique({
-    where: { householdId_userId: { householdId, userId: user.id } },
-  });
-  if (!member) throw notFoundError("household"); // not "forbidden": do not reveal that it exists
+  if (!(await isHouseholdMember(db, user.id, householdId))) throw notFoundError("household"); // not "forbidden": do not reveal that it exists
 }
 
 /** Fleet health of a camera: staff and installers everywhere, family members in their households. */
@@ -54,10 +60,7 @@ export async function assertCanSeeDevice(
   if (!device) throw notFoundError("camera");
   if (user.role === "family") {
     if (!device.householdId) throw notFoundError("camera");
-    const member = await db.householdMember.findUnique({
-      where: { householdId_userId: { householdId: device.householdId, userId: user.id } },
-    });
-    if (!member) throw notFoundError("camera");
+    if (!(await isHouseholdMember(db, user.id, device.householdId))) throw notFoundError("camera");
   }
   return device;
 }

@@ -6,6 +6,7 @@ import type { Database } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
 import type { CallView, PushPayload } from "../../../protocol/calls.ts";
 import type { DeviceCommand } from "../../../protocol/device-messages.ts";
+import { isHouseholdMember } from "../access/access.ts";
 import type { SignedInUser } from "../access/auth.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { DomainError, notFoundError } from "../../../protocol/errors.ts";
@@ -396,10 +397,8 @@ export class CallService {
     );
   }
 
-  async #isMember(userId: string, householdId: string): Promise<boolean> {
-    return (
-      (await this.#o.db.householdMember.findUnique({ where: { householdId_userId: { householdId, userId } } })) !== null
-    );
+  #isMember(userId: string, householdId: string): Promise<boolean> {
+    return isHouseholdMember(this.#o.db, userId, householdId);
   }
 }
 

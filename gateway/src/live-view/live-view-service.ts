@@ -8,7 +8,7 @@ import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { DomainError, isDomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { SignedInUser } from "../access/auth.ts";
-import { householdIdsOf } from "../access/access.ts";
+import { isHouseholdMember } from "../access/access.ts";
 import type { ViewTokens } from "./view-tokens.ts";
 import type { ServerMessage } from "../../../protocol/ws.ts";
 
@@ -88,7 +88,7 @@ export class LiveViewService {
       select: { householdId: true, claimState: true, claimedAt: true, boundBy: true, privacy: true, connection: true },
     });
     if (!device || !device.householdId) throw notFoundError("camera");
-    const member = (await householdIdsOf(this.db, user.id)).includes(device.householdId);
+    const member = await isHouseholdMember(this.db, user.id, device.householdId);
     if (!member && !this.installing(user, device)) {
       if (user.role === "family") throw notFoundError("camera");
       throw new DomainError("not-a-member", { message: "only the household's family members can watch this camera" });
@@ -135,9 +135,7 @@ export class LiveViewService {
       select: { id: true, role: true, disabledAt: true },
     });
     if (!viewer || viewer.disabledAt) return null;
-    const member = await this.db.householdMember.findUnique({
-      where: { householdId_userId: { householdId: device.householdId, userId: claims.uid } },
-    });
+    const member = await isHouseholdMember(this.db, claims.uid, device.householdId);
     if (!member && !this.installing(viewer, device)) return null;
     return { viewerId: claims.uid, displayName: claims.name };
   }
