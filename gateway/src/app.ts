@@ -158,7 +158,8 @@ function createDevicePlane(
     },
     log,
   );
-  state.onChange(
+  state.events.on(
+    "change",
     (change) => void alerts.onConnectionChange(change).catch((err) => log.error({ err }, "alert resolution failed")),
   );
   const runs = new GatewayRuns(db, log);
@@ -215,7 +216,7 @@ function createLiveView(
       installerWindowMs: 2 * 3600_000,
     },
   });
-  state.onChange((change) => {
+  state.events.on("change", (change) => {
     if (change.state === "offline") liveView.onCameraOffline(change.deviceId);
   });
   return liveView;
@@ -256,7 +257,7 @@ function createServices(
 ): Services {
   const provider = providerOf(config.DATABASE_URL);
   const hub = new LiveHub();
-  const state = new DeviceStateTracker(db, provider, hub);
+  const state = new DeviceStateTracker(db, provider, hub, log);
   const base = {
     db,
     provider,

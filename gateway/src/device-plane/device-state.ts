@@ -3,6 +3,7 @@
 // seconds, and one read plus two statements per batch (instead of three queries per camera) keeps up.
 import type { Database } from "../../../core/database.ts";
 import type { DatabaseProvider } from "../../../core/database-url.ts";
+import { TypedEvents, type EventSource, type ListenerErrorLog } from "../../../core/events.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 
 /** A status message from the camera, or the gateway's own verdict (revocation, re-arm). */
@@ -37,11 +38,16 @@ interface DeviceRow {
 const BATCH_DELAY_MS = 5;
 const MAX_BATCH = 2000;
 
+export interface DeviceStateEvents {
+  /** A camera went online or offline (stored before it is announced). */
+  change: [change: ConnectionChange];
+}
+
 export class DeviceStateTracker {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly listeners = new Set<(change: ConnectionChange) => void>();
+  readonly #events: TypedEvents<DeviceStateEvents>;
   /** Cameras known online since this gateway started; a heartbeat from any other one is news. */
   private readonly knownOnline = new Set<string>();
   private readonly heartbeatProofs = new Set<string>();
@@ -50,11 +56,13 @@ export class DeviceStateTracker {
     private readonly db: Database,
     private readonly provider: DatabaseProvider,
     private readonly hub: LiveHub,
-  ) {}
+    log: ListenerErrorLog,
+  ) {
+    this.#events = new TypedEvents<DeviceStateEvents>({ log, name: "device-state" });
+  }
 
-  onChange(listener: (change: ConnectionChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  get events(): EventSource<DeviceStateEvents> {
+    return this.#events;
   }
 
   /** Resolves once the update is stored (or found to change nothing). */
@@ -172,7 +180,7 @@ export class DeviceStateTracker {
         },
         { deviceId: change.deviceId, householdId: change.householdId },
       );
-      for (const listener of this.listeners) listener(change);
+      this.#events.emit("change", change);
     }
   }
 
