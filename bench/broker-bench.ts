@@ -874,32 +874,9 @@ async function benchMosquitto(o: Options, workers: Worker[], cameras: CameraCred
         `warning: ${target.description} may open at most ${target.maxOpenFiles} files, fewer than ${o.cameras} connections`,
       );
     }
-    // The one subscriber, as the gateway is for aedes: every heartbeat of every camera.
-    const received = { count: 0, inWindow: 0, lastAt: 0 };
-    const latency = new Samples(o.rate * o.durationS + 1024);
-    let windowEnd = Infinity;
-    sub = await new Promise<MqttClient>((resolve, reject) => {
-      const c = mqtt.connect(target.url, {
-        protocolVersion: 4,
-        clientId: `wx-bench-sub-${process.pid}`,
-        username: subscriber.deviceId,
-        password: subscriber.password,
-        reconnectPeriod: 0,
-        connectTimeout: 10_000,
-      });
-      c.once("connect", () =>
-        c.subscribe("devices/+/telemetry", { qos: 1 }, (error) => (error ? reject(error) : resolve(c))),
-      );
-      c.once("error", reject);
-    });
-    sub.on("message", (_topic, payload) => {
-      const now = nowMs();
-      received.count++;
-      received.lastAt = now;
-      if (now <= windowEnd) received.inWindow++;
-      const at = /"at":"([^"]+)"/.exec(payload.toString("latin1"));
-      if (at) latency.push(now - Date.parse(at[1]!));
-    });
+    const listener = await subscribeToHeartbeats(target.url, subscriber, o);
+    sub = listener.client;
+    const { received, latency } = listener;
     await new Promise((r) => setTimeout(r, 500));
     const rssBefore = vmRssBytes(target.pid);
     const connect = await connectPhase(workers, target.url, cameras, o);
@@ -916,7 +893,7 @@ async function benchMosquitto(o: Options, workers: Worker[], cameras: CameraCred
 
     const cpuStart = procCpuMs(target.pid);
     const phaseStart = nowMs();
-    windowEnd = phaseStart + o.durationS * 1000;
+    listener.windowEnd = phaseStart + o.durationS * 1000;
     const run = await heartbeatPhase(workers, o);
     await drain(() => received.count, run.offered.sent, 3000, 20_000);
     const cpuEnd = procCpuMs(target.pid);
@@ -952,6 +929,40 @@ async function benchMosquitto(o: Options, workers: Worker[], cameras: CameraCred
   }
 }
 
+/** The one subscriber, as the gateway is for aedes: every heartbeat of every camera, counted and timed. */
+async function subscribeToHeartbeats(url: string, subscriber: { deviceId: string; password: string }, o: Options) {
+  const listener = {
+    client: null as unknown as MqttClient,
+    received: { count: 0, inWindow: 0, lastAt: 0 },
+    latency: new Samples(o.rate * o.durationS + 1024),
+    /** Heartbeats received after this are outside the measured window. */
+    windowEnd: Infinity,
+  };
+  listener.client = await new Promise<MqttClient>((resolve, reject) => {
+    const c = mqtt.connect(url, {
+      protocolVersion: 4,
+      clientId: `wx-bench-sub-${process.pid}`,
+      username: subscriber.deviceId,
+      password: subscriber.password,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+    });
+    c.once("connect", () =>
+      c.subscribe("devices/+/telemetry", { qos: 1 }, (error) => (error ? reject(error) : resolve(c))),
+    );
+    c.once("error", reject);
+  });
+  listener.client.on("message", (_topic, payload) => {
+    const now = nowMs();
+    listener.received.count++;
+    listener.received.lastAt = now;
+    if (now <= listener.windowEnd) listener.received.inWindow++;
+    const at = /"at":"([^"]+)"/.exec(payload.toString("latin1"));
+    if (at) listener.latency.push(now - Date.parse(at[1]!));
+  });
+  return listener;
+}
+
 /** CPU time (user+system) of a process in ms, from /proc/<pid>/stat. */
 function procCpuMs(pid: number): number | null {
   try {
@@ -983,9 +994,32 @@ function ratio(a: number | null | undefined, b: number | null | undefined): stri
 
 function printReport(o: Options, a: AedesResult, m: MosquittoResult | null): string {
   const hb = a.heartbeats;
-  const lat = hb.latencyMs;
   const rows: (string | number | null)[][] = [
     ["figure", "aedes + gateway", "mosquitto", "aedes / mosquitto"],
+    ...connectRows(a, m),
+    ...heartbeatRows(a, m),
+  ];
+  const lines = [
+    "",
+    `Wangxiang broker bench — ${o.cameras} cameras, ${o.rate} heartbeats/s offered for ${o.durationS} s, QoS ${o.qos}, ${o.workers} load workers`,
+    `provisioning: ${a.provisioning.cameras} credentials hashed (HMAC-SHA-256) in ${a.provisioning.hashSeconds} s (${a.provisioning.hashesPerS}/s), inserted in ${a.provisioning.insertSeconds} s`,
+    m ? `mosquitto: ${m.broker}${m.authenticates ? "" : " — no password check, unlike aedes"}` : "mosquitto: skipped",
+    "",
+    table(rows),
+    "",
+    `heartbeat batches: ${hb.batches} (mean ${hb.meanBatch}, max ${hb.maxBatch} rows); event-loop delay of the broker process p50/p99/max ${hb.eventLoopDelayMs.p50}/${hb.eventLoopDelayMs.p99}/${hb.eventLoopDelayMs.max} ms; load workers' longest pacing gap ${hb.offered.maxTickGapMs} ms`,
+    "",
+    "broker process, once a second during heartbeats (in = PUBLISHes accepted from cameras, out = forwarded to the gateway):",
+    timelineTable(hb),
+    "",
+    ...verdictLines(a),
+    ...queryAndProfileLines(a),
+  ];
+  return lines.join("\n");
+}
+
+function connectRows(a: AedesResult, m: MosquittoResult | null): (string | number | null)[][] {
+  return [
     [
       "cameras connected",
       `${a.connect.connected}/${a.connect.attempted}`,
@@ -1025,6 +1059,13 @@ function printReport(o: Options, a: AedesResult, m: MosquittoResult | null): str
       m ? `${m.memory.beforeMiB} → ${m.memory.afterMiB}` : null,
       null,
     ],
+  ];
+}
+
+function heartbeatRows(a: AedesResult, m: MosquittoResult | null): (string | number | null)[][] {
+  const hb = a.heartbeats;
+  const lat = hb.latencyMs;
+  return [
     [
       "heartbeats offered (sent/s)",
       `${hb.offered.sent} (${hb.offered.offeredPerS}/s)`,
@@ -1071,39 +1112,38 @@ function printReport(o: Options, a: AedesResult, m: MosquittoResult | null): str
       null,
     ],
   ];
-  const verdict = [
+}
+
+function verdictLines(a: AedesResult): string[] {
+  const hb = a.heartbeats;
+  const lat = hb.latencyMs;
+  return [
     `target 10k cameras on one broker process: ${a.connect.connected >= 10_000 && a.connect.allMarkedOnline ? "met" : a.connect.attempted < 10_000 ? `not tested (N=${a.connect.attempted})` : "NOT met"}`,
     `target ≥10k heartbeats/s stored: ${hb.storedPerSInWindow >= 10_000 ? "met" : `NOT met (${hb.storedPerSInWindow}/s in the window, offered ${hb.offered.offeredPerS}/s)`}; sustained at the offered rate: ${hb.sustained ? "yes" : `no (last commit ${hb.backlogAtEndS} s after the last send)`}; lost: ${hb.lost}`,
     `target p99 send→commit < 100 ms: ${lat.sendToCommit.p99 < 100 ? "met" : "NOT met"} (${lat.sendToCommit.p99} ms)`,
   ];
-  const lines = [
-    "",
-    `Wangxiang broker bench — ${o.cameras} cameras, ${o.rate} heartbeats/s offered for ${o.durationS} s, QoS ${o.qos}, ${o.workers} load workers`,
-    `provisioning: ${a.provisioning.cameras} credentials hashed (HMAC-SHA-256) in ${a.provisioning.hashSeconds} s (${a.provisioning.hashesPerS}/s), inserted in ${a.provisioning.insertSeconds} s`,
-    m ? `mosquitto: ${m.broker}${m.authenticates ? "" : " — no password check, unlike aedes"}` : "mosquitto: skipped",
-    "",
-    table(rows),
-    "",
-    `heartbeat batches: ${hb.batches} (mean ${hb.meanBatch}, max ${hb.maxBatch} rows); event-loop delay of the broker process p50/p99/max ${hb.eventLoopDelayMs.p50}/${hb.eventLoopDelayMs.p99}/${hb.eventLoopDelayMs.max} ms; load workers' longest pacing gap ${hb.offered.maxTickGapMs} ms`,
-    "",
-    "broker process, once a second during heartbeats (in = PUBLISHes accepted from cameras, out = forwarded to the gateway):",
-    table([
-      ["t (s)", "in/s", "out/s", "stored/s", "mq queue", "writer pending", "heap MiB", "rss MiB", "max loop delay ms"],
-      ...hb.timeline.map((x) => [
-        x.t,
-        x.inPerS,
-        x.outPerS,
-        x.storedPerS,
-        x.mqQueue,
-        x.writerPending,
-        x.heapMiB,
-        x.rssMiB,
-        x.maxLoopDelayMs,
-      ]),
+}
+
+function timelineTable(hb: AedesResult["heartbeats"]): string {
+  return table([
+    ["t (s)", "in/s", "out/s", "stored/s", "mq queue", "writer pending", "heap MiB", "rss MiB", "max loop delay ms"],
+    ...hb.timeline.map((x) => [
+      x.t,
+      x.inPerS,
+      x.outPerS,
+      x.storedPerS,
+      x.mqQueue,
+      x.writerPending,
+      x.heapMiB,
+      x.rssMiB,
+      x.maxLoopDelayMs,
     ]),
-    "",
-    ...verdict,
-  ];
+  ]);
+}
+
+/** Prisma query counts (with --count-queries) and CPU profiles (with --profile), when the run took them. */
+function queryAndProfileLines(a: AedesResult): string[] {
+  const lines: string[] = [];
   if (a.queries) {
     const fmt = (counts: Record<string, number> | null) =>
       Object.entries(counts ?? {})
@@ -1125,7 +1165,77 @@ function printReport(o: Options, a: AedesResult, m: MosquittoResult | null): str
       table([["function", "self ms", "%"], ...p.topFunctions.slice(0, 15).map((r) => [r.name, r.selfMs, r.share])]),
     );
   }
-  return lines.join("\n");
+  return lines;
+}
+
+/** The run's figures as JSON in bench/results (also after a crash, with what was measured by then). */
+function writeResultsFile(
+  { o, loadAtStart, wallStart }: { o: Options; loadAtStart: number[]; wallStart: number },
+  aedesFigures: AedesResult | null,
+  mosquitto: MosquittoResult | null,
+  crashed: { phase: string; error: string } | null,
+): void {
+  const mosquittoVersion = spawnSync("mosquitto", ["-h"], { encoding: "utf8" }).stdout.split("\n")[0] ?? null;
+  writeFileSync(
+    crashContext.resultsFile!,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        options: o,
+        crashed,
+        machine: {
+          cpus: cpus().length,
+          cpuModel: cpus()[0]?.model,
+          memoryGiB: round(totalmem() / 2 ** 30, 1),
+          node: process.version,
+          mosquitto: mosquittoVersion,
+          openFileLimit: softNoFile(),
+        },
+        aedes: aedesFigures,
+        mosquitto,
+        ratios:
+          mosquitto && aedesFigures
+            ? {
+                connectRate: ratio(aedesFigures.connect.connectsPerS, mosquitto.connect.connectsPerS),
+                memoryPerConnectionRss: ratio(
+                  aedesFigures.memory.perConnectionKiB.rss,
+                  mosquitto.memory.perConnectionKiB.rss,
+                ),
+                deliveredPerS: ratio(
+                  aedesFigures.heartbeats.storedPerSInWindow,
+                  mosquitto.heartbeats.deliveredPerSInWindow,
+                ),
+              }
+            : null,
+        loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => round(x, 2)) },
+        wallSeconds: round((performance.now() - wallStart) / 1000, 1),
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(
+    `load average at start ${loadAtStart.join(" ")}, at end ${loadavg()
+      .map((x) => round(x, 2))
+      .join(" ")} (${cpus().length} CPUs)`,
+  );
+  console.log(
+    `\nwrote ${crashContext.resultsFile} (whole run ${((performance.now() - wallStart) / 1000).toFixed(0)} s)`,
+  );
+}
+
+/** Asks each load worker to exit, and kills one that has not within 5 s. */
+async function stopWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(
+    workers.map(async (w) => {
+      if (w.child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => w.child.once("exit", () => resolve()));
+      w.child.send({ type: "exit" } satisfies ToWorker);
+      const timer = setTimeout(() => w.child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
 }
 
 // ── main ───────────────────────────────────────────────────────────────────────────────────────────
@@ -1148,55 +1258,7 @@ async function main(): Promise<void> {
     aedesFigures: AedesResult | null,
     mosquitto: MosquittoResult | null,
     crashed: { phase: string; error: string } | null,
-  ) => {
-    const mosquittoVersion = spawnSync("mosquitto", ["-h"], { encoding: "utf8" }).stdout.split("\n")[0] ?? null;
-    writeFileSync(
-      crashContext.resultsFile!,
-      JSON.stringify(
-        {
-          date: new Date().toISOString(),
-          options: o,
-          crashed,
-          machine: {
-            cpus: cpus().length,
-            cpuModel: cpus()[0]?.model,
-            memoryGiB: round(totalmem() / 2 ** 30, 1),
-            node: process.version,
-            mosquitto: mosquittoVersion,
-            openFileLimit: softNoFile(),
-          },
-          aedes: aedesFigures,
-          mosquitto,
-          ratios:
-            mosquitto && aedesFigures
-              ? {
-                  connectRate: ratio(aedesFigures.connect.connectsPerS, mosquitto.connect.connectsPerS),
-                  memoryPerConnectionRss: ratio(
-                    aedesFigures.memory.perConnectionKiB.rss,
-                    mosquitto.memory.perConnectionKiB.rss,
-                  ),
-                  deliveredPerS: ratio(
-                    aedesFigures.heartbeats.storedPerSInWindow,
-                    mosquitto.heartbeats.deliveredPerSInWindow,
-                  ),
-                }
-              : null,
-          loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((x) => round(x, 2)) },
-          wallSeconds: round((performance.now() - wallStart) / 1000, 1),
-        },
-        null,
-        2,
-      ),
-    );
-    console.log(
-      `load average at start ${loadAtStart.join(" ")}, at end ${loadavg()
-        .map((x) => round(x, 2))
-        .join(" ")} (${cpus().length} CPUs)`,
-    );
-    console.log(
-      `\nwrote ${crashContext.resultsFile} (whole run ${((performance.now() - wallStart) / 1000).toFixed(0)} s)`,
-    );
-  };
+  ) => writeResultsFile({ o, loadAtStart, wallStart }, aedesFigures, mosquitto, crashed);
   process.on("uncaughtException", (error) => {
     // Most likely aedes falling over under the load (it runs in this process): report what was measured, stop the cameras, exit 2.
     console.error(
@@ -1228,16 +1290,7 @@ async function main(): Promise<void> {
     console.log(printReport(o, aedes, mosquitto));
     writeResults(aedes, mosquitto, null);
   } finally {
-    await Promise.all(
-      workers.map(async (w) => {
-        if (w.child.exitCode !== null) return;
-        const exited = new Promise<void>((resolve) => w.child.once("exit", () => resolve()));
-        w.child.send({ type: "exit" } satisfies ToWorker);
-        const timer = setTimeout(() => w.child.kill("SIGKILL"), 5000);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
+    await stopWorkers(workers);
   }
 }
 

@@ -88,7 +88,8 @@ async function tapAndWait(page: Page): Promise<PageMetrics> {
 }
 
 // ── (a) tap → first frame through the real gateway ──────────────────────
-async function tapToFirstFrame(browser: Browser) {
+/** A gateway with the relay, on a fresh SQLite file, with the demo data (and its password). */
+async function startBenchGateway(password: string) {
   const dataDir = join(root, "data", "bench");
   mkdirSync(dataDir, { recursive: true });
   const dbFile = join(dataDir, `live-view-${process.pid}.db`);
@@ -97,7 +98,6 @@ async function tapToFirstFrame(browser: Browser) {
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: "pipe",
   });
-  const password = "bench-password-123";
   const config = readGatewayConfig({
     HTTP_PORT: "0",
     MQTT_PORT: "0",
@@ -117,8 +117,12 @@ async function tapToFirstFrame(browser: Browser) {
   const db = createDatabase(databaseUrl);
   const gateway = buildGateway(config, { database: db });
   const started = await gateway.start();
-  const httpUrl = `http://127.0.0.1:${started.httpPort}`;
-  const api = async (method: string, path: string, token?: string, body?: unknown) => {
+  return { gateway, db, dbFile, httpUrl: `http://127.0.0.1:${started.httpPort}`, seed: started.seed! };
+}
+
+/** JSON requests to the gateway, with a bearer token when given. */
+function benchApi(httpUrl: string) {
+  return async (method: string, path: string, token?: string, body?: unknown) => {
     const reply = await fetch(httpUrl + path, {
       method,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -129,9 +133,14 @@ async function tapToFirstFrame(browser: Browser) {
     });
     return { status: reply.status, body: (await reply.json().catch(() => null)) as { token: string; id: string } };
   };
+}
+
+async function tapToFirstFrame(browser: Browser) {
+  const password = "bench-password-123";
+  const { gateway, db, dbFile, httpUrl, seed } = await startBenchGateway(password);
+  const api = benchApi(httpUrl);
   const login = async (username: string) =>
     (await api("POST", "/api/v1/auth/login", undefined, { username, password })).body.token as string;
-  const seed = started.seed!;
   const installer = await login("installer");
   const family = await login("family");
   const stateDir = mkdtempSync(join(tmpdir(), "wx-bench-sim-"));

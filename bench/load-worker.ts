@@ -81,78 +81,86 @@ async function connectAll(o: Extract<ToWorker, { type: "connect" }>): Promise<Co
     connackMs: [],
   };
   let next = 0;
-  const fail = (deviceId: string, reason: string) => {
-    report.failed++;
-    if (report.errorSamples.length < 5) report.errorSamples.push(`${deviceId}: ${reason}`);
-  };
-  const connectOne = (credential: CameraCredential) =>
-    new Promise<void>((resolve) => {
-      const { deviceId, password } = credential;
-      const session = Math.random().toString(36).slice(2, 12);
-      const startedAt = nowMs();
-      let settled = false;
-      const client = mqtt.connect(o.url, {
-        protocolVersion: 4,
-        clientId: deviceId,
-        username: deviceId,
-        password,
-        clean: true,
-        keepalive: o.keepaliveS,
-        reconnectPeriod: 0,
-        connectTimeout: o.connectTimeoutMs,
-        will: {
-          topic: deviceStatusTopic(deviceId),
-          payload: Buffer.from(statusPayload(false, session)),
-          qos: 1,
-          retain: true,
-        },
-      });
-      const camera: Camera = { deviceId, client, telemetryTopic: deviceTelemetryTopic(deviceId), closed: false };
-      const settle = (error?: string) => {
-        if (settled) return;
-        settled = true;
-        if (error) {
-          fail(deviceId, error);
-          client.end(true);
-        }
-        resolve();
-      };
-      client.once("connect", () => {
-        const at = nowMs();
-        report.connected++;
-        report.lastConnackAt = Math.max(report.lastConnackAt, at);
-        report.connackMs.push(at - startedAt);
-        cameras.push(camera);
-        client.subscribe(deviceCommandTopic(deviceId), { qos: 1 }, (subscribeError, granted) => {
-          if (subscribeError || granted?.some((g) => g.qos === 128))
-            return settle(`subscribe refused: ${subscribeError?.message ?? "SUBACK 0x80"}`);
-          client.publish(
-            deviceStatusTopic(deviceId),
-            statusPayload(true, session),
-            { qos: 1, retain: true },
-            (publishError) => {
-              if (publishError) return settle(`online status: ${publishError.message}`);
-              report.online++;
-              report.lastOnlineAt = Math.max(report.lastOnlineAt, nowMs());
-              settle();
-            },
-          );
-        });
-      });
-      client.on("error", (error) => settle(error.message));
-      client.on("close", () => {
-        camera.closed = true;
-        settle("closed before it was online");
-      });
-    });
   const runner = async () => {
     while (next < o.cameras.length) {
       const credential = o.cameras[next++]!;
-      await connectOne(credential);
+      await connectCamera(o, credential, report);
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency, o.cameras.length) }, runner));
   return report;
+}
+
+function recordFailure(report: ConnectReport, deviceId: string, reason: string): void {
+  report.failed++;
+  if (report.errorSamples.length < 5) report.errorSamples.push(`${deviceId}: ${reason}`);
+}
+
+/** One camera: CONNECT with its will, subscribe to its commands, publish "online"; resolves either way. */
+function connectCamera(
+  o: Extract<ToWorker, { type: "connect" }>,
+  credential: CameraCredential,
+  report: ConnectReport,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const { deviceId, password } = credential;
+    const session = Math.random().toString(36).slice(2, 12);
+    const startedAt = nowMs();
+    let settled = false;
+    const client = mqtt.connect(o.url, {
+      protocolVersion: 4,
+      clientId: deviceId,
+      username: deviceId,
+      password,
+      clean: true,
+      keepalive: o.keepaliveS,
+      reconnectPeriod: 0,
+      connectTimeout: o.connectTimeoutMs,
+      will: {
+        topic: deviceStatusTopic(deviceId),
+        payload: Buffer.from(statusPayload(false, session)),
+        qos: 1,
+        retain: true,
+      },
+    });
+    const camera: Camera = { deviceId, client, telemetryTopic: deviceTelemetryTopic(deviceId), closed: false };
+    const settle = (error?: string) => {
+      if (settled) return;
+      settled = true;
+      if (error) {
+        recordFailure(report, deviceId, error);
+        client.end(true);
+      }
+      resolve();
+    };
+    client.once("connect", () => {
+      const at = nowMs();
+      report.connected++;
+      report.lastConnackAt = Math.max(report.lastConnackAt, at);
+      report.connackMs.push(at - startedAt);
+      cameras.push(camera);
+      client.subscribe(deviceCommandTopic(deviceId), { qos: 1 }, (subscribeError, granted) => {
+        if (subscribeError || granted?.some((g) => g.qos === 128))
+          return settle(`subscribe refused: ${subscribeError?.message ?? "SUBACK 0x80"}`);
+        client.publish(
+          deviceStatusTopic(deviceId),
+          statusPayload(true, session),
+          { qos: 1, retain: true },
+          (publishError) => {
+            if (publishError) return settle(`online status: ${publishError.message}`);
+            report.online++;
+            report.lastOnlineAt = Math.max(report.lastOnlineAt, nowMs());
+            settle();
+          },
+        );
+      });
+    });
+    client.on("error", (error) => settle(error.message));
+    client.on("close", () => {
+      camera.closed = true;
+      settle("closed before it was online");
+    });
+  });
 }
 
 async function sendHeartbeats(ratePerS: number, durationMs: number, qos: 0 | 1): Promise<HeartbeatReport> {

@@ -2,6 +2,13 @@
 import { z } from "zod";
 import { containsNulCharacter } from "./text.ts";
 
+/** One STUN/TURN server as RTCPeerConnection takes it: the one schema for config, grants and commands. */
+export const iceServer = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+
 export const isoTime = z.iso.datetime({ offset: true });
 
 /** devices/{id}/status, retained. The last will carries state "offline" with reason "lost". */
@@ -78,15 +85,7 @@ export const commandParams = {
     .object({
       whipUrl: z.url({ protocol: /^https?$/ }),
       token: z.string().min(16).max(200),
-      iceServers: z
-        .array(
-          z.object({
-            urls: z.union([z.string(), z.array(z.string())]),
-            username: z.string().optional(),
-            credential: z.string().optional(),
-          }),
-        )
-        .max(10),
+      iceServers: z.array(iceServer).max(10),
     })
     .strict(),
   "stream-stop": z.object({ reason: z.string().max(100) }).strict(),

@@ -141,3 +141,8 @@ export function isDomainError(error: unknown): error is DomainError {
 export function errorReplyFor(code: ErrorCode, message?: string): CatalogueErrorReply {
   return { error: code, message: message ?? errorCatalogue[code].message };
 }
+
+/** "Not found", naming what was looked for; also the answer for what the asker may not know exists. */
+export function notFoundError(what: string): DomainError {
+  return new DomainError("not-found", { message: `${what} not found` });
+}

@@ -44,6 +44,15 @@ export const householdView = z.object({
   createdAt: isoTime,
   deviceCount: z.number().int(),
 });
+
+/** A family member of a household, as its detail page lists them. */
+export const householdMemberView = z.object({
+  userId: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  relation: z.string().nullable(),
+});
+export const householdDetailView = householdView.extend({ members: z.array(householdMemberView) });
 export const householdListQuery = z.object({
   village: z.string().max(80).optional(),
   q: z.string().max(80).optional(),

@@ -1,12 +1,8 @@
 // Live view: asking to watch a camera, and the household's log of who watched.
 import { z } from "zod";
-import { isoTime } from "./device-messages.ts";
+import { iceServer, isoTime } from "./device-messages.ts";
 
-export const iceServer = z.object({
-  urls: z.union([z.string(), z.array(z.string())]),
-  username: z.string().optional(),
-  credential: z.string().optional(),
-});
+export { iceServer };
 
 /** POST /api/v1/devices/{id}/view → a viewer token for WHEP (POST {whepUrl}, Authorization: Bearer token). */
 export const viewGrantReply = z.object({

@@ -53,7 +53,7 @@ import { observabilityPlugin } from "./http/observability.ts";
 import { createHttpServer } from "./http/server.ts";
 import { viewerPagePlugin } from "./http/viewer-page.ts";
 import { webPlugin } from "./http/web.ts";
-import { ApiError, apiError } from "./http/errors.ts";
+import { apiError } from "./http/errors.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-routes.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
@@ -234,7 +234,8 @@ function createDevicePlane(
     },
     log,
   );
-  state.onChange(
+  state.events.on(
+    "change",
     (change) => void alerts.onConnectionChange(change).catch((err) => log.error({ err }, "alert resolution failed")),
   );
   const runs = new GatewayRuns(db, log);
@@ -291,7 +292,7 @@ function createLiveView(
       installerWindowMs: 2 * 3600_000,
     },
   });
-  state.onChange((change) => {
+  state.events.on("change", (change) => {
     if (change.state === "offline") liveView.onCameraOffline(change.deviceId);
   });
   return liveView;
@@ -326,11 +327,11 @@ function createCalls(
       if (enabled) await cuts?.privacyEnabled(deviceId);
     },
     grantView: (user, deviceId, startedBy) => {
-      if (!liveView) return Promise.reject(new ApiError(404, "not-found", "live view is not enabled on this server"));
+      if (!liveView) return Promise.reject(apiError("not-found", "live view is not enabled on this server"));
       return liveView.grantView(user, deviceId, startedBy);
     },
   });
-  state.onChange((change) => {
+  state.events.on("change", (change) => {
     if (change.state === "online")
       void calls.onCameraOnline(change.deviceId).catch((err) => log.error({ err }, "privacy end not checked"));
   });
@@ -417,7 +418,7 @@ function createServices(
   const provider = providerOf(config.DATABASE_URL);
   const hub = new LiveHub();
   const ingestThread = createIngestThread(config, { metrics, log }, overrides);
-  const state = new DeviceStateTracker(ingestThread, hub);
+  const state = new DeviceStateTracker(ingestThread, hub, log);
   const base = {
     db,
     provider,
@@ -775,6 +776,49 @@ interface StartParts {
 }
 
 /** Brings the gateway up in dependency order, registering each closer on the lifecycle as its step succeeds. */
+/** Alert checks, retention and snapshot rounds run on the ingest leader only, and move with leadership. */
+async function startLeaderJobs({ services, cluster, lifecycle }: StartParts): Promise<void> {
+  const { leadership } = cluster;
+  const runJobs = leaderJobs(services);
+  await lifecycle.step(
+    "leader jobs",
+    () => {
+      leadership.events.on("change", runJobs);
+      runJobs(leadership.isLeader);
+    },
+    async () => {
+      leadership.events.off("change", runJobs);
+      services.retention.stop();
+      await services.snapshotSchedule.stop();
+      await services.alerts.stop();
+    },
+  );
+}
+
+/** Cluster mode: viewers cut on every gateway, and this gateway's records of the streams it holds. */
+async function startClusterLiveView({ cluster, lifecycle, running }: StartParts): Promise<void> {
+  const { streamOwners, clusterCuts } = cluster;
+  if (clusterCuts)
+    await lifecycle.step(
+      "live-view cuts channel",
+      async () => {
+        await clusterCuts.start();
+        running.clusterCuts = clusterCuts;
+      },
+      async () => {
+        running.clusterCuts = null;
+        await clusterCuts.stop();
+      },
+    );
+  // Unwound after HTTP has closed: no request can take a camera any more when the records are released.
+  if (streamOwners)
+    await lifecycle.step(
+      "stream owner records",
+      () => streamOwners.start(),
+      () => streamOwners.stop(),
+    );
+}
+
 async function startGateway(config: GatewayConfig, parts: StartParts): ReturnType<Gateway["start"]> {
   const { app, services, cluster, lifecycle, running } = parts;
   const { db, redis, hubBridge, leadership } = { ...services, ...cluster };
@@ -817,40 +861,8 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
     () => leadership.stop(),
   );
   await startIngest(config, parts, mqttUrl);
-  const runJobs = leaderJobs(services);
-  await lifecycle.step(
-    "leader jobs",
-    () => {
-      leadership.events.on("change", runJobs);
-      runJobs(leadership.isLeader);
-    },
-    async () => {
-      leadership.events.off("change", runJobs);
-      services.retention.stop();
-      await services.snapshotSchedule.stop();
-      await services.alerts.stop();
-    },
-  );
-  const { streamOwners, clusterCuts } = cluster;
-  if (clusterCuts)
-    await lifecycle.step(
-      "live-view cuts channel",
-      async () => {
-        await clusterCuts.start();
-        running.clusterCuts = clusterCuts;
-      },
-      async () => {
-        running.clusterCuts = null;
-        await clusterCuts.stop();
-      },
-    );
-  // Unwound after HTTP has closed: no request can take a camera any more when the records are released.
-  if (streamOwners)
-    await lifecycle.step(
-      "stream owner records",
-      () => streamOwners.start(),
-      () => streamOwners.stop(),
-    );
+  await startLeaderJobs(parts);
+  await startClusterLiveView(parts);
   await lifecycle.step(
     "http",
     async () => {

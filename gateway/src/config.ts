@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { readBrokerConfig, type BrokerConfig } from "../../broker/src/config.ts";
 import { defaultSqliteUrl } from "../../core/database-url.ts";
+import { iceServer } from "../../protocol/device-messages.ts";
 import { trustedProxiesSchema } from "./http/trusted-proxies.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -21,15 +22,7 @@ const iceServers = z
       return z.NEVER;
     }
   })
-  .pipe(
-    z.array(
-      z.object({
-        urls: z.union([z.string(), z.array(z.string())]),
-        username: z.string().optional(),
-        credential: z.string().optional(),
-      }),
-    ),
-  );
+  .pipe(z.array(iceServer));
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 export const gatewayEnvSchema = z.object({

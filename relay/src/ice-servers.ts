@@ -3,12 +3,10 @@
 // `<expiry unix time>:<client id>` and the password base64(HMAC-SHA1(shared secret, username)), so coturn
 // checks them with the shared secret alone and a leaked pair is useless after its expiry.
 import { createHmac } from "node:crypto";
+import type { z } from "zod";
+import type { iceServer } from "../../protocol/device-messages.ts";
 
-export interface IceServer {
-  urls: string | string[];
-  username?: string;
-  credential?: string;
-}
+export type IceServer = z.infer<typeof iceServer>;
 
 /** ICE servers for one client (a viewer session, a camera stream), made when asked. */
 export type IceServerSource = (clientId: string) => IceServer[];

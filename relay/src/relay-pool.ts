@@ -14,7 +14,7 @@ import {
   type RouterEvents,
   type SessionRole,
 } from "./camera-router.ts";
-import { routerCodecs } from "./sdp.ts";
+import { BadOfferError, routerCodecs } from "./sdp.ts";
 
 export interface RelayNetworkOptions {
   /** Kept for configuration compatibility: the relay is ICE-lite and needs no STUN/TURN servers itself. */
@@ -108,7 +108,7 @@ export interface WorkerMetrics {
 function toRelayError(error: unknown): Error {
   if (error instanceof RelayError) return error;
   if (error instanceof SessionNotFoundError) return new RelayError("session-not-found", error.message);
-  if (error instanceof Error && error.name === "BadRequest") return new RelayError("bad-request", error.message);
+  if (error instanceof BadOfferError) return new RelayError("bad-request", error.message);
   const message = error instanceof Error ? error.message : String(error);
   return new RelayError("worker-failed", message);
 }
@@ -326,8 +326,8 @@ export class RelayPool {
     return () => this.listeners.delete(listener);
   }
 
-  /** The handle for a camera's router (the router itself is made on first use, on the camera's worker). */
-  createRouter(cameraId: string): RouterHandle {
+  /** The handle for a camera's router, the same one on every call (the router itself is made on first use, on the camera's worker). */
+  routerFor(cameraId: string): RouterHandle {
     const existing = this.handles.get(cameraId);
     if (existing) return existing;
     const worker = this.workerFor(cameraId);

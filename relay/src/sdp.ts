@@ -12,7 +12,7 @@ export type Direction = "sendrecv" | "sendonly" | "recvonly" | "inactive";
 export class BadOfferError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "BadRequest"; // the pool maps this name to a 400
+    this.name = "BadOfferError";
   }
 }
 

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { IceServer, IceServerSource } from "./ice-servers.ts";
 import { RelayError, type RelayPool } from "./relay-pool.ts";
 import { BadOfferError, parseOffer } from "./sdp.ts";
+import { errorCatalogue, errorReplyFor, type ErrorCode } from "../../protocol/errors.ts";
 
 export type { IceServer } from "./ice-servers.ts";
 
@@ -60,8 +61,9 @@ function bearer(request: FastifyRequest): string | null {
   return match ? match[1]! : null;
 }
 
-function fail(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
-  return reply.code(status).type("application/json").send({ error, message });
+/** A refusal in the one error shape, with the catalogue's status for its code (protocol/errors.ts). */
+function fail(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
+  return reply.code(errorCatalogue[code].status).type("application/json").send(errorReplyFor(code, message));
 }
 
 function iceLinkHeader(servers: IceServer[]): string | undefined {
@@ -138,7 +140,7 @@ function forwardPoolEvents({ pool, sessions, options }: SignalingContext): () =>
 function parseParams<T extends z.ZodType>(schema: T, request: FastifyRequest, reply: FastifyReply): z.infer<T> | null {
   const parsed = schema.safeParse(request.params);
   if (!parsed.success) {
-    fail(reply, 404, "not-found", "no such camera or session");
+    fail(reply, "not-found", "no such camera or session");
     return null;
   }
   return parsed.data;
@@ -150,13 +152,13 @@ function sdpBody(request: FastifyRequest, reply: FastifyReply): string | null {
     typeof request.body !== "string" ||
     !request.body.startsWith("v=0")
   ) {
-    fail(reply, 415, "bad-sdp", "send an SDP offer as application/sdp");
+    fail(reply, "unsupported-media-type", "send an SDP offer as application/sdp");
     return null;
   }
   // A WebRTC offer has media sections, ICE credentials and a DTLS fingerprint; anything else is refused here.
   const sdp = request.body;
   if (!/^m=(audio|video) /m.test(sdp) || !/^a=ice-ufrag:/m.test(sdp) || !/^a=fingerprint:/m.test(sdp)) {
-    fail(reply, 400, "bad-sdp", "the offer needs media sections, ICE credentials and a DTLS fingerprint");
+    fail(reply, "bad-sdp", "the offer needs media sections, ICE credentials and a DTLS fingerprint");
     return null;
   }
   return sdp;
@@ -164,13 +166,12 @@ function sdpBody(request: FastifyRequest, reply: FastifyReply): string | null {
 
 function relayFailure(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof RelayError) {
-    if (error.code === "session-not-found")
-      return fail(reply, 404, "session-not-found", "this media session has ended");
-    if (error.code === "bad-request") return fail(reply, 400, "bad-request", error.message);
+    if (error.code === "session-not-found") return fail(reply, "session-not-found", "this media session has ended");
+    if (error.code === "bad-request") return fail(reply, "bad-request", error.message);
   }
   // An offer werift cannot answer (no VP8/Opus, no ICE) lands here too.
   const message = error instanceof Error ? error.message : String(error);
-  return fail(reply, 502, "relay-failed", `the media relay could not take this session: ${message}`);
+  return fail(reply, "relay-failed", `the media relay could not take this session: ${message}`);
 }
 
 function answered(
@@ -204,12 +205,11 @@ function optionsReply(
     if (!token)
       return fail(
         reply.header("www-authenticate", "Bearer"),
-        401,
         "unauthorized",
         "a token is required for the ICE servers",
       );
     const clientId = await authorize(params.cameraId, token);
-    if (!clientId) return fail(reply, 403, "forbidden", "this token may not use this camera's relay");
+    if (!clientId) return fail(reply, "forbidden", "this token may not use this camera's relay");
     const links = context.iceLinks(clientId);
     if (links) reply.header("link", links);
     return reply.code(204).send();
@@ -224,7 +224,7 @@ async function closeSession(
   reason: string,
 ): Promise<FastifyReply> {
   try {
-    await context.pool.createRouter(cameraId).closeSession(sessionId, reason);
+    await context.pool.routerFor(cameraId).closeSession(sessionId, reason);
     return reply.code(200).send();
   } catch (error) {
     return relayFailure(reply, error);
@@ -243,14 +243,13 @@ function registerWhip(app: FastifyInstance, context: SignalingContext): void {
     const params = parseParams(cameraParams, request, reply);
     if (!params) return reply;
     const token = bearer(request);
-    if (!token)
-      return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a publish token is required");
+    if (!token) return fail(reply.header("www-authenticate", "Bearer"), "unauthorized", "a publish token is required");
     if (!(await options.authorizePublish(params.cameraId, token)))
-      return fail(reply, 403, "forbidden", "this token may not publish this camera");
+      return fail(reply, "forbidden", "this token may not publish this camera");
     const offer = sdpBody(request, reply);
     if (offer === null) return reply;
     try {
-      const { sessionId, answerSdp } = await pool.createRouter(params.cameraId).connectCamera(offer);
+      const { sessionId, answerSdp } = await pool.routerFor(params.cameraId).connectCamera(offer);
       sessions.set(sessionId, { cameraId: params.cameraId, role: "camera" });
       options.onCameraPublished?.({ cameraId: params.cameraId, sessionId });
       return answered(context, reply, request, {
@@ -268,13 +267,12 @@ function registerWhip(app: FastifyInstance, context: SignalingContext): void {
     const params = parseParams(sessionParams, request, reply);
     if (!params) return reply;
     const token = bearer(request);
-    if (!token)
-      return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a publish token is required");
+    if (!token) return fail(reply.header("www-authenticate", "Bearer"), "unauthorized", "a publish token is required");
     if (!(await options.authorizePublish(params.cameraId, token)))
-      return fail(reply, 403, "forbidden", "this token may not publish this camera");
+      return fail(reply, "forbidden", "this token may not publish this camera");
     const record = sessions.get(params.sessionId);
     if (!record || record.role !== "camera" || record.cameraId !== params.cameraId)
-      return fail(reply, 404, "session-not-found", "no such publishing session");
+      return fail(reply, "session-not-found", "no such publishing session");
     return closeSession(context, reply, params.cameraId, params.sessionId, "camera-left");
   });
 }
@@ -293,10 +291,9 @@ function registerWhep(app: FastifyInstance, context: SignalingContext): void {
     const params = parseParams(cameraParams, request, reply);
     if (!params) return reply;
     const token = bearer(request);
-    if (!token)
-      return fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
+    if (!token) return fail(reply.header("www-authenticate", "Bearer"), "unauthorized", "a viewer token is required");
     const viewer = await options.authorizeView(params.cameraId, token);
-    if (!viewer) return fail(reply, 403, "forbidden", "you may not watch this camera now");
+    if (!viewer) return fail(reply, "forbidden", "you may not watch this camera now");
     const refusal = await options.admitViewer?.(params.cameraId, token);
     if (refusal) {
       const { status, ...body } = refusal;
@@ -307,7 +304,7 @@ function registerWhep(app: FastifyInstance, context: SignalingContext): void {
     try {
       parseOffer(offer);
     } catch (error) {
-      if (error instanceof BadOfferError) return fail(reply, 400, "bad-sdp", error.message);
+      if (error instanceof BadOfferError) return fail(reply, "bad-sdp", error.message);
       throw error;
     }
     // The session is named, and the gateway told (it asks the camera to publish), before the answer: the
@@ -316,7 +313,7 @@ function registerWhep(app: FastifyInstance, context: SignalingContext): void {
     sessions.set(sessionId, { cameraId: params.cameraId, role: "viewer", viewer });
     try {
       await options.onViewerJoined?.({ cameraId: params.cameraId, sessionId, viewer });
-      const { answerSdp } = await pool.createRouter(params.cameraId).connectViewer(offer, viewer.viewerId, sessionId);
+      const { answerSdp } = await pool.routerFor(params.cameraId).connectViewer(offer, viewer.viewerId, sessionId);
       return answered(context, reply, request, {
         sessionId,
         answerSdp,
@@ -342,7 +339,7 @@ async function viewerSession(context: SignalingContext, request: FastifyRequest,
   if (!params) return null;
   const token = bearer(request);
   if (!token) {
-    fail(reply.header("www-authenticate", "Bearer"), 401, "unauthorized", "a viewer token is required");
+    fail(reply.header("www-authenticate", "Bearer"), "unauthorized", "a viewer token is required");
     return null;
   }
   const viewer = await context.options.authorizeView(params.cameraId, token);
@@ -355,7 +352,7 @@ async function viewerSession(context: SignalingContext, request: FastifyRequest,
     record.cameraId !== params.cameraId ||
     record.viewer?.viewerId !== viewer.viewerId
   ) {
-    fail(reply, 404, "session-not-found", "no such viewing session");
+    fail(reply, "session-not-found", "no such viewing session");
     return null;
   }
   return params;

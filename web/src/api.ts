@@ -87,7 +87,7 @@ export function createApi(options: {
     if (!response.ok) {
       const problem = (parsed ?? {}) as Partial<ErrorReply>;
       // Only a refused token signs out; a wrong claim code or password (also 401) is the form's error.
-      if (response.status === 401 && token && problem.error === "unauthorized") options.onUnauthorized();
+      if (token && problem.error === "unauthorized") options.onUnauthorized();
       throw new ApiFailure(
         response.status,
         problem.error ?? `http-${response.status}`,

@@ -7,6 +7,7 @@ import type {
   deviceView,
   fleetSummaryReply,
   heartbeatView,
+  householdDetailView,
   householdView,
   statusChangeView,
 } from "../../protocol/http.ts";
@@ -39,9 +40,7 @@ export interface Page<T> {
   nextCursor: string | null;
   total: number;
 }
-export interface HouseholdDetail extends HouseholdView {
-  members: { userId: string; username: string; displayName: string; relation: string | null }[];
-}
+export type HouseholdDetail = z.infer<typeof householdDetailView>;
 export type AccountView = z.infer<typeof accountView>;
 export type AssignmentView = z.infer<typeof assignmentView>;
 export type BatchUploadReply = z.infer<typeof batchUploadReply>;

@@ -3,10 +3,19 @@
 // one by one — and those they created. Family members: their own households.
 import type { Database, Prisma } from "../../../core/database.ts";
 import type { SignedInUser } from "./auth.ts";
-import { ApiError, notFound } from "../http/errors.ts";
+import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 
 export const notAssigned = () =>
-  new ApiError(403, "not-assigned", "you are not assigned to this household; county staff can assign you");
+  new DomainError("not-assigned", { message: "you are not assigned to this household; county staff can assign you" });
+
+/** The one membership rule: a family member of this household (staff and installers are never members). */
+export async function isHouseholdMember(db: Database, userId: string, householdId: string): Promise<boolean> {
+  const member = await db.householdMember.findUnique({
+    where: { householdId_userId: { householdId, userId } },
+    select: { userId: true },
+  });
+  return member !== null;
+}
 
 export async function householdIdsOf(db: Database, userId: string): Promise<string[]> {
   const rows = await db.householdMember.findMany({ where: { userId }, select: { householdId: true } });
@@ -32,16 +41,13 @@ export async function installerMayWorkIn(db: Database, installerId: string, hous
 /** Reads and writes on a household: its members (404 to others, to hide it), assigned installers, staff. */
 export async function assertCanSeeHousehold(db: Database, user: SignedInUser, householdId: string): Promise<void> {
   const household = await db.household.findUnique({ where: { id: householdId }, select: { id: true } });
-  if (!household) throw notFound("household");
+  if (!household) throw notFoundError("household");
   if (user.role === "staff") return;
   if (user.role === "installer") {
     if (!(await installerMayWorkIn(db, user.id, householdId))) throw notAssigned();
     return;
   }
-  const member = await db.householdMember.findUnique({
-    where: { householdId_userId: { householdId, userId: user.id } },
-  });
-  if (!member) throw notFound("household"); // not "forbidden": do not reveal that it exists
+  if (!(await isHouseholdMember(db, user.id, householdId))) throw notFoundError("household"); // not "forbidden": do not reveal that it exists
 }
 
 /** Fleet health of a camera: staff and installers everywhere, family members in their households. */
@@ -51,13 +57,10 @@ export async function assertCanSeeDevice(
   deviceId: string,
 ): Promise<{ householdId: string | null }> {
   const device = await db.device.findUnique({ where: { id: deviceId }, select: { householdId: true } });
-  if (!device) throw notFound("camera");
+  if (!device) throw notFoundError("camera");
   if (user.role === "family") {
-    if (!device.householdId) throw notFound("camera");
-    const member = await db.householdMember.findUnique({
-      where: { householdId_userId: { householdId: device.householdId, userId: user.id } },
-    });
-    if (!member) throw notFound("camera");
+    if (!device.householdId) throw notFoundError("camera");
+    if (!(await isHouseholdMember(db, user.id, device.householdId))) throw notFoundError("camera");
   }
   return device;
 }
@@ -72,7 +75,7 @@ export async function assertCanWorkOnDevice(
     where: { id: deviceId },
     select: { householdId: true, connection: true, claimState: true },
   });
-  if (!device) throw notFound("camera");
+  if (!device) throw notFoundError("camera");
   if (
     user.role === "installer" &&
     (!device.householdId || !(await installerMayWorkIn(db, user.id, device.householdId)))

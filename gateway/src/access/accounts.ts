@@ -60,13 +60,18 @@ export interface AccountsPluginOptions {
   cutViewer(userId: string): Promise<void>;
 }
 
-export async function accountsPlugin(
-  app: FastifyInstance,
-  { db, audit, liveSessions, cutViewer }: AccountsPluginOptions,
-): Promise<void> {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  const staffOnly = requireRole("staff");
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
+const staffOnly = requireRole("staff");
 
+export async function accountsPlugin(app: FastifyInstance, options: AccountsPluginOptions): Promise<void> {
+  const r = zodRoutes(app);
+  registerAccountRoutes(r, options);
+  registerAccountSwitches(r, options);
+  registerAssignmentRoutes(r, options);
+}
+
+function registerAccountRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOptions): void {
   r.get(
     "/users",
     {
@@ -110,6 +115,15 @@ export async function accountsPlugin(
       return reply.status(201).send(toAccountView(user));
     },
   );
+}
+
+/** Disabling ends the account's sessions, live sockets and live views at once; enabling only lets it sign in. */
+function registerAccountSwitches(r: ZodRoutes, { db, audit, liveSessions, cutViewer }: AccountsPluginOptions): void {
+  const setDisabled = async (userId: string, disabledAt: Date | null) => {
+    const found = await db.user.updateMany({ where: { id: userId }, data: { disabledAt } });
+    if (found.count === 0) throw notFound("user");
+    return db.user.findUniqueOrThrow({ where: { id: userId } });
+  };
 
   r.post(
     "/users/:userId/disable",
@@ -152,7 +166,9 @@ export async function accountsPlugin(
       return toAccountView(user);
     },
   );
+}
 
+function registerAssignmentRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOptions): void {
   r.get(
     "/users/:userId/assignments",
     {
@@ -229,10 +245,4 @@ export async function accountsPlugin(
       return reply.status(204).send(null);
     },
   );
-
-  async function setDisabled(userId: string, disabledAt: Date | null) {
-    const found = await db.user.updateMany({ where: { id: userId }, data: { disabledAt } });
-    if (found.count === 0) throw notFound("user");
-    return db.user.findUniqueOrThrow({ where: { id: userId } });
-  }
 }

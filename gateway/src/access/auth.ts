@@ -78,17 +78,26 @@ export interface AuthPluginOptions {
 // Not encapsulated: the token check must run for every route registered beside it.
 export const authPlugin = fastifyPlugin(registerAuth, { name: "wangxiang-auth" });
 
-async function registerAuth(
-  app: FastifyInstance,
-  { db, sessionTtlS, loginFailuresPer15Min, liveSessions, audit, guessLimiters }: AuthPluginOptions,
-): Promise<void> {
-  const limiter = (guessLimiters ?? localGuessLimiters)("login", loginFailuresPer15Min);
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
+
+async function registerAuth(app: FastifyInstance, options: AuthPluginOptions): Promise<void> {
+  // One limiter for sign-in and password change: both are guesses at the same password.
+  const limiter = (options.guessLimiters ?? localGuessLimiters)("login", options.loginFailuresPer15Min);
   app.decorateRequest("user", null);
   app.addHook("onRequest", async (request) => {
-    request.user = await resolveToken(db, bearerToken(request));
+    request.user = await resolveToken(options.db, bearerToken(request));
   });
+  const r = zodRoutes(app);
+  registerSignInRoutes(r, options, limiter);
+  registerOwnAccountRoutes(r, options, limiter);
+}
 
-  const r = app.withTypeProvider<ZodTypeProvider>();
+function registerSignInRoutes(
+  r: ZodRoutes,
+  { db, sessionTtlS, liveSessions }: AuthPluginOptions,
+  limiter: GuessLimiter,
+): void {
   r.post(
     "/auth/login",
     {
@@ -135,29 +144,13 @@ async function registerAuth(
       return reply.status(204).send(null);
     },
   );
-
-  registerPasswordChange(app, { db, liveSessions, audit }, limiter);
-
-  r.get(
-    "/auth/me",
-    {
-      schema: { tags: ["auth"], summary: "Who am I", response: { 200: loginReply.shape.user, 401: errorReply } },
-      preHandler: requireRole(),
-    },
-    async (request) => {
-      const { id, username, displayName, role } = signedIn(request);
-      return { id, username, displayName, role };
-    },
-  );
 }
 
-/** One's own password: the current one is checked under the same guess limit as sign-in. */
-function registerPasswordChange(
-  app: FastifyInstance,
-  { db, liveSessions, audit }: Pick<AuthPluginOptions, "db" | "liveSessions" | "audit">,
+function registerOwnAccountRoutes(
+  r: ZodRoutes,
+  { db, liveSessions, audit }: AuthPluginOptions,
   limiter: GuessLimiter,
 ): void {
-  const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     "/auth/password",
     {
@@ -189,6 +182,18 @@ function registerPasswordChange(
       liveSessions.closeUser(me.id, "password-changed", me.sessionId);
       await audit(me.id, "user.change-password", me.id);
       return reply.status(204).send(null);
+    },
+  );
+
+  r.get(
+    "/auth/me",
+    {
+      schema: { tags: ["auth"], summary: "Who am I", response: { 200: loginReply.shape.user, 401: errorReply } },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      const { id, username, displayName, role } = signedIn(request);
+      return { id, username, displayName, role };
     },
   );
 }

@@ -10,6 +10,7 @@ import {
   householdBody,
   householdIdParams,
   householdListQuery,
+  householdDetailView,
   householdView,
   page,
 } from "../../../protocol/http.ts";
@@ -25,12 +26,6 @@ import { requireRole, signedIn } from "./auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 const withCount = { _count: { select: { devices: true } } } as const;
-const memberView = z.object({
-  userId: z.string(),
-  username: z.string(),
-  displayName: z.string(),
-  relation: z.string().nullable(),
-});
 
 export interface HouseholdsPluginOptions {
   db: Database;
@@ -136,7 +131,7 @@ function registerHouseholdRoutes(r: ZodRoutes, { db }: HouseholdsPluginOptions):
       schema: {
         tags: ["provisioning"],
         params: householdIdParams,
-        response: { 200: householdView.extend({ members: z.array(memberView) }), ...errors },
+        response: { 200: householdDetailView, ...errors },
       },
       preHandler: requireRole(),
     },

@@ -18,7 +18,7 @@ import {
   registerReply,
 } from "../../../protocol/invites.ts";
 import { householdIdParams } from "../../../protocol/http.ts";
-import { assertCanSeeHousehold } from "./access.ts";
+import { assertCanSeeHousehold, isHouseholdMember } from "./access.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import { ApiError, conflict, notFound, tooManyRequests } from "../http/errors.ts";
@@ -245,8 +245,7 @@ function registerInviteCodes(
     async (request) => {
       const user = signedIn(request);
       const invite = await findUsable(request, request.body.code);
-      const key = { householdId_userId: { householdId: invite.householdId, userId: user.id } };
-      const alreadyMember = (await db.householdMember.findUnique({ where: key })) !== null;
+      const alreadyMember = await isHouseholdMember(db, user.id, invite.householdId);
       if (!alreadyMember) {
         await db.$transaction(async (tx) => {
           await consumeUse(tx, invite.id);

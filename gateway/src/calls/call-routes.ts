@@ -27,12 +27,25 @@ import type { WebPush } from "./web-push.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 
-export async function callsPlugin(
-  app: FastifyInstance,
-  { db, calls, push, audit }: { db: Database; calls: CallService; push: WebPush; audit: AuditLog },
-): Promise<void> {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+export interface CallsPluginOptions {
+  db: Database;
+  calls: CallService;
+  push: WebPush;
+  audit: AuditLog;
+}
 
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
+
+export async function callsPlugin(app: FastifyInstance, options: CallsPluginOptions): Promise<void> {
+  const r = zodRoutes(app);
+  registerPushRoutes(r, options);
+  registerCallLists(r, options);
+  registerCallActions(r, options);
+  registerCallSettings(r, options);
+}
+
+function registerPushRoutes(r: ZodRoutes, { push }: CallsPluginOptions): void {
   r.get(
     "/push/key",
     {
@@ -79,7 +92,9 @@ export async function callsPlugin(
       return reply.status(204).send(null);
     },
   );
+}
 
+function registerCallLists(r: ZodRoutes, { db, calls }: CallsPluginOptions): void {
   r.get(
     "/calls",
     {
@@ -115,7 +130,9 @@ export async function callsPlugin(
       return { items: await calls.list(user, [request.params.householdId], request.query) };
     },
   );
+}
 
+function registerCallActions(r: ZodRoutes, { calls }: CallsPluginOptions): void {
   r.post(
     "/calls/:callId/answer",
     {
@@ -172,7 +189,9 @@ export async function callsPlugin(
     },
     async (request) => calls.cancel(signedIn(request), request.params.callId),
   );
+}
 
+function registerCallSettings(r: ZodRoutes, { db, audit }: CallsPluginOptions): void {
   r.get(
     "/households/:householdId/call-settings",
     {

@@ -6,9 +6,10 @@ import type { Database } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
 import type { CallView, PushPayload } from "../../../protocol/calls.ts";
 import type { DeviceCommand } from "../../../protocol/device-messages.ts";
+import { isHouseholdMember } from "../access/access.ts";
 import type { SignedInUser } from "../access/auth.ts";
 import type { LiveHub } from "../events/live-hub.ts";
-import { ApiError, conflict, notFound } from "../http/errors.ts";
+import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { WebPush } from "./web-push.ts";
 
@@ -156,7 +157,7 @@ export class CallService {
     });
     if (!existing || !(await this.#isMember(user.id, existing.householdId)) || existing.direction !== "from-home") {
       metrics.callRefusals.inc({ reason: "unknown-call" });
-      throw notFound("call");
+      throw notFoundError("call");
     }
     const now = new Date();
     const { count } = await db.call.updateMany({
@@ -165,7 +166,9 @@ export class CallService {
     });
     if (count === 0) {
       metrics.callRefusals.inc({ reason: "not-ringing" });
-      throw conflict("call-not-ringing", "this call is no longer ringing: it was answered, missed or ended");
+      throw new DomainError("call-not-ringing", {
+        message: "this call is no longer ringing: it was answered, missed or ended",
+      });
     }
     this.#clearTimers(callId);
     metrics.calls.inc({ direction: "from-home", state: "answered" });
@@ -186,19 +189,17 @@ export class CallService {
       where: { id: deviceId },
       select: { householdId: true, connection: true, privacy: true, household: { select: { autoAnswerAfterS: true } } },
     });
-    if (!device?.householdId || !(await this.#isMember(user.id, device.householdId))) throw notFound("camera");
+    if (!device?.householdId || !(await this.#isMember(user.id, device.householdId))) throw notFoundError("camera");
     if (device.privacy)
-      throw new ApiError(
-        403,
-        "privacy-mode",
-        "the camera is in privacy mode; nobody can watch until it is switched off",
-      );
+      throw new DomainError("privacy-mode", {
+        message: "the camera is in privacy mode; nobody can watch until it is switched off",
+      });
     if (device.connection !== "online") {
       metrics.callRefusals.inc({ reason: "camera-offline" });
-      throw conflict("camera-offline", "the camera is offline");
+      throw new DomainError("camera-offline", { message: "the camera is offline" });
     }
     if (await db.call.findFirst({ where: { deviceId, state: "ringing", direction: "to-home" } }))
-      throw conflict("call-busy", "a call to this camera is already ringing");
+      throw new DomainError("call-busy", { message: "a call to this camera is already ringing" });
     const row = await db.call.create({
       data: {
         id: randomId("call_", 16),
@@ -227,8 +228,9 @@ export class CallService {
       where: { id: callId },
       select: { callerId: true, state: true, deviceId: true, direction: true },
     });
-    if (!call || call.direction !== "to-home" || call.callerId !== user.id) throw notFound("call");
-    if (call.state !== "answered") throw conflict("call-not-ringing", "this call has not been answered");
+    if (!call || call.direction !== "to-home" || call.callerId !== user.id) throw notFoundError("call");
+    if (call.state !== "answered")
+      throw new DomainError("call-not-ringing", { message: "this call has not been answered" });
     return this.#o.grantView(user, call.deviceId, "answered-call");
   }
 
@@ -238,13 +240,15 @@ export class CallService {
       where: { id: callId },
       select: { callerId: true, deviceId: true },
     });
-    if (!call || call.callerId !== user.id) throw notFound("call");
+    if (!call || call.callerId !== user.id) throw notFoundError("call");
     const { count } = await this.#o.db.call.updateMany({
       where: { id: callId, state: "ringing" },
       data: { state: "cancelled", endedAt: new Date() },
     });
     if (count === 0)
-      throw conflict("call-not-ringing", "this call is no longer ringing: it was answered, missed or ended");
+      throw new DomainError("call-not-ringing", {
+        message: "this call is no longer ringing: it was answered, missed or ended",
+      });
     this.#clearTimers(callId);
     this.#tellCamera(call.deviceId, { callId, state: "ended" });
     return this.#publishUpdate(callId);
@@ -433,10 +437,8 @@ export class CallService {
     );
   }
 
-  async #isMember(userId: string, householdId: string): Promise<boolean> {
-    return (
-      (await this.#o.db.householdMember.findUnique({ where: { householdId_userId: { householdId, userId } } })) !== null
-    );
+  #isMember(userId: string, householdId: string): Promise<boolean> {
+    return isHouseholdMember(this.#o.db, userId, householdId);
   }
 }
 

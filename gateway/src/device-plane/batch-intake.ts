@@ -11,7 +11,7 @@ import {
   type BatchUploadReply,
 } from "../../../protocol/batches.ts";
 import type { AuditLog } from "../access/audit.ts";
-import { apiError, badRequest, conflict, notFound } from "../http/errors.ts";
+import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 import { parseSerialCsv, type CsvRow } from "./batch-csv.ts";
 import { formatClaimCode } from "./provisioning.ts";
 import { renderLabelSheet, type BoxLabel } from "./label-sheet.ts";
@@ -51,13 +51,12 @@ function contentHash(body: BatchUploadBody): string {
 
 function assertSize(requested: number): void {
   if (requested > maxBatchSize) {
-    throw badRequest(
-      "batch-too-large",
-      `at most ${maxBatchSize} serials per upload (asked for ${requested}); split the delivery into several uploads to the same batch`,
-      { max: maxBatchSize, requested },
-    );
+    throw new DomainError("batch-too-large", {
+      message: `at most ${maxBatchSize} serials per upload (asked for ${requested}); split the delivery into several uploads to the same batch`,
+      details: { max: maxBatchSize, requested },
+    });
   }
-  if (requested === 0) throw badRequest("batch-empty", "the CSV has no serials");
+  if (requested === 0) throw new DomainError("batch-empty", { message: "the CSV has no serials" });
 }
 
 async function findOrCreateBatch(db: Database, reference: string, actorId: string) {
@@ -200,10 +199,9 @@ export async function uploadBatch(
   } catch (error) {
     // The same upload, or another registering one of these serials, committed first: a retry sees its result.
     if ((error as { code?: string }).code === "P2002")
-      throw conflict(
-        "batch-upload-raced",
-        "another upload registered some of these serials at the same moment; upload again to see the result",
-      );
+      throw new DomainError("batch-upload-raced", {
+        message: "another upload registered some of these serials at the same moment; upload again to see the result",
+      });
     throw error;
   }
 }
@@ -218,9 +216,9 @@ export async function loadLabelSheet(
     where: { id: uploadId },
     select: { batchId: true, labelsPdf: true, labelsPurgedAt: true },
   });
-  if (!upload || upload.batchId !== batchId) throw notFound("label sheet");
-  if (upload.labelsPurgedAt) throw apiError("labels-purged");
-  if (upload.labelsPdf.length === 0) throw notFound("label sheet");
+  if (!upload || upload.batchId !== batchId) throw notFoundError("label sheet");
+  if (upload.labelsPurgedAt) throw new DomainError("labels-purged");
+  if (upload.labelsPdf.length === 0) throw notFoundError("label sheet");
   // The sheet carries claim codes: who printed it is worth knowing.
   await deps.audit(actorId, "device.batch-labels", batchId, { uploadId });
   return Buffer.from(upload.labelsPdf);

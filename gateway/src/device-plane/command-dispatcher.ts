@@ -8,7 +8,7 @@ import type {
   DeviceCommand,
 } from "../../../protocol/device-messages.ts";
 import { deviceCommandResponseTopic, deviceCommandTopic } from "../../../protocol/topics.ts";
-import { ApiError, conflict } from "../http/errors.ts";
+import { DomainError } from "../../../protocol/errors.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { toCommandView } from "../http/views.ts";
@@ -28,7 +28,8 @@ function redactSecretParams(params: DeviceCommand["params"]): Record<string, unk
   return params;
 }
 
-const shuttingDown = () => new ApiError(503, "shutting-down", "the gateway is shutting down; try again in a moment");
+const shuttingDown = () =>
+  new DomainError("shutting-down", { message: "the gateway is shutting down; try again in a moment" });
 
 export class CommandDispatcher {
   private readonly waiting = new Map<string, Waiter>();
@@ -48,10 +49,11 @@ export class CommandDispatcher {
       where: { id: deviceId },
       select: { connection: true, claimState: true, householdId: true },
     });
-    if (!device) throw new ApiError(404, "not-found", "camera not found");
-    if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
+    if (!device) throw new DomainError("not-found", { message: "camera not found" });
+    if (device.claimState !== "claimed")
+      throw new DomainError("camera-not-claimed", { message: "this camera has not been set up yet" });
     if (device.connection !== "online")
-      throw conflict("camera-offline", "the camera is offline; commands need it online");
+      throw new DomainError("camera-offline", { message: "the camera is offline; commands need it online" });
 
     const id = randomId("cmd_", 16);
     // The one-time publish token of stream-start and the upload URL of take-snapshot (its path holds a one-time
@@ -79,7 +81,7 @@ export class CommandDispatcher {
     } catch (error) {
       this.settleWaiter(id);
       await this.finish(id, { status: "failed", error: "the gateway could not reach the broker" }, device.householdId);
-      throw new ApiError(503, "broker-unavailable", "the message broker is not reachable");
+      throw new DomainError("broker-unavailable", { message: "the message broker is not reachable" });
     }
     const response = await answered;
     if (response === "shutting-down") {
@@ -92,12 +94,10 @@ export class CommandDispatcher {
     }
     if (!response) {
       const view = await this.finish(id, { status: "timed-out", error: "camera did not answer" }, device.householdId);
-      throw new ApiError(
-        504,
-        "camera-did-not-answer",
-        `camera did not answer within ${Math.round(this.timeoutMs / 1000)} s`,
-        { command: view },
-      );
+      throw new DomainError("camera-did-not-answer", {
+        message: `camera did not answer within ${Math.round(this.timeoutMs / 1000)} s`,
+        details: { command: view },
+      });
     }
     return this.finish(
       id,

@@ -1,6 +1,7 @@
 // Turns status messages into online/offline transitions, stored and announced. Messages are applied in
 // arrival order, in batches that the ingest worker thread writes (one read and two statements per batch):
 // when a broker restarts, thousands of cameras report "online" within seconds, and the event loop only posts.
+import { TypedEvents, type EventSource, type ListenerErrorLog } from "../../../core/events.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import type { IngestThread } from "./ingest/ingest-thread.ts";
 import type { ConnectionTransition } from "./ingest/protocol.ts";
@@ -14,6 +15,10 @@ export type ConnectionChange = {
   at: Date;
   reason: string | null;
 };
+
+export interface DeviceStateEvents {
+  change: [change: ConnectionChange];
+}
 
 interface Pending {
   deviceId: string;
@@ -29,7 +34,7 @@ export class DeviceStateTracker {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly listeners = new Set<(change: ConnectionChange) => void>();
+  readonly #events: TypedEvents<DeviceStateEvents>;
   /** Cameras known online since this gateway started; a heartbeat from any other one is news. */
   private readonly knownOnline = new Set<string>();
   private readonly heartbeatProofs = new Set<string>();
@@ -38,11 +43,13 @@ export class DeviceStateTracker {
     /** Where statuses are stored: the ingest worker thread, which decides the transitions (ingest/transitions.ts). */
     private readonly thread: Pick<IngestThread, "submit">,
     private readonly hub: LiveHub,
-  ) {}
+    log: ListenerErrorLog,
+  ) {
+    this.#events = new TypedEvents<DeviceStateEvents>({ log, name: "device-state" });
+  }
 
-  onChange(listener: (change: ConnectionChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  get events(): EventSource<DeviceStateEvents> {
+    return this.#events;
   }
 
   /** Resolves once the update is stored (or found to change nothing). */
@@ -120,6 +127,6 @@ export class DeviceStateTracker {
       { deviceId, householdId },
     );
     const change: ConnectionChange = { deviceId, householdId, state, at, reason };
-    for (const listener of this.listeners) listener(change);
+    this.#events.emit("change", change);
   }
 }

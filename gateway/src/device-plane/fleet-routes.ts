@@ -59,9 +59,51 @@ export async function loadDeviceDetail(db: Database, deviceId: string) {
   return { ...toDeviceView(device), uptime: await deviceUptime(db, deviceId), openAlerts };
 }
 
-export async function fleetPlugin(app: FastifyInstance, { db }: { db: Database }): Promise<void> {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+/** Cameras online/offline, in all and by village (most offline first). */
+async function summariseFleet(db: Database) {
+  const groups = await db.device.groupBy({
+    by: ["householdId", "connection"],
+    where: { claimState: "claimed" },
+    _count: { _all: true },
+  });
+  const households = await db.household.findMany({ select: { id: true, village: true } });
+  const villageOf = new Map(households.map((h) => [h.id, h.village]));
+  const villages = new Map<
+    string,
+    { village: string; total: number; online: number; offline: number; unknown: number }
+  >();
+  const totals = { total: 0, online: 0, offline: 0, unknown: 0 };
+  for (const g of groups) {
+    const village = (g.householdId && villageOf.get(g.householdId)) || "(未安装 not installed)";
+    const row = villages.get(village) ?? { village, total: 0, online: 0, offline: 0, unknown: 0 };
+    const n = g._count._all;
+    const state = g.connection as "online" | "offline" | "unknown";
+    row.total += n;
+    row[state] += n;
+    totals.total += n;
+    totals[state] += n;
+    villages.set(village, row);
+  }
+  const openAlerts = await db.alert.count({ where: { resolvedAt: null } });
+  return {
+    ...totals,
+    openAlerts,
+    villages: [...villages.values()].sort(
+      (a, b) => b.offline - a.offline || a.village.localeCompare(b.village, "zh-CN"),
+    ),
+  };
+}
 
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
+
+export async function fleetPlugin(app: FastifyInstance, { db }: { db: Database }): Promise<void> {
+  const r = zodRoutes(app);
+  registerFleetRoutes(r, db);
+  registerDeviceHistoryRoutes(r, db);
+}
+
+function registerFleetRoutes(r: ZodRoutes, db: Database): void {
   r.get(
     "/fleet/summary",
     {
@@ -72,39 +114,7 @@ export async function fleetPlugin(app: FastifyInstance, { db }: { db: Database }
       },
       preHandler: requireRole("staff", "installer"),
     },
-    async () => {
-      const groups = await db.device.groupBy({
-        by: ["householdId", "connection"],
-        where: { claimState: "claimed" },
-        _count: { _all: true },
-      });
-      const households = await db.household.findMany({ select: { id: true, village: true } });
-      const villageOf = new Map(households.map((h) => [h.id, h.village]));
-      const villages = new Map<
-        string,
-        { village: string; total: number; online: number; offline: number; unknown: number }
-      >();
-      const totals = { total: 0, online: 0, offline: 0, unknown: 0 };
-      for (const g of groups) {
-        const village = (g.householdId && villageOf.get(g.householdId)) || "(未安装 not installed)";
-        const row = villages.get(village) ?? { village, total: 0, online: 0, offline: 0, unknown: 0 };
-        const n = g._count._all;
-        const state = g.connection as "online" | "offline" | "unknown";
-        row.total += n;
-        row[state] += n;
-        totals.total += n;
-        totals[state] += n;
-        villages.set(village, row);
-      }
-      const openAlerts = await db.alert.count({ where: { resolvedAt: null } });
-      return {
-        ...totals,
-        openAlerts,
-        villages: [...villages.values()].sort(
-          (a, b) => b.offline - a.offline || a.village.localeCompare(b.village, "zh-CN"),
-        ),
-      };
-    },
+    async () => summariseFleet(db),
   );
 
   r.get(
@@ -143,7 +153,9 @@ export async function fleetPlugin(app: FastifyInstance, { db }: { db: Database }
       return { items: rows.map(toDeviceView), total, nextCursor: nextCursor(offset, rows.length, total) };
     },
   );
+}
 
+function registerDeviceHistoryRoutes(r: ZodRoutes, db: Database): void {
   r.get(
     "/devices/:deviceId",
     {

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import PDFDocument from "pdfkit";
 import QRCode from "qrcode";
 import { boxQrText } from "../../../protocol/http.ts";
-import { ApiError } from "../http/errors.ts";
+import { DomainError } from "../../../protocol/errors.ts";
 
 export interface BoxLabel {
   serial: string;
@@ -86,11 +86,9 @@ function drawLabel(doc: PDFKit.PDFDocument, label: BoxLabel, x: number, y: numbe
 /** The PDF as bytes; labels fill the sheets row by row in the order given. */
 export async function renderLabelSheet(labels: BoxLabel[], fontFile: string, title: string): Promise<Buffer> {
   if (!existsSync(fontFile))
-    throw new ApiError(
-      503,
-      "label-font-missing",
-      `the Chinese font for labels is not installed (LABEL_FONT_FILE=${fontFile}); install fonts-wqy-microhei`,
-    );
+    throw new DomainError("label-font-missing", {
+      message: `the Chinese font for labels is not installed (LABEL_FONT_FILE=${fontFile}); install fonts-wqy-microhei`,
+    });
   const doc = new PDFDocument({
     size: "A4",
     margin: 0,

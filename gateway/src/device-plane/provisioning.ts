@@ -4,7 +4,9 @@ import { hashSecret, randomId, randomReadableCode, randomToken, verifySecret } f
 import { boxQrText, parseBoxQr, claimCode as claimCodeSchema, serial as serialSchema } from "../../../protocol/http.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "../access/audit.ts";
-import { ApiError, badRequest, conflict, notFound } from "../http/errors.ts";
+import { DomainError, notFoundError } from "../../../protocol/errors.ts";
+// Binding or replacing with a revoked camera answers 409, where the catalogue (and the claim) say 403 (README).
+import { conflict } from "../http/errors.ts";
 
 /** What the provisioning steps touch: the database, the audit trail, and the live session of a camera whose credentials are dropped. */
 export interface ProvisioningDeps {
@@ -25,7 +27,7 @@ export interface ProvisioningDeps {
 // and get the same answer: a guesser learns nothing about which serials exist.
 const UNKNOWN_SERIAL_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 const wrongCode = () =>
-  new ApiError(401, "claim-code-wrong", "this serial and claim code do not match a camera; check both");
+  new DomainError("claim-code-wrong", { message: "this serial and claim code do not match a camera; check both" });
 
 /** The device with this serial if `code` is its claim code; unknown serial and wrong code fail alike. */
 async function deviceProvenBy(deps: ProvisioningDeps, serial: string, code: string) {
@@ -47,7 +49,7 @@ export async function registerDevice(
   input: { serial: string; claimCode?: string; model?: string },
 ) {
   const existing = await deps.db.device.findUnique({ where: { serial: input.serial }, select: { id: true } });
-  if (existing) throw conflict("serial-exists", `serial ${input.serial} is already registered`);
+  if (existing) throw new DomainError("serial-exists", { message: `serial ${input.serial} is already registered` });
   const code = input.claimCode ?? randomReadableCode(8);
   const id = randomId("cam_");
   try {
@@ -57,7 +59,7 @@ export async function registerDevice(
   } catch (error) {
     // Two registrations of one serial at once: the unique index decides.
     if ((error as { code?: string }).code === "P2002")
-      throw conflict("serial-exists", `serial ${input.serial} is already registered`);
+      throw new DomainError("serial-exists", { message: `serial ${input.serial} is already registered` });
     throw error;
   }
   await deps.audit(actorId, "device.register", id, { serial: input.serial });
@@ -77,7 +79,8 @@ async function provePossession(deps: ProvisioningDeps, request: BindRequest) {
     const scanned = parseBoxQr(request.qr);
     const s = scanned && serialSchema.safeParse(scanned.serial);
     const c = scanned && claimCodeSchema.safeParse(scanned.claimCode);
-    if (!s?.success || !c?.success) throw badRequest("qr-unreadable", "this QR code is not a Wangxiang camera code");
+    if (!s?.success || !c?.success)
+      throw new DomainError("qr-unreadable", { message: "this QR code is not a Wangxiang camera code" });
     serial = s.data;
     code = c.data;
   } else {
@@ -92,7 +95,9 @@ export async function bindDevice(deps: ProvisioningDeps, actorId: string, househ
   if (device.claimState === "revoked")
     throw conflict("device-revoked", "this camera has been revoked; ask staff to re-arm it");
   if (device.householdId && device.householdId !== householdId) {
-    throw conflict("device-in-other-household", "this camera belongs to another household; move it instead");
+    throw new DomainError("device-in-other-household", {
+      message: "this camera belongs to another household; move it instead",
+    });
   }
   const newlyBound = device.householdId !== householdId;
   const updated = await deps.db.device.update({
@@ -109,12 +114,12 @@ export async function bindDevice(deps: ProvisioningDeps, actorId: string, househ
 
 export async function claimDevice(deps: ProvisioningDeps, serial: string, code: string) {
   const device = await deviceProvenBy(deps, serial, code);
-  if (device.claimState === "revoked") throw new ApiError(403, "device-revoked", "this camera has been revoked");
+  if (device.claimState === "revoked")
+    throw new DomainError("device-revoked", { message: "this camera has been revoked" });
   if (device.claimState === "claimed")
-    throw conflict(
-      "claim-code-used",
-      "this camera has already been claimed; an installer can re-arm it after a factory reset",
-    );
+    throw new DomainError("claim-code-used", {
+      message: "this camera has already been claimed; an installer can re-arm it after a factory reset",
+    });
   const password = randomToken(32);
   const credentialHash = deps.hashDeviceCredential(password);
   // Only one of two racing claims wins: the update is conditional on the state we read.
@@ -122,7 +127,7 @@ export async function claimDevice(deps: ProvisioningDeps, serial: string, code: 
     where: { id: device.id, claimState: "registered" },
     data: { claimState: "claimed", credentialHash, claimedAt: new Date() },
   });
-  if (won.count !== 1) throw conflict("claim-code-used", "this camera has already been claimed");
+  if (won.count !== 1) throw new DomainError("claim-code-used", { message: "this camera has already been claimed" });
   await deps.audit(null, "device.claim", device.id);
   return { deviceId: device.id, password };
 }
@@ -150,9 +155,9 @@ export async function rearmDevice(deps: ProvisioningDeps, actorId: string, devic
 
 export async function moveDevice(deps: ProvisioningDeps, actorId: string, deviceId: string, householdId: string) {
   const household = await deps.db.household.findUnique({ where: { id: householdId }, select: { id: true } });
-  if (!household) throw notFound("household");
+  if (!household) throw notFoundError("household");
   const moved = await deps.db.device.updateMany({ where: { id: deviceId }, data: { householdId } });
-  if (moved.count === 0) throw notFound("camera");
+  if (moved.count === 0) throw notFoundError("camera");
   // Whoever watched for the old home must not keep watching the new one.
   await deps.cutViewers(deviceId, "camera-moved");
   await deps.audit(actorId, "device.move", deviceId, { householdId });
@@ -164,7 +169,7 @@ export async function removeDevice(deps: ProvisioningDeps, actorId: string, hous
     where: { id: deviceId },
     select: { householdId: true, claimState: true },
   });
-  if (!device || device.householdId !== householdId) throw notFound("camera in this household");
+  if (!device || device.householdId !== householdId) throw notFoundError("camera in this household");
   await deps.db.device.update({
     where: { id: deviceId },
     data: { householdId: null, label: null, boundBy: null, boundAt: null },
@@ -185,13 +190,15 @@ export async function replaceDevice(
 ) {
   const actorId = actor.id;
   const old = await deps.db.device.findUnique({ where: { id: oldDeviceId } });
-  if (!old) throw notFound("camera");
-  if (!old.householdId) throw conflict("device-not-installed", "this camera is not installed in a household");
+  if (!old) throw notFoundError("camera");
+  if (!old.householdId)
+    throw new DomainError("device-not-installed", { message: "this camera is not installed in a household" });
   const replacement = await provePossession(deps, request);
-  if (replacement.id === old.id) throw badRequest("same-device", "the replacement is the same camera");
+  if (replacement.id === old.id)
+    throw new DomainError("same-device", { message: "the replacement is the same camera" });
   if (replacement.claimState === "revoked") throw conflict("device-revoked", "the replacement camera has been revoked");
   if (replacement.householdId && replacement.householdId !== old.householdId)
-    throw conflict("device-in-other-household", "the replacement belongs to another household");
+    throw new DomainError("device-in-other-household", { message: "the replacement belongs to another household" });
   await deps.db.device.update({
     where: { id: replacement.id },
     data: { householdId: old.householdId, label: request.label ?? old.label, boundBy: actorId, boundAt: new Date() },

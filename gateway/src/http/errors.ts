@@ -43,8 +43,12 @@ export function installErrorHandler(app: FastifyInstance, onClientError: (route:
       });
     }
     if (isDomainError(error)) {
-      if (error.status < 500) onClientError(route, error.code);
-      else request.log.error({ err: error }, error.message);
+      // Counted by code like every refusal, a camera that did not answer or a shutdown included; only
+      // "internal" is a fault of ours worth a log line.
+      onClientError(route, error.code);
+      if (error.code === "internal") request.log.error({ err: error }, error.message);
+      if (error.status === 429 && typeof (error.details as { retryAfterS?: unknown })?.retryAfterS === "number")
+        reply.header("retry-after", String((error.details as { retryAfterS: number }).retryAfterS));
       return reply.status(error.status).send(error.toReply());
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

@@ -12,9 +12,9 @@ import type {
 import type { Database } from "../../../core/database.ts";
 import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import type { LiveHub } from "../events/live-hub.ts";
-import { ApiError, conflict, notFound } from "../http/errors.ts";
+import { DomainError, isDomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { SignedInUser } from "../access/auth.ts";
-import { householdIdsOf } from "../access/access.ts";
+import { isHouseholdMember } from "../access/access.ts";
 import type { ViewTokens } from "./view-tokens.ts";
 import type { ServerMessage } from "../../../protocol/ws.ts";
 
@@ -108,20 +108,19 @@ export class LiveViewService {
       where: { id: deviceId },
       select: { householdId: true, claimState: true, claimedAt: true, boundBy: true, privacy: true, connection: true },
     });
-    if (!device || !device.householdId) throw notFound("camera");
-    const member = (await householdIdsOf(this.db, user.id)).includes(device.householdId);
+    if (!device || !device.householdId) throw notFoundError("camera");
+    const member = await isHouseholdMember(this.db, user.id, device.householdId);
     if (!member && !this.installing(user, device)) {
-      if (user.role === "family") throw notFound("camera");
-      throw new ApiError(403, "not-a-member", "only the household's family members can watch this camera");
+      if (user.role === "family") throw notFoundError("camera");
+      throw new DomainError("not-a-member", { message: "only the household's family members can watch this camera" });
     }
-    if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
+    if (device.claimState !== "claimed")
+      throw new DomainError("camera-not-claimed", { message: "this camera has not been set up yet" });
     if (device.privacy)
-      throw new ApiError(
-        403,
-        "privacy-mode",
-        "the camera is in privacy mode; nobody can watch until it is switched off",
-      );
-    if (device.connection !== "online") throw conflict("camera-offline", "the camera is offline");
+      throw new DomainError("privacy-mode", {
+        message: "the camera is in privacy mode; nobody can watch until it is switched off",
+      });
+    if (device.connection !== "online") throw new DomainError("camera-offline", { message: "the camera is offline" });
     await this.admitView(device.householdId, startedBy);
     const { token, expiresAt } = this.tokens.issueViewer(
       deviceId,
@@ -159,9 +158,7 @@ export class LiveViewService {
       select: { id: true, role: true, disabledAt: true },
     });
     if (!viewer || viewer.disabledAt) return null;
-    const member = await this.db.householdMember.findUnique({
-      where: { householdId_userId: { householdId: device.householdId, userId: claims.uid } },
-    });
+    const member = await isHouseholdMember(this.db, claims.uid, device.householdId);
     if (!member && !this.installing(viewer, device)) return null;
     return { viewerId: claims.uid, displayName: claims.name };
   }
@@ -179,8 +176,8 @@ export class LiveViewService {
       else this.callStarts.set(key, { startedBy: claims.via, until: Date.now() + CALL_START_WINDOW_MS });
       return null;
     } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      return { status: error.statusCode, error: error.code, message: error.message, details: error.details };
+      if (!isDomainError(error)) throw error;
+      return { status: error.status, error: error.code, message: error.message, details: error.details };
     }
   }
 
@@ -307,7 +304,7 @@ export class LiveViewService {
   async onPrivacyEnabled(cameraId: string): Promise<void> {
     const stream = this.streams.get(cameraId);
     if (!stream) return;
-    const router = this.pool.createRouter(cameraId);
+    const router = this.pool.routerFor(cameraId);
     await Promise.all(
       [...stream.viewers.keys()].map((sessionId) =>
         router.closeSession(sessionId, "privacy-mode").catch(() => undefined),
@@ -320,7 +317,7 @@ export class LiveViewService {
   async cutCamera(cameraId: string, reason: string): Promise<void> {
     const stream = this.streams.get(cameraId);
     if (!stream || stream.viewers.size === 0) return;
-    const router = this.pool.createRouter(cameraId);
+    const router = this.pool.routerFor(cameraId);
     await Promise.all(
       [...stream.viewers.keys()].map((sessionId) => router.closeSession(sessionId, reason).catch(() => undefined)),
     );
@@ -338,7 +335,7 @@ export class LiveViewService {
     const closing: Promise<unknown>[] = [];
     for (const [cameraId, stream] of this.streams) {
       if (inHousehold && !inHousehold.has(cameraId)) continue;
-      const router = this.pool.createRouter(cameraId);
+      const router = this.pool.routerFor(cameraId);
       for (const [sessionId, viewer] of stream.viewers) {
         if (viewer.viewerId === userId)
           closing.push(router.closeSession(sessionId, scope.reason).catch(() => undefined));
@@ -451,7 +448,7 @@ export class LiveViewService {
     const published = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         stream.publishedWaiters.delete(done);
-        reject(new ApiError(504, "camera-did-not-stream", "the camera did not start its stream in time"));
+        reject(new DomainError("camera-did-not-stream", { message: "the camera did not start its stream in time" }));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -484,14 +481,12 @@ export class LiveViewService {
       const params = { ...this.publishTarget(cameraId), durationS: durationS + UPLINK_MARGIN_S };
       const started = await this.commands.send(cameraId, { name: "site-check", params }, "site-check");
       if (started.status !== "succeeded")
-        throw new ApiError(
-          504,
-          "camera-did-not-stream",
-          `the camera did not stream: ${started.error ?? started.status}`,
-        );
+        throw new DomainError("camera-did-not-stream", {
+          message: `the camera did not stream: ${started.error ?? started.status}`,
+        });
       await published;
     }
-    const router = this.pool.createRouter(cameraId);
+    const router = this.pool.routerFor(cameraId);
     const first = await this.firstMedia(router);
     onMeasuring();
     // unref: a shutdown need not wait for the window to end (the check is recorded as failed then).
@@ -520,7 +515,7 @@ export class LiveViewService {
     stream.publishNonce = null;
     if (publishSessionId)
       await this.pool
-        .createRouter(cameraId)
+        .routerFor(cameraId)
         .closeSession(publishSessionId, reason)
         .catch(() => undefined);
     await this.commands.send(cameraId, { name: "stream-stop", params: { reason } }, "live-view").catch(() => undefined);
@@ -528,10 +523,10 @@ export class LiveViewService {
   }
 
   private failViewers(cameraId: string, error: Error): void {
-    const code = error instanceof ApiError ? error.code : "camera-did-not-stream";
+    const code = isDomainError(error) ? error.code : "camera-did-not-stream";
     this.toHousehold(cameraId, { type: "view.error", deviceId: cameraId, error: code, message: error.message });
     const stream = this.stream(cameraId);
-    const router = this.pool.createRouter(cameraId);
+    const router = this.pool.routerFor(cameraId);
     for (const sessionId of stream.viewers.keys()) void router.closeSession(sessionId, code).catch(() => undefined);
   }
 

@@ -14,16 +14,8 @@ type Stage =
   | { kind: "ended"; call: CallView }
   | { kind: "connected"; call: CallView; grant: ViewGrant };
 
-export function CallHome({
-  device,
-  autoStart,
-  onConnected,
-}: {
-  device: DeviceView;
-  autoStart?: boolean;
-  onConnected?: (connected: boolean) => void;
-}) {
-  const { t } = useT();
+/** The call's stages: placed, ringing until the camera's answer (a live event), then the viewer grant. */
+function useCallHome(device: DeviceView, autoStart?: boolean, onConnected?: (connected: boolean) => void) {
   const { api } = useServices();
   const [stage, setStage] = useState<Stage>({ kind: "idle" });
   const [error, setError] = useState<ApiFailure | null>(null);
@@ -51,6 +43,20 @@ export function CallHome({
       (e: unknown) => setError(e instanceof ApiFailure ? e : null),
     );
   });
+  return { stage, error, start, cancel };
+}
+
+export function CallHome({
+  device,
+  autoStart,
+  onConnected,
+}: {
+  device: DeviceView;
+  autoStart?: boolean;
+  onConnected?: (connected: boolean) => void;
+}) {
+  const { t } = useT();
+  const { stage, error, start, cancel } = useCallHome(device, autoStart, onConnected);
 
   if (stage.kind === "connected") {
     return (

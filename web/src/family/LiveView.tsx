@@ -1,5 +1,6 @@
 // Live view and hold-to-talk for one camera, over WHEP (see whep.ts). A gateway without the relay
 // (RELAY_ENABLED=0) answers the grant with 404: pressing Watch then says so plainly instead of spinning.
+import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
 import { useLiveEvents } from "../hooks.ts";
@@ -24,6 +25,9 @@ function grantSource(call: ViewGrant | undefined, ask: () => Promise<WhepGrant>)
   return () => (grant && Date.parse(grant.expiresAt) > Date.now() + 30_000 ? Promise.resolve(grant) : ask());
 }
 
+/** Codes by which the gateway refuses this person a viewer token (a camera they may not see is "not found"). */
+const refusedToWatch = new Set(["unauthorized", "forbidden", "not-a-member", "not-assigned", "not-found"]);
+
 /** A viewer token for this camera; the gateway's refusals become the messages the family reads. */
 async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> {
   try {
@@ -36,10 +40,10 @@ async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> 
     if (error.code === "call-window") throw new WhepError("call-window", error.message, false);
     if (error.code === "camera-offline" || error.code === "camera-not-claimed")
       throw new WhepError("camera-offline", error.message, false);
-    if (error.status === 404 && error.message.startsWith("no route"))
+    // A gateway without the relay has no such route: the not-found handler says "no route …".
+    if (error.code === "not-found" && error.message.startsWith("no route"))
       throw new WhepError("unavailable", error.message, false);
-    if (error.status === 401 || error.status === 403 || error.status === 404)
-      throw new WhepError("forbidden", error.message, false);
+    if (refusedToWatch.has(error.code)) throw new WhepError("forbidden", error.message, false);
     throw new WhepError("network", error.message, true);
   }
 }
@@ -88,16 +92,7 @@ export function LiveView({
           if (next === "live" && call) talk(true);
           if (next === "live" || next === "closed") onSessionChange?.();
         },
-        onStream: (stream) => {
-          const el = video.current;
-          if (!el) return;
-          if (el.srcObject !== stream) el.srcObject = stream;
-          el.play().catch(() => {
-            el.muted = true;
-            setMuted(true);
-            void el.play().catch(() => {});
-          });
-        },
+        onStream: (stream) => playInto(video.current, stream, () => setMuted(true)),
         onQuality: (q, kbps) => setQuality({ q, kbps }),
         onAudioOnly: setAudioOnly,
       },
@@ -117,26 +112,114 @@ export function LiveView({
   return (
     <section class="live" aria-labelledby="live-title">
       <h2 id="live-title">{t("live.title")}</h2>
-      <div class="video-frame" data-state={state}>
-        <video ref={video} playsInline muted={muted} hidden={!running || audioOnly} />
-        {!running || audioOnly ? (
-          <p class="video-message">
-            {blocked
-              ? t(`live.blocked.${blocked}`)
-              : problem
-                ? t(`live.problem.${problem}`)
-                : audioOnly
-                  ? t("live.audioOnly")
-                  : t("live.tapToWatch")}
-          </p>
-        ) : null}
-        {running ? (
-          <span class="live-state" role="status">
-            {t(`live.state.${state}`)}
-            {quality ? ` · ${t(`live.quality.${quality.q}`)}` : ""}
-          </span>
-        ) : null}
+      <VideoFrame
+        video={video}
+        {...{ state, running, muted, audioOnly, quality }}
+        message={t(frameMessageKey(blocked, problem, audioOnly))}
+      />
+      <WatchingNow watching={watching} streamError={streamError} />
+      {running ? (
+        <LiveControls
+          {...{ call: call !== undefined, talking, talk, muted, fullScreen }}
+          toggleMute={() => setMuted(!muted)}
+          stop={() => void viewer.current?.stop()}
+        />
+      ) : (
+        <button type="button" class="primary" disabled={blocked !== null} onClick={watch}>
+          {t("live.watch")}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/** Autoplay with sound may be refused until the user interacts: play muted then, and say so. */
+function playInto(el: HTMLVideoElement | null, stream: MediaStream, onMuted: () => void): void {
+  if (!el) return;
+  if (el.srcObject !== stream) el.srcObject = stream;
+  el.play().catch(() => {
+    el.muted = true;
+    onMuted();
+    void el.play().catch(() => {});
+  });
+}
+
+function frameMessageKey(blocked: string | null, problem: WhepProblem | null, audioOnly: boolean): string {
+  if (blocked) return `live.blocked.${blocked}`;
+  if (problem) return `live.problem.${problem}`;
+  return audioOnly ? "live.audioOnly" : "live.tapToWatch";
+}
+
+function LiveControls(props: {
+  call: boolean;
+  talking: boolean;
+  talk: (on: boolean) => void;
+  muted: boolean;
+  toggleMute: () => void;
+  fullScreen: () => void;
+  stop: () => void;
+}) {
+  const { t } = useT();
+  return (
+    <div class="controls">
+      <TalkButton call={props.call} talking={props.talking} talk={props.talk} />
+      <div class="row">
+        <button type="button" onClick={props.toggleMute} aria-pressed={props.muted}>
+          {props.muted ? t("live.unmute") : t("live.mute")}
+        </button>
+        <button type="button" onClick={props.fullScreen}>
+          {t("live.fullScreen")}
+        </button>
+        <button type="button" onClick={props.stop}>
+          {props.call ? t("call.hangUp") : t("live.stop")}
+        </button>
       </div>
+    </div>
+  );
+}
+
+function VideoFrame({
+  video,
+  state,
+  running,
+  muted,
+  audioOnly,
+  quality,
+  message,
+}: {
+  video: RefObject<HTMLVideoElement | null>;
+  state: WhepState;
+  running: boolean;
+  muted: boolean;
+  audioOnly: boolean;
+  quality: { q: Quality; kbps: number } | null;
+  message: string;
+}) {
+  const { t } = useT();
+  return (
+    <div class="video-frame" data-state={state}>
+      <video ref={video} playsInline muted={muted} hidden={!running || audioOnly} />
+      {!running || audioOnly ? <p class="video-message">{message}</p> : null}
+      {running ? (
+        <span class="live-state" role="status">
+          {t(`live.state.${state}`)}
+          {quality ? ` · ${t(`live.quality.${quality.q}`)}` : ""}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+function WatchingNow({
+  watching,
+  streamError,
+}: {
+  watching: { names: string[]; talking: string | null };
+  streamError: string | null;
+}) {
+  const { t } = useT();
+  return (
+    <>
       {watching.names.length > 0 ? (
         <p class="muted" role="status" data-testid="watching">
           {t("live.watchingNow", { names: watching.names.join("、") })}
@@ -148,27 +231,7 @@ export function LiveView({
           {streamError}
         </p>
       ) : null}
-      {running ? (
-        <div class="controls">
-          <TalkButton call={call !== undefined} talking={talking} talk={talk} />
-          <div class="row">
-            <button type="button" onClick={() => setMuted(!muted)} aria-pressed={muted}>
-              {muted ? t("live.unmute") : t("live.mute")}
-            </button>
-            <button type="button" onClick={fullScreen}>
-              {t("live.fullScreen")}
-            </button>
-            <button type="button" onClick={() => void viewer.current?.stop()}>
-              {call ? t("call.hangUp") : t("live.stop")}
-            </button>
-          </div>
-        </div>
-      ) : (
-        <button type="button" class="primary" disabled={blocked !== null} onClick={watch}>
-          {t("live.watch")}
-        </button>
-      )}
-    </section>
+    </>
   );
 }
 

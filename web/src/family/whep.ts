@@ -141,7 +141,7 @@ export class WhepViewer {
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc, 400);
     const reply = await this.send("POST", grant.url, pc.localDescription!.sdp);
-    if (reply.status === 401 || reply.status === 403) {
+    if (refusedToken(await codeOf(reply))) {
       // A token that has lost its rights (expired, revoked): one more try with a new grant, then give up.
       this.current = null;
       if (fresh) throw new WhepError("forbidden", "the relay refused a new viewer token", false);
@@ -304,16 +304,30 @@ export class WhepViewer {
   }
 }
 
+/** The reply's error code; a body without one (a proxy's page) is named by its status, as `http-<status>`. */
+async function codeOf(reply: Response): Promise<string> {
+  const body = (await reply
+    .clone()
+    .json()
+    .catch(() => ({}))) as { error?: string };
+  return body.error ?? `http-${reply.status}`;
+}
+
+const refusedToken = (code: string) => ["unauthorized", "forbidden", "http-401", "http-403"].includes(code);
+
 async function problemOf(reply: Response): Promise<WhepError> {
   const body = (await reply.json().catch(() => ({}))) as { error?: string; message?: string };
   const message = body.message ?? `HTTP ${reply.status}`;
-  if (reply.status === 404 && (!body.error || body.error === "not-found"))
-    return new WhepError("unavailable", message, false);
-  if (body.error === "call-window") return new WhepError("call-window", message, false);
-  if (reply.status === 401 || reply.status === 403) return new WhepError("forbidden", message, true); // see connect()
-  if (body.error === "camera-offline" || reply.status === 409) return new WhepError("camera-offline", message, false);
+  const code = body.error ?? `http-${reply.status}`;
+  if (code === "not-found" || code === "http-404") return new WhepError("unavailable", message, false);
+  if (code === "call-window") return new WhepError("call-window", message, false);
+  if (refusedToken(code)) return new WhepError("forbidden", message, true); // see connect()
+  if (cameraNotStreaming.includes(code)) return new WhepError("camera-offline", message, false);
   return new WhepError("network", message, true);
 }
+
+/** The relay and the gateway's WHEP routes say so when the camera cannot stream (409 in the catalogue). */
+const cameraNotStreaming = ["camera-offline", "camera-not-claimed", "http-409"];
 
 /** Non-trickle ICE: wait for candidates, but never long (host candidates come in milliseconds). */
 function gathered(pc: RTCPeerConnection, capMs: number): Promise<void> {

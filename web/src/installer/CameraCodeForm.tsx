@@ -41,14 +41,7 @@ export function CameraCodeForm({
 
   return (
     <div class="stack">
-      <div class="tabs" role="tablist">
-        <button type="button" role="tab" aria-selected={mode === "scan"} onClick={() => setMode("scan")}>
-          {t("scan.scan")}
-        </button>
-        <button type="button" role="tab" aria-selected={mode === "type"} onClick={() => setMode("type")}>
-          {t("scan.type")}
-        </button>
-      </div>
+      <ModeTabs mode={mode} onMode={setMode} />
       {mode === "scan" ? (
         <QrScan onText={scanned} />
       ) : (
@@ -59,40 +52,12 @@ export function CameraCodeForm({
             submit({ serial, claimCode });
           }}
         >
-          <label>
-            {t("scan.serial")}
-            <input
-              name="serial"
-              class="code"
-              autocapitalize="characters"
-              placeholder="WX-2026-A1B2C3"
-              value={serial}
-              onInput={(e) => setSerial(e.currentTarget.value)}
-              required
-            />
-          </label>
-          <label>
-            {t("scan.claimCode")}
-            <input
-              name="claimCode"
-              class="code"
-              autocapitalize="characters"
-              placeholder="K7P2-9QXM"
-              value={claimCode}
-              onInput={(e) => setClaimCode(e.currentTarget.value)}
-              required
-            />
-          </label>
-          <label>
-            {t("scan.label")}
-            <input
-              name="label"
-              maxLength={40}
-              placeholder={t("scan.labelHint")}
-              value={label}
-              onInput={(e) => setLabel(e.currentTarget.value)}
-            />
-          </label>
+          <BoxCodeFields
+            {...{ serial, claimCode, label }}
+            onSerial={setSerial}
+            onClaimCode={setClaimCode}
+            onLabel={setLabel}
+          />
           {invalid ? (
             <p class="error" role="alert">
               {invalid}
@@ -115,6 +80,76 @@ export function CameraCodeForm({
           {invalid}
         </p>
       ) : null}
+    </div>
+  );
+}
+
+function BoxCodeFields({
+  serial,
+  claimCode,
+  label,
+  onSerial,
+  onClaimCode,
+  onLabel,
+}: {
+  serial: string;
+  claimCode: string;
+  label: string;
+  onSerial: (value: string) => void;
+  onClaimCode: (value: string) => void;
+  onLabel: (value: string) => void;
+}) {
+  const { t } = useT();
+  return (
+    <>
+      <label>
+        {t("scan.serial")}
+        <input
+          name="serial"
+          class="code"
+          autocapitalize="characters"
+          placeholder="WX-2026-A1B2C3"
+          value={serial}
+          onInput={(e) => onSerial(e.currentTarget.value)}
+          required
+        />
+      </label>
+      <label>
+        {t("scan.claimCode")}
+        <input
+          name="claimCode"
+          class="code"
+          autocapitalize="characters"
+          placeholder="K7P2-9QXM"
+          value={claimCode}
+          onInput={(e) => onClaimCode(e.currentTarget.value)}
+          required
+        />
+      </label>
+      <label>
+        {t("scan.label")}
+        <input
+          name="label"
+          maxLength={40}
+          placeholder={t("scan.labelHint")}
+          value={label}
+          onInput={(e) => onLabel(e.currentTarget.value)}
+        />
+      </label>
+    </>
+  );
+}
+
+function ModeTabs({ mode, onMode }: { mode: "type" | "scan"; onMode: (mode: "type" | "scan") => void }) {
+  const { t } = useT();
+  return (
+    <div class="tabs" role="tablist">
+      <button type="button" role="tab" aria-selected={mode === "scan"} onClick={() => onMode("scan")}>
+        {t("scan.scan")}
+      </button>
+      <button type="button" role="tab" aria-selected={mode === "type"} onClick={() => onMode("type")}>
+        {t("scan.type")}
+      </button>
     </div>
   );
 }

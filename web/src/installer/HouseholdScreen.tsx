@@ -54,10 +54,6 @@ export function HouseholdScreen() {
     setFormKey((k) => k + 1); // an empty form for the next box
     devices.reload();
   });
-  const removeMember = useAction(async (userId: string) => {
-    await api.request("DELETE", `/households/${householdId}/members/${userId}`);
-    household.reload();
-  });
   const queued = queue.items.filter((i) => i.householdId === householdId);
   const h = household.data;
   return (
@@ -95,37 +91,58 @@ export function HouseholdScreen() {
             />
             <ErrorText error={add.error} />
           </section>
-          <section class="card">
-            <h2>{t("installer.members")}</h2>
-            {h.members.length === 0 ? (
-              <p class="muted">{t("installer.noMembers")}</p>
-            ) : (
-              <ul>
-                {h.members.map((m) => (
-                  <li key={m.userId}>
-                    {m.displayName}
-                    {m.relation ? ` (${m.relation})` : ""}{" "}
-                    <button
-                      type="button"
-                      class="link"
-                      data-remove-member={m.username}
-                      disabled={removeMember.busy}
-                      onClick={() =>
-                        confirm(t("members.removeConfirm", { name: m.displayName })) && void removeMember.run(m.userId)
-                      }
-                    >
-                      {t("members.remove")}
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            )}
-            <ErrorText error={removeMember.error} />
-          </section>
+          <HouseholdMembers householdId={householdId} members={h.members} onChanged={household.reload} />
           <InvitePanel householdId={householdId} />
         </div>
       )}
     </Layout>
+  );
+}
+
+/** The family members, each removable on the spot (a wrong person who used the invite). */
+function HouseholdMembers({
+  householdId,
+  members,
+  onChanged,
+}: {
+  householdId: string;
+  members: HouseholdDetail["members"];
+  onChanged: () => void;
+}) {
+  const { t } = useT();
+  const { api } = useServices();
+  const removeMember = useAction(async (userId: string) => {
+    await api.request("DELETE", `/households/${householdId}/members/${userId}`);
+    onChanged();
+  });
+  return (
+    <section class="card">
+      <h2>{t("installer.members")}</h2>
+      {members.length === 0 ? (
+        <p class="muted">{t("installer.noMembers")}</p>
+      ) : (
+        <ul>
+          {members.map((m) => (
+            <li key={m.userId}>
+              {m.displayName}
+              {m.relation ? ` (${m.relation})` : ""}{" "}
+              <button
+                type="button"
+                class="link"
+                data-remove-member={m.username}
+                disabled={removeMember.busy}
+                onClick={() =>
+                  confirm(t("members.removeConfirm", { name: m.displayName })) && void removeMember.run(m.userId)
+                }
+              >
+                {t("members.remove")}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <ErrorText error={removeMember.error} />
+    </section>
   );
 }
 

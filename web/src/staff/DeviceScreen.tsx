@@ -186,7 +186,7 @@ function Commands({
   online: boolean;
   privacy: boolean;
 }) {
-  const { t, lang } = useT();
+  const { t } = useT();
   const { api } = useServices();
   const history = useLoad((signal) => api.get<{ items: CommandView[] }>(`${path}/commands`, { signal }), [path]);
   const [live, setLive] = useState<CommandView[]>([]);
@@ -194,7 +194,6 @@ function Commands({
     if (m.type === "command.finished" && m.command.deviceId === deviceId)
       setLive((l) => [m.command, ...l.filter((c) => c.id !== m.command.id)]);
   });
-  const [firmware, setFirmware] = useState({ url: "", sha256: "", version: "" });
   // The POST waits for the camera's answer; the same result also arrives on the socket for other consoles.
   const send = useAction(async (body: unknown) => {
     const result = await api.request<CommandView>("POST", `${path}/commands`, { body });
@@ -222,47 +221,10 @@ function Commands({
         </button>
       </div>
       {staff ? (
-        <details>
-          <summary>{t("staff.firmwareUpdate")}</summary>
-          <form
-            class="stack"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void send.run({ name: "firmware-update", params: firmware });
-            }}
-          >
-            <label>
-              URL
-              <input
-                type="url"
-                required
-                value={firmware.url}
-                onInput={(e) => setFirmware({ ...firmware, url: e.currentTarget.value })}
-              />
-            </label>
-            <label>
-              SHA-256
-              <input
-                required
-                pattern="[a-f0-9]{64}"
-                value={firmware.sha256}
-                onInput={(e) => setFirmware({ ...firmware, sha256: e.currentTarget.value.trim() })}
-              />
-            </label>
-            <label>
-              {t("staff.version")}
-              <input
-                required
-                maxLength={40}
-                value={firmware.version}
-                onInput={(e) => setFirmware({ ...firmware, version: e.currentTarget.value })}
-              />
-            </label>
-            <button type="submit" class="primary" disabled={send.busy || !online}>
-              {t("staff.sendUpdate")}
-            </button>
-          </form>
-        </details>
+        <FirmwareUpdateForm
+          busy={send.busy || !online}
+          onSend={(params) => void send.run({ name: "firmware-update", params })}
+        />
       ) : null}
       {send.busy ? (
         <p class="hint" role="status">
@@ -270,22 +232,84 @@ function Commands({
         </p>
       ) : null}
       <ErrorText error={send.error} />
-      <ul class="commands">
-        {all.map((c) => (
-          <li key={c.id} data-status={c.status}>
-            <strong>{t(`staff.command.${c.name}`)}</strong> ·{" "}
-            <span class={c.status === "succeeded" ? "ok" : c.status === "pending" ? "hint" : "bad"}>
-              {t(`staff.status.${c.status}`)}
-            </span>
-            <small class="muted">
-              {" "}
-              {dateTime(c.createdAt, lang)} · {c.requestedBy}
-              {c.error ? ` · ${c.error}` : ""}
-            </small>
-          </li>
-        ))}
-      </ul>
+      <CommandList commands={all} />
     </section>
+  );
+}
+
+/** A firmware update (staff only): the image's URL, its SHA-256 and the version it installs. */
+function FirmwareUpdateForm({
+  busy,
+  onSend,
+}: {
+  busy: boolean;
+  onSend: (params: { url: string; sha256: string; version: string }) => void;
+}) {
+  const { t } = useT();
+  const [firmware, setFirmware] = useState({ url: "", sha256: "", version: "" });
+  return (
+    <details>
+      <summary>{t("staff.firmwareUpdate")}</summary>
+      <form
+        class="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onSend(firmware);
+        }}
+      >
+        <label>
+          URL
+          <input
+            type="url"
+            required
+            value={firmware.url}
+            onInput={(e) => setFirmware({ ...firmware, url: e.currentTarget.value })}
+          />
+        </label>
+        <label>
+          SHA-256
+          <input
+            required
+            pattern="[a-f0-9]{64}"
+            value={firmware.sha256}
+            onInput={(e) => setFirmware({ ...firmware, sha256: e.currentTarget.value.trim() })}
+          />
+        </label>
+        <label>
+          {t("staff.version")}
+          <input
+            required
+            maxLength={40}
+            value={firmware.version}
+            onInput={(e) => setFirmware({ ...firmware, version: e.currentTarget.value })}
+          />
+        </label>
+        <button type="submit" class="primary" disabled={busy}>
+          {t("staff.sendUpdate")}
+        </button>
+      </form>
+    </details>
+  );
+}
+
+function CommandList({ commands }: { commands: CommandView[] }) {
+  const { t, lang } = useT();
+  return (
+    <ul class="commands">
+      {commands.map((c) => (
+        <li key={c.id} data-status={c.status}>
+          <strong>{t(`staff.command.${c.name}`)}</strong> ·{" "}
+          <span class={c.status === "succeeded" ? "ok" : c.status === "pending" ? "hint" : "bad"}>
+            {t(`staff.status.${c.status}`)}
+          </span>
+          <small class="muted">
+            {" "}
+            {dateTime(c.createdAt, lang)} · {c.requestedBy}
+            {c.error ? ` · ${c.error}` : ""}
+          </small>
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -1,0 +1,144 @@
+// Offline alert checks alone, on a real database (the test helper's), a real live hub and metrics registry.
+// Each check is given its "now", so the thresholds are crossed without waiting.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabase, type Database } from "../../../core/database.ts";
+import type { ServerMessage } from "../../../protocol/ws.ts";
+import { createTestDatabase, type TestDatabase } from "../../../test/helpers/test-database.ts";
+import { LiveHub } from "../events/live-hub.ts";
+import { createMetrics } from "../metrics.ts";
+import { AlertMonitor } from "./alert-monitor.ts";
+
+const MINUTE = 60_000;
+const policy = { offlineAfterMs: 5 * MINUTE, repeatEveryMs: 60 * MINUTE, checkEveryMs: 60 * MINUTE };
+const silentLog = { error: () => undefined };
+
+let testDb: TestDatabase;
+let db: Database;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
+  await db.household.create({
+    data: { id: "hh_alert", village: "测试村", elderName: "李爷爷", contactPhone: "13900000000" },
+  });
+});
+
+afterAll(async () => {
+  await db.$disconnect();
+  await testDb.drop();
+});
+
+function monitor() {
+  const events: ServerMessage[] = [];
+  const hub = new LiveHub();
+  hub.add({
+    canSeeDevice: () => true,
+    isMember: () => true,
+    userId: "usr_test",
+    send: (message) => events.push(message),
+  });
+  const alerts = new AlertMonitor(db, hub, createMetrics(), policy, silentLog);
+  const about = (deviceId: string, type: string) =>
+    events.filter((e) => e.type === type && "alert" in e && e.alert.deviceId === deviceId);
+  return { alerts, about };
+}
+
+async function camera(
+  id: string,
+  fields: { connection: string; since: Date | null; claimedAt?: Date; claimState?: string },
+) {
+  await db.device.create({
+    data: {
+      id,
+      serial: `WX-ALERT-${id}`,
+      claimCodeHash: "unused",
+      householdId: "hh_alert",
+      claimState: fields.claimState ?? "claimed",
+      connection: fields.connection,
+      connectionSince: fields.since,
+      claimedAt: fields.claimedAt ?? null,
+    },
+  });
+  return id;
+}
+
+const openAlerts = (deviceId: string) => db.alert.findMany({ where: { deviceId, resolvedAt: null } });
+
+describe("alert monitor", () => {
+  it("raises one alert for a camera offline past the threshold, and repeats it only when the repeat is due", async () => {
+    const now = new Date();
+    const id = await camera("dev_alert_off", { connection: "offline", since: new Date(now.getTime() - 6 * MINUTE) });
+    const { alerts, about } = monitor();
+    await alerts.check(now);
+    await alerts.check(new Date(now.getTime() + MINUTE));
+    expect(about(id, "alert.raised")).toHaveLength(1);
+    expect(about(id, "alert.repeated")).toHaveLength(0);
+    await alerts.check(new Date(now.getTime() + 61 * MINUTE));
+    expect(about(id, "alert.repeated")).toHaveLength(1);
+    expect((await openAlerts(id))[0]).toMatchObject({ kind: "offline", notifyCount: 2 });
+  });
+
+  it("leaves alone a camera offline for less than the threshold, and one never claimed", async () => {
+    const now = new Date();
+    const recent = await camera("dev_alert_recent", { connection: "offline", since: new Date(now.getTime() - MINUTE) });
+    const shelf = await camera("dev_alert_shelf", { connection: "unknown", since: null, claimState: "registered" });
+    const { alerts, about } = monitor();
+    await alerts.check(now);
+    expect(about(recent, "alert.raised")).toEqual([]);
+    expect(about(shelf, "alert.raised")).toEqual([]);
+  });
+
+  it("raises an alert for a claimed camera that never connected within the threshold of its claim", async () => {
+    const now = new Date();
+    const id = await camera("dev_alert_never", {
+      connection: "unknown",
+      since: null,
+      claimedAt: new Date(now.getTime() - 10 * MINUTE),
+    });
+    const { alerts, about } = monitor();
+    await alerts.check(now);
+    expect(about(id, "alert.raised")).toHaveLength(1);
+  });
+
+  it("resolves the alert when the camera comes back, announced or found online at the next check", async () => {
+    const now = new Date();
+    const announced = await camera("dev_alert_back", {
+      connection: "offline",
+      since: new Date(now.getTime() - 9 * MINUTE),
+    });
+    const silent = await camera("dev_alert_found", {
+      connection: "offline",
+      since: new Date(now.getTime() - 9 * MINUTE),
+    });
+    const { alerts, about } = monitor();
+    await alerts.check(now);
+    await db.device.update({ where: { id: announced }, data: { connection: "online" } });
+    await alerts.onConnectionChange({
+      deviceId: announced,
+      householdId: "hh_alert",
+      state: "online",
+      at: now,
+      reason: "boot",
+    });
+    expect(about(announced, "alert.resolved")).toHaveLength(1);
+    expect(await openAlerts(announced)).toEqual([]);
+    // A camera marked online by another gateway of a cluster: reconciled by the next check.
+    await db.device.update({ where: { id: silent }, data: { connection: "online" } });
+    await alerts.check(new Date(now.getTime() + MINUTE));
+    expect(about(silent, "alert.resolved")).toHaveLength(1);
+    expect(await openAlerts(silent)).toEqual([]);
+  });
+
+  it("resolves at once an alert whose camera came back between the overdue query and the alert's creation", async () => {
+    const now = new Date();
+    const id = await camera("dev_alert_race", { connection: "offline", since: new Date(now.getTime() - 7 * MINUTE) });
+    const { alerts, about } = monitor();
+    alerts.pauseAfterOverdueFound = async (ids) => {
+      if (ids.includes(id)) await db.device.update({ where: { id }, data: { connection: "online" } });
+    };
+    await alerts.check(now);
+    expect(about(id, "alert.raised")).toHaveLength(1);
+    expect(about(id, "alert.resolved")).toHaveLength(1);
+    expect(await openAlerts(id)).toEqual([]);
+  });
+});
