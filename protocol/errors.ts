@@ -112,11 +112,14 @@ export class DomainError extends Error {
   readonly status: ErrorDefinition["status"];
   readonly details: unknown;
 
-  constructor(code: ErrorCode, options: { message?: string; details?: unknown; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: { message?: string; details?: unknown; cause?: unknown; status?: ErrorDefinition["status"] } = {},
+  ) {
     const definition: ErrorDefinition = errorCatalogue[code];
     super(options.message ?? definition.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = definition.status;
+    this.status = options.status ?? definition.status;
     this.details = options.details;
   }
 

@@ -2,16 +2,24 @@
 // catalogue (protocol/errors.ts), which also gives the status and the default message.
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
-import { errorCatalogue, errorReplyFor, isDomainError, type ErrorCode } from "../../../protocol/errors.ts";
+import {
+  DomainError,
+  errorCatalogue,
+  errorReplyFor,
+  isDomainError,
+  type ErrorCode,
+  type ErrorDefinition,
+} from "../../../protocol/errors.ts";
 
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
+/** A DomainError thrown by the HTTP layer, whose status the thrower may choose (badRequest, conflict). Being a
+ *  DomainError, it is recognised wherever a service's refusal is (isDomainError). */
+export class ApiError extends DomainError {
+  constructor(statusCode: ErrorDefinition["status"], code: ErrorCode, message: string, details?: unknown) {
+    super(code, { message, details, status: statusCode });
+  }
+
+  get statusCode(): number {
+    return this.status;
   }
 }
 

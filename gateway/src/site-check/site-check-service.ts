@@ -8,8 +8,8 @@ import type { SiteCheckMeasurements, SiteCheckView } from "../../../protocol/sit
 import type { toCommandView } from "../http/views.ts";
 import type { SignedInUser } from "../access/auth.ts";
 import { assertCanWorkOnDevice } from "../access/access.ts";
-import { ApiError, apiError, conflict } from "../http/errors.ts";
-import type { ErrorCode } from "../../../protocol/errors.ts";
+import { apiError, conflict } from "../http/errors.ts";
+import { isDomainError, type ErrorCode } from "../../../protocol/errors.ts";
 import type { UplinkReadings } from "../live-view/live-view-service.ts";
 import { judgeSiteCheck } from "./verdict.ts";
 import { measurementsFrom, roundTrips, type ProbeSample } from "./measurements.ts";
@@ -156,7 +156,7 @@ export class SiteCheckService {
 
   private async fail(check: RunningCheck, error: Error): Promise<void> {
     this.options.log.info({ checkId: check.id, err: error.message }, "on-site check failed");
-    const code: ErrorCode = error instanceof ApiError ? error.code : "internal";
+    const code: ErrorCode = isDomainError(error) ? error.code : "internal";
     await this.options.db.siteCheck
       .updateMany({
         where: { id: check.id, state: "running" },

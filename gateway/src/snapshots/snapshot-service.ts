@@ -5,10 +5,10 @@ import type { Readable } from "node:stream";
 import type { Database } from "../../../core/database.ts";
 import { hashToken, randomId, randomToken } from "../../../core/secrets.ts";
 import type { DeviceCommand } from "../../../protocol/device-messages.ts";
-import { DomainError, isDomainError, type ErrorCode } from "../../../protocol/errors.ts";
+import { DomainError, isDomainError } from "../../../protocol/errors.ts";
 import type { SnapshotReason, SnapshotView } from "../../../protocol/snapshots.ts";
 import type { LiveHub } from "../events/live-hub.ts";
-import { ApiError, notFound } from "../http/errors.ts";
+import { notFound } from "../http/errors.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { inspectJpeg } from "./jpeg-check.ts";
 import { snapshotKey, type SnapshotStore } from "./snapshot-store.ts";
@@ -82,7 +82,7 @@ export class SnapshotService {
       this.#o.metrics.snapshotRequests.inc({ reason, outcome: "stored" });
       return view;
     } catch (error) {
-      const outcome = error instanceof ApiError || isDomainError(error) ? errorCodeOf(error) : "internal";
+      const outcome = isDomainError(error) ? error.code : "internal";
       this.#o.metrics.snapshotRequests.inc({ reason, outcome });
       throw error;
     }
@@ -249,10 +249,6 @@ export class SnapshotService {
     metrics.snapshotsDeleted.inc(deleted + orphans.length);
     return deleted + orphans.length;
   }
-}
-
-function errorCodeOf(error: ApiError | DomainError): ErrorCode {
-  return error.code;
 }
 
 function isJpegContentType(header: string | undefined): boolean {
