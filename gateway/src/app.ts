@@ -164,7 +164,7 @@ function createCluster(
   const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : null;
   redis?.on("error", (err: Error) => log.warn({ err: err.message }, "Redis error"));
   const redisLeadership = redis ? new RedisLeadership(redis, config.INGEST_LEADER_TTL_MS, log) : null;
-  const leadership: Leadership = redisLeadership ?? soleLeadership();
+  const leadership: Leadership = redisLeadership ?? soleLeadership(log);
   const hubBridge =
     redis && redisUrl && redisLeadership
       ? new HubBridge(redis, hub, pubSubPrefix(redisUrl), redisLeadership.id, log)
@@ -783,11 +783,12 @@ async function startLeaderJobs({ services, cluster, lifecycle }: StartParts): Pr
   await lifecycle.step(
     "leader jobs",
     () => {
-      leadership.events.on("change", runJobs);
+      const stopFollowing = leadership.events.on("change", runJobs);
       runJobs(leadership.isLeader);
+      return stopFollowing;
     },
-    async () => {
-      leadership.events.off("change", runJobs);
+    async (stopFollowing) => {
+      stopFollowing();
       services.retention.stop();
       await services.snapshotSchedule.stop();
       await services.alerts.stop();
