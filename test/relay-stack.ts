@@ -32,6 +32,8 @@ export async function startRelayStack(
   } = {},
 ): Promise<RelayStack> {
   const pool = await createRelayPool({
+    // A listener that fails is a test bug: show it where the test runs.
+    log: { error: (details, message) => console.error(`relay-stack: ${message}`, details) },
     workers: options.workers ?? 1,
     network: options.network ?? { hostAddresses: ["127.0.0.1"] },
   });

@@ -907,6 +907,7 @@ async function startBrokerAndRelay(
       "relay",
       () =>
         createRelayPool({
+          log: services.log,
           workers: config.RELAY_WORKERS,
           rtcPort: config.RELAY_RTC_PORT,
           network: { hostAddresses: config.RELAY_HOST_ADDRESSES },
