@@ -416,7 +416,7 @@ function createServices(
   running: Running,
 ): Services {
   const provider = providerOf(config.DATABASE_URL);
-  const hub = new LiveHub();
+  const hub = new LiveHub(log);
   const ingestThread = createIngestThread(config, { metrics, log }, overrides);
   const state = new DeviceStateTracker(ingestThread, hub, log);
   const base = {

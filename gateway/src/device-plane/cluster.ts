@@ -113,6 +113,7 @@ export class RedisLeadership implements Leadership {
 export class HubBridge {
   private readonly subscriber: Redis;
   private readonly channel: string;
+  private stopForwarding: () => void = () => {};
 
   constructor(
     private readonly publisher: Redis,
@@ -140,7 +141,7 @@ export class HubBridge {
       }
     });
     await this.subscriber.subscribe(this.channel);
-    this.hub.onPublish((message, scope) => {
+    this.stopForwarding = this.hub.events.on("publish", (message, scope) => {
       this.publisher
         .publish(this.channel, JSON.stringify({ from: this.gatewayId, message, scope }))
         .catch((err: Error) => this.log.warn({ err: err.message }, "live event bridge: could not publish"));
@@ -148,6 +149,7 @@ export class HubBridge {
   }
 
   async stop(): Promise<void> {
+    this.stopForwarding();
     this.subscriber.disconnect();
   }
 }
