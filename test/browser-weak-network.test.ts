@@ -28,9 +28,9 @@ describe.skipIf(!hasChromium)("weak networks (headless Chromium behind a user-sp
 
   beforeAll(async () => {
     stack = await startRelayStack({ setup: serveViewer });
-    stack.pool.onEvent((event) => {
-      if (event.event === "viewerDownlink") downlinkEvents.push(`${event.viewerId}:${event.state}:${event.reason}`);
-    });
+    stack.pool.events.on("viewerDownlink", (event) =>
+      downlinkEvents.push(`${event.viewerId}:${event.state}:${event.reason}`),
+    );
     camera = await startCameraStream({
       whipUrl: stack.whipUrl("cam-weak"),
       token: PUBLISH_TOKEN,

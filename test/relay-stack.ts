@@ -6,6 +6,7 @@ import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werif
 import { cameraPeerConfig } from "../firmware-sim/src/media/camera-stream.ts";
 import { gatheredLocalSdp } from "../core/webrtc.ts";
 import { whipDelete, whipPost } from "../firmware-sim/src/media/whip-client.ts";
+import type { ListenerErrorLog } from "../core/events.ts";
 import { createRelayPool, type RelayPool, type RelayNetworkOptions } from "../relay/src/relay-pool.ts";
 import { signalingPlugin, type SignalingPluginOptions } from "../relay/src/signaling-plugin.ts";
 
@@ -29,9 +30,13 @@ export async function startRelayStack(
     setup?: (app: FastifyInstance) => Promise<void> | void;
     /** Called after the built-in bookkeeping, e.g. to start a camera the way the gateway would over MQTT. */
     onViewerJoined?: SignalingPluginOptions["onViewerJoined"];
+    /** Where a failing listener of `pool.events` is reported (default: the console). */
+    log?: ListenerErrorLog;
   } = {},
 ): Promise<RelayStack> {
   const pool = await createRelayPool({
+    // A listener that fails is a test bug unless the test asks to see it: show it where the test runs.
+    log: options.log ?? { error: (details, message) => console.error(`relay-stack: ${message}`, details) },
     workers: options.workers ?? 1,
     network: options.network ?? { hostAddresses: ["127.0.0.1"] },
   });

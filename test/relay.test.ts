@@ -8,9 +8,10 @@ import { PUBLISH_TOKEN, startNodeViewer, startRelayStack, waitFor, type RelaySta
 describe("relay: camera → SFU → viewers, and talk-back", () => {
   let stack: RelayStack;
   let camera: CameraStream;
+  const listenerFailures: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    stack = await startRelayStack({ workers: 2 });
+    stack = await startRelayStack({ workers: 2, log: { error: (details) => void listenerFailures.push(details) } });
     camera = await startCameraStream({
       whipUrl: stack.whipUrl("cam-1"),
       token: PUBLISH_TOKEN,
@@ -140,5 +141,31 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
     expect(camera.stats().talkbackBytesReceived).toBeGreaterThan(1000);
     expect(stack.events).toContain("talk:viewer-c");
     await viewer.stop();
+  }, 30_000);
+
+  it("logs a pool listener that throws, and the listeners after it still hear the event", async () => {
+    const heard: string[] = [];
+    const stopThrowing = stack.pool.events.on("sessionConnected", () => {
+      throw new Error("a listener bug");
+    });
+    const stopHearing = stack.pool.events.on("sessionConnected", ({ cameraId, role, viewerId }) =>
+      heard.push(`${cameraId}:${role}:${viewerId}`),
+    );
+    try {
+      const viewer = await startNodeViewer(stack.whepUrl("cam-1"), "viewer-d");
+      await waitFor(() => heard.includes("cam-1:viewer:viewer-d"), 10_000, "viewer-d connected event");
+      await viewer.stop();
+      await waitFor(() => stack.events.some((e) => e.startsWith("left:viewer-d")), 5000, "viewer-d left event");
+    } finally {
+      stopThrowing();
+      stopHearing();
+    }
+    expect(listenerFailures).toContainEqual(
+      expect.objectContaining({
+        emitter: "relay-pool",
+        event: "sessionConnected",
+        err: expect.objectContaining({ message: "a listener bug" }),
+      }),
+    );
   }, 30_000);
 });

@@ -164,7 +164,7 @@ function createCluster(
   const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 2 }) : null;
   redis?.on("error", (err: Error) => log.warn({ err: err.message }, "Redis error"));
   const redisLeadership = redis ? new RedisLeadership(redis, config.INGEST_LEADER_TTL_MS, log) : null;
-  const leadership: Leadership = redisLeadership ?? soleLeadership();
+  const leadership: Leadership = redisLeadership ?? soleLeadership(log);
   const hubBridge =
     redis && redisUrl && redisLeadership
       ? new HubBridge(redis, hub, pubSubPrefix(redisUrl), redisLeadership.id, log)
@@ -416,7 +416,7 @@ function createServices(
   running: Running,
 ): Services {
   const provider = providerOf(config.DATABASE_URL);
-  const hub = new LiveHub();
+  const hub = new LiveHub(log);
   const ingestThread = createIngestThread(config, { metrics, log }, overrides);
   const state = new DeviceStateTracker(ingestThread, hub, log);
   const base = {
@@ -783,11 +783,12 @@ async function startLeaderJobs({ services, cluster, lifecycle }: StartParts): Pr
   await lifecycle.step(
     "leader jobs",
     () => {
-      leadership.events.on("change", runJobs);
+      const stopFollowing = leadership.events.on("change", runJobs);
       runJobs(leadership.isLeader);
+      return stopFollowing;
     },
-    async () => {
-      leadership.events.off("change", runJobs);
+    async (stopFollowing) => {
+      stopFollowing();
       services.retention.stop();
       await services.snapshotSchedule.stop();
       await services.alerts.stop();
@@ -906,6 +907,7 @@ async function startBrokerAndRelay(
       "relay",
       () =>
         createRelayPool({
+          log: services.log,
           workers: config.RELAY_WORKERS,
           rtcPort: config.RELAY_RTC_PORT,
           network: { hostAddresses: config.RELAY_HOST_ADDRESSES },

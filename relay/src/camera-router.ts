@@ -3,6 +3,7 @@
 // microphone producer (WHEP), and the talk-back speaker. Transports share their worker's WebRtcServer.
 import { randomUUID } from "node:crypto";
 import type { types as ms } from "mediasoup";
+import { TypedEvents, type EventSource, type ListenerErrorLog } from "../../core/events.ts";
 import { DownlinkMonitor, type DownlinkState } from "./downlink-monitor.ts";
 import {
   buildAnswer,
@@ -19,11 +20,12 @@ import { Speaker } from "./speaker.ts";
 
 export type SessionRole = "camera" | "viewer";
 
+/** What a router announces (the pool re-announces it with the camera's id). */
 export interface RouterEvents {
-  sessionClosed(sessionId: string, role: SessionRole, reason: string, viewerId?: string): void;
-  sessionConnected(sessionId: string, role: SessionRole, viewerId?: string): void;
-  talkbackChanged(viewerId: string | null): void;
-  viewerDownlink(sessionId: string, viewerId: string, state: DownlinkState, reason: string): void;
+  sessionClosed: [sessionId: string, role: SessionRole, reason: string, viewerId?: string];
+  sessionConnected: [sessionId: string, role: SessionRole, viewerId?: string];
+  talkbackChanged: [viewerId: string | null];
+  viewerDownlink: [sessionId: string, viewerId: string, state: DownlinkState, reason: string];
 }
 
 export interface TrackCounters {
@@ -68,6 +70,8 @@ export interface CameraRouterOptions {
   waitForCameraMs: number;
   /** Seconds without ICE consent (RFC 7675) before a vanished peer's session is closed. */
   iceConsentTimeoutS: number;
+  /** Where a failing listener of the router's events is reported. */
+  log: ListenerErrorLog;
 }
 
 const CNAME = "wangxiang-relay";
@@ -78,28 +82,33 @@ export class CameraRouter {
   private readonly sessions = new Map<string, Session>();
   private readonly producerWaiters = new Set<() => void>();
   private closed = false;
+  readonly #events: TypedEvents<RouterEvents>;
 
   private constructor(
     readonly cameraId: string,
     readonly router: ms.Router,
     private readonly server: ms.WebRtcServer,
     private readonly speaker: Speaker,
-    private readonly events: RouterEvents,
     private readonly options: CameraRouterOptions,
-  ) {}
+  ) {
+    this.#events = new TypedEvents<RouterEvents>({ log: options.log, name: "camera-router" });
+  }
+
+  get events(): EventSource<RouterEvents> {
+    return this.#events;
+  }
 
   static async create(
     cameraId: string,
     worker: ms.Worker,
     server: ms.WebRtcServer,
     codecs: ms.RouterRtpCodecCapability[],
-    events: RouterEvents,
     options: CameraRouterOptions,
   ): Promise<CameraRouter> {
     const router = await worker.createRouter({ mediaCodecs: codecs });
     let self: CameraRouter | undefined;
     const speaker = await Speaker.create(router, (holder) => self?.talkbackChanged(holder));
-    self = new CameraRouter(cameraId, router, server, speaker, events, options);
+    self = new CameraRouter(cameraId, router, server, speaker, options);
     return self;
   }
 
@@ -164,7 +173,7 @@ export class CameraRouter {
           section.send = consumer.rtpParameters;
           if (media.kind === "video")
             session.downlink = new VideoDownlink(consumer, (state, reason) =>
-              this.events.viewerDownlink(session.id, viewerId, state, reason),
+              this.#events.emit("viewerDownlink", session.id, viewerId, state, reason),
             );
         }
         if (media.kind === "audio" && peerSends(media) && !session.producers.length)
@@ -215,7 +224,7 @@ export class CameraRouter {
       this.cameraProducers = null;
     }
     session.transport.close();
-    this.events.sessionClosed(session.id, session.role, reason, session.viewerId);
+    this.#events.emit("sessionClosed", session.id, session.role, reason, session.viewerId);
     // Viewers of this upstream have nothing left to receive: they rejoin when the camera is back. Viewers
     // still waiting for the camera's next upstream keep waiting.
     if (session.role === "camera") {
@@ -274,7 +283,7 @@ export class CameraRouter {
     for (const session of this.sessions.values()) {
       session.closed = true;
       session.downlink?.close();
-      this.events.sessionClosed(session.id, session.role, reason, session.viewerId);
+      this.#events.emit("sessionClosed", session.id, session.role, reason, session.viewerId);
     }
     this.sessions.clear();
     for (const resolve of this.producerWaiters) resolve();
@@ -303,7 +312,7 @@ export class CameraRouter {
         session.connected = true;
         // Consumers start paused; resuming a video consumer asks the camera for a keyframe for this viewer.
         for (const consumer of session.consumers) void consumer.resume().catch(() => undefined);
-        this.events.sessionConnected(id, role, viewerId);
+        this.#events.emit("sessionConnected", id, role, viewerId);
       } else if (state === "failed" || state === "closed") {
         void this.closeSession(id, `webrtc-${state}`);
       }
@@ -386,7 +395,7 @@ export class CameraRouter {
   }
 
   private talkbackChanged(holder: string | null): void {
-    this.events.talkbackChanged(holder);
+    this.#events.emit("talkbackChanged", holder);
   }
 }
 

@@ -4,8 +4,11 @@ export {
   RelayError,
   type RelayPoolOptions,
   type RouterHandle,
-  type RelayEvent,
-  type RelayEventListener,
+  type RelayPoolEvents,
+  type SessionConnected,
+  type SessionClosed,
+  type TalkbackChanged,
+  type ViewerDownlink,
   type RelayNetworkOptions,
   type WorkerMetrics,
 } from "./relay-pool.ts";

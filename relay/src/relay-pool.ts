@@ -7,13 +7,15 @@ import { createHash } from "node:crypto";
 import { availableParallelism, networkInterfaces } from "node:os";
 import * as mediasoup from "mediasoup";
 import type { types as ms } from "mediasoup";
+import { TypedEvents, type EventSource, type ListenerErrorLog } from "../../core/events.ts";
 import {
   CameraRouter,
   SessionNotFoundError,
   type CameraIngestReading,
-  type RouterEvents,
+  type CameraRouterOptions,
   type SessionRole,
 } from "./camera-router.ts";
+import type { DownlinkState } from "./downlink-monitor.ts";
 import { BadOfferError, routerCodecs } from "./sdp.ts";
 
 export interface RelayNetworkOptions {
@@ -25,6 +27,8 @@ export interface RelayNetworkOptions {
 }
 
 export interface RelayPoolOptions {
+  /** Where a failing listener of `pool.events` is reported (it is never thrown into the relay). */
+  log: ListenerErrorLog;
   /** mediasoup workers; default one per core. */
   workers?: number;
   network?: RelayNetworkOptions;
@@ -36,35 +40,38 @@ export interface RelayPoolOptions {
   waitForCameraMs?: number;
 }
 
-export type RelayEvent =
-  | {
-      type: "event";
-      event: "sessionConnected";
-      cameraId: string;
-      sessionId: string;
-      role: SessionRole;
-      viewerId?: string;
-    }
-  | {
-      type: "event";
-      event: "sessionClosed";
-      cameraId: string;
-      sessionId: string;
-      role: SessionRole;
-      reason: string;
-      viewerId?: string;
-    }
-  | { type: "event"; event: "talkbackChanged"; cameraId: string; viewerId: string | null }
-  | {
-      type: "event";
-      event: "viewerDownlink";
-      cameraId: string;
-      sessionId: string;
-      viewerId: string;
-      state: "video" | "audio-only";
-      reason: string;
-    };
-export type RelayEventListener = (event: RelayEvent) => void;
+export interface SessionConnected {
+  cameraId: string;
+  sessionId: string;
+  role: SessionRole;
+  viewerId?: string;
+}
+
+export interface SessionClosed extends SessionConnected {
+  reason: string;
+}
+
+export interface TalkbackChanged {
+  cameraId: string;
+  /** Who holds the camera's speaker now (null: nobody). */
+  viewerId: string | null;
+}
+
+export interface ViewerDownlink {
+  cameraId: string;
+  sessionId: string;
+  viewerId: string;
+  state: DownlinkState;
+  reason: string;
+}
+
+/** What the relay does on its own, for the gateway to hear: `pool.events.on("sessionClosed", …)`. */
+export interface RelayPoolEvents {
+  sessionConnected: [event: SessionConnected];
+  sessionClosed: [event: SessionClosed];
+  talkbackChanged: [event: TalkbackChanged];
+  viewerDownlink: [event: ViewerDownlink];
+}
 
 export class RelayError extends Error {
   constructor(
@@ -160,8 +167,9 @@ class RelayWorker {
   constructor(
     readonly index: number,
     private readonly listen: ms.WebRtcServerListenInfo[],
-    private readonly events: (cameraId: string) => RouterEvents,
-    private readonly routerOptions: { waitForCameraMs: number; iceConsentTimeoutS: number },
+    /** Called with each router this worker makes, before anyone uses it (the pool listens to it). */
+    private readonly adopt: (router: CameraRouter) => void,
+    private readonly routerOptions: CameraRouterOptions,
   ) {
     this.ready = this.start();
   }
@@ -174,13 +182,11 @@ class RelayWorker {
     await this.ready;
     let router = this.routers.get(cameraId);
     if (!router) {
-      router = CameraRouter.create(
-        cameraId,
-        this.worker!,
-        this.server!,
-        routerCodecs,
-        this.events(cameraId),
-        this.routerOptions,
+      router = CameraRouter.create(cameraId, this.worker!, this.server!, routerCodecs, this.routerOptions).then(
+        (made) => {
+          this.adopt(made);
+          return made;
+        },
       );
       this.routers.set(cameraId, router);
       router.catch(() => this.routers.delete(cameraId));
@@ -268,27 +274,32 @@ class RelayWorker {
 
 export class RelayPool {
   private readonly workers: RelayWorker[];
-  private readonly listeners = new Set<RelayEventListener>();
+  readonly #events: TypedEvents<RelayPoolEvents>;
   private readonly handles = new Map<string, RouterHandle>();
   private readonly callTimeoutMs: number;
 
   private constructor(options: RelayPoolOptions) {
     const count = Math.max(1, options.workers ?? availableParallelism());
     this.callTimeoutMs = options.callTimeoutMs ?? 15_000;
-    const routerOptions = { waitForCameraMs: options.waitForCameraMs ?? 20_000, iceConsentTimeoutS: 15 };
+    this.#events = new TypedEvents<RelayPoolEvents>({ log: options.log, name: "relay-pool" });
+    const routerOptions: CameraRouterOptions = {
+      waitForCameraMs: options.waitForCameraMs ?? 20_000,
+      iceConsentTimeoutS: 15,
+      log: options.log,
+    };
     this.workers = Array.from(
       { length: count },
       (_, i) =>
         new RelayWorker(
           i,
           listenInfos(options.network?.hostAddresses, options.rtcPort ? options.rtcPort + i : undefined),
-          (cameraId) => this.routerEvents(cameraId),
+          (router) => this.forwardEvents(router),
           routerOptions,
         ),
     );
   }
 
-  static async create(options: RelayPoolOptions = {}): Promise<RelayPool> {
+  static async create(options: RelayPoolOptions): Promise<RelayPool> {
     const pool = new RelayPool(options);
     try {
       await Promise.all(pool.workers.map((worker) => worker.ready));
@@ -321,9 +332,8 @@ export class RelayPool {
     return Promise.all(this.workers.map((worker) => worker.metrics()));
   }
 
-  onEvent(listener: RelayEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  get events(): EventSource<RelayPoolEvents> {
+    return this.#events;
   }
 
   /** The handle for a camera's router, the same one on every call (the router itself is made on first use, on the camera's worker). */
@@ -370,19 +380,18 @@ export class RelayPool {
     await Promise.all(this.workers.map((worker) => worker.close()));
   }
 
-  private routerEvents(cameraId: string): RouterEvents {
-    const emit = (event: RelayEvent) => {
-      for (const listener of this.listeners) listener(event);
-    };
-    return {
-      sessionClosed: (sessionId, role, reason, viewerId) =>
-        emit({ type: "event", event: "sessionClosed", cameraId, sessionId, role, reason, viewerId }),
-      sessionConnected: (sessionId, role, viewerId) =>
-        emit({ type: "event", event: "sessionConnected", cameraId, sessionId, role, viewerId }),
-      talkbackChanged: (viewerId) => emit({ type: "event", event: "talkbackChanged", cameraId, viewerId }),
-      viewerDownlink: (sessionId, viewerId, state, reason) =>
-        emit({ type: "event", event: "viewerDownlink", cameraId, sessionId, viewerId, state, reason }),
-    };
+  /** Re-announces a router's events with its camera's id; they end with the router (it is dropped, not reused). */
+  private forwardEvents({ cameraId, events }: CameraRouter): void {
+    events.on("sessionConnected", (sessionId, role, viewerId) =>
+      this.#events.emit("sessionConnected", { cameraId, sessionId, role, viewerId }),
+    );
+    events.on("sessionClosed", (sessionId, role, reason, viewerId) =>
+      this.#events.emit("sessionClosed", { cameraId, sessionId, role, reason, viewerId }),
+    );
+    events.on("talkbackChanged", (viewerId) => this.#events.emit("talkbackChanged", { cameraId, viewerId }));
+    events.on("viewerDownlink", (sessionId, viewerId, state, reason) =>
+      this.#events.emit("viewerDownlink", { cameraId, sessionId, viewerId, state, reason }),
+    );
   }
 
   private workerFor(cameraId: string): RelayWorker {
@@ -391,4 +400,4 @@ export class RelayPool {
   }
 }
 
-export const createRelayPool = (options?: RelayPoolOptions): Promise<RelayPool> => RelayPool.create(options);
+export const createRelayPool = (options: RelayPoolOptions): Promise<RelayPool> => RelayPool.create(options);

@@ -106,35 +106,22 @@ export async function signalingPlugin(app: FastifyInstance, options: SignalingPl
 
 /** Tells the gateway what the relay did on its own: sessions that closed, talk-back and downlink changes. */
 function forwardPoolEvents({ pool, sessions, options }: SignalingContext): () => void {
-  return pool.onEvent((event) => {
-    if (event.event === "talkbackChanged")
-      return options.onTalkbackChanged?.({ cameraId: event.cameraId, viewerId: event.viewerId });
-    if (event.event === "viewerDownlink") {
-      const viewer = sessions.get(event.sessionId)?.viewer;
-      if (viewer)
-        options.onViewerDownlink?.({
-          cameraId: event.cameraId,
-          sessionId: event.sessionId,
-          viewer,
-          state: event.state,
-          reason: event.reason,
-        });
-      return;
-    }
-    if (event.event !== "sessionClosed") return;
-    const record = sessions.get(event.sessionId);
-    if (!record) return;
-    sessions.delete(event.sessionId);
-    if (record.role === "viewer" && record.viewer)
-      options.onViewerLeft?.({
-        cameraId: record.cameraId,
-        sessionId: event.sessionId,
-        viewer: record.viewer,
-        reason: event.reason,
-      });
-    if (record.role === "camera")
-      options.onCameraUnpublished?.({ cameraId: record.cameraId, sessionId: event.sessionId, reason: event.reason });
-  });
+  const unsubscribes = [
+    pool.events.on("talkbackChanged", (event) => options.onTalkbackChanged?.(event)),
+    pool.events.on("viewerDownlink", ({ cameraId, sessionId, state, reason }) => {
+      const viewer = sessions.get(sessionId)?.viewer;
+      if (viewer) options.onViewerDownlink?.({ cameraId, sessionId, viewer, state, reason });
+    }),
+    pool.events.on("sessionClosed", ({ sessionId, reason }) => {
+      const record = sessions.get(sessionId);
+      if (!record) return;
+      sessions.delete(sessionId);
+      const { cameraId, role, viewer } = record;
+      if (role === "viewer" && viewer) options.onViewerLeft?.({ cameraId, sessionId, viewer, reason });
+      if (role === "camera") options.onCameraUnpublished?.({ cameraId, sessionId, reason });
+    }),
+  ];
+  return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
 }
 
 function parseParams<T extends z.ZodType>(schema: T, request: FastifyRequest, reply: FastifyReply): z.infer<T> | null {

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 function monitor() {
   const events: ServerMessage[] = [];
-  const hub = new LiveHub();
+  const hub = new LiveHub(silentLog);
   hub.add({
     canSeeDevice: () => true,
     isMember: () => true,

@@ -7,26 +7,31 @@
 // always subscribes to devices/+/cmd/response), and live events (LiveHub) are shared over Redis pub/sub so a
 // browser connected to any gateway sees what any gateway observed. See README, "Scaling out".
 import { randomUUID } from "node:crypto";
-import { EventEmitter } from "node:events";
 import { Redis } from "ioredis";
+import { TypedEvents, type EventSource, type ListenerErrorLog } from "../../../core/events.ts";
 import type { ServerMessage } from "../../../protocol/ws.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 
-interface Logger {
+interface Logger extends ListenerErrorLog {
   info(o: object, msg?: string): void;
   warn(o: object, msg?: string): void;
 }
 
+export interface LeadershipEvents {
+  change: [leader: boolean];
+}
+
 export interface Leadership {
   readonly isLeader: boolean;
-  readonly events: EventEmitter<{ change: [leader: boolean] }>;
+  readonly events: EventSource<LeadershipEvents>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** One gateway alone: always the leader. */
-export function soleLeadership(): Leadership {
-  return { isLeader: true, events: new EventEmitter(), async start() {}, async stop() {} };
+export function soleLeadership(log: ListenerErrorLog): Leadership {
+  const events = new TypedEvents<LeadershipEvents>({ log, name: "leadership" });
+  return { isLeader: true, events, async start() {}, async stop() {} };
 }
 
 const renewScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
@@ -35,7 +40,7 @@ const releaseScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redi
 export const ingestLeaderKey = "wangxiang:ingest-leader";
 
 export class RedisLeadership implements Leadership {
-  readonly events = new EventEmitter<{ change: [leader: boolean] }>();
+  readonly #events: TypedEvents<LeadershipEvents>;
   private leader = false;
   /** Until when this gateway may act as leader without a renewal (local clock, with a safety margin). */
   private leaseUntil = 0;
@@ -47,7 +52,13 @@ export class RedisLeadership implements Leadership {
     private readonly ttlMs: number,
     private readonly log: Logger,
     readonly id = randomUUID(),
-  ) {}
+  ) {
+    this.#events = new TypedEvents<LeadershipEvents>({ log, name: "leadership" });
+  }
+
+  get events(): EventSource<LeadershipEvents> {
+    return this.#events;
+  }
 
   get isLeader(): boolean {
     return this.leader;
@@ -94,7 +105,7 @@ export class RedisLeadership implements Leadership {
       { gatewayId: this.id, leader },
       leader ? "this gateway is now the ingest leader" : "this gateway stands by (another one ingests device messages)",
     );
-    this.events.emit("change", leader);
+    this.#events.emit("change", leader);
   }
 }
 
@@ -102,6 +113,7 @@ export class RedisLeadership implements Leadership {
 export class HubBridge {
   private readonly subscriber: Redis;
   private readonly channel: string;
+  private stopForwarding: () => void = () => {};
 
   constructor(
     private readonly publisher: Redis,
@@ -129,7 +141,7 @@ export class HubBridge {
       }
     });
     await this.subscriber.subscribe(this.channel);
-    this.hub.onPublish((message, scope) => {
+    this.stopForwarding = this.hub.events.on("publish", (message, scope) => {
       this.publisher
         .publish(this.channel, JSON.stringify({ from: this.gatewayId, message, scope }))
         .catch((err: Error) => this.log.warn({ err: err.message }, "live event bridge: could not publish"));
@@ -137,6 +149,7 @@ export class HubBridge {
   }
 
   async stop(): Promise<void> {
+    this.stopForwarding();
     this.subscriber.disconnect();
   }
 }

@@ -47,7 +47,7 @@ async function camera(id: string, fields: { connection?: string; claimState?: st
 function dispatcher(timeoutMs = 5_000, publishFails = false) {
   const sent: { topic: string; request: CommandRequestMessage }[] = [];
   const finished: ServerMessage[] = [];
-  const hub = new LiveHub();
+  const hub = new LiveHub({ error: (details, message) => console.error(message, details) });
   hub.add({
     canSeeDevice: () => true,
     isMember: () => true,

@@ -61,6 +61,7 @@ export class DeviceIngest {
   private connected = false;
   /** After stop() nothing is handled: the embedded broker still delivers while it closes, to parts shutting down. */
   private stopped = false;
+  private stopFollowingLeadership: () => void = () => {};
 
   constructor(private readonly o: DeviceIngestOptions) {}
 
@@ -94,7 +95,7 @@ export class DeviceIngest {
     });
     // On becoming leader, the subscription replays every retained status: the database catches up with
     // whatever happened while no gateway (or another one) was listening.
-    this.o.leadership.events.on("change", this.onLeadershipChange);
+    this.stopFollowingLeadership = this.o.leadership.events.on("change", this.onLeadershipChange);
     client.on("close", () => {
       this.connected = false;
     });
@@ -138,7 +139,7 @@ export class DeviceIngest {
     this.connected = false;
     const client = this.client;
     this.client = null;
-    this.o.leadership.events.off("change", this.onLeadershipChange);
+    this.stopFollowingLeadership();
     if (client) await client.endAsync(true);
   }
 

@@ -1,4 +1,5 @@
 // Fans server events out to the WebSocket clients allowed to see them.
+import { TypedEvents, type EventSource, type ListenerErrorLog } from "../../../core/events.ts";
 import type { ServerMessage } from "../../../protocol/ws.ts";
 
 export interface LiveAudience {
@@ -13,9 +14,22 @@ export interface LiveAudience {
 
 type Scope = { deviceId: string; householdId: string | null; membersOnly?: boolean; userIds?: string[] };
 
+export interface LiveHubEvents {
+  /** Every message published here (cluster mode forwards them to the other gateways). */
+  publish: [message: ServerMessage, scope?: Scope];
+}
+
 export class LiveHub {
   private readonly audiences = new Set<LiveAudience>();
-  private readonly forwarders = new Set<(message: ServerMessage, scope?: Scope) => void>();
+  readonly #events: TypedEvents<LiveHubEvents>;
+
+  constructor(log: ListenerErrorLog) {
+    this.#events = new TypedEvents<LiveHubEvents>({ log, name: "live-hub" });
+  }
+
+  get events(): EventSource<LiveHubEvents> {
+    return this.#events;
+  }
 
   add(audience: LiveAudience): () => void {
     this.audiences.add(audience);
@@ -26,16 +40,10 @@ export class LiveHub {
     return this.audiences.size;
   }
 
-  /** Sees every message published here (cluster mode forwards them to the other gateways). */
-  onPublish(forward: (message: ServerMessage, scope?: Scope) => void): () => void {
-    this.forwarders.add(forward);
-    return () => this.forwarders.delete(forward);
-  }
-
   /** householdId is the camera's, for scoping; messages not about a device go to everyone. */
   publish(message: ServerMessage, scope?: Scope): void {
     this.deliverLocally(message, scope);
-    for (const forward of this.forwarders) forward(message, scope);
+    this.#events.emit("publish", message, scope);
   }
 
   /** To this gateway's sockets only (a message another gateway published). */
