@@ -1,21 +1,20 @@
-// The live-view service alone: a real relay worker pool, a real database (the test helper's), a real live hub
-// and a real command dispatcher whose MQTT link is a stand-in that answers as the camera would. The relay's
+// The live-view service alone: a real relay worker pool, a real database (the test helper's) and a real live hub;
+// the command dispatcher is a small stand-in that records each command and answers as the camera would over
+// MQTT (live-view/ may use the dispatcher's type only; the dispatcher itself is command-dispatcher.test.ts). The relay's
 // signaling plugin is not here: the test calls the service's relay callbacks (viewer joined or left, camera
 // published) as that plugin does; the WHIP/WHEP path end to end is test/live-view.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, type Database } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
-import { commandRequestMessage, type CommandRequestMessage } from "../../../protocol/device-messages.ts";
+import type { DeviceCommand } from "../../../protocol/device-messages.ts";
 import { DomainError } from "../../../protocol/errors.ts";
-import { parseDeviceTopic } from "../../../protocol/topics.ts";
 import type { ServerMessage } from "../../../protocol/ws.ts";
 import { createRelayPool, type RelayPool } from "../../../relay/src/index.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/helpers/test-database.ts";
 import { waitFor } from "../../../test/helpers/stack.ts";
 import type { SignedInUser } from "../access/auth.ts";
-import { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
+import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import { LiveHub } from "../events/live-hub.ts";
-import { createMetrics } from "../metrics.ts";
 import { LiveViewService } from "./live-view-service.ts";
 import { ViewTokens } from "./view-tokens.ts";
 
@@ -69,32 +68,42 @@ async function camera(id: string, fields: { connection?: string; privacy?: boole
   return id;
 }
 
+type SentCommand = { deviceId: string; command: DeviceCommand };
+
 /**
- * The service with short timings. Each command the dispatcher publishes lands in `sent` and is answered as the
- * camera would; a stream-start is followed by the camera's upstream reaching the relay (`onCameraPublished`).
+ * Stands in for the dispatcher and the camera behind it: records each command, answers it as succeeded, and
+ * after a stream-start the camera's upstream reaches the relay (`onCameraPublished`), as a real camera's would.
  */
+function cameraCommands(sent: SentCommand[], onStreamStart: (deviceId: string) => void): CommandDispatcher {
+  const send: CommandDispatcher["send"] = async (deviceId, command, requestedBy) => {
+    sent.push({ deviceId, command });
+    if (command.name === "stream-start") setImmediate(() => onStreamStart(deviceId));
+    const now = new Date().toISOString();
+    return {
+      id: randomId("cmd_", 8),
+      deviceId,
+      name: command.name,
+      params: {},
+      status: "succeeded",
+      result: null,
+      error: null,
+      requestedBy,
+      createdAt: now,
+      finishedAt: now,
+    };
+  };
+  return { send } as Pick<CommandDispatcher, "send"> as CommandDispatcher;
+}
+
+/** The service with short timings; `commandsFor` lists what it asked a camera to do. */
 function liveView() {
-  const sent: { deviceId: string; request: CommandRequestMessage }[] = [];
+  const sent: SentCommand[] = [];
   const events: ServerMessage[] = [];
   const hub = new LiveHub();
   hub.add({ canSeeDevice: () => true, isMember: () => true, userId: "usr_watch", send: (m) => events.push(m) });
   const tokens = new ViewTokens("live-view-test-secret");
-  const answerAsCamera = (deviceId: string, request: CommandRequestMessage) => {
-    void commands.onResponse(deviceId, { correlationId: request.correlationId, ok: true });
-    if (request.name === "stream-start")
-      service.onCameraPublished({ cameraId: deviceId, sessionId: randomId("pub_", 8) });
-  };
-  const commands = new CommandDispatcher(
-    db,
-    async (topic, payload) => {
-      const deviceId = parseDeviceTopic(topic)!.deviceId;
-      const request = commandRequestMessage.parse(JSON.parse(payload));
-      sent.push({ deviceId, request });
-      setImmediate(() => answerAsCamera(deviceId, request));
-    },
-    hub,
-    createMetrics(),
-    5_000,
+  const commands = cameraCommands(sent, (cameraId) =>
+    service.onCameraPublished({ cameraId, sessionId: randomId("pub_", 8) }),
   );
   const service = new LiveViewService({
     db,
@@ -113,7 +122,7 @@ function liveView() {
     },
   });
   const commandsFor = (deviceId: string, name: string) =>
-    sent.filter((s) => s.deviceId === deviceId && s.request.name === name);
+    sent.filter((s) => s.deviceId === deviceId && s.command.name === name);
   return { service, tokens, commandsFor, events };
 }
 
@@ -192,7 +201,7 @@ describe("live-view service: the camera's stream", () => {
     await waitFor("the stream stopped", () => commandsFor(deviceId, "stream-stop").length === 1, 5_000, 20);
     expect(Date.now() - lastLeftAt).toBeGreaterThanOrEqual(STOP_GRACE_MS - 5);
     expect(commandsFor(deviceId, "stream-start")).toHaveLength(1);
-    expect(commandsFor(deviceId, "stream-stop")[0]!.request.params).toEqual({ reason: "no-viewers" });
+    expect(commandsFor(deviceId, "stream-stop")[0]!.command.params).toEqual({ reason: "no-viewers" });
   });
 
   it("keeps the stream when a viewer comes back within the grace period", async () => {
