@@ -95,16 +95,16 @@ function cameraCommands(sent: SentCommand[], onStreamStart: (deviceId: string) =
   return { send } as Pick<CommandDispatcher, "send"> as CommandDispatcher;
 }
 
-/** The service with short timings; `commandsFor` lists what it asked a camera to do. */
-function liveView() {
+/** The service with short timings; `commandsFor` lists what it asked a camera to do. A mute camera never publishes. */
+function liveView({ muteCamera = false, startTimeoutMs = 5_000 } = {}) {
   const sent: SentCommand[] = [];
   const events: ServerMessage[] = [];
   const hub = new LiveHub();
   hub.add({ canSeeDevice: () => true, isMember: () => true, userId: "usr_watch", send: (m) => events.push(m) });
   const tokens = new ViewTokens("live-view-test-secret");
-  const commands = cameraCommands(sent, (cameraId) =>
-    service.onCameraPublished({ cameraId, sessionId: randomId("pub_", 8) }),
-  );
+  const commands = cameraCommands(sent, (cameraId) => {
+    if (!muteCamera) service.onCameraPublished({ cameraId, sessionId: randomId("pub_", 8) });
+  });
   const service = new LiveViewService({
     db,
     commands,
@@ -117,7 +117,7 @@ function liveView() {
       publicHttpUrl: () => "http://127.0.0.1:1",
       viewerTokenTtlMs: 60_000,
       stopGraceMs: STOP_GRACE_MS,
-      startTimeoutMs: 5_000,
+      startTimeoutMs,
       installerWindowMs: 3600_000,
     },
   });
@@ -216,6 +216,31 @@ describe("live-view service: the camera's stream", () => {
     await new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS * 2));
     expect(commandsFor(deviceId, "stream-stop")).toEqual([]);
     expect(commandsFor(deviceId, "stream-start")).toHaveLength(1);
+    await service.stop();
+  });
+
+  it("tells the household camera-did-not-stream when the camera does not publish in time", async () => {
+    const deviceId = await camera("dev_lv_mute");
+    const viewer = await person("usr_lv_waiting", true);
+    const { service, events } = liveView({ muteCamera: true, startTimeoutMs: 300 });
+    await service.onViewerJoined(joined(deviceId, "ses_lv_waiting", viewer));
+    const failure = await waitFor("the failure told", () =>
+      events.find((e) => e.type === "view.error" && e.deviceId === deviceId),
+    );
+    expect(failure).toMatchObject({ error: "camera-did-not-stream" });
+    await service.stop();
+  });
+
+  it("stops the stream at once, with reason privacy-mode, when privacy is switched on", async () => {
+    const deviceId = await camera("dev_lv_private_now");
+    const viewer = await person("usr_lv_private", true);
+    const { service, commandsFor, events } = liveView();
+    await service.onViewerJoined(joined(deviceId, "ses_lv_private", viewer));
+    await waitFor("the stream published", () =>
+      events.find((e) => e.type === "view.viewers" && e.deviceId === deviceId && e.streaming),
+    );
+    await service.onPrivacyEnabled(deviceId);
+    expect(commandsFor(deviceId, "stream-stop").map((c) => c.command.params)).toEqual([{ reason: "privacy-mode" }]);
     await service.stop();
   });
 });
