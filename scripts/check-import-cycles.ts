@@ -1,10 +1,12 @@
 // Fails on any import cycle among the project's own files, `import type` included. ESLint's import-x/no-cycle
 // skips type-only imports by design; a type-only cycle is harmless at run time but still means two modules
 // each need the other to be understood, which is what the house style forbids ("no import cycles").
-// Usage: node --import tsx scripts/check-import-cycles.ts  (exit 1 and one line per cycle when there are any)
+// It also checks the README's layering (which folder may import which, scripts/import-layers.ts).
+// Usage: node --import tsx scripts/check-import-cycles.ts  (exit 1 and one line per cycle or forbidden import)
 import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import ts from "typescript";
+import { findLayerViolations } from "./import-layers.ts";
 
 export function projectFiles(tsconfigPath: string): string[] {
   const config = ts.readConfigFile(tsconfigPath, (path) => ts.sys.readFile(path));
@@ -68,6 +70,11 @@ if (process.argv[1] && resolve(process.argv[1]) === new URL(import.meta.url).pat
   );
   const cycles = findCycles(importGraph(files));
   for (const cycle of cycles) console.error(`import cycle: ${cycle.map((file) => relative(root, file)).join(" ↔ ")}`);
-  if (cycles.length > 0) process.exit(1);
-  console.log("no import cycles");
+  const violations = findLayerViolations(
+    root,
+    files.map((file) => relative(root, file)),
+  );
+  for (const violation of violations) console.error(`import across layers: ${violation}`);
+  if (cycles.length > 0 || violations.length > 0) process.exit(1);
+  console.log("no import cycles, no imports across layers");
 }
