@@ -15,7 +15,7 @@ import {
   hasChromium,
   inboundStats,
   tapWatchAndWaitForPicture,
-} from "./relay-browser.ts";
+} from "./helpers/relay-browser.ts";
 import { PUBLISH_TOKEN, serveViewer, startRelayStack, type RelayStack } from "./relay-stack.ts";
 import { toolInstalled } from "./helpers/tools.ts";
 import { iceServerSource } from "../relay/src/ice-servers.ts";

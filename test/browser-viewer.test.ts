@@ -10,7 +10,7 @@ import {
   hasChromium,
   inboundStats,
   tapWatchAndWaitForPicture,
-} from "./relay-browser.ts";
+} from "./helpers/relay-browser.ts";
 import { PUBLISH_TOKEN, serveViewer, startRelayStack, waitFor, type RelayStack } from "./relay-stack.ts";
 
 describe.skipIf(!hasChromium)("browser viewer (headless Chromium)", () => {

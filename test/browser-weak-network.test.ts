@@ -5,7 +5,13 @@
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCameraStream, type CameraStream } from "../firmware-sim/src/media/camera-stream.ts";
-import { chromiumArgs, chromiumPath, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
+import {
+  chromiumArgs,
+  chromiumPath,
+  hasChromium,
+  inboundStats,
+  tapWatchAndWaitForPicture,
+} from "./helpers/relay-browser.ts";
 import { routeViewerThroughWeakNetwork } from "./relay-netem.ts";
 import { PUBLISH_TOKEN, serveViewer, startRelayStack, waitFor, type RelayStack } from "./relay-stack.ts";
 

@@ -34,7 +34,7 @@ import {
   hasChromium,
   inboundStats,
   tapWatchAndWaitForPicture,
-} from "./relay-browser.ts";
+} from "./helpers/relay-browser.ts";
 import { startNodeViewer, type NodeViewer } from "./relay-stack.ts";
 
 const viewTokenSecret = "cluster-live-view-test-secret-0123456789";

@@ -5,7 +5,13 @@
 import type { Camera } from "../firmware-sim/src/camera.ts";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumArgs, chromiumPath, hasChromium, inboundStats, tapWatchAndWaitForPicture } from "./relay-browser.ts";
+import {
+  chromiumArgs,
+  chromiumPath,
+  hasChromium,
+  inboundStats,
+  tapWatchAndWaitForPicture,
+} from "./helpers/relay-browser.ts";
 import { waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 

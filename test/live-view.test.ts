@@ -11,7 +11,7 @@ import {
   hasChromium,
   inboundStats,
   tapWatchAndWaitForPicture,
-} from "./relay-browser.ts";
+} from "./helpers/relay-browser.ts";
 import { demoPassword, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 

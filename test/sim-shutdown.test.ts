@@ -15,7 +15,7 @@ import {
   type Observer,
   type Recorded,
   type TestBroker,
-} from "./sim-helpers.ts";
+} from "./helpers/sim-helpers.ts";
 
 const root = join(import.meta.dirname, "..");
 const cameras = 3;

@@ -34,7 +34,7 @@ import {
   type Observer,
   type Recorded,
   type TestBroker,
-} from "./sim-helpers.ts";
+} from "./helpers/sim-helpers.ts";
 
 const fast = { baseMs: 50, capMs: 400 };
 let broker: TestBroker;

@@ -5,7 +5,7 @@ import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CommandRequestMessage, CommandResponseMessage, DeviceEventMessage } from "../../protocol/index.ts";
-import { sha256Of, startFileServer } from "../../test/sim-helpers.ts";
+import { sha256Of, startFileServer } from "../../test/helpers/sim-helpers.ts";
 import { createCameraMedia } from "./camera-media.ts";
 import type { CameraCounters } from "./camera-types.ts";
 import { CallPanel } from "./call-panel.ts";

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startGatewayTestDouble, type GatewayTestDouble } from "../../test/sim-helpers.ts";
+import { startGatewayTestDouble, type GatewayTestDouble } from "../../test/helpers/sim-helpers.ts";
 import { createCredentialsStore, type CredentialsStore } from "./credentials-store.ts";
 import { CameraIdentity, type ClaimStepOptions } from "./identity.ts";
 import { silentLogger } from "./log.ts";

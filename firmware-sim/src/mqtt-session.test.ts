@@ -2,7 +2,13 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deviceCommandTopic, deviceStatusTopic, deviceTelemetryTopic, heartbeatMessage } from "../../protocol/index.ts";
-import { observe, startTestBroker, type Observer, type Recorded, type TestBroker } from "../../test/sim-helpers.ts";
+import {
+  observe,
+  startTestBroker,
+  type Observer,
+  type Recorded,
+  type TestBroker,
+} from "../../test/helpers/sim-helpers.ts";
 import type { CameraRefusal } from "./camera-types.ts";
 import { silentLogger } from "./log.ts";
 import { MqttSession, type MqttSessionEvents } from "./mqtt-session.ts";

@@ -5,7 +5,7 @@ import { chromium } from "playwright-core";
 import { MediaStreamTrack, RTCPeerConnection } from "werift";
 import { describe, expect, it } from "vitest";
 import { cameraPeerConfig } from "../../firmware-sim/src/media/camera-stream.ts";
-import { chromiumArgs, chromiumPath, hasChromium } from "../../test/relay-browser.ts";
+import { chromiumArgs, chromiumPath, hasChromium } from "../../test/helpers/relay-browser.ts";
 import {
   buildAnswer,
   BadOfferError,

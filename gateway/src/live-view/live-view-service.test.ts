@@ -23,12 +23,13 @@ const STOP_GRACE_MS = 400;
 
 let testDb: TestDatabase;
 let db: Database;
+const silentLog = { error: () => undefined };
 let pool: RelayPool;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
-  pool = await createRelayPool({ workers: 1, network: { hostAddresses: ["127.0.0.1"] } });
+  pool = await createRelayPool({ workers: 1, network: { hostAddresses: ["127.0.0.1"] }, log: silentLog });
   await db.household.create({
     data: { id: HOUSEHOLD, village: "测试村", elderName: "张奶奶", contactPhone: "13700000000" },
   });
@@ -99,7 +100,7 @@ function cameraCommands(sent: SentCommand[], onStreamStart: (deviceId: string) =
 function liveView({ muteCamera = false, startTimeoutMs = 5_000 } = {}) {
   const sent: SentCommand[] = [];
   const events: ServerMessage[] = [];
-  const hub = new LiveHub();
+  const hub = new LiveHub(silentLog);
   hub.add({ canSeeDevice: () => true, isMember: () => true, userId: "usr_watch", send: (m) => events.push(m) });
   const tokens = new ViewTokens("live-view-test-secret");
   const commands = cameraCommands(sent, (cameraId) => {

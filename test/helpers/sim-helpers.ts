@@ -21,12 +21,12 @@ import {
   page,
   registerDeviceBody,
   registerDeviceReply,
-} from "../protocol/index.ts";
+} from "../../protocol/index.ts";
 
 /** The test double answers in the gateway's error shape with codes of its own (e.g. "unknown-serial"): the
  *  simulator must cope with any code, so the double is not held to the gateway's catalogue. */
 const doubleErrorReply = z.object({ error: z.string(), message: z.string() });
-import type { Camera, CameraState } from "../firmware-sim/src/camera.ts";
+import type { Camera, CameraState } from "../../firmware-sim/src/camera.ts";
 
 // ── broker ────────────────────────────────────────────────────────────
 export interface TestBroker {

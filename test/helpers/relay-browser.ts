@@ -1,6 +1,6 @@
 // Browser-test helpers: Chromium flags, the viewer page's own metrics, and its WebRTC stats.
 import type { Page } from "playwright-core";
-import { toolInstalled } from "./helpers/tools.ts";
+import { toolInstalled } from "./tools.ts";
 import { expect } from "vitest";
 
 export const chromiumPath = "/usr/bin/chromium";
