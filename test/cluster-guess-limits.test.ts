@@ -8,12 +8,20 @@ import { AttemptLimiter, type Reservation } from "../gateway/src/access/attempt-
 import { RedisAttemptLimiter } from "../gateway/src/access/shared-attempt-limiter.ts";
 import type { DemoSeed } from "../gateway/src/seed.ts";
 import type { Gateway } from "../gateway/src/app.ts";
-import { claimRedisDatabase, openDatabase, startClusterGateway } from "./helpers/cluster.ts";
+import {
+  claimRedisDatabase,
+  databaseUrlForProcesses,
+  openDatabase,
+  startBrokerProcess,
+  startClusterGateway,
+  type BrokerProcess,
+} from "./helpers/cluster.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 
 let redisDb: Awaited<ReturnType<typeof claimRedisDatabase>>;
 let testDb: TestDatabase;
 let db: Database;
+let broker: BrokerProcess;
 const gateways: { gateway: Gateway; httpUrl: string; seed: DemoSeed | null }[] = [];
 
 async function post(httpUrl: string, path: string, body: unknown) {
@@ -29,13 +37,13 @@ beforeAll(async () => {
   redisDb = await claimRedisDatabase();
   testDb = await createTestDatabase();
   db = openDatabase(testDb);
+  // The broker runs in its own process, as in the other cluster tests: the limits under test are the gateways'.
+  broker = await startBrokerProcess({ REDIS_URL: redisDb.url, DATABASE_URL: databaseUrlForProcesses(testDb) });
   for (let i = 0; i < 2; i++)
     gateways.push(
       await startClusterGateway(db, testDb.url, {
         REDIS_URL: redisDb.url,
-        EMBEDDED_BROKER: "1",
-        MQTT_PORT: "0",
-        MQTT_HOST: "127.0.0.1",
+        MQTT_URL: broker.url,
         LOGIN_FAILURES_PER_15_MIN: "2",
         CLAIM_FAILURES_PER_15_MIN: "2",
       }),
@@ -44,6 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const { gateway } of gateways.reverse()) await gateway.stop();
+  await broker?.stop();
   await db?.$disconnect();
   await testDb?.drop();
   await redisDb?.release();
