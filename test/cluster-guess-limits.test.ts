@@ -41,7 +41,7 @@ beforeAll(async () => {
   broker = await startBrokerProcess({ REDIS_URL: redisDb.url, DATABASE_URL: databaseUrlForProcesses(testDb) });
   for (let i = 0; i < 2; i++)
     gateways.push(
-      await startClusterGateway(db, testDb.url, {
+      await startClusterGateway(db, databaseUrlForProcesses(testDb), {
         REDIS_URL: redisDb.url,
         MQTT_URL: broker.url,
         LOGIN_FAILURES_PER_15_MIN: "2",

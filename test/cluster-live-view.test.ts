@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)("live view from any gateway of a cluster", () => {
       [0, 1].map(() => startBrokerProcess({ REDIS_URL: redisDb.url, DATABASE_URL: processDbUrl })),
     );
     // B first: it seeds the demo data and becomes the ingest leader. Cameras are told broker 1's address.
-    gatewayB = await startClusterGateway(db, testDb.url, {
+    gatewayB = await startClusterGateway(db, databaseUrlForProcesses(testDb), {
       ...relayEnv,
       REDIS_URL: redisDb.url,
       MQTT_URL: brokers[1]!.url,

@@ -111,7 +111,7 @@ beforeAll(async () => {
   brokers = await Promise.all([startBrokerProcess(env), startBrokerProcess(env)]);
   for (const broker of brokers) {
     gateways.push(
-      await startClusterGateway(db, testDb.url, {
+      await startClusterGateway(db, databaseUrlForProcesses(testDb), {
         REDIS_URL: redis.url,
         MQTT_URL: broker.url,
         COMMAND_TIMEOUT_MS: "5000",

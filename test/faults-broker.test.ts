@@ -96,7 +96,7 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online, spread
   const cameras = await provision(db, CAMERAS, stateDir, balancer.url);
   t.provisioned = Date.now();
   // The gateway talks to the surviving broker directly: this test is about the cameras.
-  const { gateway } = (await startClusterGateway(db, testDb.url, {
+  const { gateway } = (await startClusterGateway(db, databaseUrlForProcesses(testDb), {
     REDIS_URL: redis.url,
     MQTT_URL: survivor.url,
     COMMAND_TIMEOUT_MS: "60000",
