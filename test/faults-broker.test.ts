@@ -250,12 +250,14 @@ it(`SIGKILL one of two brokers under ${CAMERAS} cameras: all back online, spread
   expect(summary.reconnectMs.p90 - summary.reconnectMs.p10).toBeGreaterThan(BACKOFF.baseMs * 0.5);
   // No QoS 1 command lost: every command the gateway published was answered, those to moved cameras after
   // they came back (they waited in Redis). A command the gateway refused (409, the camera was already known
-  // to be offline) was never published; there must be few of those.
+  // to be offline) was never published; there must be few of those. Since status writes left the event loop
+  // (ingest worker), the dead broker's wills are stored sooner and 10–11% of the commands sent at the kill meet
+  // an offline camera (measured 22 of 200 on a quiet machine), so the bound is 20%.
   expect(
     answered
       .map((a) => `${a.status} ${a.body.status ?? a.body.error}`)
       .filter((s) => s !== "200 succeeded" && s !== "409 camera-offline"),
   ).toEqual([]);
-  expect(summary.refusedOffline).toBeLessThan(COMMANDS * 0.1);
+  expect(summary.refusedOffline).toBeLessThan(COMMANDS * 0.2);
   expect(succeededToMoved).toBeGreaterThan(COMMANDS * 0.25);
 }, 900_000); // alone ~50 s (setup ~30 s: the brokers verify 2,000 credentials); the waits end on progress, this is only a backstop
