@@ -4,6 +4,7 @@ import { startCameraStream, type CameraStream } from "../firmware-sim/src/media/
 import { defaultAudioClip } from "../firmware-sim/src/media/clip-source.ts";
 import { parseOggOpus } from "../firmware-sim/src/media/ogg-opus.ts";
 import { PUBLISH_TOKEN, startNodeViewer, startRelayStack, waitFor, type RelayStack } from "./relay-stack.ts";
+import { h264OnlyOffer } from "./helpers/sdp-offers.ts";
 
 describe("relay: camera → SFU → viewers, and talk-back", () => {
   let stack: RelayStack;
@@ -50,26 +51,7 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
     const junk = await post("v=0\r\ngarbage\r\n");
     expect(junk.status).toBe(400);
     expect((await junk.json()).error).toBe("bad-sdp");
-    // Looks like WebRTC, but offers only a codec the relay does not forward.
-    const h264Only = [
-      "v=0",
-      "o=- 1 2 IN IP4 127.0.0.1",
-      "s=-",
-      "t=0 0",
-      "a=group:BUNDLE 0",
-      "m=video 9 UDP/TLS/RTP/SAVPF 102",
-      "c=IN IP4 0.0.0.0",
-      "a=ice-ufrag:abcd",
-      "a=ice-pwd:abcdefghijklmnopqrstuvwx",
-      "a=fingerprint:sha-256 " + Array(32).fill("AB").join(":"),
-      "a=setup:actpass",
-      "a=mid:0",
-      "a=recvonly",
-      "a=rtcp-mux",
-      "a=rtpmap:102 H264/90000",
-      "",
-    ].join("\r\n");
-    const unusable = await post(h264Only);
+    const unusable = await post(h264OnlyOffer);
     expect(unusable.status).toBeLessThan(500);
   });
 

@@ -15,6 +15,7 @@ import {
   producerParameters,
   type AnswerSection,
 } from "./sdp.ts";
+import { h264OnlyOffer } from "../../test/helpers/sdp-offers.ts";
 
 const transport = {
   iceParameters: { usernameFragment: "relayufrag1234", password: "relaypassword0123456789ab", iceLite: true },
@@ -123,26 +124,8 @@ describe("SDP ↔ mediasoup RTP parameters", () => {
 
   it("refuses offers the relay cannot forward with a BadOfferError (a 400, never a crash)", () => {
     expect(() => parseOffer("v=0\r\n")).toThrow(BadOfferError);
-    const h264Only = [
-      "v=0",
-      "o=- 1 2 IN IP4 127.0.0.1",
-      "s=-",
-      "t=0 0",
-      "a=group:BUNDLE 0",
-      "m=video 9 UDP/TLS/RTP/SAVPF 102",
-      "c=IN IP4 0.0.0.0",
-      "a=ice-ufrag:abcd",
-      "a=ice-pwd:abcdefghijklmnopqrstuvwx",
-      "a=fingerprint:sha-256 " + Array(32).fill("AB").join(":"),
-      "a=setup:actpass",
-      "a=mid:0",
-      "a=recvonly",
-      "a=rtcp-mux",
-      "a=rtpmap:102 H264/90000",
-      "",
-    ].join("\r\n");
-    expect(() => parseOffer(h264Only)).toThrow(/no video\/VP8/);
-    expect(() => parseOffer(h264Only.replace(/a=fingerprint:.*\r\n/, ""))).toThrow(/fingerprint/);
+    expect(() => parseOffer(h264OnlyOffer)).toThrow(/no video\/VP8/);
+    expect(() => parseOffer(h264OnlyOffer.replace(/a=fingerprint:.*\r\n/, ""))).toThrow(/fingerprint/);
   });
 
   it.skipIf(!hasChromium)(
