@@ -63,8 +63,6 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
     const ws = new WebSocket(url(), ["wangxiang", `bearer.${token}`]);
     socket = ws;
     ws.onopen = () => {
-      failures = 0;
-      setState("open");
       pingTimer = setInterval(
         () => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "ping" })),
         pingEveryMs,
@@ -72,6 +70,12 @@ export function createLiveClient(url: () => string = defaultUrl): LiveClient {
     };
     ws.onmessage = (event) => {
       const message = parseServerMessage(event.data);
+      // Open once the gateway says hello: it checks the token first, and only then sends this socket events,
+      // so whatever a listener refetches on "open" cannot fall between the fetch and the subscription.
+      if (message?.type === "hello") {
+        failures = 0;
+        setState("open");
+      }
       if (message) messageListeners.emit(message);
     };
     ws.onclose = (event) => {

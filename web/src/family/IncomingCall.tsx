@@ -1,15 +1,25 @@
 // The incoming-call screen: whatever page a family member has open, the elder's call button rings here.
 // One tap answers (CallScreen); the screen goes away when someone else answers or the call rings out.
-import { useState } from "preact/hooks";
+// A page opened (or reconnected) while home is ringing asks for the ringing call, as the event came before it.
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
-import { useT } from "../context.ts";
-import { useLiveEvents } from "../hooks.ts";
+import { useServices, useT } from "../context.ts";
+import { useLiveEvents, useLoad } from "../hooks.ts";
 import type { CallView } from "../types.ts";
 
 export function IncomingCall() {
   const { t } = useT();
   const { route } = useLocation();
+  const { api } = useServices();
   const [call, setCall] = useState<CallView | null>(null);
+  const putOff = useRef(new Set<string>());
+  const ringing = useLoad((signal) => api.get<{ items: CallView[] }>("/calls?state=ringing&limit=5", { signal }), []);
+  useEffect(() => {
+    const items = ringing.data?.items;
+    if (!items) return;
+    const waiting = items.find((c) => c.direction === "from-home" && !putOff.current.has(c.id)) ?? null;
+    setCall((current) => (current && items.some((c) => c.id === current.id) ? current : waiting));
+  }, [ringing.data]);
   useLiveEvents((message) => {
     if (message.type === "call.ringing") setCall(message.call);
     if (message.type === "call.updated") setCall((current) => (current?.id === message.call.id ? null : current));
@@ -29,7 +39,14 @@ export function IncomingCall() {
       <button type="button" class="primary answer" onClick={answer}>
         {t("call.answer")}
       </button>
-      <button type="button" class="link" onClick={() => setCall(null)}>
+      <button
+        type="button"
+        class="link"
+        onClick={() => {
+          putOff.current.add(call.id);
+          setCall(null);
+        }}
+      >
         {t("call.later")}
       </button>
     </div>
