@@ -4,7 +4,7 @@ import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as SqliteClient } from "../generated/sqlite/client.ts";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client.ts";
-import { providerOf, sqliteFileFromUrl } from "./database-url.ts";
+import { postgresConnection, providerOf, sqliteFileFromUrl } from "./database-url.ts";
 
 export type Database = SqliteClient;
 export type { Prisma } from "../generated/sqlite/client.ts";
@@ -16,15 +16,8 @@ export type { Prisma } from "../generated/sqlite/client.ts";
  */
 export function createDatabase(url: string, options: { pgSchema?: string } = {}): Database {
   if (providerOf(url) === "postgresql") {
-    const parsed = new URL(url);
-    const pgSchema = options.pgSchema ?? (parsed.searchParams.get("schema") || undefined);
-    parsed.searchParams.delete("schema");
-    // Raw SQL (the heartbeat writer's multi-row INSERT) names tables unqualified: the schema must be on the search path too.
-    const searchPath = pgSchema ? { options: `-c search_path="${pgSchema}"` } : {};
-    const adapter = new PrismaPg(
-      { connectionString: parsed.toString(), max: 10, ...searchPath },
-      pgSchema ? { schema: pgSchema } : undefined,
-    );
+    const { schema, ...connection } = postgresConnection(url, options.pgSchema);
+    const adapter = new PrismaPg({ ...connection, max: 10 }, schema ? { schema } : undefined);
     return new PostgresClient({ adapter }) as unknown as Database;
   }
   const adapter = new PrismaBetterSQLite3({ url: sqliteFileFromUrl(url) });

@@ -8,6 +8,7 @@ import { randomId } from "../core/secrets.ts";
 import { HeartbeatWriter } from "../gateway/src/device-plane/heartbeat-writer.ts";
 import { IngestThread } from "../gateway/src/device-plane/ingest/ingest-thread.ts";
 import type { HeartbeatRow, IngestJob, StatusWrite } from "../gateway/src/device-plane/ingest/protocol.ts";
+import { INGEST_APPLICATION_NAME } from "../gateway/src/device-plane/ingest/postgres-store.ts";
 import { openIngestStore } from "../gateway/src/device-plane/ingest/store.ts";
 import { deviceTelemetryTopic } from "../protocol/topics.ts";
 import { connectAsDevice, installDemoCamera, startStack, waitFor, type Stack } from "./helpers/stack.ts";
@@ -127,6 +128,31 @@ describe("ingest worker thread", () => {
     expect(await db.telemetrySample.count()).toBe(2);
     expect(await db.deviceStatusChange.count()).toBe(1);
   });
+
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    "PostgreSQL: a connection cut under the worker loses no job: the one that meets the cut goes again on a new one",
+    async () => {
+      const { testDb, db, ids } = await databaseWithCameras(1);
+      const store = await openIngestStore(workerUrl(testDb));
+      cleanups.push(async () => store.close());
+      const job = (): IngestJob => ({
+        id: randomId("job_"),
+        heartbeats: [heartbeatRow(ids[0]!, Date.now())],
+        deviceRows: [],
+        statuses: [],
+      });
+      await store.write(job());
+      const cut = await db.$queryRawUnsafe<{ cut: boolean }[]>(
+        `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE application_name = $1 AND current_schema() = $2`,
+        INGEST_APPLICATION_NAME,
+        testDb.pgSchema,
+      );
+      expect(cut).toEqual([{ cut: true }]);
+      expect((await store.write(job())).replayed).toBe(false);
+      expect((await store.write(job())).replayed).toBe(false);
+      expect(await db.telemetrySample.count()).toBe(3);
+    },
+  );
 
   it("a worker killed while jobs are in flight is replaced: every heartbeat stored exactly once", async () => {
     const { testDb, db, ids } = await databaseWithCameras(20);

@@ -10,7 +10,7 @@ export interface IngestStore {
   close(): void | Promise<void>;
 }
 
-/** PostgreSQL's store loads Prisma's generated clients: only when it is the provider (a worker starts faster without). */
+/** PostgreSQL's store loads node-postgres: only when it is the provider (a worker starts faster without). */
 export async function openIngestStore(databaseUrl: string): Promise<IngestStore> {
   if (providerOf(databaseUrl) !== "postgresql") return new SqliteIngestStore(sqliteFileFromUrl(databaseUrl));
   const { PostgresIngestStore } = await import("./postgres-store.ts");
