@@ -4,7 +4,7 @@ import { isoTime } from "./device-messages.ts";
 import { viewGrantReply } from "./live-view.ts";
 
 export const callDirection = z.enum(["from-home", "to-home"]);
-export const callState = z.enum(["ringing", "answered", "missed", "declined", "cancelled"]);
+export const callState = z.enum(["ringing", "answered", "ended", "missed", "declined", "cancelled"]);
 
 export const callView = z.object({
   id: z.string(),

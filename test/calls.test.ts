@@ -170,6 +170,25 @@ describe("the call button", () => {
     expect(again.status).toBe(409);
   });
 
+  it("hanging up ends the answered call: the camera stops showing it, members are told; a second hang-up changes nothing", async () => {
+    const [first] = members as [(typeof members)[0]];
+    const outsider = await stack.login("staff");
+    expect((await stack.api("POST", `/api/v1/calls/${callId}/hang-up`, { token: outsider })).status).toBe(403);
+    const ended = await stack.api("POST", `/api/v1/calls/${callId}/hang-up`, { token: first.token });
+    expect(ended.status).toBe(200);
+    expect(ended.body).toMatchObject({ id: callId, state: "ended", endedAt: expect.any(String) });
+    await waitFor("the camera shows the call ended", () => callsOnCamera().state === "idle");
+    expect(callsOnCamera().log.at(-1)).toMatchObject({ callId, state: "ended" });
+    for (const m of members)
+      await waitFor(`${m.name} told`, () =>
+        m.live.some((msg) => msg.type === "call.updated" && msg.call.id === callId && msg.call.state === "ended"),
+      );
+    const again = await stack.api("POST", `/api/v1/calls/${callId}/hang-up`, { token: first.token });
+    expect(again.body).toMatchObject({ id: callId, state: "ended", endedAt: ended.body.endedAt });
+    const metrics = (await stack.api("GET", "/metrics")).body as string;
+    expect(metrics).toContain('wx_calls_total{direction="from-home",state="ended"} 1');
+  });
+
   it("an unanswered call becomes missed: listed for call-back, a push says so, the camera stops ringing back", async () => {
     const before = push.received.length;
     await camera.pressCallButton();

@@ -77,6 +77,9 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
           .items[0],
     );
     expect(logged).toMatchObject({ startedBy: "call", talked: true });
+    await waitFor("the camera shows the call ended", () => camera.snapshot().calls.state === "idle");
+    const calls = await stack.api("GET", "/api/v1/calls?limit=1", { token: await stack.login("family") });
+    expect(calls.body.items[0]).toMatchObject({ state: "ended", answeredByName: "杨兴焦 (在外务工)" });
     await context.close();
   }, 120_000);
 

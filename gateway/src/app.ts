@@ -335,6 +335,7 @@ function createCalls(
     if (change.state === "online")
       void calls.onCameraOnline(change.deviceId).catch((err) => log.error({ err }, "privacy end not checked"));
   });
+  liveView?.events.on("stream-stopped", (deviceId) => calls.onStreamStopped(deviceId));
   return { push, calls, notices };
 }
 

@@ -189,6 +189,20 @@ function registerCallActions(r: ZodRoutes, { calls }: CallsPluginOptions): void 
     },
     async (request) => calls.cancel(signedIn(request), request.params.callId),
   );
+
+  r.post(
+    "/calls/:callId/hang-up",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "A member ends an answered call (the camera stops showing it); an ended call is answered as it is",
+        params: callIdParams,
+        response: { 200: callView, ...errors },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request) => calls.hangUp(signedIn(request), request.params.callId),
+  );
 }
 
 function registerCallSettings(r: ZodRoutes, { db, audit }: CallsPluginOptions): void {

@@ -254,6 +254,38 @@ export class CallService {
     return this.#publishUpdate(callId);
   }
 
+  /**
+   * A member hangs up an answered call: it ends, and the camera stops showing it. Hanging up a call that has
+   * ended already (a second tap, or its stream stopped first) answers the call as it is.
+   */
+  async hangUp(user: SignedInUser, callId: string): Promise<CallView> {
+    const call = await this.#o.db.call.findUnique({ where: { id: callId }, select: { householdId: true } });
+    if (!call || !(await this.#isMember(user.id, call.householdId))) throw notFoundError("call");
+    return (await this.#end(callId)) ?? this.#view(callId);
+  }
+
+  /**
+   * The camera's live stream stopped (nobody watched for the grace period, privacy mode): an answered call on
+   * it is over, whoever did not hang up (the app closed, the phone lost its network).
+   */
+  async onStreamStopped(deviceId: string): Promise<void> {
+    const answered = await this.#o.db.call.findMany({ where: { deviceId, state: "answered" }, select: { id: true } });
+    for (const { id } of answered) await this.#end(id);
+  }
+
+  /** Answered → ended, once; null when the call was not answered (any more). */
+  async #end(callId: string): Promise<CallView | null> {
+    const { count } = await this.#o.db.call.updateMany({
+      where: { id: callId, state: "answered" },
+      data: { state: "ended", endedAt: new Date() },
+    });
+    if (count === 0) return null;
+    const call = await this.#publishUpdate(callId);
+    this.#o.metrics.calls.inc({ direction: call.direction, state: "ended" });
+    this.#tellCamera(call.deviceId, { callId, state: "ended" });
+    return call;
+  }
+
   /** The elder declined a ringing call home: privacy mode for the household's chosen time. */
   async onCallDeclined(deviceId: string): Promise<void> {
     const { db } = this.#o;
@@ -407,8 +439,12 @@ export class CallService {
       await this.#pushToMembers(call.householdId, missedPush(call), { ttlS: 86_400, urgency: "normal" });
   }
 
+  async #view(callId: string): Promise<CallView> {
+    return toCallView(await this.#o.db.call.findUniqueOrThrow({ where: { id: callId }, include: callInclude }));
+  }
+
   async #publishUpdate(callId: string): Promise<CallView> {
-    const call = toCallView(await this.#o.db.call.findUniqueOrThrow({ where: { id: callId }, include: callInclude }));
+    const call = await this.#view(callId);
     this.#o.hub.publish(
       { type: "call.updated", call },
       { deviceId: call.deviceId, householdId: call.householdId, membersOnly: true },

@@ -10,6 +10,7 @@ import type {
   ViewerRefusal,
 } from "../../../relay/src/index.ts";
 import type { Database } from "../../../core/database.ts";
+import { TypedEvents, type EventSource } from "../../../core/events.ts";
 import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { DomainError, isDomainError, notFoundError } from "../../../protocol/errors.ts";
@@ -57,6 +58,11 @@ export interface LiveViewServiceOptions {
 
 export type ViewStart = "look-in" | "call" | "answered-call";
 
+export interface LiveViewEvents {
+  /** This gateway stopped the camera's stream: nobody watched for the grace period, or privacy mode. */
+  "stream-stopped": [cameraId: string, reason: string];
+}
+
 /** Two readings of the relay's counters for the camera's upstream, `durationS` apart (null: not publishing). */
 export interface UplinkReadings {
   first: CameraIngestReading | null;
@@ -84,9 +90,11 @@ export class LiveViewService {
   private readonly tokens: ViewTokens;
   private readonly policy: LiveViewPolicy;
   private readonly admitView: NonNullable<LiveViewServiceOptions["admitView"]>;
+  readonly #events: TypedEvents<LiveViewEvents>;
 
   constructor(options: LiveViewServiceOptions) {
     this.admitView = options.admitView ?? (() => Promise.resolve());
+    this.#events = new TypedEvents<LiveViewEvents>({ log: options.log, name: "live-view" });
     ({
       db: this.db,
       commands: this.commands,
@@ -96,6 +104,10 @@ export class LiveViewService {
       tokens: this.tokens,
       policy: this.policy,
     } = options);
+  }
+
+  get events(): EventSource<LiveViewEvents> {
+    return this.#events;
   }
 
   private get pool(): RelayPool {
@@ -520,6 +532,7 @@ export class LiveViewService {
         .catch(() => undefined);
     await this.commands.send(cameraId, { name: "stream-stop", params: { reason } }, "live-view").catch(() => undefined);
     this.publishViewers(cameraId);
+    this.#events.emit("stream-stopped", cameraId, reason);
   }
 
   private failViewers(cameraId: string, error: Error): void {

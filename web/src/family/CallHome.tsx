@@ -64,7 +64,7 @@ export function CallHome({
         <p class="ok" role="status">
           {t("call.homeAnswered", { by: stage.call.answeredByName ?? "" })}
         </p>
-        <LiveView device={device} call={{ grant: stage.grant }} />
+        <LiveView device={device} call={{ callId: stage.call.id, grant: stage.grant }} />
       </div>
     );
   }

@@ -51,7 +51,10 @@ export function CallScreen() {
               {t("call.noVideo")}
             </p>
           )}
-          <LiveView device={answered.device} call={answered.call.grant ? { grant: answered.call.grant } : undefined} />
+          <LiveView
+            device={answered.device}
+            call={answered.call.grant ? { callId, grant: answered.call.grant } : undefined}
+          />
         </div>
       ) : null}
     </Layout>

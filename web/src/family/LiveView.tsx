@@ -50,6 +50,7 @@ async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> 
 
 /** In a call, live view starts at once with the grant the answer gave, and the microphone stays open. */
 export interface CallMode {
+  callId: string;
   grant: ViewGrant;
 }
 
@@ -122,7 +123,11 @@ export function LiveView({
         <LiveControls
           {...{ call: call !== undefined, talking, talk, muted, fullScreen }}
           toggleMute={() => setMuted(!muted)}
-          stop={() => void viewer.current?.stop()}
+          stop={() => {
+            // Hanging up ends the call for the camera too (its screen stops showing who is on the line).
+            if (call) void api.request("POST", `/calls/${encodeURIComponent(call.callId)}/hang-up`).catch(() => {});
+            void viewer.current?.stop();
+          }}
         />
       ) : (
         <button type="button" class="primary" disabled={blocked !== null} onClick={watch}>

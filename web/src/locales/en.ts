@@ -338,6 +338,7 @@ export const en: Same<typeof zhCN> = {
       cancelled: "Hung up.",
       ringing: "",
       answered: "",
+      ended: "The call has ended.",
     },
     missedTitle: "Missed calls",
     missedFrom: "{{elder}}'s home · {{camera}}",

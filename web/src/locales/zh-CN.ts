@@ -323,6 +323,7 @@ export const zhCN = {
       cancelled: "已挂断。",
       ringing: "",
       answered: "",
+      ended: "通话已结束。",
     },
     missedTitle: "未接来电",
     missedFrom: "{{elder}}家 · {{camera}}",
