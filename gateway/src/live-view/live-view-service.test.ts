@@ -188,6 +188,8 @@ describe("live-view service: the camera's stream", () => {
     const deviceId = await camera("dev_lv_stream");
     const [mother, son] = [await person("usr_lv_mother", true), await person("usr_lv_son", true)];
     const { service, commandsFor } = liveView();
+    const stopped: [string, string][] = [];
+    service.events.on("stream-stopped", (cameraId, reason) => stopped.push([cameraId, reason]));
     await Promise.all([
       service.onViewerJoined(joined(deviceId, "ses_lv_mother", mother)),
       service.onViewerJoined(joined(deviceId, "ses_lv_son", son)),
@@ -203,6 +205,7 @@ describe("live-view service: the camera's stream", () => {
     expect(Date.now() - lastLeftAt).toBeGreaterThanOrEqual(STOP_GRACE_MS - 5);
     expect(commandsFor(deviceId, "stream-start")).toHaveLength(1);
     expect(commandsFor(deviceId, "stream-stop")[0]!.command.params).toEqual({ reason: "no-viewers" });
+    expect(stopped).toEqual([[deviceId, "no-viewers"]]); // what ends an answered call nobody hung up
   });
 
   it("keeps the stream when a viewer comes back within the grace period", async () => {
