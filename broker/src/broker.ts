@@ -12,7 +12,7 @@ import { Authenticator } from "./authenticator.ts";
 import type { BrokerConfig } from "./config.ts";
 import { CredentialIndex, type DeviceCredentialLookup } from "./credential-index.ts";
 import { indexRetainedMessages, type RetainedStore } from "./memory-persistence.ts";
-import { guardPacketSize } from "./packet-size-guard.ts";
+import { PacketSizeGuard } from "./packet-size-guard.ts";
 import { AddressBuckets, AuthFailureLimiter, TokenBucket } from "./rate-limits.ts";
 
 export type { BrokerConfig } from "./config.ts";
@@ -105,6 +105,9 @@ class Broker implements WangxiangBroker {
   private readonly willTopics = new WeakMap<Client, string>();
   private readonly liveDevices = new Map<string, Client>();
   private readonly sockets = new Set<Socket>();
+  private readonly packetSizeGuard: PacketSizeGuard;
+  /** Shared by every socket (a function, so the socket is its `this`): no closure per connection. */
+  private readonly onSocketClose: (this: Socket) => void;
   private instance: Aedes | undefined;
   private cluster: ClusterEngines | undefined;
   private server: Server | undefined;
@@ -131,6 +134,18 @@ class Broker implements WangxiangBroker {
       this.config.connectRatePerAddress ?? 100,
       this.config.connectBurstPerAddress ?? 200,
     );
+    this.packetSizeGuard = new PacketSizeGuard(this.config.maxPacketBytes, (socket, declaredBytes) => {
+      this.metrics.oversizePackets++;
+      this.logger.warn(
+        { address: socket.remoteAddress, declaredBytes, limit: this.config.maxPacketBytes },
+        "MQTT packet too large; connection closed",
+      );
+    });
+    const { sockets, overRate } = this;
+    this.onSocketClose = function (this: Socket) {
+      sockets.delete(this);
+      overRate.release(this);
+    };
     const liveDevices = this.liveDevices;
     this.metrics = {
       connectionsAccepted: 0,
@@ -293,18 +308,9 @@ class Broker implements WangxiangBroker {
     if (!withinAddressRate) this.metrics.connectionsOverAddressRate++;
     this.sockets.add(socket);
     socket.setNoDelay(true);
-    guardPacketSize(socket, this.config.maxPacketBytes, (declaredBytes) => {
-      this.metrics.oversizePackets++;
-      this.logger.warn(
-        { address, declaredBytes, limit: this.config.maxPacketBytes },
-        "MQTT packet too large; connection closed",
-      );
-    });
+    this.packetSizeGuard.watch(socket);
     if (!withinAddressRate) this.overRate.mark(socket, address);
-    socket.once("close", () => {
-      this.sockets.delete(socket);
-      this.overRate.release(socket);
-    });
+    socket.on("close", this.onSocketClose);
     aedes.handle(socket);
   }
 
