@@ -105,7 +105,8 @@ class Broker implements WangxiangBroker {
   private readonly identities = new WeakMap<Client, ClientIdentity>();
   private readonly willTopics = new WeakMap<Client, string>();
   private readonly liveDevices = new Map<string, Client>();
-  private readonly sockets = new Set<Socket>();
+  /** Connections not (yet) aedes clients, which aedes.close() would leave open: until CONNECT or close. */
+  private readonly preConnectSockets = new Set<Socket>();
   private readonly packetSizeGuard: PacketSizeGuard;
   /** Shared by every socket (a function, so the socket is its `this`): no closure per connection. */
   private readonly onSocketClose: (this: Socket) => void;
@@ -142,9 +143,9 @@ class Broker implements WangxiangBroker {
         "MQTT packet too large; connection closed",
       );
     });
-    const { sockets, overRate } = this;
+    const { preConnectSockets, overRate } = this;
     this.onSocketClose = function (this: Socket) {
-      sockets.delete(this);
+      preConnectSockets.delete(this);
       overRate.release(this);
     };
     const liveDevices = this.liveDevices;
@@ -237,7 +238,7 @@ class Broker implements WangxiangBroker {
     const serverClosed = Promise.all(closing);
     await closeAedes(instance);
     // Connections that never sent CONNECT are not aedes clients yet, so aedes.close() leaves them open.
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of this.preConnectSockets) socket.destroy();
     await serverClosed;
     await this.closeCluster();
     this.liveDevices.clear();
@@ -307,7 +308,7 @@ class Broker implements WangxiangBroker {
     }
     this.metrics.connectionsAccepted++;
     if (!withinAddressRate) this.metrics.connectionsOverAddressRate++;
-    this.sockets.add(socket);
+    this.preConnectSockets.add(socket);
     socket.setNoDelay(true);
     this.packetSizeGuard.watch(socket);
     if (!withinAddressRate) this.overRate.mark(socket, address);
@@ -490,6 +491,7 @@ class Broker implements WangxiangBroker {
   }
 
   private onClientRegistered(client: Client): void {
+    this.preConnectSockets.delete(client.conn as Socket);
     const identity = this.identities.get(client);
     if (identity?.kind !== "device") return;
     // disconnectDevice() may have run between this client's authentication and its registration.
