@@ -675,7 +675,7 @@ async function aedesConnect(run: AedesRun, url: string, cameras: CameraCredentia
   snapshot?.("after", connect.connected);
   const memory = memoryFigures(Math.max(1, connect.connected), [memBefore, memAfter], [workerBefore, workerAfter]);
   console.log(
-    `aedes: ${onlineInDb}/${onlineTarget} marked online in the database after ${markedOnlineS.toFixed(1)} s; ${memory.perConnectionKiB.rss} KiB RSS per connection (${memory.perConnectionKiB.heapUsed} KiB main heap, ${memory.perConnectionKiB.ingestWorkerHeapTotal ?? "?"} KiB ingest worker heap)`,
+    `aedes: ${onlineInDb}/${onlineTarget} marked online in the database after ${markedOnlineS.toFixed(1)} s; ${memory.perConnectionKiB.rss} KiB RSS per connection (${memory.perConnectionKiB.rssLessYoungGeneration} less young-generation resizing; ${memory.perConnectionKiB.heapUsed} KiB main heap, ${memory.perConnectionKiB.ingestWorkerHeapTotal ?? "?"} KiB ingest worker heap)`,
     `\n  heap growth by space, MiB committed / used: ${Object.entries(memory.heapSpaces)
       .map(([space, g]) => `${space} ${g.committedMiB} / ${g.usedMiB}`)
       .join(", ")}`,
@@ -694,11 +694,15 @@ function memoryFigures(
 ) {
   const perConnection = (bytes: number) => kib(bytes / connections);
   const worker = workerBefore && workerAfter;
+  const newSpace = (m: SettledMemory) => m.spaces.find((space) => space.space_name === "new_space")?.space_size ?? 0;
+  const rss = after!.rss - before!.rss;
   return {
     before: { rssMiB: mib(before!.rss), heapUsedMiB: mib(before!.heapUsed) },
     after: { rssMiB: mib(after!.rss), heapUsedMiB: mib(after!.heapUsed) },
     perConnectionKiB: {
-      rss: perConnection(after!.rss - before!.rss),
+      rss: perConnection(rss),
+      /** V8 resizes its young generation (up to ~32 MB, whatever the connections) as the allocation rate goes. */
+      rssLessYoungGeneration: perConnection(rss - (newSpace(after!) - newSpace(before!))),
       heapUsed: perConnection(after!.heapUsed - before!.heapUsed),
       heapTotal: perConnection(after!.heapTotal - before!.heapTotal),
       external: perConnection(after!.external - before!.external),
@@ -1124,6 +1128,7 @@ function connectRows(a: AedesResult, m: MosquittoResult | null): (string | numbe
       m?.memory.perConnectionKiB.rss ?? null,
       ratio(a.memory.perConnectionKiB.rss, m?.memory.perConnectionKiB.rss),
     ],
+    ["  RSS less V8's young-generation resizing (KiB)", a.memory.perConnectionKiB.rssLessYoungGeneration, "n/a", null],
     ["memory per connection, JS heap (KiB)", a.memory.perConnectionKiB.heapUsed, "n/a", null],
     ["memory per connection, ingest worker heap (KiB)", a.memory.perConnectionKiB.ingestWorkerHeapTotal, "n/a", null],
     [
