@@ -12,12 +12,13 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
+import { getHeapSpaceStatistics, setFlagsFromString, writeHeapSnapshot, type HeapSpaceInfo } from "node:v8";
 import { runInNewContext } from "node:vm";
 import mqtt, { type MqttClient } from "mqtt";
-import type { Database } from "../core/database.ts";
+import { createDatabase, type Database } from "../core/database.ts";
 import { openBenchDatabase } from "./bench-database.ts";
 import { buildGateway, type Gateway } from "../gateway/src/app.ts";
+import type { WorkerHeap } from "../gateway/src/device-plane/ingest/protocol.ts";
 import { readGatewayConfig } from "../gateway/src/config.ts";
 import type { WangxiangBroker } from "../broker/src/broker.ts";
 import {
@@ -68,6 +69,9 @@ function usage(): string {
   --profile          CPU-profile the broker+gateway process during connect and heartbeats
                      (bench/results/*.cpuprofile, summary in the JSON and on stdout)
   --count-queries    count the gateway's Prisma queries per model/operation (adds overhead)
+  --heap-snapshots   write V8 heap snapshots of the broker process before and after the aedes connects
+                     (bench/results/*.heapsnapshot; compare them with bench/heap-diff.ts). Writing one
+                     grows RSS, so take RSS per connection from a run without this option
   --database D       sqlite: a fresh file; postgres: a fresh schema in TEST_DATABASE_URL
                      (default postgresql://postgres@127.0.0.1:5432/test)           (default sqlite)
   --mq-concurrency K what-if: set aedes' mqemitter concurrency (messages in flight broker → subscribers,
@@ -86,10 +90,17 @@ interface Options {
   mosquitto: "system" | "private" | "none";
   profile: boolean;
   countQueries: boolean;
+  heapSnapshots: boolean;
   /** What-if: aedes' mqemitter concurrency set on the running broker (createBroker leaves aedes' default, 100). */
   mqConcurrency: number | null;
   database: "sqlite" | "postgres";
 }
+
+const booleanOptions = new Map<string, "profile" | "countQueries" | "heapSnapshots">([
+  ["--profile", "profile"],
+  ["--count-queries", "countQueries"],
+  ["--heap-snapshots", "heapSnapshots"],
+]);
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
@@ -102,6 +113,7 @@ function parseOptions(argv: string[]): Options {
     mosquitto: "system",
     profile: false,
     countQueries: false,
+    heapSnapshots: false,
     mqConcurrency: null,
     database: "sqlite",
   };
@@ -113,6 +125,11 @@ function parseOptions(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => argv[++i];
+    const flag = booleanOptions.get(arg);
+    if (flag) {
+      o[flag] = true;
+      continue;
+    }
     switch (arg) {
       case "--cameras":
         o.cameras = Math.floor(positive(arg, value()));
@@ -142,12 +159,6 @@ function parseOptions(argv: string[]): Options {
         o.mosquitto = m;
         break;
       }
-      case "--profile":
-        o.profile = true;
-        break;
-      case "--count-queries":
-        o.countQueries = true;
-        break;
       case "--database": {
         const d = value();
         if (d !== "sqlite" && d !== "postgres") throw new Error("--database is sqlite or postgres");
@@ -218,12 +229,28 @@ function getGc(): (() => void) | null {
   }
 }
 const gc = getGc();
-async function settledMemory(): Promise<NodeJS.MemoryUsage> {
+type SettledMemory = NodeJS.MemoryUsage & { spaces: HeapSpaceInfo[] };
+async function settledMemory(): Promise<SettledMemory> {
   for (let i = 0; i < 3; i++) {
     gc?.();
     await new Promise((r) => setTimeout(r, 100));
   }
-  return process.memoryUsage();
+  return { ...process.memoryUsage(), spaces: getHeapSpaceStatistics() };
+}
+
+/** How each V8 heap space grew (MiB committed and used): what heapTotal, and so RSS, is made of. */
+function heapSpaceGrowth(
+  before: HeapSpaceInfo[],
+  after: HeapSpaceInfo[],
+): Record<string, { committedMiB: number; usedMiB: number }> {
+  const growth: Record<string, { committedMiB: number; usedMiB: number }> = {};
+  for (const space of after) {
+    const was = before.find((b) => b.space_name === space.space_name);
+    const committedMiB = mib(space.space_size - (was?.space_size ?? 0));
+    const usedMiB = mib(space.space_used_size - (was?.space_used_size ?? 0));
+    if (committedMiB !== 0 || usedMiB !== 0) growth[space.space_name] = { committedMiB, usedMiB };
+  }
+  return growth;
 }
 
 // ── workers ────────────────────────────────────────────────────────────────────────────────────────
@@ -472,7 +499,10 @@ async function benchAedes(
   let gateway: Gateway | null = null;
   try {
     const plainDb = database.db;
-    const provisioned = await provisionCameras(plainDb, cameras);
+    // With a client of its own: Prisma keeps the plans of the inserts, every camera's values in them (~29 MB
+    // at 10,000 cameras), and freed them during the connects, which hid that much growth per connection.
+    const provisioner = createDatabase(database.url);
+    const provisioned = await provisionCameras(provisioner, cameras).finally(() => provisioner.$disconnect());
     const queries = o.countQueries ? countingQueries(plainDb) : null;
     db = queries?.db ?? plainDb;
     console.log(
@@ -616,7 +646,10 @@ function applyMqConcurrency(broker: WangxiangBroker, o: Options) {
 async function aedesConnect(run: AedesRun, url: string, cameras: CameraCredential[]) {
   const { o, workers, profiler, queries, plainDb } = run;
   crashContext.phase = "aedes connect";
+  const snapshot = heapSnapshotWriter(run);
+  snapshot?.("before");
   const memBefore = await settledMemory();
+  const workerBefore = await run.gateway.ingestThread.heap();
   await profiler?.start();
   const cpuConnect = process.cpuUsage();
   const connectWall = performance.now();
@@ -638,22 +671,65 @@ async function aedesConnect(run: AedesRun, url: string, cameras: CameraCredentia
   run.profiles.connect =
     (await profiler?.stop(join(run.resultsDir, `broker-${run.stamp}-aedes-connect.cpuprofile`))) ?? null;
   const memAfter = await settledMemory();
-  const n = Math.max(1, connect.connected);
-  const memory = {
-    before: { rssMiB: mib(memBefore.rss), heapUsedMiB: mib(memBefore.heapUsed) },
-    after: { rssMiB: mib(memAfter.rss), heapUsedMiB: mib(memAfter.heapUsed) },
-    perConnectionKiB: {
-      rss: kib((memAfter.rss - memBefore.rss) / n),
-      heapUsed: kib((memAfter.heapUsed - memBefore.heapUsed) / n),
-      heapTotal: kib((memAfter.heapTotal - memBefore.heapTotal) / n),
-      external: kib((memAfter.external - memBefore.external) / n),
-    },
-    gcForced: gc !== null,
-  };
+  const workerAfter = await run.gateway.ingestThread.heap();
+  snapshot?.("after", connect.connected);
+  const memory = memoryFigures(Math.max(1, connect.connected), [memBefore, memAfter], [workerBefore, workerAfter]);
   console.log(
-    `aedes: ${onlineInDb}/${onlineTarget} marked online in the database after ${markedOnlineS.toFixed(1)} s; ${memory.perConnectionKiB.rss} KiB RSS per connection`,
+    `aedes: ${onlineInDb}/${onlineTarget} marked online in the database after ${markedOnlineS.toFixed(1)} s; ${memory.perConnectionKiB.rss} KiB RSS per connection (${memory.perConnectionKiB.rssLessYoungGeneration} less young-generation resizing; ${memory.perConnectionKiB.heapUsed} KiB main heap, ${memory.perConnectionKiB.ingestWorkerHeapTotal ?? "?"} KiB ingest worker heap)`,
+    `\n  heap growth by space, MiB committed / used: ${Object.entries(memory.heapSpaces)
+      .map(([space, g]) => `${space} ${g.committedMiB} / ${g.usedMiB}`)
+      .join(", ")}`,
   );
   return { connect, memory, onlineInDb, allOnline, markedOnlineS, connectQueries, cpu };
+}
+
+/**
+ * Memory per connection of the broker process. RSS is process-wide, so it includes the ingest worker thread's
+ * isolate: its heap growth during the connects is shown apart (total = committed, what RSS sees).
+ */
+function memoryFigures(
+  connections: number,
+  [before, after]: SettledMemory[],
+  [workerBefore, workerAfter]: (WorkerHeap | null)[],
+) {
+  const perConnection = (bytes: number) => kib(bytes / connections);
+  const worker = workerBefore && workerAfter;
+  const newSpace = (m: SettledMemory) => m.spaces.find((space) => space.space_name === "new_space")?.space_size ?? 0;
+  const rss = after!.rss - before!.rss;
+  return {
+    before: { rssMiB: mib(before!.rss), heapUsedMiB: mib(before!.heapUsed) },
+    after: { rssMiB: mib(after!.rss), heapUsedMiB: mib(after!.heapUsed) },
+    perConnectionKiB: {
+      rss: perConnection(rss),
+      /** V8 resizes its young generation (up to ~32 MB, whatever the connections) as the allocation rate goes. */
+      rssLessYoungGeneration: perConnection(rss - (newSpace(after!) - newSpace(before!))),
+      heapUsed: perConnection(after!.heapUsed - before!.heapUsed),
+      heapTotal: perConnection(after!.heapTotal - before!.heapTotal),
+      external: perConnection(after!.external - before!.external),
+      arrayBuffers: perConnection(after!.arrayBuffers - before!.arrayBuffers),
+      ingestWorkerHeapUsed: worker ? perConnection(workerAfter.usedHeapBytes - workerBefore.usedHeapBytes) : null,
+      ingestWorkerHeapTotal: worker ? perConnection(workerAfter.totalHeapBytes - workerBefore.totalHeapBytes) : null,
+    },
+    heapSpaces: heapSpaceGrowth(before!.spaces, after!.spaces),
+    ingestWorker: { before: workerBefore, after: workerAfter },
+    gcForced: gc !== null,
+  };
+}
+
+/** --heap-snapshots: writes the broker process's heap before and after the connects. */
+function heapSnapshotWriter(run: AedesRun): ((when: "before" | "after", connections?: number) => void) | null {
+  if (!run.o.heapSnapshots) return null;
+  const path = (when: string) => join(run.resultsDir, `broker-${run.stamp}-${when}.heapsnapshot`);
+  return (when, connections) => {
+    gc?.();
+    const started = performance.now();
+    writeHeapSnapshot(path(when));
+    console.log(`wrote ${path(when)} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    if (when === "after")
+      console.log(
+        `compare: node --max-old-space-size=4096 --import tsx bench/heap-diff.ts ${path("before")} ${path("after")} --per ${connections}`,
+      );
+  };
 }
 
 /** Counts what the gateway commits, per batch and per second of the phase, with latencies per heartbeat. */
@@ -1052,7 +1128,9 @@ function connectRows(a: AedesResult, m: MosquittoResult | null): (string | numbe
       m?.memory.perConnectionKiB.rss ?? null,
       ratio(a.memory.perConnectionKiB.rss, m?.memory.perConnectionKiB.rss),
     ],
+    ["  RSS less V8's young-generation resizing (KiB)", a.memory.perConnectionKiB.rssLessYoungGeneration, "n/a", null],
     ["memory per connection, JS heap (KiB)", a.memory.perConnectionKiB.heapUsed, "n/a", null],
+    ["memory per connection, ingest worker heap (KiB)", a.memory.perConnectionKiB.ingestWorkerHeapTotal, "n/a", null],
     [
       "broker process RSS before → after (MiB)",
       `${a.memory.before.rssMiB} → ${a.memory.after.rssMiB}`,

@@ -361,6 +361,17 @@ describe("limits", () => {
   });
 });
 
+describe("stop", () => {
+  it("closes connected devices and sockets that never sent CONNECT, without waiting for the CONNECT timeout", async () => {
+    const { broker, credentials, connectDevice, rawSocket } = await start({ connectTimeoutS: 60 });
+    const camera = await connectDevice(await credentials.addDevice());
+    const silent = await rawSocket();
+    const allClosed = Promise.all([closed(camera), closed(silent)]);
+    await broker.stop();
+    await allClosed;
+  });
+});
+
 describe("start", () => {
   it("rejects with a one-line message naming MQTT_PORT when the port is taken", async () => {
     const { broker } = await start();

@@ -72,6 +72,18 @@ const online = (deviceId: string, receivedAtMs: number, session = "s1"): StatusW
 });
 
 describe("ingest worker thread", () => {
+  it("reports its own heap on request (benchmarks count it in memory per connection), and null once stopped", async () => {
+    const { testDb } = await databaseWithCameras(1);
+    const thread = startThread(testDb);
+    await thread.start();
+    const heap = await thread.heap();
+    expect(heap).not.toBeNull();
+    expect(heap!.usedHeapBytes).toBeGreaterThan(0);
+    expect(heap!.totalHeapBytes).toBeGreaterThanOrEqual(heap!.usedHeapBytes);
+    await thread.stop();
+    expect(await thread.heap()).toBeNull();
+  });
+
   it("writes heartbeats, device rows and statuses, and answers the transitions", async () => {
     const { testDb, db, ids } = await databaseWithCameras(3);
     const thread = startThread(testDb);

@@ -6,8 +6,10 @@
 import { Readable } from "node:stream";
 
 interface RetainedPacket {
+  cmd?: string;
   topic: string;
   payload: Buffer;
+  qos?: number;
 }
 
 /** The part of aedes' default (memory) persistence that holds retained messages. */
@@ -49,7 +51,8 @@ export function indexRetainedMessages(persistence: RetainedStore): void {
   const retained = new Map<string, RetainedPacket>();
   persistence.storeRetained = (packet, cb) => {
     if (packet.payload.length === 0) retained.delete(packet.topic);
-    else retained.set(packet.topic, { ...packet });
+    // Only what aedes reads when it replays a retained message (handlers/subscribe.js): one per camera.
+    else retained.set(packet.topic, { cmd: packet.cmd, topic: packet.topic, payload: packet.payload, qos: packet.qos });
     if (cb) process.nextTick(cb, null);
     return Promise.resolve();
   };

@@ -56,23 +56,34 @@ export class MqttPacketSizeMeter {
 }
 
 /**
- * Watches the bytes aedes reads from the socket and destroys the socket as soon as a packet header announces
+ * Watches the bytes aedes reads from each socket and destroys a socket as soon as a packet header announces
  * more than the limit. aedes reads with read() on "readable", which emits "data" with the same bytes just
  * before it parses them, so the meter sees every byte first; at most the one chunk already read reaches
  * aedes' parser. (This replaced a Duplex wrapper around each socket: same guarantee, a fraction of the memory
- * per connection and one less copy per packet.)
+ * per connection and one less copy per packet.) One guard serves every socket of a broker: a connection
+ * costs a meter and a WeakMap entry, and all share one listener.
  */
-export function guardPacketSize(
-  socket: Socket,
-  maxPacketBytes: number,
-  onOversize: (declaredBytes: number) => void,
-): void {
-  const meter = new MqttPacketSizeMeter(maxPacketBytes);
-  socket.on("data", (chunk: Buffer) => {
-    if (socket.destroyed) return;
-    const oversize = meter.feed(chunk);
-    if (oversize === null) return;
-    onOversize(oversize);
-    socket.destroy();
-  });
+export class PacketSizeGuard {
+  private readonly meters = new WeakMap<Socket, MqttPacketSizeMeter>();
+  private readonly onData: (this: Socket, chunk: Buffer) => void;
+
+  constructor(
+    private readonly maxPacketBytes: number,
+    onOversize: (socket: Socket, declaredBytes: number) => void,
+  ) {
+    const meters = this.meters;
+    // A function (not an arrow): the socket that emitted "data" is its `this`.
+    this.onData = function (this: Socket, chunk: Buffer) {
+      if (this.destroyed) return;
+      const oversize = meters.get(this)?.feed(chunk) ?? null;
+      if (oversize === null) return;
+      onOversize(this, oversize);
+      this.destroy();
+    };
+  }
+
+  watch(socket: Socket): void {
+    this.meters.set(socket, new MqttPacketSizeMeter(this.maxPacketBytes));
+    socket.on("data", this.onData);
+  }
 }

@@ -91,6 +91,8 @@ export interface Gateway {
   readonly snapshotSchedule: SnapshotSchedule;
   /** The broker in this process, once started. */
   readonly broker: WangxiangBroker | null;
+  /** The worker thread that writes heartbeats and statuses. */
+  readonly ingestThread: IngestThread;
   /** Called after each batch of heartbeats is committed (benchmarks measure arrival → stored with it). */
   onHeartbeatsStored(listener: (batch: PendingHeartbeat[], storedAt: Date) => void): () => void;
 }
@@ -745,6 +747,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     get broker() {
       return running.broker;
     },
+    ingestThread: services.ingestThread,
     onHeartbeatsStored(listener) {
       storedListeners.add(listener);
       return () => storedListeners.delete(listener);

@@ -6,7 +6,14 @@ import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { FromIngestWorker, IngestJob, IngestWorkerData, JobOutcome, ToIngestWorker } from "./protocol.ts";
+import type {
+  FromIngestWorker,
+  IngestJob,
+  IngestWorkerData,
+  JobOutcome,
+  ToIngestWorker,
+  WorkerHeap,
+} from "./protocol.ts";
 
 export interface IngestThreadLog {
   warn(o: object, msg: string): void;
@@ -49,6 +56,7 @@ export class IngestThread {
   private starting: Promise<void> | null = null;
   private readonly unanswered = new Map<string, Unanswered>();
   private drained: Array<() => void> = [];
+  private heapRequests: Array<(heap: WorkerHeap | null) => void> = [];
   private stopping = false;
   private restarts = 0;
 
@@ -77,6 +85,16 @@ export class IngestThread {
       this.unanswered.set(job.id, { job, crashes: 0, resolve, reject });
       if (this.ready) this.post(job);
       else void this.start().catch(() => undefined); // the first submit of a gateway never started (route tests)
+    });
+  }
+
+  /** The worker's V8 heap (benchmarks count it in memory per connection); null without a ready worker. */
+  heap(): Promise<WorkerHeap | null> {
+    const worker = this.worker;
+    if (!worker || !this.ready) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.heapRequests.push(resolve);
+      worker.postMessage({ type: "heap" } satisfies ToIngestWorker);
     });
   }
 
@@ -112,6 +130,7 @@ export class IngestThread {
           for (const { job } of this.unanswered.values()) this.post(job);
           resolve();
         } else if (message.type === "start-failed") reject(new Error(`ingest worker: ${message.message}`));
+        else if (message.type === "heap") this.heapRequests.shift()?.(message.heap);
         else this.answer(message);
       });
       worker.on("error", (error) => this.o.log.error({ err: error }, "ingest worker failed"));
@@ -136,6 +155,7 @@ export class IngestThread {
   }
 
   private onExit(worker: Worker, code: number): void {
+    for (const resolve of this.heapRequests.splice(0)) resolve(null);
     if (this.worker !== worker) return; // stop() ended it
     this.worker = null;
     this.ready = false;

@@ -63,11 +63,22 @@ export interface IngestWorkerData {
   databaseUrl: string;
 }
 
-/** "close": after the jobs before it, the worker closes its database connection and ends. */
-export type ToIngestWorker = { type: "job"; job: IngestJob } | { type: "close" };
+/** The worker's isolate, for memory measurements (its heap is part of the process's RSS). */
+export interface WorkerHeap {
+  usedHeapBytes: number;
+  totalHeapBytes: number;
+  externalBytes: number;
+}
+
+/**
+ * "close": after the jobs before it, the worker closes its database connection and ends. "heap": answered at
+ * once, ahead of queued jobs.
+ */
+export type ToIngestWorker = { type: "job"; job: IngestJob } | { type: "close" } | { type: "heap" };
 
 export type FromIngestWorker =
   | { type: "ready" }
   | { type: "done"; id: string; outcome: JobOutcome }
   | { type: "failed"; id: string; message: string }
+  | { type: "heap"; heap: WorkerHeap }
   | { type: "start-failed"; message: string };

@@ -1,6 +1,7 @@
 // The ingest worker thread: takes jobs from the gateway's event loop and writes each in one transaction,
 // strictly in the order they came, answering "done" (with the job's connection transitions) or "failed".
 // It holds no state the gateway needs: a crash loses nothing the gateway has not kept until "done".
+import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import type { FromIngestWorker, IngestJob, IngestWorkerData, ToIngestWorker } from "./protocol.ts";
 import { openIngestStore, type IngestStore } from "./store.ts";
@@ -36,9 +37,21 @@ async function runWorker(port: NonNullable<typeof parentPort>): Promise<void> {
     port.close();
   };
   port.on("message", (message: ToIngestWorker) => {
+    if (message.type === "heap") return send({ type: "heap", heap: heapFigures() });
     queue = queue.then(() => (message.type === "job" ? handle(message.job) : close()));
   });
   send({ type: "ready" });
 }
 
 if (parentPort) await runWorker(parentPort);
+
+/** After a full collection when the process exposes gc (benchmarks do), so that garbage is not counted. */
+function heapFigures() {
+  (globalThis as { gc?: () => void }).gc?.();
+  const heap = getHeapStatistics();
+  return {
+    usedHeapBytes: heap.used_heap_size,
+    totalHeapBytes: heap.total_heap_size,
+    externalBytes: heap.external_memory,
+  };
+}
