@@ -1,13 +1,16 @@
 import { defineConfig } from "vitest/config";
 
-// Media, browser and fault tests measure time (frames within seconds, reconnects within a minute) on a
-// 2-core machine: they run one file at a time, after everything else, so parallel files cannot starve them.
+// Media, browser, fault and fuzz tests measure time (frames within seconds, reconnects within a minute) or load
+// the machine on purpose: they run one file at a time, after everything else, so parallel files cannot starve
+// them. The rest run two files at a time: most of their time is spent waiting on sockets, processes and timers,
+// and vitest's default on 2 cores (cores − 1) ran them one by one.
 const timing = [
   "test/browser-*.test.ts",
   "test/live-view*.test.ts",
   "test/relay.test.ts",
   "test/web-*.test.ts",
   "test/faults-*.test.ts",
+  "test/fuzz-*.test.ts",
   "test/cluster*.test.ts",
 ];
 
@@ -29,6 +32,7 @@ export default defineConfig({
           name: "core",
           include: ["test/**/*.test.ts", "**/src/**/*.test.ts"],
           exclude: ["node_modules/**", ...timing],
+          maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
       },

@@ -1,6 +1,6 @@
 // Payloads on the device topics (JSON, UTF-8). Used by the broker, gateway and firmware-sim alike.
 import { z } from "zod";
-import { containsNulCharacter } from "./text.ts";
+import { textFaultMessages, unstorableText } from "./text.ts";
 
 /** One STUN/TURN server as RTCPeerConnection takes it: the one schema for config, grants and commands. */
 export const iceServer = z.object({
@@ -196,7 +196,8 @@ export function parseJsonPayload<T>(
   } catch {
     return { ok: false, reason: "payload is not JSON" };
   }
-  if (containsNulCharacter(raw)) return { ok: false, reason: "payload text contains a NUL character" };
+  const textFault = unstorableText(raw);
+  if (textFault) return { ok: false, reason: `payload ${textFaultMessages[textFault]}` };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: z.prettifyError(parsed.error) };
   return { ok: true, value: parsed.data };

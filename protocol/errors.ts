@@ -3,6 +3,7 @@
 // the message; the web app translates by code (web/src/locales, `errors.<code>`). Services throw a
 // DomainError with a code from here, and one place per server maps it to the JSON error reply.
 import { z } from "zod";
+import { textFaultMessages } from "./text.ts";
 
 export interface ErrorDefinition {
   status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
@@ -15,7 +16,8 @@ export const errorCatalogue = {
   "invalid-request": { status: 400, message: "the request does not match its schema" },
   "bad-request": { status: 400, message: "the request cannot be understood" },
   "bad-url": { status: 400, message: "the URL cannot be read" },
-  "nul-character": { status: 400, message: "text may not contain NUL (U+0000) characters" },
+  "nul-character": { status: 400, message: textFaultMessages["nul-character"] },
+  "unpaired-surrogate": { status: 400, message: textFaultMessages["unpaired-surrogate"] },
   "bad-cursor": { status: 400, message: "cursor is not one this server gave out" },
   "invalid-message": { status: 400, message: "the WebSocket message does not match its schema" },
   "bad-sdp": { status: 400, message: "send an SDP offer with media sections, ICE credentials and a DTLS fingerprint" },

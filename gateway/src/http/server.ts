@@ -5,9 +5,9 @@ import fastifySwagger from "@fastify/swagger";
 import fastifyWebsocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import { containsNulCharacter } from "../../../protocol/text.ts";
+import { unstorableText } from "../../../protocol/text.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { badRequest, installErrorHandler } from "./errors.ts";
+import { apiError, installErrorHandler } from "./errors.ts";
 import { securityPlugin } from "./security.ts";
 import { redactedRequest } from "./log-redaction.ts";
 import { fastifyTrustProxy } from "./trusted-proxies.ts";
@@ -60,15 +60,10 @@ export function createHttpServer({
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, (route, error) => metrics.httpClientErrors.inc({ route, error }));
-  // Before any route sees it: text with a NUL character is refused everywhere (see protocol/text.ts).
+  // Before any route sees it: text that cannot be stored (NUL, unpaired surrogates) is refused everywhere (protocol/text.ts).
   app.addHook("preValidation", async (request) => {
-    if (
-      containsNulCharacter(request.params) ||
-      containsNulCharacter(request.query) ||
-      containsNulCharacter(request.body)
-    ) {
-      throw badRequest("nul-character", "text may not contain NUL (U+0000) characters");
-    }
+    const fault = unstorableText(request.params) ?? unstorableText(request.query) ?? unstorableText(request.body);
+    if (fault) throw apiError(fault);
   });
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpDuration.observe(
