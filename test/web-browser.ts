@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { toolInstalled } from "./helpers/tools.ts";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { waitFor } from "./helpers/stack.ts";
 import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 
 export const chromiumPath = "/usr/bin/chromium";
@@ -47,6 +48,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.evaluate(() => scrollTo(0, 0)); // the sticky header is drawn where the page is scrolled to
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * Waits until the service worker's runtime cache (`wx-role-chunks`, web/vite.config.ts) holds an asset whose URL
+ * contains each of `names`. Polled from here: `page.waitForFunction` does not await an async predicate, so one
+ * that reads the Cache API returns at once, whatever the cache holds.
+ */
+export async function waitForCachedAssets(page: Page, names: string[], timeoutMs = 20_000): Promise<void> {
+  const cached = () =>
+    page.evaluate(async (wanted) => {
+      const urls = (await (await caches.open("wx-role-chunks")).keys()).map((request) => request.url);
+      return wanted.every((name) => urls.some((url) => url.includes(name)));
+    }, names);
+  await waitFor(`${names.join(", ")} in the service worker's cache`, cached, timeoutMs);
 }
 
 export async function signIn(page: Page, username: string, password: string): Promise<void> {

@@ -4,7 +4,15 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoPassword, startStack, type Stack } from "./helpers/stack.ts";
-import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot, signIn } from "./web-browser.ts";
+import {
+  ensureWebBuild,
+  hasChromium,
+  launchBrowser,
+  phoneContext,
+  screenshot,
+  signIn,
+  waitForCachedAssets,
+} from "./web-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
   let stack: Stack;
@@ -35,11 +43,7 @@ describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
     await page.waitForURL("**/installer");
     await page.getByTestId("kept-offline").getByText("已把 2 户存在手机上").waitFor({ timeout: 20_000 });
     // The service worker has the installer's code too, so the app can be reopened out of signal.
-    await page.waitForFunction(
-      async () => (await (await caches.open("wx-role-chunks")).keys()).some((r) => r.url.includes("installer-app")),
-      null,
-      { timeout: 20_000 },
-    );
+    await waitForCachedAssets(page, ["installer-app"]);
 
     await context.setOffline(true);
     await page.locator(`a[href="/installer/household/${home}"]`).click();

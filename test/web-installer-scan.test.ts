@@ -20,6 +20,7 @@ import {
   phoneContext,
   screenshot,
   signIn,
+  waitForCachedAssets,
 } from "./web-browser.ts";
 
 const run = promisify(execFile);
@@ -129,13 +130,8 @@ describe.skipIf(!hasChromium || !hasPdftoppm || !toolInstalled("ffmpeg"))(
       await signIn(page, "installer", demoPassword);
       await page.waitForURL("**/installer");
       await page.getByTestId("kept-offline").waitFor({ timeout: 20_000 });
-      // The QR decoder was fetched while there was signal.
-      await page.waitForFunction(
-        async () =>
-          (await (await caches.open("wx-role-chunks")).keys()).some((r) => r.url.includes("qr-scanner-worker")),
-        null,
-        { timeout: 20_000 },
-      );
+      // The QR decoder and its worker were fetched while there was signal, and kept for a reopened app.
+      await waitForCachedAssets(page, ["qr-scanner.min", "qr-scanner-worker.min"]);
 
       await context.setOffline(true);
       await page.locator(`a[href="/installer/household/${stack.seed.householdId}"]`).click();
