@@ -24,7 +24,9 @@ export function QrScan({ onText }: { onText: (text: string) => void }) {
     let scanner: { stop(): void; destroy(): void } | null = null;
     (async () => {
       if (!window.isSecureContext) return setProblem(t("scan.needsHttps"));
-      const QrScanner = scannerClass(await import("qr-scanner"));
+      const loaded = await import("qr-scanner").catch(() => null);
+      if (!loaded) return setProblem(t("scan.notLoaded"));
+      const QrScanner = scannerClass(loaded);
       if (stopped || !video.current) return;
       const instance = new QrScanner(
         video.current,
@@ -36,6 +38,8 @@ export function QrScan({ onText }: { onText: (text: string) => void }) {
       );
       scanner = instance;
       await instance.start().catch(() => setProblem(t("scan.noCamera")));
+      // On a 360×640 phone the preview starts below the tabs: bring it on screen, where the installer aims it.
+      video.current?.scrollIntoView({ block: "nearest" });
     })().catch(() => setProblem(t("scan.noCamera")));
     return () => {
       stopped = true;

@@ -205,6 +205,8 @@ export const en: Same<typeof zhCN> = {
     aim: "Point the phone's camera at the QR code on the box.",
     needsHttps: "Scanning needs an HTTPS connection. Type the serial and claim code instead.",
     noCamera: "Cannot open the phone's camera; type the code instead.",
+    notLoaded:
+      "The scanner has not been downloaded to this phone yet (there was no signal); type the serial and claim code instead.",
     notOurs: "This is not a Wangxiang camera's QR code.",
   },
   staff: {
