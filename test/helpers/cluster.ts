@@ -98,26 +98,15 @@ export async function startBrokerProcess(env: Record<string, string>, port = 0):
       resolve(code);
     }),
   );
-  const listening = new Promise<number>((resolve, reject) => {
-    let buffered = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        if (lines.length < 10_000) lines.push(line);
-        try {
-          const entry = JSON.parse(line) as { msg?: string; port?: number };
-          if (entry.msg === "MQTT broker listening" && entry.port) resolve(entry.port);
-        } catch {
-          /* not JSON */
-        }
-      }
-    });
-    void exited.then((code) =>
-      reject(new Error(`broker process exited (${code}) before listening: ${stderr.slice(0, 2000)}`)),
-    );
+  const listening = firstLogLine(child, lines, exited, (line) => {
+    try {
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      return entry.msg === "MQTT broker listening" && entry.port ? entry.port : undefined;
+    } catch {
+      return undefined; // not JSON
+    }
+  }).catch((error: Error) => {
+    throw new Error(`broker process ${error.message} before listening: ${stderr.slice(0, 2000)}`);
   });
   const boundPort = await listening;
   return {
@@ -246,22 +235,13 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const listening = new Promise<string>((resolve, reject) => {
-    let buffered = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        if (lines.length < 10_000) lines.push(line);
-        const address = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-        if (address) resolve(address[1]!);
-      }
-    });
-    void exited.then((code) =>
-      reject(new Error(`gateway process exited (${code}) before listening: ${stderr.slice(-3000)}`)),
-    );
+  const listening = firstLogLine(
+    child,
+    lines,
+    exited,
+    (line) => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1],
+  ).catch((error: Error) => {
+    throw new Error(`gateway process ${error.message} before listening: ${stderr.slice(-3000)}`);
   });
   const httpUrl = await listening;
   return {
@@ -275,4 +255,31 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
       await exited;
     },
   };
+}
+
+/**
+ * Collects a child's stdout lines (the first 10,000) into `lines`, and resolves with what `match` finds in the
+ * first line it recognises; rejects if the process exits first.
+ */
+function firstLogLine<T>(
+  child: ChildProcess,
+  lines: string[],
+  exited: Promise<number | null>,
+  match: (line: string) => T | undefined,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let buffered = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (lines.length < 10_000) lines.push(line);
+        const found = match(line);
+        if (found !== undefined) resolve(found);
+      }
+    });
+    void exited.then((code) => reject(new Error(`exited (${code})`)));
+  });
 }
