@@ -60,7 +60,8 @@ export function createHttpServer({
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app, (route, error) => metrics.httpClientErrors.inc({ route, error }));
-  // Before any route sees it: text that cannot be stored (NUL, unpaired surrogates) is refused everywhere (protocol/text.ts).
+  // Before any route sees it: text that cannot be stored (NUL, unpaired surrogates) is refused everywhere
+  // (protocol/text.ts).
   app.addHook("preValidation", async (request) => {
     const fault = unstorableText(request.params) ?? unstorableText(request.query) ?? unstorableText(request.body);
     if (fault) throw apiError(fault);
