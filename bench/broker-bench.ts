@@ -30,7 +30,13 @@ import {
   type HeartbeatReport,
   type ToWorker,
 } from "./ipc.ts";
-import { privateMosquitto, systemMosquitto, vmRssBytes, type MosquittoTarget } from "./mosquitto.ts";
+import {
+  aedesAlone,
+  privateMosquitto,
+  systemMosquitto,
+  vmRssBytes,
+  type ReferenceBroker,
+} from "./reference-brokers.ts";
 import { PhaseProfiler, type ProfileSummary } from "./profile.ts";
 import { makeCredentials, provisionCameras } from "./provision.ts";
 import { distribution, kib, mib, round, Samples, table, type Distribution } from "./stats.ts";
@@ -42,14 +48,14 @@ const crashContext: {
   phase: string;
   partial: unknown;
   aedes: AedesResult | null;
-  mosquitto: MosquittoResult | null;
+  references: References;
   resultsFile: string | null;
   workers: ChildProcess[];
 } = {
   phase: "start",
   partial: null,
   aedes: null,
-  mosquitto: null,
+  references: { aedesAlone: null, mosquitto: null },
   resultsFile: null,
   workers: [],
 };
@@ -66,6 +72,10 @@ function usage(): string {
   --qos 0|1          QoS of heartbeats (firmware-sim sends 0)                    (default 0)
   --mosquitto M      system: the machine's broker on 127.0.0.1:1883; private: a fresh one started
                      here with a password file on a free port; none: skip        (default system)
+  --settle S         seconds each broker idles before memory is read, before the connects and again after
+                     them (the "after S s idle" row), as a broker spends most of its life       (default 20)
+  --no-aedes-alone   skip the run of aedes with nothing of ours around it (bench/aedes-alone.ts), which
+                     tells what aedes and Node's sockets cost from what our broker and gateway add
   --profile          CPU-profile the broker+gateway process during connect and heartbeats
                      (bench/results/*.cpuprofile, summary in the JSON and on stdout)
   --count-queries    count the gateway's Prisma queries per model/operation (adds overhead)
@@ -84,10 +94,12 @@ interface Options {
   cameras: number;
   rate: number;
   durationS: number;
+  settleS: number;
   workers: number;
   concurrency: number;
   qos: 0 | 1;
   mosquitto: "system" | "private" | "none";
+  skipAedesAlone: boolean;
   profile: boolean;
   countQueries: boolean;
   heapSnapshots: boolean;
@@ -96,21 +108,29 @@ interface Options {
   database: "sqlite" | "postgres";
 }
 
-const booleanOptions = new Map<string, "profile" | "countQueries" | "heapSnapshots">([
+const booleanOptions = new Map<string, "profile" | "countQueries" | "heapSnapshots" | "skipAedesAlone">([
+  ["--no-aedes-alone", "skipAedesAlone"],
   ["--profile", "profile"],
   ["--count-queries", "countQueries"],
   ["--heap-snapshots", "heapSnapshots"],
 ]);
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw new Error(`${name} is ${allowed.join(", ")} (got ${value})`);
+  return value as T;
+}
 
 function parseOptions(argv: string[]): Options {
   const o: Options = {
     cameras: 10_000,
     rate: 10_000,
     durationS: 20,
+    settleS: 20,
     workers: 2,
     concurrency: 50,
     qos: 0,
     mosquitto: "system",
+    skipAedesAlone: false,
     profile: false,
     countQueries: false,
     heapSnapshots: false,
@@ -140,6 +160,10 @@ function parseOptions(argv: string[]): Options {
       case "--duration":
         o.durationS = positive(arg, value());
         break;
+      case "--settle":
+        o.settleS = Number(value());
+        if (!(o.settleS >= 0)) throw new Error("--settle needs seconds, 0 or more");
+        break;
       case "--workers":
         o.workers = Math.max(2, Math.floor(positive(arg, value())));
         break;
@@ -152,19 +176,12 @@ function parseOptions(argv: string[]): Options {
         o.qos = Number(q) as 0 | 1;
         break;
       }
-      case "--mosquitto": {
-        const m = value();
-        if (m !== "system" && m !== "private" && m !== "none")
-          throw new Error("--mosquitto is system, private or none");
-        o.mosquitto = m;
+      case "--mosquitto":
+        o.mosquitto = oneOf(arg, value(), ["system", "private", "none"] as const);
         break;
-      }
-      case "--database": {
-        const d = value();
-        if (d !== "sqlite" && d !== "postgres") throw new Error("--database is sqlite or postgres");
-        o.database = d;
+      case "--database":
+        o.database = oneOf(arg, value(), ["sqlite", "postgres"] as const);
         break;
-      }
       case "--mq-concurrency":
         o.mqConcurrency = Math.floor(positive(arg, value()));
         break;
@@ -230,6 +247,12 @@ function getGc(): (() => void) | null {
 }
 const gc = getGc();
 type SettledMemory = NodeJS.MemoryUsage & { spaces: HeapSpaceInfo[] };
+/**
+ * --settle: memory is read after the broker has been idle this long, before the connects and again after, as
+ * a broker spends most of its life; V8's memory reducer gives back what it grew for the provisioning or storm.
+ */
+const idle = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
 async function settledMemory(): Promise<SettledMemory> {
   for (let i = 0; i < 3; i++) {
     gc?.();
@@ -558,6 +581,8 @@ async function benchAedes(
           (100 * (connected.cpu.user + connected.cpu.system)) / 1000 / (connected.markedOnlineS * 1000),
           0,
         ),
+        // Until all are online in the database: the ingest worker's writes are part of a camera's connect.
+        cpuPerConnectUs: round((connected.cpu.user + connected.cpu.system) / Math.max(1, connect.connected), 0),
       },
       memory,
       heartbeats,
@@ -647,6 +672,7 @@ async function aedesConnect(run: AedesRun, url: string, cameras: CameraCredentia
   const { o, workers, profiler, queries, plainDb } = run;
   crashContext.phase = "aedes connect";
   const snapshot = heapSnapshotWriter(run);
+  await idle(o.settleS);
   snapshot?.("before");
   const memBefore = await settledMemory();
   const workerBefore = await run.gateway.ingestThread.heap();
@@ -673,7 +699,13 @@ async function aedesConnect(run: AedesRun, url: string, cameras: CameraCredentia
   const memAfter = await settledMemory();
   const workerAfter = await run.gateway.ingestThread.heap();
   snapshot?.("after", connect.connected);
-  const memory = memoryFigures(Math.max(1, connect.connected), [memBefore, memAfter], [workerBefore, workerAfter]);
+  await idle(o.settleS);
+  const memSettled = await settledMemory();
+  const memory = memoryFigures(
+    Math.max(1, connect.connected),
+    [memBefore, memAfter, memSettled],
+    [workerBefore, workerAfter],
+  );
   console.log(
     `aedes: ${onlineInDb}/${onlineTarget} marked online in the database after ${markedOnlineS.toFixed(1)} s; ${memory.perConnectionKiB.rss} KiB RSS per connection (${memory.perConnectionKiB.rssLessYoungGeneration} less young-generation resizing; ${memory.perConnectionKiB.heapUsed} KiB main heap, ${memory.perConnectionKiB.ingestWorkerHeapTotal ?? "?"} KiB ingest worker heap)`,
     `\n  heap growth by space, MiB committed / used: ${Object.entries(memory.heapSpaces)
@@ -689,7 +721,7 @@ async function aedesConnect(run: AedesRun, url: string, cameras: CameraCredentia
  */
 function memoryFigures(
   connections: number,
-  [before, after]: SettledMemory[],
+  [before, after, settled]: SettledMemory[],
   [workerBefore, workerAfter]: (WorkerHeap | null)[],
 ) {
   const perConnection = (bytes: number) => kib(bytes / connections);
@@ -701,6 +733,8 @@ function memoryFigures(
     after: { rssMiB: mib(after!.rss), heapUsedMiB: mib(after!.heapUsed) },
     perConnectionKiB: {
       rss: perConnection(rss),
+      /** After --settle seconds idle: V8's memory reducer gives back what it grew for the storm. */
+      rssSettled: perConnection(settled!.rss - before!.rss),
       /** V8 resizes its young generation (up to ~32 MB, whatever the connections) as the allocation rate goes. */
       rssLessYoungGeneration: perConnection(rss - (newSpace(after!) - newSpace(before!))),
       heapUsed: perConnection(after!.heapUsed - before!.heapUsed),
@@ -933,16 +967,27 @@ async function invalidPayloads(gateway: Gateway): Promise<number> {
   return metric.values.reduce((s, v) => s + v.value, 0);
 }
 
-// ── Mosquitto ──────────────────────────────────────────────────────────────────────────────────────
-async function benchMosquitto(o: Options, workers: Worker[], cameras: CameraCredential[]) {
-  const subscriber = {
-    deviceId: "wx-bench-subscriber",
-    password: Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2),
-  };
-  const target: MosquittoTarget =
-    o.mosquitto === "private"
-      ? await privateMosquitto([...cameras, subscriber], Math.max(65_536, o.cameras + 1000))
-      : systemMosquitto();
+// ── the other brokers: Mosquitto and aedes alone ───────────────────────────────────────────────────
+const heartbeatSubscriber = {
+  deviceId: "wx-bench-subscriber",
+  password: Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2),
+};
+
+async function mosquittoTarget(o: Options, cameras: CameraCredential[]): Promise<ReferenceBroker> {
+  return o.mosquitto === "private"
+    ? await privateMosquitto([...cameras, heartbeatSubscriber], Math.max(65_536, o.cameras + 1000))
+    : systemMosquitto();
+}
+
+/** A broker other than ours, through the same phases: `name` labels its progress lines. */
+async function benchReference(
+  name: string,
+  target: ReferenceBroker,
+  o: Options,
+  workers: Worker[],
+  cameras: CameraCredential[],
+) {
+  const subscriber = heartbeatSubscriber;
   let sub: MqttClient | null = null;
   try {
     if (target.maxOpenFiles !== null && target.maxOpenFiles < o.cameras + 50) {
@@ -952,42 +997,9 @@ async function benchMosquitto(o: Options, workers: Worker[], cameras: CameraCred
     }
     const listener = await subscribeToHeartbeats(target.url, subscriber, o);
     sub = listener.client;
-    const { received, latency } = listener;
     await new Promise((r) => setTimeout(r, 500));
-    const rssBefore = vmRssBytes(target.pid);
-    const connect = await connectPhase(workers, target.url, cameras, o);
-    console.log(
-      `mosquitto: ${connect.connected}/${connect.attempted} connected in ${connect.seconds} s (${connect.connectsPerS}/s), ${connect.failed} failed`,
-    );
-    await new Promise((r) => setTimeout(r, 1000));
-    const rssAfter = vmRssBytes(target.pid);
-    const memory = {
-      beforeMiB: mib(rssBefore),
-      afterMiB: mib(rssAfter),
-      perConnectionKiB: { rss: kib((rssAfter - rssBefore) / Math.max(1, connect.connected)) },
-    };
-
-    const cpuStart = procCpuMs(target.pid);
-    const phaseStart = nowMs();
-    listener.windowEnd = phaseStart + o.durationS * 1000;
-    const run = await heartbeatPhase(workers, o);
-    await drain(() => received.count, run.offered.sent, 3000, 20_000);
-    const cpuEnd = procCpuMs(target.pid);
-    const cpuWallMs = nowMs() - phaseStart;
-    const drainedS = (Math.max(received.lastAt, run.endedAt) - run.startedAt) / 1000;
-    const cpuMs = cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart;
-    const heartbeats = {
-      offered: run.offered,
-      delivered: received.count,
-      lost: run.offered.sent - received.count,
-      deliveredPerSInWindow: round(received.inWindow / o.durationS, 0),
-      deliveredPerSOverall: round(received.count / drainedS, 0),
-      latencyMs: { sendToSubscriber: roundDist(latency.summary()) },
-      brokerCpuPercent: cpuMs === null ? null : round((100 * cpuMs) / cpuWallMs, 0),
-    };
-    console.log(
-      `mosquitto: ${received.count}/${run.offered.sent} heartbeats delivered, ${heartbeats.deliveredPerSInWindow}/s in the window`,
-    );
+    const { connect, memory } = await referenceConnect(name, target, o, workers, cameras);
+    const heartbeats = await referenceHeartbeats(name, target, o, workers, listener);
     const closeStart = performance.now();
     const closed = await closePhase(workers, true);
     return {
@@ -1003,6 +1015,78 @@ async function benchMosquitto(o: Options, workers: Worker[], cameras: CameraCred
     await sub?.endAsync(true).catch(() => undefined);
     await target.stop();
   }
+}
+
+/** Every camera connects: the rate, the broker's CPU per CONNECT, its memory per connection. */
+async function referenceConnect(
+  name: string,
+  target: ReferenceBroker,
+  o: Options,
+  workers: Worker[],
+  cameras: CameraCredential[],
+) {
+  await idle(o.settleS);
+  const heapBefore = await target.heapUsedBytes?.();
+  const rssBefore = vmRssBytes(target.pid);
+  const connectCpuStart = procCpuMs(target.pid);
+  const connect = await connectPhase(workers, target.url, cameras, o);
+  const connectCpuEnd = procCpuMs(target.pid);
+  console.log(
+    `${name}: ${connect.connected}/${connect.attempted} connected in ${connect.seconds} s (${connect.connectsPerS}/s), ${connect.failed} failed`,
+  );
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssAfter = vmRssBytes(target.pid);
+  const heapAfter = await target.heapUsedBytes?.();
+  await idle(o.settleS);
+  const rssSettled = vmRssBytes(target.pid);
+  const perConnection = (bytes: number) => kib(bytes / Math.max(1, connect.connected));
+  const memory = {
+    beforeMiB: mib(rssBefore),
+    afterMiB: mib(rssAfter),
+    perConnectionKiB: {
+      rss: perConnection(rssAfter - rssBefore),
+      rssSettled: perConnection(rssSettled - rssBefore),
+      heapUsed: heapBefore === undefined || heapAfter === undefined ? null : perConnection(heapAfter - heapBefore),
+    },
+  };
+  const cpuPerConnectUs =
+    connectCpuStart === null || connectCpuEnd === null
+      ? null
+      : round((1000 * (connectCpuEnd - connectCpuStart)) / Math.max(1, connect.connected), 0);
+  return { connect: { ...connect, cpuPerConnectUs }, memory };
+}
+
+/** Heartbeats at the rate asked, counted and timed by the one subscriber. */
+async function referenceHeartbeats(
+  name: string,
+  target: ReferenceBroker,
+  o: Options,
+  workers: Worker[],
+  listener: Awaited<ReturnType<typeof subscribeToHeartbeats>>,
+) {
+  const { received, latency } = listener;
+  const cpuStart = procCpuMs(target.pid);
+  const phaseStart = nowMs();
+  listener.windowEnd = phaseStart + o.durationS * 1000;
+  const run = await heartbeatPhase(workers, o);
+  await drain(() => received.count, run.offered.sent, 3000, 20_000);
+  const cpuEnd = procCpuMs(target.pid);
+  const cpuWallMs = nowMs() - phaseStart;
+  const drainedS = (Math.max(received.lastAt, run.endedAt) - run.startedAt) / 1000;
+  const cpuMs = cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart;
+  const heartbeats = {
+    offered: run.offered,
+    delivered: received.count,
+    lost: run.offered.sent - received.count,
+    deliveredPerSInWindow: round(received.inWindow / o.durationS, 0),
+    deliveredPerSOverall: round(received.count / drainedS, 0),
+    latencyMs: { sendToSubscriber: roundDist(latency.summary()) },
+    brokerCpuPercent: cpuMs === null ? null : round((100 * cpuMs) / cpuWallMs, 0),
+  };
+  console.log(
+    `${name}: ${received.count}/${run.offered.sent} heartbeats delivered, ${heartbeats.deliveredPerSInWindow}/s in the window`,
+  );
+  return heartbeats;
 }
 
 /** The one subscriber, as the gateway is for aedes: every heartbeat of every camera, counted and timed. */
@@ -1052,7 +1136,13 @@ function procCpuMs(pid: number): number | null {
 
 // ── report ─────────────────────────────────────────────────────────────────────────────────────────
 type AedesResult = Awaited<ReturnType<typeof benchAedes>>;
-type MosquittoResult = Awaited<ReturnType<typeof benchMosquitto>>;
+type ReferenceResult = Awaited<ReturnType<typeof benchReference>>;
+
+/** The brokers measured beside ours in the same run; null when skipped or failed. */
+interface References {
+  aedesAlone: ReferenceResult | null;
+  mosquitto: ReferenceResult | null;
+}
 
 function ratio(a: number | null | undefined, b: number | null | undefined): string | null {
   if (
@@ -1068,18 +1158,20 @@ function ratio(a: number | null | undefined, b: number | null | undefined): stri
   return `${(a / b).toFixed(2)}×`;
 }
 
-function printReport(o: Options, a: AedesResult, m: MosquittoResult | null): string {
+function printReport(o: Options, a: AedesResult, refs: References): string {
   const hb = a.heartbeats;
+  const { aedesAlone: alone, mosquitto: m } = refs;
   const rows: (string | number | null)[][] = [
-    ["figure", "aedes + gateway", "mosquitto", "aedes / mosquitto"],
-    ...connectRows(a, m),
-    ...heartbeatRows(a, m),
+    ["figure", "aedes + gateway", "aedes alone", "mosquitto", "ours / mosquitto", "ours / aedes alone"],
+    ...connectRows(o, a, refs),
+    ...heartbeatRows(a, refs),
   ];
   const lines = [
     "",
     `Wangxiang broker bench — ${o.cameras} cameras, ${o.rate} heartbeats/s offered for ${o.durationS} s, QoS ${o.qos}, ${o.workers} load workers`,
     `provisioning: ${a.provisioning.cameras} credentials hashed (HMAC-SHA-256) in ${a.provisioning.hashSeconds} s (${a.provisioning.hashesPerS}/s), inserted in ${a.provisioning.insertSeconds} s`,
     m ? `mosquitto: ${m.broker}${m.authenticates ? "" : " — no password check, unlike aedes"}` : "mosquitto: skipped",
+    alone ? `aedes alone: ${alone.broker}` : "aedes alone: skipped",
     "",
     table(rows),
     "",
@@ -1094,101 +1186,114 @@ function printReport(o: Options, a: AedesResult, m: MosquittoResult | null): str
   return lines.join("\n");
 }
 
-function connectRows(a: AedesResult, m: MosquittoResult | null): (string | number | null)[][] {
+type Cell = string | number | null;
+
+/** A row of one figure: ours, aedes alone's and Mosquitto's, and ours against each of theirs. */
+function figureRow(
+  label: string,
+  ours: number,
+  figure: (r: ReferenceResult) => number | null,
+  refs: References,
+): Cell[] {
+  const alone = refs.aedesAlone ? figure(refs.aedesAlone) : null;
+  const m = refs.mosquitto ? figure(refs.mosquitto) : null;
+  return [label, ours, alone, m, ratio(ours, m), ratio(ours, alone)];
+}
+
+/** A figure only our broker has (the database, the ingest worker, V8's young generation). */
+const oursOnlyRow = (label: string, ours: Cell): Cell[] => [label, ours, "n/a", "n/a", null, null];
+
+/** A row of text for each broker, no ratios. */
+function textRow(label: string, ours: string, text: (r: ReferenceResult) => string, refs: References): Cell[] {
+  const cell = (r: ReferenceResult | null) => (r ? text(r) : null);
+  return [label, ours, cell(refs.aedesAlone), cell(refs.mosquitto), null, null];
+}
+
+function connectRows(o: Options, a: AedesResult, refs: References): Cell[][] {
+  const p50p99 = (d: Distribution) => `${d.p50} / ${d.p99}`;
   return [
-    [
+    textRow(
       "cameras connected",
       `${a.connect.connected}/${a.connect.attempted}`,
-      m ? `${m.connect.connected}/${m.connect.attempted}` : null,
-      null,
-    ],
-    [
-      "connect rate (CONNACKs/s)",
-      a.connect.connectsPerS,
-      m?.connect.connectsPerS ?? null,
-      ratio(a.connect.connectsPerS, m?.connect.connectsPerS),
-    ],
-    ["time to all CONNACKed (s)", a.connect.seconds, m?.connect.seconds ?? null, null],
-    [
-      "CONNECT→CONNACK p50 / p99 (ms)",
-      `${a.connect.connackMs.p50} / ${a.connect.connackMs.p99}`,
-      m ? `${m.connect.connackMs.p50} / ${m.connect.connackMs.p99}` : null,
-      null,
-    ],
-    ["time to all online status acked (s)", a.connect.onlineSeconds, m?.connect.onlineSeconds ?? null, null],
-    [
+      (r) => `${r.connect.connected}/${r.connect.attempted}`,
+      refs,
+    ),
+    figureRow("connect rate (CONNACKs/s)", a.connect.connectsPerS, (r) => r.connect.connectsPerS, refs),
+    figureRow("time to all CONNACKed (s)", a.connect.seconds, (r) => r.connect.seconds, refs),
+    figureRow("broker process CPU per CONNECT (µs)", a.connect.cpuPerConnectUs, (r) => r.connect.cpuPerConnectUs, refs),
+    textRow("CONNECT→CONNACK p50 / p99 (ms)", p50p99(a.connect.connackMs), (r) => p50p99(r.connect.connackMs), refs),
+    figureRow("time to all online status acked (s)", a.connect.onlineSeconds, (r) => r.connect.onlineSeconds, refs),
+    oursOnlyRow(
       "all marked online in DB (s)",
       `${a.connect.markedOnlineInDb}/${a.connect.attempted} in ${a.connect.secondsUntilAllOnlineInDb}`,
-      "n/a",
-      null,
-    ],
-    [
+    ),
+    figureRow(
       "memory per connection, RSS (KiB)",
       a.memory.perConnectionKiB.rss,
-      m?.memory.perConnectionKiB.rss ?? null,
-      ratio(a.memory.perConnectionKiB.rss, m?.memory.perConnectionKiB.rss),
-    ],
-    ["  RSS less V8's young-generation resizing (KiB)", a.memory.perConnectionKiB.rssLessYoungGeneration, "n/a", null],
-    ["memory per connection, JS heap (KiB)", a.memory.perConnectionKiB.heapUsed, "n/a", null],
-    ["memory per connection, ingest worker heap (KiB)", a.memory.perConnectionKiB.ingestWorkerHeapTotal, "n/a", null],
-    [
+      (r) => r.memory.perConnectionKiB.rss,
+      refs,
+    ),
+    oursOnlyRow("  RSS less V8's young-generation resizing (KiB)", a.memory.perConnectionKiB.rssLessYoungGeneration),
+    figureRow(
+      `  RSS after ${o.settleS} s idle (KiB)`,
+      a.memory.perConnectionKiB.rssSettled,
+      (r) => r.memory.perConnectionKiB.rssSettled,
+      refs,
+    ),
+    figureRow(
+      "memory per connection, JS heap (KiB)",
+      a.memory.perConnectionKiB.heapUsed,
+      (r) => r.memory.perConnectionKiB.heapUsed,
+      refs,
+    ),
+    oursOnlyRow("memory per connection, ingest worker heap (KiB)", a.memory.perConnectionKiB.ingestWorkerHeapTotal),
+    textRow(
       "broker process RSS before → after (MiB)",
       `${a.memory.before.rssMiB} → ${a.memory.after.rssMiB}`,
-      m ? `${m.memory.beforeMiB} → ${m.memory.afterMiB}` : null,
-      null,
-    ],
+      (r) => `${r.memory.beforeMiB} → ${r.memory.afterMiB}`,
+      refs,
+    ),
   ];
 }
 
-function heartbeatRows(a: AedesResult, m: MosquittoResult | null): (string | number | null)[][] {
+function heartbeatRows(a: AedesResult, refs: References): Cell[][] {
   const hb = a.heartbeats;
   const lat = hb.latencyMs;
+  const spread = (d: Distribution) => `${d.p50} / ${d.p95} / ${d.p99}`;
   return [
-    [
+    textRow(
       "heartbeats offered (sent/s)",
       `${hb.offered.sent} (${hb.offered.offeredPerS}/s)`,
-      m ? `${m.heartbeats.offered.sent} (${m.heartbeats.offered.offeredPerS}/s)` : null,
-      null,
-    ],
-    [
-      "delivered/s in window (aedes: stored)",
+      (r) => `${r.heartbeats.offered.sent} (${r.heartbeats.offered.offeredPerS}/s)`,
+      refs,
+    ),
+    figureRow(
+      "delivered/s in window (aedes + gateway: stored)",
       hb.storedPerSInWindow,
-      m?.heartbeats.deliveredPerSInWindow ?? null,
-      ratio(hb.storedPerSInWindow, m?.heartbeats.deliveredPerSInWindow),
-    ],
-    [
-      "delivered/s until drained",
-      hb.storedPerSOverall,
-      m?.heartbeats.deliveredPerSOverall ?? null,
-      ratio(hb.storedPerSOverall, m?.heartbeats.deliveredPerSOverall),
-    ],
-    ["not delivered by the end (still queued in the broker, or lost)", hb.lost, m?.heartbeats.lost ?? null, null],
-    [
-      "send→commit p50/p95/p99 (ms)",
-      `${lat.sendToCommit.p50} / ${lat.sendToCommit.p95} / ${lat.sendToCommit.p99}`,
-      null,
-      null,
-    ],
-    [
-      "arrival→commit p50/p95/p99 (ms)",
-      `${lat.arrivalToCommit.p50} / ${lat.arrivalToCommit.p95} / ${lat.arrivalToCommit.p99}`,
-      null,
-      null,
-    ],
-    [
+      (r) => r.heartbeats.deliveredPerSInWindow,
+      refs,
+    ),
+    figureRow("delivered/s until drained", hb.storedPerSOverall, (r) => r.heartbeats.deliveredPerSOverall, refs),
+    figureRow(
+      "not delivered by the end (still queued in the broker, or lost)",
+      hb.lost,
+      (r) => r.heartbeats.lost,
+      refs,
+    ),
+    ["send→commit p50/p95/p99 (ms)", spread(lat.sendToCommit), null, null, null, null],
+    ["arrival→commit p50/p95/p99 (ms)", spread(lat.arrivalToCommit), null, null, null, null],
+    textRow(
       "send→arrival (→subscriber) p50/p95/p99 (ms)",
-      `${lat.sendToArrival.p50} / ${lat.sendToArrival.p95} / ${lat.sendToArrival.p99}`,
-      m
-        ? `${m.heartbeats.latencyMs.sendToSubscriber.p50} / ${m.heartbeats.latencyMs.sendToSubscriber.p95} / ${m.heartbeats.latencyMs.sendToSubscriber.p99}`
-        : null,
-      null,
-    ],
-    [
+      spread(lat.sendToArrival),
+      (r) => spread(r.heartbeats.latencyMs.sendToSubscriber),
+      refs,
+    ),
+    textRow(
       "broker process CPU during heartbeats",
       `${hb.gatewayProcessCpuPercent}%`,
-      m?.heartbeats.brokerCpuPercent != null ? `${m.heartbeats.brokerCpuPercent}%` : null,
-      null,
-    ],
+      (r) => (r.heartbeats.brokerCpuPercent === null ? "?" : `${r.heartbeats.brokerCpuPercent}%`),
+      refs,
+    ),
   ];
 }
 
@@ -1255,7 +1360,7 @@ function queryAndProfileLines(a: AedesResult): string[] {
 function writeResultsFile(
   { o, loadAtStart, wallStart }: { o: Options; loadAtStart: number[]; wallStart: number },
   aedesFigures: AedesResult | null,
-  mosquitto: MosquittoResult | null,
+  { aedesAlone: alone, mosquitto }: References,
   crashed: { phase: string; error: string } | null,
 ): void {
   const mosquittoVersion = spawnSync("mosquitto", ["-h"], { encoding: "utf8" }).stdout.split("\n")[0] ?? null;
@@ -1275,7 +1380,18 @@ function writeResultsFile(
           openFileLimit: softNoFile(),
         },
         aedes: aedesFigures,
+        aedesAlone: alone,
         mosquitto,
+        ratiosToAedesAlone:
+          alone && aedesFigures
+            ? {
+                connectRate: ratio(aedesFigures.connect.connectsPerS, alone.connect.connectsPerS),
+                memoryPerConnectionRss: ratio(
+                  aedesFigures.memory.perConnectionKiB.rss,
+                  alone.memory.perConnectionKiB.rss,
+                ),
+              }
+            : null,
         ratios:
           mosquitto && aedesFigures
             ? {
@@ -1322,6 +1438,23 @@ async function stopWorkers(workers: Worker[]): Promise<void> {
 }
 
 // ── main ───────────────────────────────────────────────────────────────────────────────────────────
+/** One reference broker's run; a failure is reported and leaves its column empty. */
+async function referenceRun(
+  name: string,
+  start: () => Promise<ReferenceBroker>,
+  o: Options,
+  workers: Worker[],
+  cameras: CameraCredential[],
+): Promise<ReferenceResult | null> {
+  crashContext.phase = name;
+  try {
+    return await benchReference(name, await start(), o, workers, cameras);
+  } catch (error) {
+    console.error(`${name} part failed: ${(error as Error).message}`);
+    return null;
+  }
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   ensureOpenFileLimit(o.cameras + 2000);
@@ -1337,19 +1470,16 @@ async function main(): Promise<void> {
   const workers = startWorkers(o.workers);
   crashContext.workers = workers.map((w) => w.child);
   crashContext.resultsFile = join(resultsDir, `broker-${stamp}.json`);
-  const writeResults = (
-    aedesFigures: AedesResult | null,
-    mosquitto: MosquittoResult | null,
-    crashed: { phase: string; error: string } | null,
-  ) => writeResultsFile({ o, loadAtStart, wallStart }, aedesFigures, mosquitto, crashed);
+  const writeResults = (aedesFigures: AedesResult | null, crashed: { phase: string; error: string } | null) =>
+    writeResultsFile({ o, loadAtStart, wallStart }, aedesFigures, crashContext.references, crashed);
   process.on("uncaughtException", (error) => {
     // Most likely aedes falling over under the load (it runs in this process): report what was measured, stop the cameras, exit 2.
     console.error(
       `\nBROKER PROCESS CRASHED during ${crashContext.phase}: ${error.stack?.split("\n").slice(0, 4).join("\n")}`,
     );
     try {
-      if (crashContext.aedes) console.log(printReport(o, crashContext.aedes, crashContext.mosquitto));
-      writeResults(crashContext.aedes, crashContext.mosquitto, { phase: crashContext.phase, error: String(error) });
+      if (crashContext.aedes) console.log(printReport(o, crashContext.aedes, crashContext.references));
+      writeResults(crashContext.aedes, { phase: crashContext.phase, error: String(error) });
     } finally {
       for (const child of crashContext.workers) child.kill("SIGTERM");
       process.exit(2);
@@ -1358,20 +1488,14 @@ async function main(): Promise<void> {
   try {
     await Promise.all(workers.map((w) => w.ready));
     const cameras = makeCredentials(o.cameras);
-    // Mosquitto first: its figures are in hand even if the embedded broker falls over later.
-    let mosquitto: MosquittoResult | null = null;
-    if (o.mosquitto !== "none") {
-      crashContext.phase = "mosquitto";
-      try {
-        mosquitto = await benchMosquitto(o, workers, cameras);
-        crashContext.mosquitto = mosquitto;
-      } catch (error) {
-        console.error(`mosquitto part failed: ${(error as Error).message}`);
-      }
-    }
+    // The other brokers first: their figures are in hand even if the embedded broker falls over later.
+    const refs = crashContext.references;
+    if (o.mosquitto !== "none")
+      refs.mosquitto = await referenceRun("mosquitto", () => mosquittoTarget(o, cameras), o, workers, cameras);
+    if (!o.skipAedesAlone) refs.aedesAlone = await referenceRun("aedes alone", aedesAlone, o, workers, cameras);
     const aedes = await benchAedes(o, workers, cameras, resultsDir, stamp);
-    console.log(printReport(o, aedes, mosquitto));
-    writeResults(aedes, mosquitto, null);
+    console.log(printReport(o, aedes, refs));
+    writeResults(aedes, null);
   } finally {
     await stopWorkers(workers);
   }

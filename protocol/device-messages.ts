@@ -116,7 +116,7 @@ export const commandParams = {
   /**
    * Where a call stands, for the camera's ring, ring-back and screen: "calling-family" (ring-back after the
    * button), "ringing" (the family calls home: ring until the button is pressed), "answered" (by names who),
-   * "missed", "ended".
+   * "missed", "ended". The last three concern the call they name: a camera showing another call keeps it.
    */
   "call-status": z
     .object({

@@ -92,6 +92,22 @@ describe("privacy after a declined call, across gateway restarts", () => {
     });
   });
 
+  it("a privacy time that ended while the camera was away ends when it comes back", async () => {
+    await cameraOnline();
+    await declineACallHome();
+    await camera.stop();
+    await waitFor("camera offline", async () => (await device()).connection === "offline", 30_000);
+    await stopGateway();
+    // The next gateway finds the time ended, but cannot tell a camera that is away: it waits for its return.
+    await startGatewayAfter(async (s) => {
+      await s.device.update({ where: { id: deviceId }, data: { privacyUntil: new Date(Date.now() - 1000) } });
+    });
+    expect((await device()).privacyUntil).not.toBeNull();
+    await camera.start();
+    await waitFor("privacy off on the camera", () => !camera.snapshot().privacy, 30_000);
+    await waitFor("privacy time cleared", async () => (await device()).privacyUntil === null);
+  });
+
   it("a privacy time still running is armed again by the next gateway, and ends on time, not before", async () => {
     await cameraOnline();
     await declineACallHome();

@@ -52,6 +52,12 @@ async function addMember(name: string): Promise<string> {
 
 const pushesTo = (phone: BrowserSubscription) => push.received.filter((p) => p.subscription === phone.name);
 const callsOnCamera = () => camera.snapshot().calls;
+/** What the camera last played about this call (news of other calls may come after it). */
+const lastPlayedFor = (callId: string) =>
+  callsOnCamera()
+    .log.filter((entry) => entry.callId === callId)
+    .at(-1);
+const ringsFor = (callId: string) => callsOnCamera().state === "ringing" && callsOnCamera().callId === callId;
 
 beforeAll(async () => {
   push = await startTestPushService();
@@ -287,6 +293,7 @@ describe("push subscriptions and calls refuse bad input", () => {
 });
 
 describe("calling home", () => {
+  let answeredCallId: string;
   const caller = () => members[1]!;
   const callHome = () => stack.api("POST", `/api/v1/devices/${deviceId}/call`, { token: caller().token });
   const waitForState = (callId: string, state: string, timeoutMs = 10_000) =>
@@ -310,7 +317,7 @@ describe("calling home", () => {
     expect(called.status).toBe(201);
     expect(called.body).toMatchObject({ direction: "to-home", state: "ringing", callerName: "xiaomei" });
     await waitFor("camera rings", () => callsOnCamera().state === "ringing");
-    expect(callsOnCamera().log.at(-1)).toMatchObject({ callId: called.body.id, state: "ringing", by: "xiaomei" });
+    expect(lastPlayedFor(called.body.id)).toMatchObject({ state: "ringing", by: "xiaomei" });
     expect((await callHome()).body).toMatchObject({ error: "call-busy" });
 
     expect(await camera.pressCallButton()).toBe(true);
@@ -323,6 +330,20 @@ describe("calling home", () => {
     expect(
       (await stack.api("POST", `/api/v1/calls/${called.body.id}/cancel`, { token: caller().token })).body.error,
     ).toBe("call-not-ringing");
+    answeredCallId = called.body.id;
+  });
+
+  it("an earlier call ending while the next one rings does not silence the ring", async () => {
+    const next = await callHome();
+    expect(next.status).toBe(201);
+    await waitFor("camera rings", () => ringsFor(next.body.id));
+    const hungUp = await stack.api("POST", `/api/v1/calls/${answeredCallId}/hang-up`, { token: caller().token });
+    expect(hungUp.body).toMatchObject({ id: answeredCallId, state: "ended" });
+    await waitFor("camera told the earlier call ended", () => lastPlayedFor(answeredCallId)?.state === "ended");
+    expect(callsOnCamera()).toMatchObject({ state: "ringing", callId: next.body.id });
+    expect(await camera.pressCallButton()).toBe(true);
+    await waitForState(next.body.id, "answered");
+    expect(callsOnCamera()).toMatchObject({ state: "in-call", callId: next.body.id });
   });
 
   it("auto-answers after the household's N seconds, recording who set it and when", async () => {
@@ -351,22 +372,23 @@ describe("calling home", () => {
     ).toBe(403);
 
     const called = await callHome();
+    expect(called.status).toBe(201);
     const answered = await waitForState(called.body.id, "answered", 15_000);
     expect(answered.call.answeredByName).toBe("自动接听");
     expect(Date.parse(answered.call.answeredAt) - Date.parse(called.body.startedAt)).toBeGreaterThanOrEqual(4_900);
-    expect(callsOnCamera().log.at(-1)).toMatchObject({ callId: called.body.id, state: "answered", by: "auto:xiaomei" });
-    await stack.api("PUT", settingsUrl, {
+    expect(lastPlayedFor(called.body.id)).toMatchObject({ state: "answered", by: "auto:xiaomei" });
+    expect(callsOnCamera()).toMatchObject({ state: "in-call", callId: called.body.id });
+    const off = await stack.api("PUT", settingsUrl, {
       token: caller().token,
       body: { autoAnswerAfterS: null, declinePrivacyMin: 30 },
     });
+    expect(off.body).toMatchObject({ autoAnswerAfterS: null });
   });
 
   it("declining puts the camera in privacy mode; calling home then says privacy mode", async () => {
     const called = await callHome();
-    await waitFor(
-      "camera rings",
-      () => callsOnCamera().state === "ringing" && callsOnCamera().callId === called.body.id,
-    );
+    expect(called.status).toBe(201);
+    await waitFor("camera rings", () => ringsFor(called.body.id));
     camera.pressPrivacyButton();
     await waitForState(called.body.id, "declined");
     await waitFor(

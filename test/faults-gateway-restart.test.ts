@@ -5,8 +5,8 @@
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "./helpers/free-port.ts";
 import { writeSimulatorState } from "./helpers/sim-state.ts";
 import mqtt from "mqtt";
 import { afterAll, expect, it } from "vitest";
@@ -28,17 +28,6 @@ afterAll(async () => {
       .then(cleanup)
       .catch((err) => console.error("cleanup:", err));
 }, 60_000);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface GatewayProcess {
   child: ChildProcess;

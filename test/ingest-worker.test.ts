@@ -8,7 +8,7 @@ import { randomId } from "../core/secrets.ts";
 import { HeartbeatWriter } from "../gateway/src/device-plane/heartbeat-writer.ts";
 import { IngestThread } from "../gateway/src/device-plane/ingest/ingest-thread.ts";
 import type { HeartbeatRow, IngestJob, StatusWrite } from "../gateway/src/device-plane/ingest/protocol.ts";
-import { INGEST_APPLICATION_NAME } from "../gateway/src/device-plane/ingest/postgres-store.ts";
+import { ingestApplicationName } from "../gateway/src/device-plane/ingest/postgres-store.ts";
 import { openIngestStore } from "../gateway/src/device-plane/ingest/store.ts";
 import { deviceTelemetryTopic } from "../protocol/topics.ts";
 import { connectAsDevice, installDemoCamera, startStack, waitFor, type Stack } from "./helpers/stack.ts";
@@ -155,9 +155,8 @@ describe("ingest worker thread", () => {
       });
       await store.write(job());
       const cut = await db.$queryRawUnsafe<{ cut: boolean }[]>(
-        `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE application_name = $1 AND current_schema() = $2`,
-        INGEST_APPLICATION_NAME,
-        testDb.pgSchema,
+        `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE application_name = $1`,
+        ingestApplicationName(testDb.pgSchema),
       );
       expect(cut).toEqual([{ cut: true }]);
       expect((await store.write(job())).replayed).toBe(false);

@@ -41,6 +41,7 @@ export class CallPanel {
   onStatus(status: CallStatus): void {
     this.#log.push({ at: new Date().toISOString(), callId: status.callId, state: status.state, by: status.by ?? null });
     if (this.#log.length > 100) this.#log.shift();
+    if (this.#isAboutAnEarlierCall(status)) return;
     this.#callId = status.callId;
     if (status.state === "answered") this.#answeredBy = status.by ?? null;
     this.#state = (
@@ -52,6 +53,15 @@ export class CallPanel {
         ended: "idle",
       } as const
     )[status.state];
+  }
+
+  /**
+   * A call that was answered can end after the next one began ringing (its stream stops when the grace period
+   * runs out): its "ended" is news about that call, and must not silence the one ringing now.
+   */
+  #isAboutAnEarlierCall(status: CallStatus): boolean {
+    const startsACall = status.state === "ringing" || status.state === "calling-family";
+    return !startsACall && this.#state !== "idle" && status.callId !== this.#callId;
   }
 
   /** Declines a ringing call home; false when nothing rings. */

@@ -334,8 +334,7 @@ function createCalls(
     },
   });
   state.events.on("change", (change) => {
-    if (change.state === "online")
-      void calls.onCameraOnline(change.deviceId).catch((err) => log.error({ err }, "privacy end not checked"));
+    if (change.state === "online") calls.onCameraOnline(change.deviceId);
   });
   liveView?.events.on("stream-stopped", (deviceId) => calls.onStreamStopped(deviceId));
   return { push, calls, notices };

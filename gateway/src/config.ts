@@ -49,7 +49,8 @@ export const gatewayEnvSchema = z.object({
   LABEL_RETENTION_DAYS: days.default(30),
   /** Seconds of stream the installer's on-site check measures through the relay. */
   SITE_CHECK_STREAM_S: z.coerce.number().int().min(2).max(50).default(10),
-  HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(1).default(50),
+  /** Each batch waits up to this long before the write: half of the 100 ms p99 target at 50 (bench/broker-bench.md). */
+  HEARTBEAT_FLUSH_MS: z.coerce.number().int().min(1).default(25),
   INGEST_MAX_QUEUED_HEARTBEATS: z.coerce.number().int().min(100).default(200_000),
   LOGIN_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),
   CLAIM_FAILURES_PER_15_MIN: z.coerce.number().int().min(1).default(10),

@@ -33,6 +33,12 @@ export interface CallServiceOptions {
   setPrivacy(deviceId: string, enabled: boolean): Promise<unknown>;
 }
 
+/**
+ * Cameras that came online within this window share one look for privacy times that ended while they were
+ * away: a reconnect storm of 10,000 cameras costs a query a second, not one per camera.
+ */
+const privacyCheckWindowMs = 1000;
+
 type ViewGrant = {
   token: string;
   expiresAt: string;
@@ -68,6 +74,10 @@ export class CallService {
   readonly #ringTimers = new Map<string, NodeJS.Timeout>();
   readonly #autoAnswerTimers = new Map<string, NodeJS.Timeout>();
   readonly #privacyTimers = new Map<string, NodeJS.Timeout>();
+  /** Cameras that came online since the last look for privacy times that ended while they were away. */
+  readonly #cameOnline = new Set<string>();
+  #privacyCheck: NodeJS.Timeout | null = null;
+  #stopped = false;
 
   constructor(options: CallServiceOptions) {
     this.#o = options;
@@ -91,10 +101,31 @@ export class CallService {
     for (const device of private_) this.#armPrivacyEnd(device.id, device.privacyUntil!);
   }
 
-  /** A camera came online: a declined call's privacy time that ended while it was away ends now. */
-  async onCameraOnline(deviceId: string): Promise<void> {
-    const device = await this.#o.db.device.findUnique({ where: { id: deviceId }, select: { privacyUntil: true } });
-    if (device?.privacyUntil && device.privacyUntil.getTime() <= Date.now()) await this.#endPrivacy(deviceId);
+  /** A camera came online: a declined call's privacy time that ended while it was away ends within a second. */
+  onCameraOnline(deviceId: string): void {
+    this.#cameOnline.add(deviceId);
+    this.#privacyCheck ??= this.#schedulePrivacyCheck();
+  }
+
+  #schedulePrivacyCheck(): NodeJS.Timeout {
+    return setTimeout(() => void this.#endPrivacyOfCamerasBack(), privacyCheckWindowMs);
+  }
+
+  /** Privacy times past their end are few (their timers end them); those of cameras just back end now. */
+  async #endPrivacyOfCamerasBack(): Promise<void> {
+    const cameBack = new Set(this.#cameOnline);
+    this.#cameOnline.clear();
+    try {
+      const overdue = await this.#o.db.device.findMany({
+        where: { privacyUntil: { lte: new Date() } },
+        select: { id: true },
+      });
+      for (const { id } of overdue) if (cameBack.has(id)) await this.#endPrivacy(id);
+    } catch (error) {
+      this.#o.log.warn({ err: (error as Error).message }, "privacy times of cameras back online not checked");
+    } finally {
+      this.#privacyCheck = this.#cameOnline.size > 0 && !this.#stopped ? this.#schedulePrivacyCheck() : null;
+    }
   }
 
   /** Privacy was switched off (the elder's button, the family): a later privacy-on is not ours to end. */
@@ -105,6 +136,9 @@ export class CallService {
   }
 
   stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#privacyCheck ?? undefined);
+    this.#privacyCheck = null;
     for (const timers of [this.#ringTimers, this.#autoAnswerTimers, this.#privacyTimers]) {
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();

@@ -84,5 +84,25 @@ export function createHttpServer({
   app.register(fastifyWebsocket, {
     options: { maxPayload: 64 * 1024, ...(handleProtocols ? { handleProtocols } : {}) },
   });
+  closeConnectionsAfterLastResponse(app);
   return app;
+}
+
+/**
+ * Node's server.close() ends only the connections idle at that moment. One whose request was still running would
+ * stay open after its answer for the keep-alive timeout (72 s) and hold the close. While closing, every answer
+ * says "Connection: close" (Node then ends the socket), and a connection left idle by an answer whose headers went
+ * out before the close (a long download) is ended once that answer is complete.
+ */
+function closeConnectionsAfterLastResponse(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
+  app.addHook("onResponse", async () => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+  });
 }

@@ -51,16 +51,25 @@ const sql = {
 
 type Connection = pg.Client;
 
-/** How the worker's connection shows in pg_stat_activity. */
-export const INGEST_APPLICATION_NAME = "wangxiang-ingest";
+/**
+ * How the worker's connection shows in pg_stat_activity: with the schema when the URL names one, so that
+ * deployments (or test runs) sharing a database can be told apart. PostgreSQL keeps 63 bytes of it.
+ */
+export function ingestApplicationName(schema?: string): string {
+  return schema ? `wangxiang-ingest:${schema}`.slice(0, 63) : "wangxiang-ingest";
+}
 
 export class PostgresIngestStore {
   private readonly config: pg.ClientConfig;
   private connection: Promise<Connection> | null = null;
 
   constructor(databaseUrl: string) {
-    const { connectionString, options } = postgresConnection(databaseUrl);
-    this.config = { connectionString, application_name: INGEST_APPLICATION_NAME, ...(options ? { options } : {}) };
+    const { connectionString, options, schema } = postgresConnection(databaseUrl);
+    this.config = {
+      connectionString,
+      application_name: ingestApplicationName(schema),
+      ...(options ? { options } : {}),
+    };
   }
 
   /**

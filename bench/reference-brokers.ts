@@ -1,13 +1,16 @@
-// The Mosquitto side of the comparison: the machine's own broker (found by pgrep), or a private one
-// started here with password authentication on a free port (the system configuration is never touched).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+// The brokers Wangxiang's is measured against: Mosquitto, the machine's own (found by pgrep) or a private one
+// started here with password authentication on a free port (the system configuration is never touched); and
+// aedes alone, in a child process (bench/aedes-alone.ts).
+import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../test/helpers/free-port.ts";
 import type { CameraCredential } from "./ipc.ts";
 
-export interface MosquittoTarget {
+export interface ReferenceBroker {
   url: string;
   pid: number;
   description: string;
@@ -15,6 +18,8 @@ export interface MosquittoTarget {
   authenticates: boolean;
   /** Open-file limit of the broker process: each connection takes one. */
   maxOpenFiles: number | null;
+  /** JS heap in use after forced GCs: only a broker written for Node has one. */
+  heapUsedBytes?(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +40,7 @@ function maxOpenFilesOf(pid: number): number | null {
 }
 
 /** The machine's Mosquitto on host:port: its pid from the pid file of /etc/mosquitto/mosquitto.conf, else pgrep. */
-export function systemMosquitto(host = "127.0.0.1", port = 1883): MosquittoTarget {
+export function systemMosquitto(host = "127.0.0.1", port = 1883): ReferenceBroker {
   let pid: number | null = null;
   const pidFile = "/run/mosquitto/mosquitto.pid";
   if (existsSync(pidFile)) {
@@ -75,17 +80,6 @@ export function systemMosquitto(host = "127.0.0.1", port = 1883): MosquittoTarge
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -108,7 +102,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
  * and anonymous access off: the same authentication work per CONNECT as our broker does, in a process
  * whose memory starts clean. Stopped (SIGTERM) and its files removed by stop().
  */
-export async function privateMosquitto(cameras: CameraCredential[], maxOpenFiles: number): Promise<MosquittoTarget> {
+export async function privateMosquitto(cameras: CameraCredential[], maxOpenFiles: number): Promise<ReferenceBroker> {
   const dir = mkdtempSync(join(tmpdir(), "wx-bench-mosquitto-"));
   chmodSync(dir, 0o755); // mosquitto drops root for user "mosquitto" and must still read its files
   const passwordFile = join(dir, "passwords");
@@ -153,14 +147,53 @@ export async function privateMosquitto(cameras: CameraCredential[], maxOpenFiles
     maxOpenFiles: maxOpenFilesOf(pid),
     description: `private mosquitto pid ${pid} (127.0.0.1:${port}, password_file of ${cameras.length} users hashed in ${(hashMs / 1000).toFixed(1)} s, persistence off)`,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** SIGTERM, and SIGKILL after 5 s. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** aedes with nothing of ours around it (bench/aedes-alone.ts), in its own process; it checks no passwords. */
+export async function aedesAlone(): Promise<ReferenceBroker> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "aedes-alone.ts");
+  const child = fork(script, [], {
+    cwd: join(dirname(script), ".."),
+    execArgv: ["--import", "tsx", "--expose-gc"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("aedes alone did not listen within 30 s")), 30_000);
+    child.once("message", (message: { port: number }) => {
+      clearTimeout(timer);
+      resolve(message.port);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`aedes alone exited with ${code} before listening`));
+    });
+  });
+  const pid = child.pid!;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    pid,
+    authenticates: false,
+    maxOpenFiles: maxOpenFilesOf(pid),
+    description: `aedes alone pid ${pid} (127.0.0.1:${port}, no authentication, bench/aedes-alone.ts)`,
+    heapUsedBytes: () =>
+      new Promise((resolve) => {
+        child.once("message", (message: { heapUsed: number }) => resolve(message.heapUsed));
+        child.send("heap");
+      }),
+    stop: () => stopChild(child),
   };
 }
