@@ -65,6 +65,25 @@ export async function assertCanSeeDevice(
   return device;
 }
 
+/**
+ * What happens inside a home (commands to its camera, its stills): staff, an installer assigned to its
+ * household now, its family members. Fleet health stays fleet-wide for installers; this does not.
+ */
+export async function assertCanReachIntoHome(
+  db: Database,
+  user: SignedInUser,
+  deviceId: string,
+): Promise<{ householdId: string | null }> {
+  if (user.role === "installer") return assertCanWorkOnDevice(db, user, deviceId);
+  return assertCanSeeDevice(db, user, deviceId);
+}
+
+/** The ids of the households an installer is assigned to now (for live events from inside those homes). */
+export async function installerHouseholdIds(db: Database, installerId: string): Promise<string[]> {
+  const rows = await db.household.findMany({ where: await installerHouseholds(db, installerId), select: { id: true } });
+  return rows.map((r) => r.id);
+}
+
 /** Changing a camera (re-arm, remove, replace, move): staff, or an installer assigned to its household. */
 export async function assertCanWorkOnDevice(
   db: Database,
@@ -82,4 +101,12 @@ export async function assertCanWorkOnDevice(
   )
     throw notAssigned();
   return device;
+}
+
+/**
+ * Privacy mode the elder chose: switched on at the camera, or by declining a call home until the time the
+ * household set. Only the elder ends it (the camera's button), or that time running out; nobody remotely.
+ */
+export function elderHoldsPrivacy(device: { privacy: boolean; privacyByElder: boolean; privacyUntil: Date | null }) {
+  return device.privacy && (device.privacyByElder || device.privacyUntil !== null);
 }

@@ -168,7 +168,7 @@ function registerAccountSwitches(r: ZodRoutes, { db, audit, liveSessions, cutVie
   );
 }
 
-function registerAssignmentRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOptions): void {
+function registerAssignmentRoutes(r: ZodRoutes, { db, audit, liveSessions }: AccountsPluginOptions): void {
   r.get(
     "/users/:userId/assignments",
     {
@@ -218,6 +218,7 @@ function registerAssignmentRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOpt
       const created = await db.installerAssignment.create({
         data: { id: randomId("asg_"), installerId: request.params.userId, ...target, createdBy: signedIn(request).id },
       });
+      liveSessions.refreshUser(request.params.userId);
       await audit(signedIn(request).id, "installer.assign", request.params.userId, target);
       return reply.status(201).send(toAssignmentView(created));
     },
@@ -239,6 +240,7 @@ function registerAssignmentRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOpt
         where: { id: request.params.assignmentId, installerId: request.params.userId },
       });
       if (removed.count === 0) throw notFound("assignment");
+      liveSessions.refreshUser(request.params.userId);
       await audit(signedIn(request).id, "installer.unassign", request.params.userId, {
         assignmentId: request.params.assignmentId,
       });

@@ -4,7 +4,7 @@ import fastifyPlugin from "fastify-plugin";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { hashSecret, hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
-import { changePasswordBody } from "../../../protocol/accounts.ts";
+import { changePasswordBody, staffPassword } from "../../../protocol/accounts.ts";
 import type { LiveSessions } from "../events/live-sessions.ts";
 import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
@@ -73,6 +73,8 @@ export interface AuthPluginOptions {
   audit: AuditLog;
   /** Where wrong passwords are counted: this process (default) or the cluster's Redis. */
   guessLimiters?: GuessLimiterFactory;
+  /** Sessions of this user were revoked: what was granted to them (live views) is checked again now. */
+  sessionsEnded?(userId: string): void;
 }
 
 // Not encapsulated: the token check must run for every route registered beside it.
@@ -95,7 +97,7 @@ async function registerAuth(app: FastifyInstance, options: AuthPluginOptions): P
 
 function registerSignInRoutes(
   r: ZodRoutes,
-  { db, sessionTtlS, liveSessions }: AuthPluginOptions,
+  { db, sessionTtlS, liveSessions, sessionsEnded }: AuthPluginOptions,
   limiter: GuessLimiter,
 ): void {
   r.post(
@@ -141,6 +143,7 @@ function registerSignInRoutes(
       const { sessionId } = signedIn(request);
       await db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
       liveSessions.closeSession(sessionId, "signed-out");
+      sessionsEnded?.(signedIn(request).id);
       return reply.status(204).send(null);
     },
   );
@@ -148,7 +151,7 @@ function registerSignInRoutes(
 
 function registerOwnAccountRoutes(
   r: ZodRoutes,
-  { db, liveSessions, audit }: AuthPluginOptions,
+  { db, liveSessions, audit, sessionsEnded }: AuthPluginOptions,
   limiter: GuessLimiter,
 ): void {
   r.post(
@@ -164,6 +167,8 @@ function registerOwnAccountRoutes(
     },
     async (request, reply) => {
       const me = signedIn(request);
+      if (me.role !== "family" && !staffPassword.safeParse(request.body.newPassword).success)
+        throw new ApiError(400, "invalid-request", "the new password needs at least 12 characters");
       const attempt = await limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
       if (!attempt.ok)
         throw tooManyRequests(`too many wrong passwords; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
@@ -180,6 +185,7 @@ function registerOwnAccountRoutes(
         data: { revokedAt: new Date() },
       });
       liveSessions.closeUser(me.id, "password-changed", me.sessionId);
+      sessionsEnded?.(me.id);
       await audit(me.id, "user.change-password", me.id);
       return reply.status(204).send(null);
     },

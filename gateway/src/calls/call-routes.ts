@@ -191,6 +191,24 @@ function registerCallActions(r: ZodRoutes, { calls }: CallsPluginOptions): void 
   );
 
   r.post(
+    "/devices/:deviceId/privacy-request",
+    {
+      schema: {
+        tags: ["calls"],
+        summary:
+          "Ask the elder to end privacy mode: the camera says who asks; only the elder's privacy button ends it (once a minute)",
+        params: deviceIdParams,
+        response: { 204: z.null(), ...errors, 429: errorReply, 504: errorReply },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request, reply) => {
+      await calls.askToEndPrivacy(signedIn(request), request.params.deviceId);
+      return reply.status(204).send(null);
+    },
+  );
+
+  r.post(
     "/calls/:callId/hang-up",
     {
       schema: {
@@ -205,7 +223,7 @@ function registerCallActions(r: ZodRoutes, { calls }: CallsPluginOptions): void 
   );
 }
 
-function registerCallSettings(r: ZodRoutes, { db, audit }: CallsPluginOptions): void {
+function registerCallSettings(r: ZodRoutes, { db, audit, calls }: CallsPluginOptions): void {
   r.get(
     "/households/:householdId/call-settings",
     {
@@ -255,6 +273,7 @@ function registerCallSettings(r: ZodRoutes, { db, audit }: CallsPluginOptions): 
         },
       });
       await audit(user.id, "household.call-settings", householdId, request.body);
+      if (changed) void calls.autoAnswerChanged(user, householdId, request.body.autoAnswerAfterS);
       return toSettings(row);
     },
   );

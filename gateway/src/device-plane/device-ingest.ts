@@ -216,6 +216,9 @@ export class DeviceIngest {
     if (event.type === "privacy-changed") {
       this.o.onPrivacyChanged?.(deviceId, event.enabled);
       await this.o.heartbeats.applyDeviceChange(deviceId, { privacy: event.enabled });
+      // Privacy the elder switched on at the camera is theirs to end (elderHoldsPrivacy).
+      const byElder = event.enabled && event.source === "button";
+      await this.o.db.device.updateMany({ where: { id: deviceId }, data: { privacyByElder: byElder } });
     }
     if (event.type === "call-button") await this.o.onCallButton?.(deviceId);
     if (event.type === "call-declined") await this.o.onCallDeclined?.(deviceId);

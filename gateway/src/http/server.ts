@@ -23,7 +23,12 @@ export interface HttpServerOptions {
   /** ws's subprotocol choice for WebSocket routes. */
   handleProtocols?: (protocols: Set<string>) => string | false;
   metrics: GatewayMetrics;
+  /** A request whose headers and body have not all arrived by then is answered 408 and its connection closed. */
+  requestTimeoutMs: number;
 }
+
+/** How often Node looks for requests past their deadline (its default, 30 s, would let a slow body run double). */
+const TIMEOUT_CHECK_MS = 1000;
 
 export function createHttpServer({
   logLevel,
@@ -33,11 +38,20 @@ export function createHttpServer({
   trustedProxies,
   handleProtocols,
   metrics,
+  requestTimeoutMs,
 }: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     ...(tls
-      ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: "TLSv1.2" as const } }
-      : {}),
+      ? {
+          https: {
+            cert: readFileSync(tls.certFile),
+            key: readFileSync(tls.keyFile),
+            minVersion: "TLSv1.2" as const,
+            connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+          },
+        }
+      : { http: { connectionsCheckingInterval: TIMEOUT_CHECK_MS } }),
+    requestTimeout: requestTimeoutMs,
     logger: {
       level: logLevel,
       redact: [

@@ -101,7 +101,13 @@ function liveView({ muteCamera = false, startTimeoutMs = 5_000 } = {}) {
   const sent: SentCommand[] = [];
   const events: ServerMessage[] = [];
   const hub = new LiveHub(silentLog);
-  hub.add({ canSeeDevice: () => true, isMember: () => true, userId: "usr_watch", send: (m) => events.push(m) });
+  hub.add({
+    canSeeDevice: () => true,
+    isMember: () => true,
+    canSeeInside: () => true,
+    userId: "usr_watch",
+    send: (m) => events.push(m),
+  });
   const tokens = new ViewTokens("live-view-test-secret");
   const commands = cameraCommands(sent, (cameraId) => {
     if (!muteCamera) service.onCameraPublished({ cameraId, sessionId: randomId("pub_", 8) });
