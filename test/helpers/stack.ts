@@ -59,6 +59,8 @@ export async function startStack(
     RELAY_RTC_PORT: "0",
     // Periodic stills would send commands nobody in most tests expects; the snapshot tests turn them on.
     SNAPSHOT_INTERVAL_MIN: "0",
+    // Tests ask one camera for many stills in a row; the limit on people's stills has its own test.
+    SNAPSHOT_PERSON_INTERVAL_S: "0",
     SNAPSHOT_DIR: snapshotDir,
     // The test push service listens on loopback: trusted here by naming its address, as an operator would.
     ...(options.push ? { PUSH_SERVICE_HOSTS: "127.0.0.1" } : {}),
