@@ -103,10 +103,3 @@ export async function assertCanWorkOnDevice(
   return device;
 }
 
-/**
- * Privacy mode the elder chose: switched on at the camera, or by declining a call home until the time the
- * household set. Only the elder ends it (the camera's button), or that time running out; nobody remotely.
- */
-export function elderHoldsPrivacy(device: { privacy: boolean; privacyByElder: boolean; privacyUntil: Date | null }) {
-  return device.privacy && (device.privacyByElder || device.privacyUntil !== null);
-}

@@ -37,6 +37,13 @@ export function CameraScreen() {
     else throw new ApiFailure(0, `command-${command.status}`, command.error ?? command.status);
   });
 
+  const [asked, setAsked] = useState(false);
+  // Privacy the elder chose is theirs to end: the family asks, and the camera tells the elder who asks.
+  const ask = useAction(async () => {
+    await api.request("POST", `/devices/${encodeURIComponent(deviceId)}/privacy-request`);
+    setAsked(true);
+  });
+
   return (
     <Layout title={device?.label ?? t("family.camera")} back="/family">
       <ErrorText error={loaded.error} />
@@ -62,23 +69,43 @@ export function CameraScreen() {
             <dt>{t("camera.privacy")}</dt>
             <dd>
               <span data-testid="privacy">
-                {device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}
-              </span>
-              <button
-                type="button"
-                class="small"
-                disabled={privacy.busy || device.connection !== "online"}
-                onClick={() => void privacy.run(!device.privacy)}
-              >
-                {privacy.busy
-                  ? t("common.wait")
+                {device.privacyByElder
+                  ? t("camera.privacyByElderLong")
                   : device.privacy
-                    ? t("camera.privacyTurnOff")
-                    : t("camera.privacyTurnOn")}
-              </button>
+                    ? t("camera.privacyOnLong")
+                    : t("camera.privacyOffLong")}
+              </span>
+              {device.privacyByElder ? (
+                <button
+                  type="button"
+                  class="small"
+                  disabled={ask.busy || device.connection !== "online"}
+                  onClick={() => void ask.run()}
+                >
+                  {ask.busy ? t("common.wait") : t("camera.privacyAsk")}
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  class="small"
+                  disabled={privacy.busy || device.connection !== "online"}
+                  onClick={() => void privacy.run(!device.privacy)}
+                >
+                  {privacy.busy
+                    ? t("common.wait")
+                    : device.privacy
+                      ? t("camera.privacyTurnOff")
+                      : t("camera.privacyTurnOn")}
+                </button>
+              )}
             </dd>
           </dl>
-          <ErrorText error={privacy.error} />
+          {asked && device.privacyByElder ? (
+            <p class="note" role="status" data-testid="privacy-asked">
+              {t("camera.privacyAsked")}
+            </p>
+          ) : null}
+          <ErrorText error={privacy.error ?? ask.error} />
           <SnapshotPanel deviceId={device.id} online={device.connection === "online"} privacy={device.privacy} />
           {inCall ? null : <CallWindowBanner device={device} />}
           {/* keyed: "call home" from the banner on this same page mounts it afresh, which starts the call */}
