@@ -352,3 +352,128 @@ describe("viewer tokens and WebRTC sessions end when they should", () => {
     expect(short.status).toBe(400);
   });
 });
+
+/**
+ * The class, not the instances: each way a grant is used, walked through each way the fact behind it stops being
+ * true. A fresh family member per case holds a viewer token (and, for the call case, a call's) from before.
+ */
+describe("every grant, each time the fact behind it stops being true", () => {
+  type Grant = "view" | "whep" | "still" | "latest.jpg" | "privacy-off" | "call view";
+  interface Member {
+    id: string;
+    token: string;
+    viewToken: string;
+  }
+  let joined = 0;
+
+  async function newMember(): Promise<Member> {
+    joined += 1;
+    const invite = await api("POST", `/api/v1/households/${stack.seed.householdId}/invites`, {
+      token: staff,
+      body: {},
+    });
+    const registered = await api("POST", "/api/v1/auth/register", {
+      body: {
+        username: `walker-${joined}`,
+        password: "walker-password-1",
+        displayName: `家人${joined}`,
+        inviteCode: invite.body.code,
+      },
+    });
+    expect(registered.status).toBe(201);
+    const token = registered.body.token as string;
+    const view = await api("POST", `/api/v1/devices/${deviceId}/view`, { token });
+    expect(view.status).toBe(200);
+    return { id: registered.body.user.id, token, viewToken: view.body.token };
+  }
+
+  /** Each grant used now by this member; the status it was answered with. */
+  const use: Record<Grant, (m: Member, callId: string) => Promise<number>> = {
+    view: async (m) => (await api("POST", `/api/v1/devices/${deviceId}/view`, { token: m.token })).status,
+    whep: async (m) => (await whep(m.viewToken)).status,
+    still: async (m) => (await still(m.token)).status,
+    "latest.jpg": async (m) => (await latestJpg(m.token)).status,
+    "privacy-off": async (m) => (await command(m.token, "privacy", { enabled: false })).status,
+    "call view": async (m, callId) => (await api("POST", `/api/v1/calls/${callId}/view`, { token: m.token })).status,
+  };
+
+  async function expectRefused(member: Member, grants: Grant[], callId = "call_none") {
+    for (const grant of grants) {
+      const status = await use[grant](member, callId);
+      expect({ grant, refused: status >= 400 && status !== 429 }).toEqual({ grant, refused: true });
+    }
+  }
+
+  const otherHousehold = async () => {
+    const made = await api("POST", "/api/v1/households", {
+      token: staff,
+      body: { village: "青平镇普仁村", elderName: "李桂兰", contactPhone: "13900002222" },
+    });
+    return made.body.id as string;
+  };
+
+  it("left the household", async () => {
+    const member = await newMember();
+    const removed = await api("DELETE", `/api/v1/households/${stack.seed.householdId}/members/${member.id}`, {
+      token: staff,
+    });
+    expect(removed.status).toBe(204);
+    await expectRefused(member, ["view", "whep", "still", "latest.jpg", "privacy-off"]);
+  });
+
+  it("signed out (the session revoked)", async () => {
+    const member = await newMember();
+    expect((await api("POST", "/api/v1/auth/logout", { token: member.token })).status).toBe(204);
+    await expectRefused(member, ["view", "whep", "still", "latest.jpg", "privacy-off"]);
+  });
+
+  it("the camera moved to another home", async () => {
+    const member = await newMember();
+    const move = (householdId: string) =>
+      api("POST", `/api/v1/devices/${deviceId}/move`, { token: staff, body: { householdId } });
+    expect((await move(await otherHousehold())).status).toBe(200);
+    try {
+      await expectRefused(member, ["view", "whep", "still", "latest.jpg", "privacy-off"]);
+    } finally {
+      expect((await move(stack.seed.householdId)).status).toBe(200);
+    }
+  });
+
+  it("the call ended", async () => {
+    const member = await newMember();
+    const callId = await answeredCallHome();
+    const callGrant = await api("POST", `/api/v1/calls/${callId}/view`, { token: family });
+    expect(callGrant.status).toBe(200);
+    await api("POST", `/api/v1/calls/${callId}/hang-up`, { token: family });
+    expect((await whep(callGrant.body.token)).status).toBe(403);
+    await expectRefused(member, ["call view"], callId);
+  });
+
+  it("the call window began", async () => {
+    const member = await newMember();
+    const householdId = stack.seed.householdId;
+    const allDay = { window: { start: "00:00", end: "23:59" }, timeZone: "Asia/Shanghai" };
+    await api("PUT", `/api/v1/households/${householdId}/call-window`, { token: family, body: allDay });
+    try {
+      await expectRefused(member, ["view", "whep", "still", "latest.jpg"]);
+    } finally {
+      const off = { window: null, timeZone: "Asia/Shanghai" };
+      await api("PUT", `/api/v1/households/${householdId}/call-window`, { token: family, body: off });
+    }
+  });
+
+  it("the elder switched privacy on", async () => {
+    const member = await newMember();
+    home.camera.pressPrivacyButton();
+    await waitFor("privacy by the elder", async () => {
+      const row = await stack.db.device.findUniqueOrThrow({ where: { id: deviceId } });
+      return row.privacy && row.privacyByElder;
+    });
+    try {
+      await expectRefused(member, ["view", "whep", "still", "latest.jpg", "privacy-off"]);
+    } finally {
+      home.camera.pressPrivacyButton();
+      await waitFor("privacy off again", async () => !(await privacyOf()));
+    }
+  });
+});

@@ -82,7 +82,6 @@ export class SnapshotService {
   /** Asks the camera for a still now and waits until it is stored (or the camera refuses or does not answer). */
   async request(deviceId: string, reason: SnapshotReason, requestedBy: string): Promise<SnapshotView> {
     try {
-      if (reason === "request") this.#spendPersonTurn(deviceId);
       const view = await this.#request(deviceId, reason, requestedBy);
       this.#o.metrics.snapshotRequests.inc({ reason, outcome: "stored" });
       return view;
@@ -118,6 +117,7 @@ export class SnapshotService {
     // No one-time URL for a camera that cannot take it now (the dispatcher would refuse the command anyway).
     if (device.claimState !== "claimed") throw new DomainError("camera-not-claimed");
     if (device.connection !== "online") throw new DomainError("camera-offline");
+    if (reason === "request") this.#spendPersonTurn(deviceId);
     const token = randomToken(24);
     const uploadId = randomId("snp_", 16);
     await db.snapshotUpload.create({
