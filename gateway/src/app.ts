@@ -16,7 +16,7 @@ import { databaseAuditLog } from "./access/audit.ts";
 import { CallService } from "./calls/call-service.ts";
 import { callsPlugin } from "./calls/call-routes.ts";
 import { WebPush } from "./calls/web-push.ts";
-import { PushEndpointPolicy, defaultPushServiceHosts } from "./calls/push-endpoints.ts";
+import { PushEndpointPolicy } from "./calls/push-endpoints.ts";
 import { CallWindowGate } from "./calls/call-windows.ts";
 import { FamilyNotices } from "./calls/family-notices.ts";
 import { householdCallSettingsPlugin } from "./calls/household-settings-routes.ts";

@@ -102,4 +102,3 @@ export async function assertCanWorkOnDevice(
     throw notAssigned();
   return device;
 }
-

@@ -42,6 +42,7 @@ export async function callsPlugin(app: FastifyInstance, options: CallsPluginOpti
   registerPushRoutes(r, options);
   registerCallLists(r, options);
   registerCallActions(r, options);
+  registerAsksToTheElder(r, options);
   registerCallSettings(r, options);
 }
 
@@ -191,6 +192,23 @@ function registerCallActions(r: ZodRoutes, { calls }: CallsPluginOptions): void 
   );
 
   r.post(
+    "/calls/:callId/hang-up",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "A member ends an answered call (the camera stops showing it); an ended call is answered as it is",
+        params: callIdParams,
+        response: { 200: callView, ...errors },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request) => calls.hangUp(signedIn(request), request.params.callId),
+  );
+}
+
+/** What the family may ask of the elder, who alone decides (their privacy). */
+function registerAsksToTheElder(r: ZodRoutes, { calls }: CallsPluginOptions): void {
+  r.post(
     "/devices/:deviceId/privacy-request",
     {
       schema: {
@@ -206,20 +224,6 @@ function registerCallActions(r: ZodRoutes, { calls }: CallsPluginOptions): void 
       await calls.askToEndPrivacy(signedIn(request), request.params.deviceId);
       return reply.status(204).send(null);
     },
-  );
-
-  r.post(
-    "/calls/:callId/hang-up",
-    {
-      schema: {
-        tags: ["calls"],
-        summary: "A member ends an answered call (the camera stops showing it); an ended call is answered as it is",
-        params: callIdParams,
-        response: { 200: callView, ...errors },
-      },
-      preHandler: requireRole("family"),
-    },
-    async (request) => calls.hangUp(signedIn(request), request.params.callId),
   );
 }
 

@@ -45,7 +45,9 @@ async function person(id: string, member: boolean, role: SignedInUser["role"] = 
   await db.user.create({ data: { id, username: id, displayName: `家人 ${id}`, passwordHash: "unused", role } });
   if (member) await db.householdMember.create({ data: { householdId: HOUSEHOLD, userId: id } });
   const sessionExpiresAt = new Date(Date.now() + 3600_000);
-  await db.session.create({ data: { id: `ses_${id}`, tokenHash: `hash_${id}`, userId: id, expiresAt: sessionExpiresAt } });
+  await db.session.create({
+    data: { id: `ses_${id}`, tokenHash: `hash_${id}`, userId: id, expiresAt: sessionExpiresAt },
+  });
   return { id, username: id, displayName: `家人 ${id}`, role, sessionId: `ses_${id}`, sessionExpiresAt };
 }
 
@@ -150,7 +152,14 @@ describe("live-view service: grants", () => {
     const { service } = liveView();
     const lookIn = await service.grantView(member, deviceId);
     await db.call.create({
-      data: { id: "call_lv_bound", householdId: HOUSEHOLD, deviceId, direction: "to-home", state: "answered", startedAt: new Date() },
+      data: {
+        id: "call_lv_bound",
+        householdId: HOUSEHOLD,
+        deviceId,
+        direction: "to-home",
+        state: "answered",
+        startedAt: new Date(),
+      },
     });
     const forCall = await service.grantView(member, deviceId, "answered-call", "call_lv_bound");
     expect(await service.authorizeView(deviceId, forCall.token)).not.toBeNull();

@@ -120,7 +120,8 @@ export const en: Same<typeof zhCN> = {
     privacyTurnOff: "Turn privacy off",
     privacyByElderLong: "On, set by the elder (no pictures)",
     privacyAsk: "Ask the elder",
-    privacyAsked: "Asked: the camera tells the elder it is you who would like to look in. One press of its privacy button lets you.",
+    privacyAsked:
+      "Asked: the camera tells the elder it is you who would like to look in. One press of its privacy button lets you.",
     whoWatched: "Who watched",
     talked: "talked",
     watchedSeconds: "{{count}} s",
