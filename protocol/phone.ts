@@ -3,6 +3,7 @@
 // spaces, dashes, a leading +86 or 0086.
 import { z } from "zod";
 import { inviteCode } from "./invites.ts";
+import { callWindowHours } from "./calls.ts";
 import { loginReply } from "./http.ts";
 
 /** 13x, 14[5-9], 15[0-35-9], 16[2567], 17[0-8], 18x, 19[0-35-9]: the blocks assigned to mobile service. */
@@ -92,3 +93,10 @@ export const messageLogQuery = z.object({
   householdId: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+/** A member's choice about SMS and voice calls: whether at all, and hours when they are held back. */
+export const messagePreferences = z.object({
+  sms: z.boolean().describe("SMS and voice calls reach me (the elder's call, camera notices)"),
+  quietHours: callWindowHours.nullable().describe("no SMS or voice call between these times (household time zone)"),
+});
+export type MessagePreferences = z.infer<typeof messagePreferences>;

@@ -316,3 +316,31 @@ function faultAnswer(family: "aliyun" | "tencent", fault: "error" | "throttle", 
     ? tencentError("LimitExceeded.PhoneNumberDailyLimit", "单个手机号日频率限制")
     : tencentError("InvalidParameterValue.IncorrectPhoneNumber", "手机号格式错误");
 }
+
+/** The gateway's configuration for SMS by `sms` and voice calls by `voice`, both through this loopback provider. */
+export function messagingEnv(
+  provider: LoopbackProvider,
+  sms: "aliyun" | "tencent",
+  voice: "aliyun" | "tencent" | "none" = "none",
+): Record<string, string> {
+  return {
+    SMS_PROVIDER: sms,
+    VOICE_PROVIDER: voice,
+    ALIYUN_ACCESS_KEY_ID: ALIYUN_KEY.id,
+    ALIYUN_ACCESS_KEY_SECRET: ALIYUN_KEY.secret,
+    ALIYUN_API_URL: provider.url,
+    TENCENTCLOUD_SECRET_ID: TENCENT_KEY.id,
+    TENCENTCLOUD_SECRET_KEY: TENCENT_KEY.secret,
+    TENCENTCLOUD_SMS_SDK_APP_ID: "1400000001",
+    TENCENTCLOUD_VOICE_SDK_APP_ID: "1400000002",
+    TENCENTCLOUD_API_URL: provider.url,
+    SMS_SIGN_NAME: "望乡",
+    SMS_TEMPLATE_SIGN_IN_CODE: "SMS_CODE",
+    SMS_TEMPLATE_CALL_WAITING: "SMS_CALL",
+    SMS_TEMPLATE_CAMERA_OFFLINE: "SMS_OFFLINE",
+    SMS_TEMPLATE_CAMERA_BACK: "SMS_BACK",
+    VOICE_TEMPLATE_CALL: "TTS_CALL",
+    PROVIDER_TIMEOUT_MS: "1000",
+    PROVIDER_RETRY_DELAY_MS: "20",
+  };
+}
