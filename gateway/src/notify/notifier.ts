@@ -156,7 +156,7 @@ class ProviderNotifier implements Notifier {
     attempt: () => Promise<{ messageId: string }>,
     labels: { channel: string; template: string },
   ): Promise<SendResult> {
-    const { db, metrics, log } = this.#o;
+    const { metrics, log } = this.#o;
     let last: ProviderError | null = null;
     for (let n = 1; n <= tries; n++) {
       if (n > 1) await sleep(this.#o.retryDelaysMs[n - 2] ?? 0);
