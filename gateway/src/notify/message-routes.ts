@@ -1,5 +1,6 @@
 // What the app and staff may know about messages: which channels this server has (anyone: the sign-in screen
-// offers codes only where SMS works, the settings screen says when it is missing), and the message log (staff; numbers masked).
+// offers codes only where SMS works, the settings screen says when it is missing), and the message log (staff;
+// numbers masked).
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -38,7 +39,8 @@ export async function messageRoutesPlugin(app: FastifyInstance, { db, notifier }
     {
       schema: {
         tags: ["messages"],
-        summary: "How this server reaches people outside the app (SMS and voice providers, or none); no sign-in: the sign-in screen offers codes only where SMS works",
+        summary:
+          "How this server reaches people outside the app (SMS and voice providers, or none); no sign-in: the sign-in screen offers codes only where SMS works",
         response: { 200: channelsView },
       },
     },
