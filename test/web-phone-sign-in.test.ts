@@ -73,6 +73,27 @@ describe.skipIf(!hasChromium)("web app: sign-in with a mobile number and an SMS 
     expect(loopback.badSignatures).toEqual([]);
   }, 60_000);
 
+  it("a new member joins by the invite link with a number and a code", async () => {
+    const family = await stack.login("family");
+    const invite = await stack.api("POST", `/api/v1/households/${stack.seed.householdId}/invites`, {
+      token: family,
+      body: { relation: "女儿" },
+    });
+    const page = await (await phoneContext(browser, stack.httpUrl)).newPage();
+    await page.goto(invite.body.link);
+    await page.locator("input[name=phone]").waitFor();
+    await page.fill("input[name=displayName]", "王芳");
+    await page.fill("input[name=phone]", "13912345678");
+    await page.click("button[name=send-code]");
+    const [sms] = await waitFor("SMS", () => codesTo("+8613912345678").length > 0 && codesTo("+8613912345678"));
+    await page.fill("input[name=code]", sms!.params[0]!);
+    await screenshot(page, "phone-join-by-invite");
+    await page.click("form button[type=submit]");
+    await page.waitForURL("**/family");
+    const joined = await stack.db.user.findUniqueOrThrow({ where: { phone: "+8613912345678" } });
+    expect(joined).toMatchObject({ displayName: "王芳", role: "family" });
+  }, 60_000);
+
   it("a wrong code is refused in plain words", async () => {
     const page = await (await phoneContext(browser, stack.httpUrl)).newPage();
     await page.goto("/login");

@@ -57,6 +57,8 @@ export const en: Same<typeof zhCN> = {
     pushMissingNoNumber: "Add your mobile number to get an SMS when home calls.",
     pushMissingNoSms: "This service has no SMS either: home's calls reach you only while Wangxiang is open.",
     bindNow: "Add my number",
+    joinByCode: "Join with my mobile number",
+    joinByPassword: "No phone? Join with a username and password",
   },
   account: {
     title: "My account",

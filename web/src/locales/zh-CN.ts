@@ -53,6 +53,8 @@ export const zhCN = {
     pushMissingNoNumber: "请绑定手机号，家里呼叫时会发短信给您。",
     pushMissingNoSms: "本服务也没有开通短信，只有打开望乡时才能接到家里的呼叫。",
     bindNow: "去绑定手机号",
+    joinByCode: "用手机号加入",
+    joinByPassword: "没有手机？用用户名和密码加入",
   },
   account: {
     title: "我的账号",
