@@ -100,3 +100,18 @@ export const messagePreferences = z.object({
   quietHours: callWindowHours.nullable().describe("no SMS or voice call between these times (household time zone)"),
 });
 export type MessagePreferences = z.infer<typeof messagePreferences>;
+
+/** How the elder's call tried to reach the family: each SMS and voice call, to whom, and who answered. */
+export const callReachView = z.object({
+  answeredByName: z.string().nullable(),
+  channels: channelsView,
+  items: z.array(
+    z.object({
+      channel: z.enum(["sms", "voice"]),
+      name: z.string().describe("the member's display name"),
+      state: z.string(),
+      at: z.string(),
+    }),
+  ),
+});
+export type CallReachView = z.infer<typeof callReachView>;

@@ -1,7 +1,7 @@
 // Signing in with 手机号 + 验证码 in Chromium on a 360×640 phone, in Chinese: the sign-in screen offers codes
 // first where the server sends SMS (Alibaba Cloud's SDK, to the loopback provider), the code arrives by SMS, and
 // the family member lands at home; their account screen shows the number masked and says how SMS reach them.
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messagingEnv, startLoopbackProvider, type LoopbackProvider } from "./helpers/loopback-provider.ts";
 import { startStack, waitFor, type Stack } from "./helpers/stack.ts";
@@ -11,12 +11,16 @@ describe.skipIf(!hasChromium)("web app: sign-in with a mobile number and an SMS 
   let stack: Stack;
   let browser: Browser;
   let loopback: LoopbackProvider;
+  let wangPage: Page;
   const codesTo = (phone: string) => loopback.messages.filter((m) => m.phone === phone && m.templateId === "SMS_CODE");
 
   beforeAll(async () => {
     ensureWebBuild();
     loopback = await startLoopbackProvider();
-    [stack, browser] = await Promise.all([startStack(messagingEnv(loopback, "aliyun")), launchBrowser()]);
+    [stack, browser] = await Promise.all([
+      startStack({ ...messagingEnv(loopback, "aliyun"), CALL_SMS_AFTER_S: "1" }),
+      launchBrowser(),
+    ]);
     // 王强 joined by invite with his number (as the API test does), the day before.
     const family = await stack.login("family");
     const invite = await stack.api("POST", `/api/v1/households/${stack.seed.householdId}/invites`, {
@@ -43,6 +47,7 @@ describe.skipIf(!hasChromium)("web app: sign-in with a mobile number and an SMS 
 
   it("asks for a code, types it and is at home; the account screen shows the number masked", async () => {
     const page = await (await phoneContext(browser, stack.httpUrl)).newPage();
+    wangPage = page;
     await page.goto("/login");
     await page.locator("button[name=by-code][aria-pressed=true]").waitFor();
     await page.fill("input[name=phone]", "138 1234 5678");
@@ -71,6 +76,29 @@ describe.skipIf(!hasChromium)("web app: sign-in with a mobile number and an SMS 
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(360);
     expect(loopback.badSignatures).toEqual([]);
+  }, 60_000);
+
+  it("the SMS link of a call another member answered says who answered and who got SMS", async () => {
+    const camera = stack.seed.cameras[0]!;
+    const { id: deviceId } = await stack.db.device.update({
+      where: { serial: camera.serial },
+      data: { householdId: stack.seed.householdId },
+    });
+    await stack.gateway.calls.onCallButton(deviceId);
+    const call = await stack.db.call.findFirstOrThrow({ where: { deviceId, state: "ringing" } });
+    const [sms] = await waitFor("call SMS", () => {
+      const got = loopback.messages.filter((m) => m.templateId === "SMS_CALL" && m.phone === "+8613812345678");
+      return got.length > 0 && got;
+    });
+    expect(sms!.params[1]).toBe(`/family/call/${call.id}`);
+    const answered = await stack.api("POST", `/api/v1/calls/${call.id}/answer`, { token: await stack.login("family") });
+    expect(answered.status).toBe(200);
+    await wangPage.goto(sms!.params[1]!);
+    const reach = wangPage.getByTestId("call-reach");
+    await reach.getByText("已发短信给：王强").waitFor();
+    await reach.getByText(`${answered.body.call.answeredByName} 接听了。`).waitFor();
+    await wangPage.getByText("已通知打开望乡的手机").waitFor();
+    await screenshot(wangPage, "phone-call-reach");
   }, 60_000);
 
   it("a new member joins by the invite link with a number and a code", async () => {

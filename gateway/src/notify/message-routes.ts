@@ -6,8 +6,10 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Database } from "../../../core/database.ts";
 import { errorReply } from "../../../protocol/http.ts";
-import { channelsView, maskPhone, messageLogQuery, messageLogView } from "../../../protocol/phone.ts";
-import { requireRole } from "../access/auth.ts";
+import { callReachView, channelsView, maskPhone, messageLogQuery, messageLogView } from "../../../protocol/phone.ts";
+import { notFoundError } from "../../../protocol/errors.ts";
+import { assertCanSeeHousehold } from "../access/access.ts";
+import { requireRole, signedIn } from "../access/auth.ts";
 import type { Notifier } from "./notifier.ts";
 
 export interface MessageRoutesOptions {
@@ -32,7 +34,49 @@ const toView = (m: LogRow): z.infer<typeof messageLogView> => ({
   attempts: m.attempts,
 });
 
-export async function messageRoutesPlugin(app: FastifyInstance, { db, notifier }: MessageRoutesOptions) {
+export async function messageRoutesPlugin(app: FastifyInstance, options: MessageRoutesOptions) {
+  registerLogRoutes(app, options);
+  registerCallReach(app, options);
+}
+
+/** The call screen says which channels were tried for the elder's call and who answered it. */
+function registerCallReach(app: FastifyInstance, { db, notifier }: MessageRoutesOptions): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    "/calls/:callId/reach",
+    {
+      schema: {
+        tags: ["messages"],
+        summary: "How a call from home tried to reach the family (SMS, voice call) and who answered",
+        params: z.object({ callId: z.string().min(1).max(64) }),
+        response: { 200: callReachView, 401: errorReply, 403: errorReply, 404: errorReply },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      const call = await db.call.findUnique({ where: { id: request.params.callId } });
+      if (!call) throw notFoundError("call");
+      await assertCanSeeHousehold(db, signedIn(request), call.householdId);
+      const rows = await db.messageLog.findMany({ where: { callId: call.id }, orderBy: { createdAt: "asc" } });
+      const users = await db.user.findMany({
+        where: { id: { in: rows.flatMap((m) => (m.userId ? [m.userId] : [])) } },
+        select: { id: true, displayName: true },
+      });
+      const nameOf = new Map(users.map((u) => [u.id, u.displayName]));
+      return {
+        answeredByName: call.answeredByName,
+        channels: notifier.channels,
+        items: rows.map((m) => ({
+          channel: m.channel as "sms" | "voice",
+          name: (m.userId && nameOf.get(m.userId)) || maskPhone(m.phone),
+          state: m.state,
+          at: m.createdAt.toISOString(),
+        })),
+      };
+    },
+  );
+}
+
+function registerLogRoutes(app: FastifyInstance, { db, notifier }: MessageRoutesOptions): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     "/channels",

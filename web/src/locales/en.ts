@@ -376,6 +376,10 @@ export const en: Same<typeof zhCN> = {
       "Alert this phone when home presses the call button, or the camera goes offline or comes back (even with the app closed).",
     pushEnable: "Turn on call alerts",
     pushOn: "Call alerts are on for this phone.",
+    reachPush: "Open apps and phones with alerts on were told.",
+    reachSms: "SMS sent to: {{names}}",
+    reachVoice: "Phoned: {{names}}",
+    reachAnswered: "{{name}} answered.",
   },
   callWindow: {
     title: "Call window",

@@ -358,6 +358,10 @@ export const zhCN = {
     pushOffer: "家里按呼叫键、摄像头离线或恢复时，让这台手机提醒（关掉页面也能收到）。",
     pushEnable: "开启来电提醒",
     pushOn: "这台手机已开启来电提醒。",
+    reachPush: "已通知打开望乡的手机和开启提醒的手机。",
+    reachSms: "已发短信给：{{names}}",
+    reachVoice: "已打电话给：{{names}}",
+    reachAnswered: "{{name}} 接听了。",
   },
   callWindow: {
     title: "通话时段",
