@@ -558,12 +558,14 @@ async function registerAccessRoutes(
       await cuts?.cutViewer(userId, { reason: "account-disabled" });
     },
   });
+  // Invite codes are guessed at through two doors (sign-up by password, by phone): one count for both.
+  const inviteGuesses = onePerKind(guessLimiters);
   await api.register(invitesPlugin, {
     db,
     audit,
     claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
     sessionTtlS: config.SESSION_TTL_S,
-    guessLimiters,
+    guessLimiters: inviteGuesses,
   });
   await api.register(phoneAuthPlugin, {
     db,
@@ -571,9 +573,19 @@ async function registerAccessRoutes(
     codes: messaging.phoneCodes,
     sessionTtlS: config.SESSION_TTL_S,
     claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
-    guessLimiters,
+    guessLimiters: inviteGuesses,
   });
   await api.register(messageRoutesPlugin, { db, notifier: messaging.notifier });
+}
+
+/** A factory that hands out the same limiter each time for a kind (a local limiter counts only its own). */
+function onePerKind(factory: GuessLimiterFactory): GuessLimiterFactory {
+  const made = new Map<string, ReturnType<GuessLimiterFactory>>();
+  return (kind, freeFailures) => {
+    const key = `${kind}:${freeFailures}`;
+    if (!made.has(key)) made.set(key, factory(kind, freeFailures));
+    return made.get(key)!;
+  };
 }
 
 /** Cameras and what happens around them: provisioning, fleet, alerts, commands, live events, calls, live view. */
