@@ -96,6 +96,22 @@ describe.each([
     expect(loopback.badSignatures.length).toBe(before + 1);
   });
 
+  it("pulls delivery receipts: delivered, and not delivered with the operator's reason", async () => {
+    const ok = await provider.sendSms(message);
+    const lost = await provider.sendSms({ ...message, phone: "+8613700000000" });
+    loopback.undeliverable.add(lost.messageId);
+    const receipts = await provider.pullReceipts([
+      { messageId: ok.messageId, phone: message.phone, sentAt: new Date() },
+      { messageId: lost.messageId, phone: "+8613700000000", sentAt: new Date() },
+    ]);
+    expect(receipts).toEqual(
+      expect.arrayContaining([
+        { messageId: ok.messageId, delivered: true, error: null },
+        { messageId: lost.messageId, delivered: false, error: expect.any(String) },
+      ]),
+    );
+  });
+
   it("sorts the provider's refusals: throttling, a rejected number, an outage, no answer", async () => {
     loopback.failNext("throttle");
     expect((await failure(provider.sendSms(message))).failure).toBe("throttled");

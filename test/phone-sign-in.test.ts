@@ -279,6 +279,19 @@ describe("the provider failing, caps and the message log", () => {
     expect(second).toMatchObject({ reason: "deployment-daily-cap" });
   });
 
+  it("delivery receipts mark the log's messages delivered or not", async () => {
+    const notifier = stack.gateway.messaging.notifier;
+    const delivered = await notifier.sms({ phone: "+8613600000007" }, "camera-back", { name: "黄兴容" });
+    const lost = await notifier.sms({ phone: "+8613600000008" }, "camera-back", { name: "黄兴容" });
+    expect([delivered.state, lost.state]).toEqual(["sent", "sent"]);
+    if (lost.state === "sent") loopback.undeliverable.add(lost.messageId);
+    expect(await stack.gateway.messaging.receipts!.pull()).toBeGreaterThanOrEqual(2);
+    const state = async (logId: string | null) =>
+      (await stack.db.messageLog.findUniqueOrThrow({ where: { id: logId! } })).state;
+    expect(await state(delivered.logId)).toBe("delivered");
+    expect(await state(lost.logId)).toBe("undelivered");
+  });
+
   it("the settings screen can tell which channels this server has", async () => {
     const channels = await stack.api("GET", "/api/v1/channels", { token: await stack.login("family") });
     expect(channels.body).toEqual({ push: true, sms: "aliyun", voice: null });

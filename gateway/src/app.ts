@@ -907,10 +907,14 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
   );
   await lifecycle.step(
     "calls",
-    () => services.calls.start(),
+    async () => {
+      await services.calls.start();
+      services.messaging.receipts?.start();
+    },
     async () => {
       services.calls.stop();
       await services.messaging.escalation.stop();
+      await services.messaging.receipts?.stop();
     },
   );
   // Closed first: waiting commands answer 503 so that closing HTTP does not wait for cameras.

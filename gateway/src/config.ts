@@ -59,6 +59,8 @@ const messagingEnv = {
   CALL_SMS_AFTER_S: seconds.default(15),
   /** The address people open from an SMS (the link to a call): https://wx.example.cn */
   PUBLIC_APP_URL: z.string().url().optional(),
+  /** How often the SMS provider is asked for delivery receipts of the last day's messages; 0: never. */
+  RECEIPT_PULL_INTERVAL_S: z.coerce.number().min(0).default(60),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** Wait before the second try of an alert the provider did not take (the third waits three times longer). */
   PROVIDER_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(1000),

@@ -7,12 +7,15 @@ import type { GatewayConfig } from "./config.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { AliyunProvider } from "./notify/aliyun.ts";
 import { createNotifier, type MessageTemplate, type Notifier, type PushChannel } from "./notify/notifier.ts";
+import { ReceiptPuller } from "./notify/receipts.ts";
 import { TencentProvider } from "./notify/tencent.ts";
 
 export interface Messaging {
   notifier: Notifier;
   phoneCodes: PhoneCodes;
   escalation: CallEscalation;
+  /** Delivery receipts of SMS (absent without an SMS provider). */
+  receipts: ReceiptPuller | null;
 }
 
 interface Logger {
@@ -25,12 +28,13 @@ export function createMessaging(
   { db, metrics, log, push }: { db: Database; metrics: GatewayMetrics; log: Logger; push: PushChannel },
 ): Messaging {
   const providers = { aliyun: lazy(() => aliyunProvider(config)), tencent: lazy(() => tencentProvider(config)) };
+  const sms = config.SMS_PROVIDER === "none" ? null : providers[config.SMS_PROVIDER]();
   const notifier = createNotifier({
     db,
     metrics,
     log,
     push,
-    sms: config.SMS_PROVIDER === "none" ? null : providers[config.SMS_PROVIDER](),
+    sms,
     voice: config.VOICE_PROVIDER === "none" ? null : providers[config.VOICE_PROVIDER](),
     templateIds: templateIds(config),
     householdDailyCap: config.MESSAGES_PER_HOUSEHOLD_DAY,
@@ -60,7 +64,10 @@ export function createMessaging(
     appUrl: config.PUBLIC_APP_URL?.replace(/\/$/, "") ?? null,
   });
   describeChannels(notifier, log);
-  return { notifier, phoneCodes, escalation };
+  const receipts = sms
+    ? new ReceiptPuller({ db, provider: sms, metrics, log, intervalMs: config.RECEIPT_PULL_INTERVAL_S * 1000 })
+    : null;
+  return { notifier, phoneCodes, escalation, receipts };
 }
 
 /** Said once at start: a deployment without SMS must know that the elder's call reaches only open apps. */

@@ -35,6 +35,11 @@ function messagingMetrics(registry: Registry) {
       "Tries the SMS or voice provider did not take, by channel and failure (unavailable, throttled, rejected)",
       ["channel", "failure"],
     ),
+    receipts: counter(
+      "wx_message_receipts_total",
+      "SMS delivery receipts pulled from the provider, by state (delivered, undelivered)",
+      ["state"],
+    ),
     phoneCodes: counter(
       "wx_phone_codes_total",
       "Sign-in codes by event (sent, refused by a limit, checked right or wrong, expired, out of tries)",

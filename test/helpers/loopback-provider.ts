@@ -13,6 +13,8 @@ export const ALIYUN_KEY = { id: "LTAI-test-key-id", secret: "aliyun-test-secret-
 export const TENCENT_KEY = { id: "AKID-test-secret-id", secret: "tencent-test-secret-key-0123456789" };
 
 export interface RecordedMessage {
+  /** The id the provider answered with (BizId, SerialNo, CallId). */
+  id?: string;
   provider: "aliyun" | "tencent";
   channel: "sms" | "voice";
   /** E.164 */
@@ -34,6 +36,8 @@ export interface LoopbackProvider {
   requests: number;
   /** The next `count` requests (any provider) answer with this fault. */
   failNext(fault: Fault, count?: number): void;
+  /** The operator did not deliver this message (its receipt says so); every other is delivered. */
+  undeliverable: Set<string>;
   /** Answers held by "timeout" are released (the connection closed), so the server can stop. */
   stop(): Promise<void>;
 }
@@ -55,6 +59,7 @@ export async function startLoopbackProvider(): Promise<LoopbackProvider> {
     messages: [],
     badSignatures: [],
     requests: 0,
+    undeliverable: new Set(),
     failNext(fault, count = 1) {
       for (let i = 0; i < count; i++) faults.push(fault);
     },
@@ -112,9 +117,11 @@ function handle(
   }
   if (fault === "outage") return reply(res, 500, "<html>502 Bad Gateway</html>");
   if (fault) return reply(res, 200, faultAnswer(family, fault, req));
+  const receipts = receiptAnswer(provider, family, req, body);
+  if (receipts) return reply(res, 200, receipts);
   const message = family === "tencent" ? readTencent(req, body) : readAliyun(req, body);
-  provider.messages.push(message);
-  const id = `${message.channel}-${provider.messages.length}`;
+  const id = `${message.channel}-${provider.messages.length + 1}`;
+  provider.messages.push({ ...message, id });
   reply(res, 200, successAnswer(message, id));
 }
 
@@ -280,6 +287,60 @@ const tencentError = (code: string, message: string) => ({
   Response: { Error: { Code: code, Message: message }, RequestId: "req-test" },
 });
 
+// ── delivery receipts: Alibaba Cloud QuerySendDetails, Tencent Cloud PullSmsSendStatus (each receipt once) ──
+const pulled = new WeakMap<LoopbackProvider, Set<string>>();
+
+function receiptAnswer(
+  provider: LoopbackProvider,
+  family: "aliyun" | "tencent",
+  req: IncomingMessage,
+  body: Buffer,
+): object | null {
+  const action = String(req.headers["x-acs-action"] ?? req.headers["x-tc-action"] ?? "");
+  const delivered = (id: string) => !provider.undeliverable.has(id);
+  if (family === "aliyun" && action === "QuerySendDetails") {
+    const params = rpcParams(req, body);
+    const m = provider.messages.find(
+      (x) => x.id === params.get("BizId") && x.phone === `+86${params.get("PhoneNumber")}`,
+    );
+    const dto = m
+      ? [
+          {
+            PhoneNum: params.get("PhoneNumber"),
+            SendStatus: delivered(m.id!) ? 3 : 2,
+            ErrCode: delivered(m.id!) ? "DELIVERED" : "MK:0001",
+            TemplateCode: m.templateId,
+          },
+        ]
+      : [];
+    return {
+      Code: "OK",
+      Message: "OK",
+      RequestId: "req-test",
+      TotalCount: String(dto.length),
+      SmsSendDetailDTOs: { SmsSendDetailDTO: dto },
+    };
+  }
+  if (family === "tencent" && action === "PullSmsSendStatus") {
+    const done = pulled.get(provider) ?? new Set<string>();
+    pulled.set(provider, done);
+    const fresh = provider.messages.filter((m) => m.provider === "tencent" && m.channel === "sms" && !done.has(m.id!));
+    for (const m of fresh) done.add(m.id!);
+    return {
+      Response: {
+        PullSmsSendStatusSet: fresh.map((m) => ({
+          SerialNo: m.id,
+          PhoneNumber: m.phone,
+          ReportStatus: delivered(m.id!) ? "SUCCESS" : "FAIL",
+          Description: delivered(m.id!) ? "用户接收成功" : "用户手机关机",
+        })),
+        RequestId: "req-test",
+      },
+    };
+  }
+  return null;
+}
+
 // ── answers ────────────────────────────────────────────────────────────────────────────────────────────────
 function successAnswer(m: RecordedMessage, id: string): object {
   if (m.provider === "aliyun")
@@ -342,5 +403,7 @@ export function messagingEnv(
     VOICE_TEMPLATE_CALL: "TTS_CALL",
     PROVIDER_TIMEOUT_MS: "1000",
     PROVIDER_RETRY_DELAY_MS: "20",
+    // Tests pull receipts when they say (gateway.messaging.receipts.pull()), not on a timer.
+    RECEIPT_PULL_INTERVAL_S: "0",
   };
 }

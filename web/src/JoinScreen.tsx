@@ -165,26 +165,7 @@ function Register({ code, relation: suggested }: { code: string; relation: strin
           <input {...field("relation")} maxLength={20} placeholder={t("join.relationHint")} />
         </label>
         {byPhone ? <PhoneCodeFields purpose="sign-up" value={byCode} onChange={setByCode} /> : null}
-        {byPhone ? null : (
-          <>
-            <label>
-              {t("auth.username")}
-              <input
-                {...field("username")}
-                autocomplete="username"
-                autocapitalize="none"
-                required
-                minLength={3}
-                maxLength={32}
-              />
-            </label>
-            <label>
-              {t("auth.password")}
-              <input {...field("password")} type="password" autocomplete="new-password" required minLength={8} />
-              <small class="muted">{t("join.passwordHint")}</small>
-            </label>
-          </>
-        )}
+        {byPhone ? null : <PasswordAccountFields field={field} />}
         <ErrorText error={register.error} />
         <button class="primary" type="submit" disabled={register.busy}>
           {register.busy ? t("common.wait") : t("join.registerAndJoin")}
@@ -200,6 +181,37 @@ function Register({ code, relation: suggested }: { code: string; relation: strin
       <p class="muted">
         {t("join.haveAccount")} <a href={`/login?next=${encodeURIComponent(`/join/${code}`)}`}>{t("auth.signIn")}</a>
       </p>
+    </>
+  );
+}
+
+type FieldProps = {
+  name: string;
+  value: string;
+  onInput(e: { currentTarget: HTMLInputElement }): void;
+};
+
+/** A username and a password: how someone without a phone (or where no SMS is sent) joins. */
+function PasswordAccountFields({ field }: { field: (name: "username" | "password") => FieldProps }) {
+  const { t } = useT();
+  return (
+    <>
+      <label>
+        {t("auth.username")}
+        <input
+          {...field("username")}
+          autocomplete="username"
+          autocapitalize="none"
+          required
+          minLength={3}
+          maxLength={32}
+        />
+      </label>
+      <label>
+        {t("auth.password")}
+        <input {...field("password")} type="password" autocomplete="new-password" required minLength={8} />
+        <small class="muted">{t("join.passwordHint")}</small>
+      </label>
     </>
   );
 }

@@ -4,6 +4,7 @@
 import { createRequire } from "node:module";
 import {
   classifyProviderError,
+  type DeliveryReceipt,
   ProviderError,
   type ProviderMessage,
   type ProviderReceipt,
@@ -45,6 +46,8 @@ const codes = {
 
 const paramsObject = (params: ProviderMessage["params"]) => JSON.stringify(Object.fromEntries(params));
 const nationalNumber = (e164: string) => e164.replace(/^\+86/, "");
+/** yyyyMMdd in China's time, as QuerySendDetails takes the send date. */
+const chinaDate = (at: Date) => new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, "");
 
 export class AliyunProvider implements SmsProvider, VoiceProvider {
   readonly name = "aliyun" as const;
@@ -88,6 +91,32 @@ export class AliyunProvider implements SmsProvider, VoiceProvider {
     const body = reply.body;
     if (body?.code !== "OK") throw classifyProviderError({ code: body?.code ?? "", message: body?.message }, codes);
     return { messageId: body.bizId ?? "" };
+  }
+
+  /** QuerySendDetails per message (the API answers one number and day at a time); status 1 is still waiting. */
+  async pullReceipts(sent: { messageId: string; phone: string; sentAt: Date }[]): Promise<DeliveryReceipt[]> {
+    const receipts: DeliveryReceipt[] = [];
+    for (const m of sent) {
+      const reply = await this.#sms
+        .querySendDetailsWithOptions(
+          new dysms.QuerySendDetailsRequest({
+            phoneNumber: nationalNumber(m.phone),
+            bizId: m.messageId,
+            sendDate: chinaDate(m.sentAt),
+            pageSize: 10,
+            currentPage: 1,
+          }),
+          { autoretry: false, maxAttempts: 1 } as never,
+        )
+        .catch((error: unknown) => {
+          throw classifyProviderError(error, codes);
+        });
+      const detail = reply.body?.smsSendDetailDTOs?.smsSendDetailDTO?.[0];
+      if (detail?.sendStatus === 3) receipts.push({ messageId: m.messageId, delivered: true, error: null });
+      if (detail?.sendStatus === 2)
+        receipts.push({ messageId: m.messageId, delivered: false, error: detail.errCode ?? "undelivered" });
+    }
+    return receipts;
   }
 
   async callVoice(message: ProviderMessage): Promise<ProviderReceipt> {

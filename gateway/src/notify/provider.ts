@@ -15,9 +15,18 @@ export interface ProviderReceipt {
   messageId: string;
 }
 
+/** What the provider learnt from the operator about a message it took: delivered to the phone, or not. */
+export interface DeliveryReceipt {
+  messageId: string;
+  delivered: boolean;
+  error: string | null;
+}
+
 export interface SmsProvider {
   readonly name: ProviderName;
   sendSms(message: ProviderMessage): Promise<ProviderReceipt>;
+  /** The delivery receipts the provider has for these sent messages (those it has none for yet are left out). */
+  pullReceipts(sent: { messageId: string; phone: string; sentAt: Date }[]): Promise<DeliveryReceipt[]>;
 }
 
 export interface VoiceProvider {

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { connect, type Socket } from "node:net";
 import {
   classifyProviderError,
+  type DeliveryReceipt,
   ProviderError,
   type ProviderMessage,
   type ProviderReceipt,
@@ -89,6 +90,24 @@ export class TencentProvider implements SmsProvider, VoiceProvider {
     if (status?.Code !== "Ok")
       throw classifyProviderError({ code: status?.Code ?? "", message: status?.Message ?? "no send status" }, codes);
     return { messageId: status.SerialNo ?? "" };
+  }
+
+  /** PullSmsSendStatus hands out each receipt once: one for a message not asked about (older than a day) is dropped. */
+  async pullReceipts(sent: { messageId: string }[]): Promise<DeliveryReceipt[]> {
+    const wanted = new Set(sent.map((m) => m.messageId));
+    let reply;
+    try {
+      reply = await this.#sms.PullSmsSendStatus({ Limit: 100, SmsSdkAppId: this.#o.smsSdkAppId });
+    } catch (error) {
+      throw classifyProviderError(error, codes);
+    }
+    return (reply.PullSmsSendStatusSet ?? [])
+      .filter((s) => s.SerialNo && wanted.has(s.SerialNo))
+      .map((s) => ({
+        messageId: s.SerialNo!,
+        delivered: s.ReportStatus === "SUCCESS",
+        error: s.ReportStatus === "SUCCESS" ? null : (s.Description ?? "undelivered"),
+      }));
   }
 
   async callVoice(message: ProviderMessage): Promise<ProviderReceipt> {
