@@ -45,6 +45,18 @@ export async function resolveToken(db: Database, token: string | undefined): Pro
   };
 }
 
+/** A new session of this account: its bearer token (the server keeps only the hash) and when it ends. */
+export async function openSession(
+  db: Pick<Database, "session">,
+  userId: string,
+  ttlS: number,
+): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomToken();
+  const expiresAt = new Date(Date.now() + ttlS * 1000);
+  await db.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId, expiresAt } });
+  return { token, expiresAt };
+}
+
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim();
@@ -120,11 +132,7 @@ function registerSignInRoutes(
       // A disabled account answers like a wrong password: it tells a guesser nothing about the account.
       if (!user || !ok || user.disabledAt) throw unauthorized("wrong username or password");
       attempt.succeeded();
-      const token = randomToken();
-      const expiresAt = new Date(Date.now() + sessionTtlS * 1000);
-      await db.session.create({
-        data: { id: randomId("ses_"), tokenHash: hashToken(token), userId: user.id, expiresAt },
-      });
+      const { token, expiresAt } = await openSession(db, user.id, sessionTtlS);
       return {
         token,
         expiresAt: expiresAt.toISOString(),
