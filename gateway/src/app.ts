@@ -66,6 +66,9 @@ import { SnapshotSchedule } from "./snapshots/snapshot-schedule.ts";
 import { snapshotsPlugin } from "./snapshots/snapshot-routes.ts";
 import { SnapshotService } from "./snapshots/snapshot-service.ts";
 import { diskSnapshotStore } from "./snapshots/snapshot-store.ts";
+import { WellbeingService } from "./wellbeing/wellbeing-service.ts";
+import { liveChannel, pushChannel, WellbeingNotifier } from "./wellbeing/wellbeing-notify.ts";
+import { wellbeingPlugin } from "./wellbeing/wellbeing-routes.ts";
 
 /** stop() gives up on a step that has not finished by then (main.ts must exit within 10 s of SIGTERM). */
 const STOP_DEADLINE_MS = 8_000;
@@ -89,6 +92,7 @@ export interface Gateway {
   readonly calls: CallService;
   readonly snapshots: SnapshotService;
   readonly snapshotSchedule: SnapshotSchedule;
+  readonly wellbeing: WellbeingService;
   /** The broker in this process, once started. */
   readonly broker: WangxiangBroker | null;
   /** The worker thread that writes heartbeats and statuses. */
@@ -149,6 +153,7 @@ interface Services {
   snapshotSchedule: SnapshotSchedule;
   callWindows: CallWindowGate;
   notices: FamilyNotices;
+  wellbeing: WellbeingService;
   /** The gateway's own MQTT password (generated when MQTT_SERVICE_PASSWORD is unset). */
   servicePassword: string;
 }
@@ -340,6 +345,24 @@ function createCalls(
   return { push, calls, notices };
 }
 
+/**
+ * Wellbeing check-ins: the family hears through the open app and Web Push. The SMS and voice channels
+ * (issue 18) join here as one more WellbeingChannel in the list.
+ */
+function createWellbeing(config: GatewayConfig, { db, hub, log, push }: Pick<Services, "db" | "hub" | "log" | "push">) {
+  const notifier = new WellbeingNotifier([liveChannel(hub), pushChannel(push)], log);
+  return new WellbeingService({
+    db,
+    notifier,
+    log,
+    policy: {
+      escalateAfterMs: config.WELLBEING_ESCALATE_AFTER_MIN * 60_000,
+      checkEveryMs: config.WELLBEING_CHECK_INTERVAL_S * 1000,
+      retentionMs: config.WELLBEING_RETENTION_DAYS * 86_400_000,
+    },
+  });
+}
+
 /** The worker opens its own connection: to the schema of a database handed in, when it names one (tests). */
 function createIngestThread(
   config: GatewayConfig,
@@ -441,7 +464,9 @@ function createServices(
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
   const siteChecks = createSiteChecks(config, { ...base, ...devicePlane, liveView });
   const labelRetention = new LabelSheetRetention(db, config.LABEL_RETENTION_DAYS * 86_400_000, log);
+  const wellbeing = createWellbeing(config, { ...base, push: calling.push });
   return {
+    wellbeing,
     ...base,
     ...devicePlane,
     liveView,
@@ -602,6 +627,7 @@ async function registerDeviceRoutes(
   await api.register(callsPlugin, { db, calls, push, audit });
   await api.register(snapshotsPlugin, { db, audit, snapshots: services.snapshots });
   await api.register(householdCallSettingsPlugin, { db, audit, notices: services.notices });
+  await api.register(wellbeingPlugin, { db, audit, wellbeing: services.wellbeing });
   if (liveView) {
     await api.register(liveViewPlugin, { db, liveView });
     // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
@@ -614,8 +640,9 @@ function leaderJobs({
   alerts,
   retention,
   snapshotSchedule,
+  wellbeing,
   log,
-}: Pick<Services, "alerts" | "retention" | "snapshotSchedule" | "log">): (leader: boolean) => void {
+}: Pick<Services, "alerts" | "retention" | "snapshotSchedule" | "wellbeing" | "log">): (leader: boolean) => void {
   let jobsRunning = false;
   return (leader) => {
     if (leader === jobsRunning) return;
@@ -624,10 +651,12 @@ function leaderJobs({
       alerts.start().catch((err) => log.error({ err }, "alert monitor did not start"));
       retention.start();
       snapshotSchedule.start();
+      wellbeing.start();
     } else {
       void alerts.stop();
       retention.stop();
       void snapshotSchedule.stop();
+      void wellbeing.stop();
     }
   };
 }
@@ -743,6 +772,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     calls,
     snapshots,
     snapshotSchedule,
+    wellbeing: services.wellbeing,
     get broker() {
       return running.broker;
     },
@@ -794,6 +824,7 @@ async function startLeaderJobs({ services, cluster, lifecycle }: StartParts): Pr
       stopFollowing();
       services.retention.stop();
       await services.snapshotSchedule.stop();
+      await services.wellbeing.stop();
       await services.alerts.stop();
     },
   );
@@ -949,6 +980,7 @@ async function startIngest(
     },
     onCallButton: (deviceId) => calls.onCallButton(deviceId),
     onCallDeclined: (deviceId) => calls.onCallDeclined(deviceId),
+    onActivity: (deviceId, report) => services.wellbeing.ingest(deviceId, report),
   });
   running.ingest = ingest;
   await lifecycle.step(
