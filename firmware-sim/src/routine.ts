@@ -29,6 +29,8 @@ export interface Routine {
   napsAfterLunch: boolean;
   /** Chance of an outing (fields, market, neighbours) on a given day, and of a second one. */
   outingChance: number;
+  /** Chance that an outing is a long one (4–7 h: a day in the fields, a trip to town). */
+  longOutingChance: number;
   /** Chance a minute at home and awake shows movement in this room. */
   presence: number;
 }
@@ -41,6 +43,7 @@ export function householdRoutine(random: () => number): Routine {
     wakeSdMin: 10 + random() * 20,
     napsAfterLunch: random() < 0.6,
     outingChance: 0.2 + random() * 0.4,
+    longOutingChance: 0.08,
     presence: 0.35 + random() * 0.35,
   };
 }
@@ -63,7 +66,7 @@ function outings(random: () => number, routine: Routine, wake: number, bed: numb
   for (let i = 0; i < 2; i++) {
     if (random() >= (i === 0 ? routine.outingChance : routine.outingChance / 3)) continue;
     // Mostly one to three hours; now and then a long day in the fields or in town.
-    const length = random() < 0.08 ? 240 + random() * 180 : 45 + random() * 135;
+    const length = random() < routine.longOutingChance ? 240 + random() * 180 : 45 + random() * 135;
     const from = wake + 60 + random() * Math.max(0, bed - wake - 60 - length);
     spans.push([Math.round(from), Math.round(from + length)]);
   }

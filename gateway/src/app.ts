@@ -110,6 +110,8 @@ export interface GatewayOverrides {
   logStream?: { write(line: string): void };
   /** TLS agent for Web Push requests (tests play a push service with their own CA). */
   pushAgent?: Agent;
+  /** The wellbeing part's clock (tests run weeks of days in seconds). */
+  wellbeingClock?: () => Date;
 }
 
 /** What start() brings up: absent before it, read at call time by the parts built before it. */
@@ -349,12 +351,17 @@ function createCalls(
  * Wellbeing check-ins: the family hears through the open app and Web Push. The SMS and voice channels
  * (issue 18) join here as one more WellbeingChannel in the list.
  */
-function createWellbeing(config: GatewayConfig, { db, hub, log, push }: Pick<Services, "db" | "hub" | "log" | "push">) {
+function createWellbeing(
+  config: GatewayConfig,
+  { db, hub, log, push }: Pick<Services, "db" | "hub" | "log" | "push">,
+  clock: (() => Date) | undefined,
+) {
   const notifier = new WellbeingNotifier([liveChannel(hub), pushChannel(push)], log);
   return new WellbeingService({
     db,
     notifier,
     log,
+    ...(clock ? { clock } : {}),
     policy: {
       escalateAfterMs: config.WELLBEING_ESCALATE_AFTER_MIN * 60_000,
       checkEveryMs: config.WELLBEING_CHECK_INTERVAL_S * 1000,
@@ -464,7 +471,7 @@ function createServices(
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
   const siteChecks = createSiteChecks(config, { ...base, ...devicePlane, liveView });
   const labelRetention = new LabelSheetRetention(db, config.LABEL_RETENTION_DAYS * 86_400_000, log);
-  const wellbeing = createWellbeing(config, { ...base, push: calling.push });
+  const wellbeing = createWellbeing(config, { ...base, push: calling.push }, overrides.wellbeingClock);
   return {
     wellbeing,
     ...base,

@@ -52,14 +52,12 @@ export function toCheckView(row: CheckRow): WellbeingCheckView {
     closedReason: row.closedReason as WellbeingCheckView["closedReason"],
     title: row.title,
     body: row.body,
-    acks: row.acks.map(
-      (a): WellbeingAckView => ({
-        byName: a.byName,
-        role: a.role as WellbeingAckView["role"],
-        answer: a.answer as WellbeingAckView["answer"],
-        at: a.at.toISOString(),
-      }),
-    ),
+    acks: row.acks.map((a): WellbeingAckView => ({
+      byName: a.byName,
+      role: a.role as WellbeingAckView["role"],
+      answer: a.answer as WellbeingAckView["answer"],
+      at: a.at.toISOString(),
+    })),
   };
 }
 

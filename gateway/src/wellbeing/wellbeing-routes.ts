@@ -95,9 +95,15 @@ function registerHouseholdRoutes(app: FastifyInstance, { db, audit, wellbeing }:
         ...rest,
         awayUntil: awayUntil ? new Date(awayUntil) : null,
         activityInPrivacy,
-        ...(consentChanged ? { activityInPrivacySetBy: user.displayName, activityInPrivacySetAt: wellbeing.now() } : {}),
+        ...(consentChanged
+          ? { activityInPrivacySetBy: user.displayName, activityInPrivacySetAt: wellbeing.now() }
+          : {}),
       };
-      const row = await db.wellbeingProfile.upsert({ where: { householdId }, update: data, create: { householdId, ...data } });
+      const row = await db.wellbeingProfile.upsert({
+        where: { householdId },
+        update: data,
+        create: { householdId, ...data },
+      });
       await audit(user.id, "household.wellbeing-settings", householdId, request.body);
       return settingsView(row);
     },

@@ -351,7 +351,12 @@ export class WellbeingService {
     });
     if (answer === "all-well") {
       const atMin = localMoment(now, check.household.timeZone).minute;
-      const text = closedText({ elderName: check.household.elderName, reason: "all-well", byName: user.displayName, atMin });
+      const text = closedText({
+        elderName: check.household.elderName,
+        reason: "all-well",
+        byName: user.displayName,
+        atMin,
+      });
       await this.#close(check, "all-well", now, text);
     } else if (check.state === "open") await this.#escalate(checkId, "cannot-reach", user.displayName, now);
     return toCheckView((await loadCheck(db, checkId))!);

@@ -36,7 +36,8 @@ export function escalationText(o: {
   byName: string | null;
   waitedMin: number;
 }): { title: string; body: string } {
-  const why = o.reason === "cannot-reach" ? `家人${o.byName ?? ""}联系不上老人。` : `家人 ${o.waitedMin} 分钟内没有回复。`;
+  const why =
+    o.reason === "cannot-reach" ? `家人${o.byName ?? ""}联系不上老人。` : `家人 ${o.waitedMin} 分钟内没有回复。`;
   return {
     title: `请去看看${o.village}${o.elderName}家`,
     body: `摄像头很久没有看到活动，${why}请上门或打电话看看（电话 ${o.contactPhone}），看过后点「我看过了，一切都好」。`,
