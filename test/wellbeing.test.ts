@@ -3,7 +3,7 @@
 // the real live socket. One stack for the file; each scenario has its own households and switches them off after.
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { householdRoutine, seededRandom, simulateDay, type Routine } from "../firmware-sim/src/routine.ts";
+import { seededRandom, simulateDay, type Routine } from "../firmware-sim/src/routine.ts";
 import { instantOf } from "../gateway/src/wellbeing/local-time.ts";
 import { deviceActivityTopic } from "../protocol/topics.ts";
 import {
@@ -71,9 +71,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-let nextHousehold = 0;
 async function household(elderName: string): Promise<SimHousehold> {
-  nextHousehold++;
   return createHousehold(stack.db, { village: VILLAGE, elderName, memberIds: [familyId] });
 }
 
