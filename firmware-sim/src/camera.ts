@@ -31,6 +31,8 @@ import { Lives } from "./life.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import { MqttSession } from "./mqtt-session.ts";
 import { createSensorModel, type SensorModel } from "./sensors.ts";
+import { ActivityMeter, seedFromSerial } from "./activity-meter.ts";
+import { deviceActivityTopic } from "../../protocol/topics.ts";
 
 export * from "./camera-types.ts";
 
@@ -64,6 +66,7 @@ class SimulatedCamera implements Camera {
   readonly #media: CameraMedia;
   readonly #commands: CommandHandler;
   readonly #callPanel = new CallPanel();
+  readonly #activity: ActivityMeter | null;
   readonly #counters = zeroCounters();
   /** The current MQTT connection; null while there is none (claiming, waiting to reconnect, off). */
   #session: MqttSession | null = null;
@@ -89,6 +92,23 @@ class SimulatedCamera implements Camera {
     this.#sensors = createSensorModel({ seed: this.serial, random: this.#random });
     this.#media = this.#createMedia();
     this.#commands = this.#createCommandHandler();
+    this.#activity = this.#createActivityMeter();
+  }
+
+  /** Movement per minute from the household's simulated routine, reported every few minutes (0: off). */
+  #createActivityMeter(): ActivityMeter | null {
+    const reportEveryMin = this.#options.activityReportMin ?? 0;
+    if (reportEveryMin <= 0) return null;
+    return new ActivityMeter({
+      seed: seedFromSerial(this.serial),
+      reportEveryMin,
+      privacy: () => this.#identity.privacy,
+      send: async (report) => {
+        const deviceId = this.#identity.credentials?.deviceId;
+        if (!this.#session || this.#state !== "online" || !deviceId) throw new Error("offline");
+        await this.#session.publish(deviceActivityTopic(deviceId), JSON.stringify(report));
+      },
+    });
   }
 
   #createMedia(): CameraMedia {
@@ -136,6 +156,7 @@ class SimulatedCamera implements Camera {
   // ── life ───────────────────────────────────────────────────────────
   /** Ends the current life and hands back its connection, detached, for the caller to drop or leave. */
   #endLife(): MqttSession | null {
+    this.#activity?.stop();
     void this.#media.reset("camera-down");
     this.#callPanel.reset();
     this.#lives.end();
@@ -151,7 +172,9 @@ class SimulatedCamera implements Camera {
 
   #newLife(): AbortSignal {
     this.#endLife()?.drop();
-    return this.#lives.begin();
+    const signal = this.#lives.begin();
+    this.#activity?.start();
+    return signal;
   }
 
   #startBoot() {
