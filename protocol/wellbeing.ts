@@ -97,7 +97,7 @@ export const wellbeingTodayView = z.object({
   camera: z.enum(["reporting", "offline", "private", "none"]),
   /** One plain sentence, e.g. "今天上午有活动" / "今天到 10 点还没有看到活动". */
   summary: z.string(),
-  openCheck: wellbeingCheckView.nullable(),
+  check: wellbeingCheckView.nullable().describe("the open check, or once answered today's latest one"),
   settings: wellbeingSettingsView,
 });
 export type WellbeingTodayView = z.infer<typeof wellbeingTodayView>;

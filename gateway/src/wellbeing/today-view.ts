@@ -61,7 +61,7 @@ export async function todayView(
   const away = isAway(settings, now) ? settings.awayUntil : null;
   const firstActive = [...today].findIndex((c, i) => i >= DAY_OPEN_MIN && isMoving(c));
   const lastActive = lastMovement(today);
-  const open = await service.activeCheck(householdId);
+  const open = (await service.activeCheck(householdId)) ?? (await service.latestCheckSince(householdId, midnight));
   const awayLocal = away ? localMoment(away, timeZone) : null;
   return {
     householdId,
@@ -85,7 +85,7 @@ export async function todayView(
       lastActiveMin: lastActive,
       usualStartMin: rhythm.usualStartMin,
     }),
-    openCheck: open ? toCheckView(open) : null,
+    check: open ? toCheckView(open) : null,
     settings: settingsView(profile),
   };
 }

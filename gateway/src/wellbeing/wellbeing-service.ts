@@ -377,6 +377,14 @@ export class WellbeingService {
     return activeCheckOf(this.#o.db, householdId);
   }
 
+  latestCheckSince(householdId: string, since: Date): Promise<CheckRow | null> {
+    return this.#o.db.wellbeingCheck.findFirst({
+      where: { householdId, raisedAt: { gte: since } },
+      include: checkInclude,
+      orderBy: { raisedAt: "desc" },
+    });
+  }
+
   prune(): Promise<number> {
     return this.store.prune(this.#clock(), this.#o.policy.retentionMs);
   }
