@@ -18,7 +18,7 @@ import { quantizeLevel } from "../gateway/src/wellbeing/minutes.ts";
 import { DAY_OPEN_MIN, learnRhythm, summarizeDay, type DaySummary } from "../gateway/src/wellbeing/rhythm.ts";
 import { WellbeingNotifier } from "../gateway/src/wellbeing/wellbeing-notify.ts";
 import { WellbeingService } from "../gateway/src/wellbeing/wellbeing-service.ts";
-import { createHousehold, dayAfter, playDay, TestClock } from "../test/helpers/wellbeing-days.ts";
+import { createHousehold, dayAfter, playDay, TestClock, type SimHousehold } from "../test/helpers/wellbeing-days.ts";
 import { openBenchDatabase } from "./bench-database.ts";
 
 const { values } = parseArgs({
@@ -96,8 +96,9 @@ async function runService(all: number[][][]): Promise<Asked[]> {
     log: { warn: (o, m) => console.warn(m, o), error: (o, m) => console.error(m, o) },
     policy: { escalateAfterMs: 30 * 60_000, checkEveryMs: 60_000, retentionMs: 15 * 86_400_000 },
   });
-  const homes = [];
-  for (let i = 0; i < HOUSEHOLDS; i++) homes.push(await createHousehold(db, { village: `村${i % 10}`, elderName: `老人${i}` }));
+  const homes: SimHousehold[] = [];
+  for (let i = 0; i < HOUSEHOLDS; i++)
+    homes.push(await createHousehold(db, { village: `村${i % 10}`, elderName: `老人${i}` }));
   for (let d = 0; d < LEARNING_DAYS + DAYS; d++) {
     const playing = homes.map((household, i) => ({ household, levels: all[i]![d]! }));
     await playDay(service, clock, dayAfter(FIRST_DAY, d), playing, {
@@ -182,4 +183,7 @@ if (model && service && JSON.stringify(sameKeys(model)) !== JSON.stringify(sameK
   process.exitCode = 1;
 }
 mkdirSync("bench/results", { recursive: true });
-writeFileSync(`bench/results/wellbeing-${new Date().toISOString().slice(0, 10)}.json`, JSON.stringify(results, null, 2));
+writeFileSync(
+  `bench/results/wellbeing-${new Date().toISOString().slice(0, 10)}.json`,
+  JSON.stringify(results, null, 2),
+);
