@@ -69,6 +69,7 @@ export const commandName = z.enum([
   "clock-probe",
   "site-check",
   "take-snapshot",
+  "activity-settings",
 ]);
 export type CommandName = z.infer<typeof commandName>;
 
@@ -139,6 +140,12 @@ export const commandParams = {
         .max(16 * 1024 * 1024),
     })
     .strict(),
+  /**
+   * Whether the household consented to movement levels while the camera is in privacy mode (wellbeing
+   * check-ins): without it the camera measures nothing while private. Sent when the consent changes and when
+   * the camera comes online; a camera boots without it.
+   */
+  "activity-settings": z.object({ inPrivacy: z.boolean() }).strict(),
 } as const;
 
 export type DeviceCommand = {
@@ -161,6 +168,7 @@ export const commandRequestMessage = z
     z.object({ name: z.literal("clock-probe"), params: commandParams["clock-probe"] }),
     z.object({ name: z.literal("site-check"), params: commandParams["site-check"] }),
     z.object({ name: z.literal("take-snapshot"), params: commandParams["take-snapshot"] }),
+    z.object({ name: z.literal("activity-settings"), params: commandParams["activity-settings"] }),
   ])
   .and(
     z.object({

@@ -338,7 +338,13 @@ describe("wellbeing check-ins", () => {
   it("cameras report over MQTT; minutes in privacy mode are kept only with the household's consent", async () => {
     const camera = await installDemoCamera(stack);
     const client = await connectAsDevice(stack, camera.deviceId, camera.password);
-    const from = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
+    const commands: TestJson[] = [];
+    client.on("message", (_topic, payload) => commands.push(JSON.parse(String(payload))));
+    await client.subscribeAsync(`devices/${camera.deviceId}/cmd`, { qos: 1 });
+    await waitFor("camera online", () =>
+      stack.db.device.findFirst({ where: { id: camera.deviceId, connection: "online" } }),
+    );
+    const from = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 20 * 60_000);
     clock.set(new Date());
     const send = (privacy: boolean, at: Date) =>
       client.publishAsync(
@@ -346,18 +352,28 @@ describe("wellbeing check-ins", () => {
         JSON.stringify({ from: at.toISOString(), levels: [0, 40, 80, 3, 0], privacy }),
         { qos: 1 },
       );
+    const reported = async () =>
+      (await stack.db.activityHour.findMany({ where: { deviceId: camera.deviceId } }))
+        .map((r) => r.minutes)
+        .join("")
+        .replace(/\./g, "");
     await send(false, from);
-    const stored = await waitFor("the report stored", () =>
-      stack.db.activityHour.findMany({ where: { deviceId: camera.deviceId } }).then((rows) => rows.length > 0 && rows),
+    expect(await waitFor("the report stored", async () => (await reported()).length === 5 && reported())).toBe("04800");
+    await send(true, new Date(from.getTime() + 5 * 60_000)); // private, no consent: dropped
+    await send(false, new Date(from.getTime() - 30 * 3_600_000)); // 30 h old: refused
+    // The household consents: the camera is told at once, and private minutes are kept from then on.
+    const settings = { enabled: true, startMarginMin: 120, quietHours: 4, awayUntil: null, activityInPrivacy: true };
+    const consent = await stack.api("PUT", `/api/v1/households/${stack.seed.householdId}/wellbeing/settings`, {
+      token: familyToken,
+      body: settings,
+    });
+    expect(consent.body).toMatchObject({ activityInPrivacy: true, activityInPrivacySetBy: "杨兴焦 (在外务工)" });
+    const told = await waitFor("the camera told", () => commands.find((c) => c.name === "activity-settings"));
+    expect(told.params).toEqual({ inPrivacy: true });
+    await send(true, new Date(from.getTime() + 10 * 60_000));
+    expect(await waitFor("private minutes kept", async () => (await reported()).length === 10 && reported())).toBe(
+      "0480004800",
     );
-    expect(stored.map((r) => r.minutes).join("")).toContain("0480"); // 0, 40 → 4, 80 → 8, 3 → still
-    await send(true, new Date(from.getTime() + 5 * 60_000));
-    await send(false, new Date(from.getTime() - 60 * 60_000 * 30)); // 30 h old: refused
-    await new Promise((r) => setTimeout(r, 300));
-    const minutes = (await stack.db.activityHour.findMany({ where: { deviceId: camera.deviceId } }))
-      .map((r) => r.minutes)
-      .join("");
-    expect(minutes.replace(/\./g, "")).toHaveLength(5); // the private minutes were not kept
     client.end(true);
   }, 60_000);
 });

@@ -3,13 +3,14 @@ import { activityReportMessage, type ActivityReportMessage } from "../../protoco
 import { ActivityMeter } from "./activity-meter.ts";
 import { householdRoutine, seededRandom, simulateDay } from "./routine.ts";
 
-function meter(options: { online: () => boolean; privacy?: () => boolean }) {
+function meter(options: { online: () => boolean; privacy?: () => boolean; consent?: boolean }) {
   let now = Date.parse("2026-11-30T22:00:00Z"); // 06:00 in China
   const sent: ActivityReportMessage[] = [];
   const m = new ActivityMeter({
     seed: 7,
     reportEveryMin: 5,
     privacy: options.privacy ?? (() => false),
+    measuresInPrivacy: () => options.consent ?? false,
     clock: () => now,
     send: async (report) => {
       if (!options.online()) throw new Error("offline");
@@ -45,9 +46,23 @@ describe("the camera's activity meter", () => {
     expect(sent[0]!.levels).toHaveLength(60);
   });
 
-  it("starts a new report where privacy mode changes", async () => {
+  it("in privacy mode measures nothing without the household's consent", async () => {
     let privacy = false;
     const { sent, minutes } = meter({ online: () => true, privacy: () => privacy });
+    await minutes(3);
+    privacy = true;
+    await minutes(10);
+    privacy = false;
+    await minutes(5);
+    expect(sent.map((r) => [r.privacy, r.levels.length])).toEqual([
+      [false, 3],
+      [false, 5],
+    ]);
+  });
+
+  it("with consent, starts a new report where privacy mode changes", async () => {
+    let privacy = false;
+    const { sent, minutes } = meter({ online: () => true, privacy: () => privacy, consent: true });
     await minutes(3);
     privacy = true;
     await minutes(5);

@@ -1,7 +1,8 @@
 // The camera's motion meter: each minute, the share of frames with movement (from the household's simulated
 // routine, routine.ts), kept on the camera and sent as one report every few minutes. While the camera cannot
 // reach the broker it keeps the last hour; a change of privacy mode starts a new report (each report says
-// whether its minutes were taken in privacy mode). Numbers only: no frame is involved.
+// whether its minutes were taken in privacy mode), and in privacy mode nothing is measured unless the household
+// consented (the gateway's activity-settings command). Numbers only: no frame is involved.
 import {
   ACTIVITY_REPORT_MAX_MINUTES,
   activityReportMessage,
@@ -17,6 +18,8 @@ export interface ActivityMeterOptions {
   seed: number;
   reportEveryMin: number;
   privacy: () => boolean;
+  /** Whether the household consented to movement levels in privacy mode (absent: no). */
+  measuresInPrivacy?: () => boolean;
   /** Sends a report; rejects when the camera is offline (the minutes are kept for the next try). */
   send(report: ActivityReportMessage): Promise<void>;
   clock?: () => number;
@@ -61,6 +64,7 @@ export class ActivityMeter {
       this.#pending = null; // unsent (offline): a report has one privacy flag, so those minutes are given up
     }
     const level = this.#levelAt(minuteStart);
+    if (privacy && !(this.#o.measuresInPrivacy?.() ?? false)) return; // private, without consent: nothing measured
     if (!this.#pending) this.#pending = { from: minuteStart, levels: [], privacy };
     this.#pending.levels.push(level);
     const excess = this.#pending.levels.length - ACTIVITY_REPORT_MAX_MINUTES;

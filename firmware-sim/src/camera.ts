@@ -67,6 +67,8 @@ class SimulatedCamera implements Camera {
   readonly #commands: CommandHandler;
   readonly #callPanel = new CallPanel();
   readonly #activity: ActivityMeter | null;
+  /** The household's consent to movement levels in privacy mode; a camera boots without it. */
+  #activityInPrivacy = false;
   readonly #counters = zeroCounters();
   /** The current MQTT connection; null while there is none (claiming, waiting to reconnect, off). */
   #session: MqttSession | null = null;
@@ -103,6 +105,7 @@ class SimulatedCamera implements Camera {
       seed: seedFromSerial(this.serial),
       reportEveryMin,
       privacy: () => this.#identity.privacy,
+      measuresInPrivacy: () => this.#activityInPrivacy,
       send: async (report) => {
         const deviceId = this.#identity.credentials?.deviceId;
         if (!this.#session || this.#state !== "online" || !deviceId) throw new Error("offline");
@@ -140,6 +143,7 @@ class SimulatedCamera implements Camera {
       callStatus: (status) => this.#callPanel.onStatus(status),
       clock: () => new Date(Date.now() + (this.#options.clockSkewMs ?? 0)),
       rssi: () => this.#sensors.read().rssi,
+      setActivityInPrivacy: (allowed) => void (this.#activityInPrivacy = allowed),
       stills: new StillCamera(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
@@ -172,6 +176,7 @@ class SimulatedCamera implements Camera {
 
   #newLife(): AbortSignal {
     this.#endLife()?.drop();
+    this.#activityInPrivacy = false;
     const signal = this.#lives.begin();
     this.#activity?.start();
     return signal;

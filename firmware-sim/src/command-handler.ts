@@ -40,6 +40,8 @@ export interface CommandHandlerDeps {
   callStatus(status: Extract<DeviceCommand, { name: "call-status" }>["params"]): void;
   /** Takes a still and PUTs it to the one-time upload URL (stills.ts). */
   stills: Pick<StillCamera, "post">;
+  /** The household's consent to movement levels in privacy mode (activity-meter.ts). */
+  setActivityInPrivacy?(allowed: boolean): void;
   fetch?: typeof fetch;
 }
 
@@ -146,6 +148,9 @@ export class CommandHandler {
         return this.#startStream(command.params, answer, (params) => media.siteCheckStream(params));
       case "take-snapshot":
         return this.#takeSnapshot(command.params, answer, signal);
+      case "activity-settings":
+        this.#deps.setActivityInPrivacy?.(command.params.inPrivacy);
+        return answer({ ok: true, result: { inPrivacy: command.params.inPrivacy } });
     }
   }
 

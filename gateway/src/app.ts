@@ -353,14 +353,15 @@ function createCalls(
  */
 function createWellbeing(
   config: GatewayConfig,
-  { db, hub, log, push }: Pick<Services, "db" | "hub" | "log" | "push">,
+  { db, hub, log, push, commands, state }: Pick<Services, "db" | "hub" | "log" | "push" | "commands" | "state">,
   clock: (() => Date) | undefined,
 ) {
   const notifier = new WellbeingNotifier([liveChannel(hub), pushChannel(push)], log);
-  return new WellbeingService({
+  const wellbeing = new WellbeingService({
     db,
     notifier,
     log,
+    sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
     ...(clock ? { clock } : {}),
     policy: {
       escalateAfterMs: config.WELLBEING_ESCALATE_AFTER_MIN * 60_000,
@@ -368,6 +369,10 @@ function createWellbeing(
       retentionMs: config.WELLBEING_RETENTION_DAYS * 86_400_000,
     },
   });
+  state.events.on("change", (change) => {
+    if (change.state === "online") void wellbeing.onCameraOnline(change.deviceId);
+  });
+  return wellbeing;
 }
 
 /** The worker opens its own connection: to the schema of a database handed in, when it names one (tests). */
@@ -471,7 +476,7 @@ function createServices(
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
   const siteChecks = createSiteChecks(config, { ...base, ...devicePlane, liveView });
   const labelRetention = new LabelSheetRetention(db, config.LABEL_RETENTION_DAYS * 86_400_000, log);
-  const wellbeing = createWellbeing(config, { ...base, push: calling.push }, overrides.wellbeingClock);
+  const wellbeing = createWellbeing(config, { ...base, ...devicePlane, push: calling.push }, overrides.wellbeingClock);
   return {
     wellbeing,
     ...base,

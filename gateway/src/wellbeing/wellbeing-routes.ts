@@ -105,6 +105,7 @@ function registerHouseholdRoutes(app: FastifyInstance, { db, audit, wellbeing }:
         create: { householdId, ...data },
       });
       await audit(user.id, "household.wellbeing-settings", householdId, request.body);
+      if (consentChanged) await wellbeing.sendConsent(householdId);
       return settingsView(row);
     },
   );

@@ -5,6 +5,7 @@ import type { Database } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
 import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { ActivityReportMessage, WellbeingAnswer, WellbeingCheckView } from "../../../protocol/wellbeing.ts";
+import type { DeviceCommand } from "../../../protocol/device-messages.ts";
 import type { SignedInUser } from "../access/auth.ts";
 import { ActivityStore } from "./activity-store.ts";
 import {
@@ -49,6 +50,8 @@ export interface WellbeingPolicy {
 export interface WellbeingServiceOptions {
   db: Database;
   notifier: WellbeingNotifier;
+  /** Tells a camera the household's consent to movement levels in privacy mode (activity-settings). */
+  sendCommand?: (deviceId: string, command: DeviceCommand, requestedBy: string) => Promise<unknown>;
   log: Logger;
   policy: WellbeingPolicy;
   clock?: () => Date;
@@ -115,6 +118,37 @@ export class WellbeingService {
       lastActivityAt: later(profile?.lastActivityAt, movedAt),
     };
     await db.wellbeingProfile.upsert({ where: { householdId }, update: data, create: { householdId, ...data } });
+  }
+
+  // ── the household's consent, on the cameras ──
+
+  /** The consent changed: every online camera of the household hears it now (the others when they connect). */
+  async sendConsent(householdId: string): Promise<void> {
+    const devices = await this.#o.db.device.findMany({
+      where: { householdId, connection: "online" },
+      select: { id: true },
+    });
+    await Promise.all(devices.map((d) => this.#sendConsentTo(d.id)));
+  }
+
+  /** A camera that connects learns the consent, if its household ever set one (a camera boots without it). */
+  onCameraOnline(deviceId: string): Promise<void> {
+    return this.#sendConsentTo(deviceId, { onlyIfEverSet: true }).catch((err: unknown) =>
+      this.#o.log.error({ err, deviceId }, "activity consent not looked up"),
+    );
+  }
+
+  async #sendConsentTo(deviceId: string, o: { onlyIfEverSet?: boolean } = {}): Promise<void> {
+    const device = await this.#o.db.device.findUnique({
+      where: { id: deviceId },
+      select: { household: { select: { wellbeing: true } } },
+    });
+    const profile = device?.household?.wellbeing;
+    if (!this.#o.sendCommand || (o.onlyIfEverSet && !profile?.activityInPrivacySetAt)) return;
+    const command = { name: "activity-settings", params: { inPrivacy: profile?.activityInPrivacy ?? false } } as const;
+    await this.#o.sendCommand(deviceId, command, "wellbeing").catch((err: unknown) => {
+      this.#o.log.warn({ deviceId, err: (err as Error).message }, "camera not told the activity consent");
+    });
   }
 
   // ── the periodic pass ──
