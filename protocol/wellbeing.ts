@@ -42,6 +42,8 @@ export const wellbeingCheckView = z.object({
   householdId: z.string(),
   elderName: z.string(),
   village: z.string(),
+  /** The household's phone, for whoever goes to look. */
+  contactPhone: z.string(),
   kind: wellbeingCheckKind,
   state: wellbeingCheckState,
   /** When the day should have started (usual start + margin), or when the quiet stretch reached its limit. */

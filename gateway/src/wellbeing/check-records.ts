@@ -41,6 +41,7 @@ export function toCheckView(row: CheckRow): WellbeingCheckView {
     householdId: row.householdId,
     elderName: row.household.elderName,
     village: row.household.village,
+    contactPhone: row.household.contactPhone,
     kind: row.kind as WellbeingCheckKind,
     state: row.state as WellbeingCheckState,
     dueAt: row.dueAt.toISOString(),

@@ -61,6 +61,9 @@ function CheckCard({ check, onAnswered }: { check: WellbeingCheck; onAnswered: (
         {t(`wellbeing.state.${check.state}`)} · {t("wellbeing.raisedAt", { when: dayTime(check.raisedAt, lang) })}
       </p>
       <p>{check.body}</p>
+      <p>
+        <a href={`tel:${check.contactPhone}`}>{t("wellbeing.contactPhone", { phone: check.contactPhone })}</a>
+      </p>
       <Acks check={check} lang={lang} />
       <button class="primary" disabled={answer.busy} onClick={() => void answer.run()}>
         {t("wellbeing.allWell")}
