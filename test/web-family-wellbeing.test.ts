@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom, simulateDay, type Routine } from "../firmware-sim/src/routine.ts";
 import type { MqttClient } from "mqtt";
 import { connectAsDevice, demoPassword, installDemoCamera, startStack, waitFor, type Stack } from "./helpers/stack.ts";
-import { dayAfter, playDay, TestClock, type SimHousehold } from "./helpers/wellbeing-days.ts";
+import { playDay, seedHistory, TestClock, type SimHousehold } from "./helpers/wellbeing-days.ts";
 import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot, signIn } from "./web-browser.ts";
 
 const routine: Routine = {
@@ -40,11 +40,12 @@ describe.skipIf(!hasChromium)("web app: the family's wellbeing strip", () => {
     const camera = await installDemoCamera(stack);
     home = { householdId: stack.seed.householdId, deviceId: camera.deviceId };
     cameraClient = await connectAsDevice(stack, camera.deviceId, camera.password);
-    for (let i = 0; i < 14; i++)
-      await playDay(stack.gateway.wellbeing, clock, dayAfter("2026-11-10", i), [{ household: home, levels: day() }], {
-        reportEveryMin: 60,
-        evaluate: false,
-      });
+    await seedHistory(
+      stack.db,
+      home,
+      "2026-11-10",
+      Array.from({ length: 14 }, () => day()),
+    );
   }, 120_000);
 
   afterAll(async () => {

@@ -19,6 +19,7 @@ import {
   createHousehold,
   dayAfter,
   playDay,
+  seedHistory,
   TestClock,
   TIME_ZONE,
   type SimHousehold,
@@ -101,13 +102,14 @@ async function today(h: SimHousehold, token = familyToken) {
   return res.body;
 }
 
-/** Two weeks of the routine, reported but not evaluated (the history the learning reads). */
+/** Two weeks of the routine before the days the test is about (what the learning reads). */
 async function history(h: SimHousehold, day: ReturnType<typeof daysOf>, first: string, days = 14) {
-  for (let i = 0; i < days; i++)
-    await playDay(stack.gateway.wellbeing, clock, dayAfter(first, i), [{ household: h, levels: day() }], {
-      reportEveryMin: 60,
-      evaluate: false,
-    });
+  await seedHistory(
+    stack.db,
+    h,
+    first,
+    Array.from({ length: days }, () => day()),
+  );
 }
 
 /** The usual start the household has learned as of that day's first minute. */

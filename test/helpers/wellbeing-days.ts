@@ -3,6 +3,7 @@
 import type { Database } from "../../core/database.ts";
 import { randomId } from "../../core/secrets.ts";
 import { instantOf, shiftDate } from "../../gateway/src/wellbeing/local-time.ts";
+import { emptyHour, quantizeLevel, splitByHour, writeIntoHour } from "../../gateway/src/wellbeing/minutes.ts";
 import type { WellbeingService } from "../../gateway/src/wellbeing/wellbeing-service.ts";
 
 export const TIME_ZONE = "Asia/Shanghai";
@@ -105,3 +106,40 @@ async function report(
 }
 
 export const dayAfter = (date: string, days = 1) => shiftDate(date, -days);
+
+/**
+ * Days that have already happened, written straight into the camera-hour rows (one query a day) as the ingest
+ * would have stored them: the learning then sums them as it does any day. For history only: the days a test
+ * is about go through playDay and the service.
+ */
+export async function seedHistory(
+  db: Database,
+  household: SimHousehold,
+  first: string,
+  days: number[][],
+): Promise<void> {
+  for (const [i, levels] of days.entries()) {
+    const midnight = instantOf(dayAfter(first, i), 0, TIME_ZONE);
+    const rows = splitByHour(midnight, levels.map(quantizeLevel).join("")).map((part) => ({
+      deviceId: household.deviceId,
+      hour: part.hour,
+      minutes: writeIntoHour(emptyHour(), part.offset, part.digits),
+    }));
+    await db.activityHour.createMany({ data: rows });
+  }
+  // What the ingest keeps on the profile: the end of the last report and the last movement.
+  const last = days.length - 1;
+  const lastDay = instantOf(dayAfter(first, last), 0, TIME_ZONE).getTime();
+  const lastMoving = days[last]!.map(quantizeLevel)
+    .join("")
+    .search(/[1-9]0*$/);
+  const data = {
+    lastReportAt: new Date(lastDay + 1440 * 60_000),
+    lastActivityAt: lastMoving < 0 ? null : new Date(lastDay + lastMoving * 60_000),
+  };
+  await db.wellbeingProfile.upsert({
+    where: { householdId: household.householdId },
+    update: data,
+    create: { householdId: household.householdId, ...data },
+  });
+}
