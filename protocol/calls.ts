@@ -52,7 +52,7 @@ export const pushUnsubscribeBody = z.object({ endpoint: z.url().max(1000) });
 
 /** What a push message carries (encrypted, RFC 8291); the service worker shows it. */
 export const pushPayload = z.object({
-  kind: z.enum(["call", "call-missed", "notice"]),
+  kind: z.enum(["call", "call-missed", "notice", "wellbeing"]),
   title: z.string(),
   body: z.string(),
   url: z.string(),

@@ -70,6 +70,7 @@ export const commandName = z.enum([
   "site-check",
   "take-snapshot",
   "elder-notice",
+  "activity-settings",
 ]);
 export type CommandName = z.infer<typeof commandName>;
 
@@ -152,6 +153,12 @@ export const commandParams = {
       afterS: z.number().int().min(1).max(600).nullable().optional(),
     })
     .strict(),
+  /**
+   * Whether the household consented to movement levels while the camera is in privacy mode (wellbeing
+   * check-ins): without it the camera measures nothing while private. Sent when the consent changes and when
+   * the camera comes online; a camera boots without it.
+   */
+  "activity-settings": z.object({ inPrivacy: z.boolean() }).strict(),
 } as const;
 
 export type DeviceCommand = {
@@ -175,6 +182,7 @@ export const commandRequestMessage = z
     z.object({ name: z.literal("site-check"), params: commandParams["site-check"] }),
     z.object({ name: z.literal("take-snapshot"), params: commandParams["take-snapshot"] }),
     z.object({ name: z.literal("elder-notice"), params: commandParams["elder-notice"] }),
+    z.object({ name: z.literal("activity-settings"), params: commandParams["activity-settings"] }),
   ])
   .and(
     z.object({

@@ -63,6 +63,7 @@ export const errorCatalogue = {
   "same-device": { status: 400, message: "the replacement is the same camera" },
   "camera-not-claimed": { status: 409, message: "this camera has not been set up yet" },
   "camera-offline": { status: 409, message: "the camera is offline" },
+  "wellbeing-check-closed": { status: 409, message: "this check has already been answered or closed itself" },
   "camera-online": { status: 409, message: "the camera is connected; only staff can re-arm a working camera" },
   "batch-upload-raced": { status: 409, message: "the same upload is being registered by another request; try again" },
   "call-busy": { status: 409, message: "a call to this camera is already ringing" },

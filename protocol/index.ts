@@ -8,3 +8,4 @@ export * from "./text.ts";
 export * from "./calls.ts";
 export * from "./site-check.ts";
 export * from "./snapshots.ts";
+export * from "./wellbeing.ts";

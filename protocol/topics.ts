@@ -4,6 +4,8 @@ export const deviceIdPattern = /^cam_[a-z0-9]{12}$/;
 export const deviceStatusTopic = (deviceId: string) => `devices/${deviceId}/status`;
 export const deviceTelemetryTopic = (deviceId: string) => `devices/${deviceId}/telemetry`;
 export const deviceEventsTopic = (deviceId: string) => `devices/${deviceId}/events`;
+/** Movement seen per minute (protocol/wellbeing.ts): numbers only, never images. */
+export const deviceActivityTopic = (deviceId: string) => `devices/${deviceId}/activity`;
 export const deviceCommandTopic = (deviceId: string) => `devices/${deviceId}/cmd`;
 /** Where a device answers commands: the response topic named in each command (MQTT 5 request/response). */
 export const deviceCommandResponseTopic = (deviceId: string) => `devices/${deviceId}/cmd/response`;
@@ -20,14 +22,15 @@ export const gatewaySubscriptions = [
   "devices/+/status",
   "devices/+/telemetry",
   "devices/+/events",
+  "devices/+/activity",
   "devices/+/cmd/response",
 ] as const;
 
-export type DeviceTopicKind = "status" | "telemetry" | "events" | "cmd" | "cmd/response";
+export type DeviceTopicKind = "status" | "telemetry" | "events" | "activity" | "cmd" | "cmd/response";
 
 /** Splits devices/{id}/{kind}; returns null for anything that is not a device topic. */
 export function parseDeviceTopic(topic: string): { deviceId: string; kind: DeviceTopicKind } | null {
-  const match = /^devices\/([^/]+)\/(status|telemetry|events|cmd|cmd\/response)$/.exec(topic);
+  const match = /^devices\/([^/]+)\/(status|telemetry|events|activity|cmd|cmd\/response)$/.exec(topic);
   if (!match) return null;
   return { deviceId: match[1]!, kind: match[2] as DeviceTopicKind };
 }
@@ -38,6 +41,7 @@ export function devicePublishTopics(deviceId: string): string[] {
     deviceStatusTopic(deviceId),
     deviceTelemetryTopic(deviceId),
     deviceEventsTopic(deviceId),
+    deviceActivityTopic(deviceId),
     deviceCommandResponseTopic(deviceId),
   ];
 }

@@ -5,6 +5,7 @@ import { alertView, commandView } from "./http.ts";
 import { viewerSummary } from "./live-view.ts";
 import { snapshotView } from "./snapshots.ts";
 import { callView, noticeView } from "./calls.ts";
+import { wellbeingCheckView } from "./wellbeing.ts";
 
 export const clientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ping"), id: z.string().max(64).optional() }),
@@ -68,6 +69,12 @@ export const serverMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("device.snapshot"), snapshot: snapshotView }),
   /** A notice for the household (its camera offline for a while, or back): to members who chose that kind. */
   z.object({ type: z.literal("notice"), notice: noticeView }),
+  /** A wellbeing check was raised, escalated or answered: to the people it tells, with its words. */
+  z.object({
+    type: z.literal("wellbeing.check"),
+    check: wellbeingCheckView,
+    notice: z.object({ title: z.string(), body: z.string() }),
+  }),
   z.object({
     type: z.literal("view.downlink"),
     deviceId: z.string(),

@@ -73,6 +73,8 @@ export interface CameraOptions {
   firmware?: string;
   /** Overrides heartbeatIntervalS from the claim reply. */
   heartbeatIntervalS?: number;
+  /** Report movement per minute (activity-meter.ts) every this many minutes; 0 or absent: off. */
+  activityReportMin?: number;
   /** Overrides keepaliveS from the claim reply. */
   keepaliveS?: number;
   /** Overrides mqttUrl from the claim reply (when the gateway names the broker by a host we cannot resolve). */

@@ -31,6 +31,8 @@ import { Lives } from "./life.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import { MqttSession } from "./mqtt-session.ts";
 import { createSensorModel, type SensorModel } from "./sensors.ts";
+import { ActivityMeter, seedFromSerial } from "./activity-meter.ts";
+import { deviceActivityTopic } from "../../protocol/topics.ts";
 
 export * from "./camera-types.ts";
 
@@ -64,6 +66,9 @@ class SimulatedCamera implements Camera {
   readonly #media: CameraMedia;
   readonly #commands: CommandHandler;
   readonly #callPanel = new CallPanel();
+  readonly #activity: ActivityMeter | null;
+  /** The household's consent to movement levels in privacy mode; a camera boots without it. */
+  #activityInPrivacy = false;
   readonly #counters = zeroCounters();
   /** The current MQTT connection; null while there is none (claiming, waiting to reconnect, off). */
   #session: MqttSession | null = null;
@@ -89,6 +94,24 @@ class SimulatedCamera implements Camera {
     this.#sensors = createSensorModel({ seed: this.serial, random: this.#random });
     this.#media = this.#createMedia();
     this.#commands = this.#createCommandHandler();
+    this.#activity = this.#createActivityMeter();
+  }
+
+  /** Movement per minute from the household's simulated routine, reported every few minutes (0: off). */
+  #createActivityMeter(): ActivityMeter | null {
+    const reportEveryMin = this.#options.activityReportMin ?? 0;
+    if (reportEveryMin <= 0) return null;
+    return new ActivityMeter({
+      seed: seedFromSerial(this.serial),
+      reportEveryMin,
+      privacy: () => this.#identity.privacy,
+      measuresInPrivacy: () => this.#activityInPrivacy,
+      send: async (report) => {
+        const deviceId = this.#identity.credentials?.deviceId;
+        if (!this.#session || this.#state !== "online" || !deviceId) throw new Error("offline");
+        await this.#session.publish(deviceActivityTopic(deviceId), JSON.stringify(report));
+      },
+    });
   }
 
   #createMedia(): CameraMedia {
@@ -121,6 +144,7 @@ class SimulatedCamera implements Camera {
       elderNotice: (notice) => this.#callPanel.onNotice(notice),
       clock: () => new Date(Date.now() + (this.#options.clockSkewMs ?? 0)),
       rssi: () => this.#sensors.read().rssi,
+      setActivityInPrivacy: (allowed) => void (this.#activityInPrivacy = allowed),
       stills: new StillCamera(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
@@ -137,6 +161,7 @@ class SimulatedCamera implements Camera {
   // ── life ───────────────────────────────────────────────────────────
   /** Ends the current life and hands back its connection, detached, for the caller to drop or leave. */
   #endLife(): MqttSession | null {
+    this.#activity?.stop();
     void this.#media.reset("camera-down");
     this.#callPanel.reset();
     this.#lives.end();
@@ -152,7 +177,10 @@ class SimulatedCamera implements Camera {
 
   #newLife(): AbortSignal {
     this.#endLife()?.drop();
-    return this.#lives.begin();
+    this.#activityInPrivacy = false;
+    const signal = this.#lives.begin();
+    this.#activity?.start();
+    return signal;
   }
 
   #startBoot() {

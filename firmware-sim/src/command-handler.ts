@@ -42,6 +42,8 @@ export interface CommandHandlerDeps {
   elderNotice(notice: Extract<DeviceCommand, { name: "elder-notice" }>["params"]): void;
   /** Takes a still and PUTs it to the one-time upload URL (stills.ts). */
   stills: Pick<StillCamera, "post">;
+  /** The household's consent to movement levels in privacy mode (activity-meter.ts). */
+  setActivityInPrivacy?(allowed: boolean): void;
   fetch?: typeof fetch;
 }
 
@@ -151,6 +153,9 @@ export class CommandHandler {
       case "elder-notice":
         this.#deps.elderNotice(command.params);
         return answer({ ok: true, result: {} });
+      case "activity-settings":
+        this.#deps.setActivityInPrivacy?.(command.params.inPrivacy);
+        return answer({ ok: true, result: { inPrivacy: command.params.inPrivacy } });
     }
   }
 

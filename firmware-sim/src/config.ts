@@ -30,6 +30,13 @@ export const simConfigSchema = z.object({
   /** Cameras switch on spread over this many ms (a village's power coming back). */
   startSpreadMs: z.coerce.number().int().min(0).default(2_000),
   statusIntervalS: positiveInt("status-interval").default(5),
+  /** Movement per minute from each household's simulated routine, reported this often (0: off). */
+  activityReportMin: z.coerce
+    .number({ error: "activity-report-min must be a number" })
+    .int()
+    .min(0)
+    .max(60, "activity-report-min: at most 60")
+    .default(5),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type SimConfig = z.infer<typeof simConfigSchema>;
@@ -47,6 +54,7 @@ const sources: Record<keyof SimConfig, { flag: string; env: string }> = {
   firmware: { flag: "firmware", env: "WX_SIM_FIRMWARE" },
   startSpreadMs: { flag: "start-spread-ms", env: "WX_SIM_START_SPREAD_MS" },
   statusIntervalS: { flag: "status-interval", env: "WX_SIM_STATUS_INTERVAL_S" },
+  activityReportMin: { flag: "activity-report-min", env: "WX_SIM_ACTIVITY_REPORT_MIN" },
   logLevel: { flag: "log-level", env: "WX_SIM_LOG_LEVEL" },
 };
 

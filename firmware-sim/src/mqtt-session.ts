@@ -135,6 +135,11 @@ export class MqttSession {
     });
   }
 
+  /** QoS 1: a report the broker has not acknowledged is kept by the camera and sent again. */
+  async publish(topic: string, payload: string): Promise<void> {
+    await this.#client.publishAsync(topic, payload, { qos: 1 });
+  }
+
   async respond(topic: string, response: CommandResponseMessage): Promise<void> {
     await this.#client.publishAsync(topic, JSON.stringify(commandResponseMessage.parse(response)), { qos: 1 });
   }

@@ -79,6 +79,7 @@ export function createSimulator(config: SimConfig, deps: SimulatorDeps): Simulat
         log,
         startSpreadMs: config.startSpreadMs,
         ...(config.heartbeatS ? { heartbeatIntervalS: config.heartbeatS } : {}),
+        activityReportMin: config.activityReportMin,
         ...(config.mqttUrl ? { mqttUrl: config.mqttUrl } : {}),
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
       });

@@ -69,6 +69,9 @@ import { SnapshotSchedule } from "./snapshots/snapshot-schedule.ts";
 import { snapshotsPlugin } from "./snapshots/snapshot-routes.ts";
 import { SnapshotService } from "./snapshots/snapshot-service.ts";
 import { diskSnapshotStore } from "./snapshots/snapshot-store.ts";
+import { WellbeingService } from "./wellbeing/wellbeing-service.ts";
+import { liveChannel, pushChannel, WellbeingNotifier } from "./wellbeing/wellbeing-notify.ts";
+import { wellbeingPlugin } from "./wellbeing/wellbeing-routes.ts";
 
 /** stop() gives up on a step that has not finished by then (main.ts must exit within 10 s of SIGTERM). */
 const STOP_DEADLINE_MS = 8_000;
@@ -94,6 +97,7 @@ export interface Gateway {
   readonly messaging: Messaging;
   readonly snapshots: SnapshotService;
   readonly snapshotSchedule: SnapshotSchedule;
+  readonly wellbeing: WellbeingService;
   /** The broker in this process, once started. */
   readonly broker: WangxiangBroker | null;
   /** The worker thread that writes heartbeats and statuses. */
@@ -111,6 +115,8 @@ export interface GatewayOverrides {
   logStream?: { write(line: string): void };
   /** Certificate authorities to trust for Web Push (tests play a push service with their own CA). */
   pushCa?: string | Buffer;
+  /** The wellbeing part's clock (tests run weeks of days in seconds). */
+  wellbeingClock?: () => Date;
 }
 
 /** What start() brings up: absent before it, read at call time by the parts built before it. */
@@ -155,6 +161,7 @@ interface Services {
   callWindows: CallWindowGate;
   notices: FamilyNotices;
   messaging: Messaging;
+  wellbeing: WellbeingService;
   /** The gateway's own MQTT password (generated when MQTT_SERVICE_PASSWORD is unset). */
   servicePassword: string;
 }
@@ -353,6 +360,34 @@ function createCalls(
   return { push, calls, notices, messaging };
 }
 
+/**
+ * Wellbeing check-ins: the family hears through the open app and Web Push. The SMS and voice channels
+ * (issue 18) join here as one more WellbeingChannel in the list.
+ */
+function createWellbeing(
+  config: GatewayConfig,
+  { db, hub, log, push, commands, state }: Pick<Services, "db" | "hub" | "log" | "push" | "commands" | "state">,
+  clock: (() => Date) | undefined,
+) {
+  const notifier = new WellbeingNotifier([liveChannel(hub), pushChannel(push)], log);
+  const wellbeing = new WellbeingService({
+    db,
+    notifier,
+    log,
+    sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
+    ...(clock ? { clock } : {}),
+    policy: {
+      escalateAfterMs: config.WELLBEING_ESCALATE_AFTER_MIN * 60_000,
+      checkEveryMs: config.WELLBEING_CHECK_INTERVAL_S * 1000,
+      retentionMs: config.WELLBEING_RETENTION_DAYS * 86_400_000,
+    },
+  });
+  state.events.on("change", (change) => {
+    if (change.state === "online") void wellbeing.onCameraOnline(change.deviceId);
+  });
+  return wellbeing;
+}
+
 /** The worker opens its own connection: to the schema of a database handed in, when it names one (tests). */
 function createIngestThread(
   config: GatewayConfig,
@@ -455,7 +490,9 @@ function createServices(
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
   const siteChecks = createSiteChecks(config, { ...base, ...devicePlane, liveView });
   const labelRetention = new LabelSheetRetention(db, config.LABEL_RETENTION_DAYS * 86_400_000, log);
+  const wellbeing = createWellbeing(config, { ...base, ...devicePlane, push: calling.push }, overrides.wellbeingClock);
   return {
+    wellbeing,
     ...base,
     ...devicePlane,
     liveView,
@@ -644,6 +681,7 @@ async function registerDeviceRoutes(
     admitStill: (householdId) => services.callWindows.assertMayStartView(householdId, "look-in"),
   });
   await api.register(householdCallSettingsPlugin, { db, audit, notices: services.notices });
+  await api.register(wellbeingPlugin, { db, audit, wellbeing: services.wellbeing });
   if (liveView) {
     await api.register(liveViewPlugin, { db, liveView });
     // The relay's WHIP/WHEP routes need its pool: present when the app boots in start(), absent for inject() before it.
@@ -656,8 +694,9 @@ function leaderJobs({
   alerts,
   retention,
   snapshotSchedule,
+  wellbeing,
   log,
-}: Pick<Services, "alerts" | "retention" | "snapshotSchedule" | "log">): (leader: boolean) => void {
+}: Pick<Services, "alerts" | "retention" | "snapshotSchedule" | "wellbeing" | "log">): (leader: boolean) => void {
   let jobsRunning = false;
   return (leader) => {
     if (leader === jobsRunning) return;
@@ -666,10 +705,12 @@ function leaderJobs({
       alerts.start().catch((err) => log.error({ err }, "alert monitor did not start"));
       retention.start();
       snapshotSchedule.start();
+      wellbeing.start();
     } else {
       void alerts.stop();
       retention.stop();
       void snapshotSchedule.stop();
+      void wellbeing.stop();
     }
   };
 }
@@ -787,6 +828,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     messaging: services.messaging,
     snapshots,
     snapshotSchedule,
+    wellbeing: services.wellbeing,
     get broker() {
       return running.broker;
     },
@@ -838,6 +880,7 @@ async function startLeaderJobs({ services, cluster, lifecycle }: StartParts): Pr
       stopFollowing();
       services.retention.stop();
       await services.snapshotSchedule.stop();
+      await services.wellbeing.stop();
       await services.alerts.stop();
     },
   );
@@ -1001,6 +1044,7 @@ async function startIngest(
     },
     onCallButton: (deviceId) => calls.onCallButton(deviceId),
     onCallDeclined: (deviceId) => calls.onCallDeclined(deviceId),
+    onActivity: (deviceId, report) => services.wellbeing.ingest(deviceId, report),
   });
   running.ingest = ingest;
   await lifecycle.step(

@@ -144,6 +144,11 @@ export const gatewayEnvSchema = z.object({
   CALL_UNWATCHED_END_S: seconds.default(60),
   /** A household is told its camera is offline once it has been offline this long (and again when it is back). */
   FAMILY_NOTICE_OFFLINE_S: seconds.default(1800),
+  /** Wellbeing check-ins: how often the ingest leader looks for quiet days, and when the village contact is told. */
+  WELLBEING_CHECK_INTERVAL_S: seconds.default(60),
+  WELLBEING_ESCALATE_AFTER_MIN: z.coerce.number().int().min(5).max(720).default(30),
+  /** Movement per minute is kept this long (the learning needs the last 14 days). */
+  WELLBEING_RETENTION_DAYS: z.coerce.number().int().min(15).max(400).default(15),
   /** VAPID contact for push services (RFC 8292 "sub"): mailto: or https: of the operator. */
   /** A request must arrive whole (headers and body) within this; slow senders are cut off (408). */
   HTTP_REQUEST_TIMEOUT_S: seconds.default(30),

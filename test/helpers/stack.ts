@@ -40,7 +40,12 @@ export const demoPassword = "test-password-123";
 
 export async function startStack(
   env: Record<string, string> = {},
-  options: { logStream?: { write(line: string): void }; database?: TestDatabase; push?: TestPushService } = {},
+  options: {
+    logStream?: { write(line: string): void };
+    database?: TestDatabase;
+    push?: TestPushService;
+    wellbeingClock?: () => Date;
+  } = {},
 ): Promise<Stack> {
   const testDb: TestDatabase = options.database ?? (await createTestDatabase());
   const snapshotDir = await mkdtemp(join(tmpdir(), "wx-snapshots-"));
@@ -72,6 +77,7 @@ export async function startStack(
     databaseSchema: testDb.pgSchema,
     logStream: options.logStream,
     ...(options.push ? { pushCa: options.push.ca } : {}),
+    ...(options.wellbeingClock ? { wellbeingClock: options.wellbeingClock } : {}),
   });
   const started = await gateway.start();
   const httpUrl = `http://127.0.0.1:${started.httpPort}`;

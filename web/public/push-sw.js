@@ -8,12 +8,14 @@ self.addEventListener("push", (event) => {
     return;
   }
   const call = message.kind === "call";
+  // A wellbeing question stays on screen until someone looks at it, like a call.
+  const mustSee = call || message.kind === "wellbeing";
   event.waitUntil(
     self.registration.showNotification(message.title, {
       body: message.body,
       tag: message.tag,
-      renotify: call,
-      requireInteraction: call,
+      renotify: mustSee,
+      requireInteraction: mustSee,
       lang: "zh-CN",
       icon: "/icon-192.png",
       badge: "/icon-192.png",

@@ -20,6 +20,8 @@ const StaffConsole = lazy(() => staffApp().then((m) => m.StaffConsole));
 const DeviceScreen = lazy(() => staffApp().then((m) => m.DeviceScreen));
 const AccountsScreen = lazy(() => staffApp().then((m) => m.AccountsScreen));
 const BatchScreen = lazy(() => staffApp().then((m) => m.BatchScreen));
+const StaffWellbeing = lazy(() => staffApp().then((m) => m.WellbeingChecksScreen));
+const InstallerWellbeing = lazy(() => installerApp().then((m) => m.WellbeingChecksScreen));
 
 export function App({ services }: { services: AppServices }) {
   const [session, setSession] = useState(services.session.current());
@@ -62,6 +64,8 @@ function Routes({ session }: { session: Session | null }) {
       <Route path="/staff/accounts" component={AccountsScreen} />
       <Route path="/account" component={AccountScreen} />
       <Route path="/staff/batches" component={BatchScreen} />
+      <Route path="/staff/wellbeing" component={StaffWellbeing} />
+      <Route path="/installer/wellbeing" component={InstallerWellbeing} />
       <Route default component={() => <Redirect to={homeOf(session)} />} />
     </Router>
   );

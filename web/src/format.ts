@@ -39,3 +39,11 @@ export function dateTime(iso: string | null, lang: string): string {
 export function percent(fraction: number | null): string {
   return fraction === null ? "—" : `${(fraction * 100).toFixed(fraction >= 0.999 || fraction === 0 ? 0 : 1)}%`;
 }
+
+/** "11/24 08:30": when something was said, to the minute. */
+export function dayTime(iso: string | null, lang: string): string {
+  if (!iso) return "—";
+  return new Intl.DateTimeFormat(lang, { month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(
+    new Date(iso),
+  );
+}

@@ -24,6 +24,7 @@ import type {
   noticePreferences,
   noticeView,
 } from "../../protocol/calls.ts";
+import type { wellbeingCheckView, wellbeingSettingsView, wellbeingTodayView } from "../../protocol/wellbeing.ts";
 
 export type DeviceView = z.infer<typeof deviceView>;
 export type DeviceDetail = z.infer<typeof deviceDetailView>;
@@ -53,3 +54,6 @@ export type CallWindow = z.infer<typeof callWindowView>;
 export type Notice = z.infer<typeof noticeView>;
 export type NoticePreferences = z.infer<typeof noticePreferences>;
 export type SiteCheckView = z.infer<typeof siteCheckView>;
+export type WellbeingToday = z.infer<typeof wellbeingTodayView>;
+export type WellbeingCheck = z.infer<typeof wellbeingCheckView>;
+export type WellbeingSettings = z.infer<typeof wellbeingSettingsView>;

@@ -11,6 +11,7 @@ import {
   heartbeatMessage,
   parseJsonPayload,
 } from "../../../protocol/device-messages.ts";
+import { activityReportMessage, type ActivityReportMessage } from "../../../protocol/wellbeing.ts";
 import {
   brokerDisconnectTopic,
   deviceCommandResponseTopic,
@@ -48,6 +49,8 @@ export interface DeviceIngestOptions {
   onCallButton?(deviceId: string): Promise<void>;
   /** The elder declined a call home. */
   onCallDeclined?(deviceId: string): Promise<void>;
+  /** Movement per minute from a camera (the wellbeing part stores it). */
+  onActivity?(deviceId: string, report: ActivityReportMessage): Promise<unknown>;
   /** Whether this gateway handles device messages (always, unless several gateways share the fleet). */
   leadership: Leadership;
   /** The broker in this process, when there is one and no other gateway: no MQTT client is needed. */
@@ -184,6 +187,12 @@ export class DeviceIngest {
         const m = parseJsonPayload(deviceEventMessage, payload);
         if (!m.ok) return this.rejectPayload(deviceId, topic, kind, m.reason);
         this.handleEvent(deviceId, m.value).catch((error: unknown) => this.logFailure(deviceId, topic, error));
+        return;
+      }
+      case "activity": {
+        const m = parseJsonPayload(activityReportMessage, payload);
+        if (!m.ok) return this.rejectPayload(deviceId, topic, kind, m.reason);
+        this.o.onActivity?.(deviceId, m.value).catch((error: unknown) => this.logFailure(deviceId, topic, error));
         return;
       }
       case "cmd/response": {

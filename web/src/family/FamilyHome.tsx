@@ -10,6 +10,7 @@ import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { CallSettings } from "./CallSettings.tsx";
 import { MissedCalls } from "./MissedCalls.tsx";
 import { Notices } from "./Notices.tsx";
+import { WellbeingStrip } from "./WellbeingStrip.tsx";
 import { PushSetup } from "./PushSetup.tsx";
 import { PrivacyBadge, StateBadge } from "../ui/StateBadge.tsx";
 import { SnapshotThumb } from "../ui/Snapshot.tsx";
@@ -44,6 +45,7 @@ export function FamilyHome() {
           {devices.data && !list.some((d) => d.householdId === h.id) ? (
             <p class="muted">{t("family.noCameras")}</p>
           ) : null}
+          <WellbeingStrip householdId={h.id} />
           <InvitePanel householdId={h.id} />
           <CallSettings householdId={h.id} />
           <Notices householdId={h.id} />

@@ -75,6 +75,9 @@ export function InstallerHome() {
           {t("offline.summary", { waiting, conflicts })}
         </p>
       ) : null}
+      <a class="card row-link" href="/installer/wellbeing">
+        {t("wellbeing.checksLink")}
+      </a>
       <ErrorText error={households.error} />
       {households.loading && !households.data ? <Loading /> : null}
       <ul class="list">

@@ -1,6 +1,7 @@
 // The installer's screens, as one lazily loaded chunk.
 export { InstallerHome } from "./InstallerHome.tsx";
 export { HouseholdScreen } from "./HouseholdScreen.tsx";
+export { WellbeingChecksScreen } from "../ui/WellbeingChecks.tsx";
 
 /** With signal, fetch the QR decoder and its worker now (≈16 KB gzip), so a box can be scanned where there is none. */
 function prefetchScanner(): Promise<unknown> {

@@ -59,6 +59,9 @@ export function StaffConsole() {
       <a class="card row-link" href="/staff/batches">
         {t("batch.link")}
       </a>
+      <a class="card row-link" href="/staff/wellbeing">
+        {t("wellbeing.checksLink")}
+      </a>
       {summary.data ? <Totals summary={summary.data} /> : <Loading />}
       <Alerts
         alerts={alertList}

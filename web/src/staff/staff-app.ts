@@ -3,3 +3,4 @@ export { StaffConsole } from "./StaffConsole.tsx";
 export { DeviceScreen } from "./DeviceScreen.tsx";
 export { AccountsScreen } from "./AccountsScreen.tsx";
 export { BatchScreen } from "./BatchScreen.tsx";
+export { WellbeingChecksScreen } from "../ui/WellbeingChecks.tsx";
