@@ -21,6 +21,8 @@ import { CallWindowGate } from "./calls/call-windows.ts";
 import { FamilyNotices } from "./calls/family-notices.ts";
 import { householdCallSettingsPlugin } from "./calls/household-settings-routes.ts";
 import { authPlugin } from "./access/auth.ts";
+import { Sessions } from "./access/sessions.ts";
+import { RedisSessionChannel } from "./access/session-channel.ts";
 import { localGuessLimiters, type GuessLimiterFactory } from "./access/attempt-limiter.ts";
 import { redisGuessLimiters } from "./access/shared-attempt-limiter.ts";
 import { householdsPlugin } from "./access/households.ts";
@@ -128,6 +130,8 @@ interface Services {
   log: FastifyInstance["log"];
   hub: LiveHub;
   liveSessions: LiveSessions;
+  /** Which sign-in sessions are live, remembered briefly; where sessions end (access/sessions.ts). */
+  sessions: Sessions;
   audit: ReturnType<typeof databaseAuditLog>;
   state: DeviceStateTracker;
   /** The worker thread that writes heartbeats and statuses (device-plane/ingest/). */
@@ -159,7 +163,7 @@ interface Services {
  */
 function createCluster(
   config: GatewayConfig,
-  { hub, log, liveView }: Pick<Services, "hub" | "log" | "liveView">,
+  { hub, log, liveView, sessions }: Pick<Services, "hub" | "log" | "liveView" | "sessions">,
   running: Running,
 ) {
   const redisUrl = config.broker.cluster?.redisUrl;
@@ -186,7 +190,11 @@ function createCluster(
     redis && redisUrl && redisLeadership && liveView
       ? new ClusterCuts(redis, liveView, pubSubPrefix(redisUrl), redisLeadership.id, log)
       : null;
-  return { redis, leadership, hubBridge, guessLimiters, streamOwners, clusterCuts };
+  const sessionChannel =
+    redis && redisUrl && redisLeadership
+      ? new RedisSessionChannel(redis, sessions, pubSubPrefix(redisUrl), redisLeadership.id, log)
+      : null;
+  return { redis, leadership, hubBridge, guessLimiters, streamOwners, clusterCuts, sessionChannel };
 }
 type Cluster = ReturnType<typeof createCluster>;
 
@@ -419,6 +427,7 @@ function createServices(
 ): Services {
   const provider = providerOf(config.DATABASE_URL);
   const hub = new LiveHub(log);
+  const liveSessions = new LiveSessions();
   const ingestThread = createIngestThread(config, { metrics, log }, overrides);
   const state = new DeviceStateTracker(ingestThread, hub, log);
   const base = {
@@ -429,7 +438,8 @@ function createServices(
     hub,
     state,
     ingestThread,
-    liveSessions: new LiveSessions(),
+    liveSessions,
+    sessions: sessionsClosingSockets(db, liveSessions),
     audit: databaseAuditLog(db),
   };
   const devicePlane = createDevicePlane(config, base, running);
@@ -453,6 +463,16 @@ function createServices(
     labelRetention,
     servicePassword,
   };
+}
+
+/** Every ending of a session, here or (in a cluster) on another gateway, closes its live sockets at once. */
+function sessionsClosingSockets(db: Database, liveSessions: LiveSessions): Sessions {
+  const sessions = new Sessions(db);
+  sessions.onEnded(({ scope, reason }) => {
+    if ("sessionId" in scope) liveSessions.closeSession(scope.sessionId, reason);
+    else liveSessions.closeUser(scope.userId, reason, scope.exceptSessionId);
+  });
+  return sessions;
 }
 
 /** Cuts go through the cluster's channel once it runs, and stay in this gateway before (or without) it. */
@@ -522,14 +542,14 @@ function registerRoutes(
 async function registerAccessRoutes(
   api: FastifyInstance,
   config: GatewayConfig,
-  { db, audit, liveSessions, cuts }: Services,
+  { db, audit, liveSessions, sessions, cuts }: Services,
   guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
   await api.register(authPlugin, {
     db,
     sessionTtlS: config.SESSION_TTL_S,
     loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN,
-    liveSessions,
+    sessions,
     audit,
     guessLimiters,
   });
@@ -544,7 +564,7 @@ async function registerAccessRoutes(
   await api.register(accountsPlugin, {
     db,
     audit,
-    liveSessions,
+    sessions,
     cutViewer: async (userId) => {
       await cuts?.cutViewer(userId, { reason: "account-disabled" });
     },
@@ -566,7 +586,7 @@ async function registerDeviceRoutes(
   running: Running,
   guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
-  const { db, audit, liveSessions, liveView, cuts, metrics, hub, commands, heartbeats, calls, push } = services;
+  const { db, audit, liveSessions, sessions, liveView, cuts, metrics, hub, commands, heartbeats, calls, push } = services;
   const provisioning = provisioningDeps(services, running);
   await api.register(provisioningPlugin, {
     provisioning,
@@ -597,7 +617,7 @@ async function registerDeviceRoutes(
       await cuts?.privacyEnabled(deviceId);
     },
   });
-  await api.register(livePlugin, { db, hub, metrics, liveSessions });
+  await api.register(livePlugin, { db, hub, metrics, liveSessions, sessions });
   await api.register(siteCheckPlugin, { db, audit, siteChecks: services.siteChecks });
   await api.register(callsPlugin, { db, calls, push, audit });
   await api.register(snapshotsPlugin, { db, audit, snapshots: services.snapshots });
@@ -867,6 +887,13 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
   await startIngest(config, parts, mqttUrl);
   await startLeaderJobs(parts);
   await startClusterLiveView(parts);
+  const { sessionChannel } = cluster;
+  if (sessionChannel)
+    await lifecycle.step(
+      "session endings channel",
+      () => sessionChannel.start(),
+      () => sessionChannel.stop(),
+    );
   await lifecycle.step(
     "http",
     async () => {

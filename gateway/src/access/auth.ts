@@ -4,22 +4,15 @@ import fastifyPlugin from "fastify-plugin";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { hashSecret, hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
+import type { Sessions, SignedInUser } from "./sessions.ts";
 import { changePasswordBody } from "../../../protocol/accounts.ts";
-import type { LiveSessions } from "../events/live-sessions.ts";
 import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
 import { ApiError, forbidden, tooManyRequests, unauthorized } from "../http/errors.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
 import type { Database } from "../../../core/database.ts";
 
-export interface SignedInUser {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  sessionId: string;
-  sessionExpiresAt: Date;
-}
+export type { SignedInUser } from "./sessions.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -29,21 +22,6 @@ declare module "fastify" {
 
 // A fixed hash to compare against when the username is unknown, so both paths take the same time.
 const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-
-export async function resolveToken(db: Database, token: string | undefined): Promise<SignedInUser | null> {
-  if (!token) return null;
-  const session = await db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
-  if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) return null;
-  const { user } = session;
-  return {
-    id: user.id,
-    username: user.username,
-    displayName: user.displayName,
-    role: user.role as Role,
-    sessionId: session.id,
-    sessionExpiresAt: session.expiresAt,
-  };
-}
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -69,7 +47,8 @@ export interface AuthPluginOptions {
   db: Database;
   sessionTtlS: number;
   loginFailuresPer15Min: number;
-  liveSessions: LiveSessions;
+  /** The one check of whether a session is live, and where sessions end (sessions.ts). */
+  sessions: Sessions;
   audit: AuditLog;
   /** Where wrong passwords are counted: this process (default) or the cluster's Redis. */
   guessLimiters?: GuessLimiterFactory;
@@ -86,7 +65,7 @@ async function registerAuth(app: FastifyInstance, options: AuthPluginOptions): P
   const limiter = (options.guessLimiters ?? localGuessLimiters)("login", options.loginFailuresPer15Min);
   app.decorateRequest("user", null);
   app.addHook("onRequest", async (request) => {
-    request.user = await resolveToken(options.db, bearerToken(request));
+    request.user = await options.sessions.resolve(bearerToken(request));
   });
   const r = zodRoutes(app);
   registerSignInRoutes(r, options, limiter);
@@ -95,7 +74,7 @@ async function registerAuth(app: FastifyInstance, options: AuthPluginOptions): P
 
 function registerSignInRoutes(
   r: ZodRoutes,
-  { db, sessionTtlS, liveSessions }: AuthPluginOptions,
+  { db, sessionTtlS, sessions }: AuthPluginOptions,
   limiter: GuessLimiter,
 ): void {
   r.post(
@@ -139,8 +118,7 @@ function registerSignInRoutes(
     },
     async (request, reply) => {
       const { sessionId } = signedIn(request);
-      await db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
-      liveSessions.closeSession(sessionId, "signed-out");
+      await sessions.end({ sessionId }, "signed-out");
       return reply.status(204).send(null);
     },
   );
@@ -148,7 +126,7 @@ function registerSignInRoutes(
 
 function registerOwnAccountRoutes(
   r: ZodRoutes,
-  { db, liveSessions, audit }: AuthPluginOptions,
+  { db, sessions, audit }: AuthPluginOptions,
   limiter: GuessLimiter,
 ): void {
   r.post(
@@ -175,11 +153,7 @@ function registerOwnAccountRoutes(
         where: { id: me.id },
         data: { passwordHash: await hashSecret(request.body.newPassword) },
       });
-      await db.session.updateMany({
-        where: { userId: me.id, revokedAt: null, id: { not: me.sessionId } },
-        data: { revokedAt: new Date() },
-      });
-      liveSessions.closeUser(me.id, "password-changed", me.sessionId);
+      await sessions.end({ userId: me.id, exceptSessionId: me.sessionId }, "password-changed");
       await audit(me.id, "user.change-password", me.id);
       return reply.status(204).send(null);
     },
