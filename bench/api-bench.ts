@@ -29,6 +29,8 @@ function usage(): string {
   --rounds N         times the whole series runs, bare Fastify first each time   (default 2)
   --routes a,b       only these scenarios (names as in the table)
   --cameras N        cameras (households are N/5, family members N/2)            (default 10000)
+  --gateway-tree DIR run the gateway from another checkout of this repository (e.g. a worktree of main
+                     with node_modules and generated/ linked), to measure before and after in one session
   --log-level L      the gateway's LOG_LEVEL (its stdout goes to /dev/null)      (default info)
   --profile          CPU-profile the gateway process during each scenario
                      (bench/results/api-<db>-<scenario>.cpuprofile, top functions printed)
@@ -43,6 +45,7 @@ export interface Options {
   routes: string[] | null;
   cameras: number;
   logLevel: string;
+  gatewayTree: string;
   profile: boolean;
   countQueries: boolean;
 }
@@ -56,6 +59,7 @@ function parseOptions(argv: string[]): Options {
     routes: null,
     cameras: 10_000,
     logLevel: "info",
+    gatewayTree: root,
     profile: false,
     countQueries: false,
   };
@@ -78,6 +82,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === "--routes") o.routes = (value() ?? "").split(",");
     else if (arg === "--cameras") o.cameras = Math.floor(positive(arg, value()) / 5) * 5;
     else if (arg === "--log-level") o.logLevel = value() ?? "info";
+    else if (arg === "--gateway-tree") o.gatewayTree = value() ?? root;
     else if (arg === "--profile") o.profile = true;
     else if (arg === "--count-queries") o.countQueries = true;
     else if (arg === "--help" || arg === "-h") {
@@ -99,8 +104,8 @@ interface Child {
   ): Promise<Extract<FromGatewayChild, { type: T }>>;
 }
 
-async function startChild(script: string, env: Record<string, string>): Promise<Child> {
-  const child = fork(join(root, "bench", script), [], {
+async function startChild(script: string, env: Record<string, string>, tree = root): Promise<Child> {
+  const child = fork(join(tree, "bench", script), [], {
     execArgv: ["--import", "tsx"],
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", "inherit", "ipc"],
@@ -161,6 +166,9 @@ export interface Row extends LoadResult {
   database: string;
   round: number;
   load1: number;
+  /** The gateway's event loop delay during the scenario (monitorEventLoopDelay). */
+  loopP99Ms?: number;
+  loopMaxMs?: number;
   queriesPerRequest?: Record<string, number>;
   profileTop?: unknown;
 }
@@ -196,7 +204,7 @@ async function benchDatabase(o: Options, kind: "sqlite" | "postgres", bareRows: 
   try {
     // The gateway starts on the empty database, then the county is written: a gateway starting over 10,000
     // cameras with no broker connections would first (rightly) mark every one offline.
-    const gateway = await startChild("api-gateway-child.ts", gatewayEnv(o, database, snapshotDir));
+    const gateway = await startChild("api-gateway-child.ts", gatewayEnv(o, database, snapshotDir), o.gatewayTree);
     let seeded: Seeded;
     try {
       seeded = await seedCounty(database.db, {
@@ -238,9 +246,18 @@ async function runScenarios(o: Options, kind: string, gateway: Child, seeded: Se
     const load1 = round1(loadavg()[0]!);
     await scenario.run(gateway.url, 2, o.connections); // warm-up, not recorded
     if (o.countQueries) await gateway.request({ type: "queries" }, "queries");
+    await gateway.request({ type: "loop" }, "loop");
     if (o.profile) await gateway.request({ type: "profile-start" }, "profile-started");
     const result = await scenario.run(gateway.url, o.durationS, o.connections);
-    const row: Row = { ...result, database: kind, round: r, load1 };
+    const loop = await gateway.request({ type: "loop" }, "loop");
+    const row: Row = {
+      ...result,
+      database: kind,
+      round: r,
+      load1,
+      loopP99Ms: round(loop.p99Ms, 1),
+      loopMaxMs: round(loop.maxMs, 0),
+    };
     if (o.profile) row.profileTop = await stopProfile(gateway, kind, scenario.name);
     if (o.countQueries) {
       const { counts } = await gateway.request({ type: "queries" }, "queries");
@@ -252,7 +269,7 @@ async function runScenarios(o: Options, kind: string, gateway: Child, seeded: Se
       `${kind} r${r} ${scenario.name}: ${row.requestsPerS} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms` +
         (row.non2xx ? `, ${row.non2xx} non-2xx` : "") +
         (row.note ? ` (${row.note})` : "") +
-        ` [load ${load1}]`,
+        ` [loop p99 ${row.loopP99Ms} ms, max ${row.loopMaxMs} ms; load ${load1}]`,
     );
     if (row.queriesPerRequest) console.log(`  queries/request: ${JSON.stringify(row.queriesPerRequest)}`);
   }
@@ -271,7 +288,7 @@ async function stopProfile(gateway: Child, kind: string, scenario: string): Prom
 // ── report ──────────────────────────────────────────────────────────────────────────────────────────
 function report(bare: Row[], rows: Row[]): string {
   const bareByRound = new Map(bare.map((b) => [b.round, b.requestsPerS]));
-  const header = ["scenario", "db", "round", "req/s", "× bare", "p50 ms", "p99 ms", "non-2xx", "load"];
+  const header = ["scenario", "db", "round", "req/s", "× bare", "p50 ms", "p99 ms", "non-2xx", "loop max ms", "load"];
   const line = (r: Row) => [
     r.scenario,
     r.database,
@@ -281,6 +298,7 @@ function report(bare: Row[], rows: Row[]): string {
     r.p50Ms,
     r.p99Ms,
     r.non2xx,
+    r.loopMaxMs,
     r.load1,
   ];
   return table([header, ...bare.map(line), ...rows.map(line)]);

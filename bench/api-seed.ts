@@ -110,6 +110,20 @@ export async function seedCounty(db: Database, o: SeedOptions): Promise<Seeded> 
   });
   const alerts = seedAlerts(devices, now);
   await inChunks(alerts, (data) => db.alert.createMany({ data }));
+  // Steady state: the families of cameras long offline were told already (family-notices.ts), so the gateway's
+  // first alert pass does not send 1,500 notices in the middle of the bench.
+  const householdOf = new Map(devices.map((d) => [d.id, d.householdId]));
+  const notices = alerts
+    .filter((a) => !a.resolvedAt && now - a.raisedAt.getTime() > 3600_000)
+    .map((a) => ({
+      id: a.id.replace("alr_", "ntc_"),
+      householdId: householdOf.get(a.deviceId)!,
+      deviceId: a.deviceId,
+      alertId: a.id,
+      kind: "camera-offline",
+      createdAt: new Date(a.raisedAt.getTime() + 1800_000),
+    }));
+  await inChunks(notices, (data) => db.notice.createMany({ data }));
   const stills = await seedStills(o.snapshotDir, devices, now);
   await inChunks(stills, (data) => db.snapshot.createMany({ data }));
 
@@ -129,6 +143,7 @@ export async function seedCounty(db: Database, o: SeedOptions): Promise<Seeded> 
       familyMembers: o.familyMembers,
       statusChanges: transitions.length,
       alerts: alerts.length,
+      notices: notices.length,
       stills: stills.length,
       sessions: 2 + sessions.family.length,
     },
