@@ -7,7 +7,7 @@ import type { Database } from "../../../core/database.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { notFound } from "../http/errors.ts";
 import { decodeCursor, nextCursor } from "../http/pagination.ts";
-import { alertInclude, toAlertView } from "../http/views.ts";
+import { alertInclude, alertViewSelect, toAlertView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
@@ -40,7 +40,7 @@ export async function alertsPlugin(app: FastifyInstance, { db, hub }: { db: Data
           orderBy: [{ raisedAt: "desc" }, { id: "asc" }],
           skip: offset,
           take: limit,
-          include: alertInclude,
+          select: alertViewSelect,
         }),
       ]);
       return { items: rows.map(toAlertView), total, nextCursor: nextCursor(offset, rows.length, total) };

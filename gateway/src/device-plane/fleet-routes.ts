@@ -21,7 +21,7 @@ import { notFound } from "../http/errors.ts";
 import { decodeCursor, nextCursor } from "../http/pagination.ts";
 import { gatewayDowntime } from "./gateway-runs.ts";
 import { overlapMs, uptimeFraction, uptimeWindows, type Transition } from "./uptime.ts";
-import { deviceInclude, toDeviceView } from "../http/views.ts";
+import { deviceViewSelect, toDeviceView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
@@ -53,7 +53,7 @@ export async function deviceUptime(db: Database, deviceId: string, now = new Dat
 }
 
 export async function loadDeviceDetail(db: Database, deviceId: string) {
-  const device = await db.device.findUnique({ where: { id: deviceId }, include: deviceInclude });
+  const device = await db.device.findUnique({ where: { id: deviceId }, select: deviceViewSelect });
   if (!device) throw notFound("camera");
   const openAlerts = await db.alert.count({ where: { deviceId, resolvedAt: null } });
   return { ...toDeviceView(device), uptime: await deviceUptime(db, deviceId), openAlerts };
@@ -148,7 +148,7 @@ function registerFleetRoutes(r: ZodRoutes, db: Database): void {
       const offset = decodeCursor(q.cursor);
       const [total, rows] = await Promise.all([
         db.device.count({ where }),
-        db.device.findMany({ where, orderBy, skip: offset, take: q.limit, include: deviceInclude }),
+        db.device.findMany({ where, orderBy, skip: offset, take: q.limit, select: deviceViewSelect }),
       ]);
       return { items: rows.map(toDeviceView), total, nextCursor: nextCursor(offset, rows.length, total) };
     },
