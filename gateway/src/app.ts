@@ -586,7 +586,8 @@ async function registerDeviceRoutes(
   running: Running,
   guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
-  const { db, audit, liveSessions, sessions, liveView, cuts, metrics, hub, commands, heartbeats, calls, push } = services;
+  const { db, audit, liveSessions, sessions, liveView, cuts, metrics, hub, commands, heartbeats, calls, push } =
+    services;
   const provisioning = provisioningDeps(services, running);
   await api.register(provisioningPlugin, {
     provisioning,
