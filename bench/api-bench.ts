@@ -214,6 +214,7 @@ async function benchDatabase(o: Options, kind: "sqlite" | "postgres", bareRows: 
         familySessions: 500,
         password: PASSWORD,
         snapshotDir,
+        provider: database.provider,
       });
       console.log(`${kind}: seeded ${JSON.stringify(seeded.counts)} in ${seeded.seedMs} ms`);
       for (let r = 1; r <= o.rounds; r++) {

@@ -16,6 +16,7 @@ export interface SeedOptions {
   password: string;
   /** Where the stills' files go (the gateway's SNAPSHOT_DIR). */
   snapshotDir: string;
+  provider: "sqlite" | "postgresql";
 }
 
 export interface Seeded {
@@ -64,7 +65,6 @@ export async function seedCounty(db: Database, o: SeedOptions): Promise<Seeded> 
     { length: Math.max(1, Math.round(o.households / 50)) },
     (_, i) => `青平镇${VILLAGE_NAMES[i % VILLAGE_NAMES.length]}${String(Math.floor(i / VILLAGE_NAMES.length) + 1)}组`,
   );
-  const passwordHash = await hashSecret(o.password);
   const households = Array.from({ length: o.households }, (_, i) => ({
     id: idOf("hh_", i),
     village: villages[i % villages.length]!,
@@ -78,28 +78,7 @@ export async function seedCounty(db: Database, o: SeedOptions): Promise<Seeded> 
 
   const staffId = "usr_bench_staff";
   const installerId = "usr_bench_installer";
-  const people = [
-    { id: staffId, username: "bench-staff", displayName: "县服务中心", role: "staff", passwordHash },
-    { id: installerId, username: "bench-installer", displayName: "安装员", role: "installer", passwordHash },
-    ...Array.from({ length: o.familyMembers }, (_, i) => ({
-      id: idOf("usr_", i),
-      username: `worker${i}`,
-      displayName: `务工人员${i}`,
-      role: "family",
-      passwordHash,
-    })),
-  ];
-  await inChunks(people, (data) => db.user.createMany({ data }));
-  // Members spread over the households in turn: 5,000 over 2,000 gives two or three per home.
-  const members = Array.from({ length: o.familyMembers }, (_, i) => ({
-    householdId: households[i % o.households]!.id,
-    userId: idOf("usr_", i),
-    relation: "子女",
-  }));
-  await inChunks(members, (data) => db.householdMember.createMany({ data }));
-  await db.installerAssignment.createMany({
-    data: villages.map((village, i) => ({ id: idOf("asg_", i), installerId, village, createdBy: staffId })),
-  });
+  await seedPeople(db, o, { households, villages, staffId, installerId });
 
   const devices = seedDeviceRows(o, households, random, now);
   await inChunks(devices, (data) => db.device.createMany({ data }));
@@ -110,24 +89,15 @@ export async function seedCounty(db: Database, o: SeedOptions): Promise<Seeded> 
   });
   const alerts = seedAlerts(devices, now);
   await inChunks(alerts, (data) => db.alert.createMany({ data }));
-  // Steady state: the families of cameras long offline were told already (family-notices.ts), so the gateway's
-  // first alert pass does not send 1,500 notices in the middle of the bench.
-  const householdOf = new Map(devices.map((d) => [d.id, d.householdId]));
-  const notices = alerts
-    .filter((a) => !a.resolvedAt && now - a.raisedAt.getTime() > 3600_000)
-    .map((a) => ({
-      id: a.id.replace("alr_", "ntc_"),
-      householdId: householdOf.get(a.deviceId)!,
-      deviceId: a.deviceId,
-      alertId: a.id,
-      kind: "camera-offline",
-      createdAt: new Date(a.raisedAt.getTime() + 1800_000),
-    }));
+  const notices = seedNotices(devices, alerts, now);
   await inChunks(notices, (data) => db.notice.createMany({ data }));
   const stills = await seedStills(o.snapshotDir, devices, now);
   await inChunks(stills, (data) => db.snapshot.createMany({ data }));
 
   const sessions = await seedSessions(db, o, staffId, installerId, now);
+  // PostgreSQL plans from table statistics, which autovacuum gathers in a running deployment a while after a bulk
+  // load; without them a freshly seeded county gets plans for empty tables.
+  if (o.provider === "postgresql") await db.$executeRawUnsafe("ANALYZE");
   const camerasOf = new Map<string, string[]>();
   for (const d of devices) camerasOf.set(d.householdId, [...(camerasOf.get(d.householdId) ?? []), d.id]);
   return {
@@ -149,6 +119,64 @@ export async function seedCounty(db: Database, o: SeedOptions): Promise<Seeded> 
     },
     seedMs: Math.round(performance.now() - started),
   };
+}
+
+/** Staff, an installer assigned to every village, and family members spread over the households in turn. */
+async function seedPeople(
+  db: Database,
+  o: SeedOptions,
+  {
+    households,
+    villages,
+    staffId,
+    installerId,
+  }: { households: { id: string }[]; villages: string[]; staffId: string; installerId: string },
+) {
+  const passwordHash = await hashSecret(o.password);
+  const people = [
+    { id: staffId, username: "bench-staff", displayName: "县服务中心", role: "staff", passwordHash },
+    { id: installerId, username: "bench-installer", displayName: "安装员", role: "installer", passwordHash },
+    ...Array.from({ length: o.familyMembers }, (_, i) => ({
+      id: idOf("usr_", i),
+      username: `worker${i}`,
+      displayName: `务工人员${i}`,
+      role: "family",
+      passwordHash,
+    })),
+  ];
+  await inChunks(people, (data) => db.user.createMany({ data }));
+  // 5,000 members over 2,000 households gives two or three per home.
+  const members = Array.from({ length: o.familyMembers }, (_, i) => ({
+    householdId: households[i % o.households]!.id,
+    userId: idOf("usr_", i),
+    relation: "子女",
+  }));
+  await inChunks(members, (data) => db.householdMember.createMany({ data }));
+  await db.installerAssignment.createMany({
+    data: villages.map((village, i) => ({ id: idOf("asg_", i), installerId, village, createdBy: staffId })),
+  });
+}
+
+/**
+ * Steady state: the families of cameras long offline were told already (family-notices.ts), so the gateway's
+ * first alert pass does not send 1,500 notices in the middle of the bench.
+ */
+function seedNotices(
+  devices: { id: string; householdId: string }[],
+  alerts: { id: string; deviceId: string; raisedAt: Date; resolvedAt?: Date | null }[],
+  now: number,
+) {
+  const householdOf = new Map(devices.map((d) => [d.id, d.householdId]));
+  return alerts
+    .filter((a) => !a.resolvedAt && now - a.raisedAt.getTime() > 3600_000)
+    .map((a) => ({
+      id: a.id.replace("alr_", "ntc_"),
+      householdId: householdOf.get(a.deviceId)!,
+      deviceId: a.deviceId,
+      alertId: a.id,
+      kind: "camera-offline",
+      createdAt: new Date(a.raisedAt.getTime() + 1800_000),
+    }));
 }
 
 function seedDeviceRows(o: SeedOptions, households: { id: string }[], random: () => number, now: number) {
