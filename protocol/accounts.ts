@@ -5,6 +5,8 @@ import { isoTime } from "./device-messages.ts";
 import { role } from "./http.ts";
 
 const password = z.string().min(8, "at least 8 characters").max(200);
+/** Staff and installers reach into every home they work on: their passwords are longer (also the admin command's). */
+export const staffPassword = z.string().min(12, "the password needs at least 12 characters").max(200);
 export const changePasswordBody = z.object({ currentPassword: z.string().min(1).max(200), newPassword: password });
 
 export const createAccountBody = z.object({
@@ -15,7 +17,7 @@ export const createAccountBody = z.object({
     .max(64)
     .regex(/^[\p{L}\p{N}._-]+$/u, "letters, digits, dot, dash or underscore"),
   displayName: z.string().trim().min(1).max(64),
-  password,
+  password: staffPassword,
   /** Family accounts are made by invite (POST /auth/register), not by staff. */
   role: z.enum(["installer", "staff"]),
 });

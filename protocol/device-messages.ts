@@ -69,6 +69,7 @@ export const commandName = z.enum([
   "clock-probe",
   "site-check",
   "take-snapshot",
+  "elder-notice",
 ]);
 export type CommandName = z.infer<typeof commandName>;
 
@@ -139,6 +140,18 @@ export const commandParams = {
         .max(16 * 1024 * 1024),
     })
     .strict(),
+  /**
+   * Something the elder must hear and see, said by the camera in plain words: a family member asks them to end
+   * privacy mode ("privacy-request": the privacy button ends it), or set auto-answer ("auto-answer": calls from
+   * the family connect by themselves after afterS seconds; null: no longer).
+   */
+  "elder-notice": z
+    .object({
+      kind: z.enum(["privacy-request", "auto-answer"]),
+      by: z.string().max(80),
+      afterS: z.number().int().min(1).max(600).nullable().optional(),
+    })
+    .strict(),
 } as const;
 
 export type DeviceCommand = {
@@ -161,6 +174,7 @@ export const commandRequestMessage = z
     z.object({ name: z.literal("clock-probe"), params: commandParams["clock-probe"] }),
     z.object({ name: z.literal("site-check"), params: commandParams["site-check"] }),
     z.object({ name: z.literal("take-snapshot"), params: commandParams["take-snapshot"] }),
+    z.object({ name: z.literal("elder-notice"), params: commandParams["elder-notice"] }),
   ])
   .and(
     z.object({

@@ -33,6 +33,11 @@ export const errorCatalogue = {
   "wrong-password": { status: 400, message: "the current password is not right" },
   "cannot-disable-self": { status: 400, message: "you cannot disable your own account" },
   "not-installer": { status: 400, message: "only installers are assigned villages or households" },
+  "push-endpoint-refused": {
+    status: 400,
+    message: "this push address is not a public push service this deployment trusts",
+  },
+  "request-id-taken": { status: 409, message: "this requestId was used for another household; make a new one" },
   // ── things that are not there, or not any more ──
   "not-found": { status: 404, message: "not found" },
   "session-not-found": { status: 404, message: "this media session has ended" },
@@ -65,6 +70,13 @@ export const errorCatalogue = {
     message: "the household asks for a call at this hour: call home instead of looking in",
   },
   "privacy-mode": { status: 403, message: "the camera is in privacy mode; nobody can watch until it is switched off" },
+  "privacy-by-elder": {
+    status: 403,
+    message: "the elder switched privacy mode on; only they can switch it off (ask them from the app)",
+  },
+  "call-over": { status: 403, message: "this call has ended; call again to see home" },
+  "too-many-stills": { status: 429, message: "stills of this camera were asked for too often; wait a little" },
+  "too-many-views": { status: 429, message: "too many live views are open at once; close one first" },
   "site-check-running": { status: 409, message: "a check of this camera is already running; wait for its verdict" },
   // ── snapshot uploads (the camera's one-time upload URL, gateway/src/snapshots/) ──
   "snapshot-token-invalid": { status: 401, message: "this upload URL is not one the gateway gave out" },

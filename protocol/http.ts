@@ -146,6 +146,8 @@ export const deviceView = z.object({
   firmware: z.string().nullable(),
   connection,
   privacy: z.boolean(),
+  /** Privacy the elder chose (protocol/privacy.ts): the family may only ask them to end it. */
+  privacyByElder: z.boolean(),
   lastSeenAt: isoTime.nullable(),
   lastHeartbeatAt: isoTime.nullable(),
   rssi: z.number().nullable(),

@@ -37,6 +37,14 @@ export const serverMessage = z.discriminatedUnion("type", [
     temperatureC: z.number(),
     uptimeS: z.number(),
   }),
+  /** Privacy switched at the camera or by a command; privacyByElder: only the elder may end it. */
+  z.object({
+    type: z.literal("device.privacy"),
+    deviceId: z.string(),
+    at: isoTime,
+    privacy: z.boolean(),
+    privacyByElder: z.boolean(),
+  }),
   z.object({ type: z.literal("alert.raised"), alert: alertView }),
   z.object({ type: z.literal("alert.repeated"), alert: alertView }),
   z.object({ type: z.literal("alert.resolved"), alert: alertView }),

@@ -463,17 +463,19 @@ describe("access control across households and devices", () => {
     const [body, signature] = tokenA.split(".") as [string, string];
     const claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
     const reSigned = (c: object) => `${Buffer.from(JSON.stringify(c)).toString("base64url")}.${signature}`;
+    // A's live sign-in session: the tokens below fail for what they claim, not for naming no session.
+    const grantOf = (cam: string, uid: string) => ({ cam, uid, name: "x", sid: claims.sid, via: "look-in" as const });
     const flipped = signature.slice(0, -2) + (signature.at(-2) === "A" ? "B" : "A") + signature.at(-1);
     const bad: [string, string, string][] = [
       [
         "forged with another key",
         cameraB,
-        new ViewTokens("not-the-gateway-secret-at-all").issueViewer(cameraB, home.B.userId, "x", 60_000).token,
+        new ViewTokens("not-the-gateway-secret-at-all").issueViewer(grantOf(cameraB, home.B.userId), 60_000).token,
       ],
       [
         "expired",
         cameraA,
-        new ViewTokens(VIEW_SECRET, () => Date.now() - 7_200_000).issueViewer(cameraA, home.A.userId, "x", 60_000)
+        new ViewTokens(VIEW_SECRET, () => Date.now() - 7_200_000).issueViewer(grantOf(cameraA, home.A.userId), 60_000)
           .token,
       ],
       ["camera changed, signature kept", cameraB, reSigned({ ...claims, cam: cameraB })],
@@ -482,7 +484,7 @@ describe("access control across households and devices", () => {
       ["signature missing", cameraA, `${body}.`],
       ["extra segment", cameraA, `${tokenA}.x`],
       ["a camera's publish token", cameraA, real.issuePublish(cameraA, 60_000).token],
-      ["a real-key token for a non-member", cameraB, real.issueViewer(cameraB, home.A.userId, "x", 60_000).token],
+      ["a real-key token for a non-member", cameraB, real.issueViewer(grantOf(cameraB, home.A.userId), 60_000).token],
       ["the sign-in token", cameraA, home.A.family],
     ];
     for (const [what, camera, token] of bad) expect((await whep(camera, token)).status, what).toBe(403);

@@ -9,6 +9,7 @@ import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCamera, type Camera } from "../firmware-sim/src/camera.ts";
 import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
+import { PushEndpointPolicy } from "../gateway/src/calls/push-endpoints.ts";
 import { WebPush } from "../gateway/src/calls/web-push.ts";
 import { pushPayload } from "../protocol/calls.ts";
 import {
@@ -63,7 +64,7 @@ beforeAll(async () => {
   push = await startTestPushService();
   stack = await startStack(
     { CALL_RING_S: "6", COMMAND_TIMEOUT_MS: "5000", PUSH_CONTACT: "mailto:ops@example.cn" },
-    { pushAgent: push.agent },
+    { push },
   );
   const installer = await stack.login("installer");
   const box = stack.seed.cameras[0]!;
@@ -287,6 +288,7 @@ describe("push subscriptions and calls refuse bad input", () => {
       metrics: stack.gateway.metrics,
       log: { warn() {} },
       subject: "mailto:ops@example.cn",
+      endpoints: new PushEndpointPolicy([]),
     });
     expect(await another.publicKey()).toBe(first);
   });

@@ -36,7 +36,7 @@ const phones: Record<string, BrowserSubscription> = {};
 const sockets: WebSocket[] = [];
 
 async function startGateway(): Promise<Stack> {
-  return startStack(env, { database, pushAgent: push.agent });
+  return startStack(env, { database, push });
 }
 
 /** Stops the gateway and keeps its database for the next one. */

@@ -363,29 +363,34 @@ describe("guessing, forged addresses, sessions, accounts and metrics (issue 9)",
     const staff = await stack.login("staff");
     const created = await stack.api("POST", "/api/v1/users", {
       token: staff,
-      body: { username: "installer-wu", displayName: "安装员 吴", password: "wu-password-1", role: "installer" },
+      body: { username: "installer-wu", displayName: "安装员 吴", password: "wu-password-long-1", role: "installer" },
     });
     expect(created.status).toBe(201);
-    const open = async () => openLiveSocket(stack, await stack.login("installer-wu", "wu-password-1"));
+    const open = async () => openLiveSocket(stack, await stack.login("installer-wu", "wu-password-long-1"));
 
     const first = await open();
     const token1 = (
-      await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer-wu", password: "wu-password-1" } })
+      await stack.api("POST", "/api/v1/auth/login", {
+        body: { username: "installer-wu", password: "wu-password-long-1" },
+      })
     ).body.token;
     const byLogout = await openLiveSocket(stack, token1);
     expect((await stack.api("POST", "/api/v1/auth/logout", { token: token1 })).status).toBe(204);
     expect(await byLogout.closed).toEqual({ code: 4401, reason: "signed-out" });
 
-    const keeper = await stack.login("installer-wu", "wu-password-1");
+    const keeper = await stack.login("installer-wu", "wu-password-long-1");
     const changed = await stack.api("POST", "/api/v1/auth/password", {
       token: keeper,
-      body: { currentPassword: "wu-password-1", newPassword: "wu-password-2" },
+      body: { currentPassword: "wu-password-long-1", newPassword: "wu-password-long-2" },
     });
     expect(changed.status).toBe(204);
     expect(await first.closed).toEqual({ code: 4401, reason: "password-changed" });
     expect(
-      (await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer-wu", password: "wu-password-1" } }))
-        .status,
+      (
+        await stack.api("POST", "/api/v1/auth/login", {
+          body: { username: "installer-wu", password: "wu-password-long-1" },
+        })
+      ).status,
     ).toBe(401);
     expect((await stack.api("GET", "/api/v1/auth/me", { token: keeper })).status).toBe(200);
 
@@ -394,13 +399,19 @@ describe("guessing, forged addresses, sessions, accounts and metrics (issue 9)",
     expect(await last.closed).toEqual({ code: 4401, reason: "account-disabled" });
     expect((await stack.api("GET", "/api/v1/auth/me", { token: keeper })).status).toBe(401);
     expect(
-      (await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer-wu", password: "wu-password-2" } }))
-        .status,
+      (
+        await stack.api("POST", "/api/v1/auth/login", {
+          body: { username: "installer-wu", password: "wu-password-long-2" },
+        })
+      ).status,
     ).toBe(401);
     expect((await stack.api("POST", `/api/v1/users/${created.body.id}/enable`, { token: staff })).status).toBe(200);
     expect(
-      (await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer-wu", password: "wu-password-2" } }))
-        .status,
+      (
+        await stack.api("POST", "/api/v1/auth/login", {
+          body: { username: "installer-wu", password: "wu-password-long-2" },
+        })
+      ).status,
     ).toBe(200);
   });
 
@@ -421,14 +432,14 @@ describe("guessing, forged addresses, sessions, accounts and metrics (issue 9)",
     }
     const made = await stack.api("POST", "/api/v1/users", {
       token: staff,
-      body: { username: "staff-two", displayName: "值班员 二", password: "staff-two-pass", role: "staff" },
+      body: { username: "staff-two", displayName: "值班员 二", password: "staff-two-password", role: "staff" },
     });
     expect(made.body).toMatchObject({ role: "staff", disabledAt: null });
     expect(
       (
         await stack.api("POST", "/api/v1/users", {
           token: staff,
-          body: { username: "staff-two", displayName: "x", password: "staff-two-pass", role: "staff" },
+          body: { username: "staff-two", displayName: "x", password: "staff-two-password", role: "staff" },
         })
       ).status,
     ).toBe(409);

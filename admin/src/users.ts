@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Database } from "../../core/database.ts";
 import { hashSecret, randomId } from "../../core/secrets.ts";
 import { SESSION_MEMORY_MS } from "../../core/session-memory.ts";
+import { staffPassword } from "../../protocol/accounts.ts";
 import { registerBody } from "../../protocol/invites.ts";
 
 // Families join through invites; these commands make the accounts that run the service.
@@ -13,7 +14,7 @@ export const adminRole = z.enum(["staff", "installer"], {
 export const username = registerBody.shape.username;
 export const displayName = registerBody.shape.displayName;
 // Stricter than a family account's: these accounts see and command the whole fleet.
-export const password = z.string().min(12, "the password needs at least 12 characters").max(200);
+export const password = staffPassword;
 
 export class AdminError extends Error {
   override name = "AdminError";

@@ -4,6 +4,7 @@
 import type { DeviceCommand } from "../../protocol/index.ts";
 
 type CallStatus = Extract<DeviceCommand, { name: "call-status" }>["params"];
+type ElderNotice = Extract<DeviceCommand, { name: "elder-notice" }>["params"];
 
 /** What the elder hears and sees: idle, ring-back (calling-family), ringing, in a call. */
 export type CallPanelState = "idle" | "calling-family" | "ringing" | "in-call";
@@ -20,6 +21,8 @@ export interface CallPanelSnapshot {
   declined: number;
   /** Every call-status the camera played, oldest first. */
   log: { at: string; callId: string; state: CallStatus["state"]; by: string | null }[];
+  /** What the camera said to the elder (privacy requests, auto-answer changes), oldest first. */
+  notices: { at: string; said: string }[];
 }
 
 export class CallPanel {
@@ -30,6 +33,7 @@ export class CallPanel {
   #offlinePresses = 0;
   #declined = 0;
   readonly #log: CallPanelSnapshot["log"] = [];
+  readonly #notices: CallPanelSnapshot["notices"] = [];
 
   /** Counts a press; says whether it can be sent (the caller publishes the event). */
   press(online: boolean): boolean {
@@ -64,6 +68,12 @@ export class CallPanel {
     return !startsACall && this.#state !== "idle" && status.callId !== this.#callId;
   }
 
+  /** Says it to the elder, in the words a real camera's voice prompt would use. */
+  onNotice(notice: ElderNotice): void {
+    this.#notices.push({ at: new Date().toISOString(), said: elderNoticeWords(notice) });
+    if (this.#notices.length > 50) this.#notices.shift();
+  }
+
   /** Declines a ringing call home; false when nothing rings. */
   decline(): boolean {
     if (this.#state !== "ringing") return false;
@@ -86,6 +96,15 @@ export class CallPanel {
       pressesWhileOffline: this.#offlinePresses,
       declined: this.#declined,
       log: this.#log.map((entry) => ({ ...entry })),
+      notices: this.#notices.map((entry) => ({ ...entry })),
     };
   }
+}
+
+/** The camera's voice prompt for a notice (what the elder hears; shown on the camera's screen too). */
+export function elderNoticeWords(notice: ElderNotice): string {
+  if (notice.kind === "privacy-request") return `${notice.by}想看看家里。同意的话，请按一下隐私键。`;
+  return notice.afterS
+    ? `${notice.by}打开了自动接听：家人打来的电话响${notice.afterS}秒后会自动接通。`
+    : `${notice.by}关掉了自动接听：家人打来的电话要您按键才接通。`;
 }

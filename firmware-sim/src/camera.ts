@@ -118,6 +118,7 @@ class SimulatedCamera implements Camera {
       publishEvent: (event) => this.#publishEvent(event),
       media: this.#media,
       callStatus: (status) => this.#callPanel.onStatus(status),
+      elderNotice: (notice) => this.#callPanel.onNotice(notice),
       clock: () => new Date(Date.now() + (this.#options.clockSkewMs ?? 0)),
       rssi: () => this.#sensors.read().rssi,
       stills: new StillCamera(this.#options.fetch ? { fetch: this.#options.fetch } : {}),

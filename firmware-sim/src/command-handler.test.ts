@@ -70,6 +70,7 @@ function camera() {
     setPrivacy: async (enabled) => void did.push(`privacy ${enabled}`),
     reboot: async () => void did.push("reboot"),
     callStatus: (status) => calls.onStatus(status),
+    elderNotice: (notice) => calls.onNotice(notice),
     clock: () => new Date(Date.now() + 90_000),
     rssi: () => -67,
     stills: new StillCamera(),

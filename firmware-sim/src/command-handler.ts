@@ -38,6 +38,8 @@ export interface CommandHandlerDeps {
   rssi(): number;
   /** Plays a call's ring, ring-back or "answered by" (call-panel.ts). */
   callStatus(status: Extract<DeviceCommand, { name: "call-status" }>["params"]): void;
+  /** Says something to the elder (a privacy request, auto-answer changed): the call panel's speaker and screen. */
+  elderNotice(notice: Extract<DeviceCommand, { name: "elder-notice" }>["params"]): void;
   /** Takes a still and PUTs it to the one-time upload URL (stills.ts). */
   stills: Pick<StillCamera, "post">;
   fetch?: typeof fetch;
@@ -146,6 +148,9 @@ export class CommandHandler {
         return this.#startStream(command.params, answer, (params) => media.siteCheckStream(params));
       case "take-snapshot":
         return this.#takeSnapshot(command.params, answer, signal);
+      case "elder-notice":
+        this.#deps.elderNotice(command.params);
+        return answer({ ok: true, result: {} });
     }
   }
 

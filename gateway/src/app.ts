@@ -12,11 +12,11 @@ import { hashSecret, randomToken } from "../../core/secrets.ts";
 import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../../core/device-credentials.ts";
 import { databaseCredentialStore } from "../../broker/src/credential-store.ts";
 import { createRelayPool, iceServerSource, relayMetricsCollector, type RelayPool } from "../../relay/src/index.ts";
-import type { Agent } from "node:https";
 import { databaseAuditLog } from "./access/audit.ts";
 import { CallService } from "./calls/call-service.ts";
 import { callsPlugin } from "./calls/call-routes.ts";
 import { WebPush } from "./calls/web-push.ts";
+import { PushEndpointPolicy } from "./calls/push-endpoints.ts";
 import { CallWindowGate } from "./calls/call-windows.ts";
 import { FamilyNotices } from "./calls/family-notices.ts";
 import { householdCallSettingsPlugin } from "./calls/household-settings-routes.ts";
@@ -106,8 +106,8 @@ export interface GatewayOverrides {
   databaseSchema?: string;
   /** Where log lines go (default stdout); tests read them to check that no secret is logged. */
   logStream?: { write(line: string): void };
-  /** TLS agent for Web Push requests (tests play a push service with their own CA). */
-  pushAgent?: Agent;
+  /** Certificate authorities to trust for Web Push (tests play a push service with their own CA). */
+  pushCa?: string | Buffer;
 }
 
 /** What start() brings up: absent before it, read at call time by the parts built before it. */
@@ -311,10 +311,11 @@ function createLiveView(
 function createCalls(
   config: GatewayConfig,
   base: Pick<Services, "db" | "hub" | "metrics" | "log" | "commands" | "liveView" | "cuts" | "alerts" | "state">,
-  pushAgent: Agent | undefined,
+  pushCa: string | Buffer | undefined,
 ) {
   const { db, hub, metrics, log, commands, liveView, cuts, alerts, state } = base;
-  const push = new WebPush({ db, metrics, log, subject: config.PUSH_CONTACT, agent: pushAgent });
+  const endpoints = new PushEndpointPolicy(config.PUSH_SERVICE_HOSTS);
+  const push = new WebPush({ db, metrics, log, subject: config.PUSH_CONTACT, endpoints, ca: pushCa });
   const notices = new FamilyNotices({
     db,
     hub,
@@ -336,10 +337,13 @@ function createCalls(
       await commands.send(deviceId, { name: "privacy", params: { enabled } }, "calls");
       if (enabled) await cuts?.privacyEnabled(deviceId);
     },
-    grantView: (user, deviceId, startedBy) => {
+    grantView: (user, deviceId, startedBy, callId) => {
       if (!liveView) return Promise.reject(apiError("not-found", "live view is not enabled on this server"));
-      return liveView.grantView(user, deviceId, startedBy);
+      return liveView.grantView(user, deviceId, startedBy, callId);
     },
+    isWatched: (deviceId) => liveView?.holdsStream(deviceId) ?? false,
+    onCallEnded: (callId) => void liveView?.recheckViews({ callId }),
+    unwatchedEndMs: config.CALL_UNWATCHED_END_S * 1000,
   });
   state.events.on("change", (change) => {
     if (change.state === "online") calls.onCameraOnline(change.deviceId);
@@ -408,6 +412,7 @@ function createSnapshots(
       maxBytes: config.SNAPSHOT_MAX_BYTES,
       uploadTtlMs: config.SNAPSHOT_UPLOAD_TTL_S * 1000,
       retentionMs: config.SNAPSHOT_RETENTION_DAYS * 86_400_000,
+      personIntervalMs: config.SNAPSHOT_PERSON_INTERVAL_S * 1000,
     },
   });
   const snapshotSchedule = new SnapshotSchedule({
@@ -445,8 +450,10 @@ function createServices(
   const devicePlane = createDevicePlane(config, base, running);
   const callWindows = new CallWindowGate(db, metrics);
   const liveView = createLiveView(config, { ...base, ...devicePlane, callWindows }, running);
+  // Sessions ended here or on another gateway: what was granted under them (live views) is checked again now.
+  base.sessions.onEnded(({ scope }) => void liveView?.recheckViews({ userId: scope.userId }));
   const cuts = liveView ? clusterWideCuts(liveView, running) : null;
-  const calling = createCalls(config, { ...base, ...devicePlane, liveView, cuts }, overrides.pushAgent);
+  const calling = createCalls(config, { ...base, ...devicePlane, liveView, cuts }, overrides.pushCa);
   const snapshotting = createSnapshots(config, { ...base, ...devicePlane }, running);
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
   const siteChecks = createSiteChecks(config, { ...base, ...devicePlane, liveView });
@@ -565,6 +572,7 @@ async function registerAccessRoutes(
     db,
     audit,
     sessions,
+    liveSessions,
     cutViewer: async (userId) => {
       await cuts?.cutViewer(userId, { reason: "account-disabled" });
     },
@@ -621,7 +629,13 @@ async function registerDeviceRoutes(
   await api.register(livePlugin, { db, hub, metrics, liveSessions, sessions });
   await api.register(siteCheckPlugin, { db, audit, siteChecks: services.siteChecks });
   await api.register(callsPlugin, { db, calls, push, audit });
-  await api.register(snapshotsPlugin, { db, audit, snapshots: services.snapshots });
+  await api.register(snapshotsPlugin, {
+    db,
+    audit,
+    snapshots: services.snapshots,
+    // A still shows the inside of the home as a view does: a call window holds it back the same way.
+    admitStill: (householdId) => services.callWindows.assertMayStartView(householdId, "look-in"),
+  });
   await api.register(householdCallSettingsPlugin, { db, audit, notices: services.notices });
   if (liveView) {
     await api.register(liveViewPlugin, { db, liveView });
@@ -731,6 +745,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     trustedProxies: config.TRUST_PROXY,
     handleProtocols: chooseLiveSubprotocol,
     metrics,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_S * 1000,
   });
   const lifecycle = new Lifecycle(app.log);
   // Filled in by start(): the broker, its client and the relay exist only once their I/O has begun.
@@ -942,6 +957,7 @@ async function startBrokerAndRelay(
           workers: config.RELAY_WORKERS,
           rtcPort: config.RELAY_RTC_PORT,
           network: { hostAddresses: config.RELAY_HOST_ADDRESSES },
+          connectTimeoutMs: config.RELAY_CONNECT_TIMEOUT_S * 1000,
         }),
       (pool) => pool.close(),
     );

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { readBrokerConfig, type BrokerConfig } from "../../broker/src/config.ts";
 import { defaultSqliteUrl } from "../../core/database-url.ts";
 import { iceServer } from "../../protocol/device-messages.ts";
+import { defaultPushServiceHosts } from "./calls/push-endpoints.ts";
 import { trustedProxiesSchema } from "./http/trusted-proxies.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -23,6 +24,16 @@ const iceServers = z
     }
   })
   .pipe(z.array(iceServer));
+/** A comma-separated list; empty or unset is no items. */
+const commaList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 export const gatewayEnvSchema = z.object({
@@ -57,37 +68,19 @@ export const gatewayEnvSchema = z.object({
   /** Live view. STUN (or fixed-credential TURN) servers for cameras and viewers (JSON list of RTCIceServer). */
   ICE_SERVERS: iceServers.default([]),
   /** TURN servers (comma-separated URLs) that check coturn's use-auth-secret: per-client credentials that expire. */
-  TURN_URLS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      v
-        ? v
-            .split(",")
-            .map((u) => u.trim())
-            .filter(Boolean)
-        : [],
-    ),
+  TURN_URLS: commaList,
   /** The secret shared with coturn (its static-auth-secret). */
   TURN_SECRET: z.string().min(16).optional(),
   TURN_CREDENTIAL_TTL_S: z.coerce.number().int().min(60).max(86_400).default(3600),
   RELAY_ENABLED: flag.default(true),
+  /** A viewer or camera whose WebRTC handshake has not finished this long after its offer is dropped. */
+  RELAY_CONNECT_TIMEOUT_S: seconds.default(40),
   /** Relay (mediasoup) workers; default one per core. */
   RELAY_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   /** Worker i takes UDP and TCP port RELAY_RTC_PORT + i for all its WebRTC traffic; 0: ephemeral ports. */
   RELAY_RTC_PORT: port.default(40000),
   /** Host addresses the relay offers as ICE candidates (comma-separated); default all interfaces. */
-  RELAY_HOST_ADDRESSES: z
-    .string()
-    .optional()
-    .transform((v) =>
-      v
-        ? v
-            .split(",")
-            .map((a) => a.trim())
-            .filter(Boolean)
-        : [],
-    ),
+  RELAY_HOST_ADDRESSES: commaList,
   /** How cameras reach this gateway's WHIP endpoint. Default: http://127.0.0.1:HTTP_PORT */
   PUBLIC_HTTP_URL: z.string().url().optional(),
   /** Key that signs viewer and publish tokens; give every gateway the same one. Default: random per process. */
@@ -96,26 +89,22 @@ export const gatewayEnvSchema = z.object({
   STREAM_STOP_GRACE_S: seconds.default(20),
   /** A call rings this long before it counts as missed. */
   CALL_RING_S: seconds.default(45),
+  /** An answered call nobody is watching this long after the answer ends (the caller's app closed, relay off). */
+  CALL_UNWATCHED_END_S: seconds.default(60),
   /** A household is told its camera is offline once it has been offline this long (and again when it is back). */
   FAMILY_NOTICE_OFFLINE_S: seconds.default(1800),
   /** VAPID contact for push services (RFC 8292 "sub"): mailto: or https: of the operator. */
+  /** A request must arrive whole (headers and body) within this; slow senders are cut off (408). */
+  HTTP_REQUEST_TIMEOUT_S: seconds.default(30),
+  /** Push services Web Push may reach (comma-separated hosts, "*.example.com" for subdomains); only at public addresses. */
+  PUSH_SERVICE_HOSTS: commaList.transform((hosts) => (hosts.length ? hosts : defaultPushServiceHosts)),
   PUSH_CONTACT: z
     .string()
     .regex(/^(mailto:|https:)/, "PUSH_CONTACT must start with mailto: or https:")
     .default("mailto:ops@wangxiang.invalid"),
   STREAM_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(8000),
   /** Browser origins allowed to call the API from elsewhere (comma-separated); default same origin only. */
-  CORS_ORIGINS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      v
-        ? v
-            .split(",")
-            .map((o) => o.trim())
-            .filter(Boolean)
-        : [],
-    ),
+  CORS_ORIGINS: commaList,
   /** Cluster mode (REDIS_URL): lifetime of the ingest leader's lease; a standby takes over within it. */
   INGEST_LEADER_TTL_MS: z.coerce.number().int().min(300).max(600_000).default(10_000),
   /** Cluster mode: how the other gateways reach this one's HTTP (live view is proxied to the gateway holding a
@@ -138,6 +127,8 @@ export const gatewayEnvSchema = z.object({
     .default(512 * 1024),
   /** Stills older than this are deleted (a sweep at start, then hourly). */
   SNAPSHOT_RETENTION_DAYS: days.default(7),
+  /** People's stills of one camera at most this often (the periodic timer is not counted): bounds the disk too. */
+  SNAPSHOT_PERSON_INTERVAL_S: z.coerce.number().min(0).default(10),
   /** How long a camera's one-time upload URL works. */
   SNAPSHOT_UPLOAD_TTL_S: z.coerce.number().int().min(5).max(3600).default(60),
   /** Where the stills are kept on disk (one folder per camera). */

@@ -70,6 +70,11 @@ export interface CameraRouterOptions {
   waitForCameraMs: number;
   /** Seconds without ICE consent (RFC 7675) before a vanished peer's session is closed. */
   iceConsentTimeoutS: number;
+  /**
+   * A session not connected (ICE and DTLS) this long after it began is closed: a peer that never completes the
+   * handshake (gone, or an offer with a fingerprint it cannot prove) must not keep a camera streaming.
+   */
+  connectTimeoutMs: number;
   /** Where a failing listener of the router's events is reported. */
   log: ListenerErrorLog;
 }
@@ -307,6 +312,11 @@ export class CameraRouter {
       closed: false,
     };
     this.sessions.set(id, session);
+    const connectDeadline = setTimeout(() => {
+      if (!session.connected) void this.closeSession(id, "webrtc-connect-timeout");
+    }, this.options.connectTimeoutMs);
+    connectDeadline.unref();
+    transport.observer.once("close", () => clearTimeout(connectDeadline));
     transport.on("dtlsstatechange", (state) => {
       if (state === "connected" && !session.connected) {
         session.connected = true;

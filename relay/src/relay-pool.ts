@@ -38,6 +38,8 @@ export interface RelayPoolOptions {
   callTimeoutMs?: number;
   /** How long a viewer's offer waits for its camera to publish. */
   waitForCameraMs?: number;
+  /** A session whose peer has not completed ICE and DTLS this long after it began is closed (default 40 s). */
+  connectTimeoutMs?: number;
 }
 
 export interface SessionConnected {
@@ -285,6 +287,7 @@ export class RelayPool {
     const routerOptions: CameraRouterOptions = {
       waitForCameraMs: options.waitForCameraMs ?? 20_000,
       iceConsentTimeoutS: 15,
+      connectTimeoutMs: options.connectTimeoutMs ?? 40_000,
       log: options.log,
     };
     this.workers = Array.from(

@@ -3,7 +3,7 @@
 // decrypts it (RFC 8291, aes128gcm content coding of RFC 8188) and checks the VAPID signature (RFC 8292).
 import { createECDH, createPublicKey, hkdfSync, randomBytes, createDecipheriv, verify, type ECDH } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer, Agent, type Server } from "node:https";
+import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { makeTestCertificates } from "./test-ca.ts";
 
@@ -22,8 +22,8 @@ export interface BrowserSubscription {
 }
 
 export interface TestPushService {
-  /** Trusts the service's test CA: hand it to the gateway. */
-  agent: Agent;
+  /** The service's test CA: the gateway trusts it. */
+  ca: string;
   received: ReceivedPush[];
   /** Status the service answers for a subscription (default 201); 410 says it is gone. */
   answer: Map<string, number>;
@@ -49,9 +49,8 @@ export async function startTestPushService(): Promise<TestPushService> {
   );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
-  const agent = new Agent({ ca: certs.ca });
   return {
-    agent,
+    ca: certs.ca.toString(),
     received,
     answer,
     subscribe(name) {
@@ -67,7 +66,6 @@ export async function startTestPushService(): Promise<TestPushService> {
       };
     },
     async close() {
-      agent.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

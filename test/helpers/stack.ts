@@ -1,6 +1,6 @@
 // Starts a whole Wangxiang stack in-process on port 0 (broker + gateway + fresh database) and
 // gives tests a small HTTP client and MQTT device connections.
-import type { Agent } from "node:https";
+import type { TestPushService } from "./push-service.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,7 +40,7 @@ export const demoPassword = "test-password-123";
 
 export async function startStack(
   env: Record<string, string> = {},
-  options: { logStream?: { write(line: string): void }; database?: TestDatabase; pushAgent?: Agent } = {},
+  options: { logStream?: { write(line: string): void }; database?: TestDatabase; push?: TestPushService } = {},
 ): Promise<Stack> {
   const testDb: TestDatabase = options.database ?? (await createTestDatabase());
   const snapshotDir = await mkdtemp(join(tmpdir(), "wx-snapshots-"));
@@ -59,7 +59,11 @@ export async function startStack(
     RELAY_RTC_PORT: "0",
     // Periodic stills would send commands nobody in most tests expects; the snapshot tests turn them on.
     SNAPSHOT_INTERVAL_MIN: "0",
+    // Tests ask one camera for many stills in a row; the limit on people's stills has its own test.
+    SNAPSHOT_PERSON_INTERVAL_S: "0",
     SNAPSHOT_DIR: snapshotDir,
+    // The test push service listens on loopback: trusted here by naming its address, as an operator would.
+    ...(options.push ? { PUSH_SERVICE_HOSTS: "127.0.0.1" } : {}),
     ...env,
   });
   const db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
@@ -67,7 +71,7 @@ export async function startStack(
     database: db,
     databaseSchema: testDb.pgSchema,
     logStream: options.logStream,
-    ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
+    ...(options.push ? { pushCa: options.push.ca } : {}),
   });
   const started = await gateway.start();
   const httpUrl = `http://127.0.0.1:${started.httpPort}`;

@@ -25,6 +25,8 @@ export function applyDeviceEvent<T extends DeviceView>(device: T, message: Serve
       uptimeS: message.uptimeS,
     };
   }
+  if (message.type === "device.privacy" && message.deviceId === device.id)
+    return { ...device, privacy: message.privacy, privacyByElder: message.privacyByElder };
   if (
     message.type === "command.finished" &&
     message.command.deviceId === device.id &&
@@ -38,7 +40,8 @@ export function applyDeviceEvent<T extends DeviceView>(device: T, message: Serve
 
 /** When the event happened, for events that change a camera. */
 function eventTime(message: ServerMessage): number | null {
-  if (message.type === "device.connection" || message.type === "device.heartbeat") return Date.parse(message.at);
+  if (message.type === "device.connection" || message.type === "device.heartbeat" || message.type === "device.privacy")
+    return Date.parse(message.at);
   if (message.type === "command.finished") return Date.parse(message.command.finishedAt ?? message.command.createdAt);
   return null;
 }

@@ -65,6 +65,25 @@ export async function assertCanSeeDevice(
   return device;
 }
 
+/**
+ * What happens inside a home (commands to its camera, its stills): staff, an installer assigned to its
+ * household now, its family members. Fleet health stays fleet-wide for installers; this does not.
+ */
+export async function assertCanReachIntoHome(
+  db: Database,
+  user: SignedInUser,
+  deviceId: string,
+): Promise<{ householdId: string | null }> {
+  if (user.role === "installer") return assertCanWorkOnDevice(db, user, deviceId);
+  return assertCanSeeDevice(db, user, deviceId);
+}
+
+/** The ids of the households an installer is assigned to now (for live events from inside those homes). */
+export async function installerHouseholdIds(db: Database, installerId: string): Promise<string[]> {
+  const rows = await db.household.findMany({ where: await installerHouseholds(db, installerId), select: { id: true } });
+  return rows.map((r) => r.id);
+}
+
 /** Changing a camera (re-arm, remove, replace, move): staff, or an installer assigned to its household. */
 export async function assertCanWorkOnDevice(
   db: Database,

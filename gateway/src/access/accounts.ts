@@ -17,6 +17,7 @@ import { errorReply, type Role } from "../../../protocol/http.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import type { Sessions } from "./sessions.ts";
+import type { LiveSessions } from "../events/live-sessions.ts";
 import { badRequest, conflict, notFound } from "../http/errors.ts";
 import { requireRole, signedIn } from "./auth.ts";
 
@@ -57,6 +58,8 @@ export interface AccountsPluginOptions {
   audit: AuditLog;
   /** Where sessions end: on every gateway, live sockets included. */
   sessions: Sessions;
+  /** Live sockets re-read what their user may see (an installer's assignments changed). */
+  liveSessions: LiveSessions;
   /** Ends all of a person's live views now (absent without the relay). */
   cutViewer(userId: string): Promise<void>;
 }
@@ -168,7 +171,7 @@ function registerAccountSwitches(r: ZodRoutes, { db, audit, sessions, cutViewer 
   );
 }
 
-function registerAssignmentRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOptions): void {
+function registerAssignmentRoutes(r: ZodRoutes, { db, audit, liveSessions }: AccountsPluginOptions): void {
   r.get(
     "/users/:userId/assignments",
     {
@@ -218,6 +221,7 @@ function registerAssignmentRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOpt
       const created = await db.installerAssignment.create({
         data: { id: randomId("asg_"), installerId: request.params.userId, ...target, createdBy: signedIn(request).id },
       });
+      liveSessions.refreshUser(request.params.userId);
       await audit(signedIn(request).id, "installer.assign", request.params.userId, target);
       return reply.status(201).send(toAssignmentView(created));
     },
@@ -239,6 +243,7 @@ function registerAssignmentRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOpt
         where: { id: request.params.assignmentId, installerId: request.params.userId },
       });
       if (removed.count === 0) throw notFound("assignment");
+      liveSessions.refreshUser(request.params.userId);
       await audit(signedIn(request).id, "installer.unassign", request.params.userId, {
         assignmentId: request.params.assignmentId,
       });

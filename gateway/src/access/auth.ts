@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { hashSecret, hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
 import type { Sessions, SignedInUser } from "./sessions.ts";
-import { changePasswordBody } from "../../../protocol/accounts.ts";
+import { changePasswordBody, staffPassword } from "../../../protocol/accounts.ts";
 import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
 import { ApiError, forbidden, tooManyRequests, unauthorized } from "../http/errors.ts";
@@ -52,6 +52,8 @@ export interface AuthPluginOptions {
   audit: AuditLog;
   /** Where wrong passwords are counted: this process (default) or the cluster's Redis. */
   guessLimiters?: GuessLimiterFactory;
+  /** Sessions of this user were revoked: what was granted to them (live views) is checked again now. */
+  sessionsEnded?(userId: string): void;
 }
 
 // Not encapsulated: the token check must run for every route registered beside it.
@@ -117,8 +119,8 @@ function registerSignInRoutes(
       preHandler: requireRole(),
     },
     async (request, reply) => {
-      const { sessionId } = signedIn(request);
-      await sessions.end({ sessionId }, "signed-out");
+      const { sessionId, id: userId } = signedIn(request);
+      await sessions.end({ sessionId, userId }, "signed-out");
       return reply.status(204).send(null);
     },
   );
@@ -142,6 +144,8 @@ function registerOwnAccountRoutes(
     },
     async (request, reply) => {
       const me = signedIn(request);
+      if (me.role !== "family" && !staffPassword.safeParse(request.body.newPassword).success)
+        throw new ApiError(400, "invalid-request", "the new password needs at least 12 characters");
       const attempt = await limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
       if (!attempt.ok)
         throw tooManyRequests(`too many wrong passwords; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);

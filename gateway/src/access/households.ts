@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Prisma } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
+import { DomainError, isDomainError } from "../../../protocol/errors.ts";
 import {
   addMemberBody,
   errorReply,
@@ -60,23 +61,29 @@ function registerHouseholdCreation(r: ZodRoutes, { db, audit }: HouseholdsPlugin
       preHandler: requireRole("installer", "staff"),
     },
     async (request, reply) => {
+      const user = signedIn(request);
       const { requestId, ...data } = request.body;
       const id = requestId ? `hh_${requestId.replaceAll("-", "").slice(0, 24)}` : randomId("hh_");
-      const existing = requestId ? await db.household.findUnique({ where: { id }, include: withCount }) : null;
+      // A replay answers with the household only to whoever may see it now (its creator is assigned to it).
+      const replayed = async () => {
+        const existing = await db.household.findUnique({ where: { id }, include: withCount });
+        if (!existing) return null;
+        await assertCanSeeHousehold(db, user, id).catch((error: unknown) => {
+          throw isDomainError(error) ? new DomainError("request-id-taken") : error;
+        });
+        return existing;
+      };
+      const existing = requestId ? await replayed() : null;
       if (existing) return reply.status(200).send(toHouseholdView(existing));
       let created;
       try {
         created = await db.household.create({ data: { id, ...data }, include: withCount });
       } catch (error) {
         // The same retried request arriving twice at once: the first one created it.
-        const raced =
-          requestId && (error as { code?: string }).code === "P2002"
-            ? await db.household.findUnique({ where: { id }, include: withCount })
-            : null;
+        const raced = requestId && (error as { code?: string }).code === "P2002" ? await replayed() : null;
         if (raced) return reply.status(200).send(toHouseholdView(raced));
         throw error;
       }
-      const user = signedIn(request);
       // An installer who creates a household in the field works in it: it is assigned to them.
       if (user.role === "installer")
         await db.installerAssignment.create({

@@ -16,7 +16,7 @@ const ending = z.object({
   from: id,
   id,
   ended: z.object({
-    scope: z.union([z.object({ sessionId: id }), z.object({ userId: id, exceptSessionId: id.optional() })]),
+    scope: z.union([z.object({ sessionId: id, userId: id }), z.object({ userId: id, exceptSessionId: id.optional() })]),
     reason: z.enum(liveCloseReasons),
   }),
 });

@@ -21,7 +21,7 @@ export interface SignedInUser {
 }
 
 /** Which sessions end: one, or all of an account's (but the one that asked, when it changes its own password). */
-export type SessionScope = { sessionId: string } | { userId: string; exceptSessionId?: string };
+export type SessionScope = { sessionId: string; userId: string } | { userId: string; exceptSessionId?: string };
 export interface EndedSessions {
   scope: SessionScope;
   reason: LiveCloseReason;

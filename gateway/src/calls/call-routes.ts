@@ -42,6 +42,7 @@ export async function callsPlugin(app: FastifyInstance, options: CallsPluginOpti
   registerPushRoutes(r, options);
   registerCallLists(r, options);
   registerCallActions(r, options);
+  registerAsksToTheElder(r, options);
   registerCallSettings(r, options);
 }
 
@@ -205,7 +206,28 @@ function registerCallActions(r: ZodRoutes, { calls }: CallsPluginOptions): void 
   );
 }
 
-function registerCallSettings(r: ZodRoutes, { db, audit }: CallsPluginOptions): void {
+/** What the family may ask of the elder, who alone decides (their privacy). */
+function registerAsksToTheElder(r: ZodRoutes, { calls }: CallsPluginOptions): void {
+  r.post(
+    "/devices/:deviceId/privacy-request",
+    {
+      schema: {
+        tags: ["calls"],
+        summary:
+          "Ask the elder to end privacy mode: the camera says who asks; only the elder's privacy button ends it (once a minute)",
+        params: deviceIdParams,
+        response: { 204: z.null(), ...errors, 429: errorReply, 504: errorReply },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request, reply) => {
+      await calls.askToEndPrivacy(signedIn(request), request.params.deviceId);
+      return reply.status(204).send(null);
+    },
+  );
+}
+
+function registerCallSettings(r: ZodRoutes, { db, audit, calls }: CallsPluginOptions): void {
   r.get(
     "/households/:householdId/call-settings",
     {
@@ -255,6 +277,7 @@ function registerCallSettings(r: ZodRoutes, { db, audit }: CallsPluginOptions): 
         },
       });
       await audit(user.id, "household.call-settings", householdId, request.body);
+      if (changed) void calls.autoAnswerChanged(user, householdId, request.body.autoAnswerAfterS);
       return toSettings(row);
     },
   );

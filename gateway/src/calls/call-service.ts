@@ -25,10 +25,21 @@ export interface CallServiceOptions {
   metrics: GatewayMetrics;
   log: Logger;
   /** Tells the camera where a call stands (its ring, ring-back and screen). */
-  sendCommand(deviceId: string, command: DeviceCommand, requestedBy: string): Promise<unknown>;
-  /** A viewer grant for live view, and how the view log should record the session it starts. */
-  grantView(user: SignedInUser, deviceId: string, startedBy: "call" | "answered-call"): Promise<ViewGrant>;
+  sendCommand(deviceId: string, command: DeviceCommand, requestedBy: string): Promise<{ status: string }>;
+  /** A viewer grant for live view, bound to this call, and how the view log should record the session it starts. */
+  grantView(
+    user: SignedInUser,
+    deviceId: string,
+    startedBy: "call" | "answered-call",
+    callId: string,
+  ): Promise<ViewGrant>;
+  /** Whether anybody watches the camera through this gateway now (or its stream is starting or stopping). */
+  isWatched(deviceId: string): boolean;
+  /** A call ended: the views granted for it end too. */
+  onCallEnded(callId: string): void;
   ringMs: number;
+  /** An answered call that nobody is watching this long after the answer ends (the app closed, relay off). */
+  unwatchedEndMs: number;
   /** Privacy on (a declined call) and off again later; the camera enforces it as for its own button. */
   setPrivacy(deviceId: string, enabled: boolean): Promise<unknown>;
 }
@@ -38,6 +49,8 @@ export interface CallServiceOptions {
  * away: a reconnect storm of 10,000 cameras costs a query a second, not one per camera.
  */
 const privacyCheckWindowMs = 1000;
+/** A camera tells its elder of a privacy request at most this often. */
+const PRIVACY_ASK_INTERVAL_MS = 60_000;
 
 type ViewGrant = {
   token: string;
@@ -74,6 +87,8 @@ export class CallService {
   readonly #ringTimers = new Map<string, NodeJS.Timeout>();
   readonly #autoAnswerTimers = new Map<string, NodeJS.Timeout>();
   readonly #privacyTimers = new Map<string, NodeJS.Timeout>();
+  readonly #unwatchedTimers = new Map<string, NodeJS.Timeout>();
+  readonly #privacyAskedAt = new Map<string, number>();
   /** Cameras that came online since the last look for privacy times that ended while they were away. */
   readonly #cameOnline = new Set<string>();
   #privacyCheck: NodeJS.Timeout | null = null;
@@ -139,7 +154,7 @@ export class CallService {
     this.#stopped = true;
     clearTimeout(this.#privacyCheck ?? undefined);
     this.#privacyCheck = null;
-    for (const timers of [this.#ringTimers, this.#autoAnswerTimers, this.#privacyTimers]) {
+    for (const timers of [this.#ringTimers, this.#autoAnswerTimers, this.#privacyTimers, this.#unwatchedTimers]) {
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
     }
@@ -205,11 +220,12 @@ export class CallService {
       });
     }
     this.#clearTimers(callId);
+    this.#armUnwatchedEnd(callId, existing.deviceId);
     metrics.calls.inc({ direction: "from-home", state: "answered" });
     const call = await this.#publishUpdate(callId);
     this.#tellCamera(existing.deviceId, { callId, state: "answered", by: user.displayName });
     // The call is answered either way; without a grant (no relay, camera gone offline) the app says why.
-    const grant = await this.#o.grantView(user, existing.deviceId, "call").catch((err: Error) => {
+    const grant = await this.#o.grantView(user, existing.deviceId, "call", callId).catch((err: Error) => {
       this.#o.log.info({ callId, err: err.message }, "answered call without live view");
       return null;
     });
@@ -256,6 +272,58 @@ export class CallService {
     return call;
   }
 
+  /**
+   * A member asks the elder to end privacy mode: the camera says who asks, and the elder's privacy button ends
+   * it. Nothing changes until the elder presses it. Once a minute per camera, so nobody can nag.
+   */
+  async askToEndPrivacy(user: SignedInUser, deviceId: string): Promise<void> {
+    const device = await this.#o.db.device.findUnique({
+      where: { id: deviceId },
+      select: { householdId: true, privacy: true },
+    });
+    if (!device?.householdId || !(await this.#isMember(user.id, device.householdId))) throw notFoundError("camera");
+    if (!device.privacy) throw new DomainError("conflict", { message: "the camera is not in privacy mode" });
+    const last = this.#privacyAskedAt.get(deviceId) ?? -Infinity;
+    if (Date.now() - last < PRIVACY_ASK_INTERVAL_MS) throw new DomainError("too-many-requests");
+    this.#privacyAskedAt.set(deviceId, Date.now());
+    const result = await this.#o.sendCommand(
+      deviceId,
+      { name: "elder-notice", params: { kind: "privacy-request", by: user.displayName } },
+      user.username,
+    );
+    if (result.status !== "succeeded") throw new DomainError("camera-did-not-answer");
+  }
+
+  /**
+   * A member changed auto-answer: the elder hears it from the camera (calls will connect by themselves), and
+   * the household's other members are told who changed it. Never rejects: the setting is stored already.
+   */
+  async autoAnswerChanged(user: SignedInUser, householdId: string, afterS: number | null): Promise<void> {
+    const { db, log } = this.#o;
+    try {
+      const [cameras, members, household] = await Promise.all([
+        db.device.findMany({ where: { householdId, claimState: "claimed" }, select: { id: true } }),
+        db.householdMember.findMany({ where: { householdId, userId: { not: user.id } }, select: { userId: true } }),
+        db.household.findUniqueOrThrow({ where: { id: householdId }, select: { elderName: true } }),
+      ]);
+      for (const camera of cameras)
+        this.#o
+          .sendCommand(
+            camera.id,
+            { name: "elder-notice", params: { kind: "auto-answer", by: user.displayName, afterS } },
+            "calls",
+          )
+          .catch((err: Error) => log.info({ deviceId: camera.id, err: err.message }, "camera not told of auto-answer"));
+      await this.#o.push.sendToUsers(
+        members.map((m) => m.userId),
+        autoAnswerPush(household.elderName, user.displayName, afterS),
+        { ttlS: 86_400, urgency: "normal" },
+      );
+    } catch (error) {
+      log.warn({ householdId, err: (error as Error).message }, "auto-answer change not told");
+    }
+  }
+
   /** The caller's live view once the elder answered: the view log records it as an answered call. */
   async viewAnsweredCall(user: SignedInUser, callId: string): Promise<ViewGrant> {
     const call = await this.#o.db.call.findUnique({
@@ -263,9 +331,10 @@ export class CallService {
       select: { callerId: true, state: true, deviceId: true, direction: true },
     });
     if (!call || call.direction !== "to-home" || call.callerId !== user.id) throw notFoundError("call");
-    if (call.state !== "answered")
+    if (call.state === "ringing")
       throw new DomainError("call-not-ringing", { message: "this call has not been answered" });
-    return this.#o.grantView(user, call.deviceId, "answered-call");
+    if (call.state !== "answered") throw new DomainError("call-over");
+    return this.#o.grantView(user, call.deviceId, "answered-call", callId);
   }
 
   /** The caller gives up before the elder answers. */
@@ -314,6 +383,9 @@ export class CallService {
       data: { state: "ended", endedAt: new Date() },
     });
     if (count === 0) return null;
+    clearTimeout(this.#unwatchedTimers.get(callId));
+    this.#unwatchedTimers.delete(callId);
+    this.#o.onCallEnded(callId);
     const call = await this.#publishUpdate(callId);
     this.#o.metrics.calls.inc({ direction: call.direction, state: "ended" });
     this.#tellCamera(call.deviceId, { callId, state: "ended" });
@@ -364,6 +436,7 @@ export class CallService {
       where: { id: callId },
       select: { deviceId: true, callerName: true },
     });
+    this.#armUnwatchedEnd(callId, call.deviceId);
     await this.#o
       .sendCommand(
         call.deviceId,
@@ -390,6 +463,23 @@ export class CallService {
     }, afterMs);
     timer.unref();
     this.#autoAnswerTimers.set(callId, timer);
+  }
+
+  /**
+   * An answered call is a view between two people: if nobody is watching a while after the answer (the caller's
+   * app closed before it joined, the relay is off), it ends, and nothing granted for it outlives it. Once
+   * somebody watched, the stream stopping ends it (onStreamStopped).
+   */
+  #armUnwatchedEnd(callId: string, deviceId: string): void {
+    const timer = setTimeout(() => {
+      this.#unwatchedTimers.delete(callId);
+      if (this.#o.isWatched(deviceId)) return;
+      this.#end(callId).catch((err: Error) =>
+        this.#o.log.warn({ callId, err: err.message }, "unwatched call not ended"),
+      );
+    }, this.#o.unwatchedEndMs);
+    timer.unref();
+    this.#unwatchedTimers.set(callId, timer);
   }
 
   #armPrivacyEnd(deviceId: string, at: Date): void {
@@ -532,5 +622,17 @@ function missedPush(call: CallView): PushPayload {
     url: "/family",
     tag: `call-${call.id}`,
     callId: call.id,
+  };
+}
+
+function autoAnswerPush(elderName: string, by: string, afterS: number | null): PushPayload {
+  return {
+    kind: "notice",
+    title: afterS ? `${by}打开了${elderName}家的自动接听` : `${by}关掉了${elderName}家的自动接听`,
+    body: afterS
+      ? `家人打回家的电话，响 ${afterS} 秒后会自动接通。摄像头已经告诉老人。`
+      : "家人打回家的电话，要老人按键才接通。摄像头已经告诉老人。",
+    url: "/family",
+    tag: "auto-answer",
   };
 }

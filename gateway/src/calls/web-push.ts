@@ -2,12 +2,13 @@
 // key pair is made once and kept in the database, so every gateway of a deployment signs with the same key
 // and browsers' subscriptions survive restarts. A push service answering 404 or 410 means the subscription
 // is gone for good (the app was uninstalled, the browser unsubscribed): it is deleted.
-import type { Agent } from "node:https";
+import { Agent } from "node:https";
 import webpush from "web-push";
 import type { Database } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
 import type { PushPayload } from "../../../protocol/calls.ts";
 import type { GatewayMetrics } from "../metrics.ts";
+import type { PushEndpointPolicy } from "./push-endpoints.ts";
 
 interface Logger {
   warn(o: object, msg?: string): void;
@@ -28,16 +29,20 @@ export interface WebPushOptions {
   log: Logger;
   /** VAPID "sub": where a push service can reach the operator (mailto: or https:). */
   subject: string;
-  /** TLS agent for reaching push services (tests trust their own CA through it). */
-  agent?: Agent | undefined;
+  /** Which push services may be reached, and only at public addresses. */
+  endpoints: PushEndpointPolicy;
+  /** Extra certificate authorities to trust for push services (tests play one with their own CA). */
+  ca?: string | Buffer | undefined;
 }
 
 export class WebPush {
   #keys: Promise<VapidKeys> | null = null;
   readonly #o: WebPushOptions;
+  readonly #agent: Agent;
 
   constructor(options: WebPushOptions) {
     this.#o = options;
+    this.#agent = new Agent({ lookup: options.endpoints.lookup, ...(options.ca ? { ca: options.ca } : {}) });
   }
 
   /** The VAPID keys, made on first use and kept (two gateways racing: the first write wins, both use it). */
@@ -67,6 +72,7 @@ export class WebPush {
 
   /** One row per browser endpoint: subscribing again (same endpoint) moves it to this user with new keys. */
   async subscribe(userId: string, input: PushSubscriptionInput): Promise<string> {
+    await this.#o.endpoints.check(input.endpoint);
     const data = { userId, p256dh: input.keys.p256dh, auth: input.keys.auth, deviceName: input.deviceName ?? null };
     const row = await this.#o.db.pushSubscription.upsert({
       where: { endpoint: input.endpoint },
@@ -105,6 +111,14 @@ export class WebPush {
   ) {
     const { metrics, log, db } = this.#o;
     try {
+      // Checked again now: the list may have changed, and a name may resolve elsewhere than when it was stored.
+      await this.#o.endpoints.check(s.endpoint);
+    } catch (error) {
+      metrics.pushes.inc({ kind: payload.kind, outcome: "refused" });
+      log.warn({ subscription: s.id, err: (error as Error).message }, "push endpoint refused");
+      return;
+    }
+    try {
       await webpush.sendNotification(
         { endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } },
         JSON.stringify(payload),
@@ -115,7 +129,7 @@ export class WebPush {
           topic: payload.tag.slice(0, 32).replace(/[^A-Za-z0-9_-]/g, "-"),
           contentEncoding: "aes128gcm",
           timeout: 10_000,
-          ...(this.#o.agent ? { agent: this.#o.agent } : {}),
+          agent: this.#agent,
         },
       );
       metrics.pushes.inc({ kind: payload.kind, outcome: "sent" });

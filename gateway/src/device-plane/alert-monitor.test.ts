@@ -34,6 +34,7 @@ function monitor() {
   hub.add({
     canSeeDevice: () => true,
     isMember: () => true,
+    canSeeInside: () => true,
     userId: "usr_test",
     send: (message) => events.push(message),
   });

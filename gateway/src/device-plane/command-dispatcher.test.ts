@@ -51,6 +51,7 @@ function dispatcher(timeoutMs = 5_000, publishFails = false) {
   hub.add({
     canSeeDevice: () => true,
     isMember: () => true,
+    canSeeInside: () => true,
     userId: "usr_test",
     send: (message) => finished.push(message),
   });

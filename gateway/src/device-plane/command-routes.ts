@@ -3,7 +3,9 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { commandBody, commandView, deviceIdParams, errorReply } from "../../../protocol/http.ts";
-import { assertCanSeeDevice } from "../access/access.ts";
+import { assertCanReachIntoHome } from "../access/access.ts";
+import { elderHoldsPrivacy } from "../../../protocol/privacy.ts";
+import { DomainError } from "../../../protocol/errors.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "../access/audit.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
@@ -52,12 +54,14 @@ export async function commandsPlugin(
     },
     async (request) => {
       const user = signedIn(request);
-      await assertCanSeeDevice(db, user, request.params.deviceId);
+      await assertCanReachIntoHome(db, user, request.params.deviceId);
       // The household decides about its own privacy; everything else is the staff's job.
       if (user.role === "family" && request.body.name !== "privacy")
         throw forbidden("family members can only switch privacy mode");
       if (user.role === "installer" && request.body.name === "firmware-update")
         throw forbidden("firmware updates are for staff");
+      if (request.body.name === "privacy" && !request.body.params.enabled)
+        await assertNotElderPrivacy(db, request.params.deviceId);
       const result = await commands.send(request.params.deviceId, request.body, user.username);
       if (result.status === "succeeded" && request.body.name === "privacy") {
         await applyDeviceChange(request.params.deviceId, { privacy: request.body.params.enabled });
@@ -80,7 +84,7 @@ export async function commandsPlugin(
       preHandler: requireRole("staff", "installer"),
     },
     async (request) => {
-      await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+      await assertCanReachIntoHome(db, signedIn(request), request.params.deviceId);
       const rows = await db.command.findMany({
         where: { deviceId: request.params.deviceId },
         orderBy: { createdAt: "desc" },
@@ -89,4 +93,12 @@ export async function commandsPlugin(
       return { items: rows.map(toCommandView) };
     },
   );
+}
+
+async function assertNotElderPrivacy(db: Database, deviceId: string): Promise<void> {
+  const device = await db.device.findUnique({
+    where: { id: deviceId },
+    select: { privacy: true, privacyByElder: true, privacyUntil: true },
+  });
+  if (device && elderHoldsPrivacy(device)) throw new DomainError("privacy-by-elder");
 }

@@ -24,6 +24,7 @@ import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceStateTracker } from "./device-state.ts";
 import type { DeviceChange, HeartbeatWriter } from "./heartbeat-writer.ts";
 import type { LiveHub } from "../events/live-hub.ts";
+import { elderHoldsPrivacy } from "../../../protocol/privacy.ts";
 
 interface Logger {
   info(o: object, msg?: string): void;
@@ -216,6 +217,23 @@ export class DeviceIngest {
     if (event.type === "privacy-changed") {
       this.o.onPrivacyChanged?.(deviceId, event.enabled);
       await this.o.heartbeats.applyDeviceChange(deviceId, { privacy: event.enabled });
+      // Privacy the elder switched on at the camera is theirs to end (protocol/privacy.ts).
+      const byElder = event.enabled && event.source === "button";
+      const device = await this.o.db.device.update({
+        where: { id: deviceId },
+        data: { privacyByElder: byElder },
+        select: { privacy: true, privacyByElder: true, privacyUntil: true, householdId: true },
+      });
+      this.o.hub.publish(
+        {
+          type: "device.privacy",
+          deviceId,
+          at: event.at,
+          privacy: event.enabled,
+          privacyByElder: elderHoldsPrivacy(device),
+        },
+        { deviceId, householdId: device.householdId, insideHome: true },
+      );
     }
     if (event.type === "call-button") await this.o.onCallButton?.(deviceId);
     if (event.type === "call-declined") await this.o.onCallDeclined?.(deviceId);

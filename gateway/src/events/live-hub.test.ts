@@ -9,6 +9,7 @@ function audience(overrides: Partial<LiveAudience> & { inbox: ServerMessage[] })
   return {
     canSeeDevice: () => true,
     isMember: () => false,
+    canSeeInside: () => false,
     userId: "usr_a",
     send: (message) => inbox.push(message),
     ...rest,
@@ -32,6 +33,19 @@ describe("LiveHub", () => {
     expect(fleet).toHaveLength(1);
     expect(stranger).toHaveLength(0);
     expect(member).toHaveLength(2);
+  });
+
+  it("delivers news from inside a home only to those who may see inside it", () => {
+    const hub = new LiveHub({ error: () => undefined });
+    const unassignedInstaller: ServerMessage[] = [];
+    const assignedInstaller: ServerMessage[] = [];
+    hub.add(audience({ inbox: unassignedInstaller }));
+    hub.add(audience({ inbox: assignedInstaller, canSeeInside: (householdId) => householdId === "hh_1" }));
+    hub.publish(message, { ...scope, insideHome: true });
+    hub.publish(message, { ...scope, householdId: "hh_2", insideHome: true });
+    hub.publish(message, scope);
+    expect(unassignedInstaller).toHaveLength(1);
+    expect(assignedInstaller).toHaveLength(2);
   });
 
   it("logs a publish listener that throws; the sockets and the later listeners still get the message", () => {

@@ -7,12 +7,21 @@ export interface LiveAudience {
   canSeeDevice(deviceId: string, householdId: string | null): boolean;
   /** A family member of this household (calls ring members only, not staff watching the fleet). */
   isMember(householdId: string): boolean;
+  /** What happens inside this home (who watches, its stills): staff, its members, installers assigned to it. */
+  canSeeInside(householdId: string): boolean;
   /** The signed-in user (notices go only to the members who chose them). */
   userId: string;
   send(message: ServerMessage): void;
 }
 
-type Scope = { deviceId: string; householdId: string | null; membersOnly?: boolean; userIds?: string[] };
+type Scope = {
+  deviceId: string;
+  householdId: string | null;
+  membersOnly?: boolean;
+  /** About life inside the home rather than the camera's health: see LiveAudience.canSeeInside. */
+  insideHome?: boolean;
+  userIds?: string[];
+};
 
 export interface LiveHubEvents {
   /** Every message published here (cluster mode forwards them to the other gateways). */
@@ -51,6 +60,7 @@ export class LiveHub {
     for (const audience of this.audiences) {
       if (scope && !audience.canSeeDevice(scope.deviceId, scope.householdId)) continue;
       if (scope?.membersOnly && !(scope.householdId && audience.isMember(scope.householdId))) continue;
+      if (scope?.insideHome && !(scope.householdId && audience.canSeeInside(scope.householdId))) continue;
       if (scope?.userIds && !scope.userIds.includes(audience.userId)) continue;
       audience.send(message);
     }

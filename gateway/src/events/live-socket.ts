@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
 import { clientMessage, type ClientMessage, type ServerMessage } from "../../../protocol/ws.ts";
-import { householdIdsOf } from "../access/access.ts";
+import { householdIdsOf, installerHouseholdIds } from "../access/access.ts";
 import type { Database } from "../../../core/database.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LiveHub } from "./live-hub.ts";
@@ -78,6 +78,13 @@ export async function livePlugin(app: FastifyInstance, deps: LiveSocketDeps): Pr
 }
 
 /** A client message, or why it was refused. */
+/** The households whose inside this socket may hear about: a member's own, an installer's assigned ones. */
+function householdsOf(db: Database, user: SignedInUser): Promise<string[]> {
+  if (user.role === "family") return householdIdsOf(db, user.id);
+  if (user.role === "installer") return installerHouseholdIds(db, user.id);
+  return Promise.resolve([]);
+}
+
 function parseClientMessage(data: Buffer, isBinary: boolean): { message: ClientMessage } | { refused: string } {
   if (isBinary || data.length > MAX_MESSAGE_BYTES) return { refused: "send JSON text messages under 16 KiB" };
   let raw: unknown;
@@ -139,7 +146,7 @@ async function openLiveSocket(
     socket.close(LIVE_CLOSE_SIGNED_OUT, "unauthorized");
     return;
   }
-  let households = new Set(user.role === "family" ? await householdIdsOf(db, user.id) : []);
+  let households = new Set(await householdsOf(db, user));
   if (socket.readyState !== socket.OPEN) return; // gone while we checked: "close" has fired already, so register nothing
   let filter: { villages?: Set<string>; deviceIds?: Set<string> } = {};
   const remove = hub.add({
@@ -147,6 +154,7 @@ async function openLiveSocket(
       (user.role !== "family" || (householdId !== null && households.has(householdId))) &&
       (!filter.deviceIds || filter.deviceIds.has(deviceId)),
     isMember: (householdId) => user.role === "family" && households.has(householdId),
+    canSeeInside: (householdId) => user.role === "staff" || households.has(householdId),
     userId: user.id,
     send: (message) => {
       if (filter.villages && "village" in message && message.village && !filter.villages.has(message.village)) return;
@@ -158,10 +166,9 @@ async function openLiveSocket(
     userId: user.id,
     close: (code, reason) => socket.close(code, reason),
     refresh: () => {
-      if (user.role === "family")
-        void householdIdsOf(db, user.id).then((ids) => {
-          households = new Set(ids);
-        }, failed);
+      void householdsOf(db, user).then((ids) => {
+        households = new Set(ids);
+      }, failed);
     },
   });
   const stopWatching = watchSession(db, socket, user, failed);
@@ -180,7 +187,7 @@ async function openLiveSocket(
       ...(message.villages?.length ? { villages: new Set(message.villages) } : {}),
       ...(message.deviceIds?.length ? { deviceIds: new Set(message.deviceIds) } : {}),
     };
-    if (user.role === "family") households = new Set(await householdIdsOf(db, user.id));
+    households = new Set(await householdsOf(db, user));
   };
   socket.on("close", () => {
     remove();

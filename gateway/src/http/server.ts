@@ -23,7 +23,14 @@ export interface HttpServerOptions {
   /** ws's subprotocol choice for WebSocket routes. */
   handleProtocols?: (protocols: Set<string>) => string | false;
   metrics: GatewayMetrics;
+  /** A request whose headers and body have not all arrived by then is answered 408 and its connection closed. */
+  requestTimeoutMs: number;
 }
+
+/** How often Node looks for requests past their deadline (its default, 30 s, would let a slow body run double). */
+const TIMEOUT_CHECK_MS = 1000;
+/** How long a stopping server lets requests already running finish (the whole stop has 8 s). */
+const CLOSE_DRAIN_MS = 3000;
 
 export function createHttpServer({
   logLevel,
@@ -33,11 +40,20 @@ export function createHttpServer({
   trustedProxies,
   handleProtocols,
   metrics,
+  requestTimeoutMs,
 }: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     ...(tls
-      ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), minVersion: "TLSv1.2" as const } }
-      : {}),
+      ? {
+          https: {
+            cert: readFileSync(tls.certFile),
+            key: readFileSync(tls.keyFile),
+            minVersion: "TLSv1.2" as const,
+            ...deadlines(requestTimeoutMs),
+          },
+        }
+      : { http: deadlines(requestTimeoutMs) }),
+    requestTimeout: requestTimeoutMs,
     logger: {
       level: logLevel,
       redact: [
@@ -88,16 +104,27 @@ export function createHttpServer({
   return app;
 }
 
+/** The headers' deadline no later than the request's: with it later, Node 20 did not enforce the request deadline here. */
+function deadlines(requestTimeoutMs: number) {
+  return {
+    connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+    headersTimeout: Math.min(requestTimeoutMs, 60_000),
+  };
+}
+
 /**
  * Node's server.close() ends only the connections idle at that moment. One whose request was still running would
  * stay open after its answer for the keep-alive timeout (72 s) and hold the close. While closing, every answer
  * says "Connection: close" (Node then ends the socket), and a connection left idle by an answer whose headers went
- * out before the close (a long download) is ended once that answer is complete.
+ * out before the close (a long download) is ended once that answer is complete. A request still unfinished
+ * CLOSE_DRAIN_MS after the close began (a client that stopped sending its body) is cut off then.
  */
 function closeConnectionsAfterLastResponse(app: FastifyInstance): void {
   let closing = false;
   app.addHook("preClose", async () => {
     closing = true;
+    const cutOff = setTimeout(() => app.server.closeAllConnections(), CLOSE_DRAIN_MS).unref();
+    app.server.once("close", () => clearTimeout(cutOff));
   });
   app.addHook("onSend", async (_request, reply) => {
     if (closing) reply.header("connection", "close");

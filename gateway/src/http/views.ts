@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import type { alertView, commandView, deviceView, householdView } from "../../../protocol/http.ts";
 import type { CommandName } from "../../../protocol/device-messages.ts";
+import { elderHoldsPrivacy } from "../../../protocol/privacy.ts";
 
 type DeviceRow = {
   id: string;
@@ -14,6 +15,8 @@ type DeviceRow = {
   connection: string;
   connectionSince: Date | null;
   privacy: boolean;
+  privacyByElder: boolean;
+  privacyUntil: Date | null;
   lastSeenAt: Date | null;
   lastHeartbeatAt: Date | null;
   rssi: number | null;
@@ -35,6 +38,8 @@ export const deviceViewSelect = {
   connection: true,
   connectionSince: true,
   privacy: true,
+  privacyByElder: true,
+  privacyUntil: true,
   lastSeenAt: true,
   lastHeartbeatAt: true,
   rssi: true,
@@ -74,6 +79,7 @@ export function toDeviceView(d: DeviceRow): z.infer<typeof deviceView> {
     firmware: d.firmware,
     connection: d.connection as "unknown" | "online" | "offline",
     privacy: d.privacy,
+    privacyByElder: elderHoldsPrivacy(d),
     lastSeenAt: iso(d.lastSeenAt),
     lastHeartbeatAt: iso(d.lastHeartbeatAt),
     rssi: d.rssi,

@@ -44,14 +44,11 @@ afterAll(async () => {
 async function person(id: string, member: boolean, role: SignedInUser["role"] = "family"): Promise<SignedInUser> {
   await db.user.create({ data: { id, username: id, displayName: `家人 ${id}`, passwordHash: "unused", role } });
   if (member) await db.householdMember.create({ data: { householdId: HOUSEHOLD, userId: id } });
-  return {
-    id,
-    username: id,
-    displayName: `家人 ${id}`,
-    role,
-    sessionId: `ses_${id}`,
-    sessionExpiresAt: new Date(Date.now() + 3600_000),
-  };
+  const sessionExpiresAt = new Date(Date.now() + 3600_000);
+  await db.session.create({
+    data: { id: `ses_${id}`, tokenHash: `hash_${id}`, userId: id, expiresAt: sessionExpiresAt },
+  });
+  return { id, username: id, displayName: `家人 ${id}`, role, sessionId: `ses_${id}`, sessionExpiresAt };
 }
 
 async function camera(id: string, fields: { connection?: string; privacy?: boolean } = {}): Promise<string> {
@@ -101,7 +98,13 @@ function liveView({ muteCamera = false, startTimeoutMs = 5_000 } = {}) {
   const sent: SentCommand[] = [];
   const events: ServerMessage[] = [];
   const hub = new LiveHub(silentLog);
-  hub.add({ canSeeDevice: () => true, isMember: () => true, userId: "usr_watch", send: (m) => events.push(m) });
+  hub.add({
+    canSeeDevice: () => true,
+    isMember: () => true,
+    canSeeInside: () => true,
+    userId: "usr_watch",
+    send: (m) => events.push(m),
+  });
   const tokens = new ViewTokens("live-view-test-secret");
   const commands = cameraCommands(sent, (cameraId) => {
     if (!muteCamera) service.onCameraPublished({ cameraId, sessionId: randomId("pub_", 8) });
@@ -143,6 +146,31 @@ const joined = (cameraId: string, sessionId: string, user: SignedInUser) => ({
 });
 
 describe("live-view service: grants", () => {
+  it("a token holds only while the sign-in session it was granted to does, and the call it was granted for", async () => {
+    const deviceId = await camera("dev_lv_bound");
+    const member = await person("usr_lv_bound", true);
+    const { service } = liveView();
+    const lookIn = await service.grantView(member, deviceId);
+    await db.call.create({
+      data: {
+        id: "call_lv_bound",
+        householdId: HOUSEHOLD,
+        deviceId,
+        direction: "to-home",
+        state: "answered",
+        startedAt: new Date(),
+      },
+    });
+    const forCall = await service.grantView(member, deviceId, "answered-call", "call_lv_bound");
+    expect(await service.authorizeView(deviceId, forCall.token)).not.toBeNull();
+    await db.call.update({ where: { id: "call_lv_bound" }, data: { state: "ended" } });
+    expect(await service.authorizeView(deviceId, forCall.token)).toBeNull();
+    expect(await service.authorizeView(deviceId, lookIn.token)).not.toBeNull();
+    await db.session.update({ where: { id: member.sessionId }, data: { revokedAt: new Date() } });
+    expect(await service.authorizeView(deviceId, lookIn.token)).toBeNull();
+    await service.stop();
+  });
+
   it("grants a member a WHEP token for an online camera, bound to that camera and person", async () => {
     const deviceId = await camera("dev_lv_grant");
     const member = await person("usr_lv_grant", true);
@@ -255,8 +283,9 @@ describe("live-view service: the view log", () => {
     const caller = await person("usr_lv_caller", true);
     const looker = await person("usr_lv_looker", true);
     const { service } = liveView();
-    await service.grantView(caller, deviceId, "call");
-    await service.onViewerJoined(joined(deviceId, "ses_lv_call", caller));
+    const callGrant = await service.grantView(caller, deviceId, "call");
+    const callViewer = await service.authorizeView(deviceId, callGrant.token);
+    await service.onViewerJoined({ cameraId: deviceId, sessionId: "ses_lv_call", viewer: callViewer! });
     await service.onViewerJoined(joined(deviceId, "ses_lv_look", looker));
     const opened = await db.viewSession.findMany({ where: { deviceId }, orderBy: { id: "asc" } });
     expect(opened).toMatchObject([

@@ -16,7 +16,7 @@ import type { LiveHub } from "../events/live-hub.ts";
 import { DomainError, isDomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { SignedInUser } from "../access/auth.ts";
 import { isHouseholdMember } from "../access/access.ts";
-import type { ViewTokens } from "./view-tokens.ts";
+import type { ViewerClaims, ViewTokens } from "./view-tokens.ts";
 import type { ServerMessage } from "../../../protocol/ws.ts";
 
 export interface LiveViewPolicy {
@@ -74,13 +74,21 @@ const UPLINK_MARGIN_S = 3;
 /** How long after the WHIP answer the first media may take to arrive (ICE, DTLS on a slow link). */
 const UPLINK_FIRST_MEDIA_MS = 8_000;
 
-/** How long a grant given for a call marks the viewer's next session as started by that call. */
-const CALL_START_WINDOW_MS = 120_000;
+/** Live views one person may hold open at once, over all cameras (a family has a few phones, not dozens). */
+const MAX_VIEWS_PER_PERSON = 4;
+/** How often open views are checked again against what is true now (sign-outs elsewhere, calls, membership). */
+const RECHECK_VIEWS_MS = 15_000;
+
+/** What a viewer token grants, as the live view holds it for each open session. */
+type ViewGrant = Pick<ViewerClaims, "cam" | "uid" | "sid" | "via" | "call">;
 
 export class LiveViewService {
   private readonly streams = new Map<string, CameraStream>();
-  /** Grants given for a call, by camera and viewer: the view log records the session they start as such. */
-  private readonly callStarts = new Map<string, { startedBy: ViewStart; until: number }>();
+  /** The grant behind each viewer identity the relay holds (it hands back the object authorizeView made). */
+  readonly #grantOf = new WeakMap<ViewerIdentity, ViewGrant>();
+  /** The grant behind each open viewer session, by relay session id. */
+  readonly #openGrants = new Map<string, ViewGrant>();
+  #recheckTimer: NodeJS.Timeout | null = null;
 
   private readonly db: Database;
   private readonly commands: CommandDispatcher;
@@ -114,8 +122,11 @@ export class LiveViewService {
     return this.relay();
   }
 
-  /** A signed-in user asks to watch a camera: checks membership, privacy and connection, returns a WHEP token. */
-  async grantView(user: SignedInUser, deviceId: string, startedBy: ViewStart = "look-in") {
+  /**
+   * A signed-in user asks to watch a camera: checks membership, privacy and connection, returns a WHEP token
+   * bound to the user's sign-in session (and to the call, for a view that is part of one).
+   */
+  async grantView(user: SignedInUser, deviceId: string, startedBy: ViewStart = "look-in", callId?: string) {
     const device = await this.db.device.findUnique({
       where: { id: deviceId },
       select: { householdId: true, claimState: true, claimedAt: true, boundBy: true, privacy: true, connection: true },
@@ -135,14 +146,16 @@ export class LiveViewService {
     if (device.connection !== "online") throw new DomainError("camera-offline", { message: "the camera is offline" });
     await this.admitView(device.householdId, startedBy);
     const { token, expiresAt } = this.tokens.issueViewer(
-      deviceId,
-      user.id,
-      user.displayName,
+      {
+        cam: deviceId,
+        uid: user.id,
+        name: user.displayName,
+        sid: user.sessionId,
+        via: startedBy,
+        ...(callId ? { call: callId } : {}),
+      },
       this.policy.viewerTokenTtlMs,
-      startedBy,
     );
-    if (startedBy !== "look-in")
-      this.callStarts.set(`${deviceId}:${user.id}`, { startedBy, until: Date.now() + CALL_START_WINDOW_MS });
     return {
       token,
       expiresAt: expiresAt.toISOString(),
@@ -156,23 +169,47 @@ export class LiveViewService {
   }
 
   // ── called by the relay's signaling plugin ────────────────────────────
+  /** Every use of a viewer token (join, talk, leave): the grant must still hold now. */
   async authorizeView(cameraId: string, token: string): Promise<ViewerIdentity | null> {
     const claims = this.tokens.verifyViewer(token, cameraId);
-    if (!claims) return null;
-    const device = await this.db.device.findUnique({
-      where: { id: cameraId },
-      select: { privacy: true, claimState: true, householdId: true, claimedAt: true, boundBy: true },
-    });
-    if (!device || device.privacy || device.claimState !== "claimed" || !device.householdId) return null;
-    // The token outlives the grant (VIEW_TOKEN_TTL_S): the camera may since have moved to another home.
-    const viewer = await this.db.user.findUnique({
-      where: { id: claims.uid },
-      select: { id: true, role: true, disabledAt: true },
-    });
-    if (!viewer || viewer.disabledAt) return null;
-    const member = await isHouseholdMember(this.db, claims.uid, device.householdId);
-    if (!member && !this.installing(viewer, device)) return null;
-    return { viewerId: claims.uid, displayName: claims.name };
+    if (!claims || (await this.whyGrantEnded(claims))) return null;
+    const viewer: ViewerIdentity = { viewerId: claims.uid, displayName: claims.name };
+    this.#grantOf.set(viewer, claims);
+    return viewer;
+  }
+
+  /**
+   * Why a grant no longer holds, or null when it does: the sign-in session is live and its account enabled, the
+   * camera is set up, in a household and not private, the person is a member (or the installer's visit), and
+   * the call it was granted for is still answered. Checked at every use and again while the view is open.
+   */
+  async whyGrantEnded(grant: ViewGrant): Promise<DomainError | null> {
+    const [session, device] = await Promise.all([
+      this.db.session.findUnique({
+        where: { id: grant.sid },
+        select: { userId: true, revokedAt: true, expiresAt: true, user: { select: { role: true, disabledAt: true } } },
+      }),
+      this.db.device.findUnique({
+        where: { id: grant.cam },
+        select: { privacy: true, claimState: true, householdId: true, claimedAt: true, boundBy: true },
+      }),
+    ]);
+    if (!session || session.userId !== grant.uid || session.revokedAt || session.expiresAt <= new Date())
+      return new DomainError("unauthorized", { message: "the sign-in this view was granted to has ended" });
+    if (session.user.disabledAt) return new DomainError("unauthorized", { message: "the account is disabled" });
+    if (!device || device.claimState !== "claimed" || !device.householdId) return notFoundError("camera");
+    if (device.privacy) return new DomainError("privacy-mode");
+    const member = await isHouseholdMember(this.db, grant.uid, device.householdId);
+    if (!member && !this.installing({ id: grant.uid, role: session.user.role }, device))
+      return new DomainError("not-a-member");
+    if (grant.call) {
+      const call = await this.db.call.findUnique({
+        where: { id: grant.call },
+        select: { state: true, deviceId: true },
+      });
+      if (call?.state !== "answered" || call.deviceId !== grant.cam) return new DomainError("call-over");
+    }
+    return null;
   }
 
   /** Before the relay starts a viewer session: the same admission as the grant, now (the token may be older). */
@@ -182,15 +219,18 @@ export class LiveViewService {
     if (!claims || !device?.householdId) return null; // authorizeView has already refused these
     try {
       await this.admitView(device.householdId, claims.via);
-      // The session about to start is logged as this token says it started (not as an earlier grant did).
-      const key = `${cameraId}:${claims.uid}`;
-      if (claims.via === "look-in") this.callStarts.delete(key);
-      else this.callStarts.set(key, { startedBy: claims.via, until: Date.now() + CALL_START_WINDOW_MS });
+      if (this.openViewsOf(claims.uid) >= MAX_VIEWS_PER_PERSON) throw new DomainError("too-many-views");
       return null;
     } catch (error) {
       if (!isDomainError(error)) throw error;
       return { status: error.status, error: error.code, message: error.message, details: error.details };
     }
+  }
+
+  private openViewsOf(userId: string): number {
+    let open = 0;
+    for (const grant of this.#openGrants.values()) if (grant.uid === userId) open += 1;
+    return open;
   }
 
   /** An installer may test-view a camera they bound themselves, during the install visit shortly after it was claimed. */
@@ -219,6 +259,9 @@ export class LiveViewService {
   }
 
   async onViewerJoined(event: { cameraId: string; sessionId: string; viewer: ViewerIdentity }): Promise<void> {
+    const grant = this.#grantOf.get(event.viewer);
+    if (grant) this.#openGrants.set(event.sessionId, grant);
+    this.#recheckTimer ??= setInterval(() => void this.recheckViews(), RECHECK_VIEWS_MS).unref();
     const stream = this.stream(event.cameraId);
     stream.viewers.set(event.sessionId, event.viewer);
     if (stream.stopTimer) clearTimeout(stream.stopTimer);
@@ -232,7 +275,7 @@ export class LiveViewService {
         userId: event.viewer.viewerId,
         displayName: event.viewer.displayName,
         startedAt: new Date(),
-        startedBy: this.takeCallStart(event.cameraId, event.viewer.viewerId),
+        startedBy: grant?.via ?? "look-in",
       },
     });
     // Answer the viewer at once; its ICE and DTLS handshakes run while the camera starts up.
@@ -241,6 +284,7 @@ export class LiveViewService {
   }
 
   onViewerLeft(event: { cameraId: string; sessionId: string; reason: string }): void {
+    this.#openGrants.delete(event.sessionId);
     const stream = this.stream(event.cameraId);
     if (!stream.viewers.delete(event.sessionId)) return;
     // A relay worker process died (it is restarted at once): every viewer of the camera lost its session.
@@ -356,6 +400,27 @@ export class LiveViewService {
     await Promise.all(closing);
   }
 
+  /**
+   * Checks the open views (all, or those of one person or one call) against what is true now, and ends those
+   * whose grant no longer holds: a sign-out or password change here or on another gateway, an account disabled
+   * from the shell, a call hung up, a member removed. Never rejects.
+   */
+  async recheckViews(which: { userId?: string; callId?: string } = {}): Promise<void> {
+    const open = [...this.#openGrants].filter(
+      ([, grant]) => (!which.userId || grant.uid === which.userId) && (!which.callId || grant.call === which.callId),
+    );
+    await Promise.all(
+      open.map(async ([sessionId, grant]) => {
+        try {
+          const ended = await this.whyGrantEnded(grant);
+          if (ended) await this.pool.routerFor(grant.cam).closeSession(sessionId, grantEndReason(ended));
+        } catch (error) {
+          this.log.error({ err: error, sessionId }, "could not check an open view");
+        }
+      }),
+    );
+  }
+
   /** Camera went offline: its viewers are told; the stream state is forgotten. */
   onCameraOffline(cameraId: string): void {
     const stream = this.streams.get(cameraId);
@@ -390,6 +455,9 @@ export class LiveViewService {
 
   /** Shutdown: no stream outlives the relay, so every view still open ends now, in the view log too. */
   async stop(reason = "gateway-shutdown"): Promise<void> {
+    clearInterval(this.#recheckTimer ?? undefined);
+    this.#recheckTimer = null;
+    this.#openGrants.clear();
     const sessionIds: string[] = [];
     for (const stream of this.streams.values()) {
       if (stream.stopTimer) clearTimeout(stream.stopTimer);
@@ -414,13 +482,6 @@ export class LiveViewService {
   }
 
   // ── internals ─────────────────────────────────────────────────────────
-  private takeCallStart(cameraId: string, viewerId: string): ViewStart {
-    const key = `${cameraId}:${viewerId}`;
-    const start = this.callStarts.get(key);
-    this.callStarts.delete(key);
-    return start && start.until > Date.now() ? start.startedBy : "look-in";
-  }
-
   private stream(cameraId: string): CameraStream {
     let stream = this.streams.get(cameraId);
     if (!stream) {
@@ -568,7 +629,19 @@ export class LiveViewService {
   private toHousehold(cameraId: string, message: ServerMessage): void {
     void this.db.device
       .findUnique({ where: { id: cameraId }, select: { householdId: true } })
-      .then((device) => this.hub.publish(message, { deviceId: cameraId, householdId: device?.householdId ?? null }))
+      .then((device) =>
+        this.hub.publish(message, { deviceId: cameraId, householdId: device?.householdId ?? null, insideHome: true }),
+      )
       .catch((err) => this.log.error({ err }, "could not publish a live-view event"));
   }
+}
+
+/** The view log's end reason for a grant that stopped holding. */
+function grantEndReason(ended: DomainError): string {
+  const reasons: Partial<Record<DomainError["code"], string>> = {
+    unauthorized: "signed-out",
+    "call-over": "call-ended",
+    "privacy-mode": "privacy-mode",
+  };
+  return reasons[ended.code] ?? "no-longer-allowed";
 }

@@ -2,11 +2,20 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ViewTokens } from "./view-tokens.ts";
 
+const grant = (overrides: Partial<Parameters<ViewTokens["issueViewer"]>[0]> = {}) => ({
+  cam: "cam_a",
+  uid: "usr_1",
+  name: "x",
+  sid: "ses_1",
+  via: "look-in" as const,
+  ...overrides,
+});
+
 describe("ViewTokens", () => {
   it("binds a viewer token to its camera and refuses tampering and expiry", () => {
     let now = 1_000_000;
     const tokens = new ViewTokens("secret-key", () => now);
-    const { token } = tokens.issueViewer("cam_a", "usr_1", "杨兴焦", 60_000);
+    const { token } = tokens.issueViewer(grant({ name: "杨兴焦" }), 60_000);
     expect(tokens.verifyViewer(token, "cam_a")).toMatchObject({ uid: "usr_1", name: "杨兴焦" });
     expect(tokens.verifyViewer(token, "cam_b")).toBeNull();
     const [body, sig] = token.split(".");
@@ -27,18 +36,20 @@ describe("ViewTokens", () => {
     expect(tokens.verifyViewer(token, "cam_a")).toBeNull();
   });
 
-  it("says how the view starts (a call passes a call window); tokens from before that field are look-ins", () => {
+  it("says how the view starts and for which session and call; a token bound to no session is refused", () => {
     const tokens = new ViewTokens("secret-key");
-    const call = tokens.issueViewer("cam_a", "usr_1", "杨兴焦", 60_000, "answered-call").token;
-    expect(tokens.verifyViewer(call, "cam_a")?.via).toBe("answered-call");
-    expect(tokens.verifyViewer(tokens.issueViewer("cam_a", "usr_1", "x", 60_000).token, "cam_a")?.via).toBe("look-in");
+    const call = tokens.issueViewer(grant({ via: "answered-call", call: "call_1" }), 60_000).token;
+    expect(tokens.verifyViewer(call, "cam_a")).toMatchObject({ via: "answered-call", call: "call_1", sid: "ses_1" });
+    expect(tokens.verifyViewer(tokens.issueViewer(grant(), 60_000).token, "cam_a")?.via).toBe("look-in");
     const sign = (claims: object) => {
       const body = Buffer.from(JSON.stringify(claims)).toString("base64url");
       return `${body}.${createHmac("sha256", "secret-key").update(body).digest("base64url")}`;
     };
-    const older = sign({ k: "view", cam: "cam_a", uid: "usr_1", name: "x", exp: Date.now() + 60_000 });
-    expect(tokens.verifyViewer(older, "cam_a")?.via).toBe("look-in");
-    const odd = sign({ k: "view", cam: "cam_a", uid: "usr_1", name: "x", exp: Date.now() + 60_000, via: "peek" });
+    const claims = { k: "view", cam: "cam_a", uid: "usr_1", name: "x", sid: "ses_1", exp: Date.now() + 60_000 };
+    expect(tokens.verifyViewer(sign(claims), "cam_a")?.via).toBe("look-in");
+    const { sid: _sid, ...unbound } = claims;
+    expect(tokens.verifyViewer(sign(unbound), "cam_a")).toBeNull(); // older tokens, bound to no session
+    const odd = sign({ ...claims, via: "peek" });
     expect(tokens.verifyViewer(odd, "cam_a")).toBeNull();
   });
 });

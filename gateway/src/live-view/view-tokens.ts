@@ -8,9 +8,13 @@ const viewerClaims = z.object({
   cam: z.string(),
   uid: z.string(),
   name: z.string(),
+  /** The sign-in session it was granted to: it is good only while that session is. */
+  sid: z.string(),
   exp: z.number(),
   /** How the view starts: a look-in, or part of a call (a call window lets those through). */
   via: z.enum(["look-in", "call", "answered-call"]).default("look-in"),
+  /** The call it was granted for: it is good only while that call is. */
+  call: z.string().optional(),
 });
 const publishClaims = z.object({ k: z.literal("pub"), cam: z.string(), nonce: z.string(), exp: z.number() });
 export type ViewerClaims = z.infer<typeof viewerClaims>;
@@ -25,18 +29,9 @@ export class ViewTokens {
     this.key = secret ? Buffer.from(secret, "utf8") : randomBytes(32);
   }
 
-  issueViewer(
-    cameraId: string,
-    userId: string,
-    displayName: string,
-    ttlMs: number,
-    via: ViewerClaims["via"] = "look-in",
-  ): { token: string; expiresAt: Date } {
+  issueViewer(grant: Omit<ViewerClaims, "k" | "exp">, ttlMs: number): { token: string; expiresAt: Date } {
     const exp = this.now() + ttlMs;
-    return {
-      token: this.sign({ k: "view", cam: cameraId, uid: userId, name: displayName, exp, via }),
-      expiresAt: new Date(exp),
-    };
+    return { token: this.sign({ k: "view", ...grant, exp }), expiresAt: new Date(exp) };
   }
 
   issuePublish(cameraId: string, ttlMs: number): { token: string; nonce: string } {

@@ -4,12 +4,11 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Database } from "../../../core/database.ts";
-import { isDomainError } from "../../../protocol/errors.ts";
 import { deviceIdParams, errorReply } from "../../../protocol/http.ts";
 import { snapshotUploadParams, snapshotView } from "../../../protocol/snapshots.ts";
-import { assertCanSeeDevice } from "../access/access.ts";
+import { assertCanReachIntoHome } from "../access/access.ts";
 import type { AuditLog } from "../access/audit.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn, type SignedInUser } from "../access/auth.ts";
 import { toSnapshotView, type SnapshotService } from "./snapshot-service.ts";
 
 const errors = {
@@ -27,6 +26,8 @@ export interface SnapshotRoutesOptions {
   db: Database;
   audit: AuditLog;
   snapshots: SnapshotService;
+  /** May a still of this household be taken or seen now? Throws the refusal (a call window). */
+  admitStill(householdId: string): Promise<void>;
 }
 
 export async function snapshotsPlugin(app: FastifyInstance, options: SnapshotRoutesOptions): Promise<void> {
@@ -34,8 +35,13 @@ export async function snapshotsPlugin(app: FastifyInstance, options: SnapshotRou
   await app.register(cameraUploadRoutes, { snapshots: options.snapshots });
 }
 
-function registerViewerRoutes(app: FastifyInstance, { db, audit, snapshots }: SnapshotRoutesOptions): void {
+function registerViewerRoutes(app: FastifyInstance, { db, audit, snapshots, admitStill }: SnapshotRoutesOptions): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  /** Whoever may reach into this home, at a moment its household allows it. */
+  const mayLookAtStills = async (user: SignedInUser, deviceId: string) => {
+    const { householdId } = await assertCanReachIntoHome(db, user, deviceId);
+    if (householdId) await admitStill(householdId);
+  };
   r.post(
     "/devices/:deviceId/snapshots",
     {
@@ -49,7 +55,7 @@ function registerViewerRoutes(app: FastifyInstance, { db, audit, snapshots }: Sn
     },
     async (request, reply) => {
       const user = signedIn(request);
-      await assertCanSeeDevice(db, user, request.params.deviceId);
+      await mayLookAtStills(user, request.params.deviceId);
       const view = await snapshots.request(request.params.deviceId, "request", user.username);
       await audit(user.id, "snapshot.request", request.params.deviceId, { snapshotId: view.id });
       return reply.status(201).send(view);
@@ -67,7 +73,7 @@ function registerViewerRoutes(app: FastifyInstance, { db, audit, snapshots }: Sn
       preHandler: requireRole(),
     },
     async (request) => {
-      await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+      await mayLookAtStills(signedIn(request), request.params.deviceId);
       return toSnapshotView(await snapshots.latest(request.params.deviceId));
     },
   );
@@ -82,7 +88,7 @@ function registerViewerRoutes(app: FastifyInstance, { db, audit, snapshots }: Sn
       preHandler: requireRole(),
     },
     async (request, reply) => {
-      await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+      await mayLookAtStills(signedIn(request), request.params.deviceId);
       const { bytes, snapshot } = await snapshots.latestImage(request.params.deviceId);
       return reply
         .type("image/jpeg")
@@ -123,8 +129,8 @@ async function cameraUploadRoutes(app: FastifyInstance, { snapshots }: { snapsho
         });
         return await reply.status(201).send(view);
       } catch (error) {
-        // An oversized body may not have been read to its end: do not reuse the connection.
-        if (isDomainError(error) && error.code === "snapshot-too-large") void reply.header("connection", "close");
+        // A refused upload's body may not have been read to its end: do not reuse the connection.
+        void reply.header("connection", "close");
         throw error;
       }
     },

@@ -17,6 +17,8 @@ export interface SnapshotPolicy {
   maxBytes: number;
   uploadTtlMs: number;
   retentionMs: number;
+  /** A person's stills of one camera at most this often. */
+  personIntervalMs: number;
 }
 
 export interface SnapshotServiceOptions {
@@ -70,6 +72,8 @@ const sweepBatch = 500;
 
 export class SnapshotService {
   readonly #o: SnapshotServiceOptions;
+  /** When each camera was last asked for a still by a person (this gateway's share of the limit). */
+  readonly #personAskedAt = new Map<string, number>();
 
   constructor(options: SnapshotServiceOptions) {
     this.#o = options;
@@ -88,6 +92,19 @@ export class SnapshotService {
     }
   }
 
+  #spendPersonTurn(deviceId: string): void {
+    const now = Date.now();
+    const waitMs = (this.#personAskedAt.get(deviceId) ?? -Infinity) + this.#o.policy.personIntervalMs - now;
+    if (waitMs > 0) throw new DomainError("too-many-stills", { details: { retryAfterS: Math.ceil(waitMs / 1000) } });
+    this.#personAskedAt.set(deviceId, now);
+    if (this.#personAskedAt.size > 50_000) this.#forgetOldTurns(now);
+  }
+
+  #forgetOldTurns(now: number): void {
+    for (const [deviceId, at] of this.#personAskedAt)
+      if (now - at > this.#o.policy.personIntervalMs) this.#personAskedAt.delete(deviceId);
+  }
+
   async #request(deviceId: string, reason: SnapshotReason, requestedBy: string): Promise<SnapshotView> {
     const { db, policy } = this.#o;
     const device = await db.device.findUnique({
@@ -100,6 +117,7 @@ export class SnapshotService {
     // No one-time URL for a camera that cannot take it now (the dispatcher would refuse the command anyway).
     if (device.claimState !== "claimed") throw new DomainError("camera-not-claimed");
     if (device.connection !== "online") throw new DomainError("camera-offline");
+    if (reason === "request") this.#spendPersonTurn(deviceId);
     const token = randomToken(24);
     const uploadId = randomId("snp_", 16);
     await db.snapshotUpload.create({
@@ -130,8 +148,9 @@ export class SnapshotService {
   async acceptUpload(input: SnapshotUploadInput): Promise<SnapshotView> {
     const receivedAt = new Date();
     try {
-      const bytes = await readUpTo(input.body, this.#o.policy.maxBytes);
+      // The token first: a stranger's body is never read (nor waited for).
       const upload = await this.#useToken(input.deviceId, input.token, receivedAt);
+      const bytes = await readUpTo(input.body, this.#o.policy.maxBytes);
       const device = await this.#o.db.device.findUnique({
         where: { id: input.deviceId },
         select: { privacy: true, householdId: true },
@@ -198,7 +217,7 @@ export class SnapshotService {
     const view = toSnapshotView(row);
     hub.publish(
       { type: "device.snapshot", snapshot: view },
-      { deviceId: upload.deviceId, householdId: upload.householdId },
+      { deviceId: upload.deviceId, householdId: upload.householdId, insideHome: true },
     );
     return view;
   }

@@ -1,17 +1,17 @@
 // One camera as the family sees it: is it on, when was it last seen, is privacy mode on; live view and
 // hold-to-talk; who in the family watched.
 import { useRoute } from "preact-iso";
-import { ApiFailure } from "../api.ts";
-import type { CommandView, DeviceDetail } from "../types.ts";
+import type { DeviceDetail } from "../types.ts";
 import { useServices, useT } from "../context.ts";
 import { dateTime, timeAgo } from "../format.ts";
-import { useAction, useLoad, useTick } from "../hooks.ts";
+import { useLoad, useTick } from "../hooks.ts";
 import { useLiveDevice } from "../live-devices.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
 import { SnapshotPanel } from "../ui/Snapshot.tsx";
 import { CallHome } from "./CallHome.tsx";
 import { CallWindowBanner } from "./CallWindowBanner.tsx";
+import { PrivacyControl } from "./PrivacyControl.tsx";
 import { LiveView } from "./LiveView.tsx";
 import { WhoWatched } from "./WhoWatched.tsx";
 import { useState } from "preact/hooks";
@@ -29,14 +29,6 @@ export function CameraScreen() {
   const now = useTick();
   const [views, setViews] = useState(0);
   const [inCall, setInCall] = useState(false);
-  const privacy = useAction(async (enabled: boolean) => {
-    const command = await api.request<CommandView>("POST", `/devices/${encodeURIComponent(deviceId)}/commands`, {
-      body: { name: "privacy", params: { enabled } },
-    });
-    if (command.status === "succeeded") loaded.reload();
-    else throw new ApiFailure(0, `command-${command.status}`, command.error ?? command.status);
-  });
-
   return (
     <Layout title={device?.label ?? t("family.camera")} back="/family">
       <ErrorText error={loaded.error} />
@@ -60,25 +52,8 @@ export function CameraScreen() {
               {device.elderName} · {device.village}
             </dd>
             <dt>{t("camera.privacy")}</dt>
-            <dd>
-              <span data-testid="privacy">
-                {device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}
-              </span>
-              <button
-                type="button"
-                class="small"
-                disabled={privacy.busy || device.connection !== "online"}
-                onClick={() => void privacy.run(!device.privacy)}
-              >
-                {privacy.busy
-                  ? t("common.wait")
-                  : device.privacy
-                    ? t("camera.privacyTurnOff")
-                    : t("camera.privacyTurnOn")}
-              </button>
-            </dd>
+            <PrivacyControl device={device} onChanged={loaded.reload} />
           </dl>
-          <ErrorText error={privacy.error} />
           <SnapshotPanel deviceId={device.id} online={device.connection === "online"} privacy={device.privacy} />
           {inCall ? null : <CallWindowBanner device={device} />}
           {/* keyed: "call home" from the banner on this same page mounts it afresh, which starts the call */}

@@ -118,6 +118,10 @@ export const en: Same<typeof zhCN> = {
     privacyOffLong: "Off",
     privacyTurnOn: "Turn privacy on",
     privacyTurnOff: "Turn privacy off",
+    privacyByElderLong: "On, set by the elder (no pictures)",
+    privacyAsk: "Ask the elder",
+    privacyAsked:
+      "Asked: the camera tells the elder it is you who would like to look in. One press of its privacy button lets you.",
     whoWatched: "Who watched",
     talked: "talked",
     watchedSeconds: "{{count}} s",
@@ -256,6 +260,7 @@ export const en: Same<typeof zhCN> = {
       "clock-probe": "Round-trip probe",
       "site-check": "On-site check stream",
       "take-snapshot": "Take a still",
+      "elder-notice": "Told the elder",
     },
     status: { pending: "pending", succeeded: "done", failed: "failed", "timed-out": "camera did not answer" },
   },
@@ -424,6 +429,13 @@ export const en: Same<typeof zhCN> = {
     "labels-purged":
       "This label sheet was deleted after its retention period (it held claim codes). Re-arm the cameras for new labels.",
     "privacy-mode": "The camera is in privacy mode: no pictures, viewing or checks until it is switched off.",
+    "privacy-by-elder":
+      "The elder switched privacy mode on; only they can switch it off. You can ask them to press the privacy button.",
+    "call-over": "This call has ended; call again to see home.",
+    "too-many-stills": "Stills were asked for too often; wait a little.",
+    "too-many-views": "Too many live views are open at once; close one first.",
+    "push-endpoint-refused": "This browser's push service cannot be used; use SMS alerts or keep the app open.",
+    "request-id-taken": "This record clashes with someone else's; please fill it in again.",
     "camera-offline": "The camera is offline; wait until it is online.",
     "camera-did-not-stream": "The camera did not stream; try again shortly.",
     "shutting-down": "The server is restarting; try again shortly.",

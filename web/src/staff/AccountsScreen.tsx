@@ -68,7 +68,7 @@ function CreateAccountForm({ onCreated }: { onCreated: () => void }) {
           name="password"
           type="password"
           autocomplete="new-password"
-          minLength={8}
+          minLength={12}
           required
           value={form.password}
           onInput={field("password")}

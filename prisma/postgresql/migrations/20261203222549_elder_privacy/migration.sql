@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Device" ADD COLUMN     "privacyByElder" BOOLEAN NOT NULL DEFAULT false;
+
