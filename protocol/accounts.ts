@@ -29,6 +29,7 @@ export const accountView = z.object({
   role,
   createdAt: isoTime,
   disabledAt: isoTime.nullable(),
+  phone: z.string().nullable().optional().describe("verified mobile number, masked for staff: 138****1234"),
 });
 export const accountListQuery = z.object({ role: role.optional() });
 export const userIdParams = z.object({ userId: z.string().min(1).max(64) });

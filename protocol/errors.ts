@@ -31,6 +31,7 @@ export const errorCatalogue = {
   "too-many-requests": { status: 429, message: "too many attempts; wait and try again" },
   "not-assigned": { status: 403, message: "this household is not assigned to you; ask the service centre" },
   "wrong-password": { status: 400, message: "the current password is not right" },
+  "sms-code-wrong": { status: 401, message: "the code is wrong or no longer valid; ask for a new one" },
   "cannot-disable-self": { status: 400, message: "you cannot disable your own account" },
   "not-installer": { status: 400, message: "only installers are assigned villages or households" },
   "push-endpoint-refused": {
@@ -51,6 +52,7 @@ export const errorCatalogue = {
   // ── state that forbids the request ──
   conflict: { status: 409, message: "this was changed by another request at the same moment; try again" },
   "username-taken": { status: 409, message: "this username is taken; choose another" },
+  "phone-taken": { status: 409, message: "this mobile number belongs to another account; sign in with it instead" },
   "serial-exists": { status: 409, message: "this serial is already registered" },
   "qr-unreadable": { status: 400, message: "this QR code is not a Wangxiang camera code" },
   "claim-code-wrong": { status: 401, message: "the claim code does not match this serial" },

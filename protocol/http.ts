@@ -51,6 +51,7 @@ export const householdMemberView = z.object({
   username: z.string(),
   displayName: z.string(),
   relation: z.string().nullable(),
+  phone: z.string().nullable().optional().describe("the member's verified mobile number, masked: 138****1234"),
 });
 export const householdDetailView = householdView.extend({ members: z.array(householdMemberView) });
 export const householdListQuery = z.object({

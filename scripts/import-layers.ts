@@ -13,7 +13,7 @@ export interface Layer {
   scope?: string[];
 }
 
-const GATEWAY_ROOT_FILES = ["app.ts", "main.ts", "config.ts", "metrics.ts", "seed.ts", "banner.ts"];
+const GATEWAY_ROOT_FILES = ["app.ts", "main.ts", "config.ts", "metrics.ts", "seed.ts", "banner.ts", "messaging.ts"];
 const gatewayPart = (part: string) => `gateway/src/${part}/`;
 const PART_SCOPE = ["gateway/src/", "broker/src/", "relay/src/"];
 
@@ -46,7 +46,11 @@ export const LAYERS: Record<string, Layer> = {
   },
   [gatewayPart("calls")]: {
     may: [gatewayPart("access"), gatewayPart("events"), gatewayPart("http"), "gateway/src/metrics.ts"],
-    typesOnly: [gatewayPart("live-view")],
+    typesOnly: [gatewayPart("live-view"), gatewayPart("notify")],
+    scope: PART_SCOPE,
+  },
+  [gatewayPart("notify")]: {
+    may: [gatewayPart("access"), gatewayPart("http"), "gateway/src/metrics.ts"],
     scope: PART_SCOPE,
   },
   [gatewayPart("site-check")]: {

@@ -27,6 +27,9 @@ import { localGuessLimiters, type GuessLimiterFactory } from "./access/attempt-l
 import { redisGuessLimiters } from "./access/shared-attempt-limiter.ts";
 import { householdsPlugin } from "./access/households.ts";
 import { invitesPlugin } from "./access/invites.ts";
+import { phoneAuthPlugin } from "./access/phone-auth.ts";
+import { createMessaging, type Messaging } from "./messaging.ts";
+import { messageRoutesPlugin } from "./notify/message-routes.ts";
 import type { GatewayConfig } from "./config.ts";
 import { AlertMonitor } from "./device-plane/alert-monitor.ts";
 import { alertsPlugin } from "./device-plane/alert-routes.ts";
@@ -89,6 +92,8 @@ export interface Gateway {
   /** Cluster mode with the relay: which cameras' streams this gateway holds. */
   readonly streamOwners: StreamOwners | null;
   readonly calls: CallService;
+  /** SMS and voice: the notifier, sign-in codes, the elder's-call escalation. */
+  readonly messaging: Messaging;
   readonly snapshots: SnapshotService;
   readonly snapshotSchedule: SnapshotSchedule;
   /** The broker in this process, once started. */
@@ -153,6 +158,7 @@ interface Services {
   snapshotSchedule: SnapshotSchedule;
   callWindows: CallWindowGate;
   notices: FamilyNotices;
+  messaging: Messaging;
   /** The gateway's own MQTT password (generated when MQTT_SERVICE_PASSWORD is unset). */
   servicePassword: string;
 }
@@ -316,6 +322,7 @@ function createCalls(
   const { db, hub, metrics, log, commands, liveView, cuts, alerts, state } = base;
   const endpoints = new PushEndpointPolicy(config.PUSH_SERVICE_HOSTS);
   const push = new WebPush({ db, metrics, log, subject: config.PUSH_CONTACT, endpoints, ca: pushCa });
+  const messaging = createMessaging(config, { db, metrics, log, push });
   const notices = new FamilyNotices({
     db,
     hub,
@@ -323,6 +330,7 @@ function createCalls(
     metrics,
     log,
     offlineAfterMs: config.FAMILY_NOTICE_OFFLINE_S * 1000,
+    notifier: messaging.notifier,
   });
   alerts.onAlertsChanged = (at) => notices.sync(at);
   const calls = new CallService({
@@ -332,6 +340,7 @@ function createCalls(
     metrics,
     log,
     ringMs: config.CALL_RING_S * 1000,
+    onFromHomeCall: messaging.escalation.onFromHomeCall,
     sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
     setPrivacy: async (deviceId, enabled) => {
       await commands.send(deviceId, { name: "privacy", params: { enabled } }, "calls");
@@ -349,7 +358,7 @@ function createCalls(
     if (change.state === "online") calls.onCameraOnline(change.deviceId);
   });
   liveView?.events.on("stream-stopped", (deviceId) => calls.onStreamStopped(deviceId));
-  return { push, calls, notices };
+  return { push, calls, notices, messaging };
 }
 
 /** The worker opens its own connection: to the schema of a database handed in, when it names one (tests). */
@@ -549,7 +558,7 @@ function registerRoutes(
 async function registerAccessRoutes(
   api: FastifyInstance,
   config: GatewayConfig,
-  { db, audit, liveSessions, sessions, cuts }: Services,
+  { db, audit, liveSessions, sessions, cuts, messaging }: Services,
   guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
   await api.register(authPlugin, {
@@ -577,13 +586,34 @@ async function registerAccessRoutes(
       await cuts?.cutViewer(userId, { reason: "account-disabled" });
     },
   });
+  // Invite codes are guessed at through two doors (sign-up by password, by phone): one count for both.
+  const inviteGuesses = onePerKind(guessLimiters);
   await api.register(invitesPlugin, {
     db,
     audit,
     claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
     sessionTtlS: config.SESSION_TTL_S,
-    guessLimiters,
+    guessLimiters: inviteGuesses,
   });
+  await api.register(phoneAuthPlugin, {
+    db,
+    audit,
+    codes: messaging.phoneCodes,
+    sessionTtlS: config.SESSION_TTL_S,
+    claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
+    guessLimiters: inviteGuesses,
+  });
+  await api.register(messageRoutesPlugin, { db, notifier: messaging.notifier });
+}
+
+/** A factory that hands out the same limiter each time for a kind (a local limiter counts only its own). */
+function onePerKind(factory: GuessLimiterFactory): GuessLimiterFactory {
+  const made = new Map<string, ReturnType<GuessLimiterFactory>>();
+  return (kind, freeFailures) => {
+    const key = `${kind}:${freeFailures}`;
+    if (!made.has(key)) made.set(key, factory(kind, freeFailures));
+    return made.get(key)!;
+  };
 }
 
 /** Cameras and what happens around them: provisioning, fleet, alerts, commands, live events, calls, live view. */
@@ -777,6 +807,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     liveView,
     streamOwners: cluster.streamOwners,
     calls,
+    messaging: services.messaging,
     snapshots,
     snapshotSchedule,
     get broker() {
@@ -919,8 +950,15 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
   );
   await lifecycle.step(
     "calls",
-    () => services.calls.start(),
-    () => services.calls.stop(),
+    async () => {
+      await services.calls.start();
+      services.messaging.receipts?.start();
+    },
+    async () => {
+      services.calls.stop();
+      await services.messaging.escalation.stop();
+      await services.messaging.receipts?.stop();
+    },
   );
   // Closed first: waiting commands answer 503 so that closing HTTP does not wait for cameras.
   lifecycle.defer("commands and live views", async () => {

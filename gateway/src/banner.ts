@@ -13,6 +13,9 @@ export function printBanner(
     `  web + API   ${scheme}://127.0.0.1:${started.httpPort}/   (OpenAPI: /openapi.json, metrics: /metrics)`,
     `  MQTT        mqtt://127.0.0.1:${started.mqttPort}${started.mqttTlsPort ? `   MQTT over TLS: mqtts://127.0.0.1:${started.mqttTlsPort}` : ""}`,
     `  database    ${config.DATABASE_URL.replace(/\/\/[^@]*@/, "//***@")}`,
+    config.SMS_PROVIDER === "none"
+      ? "  SMS         none (SMS_PROVIDER): no sign-in by code; the elder's call reaches only open apps and Web Push"
+      : `  SMS         ${config.SMS_PROVIDER}   voice calls: ${config.VOICE_PROVIDER}`,
   ];
   if (started.seed) {
     lines.push("", "Demo data created (first start only):");

@@ -36,6 +36,57 @@ const commaList = z
   );
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
+const optionalText = z.string().trim().min(1).optional();
+const count = z.coerce.number().int().min(0);
+
+/** SMS and voice notification calls (gateway/src/notify/): which provider, its keys, templates, limits. */
+const messagingEnv = {
+  /** Who sends SMS (sign-in codes, the elder's call, camera notices): none runs the product as before. */
+  SMS_PROVIDER: z.enum(["none", "aliyun", "tencent"]).default("none"),
+  /** Who places voice notification calls (the elder's call, unanswered): none leaves them out. */
+  VOICE_PROVIDER: z.enum(["none", "aliyun", "tencent"]).default("none"),
+  ALIYUN_ACCESS_KEY_ID: optionalText,
+  ALIYUN_ACCESS_KEY_SECRET: optionalText,
+  /** Number shown to the called phone (Dyvms CalledShowNumber); empty: the public number pool. */
+  ALIYUN_VOICE_SHOW_NUMBER: optionalText,
+  /** Tests and private endpoints: send both Alibaba Cloud APIs here instead (http(s)://host:port). */
+  ALIYUN_API_URL: z.string().url().optional(),
+  TENCENTCLOUD_SECRET_ID: optionalText,
+  TENCENTCLOUD_SECRET_KEY: optionalText,
+  TENCENTCLOUD_REGION: z.string().default("ap-guangzhou"),
+  TENCENTCLOUD_SMS_SDK_APP_ID: optionalText,
+  TENCENTCLOUD_VOICE_SDK_APP_ID: optionalText,
+  /** Tests: connect to this address for Tencent Cloud's APIs (still addressed and signed for their hosts). */
+  TENCENTCLOUD_API_URL: z.string().url().optional(),
+  /** The approved SMS signature (签名), e.g. 望乡. */
+  SMS_SIGN_NAME: optionalText,
+  /** The provider's ids of the approved templates (README "SMS and voice calls" gives their texts). */
+  SMS_TEMPLATE_SIGN_IN_CODE: optionalText,
+  SMS_TEMPLATE_CALL_WAITING: optionalText,
+  SMS_TEMPLATE_CAMERA_OFFLINE: optionalText,
+  SMS_TEMPLATE_CAMERA_BACK: optionalText,
+  VOICE_TEMPLATE_CALL: optionalText,
+  /** An unanswered call from home is sent by SMS after this long (and by a voice call when its ring ends). */
+  CALL_SMS_AFTER_S: seconds.default(15),
+  /** The address people open from an SMS (the link to a call): https://wx.example.cn */
+  PUBLIC_APP_URL: z.string().url().optional(),
+  /** How often the SMS provider is asked for delivery receipts of the last day's messages; 0: never. */
+  RECEIPT_PULL_INTERVAL_S: z.coerce.number().min(0).default(60),
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  /** Wait before the second try of an alert the provider did not take (the third waits three times longer). */
+  PROVIDER_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  /** Sign-in codes: life, tries, and how many one number and one address may be sent. */
+  SMS_CODE_TTL_S: z.coerce.number().int().min(60).max(1800).default(300),
+  SMS_CODE_MAX_TRIES: z.coerce.number().int().min(1).max(10).default(5),
+  SMS_CODE_INTERVAL_S: z.coerce.number().int().min(0).default(60),
+  SMS_CODES_PER_NUMBER_HOUR: count.default(5),
+  SMS_CODES_PER_NUMBER_DAY: count.default(10),
+  SMS_CODES_PER_ADDRESS_HOUR: count.default(20),
+  /** SMS and calls per household, and for the whole deployment, in any 24 hours. */
+  MESSAGES_PER_HOUSEHOLD_DAY: count.default(30),
+  MESSAGES_PER_DEPLOYMENT_DAY: count.default(20_000),
+};
+
 export const gatewayEnvSchema = z.object({
   HTTP_PORT: port.default(8080),
   HTTP_HOST: z.string().default("0.0.0.0"),
@@ -102,6 +153,7 @@ export const gatewayEnvSchema = z.object({
     .string()
     .regex(/^(mailto:|https:)/, "PUSH_CONTACT must start with mailto: or https:")
     .default("mailto:ops@wangxiang.invalid"),
+  ...messagingEnv,
   STREAM_START_TIMEOUT_MS: z.coerce.number().int().min(100).default(8000),
   /** Browser origins allowed to call the API from elsewhere (comma-separated); default same origin only. */
   CORS_ORIGINS: commaList,
@@ -168,6 +220,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       "Bad gateway configuration:\n  TURN_URLS needs TURN_SECRET (coturn's static-auth-secret, at least 16 characters)",
     );
   }
+  const messagingProblem = messagingConfigProblem(parsed.data);
+  if (messagingProblem) throw new Error(`Bad gateway configuration:\n  ${messagingProblem}`);
   const broker = readBrokerConfig(env);
   if (broker.cluster && parsed.data.RELAY_ENABLED && !parsed.data.VIEW_TOKEN_SECRET) {
     throw new Error(
@@ -180,4 +234,19 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     );
   }
   return { ...parsed.data, broker };
+}
+
+/** A provider chosen without its keys is a mistake to say at start, not at the first elder's call. */
+function messagingConfigProblem(env: GatewayEnv): string | null {
+  const chosen = new Set([env.SMS_PROVIDER, env.VOICE_PROVIDER]);
+  if (chosen.has("aliyun") && !(env.ALIYUN_ACCESS_KEY_ID && env.ALIYUN_ACCESS_KEY_SECRET))
+    return "SMS_PROVIDER or VOICE_PROVIDER aliyun needs ALIYUN_ACCESS_KEY_ID and ALIYUN_ACCESS_KEY_SECRET";
+  if (chosen.has("tencent") && !(env.TENCENTCLOUD_SECRET_ID && env.TENCENTCLOUD_SECRET_KEY))
+    return "SMS_PROVIDER or VOICE_PROVIDER tencent needs TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY";
+  if (env.SMS_PROVIDER !== "none" && !env.SMS_SIGN_NAME) return `SMS_PROVIDER ${env.SMS_PROVIDER} needs SMS_SIGN_NAME`;
+  if (env.SMS_PROVIDER === "tencent" && !env.TENCENTCLOUD_SMS_SDK_APP_ID)
+    return "SMS_PROVIDER tencent needs TENCENTCLOUD_SMS_SDK_APP_ID";
+  if (env.VOICE_PROVIDER === "tencent" && !env.TENCENTCLOUD_VOICE_SDK_APP_ID)
+    return "VOICE_PROVIDER tencent needs TENCENTCLOUD_VOICE_SDK_APP_ID";
+  return null;
 }

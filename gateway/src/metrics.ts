@@ -20,6 +20,34 @@ function snapshotMetrics(registry: Registry) {
   };
 }
 
+/** SMS, voice calls and sign-in codes (gateway/src/notify/, gateway/src/access/phone-codes.ts). */
+function messagingMetrics(registry: Registry) {
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  return {
+    messages: counter(
+      "wx_messages_total",
+      "SMS and voice calls by channel, template and outcome (sent, failed, refused: a daily cap, skipped: no provider or template)",
+      ["channel", "template", "outcome"],
+    ),
+    providerErrors: counter(
+      "wx_message_provider_errors_total",
+      "Tries the SMS or voice provider did not take, by channel and failure (unavailable, throttled, rejected)",
+      ["channel", "failure"],
+    ),
+    receipts: counter(
+      "wx_message_receipts_total",
+      "SMS delivery receipts pulled from the provider, by state (delivered, undelivered)",
+      ["state"],
+    ),
+    phoneCodes: counter(
+      "wx_phone_codes_total",
+      "Sign-in codes by event (sent, refused by a limit, checked right or wrong, expired, out of tries)",
+      ["event"],
+    ),
+  };
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "wx_process_" });
@@ -72,6 +100,7 @@ export function createMetrics() {
       "Web Push messages by kind and outcome (sent, expired: subscription removed, failed)",
       ["kind", "outcome"],
     ),
+    ...messagingMetrics(registry),
     calls: make.counter("wx_calls_total", "Calls by direction and how they ended", ["direction", "state"]),
     callRefusals: make.counter(
       "wx_call_refusals_total",

@@ -26,6 +26,8 @@ export interface ViewerRefusal {
 export interface SignalingPluginOptions {
   pool: RelayPool;
   authorizePublish(cameraId: string, token: string): Promise<boolean>;
+  /** Every use of a viewer token. For a new session, the identity returned is the very object that
+   *  onViewerJoined and onViewerLeft later receive, so the caller may key what it granted on it. */
   authorizeView(cameraId: string, token: string): Promise<ViewerIdentity | null>;
   /** Asked before a new viewer session starts (not for ending or changing one): a refusal is the reply. */
   admitViewer?(cameraId: string, token: string): Promise<ViewerRefusal | null>;

@@ -1,7 +1,11 @@
-// One's own account: change the password (every other sign-in of the account ends).
+// One's own account: its mobile number (added with a code sent to it), and the password (changing it ends
+// every other sign-in of the account).
 import { useState } from "preact/hooks";
+import type { z } from "zod";
+import { maskPhone, type ChannelsView, type myPhoneView } from "../../protocol/phone.ts";
 import { useServices, useT } from "./context.ts";
-import { useAction } from "./hooks.ts";
+import { useAction, useLoad } from "./hooks.ts";
+import { PhoneCodeFields } from "./PhoneCode.tsx";
 import { homeOf } from "./session.ts";
 import { ErrorText, Layout } from "./ui/Layout.tsx";
 
@@ -20,6 +24,7 @@ export function AccountScreen() {
   });
   return (
     <Layout title={t("account.title")} back={homeOf(session.current())}>
+      <PhoneCard />
       <form
         class="card stack"
         onSubmit={(e) => {
@@ -62,5 +67,50 @@ export function AccountScreen() {
         </button>
       </form>
     </Layout>
+  );
+}
+
+/** The number, and how messages reach this person: said plainly, including when this server has no SMS. */
+function PhoneCard() {
+  const { t } = useT();
+  const { api } = useServices();
+  const mine = useLoad((signal) => api.get<z.infer<typeof myPhoneView>>("/auth/phone", { signal }), []);
+  const channels = useLoad((signal) => api.get<ChannelsView>("/channels", { signal }), []);
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState({ phone: "", code: "" });
+  const verify = useAction(async () => {
+    await api.request("POST", "/auth/phone/verify", { body: value });
+    setEditing(false);
+    setValue({ phone: "", code: "" });
+    mine.reload();
+  });
+  const phone = mine.data?.verifiedAt ? mine.data.phone : null;
+  const sms = channels.data?.sms ?? null;
+  return (
+    <section class="card stack" data-testid="my-phone">
+      <h2>{t("phone.title")}</h2>
+      <p>{phone ? t("phone.current", { phone: maskPhone(phone) }) : t("phone.none")}</p>
+      {channels.data ? <p class="muted">{sms ? t("phone.smsOn") : t("phone.noSms")}</p> : null}
+      {sms && !editing ? (
+        <button type="button" name="add-phone" onClick={() => setEditing(true)}>
+          {phone ? t("phone.change") : t("phone.add")}
+        </button>
+      ) : null}
+      {sms && editing ? (
+        <form
+          class="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void verify.run();
+          }}
+        >
+          <PhoneCodeFields purpose="verify" value={value} onChange={setValue} />
+          <ErrorText error={verify.error} />
+          <button class="primary" type="submit" disabled={verify.busy}>
+            {verify.busy ? t("common.wait") : t("phone.verify")}
+          </button>
+        </form>
+      ) : null}
+    </section>
   );
 }

@@ -1,6 +1,8 @@
 // /join/<code>: the link an installer or a relative sends. Shows whose home it is, then joins: a signed-in
 // family account accepts; a new worker creates an account with the code in the same step.
 import { useState } from "preact/hooks";
+import type { ChannelsView } from "../../protocol/phone.ts";
+import { PhoneCodeFields, type PhoneCodeValue } from "./PhoneCode.tsx";
 import { useLocation, useRoute } from "preact-iso";
 import type { AcceptInviteReply, InvitePreview, RegisterReply } from "../../protocol/invites.ts";
 import { useServices, useT } from "./context.ts";
@@ -116,15 +118,25 @@ function Register({ code, relation: suggested }: { code: string; relation: strin
   const { api, session } = useServices();
   const { route } = useLocation();
   const [form, setForm] = useState({ displayName: "", username: "", password: "", relation: suggested ?? "" });
+  const [byCode, setByCode] = useState<PhoneCodeValue>({ phone: "", code: "" });
+  // Where this server sends SMS, a new member joins with their mobile number and a code; else with a password.
+  const channels = useLoad((signal) => api.get<ChannelsView>("/channels", { signal }), []);
+  const [withPassword, setWithPassword] = useState(false);
+  const byPhone = Boolean(channels.data?.sms) && !withPassword;
   const field = (name: keyof typeof form) => ({
     name,
     value: form[name],
     onInput: (e: { currentTarget: HTMLInputElement }) => setForm({ ...form, [name]: e.currentTarget.value }),
   });
   const register = useAction(async () => {
-    const reply = await api.request<RegisterReply>("POST", "/auth/register", {
-      body: { ...form, username: form.username.trim(), relation: form.relation.trim() || undefined, inviteCode: code },
-    });
+    const relation = form.relation.trim() || undefined;
+    const reply = byPhone
+      ? await api.request<RegisterReply>("POST", "/auth/phone/register", {
+          body: { ...byCode, displayName: form.displayName, relation, inviteCode: code },
+        })
+      : await api.request<RegisterReply>("POST", "/auth/register", {
+          body: { ...form, username: form.username.trim(), relation, inviteCode: code },
+        });
     session.set(reply);
     route("/family", true);
   });
@@ -152,30 +164,54 @@ function Register({ code, relation: suggested }: { code: string; relation: strin
           {t("join.relation")}
           <input {...field("relation")} maxLength={20} placeholder={t("join.relationHint")} />
         </label>
-        <label>
-          {t("auth.username")}
-          <input
-            {...field("username")}
-            autocomplete="username"
-            autocapitalize="none"
-            required
-            minLength={3}
-            maxLength={32}
-          />
-        </label>
-        <label>
-          {t("auth.password")}
-          <input {...field("password")} type="password" autocomplete="new-password" required minLength={8} />
-          <small class="muted">{t("join.passwordHint")}</small>
-        </label>
+        {byPhone ? <PhoneCodeFields purpose="sign-up" value={byCode} onChange={setByCode} /> : null}
+        {byPhone ? null : <PasswordAccountFields field={field} />}
         <ErrorText error={register.error} />
         <button class="primary" type="submit" disabled={register.busy}>
           {register.busy ? t("common.wait") : t("join.registerAndJoin")}
         </button>
       </form>
+      {channels.data?.sms ? (
+        <p class="muted">
+          <button type="button" class="link" name="join-mode" onClick={() => setWithPassword(!withPassword)}>
+            {withPassword ? t("phone.joinByCode") : t("phone.joinByPassword")}
+          </button>
+        </p>
+      ) : null}
       <p class="muted">
         {t("join.haveAccount")} <a href={`/login?next=${encodeURIComponent(`/join/${code}`)}`}>{t("auth.signIn")}</a>
       </p>
+    </>
+  );
+}
+
+type FieldProps = {
+  name: string;
+  value: string;
+  onInput(e: { currentTarget: HTMLInputElement }): void;
+};
+
+/** A username and a password: how someone without a phone (or where no SMS is sent) joins. */
+function PasswordAccountFields({ field }: { field: (name: "username" | "password") => FieldProps }) {
+  const { t } = useT();
+  return (
+    <>
+      <label>
+        {t("auth.username")}
+        <input
+          {...field("username")}
+          autocomplete="username"
+          autocapitalize="none"
+          required
+          minLength={3}
+          maxLength={32}
+        />
+      </label>
+      <label>
+        {t("auth.password")}
+        <input {...field("password")} type="password" autocomplete="new-password" required minLength={8} />
+        <small class="muted">{t("join.passwordHint")}</small>
+      </label>
     </>
   );
 }

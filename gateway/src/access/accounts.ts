@@ -14,6 +14,7 @@ import {
   userIdParams,
 } from "../../../protocol/accounts.ts";
 import { errorReply, type Role } from "../../../protocol/http.ts";
+import { maskPhone } from "../../../protocol/phone.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import type { Sessions } from "./sessions.ts";
@@ -29,6 +30,8 @@ type UserRow = {
   role: string;
   createdAt: Date;
   disabledAt: Date | null;
+  phone: string | null;
+  phoneVerifiedAt: Date | null;
 };
 const toAccountView = (u: UserRow) => ({
   id: u.id,
@@ -37,6 +40,7 @@ const toAccountView = (u: UserRow) => ({
   role: u.role as Role,
   createdAt: u.createdAt.toISOString(),
   disabledAt: u.disabledAt?.toISOString() ?? null,
+  phone: u.phone && u.phoneVerifiedAt ? maskPhone(u.phone) : null,
 });
 type AssignmentRow = {
   id: string;

@@ -23,6 +23,18 @@ declare module "fastify" {
 // A fixed hash to compare against when the username is unknown, so both paths take the same time.
 const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
+/** A new session of this account: its bearer token (the server keeps only the hash) and when it ends. */
+export async function openSession(
+  db: Pick<Database, "session">,
+  userId: string,
+  ttlS: number,
+): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomToken();
+  const expiresAt = new Date(Date.now() + ttlS * 1000);
+  await db.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId, expiresAt } });
+  return { token, expiresAt };
+}
+
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim();
@@ -52,8 +64,6 @@ export interface AuthPluginOptions {
   audit: AuditLog;
   /** Where wrong passwords are counted: this process (default) or the cluster's Redis. */
   guessLimiters?: GuessLimiterFactory;
-  /** Sessions of this user were revoked: what was granted to them (live views) is checked again now. */
-  sessionsEnded?(userId: string): void;
 }
 
 // Not encapsulated: the token check must run for every route registered beside it.
@@ -99,11 +109,7 @@ function registerSignInRoutes(
       // A disabled account answers like a wrong password: it tells a guesser nothing about the account.
       if (!user || !ok || user.disabledAt) throw unauthorized("wrong username or password");
       attempt.succeeded();
-      const token = randomToken();
-      const expiresAt = new Date(Date.now() + sessionTtlS * 1000);
-      await db.session.create({
-        data: { id: randomId("ses_"), tokenHash: hashToken(token), userId: user.id, expiresAt },
-      });
+      const { token, expiresAt } = await openSession(db, user.id, sessionTtlS);
       return {
         token,
         expiresAt: expiresAt.toISOString(),

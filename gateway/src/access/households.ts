@@ -1,4 +1,5 @@
 // Households (an elder's home, in a village) and who belongs to them.
+import { maskPhone } from "../../../protocol/phone.ts";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -153,6 +154,7 @@ function registerHouseholdRoutes(r: ZodRoutes, { db }: HouseholdsPluginOptions):
           username: m.user.username,
           displayName: m.user.displayName,
           relation: m.relation,
+          phone: m.user.phone && m.user.phoneVerifiedAt ? maskPhone(m.user.phone) : null,
         })),
       };
     },

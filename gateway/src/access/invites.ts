@@ -87,7 +87,7 @@ export async function invitesPlugin(app: FastifyInstance, deps: InviteDeps): Pro
 }
 
 /** The live invite for a code, or a typed error (unknown codes count as guesses, reserved before the lookup). */
-function usableInviteFinder(db: Database, guesses: GuessLimiter) {
+export function usableInviteFinder(db: Database, guesses: GuessLimiter) {
   return async function findUsable(request: FastifyRequest, code: string) {
     const attempt = await guesses.reserve(request.user ? `user:${request.user.id}` : "anonymous", request.ip);
     if (!attempt.ok)
@@ -101,7 +101,7 @@ function usableInviteFinder(db: Database, guesses: GuessLimiter) {
 }
 
 /** Takes one use, or fails if another join took the last one meanwhile. */
-async function consumeUse(db: Pick<Database, "invite">, inviteId: string): Promise<void> {
+export async function consumeUse(db: Pick<Database, "invite">, inviteId: string): Promise<void> {
   const taken = await db.invite.updateMany({
     where: { id: inviteId, revokedAt: null, expiresAt: { gt: new Date() }, uses: { lt: db.invite.fields.maxUses } },
     data: { uses: { increment: 1 } },

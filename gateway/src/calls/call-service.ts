@@ -42,6 +42,8 @@ export interface CallServiceOptions {
   unwatchedEndMs: number;
   /** Privacy on (a declined call) and off again later; the camera enforces it as for its own button. */
   setPrivacy(deviceId: string, enabled: boolean): Promise<unknown>;
+  /** Told when a call from home rings, is answered or is missed (the SMS and voice escalation); must not throw. */
+  onFromHomeCall?: ((event: { type: "ringing" | "answered" | "missed"; call: CallView }) => void) | undefined;
 }
 
 /**
@@ -190,6 +192,7 @@ export class CallService {
     const call = toCallView(row);
     this.#o.hub.publish({ type: "call.ringing", call }, { deviceId, householdId: call.householdId, membersOnly: true });
     this.#armRingTimer(call.id);
+    this.#o.onFromHomeCall?.({ type: "ringing", call });
     this.#tellCamera(deviceId, { callId: call.id, state: "calling-family" });
     await this.#pushToMembers(call.householdId, callPush(call), {
       ttlS: Math.ceil(this.#o.ringMs / 1000),
@@ -223,6 +226,7 @@ export class CallService {
     this.#armUnwatchedEnd(callId, existing.deviceId);
     metrics.calls.inc({ direction: "from-home", state: "answered" });
     const call = await this.#publishUpdate(callId);
+    this.#o.onFromHomeCall?.({ type: "answered", call });
     this.#tellCamera(existing.deviceId, { callId, state: "answered", by: user.displayName });
     // The call is answered either way; without a grant (no relay, camera gone offline) the app says why.
     const grant = await this.#o.grantView(user, existing.deviceId, "call", callId).catch((err: Error) => {
@@ -559,6 +563,7 @@ export class CallService {
     const call = await this.#publishUpdate(callId);
     this.#o.metrics.calls.inc({ direction: call.direction, state: "missed" });
     this.#tellCamera(call.deviceId, { callId, state: "missed" });
+    if (call.direction === "from-home") this.#o.onFromHomeCall?.({ type: "missed", call });
     if (call.direction === "from-home")
       await this.#pushToMembers(call.householdId, missedPush(call), { ttlS: 86_400, urgency: "normal" });
   }

@@ -8,6 +8,8 @@ import { randomId } from "../../../core/secrets.ts";
 import type { NoticeKind, NoticeView, PushPayload } from "../../../protocol/calls.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import type { GatewayMetrics } from "../metrics.ts";
+import type { Notifier } from "../notify/notifier.ts";
+import { reachableMembers } from "./call-escalation.ts";
 import type { WebPush } from "./web-push.ts";
 
 export interface FamilyNoticesOptions {
@@ -18,6 +20,8 @@ export interface FamilyNoticesOptions {
   log: { error(o: object, msg: string): void };
   /** A household hears of an offline camera once it has been offline this long. */
   offlineAfterMs: number;
+  /** SMS as well, to members who take them outside their quiet hours (absent: push and the open app only). */
+  notifier?: Pick<Notifier, "sms"> | undefined;
 }
 
 /** A camera back after more than this is still told, but older offline notices are no longer followed up. */
@@ -132,6 +136,23 @@ export class FamilyNotices {
       { deviceId: target.deviceId, householdId: target.householdId, membersOnly: true, userIds },
     );
     await push.sendToUsers(userIds, noticePush(notice), { ttlS: 86_400, urgency: "normal" });
+    await this.#sms(kind, target);
+  }
+
+  /** Once per notice, like the push: the notice row is unique per alert and kind. */
+  async #sms(kind: NoticeKind, target: Pending): Promise<void> {
+    const { notifier, db } = this.#o;
+    if (!notifier) return;
+    const household = await db.household.findUnique({ where: { id: target.householdId }, select: { elderName: true } });
+    const choice = kind === "camera-offline" ? { noticeCameraOffline: true } : { noticeCameraBack: true };
+    const contacts = await reachableMembers(db, target.householdId, new Date(), choice);
+    const name = household?.elderName ?? "";
+    const minutes = String(Math.max(1, Math.round(this.#o.offlineAfterMs / 60_000)));
+    for (const c of contacts) {
+      const to = { phone: c.phone, userId: c.userId, householdId: target.householdId };
+      if (kind === "camera-offline") await notifier.sms(to, "camera-offline", { name, minutes });
+      else await notifier.sms(to, "camera-back", { name });
+    }
   }
 
   async #toView(row: NoticeRow): Promise<NoticeView> {

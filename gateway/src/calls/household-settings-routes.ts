@@ -10,6 +10,7 @@ import {
   noticePreferences,
 } from "../../../protocol/calls.ts";
 import { errorReply, householdIdParams } from "../../../protocol/http.ts";
+import { messagePreferences } from "../../../protocol/phone.ts";
 import { assertCanSeeHousehold } from "../access/access.ts";
 import type { AuditLog } from "../access/audit.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
@@ -28,6 +29,7 @@ interface Deps {
 export async function householdCallSettingsPlugin(app: FastifyInstance, deps: Deps): Promise<void> {
   registerCallWindowRoutes(app, deps);
   registerNoticeRoutes(app, deps);
+  registerMessagePreferenceRoutes(app, deps);
 }
 
 function registerCallWindowRoutes(app: FastifyInstance, { db, audit }: Deps): void {
@@ -129,6 +131,60 @@ function registerNoticeRoutes(app: FastifyInstance, { db, notices }: Deps): void
     },
   );
 }
+
+/** SMS and voice calls: each member chooses whether, and their quiet hours. */
+function registerMessagePreferenceRoutes(app: FastifyInstance, { db }: Deps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const route = { tags: ["calls"], params: householdIdParams, response: { 200: messagePreferences, ...errors } };
+  r.get(
+    "/households/:householdId/message-preferences",
+    {
+      schema: { ...route, summary: "Whether SMS and voice calls reach me, and my quiet hours" },
+      preHandler: requireRole("family"),
+    },
+    async (request) => toMessagePreferences(await membership(db, signedIn(request).id, request.params.householdId)),
+  );
+  r.put(
+    "/households/:householdId/message-preferences",
+    {
+      schema: {
+        ...route,
+        summary: "Choose whether SMS and voice calls reach me, and my quiet hours",
+        body: messagePreferences,
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request) => {
+      const userId = signedIn(request).id;
+      const { householdId } = request.params;
+      await membership(db, userId, householdId);
+      const { sms, quietHours } = request.body;
+      const row = await db.householdMember.update({
+        where: { householdId_userId: { householdId, userId } },
+        data: {
+          alertBySms: sms,
+          quietStartMin: quietHours ? clockMinutes(quietHours.start) : null,
+          quietEndMin: quietHours ? clockMinutes(quietHours.end) : null,
+        },
+      });
+      return toMessagePreferences(row);
+    },
+  );
+}
+
+const clockMinutes = (clock: string) => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+const clock = (min: number) => `${String(Math.floor(min / 60)).padStart(2, "0")}:${String(min % 60).padStart(2, "0")}`;
+const toMessagePreferences = (row: {
+  alertBySms: boolean;
+  quietStartMin: number | null;
+  quietEndMin: number | null;
+}) => ({
+  sms: row.alertBySms,
+  quietHours:
+    row.quietStartMin === null || row.quietEndMin === null
+      ? null
+      : { start: clock(row.quietStartMin), end: clock(row.quietEndMin) },
+});
 
 /** Only a member has preferences; any other household answers as if it did not exist. */
 async function membership(db: Database, userId: string, householdId: string) {

@@ -2,8 +2,10 @@
 // answer gets live view with the microphone held open; anyone later is told the call was taken or ended.
 import { useEffect, useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
+import type { CallReachView } from "../../../protocol/phone.ts";
 import { ApiFailure } from "../api.ts";
 import { useServices, useT } from "../context.ts";
+import { useLoad } from "../hooks.ts";
 import type { AnsweredCall, DeviceDetail } from "../types.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { LiveView } from "./LiveView.tsx";
@@ -41,6 +43,7 @@ export function CallScreen() {
         <ErrorText error={error} />
       )}
       {!answered && !error ? <Loading /> : null}
+      {taken ? <CallReach callId={callId} /> : null}
       {answered ? (
         <div class="stack">
           <p class="muted" role="status">
@@ -55,8 +58,36 @@ export function CallScreen() {
             device={answered.device}
             call={answered.call.grant ? { callId, grant: answered.call.grant } : undefined}
           />
+          <CallReach callId={callId} />
         </div>
       ) : null}
     </Layout>
+  );
+}
+
+/** Which channels the call went out on (push, SMS, a voice call, to whom) and who answered. */
+function CallReach({ callId }: { callId: string }) {
+  const { t } = useT();
+  const { api } = useServices();
+  const reach = useLoad(
+    (signal) => api.get<CallReachView>(`/calls/${encodeURIComponent(callId)}/reach`, { signal }),
+    [callId],
+  );
+  if (!reach.data) return null;
+  const { answeredByName, items } = reach.data;
+  const names = (channel: "sms" | "voice") =>
+    items
+      .filter((m) => m.channel === channel && m.state === "sent")
+      .map((m) => m.name)
+      .join("、");
+  const sms = names("sms");
+  const voice = names("voice");
+  return (
+    <section class="card call-reach" data-testid="call-reach">
+      <p>{t("call.reachPush")}</p>
+      {sms ? <p>{t("call.reachSms", { names: sms })}</p> : null}
+      {voice ? <p>{t("call.reachVoice", { names: voice })}</p> : null}
+      {answeredByName ? <p>{t("call.reachAnswered", { name: answeredByName })}</p> : null}
+    </section>
   );
 }

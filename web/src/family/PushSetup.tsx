@@ -1,8 +1,10 @@
 // "Ring this phone when home calls": subscribes the service worker to Web Push with the gateway's VAPID key.
 import { useEffect, useState } from "preact/hooks";
+import type { z } from "zod";
+import type { ChannelsView, myPhoneView } from "../../../protocol/phone.ts";
 import type { ApiClient } from "../api.ts";
 import { useServices, useT } from "../context.ts";
-import { useAction } from "../hooks.ts";
+import { useAction, useLoad } from "../hooks.ts";
 import { ErrorText } from "../ui/Layout.tsx";
 
 const supported = () =>
@@ -47,7 +49,8 @@ export function PushSetup() {
     await subscribe(api);
     setOn(true);
   });
-  if (!supported() || on === null) return null;
+  if (!supported() || (enable.error && enable.error.message !== "notifications-denied")) return <NoPush />;
+  if (on === null) return null;
   return (
     <section class="card push-setup">
       {on ? (
@@ -61,6 +64,28 @@ export function PushSetup() {
         </>
       )}
       <ErrorText error={enable.error} />
+    </section>
+  );
+}
+
+/** Web Push is missing on this phone (most phone makers' browsers, WeChat's) or did not subscribe: say what
+ *  reaches this person instead. */
+function NoPush() {
+  const { t } = useT();
+  const { api } = useServices();
+  const channels = useLoad((signal) => api.get<ChannelsView>("/channels", { signal }), []);
+  const mine = useLoad((signal) => api.get<z.infer<typeof myPhoneView>>("/auth/phone", { signal }), []);
+  if (!channels.data || !mine.data) return null;
+  const instead = !channels.data.sms
+    ? t("phone.pushMissingNoSms")
+    : mine.data.verifiedAt
+      ? t("phone.pushMissingSms")
+      : t("phone.pushMissingNoNumber");
+  return (
+    <section class="card push-setup" data-testid="no-push">
+      <p>{t("phone.pushMissing")}</p>
+      <p>{instead}</p>
+      {channels.data.sms && !mine.data.verifiedAt ? <a href="/account">{t("phone.bindNow")}</a> : null}
     </section>
   );
 }
