@@ -38,6 +38,7 @@ import {
   type ReferenceBroker,
 } from "./reference-brokers.ts";
 import { PhaseProfiler, type ProfileSummary } from "./profile.ts";
+import { countingQueries } from "./query-count.ts";
 import { makeCredentials, provisionCameras } from "./provision.ts";
 import { distribution, kib, mib, round, Samples, table, type Distribution } from "./stats.ts";
 
@@ -866,41 +867,6 @@ async function aedesHeartbeats(run: AedesRun, partial: unknown) {
     `aedes: ${stored}/${phase.offered.sent} heartbeats stored, ${heartbeats.storedPerSInWindow}/s in the window; p99 send→commit ${heartbeats.latencyMs.sendToCommit.p99} ms`,
   );
   return { heartbeats, heartbeatQueries };
-}
-
-/**
- * --count-queries: the gateway gets a Prisma client that counts its queries by model and operation
- * (an extension adds a little overhead, so figures of such a run are not the headline ones).
- */
-function countingQueries(db: Database): { db: Database; take(): Record<string, number> } {
-  let counts: Record<string, number> = {};
-  const extended = db.$extends({
-    query: {
-      $allModels: {
-        $allOperations({ model, operation, args, query }) {
-          const key = `${model}.${operation}`;
-          counts[key] = (counts[key] ?? 0) + 1;
-          return query(args);
-        },
-      },
-      async $queryRawUnsafe({ args, query }) {
-        counts.$queryRawUnsafe = (counts.$queryRawUnsafe ?? 0) + 1;
-        return query(args);
-      },
-      async $executeRawUnsafe({ args, query }) {
-        counts.$executeRawUnsafe = (counts.$executeRawUnsafe ?? 0) + 1;
-        return query(args);
-      },
-    },
-  });
-  return {
-    db: extended as unknown as Database,
-    take() {
-      const taken = counts;
-      counts = {};
-      return taken;
-    },
-  };
 }
 
 function perCamera(counts: Record<string, number>, cameras: number): Record<string, number> {

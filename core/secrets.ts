@@ -1,5 +1,6 @@
 // Secrets (passwords, device credentials, claim codes, session tokens) are stored only as hashes.
 import { createHash, randomBytes, randomInt, scrypt, timingSafeEqual } from "node:crypto";
+import { availableParallelism } from "node:os";
 
 // People's passwords are guessable, so they get a slow hash (N=2^14, ~25 ms). Device credentials are
 // 256-bit random strings that no one can guess, so a lighter cost (N=2^11, ~3 ms) keeps a broker
@@ -8,11 +9,35 @@ const SCRYPT = { N: 16384, r: 8, p: 1, keyLength: 32 } as const;
 const costs = { password: 16384, "device-credential": 2048 } as const;
 export type SecretKind = keyof typeof costs;
 
+/**
+ * Slow hashes run on libuv's thread pool, off the event loop; but four at once (the pool's size) take both cores
+ * of a small server, and the loop that answers everyone else waits for CPU. So at most one core fewer than the
+ * machine has hash at a time (at least one), and a burst of sign-ins queues here instead. Per process, like the
+ * thread pool it shares.
+ */
+const hashSlots = { free: Math.max(1, availableParallelism() - 1), waiting: [] as (() => void)[] };
+
+async function inHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (hashSlots.free > 0) hashSlots.free--;
+  else await new Promise<void>((resolve) => hashSlots.waiting.push(resolve));
+  try {
+    return await work();
+  } finally {
+    const next = hashSlots.waiting.shift();
+    if (next)
+      next(); // the slot passes straight to the next in line
+    else hashSlots.free++;
+  }
+}
+
 function scryptAsync(secret: string, salt: Buffer, keyLength: number, N: number): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(secret, salt, keyLength, { N, r: SCRYPT.r, p: SCRYPT.p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
+  return inHashSlot(
+    () =>
+      new Promise((resolve, reject) =>
+        scrypt(secret, salt, keyLength, { N, r: SCRYPT.r, p: SCRYPT.p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+          err ? reject(err) : resolve(key),
+        ),
+      ),
   );
 }
 

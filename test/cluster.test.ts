@@ -17,6 +17,7 @@ import {
 } from "./helpers/cluster.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 import { waitFor } from "./helpers/stack.ts";
+import { openLiveSocket } from "./helpers/security-fixtures.ts";
 
 let redis: Awaited<ReturnType<typeof claimRedisDatabase>>;
 let testDb: TestDatabase;
@@ -201,6 +202,33 @@ describe("cluster mode", () => {
       });
       expect(refused, broker.url).toBe(5);
     }
+  });
+
+  it("a session ended at one gateway is refused at once at the other, which remembered it, and its live socket there closes", async () => {
+    const [a, b] = [gateways[0]!.httpUrl, gateways[1]!.httpUrl];
+    const me = async (httpUrl: string, token: string) => (await api(httpUrl, "GET", "/api/v1/auth/me", token)).status;
+    // Sign-out: B has just read the session (and remembers it) and holds its live socket.
+    const family = await login(a, "family");
+    expect(await me(b, family)).toBe(200);
+    const socket = await openLiveSocket({ httpUrl: b }, family);
+    expect((await api(a, "POST", "/api/v1/auth/logout", family)).status).toBe(204);
+    expect(await me(b, family)).toBe(401);
+    expect(await socket.closed).toEqual({ code: 4401, reason: "signed-out" });
+    // A password change ends the account's other sessions everywhere, not the one that changed it.
+    const [changer, other] = [await login(a, "family"), await login(a, "family")];
+    expect([await me(b, changer), await me(b, other)]).toEqual([200, 200]);
+    const change = (token: string, from: string, to: string) =>
+      api(a, "POST", "/api/v1/auth/password", token, { currentPassword: from, newPassword: to });
+    expect((await change(changer, "test-password-123", "another-password-456")).status).toBe(204);
+    expect([await me(b, changer), await me(b, other)]).toEqual([200, 401]);
+    expect((await change(changer, "another-password-456", "test-password-123")).status).toBe(204);
+    // A disabled account: every session of it, on every gateway.
+    const staff = await login(a, "staff");
+    const installer = await login(b, "installer");
+    const installerId = (await api(b, "GET", "/api/v1/auth/me", installer)).body.id as string;
+    expect((await api(a, "POST", `/api/v1/users/${installerId}/disable`, staff)).status).toBe(200);
+    expect(await me(b, installer)).toBe(401);
+    expect((await api(a, "POST", `/api/v1/users/${installerId}/enable`, staff)).status).toBe(200);
   });
 
   it("when the ingest leader stops, the other gateway takes over and keeps the statuses right", async () => {

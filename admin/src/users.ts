@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { Database } from "../../core/database.ts";
 import { hashSecret, randomId } from "../../core/secrets.ts";
+import { SESSION_MEMORY_MS } from "../../core/session-memory.ts";
 import { staffPassword } from "../../protocol/accounts.ts";
 import { registerBody } from "../../protocol/invites.ts";
 
@@ -82,5 +83,8 @@ export async function resetPassword(
     db.user.update({ where: { id: user.id }, data: { passwordHash } }),
     db.session.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } }),
   ]);
+  // Gateways remember a live session for a moment without asking the database; once that has passed, none
+  // accepts these sessions any more, and only then are they signed out (core/session-memory.ts).
+  await new Promise((resolve) => setTimeout(resolve, SESSION_MEMORY_MS));
   return { revokedSessions: revoked.count };
 }

@@ -21,6 +21,8 @@ import { CallWindowGate } from "./calls/call-windows.ts";
 import { FamilyNotices } from "./calls/family-notices.ts";
 import { householdCallSettingsPlugin } from "./calls/household-settings-routes.ts";
 import { authPlugin } from "./access/auth.ts";
+import { Sessions } from "./access/sessions.ts";
+import { RedisSessionChannel } from "./access/session-channel.ts";
 import { localGuessLimiters, type GuessLimiterFactory } from "./access/attempt-limiter.ts";
 import { redisGuessLimiters } from "./access/shared-attempt-limiter.ts";
 import { householdsPlugin } from "./access/households.ts";
@@ -139,6 +141,8 @@ interface Services {
   log: FastifyInstance["log"];
   hub: LiveHub;
   liveSessions: LiveSessions;
+  /** Which sign-in sessions are live, remembered briefly; where sessions end (access/sessions.ts). */
+  sessions: Sessions;
   audit: ReturnType<typeof databaseAuditLog>;
   state: DeviceStateTracker;
   /** The worker thread that writes heartbeats and statuses (device-plane/ingest/). */
@@ -172,7 +176,7 @@ interface Services {
  */
 function createCluster(
   config: GatewayConfig,
-  { hub, log, liveView }: Pick<Services, "hub" | "log" | "liveView">,
+  { hub, log, liveView, sessions }: Pick<Services, "hub" | "log" | "liveView" | "sessions">,
   running: Running,
 ) {
   const redisUrl = config.broker.cluster?.redisUrl;
@@ -199,7 +203,11 @@ function createCluster(
     redis && redisUrl && redisLeadership && liveView
       ? new ClusterCuts(redis, liveView, pubSubPrefix(redisUrl), redisLeadership.id, log)
       : null;
-  return { redis, leadership, hubBridge, guessLimiters, streamOwners, clusterCuts };
+  const sessionChannel =
+    redis && redisUrl && redisLeadership
+      ? new RedisSessionChannel(redis, sessions, pubSubPrefix(redisUrl), redisLeadership.id, log)
+      : null;
+  return { redis, leadership, hubBridge, guessLimiters, streamOwners, clusterCuts, sessionChannel };
 }
 type Cluster = ReturnType<typeof createCluster>;
 
@@ -468,6 +476,7 @@ function createServices(
 ): Services {
   const provider = providerOf(config.DATABASE_URL);
   const hub = new LiveHub(log);
+  const liveSessions = new LiveSessions();
   const ingestThread = createIngestThread(config, { metrics, log }, overrides);
   const state = new DeviceStateTracker(ingestThread, hub, log);
   const base = {
@@ -478,12 +487,15 @@ function createServices(
     hub,
     state,
     ingestThread,
-    liveSessions: new LiveSessions(),
+    liveSessions,
+    sessions: sessionsClosingSockets(db, liveSessions),
     audit: databaseAuditLog(db),
   };
   const devicePlane = createDevicePlane(config, base, running);
   const callWindows = new CallWindowGate(db, metrics);
   const liveView = createLiveView(config, { ...base, ...devicePlane, callWindows }, running);
+  // Sessions ended here or on another gateway: what was granted under them (live views) is checked again now.
+  base.sessions.onEnded(({ scope }) => void liveView?.recheckViews({ userId: scope.userId }));
   const cuts = liveView ? clusterWideCuts(liveView, running) : null;
   const calling = createCalls(config, { ...base, ...devicePlane, liveView, cuts }, overrides.pushCa);
   const snapshotting = createSnapshots(config, { ...base, ...devicePlane }, running);
@@ -504,6 +516,16 @@ function createServices(
     labelRetention,
     servicePassword,
   };
+}
+
+/** Every ending of a session, here or (in a cluster) on another gateway, closes its live sockets at once. */
+function sessionsClosingSockets(db: Database, liveSessions: LiveSessions): Sessions {
+  const sessions = new Sessions(db);
+  sessions.onEnded(({ scope, reason }) => {
+    if ("sessionId" in scope) liveSessions.closeSession(scope.sessionId, reason);
+    else liveSessions.closeUser(scope.userId, reason, scope.exceptSessionId);
+  });
+  return sessions;
 }
 
 /** Cuts go through the cluster's channel once it runs, and stay in this gateway before (or without) it. */
@@ -573,17 +595,16 @@ function registerRoutes(
 async function registerAccessRoutes(
   api: FastifyInstance,
   config: GatewayConfig,
-  { db, audit, liveSessions, cuts, liveView, messaging }: Services,
+  { db, audit, liveSessions, sessions, cuts, messaging }: Services,
   guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
   await api.register(authPlugin, {
     db,
     sessionTtlS: config.SESSION_TTL_S,
     loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN,
-    liveSessions,
+    sessions,
     audit,
     guessLimiters,
-    sessionsEnded: (userId) => void liveView?.recheckViews({ userId }),
   });
   await api.register(householdsPlugin, {
     db,
@@ -596,6 +617,7 @@ async function registerAccessRoutes(
   await api.register(accountsPlugin, {
     db,
     audit,
+    sessions,
     liveSessions,
     cutViewer: async (userId) => {
       await cuts?.cutViewer(userId, { reason: "account-disabled" });
@@ -639,7 +661,8 @@ async function registerDeviceRoutes(
   running: Running,
   guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
-  const { db, audit, liveSessions, liveView, cuts, metrics, hub, commands, heartbeats, calls, push } = services;
+  const { db, audit, liveSessions, sessions, liveView, cuts, metrics, hub, commands, heartbeats, calls, push } =
+    services;
   const provisioning = provisioningDeps(services, running);
   await api.register(provisioningPlugin, {
     provisioning,
@@ -670,7 +693,7 @@ async function registerDeviceRoutes(
       await cuts?.privacyEnabled(deviceId);
     },
   });
-  await api.register(livePlugin, { db, hub, metrics, liveSessions });
+  await api.register(livePlugin, { db, hub, metrics, liveSessions, sessions });
   await api.register(siteCheckPlugin, { db, audit, siteChecks: services.siteChecks });
   await api.register(callsPlugin, { db, calls, push, audit });
   await api.register(snapshotsPlugin, {
@@ -954,6 +977,13 @@ async function startGateway(config: GatewayConfig, parts: StartParts): ReturnTyp
   await startIngest(config, parts, mqttUrl);
   await startLeaderJobs(parts);
   await startClusterLiveView(parts);
+  const { sessionChannel } = cluster;
+  if (sessionChannel)
+    await lifecycle.step(
+      "session endings channel",
+      () => sessionChannel.start(),
+      () => sessionChannel.stop(),
+    );
   await lifecycle.step(
     "http",
     async () => {

@@ -75,7 +75,7 @@ export interface RecordingSocket {
 }
 
 /** Opens /api/v1/live with a token (as a subprotocol, as the web app does) and resolves after the server's hello. */
-export function openLiveSocket(stack: Stack, token: string): Promise<RecordingSocket> {
+export function openLiveSocket(stack: Pick<Stack, "httpUrl">, token: string): Promise<RecordingSocket> {
   const socket = liveSocket(stack, token);
   const messages: TestJson[] = [];
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>

@@ -225,6 +225,6 @@ export async function waitForProgress(
 }
 
 /** The gateway's live event socket, signed in the way the web app does it: the token as a subprotocol, never in the URL. */
-export function liveSocket(stack: Stack, token: string): WebSocket {
+export function liveSocket(stack: Pick<Stack, "httpUrl">, token: string): WebSocket {
   return new WebSocket(`${stack.httpUrl.replace("http", "ws")}/api/v1/live`, ["wangxiang", `bearer.${token}`]);
 }

@@ -17,6 +17,7 @@ import { errorReply, type Role } from "../../../protocol/http.ts";
 import { maskPhone } from "../../../protocol/phone.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
+import type { Sessions } from "./sessions.ts";
 import type { LiveSessions } from "../events/live-sessions.ts";
 import { badRequest, conflict, notFound } from "../http/errors.ts";
 import { requireRole, signedIn } from "./auth.ts";
@@ -59,6 +60,9 @@ const toAssignmentView = (a: AssignmentRow) => ({
 export interface AccountsPluginOptions {
   db: Database;
   audit: AuditLog;
+  /** Where sessions end: on every gateway, live sockets included. */
+  sessions: Sessions;
+  /** Live sockets re-read what their user may see (an installer's assignments changed). */
   liveSessions: LiveSessions;
   /** Ends all of a person's live views now (absent without the relay). */
   cutViewer(userId: string): Promise<void>;
@@ -122,7 +126,7 @@ function registerAccountRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOption
 }
 
 /** Disabling ends the account's sessions, live sockets and live views at once; enabling only lets it sign in. */
-function registerAccountSwitches(r: ZodRoutes, { db, audit, liveSessions, cutViewer }: AccountsPluginOptions): void {
+function registerAccountSwitches(r: ZodRoutes, { db, audit, sessions, cutViewer }: AccountsPluginOptions): void {
   const setDisabled = async (userId: string, disabledAt: Date | null) => {
     const found = await db.user.updateMany({ where: { id: userId }, data: { disabledAt } });
     if (found.count === 0) throw notFound("user");
@@ -145,8 +149,7 @@ function registerAccountSwitches(r: ZodRoutes, { db, audit, liveSessions, cutVie
       if (request.params.userId === me.id)
         throw badRequest("cannot-disable-self", "you cannot disable your own account");
       const user = await setDisabled(request.params.userId, new Date());
-      await db.session.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: new Date() } });
-      liveSessions.closeUser(user.id, "account-disabled");
+      await sessions.end({ userId: user.id }, "account-disabled");
       await cutViewer(user.id);
       await audit(me.id, "user.disable", user.id);
       return toAccountView(user);

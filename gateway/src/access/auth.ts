@@ -4,22 +4,15 @@ import fastifyPlugin from "fastify-plugin";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { hashSecret, hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
+import type { Sessions, SignedInUser } from "./sessions.ts";
 import { changePasswordBody, staffPassword } from "../../../protocol/accounts.ts";
-import type { LiveSessions } from "../events/live-sessions.ts";
 import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
 import { ApiError, forbidden, tooManyRequests, unauthorized } from "../http/errors.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
 import type { Database } from "../../../core/database.ts";
 
-export interface SignedInUser {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  sessionId: string;
-  sessionExpiresAt: Date;
-}
+export type { SignedInUser } from "./sessions.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -29,21 +22,6 @@ declare module "fastify" {
 
 // A fixed hash to compare against when the username is unknown, so both paths take the same time.
 const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-
-export async function resolveToken(db: Database, token: string | undefined): Promise<SignedInUser | null> {
-  if (!token) return null;
-  const session = await db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
-  if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) return null;
-  const { user } = session;
-  return {
-    id: user.id,
-    username: user.username,
-    displayName: user.displayName,
-    role: user.role as Role,
-    sessionId: session.id,
-    sessionExpiresAt: session.expiresAt,
-  };
-}
 
 /** A new session of this account: its bearer token (the server keeps only the hash) and when it ends. */
 export async function openSession(
@@ -81,12 +59,11 @@ export interface AuthPluginOptions {
   db: Database;
   sessionTtlS: number;
   loginFailuresPer15Min: number;
-  liveSessions: LiveSessions;
+  /** The one check of whether a session is live, and where sessions end (sessions.ts). */
+  sessions: Sessions;
   audit: AuditLog;
   /** Where wrong passwords are counted: this process (default) or the cluster's Redis. */
   guessLimiters?: GuessLimiterFactory;
-  /** Sessions of this user were revoked: what was granted to them (live views) is checked again now. */
-  sessionsEnded?(userId: string): void;
 }
 
 // Not encapsulated: the token check must run for every route registered beside it.
@@ -100,7 +77,7 @@ async function registerAuth(app: FastifyInstance, options: AuthPluginOptions): P
   const limiter = (options.guessLimiters ?? localGuessLimiters)("login", options.loginFailuresPer15Min);
   app.decorateRequest("user", null);
   app.addHook("onRequest", async (request) => {
-    request.user = await resolveToken(options.db, bearerToken(request));
+    request.user = await options.sessions.resolve(bearerToken(request));
   });
   const r = zodRoutes(app);
   registerSignInRoutes(r, options, limiter);
@@ -109,7 +86,7 @@ async function registerAuth(app: FastifyInstance, options: AuthPluginOptions): P
 
 function registerSignInRoutes(
   r: ZodRoutes,
-  { db, sessionTtlS, liveSessions, sessionsEnded }: AuthPluginOptions,
+  { db, sessionTtlS, sessions }: AuthPluginOptions,
   limiter: GuessLimiter,
 ): void {
   r.post(
@@ -148,10 +125,8 @@ function registerSignInRoutes(
       preHandler: requireRole(),
     },
     async (request, reply) => {
-      const { sessionId } = signedIn(request);
-      await db.session.update({ where: { id: sessionId }, data: { revokedAt: new Date() } });
-      liveSessions.closeSession(sessionId, "signed-out");
-      sessionsEnded?.(signedIn(request).id);
+      const { sessionId, id: userId } = signedIn(request);
+      await sessions.end({ sessionId, userId }, "signed-out");
       return reply.status(204).send(null);
     },
   );
@@ -159,7 +134,7 @@ function registerSignInRoutes(
 
 function registerOwnAccountRoutes(
   r: ZodRoutes,
-  { db, liveSessions, audit, sessionsEnded }: AuthPluginOptions,
+  { db, sessions, audit }: AuthPluginOptions,
   limiter: GuessLimiter,
 ): void {
   r.post(
@@ -188,12 +163,7 @@ function registerOwnAccountRoutes(
         where: { id: me.id },
         data: { passwordHash: await hashSecret(request.body.newPassword) },
       });
-      await db.session.updateMany({
-        where: { userId: me.id, revokedAt: null, id: { not: me.sessionId } },
-        data: { revokedAt: new Date() },
-      });
-      liveSessions.closeUser(me.id, "password-changed", me.sessionId);
-      sessionsEnded?.(me.id);
+      await sessions.end({ userId: me.id, exceptSessionId: me.sessionId }, "password-changed");
       await audit(me.id, "user.change-password", me.id);
       return reply.status(204).send(null);
     },

@@ -22,7 +22,7 @@ import type { LiveSessions } from "../events/live-sessions.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import { badRequest, forbidden, notFound } from "../http/errors.ts";
-import { decodeCursor, nextCursor } from "../http/pagination.ts";
+import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { toHouseholdView } from "../http/views.ts";
 import { requireRole, signedIn } from "./auth.ts";
 
@@ -119,16 +119,14 @@ function registerHouseholdRoutes(r: ZodRoutes, { db }: HouseholdsPluginOptions):
       if (user.role === "family") where.id = { in: await householdIdsOf(db, user.id) };
       if (user.role === "installer") where.AND = [await installerHouseholds(db, user.id)];
       const offset = decodeCursor(cursor);
-      const [total, rows] = await Promise.all([
-        db.household.count({ where }),
-        db.household.findMany({
-          where,
-          orderBy: [{ village: "asc" }, { createdAt: "asc" }],
-          skip: offset,
-          take: limit,
-          include: withCount,
-        }),
-      ]);
+      const rows = await db.household.findMany({
+        where,
+        orderBy: [{ village: "asc" }, { createdAt: "asc" }],
+        skip: offset,
+        take: limit,
+        include: withCount,
+      });
+      const total = await pageTotal(offset, limit, rows.length, () => db.household.count({ where }));
       return { items: rows.map(toHouseholdView), total, nextCursor: nextCursor(offset, rows.length, total) };
     },
   );

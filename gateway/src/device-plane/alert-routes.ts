@@ -6,8 +6,8 @@ import { alertIdParams, alertListQuery, alertView, errorReply, page } from "../.
 import type { Database } from "../../../core/database.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { notFound } from "../http/errors.ts";
-import { decodeCursor, nextCursor } from "../http/pagination.ts";
-import { alertInclude, toAlertView } from "../http/views.ts";
+import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
+import { alertInclude, alertViewSelect, toAlertView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
@@ -33,16 +33,14 @@ export async function alertsPlugin(app: FastifyInstance, { db, hub }: { db: Data
       if (state === "resolved") where.resolvedAt = { not: null };
       if (village) where.device = { household: { village } };
       const offset = decodeCursor(cursor);
-      const [total, rows] = await Promise.all([
-        db.alert.count({ where }),
-        db.alert.findMany({
-          where,
-          orderBy: [{ raisedAt: "desc" }, { id: "asc" }],
-          skip: offset,
-          take: limit,
-          include: alertInclude,
-        }),
-      ]);
+      const rows = await db.alert.findMany({
+        where,
+        orderBy: [{ raisedAt: "desc" }, { id: "asc" }],
+        skip: offset,
+        take: limit,
+        select: alertViewSelect,
+      });
+      const total = await pageTotal(offset, limit, rows.length, () => db.alert.count({ where }));
       return { items: rows.map(toAlertView), total, nextCursor: nextCursor(offset, rows.length, total) };
     },
   );

@@ -18,10 +18,10 @@ import {
 import { assertCanSeeDevice, householdIdsOf } from "../access/access.ts";
 import type { Database } from "../../../core/database.ts";
 import { notFound } from "../http/errors.ts";
-import { decodeCursor, nextCursor } from "../http/pagination.ts";
+import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { gatewayDowntime } from "./gateway-runs.ts";
 import { overlapMs, uptimeFraction, uptimeWindows, type Transition } from "./uptime.ts";
-import { deviceInclude, toDeviceView } from "../http/views.ts";
+import { deviceViewSelect, toDeviceView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
@@ -53,30 +53,31 @@ export async function deviceUptime(db: Database, deviceId: string, now = new Dat
 }
 
 export async function loadDeviceDetail(db: Database, deviceId: string) {
-  const device = await db.device.findUnique({ where: { id: deviceId }, include: deviceInclude });
+  const device = await db.device.findUnique({ where: { id: deviceId }, select: deviceViewSelect });
   if (!device) throw notFound("camera");
   const openAlerts = await db.alert.count({ where: { deviceId, resolvedAt: null } });
   return { ...toDeviceView(device), uptime: await deviceUptime(db, deviceId), openAlerts };
 }
 
-/** Cameras online/offline, in all and by village (most offline first). */
+/**
+ * Cameras online/offline, in all and by village (most offline first). One grouped query over the join: reading
+ * every household to name the villages cost Prisma ~40 ms at 2,000 households.
+ */
 async function summariseFleet(db: Database) {
-  const groups = await db.device.groupBy({
-    by: ["householdId", "connection"],
-    where: { claimState: "claimed" },
-    _count: { _all: true },
-  });
-  const households = await db.household.findMany({ select: { id: true, village: true } });
-  const villageOf = new Map(households.map((h) => [h.id, h.village]));
+  const groups = await db.$queryRaw<{ village: string | null; connection: string; n: bigint | number }[]>`
+    SELECT h."village" AS "village", d."connection" AS "connection", COUNT(*) AS "n"
+    FROM "Device" d LEFT JOIN "Household" h ON h."id" = d."householdId"
+    WHERE d."claimState" = 'claimed'
+    GROUP BY h."village", d."connection"`;
   const villages = new Map<
     string,
     { village: string; total: number; online: number; offline: number; unknown: number }
   >();
   const totals = { total: 0, online: 0, offline: 0, unknown: 0 };
   for (const g of groups) {
-    const village = (g.householdId && villageOf.get(g.householdId)) || "(未安装 not installed)";
+    const village = g.village || "(未安装 not installed)";
     const row = villages.get(village) ?? { village, total: 0, online: 0, offline: 0, unknown: 0 };
-    const n = g._count._all;
+    const n = Number(g.n);
     const state = g.connection as "online" | "offline" | "unknown";
     row.total += n;
     row[state] += n;
@@ -146,10 +147,8 @@ function registerFleetRoutes(r: ZodRoutes, db: Database): void {
             : [{ serial: "asc" }];
       if (q.sort === "offline-longest" && !q.connection) where.connection = "offline";
       const offset = decodeCursor(q.cursor);
-      const [total, rows] = await Promise.all([
-        db.device.count({ where }),
-        db.device.findMany({ where, orderBy, skip: offset, take: q.limit, include: deviceInclude }),
-      ]);
+      const rows = await db.device.findMany({ where, orderBy, skip: offset, take: q.limit, select: deviceViewSelect });
+      const total = await pageTotal(offset, q.limit, rows.length, () => db.device.count({ where }));
       return { items: rows.map(toDeviceView), total, nextCursor: nextCursor(offset, rows.length, total) };
     },
   );

@@ -10,13 +10,16 @@ import { householdIdsOf, installerHouseholdIds } from "../access/access.ts";
 import type { Database } from "../../../core/database.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { LiveHub } from "./live-hub.ts";
-import { resolveToken, type SignedInUser } from "../access/auth.ts";
+import type { Sessions, SignedInUser } from "../access/sessions.ts";
 import { LIVE_CLOSE_SIGNED_OUT } from "../../../protocol/accounts.ts";
 import type { LiveSessions } from "./live-sessions.ts";
 
 export const LIVE_SUBPROTOCOL = "wangxiang";
 const BEARER_PROTOCOL_PREFIX = "bearer.";
-/** How often an open socket re-checks its session, for revocations made by another gateway. */
+/**
+ * How often an open socket re-checks its session in the database. Endings made through any gateway close it at
+ * once (sessions.ts); this catches those made outside the gateways (the admin CLI's password reset).
+ */
 const SESSION_RECHECK_MS = 30_000;
 
 /** ws's handleProtocols: agree on "wangxiang" when offered (a browser insists on an agreed subprotocol). */
@@ -44,6 +47,7 @@ interface LiveSocketDeps {
   hub: LiveHub;
   metrics: GatewayMetrics;
   liveSessions: LiveSessions;
+  sessions: Sessions;
 }
 
 export async function livePlugin(app: FastifyInstance, deps: LiveSocketDeps): Promise<void> {
@@ -118,7 +122,7 @@ function watchSession(db: Database, socket: WebSocket, user: SignedInUser, faile
 }
 
 async function openLiveSocket(
-  { db, hub, metrics, liveSessions }: LiveSocketDeps,
+  { db, hub, metrics, liveSessions, sessions }: LiveSocketDeps,
   socket: WebSocket,
   request: FastifyRequest,
   send: (message: ServerMessage) => void,
@@ -131,7 +135,7 @@ async function openLiveSocket(
     if (onMessage) return onMessage(data, isBinary);
     if (early.push([data, isBinary]) > MAX_EARLY_MESSAGES) socket.close(1008, "too many messages before sign-in");
   });
-  const user = await resolveToken(db, tokenFromHandshake(request.headers));
+  const user = await sessions.resolve(tokenFromHandshake(request.headers));
   if (!user) {
     send({
       type: "error",

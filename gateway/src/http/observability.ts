@@ -21,15 +21,13 @@ export async function observabilityPlugin(
   { db, metrics, brokerConnected, startedAt, metricsToken }: ObservabilityOptions,
 ): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const pingDatabase = sharedPing(db);
 
   r.get(
     "/healthz",
     { schema: { tags: ["operations"], response: { 200: healthReply, 503: healthReply } } },
     async (_request, reply) => {
-      const database = await db.$queryRawUnsafe("SELECT 1").then(
-        () => "ok" as const,
-        () => "down" as const,
-      );
+      const database = await pingDatabase();
       const broker = brokerConnected() ? ("ok" as const) : ("down" as const);
       const healthy = database === "ok" && broker === "ok";
       return reply.status(healthy ? 200 : 503).send({
@@ -51,6 +49,27 @@ export async function observabilityPlugin(
   });
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+}
+
+/**
+ * One database ping at a time: probes that arrive while a ping is out take its answer, which is at most one
+ * round trip old. A load balancer polling every gateway (or a load test) then costs one query per round trip,
+ * not one per probe.
+ */
+function sharedPing(db: Database): () => Promise<"ok" | "down"> {
+  let inFlight: Promise<"ok" | "down"> | null = null;
+  return () => {
+    inFlight ??= db
+      .$queryRawUnsafe("SELECT 1")
+      .then(
+        () => "ok" as const,
+        () => "down" as const,
+      )
+      .finally(() => {
+        inFlight = null;
+      });
+    return inFlight;
+  };
 }
 
 /** With a token, Prometheus must send it as a bearer token; without one, only this machine may scrape. */

@@ -12,3 +12,17 @@ export function nextCursor(offset: number, returned: number, total: number): str
   const next = offset + returned;
   return next < total ? Buffer.from(`o:${next}`).toString("base64url") : null;
 }
+
+/**
+ * The total of a paged list: a short page that is not past the end is the last one, so the total is known without
+ * counting (a family's few cameras, the last page of a village); otherwise `count` runs.
+ */
+export async function pageTotal(
+  offset: number,
+  limit: number,
+  returned: number,
+  count: () => Promise<number>,
+): Promise<number> {
+  if (returned < limit && (returned > 0 || offset === 0)) return offset + returned;
+  return count();
+}

@@ -26,9 +26,42 @@ type DeviceRow = {
   household: { village: string; elderName: string } | null;
 };
 
-export const deviceInclude = { household: { select: { village: true, elderName: true } } } as const;
+// Reading only the columns a view shows halves Prisma's work on a page of rows (it maps every column it reads).
+export const deviceViewSelect = {
+  id: true,
+  serial: true,
+  claimState: true,
+  householdId: true,
+  label: true,
+  model: true,
+  firmware: true,
+  connection: true,
+  connectionSince: true,
+  privacy: true,
+  privacyByElder: true,
+  privacyUntil: true,
+  lastSeenAt: true,
+  lastHeartbeatAt: true,
+  rssi: true,
+  temperatureC: true,
+  uptimeS: true,
+  freeStorageMb: true,
+  household: { select: { village: true, elderName: true } },
+} as const;
 export const alertInclude = {
   device: { select: { serial: true, householdId: true, household: { select: { village: true } } } },
+} as const;
+export const alertViewSelect = {
+  id: true,
+  deviceId: true,
+  kind: true,
+  raisedAt: true,
+  lastNotifiedAt: true,
+  notifyCount: true,
+  resolvedAt: true,
+  acknowledgedAt: true,
+  acknowledgedBy: true,
+  device: { select: { serial: true, household: { select: { village: true } } } },
 } as const;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
