@@ -2,7 +2,8 @@
 // every other sign-in of the account).
 import { useState } from "preact/hooks";
 import type { z } from "zod";
-import { maskPhone, type ChannelsView, type myPhoneView } from "../../protocol/phone.ts";
+import type { ChannelsView, myPhoneView } from "../../protocol/phone.ts";
+import { maskPhone } from "../../protocol/phone-number.ts";
 import { useServices, useT } from "./context.ts";
 import { useAction, useLoad } from "./hooks.ts";
 import { PhoneCodeFields } from "./PhoneCode.tsx";

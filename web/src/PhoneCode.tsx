@@ -2,7 +2,8 @@
 // Used by the sign-in screen and by one's account (adding a number).
 import { useEffect, useState } from "preact/hooks";
 import type { z } from "zod";
-import { toE164, type CodePurpose, type requestCodeReply } from "../../protocol/phone.ts";
+import type { CodePurpose, requestCodeReply } from "../../protocol/phone.ts";
+import { toE164 } from "../../protocol/phone-number.ts";
 import { useServices, useT } from "./context.ts";
 import { useAction } from "./hooks.ts";
 import { ErrorText } from "./ui/Layout.tsx";

@@ -79,6 +79,9 @@ const MAX_VIEWS_PER_PERSON = 4;
 /** How often open views are checked again against what is true now (sign-outs elsewhere, calls, membership). */
 const RECHECK_VIEWS_MS = 15_000;
 
+/** Why a viewer grant stopped holding: the view log's end reason for a view it had opened. */
+type GrantEnd = "account-disabled" | "signed-out" | "camera-gone" | "privacy-mode" | "not-a-member" | "call-ended";
+
 /** What a viewer token grants, as the live view holds it for each open session. */
 type ViewGrant = Pick<ViewerClaims, "cam" | "uid" | "sid" | "via" | "call">;
 
@@ -179,11 +182,12 @@ export class LiveViewService {
   }
 
   /**
-   * Why a grant no longer holds, or null when it does: the sign-in session is live and its account enabled, the
-   * camera is set up, in a household and not private, the person is a member (or the installer's visit), and
-   * the call it was granted for is still answered. Checked at every use and again while the view is open.
+   * Why a grant no longer holds (the view log's end reason), or null when it does: the account is enabled and the
+   * sign-in session live, the camera is set up, in a household and not private, the person is a member (or the
+   * installer's visit), and the call it was granted for is still answered. Checked at every use and again while
+   * the view is open.
    */
-  async whyGrantEnded(grant: ViewGrant): Promise<DomainError | null> {
+  async whyGrantEnded(grant: ViewGrant): Promise<GrantEnd | null> {
     const [session, device] = await Promise.all([
       this.db.session.findUnique({
         where: { id: grant.sid },
@@ -194,20 +198,19 @@ export class LiveViewService {
         select: { privacy: true, claimState: true, householdId: true, claimedAt: true, boundBy: true },
       }),
     ]);
+    if (session?.user.disabledAt) return "account-disabled";
     if (!session || session.userId !== grant.uid || session.revokedAt || session.expiresAt <= new Date())
-      return new DomainError("unauthorized", { message: "the sign-in this view was granted to has ended" });
-    if (session.user.disabledAt) return new DomainError("unauthorized", { message: "the account is disabled" });
-    if (!device || device.claimState !== "claimed" || !device.householdId) return notFoundError("camera");
-    if (device.privacy) return new DomainError("privacy-mode");
+      return "signed-out";
+    if (!device || device.claimState !== "claimed" || !device.householdId) return "camera-gone";
+    if (device.privacy) return "privacy-mode";
     const member = await isHouseholdMember(this.db, grant.uid, device.householdId);
-    if (!member && !this.installing({ id: grant.uid, role: session.user.role }, device))
-      return new DomainError("not-a-member");
+    if (!member && !this.installing({ id: grant.uid, role: session.user.role }, device)) return "not-a-member";
     if (grant.call) {
       const call = await this.db.call.findUnique({
         where: { id: grant.call },
         select: { state: true, deviceId: true },
       });
-      if (call?.state !== "answered" || call.deviceId !== grant.cam) return new DomainError("call-over");
+      if (call?.state !== "answered" || call.deviceId !== grant.cam) return "call-ended";
     }
     return null;
   }
@@ -413,7 +416,7 @@ export class LiveViewService {
       open.map(async ([sessionId, grant]) => {
         try {
           const ended = await this.whyGrantEnded(grant);
-          if (ended) await this.pool.routerFor(grant.cam).closeSession(sessionId, grantEndReason(ended));
+          if (ended) await this.pool.routerFor(grant.cam).closeSession(sessionId, ended);
         } catch (error) {
           this.log.error({ err: error, sessionId }, "could not check an open view");
         }
@@ -634,14 +637,4 @@ export class LiveViewService {
       )
       .catch((err) => this.log.error({ err }, "could not publish a live-view event"));
   }
-}
-
-/** The view log's end reason for a grant that stopped holding. */
-function grantEndReason(ended: DomainError): string {
-  const reasons: Partial<Record<DomainError["code"], string>> = {
-    unauthorized: "signed-out",
-    "call-over": "call-ended",
-    "privacy-mode": "privacy-mode",
-  };
-  return reasons[ended.code] ?? "no-longer-allowed";
 }
