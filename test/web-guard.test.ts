@@ -7,14 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomId } from "../core/secrets.ts";
 import { allowedLatin, screenGuardScript, type ScreenFindings } from "./helpers/screen-guard.ts";
-import {
-  connectAsDevice,
-  demoPassword,
-  installDemoCamera,
-  startStack,
-  waitFor,
-  type Stack,
-} from "./helpers/stack.ts";
+import { connectAsDevice, demoPassword, installDemoCamera, startStack, waitFor, type Stack } from "./helpers/stack.ts";
 import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot, signIn } from "./web-browser.ts";
 
 interface Screen {
@@ -77,7 +70,10 @@ describe.skipIf(!hasChromium)("web app guard: every screen in Chinese, fitting 3
     await stack.db.device.update({ where: { id: online.deviceId }, data: { label: "堂屋" } });
     camera = await connectAsDevice(stack, online.deviceId, online.password);
     const beat = { at: new Date().toISOString(), uptimeS: 60, rssi: -58, temperatureC: 41, firmware: "1.0.0" };
-    camera.publish(`devices/${online.deviceId}/telemetry`, JSON.stringify({ ...beat, freeStorageMb: 900, privacy: false }));
+    camera.publish(
+      `devices/${online.deviceId}/telemetry`,
+      JSON.stringify({ ...beat, freeStorageMb: 900, privacy: false }),
+    );
     ids.offline = (await installDemoCamera(stack, 1)).deviceId;
     const installer = await stack.login("installer");
     const third = stack.seed.cameras[2]!;

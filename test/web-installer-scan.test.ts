@@ -128,7 +128,7 @@ describe.skipIf(!hasChromium || !hasPdftoppm || !toolInstalled("ffmpeg"))(
       await page.getByRole("button", { name: "绑定到这个家" }).click();
       // What was bound is said where the installer is looking, not above the screen.
       const outcome = page.getByTestId("bind-outcome");
-      await outcome.getByText(`已绑定 堂屋（${serial}）到黄兴容的家`).waitFor();
+      await outcome.getByText(`已绑定：堂屋（${serial}），装在黄兴容的家`).waitFor();
       expect(
         await outcome.evaluate((el) => {
           const box = el.getBoundingClientRect();

@@ -77,22 +77,29 @@ export function CameraCodeForm({
               {invalid}
             </p>
           ) : null}
-          <div class="row">
-            <button type="submit" class="primary" disabled={busy}>
-              {busy ? t("common.sending") : submitLabel}
-            </button>
-            {onCancel ? (
-              <button type="button" onClick={onCancel} disabled={busy}>
-                {t("common.cancel")}
-              </button>
-            ) : null}
-          </div>
+          <SubmitRow busy={busy} submitLabel={submitLabel} onCancel={onCancel} />
         </form>
       )}
       {mode === "scan" && invalid ? (
         <p class="error" role="alert">
           {invalid}
         </p>
+      ) : null}
+    </div>
+  );
+}
+
+function SubmitRow({ busy, submitLabel, onCancel }: { busy: boolean; submitLabel: string; onCancel?: () => void }) {
+  const { t } = useT();
+  return (
+    <div class="row">
+      <button type="submit" class="primary" disabled={busy}>
+        {busy ? t("common.sending") : submitLabel}
+      </button>
+      {onCancel ? (
+        <button type="button" onClick={onCancel} disabled={busy}>
+          {t("common.cancel")}
+        </button>
       ) : null}
     </div>
   );

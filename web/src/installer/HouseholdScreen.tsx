@@ -33,30 +33,12 @@ export function HouseholdScreen() {
   );
   const list = useLiveDevices(devices.data?.items);
   const [justAdded, setJustAdded] = useState<string | null>(null);
-  const [outcome, setOutcome] = useState<BindOutcome | null>(null);
-  const [formKey, setFormKey] = useState(0);
   const queue = useBindQueue(api, (device) => {
     setJustAdded(device.id);
     devices.reload();
   });
-  const add = useAction(async (code: BoxCode) => {
-    const queueIt = async () => {
-      await queue.enqueue(householdId, code, serialOf(code));
-      setOutcome({ queued: true, serial: serialOf(code), label: code.label ?? null });
-    };
-    try {
-      // No signal: straight into the queue. Binding is idempotent, so the queue may send what a lost reply already did.
-      if (!navigator.onLine) await queueIt();
-      else {
-        const bound = await api.request<DeviceDetail>("POST", `/households/${householdId}/devices`, { body: code });
-        setJustAdded(bound.id);
-        setOutcome({ queued: false, id: bound.id, serial: bound.serial, label: bound.label });
-      }
-    } catch (error) {
-      if (!isNetworkFailure(error)) throw error;
-      await queueIt();
-    }
-    setFormKey((k) => k + 1); // an empty form for the next box
+  const { add, outcome, formKey } = useAddCamera(householdId, queue.enqueue, (id) => {
+    if (id) setJustAdded(id);
     devices.reload();
   });
   const queued = queue.items.filter((i) => i.householdId === householdId);
@@ -107,11 +89,48 @@ export function HouseholdScreen() {
   );
 }
 
-type BindOutcome = { queued: false; id: string; serial: string; label: string | null } | {
-  queued: true;
-  serial: string;
-  label: string | null;
-};
+/**
+ * Binds a box, or queues it with no signal (binding is idempotent, so the queue may send what a lost reply already
+ * did); says what happened, and empties the form for the next box.
+ */
+function useAddCamera(
+  householdId: string,
+  enqueue: (householdId: string, code: BoxCode, serial: string) => Promise<void>,
+  onDone: (boundId: string | null) => void,
+) {
+  const { api } = useServices();
+  const [outcome, setOutcome] = useState<BindOutcome | null>(null);
+  const [formKey, setFormKey] = useState(0);
+  const add = useAction(async (code: BoxCode) => {
+    const queueIt = async () => {
+      await enqueue(householdId, code, serialOf(code));
+      setOutcome({ queued: true, serial: serialOf(code), label: code.label ?? null });
+    };
+    let boundId: string | null = null;
+    try {
+      if (!navigator.onLine) await queueIt();
+      else {
+        const bound = await api.request<DeviceDetail>("POST", `/households/${householdId}/devices`, { body: code });
+        boundId = bound.id;
+        setOutcome({ queued: false, id: bound.id, serial: bound.serial, label: bound.label });
+      }
+    } catch (error) {
+      if (!isNetworkFailure(error)) throw error;
+      await queueIt();
+    }
+    setFormKey((k) => k + 1);
+    onDone(boundId);
+  });
+  return { add, outcome, formKey };
+}
+
+type BindOutcome =
+  | { queued: false; id: string; serial: string; label: string | null }
+  | {
+      queued: true;
+      serial: string;
+      label: string | null;
+    };
 
 /**
  * What the bind just did, said below the button the installer pressed (the form empties for the next box, and
@@ -309,7 +328,9 @@ function QueuedBinds({ items, onDismiss }: { items: QueuedBind[]; onDismiss: (id
             {i.conflict ? (
               <div class="stack">
                 <p class="error" role="alert">
-                  {t(`offline.conflict.${i.conflict.code}`, { defaultValue: i.conflict.message })}
+                  {t(`offline.conflict.${i.conflict.code}`, {
+                    defaultValue: t(`errors.${i.conflict.code}`, { defaultValue: t("errors.unknown") }),
+                  })}
                 </p>
                 <button type="button" class="small" onClick={() => onDismiss(i.id)}>
                   {t("offline.dismiss")}

@@ -201,7 +201,7 @@ export const zhCN = {
     requestId: "请求",
   },
   installer: {
-    bound: "已绑定 {{name}} 到{{elder}}的家。请给摄像头通电，等它上线…",
+    bound: "已绑定：{{name}}，装在{{elder}}的家。请给摄像头通电，等它上线…",
     boundOnline: "{{name}} 已上线 ✓ 可以点“检测网络”。",
     boundQueued: "现在没有网络：{{name}} 已记在手机上，网络恢复后自动绑定。",
     title: "安装：家庭列表",

@@ -137,7 +137,9 @@ function Assignments({ installerId }: { installerId: string }) {
     <div class="stack">
       <p class="muted">
         {t("accounts.assignments")}:{" "}
-        {items.length === 0 ? t("accounts.noAssignments") : items.map((a) => a.village ?? a.householdName ?? "—").join("、")}
+        {items.length === 0
+          ? t("accounts.noAssignments")
+          : items.map((a) => a.village ?? a.householdName ?? "—").join("、")}
       </p>
       <form
         class="row"

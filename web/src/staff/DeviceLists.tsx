@@ -67,9 +67,7 @@ export function DeviceSearch({ initial }: { initial: string }) {
   }, [q]);
   const found = useLoad(
     (signal) =>
-      q
-        ? api.get<Page<DeviceView>>(`/devices?limit=50&q=${encodeURIComponent(q)}`, { signal })
-        : Promise.resolve(null),
+      q ? api.get<Page<DeviceView>>(`/devices?limit=50&q=${encodeURIComponent(q)}`, { signal }) : Promise.resolve(null),
     [q],
   );
   return (

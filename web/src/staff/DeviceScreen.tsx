@@ -178,28 +178,35 @@ function History({ path }: { path: string }) {
           </>
         ) : null}
         {beats.data?.items.length === 0 ? <p class="muted">{t("staff.noHeartbeats")}</p> : null}
-        <table class="table compact">
-          <thead>
-            <tr>
-              <th>{t("staff.time")}</th>
-              <th>{t("staff.signal")}</th>
-              <th>°C</th>
-              <th>{t("staff.storage")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {beats.data?.items.slice(0, 15).map((b) => (
-              <tr key={b.at}>
-                <td>{dateTime(b.at, lang)}</td>
-                <td>{t(`signal.${signalWord(b.rssi)}Short`, { rssi: b.rssi })}</td>
-                <td>{b.temperatureC}</td>
-                <td>{b.freeStorageMb} MB</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <HeartbeatTable beats={beats.data?.items ?? []} />
       </section>
     </>
+  );
+}
+
+function HeartbeatTable({ beats }: { beats: Heartbeat[] }) {
+  const { t, lang } = useT();
+  return (
+    <table class="table compact">
+      <thead>
+        <tr>
+          <th>{t("staff.time")}</th>
+          <th>{t("staff.signal")}</th>
+          <th>°C</th>
+          <th>{t("staff.storage")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {beats.slice(0, 15).map((b) => (
+          <tr key={b.at}>
+            <td>{dateTime(b.at, lang)}</td>
+            <td>{t(`signal.${signalWord(b.rssi)}Short`, { rssi: b.rssi })}</td>
+            <td>{b.temperatureC}</td>
+            <td>{b.freeStorageMb} MB</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

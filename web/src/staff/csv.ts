@@ -9,7 +9,10 @@ const columns: { header: string; value: (d: DeviceView, t: Translate, lang: stri
   { header: "village", value: (d) => d.village },
   { header: "elderName", value: (d) => d.elderName },
   { header: "label", value: (d) => d.label },
-  { header: "connection", value: (d, t) => t(d.connection === "unknown" ? "staff.neverOnline" : `state.${d.connection}`) },
+  {
+    header: "connection",
+    value: (d, t) => t(d.connection === "unknown" ? "staff.neverOnline" : `state.${d.connection}`),
+  },
   { header: "lastSeenAt", value: (d, _t, lang) => localTime(d.lastSeenAt, lang) },
   { header: "offlineSince", value: (d, _t, lang) => localTime(d.offlineSince, lang) },
   { header: "privacy", value: (d, t) => t(d.privacy ? "staff.csv.yes" : "staff.csv.no") },
