@@ -65,6 +65,8 @@ const messagingEnv = {
   SMS_TEMPLATE_CALL_WAITING: optionalText,
   SMS_TEMPLATE_CAMERA_OFFLINE: optionalText,
   SMS_TEMPLATE_CAMERA_BACK: optionalText,
+  SMS_TEMPLATE_WELLBEING_CHECK: optionalText,
+  SMS_TEMPLATE_WELLBEING_VISIT: optionalText,
   VOICE_TEMPLATE_CALL: optionalText,
   /** An unanswered call from home is sent by SMS after this long (and by a voice call when its ring ends). */
   CALL_SMS_AFTER_S: seconds.default(15),
