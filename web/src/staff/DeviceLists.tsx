@@ -94,13 +94,22 @@ export function DeviceSearch({ initial }: { initial: string }) {
   );
 }
 
+/** The router may or may not have decoded the segment already; a name with "%" in it must survive either way. */
+function decodedOnce(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 const visitFirst = { offline: 0, unknown: 1, online: 2 } as const;
 
 /** `/staff/village/<name>`: the village's cameras, those needing a visit first. */
 export function VillageScreen() {
   const { t } = useT();
   const { api } = useServices();
-  const village = decodeURIComponent(useRoute().params.village ?? "");
+  const village = decodedOnce(useRoute().params.village ?? "");
   const devices = useLoad(
     (signal) => api.get<Page<DeviceView>>(`/devices?limit=500&village=${encodeURIComponent(village)}`, { signal }),
     [village],
