@@ -253,6 +253,7 @@ function createDevicePlane(
     metrics,
     {
       offlineAfterMs: config.OFFLINE_ALERT_AFTER_S * 1000,
+      neverOnlineAfterMs: config.NEVER_ONLINE_ALERT_AFTER_S * 1000,
       repeatEveryMs: config.OFFLINE_ALERT_REPEAT_S * 1000,
       checkEveryMs: config.ALERT_CHECK_INTERVAL_S * 1000,
     },

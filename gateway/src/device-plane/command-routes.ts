@@ -13,6 +13,7 @@ import type { DeviceChange } from "./heartbeat-writer.ts";
 import { forbidden } from "../http/errors.ts";
 import { toCommandView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
+import { displayNamesOf } from "../access/display-names.ts";
 
 const errors = {
   400: errorReply,
@@ -68,7 +69,7 @@ export async function commandsPlugin(
         if (request.body.params.enabled) await onPrivacyEnabled(request.params.deviceId);
       }
       await audit(user.id, `command.${request.body.name}`, request.params.deviceId, { status: result.status });
-      return result;
+      return { ...result, requestedByName: user.displayName };
     },
   );
 
@@ -90,7 +91,11 @@ export async function commandsPlugin(
         orderBy: { createdAt: "desc" },
         take: 100,
       });
-      return { items: rows.map(toCommandView) };
+      const names = await displayNamesOf(
+        db,
+        rows.map((c) => c.requestedBy),
+      );
+      return { items: rows.map((c) => toCommandView(c, names.get(c.requestedBy) ?? null)) };
     },
   );
 }
