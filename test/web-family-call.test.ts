@@ -2,7 +2,8 @@
 // headless Chromium at 360×640 (zh-CN); one tap answers, video plays, the microphone is open without holding
 // anything and the camera hears it and shows who answered; the view log says the session was a call. A
 // call nobody answers shows up as missed with "call back"; a page opened while home rings shows the call too.
-import type { Browser, Page } from "playwright-core";
+// After each hang-up the screen says the call ended and offers the next thing (call home again, back home).
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoPassword, waitFor } from "./helpers/stack.ts";
 import {
@@ -16,10 +17,7 @@ import {
   videoWidth,
   type StreamingHome,
 } from "./web-browser.ts";
-
-async function textOf(page: Page): Promise<string> {
-  return page.evaluate(() => document.body.innerText);
-}
+import { textOf } from "./helpers/family-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
   let home: StreamingHome;
@@ -47,7 +45,8 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     await answer.waitFor({ timeout: 10_000 });
     const ringing = await textOf(page);
     expect(ringing).toContain("家来电");
-    expect(ringing).toContain("堂屋的呼叫键被按下了");
+    expect(ringing).toContain("在叫你，想和你说说话");
+    expect(ringing).not.toContain("呼叫键被按下");
     const box = (await answer.boundingBox())!;
     expect(box.height).toBeGreaterThanOrEqual(64);
     expect(box.y + box.height).toBeLessThanOrEqual(640); // on screen without scrolling
@@ -78,13 +77,20 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     );
     expect(logged).toMatchObject({ startedBy: "call", talked: true });
     await waitFor("the camera shows the call ended", () => camera.snapshot().calls.state === "idle");
+    const ended = page.getByTestId("call-ended");
+    await ended.getByText("你挂断了，通话已结束。").waitFor();
+    expect(await page.title()).toContain("的通话已结束");
+    expect(await ended.getByRole("link", { name: "打电话回家" }).getAttribute("href")).toContain("callHome=1");
+    await ended.getByRole("link", { name: "回到我的家" }).waitFor();
+    expect(await page.locator("video").count()).toBe(0);
+    await screenshot(page, "web-call-hung-up");
     const calls = await stack.api("GET", "/api/v1/calls?limit=1", { token: await stack.login("family") });
     expect(calls.body.items[0]).toMatchObject({ state: "ended", answeredByName: "杨兴焦 (在外务工)" });
     await context.close();
   }, 120_000);
 
   it("a call nobody answers is listed as missed, with call back; the family sets auto-answer", async () => {
-    const { camera, stack } = home;
+    const { camera, deviceId, stack } = home;
     const context = await phoneContext(browser, stack.httpUrl);
     const page = await context.newPage();
     // Pressed before the app is open: the page asks for the ringing call when its live socket opens.
@@ -92,6 +98,14 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     expect(await camera.pressCallButton()).toBe(true);
     await signIn(page, "family", demoPassword);
     await page.getByRole("button", { name: "稍后再说" }).click({ timeout: 10_000 });
+    // Put off means put off: not back over the camera page, nor after a reload, while home still rings.
+    await page.locator(`[data-device="${deviceId}"]`).click();
+    await page.reload();
+    await page.getByRole("heading", { name: "实时画面" }).waitFor();
+    await page.getByRole("button", { name: "开始观看" }).waitFor();
+    expect(camera.snapshot().calls.state).toBe("calling-family");
+    expect(await page.getByRole("alertdialog").count()).toBe(0);
+    await page.goto("/family");
     const missed = page.getByTestId("missed-calls");
     await missed.waitFor({ timeout: 30_000 });
     await missed.getByRole("link", { name: "回拨" }).waitFor();
@@ -137,7 +151,7 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
       15_000,
     );
     expect(camera.snapshot().calls.state).toBe("in-call");
-    expect(await textOf(page)).toContain("已接通（家里）");
+    expect(await textOf(page)).toContain("家里接听了。你的麦克风已打开");
     expect(await page.locator("video").count()).toBe(1);
     await screenshot(page, "web-call-home-answered");
     await page.getByRole("button", { name: "挂断" }).click();
@@ -148,6 +162,12 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
           .items[0],
     );
     expect(logged).toMatchObject({ startedBy: "answered-call", talked: true });
+    // The page says the call is over and offers both again, without a reload.
+    await page.getByTestId("call-ended").getByText("你挂断了，通话已结束。").waitFor();
+    await page.getByRole("button", { name: "打电话回家" }).waitFor();
+    await page.getByRole("button", { name: "开始观看" }).waitFor();
+    expect(await textOf(page)).not.toContain("麦克风已打开");
+    await screenshot(page, "web-call-home-hung-up");
     await context.close();
   }, 120_000);
 });

@@ -56,7 +56,8 @@ describe.skipIf(!hasChromium)("web app: family live view", () => {
       () => camera.snapshot().media.stats.talkbackPacketsReceived - before > 25,
       10_000,
     );
-    await page.getByTestId("watching").getByText("杨兴焦").waitFor();
+    // Each person once, this phone as "你", the talker marked beside their name.
+    await page.getByTestId("watching").getByText("正在看：你（在说话）").waitFor();
     await screenshot(page, "web-family-live");
     await page.mouse.up();
     await page.getByRole("button", { name: "按住说话" }).waitFor();
@@ -65,6 +66,8 @@ describe.skipIf(!hasChromium)("web app: family live view", () => {
     expect(camera.snapshot().media.stats.talkbackPacketsReceived - released).toBeLessThan(5);
 
     await page.getByRole("button", { name: "结束观看" }).click();
+    await page.getByText("已结束观看。").waitFor();
+    await page.getByRole("button", { name: "再看一次" }).waitFor();
     await waitFor("camera stops streaming after the grace period", () => !camera.snapshot().media.streaming, 10_000);
     await page
       .locator("[data-testid=view-log] li", { hasText: "杨兴焦" })
