@@ -117,11 +117,16 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     await page.selectOption("select[name=autoAnswer]", "10");
     await page.getByRole("button", { name: "保存", exact: true }).click();
     await page.getByTestId("auto-answer-set-by").getByText("由 杨兴焦 (在外务工) 在").waitFor();
+    await page.locator(".call-settings").getByTestId("saved").getByText("已保存").waitFor();
     const settings = await stack.api("GET", `/api/v1/households/${stack.seed.householdId}/call-settings`, {
       token: await stack.login("family"),
     });
     expect(settings.body).toMatchObject({ autoAnswerAfterS: 10, autoAnswerSetBy: "杨兴焦 (在外务工)" });
     await screenshot(page, "web-call-settings");
+    // 开启来电提醒 where the browser refuses notifications: said in plain Chinese, never the browser's English.
+    await page.getByRole("button", { name: "开启来电提醒" }).click();
+    await page.getByText("这台手机没有允许望乡发提醒").waitFor();
+    expect(await page.locator(".push-setup").innerText()).not.toMatch(/[A-Za-z]{3,}/);
     await stack.api("PUT", `/api/v1/households/${stack.seed.householdId}/call-settings`, {
       token: await stack.login("family"),
       body: { autoAnswerAfterS: null, declinePrivacyMin: 30 },

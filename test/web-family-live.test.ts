@@ -61,6 +61,15 @@ describe.skipIf(!hasChromium)("web app: family live view", () => {
     await screenshot(page, "web-family-live");
     await page.mouse.up();
     await page.getByRole("button", { name: "按住说话" }).waitFor();
+    // Full screen is the whole live card: talk and stop stay within reach, and 退出全屏 brings the page back.
+    await page.getByRole("button", { name: "全屏" }).click();
+    await page.getByRole("button", { name: "退出全屏" }).waitFor();
+    expect(await page.evaluate(() => document.fullscreenElement?.className)).toBe("live");
+    await page.getByRole("button", { name: "按住说话" }).waitFor();
+    await page.getByRole("button", { name: "结束观看" }).waitFor();
+    await screenshot(page, "web-family-live-full-screen");
+    await page.getByRole("button", { name: "退出全屏" }).click();
+    await page.getByRole("button", { name: "全屏" }).waitFor();
     const released = camera.snapshot().media.stats.talkbackPacketsReceived;
     await page.waitForTimeout(800);
     expect(camera.snapshot().media.stats.talkbackPacketsReceived - released).toBeLessThan(5);

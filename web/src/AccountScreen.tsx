@@ -12,8 +12,10 @@ import { ErrorText, Layout } from "./ui/Layout.tsx";
 import { PasswordInput } from "./ui/PasswordInput.tsx";
 import { passwordRuleFor } from "./ui/new-password.ts";
 import { SessionsCard } from "./ui/Sessions.tsx";
+import { useAccountStrings } from "./locales/account.ts";
 
 export function AccountScreen() {
+  useAccountStrings();
   const { t } = useT();
   const { api, session } = useServices();
   const [currentPassword, setCurrent] = useState("");

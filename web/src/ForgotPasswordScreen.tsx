@@ -13,8 +13,10 @@ import { homeOf } from "./session.ts";
 import { ErrorText, Layout, Loading } from "./ui/Layout.tsx";
 import { PasswordInput } from "./ui/PasswordInput.tsx";
 import { familyPasswordRule } from "./ui/new-password.ts";
+import { useAccountStrings } from "./locales/account.ts";
 
 export function ForgotPasswordScreen() {
+  useAccountStrings();
   const { t } = useT();
   const { api, session } = useServices();
   const { route } = useLocation();

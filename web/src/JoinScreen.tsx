@@ -10,6 +10,7 @@ import { useAction, useLoad } from "./hooks.ts";
 import { ErrorText, Layout, Loading } from "./ui/Layout.tsx";
 import { PasswordInput } from "./ui/PasswordInput.tsx";
 import { familyPasswordRule } from "./ui/new-password.ts";
+import { useAccountStrings } from "./locales/account.ts";
 
 const normalise = (code: string) =>
   code
@@ -18,6 +19,7 @@ const normalise = (code: string) =>
     .replace(/[^0-9A-Z]/g, "");
 
 export function JoinScreen() {
+  useAccountStrings();
   const { t } = useT();
   const { params } = useRoute();
   const code = normalise(params.code ?? "");

@@ -8,8 +8,10 @@ import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { PasswordInput } from "../ui/PasswordInput.tsx";
 import { workPasswordRule } from "../ui/new-password.ts";
 import { AccountHelp } from "./AccountHelp.tsx";
+import { useAccountStrings } from "../locales/account.ts";
 
 export function AccountsScreen() {
+  useAccountStrings();
   const { t } = useT();
   const { api } = useServices();
   const accounts = useLoad((signal) => api.get<{ items: AccountView[] }>("/users", { signal }), []);

@@ -28,7 +28,8 @@ export function SessionsCard() {
     await api.request("POST", "/auth/sessions/sign-out-others");
     list.reload();
   });
-  const items = list.data?.items ?? [];
+  // This phone first, then the others as the server sorts them (the most recently used first).
+  const items = [...(list.data?.items ?? [])].sort((a, b) => Number(b.current) - Number(a.current));
   return (
     <section class="card stack" data-testid="sessions">
       <h2>{t("sessions.title")}</h2>
