@@ -2,7 +2,8 @@
 // headless Chromium at 360×640 (zh-CN); one tap answers, video plays, the microphone is open without holding
 // anything and the camera hears it and shows who answered; the view log says the session was a call. A
 // call nobody answers shows up as missed with "call back"; a page opened while home rings shows the call too.
-// After each hang-up the screen says the call ended and offers the next thing (call home again, back home).
+// After each hang-up, by the family or by the elder (the camera's button in a call), the screen says who ended
+// the call and offers the next thing (call home again, back home), and the camera is idle again.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoPassword, waitFor } from "./helpers/stack.ts";
@@ -17,7 +18,7 @@ import {
   videoWidth,
   type StreamingHome,
 } from "./web-browser.ts";
-import { textOf } from "./helpers/family-browser.ts";
+import { callHomeAnswered, familyPhone, homeCallsAnswered, homeIsQuiet, textOf } from "./helpers/family-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
   let home: StreamingHome;
@@ -175,4 +176,40 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     await screenshot(page, "web-call-home-hung-up");
     await context.close();
   }, 120_000);
+
+  it("the elder hangs up a call home: the page says so, and the call card and live view are back", async () => {
+    await homeIsQuiet(home);
+    const { context, page } = await familyPhone(browser, home);
+    await callHomeAnswered(page, home);
+    expect(await home.camera.pressCallButton()).toBe(true); // in a call, the button hangs up
+    await page.getByTestId("call-ended").getByText("家里挂断了，通话已结束。").waitFor({ timeout: 15_000 });
+    await homeIsQuiet(home);
+    await page.getByRole("button", { name: "打电话回家" }).waitFor();
+    await page.getByRole("button", { name: "开始观看" }).waitFor();
+    expect(await textOf(page)).not.toContain("麦克风已打开");
+    const calls = await home.stack.api("GET", "/api/v1/calls?limit=1", { token: await home.stack.login("family") });
+    expect(calls.body.items[0]).toMatchObject({ direction: "to-home", state: "ended" });
+    await screenshot(page, "web-end-home-hung-up-call-home");
+    await context.close();
+  }, 90_000);
+
+  it("the elder hangs up the call they made: the call screen says so and offers call home or back home", async () => {
+    await homeIsQuiet(home);
+    const { context, page } = await familyPhone(browser, home);
+    await homeCallsAnswered(page, home);
+    expect(await home.camera.pressCallButton()).toBe(true);
+    const ended = page.getByTestId("call-ended");
+    await ended.getByText("家里挂断了，通话已结束。").waitFor({ timeout: 15_000 });
+    await homeIsQuiet(home);
+    expect(await page.locator("video").count()).toBe(0);
+    expect(await page.locator("h1").innerText()).toMatch(/^和.+家的通话已结束$/);
+    await screenshot(page, "web-end-home-hung-up-call-from-home");
+    await ended.getByRole("link", { name: "打电话回家" }).click();
+    // The link calls home at once from the camera page: the camera rings again; hang up before it is answered.
+    await waitFor("the camera rings again", () => home.camera.snapshot().calls.state === "ringing", 10_000);
+    await page.getByRole("button", { name: "挂断" }).click();
+    await page.getByText("已挂断。").waitFor();
+    await homeIsQuiet(home);
+    await context.close();
+  }, 90_000);
 });

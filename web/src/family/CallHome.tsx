@@ -8,8 +8,8 @@ import type { CallView, DeviceView, ViewGrant } from "../types.ts";
 import { ErrorText } from "../ui/Layout.tsx";
 import { LiveView } from "./LiveView.tsx";
 
-/** Who ended a call that was answered: this phone, or the other side (the elder's button, privacy, the stream). */
-export type CallEnd = "you" | "home";
+/** Who ended a call that was answered: this phone, the elder (the button, or privacy mode), or the stream. */
+export type CallEnd = "you" | "home" | "privacy";
 
 type Stage =
   | { kind: "idle" }
@@ -41,7 +41,7 @@ function useCallHome(device: DeviceView, autoStart?: boolean, onConnected?: (con
     if (message.type !== "call.updated" || stage.kind === "idle" || message.call.id !== stage.call.id) return;
     const call = message.call;
     if (stage.kind === "connected") {
-      if (call.state !== "answered") setStage({ kind: "ended", call, by: "home" });
+      if (call.state !== "answered") setStage({ kind: "ended", call, by: device.privacy ? "privacy" : "home" });
       return;
     }
     if (stage.kind !== "ringing") return;

@@ -378,7 +378,11 @@ export const en: Same<typeof zhCN> = {
     later: "Later",
     withHome: "In a call with {{elder}}'s home",
     endedWith: "Call with {{elder}}'s home ended",
-    endedBy: { you: "You hung up; the call has ended.", home: "Home hung up; the call has ended." },
+    endedBy: {
+      you: "You hung up; the call has ended.",
+      home: "Home hung up; the call has ended.",
+      privacy: "Privacy mode came on at home; the call has ended.",
+    },
     answeredHint: "Your microphone is on: home can hear you.",
     noVideo: "Answered, but no picture for now (the camera may have just gone offline).",
     taken: "Another family member answered this call, or it has ended.",

@@ -359,7 +359,11 @@ export const zhCN = {
     later: "稍后再说",
     withHome: "正在和{{elder}}家通话",
     endedWith: "和{{elder}}家的通话已结束",
-    endedBy: { you: "你挂断了，通话已结束。", home: "家里挂断了，通话已结束。" },
+    endedBy: {
+      you: "你挂断了，通话已结束。",
+      home: "家里挂断了，通话已结束。",
+      privacy: "家里开启了隐私模式，通话已结束。",
+    },
     answeredHint: "你的麦克风已打开，家里能听到你说话。",
     noVideo: "已接听，但暂时看不到画面（摄像头可能刚离线）。",
     taken: "这个来电已经被其他家人接听，或已经结束。",
