@@ -12,6 +12,8 @@ import type { CallView } from "../types.ts";
  * come back over the page they went on to. Kept for the browser tab's life; a call rings 45 s at most.
  */
 const putOffKey = "wx.putOffCalls";
+/** Also kept here, for a browser that refuses storage (a private window): then only a reload forgets them. */
+const putOffHere = new Set<string>();
 const putOffCalls = {
   read(): string[] {
     try {
@@ -21,10 +23,15 @@ const putOffCalls = {
     }
   },
   has(callId: string): boolean {
-    return this.read().includes(callId);
+    return putOffHere.has(callId) || this.read().includes(callId);
   },
   add(callId: string): void {
-    sessionStorage.setItem(putOffKey, JSON.stringify([...this.read().slice(-19), callId]));
+    putOffHere.add(callId);
+    try {
+      sessionStorage.setItem(putOffKey, JSON.stringify([...this.read().slice(-19), callId]));
+    } catch {
+      /* storage refused: put off in this page only */
+    }
   },
 };
 
