@@ -684,7 +684,6 @@ export const en: Same<typeof zhCN> = {
     "broker-unavailable": "The server cannot reach the cameras right now; try again later.",
     "database-unavailable": "The server is busy; try again later.",
     "relay-failed": "Live view had a problem; try again later.",
-    "relay-restarted": "Live view restarted; reconnecting.",
     "stream-owner-unreachable": "The server is not answering; try again later.",
     internal: "The server had a problem; try again later.",
   },

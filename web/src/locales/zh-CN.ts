@@ -658,7 +658,6 @@ export const zhCN = {
     "broker-unavailable": "服务器暂时连不上摄像头，请稍后再试。",
     "database-unavailable": "服务器忙，请稍后再试。",
     "relay-failed": "实时画面服务出了问题，请稍后再试。",
-    "relay-restarted": "实时画面服务刚重启，正在重新连接。",
     "stream-owner-unreachable": "服务器暂时没有回应，请稍后再试。",
     internal: "服务器出了点问题，请稍后再试。",
   },
