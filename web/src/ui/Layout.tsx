@@ -4,6 +4,7 @@ import { useServices, useT } from "../context.ts";
 import type { ApiClient } from "../api.ts";
 import type { LiveClient, LiveState } from "../live.ts";
 import { clearInstallerData, unsentBinds } from "../installer/offline-store.ts";
+import { switchLanguage } from "../i18n.ts";
 
 /** The page frame: title, back link, language switch, sign-out, and whether live updates are flowing. */
 export function Layout({ title, back, children }: { title: string; back?: string; children: ComponentChildren }) {
@@ -32,7 +33,7 @@ export function Layout({ title, back, children }: { title: string; back?: string
           type="button"
           class="lang"
           lang={lang === "en" ? "zh-CN" : "en"}
-          onClick={() => i18n.changeLanguage(lang === "en" ? "zh-CN" : "en")}
+          onClick={() => void switchLanguage(i18n, lang === "en" ? "zh-CN" : "en").catch(() => undefined)}
           aria-label={t("common.switchLanguage")}
         >
           {lang === "en" ? "中文" : "English"}
