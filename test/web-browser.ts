@@ -1,7 +1,7 @@
 // Browser-test helpers for the web app: Debian's Chromium at a phone's size, a built web/dist, screenshots,
 // and a home whose simulated camera streams for live-view tests.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { toolInstalled } from "./helpers/tools.ts";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -20,10 +20,31 @@ export const chromiumArgs = [
 export const phone = { width: 360, height: 640 };
 const screenshotDir = join(process.cwd(), "test-results");
 
-/** `npm install` builds the app; a checkout that skipped its scripts gets the build here, once. */
+/** The newest modification time under these paths (files, or folders walked through). */
+function newestChange(paths: string[]): number {
+  let newest = 0;
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    const stat = statSync(path);
+    if (!stat.isDirectory()) newest = Math.max(newest, stat.mtimeMs);
+    else newest = Math.max(newest, newestChange(readdirSync(path).map((name) => join(path, name))));
+  }
+  return newest;
+}
+
+// What the build reads: the app, its static files and config, and the protocol modules it imports.
+const webSources = ["web/src", "web/public", "web/index.html", "web/vite.config.ts", "web/precompress.ts", "protocol"];
+
+/**
+ * `npm install` builds the app, but a checkout edited since then has a stale web/dist: the browser tests would
+ * pass or fail on old code. Built again when any source is newer than the build (a stat walk: milliseconds).
+ */
 export function ensureWebBuild(): void {
-  if (existsSync(join(process.cwd(), "web", "dist", "index.html"))) return;
-  execFileSync("npm", ["run", "build:web"], { stdio: "pipe" });
+  const built = join(process.cwd(), "web", "dist", "index.html");
+  const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
+  if (builtAt > newestChange(webSources.map((p) => join(process.cwd(), p)))) return;
+  // vitest sets NODE_ENV=test, under which Vite would build Preact's development bundle (a third larger).
+  execFileSync("npm", ["run", "build:web"], { stdio: "pipe", env: { ...process.env, NODE_ENV: "production" } });
 }
 
 export async function launchBrowser(): Promise<Browser> {
