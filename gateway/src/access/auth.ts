@@ -1,4 +1,5 @@
 // Sign-in with username + password → a short-lived bearer token (stored hashed, revocable).
+import { DomainError, retryLater } from "../../../protocol/errors.ts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -8,7 +9,6 @@ import type { Sessions, SignedInUser } from "./sessions.ts";
 import { changePasswordBody, staffPassword } from "../../../protocol/accounts.ts";
 import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
-import { ApiError, forbidden, tooManyRequests, unauthorized } from "../http/errors.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
 import type { Database } from "../../../core/database.ts";
 
@@ -44,14 +44,14 @@ function bearerToken(request: FastifyRequest): string | undefined {
 /** preHandler: 401 unless signed in, 403 unless the role is one of `roles`. */
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest) => {
-    if (!request.user) throw unauthorized();
+    if (!request.user) throw new DomainError("unauthorized");
     if (roles.length > 0 && !roles.includes(request.user.role))
-      throw forbidden(`this needs the ${roles.join(" or ")} role`);
+      throw new DomainError("forbidden", { message: `this needs the ${roles.join(" or ")} role` });
   };
 }
 
 export function signedIn(request: FastifyRequest): SignedInUser {
-  if (!request.user) throw unauthorized();
+  if (!request.user) throw new DomainError("unauthorized");
   return request.user;
 }
 
@@ -102,12 +102,12 @@ function registerSignInRoutes(
     async (request) => {
       const { username, password } = request.body;
       const attempt = await limiter.reserve(`user:${username.toLowerCase()}`, request.ip);
-      if (!attempt.ok)
-        throw tooManyRequests(`too many failed sign-ins; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+      if (!attempt.ok) throw retryLater(attempt.retryAfterS, "too many failed sign-ins");
       const user = await db.user.findUnique({ where: { username } });
       const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
       // A disabled account answers like a wrong password: it tells a guesser nothing about the account.
-      if (!user || !ok || user.disabledAt) throw unauthorized("wrong username or password");
+      if (!user || !ok || user.disabledAt)
+        throw new DomainError("unauthorized", { message: "wrong username or password" });
       attempt.succeeded();
       const { token, expiresAt } = await openSession(db, user.id, sessionTtlS);
       return {
@@ -151,13 +151,12 @@ function registerOwnAccountRoutes(
     async (request, reply) => {
       const me = signedIn(request);
       if (me.role !== "family" && !staffPassword.safeParse(request.body.newPassword).success)
-        throw new ApiError(400, "invalid-request", "the new password needs at least 12 characters");
+        throw new DomainError("invalid-request", { message: "the new password needs at least 12 characters" });
       const attempt = await limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
-      if (!attempt.ok)
-        throw tooManyRequests(`too many wrong passwords; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+      if (!attempt.ok) throw retryLater(attempt.retryAfterS, "too many wrong passwords");
       const user = await db.user.findUniqueOrThrow({ where: { id: me.id } });
       if (!(await verifySecret(request.body.currentPassword, user.passwordHash)))
-        throw new ApiError(400, "wrong-password", "the current password is not right");
+        throw new DomainError("wrong-password");
       attempt.succeeded();
       await db.user.update({
         where: { id: me.id },
