@@ -1,30 +1,19 @@
 // Accounts in the browser: staff create an installer and disable a family account from the accounts screen; the
 // family member's open app is signed out at once and told why; a user changes their own password.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoPassword, startStack, waitFor, type Stack } from "./helpers/stack.ts";
-import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot, signIn } from "./web-browser.ts";
+import { describe, expect, it } from "vitest";
+import { demoPassword, waitFor } from "./helpers/stack.ts";
+import { browserAndStack, hasChromium, phoneContext, screenshot, signIn } from "./web-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
-  let stack: Stack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuild();
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const web = browserAndStack();
 
   it("staff disable an account: the family member's open app signs out and says why", async () => {
-    const family = await (await phoneContext(browser, stack.httpUrl)).newPage();
+    const family = await (await phoneContext(web.browser, web.stack.httpUrl)).newPage();
     await signIn(family, "family", demoPassword);
     await family.waitForURL("**/family");
-    await waitFor("the family app's live socket", () => stack.gateway.hub.size === 1);
+    await waitFor("the family app's live socket", () => web.stack.gateway.hub.size === 1);
 
-    const staff = await (await phoneContext(browser, stack.httpUrl)).newPage();
+    const staff = await (await phoneContext(web.browser, web.stack.httpUrl)).newPage();
     await signIn(staff, "staff", demoPassword);
     await staff.waitForURL("**/staff");
     await staff.goto("/staff/accounts");
@@ -42,7 +31,7 @@ describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
     await screenshot(family, "accounts-disabled-notice");
     expect(
       (
-        await stack.api("POST", "/api/v1/auth/login", {
+        await web.stack.api("POST", "/api/v1/auth/login", {
           body: { username: "installer-chen", password: "chen-password-1" },
         })
       ).status,
@@ -50,7 +39,7 @@ describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
   });
 
   it("a user changes their password on the account screen; the old one stops working", async () => {
-    const page = await (await phoneContext(browser, stack.httpUrl)).newPage();
+    const page = await (await phoneContext(web.browser, web.stack.httpUrl)).newPage();
     await signIn(page, "installer", demoPassword);
     await page.waitForURL("**/installer");
     await page.goto("/account");
@@ -59,12 +48,15 @@ describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
     await page.click("form button[type=submit]");
     await page.locator(".notice[role=status]").waitFor();
     expect(
-      (await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer", password: demoPassword } }))
+      (await web.stack.api("POST", "/api/v1/auth/login", { body: { username: "installer", password: demoPassword } }))
         .status,
     ).toBe(401);
     expect(
-      (await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer", password: "a-new-password-9" } }))
-        .status,
+      (
+        await web.stack.api("POST", "/api/v1/auth/login", {
+          body: { username: "installer", password: "a-new-password-9" },
+        })
+      ).status,
     ).toBe(200);
   });
 });

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { toolInstalled } from "./helpers/tools.ts";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { waitFor } from "./helpers/stack.ts";
+import { afterAll, beforeAll } from "vitest";
+import { startStack, waitFor, type Stack } from "./helpers/stack.ts";
 import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 
 export const chromiumPath = "/usr/bin/chromium";
@@ -118,4 +119,57 @@ export async function framesDecoded(page: Page): Promise<number> {
     const video = document.querySelector(".video-frame video") as HTMLVideoElement | null;
     return video?.getVideoPlaybackQuality().totalVideoFrames ?? 0;
   });
+}
+
+/**
+ * One server and one browser for a describe block's tests, started together before them (web/dist checked first)
+ * and closed after them. Read them inside hooks and tests: they exist once the block's beforeAll has run.
+ */
+function browserWith<T extends { stop(): Promise<void> }>(
+  start: () => Promise<T>,
+  launch: () => Promise<Browser>,
+): { readonly server: T; readonly browser: Browser } {
+  const parts: { server?: T; browser?: Browser } = {};
+  beforeAll(async () => {
+    ensureWebBuild();
+    [parts.server, parts.browser] = await Promise.all([start(), launch()]);
+  }, 60_000);
+  afterAll(async () => {
+    await parts.browser?.close();
+    await parts.server?.stop();
+  });
+  return {
+    get server() {
+      return parts.server!;
+    },
+    get browser() {
+      return parts.browser!;
+    },
+  };
+}
+
+/** A whole stack (startStack) and a phone browser for the block. */
+export function browserAndStack(start: () => Promise<Stack> = () => startStack()) {
+  const parts = browserWith(start, launchBrowser);
+  return {
+    get stack() {
+      return parts.server;
+    },
+    get browser() {
+      return parts.browser;
+    },
+  };
+}
+
+/** A streaming home (startStreamingHome) and a browser for the block; media tests launch one that allows loopback ICE. */
+export function browserAndHome(start: () => Promise<StreamingHome> = () => startStreamingHome(), media = true) {
+  const parts = browserWith(start, media ? launchBrowserForMedia : launchBrowser);
+  return {
+    get home() {
+      return parts.server;
+    },
+    get browser() {
+      return parts.browser;
+    },
+  };
 }
