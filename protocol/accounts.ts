@@ -44,6 +44,8 @@ export const assignmentView = z.object({
   installerId: z.string(),
   village: z.string().nullable(),
   householdId: z.string().nullable(),
+  /** "village · elder" of an assigned household: what screens show instead of its id. */
+  householdName: z.string().nullable(),
   createdAt: isoTime,
 });
 export const assignmentParams = z.object({

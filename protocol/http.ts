@@ -163,7 +163,11 @@ export const deviceListQuery = z.object({
   householdId: z.string().max(64).optional(),
   connection: connection.optional(),
   claimState: z.enum(["registered", "claimed", "revoked"]).optional(),
-  q: z.string().max(80).optional().describe("serial or label contains"),
+  q: z
+    .string()
+    .max(80)
+    .optional()
+    .describe("serial, place, elder's name, village or contact number contains; or a household id"),
   sort: z.enum(["serial", "offline-longest", "last-seen"]).default("serial"),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(100).optional().describe("nextCursor from the previous page"),
@@ -171,21 +175,19 @@ export const deviceListQuery = z.object({
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable(), total: z.number().int() });
 
-export const fleetSummaryReply = z.object({
+const fleetCounts = {
   total: z.number().int(),
   online: z.number().int(),
   offline: z.number().int(),
+  /** Bound to a home (claimed or not) and never connected: the installations that failed. */
+  neverOnline: z.number().int(),
+  /** The same as neverOnline (its older name). */
   unknown: z.number().int(),
+};
+export const fleetSummaryReply = z.object({
+  ...fleetCounts,
   openAlerts: z.number().int(),
-  villages: z.array(
-    z.object({
-      village: z.string(),
-      total: z.number().int(),
-      online: z.number().int(),
-      offline: z.number().int(),
-      unknown: z.number().int(),
-    }),
-  ),
+  villages: z.array(z.object({ village: z.string().nullable().describe("null: cameras in no home"), ...fleetCounts })),
 });
 
 export const heartbeatHistoryQuery = z.object({
@@ -212,13 +214,20 @@ export const alertView = z.object({
   deviceId: z.string(),
   serial: z.string(),
   village: z.string().nullable(),
-  kind: z.literal("offline"),
+  /** The home's elder and who to call about it (the household's contact), when the camera is in a home. */
+  elderName: z.string().nullable(),
+  contactName: z.string().nullable(),
+  contactPhone: z.string().nullable(),
+  /** offline: it was online and stopped; never-online: bound to a home and never connected (the installation failed). */
+  kind: z.enum(["offline", "never-online"]),
   raisedAt: isoTime,
   lastNotifiedAt: isoTime,
   notifyCount: z.number().int(),
   resolvedAt: isoTime.nullable(),
   acknowledgedAt: isoTime.nullable(),
+  /** The login of who acknowledged it, and their display name (what screens show). */
   acknowledgedBy: z.string().nullable(),
+  acknowledgedByName: z.string().nullable(),
 });
 export const alertListQuery = z.object({
   state: z.enum(["open", "resolved", "all"]).default("open"),
@@ -252,7 +261,9 @@ export const commandView = z.object({
   status: z.enum(["pending", "succeeded", "failed", "timed-out"]),
   result: z.record(z.string(), z.unknown()).nullable(),
   error: z.string().nullable(),
+  /** The login (or the part of the system) that sent it, and the person's display name when it was a person. */
   requestedBy: z.string(),
+  requestedByName: z.string().nullable().optional(),
   createdAt: isoTime,
   finishedAt: isoTime.nullable(),
 });

@@ -42,7 +42,9 @@ export const siteCheckView = z.object({
   id: z.string(),
   deviceId: z.string(),
   householdId: z.string().nullable(),
+  /** The login of who ran it, and their display name (what screens show). */
   requestedBy: z.string(),
+  requestedByName: z.string().nullable(),
   state: z.enum(["running", "done", "failed"]),
   /** While running: what is being measured now. */
   phase: siteCheckPhase.nullable(),

@@ -62,7 +62,11 @@ export const LAYERS: Record<string, Layer> = {
     may: [gatewayPart("access"), gatewayPart("events"), gatewayPart("http"), "gateway/src/metrics.ts"],
     scope: PART_SCOPE,
   },
-  [gatewayPart("wellbeing")]: { may: [gatewayPart("access")], typesOnly: [gatewayPart("events")], scope: PART_SCOPE },
+  [gatewayPart("wellbeing")]: {
+    may: [gatewayPart("access")],
+    typesOnly: [gatewayPart("events"), gatewayPart("notify")],
+    scope: PART_SCOPE,
+  },
   // The composition root and its neighbours; what they take from outside the gateway is the folder row's to rule.
   ...Object.fromEntries(
     GATEWAY_ROOT_FILES.map((file) => [`gateway/src/${file}`, { may: ["gateway/src/"], scope: ["gateway/src/"] }]),

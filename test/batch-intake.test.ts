@@ -20,6 +20,8 @@ describe("batch intake and label sheets", () => {
     const response = await fetch(stack.httpUrl + url, { headers: { authorization: `Bearer ${staff}` } });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/pdf");
+    // Saved under a Chinese name that says what it is: 标签-<the batch's reference>.pdf
+    expect(response.headers.get("content-disposition")).toMatch(/; filename\*=UTF-8''%E6%A0%87%E7%AD%BE-.+\.pdf$/);
     return Buffer.from(await response.arrayBuffer());
   }
 

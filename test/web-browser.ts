@@ -64,11 +64,12 @@ export async function phoneContext(browser: Browser, baseURL: string): Promise<B
   });
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** The whole page (from the top), or with `fullPage` false what the phone's screen shows where it is scrolled. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
   mkdirSync(screenshotDir, { recursive: true });
   const path = join(screenshotDir, `${name}.png`);
-  await page.evaluate(() => scrollTo(0, 0)); // the sticky header is drawn where the page is scrolled to
-  await page.screenshot({ path, fullPage: true });
+  if (fullPage) await page.evaluate(() => scrollTo(0, 0)); // the sticky header is drawn where the page is scrolled to
+  await page.screenshot({ path, fullPage });
   return path;
 }
 

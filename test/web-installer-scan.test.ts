@@ -113,11 +113,32 @@ describe.skipIf(!hasChromium || !hasPdftoppm || !toolInstalled("ffmpeg"))(
       await page.goto(`/installer/household/${stack.seed.householdId}`);
       await page.getByRole("tab", { name: "扫码" }).click();
       await page.getByText("把手机摄像头对准包装盒上的二维码。").waitFor();
-      const card = page.locator(`[data-serial="${serial}"]`);
-      await card.getByText("已绑定。请给摄像头通电").waitFor({ timeout: 30_000 });
+      // The back camera's preview is shown as it is, not mirrored (the library mirrors when it has to guess).
+      const transform = await page.waitForFunction(() => {
+        const video = document.querySelector<HTMLVideoElement>(".scanner video");
+        return video?.style.transform ? getComputedStyle(video).transform : null;
+      });
+      expect(await transform.jsonValue()).toBe("none");
+      // A read fills the form and waits for the place's name: nothing is bound yet.
+      await page.getByText(`已读取二维码：${serial}`).waitFor({ timeout: 30_000 });
+      expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe("label");
+      expect((await stack.db.device.findUniqueOrThrow({ where: { serial } })).householdId).toBeNull();
       await screenshot(page, "web-installer-scanned");
+      await page.fill("input[name=label]", "堂屋");
+      await page.getByRole("button", { name: "绑定到这个家" }).click();
+      // What was bound is said where the installer is looking, not above the screen.
+      const outcome = page.getByTestId("bind-outcome");
+      await outcome.getByText(`已绑定：堂屋（${serial}），装在黄兴容的家`).waitFor();
+      expect(
+        await outcome.evaluate((el) => {
+          const box = el.getBoundingClientRect();
+          return box.top >= 0 && box.bottom <= innerHeight;
+        }),
+      ).toBe(true);
+      await screenshot(page, "web-installer-bound", false);
       const device = await stack.db.device.findUniqueOrThrow({ where: { serial } });
       expect(device.householdId).toBe(stack.seed.householdId);
+      expect(device.label).toBe("堂屋");
       await browser.close();
     }, 60_000);
 
@@ -136,6 +157,9 @@ describe.skipIf(!hasChromium || !hasPdftoppm || !toolInstalled("ffmpeg"))(
       await context.setOffline(true);
       await page.locator(`a[href="/installer/household/${stack.seed.householdId}"]`).click();
       await page.getByRole("tab", { name: "扫码" }).click();
+      await page.getByText(`已读取二维码：${serial}`).waitFor({ timeout: 30_000 });
+      await page.getByRole("button", { name: "绑定到这个家" }).click();
+      await page.getByTestId("bind-outcome").getByText("现在没有网络").waitFor();
       await page.locator(`[data-queued="${serial}"]`).getByText("等网络恢复后自动发送").waitFor({ timeout: 30_000 });
       await screenshot(page, "web-installer-scanned-offline");
       expect((await stack.db.device.findUniqueOrThrow({ where: { serial } })).householdId).toBeNull();

@@ -28,7 +28,11 @@ describe.skipIf(!hasChromium)("web app: the installer's on-site check", () => {
     const text = await verdict.textContent();
     expect(text).toContain("视频正常");
     expect(text).toContain("家人可以流畅看到家里的画面");
-    expect(text).toMatch(/上行\d+ kbit\/s · 丢包 \d/);
+    // Plain words for an installer, and the person who checked by name (not figures with units, not the login).
+    expect(text).toContain("网速够看视频");
+    expect(text).toMatch(/Wi-Fi 信号信号(很好|一般|差)/);
+    expect(text).toContain("安装员 李师傅 检测于");
+    expect(text).not.toMatch(/kbit|dBm|ms\b/);
     await verdict.scrollIntoViewIfNeeded();
     await page.screenshot({ path: "test-results/web-installer-site-check-verdict.png" });
     await context.close();
@@ -40,7 +44,7 @@ describe.skipIf(!hasChromium)("web app: the installer's on-site check", () => {
     await staffPage.goto(`/staff/device/${deviceId}`);
     const checks = staffPage.getByTestId("site-checks");
     await checks.locator('[data-verdict="video-ok"]').waitFor();
-    expect(await checks.textContent()).toContain("installer 检测于");
+    expect(await checks.textContent()).toContain("安装员 李师傅 检测于");
     await checks.scrollIntoViewIfNeeded();
     await staffPage.screenshot({ path: "test-results/web-staff-site-check.png" });
     await staffContext.close();

@@ -33,6 +33,7 @@ describe.skipIf(!hasChromium)("web app: installer", () => {
     await page.getByRole("button", { name: "绑定到这个家" }).click();
     const card = page.locator(`[data-serial="${box.serial}"]`);
     await card.getByText("已绑定。请给摄像头通电").waitFor();
+    await page.getByTestId("bind-outcome").getByText(`已绑定：堂屋（${box.serial}），装在王秀英的家`).waitFor();
     expect(await card.locator(".badge").getAttribute("data-state")).toBe("unknown");
 
     // The camera is powered on: it claims its credentials and connects; the page hears it over the live socket.

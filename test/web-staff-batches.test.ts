@@ -40,6 +40,7 @@ describe.skipIf(!hasChromium || !hasPdftoppm)("web app: staff register a deliver
       page.waitForEvent("download"),
       result.getByRole("button", { name: "下载标签 PDF（2 张）" }).click(),
     ]);
+    expect(download.suggestedFilename()).toMatch(/^标签-送货单 2026-11-28-\d{4}-\d{2}-\d{2}\.pdf$/);
     const pdf = await readFile(await download.path());
     const { codes } = await decodePdfQrCodes(
       pdf,

@@ -16,7 +16,7 @@ describe.skipIf(!hasChromium)("web app: staff", () => {
   beforeAll(async () => {
     ensureWebBuild();
     [stack, browser] = await Promise.all([
-      startStack({ OFFLINE_ALERT_AFTER_S: "0.5", ALERT_CHECK_INTERVAL_S: "0.2" }),
+      startStack({ OFFLINE_ALERT_AFTER_S: "0.5", ALERT_CHECK_INTERVAL_S: "0.2", NEVER_ONLINE_ALERT_AFTER_S: "0.5" }),
       launchBrowser(),
     ]);
     const installed = await installDemoCamera(stack, 0);
@@ -46,14 +46,16 @@ describe.skipIf(!hasChromium)("web app: staff", () => {
     await page.locator("[data-testid=offline-count]", { hasText: "1" }).waitFor({ timeout: 5000 });
     await page.locator("ol.list", { hasText: device.serial }).waitFor();
     await alert.getByRole("button", { name: "确认，我来处理" }).click();
-    await alert.getByText("staff 已确认").waitFor();
+    await alert.getByText("县服务中心 值班员 已确认").waitFor();
     await screenshot(page, "web-staff-alert-acknowledged");
 
     const text = await page.textContent("main");
     for (const expected of [
       "告警",
       device.serial,
-      "staff 已确认",
+      "县服务中心 值班员 已确认",
+      "黄兴容的家",
+      "13800000000",
       "离线最久的摄像头",
       "已离线",
       "各村在线情况",
@@ -85,9 +87,52 @@ describe.skipIf(!hasChromium)("web app: staff", () => {
     const chunks: Buffer[] = [];
     for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
     const csv = Buffer.concat(chunks).toString("utf8");
-    expect(csv.startsWith("\uFEFFserial,village,")).toBe(true);
+    expect(download.suggestedFilename()).toMatch(/^望乡设备清单-\d{4}-\d{2}-\d{2}\.csv$/);
+    // UTF-8 with a byte-order mark (Excel on Windows reads it as Chinese), Chinese headers and values.
+    expect(csv.startsWith("\uFEFF序列号,村,老人,位置,状态,最后在线,")).toBe(true);
     expect(csv.trim().split("\r\n")).toHaveLength(1 + stack.seed.cameras.length);
-    expect(csv).toContain(`${device.serial},青平镇普仁村,黄兴容`);
+    expect(csv).toMatch(
+      new RegExp(`${device.serial},青平镇普仁村,黄兴容,,(在线|离线),\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2},`),
+    );
+    expect(csv).toContain(",否,");
+    expect(csv).toContain(",已激活,");
+    expect(csv).toContain(",未激活,");
     await context.close();
   }, 30_000);
+
+  it("sees a box bound but never online, and reaches any camera in two taps: village, or a search", async () => {
+    const installer = await stack.login("installer");
+    const box = stack.seed.cameras[2]!;
+    const bound = await stack.api("POST", `/api/v1/households/${stack.seed.householdId}/devices`, {
+      token: installer,
+      body: { serial: box.serial, claimCode: box.claimCode },
+    });
+    expect(bound.status).toBe(200);
+    const context = await phoneContext(browser, stack.httpUrl);
+    const page = await context.newPage();
+    await signIn(page, "staff", demoPassword);
+    await page.waitForURL("**/staff");
+    // The installation that failed: its own count, its own alert, with whose home it is and whom to call.
+    const alert = page.locator('.alert[data-kind="never-online"]', { hasText: box.serial });
+    await alert.waitFor({ timeout: 15_000 });
+    for (const expected of ["装好后未上线", "黄兴容的家", "13800000000"])
+      expect(await alert.textContent()).toContain(expected);
+    expect(await alert.locator('a[href^="tel:"]').getAttribute("href")).toBe("tel:13800000000");
+    await page.locator("[data-testid=never-online-count]", { hasText: "1" }).waitFor();
+    expect(await page.locator('[data-village="青平镇普仁村"]').textContent()).toContain("从未上线 1 台");
+
+    await page.locator('[data-village="青平镇普仁村"]').click();
+    await page.waitForURL("**/staff/village/**");
+    await page.locator(`a[data-device="${device.deviceId}"]`).click();
+    await page.waitForURL(`**/staff/device/${device.deviceId}`);
+
+    await page.goto("/staff");
+    await page.fill("input[name=q]", box.serial.toLowerCase());
+    await page.locator(`a[data-device="${bound.body.id}"]`).waitFor();
+    await page.fill("input[name=q]", "黄兴容");
+    await page.locator(`a[data-device="${device.deviceId}"]`).first().waitFor();
+    await page.waitForURL(`**/staff?q=${encodeURIComponent("黄兴容")}`);
+    await screenshot(page, "web-staff-search");
+    await context.close();
+  }, 60_000);
 });

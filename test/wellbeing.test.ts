@@ -24,8 +24,10 @@ import {
   TIME_ZONE,
   type SimHousehold,
 } from "./helpers/wellbeing-days.ts";
+import { messagingEnv, startLoopbackProvider, type LoopbackProvider } from "./helpers/loopback-provider.ts";
 
 const clock = new TestClock();
+let loopback: LoopbackProvider;
 let stack: Stack;
 let familyToken: string;
 let familyId: string;
@@ -33,6 +35,8 @@ let contactToken: string;
 const contactLive: TestJson[] = [];
 const sockets: WebSocket[] = [];
 const VILLAGE = "杨柳村";
+const FAMILY_PHONE = "+8613800000001";
+const CONTACT_PHONE = "+8613700000002";
 
 /** An early riser who is never out for long: her weeks are the "normal week". */
 const steady: Routine = {
@@ -53,7 +57,16 @@ async function openLive(token: string, into: TestJson[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ WELLBEING_CHECK_INTERVAL_S: "3600" }, { wellbeingClock: clock.now });
+  loopback = await startLoopbackProvider();
+  stack = await startStack(
+    { WELLBEING_CHECK_INTERVAL_S: "3600", ...messagingEnv(loopback, "tencent") },
+    { wellbeingClock: clock.now },
+  );
+  for (const [username, phone] of [
+    ["family", FAMILY_PHONE],
+    ["installer", CONTACT_PHONE],
+  ] as const)
+    await stack.db.user.update({ where: { username }, data: { phone, phoneVerifiedAt: new Date() } });
   familyToken = await stack.login("family");
   contactToken = await stack.login("installer");
   familyId = (await stack.db.user.findUniqueOrThrow({ where: { username: "family" } })).id;
@@ -70,7 +83,16 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const socket of sockets) socket.close();
   await stack?.stop();
+  await loopback?.stop();
 });
+
+async function householdPhone(h: SimHousehold): Promise<string> {
+  return (await stack.db.household.findUniqueOrThrow({ where: { id: h.householdId } })).contactPhone;
+}
+
+/** The SMS sent to one number so far, as template id and values. */
+const textsTo = (phone: string) =>
+  loopback.messages.filter((m) => m.phone === phone).map((m) => [m.templateId, ...m.params].join(" "));
 
 async function household(elderName: string): Promise<SimHousehold> {
   return createHousehold(stack.db, { village: VILLAGE, elderName, memberIds: [familyId] });
@@ -156,6 +178,7 @@ describe("wellbeing check-ins", () => {
     const date = "2026-11-24";
     const still = day({ noMovement: true });
     const familyBefore = familyLive.length;
+    const familyTexts = textsTo(FAMILY_PHONE).length;
     const dueMin = (await usualStartMin(h, date)) + 120;
     await playDay(stack.gateway.wellbeing, clock, date, [{ household: h, levels: still }], { untilMin: dueMin + 15 });
     const [check, ...more] = await checksOf(h);
@@ -170,6 +193,8 @@ describe("wellbeing check-ins", () => {
       familyLive.slice(familyBefore).find((m) => m.type === "wellbeing.check" && m.check.id === check!.id),
     );
     expect(told.notice.body).toContain("请打个电话问问");
+    // Most family phones get no Web Push: the question also goes by SMS, once.
+    await waitFor("the family texted", () => textsTo(FAMILY_PHONE).includes("SMS_WELLBEING 李桂兰"));
 
     // Nobody answers: still only the family at 29 minutes, the village contact at 30.
     const raisedAt = check!.raisedAt.getTime();
@@ -184,6 +209,8 @@ describe("wellbeing check-ins", () => {
       ),
     );
     expect(toContact.notice.title).toBe(`请去看看${VILLAGE}李桂兰家`);
+    const visit = `SMS_VISIT ${VILLAGE} 李桂兰 ${await householdPhone(h)}`;
+    await waitFor("the village contact texted", () => textsTo(CONTACT_PHONE).includes(visit));
 
     // The contact's list shows it by village; the contact answers with one press.
     const list = await stack.api("GET", "/api/v1/wellbeing/checks", { token: contactToken });
@@ -200,6 +227,9 @@ describe("wellbeing check-ins", () => {
     clock.set(new Date(raisedAt + 31 * 60_000));
     await playDay(stack.gateway.wellbeing, clock, date, [{ household: h, levels: still }], { fromMin: dueMin + 45 });
     expect(await checksOf(h)).toHaveLength(1);
+    // One text each: the escalation's word to the family and the answer travel in the app only.
+    expect(textsTo(FAMILY_PHONE).slice(familyTexts)).toEqual(["SMS_WELLBEING 李桂兰"]);
+    expect(textsTo(CONTACT_PHONE).filter((t) => t.includes("李桂兰"))).toEqual([visit]);
     await retire(h);
   }, 120_000);
 

@@ -29,6 +29,7 @@ import { redisGuessLimiters } from "./access/shared-attempt-limiter.ts";
 import { householdsPlugin } from "./access/households.ts";
 import { invitesPlugin } from "./access/invites.ts";
 import { phoneAuthPlugin } from "./access/phone-auth.ts";
+import { reachableMembers } from "./calls/call-escalation.ts";
 import { createMessaging, type Messaging } from "./messaging.ts";
 import { messageRoutesPlugin } from "./notify/message-routes.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -72,7 +73,7 @@ import { snapshotsPlugin } from "./snapshots/snapshot-routes.ts";
 import { SnapshotService } from "./snapshots/snapshot-service.ts";
 import { diskSnapshotStore } from "./snapshots/snapshot-store.ts";
 import { WellbeingService } from "./wellbeing/wellbeing-service.ts";
-import { liveChannel, pushChannel, WellbeingNotifier } from "./wellbeing/wellbeing-notify.ts";
+import { liveChannel, pushChannel, smsChannel, WellbeingNotifier } from "./wellbeing/wellbeing-notify.ts";
 import { wellbeingPlugin } from "./wellbeing/wellbeing-routes.ts";
 
 /** stop() gives up on a step that has not finished by then (main.ts must exit within 10 s of SIGTERM). */
@@ -252,6 +253,7 @@ function createDevicePlane(
     metrics,
     {
       offlineAfterMs: config.OFFLINE_ALERT_AFTER_S * 1000,
+      neverOnlineAfterMs: config.NEVER_ONLINE_ALERT_AFTER_S * 1000,
       repeatEveryMs: config.OFFLINE_ALERT_REPEAT_S * 1000,
       checkEveryMs: config.ALERT_CHECK_INTERVAL_S * 1000,
     },
@@ -369,16 +371,26 @@ function createCalls(
   return { push, calls, notices, messaging };
 }
 
-/**
- * Wellbeing check-ins: the family hears through the open app and Web Push. The SMS and voice channels
- * (issue 18) join here as one more WellbeingChannel in the list.
- */
+/** Wellbeing check-ins: people hear through the open app, Web Push and (for questions to answer) SMS. */
 function createWellbeing(
   config: GatewayConfig,
-  { db, hub, log, push, commands, state }: Pick<Services, "db" | "hub" | "log" | "push" | "commands" | "state">,
+  {
+    db,
+    hub,
+    log,
+    push,
+    commands,
+    state,
+    messaging,
+  }: Pick<Services, "db" | "hub" | "log" | "push" | "commands" | "state" | "messaging">,
   clock: (() => Date) | undefined,
 ) {
-  const notifier = new WellbeingNotifier([liveChannel(hub), pushChannel(push)], log);
+  const sms = smsChannel({
+    db,
+    notifier: messaging.notifier,
+    reachableMembers: (householdId, now) => reachableMembers(db, householdId, now),
+  });
+  const notifier = new WellbeingNotifier([liveChannel(hub), pushChannel(push), sms], log);
   const wellbeing = new WellbeingService({
     db,
     notifier,
@@ -506,7 +518,11 @@ function createServices(
   const servicePassword = config.MQTT_SERVICE_PASSWORD ?? randomToken(24);
   const siteChecks = createSiteChecks(config, { ...base, ...devicePlane, liveView });
   const labelRetention = new LabelSheetRetention(db, config.LABEL_RETENTION_DAYS * 86_400_000, log);
-  const wellbeing = createWellbeing(config, { ...base, ...devicePlane, push: calling.push }, overrides.wellbeingClock);
+  const wellbeing = createWellbeing(
+    config,
+    { ...base, ...devicePlane, push: calling.push, messaging: calling.messaging },
+    overrides.wellbeingClock,
+  );
   return {
     wellbeing,
     ...base,

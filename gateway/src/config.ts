@@ -65,6 +65,8 @@ const messagingEnv = {
   SMS_TEMPLATE_CALL_WAITING: optionalText,
   SMS_TEMPLATE_CAMERA_OFFLINE: optionalText,
   SMS_TEMPLATE_CAMERA_BACK: optionalText,
+  SMS_TEMPLATE_WELLBEING_CHECK: optionalText,
+  SMS_TEMPLATE_WELLBEING_VISIT: optionalText,
   VOICE_TEMPLATE_CALL: optionalText,
   /** An unanswered call from home is sent by SMS after this long (and by a voice call when its ring ends). */
   CALL_SMS_AFTER_S: seconds.default(15),
@@ -103,6 +105,8 @@ export const gatewayEnvSchema = z.object({
   HEARTBEAT_INTERVAL_S: seconds.default(30),
   DEVICE_KEEPALIVE_S: seconds.default(60),
   OFFLINE_ALERT_AFTER_S: seconds.default(300),
+  /** A camera bound to a home that has not connected this long after binding: the installation failed. */
+  NEVER_ONLINE_ALERT_AFTER_S: seconds.default(3600),
   OFFLINE_ALERT_REPEAT_S: seconds.default(3600),
   ALERT_CHECK_INTERVAL_S: seconds.default(15),
   COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),

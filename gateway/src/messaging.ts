@@ -87,6 +87,8 @@ function templateIds(config: GatewayConfig): Partial<Record<MessageTemplate, str
     "call-waiting": config.SMS_TEMPLATE_CALL_WAITING,
     "camera-offline": config.SMS_TEMPLATE_CAMERA_OFFLINE,
     "camera-back": config.SMS_TEMPLATE_CAMERA_BACK,
+    "wellbeing-check": config.SMS_TEMPLATE_WELLBEING_CHECK,
+    "wellbeing-visit": config.SMS_TEMPLATE_WELLBEING_VISIT,
     "call-voice": config.VOICE_TEMPLATE_CALL,
   };
   return Object.fromEntries(Object.entries(ids).filter(([, id]) => id)) as Partial<Record<MessageTemplate, string>>;

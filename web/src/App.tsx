@@ -18,6 +18,7 @@ const InstallerHome = lazy(() => installerApp().then((m) => m.InstallerHome));
 const HouseholdScreen = lazy(() => installerApp().then((m) => m.HouseholdScreen));
 const StaffConsole = lazy(() => staffApp().then((m) => m.StaffConsole));
 const DeviceScreen = lazy(() => staffApp().then((m) => m.DeviceScreen));
+const VillageScreen = lazy(() => staffApp().then((m) => m.VillageScreen));
 const AccountsScreen = lazy(() => staffApp().then((m) => m.AccountsScreen));
 const BatchScreen = lazy(() => staffApp().then((m) => m.BatchScreen));
 const StaffWellbeing = lazy(() => staffApp().then((m) => m.WellbeingChecksScreen));
@@ -61,6 +62,7 @@ function Routes({ session }: { session: Session | null }) {
       <Route path="/installer/household/:householdId" component={HouseholdScreen} />
       <Route path="/staff" component={StaffConsole} />
       <Route path="/staff/device/:deviceId" component={DeviceScreen} />
+      <Route path="/staff/village/:village" component={VillageScreen} />
       <Route path="/staff/accounts" component={AccountsScreen} />
       <Route path="/account" component={AccountScreen} />
       <Route path="/staff/batches" component={BatchScreen} />

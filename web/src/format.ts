@@ -47,3 +47,11 @@ export function dayTime(iso: string | null, lang: string): string {
     new Date(iso),
   );
 }
+
+/**
+ * A Wi-Fi signal in words: good, fair or weak. Weak is below −70 dBm, where the on-site check advises moving
+ * the router (gateway/src/site-check/verdict.ts).
+ */
+export function signalWord(rssiDbm: number): "good" | "fair" | "weak" {
+  return rssiDbm >= -60 ? "good" : rssiDbm >= -70 ? "fair" : "weak";
+}

@@ -47,6 +47,7 @@ type AssignmentRow = {
   installerId: string;
   village: string | null;
   householdId: string | null;
+  household: { village: string; elderName: string } | null;
   createdAt: Date;
 };
 const toAssignmentView = (a: AssignmentRow) => ({
@@ -54,8 +55,10 @@ const toAssignmentView = (a: AssignmentRow) => ({
   installerId: a.installerId,
   village: a.village,
   householdId: a.householdId,
+  householdName: a.household ? `${a.household.village} · ${a.household.elderName}` : null,
   createdAt: a.createdAt.toISOString(),
 });
+const assignmentHousehold = { household: { select: { village: true, elderName: true } } } as const;
 
 export interface AccountsPluginOptions {
   db: Database;
@@ -189,6 +192,7 @@ function registerAssignmentRoutes(r: ZodRoutes, { db, audit, liveSessions }: Acc
       const rows = await db.installerAssignment.findMany({
         where: { installerId: request.params.userId },
         orderBy: { createdAt: "asc" },
+        include: assignmentHousehold,
       });
       return { items: rows.map(toAssignmentView) };
     },
@@ -221,6 +225,7 @@ function registerAssignmentRoutes(r: ZodRoutes, { db, audit, liveSessions }: Acc
         throw notFoundError("household");
       const created = await db.installerAssignment.create({
         data: { id: randomId("asg_"), installerId: request.params.userId, ...target, createdBy: signedIn(request).id },
+        include: assignmentHousehold,
       });
       liveSessions.refreshUser(request.params.userId);
       await audit(signedIn(request).id, "installer.assign", request.params.userId, target);

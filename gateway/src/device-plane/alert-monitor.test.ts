@@ -9,7 +9,12 @@ import { createMetrics } from "../metrics.ts";
 import { AlertMonitor } from "./alert-monitor.ts";
 
 const MINUTE = 60_000;
-const policy = { offlineAfterMs: 5 * MINUTE, repeatEveryMs: 60 * MINUTE, checkEveryMs: 60 * MINUTE };
+const policy = {
+  offlineAfterMs: 5 * MINUTE,
+  neverOnlineAfterMs: 60 * MINUTE,
+  repeatEveryMs: 60 * MINUTE,
+  checkEveryMs: 60 * MINUTE,
+};
 const silentLog = { error: () => undefined };
 
 let testDb: TestDatabase;
@@ -46,7 +51,7 @@ function monitor() {
 
 async function camera(
   id: string,
-  fields: { connection: string; since: Date | null; claimedAt?: Date; claimState?: string },
+  fields: { connection: string; since: Date | null; claimedAt?: Date; claimState?: string; boundAt?: Date },
 ) {
   await db.device.create({
     data: {
@@ -58,6 +63,7 @@ async function camera(
       connection: fields.connection,
       connectionSince: fields.since,
       claimedAt: fields.claimedAt ?? null,
+      boundAt: fields.boundAt ?? null,
     },
   });
   return id;
@@ -99,6 +105,35 @@ describe("alert monitor", () => {
     const { alerts, about } = monitor();
     await alerts.check(now);
     expect(about(id, "alert.raised")).toHaveLength(1);
+    expect((await openAlerts(id))[0]).toMatchObject({ kind: "never-online" });
+  });
+
+  it("raises a never-online alert for a box bound to a home that never came online, an hour after binding", async () => {
+    const now = new Date();
+    const young = await camera("dev_alert_bound_young", {
+      connection: "unknown",
+      since: null,
+      claimState: "registered",
+      boundAt: new Date(now.getTime() - 30 * MINUTE),
+    });
+    const failed = await camera("dev_alert_bound_failed", {
+      connection: "unknown",
+      since: null,
+      claimState: "registered",
+      boundAt: new Date(now.getTime() - 61 * MINUTE),
+    });
+    const { alerts, about } = monitor();
+    await alerts.check(now);
+    expect(about(young, "alert.raised")).toEqual([]);
+    expect(about(failed, "alert.raised")).toHaveLength(1);
+    expect((await openAlerts(failed))[0]).toMatchObject({ kind: "never-online" });
+    // The box claims at last: still never online, still alerted; online resolves it.
+    await db.device.update({ where: { id: failed }, data: { claimState: "claimed", claimedAt: now } });
+    await alerts.check(new Date(now.getTime() + MINUTE));
+    expect(await openAlerts(failed)).toHaveLength(1);
+    await db.device.update({ where: { id: failed }, data: { connection: "online", connectionSince: now } });
+    await alerts.check(new Date(now.getTime() + 2 * MINUTE));
+    expect(about(failed, "alert.resolved")).toHaveLength(1);
   });
 
   it("resolves the alert when the camera comes back, announced or found online at the next check", async () => {

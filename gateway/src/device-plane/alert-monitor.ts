@@ -10,6 +10,8 @@ import { toAlertView, alertInclude } from "../http/views.ts";
 
 export interface AlertPolicy {
   offlineAfterMs: number;
+  /** Bound to a home and never connected this long after binding: the installation that failed. */
+  neverOnlineAfterMs: number;
   repeatEveryMs: number;
   checkEveryMs: number;
 }
@@ -89,28 +91,55 @@ export class AlertMonitor {
     await this.onAlertsChanged?.(now);
   }
 
-  /** Open alerts must match device state: one whose camera is online or no longer in service is resolved. */
+  /**
+   * Open alerts must match device state: one whose camera is online or no longer in service is resolved. A box
+   * bound to a home but never claimed is in service (its alert says the installation failed).
+   */
   private async reconcile(now: Date): Promise<void> {
     const stale = await this.db.alert.findMany({
-      where: { resolvedAt: null, device: { OR: [{ connection: "online" }, { claimState: { not: "claimed" } }] } },
+      where: {
+        resolvedAt: null,
+        device: {
+          OR: [
+            { connection: "online" },
+            { claimState: "revoked" },
+            { claimState: "registered", OR: [{ householdId: null }, { connection: { not: "unknown" } }] },
+          ],
+        },
+      },
       select: { deviceId: true },
     });
     for (const deviceId of new Set(stale.map((a) => a.deviceId))) await this.closeAlertsOf(deviceId, now);
   }
 
-  /** Cameras offline too long, and claimed cameras that never connected at all. */
+  /**
+   * Cameras offline too long; claimed cameras that never connected (a box that reached the claim, then not the
+   * broker) after the same time; boxes bound to a home and never even claimed (never powered, or no network)
+   * after `neverOnlineAfterMs` from binding. The last two are the installations that failed: "never-online".
+   */
   private async raiseOverdue(now: Date): Promise<void> {
     const threshold = new Date(now.getTime() - this.policy.offlineAfterMs);
+    const neverThreshold = new Date(now.getTime() - this.policy.neverOnlineAfterMs);
     const overdue = await this.db.device.findMany({
       where: {
-        claimState: "claimed",
         alerts: { none: { resolvedAt: null } },
         OR: [
-          { connection: "offline", connectionSince: { lte: threshold } },
-          { connection: { not: "online" }, connectionSince: null, claimedAt: { lte: threshold } },
+          { claimState: "claimed", connection: "offline", connectionSince: { lte: threshold } },
+          {
+            claimState: "claimed",
+            connection: { not: "online" },
+            connectionSince: null,
+            claimedAt: { lte: threshold },
+          },
+          {
+            claimState: "registered",
+            householdId: { not: null },
+            connection: "unknown",
+            boundAt: { lte: neverThreshold },
+          },
         ],
       },
-      select: { id: true, householdId: true },
+      select: { id: true, householdId: true, connection: true },
     });
     await this.pauseAfterOverdueFound?.(overdue.map((d) => d.id));
     for (const device of overdue) {
@@ -120,7 +149,7 @@ export class AlertMonitor {
         data: {
           id: randomId("alr_"),
           deviceId: device.id,
-          kind: "offline",
+          kind: device.connection === "unknown" ? "never-online" : "offline",
           raisedAt: now,
           lastNotifiedAt: now,
           notifyCount: 1,
@@ -138,7 +167,7 @@ export class AlertMonitor {
         where: { id: device.id },
         select: { connection: true, claimState: true },
       });
-      if (!current || current.connection === "online" || current.claimState !== "claimed")
+      if (!current || current.connection === "online" || current.claimState === "revoked")
         await this.closeAlertsOf(device.id, new Date());
     }
   }

@@ -9,6 +9,7 @@ import type { LiveHub } from "../events/live-hub.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { alertInclude, alertViewSelect, toAlertView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
+import { displayNamesOf } from "../access/display-names.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
 
@@ -41,7 +42,12 @@ export async function alertsPlugin(app: FastifyInstance, { db, hub }: { db: Data
         select: alertViewSelect,
       });
       const total = await pageTotal(offset, limit, rows.length, () => db.alert.count({ where }));
-      return { items: rows.map(toAlertView), total, nextCursor: nextCursor(offset, rows.length, total) };
+      const names = await displayNamesOf(
+        db,
+        rows.map((a) => a.acknowledgedBy),
+      );
+      const items = rows.map((a) => toAlertView(a, a.acknowledgedBy ? (names.get(a.acknowledgedBy) ?? null) : null));
+      return { items, total, nextCursor: nextCursor(offset, rows.length, total) };
     },
   );
 
@@ -67,7 +73,11 @@ export async function alertsPlugin(app: FastifyInstance, { db, hub }: { db: Data
             data: { acknowledgedAt: new Date(), acknowledgedBy: user.username },
             include: alertInclude,
           });
-      const view = toAlertView(alert);
+      const ackName = alert.acknowledgedBy === user.username ? user.displayName : null;
+      const view = toAlertView(
+        alert,
+        ackName ?? (await displayNamesOf(db, [alert.acknowledgedBy])).get(alert.acknowledgedBy ?? "") ?? null,
+      );
       hub.publish(
         { type: "alert.acknowledged", alert: view },
         { deviceId: alert.deviceId, householdId: alert.device.householdId },

@@ -9,6 +9,17 @@ import { listBatches, loadLabelSheet, uploadBatch, type BatchIntakeDeps } from "
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 503: errorReply };
 
+/**
+ * Saved as "标签-<the batch's reference>.pdf" by browsers (RFC 6266 `filename*`, UTF-8), with a plain ASCII name
+ * for clients that read only `filename`.
+ */
+function labelSheetDisposition(uploadId: string, reference: string): string {
+  const name = `标签-${reference.replace(/[\\/:*?"<>|\p{Cc}]+/gu, "-").trim() || uploadId}.pdf`;
+  // encodeURIComponent leaves ' ( ) * as they are; RFC 8187 does not allow them in the value.
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="labels-${uploadId}.pdf"; filename*=UTF-8''${encoded}`;
+}
+
 export async function batchPlugin(app: FastifyInstance, deps: BatchIntakeDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -55,10 +66,14 @@ export async function batchPlugin(app: FastifyInstance, deps: BatchIntakeDeps): 
     },
     async (request, reply) => {
       const pdf = await loadLabelSheet(deps, signedIn(request).id, request.params.batchId, request.params.uploadId);
+      const batch = await deps.db.deviceBatch.findUnique({
+        where: { id: request.params.batchId },
+        select: { reference: true },
+      });
       return reply
         .type("application/pdf")
         .header("cache-control", "no-store")
-        .header("content-disposition", `attachment; filename="labels-${request.params.uploadId}.pdf"`)
+        .header("content-disposition", labelSheetDisposition(request.params.uploadId, batch?.reference ?? ""))
         .send(pdf);
     },
   );

@@ -12,6 +12,7 @@ import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceChange } from "./heartbeat-writer.ts";
 import { toCommandView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
+import { displayNamesOf } from "../access/display-names.ts";
 
 const errors = {
   400: errorReply,
@@ -67,7 +68,7 @@ export async function commandsPlugin(
         if (request.body.params.enabled) await onPrivacyEnabled(request.params.deviceId);
       }
       await audit(user.id, `command.${request.body.name}`, request.params.deviceId, { status: result.status });
-      return result;
+      return { ...result, requestedByName: user.displayName };
     },
   );
 
@@ -89,7 +90,11 @@ export async function commandsPlugin(
         orderBy: { createdAt: "desc" },
         take: 100,
       });
-      return { items: rows.map(toCommandView) };
+      const names = await displayNamesOf(
+        db,
+        rows.map((c) => c.requestedBy),
+      );
+      return { items: rows.map((c) => toCommandView(c, names.get(c.requestedBy) ?? null)) };
     },
   );
 }

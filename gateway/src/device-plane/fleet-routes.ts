@@ -59,40 +59,64 @@ export async function loadDeviceDetail(db: Database, deviceId: string) {
   return { ...toDeviceView(device), uptime: await deviceUptime(db, deviceId), openAlerts };
 }
 
+type VillageRow = {
+  village: string | null;
+  total: number;
+  online: number;
+  offline: number;
+  unknown: number;
+  neverOnline: number;
+};
+
 /**
- * Cameras online/offline, in all and by village (most offline first). One grouped query over the join: reading
- * every household to name the villages cost Prisma ~40 ms at 2,000 households.
+ * Cameras online/offline, in all and by village (most offline first). In service means claimed, or bound to a
+ * home and not claimed yet: a box that never came online is counted as such (`neverOnline`), not left out.
+ * One grouped query over the join: reading every household to name the villages cost Prisma ~40 ms at 2,000
+ * households.
  */
 async function summariseFleet(db: Database) {
   const groups = await db.$queryRaw<{ village: string | null; connection: string; n: bigint | number }[]>`
     SELECT h."village" AS "village", d."connection" AS "connection", COUNT(*) AS "n"
     FROM "Device" d LEFT JOIN "Household" h ON h."id" = d."householdId"
-    WHERE d."claimState" = 'claimed'
+    WHERE d."claimState" = 'claimed' OR (d."claimState" = 'registered' AND d."householdId" IS NOT NULL)
     GROUP BY h."village", d."connection"`;
-  const villages = new Map<
-    string,
-    { village: string; total: number; online: number; offline: number; unknown: number }
-  >();
-  const totals = { total: 0, online: 0, offline: 0, unknown: 0 };
+  const villages = new Map<string | null, VillageRow>();
+  const totals = { total: 0, online: 0, offline: 0, unknown: 0, neverOnline: 0 };
   for (const g of groups) {
-    const village = g.village || "(未安装 not installed)";
-    const row = villages.get(village) ?? { village, total: 0, online: 0, offline: 0, unknown: 0 };
+    const village = g.village || null;
+    const row = villages.get(village) ?? { village, total: 0, online: 0, offline: 0, unknown: 0, neverOnline: 0 };
     const n = Number(g.n);
-    const state = g.connection as "online" | "offline" | "unknown";
+    const state = g.connection === "unknown" ? "neverOnline" : (g.connection as "online" | "offline");
     row.total += n;
     row[state] += n;
     totals.total += n;
     totals[state] += n;
     villages.set(village, row);
   }
+  for (const row of [totals, ...villages.values()]) row.unknown = row.neverOnline;
   const openAlerts = await db.alert.count({ where: { resolvedAt: null } });
   return {
     ...totals,
     openAlerts,
     villages: [...villages.values()].sort(
-      (a, b) => b.offline - a.offline || a.village.localeCompare(b.village, "zh-CN"),
+      (a, b) =>
+        b.offline + b.neverOnline - (a.offline + a.neverOnline) ||
+        (a.village ?? "").localeCompare(b.village ?? "", "zh-CN"),
     ),
   };
+}
+
+/** A search box's words: the serial, the place's name, the elder's name, the village or the contact number. */
+function searchTerms(text: string): Prisma.DeviceWhereInput[] {
+  const q = text.trim();
+  return [
+    { serial: { contains: q.toUpperCase() } },
+    { label: { contains: q } },
+    { household: { elderName: { contains: q } } },
+    { household: { village: { contains: q } } },
+    { household: { contactPhone: { contains: q } } },
+    { householdId: q },
+  ];
 }
 
 const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
@@ -137,7 +161,7 @@ function registerFleetRoutes(r: ZodRoutes, db: Database): void {
       if (q.village) where.household = { village: q.village };
       if (q.connection) where.connection = q.connection;
       if (q.claimState) where.claimState = q.claimState;
-      if (q.q) where.OR = [{ serial: { contains: q.q.toUpperCase() } }, { label: { contains: q.q } }];
+      if (q.q) where.OR = searchTerms(q.q);
       if (user.role === "family") where.AND = [{ householdId: { in: await householdIdsOf(db, user.id) } }];
       const orderBy: Prisma.DeviceOrderByWithRelationInput[] =
         q.sort === "offline-longest"

@@ -48,8 +48,9 @@ export const deviceViewSelect = {
   freeStorageMb: true,
   household: { select: { village: true, elderName: true } },
 } as const;
+const alertHousehold = { select: { village: true, elderName: true, contactName: true, contactPhone: true } } as const;
 export const alertInclude = {
-  device: { select: { serial: true, householdId: true, household: { select: { village: true } } } },
+  device: { select: { serial: true, householdId: true, household: alertHousehold } },
 } as const;
 export const alertViewSelect = {
   id: true,
@@ -61,7 +62,7 @@ export const alertViewSelect = {
   resolvedAt: true,
   acknowledgedAt: true,
   acknowledgedBy: true,
-  device: { select: { serial: true, household: { select: { village: true } } } },
+  device: { select: { serial: true, household: alertHousehold } },
 } as const;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -100,22 +101,31 @@ type AlertRow = {
   resolvedAt: Date | null;
   acknowledgedAt: Date | null;
   acknowledgedBy: string | null;
-  device: { serial: string; household: { village: string } | null };
+  device: {
+    serial: string;
+    household: { village: string; elderName: string; contactName: string | null; contactPhone: string } | null;
+  };
 };
 
-export function toAlertView(a: AlertRow): z.infer<typeof alertView> {
+/** @param acknowledgedByName the display name of `acknowledgedBy` (access/display-names.ts), when known */
+export function toAlertView(a: AlertRow, acknowledgedByName: string | null = null): z.infer<typeof alertView> {
+  const household = a.device.household;
   return {
     id: a.id,
     deviceId: a.deviceId,
     serial: a.device.serial,
-    village: a.device.household?.village ?? null,
-    kind: "offline",
+    village: household?.village ?? null,
+    elderName: household?.elderName ?? null,
+    contactName: household?.contactName ?? null,
+    contactPhone: household?.contactPhone ?? null,
+    kind: a.kind === "never-online" ? "never-online" : "offline",
     raisedAt: a.raisedAt.toISOString(),
     lastNotifiedAt: a.lastNotifiedAt.toISOString(),
     notifyCount: a.notifyCount,
     resolvedAt: iso(a.resolvedAt),
     acknowledgedAt: iso(a.acknowledgedAt),
     acknowledgedBy: a.acknowledgedBy,
+    acknowledgedByName: a.acknowledgedBy ? acknowledgedByName : null,
   };
 }
 
@@ -132,7 +142,7 @@ type CommandRow = {
   finishedAt: Date | null;
 };
 
-export function toCommandView(c: CommandRow): z.infer<typeof commandView> {
+export function toCommandView(c: CommandRow, requestedByName: string | null = null): z.infer<typeof commandView> {
   return {
     id: c.id,
     deviceId: c.deviceId,
@@ -142,6 +152,7 @@ export function toCommandView(c: CommandRow): z.infer<typeof commandView> {
     result: c.result ? (JSON.parse(c.result) as Record<string, unknown>) : null,
     error: c.error,
     requestedBy: c.requestedBy,
+    requestedByName,
     createdAt: c.createdAt.toISOString(),
     finishedAt: iso(c.finishedAt),
   };

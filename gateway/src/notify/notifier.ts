@@ -10,7 +10,8 @@ import type { ChannelsView } from "../../../protocol/phone.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { ProviderError, type ProviderName, type SmsProvider, type VoiceProvider } from "./provider.ts";
 
-export type SmsTemplate = "sign-in-code" | "call-waiting" | "camera-offline" | "camera-back";
+export type SmsTemplate =
+  "sign-in-code" | "call-waiting" | "camera-offline" | "camera-back" | "wellbeing-check" | "wellbeing-visit";
 export type VoiceTemplate = "call-voice";
 export type MessageTemplate = SmsTemplate | VoiceTemplate;
 
@@ -21,6 +22,8 @@ export const TEMPLATE_PARAMS = {
   "call-voice": ["name"],
   "camera-offline": ["name", "minutes"],
   "camera-back": ["name"],
+  "wellbeing-check": ["name"],
+  "wellbeing-visit": ["village", "name", "phone"],
 } as const satisfies Record<MessageTemplate, readonly string[]>;
 type ParamsOf<T extends MessageTemplate> = Record<(typeof TEMPLATE_PARAMS)[T][number], string>;
 

@@ -13,6 +13,7 @@ import type { UplinkReadings } from "../live-view/live-view-service.ts";
 import { judgeSiteCheck } from "./verdict.ts";
 import { measurementsFrom, roundTrips, type ProbeSample } from "./measurements.ts";
 import { toSiteCheckView, type RunningCheck } from "./site-check-view.ts";
+import { displayNamesOf } from "../access/display-names.ts";
 
 export interface SiteCheckServiceOptions {
   db: Database;
@@ -62,13 +63,18 @@ export class SiteCheckService {
     const row = await this.options.db.siteCheck.findUnique({ where: { id: checkId } });
     if (!row) throw notFoundError("check");
     await assertCanWorkOnDevice(this.options.db, user, row.deviceId);
-    return toSiteCheckView(row, this.running.get(row.deviceId));
+    const names = await displayNamesOf(this.options.db, [row.requestedBy]);
+    return toSiteCheckView(row, this.running.get(row.deviceId), names.get(row.requestedBy) ?? null);
   }
 
   /** Recent checks of a household's or a camera's, newest first (the caller checked access). */
   async list(where: { householdId: string } | { deviceId: string }): Promise<SiteCheckView[]> {
     const rows = await this.options.db.siteCheck.findMany({ where, orderBy: { startedAt: "desc" }, take: 50 });
-    return rows.map((row) => toSiteCheckView(row, this.running.get(row.deviceId)));
+    const names = await displayNamesOf(
+      this.options.db,
+      rows.map((row) => row.requestedBy),
+    );
+    return rows.map((row) => toSiteCheckView(row, this.running.get(row.deviceId), names.get(row.requestedBy) ?? null));
   }
 
   /** At start: checks a previous gateway process was running when it ended can never finish. */

@@ -43,7 +43,12 @@ function parsedJson<T>(schema: z.ZodType<T>, text: string | null, fallback: T): 
   }
 }
 
-export function toSiteCheckView(row: SiteCheck, running: RunningCheck | undefined, now = Date.now()): SiteCheckView {
+export function toSiteCheckView(
+  row: SiteCheck,
+  running: RunningCheck | undefined,
+  requestedByName: string | null = null,
+  now = Date.now(),
+): SiteCheckView {
   const live = running?.id === row.id && row.state === "running" ? running : undefined;
   const verdict = siteCheckVerdict.safeParse(row.verdict);
   return {
@@ -51,6 +56,7 @@ export function toSiteCheckView(row: SiteCheck, running: RunningCheck | undefine
     deviceId: row.deviceId,
     householdId: row.householdId,
     requestedBy: row.requestedBy,
+    requestedByName,
     state: row.state === "done" || row.state === "failed" ? row.state : "running",
     phase: live?.phase ?? null,
     progress: row.state === "running" ? (live ? progressOf(live, now) : 0) : 1,

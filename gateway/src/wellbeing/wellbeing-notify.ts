@@ -1,9 +1,11 @@
 // Telling people about a wellbeing check: one function, tell(), with one channel per way of reaching a phone.
-// Today: the open app (live event) and Web Push. SMS and voice calls (the notifier of issue 18) are added as
-// one more WellbeingChannel in app.ts, createWellbeing(): nothing here changes.
+// The open app (live event), Web Push, and SMS for the questions someone must answer: most family phones in
+// China get no Web Push, so without the SMS an elder's quiet morning would reach only an open app.
+import type { Database } from "../../../core/database.ts";
 import type { PushPayload } from "../../../protocol/calls.ts";
 import type { WellbeingCheckView } from "../../../protocol/wellbeing.ts";
 import type { LiveHub } from "../events/live-hub.ts";
+import type { Notifier } from "../notify/notifier.ts";
 
 export interface WellbeingMessage {
   check: WellbeingCheckView;
@@ -67,4 +69,43 @@ export function pushChannel(push: {
         { ttlS: 6 * 3600, urgency },
       ),
   };
+}
+
+type Contact = { userId: string; phone: string };
+
+/**
+ * SMS, only for a question someone must answer (urgency high): when a check is raised, to the family members
+ * their own rule lets an SMS reach now (`reachableMembers`: a verified number, SMS on, outside their quiet hours);
+ * when it is escalated, to the village contacts told, asking them to go and look. Answers and closings travel in
+ * the app and Web Push only: a text per "all is well" would cost without helping anyone.
+ */
+export function smsChannel(o: {
+  db: Database;
+  notifier: Pick<Notifier, "sms">;
+  reachableMembers(householdId: string, now: Date): Promise<Contact[]>;
+}): WellbeingChannel {
+  return {
+    name: "sms",
+    async deliver(userIds, { check, urgency }) {
+      if (urgency !== "high") return;
+      const told = new Set(userIds);
+      const at = { householdId: check.householdId };
+      if (check.state === "open") {
+        const members = (await o.reachableMembers(check.householdId, new Date())).filter((m) => told.has(m.userId));
+        for (const m of members) await o.notifier.sms({ ...m, ...at }, "wellbeing-check", { name: check.elderName });
+        return;
+      }
+      const params = { village: check.village, name: check.elderName, phone: check.contactPhone };
+      for (const c of await verifiedPhones(o.db, userIds))
+        await o.notifier.sms({ ...c, ...at }, "wellbeing-visit", params);
+    },
+  };
+}
+
+async function verifiedPhones(db: Database, userIds: string[]): Promise<Contact[]> {
+  const users = await db.user.findMany({
+    where: { id: { in: userIds }, phone: { not: null }, phoneVerifiedAt: { not: null }, disabledAt: null },
+    select: { id: true, phone: true },
+  });
+  return users.map((u) => ({ userId: u.id, phone: u.phone! }));
 }

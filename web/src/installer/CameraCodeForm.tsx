@@ -1,7 +1,9 @@
 // A camera box, by scanning its QR code or typing serial + claim code; used to add a camera and to replace one.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Ref } from "preact";
 import { bindDeviceBody, parseBoxQr } from "../../../protocol/http.ts";
 import { useT } from "../context.ts";
+import { formProblems } from "../form-problems.ts";
 import { QrScan } from "./QrScan.tsx";
 
 export type BoxCode = { serial: string; claimCode: string; label?: string } | { qr: string; label?: string };
@@ -23,21 +25,28 @@ export function CameraCodeForm({
   const [claimCode, setClaimCode] = useState("");
   const [label, setLabel] = useState("");
   const [invalid, setInvalid] = useState<string | null>(null);
+  const [scannedSerial, setScannedSerial] = useState<string | null>(null);
+  const labelInput = useRef<HTMLInputElement>(null);
 
   const submit = (raw: Record<string, unknown>) => {
     const parsed = bindDeviceBody.safeParse({ ...raw, label: label.trim() || undefined });
-    if (!parsed.success) return setInvalid(parsed.error.issues.map((i) => i.message).join("; "));
+    if (!parsed.success) return setInvalid(formProblems(parsed.error.issues, t, "scan"));
     setInvalid(null);
     onSubmit(parsed.data);
   };
+  // A read fills the form and waits for the place's name: binding at once would list the camera by its serial.
   const scanned = (text: string) => {
     const box = parseBoxQr(text);
     if (!box) return setInvalid(t("scan.notOurs"));
     setSerial(box.serial);
     setClaimCode(box.claimCode);
+    setScannedSerial(box.serial);
+    setInvalid(null);
     setMode("type");
-    submit({ qr: text });
   };
+  useEffect(() => {
+    if (mode === "type" && scannedSerial) labelInput.current?.focus();
+  }, [mode, scannedSerial]);
 
   return (
     <div class="stack">
@@ -52,8 +61,13 @@ export function CameraCodeForm({
             submit({ serial, claimCode });
           }}
         >
+          {scannedSerial ? (
+            <p class="ok" role="status">
+              {t("scan.read", { serial: scannedSerial })}
+            </p>
+          ) : null}
           <BoxCodeFields
-            {...{ serial, claimCode, label }}
+            {...{ serial, claimCode, label, labelInput }}
             onSerial={setSerial}
             onClaimCode={setClaimCode}
             onLabel={setLabel}
@@ -63,16 +77,7 @@ export function CameraCodeForm({
               {invalid}
             </p>
           ) : null}
-          <div class="row">
-            <button type="submit" class="primary" disabled={busy}>
-              {busy ? t("common.sending") : submitLabel}
-            </button>
-            {onCancel ? (
-              <button type="button" onClick={onCancel} disabled={busy}>
-                {t("common.cancel")}
-              </button>
-            ) : null}
-          </div>
+          <SubmitRow busy={busy} submitLabel={submitLabel} onCancel={onCancel} />
         </form>
       )}
       {mode === "scan" && invalid ? (
@@ -84,10 +89,27 @@ export function CameraCodeForm({
   );
 }
 
+function SubmitRow({ busy, submitLabel, onCancel }: { busy: boolean; submitLabel: string; onCancel?: () => void }) {
+  const { t } = useT();
+  return (
+    <div class="row">
+      <button type="submit" class="primary" disabled={busy}>
+        {busy ? t("common.sending") : submitLabel}
+      </button>
+      {onCancel ? (
+        <button type="button" onClick={onCancel} disabled={busy}>
+          {t("common.cancel")}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
 function BoxCodeFields({
   serial,
   claimCode,
   label,
+  labelInput,
   onSerial,
   onClaimCode,
   onLabel,
@@ -95,6 +117,7 @@ function BoxCodeFields({
   serial: string;
   claimCode: string;
   label: string;
+  labelInput: Ref<HTMLInputElement>;
   onSerial: (value: string) => void;
   onClaimCode: (value: string) => void;
   onLabel: (value: string) => void;
@@ -129,6 +152,7 @@ function BoxCodeFields({
       <label>
         {t("scan.label")}
         <input
+          ref={labelInput}
           name="label"
           maxLength={40}
           placeholder={t("scan.labelHint")}

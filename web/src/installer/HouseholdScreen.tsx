@@ -1,9 +1,9 @@
 // One household on site: its cameras with live state, add a camera (scan or type), replace, move, remove;
 // invite the family.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import { useServices, useT } from "../context.ts";
-import { timeAgo } from "../format.ts";
+import { signalWord, timeAgo } from "../format.ts";
 import { useAction, useLoad, useTick } from "../hooks.ts";
 import { useLiveDevices } from "../live-devices.ts";
 import type { DeviceDetail, DeviceView, HouseholdDetail, HouseholdView, Page } from "../types.ts";
@@ -33,25 +33,12 @@ export function HouseholdScreen() {
   );
   const list = useLiveDevices(devices.data?.items);
   const [justAdded, setJustAdded] = useState<string | null>(null);
-  const [formKey, setFormKey] = useState(0);
   const queue = useBindQueue(api, (device) => {
     setJustAdded(device.id);
     devices.reload();
   });
-  const add = useAction(async (code: BoxCode) => {
-    const queueIt = () => queue.enqueue(householdId, code, serialOf(code));
-    try {
-      // No signal: straight into the queue. Binding is idempotent, so the queue may send what a lost reply already did.
-      if (!navigator.onLine) await queueIt();
-      else
-        setJustAdded(
-          (await api.request<DeviceDetail>("POST", `/households/${householdId}/devices`, { body: code })).id,
-        );
-    } catch (error) {
-      if (!isNetworkFailure(error)) throw error;
-      await queueIt();
-    }
-    setFormKey((k) => k + 1); // an empty form for the next box
+  const { add, outcome, formKey } = useAddCamera(householdId, queue.enqueue, (id) => {
+    if (id) setJustAdded(id);
     devices.reload();
   });
   const queued = queue.items.filter((i) => i.householdId === householdId);
@@ -89,6 +76,9 @@ export function HouseholdScreen() {
               submitLabel={t("installer.bind")}
               onSubmit={(code) => void add.run(code)}
             />
+            {outcome ? (
+              <BindOutcomeText outcome={outcome} elder={h.elderName} devices={list} key={outcome.serial} />
+            ) : null}
             <ErrorText error={add.error} />
           </section>
           <HouseholdMembers householdId={householdId} members={h.members} onChanged={household.reload} />
@@ -96,6 +86,71 @@ export function HouseholdScreen() {
         </div>
       )}
     </Layout>
+  );
+}
+
+/**
+ * Binds a box, or queues it with no signal (binding is idempotent, so the queue may send what a lost reply already
+ * did); says what happened, and empties the form for the next box.
+ */
+function useAddCamera(
+  householdId: string,
+  enqueue: (householdId: string, code: BoxCode, serial: string) => Promise<void>,
+  onDone: (boundId: string | null) => void,
+) {
+  const { api } = useServices();
+  const [outcome, setOutcome] = useState<BindOutcome | null>(null);
+  const [formKey, setFormKey] = useState(0);
+  const add = useAction(async (code: BoxCode) => {
+    const queueIt = async () => {
+      await enqueue(householdId, code, serialOf(code));
+      setOutcome({ queued: true, serial: serialOf(code), label: code.label ?? null });
+    };
+    let boundId: string | null = null;
+    try {
+      if (!navigator.onLine) await queueIt();
+      else {
+        const bound = await api.request<DeviceDetail>("POST", `/households/${householdId}/devices`, { body: code });
+        boundId = bound.id;
+        setOutcome({ queued: false, id: bound.id, serial: bound.serial, label: bound.label });
+      }
+    } catch (error) {
+      if (!isNetworkFailure(error)) throw error;
+      await queueIt();
+    }
+    setFormKey((k) => k + 1);
+    onDone(boundId);
+  });
+  return { add, outcome, formKey };
+}
+
+type BindOutcome =
+  | { queued: false; id: string; serial: string; label: string | null }
+  | {
+      queued: true;
+      serial: string;
+      label: string | null;
+    };
+
+/**
+ * What the bind just did, said below the button the installer pressed (the form empties for the next box, and
+ * the camera's card may be above the screen): which camera, which home, and then whether it came online.
+ */
+function BindOutcomeText({ outcome, elder, devices }: { outcome: BindOutcome; elder: string; devices: DeviceView[] }) {
+  const { t } = useT();
+  const shown = useRef<HTMLParagraphElement>(null);
+  useEffect(() => shown.current?.scrollIntoView({ block: "center" }), []);
+  const name = outcome.label ? `${outcome.label}（${outcome.serial}）` : outcome.serial;
+  const online = !outcome.queued && devices.find((d) => d.id === outcome.id)?.connection === "online";
+  const text = outcome.queued
+    ? t("installer.boundQueued", { name })
+    : online
+      ? t("installer.boundOnline", { name })
+      : t("installer.bound", { name, elder });
+  return (
+    <p ref={shown} class={online ? "ok" : "hint"} role="status" data-testid="bind-outcome">
+      {text}
+    </p>
   );
 }
 
@@ -186,7 +241,7 @@ function InstalledCamera({
       <p class="muted">
         {device.label ? `${device.serial} · ` : ""}
         {seen ? t("camera.lastSeen", { when: seen }) : t("camera.neverSeen")}
-        {device.rssi !== null ? ` · ${t("installer.signal", { rssi: device.rssi })}` : ""}
+        {device.rssi !== null ? ` · ${t(`signal.${signalWord(device.rssi)}`)}` : ""}
       </p>
       {highlight ? (
         <p class={device.connection === "online" ? "ok" : "hint"} role="status">
@@ -273,7 +328,9 @@ function QueuedBinds({ items, onDismiss }: { items: QueuedBind[]; onDismiss: (id
             {i.conflict ? (
               <div class="stack">
                 <p class="error" role="alert">
-                  {t(`offline.conflict.${i.conflict.code}`, { defaultValue: i.conflict.message })}
+                  {t(`offline.conflict.${i.conflict.code}`, {
+                    defaultValue: t(`errors.${i.conflict.code}`, { defaultValue: t("errors.unknown") }),
+                  })}
                 </p>
                 <button type="button" class="small" onClick={() => onDismiss(i.id)}>
                   {t("offline.dismiss")}

@@ -5,6 +5,7 @@ import { useLocation } from "preact-iso";
 import { householdBody } from "../../../protocol/http.ts";
 import { newRequestId, type ApiClient } from "../api.ts";
 import { useServices, useT } from "../context.ts";
+import { formProblems } from "../form-problems.ts";
 import { useAction, useLoad } from "../hooks.ts";
 import type { HouseholdView, Page } from "../types.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
@@ -117,7 +118,7 @@ function NewHousehold({ onCancel }: { onCancel: () => void }) {
       requestId,
     });
     if (!body.success) {
-      setInvalid(body.error.issues.map((i) => `${t(`household.${String(i.path[0])}`)}: ${i.message}`).join("; "));
+      setInvalid(formProblems(body.error.issues, t, "household"));
       return;
     }
     setInvalid(null);

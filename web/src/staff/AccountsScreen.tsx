@@ -101,7 +101,7 @@ function AccountRow({ account, onChanged }: { account: AccountView; onChanged: (
       <div>
         <strong>{account.displayName}</strong>{" "}
         <span class="muted">
-          @{account.username} · {account.role}
+          {`@${account.username}`} · {t(`accounts.roleName.${account.role}`)}
           {account.disabledAt ? ` · ${t("accounts.disabled")}` : ""}
         </span>
       </div>
@@ -137,7 +137,9 @@ function Assignments({ installerId }: { installerId: string }) {
     <div class="stack">
       <p class="muted">
         {t("accounts.assignments")}:{" "}
-        {items.length === 0 ? t("accounts.noAssignments") : items.map((a) => a.village ?? a.householdId).join(", ")}
+        {items.length === 0
+          ? t("accounts.noAssignments")
+          : items.map((a) => a.village ?? a.householdName ?? "—").join("、")}
       </p>
       <form
         class="row"

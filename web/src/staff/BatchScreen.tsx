@@ -100,11 +100,12 @@ function UploadForm({ busy, onSubmit }: { busy: boolean; onSubmit: (body: unknow
   );
 }
 
-function LabelsButton({ url, label }: { url: string; label: string }) {
+/** Downloads a label sheet as "标签-<batch>-<date>.pdf": a name staff find again in their downloads. */
+function LabelsButton({ url, label, reference, at }: { url: string; label: string; reference: string; at: string }) {
+  const { t } = useT();
   const { api } = useServices();
-  const get = useAction(async () =>
-    download(url.split("/").slice(-3, -1).join("-") + ".pdf", await api.getBlob(url.replace(/^\/api\/v1/, ""))),
-  );
+  const name = t("batch.labelsFile", { reference: reference.replace(/[\\/:*?"<>|]+/g, "-"), date: at.slice(0, 10) });
+  const get = useAction(async () => download(name, await api.getBlob(url.replace(/^\/api\/v1/, ""))));
   return (
     <>
       <button type="button" class="primary" disabled={get.busy} onClick={() => void get.run()}>
@@ -126,7 +127,12 @@ function UploadResult({ result }: { result: BatchUploadReply }) {
         <strong>{t("batch.counts", result.counts)}</strong>
       </p>
       {result.labelsUrl ? (
-        <LabelsButton url={result.labelsUrl} label={t("batch.printLabels", { count: result.counts.registered })} />
+        <LabelsButton
+          url={result.labelsUrl}
+          label={t("batch.printLabels", { count: result.counts.registered })}
+          reference={result.reference}
+          at={new Date().toISOString()}
+        />
       ) : (
         <p class="muted">{t("batch.noLabels")}</p>
       )}
@@ -165,7 +171,7 @@ function BatchList({ batches }: { batches: BatchView[] }) {
                 <span class="muted">
                   {dateTime(u.createdAt, lang)} · {t("batch.registeredN", { count: u.registered })}
                 </span>
-                <LabelsButton url={u.labelsUrl!} label={t("batch.reprint")} />
+                <LabelsButton url={u.labelsUrl!} label={t("batch.reprint")} reference={b.reference} at={u.createdAt} />
               </div>
             ))}
         </li>

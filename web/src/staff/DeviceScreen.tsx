@@ -3,7 +3,7 @@
 import { useMemo, useState } from "preact/hooks";
 import { useRoute } from "preact-iso";
 import { useServices, useT } from "../context.ts";
-import { dateTime, duration, percent, timeAgo } from "../format.ts";
+import { dateTime, dayTime, duration, percent, signalWord, timeAgo } from "../format.ts";
 import { useAction, useLiveEvents, useLoad, useTick } from "../hooks.ts";
 import { useLiveDevice } from "../live-devices.ts";
 import type { CommandView, DeviceDetail, Heartbeat, SiteCheckView, StatusChange } from "../types.ts";
@@ -51,14 +51,17 @@ export function DeviceScreen() {
           <dd>{device.firmware ?? "—"}</dd>
           <dt>{t("staff.signalTemp")}</dt>
           <dd>
-            {device.rssi ?? "—"} dBm · {device.temperatureC ?? "—"} °C
+            {device.rssi === null ? "—" : t(`signal.${signalWord(device.rssi)}`)} · {device.temperatureC ?? "—"} °C
           </dd>
           <dt>{t("camera.privacy")}</dt>
           <dd>{device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}</dd>
           <dt>{t("staff.uptime")}</dt>
           <dd>
-            24 h {percent(detail.data!.uptime.h24)} · 7 d {percent(detail.data!.uptime.d7)} · 30 d{" "}
-            {percent(detail.data!.uptime.d30)}
+            {t("staff.uptimeValue", {
+              h24: percent(detail.data!.uptime.h24),
+              d7: percent(detail.data!.uptime.d7),
+              d30: percent(detail.data!.uptime.d30),
+            })}
           </dd>
           {detail.data!.uptime.unknownS.d30 > 0 && (
             <>
@@ -124,52 +127,86 @@ function History({ path }: { path: string }) {
   );
   const uptime = useMemo(() => {
     if (!changes.data) return null;
-    const s = onlineSeries(changes.data.items, Date.parse(since), Date.now());
+    const now = Date.now();
+    const s = onlineSeries(changes.data.items, Date.parse(since), now);
     return {
       times: s.times,
+      since: s.since,
+      range: [Date.parse(since) / 1000, now / 1000] as [number, number],
       series: [{ label: t("state.online"), stroke: "#0b6b2f", stepped: true, values: s.values }],
     };
   }, [changes.data, lang]);
   const signal = useMemo(() => {
     if (!beats.data?.items.length) return null;
     const ordered = [...beats.data.items].reverse();
+    const times = ordered.map((b) => Date.parse(b.at) / 1000);
+    const now = Date.now() / 1000;
     return {
-      times: ordered.map((b) => Date.parse(b.at) / 1000),
-      series: [{ label: "RSSI dBm", stroke: "#7a2a10", values: ordered.map((b) => b.rssi) }],
+      times,
+      // At least the last hour: one heartbeat alone would otherwise be drawn over years.
+      range: [Math.min(times[0]!, now - 3600), now] as [number, number],
+      series: [{ label: t("staff.signalStrength"), stroke: "#7a2a10", values: ordered.map((b) => b.rssi) }],
     };
   }, [beats.data, lang]);
   return (
     <>
       <section class="card">
         <h2>{t("staff.uptimeChart")}</h2>
-        {uptime ? <TimeChart times={uptime.times} series={uptime.series} height={120} yRange={[0, 1]} /> : <Loading />}
+        {uptime ? (
+          <TimeChart
+            times={uptime.times}
+            series={uptime.series}
+            lang={lang}
+            height={120}
+            xRange={uptime.range}
+            yRange={[0, 1]}
+            yTicks={{ 0: t("state.offline"), 1: t("state.online") }}
+          />
+        ) : (
+          <Loading />
+        )}
+        {uptime?.since ? (
+          <p class="muted">{t("staff.recordSince", { when: dayTime(new Date(uptime.since).toISOString(), lang) })}</p>
+        ) : null}
       </section>
       <section class="card">
         <h2>{t("staff.heartbeats")}</h2>
-        {signal ? <TimeChart times={signal.times} series={signal.series} /> : null}
+        {signal ? (
+          <>
+            <p class="muted">{t("staff.signalChart")}</p>
+            <TimeChart times={signal.times} series={signal.series} lang={lang} xRange={signal.range} />
+          </>
+        ) : null}
         {beats.data?.items.length === 0 ? <p class="muted">{t("staff.noHeartbeats")}</p> : null}
-        <table class="table compact">
-          <thead>
-            <tr>
-              <th>{t("staff.time")}</th>
-              <th>RSSI</th>
-              <th>°C</th>
-              <th>{t("staff.storage")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {beats.data?.items.slice(0, 15).map((b) => (
-              <tr key={b.at}>
-                <td>{dateTime(b.at, lang)}</td>
-                <td>{b.rssi}</td>
-                <td>{b.temperatureC}</td>
-                <td>{b.freeStorageMb} MB</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <HeartbeatTable beats={beats.data?.items ?? []} />
       </section>
     </>
+  );
+}
+
+function HeartbeatTable({ beats }: { beats: Heartbeat[] }) {
+  const { t, lang } = useT();
+  return (
+    <table class="table compact">
+      <thead>
+        <tr>
+          <th>{t("staff.time")}</th>
+          <th>{t("staff.signal")}</th>
+          <th>°C</th>
+          <th>{t("staff.storage")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {beats.slice(0, 15).map((b) => (
+          <tr key={b.at}>
+            <td>{dateTime(b.at, lang)}</td>
+            <td>{t(`signal.${signalWord(b.rssi)}Short`, { rssi: b.rssi })}</td>
+            <td>{b.temperatureC}</td>
+            <td>{b.freeStorageMb} MB</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -258,7 +295,7 @@ function FirmwareUpdateForm({
         }}
       >
         <label>
-          URL
+          {t("staff.firmwareUrl")}
           <input
             type="url"
             required
@@ -267,7 +304,7 @@ function FirmwareUpdateForm({
           />
         </label>
         <label>
-          SHA-256
+          {t("staff.firmwareSha")}
           <input
             required
             pattern="[a-f0-9]{64}"
@@ -304,8 +341,9 @@ function CommandList({ commands }: { commands: CommandView[] }) {
           </span>
           <small class="muted">
             {" "}
-            {dateTime(c.createdAt, lang)} · {c.requestedBy}
-            {c.error ? ` · ${c.error}` : ""}
+            {dateTime(c.createdAt, lang)}
+            {c.requestedByName ? ` · ${c.requestedByName}` : ""}
+            {c.error ? ` · ${t(`errors.${c.error}`, { defaultValue: t("errors.unknown") })}` : ""}
           </small>
         </li>
       ))}

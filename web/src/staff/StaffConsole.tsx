@@ -1,15 +1,17 @@
 // The county's fleet console: online/offline by village, open alerts to acknowledge, the cameras offline longest,
 // and the whole list as CSV. Live events patch the alerts and trigger a refetch of the counts.
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
 import { useServices, useT } from "../context.ts";
 import { duration, timeAgo } from "../format.ts";
 import { useAction, useLiveEvents, useLoad, useTick } from "../hooks.ts";
 import type { AlertView, DeviceView, FleetSummary, Page } from "../types.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { devicesToCsv, download } from "./csv.ts";
+import { DeviceSearch } from "./DeviceLists.tsx";
 
 export function StaffConsole() {
-  const { t } = useT();
+  const { t, lang } = useT();
   const { api } = useServices();
   const summary = useLoad((signal) => api.get<FleetSummary>("/fleet/summary", { signal }), []);
   const offline = useLoad(
@@ -32,9 +34,12 @@ export function StaffConsole() {
     }
     if (message.type === "alert.raised" || message.type === "alert.repeated" || message.type === "alert.acknowledged") {
       const alert = message.alert;
-      setAlertList((list) =>
-        [alert, ...list.filter((a) => a.id !== alert.id)].sort((a, b) => b.raisedAt.localeCompare(a.raisedAt)),
-      );
+      setAlertList((list) => {
+        // The monitor's events do not name who acknowledged: keep the name this list already has.
+        const known = list.find((a) => a.id === alert.id)?.acknowledgedByName ?? null;
+        const merged = { ...alert, acknowledgedByName: alert.acknowledgedByName ?? known };
+        return [merged, ...list.filter((a) => a.id !== alert.id)].sort((a, b) => b.raisedAt.localeCompare(a.raisedAt));
+      });
     }
     if (message.type === "alert.resolved") setAlertList((list) => list.filter((a) => a.id !== message.alert.id));
   });
@@ -50,8 +55,9 @@ export function StaffConsole() {
       all.push(...page.items);
       cursor = page.nextCursor;
     }
-    download(`wangxiang-devices-${new Date().toISOString().slice(0, 10)}.csv`, devicesToCsv(all));
+    download(t("staff.csvFileName", { date: new Date().toISOString().slice(0, 10) }), devicesToCsv(all, t, lang));
   });
+  const query = new URLSearchParams(useLocation().query as Record<string, string>).get("q") ?? "";
 
   return (
     <Layout title={t("staff.title")}>
@@ -63,6 +69,7 @@ export function StaffConsole() {
         {t("wellbeing.checksLink")}
       </a>
       {summary.data ? <Totals summary={summary.data} /> : <Loading />}
+      <DeviceSearch initial={query} />
       <Alerts
         alerts={alertList}
         onAcknowledged={(a) => setAlertList((list) => list.map((x) => (x.id === a.id ? a : x)))}
@@ -91,6 +98,10 @@ function Totals({ summary }: { summary: FleetSummary }) {
         <b data-testid="offline-count">{summary.offline}</b>
         <span>{t("state.offline")}</span>
       </div>
+      <div class={`total offline${summary.neverOnline ? "" : " zero"}`}>
+        <b data-testid="never-online-count">{summary.neverOnline}</b>
+        <span>{t("staff.neverOnline")}</span>
+      </div>
       <div class={`total alerts${summary.openAlerts ? "" : " zero"}`}>
         <b>{summary.openAlerts}</b>
         <span>{t("staff.openAlerts")}</span>
@@ -100,7 +111,7 @@ function Totals({ summary }: { summary: FleetSummary }) {
 }
 
 function Alerts({ alerts, onAcknowledged }: { alerts: AlertView[]; onAcknowledged: (alert: AlertView) => void }) {
-  const { t, lang } = useT();
+  const { t } = useT();
   const { api } = useServices();
   const now = useTick();
   const ack = useAction(async (id: string) =>
@@ -111,27 +122,48 @@ function Alerts({ alerts, onAcknowledged }: { alerts: AlertView[]; onAcknowledge
       <h2 id="alerts-title">{t("staff.alerts")}</h2>
       {alerts.length === 0 ? <p class="muted">{t("staff.noAlerts")}</p> : null}
       {alerts.map((a) => (
-        <article key={a.id} class={`card alert${a.acknowledgedAt ? " acked" : ""}`} data-alert={a.id}>
-          <div class="row spread">
-            <a href={`/staff/device/${a.deviceId}`}>
-              <strong>{a.serial}</strong>
-            </a>
-            <span class="badge badge-offline">{t("staff.alertOffline")}</span>
-          </div>
-          <p class="muted">
-            {a.village ?? t("staff.noVillage")} · {t("staff.raised", { when: timeAgo(a.raisedAt, lang, now) })}
-          </p>
-          {a.acknowledgedAt ? (
-            <p class="ok">{t("staff.acknowledgedBy", { who: a.acknowledgedBy })}</p>
-          ) : (
-            <button type="button" class="primary" disabled={ack.busy} onClick={() => void ack.run(a.id)}>
-              {t("staff.acknowledge")}
-            </button>
-          )}
-        </article>
+        <AlertCard key={a.id} alert={a} now={now} busy={ack.busy} onAcknowledge={() => void ack.run(a.id)} />
       ))}
       <ErrorText error={ack.error} />
     </section>
+  );
+}
+
+/** One alert: which camera, whose home, who to call about it, and who is on it. */
+function AlertCard(props: { alert: AlertView; now: number; busy: boolean; onAcknowledge: () => void }) {
+  const { t, lang } = useT();
+  const { alert: a, now } = props;
+  return (
+    <article class={`card alert${a.acknowledgedAt ? " acked" : ""}`} data-alert={a.id} data-kind={a.kind}>
+      <div class="row spread">
+        <a href={`/staff/device/${a.deviceId}`}>
+          <strong>{a.serial}</strong>
+        </a>
+        <span class="badge badge-offline">{t(`staff.alertKind.${a.kind}`)}</span>
+      </div>
+      <p>
+        {a.elderName ? t("family.homeOf", { elder: a.elderName }) : t("staff.noVillage")}
+        {a.village ? ` · ${a.village}` : ""}
+      </p>
+      {a.contactPhone ? (
+        <p>
+          {t("staff.callContact", { name: a.contactName ?? "" })}{" "}
+          <a href={`tel:${a.contactPhone.replace(/[^+0-9]/g, "")}`}>{a.contactPhone}</a>
+        </p>
+      ) : null}
+      <p class="muted">
+        {t(a.kind === "never-online" ? "staff.neverOnlineHint" : "staff.raised", {
+          when: timeAgo(a.raisedAt, lang, now),
+        })}
+      </p>
+      {a.acknowledgedAt ? (
+        <p class="ok">{t("staff.acknowledgedBy", { who: a.acknowledgedByName ?? t("staff.someone") })}</p>
+      ) : (
+        <button type="button" class="primary" disabled={props.busy} onClick={props.onAcknowledge}>
+          {t("staff.acknowledge")}
+        </button>
+      )}
+    </article>
   );
 }
 
@@ -164,31 +196,43 @@ function OfflineList({ devices }: { devices: DeviceView[] | null }) {
   );
 }
 
+/** Each village a row to tap: its cameras, with the ones needing a visit counted first. */
 function Villages({ summary }: { summary: FleetSummary }) {
   const { t } = useT();
   return (
-    <section aria-labelledby="villages-title">
+    <section class="stack" aria-labelledby="villages-title">
       <h2 id="villages-title">{t("staff.byVillage")}</h2>
-      <table class="table">
-        <thead>
-          <tr>
-            <th>{t("staff.village")}</th>
-            <th>{t("state.online")}</th>
-            <th>{t("state.offline")}</th>
-            <th>{t("staff.total")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {summary.villages.map((v) => (
-            <tr key={v.village}>
-              <td>{v.village}</td>
-              <td>{v.online}</td>
-              <td class={v.offline ? "bad" : ""}>{v.offline}</td>
-              <td>{v.total}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ul class="list">
+        {summary.villages.map((v) => (
+          <li key={v.village ?? ""}>
+            <VillageRow village={v} />
+          </li>
+        ))}
+      </ul>
     </section>
+  );
+}
+
+function VillageRow({ village: v }: { village: FleetSummary["villages"][number] }) {
+  const { t } = useT();
+  const counts = (
+    <span class="muted">
+      {t("staff.villageCounts", { online: v.online, total: v.total })}
+      {v.offline ? <span class="bad"> · {t("staff.offlineN", { count: v.offline })}</span> : null}
+      {v.neverOnline ? <span class="bad"> · {t("staff.neverOnlineN", { count: v.neverOnline })}</span> : null}
+    </span>
+  );
+  if (v.village === null)
+    return (
+      <div class="card row-link">
+        <strong>{t("staff.noVillage")}</strong>
+        {counts}
+      </div>
+    );
+  return (
+    <a class="card row-link" href={`/staff/village/${encodeURIComponent(v.village)}`} data-village={v.village}>
+      <strong>{v.village} ›</strong>
+      {counts}
+    </a>
   );
 }

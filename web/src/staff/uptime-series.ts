@@ -1,29 +1,26 @@
 import type { StatusChange } from "../types.ts";
 
 /**
- * Online (1) / offline (0) over a window, from transitions (newest first, as the API returns them). A camera
- * installed inside the window is drawn from its first transition, not from an empty stretch before it.
+ * Online (1) / offline (0) over the whole window, from transitions (newest first, as the API returns them). For a
+ * camera installed inside the window, the time before its first transition is empty (null) and `since` says
+ * when its record starts, so a young camera is drawn over the real 24 hours, not stretched over its minutes.
  */
 export function onlineSeries(
   changes: StatusChange[],
   fromMs: number,
   nowMs: number,
-): { times: number[]; values: (number | null)[] } {
+): { times: number[]; values: (number | null)[]; since: number | null } {
   const ordered = [...changes].reverse();
-  const times: number[] = [];
-  const values: (number | null)[] = [];
+  const times: number[] = [fromMs / 1000];
   const before = ordered.filter((c) => Date.parse(c.at) < fromMs).at(-1);
-  const first = ordered[0];
-  if (!before && first) fromMs = Math.max(fromMs, Date.parse(first.at));
-  times.push(fromMs / 1000);
-  values.push(before ? (before.state === "online" ? 1 : 0) : null);
-  for (const change of ordered) {
-    const at = Date.parse(change.at);
-    if (at < fromMs) continue;
-    times.push(at / 1000);
+  const values: (number | null)[] = [before ? (before.state === "online" ? 1 : 0) : null];
+  const inside = ordered.filter((c) => Date.parse(c.at) >= fromMs);
+  for (const change of inside) {
+    times.push(Date.parse(change.at) / 1000);
     values.push(change.state === "online" ? 1 : 0);
   }
   times.push(nowMs / 1000);
   values.push(values.at(-1) ?? null);
-  return { times, values };
+  const since = !before && inside[0] ? Date.parse(inside[0].at) : null;
+  return { times, values, since };
 }

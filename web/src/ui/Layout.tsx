@@ -27,13 +27,15 @@ export function Layout({ title, back, children }: { title: string; back?: string
           </span>
         )}
         <h1>{title}</h1>
+        {/* The one way back for a reader of the other language: named in that language, and marked as such. */}
         <button
           type="button"
           class="lang"
+          lang={lang === "en" ? "zh-CN" : "en"}
           onClick={() => i18n.changeLanguage(lang === "en" ? "zh-CN" : "en")}
           aria-label={t("common.switchLanguage")}
         >
-          {lang === "en" ? "中文" : "EN"}
+          {lang === "en" ? "中文" : "English"}
         </button>
       </header>
       {signedIn && liveDown ? (
@@ -99,13 +101,14 @@ function useLiveDown(live: LiveClient, graceMs = 2500): boolean {
 }
 
 export function ErrorText({ error }: { error: { code: string; message: string } | null }) {
-  const { t } = useT();
+  const { t, lang } = useT();
   const { i18n } = useServices();
   if (!error) return null;
   const key = `errors.${error.code}`;
+  // A code this app has no words for is said generally; the server's message is English, for logs.
   return (
-    <p class="error" role="alert">
-      {i18n.exists(key) ? t(key) : error.message}
+    <p class="error" role="alert" data-error={error.code}>
+      {i18n.exists(key) ? t(key) : lang.startsWith("zh") ? t("errors.unknown") : error.message}
     </p>
   );
 }

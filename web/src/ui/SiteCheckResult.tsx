@@ -1,7 +1,17 @@
 // An on-site check's verdict, the advice that goes with it and the figures it came from (installer and staff).
 import { useT } from "../context.ts";
-import { timeAgo } from "../format.ts";
+import { signalWord, timeAgo } from "../format.ts";
 import type { SiteCheckView } from "../types.ts";
+
+/** Round trips in words; slow from 1 s, as the verdict's advice (gateway/src/site-check/verdict.ts). */
+const delayWord = (ms: number) => (ms < 300 ? "fast" : ms < 1000 ? "fair" : "slow");
+
+/** The camera's clock: right, or off by about so many seconds (more than 2 s is advised on, as the verdict does). */
+function clockWords(skewMs: number | null, t: (key: string, o?: Record<string, unknown>) => string): string {
+  if (skewMs === null) return "—";
+  const seconds = Math.round(Math.abs(skewMs) / 1000);
+  return seconds <= 2 ? t("siteCheck.clockRight") : t("siteCheck.clockOff", { seconds });
+}
 
 const verdictClass = { "video-ok": "ok", "audio-only": "hint", "no-video": "error" } as const;
 
@@ -34,18 +44,19 @@ export function SiteCheckResult({ check, now }: { check: SiteCheckView; now: num
       ) : null}
       <dl class="facts compact">
         <dt>{t("siteCheck.uplink")}</dt>
-        <dd>
-          {Math.round(m.video.kbps + m.audio.kbps)} kbit/s · {t("siteCheck.loss", { pct: m.video.lossPct })}
-        </dd>
-        <dt>{t("siteCheck.roundTrip")}</dt>
-        <dd>{Math.round(m.roundTripMs.median)} ms</dd>
+        <dd>{t(`siteCheck.uplinkWord.${check.verdict}`)}</dd>
         <dt>{t("siteCheck.wifi")}</dt>
-        <dd>{m.rssiDbm ?? "—"} dBm</dd>
+        <dd>{m.rssiDbm === null ? "—" : t(`signal.${signalWord(m.rssiDbm)}`)}</dd>
+        <dt>{t("siteCheck.roundTrip")}</dt>
+        <dd>{t(`siteCheck.delay.${delayWord(m.roundTripMs.median)}`)}</dd>
         <dt>{t("siteCheck.clock")}</dt>
-        <dd>{m.clockSkewMs === null ? "—" : `${(m.clockSkewMs / 1000).toFixed(1)} s`}</dd>
+        <dd>{clockWords(m.clockSkewMs, t)}</dd>
       </dl>
       <p class="muted">
-        {t("siteCheck.by", { who: check.requestedBy, when: timeAgo(check.startedAt, lang, now) ?? "" })}
+        {t("siteCheck.by", {
+          who: check.requestedByName ?? t("staff.someone"),
+          when: timeAgo(check.startedAt, lang, now) ?? "",
+        })}
       </p>
     </div>
   );
