@@ -62,7 +62,7 @@ async function codesInUse(folders: string[]): Promise<CodeUse[]> {
 }
 
 /** Codes the web app makes up on its own side (no server sends them). */
-const webOnlyCodes = ["network", "command-failed", "command-timed-out"];
+const webOnlyCodes = ["network", "command-failed", "command-timed-out", "unknown"];
 /** A batch upload's per-row problems (protocol/batches.ts): part of a 200 report, not error replies. */
 const rowProblems: string[] = batchRowError.options;
 
