@@ -32,6 +32,21 @@ export const accountView = z.object({
   phone: z.string().nullable().optional().describe("verified mobile number, masked for staff: 138****1234"),
 });
 export const accountListQuery = z.object({ role: role.optional() });
+
+/** A signed-in phone or browser: the account screen lists them, and each can be signed out from there. */
+export const sessionView = z.object({
+  id: z.string(),
+  client: z.string().nullable().describe("the browser's User-Agent at sign-in (the app names the phone from it)"),
+  createdAt: isoTime,
+  lastUsedAt: isoTime.nullable().describe("to the hour"),
+  expiresAt: isoTime,
+  current: z.boolean().describe("the session asking"),
+});
+export const sessionListReply = z.object({ items: z.array(sessionView) });
+export const sessionIdParams = z.object({ sessionId: z.string().min(1).max(64) });
+export const endedSessionsReply = z.object({ ended: z.number().int() });
+/** Staff set a new password for someone who cannot get in (their sessions end). */
+export const setPasswordBody = z.object({ newPassword: z.string().min(1).max(200) });
 export const userIdParams = z.object({ userId: z.string().min(1).max(64) });
 
 /** Staff assign an installer either a whole village or one household. */

@@ -18,6 +18,8 @@ export const callView = z.object({
   startedAt: isoTime,
   answeredAt: isoTime.nullable(),
   answeredByName: z.string().nullable(),
+  /** A call home that the household's auto-answer picked up (nobody pressed the camera's button). */
+  autoAnswered: z.boolean().optional(),
   endedAt: isoTime.nullable(),
 });
 export type CallView = z.infer<typeof callView>;

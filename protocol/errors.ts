@@ -31,6 +31,11 @@ export const errorCatalogue = {
   "too-many-requests": { status: 429, message: "too many attempts; wait and try again" },
   "not-assigned": { status: 403, message: "this household is not assigned to you; ask the service centre" },
   "wrong-password": { status: 400, message: "the current password is not right" },
+  "weak-password": {
+    status: 400,
+    message:
+      "this password is too easy to guess (too short, one digit over and over, a run such as 12345678, or a common one)",
+  },
   "sms-code-wrong": { status: 401, message: "the code is wrong or no longer valid; ask for a new one" },
   "cannot-disable-self": { status: 400, message: "you cannot disable your own account" },
   "not-installer": { status: 400, message: "only installers are assigned villages or households" },

@@ -107,6 +107,8 @@ export const bindDeviceBody = z.union([
 ]);
 export const replaceDeviceBody = bindDeviceBody;
 export const moveDeviceBody = z.object({ householdId: z.string().min(1).max(64) });
+/** A camera's name in its home (堂屋, 厨房): what every screen calls it. */
+export const renameDeviceBody = z.object({ label: z.string().trim().min(1).max(40) }).strict();
 export const deviceIdParams = z.object({ deviceId: z.string().min(1).max(64) });
 export const householdDeviceParams = z.object({
   householdId: z.string().min(1).max(64),

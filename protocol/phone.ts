@@ -29,8 +29,11 @@ export const smsCode = z
   .trim()
   .regex(/^\d{6}$/, "the code is 6 digits");
 
-/** Why a code is asked for: signing in, joining by invite (a new account), or adding a number to one's account. */
-export const codePurpose = z.enum(["sign-in", "sign-up", "verify"]);
+/**
+ * Why a code is asked for: signing in, joining by invite (a new account), adding a number to one's account, or
+ * setting a new password for the account whose verified number it is (忘记密码).
+ */
+export const codePurpose = z.enum(["sign-in", "sign-up", "verify", "reset-password"]);
 export type CodePurpose = z.infer<typeof codePurpose>;
 
 export const requestCodeBody = z.object({ phone: mobileNumber, purpose: codePurpose });
@@ -51,6 +54,11 @@ export const phoneSignUpBody = z.object({
 });
 export const phoneSignUpReply = loginReply.extend({ householdId: z.string() });
 export const verifyPhoneBody = z.object({ phone: mobileNumber, code: smsCode });
+export const resetPasswordByCodeBody = z.object({
+  phone: mobileNumber,
+  code: smsCode,
+  newPassword: z.string().min(1).max(200),
+});
 export const myPhoneView = z.object({ phone: z.string().nullable(), verifiedAt: z.string().nullable() });
 
 /** Which channels can reach people outside the open app on this server (the settings screen says it). */

@@ -196,11 +196,29 @@ describe("the call button", () => {
     expect(metrics).toContain('wx_calls_total{direction="from-home",state="ended"} 1');
   });
 
+  it("in a call, the elder's button hangs up: the call ends, the family is told, and nothing rings", async () => {
+    const [first] = members as [(typeof members)[0]];
+    expect(await camera.pressCallButton()).toBe(true);
+    const ringing = await waitFor(
+      "a new call rings",
+      async () => (await stack.db.call.findFirst({ where: { state: "ringing" } }))?.id,
+    );
+    expect((await stack.api("POST", `/api/v1/calls/${ringing}/answer`, { token: first.token })).status).toBe(200);
+    await waitFor("in the call at home", () => callsOnCamera().state === "in-call");
+    expect(await camera.pressCallButton()).toBe(true);
+    await waitFor("the camera shows the call ended", () => callsOnCamera().state === "idle");
+    await waitFor("the family told", () =>
+      first.live.some((msg) => msg.type === "call.updated" && msg.call.id === ringing && msg.call.state === "ended"),
+    );
+    expect(await stack.db.call.count({ where: { state: "ringing" } })).toBe(0);
+  });
+
   it("an unanswered call becomes missed: listed for call-back, a push says so, the camera stops ringing back", async () => {
     const before = push.received.length;
+    const earlier = new Set(members[0]!.live.filter((m) => m.type === "call.ringing").map((m) => m.call.id));
     await camera.pressCallButton();
     const ringing = await waitFor("rung", () =>
-      members[0]!.live.find((m) => m.type === "call.ringing" && m.call.id !== callId),
+      members[0]!.live.find((m) => m.type === "call.ringing" && !earlier.has(m.call.id)),
     );
     const missed = await waitFor(
       "missed",

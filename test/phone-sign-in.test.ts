@@ -160,6 +160,39 @@ describe("joining and signing in with a mobile number", () => {
     });
     expect(smsTo("+8615912345678").length).toBe(before);
   });
+
+  it("忘记密码: a code to the account's number sets a new password and ends its other sessions", async () => {
+    const elsewhere = await stack.login("family"); // the account verified 159… above
+    const code = await codeFor("15912345678", "reset-password");
+    const weak = await stack.api("POST", "/api/v1/auth/password/reset", {
+      body: { phone: "15912345678", code, newPassword: "12345678" },
+    });
+    expect(weak.body).toMatchObject({ error: "weak-password", details: { reason: "sequence" } });
+    // The refusal did not use up the code.
+    const reset = await stack.api("POST", "/api/v1/auth/password/reset", {
+      body: { phone: "15912345678", code, newPassword: "xinmima-2026" },
+    });
+    expect(reset.status).toBe(200);
+    expect(reset.body.user.username).toBe("family");
+    expect((await stack.api("GET", "/api/v1/auth/me", { token: elsewhere })).status).toBe(401);
+    const again = await stack.api("POST", "/api/v1/auth/password/reset", {
+      body: { phone: "15912345678", code, newPassword: "another-one-2026" },
+    });
+    expect(again.body.error).toBe("sms-code-wrong");
+    // A number with no account gets the same answer to its code request, and no SMS.
+    const before = smsTo("+8613912349999").length;
+    const asked = await stack.api("POST", "/api/v1/auth/phone/code", {
+      body: { phone: "13912349999", purpose: "reset-password" },
+    });
+    expect(asked.status).toBe(202);
+    expect(smsTo("+8613912349999").length).toBe(before);
+    // The demo password back, for the tests after this one.
+    const back = await stack.api("POST", "/api/v1/auth/password", {
+      token: reset.body.token,
+      body: { currentPassword: "xinmima-2026", newPassword: "test-password-123" },
+    });
+    expect(back.status).toBe(204);
+  });
 });
 
 describe("limits", () => {

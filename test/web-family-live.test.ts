@@ -1,5 +1,6 @@
 // The family's live view in the app, end to end: a simulated camera that streams when asked, the gateway's
-// relay, and the app's WHEP viewer in headless Chromium at 360×640 — watch, hold to talk, see who watched.
+// relay, and the app's WHEP viewer in headless Chromium at 360×640 — watch, hold to talk, see who watched; how a
+// view ends (stopped, privacy at home, the phone signed out from elsewhere) is said on the screen.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Camera } from "../firmware-sim/src/camera.ts";
@@ -15,6 +16,7 @@ import {
   videoWidth,
   type StreamingHome,
 } from "./web-browser.ts";
+import { familyPhone } from "./helpers/family-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: family live view", () => {
   let home: StreamingHome;
@@ -56,21 +58,63 @@ describe.skipIf(!hasChromium)("web app: family live view", () => {
       () => camera.snapshot().media.stats.talkbackPacketsReceived - before > 25,
       10_000,
     );
-    await page.getByTestId("watching").getByText("杨兴焦").waitFor();
+    // Each person once, this phone as "你", the talker marked beside their name.
+    await page.getByTestId("watching").getByText("正在看：你（在说话）").waitFor();
     await screenshot(page, "web-family-live");
     await page.mouse.up();
     await page.getByRole("button", { name: "按住说话" }).waitFor();
+    // Full screen is the whole live card: talk and stop stay within reach, and 退出全屏 brings the page back.
+    await page.getByRole("button", { name: "全屏" }).click();
+    await page.getByRole("button", { name: "退出全屏" }).waitFor();
+    expect(await page.evaluate(() => document.fullscreenElement?.className)).toBe("live");
+    await page.getByRole("button", { name: "按住说话" }).waitFor();
+    await page.getByRole("button", { name: "结束观看" }).waitFor();
+    await screenshot(page, "web-family-live-full-screen");
+    await page.getByRole("button", { name: "退出全屏" }).click();
+    await page.getByRole("button", { name: "全屏" }).waitFor();
     const released = camera.snapshot().media.stats.talkbackPacketsReceived;
     await page.waitForTimeout(800);
     expect(camera.snapshot().media.stats.talkbackPacketsReceived - released).toBeLessThan(5);
 
     await page.getByRole("button", { name: "结束观看" }).click();
+    await page.getByText("已结束观看。").waitFor();
+    await page.getByRole("button", { name: "再看一次" }).waitFor();
     await waitFor("camera stops streaming after the grace period", () => !camera.snapshot().media.streaming, 10_000);
     await page
       .locator("[data-testid=view-log] li", { hasText: "杨兴焦" })
       .filter({ hasText: "说过话" })
       .waitFor({ timeout: 10_000 });
     await screenshot(page, "web-family-watched");
+    await context.close();
+  }, 90_000);
+
+  it("privacy at home cuts the view, and signing the phone out from elsewhere ends it with the reason", async () => {
+    const { context, page } = await familyPhone(browser, home);
+    await page.locator(`[data-device="${home.deviceId}"]`).click();
+    await page.getByRole("button", { name: "开始观看" }).click();
+    await waitFor("the first picture", async () => (await videoWidth(page)) > 0, 20_000);
+    home.camera.pressPrivacyButton();
+    await page.getByText("家里开启了隐私模式，画面已停止。").waitFor({ timeout: 15_000 });
+    expect(await page.getByRole("button", { name: "再看一次" }).isDisabled()).toBe(true);
+    await screenshot(page, "web-end-view-privacy");
+    home.camera.pressPrivacyButton(); // the elder ends it
+    await page.getByRole("button", { name: "再看一次" }).click({ timeout: 15_000 });
+    await waitFor("the picture again", async () => (await videoWidth(page)) > 0, 20_000);
+
+    // From another phone of the same account: the account screen's list, "让它退出" on this one.
+    const phoneToken = await page.evaluate(
+      () => (JSON.parse(localStorage.getItem("wx.session")!) as { token: string }).token,
+    );
+    const mine = await home.stack.api("GET", "/api/v1/auth/sessions", { token: phoneToken });
+    const thisPhone = mine.body.items.find((s: { current: boolean }) => s.current);
+    const other = await home.stack.login("family");
+    expect((await home.stack.api("DELETE", `/api/v1/auth/sessions/${thisPhone.id}`, { token: other })).status).toBe(
+      204,
+    );
+    await page.getByText("这台手机已被退出登录").waitFor({ timeout: 10_000 });
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await waitFor("the view ended at the camera", () => !home.camera.snapshot().media.streaming, 15_000);
+    await screenshot(page, "web-end-signed-out-elsewhere");
     await context.close();
   }, 90_000);
 });

@@ -2,10 +2,26 @@
 // the camera screen, and switches to English. This stack runs without the relay: pressing Watch must say so
 // plainly (live view itself is in web-family-live.test.ts).
 import type { MqttClient } from "mqtt";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectAsDevice, installDemoCamera, startStack, type Stack } from "./helpers/stack.ts";
 import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot } from "./web-browser.ts";
+
+/** 邀请家人: the code with a QR code to show in person, the share sheet where the phone has one, 复制 says so. */
+async function inviteARelative(page: Page): Promise<void> {
+  await page.getByText("邀请家人").click();
+  await page.getByRole("button", { name: "生成邀请码" }).click();
+  const invite = page.getByTestId("invite");
+  await invite.getByRole("img", { name: "邀请二维码" }).waitFor();
+  const code = await invite.locator("[data-code]").getAttribute("data-code");
+  await invite.getByRole("button", { name: "复制邀请" }).click();
+  await invite.getByText("已复制").waitFor();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(`/join/${code}`);
+  await invite.getByRole("button", { name: "分享邀请" }).click();
+  const shared = await page.evaluate(() => (window as unknown as { shared: ShareData[] }).shared);
+  expect(shared).toEqual([expect.objectContaining({ url: expect.stringContaining(`/join/${code}`) })]);
+  await screenshot(page, "web-family-invite");
+}
 
 describe.skipIf(!hasChromium)("web app: family", () => {
   let stack: Stack;
@@ -36,13 +52,25 @@ describe.skipIf(!hasChromium)("web app: family", () => {
     expect(invite.status).toBe(201);
 
     const context = await phoneContext(browser, stack.httpUrl);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    // Chromium on Linux has no share sheet: stand one in that records what the app hands it.
+    await context.addInitScript(() => {
+      const shared: ShareData[] = [];
+      Object.assign(window, { shared });
+      Object.defineProperty(navigator, "share", { value: async (data: ShareData) => void shared.push(data) });
+    });
     const page = await context.newPage();
     await page.goto(invite.body.link);
     await page.getByText("黄兴容的家").waitFor();
     await page.fill("input[name=displayName]", "杨小梅");
     expect(await page.inputValue("input[name=relation]")).toBe("女儿");
     await page.fill("input[name=username]", "xiaomei");
+    // A weak password is named as it is typed; 显示 shows what was typed.
+    await page.fill("input[name=password]", "12345678");
+    await page.getByTestId("password-rule").getByText("不能是连着的数字或字母").waitFor();
     await page.fill("input[name=password]", "site-work-2026");
+    await page.getByRole("button", { name: "显示密码" }).click();
+    expect(await page.getAttribute("input[name=password]", "type")).toBe("text");
     await screenshot(page, "web-family-join");
     await page.getByRole("button", { name: "创建账号并加入" }).click();
 
@@ -56,6 +84,7 @@ describe.skipIf(!hasChromium)("web app: family", () => {
     expect(home).toContain("堂屋");
     expect(home).toContain("在线");
     expect(home).toContain("暂无画面预览");
+    await inviteARelative(page);
 
     await card.click();
     await page.waitForURL(`**/family/camera/${deviceId}`);

@@ -118,8 +118,9 @@ export interface Camera {
   /** Privacy on/off; while a call home rings, it declines the call instead. */
   pressPrivacyButton(): void;
   /**
-   * The call button: answers a call home that is ringing, or calls the family. Resolves false when the press
-   * went nowhere (the camera is offline: counted in snapshot().calls.pressesWhileOffline).
+   * The call button: answers a call home that is ringing, hangs up the call in progress, or calls the family.
+   * Resolves false when the press went nowhere (the camera is offline: counted in
+   * snapshot().calls.pressesWhileOffline).
    */
   pressCallButton(): Promise<boolean>;
   /** Wipes the state file (credentials and all) and boots fresh, which claims again. */

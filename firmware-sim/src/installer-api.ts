@@ -104,7 +104,7 @@ export function createInstallerClient(options: InstallerClientOptions): Installe
       return reply.items[0] ?? null;
     },
     async bindDevice(householdId, serial, claimCode) {
-      const body: z.input<typeof bindDeviceBody> = { serial, claimCode, label: "模拟摄像头 sim" };
+      const body: z.input<typeof bindDeviceBody> = { serial, claimCode, label: "堂屋" };
       await request("POST", `/api/v1/households/${encodeURIComponent(householdId)}/devices`, body);
     },
   };

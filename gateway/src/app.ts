@@ -504,7 +504,7 @@ function createServices(
     state,
     ingestThread,
     liveSessions,
-    sessions: sessionsClosingSockets(db, liveSessions),
+    sessions: sessionsClosingSockets(db, liveSessions, config),
     audit: databaseAuditLog(db),
   };
   const devicePlane = createDevicePlane(config, base, running);
@@ -539,8 +539,11 @@ function createServices(
 }
 
 /** Every ending of a session, here or (in a cluster) on another gateway, closes its live sockets at once. */
-function sessionsClosingSockets(db: Database, liveSessions: LiveSessions): Sessions {
-  const sessions = new Sessions(db);
+function sessionsClosingSockets(db: Database, liveSessions: LiveSessions, config: GatewayConfig): Sessions {
+  const sessions = new Sessions(db, {
+    workS: config.SESSION_TTL_S,
+    familyIdleS: config.FAMILY_SESSION_IDLE_DAYS * 86_400,
+  });
   sessions.onEnded(({ scope, reason }) => {
     if ("sessionId" in scope) liveSessions.closeSession(scope.sessionId, reason);
     else liveSessions.closeUser(scope.userId, reason, scope.exceptSessionId);
@@ -620,7 +623,6 @@ async function registerAccessRoutes(
 ): Promise<void> {
   await api.register(authPlugin, {
     db,
-    sessionTtlS: config.SESSION_TTL_S,
     loginFailuresPer15Min: config.LOGIN_FAILURES_PER_15_MIN,
     sessions,
     audit,
@@ -649,14 +651,14 @@ async function registerAccessRoutes(
     db,
     audit,
     claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
-    sessionTtlS: config.SESSION_TTL_S,
+    sessions,
     guessLimiters: inviteGuesses,
   });
   await api.register(phoneAuthPlugin, {
     db,
     audit,
     codes: messaging.phoneCodes,
-    sessionTtlS: config.SESSION_TTL_S,
+    sessions,
     claimFailuresPer15Min: config.CLAIM_FAILURES_PER_15_MIN,
     guessLimiters: inviteGuesses,
   });

@@ -102,6 +102,7 @@ export const gatewayEnvSchema = z.object({
   /** Generated per process when the broker is embedded and none is given. */
   MQTT_SERVICE_PASSWORD: z.string().min(12).optional(),
   SESSION_TTL_S: seconds.default(8 * 3600),
+  FAMILY_SESSION_IDLE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   HEARTBEAT_INTERVAL_S: seconds.default(30),
   DEVICE_KEEPALIVE_S: seconds.default(60),
   OFFLINE_ALERT_AFTER_S: seconds.default(300),

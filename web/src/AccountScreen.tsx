@@ -1,5 +1,5 @@
-// One's own account: its mobile number (added with a code sent to it), and the password (changing it ends
-// every other sign-in of the account).
+// One's own account: its mobile number (added with a code sent to it), the password (changing it ends every
+// other sign-in of the account), and the phones and browsers signed in to it (each can be signed out).
 import { useState } from "preact/hooks";
 import type { z } from "zod";
 import type { ChannelsView, myPhoneView } from "../../protocol/phone.ts";
@@ -9,8 +9,13 @@ import { useAction, useLoad } from "./hooks.ts";
 import { PhoneCodeFields } from "./PhoneCode.tsx";
 import { homeOf } from "./session.ts";
 import { ErrorText, Layout } from "./ui/Layout.tsx";
+import { PasswordInput } from "./ui/PasswordInput.tsx";
+import { passwordRuleFor } from "./ui/new-password.ts";
+import { SessionsCard } from "./ui/Sessions.tsx";
+import { useAccountStrings } from "./locales/account.ts";
 
 export function AccountScreen() {
+  useAccountStrings();
   const { t } = useT();
   const { api, session } = useServices();
   const [currentPassword, setCurrent] = useState("");
@@ -34,29 +39,19 @@ export function AccountScreen() {
         }}
       >
         <h2>{t("account.changePassword")}</h2>
-        <label>
-          {t("account.currentPassword")}
-          <input
-            name="currentPassword"
-            type="password"
-            autocomplete="current-password"
-            required
-            value={currentPassword}
-            onInput={(e) => setCurrent(e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          {t("account.newPassword")}
-          <input
-            name="newPassword"
-            type="password"
-            autocomplete="new-password"
-            minLength={8}
-            required
-            value={newPassword}
-            onInput={(e) => setNew(e.currentTarget.value)}
-          />
-        </label>
+        <PasswordInput
+          name="currentPassword"
+          label={t("account.currentPassword")}
+          value={currentPassword}
+          onInput={setCurrent}
+        />
+        <PasswordInput
+          name="newPassword"
+          label={t("account.newPassword")}
+          value={newPassword}
+          onInput={setNew}
+          rule={passwordRuleFor(session.current()?.user.role)}
+        />
         <ErrorText error={change.error} />
         {saved ? (
           <p class="notice" role="status">
@@ -67,6 +62,7 @@ export function AccountScreen() {
           {change.busy ? t("common.wait") : t("common.save")}
         </button>
       </form>
+      <SessionsCard />
     </Layout>
   );
 }

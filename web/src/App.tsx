@@ -6,9 +6,7 @@ import { CameraScreen } from "./family/CameraScreen.tsx";
 import { IncomingCall } from "./family/IncomingCall.tsx";
 import { NoticeToast } from "./family/NoticeToast.tsx";
 import { FamilyHome } from "./family/FamilyHome.tsx";
-import { JoinScreen } from "./JoinScreen.tsx";
 import { LoginScreen } from "./LoginScreen.tsx";
-import { AccountScreen } from "./AccountScreen.tsx";
 import { homeOf, type Session } from "./session.ts";
 
 // Installers and staff download their screens only when they sign in: the family's phone never does.
@@ -23,6 +21,10 @@ const AccountsScreen = lazy(() => staffApp().then((m) => m.AccountsScreen));
 const BatchScreen = lazy(() => staffApp().then((m) => m.BatchScreen));
 const StaffWellbeing = lazy(() => staffApp().then((m) => m.WellbeingChecksScreen));
 const InstallerWellbeing = lazy(() => installerApp().then((m) => m.WellbeingChecksScreen));
+// One's account (password, phones signed in), joining and 忘记密码 are visited rarely: not in the first download.
+const AccountScreen = lazy(() => import("./AccountScreen.tsx").then((m) => m.AccountScreen));
+const JoinScreen = lazy(() => import("./JoinScreen.tsx").then((m) => m.JoinScreen));
+const ForgotPasswordScreen = lazy(() => import("./ForgotPasswordScreen.tsx").then((m) => m.ForgotPasswordScreen));
 
 export function App({ services }: { services: AppServices }) {
   const [session, setSession] = useState(services.session.current());
@@ -31,6 +33,7 @@ export function App({ services }: { services: AppServices }) {
     if (session) services.live.start(session.token);
     else services.live.stop();
   }, [session?.token]);
+  useSlidingSession(services);
   return (
     <Services.Provider value={services}>
       <LocationProvider>
@@ -46,7 +49,7 @@ export function App({ services }: { services: AppServices }) {
 
 function Routes({ session }: { session: Session | null }) {
   const location = useLocation();
-  const open = location.path === "/login" || location.path.startsWith("/join");
+  const open = location.path === "/login" || location.path === "/forgot-password" || location.path.startsWith("/join");
   useEffect(() => {
     if (!session && !open) location.route(`/login?next=${encodeURIComponent(location.url)}`, true);
   }, [session, open]);
@@ -54,6 +57,7 @@ function Routes({ session }: { session: Session | null }) {
   return (
     <Router>
       <Route path="/login" component={LoginScreen} />
+      <Route path="/forgot-password" component={ForgotPasswordScreen} />
       <Route path="/join/:code?" component={JoinScreen} />
       <Route path="/family" component={FamilyHome} />
       <Route path="/family/camera/:deviceId" component={CameraScreen} />
@@ -70,6 +74,29 @@ function Routes({ session }: { session: Session | null }) {
       <Route path="/installer/wellbeing" component={InstallerWellbeing} />
       <Route default component={() => <Redirect to={homeOf(session)} />} />
     </Router>
+  );
+}
+
+/**
+ * A family member's session moves on with use (30 days from the last): each time the live socket opens, the
+ * server says until when, and the kept session is updated, so a phone used every week never signs out.
+ */
+function useSlidingSession(services: AppServices): void {
+  useEffect(
+    () =>
+      services.live.onState((state) => {
+        const current = services.session.current();
+        if (state !== "open" || !current) return;
+        services.api.get<{ sessionExpiresAt?: string }>("/auth/me").then(
+          (me) => {
+            const now = services.session.current();
+            if (me.sessionExpiresAt && now?.token === current.token)
+              services.session.set({ ...now, expiresAt: me.sessionExpiresAt });
+          },
+          () => {},
+        );
+      }),
+    [services],
   );
 }
 

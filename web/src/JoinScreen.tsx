@@ -8,6 +8,9 @@ import type { AcceptInviteReply, InvitePreview, RegisterReply } from "../../prot
 import { useServices, useT } from "./context.ts";
 import { useAction, useLoad } from "./hooks.ts";
 import { ErrorText, Layout, Loading } from "./ui/Layout.tsx";
+import { PasswordInput } from "./ui/PasswordInput.tsx";
+import { familyPasswordRule } from "./ui/new-password.ts";
+import { useAccountStrings } from "./locales/account.ts";
 
 const normalise = (code: string) =>
   code
@@ -16,6 +19,7 @@ const normalise = (code: string) =>
     .replace(/[^0-9A-Z]/g, "");
 
 export function JoinScreen() {
+  useAccountStrings();
   const { t } = useT();
   const { params } = useRoute();
   const code = normalise(params.code ?? "");
@@ -165,7 +169,13 @@ function Register({ code, relation: suggested }: { code: string; relation: strin
           <input {...field("relation")} maxLength={20} placeholder={t("join.relationHint")} />
         </label>
         {byPhone ? <PhoneCodeFields purpose="sign-up" value={byCode} onChange={setByCode} /> : null}
-        {byPhone ? null : <PasswordAccountFields field={field} />}
+        {byPhone ? null : (
+          <PasswordAccountFields
+            field={field}
+            password={form.password}
+            setPassword={(password) => setForm({ ...form, password })}
+          />
+        )}
         <ErrorText error={register.error} />
         <button class="primary" type="submit" disabled={register.busy}>
           {register.busy ? t("common.wait") : t("join.registerAndJoin")}
@@ -192,7 +202,15 @@ type FieldProps = {
 };
 
 /** A username and a password: how someone without a phone (or where no SMS is sent) joins. */
-function PasswordAccountFields({ field }: { field: (name: "username" | "password") => FieldProps }) {
+function PasswordAccountFields({
+  field,
+  password,
+  setPassword,
+}: {
+  field: (name: "username") => FieldProps;
+  password: string;
+  setPassword: (password: string) => void;
+}) {
   const { t } = useT();
   return (
     <>
@@ -207,11 +225,13 @@ function PasswordAccountFields({ field }: { field: (name: "username" | "password
           maxLength={32}
         />
       </label>
-      <label>
-        {t("auth.password")}
-        <input {...field("password")} type="password" autocomplete="new-password" required minLength={8} />
-        <small class="muted">{t("join.passwordHint")}</small>
-      </label>
+      <PasswordInput
+        name="password"
+        label={t("auth.password")}
+        value={password}
+        onInput={setPassword}
+        rule={familyPasswordRule}
+      />
     </>
   );
 }

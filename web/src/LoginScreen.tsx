@@ -8,6 +8,7 @@ import { homeOf } from "./session.ts";
 import { useServices, useT } from "./context.ts";
 import { useAction } from "./hooks.ts";
 import { ErrorText, Layout } from "./ui/Layout.tsx";
+import { PasswordInput } from "./ui/PasswordInput.tsx";
 
 export function LoginScreen() {
   const { t } = useT();
@@ -75,6 +76,9 @@ export function LoginScreen() {
         </button>
       </form>
       <p class="muted">
+        <a href="/forgot-password">{t("auth.forgot")}</a>
+      </p>
+      <p class="muted">
         {t("auth.newHere")} <a href="/join">{t("auth.haveInvite")}</a>
       </p>
     </Layout>
@@ -102,17 +106,7 @@ function PasswordFields(p: {
           onInput={(e) => setUsername(e.currentTarget.value)}
         />
       </label>
-      <label>
-        {t("auth.password")}
-        <input
-          name="password"
-          type="password"
-          autocomplete="current-password"
-          required
-          value={password}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-        />
-      </label>
+      <PasswordInput name="password" label={t("auth.password")} value={password} onInput={setPassword} />
     </>
   );
 }

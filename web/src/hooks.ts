@@ -86,3 +86,18 @@ export function useTick(ms = 30_000): number {
   }, [ms]);
   return now;
 }
+
+/** useAction for a settings form: `saved` says the last save went through (shown as 已保存 until the next one). */
+export function useSaveAction<A extends unknown[], R>(action: (...args: A) => Promise<R>) {
+  const [saved, setSaved] = useState(false);
+  const wrapped = useCallback(
+    async (...args: A): Promise<R> => {
+      setSaved(false);
+      const result = await action(...args);
+      setSaved(true);
+      return result;
+    },
+    [action],
+  );
+  return { ...useAction(wrapped), saved };
+}

@@ -1,5 +1,6 @@
 // Staff manage accounts: create installer and staff accounts, disable one (its sessions, live sockets and
-// live views end at once) or enable it again, and assign installers to villages or households.
+// live views end at once) or enable it again, assign installers to villages or households, and help someone who
+// cannot get in or lost a phone: see where they are signed in, sign them out everywhere, set a new password.
 import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
@@ -12,6 +13,9 @@ import {
   assignmentParams,
   assignmentView,
   createAccountBody,
+  endedSessionsReply,
+  sessionListReply,
+  setPasswordBody,
   userIdParams,
 } from "../../../protocol/accounts.ts";
 import { errorReply, type Role } from "../../../protocol/http.ts";
@@ -20,7 +24,7 @@ import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import type { Sessions } from "./sessions.ts";
 import type { LiveSessions } from "../events/live-sessions.ts";
-import { requireRole, signedIn } from "./auth.ts";
+import { assertStrongPassword, requireRole, sessionViewOf, signedIn } from "./auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 type UserRow = {
@@ -80,6 +84,7 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   registerAccountRoutes(r, options);
   registerAccountSwitches(r, options);
   registerAssignmentRoutes(r, options);
+  registerSessionHelp(r, options);
 }
 
 function registerAccountRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOptions): void {
@@ -117,6 +122,7 @@ function registerAccountRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOption
     },
     async (request, reply) => {
       const { username, displayName, password, role } = request.body;
+      assertStrongPassword(password, role);
       if (await db.user.findUnique({ where: { username } })) throw new DomainError("username-taken");
       const user = await db.user.create({
         data: { id: randomId("usr_"), username, displayName, role, passwordHash: await hashSecret(password) },
@@ -253,6 +259,79 @@ function registerAssignmentRoutes(r: ZodRoutes, { db, audit, liveSessions }: Acc
       await audit(signedIn(request).id, "installer.unassign", request.params.userId, {
         assignmentId: request.params.assignmentId,
       });
+      return reply.status(204).send(null);
+    },
+  );
+}
+
+/** Staff help a person who lost a phone or a password: where they are signed in, out everywhere, a new password. */
+function registerSessionHelp(r: ZodRoutes, { db, audit, sessions }: AccountsPluginOptions): void {
+  const userOr404 = async (userId: string) => {
+    const user = await db.user.findUnique({ where: { id: userId }, select: { id: true, role: true } });
+    if (!user) throw new DomainError("not-found", { message: "user not found" });
+    return user;
+  };
+
+  r.get(
+    "/users/:userId/sessions",
+    {
+      schema: {
+        tags: ["accounts"],
+        summary: "The phones and browsers an account is signed in on (staff)",
+        params: userIdParams,
+        response: { 200: sessionListReply, ...errors },
+      },
+      preHandler: staffOnly,
+    },
+    async (request) => {
+      const user = await userOr404(request.params.userId);
+      return { items: (await sessions.list(user.id)).map((s) => sessionViewOf(s, signedIn(request).sessionId)) };
+    },
+  );
+
+  r.post(
+    "/users/:userId/sign-out",
+    {
+      schema: {
+        tags: ["accounts"],
+        summary: "Sign an account out everywhere, at once on every gateway (a lost phone; staff)",
+        params: userIdParams,
+        response: { 200: endedSessionsReply, ...errors },
+      },
+      preHandler: staffOnly,
+    },
+    async (request) => {
+      const user = await userOr404(request.params.userId);
+      const ended = await sessions.end({ userId: user.id }, "session-revoked");
+      await audit(signedIn(request).id, "user.sign-out-everywhere", user.id, { ended });
+      return { ended };
+    },
+  );
+
+  r.post(
+    "/users/:userId/password",
+    {
+      schema: {
+        tags: ["accounts"],
+        summary: "Set a new password for someone who cannot get in; their sessions end (staff, not one's own)",
+        params: userIdParams,
+        body: setPasswordBody,
+        response: { 204: z.null(), ...errors },
+      },
+      preHandler: staffOnly,
+    },
+    async (request, reply) => {
+      const me = signedIn(request);
+      if (request.params.userId === me.id)
+        throw new DomainError("forbidden", { message: "change your own password on the account page" });
+      const user = await userOr404(request.params.userId);
+      assertStrongPassword(request.body.newPassword, user.role);
+      await db.user.update({
+        where: { id: user.id },
+        data: { passwordHash: await hashSecret(request.body.newPassword) },
+      });
+      await sessions.end({ userId: user.id }, "password-changed");
+      await audit(me.id, "user.reset-password", user.id);
       return reply.status(204).send(null);
     },
   );

@@ -1,12 +1,20 @@
-// Sign-in with username + password → a short-lived bearer token (stored hashed, revocable).
-import { DomainError, retryLater } from "../../../protocol/errors.ts";
+// Sign-in with username + password → a bearer token (stored hashed, revocable; its lifetime: sessions.ts), one's
+// own account (password, the signed-in phones and browsers, signing one or all of them out), and the password rule.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { hashSecret, hashToken, randomId, randomToken, verifySecret } from "../../../core/secrets.ts";
-import type { Sessions, SignedInUser } from "./sessions.ts";
-import { changePasswordBody, staffPassword } from "../../../protocol/accounts.ts";
+import { hashSecret, verifySecret } from "../../../core/secrets.ts";
+import type { SessionSummary, Sessions, SignedInUser } from "./sessions.ts";
+import {
+  changePasswordBody,
+  endedSessionsReply,
+  sessionIdParams,
+  sessionListReply,
+} from "../../../protocol/accounts.ts";
+import { DomainError, retryLater } from "../../../protocol/errors.ts";
+import { isoTime } from "../../../protocol/device-messages.ts";
+import { MIN_PASSWORD_LENGTH, weakPasswordReason } from "../../../protocol/password-rules.ts";
 import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
@@ -23,17 +31,17 @@ declare module "fastify" {
 // A fixed hash to compare against when the username is unknown, so both paths take the same time.
 const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
-/** A new session of this account: its bearer token (the server keeps only the hash) and when it ends. */
-export async function openSession(
-  db: Pick<Database, "session">,
-  userId: string,
-  ttlS: number,
-): Promise<{ token: string; expiresAt: Date }> {
-  const token = randomToken();
-  const expiresAt = new Date(Date.now() + ttlS * 1000);
-  await db.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId, expiresAt } });
-  return { token, expiresAt };
+/** Refuses a password anyone could guess (protocol/password-rules.ts); staff and installers need twelve characters. */
+export function assertStrongPassword(password: string, role: string): void {
+  const reason = weakPasswordReason(
+    password,
+    role === "family" ? MIN_PASSWORD_LENGTH.family : MIN_PASSWORD_LENGTH.work,
+  );
+  if (reason) throw new DomainError("weak-password", { details: { reason } });
 }
+
+/** The browser or app that signs in, as it names itself: the account screen tells phones apart by it. */
+export const clientOf = (request: FastifyRequest): string | undefined => request.headers["user-agent"];
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -57,7 +65,6 @@ export function signedIn(request: FastifyRequest): SignedInUser {
 
 export interface AuthPluginOptions {
   db: Database;
-  sessionTtlS: number;
   loginFailuresPer15Min: number;
   /** The one check of whether a session is live, and where sessions end (sessions.ts). */
   sessions: Sessions;
@@ -82,13 +89,10 @@ async function registerAuth(app: FastifyInstance, options: AuthPluginOptions): P
   const r = zodRoutes(app);
   registerSignInRoutes(r, options, limiter);
   registerOwnAccountRoutes(r, options, limiter);
+  registerOwnSessionRoutes(r, options);
 }
 
-function registerSignInRoutes(
-  r: ZodRoutes,
-  { db, sessionTtlS, sessions }: AuthPluginOptions,
-  limiter: GuessLimiter,
-): void {
+function registerSignInRoutes(r: ZodRoutes, { db, sessions }: AuthPluginOptions, limiter: GuessLimiter): void {
   r.post(
     "/auth/login",
     {
@@ -109,7 +113,7 @@ function registerSignInRoutes(
       if (!user || !ok || user.disabledAt)
         throw new DomainError("unauthorized", { message: "wrong username or password" });
       attempt.succeeded();
-      const { token, expiresAt } = await openSession(db, user.id, sessionTtlS);
+      const { token, expiresAt } = await sessions.open(user, clientOf(request));
       return {
         token,
         expiresAt: expiresAt.toISOString(),
@@ -150,8 +154,7 @@ function registerOwnAccountRoutes(
     },
     async (request, reply) => {
       const me = signedIn(request);
-      if (me.role !== "family" && !staffPassword.safeParse(request.body.newPassword).success)
-        throw new DomainError("invalid-request", { message: "the new password needs at least 12 characters" });
+      assertStrongPassword(request.body.newPassword, me.role);
       const attempt = await limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
       if (!attempt.ok) throw retryLater(attempt.retryAfterS, "too many wrong passwords");
       const user = await db.user.findUniqueOrThrow({ where: { id: me.id } });
@@ -171,12 +174,86 @@ function registerOwnAccountRoutes(
   r.get(
     "/auth/me",
     {
-      schema: { tags: ["auth"], summary: "Who am I", response: { 200: loginReply.shape.user, 401: errorReply } },
+      schema: {
+        tags: ["auth"],
+        summary: "Who am I, and until when this session lasts (a family member's moves on with use)",
+        response: { 200: loginReply.shape.user.extend({ sessionExpiresAt: isoTime.optional() }), 401: errorReply },
+      },
       preHandler: requireRole(),
     },
     async (request) => {
-      const { id, username, displayName, role } = signedIn(request);
-      return { id, username, displayName, role };
+      const { id, username, displayName, role, sessionExpiresAt } = signedIn(request);
+      return { id, username, displayName, role, sessionExpiresAt: sessionExpiresAt.toISOString() };
     },
   );
+}
+
+/** The phones and browsers signed in to one's account; any one, or all the others, can be signed out. */
+function registerOwnSessionRoutes(r: ZodRoutes, { sessions, audit }: AuthPluginOptions): void {
+  r.get(
+    "/auth/sessions",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "The phones and browsers signed in to my account",
+        response: { 200: sessionListReply, 401: errorReply },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      const me = signedIn(request);
+      const items = await sessions.list(me.id);
+      return { items: items.map((s) => sessionViewOf(s, me.sessionId)) };
+    },
+  );
+
+  r.delete(
+    "/auth/sessions/:sessionId",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Sign out one of my phones or browsers (at once, on every gateway)",
+        params: sessionIdParams,
+        response: { 204: z.null(), 401: errorReply, 404: errorReply },
+      },
+      preHandler: requireRole(),
+    },
+    async (request, reply) => {
+      const me = signedIn(request);
+      const { sessionId } = request.params;
+      if (!(await sessions.list(me.id)).some((s) => s.id === sessionId)) throw new DomainError("not-found");
+      await sessions.end({ sessionId, userId: me.id }, sessionId === me.sessionId ? "signed-out" : "session-revoked");
+      await audit(me.id, "user.sign-out-session", me.id, { sessionId });
+      return reply.status(204).send(null);
+    },
+  );
+
+  r.post(
+    "/auth/sessions/sign-out-others",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Sign out every other phone and browser of my account; this one stays signed in",
+        response: { 200: endedSessionsReply, 401: errorReply },
+      },
+      preHandler: requireRole(),
+    },
+    async (request) => {
+      const me = signedIn(request);
+      const ended = await sessions.end({ userId: me.id, exceptSessionId: me.sessionId }, "session-revoked");
+      await audit(me.id, "user.sign-out-others", me.id, { ended });
+      return { ended };
+    },
+  );
+}
+
+export function sessionViewOf(s: SessionSummary, currentSessionId: string | null) {
+  return {
+    id: s.id,
+    client: s.client,
+    createdAt: s.createdAt.toISOString(),
+    lastUsedAt: s.lastUsedAt?.toISOString() ?? null,
+    expiresAt: s.expiresAt.toISOString(),
+    current: s.id === currentSessionId,
+  };
 }

@@ -4,7 +4,8 @@ import { DomainError, notFoundError, retryLater } from "../../../protocol/errors
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { hashSecret, hashToken, randomId, randomReadableCode, randomToken } from "../../../core/secrets.ts";
+import { hashSecret, hashToken, randomId, randomReadableCode } from "../../../core/secrets.ts";
+import type { Sessions } from "./sessions.ts";
 import { errorReply } from "../../../protocol/http.ts";
 import {
   acceptInviteBody,
@@ -23,7 +24,7 @@ import { assertCanSeeHousehold, isHouseholdMember } from "./access.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
-import { requireRole, signedIn } from "./auth.ts";
+import { assertStrongPassword, clientOf, requireRole, signedIn } from "./auth.ts";
 
 const errors = {
   400: errorReply,
@@ -67,7 +68,8 @@ interface InviteDeps {
   db: Database;
   audit: AuditLog;
   claimFailuresPer15Min: number;
-  sessionTtlS: number;
+  /** Where a new account's first session is opened (its lifetime is the family's). */
+  sessions: Sessions;
   /** Where wrong invite codes are counted: this process (default) or the cluster's Redis. */
   guessLimiters?: GuessLimiterFactory;
 }
@@ -270,7 +272,7 @@ function registerInviteCodes(
 /** A new worker's account, created with an invite code: it joins the household and is signed in. */
 function registerSignUpWithInvite(
   r: ZodRoutes,
-  { db, audit, sessionTtlS }: InviteDeps,
+  { db, audit, sessions }: InviteDeps,
   findUsable: ReturnType<typeof usableInviteFinder>,
 ): void {
   r.post(
@@ -285,14 +287,14 @@ function registerSignUpWithInvite(
     },
     async (request, reply) => {
       const body = request.body;
+      assertStrongPassword(body.password, "family");
       const invite = await findUsable(request, body.inviteCode);
       if (await db.user.findUnique({ where: { username: body.username } })) throw new DomainError("username-taken");
       const passwordHash = await hashSecret(body.password);
       const userId = randomId("usr_");
-      const token = randomToken();
-      const expiresAt = new Date(Date.now() + sessionTtlS * 1000);
+      let session: { token: string; expiresAt: Date };
       try {
-        await db.$transaction(async (tx) => {
+        session = await db.$transaction(async (tx) => {
           await consumeUse(tx, invite.id);
           await tx.user.create({
             data: { id: userId, username: body.username, displayName: body.displayName, passwordHash, role: "family" },
@@ -300,7 +302,7 @@ function registerSignUpWithInvite(
           await tx.householdMember.create({
             data: { householdId: invite.householdId, userId, relation: body.relation ?? invite.relation },
           });
-          await tx.session.create({ data: { id: randomId("ses_"), tokenHash: hashToken(token), userId, expiresAt } });
+          return sessions.open({ id: userId, role: "family" }, clientOf(request), tx);
         });
       } catch (error) {
         // Two people racing for one username: the unique index decides, and the invite use is rolled back.
@@ -309,8 +311,8 @@ function registerSignUpWithInvite(
       }
       await audit(userId, "user.register", invite.householdId, { inviteId: invite.id });
       return reply.status(201).send({
-        token,
-        expiresAt: expiresAt.toISOString(),
+        token: session.token,
+        expiresAt: session.expiresAt.toISOString(),
         householdId: invite.householdId,
         user: { id: userId, username: body.username, displayName: body.displayName, role: "family" as const },
       });

@@ -1,8 +1,10 @@
 // Sign-in with a mobile number and an SMS code (手机号 + 验证码): ask for a code, then sign in with it, join a
-// household by invite with it (a new family account), or add the number to one's own account. Passwords stay.
+// household by invite with it (a new family account), add the number to one's own account, or set a new password
+// when it is forgotten (忘记密码: the code goes to the account's verified number, with the same limits).
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { hashSecret, randomId, randomToken } from "../../../core/secrets.ts";
+import type { Sessions } from "./sessions.ts";
 import type { Database } from "../../../core/database.ts";
 import { DomainError } from "../../../protocol/errors.ts";
 import { errorReply, loginReply, type Role } from "../../../protocol/http.ts";
@@ -12,11 +14,12 @@ import {
   phoneSignUpBody,
   phoneSignUpReply,
   requestCodeBody,
+  resetPasswordByCodeBody,
   requestCodeReply,
   verifyPhoneBody,
 } from "../../../protocol/phone.ts";
 import type { AuditLog } from "./audit.ts";
-import { openSession, requireRole, signedIn } from "./auth.ts";
+import { assertStrongPassword, clientOf, requireRole, signedIn } from "./auth.ts";
 import type { GuessLimiterFactory } from "./attempt-limiter.ts";
 import { localGuessLimiters } from "./attempt-limiter.ts";
 import { consumeUse, usableInviteFinder } from "./invites.ts";
@@ -26,7 +29,7 @@ export interface PhoneAuthOptions {
   db: Database;
   audit: AuditLog;
   codes: PhoneCodes;
-  sessionTtlS: number;
+  sessions: Sessions;
   claimFailuresPer15Min: number;
   guessLimiters?: GuessLimiterFactory;
 }
@@ -48,6 +51,7 @@ export async function phoneAuthPlugin(app: FastifyInstance, options: PhoneAuthOp
   registerPhoneSignIn(r, options);
   registerPhoneSignUp(r, options);
   registerOwnNumber(r, options);
+  registerPasswordReset(r, options);
 }
 
 /** Whether a code for this number and purpose would reach someone entitled to it (else it is not sent). */
@@ -56,7 +60,8 @@ async function shouldDeliver(db: Database, phone: string, purpose: string, userI
     where: { phone },
     select: { id: true, disabledAt: true, phoneVerifiedAt: true },
   });
-  if (purpose === "sign-in") return Boolean(owner?.phoneVerifiedAt && !owner.disabledAt);
+  if (purpose === "sign-in" || purpose === "reset-password")
+    return Boolean(owner?.phoneVerifiedAt && !owner.disabledAt);
   if (purpose === "verify") return !owner || owner.id === userId;
   return true; // sign-up: whether the number is free is told only to whoever holds the code
 }
@@ -83,7 +88,7 @@ function registerCodeRequest(r: ZodRoutes, { db, codes }: PhoneAuthOptions): voi
   );
 }
 
-function registerPhoneSignIn(r: ZodRoutes, { db, codes, sessionTtlS, audit }: PhoneAuthOptions): void {
+function registerPhoneSignIn(r: ZodRoutes, { db, codes, sessions, audit }: PhoneAuthOptions): void {
   r.post(
     "/auth/phone/login",
     {
@@ -100,7 +105,7 @@ function registerPhoneSignIn(r: ZodRoutes, { db, codes, sessionTtlS, audit }: Ph
       const user = await db.user.findUnique({ where: { phone } });
       // A code only goes to a verified, enabled account; anything else here changed since, and answers alike.
       if (!user?.phoneVerifiedAt || user.disabledAt) throw new DomainError("sms-code-wrong");
-      const session = await openSession(db, user.id, sessionTtlS);
+      const session = await sessions.open(user, clientOf(request));
       await audit(user.id, "user.sign-in-by-code", user.id);
       return { token: session.token, expiresAt: session.expiresAt.toISOString(), user: userOf(user) };
     },
@@ -108,7 +113,7 @@ function registerPhoneSignIn(r: ZodRoutes, { db, codes, sessionTtlS, audit }: Ph
 }
 
 function registerPhoneSignUp(r: ZodRoutes, options: PhoneAuthOptions): void {
-  const { db, codes, sessionTtlS, audit } = options;
+  const { db, codes, sessions, audit } = options;
   const guesses = (options.guessLimiters ?? localGuessLimiters)("invite", options.claimFailuresPer15Min);
   const findUsable = usableInviteFinder(db, guesses);
   r.post(
@@ -146,7 +151,7 @@ function registerPhoneSignUp(r: ZodRoutes, options: PhoneAuthOptions): void {
         await tx.householdMember.create({
           data: { householdId: invite.householdId, userId, relation: body.relation ?? invite.relation },
         });
-        return openSession(tx, userId, sessionTtlS);
+        return sessions.open({ id: userId, role: "family" }, clientOf(request), tx);
       });
       await audit(userId, "user.register-by-phone", invite.householdId, { inviteId: invite.id });
       const user = await db.user.findUniqueOrThrow({ where: { id: userId } });
@@ -201,6 +206,38 @@ function registerOwnNumber(r: ZodRoutes, { db, codes, audit }: PhoneAuthOptions)
       }
       await audit(me.id, "user.verify-phone", me.id);
       return { phone: request.body.phone, verifiedAt: verifiedAt.toISOString() };
+    },
+  );
+}
+
+/**
+ * 忘记密码: the code sent to the account's verified number sets a new password. Every session of the account
+ * ends (whoever knew the old password is out), and this phone is signed in with the new one.
+ */
+function registerPasswordReset(r: ZodRoutes, { db, codes, sessions, audit }: PhoneAuthOptions): void {
+  r.post(
+    "/auth/password/reset",
+    {
+      schema: {
+        tags: ["auth"],
+        summary: "Set a new password with a code sent to the account's mobile number (purpose reset-password)",
+        body: resetPasswordByCodeBody,
+        response: { 200: loginReply, ...errors },
+      },
+    },
+    async (request) => {
+      const { phone, code, newPassword } = request.body;
+      const owner = await db.user.findUnique({ where: { phone }, select: { role: true } });
+      // Checked before the code is used up, so a refused password does not cost the person their code.
+      assertStrongPassword(newPassword, owner?.role ?? "family");
+      await codes.check(phone, "reset-password", code);
+      const user = await db.user.findUnique({ where: { phone } });
+      if (!user?.phoneVerifiedAt || user.disabledAt) throw new DomainError("sms-code-wrong");
+      await db.user.update({ where: { id: user.id }, data: { passwordHash: await hashSecret(newPassword) } });
+      await sessions.end({ userId: user.id }, "password-changed");
+      const session = await sessions.open(user, clientOf(request));
+      await audit(user.id, "user.reset-password-by-code", user.id);
+      return { token: session.token, expiresAt: session.expiresAt.toISOString(), user: userOf(user) };
     },
   );
 }

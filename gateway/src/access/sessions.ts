@@ -5,8 +5,11 @@
 // memory before the answer goes out and, in a cluster, from every other gateway's (session-channel.ts: the
 // ending is published over Redis and the ender waits for each gateway's acknowledgement, never longer than the
 // memory lasts). A gateway that cannot hear the others (its Redis subscription is down) remembers nothing.
+// How long a session lasts is decided here too: a family member's phone is a personal phone, signed in for
+// FAMILY_SESSION_IDLE_DAYS of use (each use, to the hour, moves the end on); staff and installers' sessions end
+// SESSION_TTL_S after sign-in, whatever they do.
 import type { Database } from "../../../core/database.ts";
-import { hashToken } from "../../../core/secrets.ts";
+import { hashToken, randomId, randomToken } from "../../../core/secrets.ts";
 import { SESSION_MEMORY_MS } from "../../../core/session-memory.ts";
 import type { LiveCloseReason } from "../../../protocol/accounts.ts";
 import type { Role } from "../../../protocol/http.ts";
@@ -43,17 +46,75 @@ interface Remembered {
 
 /** More than a county's staff and families signed in at once; past it the oldest memories go first. */
 const MAX_REMEMBERED = 100_000;
+/** A session's use is written at most this often (and a family member's end moved on with it). */
+const TOUCH_EVERY_MS = 3_600_000;
+
+export interface SessionLifetimes {
+  /** Staff and installers: from sign-in, fixed. */
+  workS: number;
+  /** Family members: from the last use, sliding. */
+  familyIdleS: number;
+}
+const defaultLifetimes: SessionLifetimes = { workS: 8 * 3600, familyIdleS: 30 * 86_400 };
+
+/** What the account screens show of a session. */
+export interface SessionSummary {
+  id: string;
+  client: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date;
+}
+type SessionStore = Pick<Database, "session">;
 
 export class Sessions {
   readonly #db: Database;
+  readonly #lifetimes: SessionLifetimes;
   readonly #byTokenHash = new Map<string, Remembered>();
   readonly #listeners = new Set<(ended: EndedSessions) => void>();
   /** Counts endings heard: a database read that overlapped one is answered but not remembered. */
   #endingsHeard = 0;
   #channel: SessionChannel | null = null;
 
-  constructor(db: Database) {
+  constructor(db: Database, lifetimes: SessionLifetimes = defaultLifetimes) {
     this.#db = db;
+    this.#lifetimes = lifetimes;
+  }
+
+  /** A new session of this account (in `db`, a transaction's client if given): its bearer token and its end. */
+  async open(
+    user: { id: string; role: string },
+    client: string | undefined,
+    db: SessionStore = this.#db,
+  ): Promise<{ token: string; expiresAt: Date }> {
+    const token = randomToken();
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + this.#lifetimeS(user.role) * 1000);
+    await db.session.create({
+      data: {
+        id: randomId("ses_"),
+        tokenHash: hashToken(token),
+        userId: user.id,
+        expiresAt,
+        lastUsedAt: now,
+        client: client?.slice(0, 200) ?? null,
+      },
+    });
+    return { token, expiresAt };
+  }
+
+  /** An account's live sessions, the most recently used first. */
+  async list(userId: string): Promise<SessionSummary[]> {
+    return this.#db.session.findMany({
+      where: { userId, revokedAt: null, expiresAt: { gt: new Date() } },
+      select: { id: true, client: true, createdAt: true, lastUsedAt: true, expiresAt: true },
+      orderBy: [{ lastUsedAt: "desc" }, { createdAt: "desc" }],
+      take: 100,
+    });
+  }
+
+  #lifetimeS(role: string): number {
+    return role === "family" ? this.#lifetimes.familyIdleS : this.#lifetimes.workS;
   }
 
   /** Cluster mode: endings go to and come from the other gateways. */
@@ -158,8 +219,23 @@ export class Sessions {
       displayName: user.displayName,
       role: user.role as Role,
       sessionId: session.id,
-      sessionExpiresAt: session.expiresAt,
+      sessionExpiresAt: await this.#touch(session, user.role),
     };
+  }
+
+  /**
+   * Notes the use (at most hourly) and, for a family member, moves the end to a full idle lifetime from now.
+   * Only a session not ended meanwhile is moved: an ending is never undone by a use that raced it.
+   */
+  async #touch(session: { id: string; lastUsedAt: Date | null; expiresAt: Date }, role: string): Promise<Date> {
+    const now = Date.now();
+    if (session.lastUsedAt && now - session.lastUsedAt.getTime() < TOUCH_EVERY_MS) return session.expiresAt;
+    const expiresAt = role === "family" ? new Date(now + this.#lifetimes.familyIdleS * 1000) : session.expiresAt;
+    await this.#db.session.updateMany({
+      where: { id: session.id, revokedAt: null },
+      data: { lastUsedAt: new Date(now), expiresAt },
+    });
+    return expiresAt;
   }
 }
 

@@ -80,6 +80,7 @@ export function toCallView(c: CallRow): CallView {
     startedAt: c.startedAt.toISOString(),
     answeredAt: c.answeredAt?.toISOString() ?? null,
     answeredByName: c.answeredByName,
+    autoAnswered: c.answeredBy === "auto",
     endedAt: c.endedAt?.toISOString() ?? null,
   };
 }
@@ -173,6 +174,9 @@ export class CallService {
     }
     const callHome = await db.call.findFirst({ where: { deviceId, state: "ringing", direction: "to-home" } });
     if (callHome) return this.#answerAtHome(callHome.id, "elder");
+    // In a call the button is the elder's hang-up, as on a phone: it ends the call, it does not ring again.
+    const inCall = await db.call.findFirst({ where: { deviceId, state: "answered" }, select: { id: true } });
+    if (inCall) return void (await this.#end(inCall.id));
     const ringing = await db.call.findFirst({ where: { deviceId, state: "ringing", direction: "from-home" } });
     if (ringing) {
       metrics.callRefusals.inc({ reason: "already-ringing" });

@@ -15,9 +15,10 @@ import {
   moveDeviceBody,
   registerDeviceBody,
   registerDeviceReply,
+  renameDeviceBody,
   replaceDeviceBody,
 } from "../../../protocol/http.ts";
-import { assertCanSeeHousehold, assertCanWorkOnDevice } from "../access/access.ts";
+import { assertCanReachIntoHome, assertCanSeeHousehold, assertCanWorkOnDevice } from "../access/access.ts";
 import type { ProvisioningDeps } from "./provisioning.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "../access/attempt-limiter.ts";
 import {
@@ -27,6 +28,7 @@ import {
   rearmDevice,
   registerDevice,
   removeDevice,
+  renameDevice,
   replaceDevice,
   revokeDevice,
 } from "./provisioning.ts";
@@ -70,6 +72,7 @@ export async function provisioningPlugin(
   const provingPossession = possessionCheck(guessLimiters("bind", claimFailuresPer15Min));
   registerInstallRoutes(r, provisioning, provingPossession);
   registerDeviceLifeRoutes(r, provisioning);
+  registerRename(r, provisioning);
 }
 
 /** Runs work that checks a claim code; a wrong code counts as a guess against the installer and address. */
@@ -277,6 +280,30 @@ function registerDeviceLifeRoutes(r: ZodRoutes, provisioning: ProvisioningDeps):
       }
       await rearmDevice(provisioning, signedIn(request).id, request.params.deviceId);
       return loadDeviceDetail(provisioning.db, request.params.deviceId);
+    },
+  );
+}
+
+/** A camera's name, changed by anyone who reaches into its home (family, its installers, staff). */
+function registerRename(r: ZodRoutes, provisioning: ProvisioningDeps): void {
+  const db = provisioning.db;
+  r.patch(
+    "/devices/:deviceId",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "Rename a camera (its household's members, installers assigned to it, staff)",
+        params: deviceIdParams,
+        body: renameDeviceBody,
+        response: { 200: deviceDetailView, ...errors },
+      },
+      preHandler: requireRole("family", "installer", "staff"),
+    },
+    async (request) => {
+      const user = signedIn(request);
+      await assertCanReachIntoHome(db, user, request.params.deviceId);
+      await renameDevice(provisioning, user.id, request.params.deviceId, request.body.label);
+      return loadDeviceDetail(db, request.params.deviceId);
     },
   );
 }

@@ -204,3 +204,10 @@ export async function replaceDevice(
   await deps.audit(actorId, "device.replace", old.id, { replacement: replacement.id });
   return replacement.id;
 }
+
+/** A camera's new name; the old and new names go in the audit trail. */
+export async function renameDevice(deps: ProvisioningDeps, actorId: string, deviceId: string, label: string) {
+  const before = await deps.db.device.findUniqueOrThrow({ where: { id: deviceId }, select: { label: true } });
+  await deps.db.device.update({ where: { id: deviceId }, data: { label } });
+  await deps.audit(actorId, "device.rename", deviceId, { from: before.label, to: label });
+}

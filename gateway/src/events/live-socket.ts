@@ -21,6 +21,8 @@ const BEARER_PROTOCOL_PREFIX = "bearer.";
  * once (sessions.ts); this catches those made outside the gateways (the admin CLI's password reset).
  */
 const SESSION_RECHECK_MS = 30_000;
+/** setTimeout fires at once past 2^31 − 1 ms (about 24.8 days): longer waits are taken in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** ws's handleProtocols: agree on "wangxiang" when offered (a browser insists on an agreed subprotocol). */
 export function chooseLiveSubprotocol(protocols: Set<string>): string | false {
@@ -97,12 +99,28 @@ function parseClientMessage(data: Buffer, isBinary: boolean): { message: ClientM
   return parsed.success ? { message: parsed.data } : { refused: z.prettifyError(parsed.error) };
 }
 
-/** Closes the socket when its sign-in expires, is revoked or its account disabled; returns what stops watching. */
+/**
+ * Closes the socket when its sign-in expires, is revoked or its account disabled; returns what stops watching.
+ * A family member's session moves its end on with use (sessions.ts), so at the end it knew of, the socket reads
+ * the session's end again and waits on when it was moved; timers wait at most ~24 days (Node's limit).
+ */
 function watchSession(db: Database, socket: WebSocket, user: SignedInUser, failed: (err: unknown) => void): () => void {
-  const expiry = setTimeout(
-    () => socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired"),
-    Math.max(0, user.sessionExpiresAt.getTime() - Date.now()),
-  );
+  let expiry: NodeJS.Timeout | undefined;
+  const waitUntil = (end: Date) => {
+    expiry = setTimeout(
+      () => void endIfExpired().catch(failed),
+      Math.min(MAX_TIMER_MS, Math.max(0, end.getTime() - Date.now())),
+    );
+  };
+  const endIfExpired = async () => {
+    const session = await db.session
+      .findUnique({ where: { id: user.sessionId }, select: { expiresAt: true } })
+      .catch(() => undefined);
+    if (session === undefined) return waitUntil(new Date(Date.now() + SESSION_RECHECK_MS)); // database away
+    if (session && session.expiresAt.getTime() > Date.now()) return waitUntil(session.expiresAt);
+    socket.close(LIVE_CLOSE_SIGNED_OUT, "session-expired");
+  };
+  waitUntil(user.sessionExpiresAt);
   const recheckSession = async () => {
     const session = await db.session
       .findUnique({

@@ -8,10 +8,13 @@ import type { CallView, DeviceView, ViewGrant } from "../types.ts";
 import { ErrorText } from "../ui/Layout.tsx";
 import { LiveView } from "./LiveView.tsx";
 
+/** Who ended a call that was answered: this phone, the elder (the button, or privacy mode), or the stream. */
+export type CallEnd = "you" | "home" | "privacy";
+
 type Stage =
   | { kind: "idle" }
   | { kind: "ringing"; call: CallView }
-  | { kind: "ended"; call: CallView }
+  | { kind: "ended"; call: CallView; by?: CallEnd }
   | { kind: "connected"; call: CallView; grant: ViewGrant };
 
 /** The call's stages: placed, ringing until the camera's answer (a live event), then the viewer grant. */
@@ -35,15 +38,21 @@ function useCallHome(device: DeviceView, autoStart?: boolean, onConnected?: (con
     if (autoStart && device.connection === "online" && !device.privacy) void start.run();
   }, []);
   useLiveEvents((message) => {
-    if (message.type !== "call.updated" || stage.kind !== "ringing" || message.call.id !== stage.call.id) return;
+    if (message.type !== "call.updated" || stage.kind === "idle" || message.call.id !== stage.call.id) return;
     const call = message.call;
+    if (stage.kind === "connected") {
+      if (call.state !== "answered") setStage({ kind: "ended", call, by: device.privacy ? "privacy" : "home" });
+      return;
+    }
+    if (stage.kind !== "ringing") return;
     if (call.state !== "answered") return setStage({ kind: "ended", call });
     api.request<ViewGrant>("POST", `/calls/${encodeURIComponent(call.id)}/view`).then(
       (grant) => setStage({ kind: "connected", call, grant }),
       (e: unknown) => setError(e instanceof ApiFailure ? e : null),
     );
   });
-  return { stage, error, start, cancel };
+  const hungUp = () => setStage((s) => (s.kind === "connected" ? { kind: "ended", call: s.call, by: "you" } : s));
+  return { stage, error, start, cancel, hungUp };
 }
 
 export function CallHome({
@@ -56,15 +65,15 @@ export function CallHome({
   onConnected?: (connected: boolean) => void;
 }) {
   const { t } = useT();
-  const { stage, error, start, cancel } = useCallHome(device, autoStart, onConnected);
+  const { stage, error, start, cancel, hungUp } = useCallHome(device, autoStart, onConnected);
 
   if (stage.kind === "connected") {
     return (
       <div class="stack">
         <p class="ok" role="status">
-          {t("call.homeAnswered", { by: stage.call.answeredByName ?? "" })}
+          {stage.call.autoAnswered ? t("call.homeAutoAnswered") : t("call.homeAnswered")}
         </p>
-        <LiveView device={device} call={{ callId: stage.call.id, grant: stage.grant }} />
+        <LiveView device={device} call={{ callId: stage.call.id, grant: stage.grant, onHangUp: hungUp }} />
       </div>
     );
   }
@@ -83,8 +92,8 @@ export function CallHome({
       ) : (
         <>
           {stage.kind === "ended" ? (
-            <p class="hint" role="status">
-              {t(`call.homeEnded.${stage.call.state}`)}
+            <p class="hint" role="status" data-testid="call-ended">
+              {stage.by ? t(`call.endedBy.${stage.by}`) : t(`call.homeEnded.${stage.call.state}`)}
             </p>
           ) : (
             <p class="muted">{t("call.homeHint")}</p>

@@ -5,16 +5,64 @@ import { useRoute } from "preact-iso";
 import type { CallReachView } from "../../../protocol/phone.ts";
 import { ApiFailure } from "../api.ts";
 import { useServices, useT } from "../context.ts";
-import { useLoad } from "../hooks.ts";
+import { useLiveEvents, useLoad } from "../hooks.ts";
 import type { AnsweredCall, DeviceDetail } from "../types.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import type { CallEnd } from "./CallHome.tsx";
 import { LiveView } from "./LiveView.tsx";
 
 export function CallScreen() {
   const { t } = useT();
-  const { api } = useServices();
   const { params } = useRoute();
   const callId = params.callId!;
+  const { answered, error } = useAnswer(callId);
+  const [ended, setEnded] = useState<CallEnd | null>(null);
+  useLiveEvents((message) => {
+    if (message.type === "call.updated" && message.call.id === callId && message.call.state !== "answered")
+      setEnded((by) => by ?? "home");
+  });
+
+  const taken = error?.code === "call-not-ringing";
+  const elder = answered?.call.call.elderName;
+  const title = !elder ? t("call.title") : ended ? t("call.endedWith", { elder }) : t("call.withHome", { elder });
+  return (
+    <Layout title={title} back="/family">
+      {taken ? (
+        <p class="lead" role="status">
+          {t("call.taken")} <a href="/family">{t("call.backHome")}</a>
+        </p>
+      ) : (
+        <ErrorText error={error} />
+      )}
+      {!answered && !error ? <Loading /> : null}
+      {taken ? <CallReach callId={callId} /> : null}
+      {answered && ended ? <CallEnded by={ended} deviceId={answered.device.id} /> : null}
+      {answered && !ended ? (
+        <div class="stack">
+          <p class="muted" role="status">
+            {t("call.answeredHint")}
+          </p>
+          {answered.call.grant ? null : (
+            <p class="error" role="alert">
+              {t("call.noVideo")}
+            </p>
+          )}
+          <LiveView
+            device={answered.device}
+            call={
+              answered.call.grant ? { callId, grant: answered.call.grant, onHangUp: () => setEnded("you") } : undefined
+            }
+          />
+          <CallReach callId={callId} />
+        </div>
+      ) : null}
+    </Layout>
+  );
+}
+
+/** Answers the call once (the first member to answer gets the grant), and loads the camera it came from. */
+function useAnswer(callId: string) {
+  const { api } = useServices();
   const [answered, setAnswered] = useState<{ call: AnsweredCall; device: DeviceDetail } | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
   useEffect(() => {
@@ -30,38 +78,24 @@ export function CallScreen() {
       cancelled = true;
     };
   }, [callId]);
+  return { answered, error };
+}
 
-  const taken = error?.code === "call-not-ringing";
-  const title = answered ? t("call.withHome", { elder: answered.call.call.elderName }) : t("call.title");
+/** After the call: who ended it, and the next things to do (call home again, or back to the home screen). */
+function CallEnded({ by, deviceId }: { by: CallEnd; deviceId: string }) {
+  const { t } = useT();
   return (
-    <Layout title={title} back="/family">
-      {taken ? (
-        <p class="lead" role="status">
-          {t("call.taken")} <a href="/family">{t("call.backHome")}</a>
-        </p>
-      ) : (
-        <ErrorText error={error} />
-      )}
-      {!answered && !error ? <Loading /> : null}
-      {taken ? <CallReach callId={callId} /> : null}
-      {answered ? (
-        <div class="stack">
-          <p class="muted" role="status">
-            {t("call.answeredHint")}
-          </p>
-          {answered.call.grant ? null : (
-            <p class="error" role="alert">
-              {t("call.noVideo")}
-            </p>
-          )}
-          <LiveView
-            device={answered.device}
-            call={answered.call.grant ? { callId, grant: answered.call.grant } : undefined}
-          />
-          <CallReach callId={callId} />
-        </div>
-      ) : null}
-    </Layout>
+    <section class="card stack" data-testid="call-ended">
+      <p class="lead" role="status">
+        {t(`call.endedBy.${by}`)}
+      </p>
+      <a class="button primary" href={`/family/camera/${encodeURIComponent(deviceId)}?callHome=1`}>
+        {t("call.homeStart")}
+      </a>
+      <a class="button" href="/family">
+        {t("call.backHome")}
+      </a>
+    </section>
   );
 }
 

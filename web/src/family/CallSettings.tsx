@@ -3,9 +3,9 @@
 import { useEffect, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
 import { dateTime } from "../format.ts";
-import { useAction, useLoad } from "../hooks.ts";
+import { useLoad, useSaveAction } from "../hooks.ts";
 import type { CallSettings as Settings } from "../types.ts";
-import { ErrorText } from "../ui/Layout.tsx";
+import { ErrorText, SavedNote } from "../ui/Layout.tsx";
 import { CallWindowSettings } from "./CallWindowSettings.tsx";
 
 export function CallSettings({ householdId }: { householdId: string }) {
@@ -20,7 +20,7 @@ export function CallSettings({ householdId }: { householdId: string }) {
     setAutoAnswer(loaded.data.autoAnswerAfterS === null ? "" : String(loaded.data.autoAnswerAfterS));
     setPrivacyMin(String(loaded.data.declinePrivacyMin));
   }, [loaded.data]);
-  const save = useAction(async () => {
+  const save = useSaveAction(async () => {
     await api.request<Settings>("PUT", url, {
       body: { autoAnswerAfterS: autoAnswer ? Number(autoAnswer) : null, declinePrivacyMin: Number(privacyMin) },
     });
@@ -66,6 +66,7 @@ export function CallSettings({ householdId }: { householdId: string }) {
         <button type="submit" disabled={save.busy}>
           {save.busy ? t("common.sending") : t("common.save")}
         </button>
+        <SavedNote shown={save.saved} />
         <ErrorText error={loaded.error ?? save.error} />
       </form>
       <CallWindowSettings householdId={householdId} />

@@ -3,9 +3,9 @@
 import { useEffect, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
 import { dateTime } from "../format.ts";
-import { useAction, useLoad } from "../hooks.ts";
+import { useLoad, useSaveAction } from "../hooks.ts";
 import type { CallWindow } from "../types.ts";
-import { ErrorText } from "../ui/Layout.tsx";
+import { ErrorText, SavedNote } from "../ui/Layout.tsx";
 
 const zones = ["Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong"];
 
@@ -25,7 +25,7 @@ export function CallWindowSettings({ householdId }: { householdId: string }) {
         timeZone: w.timeZone,
       });
   }, [loaded.data]);
-  const save = useAction(async () => {
+  const save = useSaveAction(async () => {
     const window = form.on ? { start: form.start, end: form.end } : null;
     await api.request<CallWindow>("PUT", url, { body: { window, timeZone: form.timeZone } });
     loaded.reload();
@@ -74,6 +74,7 @@ export function CallWindowSettings({ householdId }: { householdId: string }) {
       <button type="button" disabled={save.busy} onClick={() => void save.run()}>
         {save.busy ? t("common.sending") : t("callWindow.save")}
       </button>
+      <SavedNote shown={save.saved} />
       <ErrorText error={loaded.error ?? save.error} />
     </fieldset>
   );

@@ -1,5 +1,5 @@
-// One camera as the family sees it: is it on, when was it last seen, is privacy mode on; live view and
-// hold-to-talk; who in the family watched.
+// One camera as the family sees it: live view and hold-to-talk first, calling home, then its name (renamable),
+// whether it is on, when it was last seen, privacy mode, the latest still and who in the family watched.
 import { useRoute } from "preact-iso";
 import type { DeviceDetail } from "../types.ts";
 import { useServices, useT } from "../context.ts";
@@ -9,6 +9,7 @@ import { useLiveDevice } from "../live-devices.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
 import { SnapshotPanel } from "../ui/Snapshot.tsx";
+import { CameraName } from "../ui/CameraName.tsx";
 import { CallHome } from "./CallHome.tsx";
 import { CallWindowBanner } from "./CallWindowBanner.tsx";
 import { PrivacyControl } from "./PrivacyControl.tsx";
@@ -36,7 +37,22 @@ export function CameraScreen() {
         <Loading />
       ) : (
         <div class="stack">
+          {inCall ? null : <CallWindowBanner device={device} />}
+          {/* Live first: the reason to open this page. Hidden while a call shows its own live view below. */}
+          {inCall ? null : <LiveView device={device} onSessionChange={() => setViews((n) => n + 1)} />}
+          {/* keyed: "call home" from the banner on this same page mounts it afresh, which starts the call */}
+          <CallHome
+            key={query.callHome}
+            device={device}
+            autoStart={query.callHome === "1"}
+            onConnected={(connected) => {
+              setInCall(connected);
+              if (!connected) setViews((n) => n + 1); // a call that ended is in who watched
+            }}
+          />
           <dl class="facts card">
+            <dt>{t("camera.name")}</dt>
+            <CameraName device={device} onRenamed={loaded.reload} />
             <dt>{t("camera.state")}</dt>
             <dd>
               <StateBadge connection={device.connection} />
@@ -55,10 +71,6 @@ export function CameraScreen() {
             <PrivacyControl device={device} onChanged={loaded.reload} />
           </dl>
           <SnapshotPanel deviceId={device.id} online={device.connection === "online"} privacy={device.privacy} />
-          {inCall ? null : <CallWindowBanner device={device} />}
-          {/* keyed: "call home" from the banner on this same page mounts it afresh, which starts the call */}
-          <CallHome key={query.callHome} device={device} autoStart={query.callHome === "1"} onConnected={setInCall} />
-          {inCall ? null : <LiveView device={device} onSessionChange={() => setViews((n) => n + 1)} />}
           <WhoWatched deviceId={device.id} refresh={views} />
         </div>
       )}

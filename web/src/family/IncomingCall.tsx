@@ -1,27 +1,54 @@
 // The incoming-call screen: whatever page a family member has open, the elder's call button rings here.
 // One tap answers (CallScreen); the screen goes away when someone else answers or the call rings out.
 // A page opened (or reconnected) while home is ringing asks for the ringing call, as the event came before it.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { useServices, useT } from "../context.ts";
 import { useLiveEvents, useLoad } from "../hooks.ts";
 import type { CallView } from "../types.ts";
+
+/**
+ * Calls this person put off (稍后再说) stay put off on every page and after a reload: the ringing screen must not
+ * come back over the page they went on to. Kept for the browser tab's life; a call rings 45 s at most.
+ */
+const putOffKey = "wx.putOffCalls";
+/** Also kept here, for a browser that refuses storage (a private window): then only a reload forgets them. */
+const putOffHere = new Set<string>();
+const putOffCalls = {
+  read(): string[] {
+    try {
+      return JSON.parse(sessionStorage.getItem(putOffKey) ?? "[]") as string[];
+    } catch {
+      return [];
+    }
+  },
+  has(callId: string): boolean {
+    return putOffHere.has(callId) || this.read().includes(callId);
+  },
+  add(callId: string): void {
+    putOffHere.add(callId);
+    try {
+      sessionStorage.setItem(putOffKey, JSON.stringify([...this.read().slice(-19), callId]));
+    } catch {
+      /* storage refused: put off in this page only */
+    }
+  },
+};
 
 export function IncomingCall() {
   const { t } = useT();
   const { route } = useLocation();
   const { api } = useServices();
   const [call, setCall] = useState<CallView | null>(null);
-  const putOff = useRef(new Set<string>());
   const ringing = useLoad((signal) => api.get<{ items: CallView[] }>("/calls?state=ringing&limit=5", { signal }), []);
   useEffect(() => {
     const items = ringing.data?.items;
     if (!items) return;
-    const waiting = items.find((c) => c.direction === "from-home" && !putOff.current.has(c.id)) ?? null;
+    const waiting = items.find((c) => c.direction === "from-home" && !putOffCalls.has(c.id)) ?? null;
     setCall((current) => (current && items.some((c) => c.id === current.id) ? current : waiting));
   }, [ringing.data]);
   useLiveEvents((message) => {
-    if (message.type === "call.ringing") setCall(message.call);
+    if (message.type === "call.ringing" && !putOffCalls.has(message.call.id)) setCall(message.call);
     if (message.type === "call.updated") setCall((current) => (current?.id === message.call.id ? null : current));
   });
   if (!call) return null;
@@ -35,7 +62,8 @@ export function IncomingCall() {
         ☎
       </div>
       <h2 id="incoming-title">{t("call.incomingTitle", { elder: call.elderName })}</h2>
-      <p id="incoming-text">{t("call.incomingText", { camera: call.label ?? t("family.camera") })}</p>
+      <p id="incoming-text">{t("call.incomingText", { elder: call.elderName })}</p>
+      <p class="muted">{call.label ?? t("family.camera")}</p>
       <button type="button" class="primary answer" onClick={answer}>
         {t("call.answer")}
       </button>
@@ -43,7 +71,7 @@ export function IncomingCall() {
         type="button"
         class="link"
         onClick={() => {
-          putOff.current.add(call.id);
+          putOffCalls.add(call.id);
           setCall(null);
         }}
       >

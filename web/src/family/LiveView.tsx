@@ -52,7 +52,12 @@ async function askToWatch(api: ApiClient, deviceId: string): Promise<WhepGrant> 
 export interface CallMode {
   callId: string;
   grant: ViewGrant;
+  /** This phone hangs up (the request to end the call follows): the screen says who ended it. */
+  onHangUp: () => void;
 }
+
+/** Why a live view that was running stopped: the frame says it in plain words and offers to watch again. */
+export type ViewEnd = "stopped" | "privacy" | "offline";
 
 export function LiveView({
   device,
@@ -64,26 +69,88 @@ export function LiveView({
   call?: CallMode | undefined;
 }) {
   const { t } = useT();
-  const { api } = useServices();
+  const { api, session } = useServices();
   const video = useRef<HTMLVideoElement>(null);
+  const section = useRef<HTMLElement>(null);
+  const fullScreen = useFullScreen(section);
+  const { watching, streamError, setStreamError } = useWatchingNow(device.id);
+  const view = useViewer(device, video, call, onSessionChange);
+  const { state, running, blocked, ended, muted } = view;
+  const watch = () => {
+    setStreamError(null);
+    view.watch();
+  };
+  useEffect(() => {
+    if (call && !blocked) watch();
+  }, []);
+  const stop = () => {
+    void fullScreen.exit();
+    view.stop();
+    if (!call) return;
+    // Said first: the call's "ended" event may arrive before the answer, and this phone is who hung up.
+    call.onHangUp();
+    // Hanging up ends the call for the camera too (its screen stops showing who is on the line).
+    void api.request("POST", `/calls/${encodeURIComponent(call.callId)}/hang-up`).catch(() => {});
+  };
+
+  return (
+    <section class="live" aria-labelledby="live-title" ref={section}>
+      <h2 id="live-title">{t("live.title")}</h2>
+      <VideoFrame
+        video={video}
+        {...{ state, running, muted, audioOnly: view.audioOnly, quality: view.quality }}
+        message={t(frameMessageKey(blocked, view.problem, view.audioOnly, ended))}
+      />
+      <WatchingNow watching={watching} me={session.current()?.user.id ?? ""} streamError={streamError} />
+      {running ? (
+        <LiveControls
+          {...{ call: call !== undefined, talking: view.talking, talk: view.talk, muted, stop }}
+          fullScreen={fullScreen}
+          toggleMute={() => view.setMuted(!muted)}
+        />
+      ) : (
+        <button type="button" class="primary" disabled={blocked !== null} onClick={watch}>
+          {ended ? t("live.watchAgain") : t("live.watch")}
+        </button>
+      )}
+    </section>
+  );
+}
+
+/**
+ * One WHEP viewer and what the card shows of it: its state, why it stopped (this person, privacy, the camera
+ * gone), quality, sound only, the talk button. Privacy or the camera going offline stops it at once.
+ */
+function useViewer(
+  device: DeviceView,
+  video: RefObject<HTMLVideoElement | null>,
+  call: CallMode | undefined,
+  onSessionChange: (() => void) | undefined,
+) {
+  const { api } = useServices();
   const viewer = useRef<WhepViewer | null>(null);
   const [state, setState] = useState<WhepState>("idle");
   const [problem, setProblem] = useState<WhepProblem | null>(null);
+  const [ended, setEnded] = useState<ViewEnd | null>(null);
   const [quality, setQuality] = useState<{ q: Quality; kbps: number } | null>(null);
   const [audioOnly, setAudioOnly] = useState(false);
   const [talking, setTalking] = useState(false);
   const [muted, setMuted] = useState(false);
-
-  const { watching, streamError, setStreamError } = useWatchingNow(device.id);
   useEffect(() => () => void viewer.current?.stop(), []);
   const blocked = device.connection !== "online" ? "offline" : device.privacy ? "privacy" : null;
+  const running = state === "connecting" || state === "live" || state === "reconnecting";
   useEffect(() => {
-    if (blocked) void viewer.current?.stop();
+    if (!blocked || !viewer.current) return;
+    if (running) setEnded(blocked);
+    void viewer.current.stop();
   }, [blocked]);
-
+  const talk = (on: boolean) => {
+    setTalking(on);
+    void viewer.current?.setTalking(on);
+  };
   const watch = () => {
     setProblem(null);
-    setStreamError(null);
+    setEnded(null);
     viewer.current = new WhepViewer(
       { grant: grantSource(call?.grant, () => askToWatch(api, device.id)) },
       {
@@ -100,42 +167,26 @@ export function LiveView({
     );
     void viewer.current.start();
   };
-  const talk = (on: boolean) => {
-    setTalking(on);
-    void viewer.current?.setTalking(on);
+  const stop = () => {
+    void viewer.current?.stop();
+    if (!call) setEnded("stopped");
   };
-  useEffect(() => {
-    if (call && !blocked) watch();
-  }, []);
-  const fullScreen = () => void video.current?.parentElement?.requestFullscreen?.().catch(() => {});
-  const running = state === "connecting" || state === "live" || state === "reconnecting";
+  return { state, running, blocked, problem, ended, quality, audioOnly, talking, talk, muted, setMuted, watch, stop };
+}
 
-  return (
-    <section class="live" aria-labelledby="live-title">
-      <h2 id="live-title">{t("live.title")}</h2>
-      <VideoFrame
-        video={video}
-        {...{ state, running, muted, audioOnly, quality }}
-        message={t(frameMessageKey(blocked, problem, audioOnly))}
-      />
-      <WatchingNow watching={watching} streamError={streamError} />
-      {running ? (
-        <LiveControls
-          {...{ call: call !== undefined, talking, talk, muted, fullScreen }}
-          toggleMute={() => setMuted(!muted)}
-          stop={() => {
-            // Hanging up ends the call for the camera too (its screen stops showing who is on the line).
-            if (call) void api.request("POST", `/calls/${encodeURIComponent(call.callId)}/hang-up`).catch(() => {});
-            void viewer.current?.stop();
-          }}
-        />
-      ) : (
-        <button type="button" class="primary" disabled={blocked !== null} onClick={watch}>
-          {t("live.watch")}
-        </button>
-      )}
-    </section>
-  );
+/** Full screen takes the whole live card (picture, talk, hang-up), and says whether it is on. */
+function useFullScreen(section: RefObject<HTMLElement | null>) {
+  const [on, setOn] = useState(false);
+  useEffect(() => {
+    const changed = () => setOn(document.fullscreenElement !== null && document.fullscreenElement === section.current);
+    document.addEventListener("fullscreenchange", changed);
+    return () => document.removeEventListener("fullscreenchange", changed);
+  }, []);
+  return {
+    on,
+    enter: () => section.current?.requestFullscreen?.().catch(() => {}) ?? Promise.resolve(),
+    exit: () => (document.fullscreenElement ? document.exitFullscreen().catch(() => {}) : Promise.resolve()),
+  };
 }
 
 /** Autoplay with sound may be refused until the user interacts: play muted then, and say so. */
@@ -149,7 +200,13 @@ function playInto(el: HTMLVideoElement | null, stream: MediaStream, onMuted: () 
   });
 }
 
-function frameMessageKey(blocked: string | null, problem: WhepProblem | null, audioOnly: boolean): string {
+function frameMessageKey(
+  blocked: string | null,
+  problem: WhepProblem | null,
+  audioOnly: boolean,
+  ended: ViewEnd | null,
+): string {
+  if (ended) return `live.ended.${ended}`;
   if (blocked) return `live.blocked.${blocked}`;
   if (problem) return `live.problem.${problem}`;
   return audioOnly ? "live.audioOnly" : "live.tapToWatch";
@@ -161,10 +218,11 @@ function LiveControls(props: {
   talk: (on: boolean) => void;
   muted: boolean;
   toggleMute: () => void;
-  fullScreen: () => void;
+  fullScreen: { on: boolean; enter: () => Promise<void>; exit: () => Promise<void> };
   stop: () => void;
 }) {
   const { t } = useT();
+  const { fullScreen } = props;
   return (
     <div class="controls">
       <TalkButton call={props.call} talking={props.talking} talk={props.talk} />
@@ -172,10 +230,10 @@ function LiveControls(props: {
         <button type="button" onClick={props.toggleMute} aria-pressed={props.muted}>
           {props.muted ? t("live.unmute") : t("live.mute")}
         </button>
-        <button type="button" onClick={props.fullScreen}>
-          {t("live.fullScreen")}
+        <button type="button" onClick={() => void (fullScreen.on ? fullScreen.exit() : fullScreen.enter())}>
+          {fullScreen.on ? t("live.exitFullScreen") : t("live.fullScreen")}
         </button>
-        <button type="button" onClick={props.stop}>
+        <button type="button" class={props.call ? "danger" : ""} onClick={props.stop}>
           {props.call ? t("call.hangUp") : t("live.stop")}
         </button>
       </div>
@@ -215,25 +273,35 @@ function VideoFrame({
   );
 }
 
+/** "正在看：你、杨小梅（在说话）": each person once, "你" for this phone, the talker marked beside their name. */
 function WatchingNow({
   watching,
+  me,
   streamError,
 }: {
-  watching: { names: string[]; talking: string | null };
+  watching: { viewers: { viewerId: string; displayName: string }[]; talking: string | null };
+  me: string;
   streamError: string | null;
 }) {
   const { t } = useT();
+  const seen = new Set<string>();
+  const names = watching.viewers
+    .filter((v) => !seen.has(v.viewerId) && seen.add(v.viewerId))
+    .sort((a, b) => Number(b.viewerId === me) - Number(a.viewerId === me))
+    .map((v) => {
+      const name = v.viewerId === me ? t("live.you") : v.displayName;
+      return v.viewerId === watching.talking ? t("live.talkingNow", { name }) : name;
+    });
   return (
     <>
-      {watching.names.length > 0 ? (
+      {names.length > 0 ? (
         <p class="muted" role="status" data-testid="watching">
-          {t("live.watchingNow", { names: watching.names.join("、") })}
-          {watching.talking ? ` · ${t("live.talkingNow", { name: watching.talking })}` : ""}
+          {t("live.watchingNow", { names: names.join("、") })}
         </p>
       ) : null}
       {streamError ? (
         <p class="error" role="alert">
-          {streamError}
+          {t(`errors.${streamError}`, { defaultValue: t("live.problem.network") })}
         </p>
       ) : null}
     </>
@@ -275,14 +343,16 @@ function TalkButton({ call, talking, talk }: { call: boolean; talking: boolean; 
 
 /** Who else watches this camera and who talks (live socket), and the stream's last error. */
 function useWatchingNow(deviceId: string) {
-  const [watching, setWatching] = useState<{ names: string[]; talking: string | null }>({ names: [], talking: null });
+  const [watching, setWatching] = useState<{
+    viewers: { viewerId: string; displayName: string }[];
+    talking: string | null;
+  }>({ viewers: [], talking: null });
   const [streamError, setStreamError] = useState<string | null>(null);
   useLiveEvents((message) => {
-    if (message.type === "view.viewers" && message.deviceId === deviceId) {
-      const nameOf = (id: string | null) => message.viewers.find((v) => v.viewerId === id)?.displayName ?? null;
-      setWatching({ names: message.viewers.map((v) => v.displayName), talking: nameOf(message.talking) });
-    }
-    if (message.type === "view.error" && message.deviceId === deviceId) setStreamError(message.message);
+    if (message.type === "view.viewers" && message.deviceId === deviceId)
+      setWatching({ viewers: message.viewers, talking: message.talking });
+    // The code, not the server's English: the screen says it in the reader's language.
+    if (message.type === "view.error" && message.deviceId === deviceId) setStreamError(message.error);
   });
   return { watching, streamError, setStreamError };
 }

@@ -3,9 +3,9 @@
 import { useEffect, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
 import { timeAgo } from "../format.ts";
-import { useAction, useLiveEvents, useLoad, useTick } from "../hooks.ts";
+import { useLiveEvents, useLoad, useSaveAction, useTick } from "../hooks.ts";
 import type { Notice, NoticePreferences } from "../types.ts";
-import { ErrorText } from "../ui/Layout.tsx";
+import { ErrorText, SavedNote } from "../ui/Layout.tsx";
 
 export function Notices({ householdId }: { householdId: string }) {
   const { t, lang } = useT();
@@ -44,7 +44,7 @@ function NoticeChoices({ base }: { base: string }) {
   useEffect(() => {
     if (loaded.data) setChoice(loaded.data);
   }, [loaded.data]);
-  const save = useAction(async (next: NoticePreferences) => {
+  const save = useSaveAction(async (next: NoticePreferences) => {
     setChoice(next);
     setChoice(await api.request<NoticePreferences>("PUT", url, { body: next }));
   });
@@ -63,6 +63,7 @@ function NoticeChoices({ base }: { base: string }) {
           {t(`notices.kinds.${kind}`)}
         </label>
       ))}
+      <SavedNote shown={save.saved} />
       <ErrorText error={loaded.error ?? save.error} />
     </fieldset>
   );

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { z } from "zod";
 import type { ChannelsView, myPhoneView } from "../../../protocol/phone.ts";
-import type { ApiClient } from "../api.ts";
+import { ApiFailure, type ApiClient } from "../api.ts";
 import { useServices, useT } from "../context.ts";
 import { useAction, useLoad } from "../hooks.ts";
 import { ErrorText } from "../ui/Layout.tsx";
@@ -15,14 +15,20 @@ async function currentSubscription(): Promise<PushSubscription | null> {
   return (await registration?.pushManager.getSubscription()) ?? null;
 }
 
+/** The browser's refusals are English DOMExceptions: each becomes a code the screen translates. */
+const notificationsDenied = () => new ApiFailure(0, "notifications-denied", "notifications are not allowed");
+
 async function subscribe(api: ApiClient): Promise<void> {
-  if ((await Notification.requestPermission()) !== "granted") throw new Error("notifications-denied");
+  if ((await Notification.requestPermission()) !== "granted") throw notificationsDenied();
   const registration = await navigator.serviceWorker.ready;
   const { publicKey } = await api.get<{ publicKey: string }>("/push/key");
-  const subscription = await registration.pushManager.subscribe({
-    userVisibleOnly: true,
-    applicationServerKey: base64urlToBytes(publicKey),
-  });
+  const subscription = await registration.pushManager
+    .subscribe({ userVisibleOnly: true, applicationServerKey: base64urlToBytes(publicKey) })
+    .catch((error: unknown) => {
+      // "Registration failed - permission denied": the site's notification permission, in other words.
+      if (error instanceof DOMException && error.name === "NotAllowedError") throw notificationsDenied();
+      throw new ApiFailure(0, "push-unavailable", String(error));
+    });
   const json = subscription.toJSON();
   await api.request("POST", "/push/subscriptions", {
     body: { endpoint: json.endpoint, keys: json.keys, deviceName: navigator.userAgent.slice(0, 80) },
@@ -49,7 +55,7 @@ export function PushSetup() {
     await subscribe(api);
     setOn(true);
   });
-  if (!supported() || (enable.error && enable.error.message !== "notifications-denied")) return <NoPush />;
+  if (!supported() || (enable.error && enable.error.code !== "notifications-denied")) return <NoPush />;
   if (on === null) return null;
   return (
     <section class="card push-setup">

@@ -3,9 +3,9 @@
 import { useEffect, useState } from "preact/hooks";
 import { useServices, useT } from "../context.ts";
 import { dayTime } from "../format.ts";
-import { useAction, useLiveEvents, useLoad } from "../hooks.ts";
+import { useAction, useLiveEvents, useLoad, useSaveAction } from "../hooks.ts";
 import type { WellbeingCheck, WellbeingSettings, WellbeingToday } from "../types.ts";
-import { ErrorText } from "../ui/Layout.tsx";
+import { ErrorText, SavedNote } from "../ui/Layout.tsx";
 import { Acks } from "../ui/WellbeingChecks.tsx";
 
 export function WellbeingStrip({ householdId }: { householdId: string }) {
@@ -104,7 +104,7 @@ function WellbeingSettingsForm(props: { url: string; settings: WellbeingSettings
   const { api } = useServices();
   const [form, setForm] = useState(props.settings);
   useEffect(() => setForm(props.settings), [props.settings]);
-  const save = useAction(async (next: WellbeingSettings) => {
+  const save = useSaveAction(async (next: WellbeingSettings) => {
     const { activityInPrivacySetBy: _by, activityInPrivacySetAt: _at, ...body } = next;
     await api.request("PUT", props.url, { body });
     props.onSaved();
@@ -161,6 +161,7 @@ function WellbeingSettingsForm(props: { url: string; settings: WellbeingSettings
             })}
           </small>
         ) : null}
+        <SavedNote shown={save.saved} />
         <ErrorText error={save.error} />
       </div>
     </details>

@@ -5,8 +5,13 @@ import { useServices, useT } from "../context.ts";
 import { useAction, useLoad } from "../hooks.ts";
 import type { AccountView, AssignmentView } from "../types.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import { PasswordInput } from "../ui/PasswordInput.tsx";
+import { workPasswordRule } from "../ui/new-password.ts";
+import { AccountHelp } from "./AccountHelp.tsx";
+import { useAccountStrings } from "../locales/account.ts";
 
 export function AccountsScreen() {
+  useAccountStrings();
   const { t } = useT();
   const { api } = useServices();
   const accounts = useLoad((signal) => api.get<{ items: AccountView[] }>("/users", { signal }), []);
@@ -62,18 +67,13 @@ function CreateAccountForm({ onCreated }: { onCreated: () => void }) {
         {t("accounts.displayName")}
         <input name="displayName" required value={form.displayName} onInput={field("displayName")} />
       </label>
-      <label>
-        {t("auth.password")}
-        <input
-          name="password"
-          type="password"
-          autocomplete="new-password"
-          minLength={12}
-          required
-          value={form.password}
-          onInput={field("password")}
-        />
-      </label>
+      <PasswordInput
+        name="password"
+        label={t("auth.password")}
+        value={form.password}
+        onInput={(value) => setForm({ ...form, password: value })}
+        rule={workPasswordRule}
+      />
       <label>
         {t("accounts.role")}
         <select name="role" value={form.role} onChange={field("role")}>
@@ -106,6 +106,7 @@ function AccountRow({ account, onChanged }: { account: AccountView; onChanged: (
         </span>
       </div>
       {account.role === "installer" ? <Assignments installerId={account.id} /> : null}
+      <AccountHelp account={account} />
       <ErrorText error={toggle.error} />
       <button
         type="button"

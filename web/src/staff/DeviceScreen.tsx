@@ -8,6 +8,7 @@ import { useAction, useLiveEvents, useLoad, useTick } from "../hooks.ts";
 import { useLiveDevice } from "../live-devices.ts";
 import type { CommandView, DeviceDetail, Heartbeat, SiteCheckView, StatusChange } from "../types.ts";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
+import { CameraName } from "../ui/CameraName.tsx";
 import { SiteCheckResult } from "../ui/SiteCheckResult.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
 import { SnapshotPanel } from "../ui/Snapshot.tsx";
@@ -34,6 +35,8 @@ export function DeviceScreen() {
     <Layout title={device.label ?? device.serial} back="/staff">
       <div class="stack">
         <dl class="facts card">
+          <dt>{t("camera.name")}</dt>
+          <CameraName device={device} onRenamed={detail.reload} />
           <dt>{t("camera.state")}</dt>
           <dd>
             <StateBadge connection={device.connection} />

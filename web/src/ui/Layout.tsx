@@ -121,3 +121,13 @@ export function Loading() {
     </p>
   );
 }
+
+/** "已保存" beside a settings form once its last change is stored. */
+export function SavedNote({ shown }: { shown: boolean }) {
+  const { t } = useT();
+  return shown ? (
+    <small class="ok saved" role="status" data-testid="saved">
+      {t("common.saved")}
+    </small>
+  ) : null;
+}

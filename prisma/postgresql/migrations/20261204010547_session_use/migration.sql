@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Session" ADD COLUMN     "client" TEXT,
+ADD COLUMN     "lastUsedAt" TIMESTAMP(3);
+
