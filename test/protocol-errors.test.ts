@@ -62,7 +62,14 @@ async function codesInUse(folders: string[]): Promise<CodeUse[]> {
 }
 
 /** Codes the web app makes up on its own side (no server sends them). */
-const webOnlyCodes = ["network", "command-failed", "command-timed-out", "unknown"];
+const webOnlyCodes = [
+  "network",
+  "command-failed",
+  "command-timed-out",
+  "unknown",
+  "notifications-denied",
+  "push-unavailable",
+];
 /** A batch upload's per-row problems (protocol/batches.ts): part of a 200 report, not error replies. */
 const rowProblems: string[] = batchRowError.options;
 
