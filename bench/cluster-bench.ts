@@ -11,12 +11,8 @@ import mqtt from "mqtt";
 import { createDatabase } from "../core/database.ts";
 import { hashSecret, randomId, randomToken } from "../core/secrets.ts";
 import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../core/device-credentials.ts";
-import {
-  claimRedisDatabase,
-  servicePassword,
-  startBrokerProcess,
-  type BrokerProcess,
-} from "../test/helpers/cluster.ts";
+import { servicePassword, startBrokerProcess, type BrokerProcess } from "../test/helpers/cluster.ts";
+import { startRedisServer } from "../test/helpers/local-servers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -55,12 +51,12 @@ mkdirSync(workDir, { recursive: true });
 const dbFile = join(workDir, "bench.db");
 const children: ChildProcess[] = [];
 let brokers: BrokerProcess[] = [];
-const redis = await claimRedisDatabase();
+const redis = await startRedisServer();
 
 async function cleanup() {
   for (const child of children) child.kill("SIGKILL");
   await Promise.all(brokers.map((b) => b.stop()));
-  await redis.release();
+  await redis.stop();
   rmSync(workDir, { recursive: true, force: true });
 }
 

@@ -127,21 +127,22 @@ export const catalogueErrorReply = z.object({
 });
 export type CatalogueErrorReply = z.infer<typeof catalogueErrorReply>;
 
-/** What a service throws when a request cannot be done; the server's error handler turns it into a reply. */
+/**
+ * What a service or route throws when a request cannot be done; the server's error handler turns it into a reply.
+ * The status is the catalogue's, always; the message is the catalogue's unless the thrower adds facts the code
+ * cannot carry (what was not found, which role is needed), never a copy of it.
+ */
 export class DomainError extends Error {
   override readonly name = "DomainError";
   readonly code: ErrorCode;
   readonly status: ErrorDefinition["status"];
   readonly details: unknown;
 
-  constructor(
-    code: ErrorCode,
-    options: { message?: string; details?: unknown; cause?: unknown; status?: ErrorDefinition["status"] } = {},
-  ) {
+  constructor(code: ErrorCode, options: { message?: string; details?: unknown; cause?: unknown } = {}) {
     const definition: ErrorDefinition = errorCatalogue[code];
     super(options.message ?? definition.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = options.status ?? definition.status;
+    this.status = definition.status;
     this.details = options.details;
   }
 
@@ -165,6 +166,14 @@ export function isDomainError(error: unknown): error is DomainError {
 /** The reply for a code alone, e.g. where a handler answers without throwing. */
 export function errorReplyFor(code: ErrorCode, message?: string): CatalogueErrorReply {
   return { error: code, message: message ?? errorCatalogue[code].message };
+}
+
+/** Too many attempts: the client may try again in `retryAfterS` (the reply's Retry-After header says so too). */
+export function retryLater(retryAfterS: number, what: string): DomainError {
+  return new DomainError("too-many-requests", {
+    message: `${what}; try again in ${retryAfterS} s`,
+    details: { retryAfterS },
+  });
 }
 
 /** "Not found", naming what was looked for; also the answer for what the asker may not know exists. */

@@ -18,7 +18,7 @@ import {
 } from "./helpers/relay-browser.ts";
 import { PUBLISH_TOKEN, serveViewer, startRelayStack, type RelayStack } from "./relay-stack.ts";
 import { toolInstalled } from "./helpers/tools.ts";
-import { iceServerSource } from "../relay/src/ice-servers.ts";
+import { iceServerSource, turnRestCredentials } from "../relay/src/ice-servers.ts";
 
 async function freeUdpPort(): Promise<number> {
   const socket = createSocket("udp4");
@@ -144,22 +144,34 @@ describe.skipIf(!hasChromium || !hasCoturn)("browser viewer through TURN only (c
   it("coturn refuses TURN credentials that were not minted with its secret", async () => {
     const page = await browser.newPage();
     await page.goto(`${stack.baseUrl}/viewer/index.html`);
-    const gathered = await page.evaluate(async (turnUrl) => {
-      const pc = new window.RTCPeerConnection({
-        iceServers: [
-          { urls: turnUrl, username: `${Math.floor(Date.now() / 1000) + 600}:intruder`, credential: "guessed" },
-        ],
-        iceTransportPolicy: "relay",
-      });
-      pc.addTransceiver("audio");
-      await pc.setLocalDescription(await pc.createOffer());
-      await new Promise((resolve) => {
-        setTimeout(resolve, 3000);
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve(null);
-      });
-      return (pc.localDescription?.sdp.match(/typ relay/g) ?? []).length;
-    }, turnUrl);
-    expect(gathered).toBe(0);
+    // Gathers relay candidates with the given credentials; Chromium reports the TURN server's error codes.
+    const gather = (server: { urls: string | string[]; username: string; credential: string }) =>
+      page.evaluate(async (iceServer) => {
+        const pc = new window.RTCPeerConnection({ iceServers: [iceServer], iceTransportPolicy: "relay" });
+        const errorCodes: number[] = [];
+        pc.onicecandidateerror = (event) => void errorCodes.push((event as RTCPeerConnectionIceErrorEvent).errorCode);
+        pc.addTransceiver("audio");
+        await pc.setLocalDescription(await pc.createOffer());
+        await new Promise((resolve) => {
+          setTimeout(resolve, 10_000); // then the codes so far decide: a refusal must have shown by now
+          if (pc.iceGatheringState === "complete") return resolve(null);
+          pc.onicegatheringstatechange = () => pc.iceGatheringState === "complete" && resolve(null);
+        });
+        pc.close();
+        return { relays: (pc.localDescription?.sdp.match(/typ relay/g) ?? []).length, errorCodes };
+      }, server);
+    const forged = await gather({
+      urls: turnUrl,
+      username: `${Math.floor(Date.now() / 1000) + 600}:intruder`,
+      credential: "guessed",
+    });
+    // The same server with credentials minted with its secret: the refusal above is coturn's, not a dead server.
+    const minted = await gather({
+      ...turnRestCredentials({ urls: [turnUrl], secret: TURN_SECRET, ttlS: 600 }, "turn-test"),
+    });
+    expect(forged).toEqual({ relays: 0, errorCodes: expect.arrayContaining([401]) });
+    expect(minted.relays).toBeGreaterThan(0);
+    expect(minted.errorCodes).not.toContain(401);
     await page.close();
   }, 30_000);
 });

@@ -16,7 +16,6 @@ import type { Gateway } from "../gateway/src/app.ts";
 import { streamOwnerKey } from "../gateway/src/live-view/stream-owners.ts";
 import type { DemoSeed } from "../gateway/src/seed.ts";
 import {
-  claimRedisDatabase,
   databaseUrlForProcesses,
   openDatabase,
   startBrokerProcess,
@@ -25,6 +24,7 @@ import {
   type BrokerProcess,
   type GatewayProcess,
 } from "./helpers/cluster.ts";
+import { hasRedis, testRedis, type LocalServer } from "./helpers/local-servers.ts";
 import { waitFor, type TestJson } from "./helpers/stack.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 import {
@@ -51,8 +51,8 @@ const relayEnv = {
   WX_DEMO_PASSWORD: "test-password-123",
 };
 
-describe.skipIf(!hasChromium)("live view from any gateway of a cluster", () => {
-  let redisDb: Awaited<ReturnType<typeof claimRedisDatabase>>;
+describe.skipIf(!hasChromium || !hasRedis)("live view from any gateway of a cluster", () => {
+  let redisDb: LocalServer;
   let redis: Redis;
   let testDb: TestDatabase;
   let db: Database;
@@ -102,7 +102,7 @@ describe.skipIf(!hasChromium)("live view from any gateway of a cluster", () => {
   }
 
   beforeAll(async () => {
-    redisDb = await claimRedisDatabase();
+    redisDb = await testRedis();
     redis = new Redis(redisDb.url);
     testDb = await createTestDatabase();
     db = openDatabase(testDb);
@@ -172,7 +172,7 @@ describe.skipIf(!hasChromium)("live view from any gateway of a cluster", () => {
     redis?.disconnect();
     await db?.$disconnect();
     await testDb?.drop();
-    await redisDb?.release();
+    await redisDb?.stop();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   }, 60_000);
 

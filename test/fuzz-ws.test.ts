@@ -158,6 +158,7 @@ describe("WebSocket fuzzing", () => {
         socket.once("error", reject);
       });
 
+    const invalidBefore = await readCounter(stack, "wx_ws_invalid_messages_total");
     const started = performance.now();
     await open();
     for (let start = 0; start < frames.length;) {
@@ -199,13 +200,11 @@ describe("WebSocket fuzzing", () => {
     console.log(
       `WS fuzz: ${frames.length} messages in ${seconds.toFixed(1)} s over ${counts.sockets} sockets — ${counts.pong} pongs, ${counts.error} errors, ${counts.close} closes (oversize/invalid UTF-8), ${counts.none} valid filters (not answered)`,
     );
-    expect(counts.pong + counts.error + counts.close + counts.none).toBe(MESSAGES);
-    expect(counts.pong + counts.error + counts.close).toBe(MESSAGES - counts.none);
 
-    // The last socket still works; the gateway counted the refusals, is healthy, and forgets closed sockets.
+    // The last socket still works; the gateway counted each refusal once, is healthy, and forgets closed sockets.
     socket.send(JSON.stringify({ type: "ping", id: "last" }));
     await waitFor("last pong", () => inbox.some((m) => m.id === "last"));
-    expect(await readCounter(stack, "wx_ws_invalid_messages_total")).toBeGreaterThanOrEqual(counts.error);
+    expect(await readCounter(stack, "wx_ws_invalid_messages_total")).toBe(invalidBefore + counts.error);
     expect((await stack.api("GET", "/healthz")).body).toMatchObject({ status: "ok", database: "ok", broker: "ok" });
     socket.close();
     await waitFor(

@@ -87,16 +87,16 @@ describe.skipIf(!hasChromium)("live view through the gateway", () => {
     // A sibling in another city joins: both see each other; the camera still sends one stream.
     const sibling = await addFamilyUser("sister", "杨兴梅", true);
     const page2 = await browser.newPage();
-    const bytesBefore = camera.snapshot().media.stats.bytesSent;
-    const t0 = Date.now();
+    expect(camera.snapshot().media.streamsStarted).toBe(1);
     await page2.goto(
       `${stack.httpUrl}/viewer/#camera=${deviceId}&token=${encodeURIComponent((await grant(sibling)).body.token)}`,
     );
     await tapWatchAndWaitForPicture(page2);
     await waitFor("two viewers announced", () => live.some((m) => m.type === "view.viewers" && m.viewers.length === 2));
-    await page2.waitForTimeout(1500);
-    const rate = (camera.snapshot().media.stats.bytesSent - bytesBefore) / ((Date.now() - t0) / 1000);
-    expect(rate).toBeLessThan(120_000); // ~55 kB/s for one stream; two streams would be ~110 kB/s or more
+    // A second start would restart the one stream (the camera stops the old one first), so the bytes it sends
+    // would not double: the starts are what a second upstream shows in.
+    expect(camera.snapshot().media.streamsStarted).toBe(1);
+    expect(camera.snapshot().media.streaming).toBe(true);
     expect(camera.snapshot().media.indicator.viewers.sort()).toEqual(["杨兴梅", "杨兴焦 (在外务工)"].sort());
     await page2.close();
     await page.close();

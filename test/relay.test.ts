@@ -52,10 +52,11 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
     expect(junk.status).toBe(400);
     expect((await junk.json()).error).toBe("bad-sdp");
     const unusable = await post(h264OnlyOffer);
-    expect(unusable.status).toBeLessThan(500);
+    expect(unusable.status).toBe(400);
+    expect((await unusable.json()).error).toBe("bad-sdp");
   });
 
-  it("fans one upstream out to two viewers without doubling what the camera sends", async () => {
+  it("fans one upstream out to two viewers: one camera session, one producer per track", async () => {
     const started = performance.now();
     const first = await startNodeViewer(stack.whepUrl("cam-1"), "viewer-a");
     const firstVideo = await first.firstVideoAt;
@@ -71,17 +72,15 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
       await new Promise((resolve) => setTimeout(resolve, ms));
       return ((camera.stats().bytesSent - before) * 8) / ms; // kbit/s
     };
-    const withOne = await rate(2000);
+    const upstream = await rate(2000);
     const second = await startNodeViewer(stack.whepUrl("cam-1"), "viewer-b");
     await waitFor(
       () => second.received.videoPackets > 50 && second.received.audioPackets > 20,
       10_000,
       "media at viewer b",
     );
-    const withTwo = await rate(2000);
-    console.log(`camera upstream: ${withOne.toFixed(0)} kbit/s with one viewer, ${withTwo.toFixed(0)} kbit/s with two`);
-    expect(withOne).toBeGreaterThan(100);
-    expect(withTwo / withOne).toBeLessThan(1.35);
+    console.log(`camera upstream: ${upstream.toFixed(0)} kbit/s`);
+    expect(upstream).toBeGreaterThan(100);
 
     const beforeA = first.received.videoBytes;
     const beforeB = second.received.videoBytes;
@@ -100,7 +99,11 @@ describe("relay: camera → SFU → viewers, and talk-back", () => {
         consumers: { kind: string; packetsSent: number }[];
       }[];
     };
-    const cameraVideo = router.sessions.find((s) => s.role === "camera")!.producers.find((p) => p.kind === "video")!;
+    // The simulator sends one fixed clip, so its bitrate cannot show a second upstream: the router's sessions do.
+    const cameraSessions = router.sessions.filter((s) => s.role === "camera");
+    expect(cameraSessions).toHaveLength(1);
+    expect(cameraSessions[0]!.producers.map((p) => p.kind).sort()).toEqual(["audio", "video"]);
+    const cameraVideo = cameraSessions[0]!.producers.find((p) => p.kind === "video")!;
     expect(cameraVideo.packetsReceived).toBeGreaterThan(100);
     const viewerVideo = router.sessions
       .filter((s) => s.role === "viewer")

@@ -35,6 +35,7 @@ import {
   type Recorded,
   type TestBroker,
 } from "./helpers/sim-helpers.ts";
+import { waitFor } from "./helpers/stack.ts";
 
 const fast = { baseMs: 50, capMs: 400 };
 let broker: TestBroker;
@@ -214,13 +215,18 @@ describe("mqtt session", () => {
   it("heartbeats validate against the protocol, every heartbeatIntervalS", async () => {
     const { deviceId } = await onlineCamera();
     const mark = observer.messages.length;
-    await new Promise((r) => setTimeout(r, 2_300));
-    const beats = observer.messages
-      .slice(mark)
-      .filter((m) => m.topic === deviceTelemetryTopic(deviceId))
-      .map((m) => heartbeatMessage.parse(m.payload));
-    expect(beats.length).toBeGreaterThanOrEqual(2);
-    expect(beats.length).toBeLessThanOrEqual(3);
+    const beatsSinceMark = () =>
+      observer.messages
+        .slice(mark)
+        .filter((m) => m.topic === deviceTelemetryTopic(deviceId))
+        .map((m) => heartbeatMessage.parse(m.payload));
+    const beats = await waitFor("three heartbeats", () => beatsSinceMark().length >= 3 && beatsSinceMark(), 10_000);
+    // heartbeatIntervalS is 1: each beat's own time a second after the last (the camera's clock, not arrival).
+    for (let i = 1; i < beats.length; i++) {
+      const gapMs = Date.parse(beats[i]!.at) - Date.parse(beats[i - 1]!.at);
+      expect(gapMs).toBeGreaterThanOrEqual(900);
+      expect(gapMs).toBeLessThanOrEqual(3_000); // a busy machine delays timers, never hastens them
+    }
     for (const beat of beats) {
       expect(beat).toMatchObject({ firmware: "1.4.2", privacy: false });
       expect(beat.rssi).toBeLessThan(-40);
@@ -298,10 +304,9 @@ describe("mqtt session", () => {
       camera.events.on("state", (state) => states.push(state));
       await own.pause();
       await waitForState(camera, "reconnecting");
-      await new Promise((r) => setTimeout(r, 800));
+      // Several TCP attempts are refused while the broker is away (backoff 50 ms → 400 ms cap).
+      await waitFor("three refused attempts", () => states.filter((s) => s === "connecting").length >= 3, 10_000);
       expect(camera.snapshot().state).not.toBe("online");
-      // Several TCP attempts were refused while the broker was away (backoff 50 ms → 400 ms cap).
-      expect(states.filter((s) => s === "connecting").length).toBeGreaterThanOrEqual(3);
       await own.resume();
       await waitForState(camera, "online", 5_000);
       expect(own.connectAttempts.get(deviceId)! - attemptsBefore).toBe(1); // refused TCP attempts never reached MQTT
@@ -360,7 +365,7 @@ describe("commands", () => {
 
   it("reboot: responds ok, goes offline 'reboot', comes back with uptime reset", async () => {
     const { camera, deviceId } = await onlineCamera();
-    await new Promise((r) => setTimeout(r, 1_200)); // uptime ≥ 1 s before the reboot
+    await waitFor("uptime of a second before the reboot", () => camera.snapshot().uptimeS >= 1, 5_000);
     const mark = observer.messages.length;
     const { correlationId, message } = command(deviceId, { name: "reboot", params: {} });
     await send(deviceId, message);
@@ -394,7 +399,7 @@ describe("commands", () => {
     expect(response.ok).toBe(false);
     expect(response.error).toMatch(/invalid command/);
     await send(deviceId, "{not json");
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor("the second invalid command counted", () => camera.snapshot().counters.invalidCommands >= 2);
     expect(camera.snapshot().counters.invalidCommands).toBe(2);
   });
 
@@ -403,7 +408,7 @@ describe("commands", () => {
     const { correlationId, message } = command(deviceId, { name: "privacy", params: { enabled: true } }, -1_000);
     const mark = observer.messages.length;
     await send(deviceId, message);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor("the expired command dropped", () => camera.snapshot().counters.expiredCommands >= 1);
     expect(camera.snapshot()).toMatchObject({ privacy: false, counters: { expiredCommands: 1 } });
     expect(
       observer.messages

@@ -1,32 +1,21 @@
 // Accounts in the browser: staff create an installer and disable a family account from the accounts screen; the
 // family member's open app is signed out at once and told why; a user changes their own password; a family member
 // signs a lent phone out from the account screen, and staff help one who forgot the password (帮他登录).
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoPassword, startStack, waitFor, type Stack } from "./helpers/stack.ts";
-import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot, signIn } from "./web-browser.ts";
+import { describe, expect, it } from "vitest";
+import { demoPassword, waitFor } from "./helpers/stack.ts";
+import { browserAndStack, hasChromium, phoneContext, screenshot, signIn } from "./web-browser.ts";
 import { createHouseholdWithFamily } from "./helpers/security-fixtures.ts";
 
 describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
-  let stack: Stack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuild();
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const web = browserAndStack();
 
   it("staff disable an account: the family member's open app signs out and says why", async () => {
-    const family = await (await phoneContext(browser, stack.httpUrl)).newPage();
+    const family = await (await phoneContext(web.browser, web.stack.httpUrl)).newPage();
     await signIn(family, "family", demoPassword);
     await family.waitForURL("**/family");
-    await waitFor("the family app's live socket", () => stack.gateway.hub.size === 1);
+    await waitFor("the family app's live socket", () => web.stack.gateway.hub.size === 1);
 
-    const staff = await (await phoneContext(browser, stack.httpUrl)).newPage();
+    const staff = await (await phoneContext(web.browser, web.stack.httpUrl)).newPage();
     await signIn(staff, "staff", demoPassword);
     await staff.waitForURL("**/staff");
     await staff.goto("/staff/accounts");
@@ -44,7 +33,7 @@ describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
     await screenshot(family, "accounts-disabled-notice");
     expect(
       (
-        await stack.api("POST", "/api/v1/auth/login", {
+        await web.stack.api("POST", "/api/v1/auth/login", {
           body: { username: "installer-chen", password: "chen-password-1" },
         })
       ).status,
@@ -52,7 +41,7 @@ describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
   });
 
   it("a user changes their password on the account screen; the old one stops working", async () => {
-    const page = await (await phoneContext(browser, stack.httpUrl)).newPage();
+    const page = await (await phoneContext(web.browser, web.stack.httpUrl)).newPage();
     await signIn(page, "installer", demoPassword);
     await page.waitForURL("**/installer");
     await page.goto("/account");
@@ -61,26 +50,29 @@ describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
     await page.click("form button[type=submit]");
     await page.locator(".notice[role=status]").waitFor();
     expect(
-      (await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer", password: demoPassword } }))
+      (await web.stack.api("POST", "/api/v1/auth/login", { body: { username: "installer", password: demoPassword } }))
         .status,
     ).toBe(401);
     expect(
-      (await stack.api("POST", "/api/v1/auth/login", { body: { username: "installer", password: "a-new-password-9" } }))
-        .status,
+      (
+        await web.stack.api("POST", "/api/v1/auth/login", {
+          body: { username: "installer", password: "a-new-password-9" },
+        })
+      ).status,
     ).toBe(200);
   });
 
   it("a lent phone is signed out from the account screen; staff set a new password and the app says why", async () => {
-    await createHouseholdWithFamily(stack, {
+    await createHouseholdWithFamily(web.stack, {
       village: "石桥村",
       elderName: "王秀英",
       username: "wang-xiaohua",
       displayName: "王小华",
     });
-    const page = await (await phoneContext(browser, stack.httpUrl)).newPage();
+    const page = await (await phoneContext(web.browser, web.stack.httpUrl)).newPage();
     await signIn(page, "wang-xiaohua", "another-password-456");
     await page.waitForURL("**/family");
-    const lent = await stack.login("wang-xiaohua", "another-password-456");
+    const lent = await web.stack.login("wang-xiaohua", "another-password-456");
     await page.goto("/account");
     const sessions = page.getByTestId("sessions");
     // Signed in three times: at joining, on this page, and the lent phone.
@@ -91,9 +83,9 @@ describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
     await waitFor("one fewer listed", async () => (await sessions.locator("li").count()) === 2);
     await sessions.getByRole("button", { name: "退出其他所有手机和电脑" }).click();
     await waitFor("only this phone listed", async () => (await sessions.locator("li").count()) === 1);
-    expect((await stack.api("GET", "/api/v1/auth/me", { token: lent })).status).toBe(401);
+    expect((await web.stack.api("GET", "/api/v1/auth/me", { token: lent })).status).toBe(401);
 
-    const staff = await (await phoneContext(browser, stack.httpUrl)).newPage();
+    const staff = await (await phoneContext(web.browser, web.stack.httpUrl)).newPage();
     await signIn(staff, "staff", demoPassword);
     await staff.waitForURL("**/staff");
     await staff.goto("/staff/accounts");
@@ -108,8 +100,11 @@ describe.skipIf(!hasChromium)("web app: accounts and sessions", () => {
     await screenshot(staff, "accounts-staff-help");
     await page.locator("[data-ended=password-changed]").waitFor({ timeout: 10_000 });
     expect(
-      (await stack.api("POST", "/api/v1/auth/login", { body: { username: "wang-xiaohua", password: "shiqiao-2026" } }))
-        .status,
+      (
+        await web.stack.api("POST", "/api/v1/auth/login", {
+          body: { username: "wang-xiaohua", password: "shiqiao-2026" },
+        })
+      ).status,
     ).toBe(200);
   });
 });

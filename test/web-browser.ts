@@ -1,11 +1,12 @@
 // Browser-test helpers for the web app: Debian's Chromium at a phone's size, a built web/dist, screenshots,
 // and a home whose simulated camera streams for live-view tests.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { toolInstalled } from "./helpers/tools.ts";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { waitFor } from "./helpers/stack.ts";
+import { afterAll, beforeAll } from "vitest";
+import { startStack, waitFor, type Stack } from "./helpers/stack.ts";
 import { startStreamingHousehold, type StreamingHousehold } from "./helpers/streaming-household.ts";
 
 export const chromiumPath = "/usr/bin/chromium";
@@ -20,10 +21,31 @@ export const chromiumArgs = [
 export const phone = { width: 360, height: 640 };
 const screenshotDir = join(process.cwd(), "test-results");
 
-/** `npm install` builds the app; a checkout that skipped its scripts gets the build here, once. */
+/** The newest modification time under these paths (files, or folders walked through). */
+function newestChange(paths: string[]): number {
+  let newest = 0;
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    const stat = statSync(path);
+    if (!stat.isDirectory()) newest = Math.max(newest, stat.mtimeMs);
+    else newest = Math.max(newest, newestChange(readdirSync(path).map((name) => join(path, name))));
+  }
+  return newest;
+}
+
+// What the build reads: the app, its static files and config, and the protocol modules it imports.
+const webSources = ["web/src", "web/public", "web/index.html", "web/vite.config.ts", "web/precompress.ts", "protocol"];
+
+/**
+ * `npm install` builds the app, but a checkout edited since then has a stale web/dist: the browser tests would
+ * pass or fail on old code. Built again when any source is newer than the build (a stat walk: milliseconds).
+ */
 export function ensureWebBuild(): void {
-  if (existsSync(join(process.cwd(), "web", "dist", "index.html"))) return;
-  execFileSync("npm", ["run", "build:web"], { stdio: "pipe" });
+  const built = join(process.cwd(), "web", "dist", "index.html");
+  const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
+  if (builtAt > newestChange(webSources.map((p) => join(process.cwd(), p)))) return;
+  // vitest sets NODE_ENV=test, under which Vite would build Preact's development bundle (a third larger).
+  execFileSync("npm", ["run", "build:web"], { stdio: "pipe", env: { ...process.env, NODE_ENV: "production" } });
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -98,4 +120,57 @@ export async function framesDecoded(page: Page): Promise<number> {
     const video = document.querySelector(".video-frame video") as HTMLVideoElement | null;
     return video?.getVideoPlaybackQuality().totalVideoFrames ?? 0;
   });
+}
+
+/**
+ * One server and one browser for a describe block's tests, started together before them (web/dist checked first)
+ * and closed after them. Read them inside hooks and tests: they exist once the block's beforeAll has run.
+ */
+function browserWith<T extends { stop(): Promise<void> }>(
+  start: () => Promise<T>,
+  launch: () => Promise<Browser>,
+): { readonly server: T; readonly browser: Browser } {
+  const parts: { server?: T; browser?: Browser } = {};
+  beforeAll(async () => {
+    ensureWebBuild();
+    [parts.server, parts.browser] = await Promise.all([start(), launch()]);
+  }, 60_000);
+  afterAll(async () => {
+    await parts.browser?.close();
+    await parts.server?.stop();
+  });
+  return {
+    get server() {
+      return parts.server!;
+    },
+    get browser() {
+      return parts.browser!;
+    },
+  };
+}
+
+/** A whole stack (startStack) and a phone browser for the block. */
+export function browserAndStack(start: () => Promise<Stack> = () => startStack()) {
+  const parts = browserWith(start, launchBrowser);
+  return {
+    get stack() {
+      return parts.server;
+    },
+    get browser() {
+      return parts.browser;
+    },
+  };
+}
+
+/** A streaming home (startStreamingHome) and a browser for the block; media tests launch one that allows loopback ICE. */
+export function browserAndHome(start: () => Promise<StreamingHome> = () => startStreamingHome(), media = true) {
+  const parts = browserWith(start, media ? launchBrowserForMedia : launchBrowser);
+  return {
+    get home() {
+      return parts.server;
+    },
+    get browser() {
+      return parts.browser;
+    },
+  };
 }

@@ -4,39 +4,25 @@
 // call nobody answers shows up as missed with "call back"; a page opened while home rings shows the call too.
 // After each hang-up, by the family or by the elder (the camera's button in a call), the screen says who ended
 // the call and offers the next thing (call home again, back home), and the camera is idle again.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { demoPassword, waitFor } from "./helpers/stack.ts";
 import {
-  ensureWebBuild,
+  browserAndHome,
   hasChromium,
-  launchBrowserForMedia,
   phoneContext,
   screenshot,
   signIn,
   startStreamingHome,
   videoWidth,
-  type StreamingHome,
 } from "./web-browser.ts";
 import { callHomeAnswered, familyPhone, homeCallsAnswered, homeIsQuiet, textOf } from "./helpers/family-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
-  let home: StreamingHome;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuild();
-    [home, browser] = await Promise.all([startStreamingHome({ CALL_RING_S: "12" }), launchBrowserForMedia()]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await home?.stop();
-  });
+  const web = browserAndHome(() => startStreamingHome({ CALL_RING_S: "12" }));
 
   it("rings the open page; one tap shows home and the camera hears the family's voice", async () => {
-    const { camera, deviceId, stack } = home;
-    const context = await phoneContext(browser, stack.httpUrl);
+    const { camera, deviceId, stack } = web.home;
+    const context = await phoneContext(web.browser, stack.httpUrl);
     const page = await context.newPage();
     await signIn(page, "family", demoPassword);
     await page.locator(`[data-device="${deviceId}"]`).waitFor();
@@ -44,6 +30,8 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
     expect(await camera.pressCallButton()).toBe(true);
     const answer = page.getByRole("button", { name: "接听" });
     await answer.waitFor({ timeout: 10_000 });
+    // The answer button and the caller's line are drawn apart: wait for the line too before reading the screen.
+    await page.getByText("家来电").first().waitFor({ timeout: 10_000 });
     const ringing = await textOf(page);
     expect(ringing).toContain("家来电");
     expect(ringing).toContain("在叫你，想和你说说话");
@@ -91,8 +79,8 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
   }, 120_000);
 
   it("a call nobody answers is listed as missed, with call back; the family sets auto-answer", async () => {
-    const { camera, deviceId, stack } = home;
-    const context = await phoneContext(browser, stack.httpUrl);
+    const { camera, deviceId, stack } = web.home;
+    const context = await phoneContext(web.browser, stack.httpUrl);
     const page = await context.newPage();
     // Pressed before the app is open: the page asks for the ringing call when its live socket opens.
     await waitFor("the last call ended on the camera", () => camera.snapshot().calls.state === "idle");
@@ -136,8 +124,8 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
   }, 90_000);
 
   it("calls home: the camera rings, the elder presses once, video flows and the elder hears the family", async () => {
-    const { camera, deviceId, stack } = home;
-    const context = await phoneContext(browser, stack.httpUrl);
+    const { camera, deviceId, stack } = web.home;
+    const context = await phoneContext(web.browser, stack.httpUrl);
     const page = await context.newPage();
     await signIn(page, "family", demoPassword);
     await page.locator(`[data-device="${deviceId}"]`).click();
@@ -178,38 +166,40 @@ describe.skipIf(!hasChromium)("web app: the elder calls the family", () => {
   }, 120_000);
 
   it("the elder hangs up a call home: the page says so, and the call card and live view are back", async () => {
-    await homeIsQuiet(home);
-    const { context, page } = await familyPhone(browser, home);
-    await callHomeAnswered(page, home);
-    expect(await home.camera.pressCallButton()).toBe(true); // in a call, the button hangs up
+    await homeIsQuiet(web.home);
+    const { context, page } = await familyPhone(web.browser, web.home);
+    await callHomeAnswered(page, web.home);
+    expect(await web.home.camera.pressCallButton()).toBe(true); // in a call, the button hangs up
     await page.getByTestId("call-ended").getByText("家里挂断了，通话已结束。").waitFor({ timeout: 15_000 });
-    await homeIsQuiet(home);
+    await homeIsQuiet(web.home);
     await page.getByRole("button", { name: "打电话回家" }).waitFor();
     await page.getByRole("button", { name: "开始观看" }).waitFor();
     expect(await textOf(page)).not.toContain("麦克风已打开");
-    const calls = await home.stack.api("GET", "/api/v1/calls?limit=1", { token: await home.stack.login("family") });
+    const calls = await web.home.stack.api("GET", "/api/v1/calls?limit=1", {
+      token: await web.home.stack.login("family"),
+    });
     expect(calls.body.items[0]).toMatchObject({ direction: "to-home", state: "ended" });
     await screenshot(page, "web-end-home-hung-up-call-home");
     await context.close();
   }, 90_000);
 
   it("the elder hangs up the call they made: the call screen says so and offers call home or back home", async () => {
-    await homeIsQuiet(home);
-    const { context, page } = await familyPhone(browser, home);
-    await homeCallsAnswered(page, home);
-    expect(await home.camera.pressCallButton()).toBe(true);
+    await homeIsQuiet(web.home);
+    const { context, page } = await familyPhone(web.browser, web.home);
+    await homeCallsAnswered(page, web.home);
+    expect(await web.home.camera.pressCallButton()).toBe(true);
     const ended = page.getByTestId("call-ended");
     await ended.getByText("家里挂断了，通话已结束。").waitFor({ timeout: 15_000 });
-    await homeIsQuiet(home);
+    await homeIsQuiet(web.home);
     expect(await page.locator("video").count()).toBe(0);
     expect(await page.locator("h1").innerText()).toMatch(/^和.+家的通话已结束$/);
     await screenshot(page, "web-end-home-hung-up-call-from-home");
     await ended.getByRole("link", { name: "打电话回家" }).click();
     // The link calls home at once from the camera page: the camera rings again; hang up before it is answered.
-    await waitFor("the camera rings again", () => home.camera.snapshot().calls.state === "ringing", 10_000);
+    await waitFor("the camera rings again", () => web.home.camera.snapshot().calls.state === "ringing", 10_000);
     await page.getByRole("button", { name: "挂断" }).click();
     await page.getByText("已挂断。").waitFor();
-    await homeIsQuiet(home);
+    await homeIsQuiet(web.home);
     await context.close();
   }, 90_000);
 });

@@ -1,21 +1,11 @@
 // The family's live view on a weak network, in the app: the phone's path to the relay breaks (Wi-Fi to 4G)
 // and the picture comes back by itself without a reload; the downlink gets too thin for video and the app
 // says it is playing sound only (the relay paused the video), then shows pictures again when the cell recovers.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { demoPassword, waitFor } from "./helpers/stack.ts";
 import { routeViewerThroughWeakNetwork } from "./relay-netem.ts";
-import {
-  ensureWebBuild,
-  framesDecoded,
-  hasChromium,
-  launchBrowserForMedia,
-  phoneContext,
-  screenshot,
-  signIn,
-  startStreamingHome,
-  type StreamingHome,
-} from "./web-browser.ts";
+import { browserAndHome, framesDecoded, hasChromium, phoneContext, screenshot, signIn } from "./web-browser.ts";
 
 /** Every text the live-state line shows from now on, however briefly (a MutationObserver in the page). */
 async function recordStatusLine(page: Page): Promise<() => Promise<string[]>> {
@@ -35,28 +25,18 @@ async function recordStatusLine(page: Page): Promise<() => Promise<string[]>> {
 }
 
 describe.skipIf(!hasChromium)("web app: live view on a weak network", () => {
-  let home: StreamingHome;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuild();
-    [home, browser] = await Promise.all([startStreamingHome(), launchBrowserForMedia()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await home?.stop();
-  });
+  const web = browserAndHome();
 
   const framesGrow = async (page: Page, by: number, timeoutMs: number) => {
     const start = await framesDecoded(page);
     await waitFor(`${by} more frames`, async () => (await framesDecoded(page)) - start >= by, timeoutMs, 100);
   };
   const watching = async () => {
-    const context = await phoneContext(browser, home.stack.httpUrl);
+    const context = await phoneContext(web.browser, web.home.stack.httpUrl);
     const page = await context.newPage();
     const network = await routeViewerThroughWeakNetwork(page);
     await signIn(page, "family", demoPassword);
-    await page.locator(`[data-device="${home.deviceId}"]`).click();
+    await page.locator(`[data-device="${web.home.deviceId}"]`).click();
     await page.evaluate(() => {
       (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
     });

@@ -3,36 +3,25 @@
 // proves possession and goes through, and the camera claims again with the code on its box. A box revoked
 // meanwhile is refused with its own plain reason, kept on the phone until the installer dismisses it, and
 // binds once staff have re-armed it. Nothing is lost either way.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoPassword, startStack, type Stack } from "./helpers/stack.ts";
-import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot, signIn } from "./web-browser.ts";
+import { describe, expect, it } from "vitest";
+import { demoPassword } from "./helpers/stack.ts";
+import { browserAndStack, hasChromium, phoneContext, screenshot, signIn } from "./web-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: a queued bind whose camera was re-armed meanwhile", () => {
-  let stack: Stack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuild();
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const web = browserAndStack();
 
   const claim = (box: { serial: string; claimCode: string }) =>
-    stack.api("POST", "/api/v1/devices/claim", { body: { serial: box.serial, claimCode: box.claimCode } });
-  const deviceOf = (serial: string) => stack.db.device.findUniqueOrThrow({ where: { serial } });
+    web.stack.api("POST", "/api/v1/devices/claim", { body: { serial: box.serial, claimCode: box.claimCode } });
+  const deviceOf = (serial: string) => web.stack.db.device.findUniqueOrThrow({ where: { serial } });
 
   it("re-armed: the queued bind goes through and the camera claims again; revoked: refused plainly and kept", async () => {
-    const home = stack.seed.householdId;
-    const [rearmed, revoked] = stack.seed.cameras;
+    const home = web.stack.seed.householdId;
+    const [rearmed, revoked] = web.stack.seed.cameras;
     // Both boxes were switched on at the depot: they claimed credentials before anyone bound them.
     for (const box of [rearmed!, revoked!]) expect((await claim(box)).status).toBe(200);
-    const staff = await stack.login("staff");
+    const staff = await web.stack.login("staff");
 
-    const context = await phoneContext(browser, stack.httpUrl);
+    const context = await phoneContext(web.browser, web.stack.httpUrl);
     const page = await context.newPage();
     await signIn(page, "installer", demoPassword);
     await page.waitForURL("**/installer");
@@ -48,8 +37,8 @@ describe.skipIf(!hasChromium)("web app: a queued bind whose camera was re-armed 
 
     // Out of signal: staff re-arm one box (it was factory-reset) and revoke the other (reported stolen).
     const ids = { rearmed: (await deviceOf(rearmed!.serial)).id, revoked: (await deviceOf(revoked!.serial)).id };
-    expect((await stack.api("POST", `/api/v1/devices/${ids.rearmed}/rearm`, { token: staff })).status).toBe(200);
-    expect((await stack.api("POST", `/api/v1/devices/${ids.revoked}/revoke`, { token: staff })).status).toBe(200);
+    expect((await web.stack.api("POST", `/api/v1/devices/${ids.rearmed}/rearm`, { token: staff })).status).toBe(200);
+    expect((await web.stack.api("POST", `/api/v1/devices/${ids.revoked}/revoke`, { token: staff })).status).toBe(200);
 
     await context.setOffline(false);
     await page.locator(`[data-serial="${rearmed!.serial}"]`).waitFor({ timeout: 20_000 });
@@ -66,7 +55,7 @@ describe.skipIf(!hasChromium)("web app: a queued bind whose camera was re-armed 
     expect(await deviceOf(revoked!.serial)).toMatchObject({ householdId: null, claimState: "revoked" });
 
     // Staff re-arm it after all: the installer dismisses the refusal and binds the box again, now with signal.
-    expect((await stack.api("POST", `/api/v1/devices/${ids.revoked}/rearm`, { token: staff })).status).toBe(200);
+    expect((await web.stack.api("POST", `/api/v1/devices/${ids.revoked}/rearm`, { token: staff })).status).toBe(200);
     await refused.getByRole("button", { name: "知道了，移出列表" }).click();
     await page.fill("input[name=serial]", revoked!.serial);
     await page.fill("input[name=claimCode]", revoked!.claimCode);

@@ -1,43 +1,24 @@
 // An installer in a village with no signal: the households were kept on the phone while online; with the
 // network cut, three cameras are bound and wait in a queue; meanwhile one of them is installed elsewhere.
 // When the network returns the queue is sent: two are bound, the third is shown plainly as a conflict.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoPassword, startStack, type Stack } from "./helpers/stack.ts";
-import {
-  ensureWebBuild,
-  hasChromium,
-  launchBrowser,
-  phoneContext,
-  screenshot,
-  signIn,
-  waitForCachedAssets,
-} from "./web-browser.ts";
+import { describe, expect, it } from "vitest";
+import { demoPassword } from "./helpers/stack.ts";
+import { browserAndStack, hasChromium, phoneContext, screenshot, signIn, waitForCachedAssets } from "./web-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
-  let stack: Stack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuild();
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const web = browserAndStack();
 
   it("queues three binds offline, sends them when the network returns, and shows the one bound elsewhere meanwhile", async () => {
-    const installer = await stack.login("installer");
-    const other = await stack.api("POST", "/api/v1/households", {
+    const installer = await web.stack.login("installer");
+    const other = await web.stack.api("POST", "/api/v1/households", {
       token: installer,
       body: { village: "青平镇石桥村", elderName: "李桂兰", contactPhone: "13900000010" },
     });
     expect(other.status).toBe(201);
-    const home = stack.seed.householdId;
-    const [box0, box1, box2] = stack.seed.cameras;
+    const home = web.stack.seed.householdId;
+    const [box0, box1, box2] = web.stack.seed.cameras;
 
-    const context = await phoneContext(browser, stack.httpUrl);
+    const context = await phoneContext(web.browser, web.stack.httpUrl);
     const page = await context.newPage();
     await signIn(page, "installer", demoPassword);
     await page.waitForURL("**/installer");
@@ -59,10 +40,10 @@ describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
     await page.reload();
     await page.getByText("待发送的绑定（3）").waitFor();
     await screenshot(page, "web-installer-offline-queue");
-    expect(await stack.db.device.count({ where: { householdId: home } })).toBe(0);
+    expect(await web.stack.db.device.count({ where: { householdId: home } })).toBe(0);
 
     // While the phone is out of signal, someone else installs the third box in another home.
-    const elsewhere = await stack.api("POST", `/api/v1/households/${other.body.id}/devices`, {
+    const elsewhere = await web.stack.api("POST", `/api/v1/households/${other.body.id}/devices`, {
       token: installer,
       body: { serial: box2!.serial, claimCode: box2!.claimCode },
     });
@@ -75,7 +56,7 @@ describe.skipIf(!hasChromium)("web app: installer binds with no signal", () => {
     expect(await page.locator("[data-queued]").count()).toBe(1);
     await screenshot(page, "web-installer-offline-sent");
 
-    const devices = await stack.db.device.findMany({
+    const devices = await web.stack.db.device.findMany({
       where: { serial: { in: [box0!.serial, box1!.serial, box2!.serial] } },
       orderBy: { serial: "asc" },
     });

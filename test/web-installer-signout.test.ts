@@ -1,10 +1,10 @@
 // What the installer's phone keeps for working without signal (households, elders' phone numbers, queued
 // binds with their claim codes) is deleted on sign-out, so the next person to use the phone finds none of it;
 // binds not yet sent are not thrown away without asking.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoPassword, startStack, type Stack } from "./helpers/stack.ts";
-import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, signIn } from "./web-browser.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { demoPassword } from "./helpers/stack.ts";
+import { browserAndStack, hasChromium, phoneContext, signIn } from "./web-browser.ts";
 
 /** The keys kept in the installer's IndexedDB store; null when the database does not exist. */
 function keptKeys(page: Page): Promise<string[] | null> {
@@ -28,22 +28,12 @@ function keptKeys(page: Page): Promise<string[] | null> {
 }
 
 describe.skipIf(!hasChromium)("web app: installer sign-out clears the phone", () => {
-  let stack: Stack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuild();
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const web = browserAndStack();
 
   it("asks before dropping unsent binds, then deletes the kept households and the queue", async () => {
-    const home = stack.seed.householdId;
-    const box = stack.seed.cameras[0]!;
-    const context = await phoneContext(browser, stack.httpUrl);
+    const home = web.stack.seed.householdId;
+    const box = web.stack.seed.cameras[0]!;
+    const context = await phoneContext(web.browser, web.stack.httpUrl);
     const page = await context.newPage();
     await signIn(page, "installer", demoPassword);
     await page.getByTestId("kept-offline").getByText("已把 1 户存在手机上").waitFor({ timeout: 20_000 });

@@ -1,35 +1,15 @@
 // The installer runs the on-site check (检测网络) on a phone in Chinese, against a simulated camera that
 // really streams through the relay; staff then find the verdict on the camera's page.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { demoPassword } from "./helpers/stack.ts";
-import {
-  ensureWebBuild,
-  hasChromium,
-  launchBrowser,
-  phoneContext,
-  screenshot,
-  signIn,
-  startStreamingHome,
-  type StreamingHome,
-} from "./web-browser.ts";
+import { browserAndHome, hasChromium, phoneContext, screenshot, signIn, startStreamingHome } from "./web-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: the installer's on-site check", () => {
-  let home: StreamingHome;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ensureWebBuild();
-    [home, browser] = await Promise.all([startStreamingHome(), launchBrowser()]);
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await home?.stop();
-  });
+  const web = browserAndHome(() => startStreamingHome(), false);
 
   it("taps 检测网络, follows the progress and reads the verdict; staff see it later", async () => {
-    const { stack, deviceId } = home;
-    const context = await phoneContext(browser, stack.httpUrl);
+    const { stack, deviceId } = web.home;
+    const context = await phoneContext(web.browser, stack.httpUrl);
     const page = await context.newPage();
     await signIn(page, "installer", demoPassword);
     await page.waitForURL("**/installer");
@@ -57,7 +37,7 @@ describe.skipIf(!hasChromium)("web app: the installer's on-site check", () => {
     await page.screenshot({ path: "test-results/web-installer-site-check-verdict.png" });
     await context.close();
 
-    const staffContext = await phoneContext(browser, stack.httpUrl);
+    const staffContext = await phoneContext(web.browser, stack.httpUrl);
     const staffPage = await staffContext.newPage();
     await signIn(staffPage, "staff", demoPassword);
     await staffPage.waitForURL("**/staff");

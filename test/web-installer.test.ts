@@ -1,28 +1,20 @@
 // Installer on a phone: signs in, creates a household, adds a camera by typing its serial and claim code,
 // and watches it come online when the camera (simulated) claims and connects.
 import type { MqttClient } from "mqtt";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectAsDevice, demoPassword, startStack, type Stack } from "./helpers/stack.ts";
-import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot, signIn } from "./web-browser.ts";
+
+import { afterAll, describe, expect, it } from "vitest";
+import { connectAsDevice, demoPassword } from "./helpers/stack.ts";
+import { browserAndStack, hasChromium, phoneContext, screenshot, signIn } from "./web-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: installer", () => {
-  let stack: Stack;
-  let browser: Browser;
+  const web = browserAndStack();
   let camera: MqttClient | undefined;
-
-  beforeAll(async () => {
-    ensureWebBuild();
-    [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
-  }, 60_000);
   afterAll(async () => {
     camera?.end(true);
-    await browser?.close();
-    await stack?.stop();
   });
 
   it("creates a household, adds a camera by typed code and sees it come online", async () => {
-    const context = await phoneContext(browser, stack.httpUrl);
+    const context = await phoneContext(web.browser, web.stack.httpUrl);
     const page = await context.newPage();
     await signIn(page, "installer", demoPassword);
     await page.waitForURL("**/installer");
@@ -34,7 +26,7 @@ describe.skipIf(!hasChromium)("web app: installer", () => {
     await page.waitForURL("**/installer/household/**");
     await page.getByRole("heading", { name: "王秀英" }).waitFor();
 
-    const box = stack.seed.cameras[0]!;
+    const box = web.stack.seed.cameras[0]!;
     await page.fill("input[name=serial]", box.serial.toLowerCase()); // typed in a hurry: the schema upper-cases it
     await page.fill("input[name=claimCode]", box.claimCode);
     await page.fill("input[name=label]", "堂屋");
@@ -45,11 +37,11 @@ describe.skipIf(!hasChromium)("web app: installer", () => {
     expect(await card.locator(".badge").getAttribute("data-state")).toBe("unknown");
 
     // The camera is powered on: it claims its credentials and connects; the page hears it over the live socket.
-    const claimed = await stack.api("POST", "/api/v1/devices/claim", {
+    const claimed = await web.stack.api("POST", "/api/v1/devices/claim", {
       body: { serial: box.serial, claimCode: box.claimCode },
     });
     expect(claimed.status).toBe(200);
-    camera = await connectAsDevice(stack, claimed.body.deviceId, claimed.body.mqttPassword);
+    camera = await connectAsDevice(web.stack, claimed.body.deviceId, claimed.body.mqttPassword);
     await card.getByText("摄像头已上线 ✓").waitFor({ timeout: 10_000 });
     expect(await card.locator(".badge").getAttribute("data-state")).toBe("online");
 
@@ -58,7 +50,7 @@ describe.skipIf(!hasChromium)("web app: installer", () => {
     expect(text).toContain("堂屋");
     expect(text).toContain("在线");
     expect(text).toContain("摄像头已上线");
-    const household = await stack.db.household.findFirst({
+    const household = await web.stack.db.household.findFirst({
       where: { elderName: "王秀英" },
       include: { devices: true },
     });

@@ -1,6 +1,7 @@
 // buildGateway(config): the gateway's composition root. Construction builds every part and the whole HTTP
 // app (so route tests can use app.inject() without a broker); start() brings up the resources that need
 // I/O in dependency order, registering each one's closer on the lifecycle stack; stop() unwinds it.
+import { DomainError } from "../../protocol/errors.ts";
 import type { FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import { createBroker, type WangxiangBroker } from "../../broker/src/broker.ts";
@@ -59,7 +60,6 @@ import { observabilityPlugin } from "./http/observability.ts";
 import { createHttpServer } from "./http/server.ts";
 import { viewerPagePlugin } from "./http/viewer-page.ts";
 import { webPlugin } from "./http/web.ts";
-import { apiError } from "./http/errors.ts";
 import { LiveViewService } from "./live-view/live-view-service.ts";
 import { liveViewPlugin, relaySignalingPlugin } from "./live-view/live-view-routes.ts";
 import { ViewTokens } from "./live-view/view-tokens.ts";
@@ -356,7 +356,8 @@ function createCalls(
       if (enabled) await cuts?.privacyEnabled(deviceId);
     },
     grantView: (user, deviceId, startedBy, callId) => {
-      if (!liveView) return Promise.reject(apiError("not-found", "live view is not enabled on this server"));
+      if (!liveView)
+        return Promise.reject(new DomainError("not-found", { message: "live view is not enabled on this server" }));
       return liveView.grantView(user, deviceId, startedBy, callId);
     },
     isWatched: (deviceId) => liveView?.holdsStream(deviceId) ?? false,
@@ -441,7 +442,10 @@ function createSiteChecks(
     streamS: config.SITE_CHECK_STREAM_S,
     sendCommand: (deviceId, command, requestedBy) => commands.send(deviceId, command, requestedBy),
     measureUplink: (deviceId, durationS, onMeasuring) => {
-      if (!liveView) return Promise.reject(apiError("relay-failed", "live view (the relay) is off on this server"));
+      if (!liveView)
+        return Promise.reject(
+          new DomainError("relay-failed", { message: "live view (the relay) is off on this server" }),
+        );
       return liveView.measureUplink(deviceId, durationS, onMeasuring);
     },
   });

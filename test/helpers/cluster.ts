@@ -1,49 +1,14 @@
-// Cluster-mode test helpers: broker processes (broker/src/main.ts) on port 0 sharing one Redis database,
-// a claimed Redis database per test file, gateways with an external broker, and a TCP round-robin.
+// Cluster-mode test helpers: broker processes (broker/src/main.ts) on port 0 sharing one Redis (each test file
+// starts its own: helpers/local-servers.ts), gateways with an external broker, and a TCP round-robin.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
-import { Redis } from "ioredis";
 import { createDatabase, type Database } from "../../core/database.ts";
 import { buildGateway, type Gateway } from "../../gateway/src/app.ts";
 import { readGatewayConfig } from "../../gateway/src/config.ts";
 import type { DemoSeed } from "../../gateway/src/seed.ts";
 import type { TestDatabase } from "./test-database.ts";
 
-export const redisBase = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 export const servicePassword = "cluster-test-service-password";
-
-/** A Redis database number of our own (1–15) for this test file, emptied; other files running at once use others. */
-export async function claimRedisDatabase(): Promise<{ url: string; release(): Promise<void> }> {
-  const admin = new Redis(`${redisBase}/0`);
-  try {
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const index = 1 + Math.floor(Math.random() * 15);
-      const lock = `wangxiang-test:redis-db:${index}`;
-      if ((await admin.set(lock, String(process.pid), "EX", 600, "NX")) !== "OK") {
-        await new Promise((r) => setTimeout(r, 100));
-        continue;
-      }
-      const url = `${redisBase}/${index}`;
-      const db = new Redis(url);
-      await db.flushdb();
-      db.disconnect();
-      return {
-        url,
-        async release() {
-          const cleaner = new Redis(url);
-          await cleaner.flushdb().catch(() => undefined);
-          cleaner.disconnect();
-          const unlock = new Redis(`${redisBase}/0`);
-          await unlock.del(lock).catch(() => undefined);
-          unlock.disconnect();
-        },
-      };
-    }
-    throw new Error("no free Redis database for this test");
-  } finally {
-    admin.disconnect();
-  }
-}
 
 /** DATABASE_URL for another process: the SQLite file, or the PostgreSQL URL with the test schema. */
 export function databaseUrlForProcesses(testDb: TestDatabase): string {

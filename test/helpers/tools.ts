@@ -1,6 +1,7 @@
 // The system tools some tests need, where they are looked for and the Debian package that brings each.
 // Tests skip their suites when a tool is missing (describe.skipIf); missing-tools-reporter.ts says which.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 
 export interface Tool {
   name: string;
@@ -10,10 +11,25 @@ export interface Tool {
   mentioned: RegExp;
 }
 
+/** The newest PostgreSQL server Debian installed (/usr/lib/postgresql/<major>/bin), if any. */
+export function postgresBinDir(): string | undefined {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return undefined;
+  const majors = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  return majors.map((m) => join(root, m, "bin")).find((bin) => existsSync(join(bin, "postgres")));
+}
+
 export const tools: Tool[] = [
   { name: "chromium", paths: ["/usr/bin/chromium"], aptPackage: "chromium", mentioned: /hasChromium|chromium/i },
   { name: "coturn", paths: ["/usr/bin/turnserver"], aptPackage: "coturn", mentioned: /hasCoturn|turnserver|coturn/i },
   { name: "ffmpeg", paths: ["/usr/bin/ffmpeg"], aptPackage: "ffmpeg", mentioned: /hasFfmpeg|ffmpeg/i },
+  { name: "redis", paths: ["/usr/bin/redis-server"], aptPackage: "redis-server", mentioned: /hasRedis|testRedis/ },
+  {
+    name: "postgresql",
+    paths: [postgresBinDir() ?? "/usr/lib/postgresql/<major>/bin/postgres"],
+    aptPackage: "postgresql",
+    mentioned: /hasPostgres|testPostgres/,
+  },
   { name: "pdftoppm", paths: ["/usr/bin/pdftoppm"], aptPackage: "poppler-utils", mentioned: /hasPdftoppm|pdftoppm/i },
 ];
 

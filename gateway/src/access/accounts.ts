@@ -1,6 +1,7 @@
 // Staff manage accounts: create installer and staff accounts, disable one (its sessions, live sockets and
 // live views end at once) or enable it again, assign installers to villages or households, and help someone who
 // cannot get in or lost a phone: see where they are signed in, sign them out everywhere, set a new password.
+import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -17,14 +18,12 @@ import {
   setPasswordBody,
   userIdParams,
 } from "../../../protocol/accounts.ts";
-import { DomainError } from "../../../protocol/errors.ts";
 import { errorReply, type Role } from "../../../protocol/http.ts";
 import { maskPhone } from "../../../protocol/phone.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import type { Sessions } from "./sessions.ts";
 import type { LiveSessions } from "../events/live-sessions.ts";
-import { badRequest, conflict, notFound } from "../http/errors.ts";
 import { assertStrongPassword, requireRole, sessionViewOf, signedIn } from "./auth.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
@@ -124,8 +123,7 @@ function registerAccountRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOption
     async (request, reply) => {
       const { username, displayName, password, role } = request.body;
       assertStrongPassword(password, role);
-      if (await db.user.findUnique({ where: { username } }))
-        throw conflict("username-taken", "this username is taken; choose another");
+      if (await db.user.findUnique({ where: { username } })) throw new DomainError("username-taken");
       const user = await db.user.create({
         data: { id: randomId("usr_"), username, displayName, role, passwordHash: await hashSecret(password) },
       });
@@ -139,7 +137,7 @@ function registerAccountRoutes(r: ZodRoutes, { db, audit }: AccountsPluginOption
 function registerAccountSwitches(r: ZodRoutes, { db, audit, sessions, cutViewer }: AccountsPluginOptions): void {
   const setDisabled = async (userId: string, disabledAt: Date | null) => {
     const found = await db.user.updateMany({ where: { id: userId }, data: { disabledAt } });
-    if (found.count === 0) throw notFound("user");
+    if (found.count === 0) throw notFoundError("user");
     return db.user.findUniqueOrThrow({ where: { id: userId } });
   };
 
@@ -156,8 +154,7 @@ function registerAccountSwitches(r: ZodRoutes, { db, audit, sessions, cutViewer 
     },
     async (request) => {
       const me = signedIn(request);
-      if (request.params.userId === me.id)
-        throw badRequest("cannot-disable-self", "you cannot disable your own account");
+      if (request.params.userId === me.id) throw new DomainError("cannot-disable-self");
       const user = await setDisabled(request.params.userId, new Date());
       await sessions.end({ userId: user.id }, "account-disabled");
       await cutViewer(user.id);
@@ -221,9 +218,8 @@ function registerAssignmentRoutes(r: ZodRoutes, { db, audit, liveSessions }: Acc
     },
     async (request, reply) => {
       const installer = await db.user.findUnique({ where: { id: request.params.userId }, select: { role: true } });
-      if (!installer) throw notFound("user");
-      if (installer.role !== "installer")
-        throw badRequest("not-installer", "only installers are assigned villages or households");
+      if (!installer) throw notFoundError("user");
+      if (installer.role !== "installer") throw new DomainError("not-installer");
       const target =
         "householdId" in request.body
           ? { householdId: request.body.householdId, village: null }
@@ -232,7 +228,7 @@ function registerAssignmentRoutes(r: ZodRoutes, { db, audit, liveSessions }: Acc
         target.householdId &&
         !(await db.household.findUnique({ where: { id: target.householdId }, select: { id: true } }))
       )
-        throw notFound("household");
+        throw notFoundError("household");
       const created = await db.installerAssignment.create({
         data: { id: randomId("asg_"), installerId: request.params.userId, ...target, createdBy: signedIn(request).id },
         include: assignmentHousehold,
@@ -258,7 +254,7 @@ function registerAssignmentRoutes(r: ZodRoutes, { db, audit, liveSessions }: Acc
       const removed = await db.installerAssignment.deleteMany({
         where: { id: request.params.assignmentId, installerId: request.params.userId },
       });
-      if (removed.count === 0) throw notFound("assignment");
+      if (removed.count === 0) throw notFoundError("assignment");
       liveSessions.refreshUser(request.params.userId);
       await audit(signedIn(request).id, "installer.unassign", request.params.userId, {
         assignmentId: request.params.assignmentId,

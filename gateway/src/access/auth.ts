@@ -12,12 +12,11 @@ import {
   sessionIdParams,
   sessionListReply,
 } from "../../../protocol/accounts.ts";
-import { DomainError } from "../../../protocol/errors.ts";
+import { DomainError, retryLater } from "../../../protocol/errors.ts";
 import { isoTime } from "../../../protocol/device-messages.ts";
 import { MIN_PASSWORD_LENGTH, weakPasswordReason } from "../../../protocol/password-rules.ts";
 import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
-import { forbidden, tooManyRequests, unauthorized } from "../http/errors.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
 import type { Database } from "../../../core/database.ts";
 
@@ -53,14 +52,14 @@ function bearerToken(request: FastifyRequest): string | undefined {
 /** preHandler: 401 unless signed in, 403 unless the role is one of `roles`. */
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest) => {
-    if (!request.user) throw unauthorized();
+    if (!request.user) throw new DomainError("unauthorized");
     if (roles.length > 0 && !roles.includes(request.user.role))
-      throw forbidden(`this needs the ${roles.join(" or ")} role`);
+      throw new DomainError("forbidden", { message: `this needs the ${roles.join(" or ")} role` });
   };
 }
 
 export function signedIn(request: FastifyRequest): SignedInUser {
-  if (!request.user) throw unauthorized();
+  if (!request.user) throw new DomainError("unauthorized");
   return request.user;
 }
 
@@ -107,12 +106,12 @@ function registerSignInRoutes(r: ZodRoutes, { db, sessions }: AuthPluginOptions,
     async (request) => {
       const { username, password } = request.body;
       const attempt = await limiter.reserve(`user:${username.toLowerCase()}`, request.ip);
-      if (!attempt.ok)
-        throw tooManyRequests(`too many failed sign-ins; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+      if (!attempt.ok) throw retryLater(attempt.retryAfterS, "too many failed sign-ins");
       const user = await db.user.findUnique({ where: { username } });
       const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
       // A disabled account answers like a wrong password: it tells a guesser nothing about the account.
-      if (!user || !ok || user.disabledAt) throw unauthorized("wrong username or password");
+      if (!user || !ok || user.disabledAt)
+        throw new DomainError("unauthorized", { message: "wrong username or password" });
       attempt.succeeded();
       const { token, expiresAt } = await sessions.open(user, clientOf(request));
       return {
@@ -157,8 +156,7 @@ function registerOwnAccountRoutes(
       const me = signedIn(request);
       assertStrongPassword(request.body.newPassword, me.role);
       const attempt = await limiter.reserve(`user:${me.username.toLowerCase()}`, request.ip);
-      if (!attempt.ok)
-        throw tooManyRequests(`too many wrong passwords; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+      if (!attempt.ok) throw retryLater(attempt.retryAfterS, "too many wrong passwords");
       const user = await db.user.findUniqueOrThrow({ where: { id: me.id } });
       if (!(await verifySecret(request.body.currentPassword, user.passwordHash)))
         throw new DomainError("wrong-password");

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Prisma } from "../../../core/database.ts";
 import { randomId } from "../../../core/secrets.ts";
-import { DomainError, isDomainError } from "../../../protocol/errors.ts";
+import { DomainError, isDomainError, notFoundError } from "../../../protocol/errors.ts";
 import {
   addMemberBody,
   errorReply,
@@ -21,7 +21,6 @@ import { householdMemberParams } from "../../../protocol/accounts.ts";
 import type { LiveSessions } from "../events/live-sessions.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
-import { badRequest, forbidden, notFound } from "../http/errors.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { toHouseholdView } from "../http/views.ts";
 import { requireRole, signedIn } from "./auth.ts";
@@ -178,8 +177,8 @@ function registerMemberRoutes(r: ZodRoutes, { db, audit, liveSessions, cutViewer
     async (request, reply) => {
       await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
       const user = await db.user.findUnique({ where: { username: request.body.username } });
-      if (!user) throw notFound("user");
-      if (user.role !== "family") throw badRequest("not-family", "only family accounts can be household members");
+      if (!user) throw notFoundError("user");
+      if (user.role !== "family") throw new DomainError("not-family");
       await db.householdMember.upsert({
         where: { householdId_userId: { householdId: request.params.householdId, userId: user.id } },
         create: { householdId: request.params.householdId, userId: user.id, relation: request.body.relation ?? null },
@@ -208,11 +207,14 @@ function registerMemberRoutes(r: ZodRoutes, { db, audit, liveSessions, cutViewer
       const { householdId, userId } = request.params;
       // A member may always leave; removing someone else needs staff or the household's installer.
       if (!(me.role === "family" && me.id === userId)) {
-        if (me.role === "family") throw forbidden("only staff or the household's installer can remove another member");
+        if (me.role === "family")
+          throw new DomainError("forbidden", {
+            message: "only staff or the household's installer can remove another member",
+          });
         await assertCanSeeHousehold(db, me, householdId);
       }
       const removed = await db.householdMember.deleteMany({ where: { householdId, userId } });
-      if (removed.count === 0) throw notFound("member of this household");
+      if (removed.count === 0) throw notFoundError("member of this household");
       liveSessions.refreshUser(userId);
       await cutViewer(userId, householdId);
       await audit(me.id, "household.remove-member", householdId, { userId });

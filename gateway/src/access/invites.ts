@@ -1,5 +1,6 @@
 // Invites: how a migrant worker's account comes to see their parents' household. Installers, staff and
 // existing members create a short code; a family account accepts it, or a new worker registers with it.
+import { DomainError, notFoundError, retryLater } from "../../../protocol/errors.ts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -22,7 +23,6 @@ import { householdIdParams } from "../../../protocol/http.ts";
 import { assertCanSeeHousehold, isHouseholdMember } from "./access.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
-import { ApiError, conflict, notFound, tooManyRequests } from "../http/errors.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
 import { assertStrongPassword, clientOf, requireRole, signedIn } from "./auth.ts";
 
@@ -47,8 +47,7 @@ type InviteRow = {
   revokedAt: Date | null;
 };
 
-const inviteGone = () =>
-  new ApiError(410, "invite-expired", "this invite has expired, been used up or withdrawn; ask for a new one");
+const inviteGone = () => new DomainError("invite-expired");
 const formatCode = (code: string) => `${code.slice(0, 4)}-${code.slice(4)}`;
 
 function toInviteView(i: InviteRow): z.infer<typeof inviteView> {
@@ -92,10 +91,9 @@ export async function invitesPlugin(app: FastifyInstance, deps: InviteDeps): Pro
 export function usableInviteFinder(db: Database, guesses: GuessLimiter) {
   return async function findUsable(request: FastifyRequest, code: string) {
     const attempt = await guesses.reserve(request.user ? `user:${request.user.id}` : "anonymous", request.ip);
-    if (!attempt.ok)
-      throw tooManyRequests(`too many wrong invite codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+    if (!attempt.ok) throw retryLater(attempt.retryAfterS, "too many wrong invite codes");
     const invite = await db.invite.findUnique({ where: { codeHash: hashToken(code) }, include: { household: true } });
-    if (!invite) throw new ApiError(404, "invite-not-found", "no invite with this code; check the letters");
+    if (!invite) throw new DomainError("invite-not-found");
     attempt.succeeded();
     if (invite.revokedAt || invite.expiresAt <= new Date() || invite.uses >= invite.maxUses) throw inviteGone();
     return invite;
@@ -198,7 +196,7 @@ function registerInviteWithdrawal(r: ZodRoutes, { db, audit }: InviteDeps): void
           where: { id: request.params.inviteId, householdId: request.params.householdId },
         }))
       )
-        throw notFound("invite");
+        throw notFoundError("invite");
       await audit(user.id, "invite.withdraw", request.params.householdId, { inviteId: request.params.inviteId });
       return reply.status(204).send(null);
     },
@@ -291,8 +289,7 @@ function registerSignUpWithInvite(
       const body = request.body;
       assertStrongPassword(body.password, "family");
       const invite = await findUsable(request, body.inviteCode);
-      if (await db.user.findUnique({ where: { username: body.username } }))
-        throw conflict("username-taken", "this username is taken; choose another");
+      if (await db.user.findUnique({ where: { username: body.username } })) throw new DomainError("username-taken");
       const passwordHash = await hashSecret(body.password);
       const userId = randomId("usr_");
       let session: { token: string; expiresAt: Date };
@@ -309,8 +306,7 @@ function registerSignUpWithInvite(
         });
       } catch (error) {
         // Two people racing for one username: the unique index decides, and the invite use is rolled back.
-        if ((error as { code?: string }).code === "P2002")
-          throw conflict("username-taken", "this username is taken; choose another");
+        if ((error as { code?: string }).code === "P2002") throw new DomainError("username-taken");
         throw error;
       }
       await audit(userId, "user.register", invite.householdId, { inviteId: invite.id });

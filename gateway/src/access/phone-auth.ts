@@ -18,7 +18,6 @@ import {
   requestCodeReply,
   verifyPhoneBody,
 } from "../../../protocol/phone.ts";
-import { conflict } from "../http/errors.ts";
 import type { AuditLog } from "./audit.ts";
 import { assertStrongPassword, clientOf, requireRole, signedIn } from "./auth.ts";
 import type { GuessLimiterFactory } from "./attempt-limiter.ts";
@@ -132,7 +131,7 @@ function registerPhoneSignUp(r: ZodRoutes, options: PhoneAuthOptions): void {
       const invite = await findUsable(request, body.inviteCode);
       await codes.check(body.phone, "sign-up", body.code);
       if (await db.user.findUnique({ where: { phone: body.phone }, select: { id: true } }))
-        throw conflict("phone-taken", "this mobile number already has an account; sign in with it");
+        throw new DomainError("phone-taken");
       const userId = randomId("usr_");
       // No password: this account signs in by code (an unusable random hash keeps the column's rule).
       const passwordHash = await hashSecret(randomToken());
@@ -202,7 +201,7 @@ function registerOwnNumber(r: ZodRoutes, { db, codes, audit }: PhoneAuthOptions)
         });
       } catch (error) {
         if ((error as { code?: string }).code === "P2002")
-          throw conflict("phone-taken", "this number belongs to another account");
+          throw new DomainError("phone-taken", { message: "this number belongs to another account" });
         throw error;
       }
       await audit(me.id, "user.verify-phone", me.id);

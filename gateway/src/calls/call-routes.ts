@@ -1,4 +1,5 @@
 // Calls and Web Push subscriptions over HTTP.
+import { notFoundError } from "../../../protocol/errors.ts";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -21,7 +22,6 @@ import { viewGrantReply } from "../../../protocol/live-view.ts";
 import { assertCanSeeHousehold, householdIdsOf } from "../access/access.ts";
 import type { AuditLog } from "../access/audit.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
-import { notFound } from "../http/errors.ts";
 import type { CallService } from "./call-service.ts";
 import type { WebPush } from "./web-push.ts";
 
@@ -89,7 +89,8 @@ function registerPushRoutes(r: ZodRoutes, { push }: CallsPluginOptions): void {
       preHandler: requireRole(),
     },
     async (request, reply) => {
-      if (!(await push.unsubscribe(signedIn(request).id, request.body.endpoint))) throw notFound("push subscription");
+      if (!(await push.unsubscribe(signedIn(request).id, request.body.endpoint)))
+        throw notFoundError("push subscription");
       return reply.status(204).send(null);
     },
   );

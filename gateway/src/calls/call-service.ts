@@ -222,9 +222,7 @@ export class CallService {
     });
     if (count === 0) {
       metrics.callRefusals.inc({ reason: "not-ringing" });
-      throw new DomainError("call-not-ringing", {
-        message: "this call is no longer ringing: it was answered, missed or ended",
-      });
+      throw new DomainError("call-not-ringing");
     }
     this.#clearTimers(callId);
     this.#armUnwatchedEnd(callId, existing.deviceId);
@@ -248,16 +246,13 @@ export class CallService {
       select: { householdId: true, connection: true, privacy: true, household: { select: { autoAnswerAfterS: true } } },
     });
     if (!device?.householdId || !(await this.#isMember(user.id, device.householdId))) throw notFoundError("camera");
-    if (device.privacy)
-      throw new DomainError("privacy-mode", {
-        message: "the camera is in privacy mode; nobody can watch until it is switched off",
-      });
+    if (device.privacy) throw new DomainError("privacy-mode");
     if (device.connection !== "online") {
       metrics.callRefusals.inc({ reason: "camera-offline" });
-      throw new DomainError("camera-offline", { message: "the camera is offline" });
+      throw new DomainError("camera-offline");
     }
     if (await db.call.findFirst({ where: { deviceId, state: "ringing", direction: "to-home" } }))
-      throw new DomainError("call-busy", { message: "a call to this camera is already ringing" });
+      throw new DomainError("call-busy");
     const row = await db.call.create({
       data: {
         id: randomId("call_", 16),
@@ -356,10 +351,7 @@ export class CallService {
       where: { id: callId, state: "ringing" },
       data: { state: "cancelled", endedAt: new Date() },
     });
-    if (count === 0)
-      throw new DomainError("call-not-ringing", {
-        message: "this call is no longer ringing: it was answered, missed or ended",
-      });
+    if (count === 0) throw new DomainError("call-not-ringing");
     this.#clearTimers(callId);
     this.#tellCamera(call.deviceId, { callId, state: "ended" });
     return this.#publishUpdate(callId);

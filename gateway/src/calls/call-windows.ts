@@ -2,9 +2,9 @@
 // or with a call (the elder's, answered by the family, or one home the elder answered), viewing works as
 // always. assertMayStartView is the one check; every way a view starts (the grant route and the relay's WHEP
 // join, whose viewer token may have been granted before the window began) goes through it.
+import { DomainError } from "../../../protocol/errors.ts";
 import type { Database } from "../../../core/database.ts";
 import type { CallWindowView } from "../../../protocol/calls.ts";
-import { apiError } from "../http/errors.ts";
 import type { ViewStart } from "../live-view/live-view-service.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 
@@ -81,6 +81,6 @@ export class CallWindowGate {
     if (!row || !windowActive(row, this.now())) return;
     this.metrics.callRefusals.inc({ reason: "call-window" });
     const view = toCallWindowView(row, this.now());
-    throw apiError("call-window", undefined, { window: view.window, timeZone: view.timeZone });
+    throw new DomainError("call-window", { details: { window: view.window, timeZone: view.timeZone } });
   }
 }

@@ -1,4 +1,5 @@
 // The household's call window (when looking in needs a call), its notices, and each member's choice of notices.
+import { notFoundError } from "../../../protocol/errors.ts";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Database } from "../../../core/database.ts";
@@ -14,7 +15,6 @@ import { messagePreferences } from "../../../protocol/phone.ts";
 import { assertCanSeeHousehold } from "../access/access.ts";
 import type { AuditLog } from "../access/audit.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
-import { notFound } from "../http/errors.ts";
 import { callWindowData, toCallWindowView } from "./call-windows.ts";
 import type { FamilyNotices } from "./family-notices.ts";
 
@@ -189,7 +189,7 @@ const toMessagePreferences = (row: {
 /** Only a member has preferences; any other household answers as if it did not exist. */
 async function membership(db: Database, userId: string, householdId: string) {
   const row = await db.householdMember.findUnique({ where: { householdId_userId: { householdId, userId } } });
-  if (!row) throw notFound("household");
+  if (!row) throw notFoundError("household");
   return row;
 }
 

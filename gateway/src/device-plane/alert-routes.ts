@@ -1,11 +1,11 @@
 // Offline alerts for staff: list and acknowledge.
+import { notFoundError } from "../../../protocol/errors.ts";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Prisma } from "../../../core/database.ts";
 import { alertIdParams, alertListQuery, alertView, errorReply, page } from "../../../protocol/http.ts";
 import type { Database } from "../../../core/database.ts";
 import type { LiveHub } from "../events/live-hub.ts";
-import { notFound } from "../http/errors.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { alertInclude, alertViewSelect, toAlertView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
@@ -65,7 +65,7 @@ export async function alertsPlugin(app: FastifyInstance, { db, hub }: { db: Data
     async (request) => {
       const user = signedIn(request);
       const existing = await db.alert.findUnique({ where: { id: request.params.alertId } });
-      if (!existing) throw notFound("alert");
+      if (!existing) throw notFoundError("alert");
       const alert = existing.acknowledgedAt
         ? await db.alert.findUniqueOrThrow({ where: { id: existing.id }, include: alertInclude })
         : await db.alert.update({

@@ -50,8 +50,7 @@ export class CommandDispatcher {
       select: { connection: true, claimState: true, householdId: true },
     });
     if (!device) throw new DomainError("not-found", { message: "camera not found" });
-    if (device.claimState !== "claimed")
-      throw new DomainError("camera-not-claimed", { message: "this camera has not been set up yet" });
+    if (device.claimState !== "claimed") throw new DomainError("camera-not-claimed");
     if (device.connection !== "online")
       throw new DomainError("camera-offline", { message: "the camera is offline; commands need it online" });
 
@@ -81,7 +80,7 @@ export class CommandDispatcher {
     } catch (error) {
       this.settleWaiter(id);
       await this.finish(id, { status: "failed", error: "the gateway could not reach the broker" }, device.householdId);
-      throw new DomainError("broker-unavailable", { message: "the message broker is not reachable" });
+      throw new DomainError("broker-unavailable");
     }
     const response = await answered;
     if (response === "shutting-down") {

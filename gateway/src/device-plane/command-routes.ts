@@ -10,7 +10,6 @@ import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "../access/audit.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceChange } from "./heartbeat-writer.ts";
-import { forbidden } from "../http/errors.ts";
 import { toCommandView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
 import { displayNamesOf } from "../access/display-names.ts";
@@ -58,9 +57,9 @@ export async function commandsPlugin(
       await assertCanReachIntoHome(db, user, request.params.deviceId);
       // The household decides about its own privacy; everything else is the staff's job.
       if (user.role === "family" && request.body.name !== "privacy")
-        throw forbidden("family members can only switch privacy mode");
+        throw new DomainError("forbidden", { message: "family members can only switch privacy mode" });
       if (user.role === "installer" && request.body.name === "firmware-update")
-        throw forbidden("firmware updates are for staff");
+        throw new DomainError("forbidden", { message: "firmware updates are for staff" });
       if (request.body.name === "privacy" && !request.body.params.enabled)
         await assertNotElderPrivacy(db, request.params.deviceId);
       const result = await commands.send(request.params.deviceId, request.body, user.username);

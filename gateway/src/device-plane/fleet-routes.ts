@@ -1,4 +1,5 @@
 // Fleet and device health: who is online, by village; one camera's heartbeats, transitions and uptime.
+import { notFoundError } from "../../../protocol/errors.ts";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -17,7 +18,6 @@ import {
 } from "../../../protocol/http.ts";
 import { assertCanSeeDevice, householdIdsOf } from "../access/access.ts";
 import type { Database } from "../../../core/database.ts";
-import { notFound } from "../http/errors.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { gatewayDowntime } from "./gateway-runs.ts";
 import { overlapMs, uptimeFraction, uptimeWindows, type Transition } from "./uptime.ts";
@@ -54,7 +54,7 @@ export async function deviceUptime(db: Database, deviceId: string, now = new Dat
 
 export async function loadDeviceDetail(db: Database, deviceId: string) {
   const device = await db.device.findUnique({ where: { id: deviceId }, select: deviceViewSelect });
-  if (!device) throw notFound("camera");
+  if (!device) throw notFoundError("camera");
   const openAlerts = await db.alert.count({ where: { deviceId, resolvedAt: null } });
   return { ...toDeviceView(device), uptime: await deviceUptime(db, deviceId), openAlerts };
 }

@@ -1,4 +1,5 @@
 // Installer and camera endpoints for putting cameras into households.
+import { DomainError, retryLater } from "../../../protocol/errors.ts";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -19,7 +20,6 @@ import {
 } from "../../../protocol/http.ts";
 import { assertCanReachIntoHome, assertCanSeeHousehold, assertCanWorkOnDevice } from "../access/access.ts";
 import type { ProvisioningDeps } from "./provisioning.ts";
-import { conflict, forbidden, tooManyRequests } from "../http/errors.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "../access/attempt-limiter.ts";
 import {
   bindDevice,
@@ -79,8 +79,7 @@ export async function provisioningPlugin(
 function possessionCheck(bindLimiter: GuessLimiter): PossessionCheck {
   return async (request, work) => {
     const attempt = await bindLimiter.reserve(`installer:${signedIn(request).id}`, request.ip);
-    if (!attempt.ok)
-      throw tooManyRequests(`too many wrong claim codes; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+    if (!attempt.ok) throw retryLater(attempt.retryAfterS, "too many wrong claim codes");
     try {
       const result = await work();
       attempt.succeeded();
@@ -111,8 +110,7 @@ function registerCameraClaim(
     async (request) => {
       const { serial, claimCode } = request.body;
       const attempt = await claimLimiter.reserve(`serial:${serial}`, request.ip);
-      if (!attempt.ok)
-        throw tooManyRequests(`too many failed claims; try again in ${attempt.retryAfterS} s`, attempt.retryAfterS);
+      if (!attempt.ok) throw retryLater(attempt.retryAfterS, "too many failed claims");
       try {
         const { deviceId, password } = await claimDevice(provisioning, serial, claimCode);
         attempt.succeeded();
@@ -272,13 +270,13 @@ function registerDeviceLifeRoutes(r: ZodRoutes, provisioning: ProvisioningDeps):
       const user = signedIn(request);
       const device = await assertCanWorkOnDevice(db, user, request.params.deviceId);
       if (user.role !== "staff") {
-        if (device.claimState === "revoked") throw forbidden("only staff can undo a revocation");
+        if (device.claimState === "revoked")
+          throw new DomainError("forbidden", { message: "only staff can undo a revocation" });
         // Re-arming drops a camera's credentials: while it is connected that is a revocation, which is staff's.
         if (device.connection === "online")
-          throw conflict(
-            "camera-online",
-            "this camera is connected; re-arm it after a factory reset, when it is offline, or ask staff",
-          );
+          throw new DomainError("camera-online", {
+            message: "this camera is connected; re-arm it after a factory reset, when it is offline, or ask staff",
+          });
       }
       await rearmDevice(provisioning, signedIn(request).id, request.params.deviceId);
       return loadDeviceDetail(provisioning.db, request.params.deviceId);

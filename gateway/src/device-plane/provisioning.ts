@@ -6,7 +6,6 @@ import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "../access/audit.ts";
 import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 // Binding or replacing with a revoked camera answers 409, where the catalogue (and the claim) say 403 (README).
-import { conflict } from "../http/errors.ts";
 
 /** What the provisioning steps touch: the database, the audit trail, and the live session of a camera whose credentials are dropped. */
 export interface ProvisioningDeps {
@@ -79,8 +78,7 @@ async function provePossession(deps: ProvisioningDeps, request: BindRequest) {
     const scanned = parseBoxQr(request.qr);
     const s = scanned && serialSchema.safeParse(scanned.serial);
     const c = scanned && claimCodeSchema.safeParse(scanned.claimCode);
-    if (!s?.success || !c?.success)
-      throw new DomainError("qr-unreadable", { message: "this QR code is not a Wangxiang camera code" });
+    if (!s?.success || !c?.success) throw new DomainError("qr-unreadable");
     serial = s.data;
     code = c.data;
   } else {
@@ -93,11 +91,9 @@ async function provePossession(deps: ProvisioningDeps, request: BindRequest) {
 export async function bindDevice(deps: ProvisioningDeps, actorId: string, householdId: string, request: BindRequest) {
   const device = await provePossession(deps, request);
   if (device.claimState === "revoked")
-    throw conflict("device-revoked", "this camera has been revoked; ask staff to re-arm it");
+    throw new DomainError("device-revoked", { message: "this camera has been revoked; ask staff to re-arm it" });
   if (device.householdId && device.householdId !== householdId) {
-    throw new DomainError("device-in-other-household", {
-      message: "this camera belongs to another household; move it instead",
-    });
+    throw new DomainError("device-in-other-household");
   }
   const newlyBound = device.householdId !== householdId;
   const updated = await deps.db.device.update({
@@ -114,8 +110,7 @@ export async function bindDevice(deps: ProvisioningDeps, actorId: string, househ
 
 export async function claimDevice(deps: ProvisioningDeps, serial: string, code: string) {
   const device = await deviceProvenBy(deps, serial, code);
-  if (device.claimState === "revoked")
-    throw new DomainError("device-revoked", { message: "this camera has been revoked" });
+  if (device.claimState === "revoked") throw new DomainError("device-revoked");
   if (device.claimState === "claimed")
     throw new DomainError("claim-code-used", {
       message: "this camera has already been claimed; an installer can re-arm it after a factory reset",
@@ -127,7 +122,7 @@ export async function claimDevice(deps: ProvisioningDeps, serial: string, code: 
     where: { id: device.id, claimState: "registered" },
     data: { claimState: "claimed", credentialHash, claimedAt: new Date() },
   });
-  if (won.count !== 1) throw new DomainError("claim-code-used", { message: "this camera has already been claimed" });
+  if (won.count !== 1) throw new DomainError("claim-code-used");
   await deps.audit(null, "device.claim", device.id);
   return { deviceId: device.id, password };
 }
@@ -191,12 +186,11 @@ export async function replaceDevice(
   const actorId = actor.id;
   const old = await deps.db.device.findUnique({ where: { id: oldDeviceId } });
   if (!old) throw notFoundError("camera");
-  if (!old.householdId)
-    throw new DomainError("device-not-installed", { message: "this camera is not installed in a household" });
+  if (!old.householdId) throw new DomainError("device-not-installed");
   const replacement = await provePossession(deps, request);
-  if (replacement.id === old.id)
-    throw new DomainError("same-device", { message: "the replacement is the same camera" });
-  if (replacement.claimState === "revoked") throw conflict("device-revoked", "the replacement camera has been revoked");
+  if (replacement.id === old.id) throw new DomainError("same-device");
+  if (replacement.claimState === "revoked")
+    throw new DomainError("device-revoked", { message: "the replacement camera has been revoked" });
   if (replacement.householdId && replacement.householdId !== old.householdId)
     throw new DomainError("device-in-other-household", { message: "the replacement belongs to another household" });
   await deps.db.device.update({

@@ -1,55 +1,13 @@
 // Every error the API answers with has one shape: { error: code, message, details? }, its code from the one
-// catalogue (protocol/errors.ts), which also gives the status and the default message.
+// catalogue (protocol/errors.ts), which also gives the status and the default message. Services and routes throw
+// DomainError(code); this handler is the only place that turns anything into a reply.
 import type { FastifyError, FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
-import {
-  DomainError,
-  errorCatalogue,
-  errorReplyFor,
-  isDomainError,
-  type ErrorCode,
-  type ErrorDefinition,
-} from "../../../protocol/errors.ts";
-
-/** A DomainError thrown by the HTTP layer, whose status the thrower may choose (badRequest, conflict). Being a
- *  DomainError, it is recognised wherever a service's refusal is (isDomainError). */
-export class ApiError extends DomainError {
-  constructor(statusCode: ErrorDefinition["status"], code: ErrorCode, message: string, details?: unknown) {
-    super(code, { message, details, status: statusCode });
-  }
-
-  get statusCode(): number {
-    return this.status;
-  }
-}
-
-/** An error with the catalogue's status, and its message unless a more precise one is given. */
-export const apiError = (code: ErrorCode, message: string = errorCatalogue[code].message, details?: unknown) =>
-  new ApiError(errorCatalogue[code].status, code, message, details);
-
-export const badRequest = (code: ErrorCode, message: string, details?: unknown) =>
-  new ApiError(400, code, message, details);
-export const unauthorized = (message: string = errorCatalogue.unauthorized.message) =>
-  apiError("unauthorized", message);
-export const forbidden = (message: string = errorCatalogue.forbidden.message) => apiError("forbidden", message);
-export const notFound = (what: string) => apiError("not-found", `${what} not found`);
-export const conflict = (code: ErrorCode, message: string) => new ApiError(409, code, message);
-export const tooManyRequests = (message: string, retryAfterS: number) =>
-  apiError("too-many-requests", message, { retryAfterS });
+import { DomainError, errorReplyFor, isDomainError, notFoundError } from "../../../protocol/errors.ts";
 
 export function installErrorHandler(app: FastifyInstance, onClientError: (route: string, code: string) => void): void {
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     const route = request.routeOptions.url ?? "unknown";
-    if (error instanceof ApiError) {
-      onClientError(route, error.code);
-      if (error.statusCode === 429)
-        reply.header("retry-after", String((error.details as { retryAfterS: number }).retryAfterS));
-      return reply.status(error.statusCode).send({
-        error: error.code,
-        message: error.message,
-        ...(error.details === undefined ? {} : { details: error.details }),
-      });
-    }
     if (isDomainError(error)) {
       // Counted by code like every refusal, a camera that did not answer or a shutdown included; only
       // "internal" is a fault of ours worth a log line.
@@ -77,9 +35,9 @@ export function installErrorHandler(app: FastifyInstance, onClientError: (route:
     // A row that vanished or appeared between our check and our write (a concurrent request): the client's answer, not ours.
     const prismaCode = (error as { code?: unknown }).code;
     if (prismaCode === "P2025" || prismaCode === "P2002") {
-      const mapped = prismaCode === "P2025" ? notFound("record") : apiError("conflict");
+      const mapped = prismaCode === "P2025" ? notFoundError("record") : new DomainError("conflict");
       onClientError(route, mapped.code);
-      return reply.status(mapped.statusCode).send({ error: mapped.code, message: mapped.message });
+      return reply.status(mapped.status).send(mapped.toReply());
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {

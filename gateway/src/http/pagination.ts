@@ -1,10 +1,10 @@
 // Opaque page cursors. Offsets are enough at a county's fleet size and keep every sort order pageable.
-import { badRequest } from "./errors.ts";
+import { DomainError } from "../../../protocol/errors.ts";
 
 export function decodeCursor(cursor: string | undefined): number {
   if (!cursor) return 0;
   const offset = Number(Buffer.from(cursor, "base64url").toString("utf8").replace(/^o:/, ""));
-  if (!Number.isInteger(offset) || offset < 0) throw badRequest("bad-cursor", "cursor is not one this server gave out");
+  if (!Number.isInteger(offset) || offset < 0) throw new DomainError("bad-cursor");
   return offset;
 }
 

@@ -1,5 +1,6 @@
 // The Fastify instance every HTTP part registers on: logging, zod compilers, the one error shape, the NUL
 // check, request metrics, OpenAPI, security headers and WebSockets. Built at construction: no broker needed.
+import { DomainError } from "../../../protocol/errors.ts";
 import { readFileSync } from "node:fs";
 import fastifySwagger from "@fastify/swagger";
 import fastifyWebsocket from "@fastify/websocket";
@@ -7,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { unstorableText } from "../../../protocol/text.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { apiError, installErrorHandler } from "./errors.ts";
+import { installErrorHandler } from "./errors.ts";
 import { securityPlugin } from "./security.ts";
 import { redactedRequest } from "./log-redaction.ts";
 import { fastifyTrustProxy } from "./trusted-proxies.ts";
@@ -80,7 +81,7 @@ export function createHttpServer({
   // (protocol/text.ts).
   app.addHook("preValidation", async (request) => {
     const fault = unstorableText(request.params) ?? unstorableText(request.query) ?? unstorableText(request.body);
-    if (fault) throw apiError(fault);
+    if (fault) throw new DomainError(fault);
   });
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpDuration.observe(

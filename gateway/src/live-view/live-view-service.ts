@@ -138,15 +138,11 @@ export class LiveViewService {
     const member = await isHouseholdMember(this.db, user.id, device.householdId);
     if (!member && !this.installing(user, device)) {
       if (user.role === "family") throw notFoundError("camera");
-      throw new DomainError("not-a-member", { message: "only the household's family members can watch this camera" });
+      throw new DomainError("not-a-member");
     }
-    if (device.claimState !== "claimed")
-      throw new DomainError("camera-not-claimed", { message: "this camera has not been set up yet" });
-    if (device.privacy)
-      throw new DomainError("privacy-mode", {
-        message: "the camera is in privacy mode; nobody can watch until it is switched off",
-      });
-    if (device.connection !== "online") throw new DomainError("camera-offline", { message: "the camera is offline" });
+    if (device.claimState !== "claimed") throw new DomainError("camera-not-claimed");
+    if (device.privacy) throw new DomainError("privacy-mode");
+    if (device.connection !== "online") throw new DomainError("camera-offline");
     await this.admitView(device.householdId, startedBy);
     const { token, expiresAt } = this.tokens.issueViewer(
       {
@@ -524,7 +520,7 @@ export class LiveViewService {
     const published = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         stream.publishedWaiters.delete(done);
-        reject(new DomainError("camera-did-not-stream", { message: "the camera did not start its stream in time" }));
+        reject(new DomainError("camera-did-not-stream"));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

@@ -8,8 +8,7 @@ import type { SiteCheckMeasurements, SiteCheckView } from "../../../protocol/sit
 import type { toCommandView } from "../http/views.ts";
 import type { SignedInUser } from "../access/auth.ts";
 import { assertCanWorkOnDevice } from "../access/access.ts";
-import { apiError, conflict } from "../http/errors.ts";
-import { isDomainError, type ErrorCode } from "../../../protocol/errors.ts";
+import { DomainError, type ErrorCode, isDomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { UplinkReadings } from "../live-view/live-view-service.ts";
 import { judgeSiteCheck } from "./verdict.ts";
 import { measurementsFrom, roundTrips, type ProbeSample } from "./measurements.ts";
@@ -37,8 +36,7 @@ export class SiteCheckService {
   /** Starts a check and answers at once; the installer's app follows it with view(). */
   async start(user: SignedInUser, deviceId: string): Promise<SiteCheckView> {
     const device = await this.checkable(user, deviceId);
-    if (this.running.has(deviceId))
-      throw apiError("site-check-running", "a check of this camera is already running; wait for its verdict");
+    if (this.running.has(deviceId)) throw new DomainError("site-check-running");
     const check: RunningCheck = {
       id: randomId("chk_", 16),
       deviceId,
@@ -63,7 +61,7 @@ export class SiteCheckService {
 
   async view(user: SignedInUser, checkId: string): Promise<SiteCheckView> {
     const row = await this.options.db.siteCheck.findUnique({ where: { id: checkId } });
-    if (!row) throw apiError("not-found", "check not found");
+    if (!row) throw notFoundError("check");
     await assertCanWorkOnDevice(this.options.db, user, row.deviceId);
     const names = await displayNamesOf(this.options.db, [row.requestedBy]);
     return toSiteCheckView(row, this.running.get(row.deviceId), names.get(row.requestedBy) ?? null);
@@ -100,18 +98,23 @@ export class SiteCheckService {
   }
 
   private async checkable(user: SignedInUser, deviceId: string) {
-    if (user.role === "family") throw apiError("forbidden", "on-site checks are for installers and staff");
+    if (user.role === "family")
+      throw new DomainError("forbidden", { message: "on-site checks are for installers and staff" });
     await assertCanWorkOnDevice(this.options.db, user, deviceId);
     const device = await this.options.db.device.findUniqueOrThrow({
       where: { id: deviceId },
       select: { householdId: true, claimState: true, connection: true, privacy: true },
     });
-    if (!device.householdId) throw apiError("device-not-installed");
-    if (device.claimState !== "claimed") throw conflict("camera-not-claimed", "this camera has not been set up yet");
+    if (!device.householdId) throw new DomainError("device-not-installed");
+    if (device.claimState !== "claimed") throw new DomainError("camera-not-claimed");
     if (device.connection !== "online")
-      throw conflict("camera-offline", "the camera is offline; switch it on and wait until it is online");
+      throw new DomainError("camera-offline", {
+        message: "the camera is offline; switch it on and wait until it is online",
+      });
     if (device.privacy)
-      throw apiError("privacy-mode", "the camera is in privacy mode; switch privacy off to check the home's network");
+      throw new DomainError("privacy-mode", {
+        message: "the camera is in privacy mode; switch privacy off to check the home's network",
+      });
     return { householdId: device.householdId };
   }
 

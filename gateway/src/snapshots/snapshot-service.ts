@@ -5,10 +5,9 @@ import type { Readable } from "node:stream";
 import type { Database } from "../../../core/database.ts";
 import { hashToken, randomId, randomToken } from "../../../core/secrets.ts";
 import type { DeviceCommand } from "../../../protocol/device-messages.ts";
-import { DomainError, isDomainError } from "../../../protocol/errors.ts";
+import { DomainError, isDomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { SnapshotReason, SnapshotView } from "../../../protocol/snapshots.ts";
 import type { LiveHub } from "../events/live-hub.ts";
-import { notFound } from "../http/errors.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { inspectJpeg } from "./jpeg-check.ts";
 import { snapshotKey, type SnapshotStore } from "./snapshot-store.ts";
@@ -111,7 +110,7 @@ export class SnapshotService {
       where: { id: deviceId },
       select: { privacy: true, connection: true, claimState: true },
     });
-    if (!device) throw notFound("camera");
+    if (!device) throw notFoundError("camera");
     // Privacy mode: the gateway does not even ask (and the camera would refuse).
     if (device.privacy) throw new DomainError("privacy-mode");
     // No one-time URL for a camera that cannot take it now (the dispatcher would refuse the command anyway).
@@ -229,20 +228,20 @@ export class SnapshotService {
   async latest(deviceId: string): Promise<SnapshotRow & { storageKey: string }> {
     const { db } = this.#o;
     const device = await db.device.findUnique({ where: { id: deviceId }, select: { privacy: true, boundAt: true } });
-    if (!device) throw notFound("camera");
+    if (!device) throw notFoundError("camera");
     if (device.privacy) throw new DomainError("privacy-mode");
     const row = await db.snapshot.findFirst({
       where: { deviceId, ...(device.boundAt ? { takenAt: { gte: device.boundAt } } : {}) },
       orderBy: { takenAt: "desc" },
     });
-    if (!row) throw notFound("still");
+    if (!row) throw notFoundError("still");
     return row;
   }
 
   async latestImage(deviceId: string): Promise<{ bytes: Buffer; snapshot: SnapshotView }> {
     const row = await this.latest(deviceId);
     const bytes = await this.#o.store.get(row.storageKey);
-    if (!bytes) throw notFound("still");
+    if (!bytes) throw notFoundError("still");
     return { bytes, snapshot: toSnapshotView(row) };
   }
 
