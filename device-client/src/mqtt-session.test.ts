@@ -9,7 +9,7 @@ import {
   type Recorded,
   type TestBroker,
 } from "../../test/helpers/sim-helpers.ts";
-import type { CameraRefusal } from "./camera-types.ts";
+import type { DeviceRefusal } from "./device-types.ts";
 import { silentLogger } from "./log.ts";
 import { MqttSession, type MqttSessionEvents } from "./mqtt-session.ts";
 
@@ -167,7 +167,7 @@ describe("MqttSession", () => {
       firmware: () => "2.0.0",
     });
     sessions.push(session);
-    const [refusal] = (await next(session, "refused")) as [CameraRefusal];
+    const [refusal] = (await next(session, "refused")) as [DeviceRefusal];
     expect(refusal).toEqual({ stage: "mqtt", code: "connack-5", message: "not authorized" });
     expect(session.connected).toBe(false);
   });
