@@ -113,8 +113,8 @@ export interface DeviceOptions {
   readings(): DeviceReadings;
   /** Takes one JPEG for take-snapshot. */
   takeStill: TakeStill;
-  /** What the device can do, announced with every "online" status (absent: a full Wangxiang camera). */
-  capabilities?: DeviceCapabilities;
+  /** What the device can do, read at every "online" status (absent: a full Wangxiang camera). */
+  capabilities?: () => DeviceCapabilities;
   /** The reboot command done the device's own way; absent: disconnect, stay dark rebootDelayMs, boot again. */
   rebootCommand?: DeviceReboot;
   /** Told when a power-on period begins and ends (the simulator's activity meter runs inside it). */

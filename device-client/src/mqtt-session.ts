@@ -38,7 +38,7 @@ export interface MqttSessionOptions {
   /** The firmware version the "online" status reports. */
   firmware(): string;
   /** What the device can do, in the "online" status (absent: everything). */
-  capabilities?: DeviceCapabilities;
+  capabilities?: () => DeviceCapabilities;
 }
 
 export interface MqttSessionEvents {
@@ -213,7 +213,7 @@ export class MqttSession {
       reason,
       session: this.id,
       ...(online ? { firmware: this.#options.firmware() } : {}),
-      ...(online && this.#options.capabilities ? { capabilities: this.#options.capabilities } : {}),
+      ...(online && this.#options.capabilities ? { capabilities: this.#options.capabilities() } : {}),
     };
     return JSON.stringify(deviceStatusMessage.parse(status));
   }
