@@ -24,6 +24,8 @@ export const LAYERS: Record<string, Layer> = {
   "relay/": { may: ["protocol/", "core/"] },
   "gateway/": { may: ["protocol/", "core/", "broker/src/", "relay/src/"] },
   "firmware-sim/": { may: ["protocol/", "core/"] },
+  // The media half imports the camera's WHIP stream types from the simulator until device-client/ has them.
+  "camera-bridge/": { may: ["protocol/", "core/", "firmware-sim/src/media/"] },
   "web/": { may: ["protocol/"] },
   "admin/": { may: ["protocol/", "core/"] },
   "prisma/": { may: ["core/"] },
