@@ -1,7 +1,7 @@
 // One camera behind the bridge, as a Wangxiang device: the device client does the wire (claim, MQTT, commands,
 // stills upload, WHIP); this file supplies what only the camera knows. Where its stream and snapshot are (ONVIF,
-// or the configured URLs), whether it is there at all (an RTSP DESCRIBE now and then, retried with backoff while
-// it fails), its still (the snapshot URI, else a frame of the stream through ffmpeg where installed), its reboot
+// or the configured URLs), whether it is there at all (an RTSP DESCRIBE now and then, media/probe.ts, retried with
+// backoff while it fails), its still (the snapshot URI, else a frame of the stream through ffmpeg where installed), its reboot
 // (ONVIF SystemReboot, else an honest "not supported"), and whether it has a speaker for talk-back.
 import { backoffDelayMs } from "../../device-client/src/backoff.ts";
 import type { CameraStream, CameraStreamOptions } from "../../device-client/src/camera-stream.ts";
@@ -14,7 +14,7 @@ import { cameraHttp, type Account } from "./digest-auth.ts";
 import { boxReadings } from "./box-readings.ts";
 import { frameFromStream } from "./ffmpeg-still.ts";
 import { OnvifClient, type OnvifOutcome } from "./onvif.ts";
-import { hasBackchannel, probeRtsp } from "./rtsp-probe.ts";
+import { probeRtsp } from "./media/probe.ts";
 
 /** Pulls the camera's RTSP and publishes it over WHIP (camera-bridge/src/media/, issue 19's media half). */
 export type StartRtspStream = (
@@ -93,9 +93,10 @@ export class BridgedCamera {
   }
 
   async #check(): Promise<void> {
-    const health = await this.#probe().catch(
-      (error: Error): CameraHealth => ({ state: "unreachable", detail: error.message.slice(0, 200) }),
-    );
+    const health = await this.#probe().catch((error: Error): CameraHealth => ({
+      state: "unreachable",
+      detail: error.message.slice(0, 200),
+    }));
     if (this.#stopped) return;
     this.#health = health;
     this.device.reportCameraHealth(health);
@@ -117,10 +118,9 @@ export class BridgedCamera {
   async #probe(): Promise<CameraHealth> {
     const sources = await this.#resolveSources();
     if (!sources.ok) return healthOf(sources);
-    const result = await probeRtsp(sources.value.rtspUrl, this.#account);
-    if (result.health.state === "ok" && !this.#talkback)
-      this.#talkback = await hasBackchannel(sources.value.rtspUrl, this.#account).catch(() => false);
-    return result.health;
+    const probe = await probeRtsp(sources.value.rtspUrl, this.#account);
+    if (probe.result === "ok") this.#talkback = probe.talkback;
+    return probe.result === "ok" ? { state: "ok" } : { state: probe.result, detail: probe.detail.slice(0, 200) };
   }
 
   /** The configured URLs, or ONVIF's (asked again until it answers: the camera may be off at boot). */
@@ -173,6 +173,7 @@ export class BridgedCamera {
 }
 
 function healthOf(failure: Extract<OnvifOutcome<unknown>, { ok: false }>): CameraHealth {
-  const state = failure.fault === "unreachable" ? "unreachable" : failure.fault === "auth-failed" ? "auth-failed" : "no-stream";
+  const state =
+    failure.fault === "unreachable" ? "unreachable" : failure.fault === "auth-failed" ? "auth-failed" : "no-stream";
   return { state, detail: failure.detail.slice(0, 200) };
 }

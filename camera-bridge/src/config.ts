@@ -31,7 +31,10 @@ export const bridgeConfig = z.object({
   stateDir: z.string().min(1),
   /** How often a healthy camera is checked (RTSP DESCRIBE), seconds. A failing one is retried sooner, with backoff. */
   probeIntervalS: intFromEnv(1, 3600, 30),
-  heartbeatIntervalS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(1).max(3600).optional()),
+  heartbeatIntervalS: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int().min(1).max(3600).optional(),
+  ),
   mqttUrl: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   /** ICE host addresses the bridge offers (tests: 127.0.0.1); empty: every interface. */

@@ -29,7 +29,10 @@ function parseOne(header: string): Challenge | null {
   const params = new Map<string, string>();
   for (const p of match[2]!.matchAll(/([a-zA-Z]+)\s*=\s*(?:"([^"]*)"|([^,\s]*))/g))
     params.set(p[1]!.toLowerCase(), p[2] ?? p[3] ?? "");
-  const qop = params.get("qop")?.split(",").map((q) => q.trim());
+  const qop = params
+    .get("qop")
+    ?.split(",")
+    .map((q) => q.trim());
   return {
     scheme: match[1]!.toLowerCase() === "digest" ? "digest" : "basic",
     realm: params.get("realm") ?? "",
@@ -104,10 +107,14 @@ export async function cameraHttp(
       return { kind: "auth-failed" };
     }
     const body = Buffer.from(await response.arrayBuffer());
-    if (!response.ok) return { kind: "http-error", status: response.status, body: body.toString("utf8").slice(0, 4000) };
+    if (!response.ok)
+      return { kind: "http-error", status: response.status, body: body.toString("utf8").slice(0, 4000) };
     return { kind: "ok", body, contentType: response.headers.get("content-type") };
   } catch (error) {
     const err = error as Error & { cause?: { code?: string } };
-    return { kind: "unreachable", reason: err.name === "TimeoutError" ? "timed out" : (err.cause?.code ?? err.message) };
+    return {
+      kind: "unreachable",
+      reason: err.name === "TimeoutError" ? "timed out" : (err.cause?.code ?? err.message),
+    };
   }
 }

@@ -41,7 +41,10 @@ export function elementTexts(xml: string, local: string): string[] {
 }
 
 const decodeXml = (text: string) =>
-  text.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" })[e]!);
+  text.replace(
+    /&(lt|gt|amp|quot|apos);/g,
+    (_, e: string) => ({ lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" })[e]!,
+  );
 
 export class OnvifClient {
   #mediaUrl: string | null = null;
@@ -69,7 +72,11 @@ export class OnvifClient {
   /** The media service's address (GetCapabilities); the device service's own when the camera names none. */
   async mediaUrl(): Promise<OnvifOutcome<string>> {
     if (this.#mediaUrl) return { ok: true, value: this.#mediaUrl };
-    const reply = await this.#call(this.deviceUrl, DEVICE_NS, `<n:GetCapabilities><n:Category>Media</n:Category></n:GetCapabilities>`);
+    const reply = await this.#call(
+      this.deviceUrl,
+      DEVICE_NS,
+      `<n:GetCapabilities><n:Category>Media</n:Category></n:GetCapabilities>`,
+    );
     if (!reply.ok) return reply;
     this.#mediaUrl = elementTexts(reply.value, "XAddr")[0] ?? this.deviceUrl;
     return { ok: true, value: this.#mediaUrl };

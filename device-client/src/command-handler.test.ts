@@ -56,7 +56,12 @@ function camera() {
   const responses: CommandResponseMessage[] = [];
   const state = { firmware: "1.4.2", persistedFirmware: "1.4.2", privacy: false };
   const publishEvent = async (event: DeviceEventMessage) => void events.push(event);
-  const media = createStreamControl({ log, publishEvent, hostAddresses: ["127.0.0.1"], startStream: startCameraStream });
+  const media = createStreamControl({
+    log,
+    publishEvent,
+    hostAddresses: ["127.0.0.1"],
+    startStream: startCameraStream,
+  });
   const calls = new CallPanel();
   const clipStills = new ClipStills();
   const handler = new CommandHandler({

@@ -109,8 +109,8 @@ class WangxiangDevice implements Device {
     this.#cameraHealth = health;
     if (previous?.state === health.state && previous.detail === health.detail) return;
     this.#log.info({ camera: health.state, detail: health.detail }, "camera health");
-    void this.#publishEvent({ type: "camera-health", at: new Date().toISOString(), ...health }).catch(
-      (error: Error) => this.#log.warn({ err: error.message }, "camera health not sent"),
+    void this.#publishEvent({ type: "camera-health", at: new Date().toISOString(), ...health }).catch((error: Error) =>
+      this.#log.warn({ err: error.message }, "camera health not sent"),
     );
   }
 

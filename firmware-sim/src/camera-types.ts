@@ -18,12 +18,12 @@ export type CameraCounters = DeviceCounters;
 export type CameraSnapshot = DeviceSnapshot;
 export type CameraEvents = DeviceEvents;
 
-export interface CameraOptions
-  extends Omit<DeviceOptions, "media" | "readings" | "takeStill" | "capabilities" | "rebootCommand" | "lifeHooks"> {
+export interface CameraOptions extends Omit<
+  DeviceOptions,
+  "media" | "readings" | "takeStill" | "capabilities" | "rebootCommand" | "lifeHooks"
+> {
   /** Report movement per minute (activity-meter.ts) every this many minutes; 0 or absent: off. */
   activityReportMin?: number;
   /** Live-view media: ICE host addresses and policy (tests use loopback only), or another stream starter. */
   media?: Partial<DeviceOptions["media"]>;
 }
-
-
