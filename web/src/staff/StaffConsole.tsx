@@ -23,7 +23,7 @@ export function StaffConsole() {
   // Many cameras can change at once (a village's power cut): refetch the counts once per burst.
   const refetchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useLiveEvents((message) => {
-    if (message.type === "device.connection" || message.type.startsWith("alert.")) {
+    if (message.type === "device.connection" || message.type === "device.camera" || message.type.startsWith("alert.")) {
       clearTimeout(refetchTimer.current);
       refetchTimer.current = setTimeout(() => {
         summary.reload();
@@ -116,7 +116,11 @@ function Alerts({ alerts, onAcknowledged }: { alerts: AlertView[]; onAcknowledge
             <a href={`/staff/device/${a.deviceId}`}>
               <strong>{a.serial}</strong>
             </a>
-            <span class="badge badge-offline">{t("staff.alertOffline")}</span>
+            <span class="badge badge-offline">
+              {a.kind === "offline"
+                ? t("staff.alertOffline")
+                : t(`staff.alertCamera-${a.kind.slice("camera-".length)}`)}
+            </span>
           </div>
           <p class="muted">
             {a.village ?? t("staff.noVillage")} · {t("staff.raised", { when: timeAgo(a.raisedAt, lang, now) })}
