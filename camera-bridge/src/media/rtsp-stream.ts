@@ -1,0 +1,299 @@
+// An IP camera's live view, published like our own camera's: the RTSP stream is pulled (over TCP) only
+// while this stream exists, and its H.264 and G.711 RTP go to the relay over WebRTC (WHIP) as they are,
+// re-timed but never decoded. Talk-back from the relay goes to the camera's ONVIF backchannel in the G.711
+// the camera asked for, which the viewers' browsers were asked to send (no transcoding either way).
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpHeader,
+  RtpPacket,
+  useNACK,
+  usePLI,
+  type RTCRtpTransceiver,
+} from "werift";
+import type { CameraStream, CameraStreamOptions, CameraStreamStats } from "../../../firmware-sim/src/media/index.ts";
+import { cameraPeerConfig } from "../../../firmware-sim/src/media/camera-stream.ts";
+import { whipDelete, whipPost } from "../../../firmware-sim/src/media/whip-client.ts";
+import { gatheredLocalSdp } from "../../../core/webrtc.ts";
+import type { RtspAccount } from "./rtsp-auth.ts";
+import { parameterSetsFromSdp } from "./h264-rtp.ts";
+import { RtpForwarder } from "./rtp-forwarder.ts";
+import { RtspPull, type Backoff, type PullState } from "./rtsp-pull.ts";
+import type { RtspTracks } from "./rtsp-client.ts";
+import type { RtspTrack } from "./rtsp-sdp.ts";
+
+export interface RtspStreamOptions extends Omit<CameraStreamOptions, "videoClip" | "audioClip"> {
+  rtspUrl: string;
+  account?: RtspAccount;
+  backoff?: Backoff;
+  /** RTSP request and connect timeout. */
+  timeoutMs?: number;
+  onRtspState?(state: PullState, detail: string): void;
+  /** Each video packet: when its bytes were read from the camera and when they were handed to the relay's socket. */
+  onVideoPacketForwarded?(receivedAt: number, forwardedAt: number): void;
+}
+
+export interface RtspStreamStats extends CameraStreamStats {
+  /** Times the camera's GOP kept while connecting was sent on connection (the first picture without waiting). */
+  keyframesFromCache: number;
+}
+
+export interface RtspCameraStream extends CameraStream {
+  stats(): RtspStreamStats;
+  /** The camera has an ONVIF audio backchannel in a codec viewers can send: talking to it works. */
+  readonly talkback: boolean;
+  /** H.264 profile-level-id and audio codec, as the camera describes them. */
+  readonly codecs: { video: string; audio: string | null; talkback: string | null };
+  rtspState(): PullState;
+  rtspReconnects(): number;
+}
+
+/** The audio codec of the WebRTC section: the camera's own, or its backchannel's if it sends no audio. */
+function audioPlan(tracks: RtspTracks): { codec: string; direction: "sendrecv" | "sendonly" | "recvonly" } | null {
+  const { audio, talkback } = tracks;
+  if (audio && talkback && audio.codec === talkback.codec) return { codec: audio.codec, direction: "sendrecv" };
+  if (audio) return { codec: audio.codec, direction: "sendonly" };
+  if (talkback) return { codec: talkback.codec, direction: "recvonly" };
+  return null;
+}
+
+function h264Codec(video: RtspTrack): RTCRtpCodecParameters {
+  const profile = /^[0-9a-f]{6}$/i.test(video.fmtp["profile-level-id"] ?? "")
+    ? video.fmtp["profile-level-id"]!.toLowerCase()
+    : "42e01f";
+  return new RTCRtpCodecParameters({
+    mimeType: "video/H264",
+    clockRate: 90_000,
+    payloadType: 108,
+    rtcpFeedback: [useNACK(), usePLI()],
+    parameters: `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profile}`,
+  });
+}
+
+function g711Codec(name: string): RTCRtpCodecParameters {
+  return new RTCRtpCodecParameters({
+    mimeType: `audio/${name}`,
+    clockRate: 8000,
+    channels: 1,
+    payloadType: name === "PCMA" ? 8 : 0,
+  });
+}
+
+function peerFor(options: RtspStreamOptions, tracks: RtspTracks, audio: ReturnType<typeof audioPlan>) {
+  const config = cameraPeerConfig(options);
+  config.codecs = { video: [h264Codec(tracks.video)], audio: audio ? [g711Codec(audio.codec)] : [] };
+  return new RTCPeerConnection(config);
+}
+
+function waitConnected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (pc.connectionState === "connected") return resolve();
+    const timer = setTimeout(() => {
+      unSubscribe();
+      reject(new Error(`WebRTC to the relay not connected after ${timeoutMs} ms (${pc.connectionState})`));
+    }, timeoutMs);
+    const { unSubscribe } = pc.connectionStateChange.subscribe((state) => {
+      if (state !== "connected" && state !== "failed" && state !== "closed") return;
+      clearTimeout(timer);
+      unSubscribe();
+      if (state === "connected") resolve();
+      else reject(new Error(`WebRTC to the relay ${state}`));
+    });
+  });
+}
+
+const emptyStats = (): RtspStreamStats => ({
+  keyframesFromCache: 0,
+  videoPacketsSent: 0,
+  audioPacketsSent: 0,
+  bytesSent: 0,
+  keyframeRequests: 0,
+  talkbackPacketsReceived: 0,
+  talkbackBytesReceived: 0,
+});
+
+export async function startRtspStream(options: RtspStreamOptions): Promise<RtspCameraStream> {
+  const counters = emptyStats();
+  const media = new MediaPath(options, counters);
+  const pull = await RtspPull.start({
+    url: options.rtspUrl,
+    account: options.account,
+    backchannel: true,
+    backoff: options.backoff,
+    timeoutMs: options.timeoutMs,
+    onPacket: (track, packet) => media.fromCamera(track, packet),
+    onState: (state, detail) => {
+      if (state === "playing") media.discontinuity();
+      options.onRtspState?.(state, detail);
+    },
+  });
+  try {
+    await media.publish(pull);
+  } catch (error) {
+    await pull.stop();
+    throw error;
+  }
+  return streamHandle(options, pull, media, counters);
+}
+
+function streamHandle(
+  options: RtspStreamOptions,
+  pull: RtspPull,
+  media: MediaPath,
+  counters: RtspStreamStats,
+): RtspCameraStream {
+  let stopped = false;
+  const { video, audio, talkback } = pull.tracks;
+  const plan = audioPlan(pull.tracks);
+  return {
+    resourceUrl: media.resourceUrl,
+    talkback: plan?.direction === "sendrecv" || plan?.direction === "recvonly",
+    codecs: {
+      video: `H264 ${video.fmtp["profile-level-id"] ?? ""}`.trim(),
+      audio: audio?.codec ?? null,
+      talkback: talkback?.codec ?? null,
+    },
+    connectionState: () => media.connectionState(),
+    stats: () => ({ ...counters }),
+    rtspState: () => pull.current,
+    rtspReconnects: () => pull.reconnects,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pull.stop();
+      await media.close(options.token);
+    },
+  };
+}
+
+/** The WebRTC side: one sender per track, fed from the camera's RTP. */
+class MediaPath {
+  private pc: RTCPeerConnection | null = null;
+  private videoTrack = new MediaStreamTrack({ kind: "video" });
+  private audioTrack = new MediaStreamTrack({ kind: "audio" });
+  private video: RtpForwarder | null = null;
+  private audio: RtpForwarder | null = null;
+  /** The camera's current GOP, kept while WebRTC connects (null: no keyframe seen yet, or already sent). */
+  private pendingGop: RtpPacket[] | null = null;
+  private talkbackSequence = Math.floor(Math.random() * 0x10000);
+  private readonly talkbackSsrc = 1 + Math.floor(Math.random() * 0xfffffff0);
+  resourceUrl = "";
+
+  constructor(
+    private readonly options: RtspStreamOptions,
+    private readonly counters: RtspStreamStats,
+  ) {}
+
+  connectionState(): string {
+    return this.pc?.connectionState ?? "new";
+  }
+
+  async publish(pull: RtspPull): Promise<void> {
+    const { tracks } = pull;
+    const plan = audioPlan(tracks);
+    this.video = new RtpForwarder(true, 3000, parameterSetsFromSdp(tracks.video.fmtp["sprop-parameter-sets"]));
+    this.audio = tracks.audio ? new RtpForwarder(false, 160) : null;
+    const pc = peerFor(this.options, tracks, plan);
+    this.pc = pc;
+    const video = pc.addTransceiver(this.videoTrack, { direction: "sendonly" });
+    video.sender.onPictureLossIndication.subscribe(() => void this.counters.keyframeRequests++);
+    if (plan) {
+      const transceiver = pc.addTransceiver(this.audioTrack, { direction: plan.direction });
+      if (plan.direction !== "sendonly") this.listenForTalkback(transceiver, pull, tracks.talkback!);
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    const offer = await gatheredLocalSdp(pc);
+    let session;
+    try {
+      session = await whipPost(this.options.whipUrl, this.options.token, offer);
+      await pc.setRemoteDescription({ type: "answer", sdp: session.answerSdp });
+      await waitConnected(pc, 10_000);
+    } catch (error) {
+      await pc.close();
+      if (session) await whipDelete(session.resourceUrl, this.options.token).catch(() => {});
+      throw error;
+    }
+    this.resourceUrl = session.resourceUrl;
+    this.flushGop();
+  }
+
+  discontinuity(): void {
+    this.video?.discontinuity();
+    this.audio?.discontinuity();
+  }
+
+  /**
+   * While WebRTC to the relay is still connecting, the camera's video since its last keyframe is kept; once
+   * connected it goes out at once, so the first picture does not wait for the camera's next keyframe.
+   */
+  fromCamera(track: RtspTrack, raw: Buffer): void {
+    const receivedAt = performance.now();
+    const forwarder = track.kind === "video" ? this.video : this.audio;
+    if (!forwarder) return;
+    const packets = forwarder.forward(raw);
+    const connected = this.pc?.connectionState === "connected";
+    if (track.kind === "audio") {
+      if (connected) for (const { packet } of packets) this.send(packet, "audio");
+      return;
+    }
+    if (!connected) {
+      for (const { packet, keyframeStart } of packets) {
+        if (keyframeStart) this.pendingGop = [];
+        this.pendingGop?.push(packet);
+      }
+      return;
+    }
+    this.flushGop();
+    for (const { packet } of packets) this.send(packet, "video");
+    this.options.onVideoPacketForwarded?.(receivedAt, performance.now());
+  }
+
+  private flushGop(): void {
+    const pending = this.pendingGop;
+    this.pendingGop = null;
+    if (!pending) return;
+    this.counters.keyframesFromCache++;
+    for (const packet of pending) this.send(packet, "video");
+  }
+
+  private lastVideoTimestamp: number | undefined;
+
+  private send(packet: RtpPacket, kind: "video" | "audio"): void {
+    this.counters.bytesSent += packet.serializeSize;
+    if (kind === "audio") {
+      this.counters.audioPacketsSent++;
+      this.audioTrack.writeRtp(packet);
+      return;
+    }
+    this.counters.videoPacketsSent++;
+    if (packet.header.timestamp !== this.lastVideoTimestamp)
+      this.options.onVideoFrameSent?.(packet.header.timestamp, performance.timeOrigin + performance.now());
+    this.lastVideoTimestamp = packet.header.timestamp;
+    this.videoTrack.writeRtp(packet);
+  }
+
+  /** Talk-back from the relay to the camera's backchannel: the payload as it came, in the camera's numbering. */
+  private listenForTalkback(transceiver: RTCRtpTransceiver, pull: RtspPull, talkback: RtspTrack): void {
+    transceiver.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe((rtp) => {
+        this.counters.talkbackPacketsReceived++;
+        this.counters.talkbackBytesReceived += rtp.payload.length;
+        this.talkbackSequence = (this.talkbackSequence + 1) & 0xffff;
+        const header = new RtpHeader({
+          payloadType: talkback.payloadType,
+          sequenceNumber: this.talkbackSequence,
+          timestamp: rtp.header.timestamp,
+          ssrc: this.talkbackSsrc,
+          marker: rtp.header.marker,
+        });
+        pull.sendTalkback(new RtpPacket(header, rtp.payload).serialize());
+      });
+    });
+  }
+
+  async close(token: string): Promise<void> {
+    if (this.resourceUrl) await whipDelete(this.resourceUrl, token).catch(() => {});
+    await this.pc?.close();
+  }
+}
