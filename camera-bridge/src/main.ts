@@ -6,6 +6,7 @@ import { createLogger } from "../../device-client/src/log.ts";
 import { createBridge } from "./bridge.ts";
 import type { StartRtspStream } from "./bridged-camera.ts";
 import { BridgeConfigError, loadBridgeConfig, type BridgeConfig } from "./config.ts";
+import { startRtspStream } from "./media/rtsp-stream.ts";
 
 function readConfig(): BridgeConfig {
   try {
@@ -17,9 +18,9 @@ function readConfig(): BridgeConfig {
   }
 }
 
-/** Live view waits for the media half of issue 19 (camera-bridge/src/media/): until then, an honest refusal. */
-const liveViewNotBuilt: StartRtspStream = () =>
-  Promise.reject(new Error("live view through the bridge is not available in this build"));
+/** Live view: the camera's RTSP pulled only while the stream exists, passed through to the relay over WHIP. */
+const pullAndPublish: StartRtspStream = ({ rtspUrl, account }, options) =>
+  startRtspStream({ ...options, rtspUrl, ...(account ? { account } : {}) });
 
 async function main() {
   const config = readConfig();
@@ -28,7 +29,7 @@ async function main() {
     level: config.logLevel,
     stream: terminalLogDestination(readLogFormat()),
   });
-  const bridge = createBridge(config, { log, startRtspStream: liveViewNotBuilt });
+  const bridge = createBridge(config, { log, startRtspStream: pullAndPublish });
   const shutdown = handleShutdownSignals({ stop: () => bridge.stop(), log });
   try {
     await bridge.start();
