@@ -255,7 +255,7 @@ export const en: Same<typeof zhCN> = {
     "cameraHealth-unreachable": "Bridge online, but the camera does not answer (power, cable or address)",
     "cameraHealth-auth-failed": "Bridge online, but the camera refuses the password",
     "cameraHealth-no-stream": "Bridge online and the camera answers, but it has no video stream",
-    cameraHealthSince: "since {{when}}",
+    cameraHealthSince: "for {{duration}}",
     talkback: "Talk-back",
     talkbackYes: "Available",
     talkbackNo: "This camera cannot talk back",

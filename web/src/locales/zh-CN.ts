@@ -245,7 +245,7 @@ export const zhCN = {
     "cameraHealth-unreachable": "网桥在线，但摄像头连不上（断电、网线松了或地址不对）",
     "cameraHealth-auth-failed": "网桥在线，但摄像头密码不对",
     "cameraHealth-no-stream": "网桥在线，摄像头也在，但没有视频流",
-    cameraHealthSince: "自 {{when}}",
+    cameraHealthSince: "已持续 {{duration}}",
     talkback: "对讲",
     talkbackYes: "可以对讲",
     talkbackNo: "这台摄像头不能对讲",

@@ -98,7 +98,7 @@ function BridgedCameraFacts({ device, now }: { device: DeviceDetail; now: number
       <dt>{t("staff.bridgedCamera")}</dt>
       <dd data-camera-health={health}>
         {t(`staff.cameraHealth-${health}`)}
-        {health === "ok" ? "" : ` · ${t("staff.cameraHealthSince", { when: timeAgo(since, lang, now) })}`}
+        {health === "ok" ? "" : ` · ${t("staff.cameraHealthSince", { duration: duration(since, lang, now) })}`}
       </dd>
       <dt>{t("staff.talkback")}</dt>
       <dd>{device.talkback ? t("staff.talkbackYes") : t("staff.talkbackNo")}</dd>
