@@ -13,6 +13,7 @@ export interface ChildReport {
   type: "report";
   cpuPercentOfOneCore: number;
   rssMb: number;
+  baselineRssMb: number;
   heapUsedMb: number;
   forwardMs: ReturnType<typeof distribution>;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
@@ -20,6 +21,8 @@ export interface ChildReport {
 }
 
 let streams: RtspCameraStream[] = [];
+/** The process before any stream: Node, tsx and the modules loaded. */
+const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
 let forwardSamples: number[] = [];
 
 async function start(message: ChildStart): Promise<void> {
@@ -53,6 +56,7 @@ async function measure(ms: number): Promise<void> {
     type: "report",
     cpuPercentOfOneCore: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
     rssMb: memory.rss / 2 ** 20,
+    baselineRssMb,
     heapUsedMb: memory.heapUsed / 2 ** 20,
     forwardMs: distribution(forwardSamples),
     eventLoopDelayMs: {

@@ -33,6 +33,11 @@ export interface RtspStreamOptions extends Omit<CameraStreamOptions, "videoClip"
   /** RTSP request and connect timeout. */
   timeoutMs?: number;
   onRtspState?(state: PullState, detail: string): void;
+  /**
+   * Asks the camera itself for a keyframe (ONVIF Media2 SetSynchronizationPoint, where the bridge's ONVIF
+   * client has it): called when the stream starts and when a viewer needs a keyframe the bridge has not kept.
+   */
+  requestKeyframe?(): void;
   /** Each video packet: when its bytes were read from the camera and when they were handed to the relay's socket. */
   onVideoPacketForwarded?(receivedAt: number, forwardedAt: number): void;
 }
@@ -119,6 +124,8 @@ const emptyStats = (): RtspStreamStats => ({
 export async function startRtspStream(options: RtspStreamOptions): Promise<RtspCameraStream> {
   const counters = emptyStats();
   const media = new MediaPath(options, counters);
+  // The RTSP session may begin mid-GOP (the camera's encoder runs whether anybody watches or not).
+  options.requestKeyframe?.();
   const pull = await RtspPull.start({
     url: options.rtspUrl,
     account: options.account,
@@ -268,7 +275,8 @@ class MediaPath {
   /** The relay asks for a keyframe (PLI/FIR): one replay per second at most. */
   keyframeRequested(): void {
     this.counters.keyframeRequests++;
-    if (performance.now() - this.lastReplayAt >= 1_000) this.replayWanted = true;
+    if (!this.gop?.length) this.options.requestKeyframe?.();
+    else if (performance.now() - this.lastReplayAt >= 1_000) this.replayWanted = true;
   }
 
   private replayGop(): void {
