@@ -69,6 +69,18 @@ describe.skipIf(!hasChromium || !hasRtspCameraServer())("camera bridge → relay
     expect(stream!.stats().talkbackPacketsReceived).toBeGreaterThan(25);
   });
 
+  it("a second viewer joining mid-GOP gets the bridge's kept GOP instead of waiting for the camera's keyframe", async () => {
+    const replays = stream!.stats().keyframesFromCache;
+    const second = await browser.newPage();
+    await second.goto(`${stack.baseUrl}/api/v1/whep/ipcam`).catch(() => undefined);
+    await watchInPage(second, stack.whepUrl("ipcam"), "viewer-second");
+    console.log(
+      `second viewer (GOP 2 s, mid-GOP): tap → first decoded frame ${(await tapToFirstFrameMs(second)).toFixed(0)} ms`,
+    );
+    expect(stream!.stats().keyframesFromCache).toBeGreaterThan(replays);
+    await second.close();
+  });
+
   it("comes back on its own when the camera is killed and started again mid-stream", async () => {
     const port = camera.port;
     await camera.kill();

@@ -49,12 +49,14 @@ def parse_args():
 
 
 def launch_line(args):
+    # A test pattern compresses to almost nothing: constant bitrate with filler NAL units (which decoders skip)
+    # makes the stream as big as a real camera's at --bitrate, so the bridge handles as many packets as it would.
     key_int = max(1, round(args.gop * args.fps))
     video = (
         f"videotestsrc is-live=true pattern=ball ! video/x-raw,width={args.width},height={args.height},"
         f"framerate={args.fps}/1 ! "
         f"x264enc tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate} key-int-max={key_int} "
-        "bframes=0 ! video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
+        "bframes=0 pass=cbr option-string=nal-hrd=cbr:filler=1 ! video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
     )
     audio = (
         "audiotestsrc is-live=true wave=sine freq=440 volume=0.3 ! audio/x-raw,rate=8000,channels=1 ! "

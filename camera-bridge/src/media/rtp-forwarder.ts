@@ -1,5 +1,4 @@
-// The camera's RTP, re-timed for one WebRTC sender: a continuous sequence and timeline across RTSP
-// reconnects (a camera that reboots restarts both at random), H.264 payloads cut to fit and SPS/PPS put in
+// The camera's RTP, re-timed for one WebRTC sender: a continuous timeline across RTSP reconnects (a camera that reboots restarts both at random), H.264 payloads cut to fit and SPS/PPS put in
 // front of every keyframe that comes without them. werift then stamps its own SSRC and payload type.
 import { RtpHeader, RtpPacket } from "werift";
 import { buildStapA, fitPayload, inspectPayload, NAL_PPS, NAL_SPS, stapUnits } from "./h264-rtp.ts";
@@ -11,11 +10,11 @@ export interface ForwardedPacket {
 }
 
 export class RtpForwarder {
-  private sequence = Math.floor(Math.random() * 0x10000);
   private outTimestamp = Math.floor(Math.random() * 0x100000000);
   private lastInTimestamp: number | null = null;
   private parameterSets: Buffer[];
   private parameterSetsAt: number | null = null;
+  private keyframeStartedAt: number | null = null;
 
   /**
    * @param h264 video: inspect and repacketise payloads; audio goes through as it is.
@@ -47,6 +46,9 @@ export class RtpForwarder {
     if (!this.h264)
       return [{ packet: this.packet(input.payload, timestamp, input.header.marker), keyframeStart: false }];
     const info = inspectPayload(input.payload);
+    // A keyframe starts at its frame's first SPS or IDR packet (cameras send SPS, PPS, IDR: one start, not three).
+    const startsKeyframe = (info.idrStart || info.nalTypes.includes(NAL_SPS)) && this.keyframeStartedAt !== timestamp;
+    if (startsKeyframe) this.keyframeStartedAt = timestamp;
     this.rememberParameterSets(input.payload, info.nalTypes, timestamp);
     const out: ForwardedPacket[] = [];
     if (info.idrStart && this.parameterSetsAt !== timestamp && this.parameterSets.length >= 2) {
@@ -56,8 +58,7 @@ export class RtpForwarder {
     const pieces = fitPayload(input.payload);
     pieces.forEach((payload, i) => {
       const marker = input.header.marker && i === pieces.length - 1;
-      const keyframeStart = out.length === 0 && i === 0 && (info.idrStart || info.nalTypes.includes(NAL_SPS));
-      out.push({ packet: this.packet(payload, timestamp, marker), keyframeStart });
+      out.push({ packet: this.packet(payload, timestamp, marker), keyframeStart: startsKeyframe && out.length === 0 });
     });
     return out;
   }
@@ -80,9 +81,9 @@ export class RtpForwarder {
     if (sps || pps) this.parameterSetsAt = timestamp;
   }
 
+  /** Sequence numbers are given when a packet is sent (a packet kept for a later viewer may go out twice). */
   private packet(payload: Buffer, timestamp: number, marker: boolean): RtpPacket {
-    this.sequence = (this.sequence + 1) & 0xffff;
-    const header = new RtpHeader({ sequenceNumber: this.sequence, timestamp, marker, payloadType: 0, ssrc: 0 });
+    const header = new RtpHeader({ sequenceNumber: 0, timestamp, marker, payloadType: 0, ssrc: 0 });
     return new RtpPacket(header, payload);
   }
 }

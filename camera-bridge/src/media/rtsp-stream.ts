@@ -20,6 +20,9 @@ import type { RtspAccount } from "./rtsp-auth.ts";
 import { parameterSetsFromSdp } from "./h264-rtp.ts";
 import { RtpForwarder } from "./rtp-forwarder.ts";
 import { RtspPull, type Backoff, type PullState } from "./rtsp-pull.ts";
+
+/** 4 s of 720p at 4 Mbit/s is ~1,700 packets; a GOP longer than this is not kept. */
+const MAX_GOP_PACKETS = 4_000;
 import type { RtspTracks } from "./rtsp-client.ts";
 import type { RtspTrack } from "./rtsp-sdp.ts";
 
@@ -30,12 +33,17 @@ export interface RtspStreamOptions extends Omit<CameraStreamOptions, "videoClip"
   /** RTSP request and connect timeout. */
   timeoutMs?: number;
   onRtspState?(state: PullState, detail: string): void;
+  /**
+   * Asks the camera itself for a keyframe (ONVIF Media2 SetSynchronizationPoint, where the bridge's ONVIF
+   * client has it): called when the stream starts and when a viewer needs a keyframe the bridge has not kept.
+   */
+  requestKeyframe?(): void;
   /** Each video packet: when its bytes were read from the camera and when they were handed to the relay's socket. */
   onVideoPacketForwarded?(receivedAt: number, forwardedAt: number): void;
 }
 
 export interface RtspStreamStats extends CameraStreamStats {
-  /** Times the camera's GOP kept while connecting was sent on connection (the first picture without waiting). */
+  /** Times the kept GOP was sent again for a joining viewer (or on connection), instead of waiting for the camera. */
   keyframesFromCache: number;
 }
 
@@ -116,6 +124,8 @@ const emptyStats = (): RtspStreamStats => ({
 export async function startRtspStream(options: RtspStreamOptions): Promise<RtspCameraStream> {
   const counters = emptyStats();
   const media = new MediaPath(options, counters);
+  // The RTSP session may begin mid-GOP (the camera's encoder runs whether anybody watches or not).
+  options.requestKeyframe?.();
   const pull = await RtspPull.start({
     url: options.rtspUrl,
     account: options.account,
@@ -174,8 +184,14 @@ class MediaPath {
   private audioTrack = new MediaStreamTrack({ kind: "audio" });
   private video: RtpForwarder | null = null;
   private audio: RtpForwarder | null = null;
-  /** The camera's current GOP, kept while WebRTC connects (null: no keyframe seen yet, or already sent). */
-  private pendingGop: RtpPacket[] | null = null;
+  /** The camera's current GOP as sent (null: no keyframe seen yet, or too long to keep). */
+  private gop: RtpPacket[] | null = null;
+  private replayWanted = false;
+  private lastReplayAt = -Infinity;
+  private lastCameraTimestamp: number | undefined;
+  private lastVideoTimestamp: number | undefined;
+  private videoSequence = Math.floor(Math.random() * 0x10000);
+  private audioSequence = Math.floor(Math.random() * 0x10000);
   private talkbackSequence = Math.floor(Math.random() * 0x10000);
   private readonly talkbackSsrc = 1 + Math.floor(Math.random() * 0xfffffff0);
   resourceUrl = "";
@@ -197,7 +213,7 @@ class MediaPath {
     const pc = peerFor(this.options, tracks, plan);
     this.pc = pc;
     const video = pc.addTransceiver(this.videoTrack, { direction: "sendonly" });
-    video.sender.onPictureLossIndication.subscribe(() => void this.counters.keyframeRequests++);
+    video.sender.onPictureLossIndication.subscribe(() => this.keyframeRequested());
     if (plan) {
       const transceiver = pc.addTransceiver(this.audioTrack, { direction: plan.direction });
       if (plan.direction !== "sendonly") this.listenForTalkback(transceiver, pull, tracks.talkback!);
@@ -215,7 +231,8 @@ class MediaPath {
       throw error;
     }
     this.resourceUrl = session.resourceUrl;
-    this.flushGop();
+    // What the camera sent while WebRTC connected goes out at the next frame.
+    this.replayWanted = true;
   }
 
   discontinuity(): void {
@@ -224,8 +241,12 @@ class MediaPath {
   }
 
   /**
-   * While WebRTC to the relay is still connecting, the camera's video since its last keyframe is kept; once
-   * connected it goes out at once, so the first picture does not wait for the camera's next keyframe.
+   * Keyframes: an IP camera cannot be asked for one, and its GOP may be seconds long. So the bridge keeps the
+   * current GOP (from the last keyframe) and, when the relay asks for a keyframe (a viewer joins) or WebRTC
+   * has just connected, sends it again at the next frame boundary: the new viewer decodes the keyframe and
+   * the frames since at once and shows the current picture, instead of waiting for the camera's next
+   * keyframe. Replayed frames are stamped one tick apart after the last frame sent, so the live timeline
+   * (and lip sync) is untouched and a viewer already watching sees the same picture again, decoded afresh.
    */
   fromCamera(track: RtspTrack, raw: Buffer): void {
     const receivedAt = performance.now();
@@ -237,36 +258,57 @@ class MediaPath {
       if (connected) for (const { packet } of packets) this.send(packet, "audio");
       return;
     }
-    if (!connected) {
-      for (const { packet, keyframeStart } of packets) {
-        if (keyframeStart) this.pendingGop = [];
-        this.pendingGop?.push(packet);
-      }
-      return;
+    for (const { packet, keyframeStart } of packets) {
+      const frameStart = packet.header.timestamp !== this.lastCameraTimestamp;
+      this.lastCameraTimestamp = packet.header.timestamp;
+      if (keyframeStart) {
+        this.gop = [];
+        this.replayWanted = false;
+      } else if (frameStart && this.replayWanted && connected) this.replayGop();
+      if (this.gop && this.gop.length < MAX_GOP_PACKETS) this.gop.push(packet);
+      else this.gop = null; // too long to keep: the next keyframe starts a new one
+      if (connected) this.send(packet, "video");
     }
-    this.flushGop();
-    for (const { packet } of packets) this.send(packet, "video");
-    this.options.onVideoPacketForwarded?.(receivedAt, performance.now());
+    if (connected) this.options.onVideoPacketForwarded?.(receivedAt, performance.now());
   }
 
-  private flushGop(): void {
-    const pending = this.pendingGop;
-    this.pendingGop = null;
-    if (!pending) return;
+  /** The relay asks for a keyframe (PLI/FIR): one replay per second at most. */
+  keyframeRequested(): void {
+    this.counters.keyframeRequests++;
+    if (!this.gop?.length) this.options.requestKeyframe?.();
+    else if (performance.now() - this.lastReplayAt >= 1_000) this.replayWanted = true;
+  }
+
+  private replayGop(): void {
+    this.replayWanted = false;
+    const gop = this.gop;
+    if (!gop?.length) return;
+    this.lastReplayAt = performance.now();
     this.counters.keyframesFromCache++;
-    for (const packet of pending) this.send(packet, "video");
+    const lastSent = this.lastVideoTimestamp;
+    let frame = 0;
+    let previous: number | undefined;
+    for (const original of gop) {
+      if (original.header.timestamp !== previous) frame++;
+      previous = original.header.timestamp;
+      const timestamp = lastSent === undefined ? original.header.timestamp : (lastSent + frame) >>> 0;
+      const header = new RtpHeader({ timestamp, marker: original.header.marker, payloadType: 0, ssrc: 0 });
+      this.send(new RtpPacket(header, original.payload), "video");
+    }
   }
-
-  private lastVideoTimestamp: number | undefined;
 
   private send(packet: RtpPacket, kind: "video" | "audio"): void {
     this.counters.bytesSent += packet.serializeSize;
     if (kind === "audio") {
       this.counters.audioPacketsSent++;
+      this.audioSequence = (this.audioSequence + 1) & 0xffff;
+      packet.header.sequenceNumber = this.audioSequence;
       this.audioTrack.writeRtp(packet);
       return;
     }
     this.counters.videoPacketsSent++;
+    this.videoSequence = (this.videoSequence + 1) & 0xffff;
+    packet.header.sequenceNumber = this.videoSequence;
     if (packet.header.timestamp !== this.lastVideoTimestamp)
       this.options.onVideoFrameSent?.(packet.header.timestamp, performance.timeOrigin + performance.now());
     this.lastVideoTimestamp = packet.header.timestamp;
