@@ -7,6 +7,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RTCPeerConnection, RTCRtpCodecParameters, useNACK, usePLI } from "werift";
+import { gatheredLocalSdp } from "../core/webrtc.ts";
+import { whipDelete, whipPost } from "../device-client/src/whip-client.ts";
 import { defaultStillFiles } from "../firmware-sim/src/stills.ts";
 import { startOnvifDevice, type OnvifDevice } from "./helpers/onvif-device.ts";
 import {
@@ -18,6 +21,43 @@ import {
 import { startStack, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 
 const cameraOptions: RtspCameraOptions = { width: 320, height: 240, fps: 10, bitrateKbps: 200, gop: 1 };
+
+/** A WHEP viewer (werift) that offers what a phone's browser offers for an IP camera: H.264 and PCMA. */
+async function startH264Viewer(whepUrl: string, token: string) {
+  const pc = new RTCPeerConnection({
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ["127.0.0.1"],
+    codecs: {
+      video: [
+        new RTCRtpCodecParameters({
+          mimeType: "video/H264",
+          clockRate: 90_000,
+          rtcpFeedback: [useNACK(), usePLI()],
+          parameters: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+        }),
+      ],
+      audio: [new RTCRtpCodecParameters({ mimeType: "audio/PCMA", clockRate: 8000, channels: 1, payloadType: 8 })],
+    },
+  });
+  const received = { videoPackets: 0 };
+  pc.addTransceiver("video", { direction: "recvonly" }).onTrack.subscribe((track) =>
+    track.onReceiveRtp.subscribe(() => void received.videoPackets++),
+  );
+  pc.addTransceiver("audio", { direction: "recvonly" });
+  await pc.setLocalDescription(await pc.createOffer());
+  const session = await whipPost(whepUrl, token, await gatheredLocalSdp(pc));
+  await pc.setRemoteDescription({ type: "answer", sdp: session.answerSdp });
+  return {
+    get videoPackets() {
+      return received.videoPackets;
+    },
+    async stop() {
+      await whipDelete(session.resourceUrl, token).catch(() => {});
+      await pc.close();
+    },
+  };
+}
 
 interface BridgeProcess {
   child: ChildProcess;
@@ -54,7 +94,15 @@ describe.skipIf(!hasRtspCameraServer())("camera bridge (child process, real RTSP
     (await stack.api("GET", "/api/v1/alerts?state=open&limit=100", { token: staff })).body.items;
 
   beforeAll(async () => {
-    stack = await startStack({ OFFLINE_ALERT_AFTER_S: "1", ALERT_CHECK_INTERVAL_S: "0.5", COMMAND_TIMEOUT_MS: "8000" });
+    stack = await startStack({
+      OFFLINE_ALERT_AFTER_S: "1",
+      ALERT_CHECK_INTERVAL_S: "0.5",
+      COMMAND_TIMEOUT_MS: "8000",
+      RELAY_ENABLED: "1",
+      RELAY_WORKERS: "1",
+      RELAY_HOST_ADDRESSES: "127.0.0.1",
+      STREAM_STOP_GRACE_S: "1",
+    });
     staff = await stack.login("staff");
     jpeg = await readFile(defaultStillFiles[0]!);
     rtsp = await startRtspCamera(cameraOptions);
@@ -174,6 +222,21 @@ describe.skipIf(!hasRtspCameraServer())("camera bridge (child process, real RTSP
     );
     expect(still).toMatchObject({ status: "failed", error: "privacy mode is on" });
     await commands.send(ids.onvif, { name: "privacy", params: { enabled: false } }, "test");
+  });
+
+  it("a family member watches: the bridge pulls the camera and its H.264 reaches the viewer, then lets go", async () => {
+    const family = await stack.login("family");
+    const grant = await stack.api("POST", `/api/v1/devices/${ids.onvif}/view`, { token: family });
+    expect(grant.status).toBe(200);
+    const pullsBefore = rtsp.clientsClosed();
+    const viewer = await startH264Viewer(`${stack.httpUrl}/api/v1/whep/${ids.onvif}`, grant.body.token);
+    try {
+      await waitFor("H.264 from the camera at the viewer", () => viewer.videoPackets > 30, 20_000);
+      expect(onvif.keyframeRequests).toContain("main_profile");
+    } finally {
+      await viewer.stop();
+    }
+    await waitFor("the bridge lets go of the camera", () => rtsp.clientsClosed() > pullsBefore, 15_000);
   });
 
   it("reboot goes through ONVIF SystemReboot; a camera without ONVIF answers that it cannot", async () => {

@@ -18,7 +18,7 @@ import { probeRtsp } from "./media/probe.ts";
 
 /** Pulls the camera's RTSP and publishes it over WHIP (camera-bridge/src/media/, issue 19's media half). */
 export type StartRtspStream = (
-  source: { rtspUrl: string; account: Account | undefined },
+  source: { rtspUrl: string; account: Account | undefined; requestKeyframe: (() => void) | undefined },
   options: CameraStreamOptions,
 ) => Promise<CameraStream>;
 
@@ -37,6 +37,8 @@ export interface BridgedCameraOptions {
 interface Sources {
   rtspUrl: string;
   snapshotUrl: string | undefined;
+  /** The ONVIF profile the stream comes from (keyframe requests name it); none without ONVIF. */
+  profile: string | undefined;
 }
 
 export class BridgedCamera {
@@ -128,7 +130,7 @@ export class BridgedCamera {
     if (this.#sources) return { ok: true, value: this.#sources };
     const { camera } = this.#options;
     if (!this.#onvif) {
-      this.#sources = { rtspUrl: camera.rtsp!, snapshotUrl: camera.snapshot };
+      this.#sources = { rtspUrl: camera.rtsp!, snapshotUrl: camera.snapshot, profile: undefined };
       return { ok: true, value: this.#sources };
     }
     const profiles = await this.#onvif.profileTokens();
@@ -137,7 +139,7 @@ export class BridgedCamera {
     const stream = camera.rtsp ? { ok: true as const, value: camera.rtsp } : await this.#onvif.streamUri(profile);
     if (!stream.ok) return stream;
     const snapshot = camera.snapshot ?? (await this.#snapshotUri(profile));
-    this.#sources = { rtspUrl: stream.value, snapshotUrl: snapshot };
+    this.#sources = { rtspUrl: stream.value, snapshotUrl: snapshot, profile };
     this.#options.log.info({ profile, snapshot: snapshot !== undefined }, "camera found through ONVIF");
     return { ok: true, value: this.#sources };
   }
@@ -150,7 +152,16 @@ export class BridgedCamera {
   #startStream(options: CameraStreamOptions): Promise<CameraStream> {
     if (this.#health.state !== "ok" || !this.#sources)
       return Promise.reject(new Error(`camera ${this.#health.state}: ${this.#health.detail ?? ""}`.trim()));
-    return this.#options.startRtspStream({ rtspUrl: this.#sources.rtspUrl, account: this.#account }, options);
+    const { rtspUrl, profile } = this.#sources;
+    const requestKeyframe = this.#onvif && profile ? () => this.#requestKeyframe(profile) : undefined;
+    return this.#options.startRtspStream({ rtspUrl, account: this.#account, requestKeyframe }, options);
+  }
+
+  /** ONVIF SetSynchronizationPoint: a joining viewer gets a keyframe now instead of at the camera's next one. */
+  #requestKeyframe(profile: string): void {
+    void this.#onvif!.synchronizationPoint(profile).then((reply) => {
+      if (!reply.ok) this.#options.log.debug({ fault: reply.fault, detail: reply.detail }, "keyframe request refused");
+    });
   }
 
   async #takeStill(): Promise<Buffer> {

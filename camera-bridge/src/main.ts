@@ -19,8 +19,13 @@ function readConfig(): BridgeConfig {
 }
 
 /** Live view: the camera's RTSP pulled only while the stream exists, passed through to the relay over WHIP. */
-const pullAndPublish: StartRtspStream = ({ rtspUrl, account }, options) =>
-  startRtspStream({ ...options, rtspUrl, ...(account ? { account } : {}) });
+const pullAndPublish: StartRtspStream = ({ rtspUrl, account, requestKeyframe }, options) =>
+  startRtspStream({
+    ...options,
+    rtspUrl,
+    ...(account ? { account } : {}),
+    ...(requestKeyframe ? { requestKeyframe } : {}),
+  });
 
 async function main() {
   const config = readConfig();

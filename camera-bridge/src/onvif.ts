@@ -1,6 +1,7 @@
 // The few ONVIF operations the bridge needs, as SOAP 1.2 over HTTP with WS-Security UsernameToken
 // (PasswordDigest = Base64(SHA-1(nonce + created + password)), the ONVIF Core spec's required scheme):
-// GetCapabilities (where the media service is), GetProfiles, GetStreamUri, GetSnapshotUri, SystemReboot.
+// GetCapabilities (where the media service is), GetProfiles, GetStreamUri, GetSnapshotUri, SystemReboot, and
+// SetSynchronizationPoint (a keyframe now, for a viewer who would otherwise wait for the camera's next one).
 // Written here rather than taken from the `onvif` npm package: five requests and a handful of fields do not
 // need a WSDL-driven library and its XML stack on a Raspberry Pi, and each answer is checked by a zod schema.
 import { createHash, randomBytes } from "node:crypto";
@@ -109,6 +110,13 @@ export class OnvifClient {
     const reply = await this.#call(this.deviceUrl, DEVICE_NS, `<n:SystemReboot/>`);
     if (!reply.ok) return reply;
     return { ok: true, value: elementTexts(reply.value, "Message")[0] ?? "rebooting" };
+  }
+
+  /** Asks the camera's encoder for a keyframe now. */
+  async synchronizationPoint(profile: string): Promise<OnvifOutcome<string>> {
+    const body = `<n:SetSynchronizationPoint><n:ProfileToken>${xmlText(profile)}</n:ProfileToken></n:SetSynchronizationPoint>`;
+    const reply = await this.#mediaCall(body);
+    return reply.ok ? { ok: true, value: "keyframe requested" } : reply;
   }
 
   async #mediaCall(body: string): Promise<OnvifOutcome<string>> {

@@ -1,6 +1,6 @@
 // A test ONVIF device service: there is no ONVIF device service in Debian, so this is the bridge's protocol peer
 // for the few operations it uses. It answers SOAP 1.2 GetCapabilities, GetProfiles, GetStreamUri, GetSnapshotUri
-// and SystemReboot, checks every request's WS-Security UsernameToken digest (Base64(SHA-1(nonce + created +
+// SetSynchronizationPoint and SystemReboot, checks every request's WS-Security UsernameToken digest (Base64(SHA-1(nonce + created +
 // password)), refusing a wrong one with the ter:NotAuthorized fault), and serves the snapshot behind HTTP digest
 // authentication (RFC 7616, qop=auth) as cameras do. The stream URI it hands out is a real RTSP server's.
 import { createHash, randomBytes } from "node:crypto";
@@ -23,6 +23,8 @@ export interface OnvifDevice {
   readonly requests: { operation: string; authorized: boolean }[];
   readonly snapshots: { authorized: boolean }[];
   reboots: number;
+  /** SetSynchronizationPoint requests (keyframe requests) by profile token. */
+  keyframeRequests: string[];
   close(): Promise<void>;
 }
 
@@ -56,7 +58,8 @@ function operationOf(xml: string): string {
   return body?.[1] ?? "unknown";
 }
 
-function answer(operation: string, options: OnvifDeviceOptions, base: string, device: OnvifDevice): string {
+function answer(xml: string, options: OnvifDeviceOptions, base: string, device: OnvifDevice): string {
+  const operation = operationOf(xml);
   switch (operation) {
     case "GetCapabilities":
       return soap(
@@ -76,6 +79,9 @@ function answer(operation: string, options: OnvifDeviceOptions, base: string, de
       return soap(
         `<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>${base}/snapshot.jpg</tt:Uri></trt:MediaUri></trt:GetSnapshotUriResponse>`,
       );
+    case "SetSynchronizationPoint":
+      device.keyframeRequests.push(textOf(xml, "ProfileToken") ?? "");
+      return soap(`<trt:SetSynchronizationPointResponse/>`);
     case "SystemReboot":
       if (!options.reboot) return "";
       device.reboots += 1;
@@ -112,6 +118,7 @@ export async function startOnvifDevice(options: OnvifDeviceOptions): Promise<Onv
     requests: [],
     snapshots: [],
     reboots: 0,
+    keyframeRequests: [],
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const snapshot = (req: IncomingMessage, res: ServerResponse) => {
@@ -127,9 +134,7 @@ export async function startOnvifDevice(options: OnvifDeviceOptions): Promise<Onv
     const operation = operationOf(xml);
     const authorized = usernameTokenValid(xml, options);
     device.requests.push({ operation, authorized });
-    const reply = authorized
-      ? answer(operation, options, base, device)
-      : fault("ter:NotAuthorized", "Sender not authorized");
+    const reply = authorized ? answer(xml, options, base, device) : fault("ter:NotAuthorized", "Sender not authorized");
     const status = !authorized || reply === "" ? 400 : 200;
     res.writeHead(status, { "content-type": "application/soap+xml; charset=utf-8" });
     res.end(reply || fault("ter:ActionNotSupported", "Optional action not implemented"));
