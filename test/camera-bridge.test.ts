@@ -222,6 +222,7 @@ describe.skipIf(!hasRtspCameraServer())("camera bridge (child process, real RTSP
     );
     expect(still).toMatchObject({ status: "failed", error: "privacy mode is on" });
     await commands.send(ids.onvif, { name: "privacy", params: { enabled: false } }, "test");
+    await waitFor("privacy off at the gateway", async () => (await device(ids.onvif)).privacy === false);
   });
 
   it("a family member watches: the bridge pulls the camera and its H.264 reaches the viewer, then lets go", async () => {

@@ -121,7 +121,13 @@ export class BridgedCamera {
     const sources = await this.#resolveSources();
     if (!sources.ok) return healthOf(sources);
     const probe = await probeRtsp(sources.value.rtspUrl, this.#account);
-    if (probe.result === "ok") this.#talkback = probe.talkback;
+    if (probe.result === "ok" && probe.talkback !== this.#talkback) {
+      // Learnt after the device said "online" when the camera was off at boot: say it again, with talk-back.
+      this.#talkback = probe.talkback;
+      await this.device
+        .refreshStatus()
+        .catch((error: Error) => this.#options.log.warn({ err: error.message }, "status not refreshed"));
+    }
     return probe.result === "ok" ? { state: "ok" } : { state: probe.result, detail: probe.detail.slice(0, 200) };
   }
 

@@ -28,6 +28,7 @@ export interface CommandHandlerDeps {
   /** The camera's firmware version and the flash it is kept in. */
   firmware: { get(): string; set(version: string): void; persist(): Promise<void> };
   privacy(): boolean;
+  /** Must set the flag `privacy()` reads before its first await (the privacy command relies on it). */
   setPrivacy(enabled: boolean, source: "command"): Promise<void>;
   reboot(): Promise<void>;
   /** The reboot command done the device's own way (answered with its result or its error); absent: reboot(). */
@@ -131,9 +132,16 @@ export class CommandHandler {
         if (this.#deps.rebootCommand) return this.#rebootOwnWay(this.#deps.rebootCommand, answer);
         await answer({ ok: true, result: {} });
         return this.#deps.reboot();
-      case "privacy":
-        await answer({ ok: true, result: { privacy: command.params.enabled } });
-        return this.#deps.setPrivacy(command.params.enabled, "command");
+      case "privacy": {
+        // Started before the answer (setPrivacy sets the flag before its first await): a stream-start the gateway
+        // sends the moment it hears "ok" must already find privacy on.
+        const { enabled } = command.params;
+        await Promise.all([
+          this.#deps.setPrivacy(enabled, "command"),
+          answer({ ok: true, result: { privacy: enabled } }),
+        ]);
+        return;
+      }
       case "firmware-update":
         return this.#updateFirmware(command.params, answer, signal);
       case "stream-start":

@@ -154,6 +154,8 @@ export interface Device {
    * again after every reconnect), so staff can tell "bridge offline" from "bridge fine, camera not".
    */
   reportCameraHealth(health: CameraHealth): void;
+  /** Says "online" again with `capabilities()` as they are now (learnt after connecting); nothing while offline. */
+  refreshStatus(): Promise<void>;
   /** Whether the household allowed movement levels while private (activity-settings); reset at every boot. */
   readonly activityInPrivacy: boolean;
   /** QoS 1 publish on the current connection; throws "offline" when there is none. */

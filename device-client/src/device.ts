@@ -104,6 +104,10 @@ class WangxiangDevice implements Device {
     await this.#session.publish(topic, payload);
   }
 
+  async refreshStatus(): Promise<void> {
+    if (this.#session && this.#state === "online") await this.#session.refreshStatus();
+  }
+
   reportCameraHealth(health: CameraHealth): void {
     const previous = this.#cameraHealth;
     this.#cameraHealth = health;

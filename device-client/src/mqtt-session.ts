@@ -120,6 +120,11 @@ export class MqttSession {
     }
   }
 
+  /** The retained "online" again, on this connection and without a reason: what the device can do has changed. */
+  async refreshStatus(): Promise<void> {
+    await this.#client.publishAsync(deviceStatusTopic(this.deviceId), this.#status(true), { qos: 1, retain: true });
+  }
+
   /** Sends one heartbeat now and then one every interval, until the session ends or detaches. */
   startHeartbeat(intervalS: number, read: () => HeartbeatMessage, onSent: () => void): void {
     const send = () => {
@@ -206,11 +211,11 @@ export class MqttSession {
     this.events.emit("refused", { stage: "mqtt", code: `connack-${code}`, message: refusedAs });
   }
 
-  #status(online: boolean, reason: NonNullable<DeviceStatusMessage["reason"]>): string {
+  #status(online: boolean, reason?: NonNullable<DeviceStatusMessage["reason"]>): string {
     const status = {
       state: online ? "online" : "offline",
       at: new Date().toISOString(),
-      reason,
+      ...(reason ? { reason } : {}),
       session: this.id,
       ...(online ? { firmware: this.#options.firmware() } : {}),
       ...(online && this.#options.capabilities ? { capabilities: this.#options.capabilities() } : {}),
