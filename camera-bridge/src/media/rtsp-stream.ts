@@ -233,8 +233,8 @@ class MediaPath implements FeedListener {
    * keeps the current GOP (from the last keyframe); when the relay asks for a keyframe (a viewer joins) or
    * WebRTC has just connected, it is sent again at the next frame boundary: the new viewer decodes the
    * keyframe and the frames since at once and shows the current picture instead of waiting for the camera's
-   * next keyframe. Replayed frames are stamped one tick apart after the last frame sent, so the live
-   * timeline (and lip sync) is untouched; a viewer already watching decodes the same picture again.
+   * next keyframe. The live timeline (and lip sync) is untouched; a viewer already watching decodes the same
+   * picture again.
    */
   onPacket(kind: "video" | "audio", { packet, keyframeStart }: ForwardedPacket): void {
     const connected = this.pc?.connectionState === "connected";
@@ -245,7 +245,7 @@ class MediaPath implements FeedListener {
     const frameStart = packet.header.timestamp !== this.lastCameraTimestamp;
     this.lastCameraTimestamp = packet.header.timestamp;
     if (keyframeStart) this.replayWanted = false;
-    else if (frameStart && this.replayWanted && connected) this.replayGop();
+    else if (frameStart && this.replayWanted && connected) this.replayGop(packet.header.timestamp);
     if (connected) this.send(packet, "video");
   }
 
@@ -261,19 +261,24 @@ class MediaPath implements FeedListener {
     else if (performance.now() - this.lastReplayAt >= 1_000) this.replayWanted = true;
   }
 
-  private replayGop(): void {
+  /**
+   * The kept GOP again, its frames stamped one RTP tick apart just before the frame about to go out: to a
+   * receiver they are a burst of frames that belong to this instant (no old timestamps to stretch its jitter
+   * estimate and delay every later frame), and the timeline stays monotonic for viewers already watching.
+   */
+  private replayGop(nextTimestamp: number): void {
     this.replayWanted = false;
     const gop = this.feed?.gop;
     if (!gop?.length) return;
     this.lastReplayAt = performance.now();
     this.counters.keyframesFromCache++;
-    const lastSent = this.lastVideoTimestamp;
+    const frames = new Set(gop.map((p) => p.header.timestamp)).size;
     let frame = 0;
     let previous: number | undefined;
     for (const original of gop) {
       if (original.header.timestamp !== previous) frame++;
       previous = original.header.timestamp;
-      const timestamp = lastSent === undefined ? original.header.timestamp : (lastSent + frame) >>> 0;
+      const timestamp = (nextTimestamp - (frames - frame) - 1) >>> 0;
       const header = new RtpHeader({ timestamp, marker: original.header.marker, payloadType: 0, ssrc: 0 });
       this.send(new RtpPacket(header, original.payload), "video");
     }
