@@ -1,7 +1,8 @@
 // npm run bench:bridge — an IP camera (GStreamer's RTSP server, H.264 + PCMA) through the bridge and the
 // relay into Chromium. Prints, and writes bench/results/camera-bridge-<date>.json:
 //  1. tap → first decoded frame with camera GOPs of 1, 2 and 4 s, for a camera that starts an encoder per
-//     RTSP session (its first frame is a keyframe) and one whose encoder always runs (a session joins mid-GOP);
+//     RTSP session (its first frame is a keyframe) and one whose encoder always runs (a session joins mid-GOP),
+//     cold and re-tapped while the bridge's pull lingers (RtspFeed lingerMs);
 //  2. the bridge's CPU and memory per watched camera (720p, ~2 Mbit/s, the bridge alone in a child process,
 //     publishing to the relay: what a viewer adds is the relay's, not the bridge's), and with four cameras;
 //  3. what the bridge adds to glass-to-glass: camera packet read → SRTP datagram handed to the relay's socket.
@@ -9,6 +10,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
+import { RtspFeed } from "../camera-bridge/src/media/rtsp-feed.ts";
 import { startRtspStream, type RtspCameraStream } from "../camera-bridge/src/media/rtsp-stream.ts";
 import { chromiumArgs, chromiumPath } from "../test/helpers/relay-browser.ts";
 import { startRtspCamera, type RtspCamera, type RtspCameraOptions } from "../test/helpers/rtsp-camera.ts";
@@ -21,8 +23,11 @@ const root = join(import.meta.dirname, "..");
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 7);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function tapTrials(browser: Browser, cameraOptions: RtspCameraOptions) {
+/** `lingerMs`: the bridge keeps pulling that long after the stream stops; the first (cold) tap is not counted. */
+async function tapTrials(browser: Browser, cameraOptions: RtspCameraOptions, lingerMs = 0) {
   const camera = await startRtspCamera(cameraOptions);
+  const account = { username: camera.user, password: camera.password };
+  const feed = lingerMs ? new RtspFeed({ url: camera.url, account, lingerMs }) : undefined;
   let stream: Promise<RtspCameraStream> | undefined;
   const stack = await startRelayStack({
     onViewerJoined: () => {
@@ -31,18 +36,20 @@ async function tapTrials(browser: Browser, cameraOptions: RtspCameraOptions) {
         token: PUBLISH_TOKEN,
         hostAddresses: ["127.0.0.1"],
         rtspUrl: camera.url,
-        account: { username: camera.user, password: camera.password },
+        account,
+        feed,
       });
     },
   });
   const samples: number[] = [];
   try {
     if (cameraOptions.alwaysOn) await sleep(1_500); // the camera's encoder is running before anyone watches
-    for (let trial = 0; trial < TRIALS; trial++) {
+    for (let trial = feed ? -1 : 0; trial < TRIALS; trial++) {
       const page = await browser.newPage();
       await page.goto(`${stack.baseUrl}/api/v1/whep/ipcam`).catch(() => undefined);
       await watchInPage(page, stack.whepUrl("ipcam"), `viewer-${trial}`);
-      samples.push(await tapToFirstFrameMs(page));
+      const ms = await tapToFirstFrameMs(page);
+      if (trial >= 0) samples.push(ms);
       await page.close();
       await (await stream)?.stop();
       stream = undefined;
@@ -51,6 +58,7 @@ async function tapTrials(browser: Browser, cameraOptions: RtspCameraOptions) {
     }
   } finally {
     await (await stream)?.stop();
+    await feed?.close();
     await stack.stop();
     await camera.stop();
   }
@@ -104,6 +112,11 @@ async function main() {
   for (const gop of [1, 2, 4]) {
     tapToFirstFrameMs[`gop${gop}-encoderPerSession`] = await tapTrials(browser, { gop, ...small });
     tapToFirstFrameMs[`gop${gop}-encoderAlwaysOn`] = await tapTrials(browser, { gop, ...small, alwaysOn: true });
+    tapToFirstFrameMs[`gop${gop}-encoderAlwaysOn-retapWithinLinger`] = await tapTrials(
+      browser,
+      { gop, ...small, alwaysOn: true },
+      60_000,
+    );
     console.log(`GOP ${gop} s:`, JSON.stringify(tapToFirstFrameMs, null, 0));
   }
   await browser.close();

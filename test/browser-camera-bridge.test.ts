@@ -96,6 +96,34 @@ describe.skipIf(!hasChromium || !hasRtspCameraServer())("camera bridge → relay
     );
   });
 
+  it("a camera without a backchannel: no talk-back, and the viewer's audio is answered receive-only", async () => {
+    const mute = await startRtspCamera({ backchannel: false, gop: 1, width: 320, height: 180, bitrateKbps: 300 });
+    const silent = await startRtspStream({
+      whipUrl: stack.whipUrl("ipcam-no-speaker"),
+      token: PUBLISH_TOKEN,
+      hostAddresses: ["127.0.0.1"],
+      rtspUrl: mute.url,
+      account: { username: mute.user, password: mute.password },
+    });
+    const other = await browser.newPage();
+    try {
+      expect(silent.talkback).toBe(false);
+      expect(silent.codecs).toMatchObject({ audio: "PCMA", talkback: null });
+      await other.goto(`${stack.baseUrl}/api/v1/whep/ipcam-no-speaker`).catch(() => undefined);
+      await watchInPage(other, stack.whepUrl("ipcam-no-speaker"), "viewer-no-speaker");
+      // What the app reads to say 这台摄像头不能对讲: its audio transceiver may receive but not send.
+      const directions = await other.evaluate(() =>
+        (window as unknown as { pc: RTCPeerConnection }).pc.getTransceivers().map((t) => t.currentDirection),
+      );
+      expect(directions).toEqual(["recvonly", "recvonly"]);
+      await tapToFirstFrameMs(other);
+    } finally {
+      await other.close();
+      await silent.stop();
+      await mute.stop();
+    }
+  });
+
   it("tells a wrong password apart", async () => {
     const failure = await startRtspStream({
       whipUrl: stack.whipUrl("ipcam-2"),

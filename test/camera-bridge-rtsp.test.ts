@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeRtsp } from "../camera-bridge/src/media/probe.ts";
 import { chooseTracks, RtspClient } from "../camera-bridge/src/media/rtsp-client.ts";
+import { RtspFeed } from "../camera-bridge/src/media/rtsp-feed.ts";
 import { hasRtspCameraServer, startRtspCamera, type RtspCamera } from "./helpers/rtsp-camera.ts";
 import { waitFor } from "./helpers/stack.ts";
 
@@ -45,5 +46,18 @@ describe.skipIf(!hasRtspCameraServer())("camera bridge: RTSP against GStreamer's
     await client.play([tracks.video, tracks.audio!, tracks.talkback!]);
     await waitFor("video and audio RTP", () => seen.video > 50 && seen.audio > 10, 15_000);
     await client.close();
+  });
+
+  it("a feed keeps pulling (and its GOP) for the linger after its last stream, then stops", async () => {
+    const feed = new RtspFeed({ url: camera.url, account: account(), lingerMs: 1_500 });
+    const listener = { packets: 0, onPacket: () => void listener.packets++ };
+    const closedBefore = camera.clientsClosed();
+    await feed.acquire(listener);
+    await waitFor("a GOP kept", () => listener.packets > 20 && (feed.gop?.length ?? 0) > 0, 10_000);
+    await feed.release(listener);
+    expect(feed.state).toBe("playing");
+    await waitFor("the linger to end the pull", () => feed.state === "stopped", 10_000);
+    expect(feed.gop).toBeNull();
+    await waitFor("the camera seeing the session end", () => camera.clientsClosed() > closedBefore, 5_000);
   });
 });

@@ -17,12 +17,9 @@ import { cameraPeerConfig } from "../../../firmware-sim/src/media/camera-stream.
 import { whipDelete, whipPost } from "../../../firmware-sim/src/media/whip-client.ts";
 import { gatheredLocalSdp } from "../../../core/webrtc.ts";
 import type { RtspAccount } from "./rtsp-auth.ts";
-import { parameterSetsFromSdp } from "./h264-rtp.ts";
-import { RtpForwarder } from "./rtp-forwarder.ts";
-import { RtspPull, type Backoff, type PullState } from "./rtsp-pull.ts";
-
-/** 4 s of 720p at 4 Mbit/s is ~1,700 packets; a GOP longer than this is not kept. */
-const MAX_GOP_PACKETS = 4_000;
+import type { ForwardedPacket } from "./rtp-forwarder.ts";
+import { RtspFeed, type FeedListener } from "./rtsp-feed.ts";
+import type { Backoff, PullState } from "./rtsp-pull.ts";
 import type { RtspTracks } from "./rtsp-client.ts";
 import type { RtspTrack } from "./rtsp-sdp.ts";
 
@@ -33,6 +30,8 @@ export interface RtspStreamOptions extends Omit<CameraStreamOptions, "videoClip"
   /** RTSP request and connect timeout. */
   timeoutMs?: number;
   onRtspState?(state: PullState, detail: string): void;
+  /** A feed shared across streams (lingering between them); without it, the stream has its own. */
+  feed?: RtspFeed;
   /**
    * Asks the camera itself for a keyframe (ONVIF Media2 SetSynchronizationPoint, where the bridge's ONVIF
    * client has it): called when the stream starts and when a viewer needs a keyframe the bridge has not kept.
@@ -124,38 +123,37 @@ const emptyStats = (): RtspStreamStats => ({
 export async function startRtspStream(options: RtspStreamOptions): Promise<RtspCameraStream> {
   const counters = emptyStats();
   const media = new MediaPath(options, counters);
-  // The RTSP session may begin mid-GOP (the camera's encoder runs whether anybody watches or not).
-  options.requestKeyframe?.();
-  const pull = await RtspPull.start({
-    url: options.rtspUrl,
-    account: options.account,
-    backchannel: true,
-    backoff: options.backoff,
-    timeoutMs: options.timeoutMs,
-    onPacket: (track, packet) => media.fromCamera(track, packet),
-    onState: (state, detail) => {
-      if (state === "playing") media.discontinuity();
-      options.onRtspState?.(state, detail);
-    },
-  });
+  const feed =
+    options.feed ??
+    new RtspFeed({
+      url: options.rtspUrl,
+      account: options.account,
+      backoff: options.backoff,
+      timeoutMs: options.timeoutMs,
+      onState: options.onRtspState,
+    });
+  // Nothing kept yet: the RTSP session may begin mid-GOP (the camera's encoder runs whether anybody watches).
+  if (!feed.gop) options.requestKeyframe?.();
+  const pull = await feed.acquire(media);
   try {
-    await media.publish(pull);
+    await media.publish(pull.tracks, feed);
   } catch (error) {
-    await pull.stop();
+    await feed.release(media);
     throw error;
   }
-  return streamHandle(options, pull, media, counters);
+  return streamHandle(options, pull.tracks, feed, media, counters);
 }
 
 function streamHandle(
   options: RtspStreamOptions,
-  pull: RtspPull,
+  tracks: RtspTracks,
+  feed: RtspFeed,
   media: MediaPath,
   counters: RtspStreamStats,
 ): RtspCameraStream {
   let stopped = false;
-  const { video, audio, talkback } = pull.tracks;
-  const plan = audioPlan(pull.tracks);
+  const { video, audio, talkback } = tracks;
+  const plan = audioPlan(tracks);
   return {
     resourceUrl: media.resourceUrl,
     talkback: plan?.direction === "sendrecv" || plan?.direction === "recvonly",
@@ -166,26 +164,23 @@ function streamHandle(
     },
     connectionState: () => media.connectionState(),
     stats: () => ({ ...counters }),
-    rtspState: () => pull.current,
-    rtspReconnects: () => pull.reconnects,
+    rtspState: () => feed.state,
+    rtspReconnects: () => feed.reconnects,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await pull.stop();
+      await feed.release(media);
       await media.close(options.token);
     },
   };
 }
 
 /** The WebRTC side: one sender per track, fed from the camera's RTP. */
-class MediaPath {
+class MediaPath implements FeedListener {
   private pc: RTCPeerConnection | null = null;
   private videoTrack = new MediaStreamTrack({ kind: "video" });
   private audioTrack = new MediaStreamTrack({ kind: "audio" });
-  private video: RtpForwarder | null = null;
-  private audio: RtpForwarder | null = null;
-  /** The camera's current GOP as sent (null: no keyframe seen yet, or too long to keep). */
-  private gop: RtpPacket[] | null = null;
+  private feed: RtspFeed | null = null;
   private replayWanted = false;
   private lastReplayAt = -Infinity;
   private lastCameraTimestamp: number | undefined;
@@ -205,18 +200,16 @@ class MediaPath {
     return this.pc?.connectionState ?? "new";
   }
 
-  async publish(pull: RtspPull): Promise<void> {
-    const { tracks } = pull;
+  async publish(tracks: RtspTracks, feed: RtspFeed): Promise<void> {
+    this.feed = feed;
     const plan = audioPlan(tracks);
-    this.video = new RtpForwarder(true, 3000, parameterSetsFromSdp(tracks.video.fmtp["sprop-parameter-sets"]));
-    this.audio = tracks.audio ? new RtpForwarder(false, 160) : null;
     const pc = peerFor(this.options, tracks, plan);
     this.pc = pc;
     const video = pc.addTransceiver(this.videoTrack, { direction: "sendonly" });
     video.sender.onPictureLossIndication.subscribe(() => this.keyframeRequested());
     if (plan) {
       const transceiver = pc.addTransceiver(this.audioTrack, { direction: plan.direction });
-      if (plan.direction !== "sendonly") this.listenForTalkback(transceiver, pull, tracks.talkback!);
+      if (plan.direction !== "sendonly") this.listenForTalkback(transceiver, feed, tracks.talkback!);
     }
     await pc.setLocalDescription(await pc.createOffer());
     const offer = await gatheredLocalSdp(pc);
@@ -235,69 +228,66 @@ class MediaPath {
     this.replayWanted = true;
   }
 
-  discontinuity(): void {
-    this.video?.discontinuity();
-    this.audio?.discontinuity();
-  }
-
   /**
-   * Keyframes: an IP camera cannot be asked for one, and its GOP may be seconds long. So the bridge keeps the
-   * current GOP (from the last keyframe) and, when the relay asks for a keyframe (a viewer joins) or WebRTC
-   * has just connected, sends it again at the next frame boundary: the new viewer decodes the keyframe and
-   * the frames since at once and shows the current picture, instead of waiting for the camera's next
-   * keyframe. Replayed frames are stamped one tick apart after the last frame sent, so the live timeline
-   * (and lip sync) is untouched and a viewer already watching sees the same picture again, decoded afresh.
+   * Keyframes: an IP camera cannot be asked for one over RTSP, and its GOP may be seconds long. The feed
+   * keeps the current GOP (from the last keyframe); when the relay asks for a keyframe (a viewer joins) or
+   * WebRTC has just connected, it is sent again at the next frame boundary: the new viewer decodes the
+   * keyframe and the frames since at once and shows the current picture instead of waiting for the camera's
+   * next keyframe. The live timeline (and lip sync) is untouched; a viewer already watching decodes the same
+   * picture again.
    */
-  fromCamera(track: RtspTrack, raw: Buffer): void {
-    const receivedAt = performance.now();
-    const forwarder = track.kind === "video" ? this.video : this.audio;
-    if (!forwarder) return;
-    const packets = forwarder.forward(raw);
+  onPacket(kind: "video" | "audio", { packet, keyframeStart }: ForwardedPacket): void {
     const connected = this.pc?.connectionState === "connected";
-    if (track.kind === "audio") {
-      if (connected) for (const { packet } of packets) this.send(packet, "audio");
+    if (kind === "audio") {
+      if (connected) this.send(packet, "audio");
       return;
     }
-    for (const { packet, keyframeStart } of packets) {
-      const frameStart = packet.header.timestamp !== this.lastCameraTimestamp;
-      this.lastCameraTimestamp = packet.header.timestamp;
-      if (keyframeStart) {
-        this.gop = [];
-        this.replayWanted = false;
-      } else if (frameStart && this.replayWanted && connected) this.replayGop();
-      if (this.gop && this.gop.length < MAX_GOP_PACKETS) this.gop.push(packet);
-      else this.gop = null; // too long to keep: the next keyframe starts a new one
-      if (connected) this.send(packet, "video");
-    }
-    if (connected) this.options.onVideoPacketForwarded?.(receivedAt, performance.now());
+    const frameStart = packet.header.timestamp !== this.lastCameraTimestamp;
+    this.lastCameraTimestamp = packet.header.timestamp;
+    if (keyframeStart) this.replayWanted = false;
+    else if (frameStart && this.replayWanted && connected) this.replayGop(packet.header.timestamp);
+    if (connected) this.send(packet, "video");
+  }
+
+  onCameraPacketDone(kind: "video" | "audio", receivedAt: number): void {
+    if (kind === "video" && this.pc?.connectionState === "connected")
+      this.options.onVideoPacketForwarded?.(receivedAt, performance.now());
   }
 
   /** The relay asks for a keyframe (PLI/FIR): one replay per second at most. */
   keyframeRequested(): void {
     this.counters.keyframeRequests++;
-    if (!this.gop?.length) this.options.requestKeyframe?.();
+    if (!this.feed?.gop?.length) this.options.requestKeyframe?.();
     else if (performance.now() - this.lastReplayAt >= 1_000) this.replayWanted = true;
   }
 
-  private replayGop(): void {
+  /**
+   * The kept GOP again, its frames stamped one RTP tick apart just before the frame about to go out: to a
+   * receiver they are a burst of frames that belong to this instant (no old timestamps to stretch its jitter
+   * estimate and delay every later frame), and the timeline stays monotonic for viewers already watching.
+   */
+  private replayGop(nextTimestamp: number): void {
     this.replayWanted = false;
-    const gop = this.gop;
+    const gop = this.feed?.gop;
     if (!gop?.length) return;
     this.lastReplayAt = performance.now();
     this.counters.keyframesFromCache++;
-    const lastSent = this.lastVideoTimestamp;
+    const frames = new Set(gop.map((p) => p.header.timestamp)).size;
     let frame = 0;
     let previous: number | undefined;
     for (const original of gop) {
       if (original.header.timestamp !== previous) frame++;
       previous = original.header.timestamp;
-      const timestamp = lastSent === undefined ? original.header.timestamp : (lastSent + frame) >>> 0;
+      const timestamp = (nextTimestamp - (frames - frame) - 1) >>> 0;
       const header = new RtpHeader({ timestamp, marker: original.header.marker, payloadType: 0, ssrc: 0 });
       this.send(new RtpPacket(header, original.payload), "video");
     }
   }
 
-  private send(packet: RtpPacket, kind: "video" | "audio"): void {
+  /** A copy goes to werift, which rewrites headers in place: the feed's kept GOP must stay as it was. */
+  private send(original: RtpPacket, kind: "video" | "audio"): void {
+    const { timestamp, marker } = original.header;
+    const packet = new RtpPacket(new RtpHeader({ timestamp, marker, payloadType: 0, ssrc: 0 }), original.payload);
     this.counters.bytesSent += packet.serializeSize;
     if (kind === "audio") {
       this.counters.audioPacketsSent++;
@@ -316,7 +306,7 @@ class MediaPath {
   }
 
   /** Talk-back from the relay to the camera's backchannel: the payload as it came, in the camera's numbering. */
-  private listenForTalkback(transceiver: RTCRtpTransceiver, pull: RtspPull, talkback: RtspTrack): void {
+  private listenForTalkback(transceiver: RTCRtpTransceiver, feed: RtspFeed, talkback: RtspTrack): void {
     transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
         this.counters.talkbackPacketsReceived++;
@@ -329,7 +319,7 @@ class MediaPath {
           ssrc: this.talkbackSsrc,
           marker: rtp.header.marker,
         });
-        pull.sendTalkback(new RtpPacket(header, rtp.payload).serialize());
+        feed.sendTalkback(new RtpPacket(header, rtp.payload).serialize());
       });
     });
   }
