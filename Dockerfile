@@ -21,7 +21,9 @@ COPY web ./web
 COPY gateway ./gateway
 COPY broker ./broker
 COPY relay ./relay
+COPY device-client ./device-client
 COPY firmware-sim ./firmware-sim
+COPY camera-bridge ./camera-bridge
 COPY admin ./admin
 # `npm rebuild` runs what `npm ci` skipped: the dependencies' install scripts (native modules), then the
 # project's postinstall (Prisma clients, mediasoup worker, web app). Its migration step needs a database: a

@@ -9,7 +9,17 @@ import tseslint from "typescript-eslint";
 const typeScriptFiles = ["**/*.ts", "**/*.tsx"];
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "generated/", "data/", "web/dist/", "bench/results/", "test-results/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "generated/",
+      "data/",
+      "web/dist/",
+      "camera-bridge/dist/",
+      "bench/results/",
+      "test-results/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Database } from "../core/database.ts";
 import { randomId } from "../core/secrets.ts";
-import { defaultBackoff } from "../firmware-sim/src/backoff.ts";
+import { defaultBackoff } from "../device-client/src/backoff.ts";
 import type { Gateway } from "../gateway/src/app.ts";
 import {
   servicePassword,

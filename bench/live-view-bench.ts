@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { createDatabase } from "../core/database.ts";
 import { createCamera, type Camera } from "../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
+import { createCredentialsStore } from "../device-client/src/credentials-store.ts";
 import { startCameraStream } from "../firmware-sim/src/media/camera-stream.ts";
 import { buildGateway } from "../gateway/src/app.ts";
 import { readGatewayConfig } from "../gateway/src/config.ts";

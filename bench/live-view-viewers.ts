@@ -4,7 +4,7 @@
 // Janus's offer, "start"). Started with fork(); told what to do over IPC, reports counters back.
 import { RTCPeerConnection, useOPUS, useVP8, type MediaStreamTrack } from "werift";
 import { gatheredLocalSdp } from "../core/webrtc.ts";
-import { whipDelete, whipPost } from "../firmware-sim/src/media/whip-client.ts";
+import { whipDelete, whipPost } from "../device-client/src/whip-client.ts";
 
 export type ViewerJob =
   | { kind: "relay"; whepUrl: string; count: number; tokenPrefix: string }

@@ -11,6 +11,24 @@ export const iceServer = z.object({
 
 export const isoTime = z.iso.datetime({ offset: true });
 
+/**
+ * What a device can do, in its "online" status. Absent (our own cameras, older firmware): everything.
+ * A bridged RTSP camera has a speaker for talk-back only when it offers the ONVIF audio backchannel.
+ */
+export const deviceCapabilities = z.object({ talkback: z.boolean() });
+export type DeviceCapabilities = z.infer<typeof deviceCapabilities>;
+
+/**
+ * The camera behind a bridge, as the bridge last found it: "ok", "unreachable" (no answer: unplugged, no power,
+ * wrong address), "auth-failed" (it answers but refuses the account: wrong password) or "no-stream" (it answers
+ * and accepts the account but has no such stream). The device itself is online all the while: this is the
+ * fault "bridge fine, camera not", told apart from the bridge being offline.
+ */
+export const cameraHealthState = z.enum(["ok", "unreachable", "auth-failed", "no-stream"]);
+export type CameraHealthState = z.infer<typeof cameraHealthState>;
+export const cameraHealth = z.object({ state: cameraHealthState, detail: z.string().max(200).optional() });
+export type CameraHealth = z.infer<typeof cameraHealth>;
+
 /** devices/{id}/status, retained. The last will carries state "offline" with reason "lost". */
 export const deviceStatusMessage = z.object({
   state: z.enum(["online", "offline"]),
@@ -19,6 +37,7 @@ export const deviceStatusMessage = z.object({
   firmware: z.string().min(1).max(40).optional(),
   /** Random per connection, the same in the online message and the will: a late will of a replaced connection is ignored. */
   session: z.string().min(1).max(64).optional(),
+  capabilities: deviceCapabilities.optional(),
 });
 export type DeviceStatusMessage = z.infer<typeof deviceStatusMessage>;
 
@@ -54,6 +73,8 @@ export const deviceEventMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("call-button"), at: isoTime }),
   /** The elder declined a call home (the privacy button while it rings): privacy mode for the household's chosen time. */
   z.object({ type: z.literal("call-declined"), at: isoTime }),
+  /** A bridge's camera changed health (and, after every reconnect, as it stands): see cameraHealth. */
+  z.object({ type: z.literal("camera-health"), at: isoTime, ...cameraHealth.shape }),
 ]);
 export type DeviceEventMessage = z.infer<typeof deviceEventMessage>;
 

@@ -1,6 +1,6 @@
 // HTTP request and reply bodies of the gateway (/api/v1). The OpenAPI document is generated from these.
 import { z } from "zod";
-import { commandName, isoTime } from "./device-messages.ts";
+import { cameraHealthState, commandName, isoTime } from "./device-messages.ts";
 import { catalogueErrorReply } from "./errors.ts";
 
 export const role = z.enum(["family", "installer", "staff"]);
@@ -158,6 +158,13 @@ export const deviceView = z.object({
   uptimeS: z.number().nullable(),
   freeStorageMb: z.number().nullable(),
   offlineSince: isoTime.nullable(),
+  /**
+   * A bridged camera (camera-bridge/): the camera behind the bridge as the bridge last found it, and since when.
+   * The device can be online (the bridge is) while its camera is not: staff see which fault it is.
+   */
+  camera: z.object({ health: cameraHealthState, detail: z.string().nullable(), since: isoTime }).nullable(),
+  /** Whether talk-back reaches a speaker (false: a bridged camera without an ONVIF audio backchannel). */
+  talkback: z.boolean(),
 });
 export const deviceDetailView = deviceView.extend({ uptime: uptimeView, openAlerts: z.number().int() });
 export const deviceListQuery = z.object({
@@ -211,6 +218,19 @@ export const statusChangeView = z.object({
 });
 
 // ── alerts ────────────────────────────────────────────────────────────
+/** offline: the device (camera or bridge) is gone; camera-*: the bridge is online but its camera is not right. */
+/**
+ * offline: it was online and stopped; never-online: bound to a home and never connected (the installation failed);
+ * camera-*: a bridge is online but its IP camera is not (camera-bridge/): unreachable, wrong password, no stream.
+ */
+export const alertKind = z.enum([
+  "offline",
+  "never-online",
+  "camera-unreachable",
+  "camera-auth-failed",
+  "camera-no-stream",
+]);
+export type AlertKind = z.infer<typeof alertKind>;
 export const alertView = z.object({
   id: z.string(),
   deviceId: z.string(),
@@ -220,8 +240,7 @@ export const alertView = z.object({
   elderName: z.string().nullable(),
   contactName: z.string().nullable(),
   contactPhone: z.string().nullable(),
-  /** offline: it was online and stopped; never-online: bound to a home and never connected (the installation failed). */
-  kind: z.enum(["offline", "never-online"]),
+  kind: alertKind,
   raisedAt: isoTime,
   lastNotifiedAt: isoTime,
   notifyCount: z.number().int(),

@@ -1,6 +1,6 @@
 // Messages on the gateway's WebSocket (/api/v1/live). The server pushes events; the client may only ping or filter.
 import { z } from "zod";
-import { isoTime } from "./device-messages.ts";
+import { cameraHealthState, isoTime } from "./device-messages.ts";
 import { alertView, commandView } from "./http.ts";
 import { viewerSummary } from "./live-view.ts";
 import { snapshotView } from "./snapshots.ts";
@@ -45,6 +45,14 @@ export const serverMessage = z.discriminatedUnion("type", [
     at: isoTime,
     privacy: z.boolean(),
     privacyByElder: z.boolean(),
+  }),
+  /** A bridged camera's health changed (the device itself may be online all the while). */
+  z.object({
+    type: z.literal("device.camera"),
+    deviceId: z.string(),
+    at: isoTime,
+    health: cameraHealthState,
+    detail: z.string().nullable(),
   }),
   z.object({ type: z.literal("alert.raised"), alert: alertView }),
   z.object({ type: z.literal("alert.repeated"), alert: alertView }),

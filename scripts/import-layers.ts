@@ -23,7 +23,10 @@ export const LAYERS: Record<string, Layer> = {
   "broker/": { may: ["protocol/", "core/"] },
   "relay/": { may: ["protocol/", "core/"] },
   "gateway/": { may: ["protocol/", "core/", "broker/src/", "relay/src/"] },
-  "firmware-sim/": { may: ["protocol/", "core/"] },
+  "device-client/": { may: ["protocol/", "core/"] },
+  "firmware-sim/": { may: ["protocol/", "core/", "device-client/"] },
+  // The media half still takes the WebRTC peer config and stream types from the simulator's media (to go).
+  "camera-bridge/": { may: ["protocol/", "core/", "device-client/", "firmware-sim/src/media/"] },
   "web/": { may: ["protocol/"] },
   "admin/": { may: ["protocol/", "core/"] },
   "prisma/": { may: ["core/"] },

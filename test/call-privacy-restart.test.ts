@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../core/database.ts";
 import { createCamera, type Camera } from "../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
+import { createCredentialsStore } from "../device-client/src/credentials-store.ts";
 import { startStack, waitFor, type Stack } from "./helpers/stack.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 

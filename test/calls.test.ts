@@ -8,7 +8,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCamera, type Camera } from "../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
+import { createCredentialsStore } from "../device-client/src/credentials-store.ts";
 import { PushEndpointPolicy } from "../gateway/src/calls/push-endpoints.ts";
 import { WebPush } from "../gateway/src/calls/web-push.ts";
 import { pushPayload } from "../protocol/calls.ts";

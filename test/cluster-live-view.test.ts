@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../core/database.ts";
 import { createCamera, type Camera } from "../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
+import { createCredentialsStore } from "../device-client/src/credentials-store.ts";
 import type { Gateway } from "../gateway/src/app.ts";
 import { streamOwnerKey } from "../gateway/src/live-view/stream-owners.ts";
 import type { DemoSeed } from "../gateway/src/seed.ts";

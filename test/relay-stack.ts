@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from "werift";
 import { cameraPeerConfig } from "../firmware-sim/src/media/camera-stream.ts";
 import { gatheredLocalSdp } from "../core/webrtc.ts";
-import { whipDelete, whipPost } from "../firmware-sim/src/media/whip-client.ts";
+import { whipDelete, whipPost } from "../device-client/src/whip-client.ts";
 import type { ListenerErrorLog } from "../core/events.ts";
 import { createRelayPool, type RelayPool, type RelayNetworkOptions } from "../relay/src/relay-pool.ts";
 import { signalingPlugin, type SignalingPluginOptions } from "../relay/src/signaling-plugin.ts";

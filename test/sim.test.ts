@@ -18,10 +18,10 @@ import {
   type CommandRequestMessage,
 } from "../protocol/index.ts";
 import { createCamera, type Camera, type CameraOptions } from "../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
+import { createCredentialsStore } from "../device-client/src/credentials-store.ts";
 import { createFleet } from "../firmware-sim/src/fleet.ts";
 import { createSimulator } from "../firmware-sim/src/simulator.ts";
-import { silentLogger } from "../firmware-sim/src/log.ts";
+import { silentLogger } from "../device-client/src/log.ts";
 import { loadSimConfig } from "../firmware-sim/src/config.ts";
 import {
   observe,

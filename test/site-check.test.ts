@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCamera, type Camera } from "../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../firmware-sim/src/credentials-store.ts";
+import { createCredentialsStore } from "../device-client/src/credentials-store.ts";
 import {
   connectAsDevice,
   installDemoCamera,

@@ -3,6 +3,7 @@
 import type { MqttClient } from "mqtt";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deviceEventsTopic } from "../protocol/topics.ts";
 import { connectAsDevice, demoPassword, installDemoCamera, startStack, type Stack } from "./helpers/stack.ts";
 import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot, signIn } from "./web-browser.ts";
 
@@ -74,6 +75,27 @@ describe.skipIf(!hasChromium)("web app: staff", () => {
       expect(detail).toContain(expected);
     await context.close();
   }, 60_000);
+
+  it("a bridged camera unreachable behind an online bridge: the alert and the camera's page say 摄像头连不上", async () => {
+    const context = await phoneContext(browser, stack.httpUrl);
+    const page = await context.newPage();
+    await signIn(page, "staff", demoPassword);
+    await page.waitForURL("**/staff");
+    const bridged = (await stack.db.device.findFirst({ where: { serial: stack.seed.cameras[1]!.serial } }))!;
+    const event = { type: "camera-health", at: new Date().toISOString(), state: "unreachable", detail: "no TCP" };
+    await camera2.publishAsync(deviceEventsTopic(bridged.id), JSON.stringify(event), { qos: 1 });
+    const alert = page.locator(".alert", { hasText: bridged.serial });
+    await alert.getByText("摄像头连不上").waitFor({ timeout: 15_000 });
+    await screenshot(page, "web-staff-camera-unreachable-alert");
+    await alert.getByRole("link", { name: bridged.serial }).click();
+    await page.waitForURL(`**/staff/device/${bridged.id}`);
+    await page.locator("[data-camera-health=unreachable]").waitFor();
+    await screenshot(page, "web-staff-camera-unreachable-device");
+    const detail = await page.textContent("main");
+    for (const expected of ["网桥后的摄像头", "网桥在线，但摄像头连不上", "在线", "对讲"])
+      expect(detail).toContain(expected);
+    await context.close();
+  }, 30_000);
 
   it("exports the device list as CSV", async () => {
     const context = await phoneContext(browser, stack.httpUrl);

@@ -4,7 +4,7 @@
 // Cameras are numbered from 1 in the order the status line counts them.
 import { createInterface } from "node:readline";
 import type { Camera } from "./camera-types.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../../device-client/src/log.ts";
 
 export const buttonHelp = "type `call N` (call button of camera N) or `privacy N` (privacy button), N from 1";
 

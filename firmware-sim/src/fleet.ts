@@ -1,7 +1,7 @@
 // Many cameras in one process, sharing one state directory (one file per serial).
 import { createCamera, cameraStates, type Camera, type CameraOptions, type CameraState } from "./camera.ts";
-import { createCredentialsStore } from "./credentials-store.ts";
-import { silentLogger, type Logger } from "./log.ts";
+import { createCredentialsStore } from "../../device-client/src/credentials-store.ts";
+import { silentLogger, type Logger } from "../../device-client/src/log.ts";
 
 export interface FleetCamera {
   serial: string;

@@ -13,9 +13,9 @@ import {
   type loginBody,
   type registerDeviceBody,
 } from "../../protocol/index.ts";
-import { backoffDelayMs, defaultBackoff, type BackoffPolicy } from "./backoff.ts";
-import { describeFetchError } from "./claim.ts";
-import type { Logger } from "./log.ts";
+import { backoffDelayMs, defaultBackoff, type BackoffPolicy } from "../../device-client/src/backoff.ts";
+import { describeFetchError } from "../../device-client/src/claim.ts";
+import type { Logger } from "../../device-client/src/log.ts";
 
 export type RegisterDeviceReply = z.infer<typeof registerDeviceReply>;
 export type HouseholdView = z.infer<typeof householdView>;

@@ -5,7 +5,7 @@
 import { handleShutdownSignals } from "../../core/shutdown.ts";
 import { loadSimConfig, SimConfigError, simUsage, type SimConfig } from "./config.ts";
 import { buttonHelp, readButtonsFromStdin } from "./console-buttons.ts";
-import { createLogger } from "./log.ts";
+import { createLogger } from "../../device-client/src/log.ts";
 import { createSimulator } from "./simulator.ts";
 import { readLogFormat, terminalLogDestination } from "../../core/log-output.ts";
 
@@ -36,7 +36,7 @@ function readLogStream() {
 
 async function main() {
   const config = readConfig();
-  const log = createLogger({ level: config.logLevel, stream: readLogStream() });
+  const log = createLogger({ name: "firmware-sim", level: config.logLevel, stream: readLogStream() });
   const simulator = createSimulator(config, { log });
   const shutdown = handleShutdownSignals({ stop: () => simulator.stop(), log });
   try {

@@ -1,9 +1,9 @@
 // What `npm run sim` does: find or register serials, run a fleet, print a status line every few seconds.
 import type { SimConfig } from "./config.ts";
-import { createCredentialsStore } from "./credentials-store.ts";
+import { createCredentialsStore } from "../../device-client/src/credentials-store.ts";
 import { createFleet, type Fleet, type FleetSummary } from "./fleet.ts";
 import { registerSimCameras } from "./installer-api.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../../device-client/src/log.ts";
 import type { Camera } from "./camera-types.ts";
 
 export interface Simulator {

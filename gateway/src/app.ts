@@ -33,7 +33,7 @@ import { reachableMembers } from "./calls/call-escalation.ts";
 import { createMessaging, type Messaging } from "./messaging.ts";
 import { messageRoutesPlugin } from "./notify/message-routes.ts";
 import type { GatewayConfig } from "./config.ts";
-import { AlertMonitor } from "./device-plane/alert-monitor.ts";
+import { AlertMonitor, cameraAlertKinds } from "./device-plane/alert-monitor.ts";
 import { alertsPlugin } from "./device-plane/alert-routes.ts";
 import { brokerMetricsCollector } from "./device-plane/broker-metrics.ts";
 import { HubBridge, RedisLeadership, soleLeadership, type Leadership } from "./device-plane/cluster.ts";
@@ -1074,7 +1074,7 @@ async function startIngest(
   { services, cluster, lifecycle, running }: StartParts,
   mqttUrl: string,
 ): Promise<void> {
-  const { db, state, heartbeats, commands, hub, metrics, log, cuts, calls } = services;
+  const { db, state, heartbeats, commands, hub, metrics, log, cuts, calls, alerts } = services;
   const { broker } = running;
   const ingest = new DeviceIngest({
     url: mqttUrl,
@@ -1096,6 +1096,7 @@ async function startIngest(
     },
     onCallButton: (deviceId) => calls.onCallButton(deviceId),
     onCallDeclined: (deviceId) => calls.onCallDeclined(deviceId),
+    onCameraHealthy: (deviceId, at) => alerts.closeAlertsOf(deviceId, at, cameraAlertKinds),
     onActivity: (deviceId, report) => services.wellbeing.ingest(deviceId, report),
   });
   running.ingest = ingest;

@@ -16,7 +16,7 @@ import {
   type OfferedMedia,
   type ParsedOffer,
 } from "./sdp.ts";
-import { Speaker } from "./speaker.ts";
+import { Speaker, type SpeakerCodec } from "./speaker.ts";
 
 export type SessionRole = "camera" | "viewer";
 
@@ -84,6 +84,8 @@ const CNAME = "wangxiang-relay";
 export class CameraRouter {
   private camera: Session | null = null;
   private cameraProducers: { video: ms.Producer; audio?: ms.Producer } | null = null;
+  /** The codec the publishing camera's speaker takes (null: it has none, viewers cannot talk). */
+  private talkbackCodec: ms.RtpCodecParameters | null = null;
   private readonly sessions = new Map<string, Session>();
   private readonly producerWaiters = new Set<() => void>();
   private closed = false;
@@ -93,7 +95,7 @@ export class CameraRouter {
     readonly cameraId: string,
     readonly router: ms.Router,
     private readonly server: ms.WebRtcServer,
-    private readonly speaker: Speaker,
+    private speaker: Speaker,
     private readonly options: CameraRouterOptions,
   ) {
     this.#events = new TypedEvents<RouterEvents>({ log: options.log, name: "camera-router" });
@@ -126,6 +128,7 @@ export class CameraRouter {
     try {
       const sections: AnswerSection[] = [];
       const produced: { video?: ms.Producer; audio?: ms.Producer } = {};
+      let talkback: ms.RtpCodecParameters | null = null;
       for (const media of offer.media) {
         const section: AnswerSection = { media, receive: false };
         if (peerSends(media) && !produced[media.kind]) {
@@ -138,14 +141,18 @@ export class CameraRouter {
           produced[media.kind] = producer;
           section.receive = true;
         }
-        if (media.kind === "audio" && peerReceives(media))
+        if (media.kind === "audio" && peerReceives(media)) {
+          await this.speakerFor(media.codec);
           section.send = (await this.consume(session, this.speaker.producer, offer, media.mid)).rtpParameters;
+          talkback = media.codec;
+        }
         sections.push(section);
       }
       await session.transport.connect({ dtlsParameters: offer.dtlsParameters });
       const previous = this.camera;
       this.camera = session;
       this.cameraProducers = { video: produced.video!, audio: produced.audio };
+      this.talkbackCodec = talkback;
       // A camera that publishes again replaces the previous upstream; its viewers rejoin.
       if (previous) await this.closeSession(previous.id, "replaced");
       for (const resolve of this.producerWaiters) resolve();
@@ -181,8 +188,11 @@ export class CameraRouter {
               this.#events.emit("viewerDownlink", session.id, viewerId, state, reason),
             );
         }
-        if (media.kind === "audio" && peerSends(media) && !session.producers.length)
-          section.receive = await this.addMicrophone(session, media, viewerId);
+        if (media.kind === "audio" && peerSends(media) && !session.producers.length) {
+          const codec = this.microphoneCodec(media, section.send);
+          if (codec) section.receive = await this.addMicrophone(session, media, viewerId, codec);
+          if (codec && section.receive && codec !== media.codec) section.receiveCodec = codec;
+        }
         sections.push(section);
       }
       await session.transport.connect({ dtlsParameters: offer.dtlsParameters });
@@ -227,6 +237,7 @@ export class CameraRouter {
     if (this.camera === session) {
       this.camera = null;
       this.cameraProducers = null;
+      this.talkbackCodec = null;
     }
     session.transport.close();
     this.#events.emit("sessionClosed", session.id, session.role, reason, session.viewerId);
@@ -355,10 +366,46 @@ export class CameraRouter {
     return consumer;
   }
 
+  /**
+   * The codec a viewer talks in: the one the camera's speaker takes, passed through (G.711 for an IP camera
+   * behind the bridge, which browsers offer). One codec per answered section, so when the viewer also
+   * receives the camera's audio the two must agree. null: this viewer cannot talk to this camera.
+   */
+  private microphoneCodec(media: OfferedMedia, sent: ms.RtpParameters | undefined): ms.RtpCodecParameters | null {
+    const wanted = this.talkbackCodec;
+    if (!wanted) return null;
+    const sameCodec = (mimeType: string) => mimeType.toLowerCase() === wanted.mimeType.toLowerCase();
+    if (sent?.codecs[0] && !sameCodec(sent.codecs[0].mimeType)) return null;
+    return media.codecs.find((c) => sameCodec(c.mimeType) && c.clockRate === wanted.clockRate) ?? null;
+  }
+
+  /** The talk-back speaker in the codec the camera takes; a camera in another codec gets a new one. */
+  private async speakerFor(codec: ms.RtpCodecParameters): Promise<void> {
+    const current = this.speaker.codec;
+    if (current.mimeType.toLowerCase() === codec.mimeType.toLowerCase() && current.clockRate === codec.clockRate)
+      return;
+    const wanted: SpeakerCodec = {
+      mimeType: codec.mimeType,
+      clockRate: codec.clockRate,
+      channels: codec.channels ?? 1,
+      payloadType: routerPayloadType(this.router, codec),
+    };
+    this.speaker.close();
+    this.speaker = await Speaker.create(this.router, (holder) => this.talkbackChanged(holder), wanted);
+  }
+
   /** A viewer's microphone for talk-back. Without it (an offer mediasoup cannot take as a producer) the viewer only watches. */
-  private async addMicrophone(session: Session, media: OfferedMedia, viewerId: string): Promise<boolean> {
+  private async addMicrophone(
+    session: Session,
+    media: OfferedMedia,
+    viewerId: string,
+    codec: ms.RtpCodecParameters,
+  ): Promise<boolean> {
     try {
-      const microphone = await session.transport.produce({ kind: "audio", rtpParameters: producerParameters(media) });
+      const microphone = await session.transport.produce({
+        kind: "audio",
+        rtpParameters: producerParameters(media, codec),
+      });
       session.producers.push(microphone);
       await this.speaker.addMicrophone(microphone, viewerId, this.router.rtpCapabilities);
       return true;
@@ -473,6 +520,13 @@ class VideoDownlink {
     this.lastFractionLost = outbound.fractionLost / 256;
     this.monitor.report(this.lastFractionLost, 0);
   }
+}
+
+function routerPayloadType(router: ms.Router, codec: ms.RtpCodecParameters): number {
+  const match = router.rtpCapabilities.codecs?.find(
+    (c) => c.mimeType.toLowerCase() === codec.mimeType.toLowerCase() && c.clockRate === codec.clockRate,
+  );
+  return match?.preferredPayloadType ?? codec.payloadType;
 }
 
 async function producerStats(producer: ms.Producer) {

@@ -124,7 +124,7 @@ describe("SDP ↔ mediasoup RTP parameters", () => {
 
   it("refuses offers the relay cannot forward with a BadOfferError (a 400, never a crash)", () => {
     expect(() => parseOffer("v=0\r\n")).toThrow(BadOfferError);
-    expect(() => parseOffer(h264OnlyOffer)).toThrow(/no video\/VP8/);
+    expect(() => parseOffer(h264OnlyOffer)).toThrow(/offers no codec the relay forwards \(VP8, H264\)/);
     expect(() => parseOffer(h264OnlyOffer.replace(/a=fingerprint:.*\r\n/, ""))).toThrow(/fingerprint/);
   });
 

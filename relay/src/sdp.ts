@@ -16,10 +16,24 @@ export class BadOfferError extends Error {
   }
 }
 
-/** The codecs the relay forwards without transcoding: one per kind. mediasoup's consumers send with the
- *  router's payload types, so these are the ones Chromium and werift offer (VP8 96, Opus 111). */
+/** The codecs the relay forwards without transcoding. mediasoup's consumers send with the router's payload
+ *  types, so these are the numbers Chromium offers (VP8 96, H.264 102/108/116, Opus 111, PCMU 0, PCMA 8).
+ *  H.264: packetization-mode 1 in the profiles IP cameras send and Chromium decodes (mediasoup matches by
+ *  profile, any level); G.711 for the cameras' own audio and for talk-back into their speaker. */
+const h264 = (profileLevelId: string, payloadType: number): ms.RouterRtpCodecCapability => ({
+  kind: "video",
+  mimeType: "video/H264",
+  clockRate: 90_000,
+  preferredPayloadType: payloadType,
+  parameters: { "packetization-mode": 1, "profile-level-id": profileLevelId, "level-asymmetry-allowed": 1 },
+});
+
 export const routerCodecs: ms.RouterRtpCodecCapability[] = [
   { kind: "video", mimeType: "video/VP8", clockRate: 90_000, preferredPayloadType: 96 },
+  h264("42e01f", 108), // constrained baseline
+  h264("42001f", 102), // baseline
+  h264("4d001f", 116), // main
+  h264("640c1f", 112), // constrained high (Chromium with hardware or OpenH264 offers it; Debian's does not)
   {
     kind: "audio",
     mimeType: "audio/opus",
@@ -28,6 +42,8 @@ export const routerCodecs: ms.RouterRtpCodecCapability[] = [
     preferredPayloadType: 111,
     parameters: { minptime: 10, useinbandfec: 1 },
   },
+  { kind: "audio", mimeType: "audio/PCMA", clockRate: 8000, channels: 1, preferredPayloadType: 8 },
+  { kind: "audio", mimeType: "audio/PCMU", clockRate: 8000, channels: 1, preferredPayloadType: 0 },
 ];
 
 const acceptedFeedback: Record<MediaKind, string[]> = {
@@ -56,7 +72,10 @@ export interface OfferedMedia {
   mid: string;
   kind: MediaKind;
   direction: Direction;
+  /** The first codec offered that the relay forwards: what a camera sends. */
   codec: ms.RtpCodecParameters;
+  /** Every codec offered that the relay forwards, in the peer's order of preference. */
+  codecs: ms.RtpCodecParameters[];
   rtx?: { payloadType: number; ssrc?: number };
   headerExtensions: ms.RtpHeaderExtensionParameters[];
   /** The peer's sending SSRC, when it sends on this section. */
@@ -105,24 +124,11 @@ function parseMedia(m: Media, index: number): OfferedMedia {
     throw new BadOfferError(`media section ${index} is ${m.type}; only audio and video are relayed`);
   const kind = m.type;
   const mid = m.mid !== undefined ? String(m.mid) : String(index);
-  const wanted = routerCodecs.find((c) => c.kind === kind)!;
-  const rtpmap = (m.rtp ?? []).find(
-    (r) => `${kind}/${r.codec}`.toLowerCase() === wanted.mimeType.toLowerCase() && r.rate === wanted.clockRate,
-  );
-  if (!rtpmap) throw new BadOfferError(`the ${kind} section offers no ${wanted.mimeType}`);
-  const pt = rtpmap.payload;
-  const fmtp = (m.fmtp ?? []).find((f) => f.payload === pt);
-  const codec: ms.RtpCodecParameters = {
-    mimeType: wanted.mimeType,
-    payloadType: pt,
-    clockRate: wanted.clockRate,
-    ...(kind === "audio" ? { channels: rtpmap.encoding ? Number(rtpmap.encoding) : 2 } : {}),
-    parameters: fmtp ? parseFmtp(fmtp.config) : {},
-    rtcpFeedback: (m.rtcpFb ?? [])
-      .filter((fb) => String(fb.payload) === String(pt) || fb.payload === "*")
-      .map((fb) => ({ type: fb.type, parameter: fb.subtype ?? "" }))
-      .filter((fb) => acceptedFeedback[kind].includes(`${fb.type}${fb.parameter ? ` ${fb.parameter}` : ""}`)),
-  };
+  const codecs = forwardableCodecs(m, kind);
+  const codec = codecs[0];
+  if (!codec)
+    throw new BadOfferError(`the ${kind} section offers no codec the relay forwards (${forwardedNames(kind)})`);
+  const pt = codec.payloadType;
   const rtxPt = (m.fmtp ?? []).find(
     (f) =>
       /(^|;)\s*apt=(\d+)/.exec(f.config)?.[2] === String(pt) &&
@@ -139,6 +145,7 @@ function parseMedia(m: Media, index: number): OfferedMedia {
     kind,
     direction: (m.direction ?? "sendrecv") as Direction,
     codec,
+    codecs,
     rtx: rtxPt !== undefined ? { payloadType: rtxPt, ssrc: fid?.[1] } : undefined,
     headerExtensions: (m.ext ?? [])
       .filter((e) => acceptedExtensions[kind].includes(e.uri))
@@ -146,6 +153,43 @@ function parseMedia(m: Media, index: number): OfferedMedia {
     ssrc,
     cname: (m.ssrcs ?? []).find((s) => s.attribute === "cname")?.value,
   };
+}
+
+const forwardedNames = (kind: MediaKind) =>
+  [...new Set(routerCodecs.filter((c) => c.kind === kind).map((c) => c.mimeType.split("/")[1]))].join(", ");
+
+/** A router codec of this name and clock rate; for H.264 only packetization-mode 1 (what mediasoup forwards). */
+function isForwarded(kind: MediaKind, mimeType: string, clockRate: number, parameters: Record<string, unknown>) {
+  const known = routerCodecs.some(
+    (c) => c.kind === kind && c.mimeType.toLowerCase() === mimeType.toLowerCase() && c.clockRate === clockRate,
+  );
+  if (!known) return false;
+  return mimeType.toLowerCase() !== "video/h264" || Number(parameters["packetization-mode"] ?? 0) === 1;
+}
+
+function forwardableCodecs(m: Media, kind: MediaKind): ms.RtpCodecParameters[] {
+  const codecs: ms.RtpCodecParameters[] = [];
+  for (const rtpmap of m.rtp ?? []) {
+    const mimeType = `${kind}/${rtpmap.codec}`;
+    const fmtp = (m.fmtp ?? []).find((f) => f.payload === rtpmap.payload);
+    const parameters = fmtp ? parseFmtp(fmtp.config) : {};
+    if (!isForwarded(kind, mimeType, rtpmap.rate ?? 0, parameters)) continue;
+    const canonical = routerCodecs.find((c) => c.mimeType.toLowerCase() === mimeType.toLowerCase())!;
+    const channels =
+      kind === "audio" ? (rtpmap.encoding ? Number(rtpmap.encoding) : (canonical.channels ?? 1)) : undefined;
+    codecs.push({
+      mimeType: canonical.mimeType,
+      payloadType: rtpmap.payload,
+      clockRate: canonical.clockRate,
+      ...(channels !== undefined ? { channels } : {}),
+      parameters,
+      rtcpFeedback: (m.rtcpFb ?? [])
+        .filter((fb) => String(fb.payload) === String(rtpmap.payload) || fb.payload === "*")
+        .map((fb) => ({ type: fb.type, parameter: fb.subtype ?? "" }))
+        .filter((fb) => acceptedFeedback[kind].includes(`${fb.type}${fb.parameter ? ` ${fb.parameter}` : ""}`)),
+    });
+  }
+  return codecs;
 }
 
 function parseFmtp(config: string): Record<string, string | number> {
@@ -164,10 +208,10 @@ function capabilitiesOf(media: OfferedMedia[]): ms.RtpCapabilities {
   for (const m of media) {
     if (m.direction !== "sendrecv" && m.direction !== "recvonly") continue;
     if (codecs.some((c) => c.kind === m.kind)) continue;
-    const { payloadType, ...codec } = m.codec;
     // No RTX towards receivers: mediasoup then retransmits NACKed packets on the media SSRC, and the answer
     // need not name an RTX payload type the router may number differently.
-    codecs.push({ ...codec, kind: m.kind, preferredPayloadType: payloadType });
+    for (const { payloadType, ...codec } of m.codecs)
+      codecs.push({ ...codec, kind: m.kind, preferredPayloadType: payloadType });
     for (const e of m.headerExtensions) {
       headerExtensions.push({ kind: m.kind, uri: e.uri, preferredId: e.id, direction: "sendrecv" });
     }
@@ -176,14 +220,14 @@ function capabilitiesOf(media: OfferedMedia[]): ms.RtpCapabilities {
 }
 
 /** What the peer sends on a media section, as mediasoup's producer parameters. */
-export function producerParameters(media: OfferedMedia): ms.RtpParameters {
-  const codecs: ms.RtpCodecParameters[] = [media.codec];
-  if (media.rtx)
+export function producerParameters(media: OfferedMedia, codec = media.codec): ms.RtpParameters {
+  const codecs: ms.RtpCodecParameters[] = [codec];
+  if (media.rtx && codec === media.codec)
     codecs.push({
       mimeType: `${media.kind}/rtx`,
       payloadType: media.rtx.payloadType,
-      clockRate: media.codec.clockRate,
-      parameters: { apt: media.codec.payloadType },
+      clockRate: codec.clockRate,
+      parameters: { apt: codec.payloadType },
       rtcpFeedback: [],
     });
   const encoding: ms.RtpEncodingParameters = {};
@@ -212,6 +256,8 @@ export interface AnswerSection {
   receive: boolean;
   /** What we send on this section (a consumer's parameters), if anything. */
   send?: ms.RtpParameters;
+  /** The offered codec we receive, when it is not the first one (a viewer's microphone in the camera's codec). */
+  receiveCodec?: ms.RtpCodecParameters;
 }
 
 export interface AnswerTransport {
@@ -240,12 +286,20 @@ export function buildAnswer(transport: AnswerTransport, sections: AnswerSection[
   return `${lines.join("\r\n")}\r\n`;
 }
 
-function answerSection(transport: AnswerTransport, { media, receive, send }: AnswerSection, cname: string): string[] {
-  // What we send uses the consumer's (the router's) payload type; what we receive, the peer's.
-  const codec = send
-    ? { ...media.codec, payloadType: send.codecs[0]?.payloadType ?? media.codec.payloadType }
-    : media.codec;
-  const rtx = receive && !send ? media.rtx : undefined;
+/** The one codec of an answer's section: what our consumer sends (with the router's payload type and, for
+ *  H.264, the profile-level-id mediasoup chose for the answer), else what we receive. */
+function answeredCodec({ media, send, receiveCodec }: AnswerSection): ms.RtpCodecParameters {
+  const sent = send?.codecs[0];
+  if (!sent) return receiveCodec ?? media.codec;
+  const offered = media.codecs.find((c) => c.mimeType.toLowerCase() === sent.mimeType.toLowerCase()) ?? media.codec;
+  const parameters = sent.mimeType.toLowerCase() === "video/h264" ? sent.parameters : offered.parameters;
+  return { ...offered, payloadType: sent.payloadType, parameters, rtcpFeedback: sent.rtcpFeedback ?? [] };
+}
+
+function answerSection(transport: AnswerTransport, section: AnswerSection, cname: string): string[] {
+  const { media, receive, send } = section;
+  const codec = answeredCodec(section);
+  const rtx = receive && !send && codec === media.codec ? media.rtx : undefined;
   const payloads = [codec.payloadType, ...(rtx ? [rtx.payloadType] : [])];
   const direction = send && receive ? "sendrecv" : send ? "sendonly" : receive ? "recvonly" : "inactive";
   const lines = [

@@ -5,7 +5,15 @@
 // through Node (≈50 packets/s while someone talks); video and the camera's audio stay in the C++ worker.
 import type { types as ms } from "mediasoup";
 
-const OPUS_PT = 111;
+/** What the camera's speaker plays: Opus for our own firmware, the G.711 an IP camera's backchannel asks for. */
+export interface SpeakerCodec {
+  mimeType: string;
+  clockRate: number;
+  channels: number;
+  payloadType: number;
+}
+
+export const OPUS_SPEAKER: SpeakerCodec = { mimeType: "audio/opus", clockRate: 48_000, channels: 2, payloadType: 111 };
 
 export class Speaker {
   private holder: string | null = null;
@@ -22,18 +30,24 @@ export class Speaker {
     readonly producer: ms.Producer,
     private readonly onChange: (holder: string | null) => void,
     private readonly releaseMs: number,
+    readonly codec: SpeakerCodec,
   ) {}
 
-  static async create(router: ms.Router, onChange: (holder: string | null) => void, releaseMs = 400): Promise<Speaker> {
+  static async create(
+    router: ms.Router,
+    onChange: (holder: string | null) => void,
+    codec: SpeakerCodec = OPUS_SPEAKER,
+    releaseMs = 400,
+  ): Promise<Speaker> {
     const transport = await router.createDirectTransport();
     const producer = await transport.produce({
       kind: "audio",
       rtpParameters: {
-        codecs: [{ mimeType: "audio/opus", payloadType: OPUS_PT, clockRate: 48_000, channels: 2, rtcpFeedback: [] }],
+        codecs: [{ ...codec, rtcpFeedback: [] }],
         encodings: [{ ssrc: 1 + Math.floor(Math.random() * 0xfffffff0) }],
       },
     });
-    return new Speaker(transport, producer, onChange, releaseMs);
+    return new Speaker(transport, producer, onChange, releaseMs, codec);
   }
 
   get current(): string | null {
@@ -76,7 +90,7 @@ export class Speaker {
     this.lastInputTimestamp = inputTimestamp;
     this.lastHeardAt = now;
     const out = Buffer.from(packet);
-    out[1] = (out[1]! & 0x80) | OPUS_PT;
+    out[1] = (out[1]! & 0x80) | this.codec.payloadType;
     this.seq = (this.seq + 1) & 0xffff;
     out.writeUInt16BE(this.seq, 2);
     out.writeUInt32BE(this.timestamp, 4);
@@ -91,7 +105,7 @@ export class Speaker {
     if (!this.holder) return;
     this.holder = null;
     // The next talker's first packet continues 20 ms after this one.
-    this.timestamp = (this.timestamp + 960) >>> 0;
+    this.timestamp = (this.timestamp + this.codec.clockRate / 50) >>> 0;
     this.onChange(null);
   }
 }

@@ -1,5 +1,5 @@
 // Cameras the fault tests provision straight into the database are handed to the simulator as state files,
-// exactly as a camera keeps its credentials after a claim (firmware-sim/src/credentials-store.ts).
+// exactly as a camera keeps its credentials after a claim (device-client/src/credentials-store.ts).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 

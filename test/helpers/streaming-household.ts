@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCamera, type Camera } from "../../firmware-sim/src/camera.ts";
-import { createCredentialsStore } from "../../firmware-sim/src/credentials-store.ts";
+import { createCredentialsStore } from "../../device-client/src/credentials-store.ts";
 import { liveSocket, startStack, waitFor, type Stack, type TestJson } from "./stack.ts";
 
 export interface StreamingHousehold {

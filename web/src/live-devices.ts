@@ -25,6 +25,8 @@ export function applyDeviceEvent<T extends DeviceView>(device: T, message: Serve
       uptimeS: message.uptimeS,
     };
   }
+  if (message.type === "device.camera" && message.deviceId === device.id)
+    return { ...device, camera: { health: message.health, detail: message.detail, since: message.at } };
   if (message.type === "device.privacy" && message.deviceId === device.id)
     return { ...device, privacy: message.privacy, privacyByElder: message.privacyByElder };
   if (

@@ -5,42 +5,26 @@ import {
   RTCPeerConnection,
   useOPUS,
   useVP8,
-  type RTCIceServer,
   type RTCPeerConnectionConfig,
   type RtpPacket,
 } from "werift";
 import { startClipSource, type ClipSource } from "./clip-source.ts";
 import { gatheredLocalSdp } from "../../../core/webrtc.ts";
-import { whipDelete, whipPost } from "./whip-client.ts";
+import { whipDelete, whipPost } from "../../../device-client/src/whip-client.ts";
+import type {
+  CameraStream,
+  CameraStreamOptions as DeviceStreamOptions,
+  CameraStreamStats,
+} from "../../../device-client/src/camera-stream.ts";
 
-export interface CameraStreamOptions {
-  whipUrl: string;
-  token: string;
-  iceServers?: RTCIceServer[];
-  /** Only these host addresses are offered as ICE candidates (tests use ["127.0.0.1"]). */
-  hostAddresses?: string[];
-  iceTransportPolicy?: "all" | "relay";
+export type { CameraStream, CameraStreamStats };
+
+/** The device client's stream options, and the clips this simulated camera plays. */
+export interface CameraStreamOptions extends DeviceStreamOptions {
   videoClip?: string;
   audioClip?: string;
   /** Called as each video frame leaves (its RTP timestamp): benchmarks measure glass-to-glass from it. */
   onVideoFrameSent?: (rtpTimestamp: number, sentAtEpochMs: number) => void;
-}
-
-export interface CameraStreamStats {
-  videoPacketsSent: number;
-  audioPacketsSent: number;
-  /** RTP bytes (header + payload) handed to the transport, before SRTP. */
-  bytesSent: number;
-  keyframeRequests: number;
-  talkbackPacketsReceived: number;
-  talkbackBytesReceived: number;
-}
-
-export interface CameraStream {
-  readonly resourceUrl: string;
-  connectionState(): string;
-  stats(): CameraStreamStats;
-  stop(): Promise<void>;
 }
 
 export function cameraPeerConfig(

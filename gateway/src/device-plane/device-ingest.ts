@@ -24,6 +24,7 @@ import type { GatewayMetrics } from "../metrics.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceStateTracker } from "./device-state.ts";
 import type { DeviceChange, HeartbeatWriter } from "./heartbeat-writer.ts";
+import { recordCameraHealth, recordCapabilities } from "./camera-health.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { elderHoldsPrivacy } from "../../../protocol/privacy.ts";
 
@@ -49,6 +50,8 @@ export interface DeviceIngestOptions {
   onCallButton?(deviceId: string): Promise<void>;
   /** The elder declined a call home. */
   onCallDeclined?(deviceId: string): Promise<void>;
+  /** A bridged camera is ok again: its camera alert resolves (alert-monitor.ts). */
+  onCameraHealthy?(deviceId: string, at: Date): Promise<void>;
   /** Movement per minute from a camera (the wellbeing part stores it). */
   onActivity?(deviceId: string, report: ActivityReportMessage): Promise<unknown>;
   /** Whether this gateway handles device messages (always, unless several gateways share the fleet). */
@@ -172,6 +175,10 @@ export class DeviceIngest {
             receivedAt,
           )
           .catch((error: unknown) => this.logFailure(deviceId, topic, error));
+        if (m.value.capabilities)
+          recordCapabilities(this.o.db, deviceId, m.value.capabilities.talkback).catch((error: unknown) =>
+            this.logFailure(deviceId, topic, error),
+          );
         return;
       }
       case "telemetry": {
@@ -186,7 +193,9 @@ export class DeviceIngest {
       case "events": {
         const m = parseJsonPayload(deviceEventMessage, payload);
         if (!m.ok) return this.rejectPayload(deviceId, topic, kind, m.reason);
-        this.handleEvent(deviceId, m.value).catch((error: unknown) => this.logFailure(deviceId, topic, error));
+        this.handleEvent(deviceId, m.value, receivedAt).catch((error: unknown) =>
+          this.logFailure(deviceId, topic, error),
+        );
         return;
       }
       case "activity": {
@@ -220,6 +229,7 @@ export class DeviceIngest {
   private async handleEvent(
     deviceId: string,
     event: import("../../../protocol/device-messages.ts").DeviceEventMessage,
+    receivedAt: Date,
   ): Promise<void> {
     const detail = JSON.stringify(event);
     // Through the heartbeat writer, in arrival order: a heartbeat still waiting for its batch must not undo this.
@@ -243,6 +253,11 @@ export class DeviceIngest {
         },
         { deviceId, householdId: device.householdId, insideHome: true },
       );
+    }
+    if (event.type === "camera-health") {
+      const { db, hub } = this.o;
+      const onHealthy = this.o.onCameraHealthy ?? (async () => {});
+      await recordCameraHealth({ db, hub, onHealthy }, deviceId, event, receivedAt);
     }
     if (event.type === "call-button") await this.o.onCallButton?.(deviceId);
     if (event.type === "call-declined") await this.o.onCallDeclined?.(deviceId);

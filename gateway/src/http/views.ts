@@ -1,7 +1,8 @@
 // Database rows → the API's reply shapes (protocol/http.ts).
 import type { z } from "zod";
 import type { alertView, commandView, deviceView, householdView } from "../../../protocol/http.ts";
-import type { CommandName } from "../../../protocol/device-messages.ts";
+import { cameraHealthState, type CommandName } from "../../../protocol/device-messages.ts";
+import { alertKind } from "../../../protocol/http.ts";
 import { elderHoldsPrivacy } from "../../../protocol/privacy.ts";
 
 type DeviceRow = {
@@ -23,6 +24,10 @@ type DeviceRow = {
   temperatureC: number | null;
   uptimeS: number | null;
   freeStorageMb: number | null;
+  cameraHealth: string | null;
+  cameraHealthDetail: string | null;
+  cameraHealthSince: Date | null;
+  talkback: boolean | null;
   household: { village: string; elderName: string } | null;
 };
 
@@ -46,6 +51,10 @@ export const deviceViewSelect = {
   temperatureC: true,
   uptimeS: true,
   freeStorageMb: true,
+  cameraHealth: true,
+  cameraHealthDetail: true,
+  cameraHealthSince: true,
+  talkback: true,
   household: { select: { village: true, elderName: true } },
 } as const;
 const alertHousehold = { select: { village: true, elderName: true, contactName: true, contactPhone: true } } as const;
@@ -88,7 +97,16 @@ export function toDeviceView(d: DeviceRow): z.infer<typeof deviceView> {
     uptimeS: d.uptimeS,
     freeStorageMb: d.freeStorageMb,
     offlineSince: d.connection === "offline" ? iso(d.connectionSince) : null,
+    camera: cameraHealthView(d),
+    talkback: d.talkback ?? true,
   };
+}
+
+/** The camera behind a bridge as the bridge last found it; null for our own cameras (they are their camera). */
+function cameraHealthView(d: DeviceRow): z.infer<typeof deviceView>["camera"] {
+  const parsed = cameraHealthState.safeParse(d.cameraHealth);
+  if (!parsed.success || !d.cameraHealthSince) return null;
+  return { health: parsed.data, detail: d.cameraHealthDetail, since: d.cameraHealthSince.toISOString() };
 }
 
 type AlertRow = {
@@ -118,7 +136,7 @@ export function toAlertView(a: AlertRow, acknowledgedByName: string | null = nul
     elderName: household?.elderName ?? null,
     contactName: household?.contactName ?? null,
     contactPhone: household?.contactPhone ?? null,
-    kind: a.kind === "never-online" ? "never-online" : "offline",
+    kind: alertKind.parse(a.kind),
     raisedAt: a.raisedAt.toISOString(),
     lastNotifiedAt: a.lastNotifiedAt.toISOString(),
     notifyCount: a.notifyCount,

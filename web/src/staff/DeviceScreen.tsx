@@ -44,6 +44,7 @@ export function DeviceScreen() {
               ? ` ${t("staff.offlineFor", { duration: duration(device.offlineSince, lang, now) })}`
               : ""}
           </dd>
+          <BridgedCameraFacts device={device} now={now} />
           <dt>{t("camera.lastSeenLabel")}</dt>
           <dd>{timeAgo(device.lastSeenAt, lang, now) ?? t("camera.neverSeen")}</dd>
           <dt>{t("staff.place")}</dt>
@@ -90,6 +91,24 @@ export function DeviceScreen() {
         <History path={path} />
       </div>
     </Layout>
+  );
+}
+
+/** A camera behind a bridge: how the bridge last found it (the device can be online while its camera is not). */
+function BridgedCameraFacts({ device, now }: { device: DeviceDetail; now: number }) {
+  const { t, lang } = useT();
+  if (!device.camera) return null;
+  const { health, since } = device.camera;
+  return (
+    <>
+      <dt>{t("staff.bridgedCamera")}</dt>
+      <dd data-camera-health={health}>
+        {t(`staff.cameraHealth-${health}`)}
+        {health === "ok" ? "" : ` · ${t("staff.cameraHealthSince", { duration: duration(since, lang, now) })}`}
+      </dd>
+      <dt>{t("staff.talkback")}</dt>
+      <dd>{device.talkback ? t("staff.talkbackYes") : t("staff.talkbackNo")}</dd>
+    </>
   );
 }
 

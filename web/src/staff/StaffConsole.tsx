@@ -25,7 +25,7 @@ export function StaffConsole() {
   // Many cameras can change at once (a village's power cut): refetch the counts once per burst.
   const refetchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useLiveEvents((message) => {
-    if (message.type === "device.connection" || message.type.startsWith("alert.")) {
+    if (message.type === "device.connection" || message.type === "device.camera" || message.type.startsWith("alert.")) {
       clearTimeout(refetchTimer.current);
       refetchTimer.current = setTimeout(() => {
         summary.reload();

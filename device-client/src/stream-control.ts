@@ -1,27 +1,22 @@
-// The camera's live-view side: starts and stops its WebRTC stream when the gateway says so, keeps the
-// "someone is watching" light (announced to the elder), and counts the family's talk-back audio.
+// The device's live-view side: starts and stops its stream (the device's own `startStream`) when the gateway
+// says so, keeps the "someone is watching" light (announced to the elder), and sums the streams' counters.
 import type { Logger } from "pino";
 import type { DeviceCommand, DeviceEventMessage } from "../../protocol/index.ts";
-import {
-  startCameraStream,
-  type CameraStream,
-  type CameraStreamOptions,
-  type CameraStreamStats,
-} from "./media/index.ts";
+import { zeroStreamStats, type CameraStream, type CameraStreamStats, type StartStream } from "./camera-stream.ts";
 
 type StreamStart = Extract<DeviceCommand, { name: "stream-start" }>["params"];
 type SiteCheckStream = Extract<DeviceCommand, { name: "site-check" }>["params"];
 
-export interface CameraMediaOptions {
+export interface StreamControlOptions {
   log: Logger;
   publishEvent(event: DeviceEventMessage): Promise<void>;
   /** Only these host addresses as ICE candidates (tests: ["127.0.0.1"]). */
   hostAddresses?: string[];
   iceTransportPolicy?: "all" | "relay";
-  startStream?: (options: CameraStreamOptions) => Promise<CameraStream>;
+  startStream: StartStream;
 }
 
-export interface CameraMediaSnapshot {
+export interface StreamSnapshot {
   streaming: boolean;
   streamsStarted: number;
   /** Totals over all streams of this boot, the current one included. */
@@ -31,14 +26,7 @@ export interface CameraMediaSnapshot {
   announcements: { at: string; on: boolean; viewers: string[] }[];
 }
 
-const zeroStats = (): CameraStreamStats => ({
-  videoPacketsSent: 0,
-  audioPacketsSent: 0,
-  bytesSent: 0,
-  keyframeRequests: 0,
-  talkbackPacketsReceived: 0,
-  talkbackBytesReceived: 0,
-});
+const zeroStats = zeroStreamStats;
 
 function addStats(a: CameraStreamStats, b: CameraStreamStats): CameraStreamStats {
   return Object.fromEntries(
@@ -46,13 +34,13 @@ function addStats(a: CameraStreamStats, b: CameraStreamStats): CameraStreamStats
   ) as unknown as CameraStreamStats;
 }
 
-export function createCameraMedia(options: CameraMediaOptions) {
-  const start = options.startStream ?? startCameraStream;
+export function createStreamControl(options: StreamControlOptions) {
+  const start = options.startStream;
   let stream: CameraStream | null = null;
   let streamsStarted = 0;
   let finished = zeroStats();
   let indicator = { on: false, viewers: [] as string[] };
-  const announcements: CameraMediaSnapshot["announcements"] = [];
+  const announcements: StreamSnapshot["announcements"] = [];
 
   async function stop(reason: string): Promise<void> {
     const current = stream;
@@ -124,7 +112,7 @@ export function createCameraMedia(options: CameraMediaOptions) {
       await stop(reason);
     },
 
-    snapshot(): CameraMediaSnapshot {
+    snapshot(): StreamSnapshot {
       return {
         streaming: stream !== null,
         streamsStarted,
@@ -135,4 +123,4 @@ export function createCameraMedia(options: CameraMediaOptions) {
     },
   };
 }
-export type CameraMedia = ReturnType<typeof createCameraMedia>;
+export type StreamControl = ReturnType<typeof createStreamControl>;

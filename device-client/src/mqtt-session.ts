@@ -12,12 +12,13 @@ import {
   deviceStatusTopic,
   deviceTelemetryTopic,
   type CommandResponseMessage,
+  type DeviceCapabilities,
   type DeviceEventMessage,
   type DeviceStatusMessage,
   type HeartbeatMessage,
 } from "../../protocol/index.ts";
 import { TypedEvents } from "../../core/events.ts";
-import type { CameraRefusal } from "./camera-types.ts";
+import type { DeviceRefusal } from "./device-types.ts";
 import type { ClaimReply } from "./claim.ts";
 import type { Logger } from "./log.ts";
 
@@ -36,6 +37,8 @@ export interface MqttSessionOptions {
   log: Logger;
   /** The firmware version the "online" status reports. */
   firmware(): string;
+  /** What the device can do, in the "online" status (absent: everything). */
+  capabilities?: () => DeviceCapabilities;
 }
 
 export interface MqttSessionEvents {
@@ -43,7 +46,7 @@ export interface MqttSessionEvents {
   connected: [];
   command: [payload: Buffer];
   /** The broker refused these credentials: they will not work again (revoked, or re-armed for a new claim). */
-  refused: [refusal: CameraRefusal];
+  refused: [refusal: DeviceRefusal];
   /** The connection ended without detach(): lost, or never made. */
   closed: [];
 }
@@ -115,6 +118,11 @@ export class MqttSession {
       this.#options.log.warn({ err: (error as Error).message }, "could not announce online");
       return false;
     }
+  }
+
+  /** The retained "online" again, on this connection and without a reason: what the device can do has changed. */
+  async refreshStatus(): Promise<void> {
+    await this.#client.publishAsync(deviceStatusTopic(this.deviceId), this.#status(true), { qos: 1, retain: true });
   }
 
   /** Sends one heartbeat now and then one every interval, until the session ends or detaches. */
@@ -203,13 +211,14 @@ export class MqttSession {
     this.events.emit("refused", { stage: "mqtt", code: `connack-${code}`, message: refusedAs });
   }
 
-  #status(online: boolean, reason: NonNullable<DeviceStatusMessage["reason"]>): string {
+  #status(online: boolean, reason?: NonNullable<DeviceStatusMessage["reason"]>): string {
     const status = {
       state: online ? "online" : "offline",
       at: new Date().toISOString(),
-      reason,
+      ...(reason ? { reason } : {}),
       session: this.id,
       ...(online ? { firmware: this.#options.firmware() } : {}),
+      ...(online && this.#options.capabilities ? { capabilities: this.#options.capabilities() } : {}),
     };
     return JSON.stringify(deviceStatusMessage.parse(status));
   }

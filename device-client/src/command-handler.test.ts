@@ -6,12 +6,14 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CommandRequestMessage, CommandResponseMessage, DeviceEventMessage } from "../../protocol/index.ts";
 import { sha256Of, startFileServer } from "../../test/helpers/sim-helpers.ts";
-import { createCameraMedia } from "./camera-media.ts";
-import type { CameraCounters } from "./camera-types.ts";
+import { createStreamControl } from "./stream-control.ts";
+import type { DeviceCounters } from "./device-types.ts";
 import { CallPanel } from "./call-panel.ts";
 import { CommandHandler } from "./command-handler.ts";
 import { silentLogger } from "./log.ts";
-import { StillCamera } from "./stills.ts";
+import { StillUploader } from "./stills.ts";
+import { startCameraStream } from "../../firmware-sim/src/media/camera-stream.ts";
+import { ClipStills } from "../../firmware-sim/src/stills.ts";
 
 const responseTopic = "devices/cam_abcdefabcdef/cmd/response";
 const image = randomBytes(4096);
@@ -38,7 +40,7 @@ function command(
 /** A camera's worth of actions that record what they were asked to do. */
 function camera() {
   const log = silentLogger();
-  const counters: CameraCounters = {
+  const counters: DeviceCounters = {
     connects: 0,
     claimRequests: 0,
     heartbeats: 0,
@@ -54,8 +56,14 @@ function camera() {
   const responses: CommandResponseMessage[] = [];
   const state = { firmware: "1.4.2", persistedFirmware: "1.4.2", privacy: false };
   const publishEvent = async (event: DeviceEventMessage) => void events.push(event);
-  const media = createCameraMedia({ log, publishEvent, hostAddresses: ["127.0.0.1"] });
+  const media = createStreamControl({
+    log,
+    publishEvent,
+    hostAddresses: ["127.0.0.1"],
+    startStream: startCameraStream,
+  });
   const calls = new CallPanel();
+  const clipStills = new ClipStills();
   const handler = new CommandHandler({
     log: () => log,
     counters,
@@ -73,7 +81,7 @@ function camera() {
     elderNotice: (notice) => calls.onNotice(notice),
     clock: () => new Date(Date.now() + 90_000),
     rssi: () => -67,
-    stills: new StillCamera(),
+    stills: new StillUploader({ takeStill: () => clipStills.take() }),
   });
   const life = new AbortController();
   const handle = (payload: string) =>

@@ -4,7 +4,7 @@ import { pino, type DestinationStream, type Logger } from "pino";
 export type { Logger };
 
 export function createLogger(options: { level?: string; name?: string; stream?: DestinationStream } = {}): Logger {
-  const settings = { name: options.name ?? "firmware-sim", level: options.level ?? "info" };
+  const settings = { name: options.name ?? "device", level: options.level ?? "info" };
   return options.stream ? pino(settings, options.stream) : pino(settings);
 }
 

@@ -9,7 +9,7 @@ import {
   type Recorded,
   type TestBroker,
 } from "../../test/helpers/sim-helpers.ts";
-import type { CameraRefusal } from "./camera-types.ts";
+import type { DeviceRefusal } from "./device-types.ts";
 import { silentLogger } from "./log.ts";
 import { MqttSession, type MqttSessionEvents } from "./mqtt-session.ts";
 
@@ -29,7 +29,7 @@ afterEach(() => {
   for (const session of sessions.splice(0)) session.drop();
 });
 
-function newSession() {
+function newSession(capabilities?: () => { talkback: boolean }) {
   const deviceId = "cam_" + randomBytes(6).toString("hex");
   const session = new MqttSession({
     credentials: {
@@ -43,6 +43,7 @@ function newSession() {
     random: Math.random,
     log: silentLogger(),
     firmware: () => "2.0.0",
+    ...(capabilities ? { capabilities } : {}),
   });
   sessions.push(session);
   return { session, deviceId };
@@ -67,6 +68,22 @@ async function connected() {
 }
 
 describe("MqttSession", () => {
+  it("refreshStatus: the retained 'online' again on the same connection, with the capabilities as they are now", async () => {
+    let talkback = false;
+    const { session, deviceId } = newSession(() => ({ talkback }));
+    await next(session, "connected");
+    expect(await session.announce("boot")).toBe(true);
+    talkback = true;
+    const from = observer.messages.length;
+    await session.refreshStatus();
+    const refreshed = await observer.next(
+      (m) => m.topic === deviceStatusTopic(deviceId) && (m.payload as { reason?: string }).reason === undefined,
+      5_000,
+      from,
+    );
+    expect(refreshed.payload).toMatchObject({ state: "online", session: session.id, capabilities: { talkback: true } });
+  });
+
   it("announce: subscribed to commands before the retained 'online', which carries the session id and firmware", async () => {
     const { session, deviceId } = await connected();
     const commands: Buffer[] = [];
@@ -167,7 +184,7 @@ describe("MqttSession", () => {
       firmware: () => "2.0.0",
     });
     sessions.push(session);
-    const [refusal] = (await next(session, "refused")) as [CameraRefusal];
+    const [refusal] = (await next(session, "refused")) as [DeviceRefusal];
     expect(refusal).toEqual({ stage: "mqtt", code: "connack-5", message: "not authorized" });
     expect(session.connected).toBe(false);
   });

@@ -8,12 +8,12 @@ import type {
   DeviceCommand,
   DeviceEventMessage,
 } from "../../protocol/index.ts";
-import type { CameraMedia } from "./camera-media.ts";
-import type { CameraCounters } from "./camera-types.ts";
+import type { StreamControl } from "./stream-control.ts";
+import type { DeviceCounters } from "./device-types.ts";
 import { parseCommand } from "./commands.ts";
 import { downloadFirmware } from "./firmware.ts";
 import type { Logger } from "./log.ts";
-import type { StillCamera } from "./stills.ts";
+import type { StillUploader } from "./stills.ts";
 
 type Answer = Omit<CommandResponseMessage, "correlationId">;
 type StreamStart = Extract<DeviceCommand, { name: "stream-start" }>["params"];
@@ -24,14 +24,17 @@ export type Respond = (topic: string, response: CommandResponseMessage) => Promi
 
 export interface CommandHandlerDeps {
   log(): Logger;
-  counters: CameraCounters;
+  counters: DeviceCounters;
   /** The camera's firmware version and the flash it is kept in. */
   firmware: { get(): string; set(version: string): void; persist(): Promise<void> };
   privacy(): boolean;
+  /** Must set the flag `privacy()` reads before its first await (the privacy command relies on it). */
   setPrivacy(enabled: boolean, source: "command"): Promise<void>;
   reboot(): Promise<void>;
+  /** The reboot command done the device's own way (answered with its result or its error); absent: reboot(). */
+  rebootCommand?(): Promise<Record<string, unknown>>;
   publishEvent(event: DeviceEventMessage): Promise<void>;
-  media: Pick<CameraMedia, "startStream" | "stopStream" | "notice" | "siteCheckStream">;
+  media: Pick<StreamControl, "startStream" | "stopStream" | "notice" | "siteCheckStream">;
   /** What the camera's own clock says now (its RTC may be off: the on-site check measures the skew). */
   clock(): Date;
   /** The Wi-Fi signal now, dBm. */
@@ -41,7 +44,7 @@ export interface CommandHandlerDeps {
   /** Says something to the elder (a privacy request, auto-answer changed): the call panel's speaker and screen. */
   elderNotice(notice: Extract<DeviceCommand, { name: "elder-notice" }>["params"]): void;
   /** Takes a still and PUTs it to the one-time upload URL (stills.ts). */
-  stills: Pick<StillCamera, "post">;
+  stills: Pick<StillUploader, "post">;
   /** The household's consent to movement levels in privacy mode (activity-meter.ts). */
   setActivityInPrivacy?(allowed: boolean): void;
   fetch?: typeof fetch;
@@ -126,11 +129,19 @@ export class CommandHandler {
     const { media } = this.#deps;
     switch (command.name) {
       case "reboot":
+        if (this.#deps.rebootCommand) return this.#rebootOwnWay(this.#deps.rebootCommand, answer);
         await answer({ ok: true, result: {} });
         return this.#deps.reboot();
-      case "privacy":
-        await answer({ ok: true, result: { privacy: command.params.enabled } });
-        return this.#deps.setPrivacy(command.params.enabled, "command");
+      case "privacy": {
+        // Started before the answer (setPrivacy sets the flag before its first await): a stream-start the gateway
+        // sends the moment it hears "ok" must already find privacy on.
+        const { enabled } = command.params;
+        await Promise.all([
+          this.#deps.setPrivacy(enabled, "command"),
+          answer({ ok: true, result: { privacy: enabled } }),
+        ]);
+        return;
+      }
       case "firmware-update":
         return this.#updateFirmware(command.params, answer, signal);
       case "stream-start":
@@ -156,6 +167,14 @@ export class CommandHandler {
       case "activity-settings":
         this.#deps.setActivityInPrivacy?.(command.params.inPrivacy);
         return answer({ ok: true, result: { inPrivacy: command.params.inPrivacy } });
+    }
+  }
+
+  async #rebootOwnWay(reboot: () => Promise<Record<string, unknown>>, answer: (answer: Answer) => Promise<void>) {
+    try {
+      await answer({ ok: true, result: await reboot() });
+    } catch (error) {
+      await answer({ ok: false, error: `reboot: ${(error as Error).message}`.slice(0, 500) });
     }
   }
 

@@ -1,7 +1,7 @@
 // What the camera keeps in flash (serial, claim code, firmware, privacy, credentials) and the first-boot
 // claim that fills in the credentials. The state file is written whenever one of those changes.
 import type { BackoffPolicy } from "./backoff.ts";
-import type { CameraRefusal } from "./camera-types.ts";
+import type { DeviceRefusal } from "./device-types.ts";
 import { claimDevice, type ClaimReply } from "./claim.ts";
 import type { CameraStateFile, CredentialsStore } from "./credentials-store.ts";
 import type { Logger } from "./log.ts";
@@ -26,7 +26,7 @@ export interface ClaimStepOptions {
 }
 
 export type ClaimStepOutcome =
-  { kind: "ready"; credentials: ClaimReply } | { kind: "refused"; refusal: CameraRefusal } | { kind: "aborted" };
+  { kind: "ready"; credentials: ClaimReply } | { kind: "refused"; refusal: DeviceRefusal } | { kind: "aborted" };
 
 export class CameraIdentity {
   readonly serial: string;

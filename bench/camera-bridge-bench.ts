@@ -1,0 +1,149 @@
+// npm run bench:bridge — an IP camera (GStreamer's RTSP server, H.264 + PCMA) through the bridge and the
+// relay into Chromium. Prints, and writes bench/results/camera-bridge-<date>.json:
+//  1. tap → first decoded frame with camera GOPs of 1, 2 and 4 s, for a camera that starts an encoder per
+//     RTSP session (its first frame is a keyframe) and one whose encoder always runs (a session joins mid-GOP),
+//     cold and re-tapped while the bridge's pull lingers (RtspFeed lingerMs);
+//  2. the bridge's CPU and memory per watched camera (720p, ~2 Mbit/s, the bridge alone in a child process,
+//     publishing to the relay: what a viewer adds is the relay's, not the bridge's), and with four cameras;
+//  3. what the bridge adds to glass-to-glass: camera packet read → SRTP datagram handed to the relay's socket.
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { RtspFeed } from "../camera-bridge/src/media/rtsp-feed.ts";
+import { startRtspStream, type RtspCameraStream } from "../camera-bridge/src/media/rtsp-stream.ts";
+import { chromiumArgs, chromiumPath } from "../test/helpers/relay-browser.ts";
+import { startRtspCamera, type RtspCamera, type RtspCameraOptions } from "../test/helpers/rtsp-camera.ts";
+import { tapToFirstFrameMs, watchInPage } from "../test/helpers/whep-page.ts";
+import { PUBLISH_TOKEN, startRelayStack, type RelayStack } from "../test/relay-stack.ts";
+import type { ChildReport } from "./camera-bridge-child.ts";
+import { distribution } from "./stats.ts";
+
+const root = join(import.meta.dirname, "..");
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 7);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `lingerMs`: the bridge keeps pulling that long after the stream stops; the first (cold) tap is not counted. */
+async function tapTrials(browser: Browser, cameraOptions: RtspCameraOptions, lingerMs = 0) {
+  const camera = await startRtspCamera(cameraOptions);
+  const account = { username: camera.user, password: camera.password };
+  const feed = lingerMs ? new RtspFeed({ url: camera.url, account, lingerMs }) : undefined;
+  let stream: Promise<RtspCameraStream> | undefined;
+  const stack = await startRelayStack({
+    onViewerJoined: () => {
+      stream ??= startRtspStream({
+        whipUrl: stack.whipUrl("ipcam"),
+        token: PUBLISH_TOKEN,
+        hostAddresses: ["127.0.0.1"],
+        rtspUrl: camera.url,
+        account,
+        feed,
+      });
+    },
+  });
+  const samples: number[] = [];
+  try {
+    if (cameraOptions.alwaysOn) await sleep(1_500); // the camera's encoder is running before anyone watches
+    for (let trial = feed ? -1 : 0; trial < TRIALS; trial++) {
+      const page = await browser.newPage();
+      await page.goto(`${stack.baseUrl}/api/v1/whep/ipcam`).catch(() => undefined);
+      await watchInPage(page, stack.whepUrl("ipcam"), `viewer-${trial}`);
+      const ms = await tapToFirstFrameMs(page);
+      if (trial >= 0) samples.push(ms);
+      await page.close();
+      await (await stream)?.stop();
+      stream = undefined;
+      // A random phase against the camera's GOP for the next tap.
+      await sleep(300 + Math.random() * (cameraOptions.gop ?? 2) * 1000);
+    }
+  } finally {
+    await (await stream)?.stop();
+    await feed?.close();
+    await stack.stop();
+    await camera.stop();
+  }
+  return distribution(samples);
+}
+
+function child(): Promise<{ process: ChildProcess; next: () => Promise<Record<string, unknown>> }> {
+  const proc = fork(join(root, "bench/camera-bridge-child.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const queue: Record<string, unknown>[] = [];
+  const waiters: ((m: Record<string, unknown>) => void)[] = [];
+  proc.on("message", (m: Record<string, unknown>) => {
+    if (m.type === "error") console.error("bridge child:", m.message);
+    const waiter = waiters.shift();
+    if (waiter) waiter(m);
+    else queue.push(m);
+  });
+  const next = () =>
+    queue.length ? Promise.resolve(queue.shift()!) : new Promise<Record<string, unknown>>((r) => waiters.push(r));
+  return next().then(() => ({ process: proc, next }));
+}
+
+async function bridgeCost(stack: RelayStack, camera: RtspCamera, cameras: number): Promise<ChildReport> {
+  const { process: proc, next } = await child();
+  const ids = Array.from({ length: cameras }, (_, i) => `cost-${cameras}-${i}`);
+  proc.send({
+    type: "start",
+    streams: ids.map((id) => ({
+      whipUrl: stack.whipUrl(id),
+      token: PUBLISH_TOKEN,
+      rtspUrl: camera.url,
+      username: camera.user,
+      password: camera.password,
+    })),
+  });
+  await next(); // started
+  await sleep(3_000);
+  proc.send({ type: "measure", ms: 20_000 });
+  const report = (await next()) as unknown as ChildReport;
+  proc.send({ type: "stop" });
+  await new Promise((resolve) => proc.once("exit", resolve));
+  return report;
+}
+
+async function main() {
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  const small = { width: 640, height: 360, bitrateKbps: 800 };
+  const tapToFirstFrameMs: Record<string, unknown> = {};
+  for (const gop of [1, 2, 4]) {
+    tapToFirstFrameMs[`gop${gop}-encoderPerSession`] = await tapTrials(browser, { gop, ...small });
+    tapToFirstFrameMs[`gop${gop}-encoderAlwaysOn`] = await tapTrials(browser, { gop, ...small, alwaysOn: true });
+    tapToFirstFrameMs[`gop${gop}-encoderAlwaysOn-retapWithinLinger`] = await tapTrials(
+      browser,
+      { gop, ...small, alwaysOn: true },
+      60_000,
+    );
+    console.log(`GOP ${gop} s:`, JSON.stringify(tapToFirstFrameMs, null, 0));
+  }
+  await browser.close();
+
+  // 720p, 2 Mbit/s, one encoder shared by every session (so four cameras cost the machine one x264).
+  const camera = await startRtspCamera({ gop: 2, bitrateKbps: 2000, alwaysOn: true, backchannel: false });
+  const stack = await startRelayStack();
+  await sleep(1_500);
+  const one = await bridgeCost(stack, camera, 1);
+  const four = await bridgeCost(stack, camera, 4);
+  await stack.stop();
+  await camera.stop();
+
+  const results = {
+    date: new Date().toISOString(),
+    machine: "2 shared cores, loopback; camera, relay, Chromium and bridge on the same machine",
+    trialsPerCase: TRIALS,
+    tapToFirstFrameMs,
+    bridgeOneCamera720p2Mbit: one,
+    bridgeFourCameras720p2Mbit: four,
+  };
+  mkdirSync(join(root, "bench/results"), { recursive: true });
+  const file = join(root, `bench/results/camera-bridge-${results.date.slice(0, 10)}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  console.log(JSON.stringify(results, null, 2));
+  console.log(`written to ${file}`);
+}
+
+await main();
+process.exit(0);

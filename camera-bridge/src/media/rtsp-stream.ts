@@ -1,0 +1,331 @@
+// An IP camera's live view, published like our own camera's: the RTSP stream is pulled (over TCP) only
+// while this stream exists, and its H.264 and G.711 RTP go to the relay over WebRTC (WHIP) as they are,
+// re-timed but never decoded. Talk-back from the relay goes to the camera's ONVIF backchannel in the G.711
+// the camera asked for, which the viewers' browsers were asked to send (no transcoding either way).
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpHeader,
+  RtpPacket,
+  useNACK,
+  usePLI,
+  type RTCRtpTransceiver,
+} from "werift";
+import type { CameraStream, CameraStreamOptions, CameraStreamStats } from "../../../firmware-sim/src/media/index.ts";
+import { cameraPeerConfig } from "../../../firmware-sim/src/media/camera-stream.ts";
+import { whipDelete, whipPost } from "../../../firmware-sim/src/media/whip-client.ts";
+import { gatheredLocalSdp } from "../../../core/webrtc.ts";
+import type { RtspAccount } from "./rtsp-auth.ts";
+import type { ForwardedPacket } from "./rtp-forwarder.ts";
+import { RtspFeed, type FeedListener } from "./rtsp-feed.ts";
+import type { Backoff, PullState } from "./rtsp-pull.ts";
+import type { RtspTracks } from "./rtsp-client.ts";
+import type { RtspTrack } from "./rtsp-sdp.ts";
+
+export interface RtspStreamOptions extends Omit<CameraStreamOptions, "videoClip" | "audioClip"> {
+  rtspUrl: string;
+  account?: RtspAccount;
+  backoff?: Backoff;
+  /** RTSP request and connect timeout. */
+  timeoutMs?: number;
+  onRtspState?(state: PullState, detail: string): void;
+  /** A feed shared across streams (lingering between them); without it, the stream has its own. */
+  feed?: RtspFeed;
+  /**
+   * Asks the camera itself for a keyframe (ONVIF Media2 SetSynchronizationPoint, where the bridge's ONVIF
+   * client has it): called when the stream starts and when a viewer needs a keyframe the bridge has not kept.
+   */
+  requestKeyframe?(): void;
+  /** Each video packet: when its bytes were read from the camera and when they were handed to the relay's socket. */
+  onVideoPacketForwarded?(receivedAt: number, forwardedAt: number): void;
+}
+
+export interface RtspStreamStats extends CameraStreamStats {
+  /** Times the kept GOP was sent again for a joining viewer (or on connection), instead of waiting for the camera. */
+  keyframesFromCache: number;
+}
+
+export interface RtspCameraStream extends CameraStream {
+  stats(): RtspStreamStats;
+  /** The camera has an ONVIF audio backchannel in a codec viewers can send: talking to it works. */
+  readonly talkback: boolean;
+  /** H.264 profile-level-id and audio codec, as the camera describes them. */
+  readonly codecs: { video: string; audio: string | null; talkback: string | null };
+  rtspState(): PullState;
+  rtspReconnects(): number;
+}
+
+/** The audio codec of the WebRTC section: the camera's own, or its backchannel's if it sends no audio. */
+function audioPlan(tracks: RtspTracks): { codec: string; direction: "sendrecv" | "sendonly" | "recvonly" } | null {
+  const { audio, talkback } = tracks;
+  if (audio && talkback && audio.codec === talkback.codec) return { codec: audio.codec, direction: "sendrecv" };
+  if (audio) return { codec: audio.codec, direction: "sendonly" };
+  if (talkback) return { codec: talkback.codec, direction: "recvonly" };
+  return null;
+}
+
+function h264Codec(video: RtspTrack): RTCRtpCodecParameters {
+  const profile = /^[0-9a-f]{6}$/i.test(video.fmtp["profile-level-id"] ?? "")
+    ? video.fmtp["profile-level-id"]!.toLowerCase()
+    : "42e01f";
+  return new RTCRtpCodecParameters({
+    mimeType: "video/H264",
+    clockRate: 90_000,
+    payloadType: 108,
+    rtcpFeedback: [useNACK(), usePLI()],
+    parameters: `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profile}`,
+  });
+}
+
+function g711Codec(name: string): RTCRtpCodecParameters {
+  return new RTCRtpCodecParameters({
+    mimeType: `audio/${name}`,
+    clockRate: 8000,
+    channels: 1,
+    payloadType: name === "PCMA" ? 8 : 0,
+  });
+}
+
+function peerFor(options: RtspStreamOptions, tracks: RtspTracks, audio: ReturnType<typeof audioPlan>) {
+  const config = cameraPeerConfig(options);
+  config.codecs = { video: [h264Codec(tracks.video)], audio: audio ? [g711Codec(audio.codec)] : [] };
+  return new RTCPeerConnection(config);
+}
+
+function waitConnected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (pc.connectionState === "connected") return resolve();
+    const timer = setTimeout(() => {
+      unSubscribe();
+      reject(new Error(`WebRTC to the relay not connected after ${timeoutMs} ms (${pc.connectionState})`));
+    }, timeoutMs);
+    const { unSubscribe } = pc.connectionStateChange.subscribe((state) => {
+      if (state !== "connected" && state !== "failed" && state !== "closed") return;
+      clearTimeout(timer);
+      unSubscribe();
+      if (state === "connected") resolve();
+      else reject(new Error(`WebRTC to the relay ${state}`));
+    });
+  });
+}
+
+const emptyStats = (): RtspStreamStats => ({
+  keyframesFromCache: 0,
+  videoPacketsSent: 0,
+  audioPacketsSent: 0,
+  bytesSent: 0,
+  keyframeRequests: 0,
+  talkbackPacketsReceived: 0,
+  talkbackBytesReceived: 0,
+});
+
+export async function startRtspStream(options: RtspStreamOptions): Promise<RtspCameraStream> {
+  const counters = emptyStats();
+  const media = new MediaPath(options, counters);
+  const feed =
+    options.feed ??
+    new RtspFeed({
+      url: options.rtspUrl,
+      account: options.account,
+      backoff: options.backoff,
+      timeoutMs: options.timeoutMs,
+      onState: options.onRtspState,
+    });
+  // Nothing kept yet: the RTSP session may begin mid-GOP (the camera's encoder runs whether anybody watches).
+  if (!feed.gop) options.requestKeyframe?.();
+  const pull = await feed.acquire(media);
+  try {
+    await media.publish(pull.tracks, feed);
+  } catch (error) {
+    await feed.release(media);
+    throw error;
+  }
+  return streamHandle(options, pull.tracks, feed, media, counters);
+}
+
+function streamHandle(
+  options: RtspStreamOptions,
+  tracks: RtspTracks,
+  feed: RtspFeed,
+  media: MediaPath,
+  counters: RtspStreamStats,
+): RtspCameraStream {
+  let stopped = false;
+  const { video, audio, talkback } = tracks;
+  const plan = audioPlan(tracks);
+  return {
+    resourceUrl: media.resourceUrl,
+    talkback: plan?.direction === "sendrecv" || plan?.direction === "recvonly",
+    codecs: {
+      video: `H264 ${video.fmtp["profile-level-id"] ?? ""}`.trim(),
+      audio: audio?.codec ?? null,
+      talkback: talkback?.codec ?? null,
+    },
+    connectionState: () => media.connectionState(),
+    stats: () => ({ ...counters }),
+    rtspState: () => feed.state,
+    rtspReconnects: () => feed.reconnects,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await feed.release(media);
+      await media.close(options.token);
+    },
+  };
+}
+
+/** The WebRTC side: one sender per track, fed from the camera's RTP. */
+class MediaPath implements FeedListener {
+  private pc: RTCPeerConnection | null = null;
+  private videoTrack = new MediaStreamTrack({ kind: "video" });
+  private audioTrack = new MediaStreamTrack({ kind: "audio" });
+  private feed: RtspFeed | null = null;
+  private replayWanted = false;
+  private lastReplayAt = -Infinity;
+  private lastCameraTimestamp: number | undefined;
+  private lastVideoTimestamp: number | undefined;
+  private videoSequence = Math.floor(Math.random() * 0x10000);
+  private audioSequence = Math.floor(Math.random() * 0x10000);
+  private talkbackSequence = Math.floor(Math.random() * 0x10000);
+  private readonly talkbackSsrc = 1 + Math.floor(Math.random() * 0xfffffff0);
+  resourceUrl = "";
+
+  constructor(
+    private readonly options: RtspStreamOptions,
+    private readonly counters: RtspStreamStats,
+  ) {}
+
+  connectionState(): string {
+    return this.pc?.connectionState ?? "new";
+  }
+
+  async publish(tracks: RtspTracks, feed: RtspFeed): Promise<void> {
+    this.feed = feed;
+    const plan = audioPlan(tracks);
+    const pc = peerFor(this.options, tracks, plan);
+    this.pc = pc;
+    const video = pc.addTransceiver(this.videoTrack, { direction: "sendonly" });
+    video.sender.onPictureLossIndication.subscribe(() => this.keyframeRequested());
+    if (plan) {
+      const transceiver = pc.addTransceiver(this.audioTrack, { direction: plan.direction });
+      if (plan.direction !== "sendonly") this.listenForTalkback(transceiver, feed, tracks.talkback!);
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    const offer = await gatheredLocalSdp(pc);
+    let session;
+    try {
+      session = await whipPost(this.options.whipUrl, this.options.token, offer);
+      await pc.setRemoteDescription({ type: "answer", sdp: session.answerSdp });
+      await waitConnected(pc, 10_000);
+    } catch (error) {
+      await pc.close();
+      if (session) await whipDelete(session.resourceUrl, this.options.token).catch(() => {});
+      throw error;
+    }
+    this.resourceUrl = session.resourceUrl;
+    // What the camera sent while WebRTC connected goes out at the next frame.
+    this.replayWanted = true;
+  }
+
+  /**
+   * Keyframes: an IP camera cannot be asked for one over RTSP, and its GOP may be seconds long. The feed
+   * keeps the current GOP (from the last keyframe); when the relay asks for a keyframe (a viewer joins) or
+   * WebRTC has just connected, it is sent again at the next frame boundary: the new viewer decodes the
+   * keyframe and the frames since at once and shows the current picture instead of waiting for the camera's
+   * next keyframe. The live timeline (and lip sync) is untouched; a viewer already watching decodes the same
+   * picture again.
+   */
+  onPacket(kind: "video" | "audio", { packet, keyframeStart }: ForwardedPacket): void {
+    const connected = this.pc?.connectionState === "connected";
+    if (kind === "audio") {
+      if (connected) this.send(packet, "audio");
+      return;
+    }
+    const frameStart = packet.header.timestamp !== this.lastCameraTimestamp;
+    this.lastCameraTimestamp = packet.header.timestamp;
+    if (keyframeStart) this.replayWanted = false;
+    else if (frameStart && this.replayWanted && connected) this.replayGop(packet.header.timestamp);
+    if (connected) this.send(packet, "video");
+  }
+
+  onCameraPacketDone(kind: "video" | "audio", receivedAt: number): void {
+    if (kind === "video" && this.pc?.connectionState === "connected")
+      this.options.onVideoPacketForwarded?.(receivedAt, performance.now());
+  }
+
+  /** The relay asks for a keyframe (PLI/FIR): one replay per second at most. */
+  keyframeRequested(): void {
+    this.counters.keyframeRequests++;
+    if (!this.feed?.gop?.length) this.options.requestKeyframe?.();
+    else if (performance.now() - this.lastReplayAt >= 1_000) this.replayWanted = true;
+  }
+
+  /**
+   * The kept GOP again, its frames stamped one RTP tick apart just before the frame about to go out: to a
+   * receiver they are a burst of frames that belong to this instant (no old timestamps to stretch its jitter
+   * estimate and delay every later frame), and the timeline stays monotonic for viewers already watching.
+   */
+  private replayGop(nextTimestamp: number): void {
+    this.replayWanted = false;
+    const gop = this.feed?.gop;
+    if (!gop?.length) return;
+    this.lastReplayAt = performance.now();
+    this.counters.keyframesFromCache++;
+    const frames = new Set(gop.map((p) => p.header.timestamp)).size;
+    let frame = 0;
+    let previous: number | undefined;
+    for (const original of gop) {
+      if (original.header.timestamp !== previous) frame++;
+      previous = original.header.timestamp;
+      const timestamp = (nextTimestamp - (frames - frame) - 1) >>> 0;
+      const header = new RtpHeader({ timestamp, marker: original.header.marker, payloadType: 0, ssrc: 0 });
+      this.send(new RtpPacket(header, original.payload), "video");
+    }
+  }
+
+  /** A copy goes to werift, which rewrites headers in place: the feed's kept GOP must stay as it was. */
+  private send(original: RtpPacket, kind: "video" | "audio"): void {
+    const { timestamp, marker } = original.header;
+    const packet = new RtpPacket(new RtpHeader({ timestamp, marker, payloadType: 0, ssrc: 0 }), original.payload);
+    this.counters.bytesSent += packet.serializeSize;
+    if (kind === "audio") {
+      this.counters.audioPacketsSent++;
+      this.audioSequence = (this.audioSequence + 1) & 0xffff;
+      packet.header.sequenceNumber = this.audioSequence;
+      this.audioTrack.writeRtp(packet);
+      return;
+    }
+    this.counters.videoPacketsSent++;
+    this.videoSequence = (this.videoSequence + 1) & 0xffff;
+    packet.header.sequenceNumber = this.videoSequence;
+    if (packet.header.timestamp !== this.lastVideoTimestamp)
+      this.options.onVideoFrameSent?.(packet.header.timestamp, performance.timeOrigin + performance.now());
+    this.lastVideoTimestamp = packet.header.timestamp;
+    this.videoTrack.writeRtp(packet);
+  }
+
+  /** Talk-back from the relay to the camera's backchannel: the payload as it came, in the camera's numbering. */
+  private listenForTalkback(transceiver: RTCRtpTransceiver, feed: RtspFeed, talkback: RtspTrack): void {
+    transceiver.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe((rtp) => {
+        this.counters.talkbackPacketsReceived++;
+        this.counters.talkbackBytesReceived += rtp.payload.length;
+        this.talkbackSequence = (this.talkbackSequence + 1) & 0xffff;
+        const header = new RtpHeader({
+          payloadType: talkback.payloadType,
+          sequenceNumber: this.talkbackSequence,
+          timestamp: rtp.header.timestamp,
+          ssrc: this.talkbackSsrc,
+          marker: rtp.header.marker,
+        });
+        feed.sendTalkback(new RtpPacket(header, rtp.payload).serialize());
+      });
+    });
+  }
+
+  async close(token: string): Promise<void> {
+    if (this.resourceUrl) await whipDelete(this.resourceUrl, token).catch(() => {});
+    await this.pc?.close();
+  }
+}

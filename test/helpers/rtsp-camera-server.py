@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+# An IP camera for tests: GStreamer's ONVIF RTSP server with H.264 (x264enc) video, PCMA audio, an ONVIF audio
+# backchannel (RTSP "Require: www.onvif.org/ver20/backchannel") and RTSP digest authentication.
+#
+#   /usr/bin/python3 test/helpers/rtsp-camera-server.py --user admin --password secret [--port 0] [--gop 2]
+#
+# Run with Debian's python3 (it has the gi bindings). Prints one JSON line per event on stdout:
+#   {"event": "listening", "port": 8554, "path": "/camera"}      once, when it accepts connections
+#   {"event": "client-connected"} / {"event": "client-closed"}   RTSP connections
+#   {"event": "backchannel", "buffers": n, "bytes": b, "rms": r}  talk-back audio arriving (every 25 buffers)
+#
+# --always-on models a camera whose encoder runs whether or not anybody pulls (most real cameras): the media
+# is shared and kept playing by an internal client, so a new RTSP session joins mid-GOP. Shared media cannot
+# carry a backchannel (GStreamer answers DESCRIBE with 400), so that mode has none.
+import argparse
+import json
+import math
+import struct
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+
+MOUNT = "/camera"
+
+
+def emit(event, **fields):
+    print(json.dumps({"event": event, **fields}), flush=True)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--user", default="admin")
+    parser.add_argument("--password", default="camera")
+    parser.add_argument("--gop", type=float, default=2.0, help="seconds between keyframes")
+    parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=720)
+    parser.add_argument("--bitrate", type=int, default=2000, help="kbit/s")
+    parser.add_argument("--no-audio", action="store_true")
+    parser.add_argument("--no-backchannel", action="store_true")
+    parser.add_argument("--always-on", action="store_true")
+    return parser.parse_args()
+
+
+def launch_line(args):
+    # A test pattern compresses to almost nothing: constant bitrate with filler NAL units (which decoders skip)
+    # makes the stream as big as a real camera's at --bitrate, so the bridge handles as many packets as it would.
+    key_int = max(1, round(args.gop * args.fps))
+    video = (
+        f"videotestsrc is-live=true pattern=ball ! video/x-raw,width={args.width},height={args.height},"
+        f"framerate={args.fps}/1 ! "
+        f"x264enc tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate} key-int-max={key_int} "
+        "bframes=0 pass=cbr option-string=nal-hrd=cbr:filler=1 ! video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
+    )
+    audio = (
+        "audiotestsrc is-live=true wave=sine freq=440 volume=0.3 ! audio/x-raw,rate=8000,channels=1 ! "
+        "alawenc ! rtppcmapay name=pay1 pt=8"
+    )
+    return f"( {video} {'' if args.no_audio else audio} )"
+
+
+BACKCHANNEL = (
+    '( capsfilter caps="application/x-rtp, media=audio, payload=8, clock-rate=8000, encoding-name=PCMA" '
+    "name=depay_backchannel ! rtppcmadepay ! alawdec ! fakesink name=backchannel_sink signal-handoffs=true "
+    "async=false sync=false )"
+)
+
+
+class BackchannelMeter:
+    """Counts the talk-back audio the camera's speaker would play, and how loud it is (RMS of 16-bit PCM)."""
+
+    def __init__(self):
+        self.buffers = 0
+        self.bytes = 0
+        self.square_sum = 0.0
+        self.samples = 0
+
+    def attach(self, media):
+        sink = media.get_element().get_by_name("backchannel_sink")
+        if sink is not None:
+            sink.connect("handoff", self.on_buffer)
+
+    def on_buffer(self, _sink, buffer, _pad):
+        ok, info = buffer.map(Gst.MapFlags.READ)
+        if not ok:
+            return
+        data = bytes(info.data)
+        buffer.unmap(info)
+        count = len(data) // 2
+        for (sample,) in struct.iter_unpack("<h", data[: count * 2]):
+            self.square_sum += sample * sample
+        self.samples += count
+        self.buffers += 1
+        self.bytes += len(data)
+        if self.buffers % 25 == 1:
+            rms = math.sqrt(self.square_sum / self.samples) if self.samples else 0.0
+            emit("backchannel", buffers=self.buffers, bytes=self.bytes, rms=round(rms, 1))
+
+
+def make_auth(args, factory):
+    auth = GstRtspServer.RTSPAuth()
+    token = GstRtspServer.RTSPToken()
+    token.set_string("media.factory.role", "viewer")
+    auth.add_digest(args.user, args.password, token)
+    auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+    permissions = GstRtspServer.RTSPPermissions()
+    permissions.add_permission_for_role("viewer", "media.factory.access", True)
+    permissions.add_permission_for_role("viewer", "media.factory.construct", True)
+    factory.set_permissions(permissions)
+    return auth
+
+
+def make_factory(args, meter):
+    factory = GstRtspServer.RTSPOnvifMediaFactory()
+    factory.set_launch(launch_line(args))
+    factory.set_media_gtype(GstRtspServer.RTSPOnvifMedia)
+    factory.set_shared(args.always_on)
+    if not args.no_backchannel and not args.always_on:
+        factory.set_backchannel_launch(BACKCHANNEL)
+        factory.connect("media-configure", lambda _f, media: meter.attach(media))
+    return factory
+
+
+def keep_encoder_running(args, port):
+    """The internal client of --always-on: it keeps the shared media playing, as a camera's encoder always runs."""
+    location = f"rtsp://127.0.0.1:{port}{MOUNT}"
+    pipeline = Gst.parse_launch(
+        f'rtspsrc location="{location}" protocols=tcp user-id="{args.user}" user-pw="{args.password}" ! fakesink'
+    )
+    pipeline.set_state(Gst.State.PLAYING)
+    return pipeline
+
+
+def on_client(_server, client):
+    emit("client-connected")
+    client.connect("closed", lambda _c: emit("client-closed"))
+
+
+def main():
+    args = parse_args()
+    Gst.init(None)
+    meter = BackchannelMeter()
+    server = GstRtspServer.RTSPOnvifServer()
+    server.set_address("127.0.0.1")
+    server.set_service(str(args.port))
+    factory = make_factory(args, meter)
+    server.set_auth(make_auth(args, factory))
+    server.get_mount_points().add_factory(MOUNT, factory)
+    server.connect("client-connected", on_client)
+    if server.attach(None) == 0:
+        print("could not listen", file=sys.stderr, flush=True)
+        sys.exit(1)
+    port = server.get_bound_port()
+    keeper = keep_encoder_running(args, port) if args.always_on else None
+    emit("listening", port=port, path=MOUNT)
+    loop = GLib.MainLoop()
+    GLib.io_add_watch(sys.stdin.fileno(), GLib.IO_HUP, lambda *_: loop.quit())
+    try:
+        loop.run()
+    except KeyboardInterrupt:
+        pass
+    if keeper is not None:
+        keeper.set_state(Gst.State.NULL)
+
+
+if __name__ == "__main__":
+    main()
