@@ -26,7 +26,7 @@ export const LAYERS: Record<string, Layer> = {
   "device-client/": { may: ["protocol/", "core/"] },
   "firmware-sim/": { may: ["protocol/", "core/", "device-client/"] },
   // The media half still takes the WebRTC peer config and stream types from the simulator's media (to go).
-  "camera-bridge/": { may: ["protocol/", "core/", "device-client/", "firmware-sim/src/media/"] },
+  "camera-bridge/": { may: ["protocol/", "core/", "device-client/"] },
   "web/": { may: ["protocol/"] },
   "admin/": { may: ["protocol/", "core/"] },
   "prisma/": { may: ["core/"] },

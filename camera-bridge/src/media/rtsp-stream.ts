@@ -12,9 +12,9 @@ import {
   usePLI,
   type RTCRtpTransceiver,
 } from "werift";
-import type { CameraStream, CameraStreamOptions, CameraStreamStats } from "../../../firmware-sim/src/media/index.ts";
-import { cameraPeerConfig } from "../../../firmware-sim/src/media/camera-stream.ts";
-import { whipDelete, whipPost } from "../../../firmware-sim/src/media/whip-client.ts";
+import type { CameraStream, CameraStreamOptions, CameraStreamStats } from "../../../device-client/src/camera-stream.ts";
+import { publisherConfig, waitConnected } from "../../../device-client/src/publisher-peer.ts";
+import { whipDelete, whipPost } from "../../../device-client/src/whip-client.ts";
 import { gatheredLocalSdp } from "../../../core/webrtc.ts";
 import type { RtspAccount } from "./rtsp-auth.ts";
 import type { ForwardedPacket } from "./rtp-forwarder.ts";
@@ -23,8 +23,10 @@ import type { Backoff, PullState } from "./rtsp-pull.ts";
 import type { RtspTracks } from "./rtsp-client.ts";
 import type { RtspTrack } from "./rtsp-sdp.ts";
 
-export interface RtspStreamOptions extends Omit<CameraStreamOptions, "videoClip" | "audioClip"> {
+export interface RtspStreamOptions extends CameraStreamOptions {
   rtspUrl: string;
+  /** Called as each video frame leaves (its RTP timestamp): the bench measures the delay the bridge adds. */
+  onVideoFrameSent?: (rtpTimestamp: number, sentAtEpochMs: number) => void;
   account?: RtspAccount;
   backoff?: Backoff;
   /** RTSP request and connect timeout. */
@@ -88,26 +90,8 @@ function g711Codec(name: string): RTCRtpCodecParameters {
 }
 
 function peerFor(options: RtspStreamOptions, tracks: RtspTracks, audio: ReturnType<typeof audioPlan>) {
-  const config = cameraPeerConfig(options);
-  config.codecs = { video: [h264Codec(tracks.video)], audio: audio ? [g711Codec(audio.codec)] : [] };
-  return new RTCPeerConnection(config);
-}
-
-function waitConnected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (pc.connectionState === "connected") return resolve();
-    const timer = setTimeout(() => {
-      unSubscribe();
-      reject(new Error(`WebRTC to the relay not connected after ${timeoutMs} ms (${pc.connectionState})`));
-    }, timeoutMs);
-    const { unSubscribe } = pc.connectionStateChange.subscribe((state) => {
-      if (state !== "connected" && state !== "failed" && state !== "closed") return;
-      clearTimeout(timer);
-      unSubscribe();
-      if (state === "connected") resolve();
-      else reject(new Error(`WebRTC to the relay ${state}`));
-    });
-  });
+  const codecs = { video: [h264Codec(tracks.video)], audio: audio ? [g711Codec(audio.codec)] : [] };
+  return new RTCPeerConnection(publisherConfig(options, codecs));
 }
 
 const emptyStats = (): RtspStreamStats => ({

@@ -11,6 +11,7 @@ import {
 import { startClipSource, type ClipSource } from "./clip-source.ts";
 import { gatheredLocalSdp } from "../../../core/webrtc.ts";
 import { whipDelete, whipPost } from "../../../device-client/src/whip-client.ts";
+import { publisherConfig, waitConnected } from "../../../device-client/src/publisher-peer.ts";
 import type {
   CameraStream,
   CameraStreamOptions as DeviceStreamOptions,
@@ -27,38 +28,11 @@ export interface CameraStreamOptions extends DeviceStreamOptions {
   onVideoFrameSent?: (rtpTimestamp: number, sentAtEpochMs: number) => void;
 }
 
+/** The simulator's publishing peer: VP8 and Opus, as its clips are encoded. */
 export function cameraPeerConfig(
   options: Pick<CameraStreamOptions, "iceServers" | "hostAddresses" | "iceTransportPolicy">,
-): RTCPeerConnectionConfig {
-  return {
-    iceServers: options.iceServers ?? [],
-    iceTransportPolicy: options.iceTransportPolicy ?? "all",
-    codecs: { video: [useVP8({ payloadType: 96 })], audio: [useOPUS({ payloadType: 111 })] },
-    ...(options.hostAddresses?.length
-      ? { iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: options.hostAddresses }
-      : {}),
-  };
-}
-
-function waitConnected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (pc.connectionState === "connected") return resolve();
-    const timer = setTimeout(() => {
-      unSubscribe();
-      reject(new Error(`camera WebRTC not connected after ${timeoutMs} ms (state ${pc.connectionState})`));
-    }, timeoutMs);
-    const { unSubscribe } = pc.connectionStateChange.subscribe((state) => {
-      if (state === "connected") {
-        clearTimeout(timer);
-        unSubscribe();
-        resolve();
-      } else if (state === "failed" || state === "closed") {
-        clearTimeout(timer);
-        unSubscribe();
-        reject(new Error(`camera WebRTC ${state}`));
-      }
-    });
-  });
+): Partial<RTCPeerConnectionConfig> {
+  return publisherConfig(options, { video: [useVP8({ payloadType: 96 })], audio: [useOPUS({ payloadType: 111 })] });
 }
 
 export async function startCameraStream(options: CameraStreamOptions): Promise<CameraStream> {
