@@ -88,6 +88,26 @@ describe.skipIf(!hasChromium)("web app: family live view", () => {
     await context.close();
   }, 90_000);
 
+  it("a camera without a speaker (a bridged IP camera with no backchannel) says so instead of offering talk", async () => {
+    await home.stack.db.device.update({ where: { id: deviceId }, data: { talkback: false } });
+    const context = await phoneContext(browser, home.stack.httpUrl);
+    try {
+      const page = await context.newPage();
+      await signIn(page, "family", demoPassword);
+      await page.locator(`[data-device="${deviceId}"]`).click();
+      await page.getByRole("button", { name: "开始观看" }).click();
+      await page.getByText("直播中").waitFor({ timeout: 20_000 });
+      await page.getByText("这台摄像头不能对讲").waitFor();
+      expect(await page.getByRole("button", { name: "按住说话" }).count()).toBe(0);
+      await screenshot(page, "web-family-live-no-talkback");
+      await page.getByRole("button", { name: "结束观看" }).click();
+      await page.getByText("已结束观看。").waitFor();
+    } finally {
+      await context.close();
+      await home.stack.db.device.update({ where: { id: deviceId }, data: { talkback: true } });
+    }
+  }, 60_000);
+
   it("privacy at home cuts the view, and signing the phone out from elsewhere ends it with the reason", async () => {
     const { context, page } = await familyPhone(browser, home);
     await page.locator(`[data-device="${home.deviceId}"]`).click();

@@ -105,6 +105,7 @@ export function LiveView({
       {running ? (
         <LiveControls
           {...{ call: call !== undefined, talking: view.talking, talk: view.talk, muted, stop }}
+          canTalk={device.talkback}
           fullScreen={fullScreen}
           toggleMute={() => view.setMuted(!muted)}
         />
@@ -157,7 +158,7 @@ function useViewer(
         onState: (next, why) => {
           setState(next);
           setProblem(why ?? null);
-          if (next === "live" && call) talk(true);
+          if (next === "live" && call && device.talkback) talk(true);
           if (next === "live" || next === "closed") onSessionChange?.();
         },
         onStream: (stream) => playInto(video.current, stream, () => setMuted(true)),
@@ -214,6 +215,8 @@ function frameMessageKey(
 
 function LiveControls(props: {
   call: boolean;
+  /** False for a camera with no speaker to talk through (a bridged IP camera without a backchannel). */
+  canTalk: boolean;
   talking: boolean;
   talk: (on: boolean) => void;
   muted: boolean;
@@ -225,7 +228,11 @@ function LiveControls(props: {
   const { fullScreen } = props;
   return (
     <div class="controls">
-      <TalkButton call={props.call} talking={props.talking} talk={props.talk} />
+      {props.canTalk ? (
+        <TalkButton call={props.call} talking={props.talking} talk={props.talk} />
+      ) : (
+        <p class="muted">{t("live.noTalkback")}</p>
+      )}
       <div class="row">
         <button type="button" onClick={props.toggleMute} aria-pressed={props.muted}>
           {props.muted ? t("live.unmute") : t("live.mute")}

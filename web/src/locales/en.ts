@@ -108,6 +108,7 @@ export const en: Same<typeof zhCN> = {
     watch: "Watch",
     watchAgain: "Watch again",
     stop: "Stop",
+    noTalkback: "This camera cannot talk back: home cannot hear you, but you can see and hear home.",
     holdToTalk: "Hold to talk",
     release: "Release to stop",
     mute: "Mute home",

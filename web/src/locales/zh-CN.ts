@@ -103,6 +103,7 @@ export const zhCN = {
     watch: "开始观看",
     watchAgain: "再看一次",
     stop: "结束观看",
+    noTalkback: "这台摄像头不能对讲：家里听不到你说话，你能看到、听到家里。",
     holdToTalk: "按住说话",
     release: "松开结束",
     mute: "关闭家里声音",
