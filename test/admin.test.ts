@@ -63,10 +63,10 @@ describe("npm run admin", { timeout: 120_000 }, () => {
     expect((await signIn("county-duty", "a long enough password 2")).status).toBe(401);
   });
 
-  it("refuses a password on the command line, a short one, an unknown role and a taken name, creating nothing", async () => {
+  it("refuses a password on the command line, a short or guessable one, an unknown role and a taken name, creating nothing", async () => {
     const before = await stack.db.user.count();
     // Independent refusals: run side by side (each CLI start costs a second or more on a busy machine).
-    const [onArgv, short, family, taken, noPassword] = await Promise.all([
+    const [onArgv, short, guessable, family, taken, noPassword] = await Promise.all([
       admin(db, [
         "create-user",
         "--role",
@@ -77,6 +77,7 @@ describe("npm run admin", { timeout: 120_000 }, () => {
         "a long enough password 1",
       ]),
       admin(db, ["create-user", "--role", "staff", "--username", "short-user"], "short\n"),
+      admin(db, ["create-user", "--role", "staff", "--username", "guess-user"], "111111111111\n"),
       admin(db, ["create-user", "--role", "family", "--username", "fam-user"], "a long enough password 1\n"),
       admin(db, ["create-user", "--role", "installer", "--username", "county-duty"], "a long enough password 1\n"),
       admin(db, ["create-user", "--role", "staff", "--username", "empty-stdin"]),
@@ -85,6 +86,8 @@ describe("npm run admin", { timeout: 120_000 }, () => {
     expect(onArgv.stderr).toMatch(/shell history/);
     expect(short.code).toBe(2);
     expect(short.stderr).toMatch(/at least 12 characters/);
+    expect(guessable.code).toBe(2);
+    expect(guessable.stderr).toMatch(/too easy to guess/);
     expect(family.code).toBe(2);
     expect(family.stderr).toMatch(/staff or installer/);
     expect(taken.code).toBe(2);

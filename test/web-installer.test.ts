@@ -55,6 +55,16 @@ describe.skipIf(!hasChromium)("web app: installer", () => {
       include: { devices: true },
     });
     expect(household?.devices.map((d) => d.serial)).toEqual([box.serial]);
+
+    // Named wrong on the spot (or not at all): renamed from the card, and the new name is the camera's everywhere.
+    await card.getByRole("button", { name: "改名" }).click();
+    await card.locator("input[name=cameraName]").fill("东屋");
+    await card.getByRole("button", { name: "保存" }).click();
+    await card.getByTestId("camera-name").getByText("东屋").waitFor();
+    await card.locator("strong", { hasText: "东屋" }).waitFor();
+    const renamed = await web.stack.db.device.findUniqueOrThrow({ where: { serial: box.serial } });
+    expect(renamed.label).toBe("东屋");
+    await screenshot(page, "web-installer-camera-renamed");
     await context.close();
   }, 60_000);
 });

@@ -5,6 +5,7 @@ import type { Database } from "../../core/database.ts";
 import { hashSecret, randomId } from "../../core/secrets.ts";
 import { SESSION_MEMORY_MS } from "../../core/session-memory.ts";
 import { staffPassword } from "../../protocol/accounts.ts";
+import { MIN_PASSWORD_LENGTH, weakPasswordReason } from "../../protocol/password-rules.ts";
 import { registerBody } from "../../protocol/invites.ts";
 
 // Families join through invites; these commands make the accounts that run the service.
@@ -14,7 +15,11 @@ export const adminRole = z.enum(["staff", "installer"], {
 export const username = registerBody.shape.username;
 export const displayName = registerBody.shape.displayName;
 // Stricter than a family account's: these accounts see and command the whole fleet.
-export const password = staffPassword;
+/** The gateway's rules for a password someone chooses (protocol/password-rules.ts), at the work accounts' length. */
+export const password = staffPassword.refine((value) => weakPasswordReason(value, MIN_PASSWORD_LENGTH.work) === null, {
+  message:
+    "the password is too easy to guess (one character repeated, a sequence, a repeated pattern or a common password)",
+});
 
 export class AdminError extends Error {
   override name = "AdminError";

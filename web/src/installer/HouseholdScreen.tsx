@@ -7,6 +7,7 @@ import { signalWord, timeAgo } from "../format.ts";
 import { useAction, useLoad, useTick } from "../hooks.ts";
 import { useLiveDevices } from "../live-devices.ts";
 import type { DeviceDetail, DeviceView, HouseholdDetail, HouseholdView, Page } from "../types.ts";
+import { CameraName } from "../ui/CameraName.tsx";
 import { InvitePanel } from "../ui/InvitePanel.tsx";
 import { ErrorText, Layout, Loading } from "../ui/Layout.tsx";
 import { StateBadge } from "../ui/StateBadge.tsx";
@@ -243,6 +244,10 @@ function InstalledCamera({
         {seen ? t("camera.lastSeen", { when: seen }) : t("camera.neverSeen")}
         {device.rssi !== null ? ` · ${t(`signal.${signalWord(device.rssi)}`)}` : ""}
       </p>
+      <dl class="facts">
+        <dt>{t("camera.name")}</dt>
+        <CameraName device={device} onRenamed={onChanged} />
+      </dl>
       {highlight ? (
         <p class={device.connection === "online" ? "ok" : "hint"} role="status">
           {device.connection === "online" ? t("installer.cameraOnline") : t("installer.waitingOnline")}

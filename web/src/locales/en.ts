@@ -98,7 +98,7 @@ export const en: Same<typeof zhCN> = {
     created: "Created",
   },
   members: { remove: "Remove", removeConfirm: "Remove {{name}} from this home?", leave: "Leave this home" },
-  state: { online: "Online", offline: "Offline", unknown: "Not connected yet" },
+  state: { online: "Online", offline: "Offline", unknown: "Never online" },
   live: {
     down: "Connection lost, reconnecting; what you see may be out of date.",
     title: "Live view",

@@ -93,7 +93,7 @@ export const zhCN = {
     created: "已创建",
   },
   members: { remove: "移出", removeConfirm: "把 {{name}} 移出这个家？", leave: "退出这个家" },
-  state: { online: "在线", offline: "离线", unknown: "尚未连接" },
+  state: { online: "在线", offline: "离线", unknown: "从未上线" },
   live: {
     down: "网络断开，正在重连；页面内容可能不是最新的。",
     title: "实时画面",
