@@ -81,7 +81,9 @@ class WangxiangDevice implements Device {
     this.serial = serialSchema.parse(options.serial);
     this.#options = options;
     this.#random = options.random ?? Math.random;
-    this.#baseLog = (options.log ?? silentLogger()).child({ serial: this.serial });
+    const log = options.log ?? silentLogger();
+    // A host may hand over a logger already bound to this serial (the bridge does): bind it once.
+    this.#baseLog = log.bindings().serial === this.serial ? log : log.child({ serial: this.serial });
     this.#log = this.#baseLog;
     this.events = new TypedEvents<DeviceEvents>({ log: this.#baseLog, name: "device" });
     const claimCode = claimCodeSchema.parse(options.claimCode);
