@@ -1,74 +1,10 @@
-// HTTP and RTSP digest authentication (RFC 7616 with MD5, the only algorithm IP cameras offer; RFC 2069 when
-// the challenge has no qop), and Basic where a camera asks for it. Cameras answer 401 with a challenge; the
-// client answers it once. A second 401 means the account is wrong: that is what tells "wrong password" apart.
-import { createHash, randomBytes } from "node:crypto";
+// HTTP requests to a camera (snapshot URL, ONVIF service) with the same Digest and Basic answers as its RTSP
+// (media/rtsp-auth.ts). Cameras answer 401 with a challenge; the client answers it once. A second 401 means the
+// account is wrong: that is what tells "wrong password" apart.
+import { authorizationHeader, parseChallenges, type RtspAccount } from "./media/rtsp-auth.ts";
 
-export interface Account {
-  username: string;
-  password: string;
-}
-
-export interface Challenge {
-  scheme: "digest" | "basic";
-  realm: string;
-  nonce: string;
-  qop: string | undefined;
-  opaque: string | undefined;
-  algorithm: string | undefined;
-}
-
-/** The first challenge we can answer in WWW-Authenticate headers (Digest preferred); null when none. */
-export function parseChallenge(headers: string[]): Challenge | null {
-  const parsed = headers.map(parseOne).filter((c): c is Challenge => c !== null);
-  return parsed.find((c) => c.scheme === "digest") ?? parsed[0] ?? null;
-}
-
-function parseOne(header: string): Challenge | null {
-  const match = /^\s*(Digest|Basic)\s+(.*)$/i.exec(header);
-  if (!match) return null;
-  const params = new Map<string, string>();
-  for (const p of match[2]!.matchAll(/([a-zA-Z]+)\s*=\s*(?:"([^"]*)"|([^,\s]*))/g))
-    params.set(p[1]!.toLowerCase(), p[2] ?? p[3] ?? "");
-  const qop = params
-    .get("qop")
-    ?.split(",")
-    .map((q) => q.trim());
-  return {
-    scheme: match[1]!.toLowerCase() === "digest" ? "digest" : "basic",
-    realm: params.get("realm") ?? "",
-    nonce: params.get("nonce") ?? "",
-    qop: qop?.includes("auth") ? "auth" : undefined,
-    opaque: params.get("opaque"),
-    algorithm: params.get("algorithm"),
-  };
-}
-
-const md5 = (text: string) => createHash("md5").update(text).digest("hex");
-
-/** The Authorization header that answers `challenge` for one request (method and request URI as sent). */
-export function authorization(challenge: Challenge, account: Account, method: string, uri: string): string {
-  if (challenge.scheme === "basic")
-    return `Basic ${Buffer.from(`${account.username}:${account.password}`).toString("base64")}`;
-  const ha1 = md5(`${account.username}:${challenge.realm}:${account.password}`);
-  const ha2 = md5(`${method}:${uri}`);
-  const fields = [
-    `username="${account.username}"`,
-    `realm="${challenge.realm}"`,
-    `nonce="${challenge.nonce}"`,
-    `uri="${uri}"`,
-  ];
-  if (challenge.qop) {
-    const cnonce = randomBytes(8).toString("hex");
-    const nc = "00000001";
-    fields.push(`qop=auth`, `nc=${nc}`, `cnonce="${cnonce}"`);
-    fields.push(`response="${md5(`${ha1}:${challenge.nonce}:${nc}:${cnonce}:auth:${ha2}`)}"`);
-  } else {
-    fields.push(`response="${md5(`${ha1}:${challenge.nonce}:${ha2}`)}"`);
-  }
-  if (challenge.opaque !== undefined) fields.push(`opaque="${challenge.opaque}"`);
-  if (challenge.algorithm) fields.push(`algorithm=${challenge.algorithm}`);
-  return `Digest ${fields.join(", ")}`;
-}
+/** A camera's account: the same for its RTSP streams, its snapshot URL and its ONVIF service. */
+export type Account = RtspAccount;
 
 export type HttpOutcome =
   | { kind: "ok"; body: Buffer; contentType: string | null }
@@ -96,11 +32,11 @@ export async function cameraHttp(
   try {
     let response = await send();
     if (response.status === 401 && account) {
-      const challenge = parseChallenge(response.headers.get("www-authenticate")?.split(/,\s*(?=Digest|Basic)/i) ?? []);
+      const challenge = parseChallenges(response.headers.get("www-authenticate")?.split(/,\s*(?=Digest|Basic)/i) ?? []);
       await response.body?.cancel();
       if (!challenge) return { kind: "auth-failed" };
       const { pathname, search } = new URL(url);
-      response = await send(authorization(challenge, account, method, pathname + search));
+      response = await send(authorizationHeader(challenge, account, method, pathname + search));
     }
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();

@@ -1,4 +1,5 @@
-// RTSP authentication (RFC 2326 §D, RFC 2617/7616 with MD5): Basic, and Digest with or without qop=auth.
+// A camera's authentication, for RTSP (RFC 2326 §D) and HTTP alike (RFC 2617/7616 with MD5, the only algorithm
+// IP cameras offer): Basic, and Digest with or without qop=auth.
 import { createHash, randomBytes } from "node:crypto";
 
 export interface RtspAccount {
