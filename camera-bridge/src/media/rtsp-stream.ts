@@ -12,7 +12,12 @@ import {
   usePLI,
   type RTCRtpTransceiver,
 } from "werift";
-import type { CameraStream, CameraStreamOptions, CameraStreamStats } from "../../../device-client/src/camera-stream.ts";
+import {
+  zeroStreamStats,
+  type CameraStream,
+  type CameraStreamOptions,
+  type CameraStreamStats,
+} from "../../../device-client/src/camera-stream.ts";
 import { publisherConfig, waitConnected } from "../../../device-client/src/publisher-peer.ts";
 import { whipDelete, whipPost } from "../../../device-client/src/whip-client.ts";
 import { gatheredLocalSdp } from "../../../core/webrtc.ts";
@@ -94,15 +99,7 @@ function peerFor(options: RtspStreamOptions, tracks: RtspTracks, audio: ReturnTy
   return new RTCPeerConnection(publisherConfig(options, codecs));
 }
 
-const emptyStats = (): RtspStreamStats => ({
-  keyframesFromCache: 0,
-  videoPacketsSent: 0,
-  audioPacketsSent: 0,
-  bytesSent: 0,
-  keyframeRequests: 0,
-  talkbackPacketsReceived: 0,
-  talkbackBytesReceived: 0,
-});
+const emptyStats = (): RtspStreamStats => ({ ...zeroStreamStats(), keyframesFromCache: 0 });
 
 export async function startRtspStream(options: RtspStreamOptions): Promise<RtspCameraStream> {
   const counters = emptyStats();

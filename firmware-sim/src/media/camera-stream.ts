@@ -12,10 +12,11 @@ import { startClipSource, type ClipSource } from "./clip-source.ts";
 import { gatheredLocalSdp } from "../../../core/webrtc.ts";
 import { whipDelete, whipPost } from "../../../device-client/src/whip-client.ts";
 import { publisherConfig, waitConnected } from "../../../device-client/src/publisher-peer.ts";
-import type {
-  CameraStream,
-  CameraStreamOptions as DeviceStreamOptions,
-  CameraStreamStats,
+import {
+  zeroStreamStats,
+  type CameraStream,
+  type CameraStreamOptions as DeviceStreamOptions,
+  type CameraStreamStats,
 } from "../../../device-client/src/camera-stream.ts";
 
 export type { CameraStream, CameraStreamStats };
@@ -42,14 +43,7 @@ export async function startCameraStream(options: CameraStreamOptions): Promise<C
   const video = pc.addTransceiver(videoTrack, { direction: "sendonly" });
   const audio = pc.addTransceiver(audioTrack, { direction: "sendrecv" });
 
-  const counters: CameraStreamStats = {
-    videoPacketsSent: 0,
-    audioPacketsSent: 0,
-    bytesSent: 0,
-    keyframeRequests: 0,
-    talkbackPacketsReceived: 0,
-    talkbackBytesReceived: 0,
-  };
+  const counters: CameraStreamStats = zeroStreamStats();
   audio.onTrack.subscribe((track) => {
     track.onReceiveRtp.subscribe((rtp) => {
       counters.talkbackPacketsReceived++;
