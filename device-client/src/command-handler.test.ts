@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CommandRequestMessage, CommandResponseMessage, DeviceEventMessage } from "../../protocol/index.ts";
 import { sha256Of, startFileServer } from "../../test/helpers/sim-helpers.ts";
 import { createStreamControl } from "./stream-control.ts";
-import type { DeviceCounters } from "./device-types.ts";
+import { zeroCounters } from "./device-types.ts";
 import { CallPanel } from "./call-panel.ts";
 import { CommandHandler } from "./command-handler.ts";
 import { silentLogger } from "./log.ts";
@@ -40,17 +40,7 @@ function command(
 /** A camera's worth of actions that record what they were asked to do. */
 function camera() {
   const log = silentLogger();
-  const counters: DeviceCounters = {
-    connects: 0,
-    claimRequests: 0,
-    heartbeats: 0,
-    commandsHandled: 0,
-    invalidCommands: 0,
-    expiredCommands: 0,
-    duplicateCommands: 0,
-    stillsPosted: 0,
-    stillsRefused: 0,
-  };
+  const counters = zeroCounters();
   const did: string[] = [];
   const events: DeviceEventMessage[] = [];
   const responses: CommandResponseMessage[] = [];

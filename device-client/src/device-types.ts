@@ -53,6 +53,18 @@ export interface DeviceCounters {
   stillsRefused: number;
 }
 
+export const zeroCounters = (): DeviceCounters => ({
+  connects: 0,
+  claimRequests: 0,
+  heartbeats: 0,
+  commandsHandled: 0,
+  invalidCommands: 0,
+  expiredCommands: 0,
+  duplicateCommands: 0,
+  stillsPosted: 0,
+  stillsRefused: 0,
+});
+
 export interface DeviceSnapshot {
   serial: string;
   deviceId: string | null;

@@ -18,14 +18,14 @@ import { TypedEvents } from "../../core/events.ts";
 import { backoffDelayMs, defaultBackoff } from "./backoff.ts";
 import { CallPanel } from "./call-panel.ts";
 import { createStreamControl, type StreamControl } from "./stream-control.ts";
-import type {
-  Device,
-  DeviceCounters,
-  DeviceEvents,
-  DeviceOptions,
-  DeviceRefusal,
-  DeviceSnapshot,
-  DeviceState,
+import {
+  zeroCounters,
+  type Device,
+  type DeviceEvents,
+  type DeviceOptions,
+  type DeviceRefusal,
+  type DeviceSnapshot,
+  type DeviceState,
 } from "./device-types.ts";
 import { CommandHandler } from "./command-handler.ts";
 import { StillUploader } from "./stills.ts";
@@ -39,18 +39,6 @@ export * from "./device-types.ts";
 export function createDevice(options: DeviceOptions): Device {
   return new WangxiangDevice(options);
 }
-
-const zeroCounters = (): DeviceCounters => ({
-  connects: 0,
-  claimRequests: 0,
-  heartbeats: 0,
-  commandsHandled: 0,
-  invalidCommands: 0,
-  expiredCommands: 0,
-  duplicateCommands: 0,
-  stillsPosted: 0,
-  stillsRefused: 0,
-});
 
 class WangxiangDevice implements Device {
   readonly serial: string;
