@@ -16,6 +16,8 @@ export interface RtspPullOptions {
   url: string;
   account?: RtspAccount;
   backchannel: boolean;
+  /** Why AAC cannot become Opus on this box (null: it can): see chooseTracks. */
+  aacMissing: string | null;
   backoff?: Backoff;
   timeoutMs?: number;
   /** No RTP for this long while playing: the camera is treated as gone (a frozen encoder keeps TCP open). */
@@ -55,7 +57,7 @@ export class RtspPull {
   private static async open(options: RtspPullOptions): Promise<{ client: RtspClient; tracks: RtspTracks }> {
     const client = await RtspClient.connect({ ...options, timeoutMs: options.timeoutMs ?? 5_000 });
     try {
-      const tracks = chooseTracks(await client.describe());
+      const tracks = chooseTracks(await client.describe(), options.aacMissing);
       const wanted = [tracks.video, tracks.audio, tracks.talkback].filter((t): t is RtspTrack => t !== null);
       await client.play(wanted);
       return { client, tracks };
