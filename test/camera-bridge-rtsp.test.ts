@@ -1,6 +1,8 @@
 // The bridge's RTSP side against a real RTSP server (GStreamer's ONVIF server, digest auth): the health probe
 // tells the four answers apart, and a session delivers H.264 and PCMA over TCP with the backchannel granted.
+import { readdir, readFile } from "node:fs/promises";
 import { createServer } from "node:net";
+import { frameFromStream, STILL_FFMPEG_ARGS } from "../camera-bridge/src/ffmpeg-still.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { opusPacketSamples } from "../camera-bridge/src/media/aac-opus.ts";
 import { probeRtsp } from "../camera-bridge/src/media/probe.ts";
@@ -62,6 +64,33 @@ describe.skipIf(!hasRtspCameraServer())("camera bridge: RTSP against GStreamer's
     await waitFor("the linger to end the pull", () => feed.state === "stopped", 10_000);
     expect(feed.gop).toBeNull();
     await waitFor("the camera seeing the session end", () => camera.clientsClosed() > closedBefore, 5_000);
+  });
+
+  it("a still cut from the stream is a JPEG, and no process on the box shows the camera's URL or password", async () => {
+    const seen: string[] = [];
+    let done = false;
+    const watchProcesses = async () => {
+      while (!done) {
+        for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
+          const args = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+          if (args.startsWith("ffmpeg") && args.includes("mjpeg")) seen.push(args.replaceAll("\0", " "));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    const watching = watchProcesses();
+    const jpeg = await frameFromStream(camera.url, account()).finally(() => (done = true));
+    await watching;
+    expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(seen.length).toBeGreaterThan(0);
+    for (const args of seen) {
+      expect(args).not.toContain(camera.password);
+      expect(args).not.toContain("rtsp://");
+    }
+    expect(STILL_FFMPEG_ARGS.join(" ")).toBe(seen[0]!.replace(/^ffmpeg /, "").trim());
+    await expect(frameFromStream(camera.url, account(), { ffmpeg: "/nonexistent/ffmpeg" })).rejects.toThrow(
+      "no snapshot URI, and ffmpeg is not installed",
+    );
   });
 
   describe("a camera that sends AAC (its backchannel in µ-law)", () => {

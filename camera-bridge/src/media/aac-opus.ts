@@ -7,6 +7,7 @@ import { RtpHeader, RtpPacket } from "werift";
 import { adtsFrame, AacDepacketizer, type AacConfig } from "./aac-rtp.ts";
 
 const transcoderChecks = new Map<string, Promise<string | null>>();
+export const FFMPEG_NOT_INSTALLED = "ffmpeg is not installed";
 
 /** null when `ffmpeg` can encode Opus; otherwise why AAC audio is off (asked once per binary). */
 export function aacTranscoderMissing(ffmpeg = "ffmpeg"): Promise<string | null> {
@@ -16,7 +17,7 @@ export function aacTranscoderMissing(ffmpeg = "ffmpeg"): Promise<string | null> 
       const child = spawn(ffmpeg, ["-hide_banner", "-encoders"], { stdio: ["ignore", "pipe", "ignore"] });
       let listing = "";
       child.stdout.on("data", (chunk: Buffer) => (listing += chunk.toString()));
-      child.once("error", () => resolve("ffmpeg is not installed"));
+      child.once("error", () => resolve(FFMPEG_NOT_INSTALLED));
       child.once("close", () => resolve(/\blibopus\b/.test(listing) ? null : "ffmpeg has no Opus encoder (libopus)"));
     });
     transcoderChecks.set(ffmpeg, check);

@@ -18,6 +18,8 @@ export interface RtspFeedOptions {
   account?: RtspAccount;
   backoff?: Backoff;
   timeoutMs?: number;
+  /** Video only, without the backchannel (a still from the stream). */
+  videoOnly?: boolean;
   /** How long the pull outlives its last stream (default 0: it stops with it). */
   lingerMs?: number;
   onState?(state: PullState, detail: string): void;
@@ -119,7 +121,8 @@ export class RtspFeed {
       url: this.options.url,
       aacMissing: await aacTranscoderMissing(this.options.ffmpeg),
       account: this.options.account,
-      backchannel: true,
+      backchannel: !this.options.videoOnly,
+      videoOnly: this.options.videoOnly,
       backoff: this.options.backoff,
       timeoutMs: this.options.timeoutMs,
       onPacket: (track, packet) => this.fromCamera(track, packet),
