@@ -48,7 +48,8 @@ const int32 = 2_147_483_647;
 export const heartbeatMessage = z.object({
   at: isoTime,
   uptimeS: z.number().int().min(0).max(int32),
-  rssi: z.number().int().min(-130).max(0),
+  /** Wi-Fi signal in dBm; null for a wired camera (a bridged IP camera on Ethernet has no radio). */
+  rssi: z.number().int().min(-130).max(0).nullable(),
   temperatureC: z.number().min(-40).max(125),
   firmware: z.string().min(1).max(40),
   freeStorageMb: z.number().int().min(0).max(int32),
@@ -225,7 +226,7 @@ export const commandResponseMessage = z.object({
 export type CommandResponseMessage = z.infer<typeof commandResponseMessage>;
 
 /** What a camera answers to clock-probe: its own clock (for the skew) and its Wi-Fi signal now. */
-export const clockProbeResult = z.object({ at: isoTime, rssi: z.number().int().min(-130).max(0) });
+export const clockProbeResult = z.object({ at: isoTime, rssi: z.number().int().min(-130).max(0).nullable() });
 export type ClockProbeResult = z.infer<typeof clockProbeResult>;
 
 /** Parses a JSON payload against a schema; never throws. */

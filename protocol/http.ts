@@ -206,7 +206,8 @@ export const heartbeatHistoryQuery = z.object({
 export const heartbeatView = z.object({
   at: isoTime,
   uptimeS: z.number(),
-  rssi: z.number(),
+  /** null: a wired camera (no Wi-Fi signal to report). */
+  rssi: z.number().nullable(),
   temperatureC: z.number(),
   firmware: z.string(),
   freeStorageMb: z.number(),

@@ -289,6 +289,7 @@ export const en: Same<typeof zhCN> = {
     goodShort: "good ({{rssi}})",
     fairShort: "fair ({{rssi}})",
     weakShort: "weak ({{rssi}})",
+    wired: "wired",
   },
   staff: {
     neverOnline: "Never online",

@@ -278,6 +278,7 @@ export const zhCN = {
     goodShort: "很好（{{rssi}}）",
     fairShort: "一般（{{rssi}}）",
     weakShort: "差（{{rssi}}）",
+    wired: "有线",
   },
   staff: {
     neverOnline: "从未上线",
