@@ -15,6 +15,12 @@ import { SnapshotPanel } from "../ui/Snapshot.tsx";
 import { TimeChart } from "./TimeChart.tsx";
 import { onlineSeries } from "./uptime-series.ts";
 
+/** The Wi-Fi signal in words; 有线 for a bridged camera whose heartbeats carry none (it is on Ethernet). */
+function signalText(device: DeviceDetail, t: ReturnType<typeof useT>["t"]): string {
+  if (device.rssi !== null) return t(`signal.${signalWord(device.rssi)}`);
+  return device.camera && device.lastHeartbeatAt ? t("signal.wired") : "—";
+}
+
 export function DeviceScreen() {
   const { t, lang } = useT();
   const { api, session } = useServices();
@@ -55,12 +61,7 @@ export function DeviceScreen() {
           <dd>{device.firmware ?? "—"}</dd>
           <dt>{t("staff.signalTemp")}</dt>
           <dd>
-            {device.rssi !== null
-              ? t(`signal.${signalWord(device.rssi)}`)
-              : device.camera && device.lastHeartbeatAt
-                ? t("signal.wired")
-                : "—"}{" "}
-            · {device.temperatureC ?? "—"} °C
+            {signalText(device, t)} · {device.temperatureC ?? "—"} °C
           </dd>
           <dt>{t("camera.privacy")}</dt>
           <dd>{device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}</dd>
