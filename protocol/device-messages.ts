@@ -13,9 +13,10 @@ export const isoTime = z.iso.datetime({ offset: true });
 
 /**
  * What a device can do, in its "online" status. Absent (our own cameras, older firmware): everything.
- * A bridged RTSP camera has a speaker for talk-back only when it offers the ONVIF audio backchannel.
+ * A bridged RTSP camera has a speaker for talk-back only when it offers the ONVIF audio backchannel, and never
+ * the elder's call button (callButton false: nobody at home can call out, or answer a call by a press).
  */
-export const deviceCapabilities = z.object({ talkback: z.boolean() });
+export const deviceCapabilities = z.object({ talkback: z.boolean(), callButton: z.boolean().optional() });
 export type DeviceCapabilities = z.infer<typeof deviceCapabilities>;
 
 /**

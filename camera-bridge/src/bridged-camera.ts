@@ -79,7 +79,8 @@ export class BridgedCamera {
       },
       readings: () => boxReadings(options.store.dir),
       takeStill: () => this.#takeStill(),
-      capabilities: () => ({ talkback: this.#talkback }),
+      // An IP camera has no Wangxiang call button: the app must not promise the elder can call or answer by one.
+      capabilities: () => ({ talkback: this.#talkback, callButton: false }),
       rebootCommand: () => this.#reboot(),
     });
   }
