@@ -19,10 +19,11 @@ function readConfig(): BridgeConfig {
 }
 
 /** Live view: the camera's RTSP pulled only while the stream exists, passed through to the relay over WHIP. */
-const pullAndPublish: StartRtspStream = ({ rtspUrl, account, requestKeyframe }, options) =>
+const pullAndPublish: StartRtspStream = ({ rtspUrl, account, requestKeyframe, onAudioOff }, options) =>
   startRtspStream({
     ...options,
     rtspUrl,
+    onAudioOff,
     ...(account ? { account } : {}),
     ...(requestKeyframe ? { requestKeyframe } : {}),
   });

@@ -176,7 +176,7 @@ export class DeviceIngest {
           )
           .catch((error: unknown) => this.logFailure(deviceId, topic, error));
         if (m.value.capabilities)
-          recordCapabilities(this.o.db, deviceId, m.value.capabilities.talkback).catch((error: unknown) =>
+          recordCapabilities(this.o.db, deviceId, m.value.capabilities).catch((error: unknown) =>
             this.logFailure(deviceId, topic, error),
           );
         return;
