@@ -23,7 +23,7 @@ import type { LiveSessions } from "../events/live-sessions.ts";
 import { AccountService } from "./account-service.ts";
 import { AccountStore } from "./account-store.ts";
 import type { AuditLog } from "./audit.ts";
-import { requireRole, sessionViewOf, signedIn } from "./auth.ts";
+import { requireRole, sessionViewOf, signedIn } from "./signed-in.ts";
 import type { Sessions } from "./sessions.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };

@@ -7,7 +7,7 @@ import { maskPhone } from "../../../protocol/phone.ts";
 import type { LiveSessions } from "../events/live-sessions.ts";
 import type { AccountStore, AssignmentRow, AssignmentTarget, UserRow } from "./account-store.ts";
 import type { AuditLog } from "./audit.ts";
-import { assertStrongPassword } from "./auth.ts";
+import { assertStrongPassword } from "./signed-in.ts";
 import type { SessionSummary, Sessions, SignedInUser } from "./sessions.ts";
 
 export interface AccountServiceOptions {

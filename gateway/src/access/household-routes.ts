@@ -17,7 +17,7 @@ import {
 } from "../../../protocol/http.ts";
 import type { LiveSessions } from "../events/live-sessions.ts";
 import type { AuditLog } from "./audit.ts";
-import { requireRole, signedIn } from "./auth.ts";
+import { requireRole, signedIn } from "./signed-in.ts";
 import { HouseholdService } from "./household-service.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };

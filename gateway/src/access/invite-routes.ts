@@ -20,7 +20,7 @@ import {
 } from "../../../protocol/invites.ts";
 import { localGuessLimiters, type GuessLimiterFactory } from "./attempt-limiter.ts";
 import type { AuditLog } from "./audit.ts";
-import { clientOf, requireRole, signedIn } from "./auth.ts";
+import { clientOf, requireRole, signedIn } from "./signed-in.ts";
 import { InviteService } from "./invite-service.ts";
 import type { Sessions } from "./sessions.ts";
 

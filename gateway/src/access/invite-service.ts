@@ -9,7 +9,7 @@ import type { createInviteBody, inviteView, registerBody } from "../../../protoc
 import { assertCanSeeHousehold, isHouseholdMember } from "./access.ts";
 import type { GuessLimiter } from "./attempt-limiter.ts";
 import type { AuditLog } from "./audit.ts";
-import { assertStrongPassword } from "./auth.ts";
+import { assertStrongPassword } from "./signed-in.ts";
 import { InviteStore, inviteGone } from "./invite-store.ts";
 import type { Sessions, SignedInUser } from "./sessions.ts";
 
