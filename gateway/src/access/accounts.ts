@@ -24,7 +24,7 @@ import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import type { Sessions } from "./sessions.ts";
 import type { LiveSessions } from "../events/live-sessions.ts";
-import { assertStrongPassword, requireRole, sessionViewOf, signedIn } from "./auth.ts";
+import { assertStrongPassword, requireRole, sessionViewOf, signedIn } from "./signed-in.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 type UserRow = {

@@ -23,7 +23,7 @@ import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { toHouseholdView } from "../http/views.ts";
-import { requireRole, signedIn } from "./auth.ts";
+import { requireRole, signedIn } from "./signed-in.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 const withCount = { _count: { select: { devices: true } } } as const;

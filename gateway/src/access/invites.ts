@@ -24,7 +24,7 @@ import { assertCanSeeHousehold, isHouseholdMember } from "./access.ts";
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "./audit.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
-import { assertStrongPassword, clientOf, requireRole, signedIn } from "./auth.ts";
+import { assertStrongPassword, clientOf, requireRole, signedIn } from "./signed-in.ts";
 
 const errors = {
   400: errorReply,

@@ -19,7 +19,7 @@ import {
   verifyPhoneBody,
 } from "../../../protocol/phone.ts";
 import type { AuditLog } from "./audit.ts";
-import { assertStrongPassword, clientOf, requireRole, signedIn } from "./auth.ts";
+import { assertStrongPassword, clientOf, requireRole, signedIn } from "./signed-in.ts";
 import type { GuessLimiterFactory } from "./attempt-limiter.ts";
 import { localGuessLimiters } from "./attempt-limiter.ts";
 import { consumeUse, usableInviteFinder } from "./invites.ts";

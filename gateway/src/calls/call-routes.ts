@@ -21,7 +21,7 @@ import { deviceIdParams, errorReply, householdIdParams } from "../../../protocol
 import { viewGrantReply } from "../../../protocol/live-view.ts";
 import { assertCanSeeHousehold, householdIdsOf } from "../access/access.ts";
 import type { AuditLog } from "../access/audit.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 import type { CallService } from "./call-service.ts";
 import type { WebPush } from "./web-push.ts";
 

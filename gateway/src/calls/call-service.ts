@@ -7,7 +7,7 @@ import { randomId } from "../../../core/secrets.ts";
 import type { CallView, PushPayload } from "../../../protocol/calls.ts";
 import type { DeviceCommand } from "../../../protocol/device-messages.ts";
 import { isHouseholdMember } from "../access/access.ts";
-import type { SignedInUser } from "../access/auth.ts";
+import type { SignedInUser } from "../access/signed-in.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { GatewayMetrics } from "../metrics.ts";

@@ -8,7 +8,7 @@ import type { Database } from "../../../core/database.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { alertInclude, alertViewSelect, toAlertView } from "../http/views.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 import { displayNamesOf } from "../access/display-names.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };

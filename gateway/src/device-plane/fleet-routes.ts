@@ -22,7 +22,7 @@ import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { gatewayDowntime } from "./gateway-runs.ts";
 import { overlapMs, uptimeFraction, uptimeWindows, type Transition } from "./uptime.ts";
 import { deviceViewSelect, toDeviceView } from "../http/views.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
 

@@ -33,7 +33,7 @@ import {
   revokeDevice,
 } from "./provisioning.ts";
 import { loadDeviceDetail } from "./fleet-routes.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 429: errorReply };
 

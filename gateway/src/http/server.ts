@@ -134,3 +134,23 @@ function closeConnectionsAfterLastResponse(app: FastifyInstance): void {
     if (closing) setImmediate(() => app.server.closeIdleConnections());
   });
 }
+
+/** Listens on the configured address; returns the port (the one chosen, for port 0). */
+export async function listenOn(app: FastifyInstance, port: number, host: string): Promise<number> {
+  try {
+    await app.listen({ port, host });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new Error(`HTTP port ${port} is already in use; set HTTP_PORT to another port`, { cause: error });
+    throw error;
+  }
+  const address = app.server.address();
+  return typeof address === "object" && address ? address.port : port;
+}
+
+/** This gateway's own URL on loopback, from the port HTTP listens on (the configured one before it listens). */
+export function ownUrl(app: FastifyInstance, configuredPort: number, tls: unknown): string {
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : configuredPort;
+  return `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+}

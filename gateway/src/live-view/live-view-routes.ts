@@ -7,7 +7,7 @@ import type { Database } from "../../../core/database.ts";
 import { signalingPlugin, type RelayPool } from "../../../relay/src/index.ts";
 import { assertCanSeeDevice, assertCanSeeHousehold, notAssigned } from "../access/access.ts";
 import type { LiveViewService } from "./live-view-service.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 

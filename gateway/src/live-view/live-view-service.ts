@@ -14,7 +14,7 @@ import { TypedEvents, type EventSource } from "../../../core/events.ts";
 import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { DomainError, isDomainError, notFoundError } from "../../../protocol/errors.ts";
-import type { SignedInUser } from "../access/auth.ts";
+import type { SignedInUser } from "../access/signed-in.ts";
 import { isHouseholdMember } from "../access/access.ts";
 import type { ViewerClaims, ViewTokens } from "./view-tokens.ts";
 import type { ServerMessage } from "../../../protocol/ws.ts";

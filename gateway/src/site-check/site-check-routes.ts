@@ -7,7 +7,7 @@ import { siteCheckParams, siteCheckView } from "../../../protocol/site-check.ts"
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "../access/audit.ts";
 import { assertCanSeeHousehold, assertCanWorkOnDevice } from "../access/access.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 import type { SiteCheckService } from "./site-check-service.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
