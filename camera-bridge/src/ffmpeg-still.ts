@@ -19,6 +19,8 @@ export const STILL_FFMPEG_ARGS = [
 export interface StillOptions {
   timeoutMs?: number;
   ffmpeg?: string;
+  /** The ffmpeg child is running (its pid): what anyone on the box could read of it, tests check. */
+  onEncoderStarted?(pid: number): void;
 }
 
 export async function frameFromStream(rtspUrl: string, account: Account | undefined, options: StillOptions = {}) {
@@ -28,6 +30,7 @@ export async function frameFromStream(rtspUrl: string, account: Account | undefi
     throw new Error("no snapshot URI, and ffmpeg is not installed");
   // Started first: it waits on stdin while the camera's next keyframe comes.
   const encoder = jpegEncoder(ffmpeg, timeoutMs);
+  if (encoder.pid !== undefined) options.onEncoderStarted?.(encoder.pid);
   try {
     const keyframe = await nextKeyframe(rtspUrl, account, timeoutMs);
     encoder.write(keyframe);
