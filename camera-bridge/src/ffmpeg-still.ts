@@ -5,7 +5,7 @@
 // without it, such a camera answers take-snapshot with a clear error instead.
 import { spawn } from "node:child_process";
 import type { Account } from "./digest-auth.ts";
-import { aacTranscoderMissing, FFMPEG_NOT_INSTALLED } from "./media/aac-opus.ts";
+import { aacTranscoderMissing, FFMPEG_NOT_INSTALLED } from "./media/ffmpeg-check.ts";
 import { RtspFeed, type FeedListener } from "./media/rtsp-feed.ts";
 import { keyframeAnnexB } from "./media/h264-rtp.ts";
 import type { ForwardedPacket } from "./media/rtp-forwarder.ts";

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { aacTranscoderMissing, AacToOpus, OggPacketReader, opusPacketSamples } from "./aac-opus.ts";
+import { AacToOpus, OggPacketReader, opusPacketSamples } from "./aac-opus.ts";
+import { aacTranscoderMissing } from "./ffmpeg-check.ts";
 import { aacConfigFromFmtp, adtsFrame, AacDepacketizer } from "./aac-rtp.ts";
 import { audioPlan } from "./audio-plan.ts";
 import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw, transcodeG711 } from "./g711.ts";
