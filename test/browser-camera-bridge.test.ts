@@ -125,7 +125,7 @@ describe.skipIf(!hasChromium || !hasRtspCameraServer())("camera bridge → relay
     }
   });
 
-  it("a camera that sends AAC: its audio arrives as Opus, its H.264 untouched", async () => {
+  it("a camera that sends AAC: its audio arrives as Opus, its H.264 untouched, and the viewer's Opus reaches its A-law speaker", async () => {
     const aacCamera = await startRtspCamera({ audio: "aac", gop: 1, width: 320, height: 180, bitrateKbps: 300 });
     const aacStream = await startRtspStream({
       whipUrl: stack.whipUrl("ipcam-aac"),
@@ -151,6 +151,15 @@ describe.skipIf(!hasChromium || !hasRtspCameraServer())("camera bridge → relay
         async () => (await pageMedia(other)).audioBytesReceived,
         first.audioBytesReceived + 2_000,
       );
+      expect(first.microphoneCodec).toBe("audio/opus");
+      expect(aacStream.talkback).toBe(true);
+      await waitFor(
+        "talk-back decoded at the camera's backchannel",
+        () => aacCamera.backchannel().buffers > 25,
+        15_000,
+      );
+      expect(aacCamera.backchannel().rms).toBeGreaterThan(100);
+      expect(aacCamera.backchannel().quiet).toBeGreaterThan(0.5);
     } finally {
       await other.close();
       await aacStream.stop();

@@ -1,6 +1,6 @@
 // The bridge's RTSP side against a real RTSP server (GStreamer's ONVIF server, digest auth): the health probe
 // tells the four answers apart, and a session delivers H.264 and PCMA over TCP with the backchannel granted.
-import { readdir, readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { frameFromStream, STILL_FFMPEG_ARGS } from "../camera-bridge/src/ffmpeg-still.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,22 +67,13 @@ describe.skipIf(!hasRtspCameraServer())("camera bridge: RTSP against GStreamer's
   });
 
   it("a still cut from the stream is a JPEG, and no process on the box shows the camera's URL or password", async () => {
+    // What `ps` shows: the command line in /proc, read while ffmpeg waits for the keyframe on stdin.
     const seen: string[] = [];
-    let done = false;
-    const watchProcesses = async () => {
-      while (!done) {
-        for (const pid of (await readdir("/proc")).filter((name) => /^\d+$/.test(name))) {
-          const args = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-          if (args.startsWith("ffmpeg") && args.includes("mjpeg")) seen.push(args.replaceAll("\0", " "));
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
-    const watching = watchProcesses();
-    const jpeg = await frameFromStream(camera.url, account()).finally(() => (done = true));
-    await watching;
+    const jpeg = await frameFromStream(camera.url, account(), {
+      onEncoderStarted: (pid) => seen.push(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")),
+    });
     expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
-    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toHaveLength(1);
     for (const args of seen) {
       expect(args).not.toContain(camera.password);
       expect(args).not.toContain("rtsp://");
@@ -104,8 +95,8 @@ describe.skipIf(!hasRtspCameraServer())("camera bridge: RTSP against GStreamer's
     it("is healthy with its audio as Opus; on a box without ffmpeg, healthy with the audio off and why", async () => {
       const withFfmpeg = await probeRtsp(aacCamera.url, aacAccount());
       expect(withFfmpeg).toMatchObject({ result: "ok", detail: "H.264 + AAC (as Opus)", audioOff: null });
-      // A viewer's Opus cannot be played by a G.711 speaker: no talk-back while the camera is heard.
-      expect(withFfmpeg.talkback).toBe(false);
+      // Viewers talk in Opus, decoded by ffmpeg for the camera's µ-law speaker.
+      expect(withFfmpeg.talkback).toBe(true);
       const without = await probeRtsp(aacCamera.url, aacAccount(), { ffmpeg: "/nonexistent/ffmpeg" });
       expect(without).toMatchObject({ result: "ok", audioOff: "AAC audio is off: ffmpeg is not installed" });
       expect(without.detail).toBe("H.264; AAC audio is off: ffmpeg is not installed");

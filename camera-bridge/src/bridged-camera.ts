@@ -12,7 +12,6 @@ import type { CameraHealth } from "../../protocol/index.ts";
 import type { BridgeCameraConfig } from "./config.ts";
 import { cameraHttp, type Account } from "./digest-auth.ts";
 import { boxReadings } from "./box-readings.ts";
-import { frameFromStream } from "./ffmpeg-still.ts";
 import { OnvifClient, type OnvifOutcome } from "./onvif.ts";
 import { probeRtsp } from "./media/probe.ts";
 
@@ -183,7 +182,11 @@ export class BridgedCamera {
   async #takeStill(): Promise<Buffer> {
     const sources = this.#sources;
     if (!sources) throw new Error(`camera ${this.#health.state}`);
-    if (!sources.snapshotUrl) return frameFromStream(sources.rtspUrl, this.#account);
+    if (!sources.snapshotUrl) {
+      // Loaded when needed: it pulls the stream with the media code (werift), which an idle bridge leaves out.
+      const { frameFromStream } = await import("./ffmpeg-still.ts");
+      return frameFromStream(sources.rtspUrl, this.#account);
+    }
     const reply = await cameraHttp(sources.snapshotUrl, this.#account, { timeoutMs: 10_000 });
     if (reply.kind === "ok") return reply.body;
     if (reply.kind === "auth-failed") throw new Error("camera refused the account for its snapshot");

@@ -5,7 +5,7 @@
 // without it, such a camera answers take-snapshot with a clear error instead.
 import { spawn } from "node:child_process";
 import type { Account } from "./digest-auth.ts";
-import { aacTranscoderMissing, FFMPEG_NOT_INSTALLED } from "./media/aac-opus.ts";
+import { aacTranscoderMissing, FFMPEG_NOT_INSTALLED } from "./media/ffmpeg-check.ts";
 import { RtspFeed, type FeedListener } from "./media/rtsp-feed.ts";
 import { keyframeAnnexB } from "./media/h264-rtp.ts";
 import type { ForwardedPacket } from "./media/rtp-forwarder.ts";
@@ -19,6 +19,8 @@ export const STILL_FFMPEG_ARGS = [
 export interface StillOptions {
   timeoutMs?: number;
   ffmpeg?: string;
+  /** The ffmpeg child is running (its pid): what anyone on the box could read of it, tests check. */
+  onEncoderStarted?(pid: number): void;
 }
 
 export async function frameFromStream(rtspUrl: string, account: Account | undefined, options: StillOptions = {}) {
@@ -28,6 +30,7 @@ export async function frameFromStream(rtspUrl: string, account: Account | undefi
     throw new Error("no snapshot URI, and ffmpeg is not installed");
   // Started first: it waits on stdin while the camera's next keyframe comes.
   const encoder = jpegEncoder(ffmpeg, timeoutMs);
+  if (encoder.pid !== undefined) options.onEncoderStarted?.(encoder.pid);
   try {
     const keyframe = await nextKeyframe(rtspUrl, account, timeoutMs);
     encoder.write(keyframe);

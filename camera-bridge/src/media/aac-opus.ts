@@ -6,25 +6,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { RtpHeader, RtpPacket } from "werift";
 import { adtsFrame, AacDepacketizer, type AacConfig } from "./aac-rtp.ts";
 
-const transcoderChecks = new Map<string, Promise<string | null>>();
-export const FFMPEG_NOT_INSTALLED = "ffmpeg is not installed";
-
-/** null when `ffmpeg` can encode Opus; otherwise why AAC audio is off (asked once per binary). */
-export function aacTranscoderMissing(ffmpeg = "ffmpeg"): Promise<string | null> {
-  let check = transcoderChecks.get(ffmpeg);
-  if (!check) {
-    check = new Promise((resolve) => {
-      const child = spawn(ffmpeg, ["-hide_banner", "-encoders"], { stdio: ["ignore", "pipe", "ignore"] });
-      let listing = "";
-      child.stdout.on("data", (chunk: Buffer) => (listing += chunk.toString()));
-      child.once("error", () => resolve(FFMPEG_NOT_INSTALLED));
-      child.once("close", () => resolve(/\blibopus\b/.test(listing) ? null : "ffmpeg has no Opus encoder (libopus)"));
-    });
-    transcoderChecks.set(ffmpeg, check);
-  }
-  return check;
-}
-
 /** Samples at 48 kHz in one Opus packet, from its TOC byte (RFC 6716 §3.1). */
 export function opusPacketSamples(packet: Buffer): number {
   const toc = packet[0] ?? 0;

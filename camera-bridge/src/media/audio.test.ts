@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { aacTranscoderMissing, AacToOpus, OggPacketReader, opusPacketSamples } from "./aac-opus.ts";
+import { AacToOpus, OggPacketReader, opusPacketSamples } from "./aac-opus.ts";
+import { aacTranscoderMissing } from "./ffmpeg-check.ts";
 import { aacConfigFromFmtp, adtsFrame, AacDepacketizer } from "./aac-rtp.ts";
 import { audioPlan } from "./audio-plan.ts";
 import { decodeAlaw, decodeMulaw, encodeAlaw, encodeMulaw, transcodeG711 } from "./g711.ts";
+import { OpusToG711 } from "./opus-g711.ts";
 import { chooseTracks } from "./rtsp-client.ts";
 import type { RtspTrack } from "./rtsp-sdp.ts";
 
@@ -57,13 +59,13 @@ describe("G.711: A-law and µ-law", () => {
 });
 
 describe("the camera's audio: what goes to viewers and who can talk back", () => {
-  it("G.711 passes through and talk-back works across laws; AAC goes as Opus without talk-back", () => {
+  it("G.711 passes through and talk-back works across laws; AAC goes as Opus, talk-back decoded to G.711", () => {
     const video = track("H264");
     const pcmaWithPcmuSpeaker = chooseTracks([video, track("PCMA"), track("PCMU", true)], null);
     expect(audioPlan(pcmaWithPcmuSpeaker)).toEqual({ codec: "PCMA", direction: "sendrecv" });
     const aac = chooseTracks([video, track("MPEG4-GENERIC", false, AAC_FMTP), track("PCMA", true)], null);
     expect(aac.audio?.codec).toBe("MPEG4-GENERIC");
-    expect(audioPlan(aac)).toEqual({ codec: "OPUS", direction: "sendonly" });
+    expect(audioPlan(aac)).toEqual({ codec: "OPUS", direction: "sendrecv" });
   });
 
   it("AAC without ffmpeg, or in a form ADTS cannot carry, is off with the reason", () => {
@@ -156,6 +158,30 @@ describe.skipIf(!hasFfmpeg)("AAC → Opus through ffmpeg", () => {
     transcoder.close();
     expect(opus.length).toBeGreaterThanOrEqual(40);
     expect(opus.every((packet) => opusPacketSamples(packet) === 960)).toBe(true);
+  });
+
+  it("talk-back in Opus comes out in the backchannel's G.711 law, 20 ms per payload, as loud as it went in", async () => {
+    const opus = spawnSync("ffmpeg", [
+      ...["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1"],
+      ...["-c:a", "libopus", "-frame_duration", "20", "-f", "ogg", "pipe:1"],
+    ]).stdout;
+    const packets = new OggPacketReader()
+      .push(opus)
+      .filter((p) => !/^Opus(Head|Tags)/.test(p.toString("latin1", 0, 8)));
+    expect(packets.length).toBeGreaterThan(45);
+    const payloads: Buffer[] = [];
+    const decoder = new OpusToG711({ law: "PCMU", onPayload: (p) => payloads.push(p) });
+    for (const packet of packets) decoder.push(packet, opusPacketSamples(packet));
+    const deadline = Date.now() + 10_000;
+    while (payloads.length < 40 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    decoder.close();
+    expect(payloads.length).toBeGreaterThanOrEqual(40);
+    expect(payloads.every((p) => p.length === 160)).toBe(true);
+    // ffmpeg's sine source is at 1/8 of full scale: ~2900 RMS once decoded from µ-law.
+    const samples = payloads.slice(10).flatMap((p) => [...p].map(decodeMulaw));
+    const rms = Math.sqrt(samples.reduce((sum, s) => sum + s * s, 0) / samples.length);
+    expect(rms).toBeGreaterThan(2000);
+    expect(rms).toBeLessThan(4000);
   });
 
   it("without ffmpeg: AAC is reported off, and a transcoder says why it ended", async () => {

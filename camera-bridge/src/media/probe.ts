@@ -1,6 +1,6 @@
 // Is the camera there, does it take our account, and does it have a stream the bridge can pass through?
 // OPTIONS + DESCRIBE only: no media flows, so a health check costs the camera next to nothing.
-import { aacTranscoderMissing } from "./aac-opus.ts";
+import { aacTranscoderMissing } from "./ffmpeg-check.ts";
 import { audioPlan, talksBack } from "./audio-plan.ts";
 import type { RtspAccount } from "./rtsp-auth.ts";
 import { chooseTracks, RtspClient } from "./rtsp-client.ts";

@@ -4,7 +4,8 @@
 // stream) finds a GOP already kept, so it sees the current picture at once whatever the camera's GOP is.
 // Lingering pulls over the home's LAN only; nothing goes to the relay meanwhile.
 import { RtpPacket } from "werift";
-import { aacTranscoderMissing, AacToOpus } from "./aac-opus.ts";
+import { AacToOpus } from "./aac-opus.ts";
+import { aacTranscoderMissing } from "./ffmpeg-check.ts";
 import { aacConfigFromFmtp } from "./aac-rtp.ts";
 import type { RtspAccount } from "./rtsp-auth.ts";
 import { AAC } from "./rtsp-client.ts";

@@ -1,8 +1,8 @@
 // An IP camera's live view, published like our own camera's: the RTSP stream is pulled (over TCP) only
 // while this stream exists, and its H.264 and G.711 RTP go to the relay over WebRTC (WHIP) as they are,
 // re-timed but never decoded; AAC audio goes as Opus (aac-opus.ts: browsers have no AAC over WebRTC).
-// Talk-back from the relay goes to the camera's ONVIF backchannel in the G.711 law the camera asked for:
-// viewers send the law the camera's own audio uses, and the bridge converts A-law ↔ µ-law where they differ.
+// Talk-back from the relay goes to the camera's ONVIF backchannel in the G.711 law the camera asked for
+// (talkback.ts): viewers send the section's codec, converted A-law ↔ µ-law or decoded from Opus as needed.
 import {
   MediaStreamTrack,
   RTCPeerConnection,
@@ -23,13 +23,13 @@ import { publisherConfig, waitConnected } from "../../../device-client/src/publi
 import { whipDelete, whipPost } from "../../../device-client/src/whip-client.ts";
 import { gatheredLocalSdp } from "../../../core/webrtc.ts";
 import { audioPlan, talksBack, type AudioPlan } from "./audio-plan.ts";
-import { transcodeG711, type G711 } from "./g711.ts";
 import type { RtspAccount } from "./rtsp-auth.ts";
 import type { ForwardedPacket } from "./rtp-forwarder.ts";
 import { RtspFeed, type FeedListener } from "./rtsp-feed.ts";
 import type { Backoff, PullState } from "./rtsp-pull.ts";
 import { AAC, type RtspTracks } from "./rtsp-client.ts";
 import type { RtspTrack } from "./rtsp-sdp.ts";
+import { Talkback } from "./talkback.ts";
 
 export interface RtspStreamOptions extends CameraStreamOptions {
   rtspUrl: string;
@@ -173,8 +173,7 @@ class MediaPath implements FeedListener {
   private lastVideoTimestamp: number | undefined;
   private videoSequence = Math.floor(Math.random() * 0x10000);
   private audioSequence = Math.floor(Math.random() * 0x10000);
-  private talkbackSequence = Math.floor(Math.random() * 0x10000);
-  private readonly talkbackSsrc = 1 + Math.floor(Math.random() * 0xfffffff0);
+  private talkback: Talkback | null = null;
   resourceUrl = "";
 
   constructor(
@@ -291,33 +290,27 @@ class MediaPath implements FeedListener {
     this.videoTrack.writeRtp(packet);
   }
 
-  /** Talk-back from the relay to the camera's backchannel: in the law it asked for, in the camera's numbering. */
-  private listenForTalkback(
-    transceiver: RTCRtpTransceiver,
-    feed: RtspFeed,
-    plan: AudioPlan,
-    talkback: RtspTrack,
-  ): void {
-    const from = plan.codec as G711;
-    const to = talkback.codec as G711;
+  /** Talk-back from the relay to the camera's backchannel (talkback.ts). */
+  private listenForTalkback(transceiver: RTCRtpTransceiver, feed: RtspFeed, plan: AudioPlan, backchannel: RtspTrack) {
+    const { ffmpeg, onAudioOff } = this.options;
+    this.talkback = new Talkback({
+      plan,
+      backchannel,
+      send: (packet) => feed.sendTalkback(packet),
+      ffmpeg,
+      onOff: onAudioOff,
+    });
     transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
         this.counters.talkbackPacketsReceived++;
         this.counters.talkbackBytesReceived += rtp.payload.length;
-        this.talkbackSequence = (this.talkbackSequence + 1) & 0xffff;
-        const header = new RtpHeader({
-          payloadType: talkback.payloadType,
-          sequenceNumber: this.talkbackSequence,
-          timestamp: rtp.header.timestamp,
-          ssrc: this.talkbackSsrc,
-          marker: rtp.header.marker,
-        });
-        feed.sendTalkback(new RtpPacket(header, transcodeG711(rtp.payload, from, to)).serialize());
+        this.talkback?.receive(rtp);
       });
     });
   }
 
   async close(token: string): Promise<void> {
+    this.talkback?.close();
     if (this.resourceUrl) await whipDelete(this.resourceUrl, token).catch(() => {});
     await this.pc?.close();
   }
