@@ -44,30 +44,9 @@ export function createHttpServer({
   requestTimeoutMs,
 }: HttpServerOptions): FastifyInstance {
   const app = Fastify({
-    ...(tls
-      ? {
-          https: {
-            cert: readFileSync(tls.certFile),
-            key: readFileSync(tls.keyFile),
-            minVersion: "TLSv1.2" as const,
-            ...deadlines(requestTimeoutMs),
-          },
-        }
-      : { http: deadlines(requestTimeoutMs) }),
+    ...listenerOptions(tls, requestTimeoutMs),
     requestTimeout: requestTimeoutMs,
-    logger: {
-      level: logLevel,
-      redact: [
-        "req.headers.authorization",
-        'req.headers["sec-websocket-protocol"]',
-        "body.password",
-        "body.claimCode",
-        "mqttPassword",
-      ],
-      // Query strings and invite codes in paths can carry secrets: the logged URL never shows them.
-      serializers: { req: redactedRequest },
-      ...(logStream ? { stream: logStream } : {}),
-    },
+    logger: loggerOptions(logLevel, logStream),
     bodyLimit: 256 * 1024,
     trustProxy: fastifyTrustProxy(trustedProxies),
     // A URL that does not decode (/devices/%ff) fails before routing; answer it in the one error shape too.
@@ -103,6 +82,36 @@ export function createHttpServer({
   });
   closeConnectionsAfterLastResponse(app);
   return app;
+}
+
+/** HTTPS with the given certificate (TLS 1.2 at least), or plain HTTP; both with the request deadlines. */
+function listenerOptions(tls: HttpServerOptions["tls"], requestTimeoutMs: number) {
+  if (!tls) return { http: deadlines(requestTimeoutMs) };
+  return {
+    https: {
+      cert: readFileSync(tls.certFile),
+      key: readFileSync(tls.keyFile),
+      minVersion: "TLSv1.2" as const,
+      ...deadlines(requestTimeoutMs),
+    },
+  };
+}
+
+/** No secret in a log line: credentials in headers and bodies are redacted, and the logged URL never shows them. */
+function loggerOptions(level: HttpServerOptions["logLevel"], stream: HttpServerOptions["logStream"]) {
+  return {
+    level,
+    redact: [
+      "req.headers.authorization",
+      'req.headers["sec-websocket-protocol"]',
+      "body.password",
+      "body.claimCode",
+      "mqttPassword",
+    ],
+    // Query strings and invite codes in paths can carry secrets: the logged URL never shows them.
+    serializers: { req: redactedRequest },
+    ...(stream ? { stream } : {}),
+  };
 }
 
 /** The headers' deadline no later than the request's: with it later, Node 20 did not enforce the request deadline here. */
