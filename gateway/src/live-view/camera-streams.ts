@@ -1,7 +1,7 @@
 // Each camera's one upstream: started over MQTT when the first viewer arrives, stopped a grace period after
 // the last leaves (or at once for privacy mode), with who watches and who holds the talk button. The camera
 // publishes with a one-time token; the relay fans its stream out to every viewer.
-import type { CameraIngestReading, RelayPool, RouterHandle, ViewerIdentity } from "../../../relay/src/index.ts";
+import type { RelayPool, ViewerIdentity } from "../../../relay/src/index.ts";
 import type { IceServerSource } from "../../../relay/src/index.ts";
 import { DomainError, isDomainError } from "../../../protocol/errors.ts";
 import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
@@ -20,17 +20,6 @@ interface CameraStream {
   /** When the household was last told that the relay worker carrying this camera died. */
   relayLostToldAt?: number;
 }
-
-/** Two readings of the relay's counters for the camera's upstream, `durationS` apart (null: not publishing). */
-export interface UplinkReadings {
-  first: CameraIngestReading | null;
-  last: CameraIngestReading | null;
-}
-
-/** Seconds the check's test stream runs past the measured window. */
-const UPLINK_MARGIN_S = 3;
-/** How long after the WHIP answer the first media may take to arrive (ICE, DTLS on a slow link). */
-const UPLINK_FIRST_MEDIA_MS = 8_000;
 
 export interface CameraStreamsOptions {
   commands: CommandDispatcher;
@@ -222,29 +211,9 @@ export class CameraStreams {
     return sessionIds;
   }
 
-  /**
-   * The on-site check's stream: the camera publishes its live-view stream (or keeps the one viewers are
-   * watching) and the relay's counters are read when media first arrives and `durationS` later.
-   */
-  async measureUplink(cameraId: string, durationS: number, onMeasuring: () => void): Promise<UplinkReadings> {
-    const stream = this.#stream(cameraId);
-    if (!stream.publishSessionId) {
-      const published = this.#publishedWithin(cameraId, this.#o.startTimeoutMs);
-      // The camera streams a little longer than measured, so the last reading still finds it publishing.
-      const params = { ...this.#publishTarget(cameraId), durationS: durationS + UPLINK_MARGIN_S };
-      const started = await this.#o.commands.send(cameraId, { name: "site-check", params }, "site-check");
-      if (started.status !== "succeeded")
-        throw new DomainError("camera-did-not-stream", {
-          message: `the camera did not stream: ${started.error ?? started.status}`,
-        });
-      await published;
-    }
-    const router = this.#o.relay().routerFor(cameraId);
-    const first = await firstMedia(router);
-    onMeasuring();
-    // unref: a shutdown need not wait for the window to end (the check is recorded as failed then).
-    await new Promise((resolve) => setTimeout(resolve, durationS * 1000).unref());
-    return { first, last: await router.cameraIngest() };
+  /** Whether the camera's upstream reaches the relay now. */
+  isPublishing(cameraId: string): boolean {
+    return this.#stream(cameraId).publishSessionId !== null;
   }
 
   #stream(cameraId: string): CameraStream {
@@ -266,13 +235,13 @@ export class CameraStreams {
   }
 
   async #start(cameraId: string): Promise<void> {
-    const published = this.#publishedWithin(cameraId, this.#o.startTimeoutMs);
-    await this.#o.commands.send(cameraId, { name: "stream-start", params: this.#publishTarget(cameraId) }, "live-view");
+    const published = this.publishedWithin(cameraId, this.#o.startTimeoutMs);
+    await this.#o.commands.send(cameraId, { name: "stream-start", params: this.publishTarget(cameraId) }, "live-view");
     await published;
   }
 
   /** Resolves when the camera's upstream reaches the relay; rejects camera-did-not-stream after `timeoutMs`. */
-  #publishedWithin(cameraId: string, timeoutMs: number): Promise<void> {
+  publishedWithin(cameraId: string, timeoutMs: number): Promise<void> {
     const stream = this.#stream(cameraId);
     const published = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -292,7 +261,7 @@ export class CameraStreams {
   }
 
   /** Where and with what a camera publishes: the WHIP URL, a one-time publish token, its ICE servers. */
-  #publishTarget(cameraId: string) {
+  publishTarget(cameraId: string) {
     const { token } = this.#o.tokens.issuePublish(cameraId, this.#o.startTimeoutMs + 60_000);
     const whipUrl = `${this.#o.publicHttpUrl()}/api/v1/whip/${cameraId}`;
     return { whipUrl, token, iceServers: this.#o.iceServers(`camera-${cameraId}`) };
@@ -325,16 +294,5 @@ export class CameraStreams {
     const stream = this.#stream(cameraId);
     const router = this.#o.relay().routerFor(cameraId);
     for (const sessionId of stream.viewers.keys()) void router.closeSession(sessionId, code).catch(() => undefined);
-  }
-}
-
-/** The first reading with media in it: ICE and DTLS take a moment after the WHIP answer. */
-async function firstMedia(router: RouterHandle): Promise<CameraIngestReading | null> {
-  const giveUpAt = Date.now() + UPLINK_FIRST_MEDIA_MS;
-  for (;;) {
-    const reading = await router.cameraIngest();
-    if ((reading?.video?.packets ?? 0) > 0 || (reading?.audio?.packets ?? 0) > 0 || Date.now() > giveUpAt)
-      return reading;
-    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

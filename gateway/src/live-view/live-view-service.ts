@@ -4,8 +4,8 @@
 //
 // This class is live view's one face to the gateway and the relay's signaling plugin; each concept is its own
 // part, as mediasoup gives each its own class: who may watch (view-grants.ts), each camera's upstream and its
-// viewers (camera-streams.ts), what the camera and household are told (live-view-notices.ts), and the view log
-// (live-view-store.ts).
+// viewers (camera-streams.ts), what the camera and household are told (live-view-notices.ts), the view log
+// (live-view-store.ts), and the site check's measured stream (uplink-measure.ts).
 import type { RelayPool } from "../../../relay/src/index.ts";
 import type { IceServerSource, ViewerIdentity, ViewerRefusal } from "../../../relay/src/index.ts";
 import type { Database } from "../../../core/database.ts";
@@ -13,13 +13,14 @@ import { TypedEvents, type EventSource } from "../../../core/events.ts";
 import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import type { SignedInUser } from "../access/signed-in.ts";
-import { CameraStreams, type UplinkReadings } from "./camera-streams.ts";
+import { CameraStreams } from "./camera-streams.ts";
 import { LiveViewNotices } from "./live-view-notices.ts";
 import { LiveViewStore } from "./live-view-store.ts";
 import { ViewGrants, type GrantEnd, type ViewGrant, type ViewStart } from "./view-grants.ts";
 import type { ViewTokens } from "./view-tokens.ts";
+import { measureUplink, type UplinkMeasureDeps, type UplinkReadings } from "./uplink-measure.ts";
 
-export type { UplinkReadings } from "./camera-streams.ts";
+export type { UplinkReadings } from "./uplink-measure.ts";
 export type { ViewStart } from "./view-grants.ts";
 
 export interface LiveViewPolicy {
@@ -59,6 +60,7 @@ export class LiveViewService {
   readonly #notices: LiveViewNotices;
   readonly #streams: CameraStreams;
   readonly #grants: ViewGrants;
+  readonly #uplink: UplinkMeasureDeps;
 
   constructor(options: LiveViewServiceOptions) {
     const { db, commands, hub, log, relay, tokens, policy } = options;
@@ -79,6 +81,7 @@ export class LiveViewService {
       startTimeoutMs: policy.startTimeoutMs,
       onStopped: (cameraId, reason) => this.#events.emit("stream-stopped", cameraId, reason),
     });
+    this.#uplink = { streams: this.#streams, commands, relay, startTimeoutMs: policy.startTimeoutMs };
     this.#grants = new ViewGrants({
       db,
       tokens,
@@ -216,6 +219,6 @@ export class LiveViewService {
 
   /** The on-site check's stream and two readings of the relay's counters, `durationS` apart. */
   measureUplink(cameraId: string, durationS: number, onMeasuring: () => void): Promise<UplinkReadings> {
-    return this.#streams.measureUplink(cameraId, durationS, onMeasuring);
+    return measureUplink(this.#uplink, cameraId, durationS, onMeasuring);
   }
 }
