@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { createBroker, type WangxiangBroker } from "../../broker/src/broker.ts";
 import { pubSubPrefix } from "../../broker/src/cluster.ts";
 import { createDatabase, type Database } from "../../core/database.ts";
+import { createSqlReader, type SqlReader } from "../../core/sql-reader.ts";
 import { providerOf } from "../../core/database-url.ts";
 import { Lifecycle } from "../../core/lifecycle.ts";
 import { hashSecret, randomToken } from "../../core/secrets.ts";
@@ -137,6 +138,8 @@ interface Running {
 /** The gateway's parts that exist before start(): one value per service, built in dependency order. */
 interface Services {
   db: Database;
+  /** Reads on the driver for the hottest lists (core/sql-reader.ts); closed with the app. */
+  reads: SqlReader;
   provider: ReturnType<typeof providerOf>;
   metrics: GatewayMetrics;
   log: FastifyInstance["log"];
@@ -497,6 +500,7 @@ function createServices(
   const state = new DeviceStateTracker(ingestThread, hub, log);
   const base = {
     db,
+    reads: createSqlReader(config.DATABASE_URL, { pgSchema: overrides.databaseSchema }),
     provider,
     metrics,
     log,
@@ -704,7 +708,7 @@ async function registerDeviceRoutes(
     labelFontFile: config.LABEL_FONT_FILE,
     countRow: (outcome) => metrics.batchRows.inc({ outcome }),
   });
-  await api.register(fleetPlugin, { db });
+  await api.register(fleetPlugin, { db, reads: services.reads });
   await api.register(alertsPlugin, { db, hub });
   await api.register(commandsPlugin, {
     db,
@@ -853,6 +857,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   };
   const services = createServices(config, { db, metrics, log: app.log }, overrides, running);
   const cluster = createCluster(config, services, running);
+  app.addHook("onClose", () => services.reads.close());
   registerRoutes(app, config, services, running, { cluster, startedAt });
   const { heartbeats, hub, state, alerts, commands, liveView, calls, storedListeners, snapshots, snapshotSchedule } =
     services;
