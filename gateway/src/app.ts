@@ -461,11 +461,12 @@ function publicHttpUrl(config: GatewayConfig, running: Running): string {
 
 function createSnapshots(
   config: GatewayConfig,
-  { db, hub, metrics, log, commands }: Pick<Services, "db" | "hub" | "metrics" | "log" | "commands">,
+  { db, reads, hub, metrics, log, commands }: Pick<Services, "db" | "reads" | "hub" | "metrics" | "log" | "commands">,
   running: Running,
 ) {
   const snapshots = new SnapshotService({
     db,
+    reads,
     hub,
     metrics,
     store: diskSnapshotStore(config.SNAPSHOT_DIR),
@@ -622,7 +623,7 @@ function registerRoutes(
 async function registerAccessRoutes(
   api: FastifyInstance,
   config: GatewayConfig,
-  { db, audit, liveSessions, sessions, cuts, messaging }: Services,
+  { db, reads, audit, liveSessions, sessions, cuts, messaging }: Services,
   guessLimiters: GuessLimiterFactory,
 ): Promise<void> {
   await api.register(authPlugin, {
@@ -634,6 +635,7 @@ async function registerAccessRoutes(
   });
   await api.register(householdsPlugin, {
     db,
+    reads,
     audit,
     liveSessions,
     cutViewer: async (userId, householdId) => {

@@ -20,6 +20,8 @@ import { assertCanSeeHousehold, householdIdsOf, installerHouseholds } from "./ac
 import { householdMemberParams } from "../../../protocol/accounts.ts";
 import type { LiveSessions } from "../events/live-sessions.ts";
 import type { Database } from "../../../core/database.ts";
+import type { SqlReader } from "../../../core/sql-reader.ts";
+import { countMemberHouseholds, readMemberHouseholds } from "./household-store.ts";
 import type { AuditLog } from "./audit.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { toHouseholdView } from "../http/views.ts";
@@ -30,6 +32,8 @@ const withCount = { _count: { select: { devices: true } } } as const;
 
 export interface HouseholdsPluginOptions {
   db: Database;
+  /** The driver's reads: a family member's households (household-store.ts). */
+  reads: SqlReader;
   audit: AuditLog;
   /** A member's live sockets re-read their households when membership changes. */
   liveSessions: LiveSessions;
@@ -96,7 +100,18 @@ function registerHouseholdCreation(r: ZodRoutes, { db, audit }: HouseholdsPlugin
 }
 
 /** Households listed and read by whoever may see them. */
-function registerHouseholdRoutes(r: ZodRoutes, { db }: HouseholdsPluginOptions): void {
+async function memberHouseholdsPage(
+  reads: SqlReader,
+  memberId: string,
+  { village, limit, cursor }: { village?: string; limit: number; cursor?: string },
+) {
+  const offset = decodeCursor(cursor);
+  const rows = await readMemberHouseholds(reads, { memberId, village, offset, limit });
+  const total = await pageTotal(offset, limit, rows.length, () => countMemberHouseholds(reads, memberId, village));
+  return { items: rows.map(toHouseholdView), total, nextCursor: nextCursor(offset, rows.length, total) };
+}
+
+function registerHouseholdRoutes(r: ZodRoutes, { db, reads }: HouseholdsPluginOptions): void {
   r.get(
     "/households",
     {
@@ -111,6 +126,8 @@ function registerHouseholdRoutes(r: ZodRoutes, { db }: HouseholdsPluginOptions):
     async (request) => {
       const user = signedIn(request);
       const { village, q, limit, cursor } = request.query;
+      // A family member's own list (the home screen's first read) on the driver; searches through Prisma.
+      if (user.role === "family" && !q) return memberHouseholdsPage(reads, user.id, request.query);
       const where: Prisma.HouseholdWhereInput = {};
       if (village) where.village = village;
       if (q)
