@@ -21,6 +21,13 @@ export const sqlBoolean = (value: unknown): boolean => value === true || value =
 export const sqlDate = (value: unknown): Date | null =>
   value === null || value === undefined ? null : value instanceof Date ? value : new Date(value as string);
 
+/**
+ * A time as a statement parameter: SQLite compares Prisma's ISO text ("…+00:00", as its adapter writes it) as
+ * strings; PostgreSQL reads the ISO text into `timestamp(3)`, which holds UTC.
+ */
+export const sqlTime = (reads: Pick<SqlReader, "provider">, at: Date): string =>
+  reads.provider === "sqlite" ? at.toISOString().replace("Z", "+00:00") : at.toISOString();
+
 /** COUNT(*): a number in SQLite, a bigint as text from node-postgres. */
 export const sqlCount = (value: unknown): number => Number(value);
 

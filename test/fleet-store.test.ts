@@ -12,6 +12,7 @@ import {
   type DeviceListFilter,
   type DeviceListSort,
 } from "../gateway/src/device-plane/fleet-store.ts";
+import { loadDeviceDetail, readDeviceDetail } from "../gateway/src/device-plane/fleet-service.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 
 let testDb: TestDatabase;
@@ -66,11 +67,50 @@ async function seed(): Promise<void> {
   });
 }
 
+/** Transitions over 40 days (some before the 30-day window, some at the same instant), alerts, gateway runs. */
+async function seedHistory(): Promise<void> {
+  const day = 86_400_000;
+  await db.deviceStatusChange.createMany({
+    data: Array.from({ length: 120 }, (_, k) => ({
+      deviceId: `cam_${String(k % 6).padStart(12, "0")}`,
+      state: k % 2 ? "offline" : "online",
+      reason: "heartbeat",
+      at: new Date(now.getTime() - Math.floor(k / 3) * day * 0.4 - (k % 3 === 2 ? 0 : (k % 3) * 3_600_000)),
+    })),
+  });
+  await db.alert.createMany({
+    data: Array.from({ length: 6 }, (_, k) => ({
+      id: `alert_${k}`,
+      deviceId: `cam_${String(k % 3).padStart(12, "0")}`,
+      kind: "offline",
+      raisedAt: at(k),
+      lastNotifiedAt: at(k),
+      resolvedAt: k % 2 ? at(0) : null,
+    })),
+  });
+  const runs: [number, number, boolean][] = [
+    [45, 36, true],
+    [20, 12, true],
+    [3, 0.01, false], // still running: only its last sign of life
+  ];
+  await db.gatewayRun.createMany({
+    data: runs.map(([startDaysAgo, endDaysAgo, stopped], k) => ({
+      id: `run_${k}`,
+      startedAt: new Date(now.getTime() - startDaysAgo * day),
+      lastAliveAt: new Date(now.getTime() - endDaysAgo * day),
+      stoppedAt: stopped ? new Date(now.getTime() - endDaysAgo * day) : null,
+    })),
+  });
+}
+
+const now = new Date(Date.UTC(2026, 11, 2, 9, 30, 0, 250));
+
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
   reads = createSqlReader(testDb.url, { pgSchema: testDb.pgSchema });
   await seed();
+  await seedHistory();
 }, 60_000);
 
 afterAll(async () => {
@@ -126,6 +166,19 @@ describe("the device list on the driver", () => {
     const elsewhere = { memberId: "user_b", householdId: "hh_0" };
     expect(await readDevicePage(reads, { filter: elsewhere, sort: "serial", offset: 0, limit: 100 })).toEqual([]);
     expect(await countDevices(reads, elsewhere)).toBe(0);
+  });
+
+  it("gives a camera's detail, uptime and open alerts as the Prisma version does", async () => {
+    for (const n of [0, 1, 2, 3, 4, 5, 39]) {
+      const id = `cam_${String(n).padStart(12, "0")}`;
+      const expected = await loadDeviceDetail(db, id, now);
+      expect(await readDeviceDetail(reads, id, now), id).toEqual(expected);
+    }
+    const detail = await readDeviceDetail(reads, "cam_000000000000", now);
+    expect(detail.openAlerts).toBe(1);
+    expect(detail.uptime.unknownS.d30).toBeGreaterThan(0); // the gap between the runs counts as unknown
+    expect(detail.uptime.d30).not.toBeNull();
+    await expect(readDeviceDetail(reads, "cam_nosuchcamera", now)).rejects.toThrow(/camera/);
   });
 
   it("reads booleans, dates and the household as the view needs them", async () => {

@@ -18,7 +18,7 @@ import {
 } from "../../../protocol/http.ts";
 import { assertCanSeeDevice } from "../access/access.ts";
 import { requireRole, signedIn } from "../access/auth.ts";
-import { listDevices, loadDeviceDetail, summariseFleet } from "./fleet-service.ts";
+import { listDevices, readDeviceDetail, summariseFleet } from "./fleet-service.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
 
@@ -34,7 +34,7 @@ export interface FleetPluginOptions {
 export async function fleetPlugin(app: FastifyInstance, { db, reads }: FleetPluginOptions): Promise<void> {
   const r = zodRoutes(app);
   registerFleetRoutes(r, db, reads);
-  registerDeviceHistoryRoutes(r, db);
+  registerDeviceHistoryRoutes(r, db, reads);
 }
 
 function registerFleetRoutes(r: ZodRoutes, db: Database, reads: SqlReader): void {
@@ -66,7 +66,7 @@ function registerFleetRoutes(r: ZodRoutes, db: Database, reads: SqlReader): void
   );
 }
 
-function registerDeviceHistoryRoutes(r: ZodRoutes, db: Database): void {
+function registerDeviceHistoryRoutes(r: ZodRoutes, db: Database, reads: SqlReader): void {
   r.get(
     "/devices/:deviceId",
     {
@@ -80,7 +80,7 @@ function registerDeviceHistoryRoutes(r: ZodRoutes, db: Database): void {
     },
     async (request) => {
       await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
-      return loadDeviceDetail(db, request.params.deviceId);
+      return readDeviceDetail(reads, request.params.deviceId);
     },
   );
 

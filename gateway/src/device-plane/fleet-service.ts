@@ -8,7 +8,15 @@ import type { SignedInUser } from "../access/auth.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { deviceViewSelect, toDeviceView } from "../http/views.ts";
 import { gatewayDowntime } from "./gateway-runs.ts";
-import { countDevices, prismaDeviceList, readDevicePage, type DeviceListFilter } from "./fleet-store.ts";
+import {
+  countDevices,
+  prismaDeviceList,
+  readDevicePage,
+  readDeviceWithAlerts,
+  readUptimeInputs,
+  type DeviceListFilter,
+  type UptimeInputs,
+} from "./fleet-store.ts";
 import { overlapMs, uptimeFraction, uptimeWindows, type Transition } from "./uptime.ts";
 
 /**
@@ -40,8 +48,6 @@ export async function listDevices(
 }
 
 export async function deviceUptime(db: Database, deviceId: string, now = new Date()) {
-  const result: Record<keyof typeof uptimeWindows, number | null> = { h24: null, d7: null, d30: null };
-  const unknownS: Record<keyof typeof uptimeWindows, number> = { h24: 0, d7: 0, d30: 0 };
   const from30 = new Date(now.getTime() - uptimeWindows.d30);
   const inside = (await db.deviceStatusChange.findMany({
     where: { deviceId, at: { gte: from30, lte: now } },
@@ -53,7 +59,13 @@ export async function deviceUptime(db: Database, deviceId: string, now = new Dat
     orderBy: [{ at: "desc" }, { id: "desc" }],
     select: { state: true, at: true },
   })) as Transition | null;
-  const downtime = await gatewayDowntime(db, from30, now);
+  return uptimeOver({ inside, before, downtime: await gatewayDowntime(db, from30, now) }, now);
+}
+
+/** Uptime over 24 h, 7 d and 30 d from the transitions of the last 30 days, the one before, and the gateways' gaps. */
+export function uptimeOver({ inside, before, downtime }: UptimeInputs, now: Date) {
+  const result: Record<keyof typeof uptimeWindows, number | null> = { h24: null, d7: null, d30: null };
+  const unknownS: Record<keyof typeof uptimeWindows, number> = { h24: 0, d7: 0, d30: 0 };
   for (const key of Object.keys(uptimeWindows) as (keyof typeof uptimeWindows)[]) {
     const from = new Date(now.getTime() - uptimeWindows[key]);
     const within = inside.filter((t) => t.at >= from);
@@ -65,11 +77,20 @@ export async function deviceUptime(db: Database, deviceId: string, now = new Dat
   return { ...result, unknownS };
 }
 
-export async function loadDeviceDetail(db: Database, deviceId: string) {
+/** One camera with its uptime and open alerts, through Prisma (after a change: provisioning's replies). */
+export async function loadDeviceDetail(db: Database, deviceId: string, now = new Date()) {
   const device = await db.device.findUnique({ where: { id: deviceId }, select: deviceViewSelect });
   if (!device) throw notFoundError("camera");
   const openAlerts = await db.alert.count({ where: { deviceId, resolvedAt: null } });
-  return { ...toDeviceView(device), uptime: await deviceUptime(db, deviceId), openAlerts };
+  return { ...toDeviceView(device), uptime: await deviceUptime(db, deviceId, now), openAlerts };
+}
+
+/** The same detail on the driver (fleet-store.ts): the GET of a camera, which staff dashboards poll. */
+export async function readDeviceDetail(reads: SqlReader, deviceId: string, now = new Date()) {
+  const device = await readDeviceWithAlerts(reads, deviceId);
+  if (!device) throw notFoundError("camera");
+  const uptime = uptimeOver(await readUptimeInputs(reads, deviceId, now), now);
+  return { ...toDeviceView(device), uptime, openAlerts: device.openAlerts };
 }
 
 type VillageRow = {

@@ -3,7 +3,9 @@
 // serves the search box (its `contains` semantics differ per provider) and is what the driver's rows are tested
 // against (fleet-store.test.ts).
 import type { Database, Prisma } from "../../../core/database.ts";
-import { sqlBoolean, sqlCount, sqlDate, type SqlReader } from "../../../core/sql-reader.ts";
+import { sqlBoolean, sqlCount, sqlDate, sqlTime, type SqlReader } from "../../../core/sql-reader.ts";
+import { downtimeBetweenRuns } from "./gateway-runs.ts";
+import { uptimeWindows, type Interval, type Transition } from "./uptime.ts";
 import { deviceViewSelect, type DeviceRow } from "../http/views.ts";
 
 export interface DeviceListFilter {
@@ -90,6 +92,64 @@ export async function countDevices(reads: SqlReader, filter: DeviceListFilter): 
     where.params,
   );
   return sqlCount(row?.n ?? 0);
+}
+
+/** One camera and how many of its alerts are open, on the driver; null when there is no such camera. */
+export async function readDeviceWithAlerts(
+  reads: SqlReader,
+  deviceId: string,
+): Promise<(DeviceRow & { openAlerts: number }) | null> {
+  const [row] = await reads.all<DeviceSqlRow & { openAlerts: unknown }>(
+    `SELECT ${deviceColumns},
+       (SELECT COUNT(*) FROM "Alert" a WHERE a."deviceId" = d."id" AND a."resolvedAt" IS NULL) AS "openAlerts"
+     FROM "Device" d LEFT JOIN "Household" h ON h."id" = d."householdId" WHERE d."id" = ?`,
+    [deviceId],
+  );
+  if (!row) return null;
+  const { openAlerts, ...device } = row;
+  return { ...toDeviceRow(device), openAlerts: sqlCount(openAlerts) };
+}
+
+export interface UptimeInputs {
+  /** The transitions of the last 30 days, oldest first. */
+  inside: Transition[];
+  /** The last transition before them. */
+  before: Transition | null;
+  /** When no gateway was running (gateway-runs.ts). */
+  downtime: Interval[];
+}
+
+type TransitionSqlRow = { state: string; at: unknown };
+type RunSqlRow = { startedAt: unknown; lastAliveAt: unknown; stoppedAt: unknown };
+
+const uptimeSql = {
+  inside: `SELECT "state", "at" FROM "DeviceStatusChange" WHERE "deviceId" = ? AND "at" >= ? AND "at" <= ? ORDER BY "at" ASC, "id" ASC`,
+  before: `SELECT "state", "at" FROM "DeviceStatusChange" WHERE "deviceId" = ? AND "at" < ? ORDER BY "at" DESC, "id" DESC LIMIT 1`,
+  runBefore: `SELECT "startedAt", "lastAliveAt", "stoppedAt" FROM "GatewayRun" WHERE "startedAt" < ? ORDER BY "startedAt" DESC LIMIT 1`,
+  runsWithin: `SELECT "startedAt", "lastAliveAt", "stoppedAt" FROM "GatewayRun" WHERE "startedAt" >= ? AND "startedAt" <= ? ORDER BY "startedAt" ASC`,
+};
+
+/** What a camera's uptime over 30 days is computed from (fleet-service.ts `uptimeOver`), on the driver. */
+export async function readUptimeInputs(reads: SqlReader, deviceId: string, now: Date): Promise<UptimeInputs> {
+  const from30 = new Date(now.getTime() - uptimeWindows.d30);
+  const [from, to] = [sqlTime(reads, from30), sqlTime(reads, now)];
+  const [inside, before, runBefore, runsWithin] = await Promise.all([
+    reads.all<TransitionSqlRow>(uptimeSql.inside, [deviceId, from, to]),
+    reads.all<TransitionSqlRow>(uptimeSql.before, [deviceId, from]),
+    reads.all<RunSqlRow>(uptimeSql.runBefore, [from]),
+    reads.all<RunSqlRow>(uptimeSql.runsWithin, [from, to]),
+  ]);
+  const transition = (t: TransitionSqlRow) => ({ state: t.state, at: sqlDate(t.at)! }) as Transition;
+  const run = (r: RunSqlRow) => ({
+    startedAt: sqlDate(r.startedAt)!,
+    lastAliveAt: sqlDate(r.lastAliveAt)!,
+    stoppedAt: sqlDate(r.stoppedAt),
+  });
+  return {
+    inside: inside.map(transition),
+    before: before[0] ? transition(before[0]) : null,
+    downtime: downtimeBetweenRuns([...runBefore, ...runsWithin].map(run), from30, now),
+  };
 }
 
 /** A search box's words: the serial, the place's name, the elder's name, the village or the contact number. */
