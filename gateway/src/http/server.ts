@@ -4,13 +4,14 @@ import { DomainError } from "../../../protocol/errors.ts";
 import { readFileSync } from "node:fs";
 import fastifySwagger from "@fastify/swagger";
 import fastifyWebsocket from "@fastify/websocket";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { unstorableText } from "../../../protocol/text.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { installErrorHandler } from "./errors.ts";
 import { securityPlugin } from "./security.ts";
 import { redactedRequest } from "./log-redaction.ts";
+import { OneLineRequestLog } from "./request-log.ts";
 import { fastifyTrustProxy } from "./trusted-proxies.ts";
 
 export interface HttpServerOptions {
@@ -68,8 +69,8 @@ export function createHttpServer({
       serializers: { req: redactedRequest },
       ...(logStream ? { stream: logStream } : {}),
     },
-    // One line per answered request (logResponse), not Fastify's two.
-    disableRequestLogging: true,
+    // One line per answered request, not Fastify's two (request-log.ts).
+    logController: new OneLineRequestLog(logLevel),
     bodyLimit: 256 * 1024,
     trustProxy: fastifyTrustProxy(trustedProxies),
     // A URL that does not decode (/devices/%ff) fails before routing; answer it in the one error shape too.
@@ -85,14 +86,12 @@ export function createHttpServer({
     const fault = unstorableText(request.params) ?? unstorableText(request.query) ?? unstorableText(request.body);
     done(fault ? new DomainError(fault) : undefined);
   });
-  logArrivals(app, logLevel);
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.httpDuration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
-    logResponse(request, reply, route);
     done();
   });
   app.register(fastifySwagger, {
@@ -109,32 +108,6 @@ export function createHttpServer({
   });
   closeConnectionsAfterLastResponse(app);
   return app;
-}
-
-/** Probes polled by load balancers and Prometheus: logged at debug only, not a line per poll at info. */
-const probeRoutes = new Set(["/healthz", "/metrics"]);
-
-/**
- * The request's one log line, written when it is answered: what Fastify's "incoming request" and "request
- * completed" lines said together (reqId, req with the URL redacted, res.statusCode, responseTime), at half the cost.
- */
-function logResponse(request: FastifyRequest, reply: FastifyReply, route: string): void {
-  // A level below the logger's is pino's no-op: nothing is serialized.
-  const level = probeRoutes.has(route) ? "debug" : "info";
-  request.log[level]({ req: request, res: reply, responseTime: reply.elapsedTime }, "request completed");
-}
-
-/**
- * A WebSocket's request is never answered over HTTP (the socket takes it over), so its line is written as it
- * arrives; at debug every request also gets one as it arrives, as Fastify's own logging did.
- */
-function logArrivals(app: FastifyInstance, logLevel: string): void {
-  const everyRequest = logLevel === "debug" || logLevel === "trace";
-  app.addHook("onRequest", (request, _reply, done) => {
-    if (request.headers.upgrade) request.log.info({ req: request }, "incoming request");
-    else if (everyRequest) request.log.debug({ req: request }, "incoming request");
-    done();
-  });
 }
 
 /** The headers' deadline no later than the request's: with it later, Node 20 did not enforce the request deadline here. */
