@@ -44,6 +44,20 @@ export class Lifecycle {
     return started;
   }
 
+  /** A step for a part that starts and stops itself; an absent part (null) is skipped. */
+  async startPart(name: string, part: { start(): unknown; stop(): unknown } | null): Promise<void> {
+    if (!part) return;
+    await this.step(
+      name,
+      async () => {
+        await part.start();
+      },
+      async () => {
+        await part.stop();
+      },
+    );
+  }
+
   /**
    * Closes everything in reverse order. A closer that fails is logged and the unwinding goes on; one that
    * does not finish before the deadline makes stop() reject (naming it) while the rest are still closed.

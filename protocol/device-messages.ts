@@ -13,9 +13,10 @@ export const isoTime = z.iso.datetime({ offset: true });
 
 /**
  * What a device can do, in its "online" status. Absent (our own cameras, older firmware): everything.
- * A bridged RTSP camera has a speaker for talk-back only when it offers the ONVIF audio backchannel.
+ * A bridged RTSP camera has a speaker for talk-back only when it offers the ONVIF audio backchannel, and never
+ * the elder's call button (callButton false: nobody at home can call out, or answer a call by a press).
  */
-export const deviceCapabilities = z.object({ talkback: z.boolean() });
+export const deviceCapabilities = z.object({ talkback: z.boolean(), callButton: z.boolean().optional() });
 export type DeviceCapabilities = z.infer<typeof deviceCapabilities>;
 
 /**
@@ -48,7 +49,8 @@ const int32 = 2_147_483_647;
 export const heartbeatMessage = z.object({
   at: isoTime,
   uptimeS: z.number().int().min(0).max(int32),
-  rssi: z.number().int().min(-130).max(0),
+  /** Wi-Fi signal in dBm; null for a wired camera (a bridged IP camera on Ethernet has no radio). */
+  rssi: z.number().int().min(-130).max(0).nullable(),
   temperatureC: z.number().min(-40).max(125),
   firmware: z.string().min(1).max(40),
   freeStorageMb: z.number().int().min(0).max(int32),
@@ -225,7 +227,7 @@ export const commandResponseMessage = z.object({
 export type CommandResponseMessage = z.infer<typeof commandResponseMessage>;
 
 /** What a camera answers to clock-probe: its own clock (for the skew) and its Wi-Fi signal now. */
-export const clockProbeResult = z.object({ at: isoTime, rssi: z.number().int().min(-130).max(0) });
+export const clockProbeResult = z.object({ at: isoTime, rssi: z.number().int().min(-130).max(0).nullable() });
 export type ClockProbeResult = z.infer<typeof clockProbeResult>;
 
 /** Parses a JSON payload against a schema; never throws. */

@@ -165,6 +165,8 @@ export const deviceView = z.object({
   camera: z.object({ health: cameraHealthState, detail: z.string().nullable(), since: isoTime }).nullable(),
   /** Whether talk-back reaches a speaker (false: a bridged camera without an ONVIF audio backchannel). */
   talkback: z.boolean(),
+  /** Whether the camera has the elder's call button (false: a bridged IP camera; calls home need auto-answer). */
+  callButton: z.boolean(),
 });
 export const deviceDetailView = deviceView.extend({ uptime: uptimeView, openAlerts: z.number().int() });
 export const deviceListQuery = z.object({
@@ -206,7 +208,8 @@ export const heartbeatHistoryQuery = z.object({
 export const heartbeatView = z.object({
   at: isoTime,
   uptimeS: z.number(),
-  rssi: z.number(),
+  /** null: a wired camera (no Wi-Fi signal to report). */
+  rssi: z.number().nullable(),
   temperatureC: z.number(),
   firmware: z.string(),
   freeStorageMb: z.number(),

@@ -34,7 +34,7 @@ export const serverMessage = z.discriminatedUnion("type", [
     type: z.literal("device.heartbeat"),
     deviceId: z.string(),
     at: isoTime,
-    rssi: z.number(),
+    rssi: z.number().nullable(),
     temperatureC: z.number(),
     uptimeS: z.number(),
   }),

@@ -13,7 +13,19 @@ export interface Layer {
   scope?: string[];
 }
 
-const GATEWAY_ROOT_FILES = ["app.ts", "main.ts", "config.ts", "metrics.ts", "seed.ts", "banner.ts", "messaging.ts"];
+const GATEWAY_ROOT_FILES = [
+  "app.ts",
+  "main.ts",
+  "config.ts",
+  "metrics.ts",
+  "seed.ts",
+  "banner.ts",
+  "messaging.ts",
+  "cluster-mode.ts",
+  "gateway.ts",
+];
+/** A part's builder (its `*-parts.ts`) reads the configuration it is built from: for its type only. */
+const CONFIG = "gateway/src/config.ts";
 const gatewayPart = (part: string) => `gateway/src/${part}/`;
 const PART_SCOPE = ["gateway/src/", "broker/src/", "relay/src/"];
 
@@ -36,20 +48,25 @@ export const LAYERS: Record<string, Layer> = {
   "deploy/": { may: [] },
   // Inside the gateway: a part's imports of other parts (the folder rule above covers the rest).
   [gatewayPart("http")]: { may: ["gateway/src/metrics.ts"], scope: PART_SCOPE },
-  [gatewayPart("access")]: { may: [gatewayPart("http")], typesOnly: [gatewayPart("events")], scope: PART_SCOPE },
+  [gatewayPart("access")]: {
+    may: [gatewayPart("http")],
+    typesOnly: [gatewayPart("events"), CONFIG],
+    scope: PART_SCOPE,
+  },
   [gatewayPart("events")]: { may: [gatewayPart("access"), "gateway/src/metrics.ts"], scope: PART_SCOPE },
   [gatewayPart("device-plane")]: {
     may: [gatewayPart("access"), gatewayPart("events"), gatewayPart("http"), "gateway/src/metrics.ts", "broker/src/"],
+    typesOnly: [CONFIG],
     scope: PART_SCOPE,
   },
   [gatewayPart("live-view")]: {
     may: [gatewayPart("access"), gatewayPart("events"), gatewayPart("http"), "relay/src/"],
-    typesOnly: [gatewayPart("device-plane")],
+    typesOnly: [gatewayPart("device-plane"), CONFIG],
     scope: PART_SCOPE,
   },
   [gatewayPart("calls")]: {
     may: [gatewayPart("access"), gatewayPart("events"), gatewayPart("http"), "gateway/src/metrics.ts"],
-    typesOnly: [gatewayPart("live-view"), gatewayPart("notify")],
+    typesOnly: [gatewayPart("live-view"), gatewayPart("notify"), CONFIG],
     scope: PART_SCOPE,
   },
   [gatewayPart("notify")]: {
@@ -58,16 +75,17 @@ export const LAYERS: Record<string, Layer> = {
   },
   [gatewayPart("site-check")]: {
     may: [gatewayPart("access"), gatewayPart("http"), "relay/src/"],
-    typesOnly: [gatewayPart("live-view")],
+    typesOnly: [gatewayPart("live-view"), CONFIG],
     scope: PART_SCOPE,
   },
   [gatewayPart("snapshots")]: {
     may: [gatewayPart("access"), gatewayPart("events"), gatewayPart("http"), "gateway/src/metrics.ts"],
+    typesOnly: [CONFIG],
     scope: PART_SCOPE,
   },
   [gatewayPart("wellbeing")]: {
     may: [gatewayPart("access")],
-    typesOnly: [gatewayPart("events"), gatewayPart("notify")],
+    typesOnly: [gatewayPart("events"), gatewayPart("notify"), CONFIG],
     scope: PART_SCOPE,
   },
   // The composition root and its neighbours; what they take from outside the gateway is the folder row's to rule.

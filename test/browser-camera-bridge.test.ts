@@ -1,7 +1,8 @@
 // An IP camera through the bridge and the relay into Chromium: GStreamer's ONVIF RTSP server (H.264 + PCMA,
 // audio backchannel, digest auth) → the bridge's RTSP pull and WHIP → mediasoup → a WHEP viewer in Chromium
 // that decodes H.264, receives PCMA and talks back in PCMA to the camera's backchannel. Then the camera is
-// killed and started again mid-stream, and a wrong password is told apart.
+// killed and started again mid-stream, and a wrong password is told apart. Two more cameras: one sending AAC
+// (heard as Opus through the bridge's ffmpeg), one whose backchannel takes µ-law (the bridge converts the A-law).
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRtspStream, type RtspCameraStream } from "../camera-bridge/src/media/rtsp-stream.ts";
@@ -121,6 +122,78 @@ describe.skipIf(!hasChromium || !hasRtspCameraServer())("camera bridge → relay
       await other.close();
       await silent.stop();
       await mute.stop();
+    }
+  });
+
+  it("a camera that sends AAC: its audio arrives as Opus, its H.264 untouched, and the viewer's Opus reaches its A-law speaker", async () => {
+    const aacCamera = await startRtspCamera({ audio: "aac", gop: 1, width: 320, height: 180, bitrateKbps: 300 });
+    const aacStream = await startRtspStream({
+      whipUrl: stack.whipUrl("ipcam-aac"),
+      token: PUBLISH_TOKEN,
+      hostAddresses: ["127.0.0.1"],
+      rtspUrl: aacCamera.url,
+      account: { username: aacCamera.user, password: aacCamera.password },
+    });
+    const other = await browser.newPage();
+    try {
+      expect(aacStream.codecs.audio).toBe("AAC as OPUS");
+      await other.goto(`${stack.baseUrl}/api/v1/whep/ipcam-aac`).catch(() => undefined);
+      await watchInPage(other, stack.whepUrl("ipcam-aac"), "viewer-aac");
+      await tapToFirstFrameMs(other);
+      const first = await waitFor("Opus audio arriving", async () => {
+        const media = await pageMedia(other);
+        return media.audioPacketsReceived > 25 && media;
+      });
+      expect(first.audioCodec).toBe("audio/opus");
+      expect(first.videoCodec).toBe("video/H264");
+      await waitForProgress(
+        "Opus bytes growing",
+        async () => (await pageMedia(other)).audioBytesReceived,
+        first.audioBytesReceived + 2_000,
+      );
+      expect(first.microphoneCodec).toBe("audio/opus");
+      expect(aacStream.talkback).toBe(true);
+      await waitFor(
+        "talk-back decoded at the camera's backchannel",
+        () => aacCamera.backchannel().buffers > 25,
+        15_000,
+      );
+      expect(aacCamera.backchannel().rms).toBeGreaterThan(100);
+      expect(aacCamera.backchannel().quiet).toBeGreaterThan(0.5);
+    } finally {
+      await other.close();
+      await aacStream.stop();
+      await aacCamera.stop();
+    }
+  });
+
+  it("a camera that sends A-law but whose speaker takes µ-law hears the viewer (the bridge converts)", async () => {
+    const mixed = await startRtspCamera({ backchannelLaw: "pcmu", gop: 1, width: 320, height: 180, bitrateKbps: 300 });
+    const mixedStream = await startRtspStream({
+      whipUrl: stack.whipUrl("ipcam-mulaw-speaker"),
+      token: PUBLISH_TOKEN,
+      hostAddresses: ["127.0.0.1"],
+      rtspUrl: mixed.url,
+      account: { username: mixed.user, password: mixed.password },
+    });
+    const other = await browser.newPage();
+    try {
+      expect(mixedStream.codecs).toMatchObject({ audio: "PCMA", talkback: "PCMU" });
+      expect(mixedStream.talkback).toBe(true);
+      await other.goto(`${stack.baseUrl}/api/v1/whep/ipcam-mulaw-speaker`).catch(() => undefined);
+      await watchInPage(other, stack.whepUrl("ipcam-mulaw-speaker"), "viewer-mulaw");
+      await waitFor("the viewer sending A-law", async () => (await pageMedia(other)).microphonePacketsSent > 25);
+      expect((await pageMedia(other)).microphoneCodec).toBe("audio/PCMA");
+      // The camera decodes what arrives as µ-law: A-law bytes passed through would turn the silence between the
+      // fake microphone's beeps into noise; converted, the silence stays silent.
+      await waitFor("talk-back at the µ-law backchannel", () => mixed.backchannel().buffers > 25, 15_000);
+      // Measured: converted, 77 % of samples near silence (the beep's gaps); A-law read as µ-law, 4.5 %.
+      expect(mixed.backchannel().rms).toBeGreaterThan(100);
+      expect(mixed.backchannel().quiet).toBeGreaterThan(0.5);
+    } finally {
+      await other.close();
+      await mixedStream.stop();
+      await mixed.stop();
     }
   });
 

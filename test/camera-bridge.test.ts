@@ -174,7 +174,7 @@ describe.skipIf(!hasRtspCameraServer())("camera bridge (child process, real RTSP
     ).catch((error: Error) => {
       throw new Error(`${error.message}\n${bridge.output.join("").slice(-3000)}`);
     });
-    expect(ok).toMatchObject({ claimState: "claimed", firmware: "bridge-1", talkback: true });
+    expect(ok).toMatchObject({ claimState: "claimed", firmware: "bridge-1", talkback: true, callButton: false });
     const operations = onvif.requests.map((r) => r.operation);
     expect(operations).toEqual(
       expect.arrayContaining(["GetCapabilities", "GetProfiles", "GetStreamUri", "GetSnapshotUri"]),

@@ -11,11 +11,11 @@ import {
 } from "../protocol/topics.ts";
 import { connectAsDevice, installDemoCamera, startStack, waitFor, type Stack, type TestJson } from "./helpers/stack.ts";
 
-const heartbeat = (uptimeS: number) =>
+const heartbeat = (uptimeS: number, rssi: number | null = -67) =>
   JSON.stringify({
     at: new Date().toISOString(),
     uptimeS,
-    rssi: -67,
+    rssi,
     temperatureC: 41.5,
     firmware: "1.0.0",
     freeStorageMb: 2900,
@@ -69,6 +69,15 @@ describe("device plane", () => {
     expect(d).toMatchObject({ rssi: -67, temperatureC: 41.5, firmware: "1.0.0", uptimeS: 12, freeStorageMb: 2900 });
     const history = await stack.api("GET", `/api/v1/devices/${deviceId}/heartbeats`, { token: staff });
     expect(history.body.items).toHaveLength(1);
+    // A wired camera (a bridged IP camera on Ethernet) has no signal to report: stored and shown as none.
+    client.publish(deviceTelemetryTopic(deviceId), heartbeat(13, null), { qos: 1 });
+    const wired = await waitFor("the wired heartbeat stored", async () => {
+      const x = await detail(deviceId);
+      return x.uptimeS === 13 ? x : null;
+    });
+    expect(wired.rssi).toBeNull();
+    const both = await stack.api("GET", `/api/v1/devices/${deviceId}/heartbeats`, { token: staff });
+    expect(both.body.items.map((b: { rssi: number | null }) => b.rssi)).toEqual([null, -67]);
     const summary = await stack.api("GET", "/api/v1/fleet/summary", { token: staff });
     expect(summary.body.villages.find((v: { village: string }) => v.village === "青平镇普仁村")).toMatchObject({
       online: 1,

@@ -63,6 +63,7 @@ async function seed(): Promise<void> {
       cameraHealthDetail: i % 9 === 1 ? "RTSP 超时" : null,
       cameraHealthSince: i % 9 === 1 ? at(30) : null,
       talkback: i % 3 === 0 ? null : i % 3 === 1,
+      callButton: i % 4 === 0 ? null : i % 4 === 1,
     })),
   });
 }

@@ -88,6 +88,27 @@ describe.skipIf(!hasChromium)("web app: family live view", () => {
     await context.close();
   }, 90_000);
 
+  it("a camera without the elder's call button (a bridged IP camera) promises no press to call or answer", async () => {
+    await home.stack.db.device.update({ where: { id: deviceId }, data: { callButton: false } });
+    const context = await phoneContext(browser, home.stack.httpUrl);
+    try {
+      const page = await context.newPage();
+      await signIn(page, "family", demoPassword);
+      await page.locator(`[data-device="${deviceId}"]`).waitFor();
+      // The home's only camera has no button: auto-answer off means a call home never connects.
+      const settings = await page.locator(".call-settings select[name=autoAnswer] option[value='']").textContent();
+      expect(settings).toBe("不自动接听（摄像头没有按键，打电话回家不会接通）");
+      expect(await page.textContent("main")).not.toContain("按呼叫键");
+      await page.locator(`[data-device="${deviceId}"]`).click();
+      await page.getByText("这台摄像头没有呼叫键，老人不能按键接听。").waitFor();
+      expect(await page.textContent("main")).not.toContain("老人按一下就能");
+      await screenshot(page, "web-family-camera-no-call-button");
+    } finally {
+      await context.close();
+      await home.stack.db.device.update({ where: { id: deviceId }, data: { callButton: null } });
+    }
+  }, 60_000);
+
   it("a camera without a speaker (a bridged IP camera with no backchannel) says so instead of offering talk", async () => {
     await home.stack.db.device.update({ where: { id: deviceId }, data: { talkback: false } });
     const context = await phoneContext(browser, home.stack.httpUrl);

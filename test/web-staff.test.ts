@@ -3,8 +3,8 @@
 import type { MqttClient } from "mqtt";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deviceEventsTopic } from "../protocol/topics.ts";
-import { connectAsDevice, demoPassword, installDemoCamera, startStack, type Stack } from "./helpers/stack.ts";
+import { deviceEventsTopic, deviceTelemetryTopic } from "../protocol/topics.ts";
+import { connectAsDevice, demoPassword, installDemoCamera, startStack, waitFor, type Stack } from "./helpers/stack.ts";
 import { ensureWebBuild, hasChromium, launchBrowser, phoneContext, screenshot, signIn } from "./web-browser.ts";
 
 describe.skipIf(!hasChromium)("web app: staff", () => {
@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium)("web app: staff", () => {
     await context.close();
   }, 60_000);
 
-  it("a bridged camera unreachable behind an online bridge: the alert and the camera's page say 摄像头连不上", async () => {
+  it("a bridged camera unreachable behind an online bridge: the alert and the camera's page say 摄像头连不上; wired, it shows 有线 rather than a signal", async () => {
     const context = await phoneContext(browser, stack.httpUrl);
     const page = await context.newPage();
     await signIn(page, "staff", demoPassword);
@@ -84,16 +84,27 @@ describe.skipIf(!hasChromium)("web app: staff", () => {
     const bridged = (await stack.db.device.findFirst({ where: { serial: stack.seed.cameras[1]!.serial } }))!;
     const event = { type: "camera-health", at: new Date().toISOString(), state: "unreachable", detail: "no TCP" };
     await camera2.publishAsync(deviceEventsTopic(bridged.id), JSON.stringify(event), { qos: 1 });
+    // The bridge's heartbeat for a camera on Ethernet: no radio, so no signal reading.
+    const beat = { at: new Date().toISOString(), uptimeS: 60, rssi: null, temperatureC: 48.5, firmware: "bridge-1" };
+    await camera2.publishAsync(
+      deviceTelemetryTopic(bridged.id),
+      JSON.stringify({ ...beat, freeStorageMb: 900, privacy: false }),
+      { qos: 1 },
+    );
     const alert = page.locator(".alert", { hasText: bridged.serial });
     await alert.getByText("摄像头连不上").waitFor({ timeout: 15_000 });
+    await waitFor("the heartbeat stored", () =>
+      stack.db.telemetrySample.findFirst({ where: { deviceId: bridged.id } }),
+    );
     await screenshot(page, "web-staff-camera-unreachable-alert");
     await alert.getByRole("link", { name: bridged.serial }).click();
     await page.waitForURL(`**/staff/device/${bridged.id}`);
     await page.locator("[data-camera-health=unreachable]").waitFor();
     await screenshot(page, "web-staff-camera-unreachable-device");
     const detail = await page.textContent("main");
-    for (const expected of ["网桥后的摄像头", "网桥在线，但摄像头连不上", "在线", "对讲"])
+    for (const expected of ["网桥后的摄像头", "网桥在线，但摄像头连不上", "在线", "对讲", "有线 · 48.5 °C"])
       expect(detail).toContain(expected);
+    expect(detail).not.toMatch(/dBm|很好|一般|差（/); // no signal reading of any kind, in the card or the heartbeat rows
     await context.close();
   }, 30_000);
 

@@ -1,10 +1,10 @@
 // What the bridge's heartbeats report for each of its cameras: the box's own figures. A wired IP camera has
-// no radio, so rssi is 0 (the protocol's "no loss"); the temperature is the box's SoC (a Pi in a hot attic
-// is worth knowing about), and free storage is the state directory's disk.
+// no radio, so no signal reading (rssi null: staff see 有线, not a made-up 0 dBm); the temperature is the box's
+// SoC (a Pi in a hot attic is worth knowing about), and free storage is the state directory's disk.
 import { readFileSync, statfsSync } from "node:fs";
 
-export function boxReadings(stateDir: string): { rssi: number; temperatureC: number; freeStorageMb: number } {
-  return { rssi: 0, temperatureC: socTemperatureC(), freeStorageMb: freeMb(stateDir) };
+export function boxReadings(stateDir: string): { rssi: null; temperatureC: number; freeStorageMb: number } {
+  return { rssi: null, temperatureC: socTemperatureC(), freeStorageMb: freeMb(stateDir) };
 }
 
 function socTemperatureC(): number {

@@ -12,13 +12,18 @@ import type { CameraHealth } from "../../protocol/index.ts";
 import type { BridgeCameraConfig } from "./config.ts";
 import { cameraHttp, type Account } from "./digest-auth.ts";
 import { boxReadings } from "./box-readings.ts";
-import { frameFromStream } from "./ffmpeg-still.ts";
 import { OnvifClient, type OnvifOutcome } from "./onvif.ts";
 import { probeRtsp } from "./media/probe.ts";
 
 /** Pulls the camera's RTSP and publishes it over WHIP (camera-bridge/src/media/, issue 19's media half). */
 export type StartRtspStream = (
-  source: { rtspUrl: string; account: Account | undefined; requestKeyframe: (() => void) | undefined },
+  source: {
+    rtspUrl: string;
+    account: Account | undefined;
+    requestKeyframe: (() => void) | undefined;
+    /** The camera's audio stopped reaching viewers mid-stream (the AAC transcoder ended). */
+    onAudioOff: (reason: string) => void;
+  },
   options: CameraStreamOptions,
 ) => Promise<CameraStream>;
 
@@ -73,7 +78,8 @@ export class BridgedCamera {
       },
       readings: () => boxReadings(options.store.dir),
       takeStill: () => this.#takeStill(),
-      capabilities: () => ({ talkback: this.#talkback }),
+      // An IP camera has no Wangxiang call button: the app must not promise the elder can call or answer by one.
+      capabilities: () => ({ talkback: this.#talkback, callButton: false }),
       rebootCommand: () => this.#reboot(),
     });
   }
@@ -128,7 +134,9 @@ export class BridgedCamera {
         .refreshStatus()
         .catch((error: Error) => this.#options.log.warn({ err: error.message }, "status not refreshed"));
     }
-    return probe.result === "ok" ? { state: "ok" } : { state: probe.result, detail: probe.detail.slice(0, 200) };
+    if (probe.result !== "ok") return { state: probe.result, detail: probe.detail.slice(0, 200) };
+    // An AAC camera on a box without ffmpeg streams video only: staff and the log see why there is no sound.
+    return probe.audioOff ? { state: "ok", detail: probe.audioOff.slice(0, 200) } : { state: "ok" };
   }
 
   /** The configured URLs, or ONVIF's (asked again until it answers: the camera may be off at boot). */
@@ -160,7 +168,8 @@ export class BridgedCamera {
       return Promise.reject(new Error(`camera ${this.#health.state}: ${this.#health.detail ?? ""}`.trim()));
     const { rtspUrl, profile } = this.#sources;
     const requestKeyframe = this.#onvif && profile ? () => this.#requestKeyframe(profile) : undefined;
-    return this.#options.startRtspStream({ rtspUrl, account: this.#account, requestKeyframe }, options);
+    const onAudioOff = (reason: string) => this.#options.log.warn({ reason }, "camera audio off");
+    return this.#options.startRtspStream({ rtspUrl, account: this.#account, requestKeyframe, onAudioOff }, options);
   }
 
   /** ONVIF SetSynchronizationPoint: a joining viewer gets a keyframe now instead of at the camera's next one. */
@@ -173,7 +182,11 @@ export class BridgedCamera {
   async #takeStill(): Promise<Buffer> {
     const sources = this.#sources;
     if (!sources) throw new Error(`camera ${this.#health.state}`);
-    if (!sources.snapshotUrl) return frameFromStream(sources.rtspUrl, this.#account);
+    if (!sources.snapshotUrl) {
+      // Loaded when needed: it pulls the stream with the media code (werift), which an idle bridge leaves out.
+      const { frameFromStream } = await import("./ffmpeg-still.ts");
+      return frameFromStream(sources.rtspUrl, this.#account);
+    }
     const reply = await cameraHttp(sources.snapshotUrl, this.#account, { timeoutMs: 10_000 });
     if (reply.kind === "ok") return reply.body;
     if (reply.kind === "auth-failed") throw new Error("camera refused the account for its snapshot");

@@ -6,7 +6,6 @@ import { createLogger } from "../../device-client/src/log.ts";
 import { createBridge } from "./bridge.ts";
 import type { StartRtspStream } from "./bridged-camera.ts";
 import { BridgeConfigError, loadBridgeConfig, type BridgeConfig } from "./config.ts";
-import { startRtspStream } from "./media/rtsp-stream.ts";
 
 function readConfig(): BridgeConfig {
   try {
@@ -18,14 +17,20 @@ function readConfig(): BridgeConfig {
   }
 }
 
-/** Live view: the camera's RTSP pulled only while the stream exists, passed through to the relay over WHIP. */
-const pullAndPublish: StartRtspStream = ({ rtspUrl, account, requestKeyframe }, options) =>
-  startRtspStream({
+/**
+ * Live view: the camera's RTSP pulled only while the stream exists, passed through to the relay over WHIP. The
+ * media code (werift: ~35 MB of RSS on import) loads at the first watch: a bridge nobody watches never pays it.
+ */
+const pullAndPublish: StartRtspStream = async ({ rtspUrl, account, requestKeyframe, onAudioOff }, options) => {
+  const { startRtspStream } = await import("./media/rtsp-stream.ts");
+  return startRtspStream({
     ...options,
     rtspUrl,
+    onAudioOff,
     ...(account ? { account } : {}),
     ...(requestKeyframe ? { requestKeyframe } : {}),
   });
+};
 
 async function main() {
   const config = readConfig();

@@ -38,7 +38,7 @@ export interface CommandHandlerDeps {
   /** What the camera's own clock says now (its RTC may be off: the on-site check measures the skew). */
   clock(): Date;
   /** The Wi-Fi signal now, dBm. */
-  rssi(): number;
+  rssi(): number | null;
   /** Plays a call's ring, ring-back or "answered by" (call-panel.ts). */
   callStatus(status: Extract<DeviceCommand, { name: "call-status" }>["params"]): void;
   /** Says something to the elder (a privacy request, auto-answer changed): the call panel's speaker and screen. */

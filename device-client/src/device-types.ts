@@ -83,7 +83,8 @@ export interface DeviceSnapshot {
 
 /** What a heartbeat carries besides the client's own fields: the device's sensors now. */
 export interface DeviceReadings {
-  rssi: number;
+  /** dBm; null for a wired camera (no radio). */
+  rssi: number | null;
   temperatureC: number;
   freeStorageMb: number;
 }

@@ -48,17 +48,42 @@ function messagingMetrics(registry: Registry) {
   };
 }
 
-export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "wx_process_" });
-  const make = {
+/** Counters and gauges registered in one registry. */
+function makers(registry: Registry) {
+  return {
     counter: <L extends string>(name: string, help: string, labelNames: L[] = []) =>
       new Counter({ name, help, labelNames, registers: [registry] }),
     gauge: <L extends string>(name: string, help: string, labelNames: L[] = []) =>
       new Gauge({ name, help, labelNames, registers: [registry] }),
   };
+}
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "wx_process_" });
+  const make = makers(registry);
   return {
     registry,
+    ...httpMetrics(registry),
+    ...deviceMessageMetrics(registry),
+    ...ingestMetrics(registry),
+    ...fleetMetrics(registry),
+    pushes: make.counter(
+      "wx_pushes_total",
+      "Web Push messages by kind and outcome (sent, expired: subscription removed, failed)",
+      ["kind", "outcome"],
+    ),
+    ...messagingMetrics(registry),
+    ...callMetrics(registry),
+    ...snapshotMetrics(registry),
+    ...liveUpdateMetrics(registry),
+    brokerGauge: (name: string, help: string) => make.gauge(name, help),
+  };
+}
+
+/** The API's latency and its refusals. */
+function httpMetrics(registry: Registry) {
+  return {
     httpDuration: new Histogram({
       name: "wx_http_request_duration_seconds",
       help: "HTTP request latency",
@@ -66,67 +91,88 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers: [registry],
     }),
-    httpClientErrors: make.counter("wx_http_client_errors_total", "HTTP requests refused (4xx), by route and reason", [
-      "route",
-      "error",
-    ]),
-    mqttMessages: make.counter("wx_mqtt_messages_total", "Device messages received by the gateway, by kind", ["kind"]),
-    mqttInvalidPayloads: make.counter(
+    httpClientErrors: makers(registry).counter(
+      "wx_http_client_errors_total",
+      "HTTP requests refused (4xx), by route and reason",
+      ["route", "error"],
+    ),
+  };
+}
+
+/** What cameras send over MQTT, and how fast their heartbeats are stored. */
+function deviceMessageMetrics(registry: Registry) {
+  const { counter } = makers(registry);
+  return {
+    mqttMessages: counter("wx_mqtt_messages_total", "Device messages received by the gateway, by kind", ["kind"]),
+    mqttInvalidPayloads: counter(
       "wx_mqtt_invalid_payloads_total",
       "Device messages dropped because their payload failed validation",
       ["kind"],
     ),
-    heartbeatsStored: make.counter("wx_heartbeats_stored_total", "Heartbeats written to the database"),
+    heartbeatsStored: counter("wx_heartbeats_stored_total", "Heartbeats written to the database"),
     heartbeatStoreLatency: new Histogram({
       name: "wx_heartbeat_store_latency_seconds",
       help: "From heartbeat arrival at the gateway to its database commit",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
-    ...ingestMetrics(registry),
-    devicesOnline: make.gauge("wx_devices_online", "Cameras whose last status is online"),
-    devicesOffline: make.gauge("wx_devices_offline", "Claimed cameras whose last status is offline"),
-    alertsOpen: make.gauge("wx_alerts_open", "Offline alerts not yet resolved"),
-    alertsRaised: make.counter("wx_alerts_raised_total", "Offline alerts raised"),
-    alertsNotified: make.counter("wx_alert_notifications_total", "Alert notifications sent (first and repeats)"),
-    batchRows: make.counter(
+  };
+}
+
+/** The fleet: cameras online and offline, their alerts, batch intake and commands. */
+function fleetMetrics(registry: Registry) {
+  const { counter, gauge } = makers(registry);
+  return {
+    devicesOnline: gauge("wx_devices_online", "Cameras whose last status is online"),
+    devicesOffline: gauge("wx_devices_offline", "Claimed cameras whose last status is offline"),
+    alertsOpen: gauge("wx_alerts_open", "Offline alerts not yet resolved"),
+    alertsRaised: counter("wx_alerts_raised_total", "Offline alerts raised"),
+    alertsNotified: counter("wx_alert_notifications_total", "Alert notifications sent (first and repeats)"),
+    batchRows: counter(
       "wx_batch_rows_total",
       "Rows of batch intake uploads by outcome (registered, unchanged, or the reason a row was rejected)",
       ["outcome"],
     ),
-    commands: make.counter("wx_commands_total", "Commands to cameras by name and outcome", ["name", "status"]),
-    pushes: make.counter(
-      "wx_pushes_total",
-      "Web Push messages by kind and outcome (sent, expired: subscription removed, failed)",
-      ["kind", "outcome"],
-    ),
-    ...messagingMetrics(registry),
-    calls: make.counter("wx_calls_total", "Calls by direction and how they ended", ["direction", "state"]),
-    callRefusals: make.counter(
+    commands: counter("wx_commands_total", "Commands to cameras by name and outcome", ["name", "status"]),
+  };
+}
+
+/** Calls, and where a live view's stream is served in a cluster. */
+function callMetrics(registry: Registry) {
+  const { counter } = makers(registry);
+  return {
+    calls: counter("wx_calls_total", "Calls by direction and how they ended", ["direction", "state"]),
+    callRefusals: counter(
       "wx_call_refusals_total",
       "Call actions refused (answered twice, camera offline, unknown call)",
       ["reason"],
     ),
-    streamRouting: make.counter(
+    streamRouting: counter(
       "wx_stream_routing_total",
       "Cluster mode: live-view requests handled here or proxied to the gateway holding the camera's stream, and why not",
       ["outcome"],
     ),
-    ...snapshotMetrics(registry),
-    notices: make.counter(
+  };
+}
+
+/** Notices to households and the live-update WebSocket. */
+function liveUpdateMetrics(registry: Registry) {
+  const { counter, gauge } = makers(registry);
+  return {
+    notices: counter(
       "wx_family_notices_total",
       "Notices to households about their cameras (camera-offline, camera-back)",
       ["kind"],
     ),
-    wsClients: make.gauge("wx_ws_clients", "Open live-update WebSocket connections"),
-    wsInvalidMessages: make.counter("wx_ws_invalid_messages_total", "WebSocket messages refused by validation"),
-    wsHandlerFailures: make.counter(
+    wsClients: gauge("wx_ws_clients", "Open live-update WebSocket connections"),
+    wsInvalidMessages: counter("wx_ws_invalid_messages_total", "WebSocket messages refused by validation"),
+    wsHandlerFailures: counter(
       "wx_ws_handler_failures_total",
       "WebSocket messages whose handling failed inside the gateway (answered with an error)",
     ),
-    brokerGauge: (name: string, help: string) => make.gauge(name, help),
   };
 }
+
 /** The ingest worker's queue (device-plane/ingest/): what was dropped, restarted, abandoned, and what waits. */
 function ingestMetrics(registry: Registry) {
   const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>

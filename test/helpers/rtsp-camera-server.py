@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-# An IP camera for tests: GStreamer's ONVIF RTSP server with H.264 (x264enc) video, PCMA audio, an ONVIF audio
-# backchannel (RTSP "Require: www.onvif.org/ver20/backchannel") and RTSP digest authentication.
+# An IP camera for tests: GStreamer's ONVIF RTSP server with H.264 (x264enc) video, PCMA audio (or PCMU, or AAC
+# from voaacenc as RTP MPEG4-GENERIC), an ONVIF audio backchannel (RTSP "Require: www.onvif.org/ver20/backchannel",
+# PCMA or PCMU) and RTSP digest authentication.
 #
 #   /usr/bin/python3 test/helpers/rtsp-camera-server.py --user admin --password secret [--port 0] [--gop 2]
+#       [--audio pcma|pcmu|aac] [--backchannel-law pcma|pcmu]
 #
 # Run with Debian's python3 (it has the gi bindings). Prints one JSON line per event on stdout:
 #   {"event": "listening", "port": 8554, "path": "/camera"}      once, when it accepts connections
 #   {"event": "client-connected"} / {"event": "client-closed"}   RTSP connections
-#   {"event": "backchannel", "buffers": n, "bytes": b, "rms": r}  talk-back audio arriving (every 25 buffers)
+#   {"event": "backchannel", "buffers": n, "bytes": b, "rms": r, "quiet": q}  talk-back audio arriving (every 25
+#       buffers): its loudness, and the share of near-silent samples (|s| < 100) it has
 #
 # --always-on models a camera whose encoder runs whether or not anybody pulls (most real cameras): the media
 # is shared and kept playing by an internal client, so a new RTSP session joins mid-GOP. Shared media cannot
@@ -43,6 +46,8 @@ def parse_args():
     parser.add_argument("--height", type=int, default=720)
     parser.add_argument("--bitrate", type=int, default=2000, help="kbit/s")
     parser.add_argument("--no-audio", action="store_true")
+    parser.add_argument("--audio", choices=["pcma", "pcmu", "aac"], default="pcma")
+    parser.add_argument("--backchannel-law", choices=["pcma", "pcmu"], default="pcma")
     parser.add_argument("--no-backchannel", action="store_true")
     parser.add_argument("--always-on", action="store_true")
     return parser.parse_args()
@@ -58,18 +63,28 @@ def launch_line(args):
         f"x264enc tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate} key-int-max={key_int} "
         "bframes=0 pass=cbr option-string=nal-hrd=cbr:filler=1 ! video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
     )
-    audio = (
-        "audiotestsrc is-live=true wave=sine freq=440 volume=0.3 ! audio/x-raw,rate=8000,channels=1 ! "
-        "alawenc ! rtppcmapay name=pay1 pt=8"
+    return f"( {video} {'' if args.no_audio else AUDIO[args.audio]} )"
+
+
+TONE = "audiotestsrc is-live=true wave=sine freq=440 volume=0.3"
+AUDIO = {
+    "pcma": f"{TONE} ! audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay name=pay1 pt=8",
+    "pcmu": f"{TONE} ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay name=pay1 pt=0",
+    # AAC LC, 16 kHz mono, as RFC 3640 AAC-hbr (what most IP cameras that send AAC describe).
+    "aac": f"{TONE} ! audio/x-raw,rate=16000,channels=1 ! voaacenc bitrate=32000 ! aacparse ! rtpmp4gpay name=pay1 pt=97",
+}
+
+
+def backchannel_launch(law):
+    if law == "pcma":
+        payload, name, depay, decoder = 8, "PCMA", "rtppcmadepay", "alawdec"
+    else:
+        payload, name, depay, decoder = 0, "PCMU", "rtppcmudepay", "mulawdec"
+    return (
+        f'( capsfilter caps="application/x-rtp, media=audio, payload={payload}, clock-rate=8000, encoding-name={name}" '
+        f"name=depay_backchannel ! {depay} ! {decoder} ! fakesink name=backchannel_sink signal-handoffs=true "
+        "async=false sync=false )"
     )
-    return f"( {video} {'' if args.no_audio else audio} )"
-
-
-BACKCHANNEL = (
-    '( capsfilter caps="application/x-rtp, media=audio, payload=8, clock-rate=8000, encoding-name=PCMA" '
-    "name=depay_backchannel ! rtppcmadepay ! alawdec ! fakesink name=backchannel_sink signal-handoffs=true "
-    "async=false sync=false )"
-)
 
 
 class BackchannelMeter:
@@ -80,6 +95,7 @@ class BackchannelMeter:
         self.bytes = 0
         self.square_sum = 0.0
         self.samples = 0
+        self.quiet = 0
 
     def attach(self, media):
         sink = media.get_element().get_by_name("backchannel_sink")
@@ -95,12 +111,15 @@ class BackchannelMeter:
         count = len(data) // 2
         for (sample,) in struct.iter_unpack("<h", data[: count * 2]):
             self.square_sum += sample * sample
+            if -100 < sample < 100:
+                self.quiet += 1
         self.samples += count
         self.buffers += 1
         self.bytes += len(data)
         if self.buffers % 25 == 1:
             rms = math.sqrt(self.square_sum / self.samples) if self.samples else 0.0
-            emit("backchannel", buffers=self.buffers, bytes=self.bytes, rms=round(rms, 1))
+            quiet = self.quiet / self.samples if self.samples else 0.0
+            emit("backchannel", buffers=self.buffers, bytes=self.bytes, rms=round(rms, 1), quiet=round(quiet, 3))
 
 
 def make_auth(args, factory):
@@ -122,7 +141,7 @@ def make_factory(args, meter):
     factory.set_media_gtype(GstRtspServer.RTSPOnvifMedia)
     factory.set_shared(args.always_on)
     if not args.no_backchannel and not args.always_on:
-        factory.set_backchannel_launch(BACKCHANNEL)
+        factory.set_backchannel_launch(backchannel_launch(args.backchannel_law))
         factory.connect("media-configure", lambda _f, media: meter.attach(media))
     return factory
 

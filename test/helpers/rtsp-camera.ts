@@ -1,5 +1,5 @@
-// Starts and stops the test IP camera (rtsp-camera-server.py: GStreamer's ONVIF RTSP server, H.264 + PCMA, an
-// audio backchannel, digest auth) as a child process, and collects what it reports on stdout.
+// Starts and stops the test IP camera (rtsp-camera-server.py: GStreamer's ONVIF RTSP server, H.264 + PCMA, PCMU
+// or AAC, an audio backchannel in either G.711 law, digest auth) as a child process, and collects what it reports on stdout.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
@@ -20,8 +20,11 @@ export interface RtspCameraOptions {
   width?: number;
   height?: number;
   bitrateKbps?: number;
-  audio?: boolean;
+  /** false: none; default "pcma". "aac": AAC LC 16 kHz as RTP MPEG4-GENERIC (GStreamer's voaacenc). */
+  audio?: boolean | "pcma" | "pcmu" | "aac";
   backchannel?: boolean;
+  /** The G.711 law the backchannel takes (default "pcma"). */
+  backchannelLaw?: "pcma" | "pcmu";
   /** The encoder runs whether or not anybody pulls (a new session joins mid-GOP); no backchannel then. */
   alwaysOn?: boolean;
 }
@@ -31,6 +34,8 @@ export interface BackchannelReading {
   bytes: number;
   /** Loudness of the decoded talk-back audio (16-bit RMS): silence is ~0. */
   rms: number;
+  /** Share of near-silent samples (|s| < 100): talk-back in the wrong G.711 law turns silence into noise. */
+  quiet: number;
 }
 
 export interface RtspCamera {
@@ -60,6 +65,8 @@ function argsFor(options: RtspCameraOptions, user: string, password: string): st
   if (options.height !== undefined) args.push("--height", String(options.height));
   if (options.bitrateKbps !== undefined) args.push("--bitrate", String(options.bitrateKbps));
   if (options.audio === false) args.push("--no-audio");
+  else if (typeof options.audio === "string") args.push("--audio", options.audio);
+  if (options.backchannelLaw) args.push("--backchannel-law", options.backchannelLaw);
   if (options.backchannel === false) args.push("--no-backchannel");
   if (options.alwaysOn) args.push("--always-on");
   return args;
@@ -77,7 +84,11 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
   const child = spawn(SYSTEM_PYTHON, argsFor(options, user, password), { stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  const state = { connected: 0, closed: 0, backchannel: { buffers: 0, bytes: 0, rms: 0 } as BackchannelReading };
+  const state = {
+    connected: 0,
+    closed: 0,
+    backchannel: { buffers: 0, bytes: 0, rms: 0, quiet: 0 } as BackchannelReading,
+  };
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`test camera did not start: ${stderr}`)), 20_000);
     child.once("exit", (code) => {
@@ -92,7 +103,7 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
       } else if (event.event === "client-connected") state.connected++;
       else if (event.event === "client-closed") state.closed++;
       else if (event.event === "backchannel")
-        state.backchannel = { buffers: event.buffers!, bytes: event.bytes!, rms: event.rms! };
+        state.backchannel = { buffers: event.buffers!, bytes: event.bytes!, rms: event.rms!, quiet: event.quiet! };
     });
   });
   const end = async (signal: NodeJS.Signals) => {

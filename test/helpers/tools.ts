@@ -35,7 +35,8 @@ export const tools: Tool[] = [
     // The test IP camera (test/helpers/rtsp-camera-server.py): GStreamer's RTSP server driven from Debian's python3.
     name: "gst-rtsp-server",
     paths: ["x86_64", "aarch64"].map((arch) => `/usr/lib/${arch}-linux-gnu/girepository-1.0/GstRtspServer-1.0.typelib`),
-    aptPackage: "gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good",
+    aptPackage:
+      "gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-ugly gstreamer1.0-plugins-good gstreamer1.0-plugins-bad",
     mentioned: /hasRtspCameraServer/,
   },
 ];

@@ -7,6 +7,7 @@ export interface PageMedia {
   videoCodec: string | null;
   audioCodec: string | null;
   audioPacketsReceived: number;
+  audioBytesReceived: number;
   microphoneCodec: string | null;
   microphonePacketsSent: number;
 }
@@ -70,6 +71,7 @@ export async function pageMedia(page: Page): Promise<PageMedia> {
       videoCodec: codecOf(video),
       audioCodec: codecOf(audio),
       audioPacketsReceived: (audio?.packetsReceived as number) ?? 0,
+      audioBytesReceived: (audio?.bytesReceived as number) ?? 0,
       microphoneCodec: codecOf(microphone),
       microphonePacketsSent: (microphone?.packetsSent as number) ?? 0,
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RtpHeader, RtpPacket } from "werift";
-import { buildStapA, fitPayload, inspectPayload, parameterSetsFromSdp, stapUnits } from "./h264-rtp.ts";
+import { buildStapA, fitPayload, inspectPayload, keyframeAnnexB, parameterSetsFromSdp, stapUnits } from "./h264-rtp.ts";
 import { RtpForwarder } from "./rtp-forwarder.ts";
 
 const sps = Buffer.from([0x67, 0x42, 0xc0, 0x1f, 0xda]);
@@ -54,5 +54,14 @@ describe("H.264 over RTP, passed through", () => {
     const inBand = [sps, pps, idr(200)].flatMap((nal, i) => forwarder.forward(rtp(nal, 200_000, i === 2)));
     expect(inBand).toHaveLength(3);
     expect(inBand.map((p) => p.keyframeStart)).toEqual([true, false, false]);
+  });
+
+  it("writes a keyframe's payloads as an Annex B stream (a still for ffmpeg's stdin)", () => {
+    const nal = idr(3000);
+    const payloads = [buildStapA([sps, pps]), ...fitPayload(nal, 1100)];
+    const start = Buffer.from([0, 0, 0, 1]);
+    expect(keyframeAnnexB(payloads)).toEqual(Buffer.concat([start, sps, start, pps, start, nal]));
+    // A fragment whose start was missed is dropped rather than written as a broken unit.
+    expect(keyframeAnnexB(fitPayload(nal, 1100).slice(1))).toEqual(Buffer.alloc(0));
   });
 });

@@ -105,3 +105,31 @@ export function fitPayload(payload: Buffer, max = MAX_WEBRTC_PAYLOAD): Buffer[] 
   if (type === STAP_A) return stapUnits(payload).flatMap((unit) => (unit.length <= max ? [unit] : fragment(unit, max)));
   return fragment(payload, max);
 }
+
+const START_CODE = Buffer.from([0, 0, 0, 1]);
+
+/**
+ * One picture's RTP payloads (single NAL units, STAP-A, FU-A) as an H.264 elementary stream (Annex B, start
+ * codes): what a decoder reads from a file or pipe. A FU-A fragment without its start is dropped.
+ */
+export function keyframeAnnexB(payloads: Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  let fragments: Buffer[] | null = null;
+  for (const payload of payloads) {
+    if (payload.length < 2) continue;
+    const type = payload[0]! & 0x1f;
+    if (type === STAP_A) for (const unit of stapUnits(payload)) parts.push(START_CODE, unit);
+    else if (type !== FU_A) parts.push(START_CODE, payload);
+    else {
+      const start = (payload[1]! & 0x80) !== 0;
+      const end = (payload[1]! & 0x40) !== 0;
+      if (start) fragments = [Buffer.from([(payload[0]! & 0xe0) | (payload[1]! & 0x1f)])];
+      fragments?.push(payload.subarray(2));
+      if (end && fragments) {
+        parts.push(START_CODE, Buffer.concat(fragments));
+        fragments = null;
+      }
+    }
+  }
+  return Buffer.concat(parts);
+}

@@ -5,6 +5,7 @@
 import { authorizationHeader, parseChallenges, type AuthChallenge, type RtspAccount } from "./rtsp-auth.ts";
 import { header, RtspConnection, RtspError, type RtspResponse } from "./rtsp-connection.ts";
 import { parseCameraSdp, type RtspTrack } from "./rtsp-sdp.ts";
+import { aacConfigFromFmtp } from "./aac-rtp.ts";
 
 export const BACKCHANNEL_REQUIRE = "www.onvif.org/ver20/backchannel";
 
@@ -21,10 +22,14 @@ export interface RtspClientOptions extends RtspTarget {
 
 export interface RtspTracks {
   video: RtspTrack;
+  /** G.711 (passed through) or AAC (to Opus); null when the camera sends none the bridge can use. */
   audio: RtspTrack | null;
   talkback: RtspTrack | null;
+  /** Why the camera's audio is not sent (null: it is, or it has none). */
+  audioOff: string | null;
 }
 
+export const AAC = "MPEG4-GENERIC";
 const PASSTHROUGH_AUDIO = ["PCMA", "PCMU"];
 
 /** The target's address, its URL without credentials, and the account (given, or from the URL). */
@@ -49,16 +54,39 @@ export function splitTarget(target: RtspTarget): { host: string; port: number; u
   };
 }
 
-/** Picks what the bridge can pass through: H.264 video, G.711 audio, a G.711 backchannel. */
-export function chooseTracks(tracks: RtspTrack[]): RtspTracks {
+/**
+ * Picks what the bridge can send: H.264 video, G.711 audio as it is or AAC through the Opus transcoder
+ * (`aacMissing`: why there is none, null when ffmpeg can do it), a G.711 backchannel.
+ */
+export function chooseTracks(tracks: RtspTrack[], aacMissing: string | null): RtspTracks {
   const video = tracks.find((t) => t.kind === "video" && !t.backchannel && t.codec === "H264");
   if (!video) {
     const offered = tracks.map((t) => t.codec).join(", ") || "nothing";
     throw new RtspError("no-stream", `the camera offers no H.264 video (it offers ${offered})`);
   }
-  const audio = tracks.find((t) => t.kind === "audio" && !t.backchannel && PASSTHROUGH_AUDIO.includes(t.codec));
+  const sent = tracks.filter((t) => t.kind === "audio" && !t.backchannel);
+  const g711 = sent.find((t) => PASSTHROUGH_AUDIO.includes(t.codec));
+  const aac = sent.find((t) => t.codec === AAC);
   const talkback = tracks.find((t) => t.kind === "audio" && t.backchannel && PASSTHROUGH_AUDIO.includes(t.codec));
-  return { video, audio: audio ?? null, talkback: talkback ?? null };
+  const choice = { video, talkback: talkback ?? null };
+  if (g711) return { ...choice, audio: g711, audioOff: null };
+  if (!aac) {
+    const audioOff = sent.length ? `${sent[0]!.codec} audio is not supported` : null;
+    return { ...choice, audio: null, audioOff };
+  }
+  const why = aacMissing ?? aacUnusable(aac);
+  return why
+    ? { ...choice, audio: null, audioOff: `AAC audio is off: ${why}` }
+    : { ...choice, audio: aac, audioOff: null };
+}
+
+function aacUnusable(track: RtspTrack): string | null {
+  try {
+    aacConfigFromFmtp(track.fmtp);
+    return null;
+  } catch (error) {
+    return `${(error as Error).message} is not supported`;
+  }
 }
 
 export class RtspClient {

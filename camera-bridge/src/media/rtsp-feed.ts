@@ -3,8 +3,12 @@
 // `lingerMs`, that much longer after the last one stops: a viewer who taps again within it (or a second
 // stream) finds a GOP already kept, so it sees the current picture at once whatever the camera's GOP is.
 // Lingering pulls over the home's LAN only; nothing goes to the relay meanwhile.
-import type { RtpPacket } from "werift";
+import { RtpPacket } from "werift";
+import { AacToOpus } from "./aac-opus.ts";
+import { aacTranscoderMissing } from "./ffmpeg-check.ts";
+import { aacConfigFromFmtp } from "./aac-rtp.ts";
 import type { RtspAccount } from "./rtsp-auth.ts";
+import { AAC } from "./rtsp-client.ts";
 import { parameterSetsFromSdp } from "./h264-rtp.ts";
 import { RtpForwarder, type ForwardedPacket } from "./rtp-forwarder.ts";
 import { RtspPull, type Backoff, type PullState } from "./rtsp-pull.ts";
@@ -15,9 +19,15 @@ export interface RtspFeedOptions {
   account?: RtspAccount;
   backoff?: Backoff;
   timeoutMs?: number;
+  /** Video only, without the backchannel (a still from the stream). */
+  videoOnly?: boolean;
   /** How long the pull outlives its last stream (default 0: it stops with it). */
   lingerMs?: number;
   onState?(state: PullState, detail: string): void;
+  /** The camera's AAC stopped reaching viewers mid-stream (ffmpeg ended): the reason, for the log. */
+  onAudioOff?(reason: string): void;
+  /** The ffmpeg that turns AAC into Opus (default: ffmpeg on PATH). */
+  ffmpeg?: string;
 }
 
 export interface FeedListener {
@@ -36,6 +46,8 @@ export class RtspFeed {
   private lingerTimer: NodeJS.Timeout | undefined;
   private video: RtpForwarder | null = null;
   private audio: RtpForwarder | null = null;
+  /** AAC audio: ffmpeg turns it into Opus while the pull runs (keyed by the camera's config, which a reboot may change). */
+  private transcoder: { config: string; aac: AacToOpus } | null = null;
   /** The camera's current GOP, re-timed (null: no keyframe seen yet, or too long to keep). */
   gop: RtpPacket[] | null = null;
 
@@ -84,26 +96,14 @@ export class RtspFeed {
     this.pull = null;
     this.starting = null;
     this.gop = null;
+    this.transcoder?.aac.close();
+    this.transcoder = null;
     await pull?.stop();
   }
 
   private running(): Promise<RtspPull> {
     if (this.pull && this.pull.current !== "stopped") return Promise.resolve(this.pull);
-    this.starting ??= RtspPull.start({
-      url: this.options.url,
-      account: this.options.account,
-      backchannel: true,
-      backoff: this.options.backoff,
-      timeoutMs: this.options.timeoutMs,
-      onPacket: (track, packet) => this.fromCamera(track, packet),
-      onState: (state, detail) => {
-        if (state === "playing") {
-          this.video?.discontinuity();
-          this.audio?.discontinuity();
-        }
-        this.options.onState?.(state, detail);
-      },
-    }).then(
+    this.starting ??= this.startPull().then(
       (pull) => {
         this.pull = pull;
         this.starting = null;
@@ -117,9 +117,30 @@ export class RtspFeed {
     return this.starting;
   }
 
+  private async startPull(): Promise<RtspPull> {
+    return RtspPull.start({
+      url: this.options.url,
+      aacMissing: await aacTranscoderMissing(this.options.ffmpeg),
+      account: this.options.account,
+      backchannel: !this.options.videoOnly,
+      videoOnly: this.options.videoOnly,
+      backoff: this.options.backoff,
+      timeoutMs: this.options.timeoutMs,
+      onPacket: (track, packet) => this.fromCamera(track, packet),
+      onState: (state, detail) => {
+        if (state === "playing") {
+          this.video?.discontinuity();
+          this.audio?.discontinuity();
+        }
+        this.options.onState?.(state, detail);
+      },
+    });
+  }
+
   private fromCamera(track: RtspTrack, raw: Buffer): void {
     const receivedAt = performance.now();
     const kind = track.kind;
+    if (track.codec === AAC) return this.toTranscoder(track, raw);
     const forwarder =
       kind === "video"
         ? (this.video ??= new RtpForwarder(true, 3000, parameterSetsFromSdp(track.fmtp["sprop-parameter-sets"])))
@@ -132,5 +153,30 @@ export class RtspFeed {
       else this.gop = null; // too long to keep: the next keyframe starts a new one
     }
     for (const listener of this.listeners) listener.onCameraPacketDone?.(kind, receivedAt);
+  }
+
+  /** AAC into ffmpeg; its Opus comes back as audio packets, already timed (48 kHz, continuous). */
+  private toTranscoder(track: RtspTrack, raw: Buffer): void {
+    let input: RtpPacket;
+    try {
+      input = RtpPacket.deSerialize(raw);
+    } catch {
+      return;
+    }
+    const config = track.fmtp.config ?? "";
+    if (this.transcoder?.config !== config) {
+      this.transcoder?.aac.close();
+      const aac: AacToOpus = new AacToOpus({
+        config: aacConfigFromFmtp(track.fmtp),
+        ffmpeg: this.options.ffmpeg,
+        onPacket: (packet) => {
+          for (const listener of this.listeners) listener.onPacket("audio", { packet, keyframeStart: false });
+        },
+        // Not started again for this pull: a broken ffmpeg would fail the same way. Video goes on.
+        onExit: (reason) => this.options.onAudioOff?.(`AAC audio is off: ${reason}`),
+      });
+      this.transcoder = { config, aac };
+    }
+    this.transcoder.aac.push(input.payload, input.header.marker);
   }
 }

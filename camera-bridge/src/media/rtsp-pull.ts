@@ -16,6 +16,10 @@ export interface RtspPullOptions {
   url: string;
   account?: RtspAccount;
   backchannel: boolean;
+  /** SET UP the video track only (a still needs no audio). */
+  videoOnly?: boolean;
+  /** Why AAC cannot become Opus on this box (null: it can): see chooseTracks. */
+  aacMissing: string | null;
   backoff?: Backoff;
   timeoutMs?: number;
   /** No RTP for this long while playing: the camera is treated as gone (a frozen encoder keeps TCP open). */
@@ -55,8 +59,9 @@ export class RtspPull {
   private static async open(options: RtspPullOptions): Promise<{ client: RtspClient; tracks: RtspTracks }> {
     const client = await RtspClient.connect({ ...options, timeoutMs: options.timeoutMs ?? 5_000 });
     try {
-      const tracks = chooseTracks(await client.describe());
-      const wanted = [tracks.video, tracks.audio, tracks.talkback].filter((t): t is RtspTrack => t !== null);
+      const tracks = chooseTracks(await client.describe(), options.aacMissing);
+      const all = options.videoOnly ? [tracks.video] : [tracks.video, tracks.audio, tracks.talkback];
+      const wanted = all.filter((t): t is RtspTrack => t !== null);
       await client.play(wanted);
       return { client, tracks };
     } catch (error) {

@@ -1,7 +1,8 @@
 // An IP camera's live view, published like our own camera's: the RTSP stream is pulled (over TCP) only
 // while this stream exists, and its H.264 and G.711 RTP go to the relay over WebRTC (WHIP) as they are,
-// re-timed but never decoded. Talk-back from the relay goes to the camera's ONVIF backchannel in the G.711
-// the camera asked for, which the viewers' browsers were asked to send (no transcoding either way).
+// re-timed but never decoded; AAC audio goes as Opus (aac-opus.ts: browsers have no AAC over WebRTC).
+// Talk-back from the relay goes to the camera's ONVIF backchannel in the G.711 law the camera asked for
+// (talkback.ts): viewers send the section's codec, converted A-law ↔ µ-law or decoded from Opus as needed.
 import {
   MediaStreamTrack,
   RTCPeerConnection,
@@ -21,12 +22,14 @@ import {
 import { publisherConfig, waitConnected } from "../../../device-client/src/publisher-peer.ts";
 import { whipDelete, whipPost } from "../../../device-client/src/whip-client.ts";
 import { gatheredLocalSdp } from "../../../core/webrtc.ts";
+import { audioPlan, talksBack, type AudioPlan } from "./audio-plan.ts";
 import type { RtspAccount } from "./rtsp-auth.ts";
 import type { ForwardedPacket } from "./rtp-forwarder.ts";
 import { RtspFeed, type FeedListener } from "./rtsp-feed.ts";
 import type { Backoff, PullState } from "./rtsp-pull.ts";
-import type { RtspTracks } from "./rtsp-client.ts";
+import { AAC, type RtspTracks } from "./rtsp-client.ts";
 import type { RtspTrack } from "./rtsp-sdp.ts";
+import { Talkback } from "./talkback.ts";
 
 export interface RtspStreamOptions extends CameraStreamOptions {
   rtspUrl: string;
@@ -37,6 +40,10 @@ export interface RtspStreamOptions extends CameraStreamOptions {
   /** RTSP request and connect timeout. */
   timeoutMs?: number;
   onRtspState?(state: PullState, detail: string): void;
+  /** The camera's audio stopped reaching viewers mid-stream (the AAC transcoder ended). */
+  onAudioOff?(reason: string): void;
+  /** The ffmpeg that turns AAC into Opus (default: ffmpeg on PATH). */
+  ffmpeg?: string;
   /** A feed shared across streams (lingering between them); without it, the stream has its own. */
   feed?: RtspFeed;
   /**
@@ -57,19 +64,12 @@ export interface RtspCameraStream extends CameraStream {
   stats(): RtspStreamStats;
   /** The camera has an ONVIF audio backchannel in a codec viewers can send: talking to it works. */
   readonly talkback: boolean;
-  /** H.264 profile-level-id and audio codec, as the camera describes them. */
+  /** H.264 profile-level-id; the camera's audio ("AAC as OPUS": transcoded); its backchannel's codec. */
   readonly codecs: { video: string; audio: string | null; talkback: string | null };
+  /** Why the camera's audio does not reach viewers (null: it does, or it has none). */
+  readonly audioOff: string | null;
   rtspState(): PullState;
   rtspReconnects(): number;
-}
-
-/** The audio codec of the WebRTC section: the camera's own, or its backchannel's if it sends no audio. */
-function audioPlan(tracks: RtspTracks): { codec: string; direction: "sendrecv" | "sendonly" | "recvonly" } | null {
-  const { audio, talkback } = tracks;
-  if (audio && talkback && audio.codec === talkback.codec) return { codec: audio.codec, direction: "sendrecv" };
-  if (audio) return { codec: audio.codec, direction: "sendonly" };
-  if (talkback) return { codec: talkback.codec, direction: "recvonly" };
-  return null;
 }
 
 function h264Codec(video: RtspTrack): RTCRtpCodecParameters {
@@ -85,7 +85,9 @@ function h264Codec(video: RtspTrack): RTCRtpCodecParameters {
   });
 }
 
-function g711Codec(name: string): RTCRtpCodecParameters {
+function audioCodec(name: AudioPlan["codec"]): RTCRtpCodecParameters {
+  if (name === "OPUS")
+    return new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48_000, channels: 2, payloadType: 111 });
   return new RTCRtpCodecParameters({
     mimeType: `audio/${name}`,
     clockRate: 8000,
@@ -94,8 +96,8 @@ function g711Codec(name: string): RTCRtpCodecParameters {
   });
 }
 
-function peerFor(options: RtspStreamOptions, tracks: RtspTracks, audio: ReturnType<typeof audioPlan>) {
-  const codecs = { video: [h264Codec(tracks.video)], audio: audio ? [g711Codec(audio.codec)] : [] };
+function peerFor(options: RtspStreamOptions, tracks: RtspTracks, audio: AudioPlan | null) {
+  const codecs = { video: [h264Codec(tracks.video)], audio: audio ? [audioCodec(audio.codec)] : [] };
   return new RTCPeerConnection(publisherConfig(options, codecs));
 }
 
@@ -112,6 +114,8 @@ export async function startRtspStream(options: RtspStreamOptions): Promise<RtspC
       backoff: options.backoff,
       timeoutMs: options.timeoutMs,
       onState: options.onRtspState,
+      onAudioOff: options.onAudioOff,
+      ffmpeg: options.ffmpeg,
     });
   // Nothing kept yet: the RTSP session may begin mid-GOP (the camera's encoder runs whether anybody watches).
   if (!feed.gop) options.requestKeyframe?.();
@@ -137,10 +141,11 @@ function streamHandle(
   const plan = audioPlan(tracks);
   return {
     resourceUrl: media.resourceUrl,
-    talkback: plan?.direction === "sendrecv" || plan?.direction === "recvonly",
+    talkback: talksBack(plan),
+    audioOff: tracks.audioOff,
     codecs: {
       video: `H264 ${video.fmtp["profile-level-id"] ?? ""}`.trim(),
-      audio: audio?.codec ?? null,
+      audio: audio?.codec === AAC ? "AAC as OPUS" : (audio?.codec ?? null),
       talkback: talkback?.codec ?? null,
     },
     connectionState: () => media.connectionState(),
@@ -168,8 +173,7 @@ class MediaPath implements FeedListener {
   private lastVideoTimestamp: number | undefined;
   private videoSequence = Math.floor(Math.random() * 0x10000);
   private audioSequence = Math.floor(Math.random() * 0x10000);
-  private talkbackSequence = Math.floor(Math.random() * 0x10000);
-  private readonly talkbackSsrc = 1 + Math.floor(Math.random() * 0xfffffff0);
+  private talkback: Talkback | null = null;
   resourceUrl = "";
 
   constructor(
@@ -190,7 +194,7 @@ class MediaPath implements FeedListener {
     video.sender.onPictureLossIndication.subscribe(() => this.keyframeRequested());
     if (plan) {
       const transceiver = pc.addTransceiver(this.audioTrack, { direction: plan.direction });
-      if (plan.direction !== "sendonly") this.listenForTalkback(transceiver, feed, tracks.talkback!);
+      if (plan.direction !== "sendonly") this.listenForTalkback(transceiver, feed, plan, tracks.talkback!);
     }
     await pc.setLocalDescription(await pc.createOffer());
     const offer = await gatheredLocalSdp(pc);
@@ -286,26 +290,27 @@ class MediaPath implements FeedListener {
     this.videoTrack.writeRtp(packet);
   }
 
-  /** Talk-back from the relay to the camera's backchannel: the payload as it came, in the camera's numbering. */
-  private listenForTalkback(transceiver: RTCRtpTransceiver, feed: RtspFeed, talkback: RtspTrack): void {
+  /** Talk-back from the relay to the camera's backchannel (talkback.ts). */
+  private listenForTalkback(transceiver: RTCRtpTransceiver, feed: RtspFeed, plan: AudioPlan, backchannel: RtspTrack) {
+    const { ffmpeg, onAudioOff } = this.options;
+    this.talkback = new Talkback({
+      plan,
+      backchannel,
+      send: (packet) => feed.sendTalkback(packet),
+      ffmpeg,
+      onOff: onAudioOff,
+    });
     transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
         this.counters.talkbackPacketsReceived++;
         this.counters.talkbackBytesReceived += rtp.payload.length;
-        this.talkbackSequence = (this.talkbackSequence + 1) & 0xffff;
-        const header = new RtpHeader({
-          payloadType: talkback.payloadType,
-          sequenceNumber: this.talkbackSequence,
-          timestamp: rtp.header.timestamp,
-          ssrc: this.talkbackSsrc,
-          marker: rtp.header.marker,
-        });
-        feed.sendTalkback(new RtpPacket(header, rtp.payload).serialize());
+        this.talkback?.receive(rtp);
       });
     });
   }
 
   async close(token: string): Promise<void> {
+    this.talkback?.close();
     if (this.resourceUrl) await whipDelete(this.resourceUrl, token).catch(() => {});
     await this.pc?.close();
   }

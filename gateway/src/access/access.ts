@@ -2,7 +2,7 @@
 // work (members, invites, cameras, test views) only in the households staff assigned them — by village or
 // one by one — and those they created. Family members: their own households.
 import type { Database, Prisma } from "../../../core/database.ts";
-import type { SignedInUser } from "./auth.ts";
+import type { SignedInUser } from "./signed-in.ts";
 import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 
 export const notAssigned = () =>

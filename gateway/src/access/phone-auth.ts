@@ -19,10 +19,11 @@ import {
   verifyPhoneBody,
 } from "../../../protocol/phone.ts";
 import type { AuditLog } from "./audit.ts";
-import { assertStrongPassword, clientOf, requireRole, signedIn } from "./auth.ts";
+import { assertStrongPassword, clientOf, requireRole, signedIn } from "./signed-in.ts";
 import type { GuessLimiterFactory } from "./attempt-limiter.ts";
 import { localGuessLimiters } from "./attempt-limiter.ts";
-import { consumeUse, usableInviteFinder } from "./invites.ts";
+import { consumeUse } from "./invite-store.ts";
+import { usableInviteFinder } from "./invite-service.ts";
 import type { PhoneCodes } from "./phone-codes.ts";
 
 export interface PhoneAuthOptions {

@@ -21,7 +21,7 @@ import { deviceIdParams, errorReply, householdIdParams } from "../../../protocol
 import { viewGrantReply } from "../../../protocol/live-view.ts";
 import { assertCanSeeHousehold, householdIdsOf } from "../access/access.ts";
 import type { AuditLog } from "../access/audit.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 import type { CallService } from "./call-service.ts";
 import type { WebPush } from "./web-push.ts";
 
@@ -42,6 +42,7 @@ export async function callsPlugin(app: FastifyInstance, options: CallsPluginOpti
   registerPushRoutes(r, options);
   registerCallLists(r, options);
   registerCallActions(r, options);
+  registerCallHome(r, options);
   registerAsksToTheElder(r, options);
   registerCallSettings(r, options);
 }
@@ -134,6 +135,7 @@ function registerCallLists(r: ZodRoutes, { db, calls }: CallsPluginOptions): voi
   );
 }
 
+/** The elder's call answered by a member, and an answered call (either way) hung up. */
 function registerCallActions(r: ZodRoutes, { calls }: CallsPluginOptions): void {
   r.post(
     "/calls/:callId/answer",
@@ -150,6 +152,23 @@ function registerCallActions(r: ZodRoutes, { calls }: CallsPluginOptions): void 
     async (request) => calls.answer(signedIn(request), request.params.callId),
   );
 
+  r.post(
+    "/calls/:callId/hang-up",
+    {
+      schema: {
+        tags: ["calls"],
+        summary: "A member ends an answered call (the camera stops showing it); an ended call is answered as it is",
+        params: callIdParams,
+        response: { 200: callView, ...errors },
+      },
+      preHandler: requireRole("family"),
+    },
+    async (request) => calls.hangUp(signedIn(request), request.params.callId),
+  );
+}
+
+/** A member's call home: rung, watched once the elder answered, or given up before. */
+function registerCallHome(r: ZodRoutes, { calls }: CallsPluginOptions): void {
   r.post(
     "/devices/:deviceId/call",
     {
@@ -190,20 +209,6 @@ function registerCallActions(r: ZodRoutes, { calls }: CallsPluginOptions): void 
       preHandler: requireRole("family"),
     },
     async (request) => calls.cancel(signedIn(request), request.params.callId),
-  );
-
-  r.post(
-    "/calls/:callId/hang-up",
-    {
-      schema: {
-        tags: ["calls"],
-        summary: "A member ends an answered call (the camera stops showing it); an ended call is answered as it is",
-        params: callIdParams,
-        response: { 200: callView, ...errors },
-      },
-      preHandler: requireRole("family"),
-    },
-    async (request) => calls.hangUp(signedIn(request), request.params.callId),
   );
 }
 

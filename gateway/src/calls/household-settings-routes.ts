@@ -14,7 +14,7 @@ import { errorReply, householdIdParams } from "../../../protocol/http.ts";
 import { messagePreferences } from "../../../protocol/phone.ts";
 import { assertCanSeeHousehold } from "../access/access.ts";
 import type { AuditLog } from "../access/audit.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 import { callWindowData, toCallWindowView } from "./call-windows.ts";
 import type { FamilyNotices } from "./family-notices.ts";
 

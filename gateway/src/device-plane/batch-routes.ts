@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { batchUploadBody, batchUploadParams, batchUploadReply, batchView } from "../../../protocol/batches.ts";
 import { errorReply } from "../../../protocol/http.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 import { listBatches, loadLabelSheet, uploadBatch, type BatchIntakeDeps } from "./batch-intake.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 503: errorReply };

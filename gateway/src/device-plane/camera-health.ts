@@ -3,7 +3,7 @@
 // which fault a camera has: the device offline (the bridge is gone) or online with its camera not right.
 // Alerts follow the stored health (alert-monitor.ts); a camera that is ok again has its alert resolved at once.
 import type { Database } from "../../../core/database.ts";
-import type { CameraHealth } from "../../../protocol/index.ts";
+import type { CameraHealth, DeviceCapabilities } from "../../../protocol/index.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 
 export interface CameraHealthOptions {
@@ -40,10 +40,15 @@ export async function recordCameraHealth(
   if (health.state === "ok") await options.onHealthy(deviceId, receivedAt);
 }
 
-/** What a device says it can do, from its "online" status: stored only when it changes. */
-export async function recordCapabilities(db: Database, deviceId: string, talkback: boolean): Promise<void> {
+/** What a device says it can do, from its "online" status: stored only when it changes (absent: it can). */
+export async function recordCapabilities(db: Database, deviceId: string, said: DeviceCapabilities): Promise<void> {
+  const { talkback } = said;
+  const callButton = said.callButton ?? true;
   await db.device.updateMany({
-    where: { id: deviceId, OR: [{ talkback: null }, { talkback: !talkback }] },
-    data: { talkback },
+    where: {
+      id: deviceId,
+      OR: [{ talkback: null }, { talkback: !talkback }, { callButton: null }, { callButton: !callButton }],
+    },
+    data: { talkback, callButton },
   });
 }

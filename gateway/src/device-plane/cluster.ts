@@ -34,6 +34,38 @@ export function soleLeadership(log: ListenerErrorLog): Leadership {
   return { isLeader: true, events, async start() {}, async stop() {} };
 }
 
+/** Work that runs on the ingest leader only: two gateways would raise every alert twice. */
+export interface LeaderJob {
+  start(): unknown;
+  stop(): unknown;
+}
+
+/**
+ * Runs the jobs while this gateway leads and stops them when it no longer does (they move with leadership);
+ * returns what stops following and stops them, in the order given.
+ */
+export function runWhileLeader(
+  leadership: Leadership,
+  jobs: Record<string, LeaderJob>,
+  log: ListenerErrorLog,
+): () => Promise<void> {
+  let running = false;
+  const follow = (leader: boolean) => {
+    if (leader === running) return;
+    running = leader;
+    for (const [job, part] of Object.entries(jobs))
+      Promise.resolve(leader ? part.start() : part.stop()).catch((err: unknown) =>
+        log.error({ err, job }, leader ? "leader job did not start" : "leader job did not stop"),
+      );
+  };
+  const stopFollowing = leadership.events.on("change", follow);
+  follow(leadership.isLeader);
+  return async () => {
+    stopFollowing();
+    for (const part of Object.values(jobs)) await part.stop();
+  };
+}
+
 const renewScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 const releaseScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
 

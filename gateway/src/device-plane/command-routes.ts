@@ -11,7 +11,7 @@ import type { AuditLog } from "../access/audit.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceChange } from "./heartbeat-writer.ts";
 import { toCommandView } from "../http/views.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 import { displayNamesOf } from "../access/display-names.ts";
 
 const errors = {

@@ -2,7 +2,6 @@
 // schemas, and hands it on. A bad payload is dropped, counted and logged with the device id.
 // With several gateways (cluster mode), only the ingest leader subscribes to status, telemetry and events;
 // every gateway subscribes to command responses, since the gateway that sent a command waits for its answer.
-import mqtt, { type MqttClient } from "mqtt";
 import type { Database } from "../../../core/database.ts";
 import {
   commandResponseMessage,
@@ -12,14 +11,9 @@ import {
   parseJsonPayload,
 } from "../../../protocol/device-messages.ts";
 import { activityReportMessage, type ActivityReportMessage } from "../../../protocol/wellbeing.ts";
-import {
-  brokerDisconnectTopic,
-  deviceCommandResponseTopic,
-  gatewaySubscriptions,
-  parseDeviceTopic,
-} from "../../../protocol/topics.ts";
+import { deviceCommandResponseTopic, gatewaySubscriptions, parseDeviceTopic } from "../../../protocol/topics.ts";
 import type { Leadership } from "./cluster.ts";
-import type { WangxiangBroker } from "../../../broker/src/broker.ts";
+import type { DeviceLink, DeviceLinkTarget } from "./device-link.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceStateTracker } from "./device-state.ts";
@@ -35,9 +29,8 @@ interface Logger {
 }
 
 export interface DeviceIngestOptions {
-  url: string;
-  username: string;
-  password: string;
+  /** The connection it reads from; started here, published on by other parts too. */
+  link: DeviceLink;
   db: Database;
   state: DeviceStateTracker;
   heartbeats: HeartbeatWriter;
@@ -56,16 +49,12 @@ export interface DeviceIngestOptions {
   onActivity?(deviceId: string, report: ActivityReportMessage): Promise<unknown>;
   /** Whether this gateway handles device messages (always, unless several gateways share the fleet). */
   leadership: Leadership;
-  /** The broker in this process, when there is one and no other gateway: no MQTT client is needed. */
-  embeddedBroker?: Pick<WangxiangBroker, "localSubscribe" | "localPublish">;
 }
 
 const responseSubscription = deviceCommandResponseTopic("+");
 const ingestSubscriptions = gatewaySubscriptions.filter((topic) => topic !== responseSubscription);
 
 export class DeviceIngest {
-  private client: MqttClient | null = null;
-  private connected = false;
   /** After stop() nothing is handled: the embedded broker still delivers while it closes, to parts shutting down. */
   private stopped = false;
   private stopFollowingLeadership: () => void = () => {};
@@ -73,53 +62,28 @@ export class DeviceIngest {
   constructor(private readonly o: DeviceIngestOptions) {}
 
   get isConnected(): boolean {
-    return this.connected;
+    return this.o.link.isConnected;
   }
 
-  async start(): Promise<void> {
-    const embedded = this.o.embeddedBroker;
-    if (embedded) {
-      for (const topic of gatewaySubscriptions)
-        await embedded.localSubscribe(topic, (t, payload) => this.route(t, payload, false));
-      this.connected = true;
-      return;
-    }
-    const client = mqtt.connect(this.o.url, {
-      clientId: `gateway-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-      username: this.o.username,
-      password: this.o.password,
-      protocolVersion: 4,
-      clean: true,
-      keepalive: 30,
-      reconnectPeriod: 1000,
-    });
-    this.client = client;
-    client.on("message", (topic, payload, packet) => this.route(topic, payload, packet.retain));
-    client.on("connect", () => {
-      this.connected = true;
-      const topics = this.o.leadership.isLeader ? [...gatewaySubscriptions] : [responseSubscription];
-      client.subscribe(topics, { qos: 1 }, (error) => error && this.o.log.error({ err: error }, "subscribe failed"));
-    });
+  /** Connects the link and reads every device topic (in a cluster, the leader's share of them). */
+  async start(target: DeviceLinkTarget): Promise<void> {
+    const embedded = "embedded" in target;
     // On becoming leader, the subscription replays every retained status: the database catches up with
     // whatever happened while no gateway (or another one) was listening.
-    this.stopFollowingLeadership = this.o.leadership.events.on("change", this.onLeadershipChange);
-    client.on("close", () => {
-      this.connected = false;
-    });
-    client.on("error", (error) => this.o.log.warn({ err: error.message }, "gateway MQTT client error"));
-    await new Promise<void>((resolve, reject) => {
-      client.once("connect", () => resolve());
-      client.once("error", reject);
+    if (!embedded) this.stopFollowingLeadership = this.o.leadership.events.on("change", this.onLeadershipChange);
+    await this.o.link.connect(target, {
+      onMessage: (topic, payload, retained) => this.route(topic, payload, retained),
+      topicsOnConnect: () =>
+        embedded || this.o.leadership.isLeader ? [...gatewaySubscriptions] : [responseSubscription],
     });
   }
 
   private readonly onLeadershipChange = (leader: boolean) => {
-    const client = this.client;
-    if (!client || !this.connected) return; // the next "connect" subscribes according to the role
     const done = (error?: Error | null) =>
       error && this.o.log.error({ err: error }, leader ? "subscribe failed" : "unsubscribe failed");
-    if (leader) client.subscribe(ingestSubscriptions, { qos: 1 }, (error) => done(error));
-    else client.unsubscribe(ingestSubscriptions, (error) => done(error));
+    // Not connected: the next connection subscribes according to the role.
+    if (leader) this.o.link.subscribe(ingestSubscriptions, done);
+    else this.o.link.unsubscribe(ingestSubscriptions, done);
   };
 
   /** Privacy or firmware known from elsewhere (a command's answer): stored in order with heartbeats, like events. */
@@ -127,27 +91,10 @@ export class DeviceIngest {
     return this.o.heartbeats.applyDeviceChange(deviceId, change);
   }
 
-  /** Asks every broker of the cluster to drop this device's live session (revocation, re-arm). */
-  requestDisconnect(deviceId: string): Promise<void> {
-    return this.publish(brokerDisconnectTopic, JSON.stringify({ deviceId }), { qos: 1, retain: false });
-  }
-
-  publish(topic: string, payload: string, options: { qos: 1; retain: false }): Promise<void> {
-    if (this.o.embeddedBroker) return this.o.embeddedBroker.localPublish(topic, payload, options.qos);
-    const client = this.client;
-    if (!client || !this.connected) return Promise.reject(new Error("broker not connected"));
-    return new Promise((resolve, reject) =>
-      client.publish(topic, payload, options, (error) => (error ? reject(error) : resolve())),
-    );
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
-    this.connected = false;
-    const client = this.client;
-    this.client = null;
     this.stopFollowingLeadership();
-    if (client) await client.endAsync(true);
+    await this.o.link.close();
   }
 
   private route(topic: string, payload: Buffer, retained: boolean): void {
@@ -176,7 +123,7 @@ export class DeviceIngest {
           )
           .catch((error: unknown) => this.logFailure(deviceId, topic, error));
         if (m.value.capabilities)
-          recordCapabilities(this.o.db, deviceId, m.value.capabilities.talkback).catch((error: unknown) =>
+          recordCapabilities(this.o.db, deviceId, m.value.capabilities).catch((error: unknown) =>
             this.logFailure(deviceId, topic, error),
           );
         return;

@@ -17,7 +17,7 @@ import {
   statusChangeView,
 } from "../../../protocol/http.ts";
 import { assertCanSeeDevice } from "../access/access.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 import { listDevices, readDeviceDetail, summariseFleet } from "./fleet-service.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };

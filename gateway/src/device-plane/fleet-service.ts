@@ -4,7 +4,7 @@ import type { Database } from "../../../core/database.ts";
 import type { SqlReader } from "../../../core/sql-reader.ts";
 import type { deviceListQuery } from "../../../protocol/http.ts";
 import type { z } from "zod";
-import type { SignedInUser } from "../access/auth.ts";
+import type { SignedInUser } from "../access/signed-in.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { deviceViewSelect, toDeviceView } from "../http/views.ts";
 import { gatewayDowntime } from "./gateway-runs.ts";

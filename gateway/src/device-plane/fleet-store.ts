@@ -53,7 +53,7 @@ const deviceListOrder: Record<DeviceListSort, string> = {
 const deviceColumns = `d."id", d."serial", d."claimState", d."householdId", d."label", d."model", d."firmware",
   d."connection", d."connectionSince", d."privacy", d."privacyByElder", d."privacyUntil", d."lastSeenAt",
   d."lastHeartbeatAt", d."rssi", d."temperatureC", d."uptimeS", d."freeStorageMb", d."cameraHealth",
-  d."cameraHealthDetail", d."cameraHealthSince", d."talkback", h."village", h."elderName"`;
+  d."cameraHealthDetail", d."cameraHealthSince", d."talkback", d."callButton", h."village", h."elderName"`;
 
 type DeviceSqlRow = Omit<DeviceRow, "household"> & { village: string | null; elderName: string | null };
 
@@ -82,6 +82,7 @@ function toDeviceRow(r: DeviceSqlRow): DeviceRow {
     cameraHealthDetail: r.cameraHealthDetail,
     cameraHealthSince: sqlDate(r.cameraHealthSince),
     talkback: r.talkback === null ? null : sqlBoolean(r.talkback),
+    callButton: r.callButton === null ? null : sqlBoolean(r.callButton),
     household: r.village === null || r.elderName === null ? null : { village: r.village, elderName: r.elderName },
   };
 }

@@ -33,7 +33,7 @@ import {
   revokeDevice,
 } from "./provisioning.ts";
 import { loadDeviceDetail } from "./fleet-service.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 429: errorReply };
 
@@ -71,6 +71,7 @@ export async function provisioningPlugin(
   // Installers prove possession of a box with its claim code too: their guesses are limited the same way.
   const provingPossession = possessionCheck(guessLimiters("bind", claimFailuresPer15Min));
   registerInstallRoutes(r, provisioning, provingPossession);
+  registerHouseholdCameraRoutes(r, provisioning, provingPossession);
   registerDeviceLifeRoutes(r, provisioning);
   registerRename(r, provisioning);
 }
@@ -132,7 +133,7 @@ function registerCameraClaim(
   );
 }
 
-/** An installer's work on boxes: registered, bound to a household, removed, replaced. */
+/** An installer's work on boxes: a new one registered, a broken one replaced. */
 function registerInstallRoutes(r: ZodRoutes, provisioning: ProvisioningDeps, provingPossession: PossessionCheck): void {
   const db = provisioning.db;
   r.post(
@@ -150,6 +151,37 @@ function registerInstallRoutes(r: ZodRoutes, provisioning: ProvisioningDeps, pro
       reply.status(201).send(await registerDevice(provisioning, signedIn(request).id, request.body)),
   );
 
+  r.post(
+    "/devices/:deviceId/replace",
+    {
+      schema: {
+        tags: ["provisioning"],
+        summary: "Replace a broken camera by a new box; the old one is revoked",
+        params: deviceIdParams,
+        body: replaceDeviceBody,
+        response: { 200: deviceDetailView, ...errors },
+      },
+      preHandler: requireRole("installer", "staff"),
+    },
+    async (request) => {
+      await assertCanWorkOnDevice(db, signedIn(request), request.params.deviceId);
+      return loadDeviceDetail(
+        db,
+        await provingPossession(request, () =>
+          replaceDevice(provisioning, signedIn(request), request.params.deviceId, request.body),
+        ),
+      );
+    },
+  );
+}
+
+/** A household's cameras: a box bound to it (proving the installer holds it), or removed from it. */
+function registerHouseholdCameraRoutes(
+  r: ZodRoutes,
+  provisioning: ProvisioningDeps,
+  provingPossession: PossessionCheck,
+): void {
+  const db = provisioning.db;
   r.post(
     "/households/:householdId/devices",
     {
@@ -186,29 +218,6 @@ function registerInstallRoutes(r: ZodRoutes, provisioning: ProvisioningDeps, pro
       await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
       await removeDevice(provisioning, signedIn(request).id, request.params.householdId, request.params.deviceId);
       return reply.status(204).send(null);
-    },
-  );
-
-  r.post(
-    "/devices/:deviceId/replace",
-    {
-      schema: {
-        tags: ["provisioning"],
-        summary: "Replace a broken camera by a new box; the old one is revoked",
-        params: deviceIdParams,
-        body: replaceDeviceBody,
-        response: { 200: deviceDetailView, ...errors },
-      },
-      preHandler: requireRole("installer", "staff"),
-    },
-    async (request) => {
-      await assertCanWorkOnDevice(db, signedIn(request), request.params.deviceId);
-      return loadDeviceDetail(
-        db,
-        await provingPossession(request, () =>
-          replaceDevice(provisioning, signedIn(request), request.params.deviceId, request.body),
-        ),
-      );
     },
   );
 }

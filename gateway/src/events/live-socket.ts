@@ -139,33 +139,34 @@ function watchSession(db: Database, socket: WebSocket, user: SignedInUser, faile
   };
 }
 
-async function openLiveSocket(
-  { db, hub, metrics, liveSessions, sessions }: LiveSocketDeps,
-  socket: WebSocket,
-  request: FastifyRequest,
-  send: (message: ServerMessage) => void,
-  failed: (err: unknown) => void,
-): Promise<void> {
-  // Listen at once: a client may send before the token check below has finished, and nothing it sends may be lost.
+/**
+ * Listens at once: a client may send before the token check has finished, and nothing it sends may be lost.
+ * The answer hands the messages on, those that came early first.
+ */
+function listenAtOnce(socket: WebSocket): (handler: (data: Buffer, isBinary: boolean) => void) => void {
   const early: [Buffer, boolean][] = [];
   let onMessage: ((data: Buffer, isBinary: boolean) => void) | null = null;
   socket.on("message", (data: Buffer, isBinary: boolean) => {
     if (onMessage) return onMessage(data, isBinary);
     if (early.push([data, isBinary]) > MAX_EARLY_MESSAGES) socket.close(1008, "too many messages before sign-in");
   });
-  const user = await sessions.resolve(tokenFromHandshake(request.headers));
-  if (!user) {
-    send({
-      type: "error",
-      error: "unauthorized",
-      message:
-        'sign in first: offer the subprotocols "wangxiang" and "bearer.<token>" (tokens in the URL are not accepted)',
-    });
-    socket.close(LIVE_CLOSE_SIGNED_OUT, "unauthorized");
-    return;
-  }
-  let households = new Set(await householdsOf(db, user));
-  if (socket.readyState !== socket.OPEN) return; // gone while we checked: "close" has fired already, so register nothing
+  return (handler) => {
+    onMessage = handler;
+    for (const [data, isBinary] of early.splice(0)) handler(data, isBinary);
+  };
+}
+
+/**
+ * What one signed-in socket is sent from the hub: what its user may see (a family member's households, re-read
+ * when membership changes), narrowed by the villages or cameras the client asked for.
+ */
+function joinHub(
+  { db, hub }: Pick<LiveSocketDeps, "db" | "hub">,
+  user: SignedInUser,
+  householdIds: string[],
+  send: (message: ServerMessage) => void,
+) {
+  let households = new Set(householdIds);
   let filter: { villages?: Set<string>; deviceIds?: Set<string> } = {};
   const remove = hub.add({
     canSeeDevice: (deviceId, householdId) =>
@@ -179,15 +180,48 @@ async function openLiveSocket(
       send(message);
     },
   });
+  return {
+    remove,
+    async rereadHouseholds(): Promise<void> {
+      households = new Set(await householdsOf(db, user));
+    },
+    narrow(to: { villages?: string[] | undefined; deviceIds?: string[] | undefined }): void {
+      filter = {
+        ...(to.villages?.length ? { villages: new Set(to.villages) } : {}),
+        ...(to.deviceIds?.length ? { deviceIds: new Set(to.deviceIds) } : {}),
+      };
+    },
+  };
+}
+
+async function openLiveSocket(
+  deps: LiveSocketDeps,
+  socket: WebSocket,
+  request: FastifyRequest,
+  send: (message: ServerMessage) => void,
+  failed: (err: unknown) => void,
+): Promise<void> {
+  const { db, metrics, liveSessions, sessions } = deps;
+  const handOn = listenAtOnce(socket);
+  const user = await sessions.resolve(tokenFromHandshake(request.headers));
+  if (!user) {
+    send({
+      type: "error",
+      error: "unauthorized",
+      message:
+        'sign in first: offer the subprotocols "wangxiang" and "bearer.<token>" (tokens in the URL are not accepted)',
+    });
+    socket.close(LIVE_CLOSE_SIGNED_OUT, "unauthorized");
+    return;
+  }
+  const householdIds = await householdsOf(db, user);
+  if (socket.readyState !== socket.OPEN) return; // gone while we checked: "close" has fired already, so register nothing
+  const audience = joinHub(deps, user, householdIds, send);
   const endSession = liveSessions.add({
     sessionId: user.sessionId,
     userId: user.id,
     close: (code, reason) => socket.close(code, reason),
-    refresh: () => {
-      void householdsOf(db, user).then((ids) => {
-        households = new Set(ids);
-      }, failed);
-    },
+    refresh: () => void audience.rereadHouseholds().catch(failed),
   });
   const stopWatching = watchSession(db, socket, user, failed);
   metrics.wsClients.inc();
@@ -201,18 +235,14 @@ async function openLiveSocket(
     }
     const { message } = parsed;
     if (message.type === "ping") return send({ type: "pong", ...(message.id ? { id: message.id } : {}) });
-    filter = {
-      ...(message.villages?.length ? { villages: new Set(message.villages) } : {}),
-      ...(message.deviceIds?.length ? { deviceIds: new Set(message.deviceIds) } : {}),
-    };
-    households = new Set(await householdsOf(db, user));
+    audience.narrow(message);
+    await audience.rereadHouseholds();
   };
   socket.on("close", () => {
-    remove();
+    audience.remove();
     endSession();
     stopWatching();
     metrics.wsClients.dec();
   });
-  onMessage = (data, isBinary) => void handle(data, isBinary).catch(failed);
-  for (const [data, isBinary] of early.splice(0)) onMessage(data, isBinary);
+  handOn((data, isBinary) => void handle(data, isBinary).catch(failed));
 }

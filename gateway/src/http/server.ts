@@ -45,30 +45,9 @@ export function createHttpServer({
   requestTimeoutMs,
 }: HttpServerOptions): FastifyInstance {
   const app = Fastify({
-    ...(tls
-      ? {
-          https: {
-            cert: readFileSync(tls.certFile),
-            key: readFileSync(tls.keyFile),
-            minVersion: "TLSv1.2" as const,
-            ...deadlines(requestTimeoutMs),
-          },
-        }
-      : { http: deadlines(requestTimeoutMs) }),
+    ...listenerOptions(tls, requestTimeoutMs),
     requestTimeout: requestTimeoutMs,
-    logger: {
-      level: logLevel,
-      redact: [
-        "req.headers.authorization",
-        'req.headers["sec-websocket-protocol"]',
-        "body.password",
-        "body.claimCode",
-        "mqttPassword",
-      ],
-      // Query strings and invite codes in paths can carry secrets: the logged URL never shows them.
-      serializers: { req: redactedRequest },
-      ...(logStream ? { stream: logStream } : {}),
-    },
+    logger: loggerOptions(logLevel, logStream),
     // One line per answered request, not Fastify's two (request-log.ts).
     logController: new OneLineRequestLog(logLevel),
     bodyLimit: 256 * 1024,
@@ -110,6 +89,36 @@ export function createHttpServer({
   return app;
 }
 
+/** HTTPS with the given certificate (TLS 1.2 at least), or plain HTTP; both with the request deadlines. */
+function listenerOptions(tls: HttpServerOptions["tls"], requestTimeoutMs: number) {
+  if (!tls) return { http: deadlines(requestTimeoutMs) };
+  return {
+    https: {
+      cert: readFileSync(tls.certFile),
+      key: readFileSync(tls.keyFile),
+      minVersion: "TLSv1.2" as const,
+      ...deadlines(requestTimeoutMs),
+    },
+  };
+}
+
+/** No secret in a log line: credentials in headers and bodies are redacted, and the logged URL never shows them. */
+function loggerOptions(level: HttpServerOptions["logLevel"], stream: HttpServerOptions["logStream"]) {
+  return {
+    level,
+    redact: [
+      "req.headers.authorization",
+      'req.headers["sec-websocket-protocol"]',
+      "body.password",
+      "body.claimCode",
+      "mqttPassword",
+    ],
+    // Query strings and invite codes in paths can carry secrets: the logged URL never shows them.
+    serializers: { req: redactedRequest },
+    ...(stream ? { stream } : {}),
+  };
+}
+
 /** The headers' deadline no later than the request's: with it later, Node 20 did not enforce the request deadline here. */
 function deadlines(requestTimeoutMs: number) {
   return {
@@ -140,4 +149,24 @@ function closeConnectionsAfterLastResponse(app: FastifyInstance): void {
     if (closing) setImmediate(() => app.server.closeIdleConnections());
     done();
   });
+}
+
+/** Listens on the configured address; returns the port (the one chosen, for port 0). */
+export async function listenOn(app: FastifyInstance, port: number, host: string): Promise<number> {
+  try {
+    await app.listen({ port, host });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new Error(`HTTP port ${port} is already in use; set HTTP_PORT to another port`, { cause: error });
+    throw error;
+  }
+  const address = app.server.address();
+  return typeof address === "object" && address ? address.port : port;
+}
+
+/** This gateway's own URL on loopback, from the port HTTP listens on (the configured one before it listens). */
+export function ownUrl(app: FastifyInstance, configuredPort: number, tls: unknown): string {
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : configuredPort;
+  return `${tls ? "https" : "http"}://127.0.0.1:${port}`;
 }

@@ -28,6 +28,7 @@ export type DeviceRow = {
   cameraHealthDetail: string | null;
   cameraHealthSince: Date | null;
   talkback: boolean | null;
+  callButton: boolean | null;
   household: { village: string; elderName: string } | null;
 };
 
@@ -55,6 +56,7 @@ export const deviceViewSelect = {
   cameraHealthDetail: true,
   cameraHealthSince: true,
   talkback: true,
+  callButton: true,
   household: { select: { village: true, elderName: true } },
 } as const;
 const alertHousehold = { select: { village: true, elderName: true, contactName: true, contactPhone: true } } as const;
@@ -99,6 +101,7 @@ export function toDeviceView(d: DeviceRow): z.infer<typeof deviceView> {
     offlineSince: d.connection === "offline" ? iso(d.connectionSince) : null,
     camera: cameraHealthView(d),
     talkback: d.talkback ?? true,
+    callButton: d.callButton ?? true,
   };
 }
 

@@ -7,7 +7,7 @@ import type { Database } from "../../../core/database.ts";
 import { signalingPlugin, type RelayPool } from "../../../relay/src/index.ts";
 import { assertCanSeeDevice, assertCanSeeHousehold, notAssigned } from "../access/access.ts";
 import type { LiveViewService } from "./live-view-service.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
 
@@ -38,12 +38,30 @@ const toViewLogEntry = (v: ViewRow) => ({
   startedBy: v.startedBy as "look-in" | "call" | "answered-call",
 });
 
+/** The view log's newest entries matching `where`, with each camera's serial and label. */
+async function viewLog(db: Database, where: { deviceId?: string; householdId?: string | null }, limit: number) {
+  const rows = await db.viewSession.findMany({
+    where,
+    orderBy: { startedAt: "desc" },
+    take: limit,
+    include: { device: { select: { serial: true, label: true } } },
+  });
+  return { items: rows.map(toViewLogEntry) };
+}
+
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
+
 export async function liveViewPlugin(
   app: FastifyInstance,
   { db, liveView }: { db: Database; liveView: LiveViewService },
 ): Promise<void> {
-  const r = app.withTypeProvider<ZodTypeProvider>();
+  const r = zodRoutes(app);
+  registerViewGrant(r, liveView);
+  registerViewLogRoutes(r, db);
+}
 
+function registerViewGrant(r: ZodRoutes, liveView: LiveViewService): void {
   r.post(
     "/devices/:deviceId/view",
     {
@@ -58,7 +76,10 @@ export async function liveViewPlugin(
     },
     async (request) => liveView.grantView(signedIn(request), request.params.deviceId),
   );
+}
 
+/** Who watched: a camera's views (made while it was the household's own), or a household's. */
+function registerViewLogRoutes(r: ZodRoutes, db: Database): void {
   r.get(
     "/devices/:deviceId/view-log",
     {
@@ -83,13 +104,7 @@ export async function liveViewPlugin(
         user.role === "staff"
           ? { deviceId: request.params.deviceId }
           : { deviceId: request.params.deviceId, householdId: device.householdId };
-      const rows = await db.viewSession.findMany({
-        where,
-        orderBy: { startedAt: "desc" },
-        take: request.query.limit,
-        include: { device: { select: { serial: true, label: true } } },
-      });
-      return { items: rows.map(toViewLogEntry) };
+      return viewLog(db, where, request.query.limit);
     },
   );
 
@@ -107,13 +122,7 @@ export async function liveViewPlugin(
     },
     async (request) => {
       await assertCanSeeHousehold(db, signedIn(request), request.params.householdId);
-      const rows = await db.viewSession.findMany({
-        where: { householdId: request.params.householdId },
-        orderBy: { startedAt: "desc" },
-        take: request.query.limit,
-        include: { device: { select: { serial: true, label: true } } },
-      });
-      return { items: rows.map(toViewLogEntry) };
+      return viewLog(db, { householdId: request.params.householdId }, request.query.limit);
     },
   );
 }

@@ -12,7 +12,7 @@ import type { ServerMessage } from "../../../protocol/ws.ts";
 import { createRelayPool, type RelayPool } from "../../../relay/src/index.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/helpers/test-database.ts";
 import { waitFor } from "../../../test/helpers/stack.ts";
-import type { SignedInUser } from "../access/auth.ts";
+import type { SignedInUser } from "../access/signed-in.ts";
 import type { CommandDispatcher } from "../device-plane/command-dispatcher.ts";
 import { LiveHub } from "../events/live-hub.ts";
 import { LiveViewService } from "./live-view-service.ts";

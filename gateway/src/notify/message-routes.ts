@@ -9,7 +9,7 @@ import { errorReply } from "../../../protocol/http.ts";
 import { callReachView, channelsView, maskPhone, messageLogQuery, messageLogView } from "../../../protocol/phone.ts";
 import { notFoundError } from "../../../protocol/errors.ts";
 import { assertCanSeeHousehold } from "../access/access.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 import type { Notifier } from "./notifier.ts";
 
 export interface MessageRoutesOptions {

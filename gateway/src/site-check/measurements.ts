@@ -8,7 +8,8 @@ export interface ProbeSample {
   receivedAt: number;
   /** The camera's clock when it answered. */
   cameraAt: number;
-  rssi: number;
+  /** null: a wired camera. */
+  rssi: number | null;
 }
 
 export interface RoundTrips {
@@ -23,6 +24,12 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
+/** The median Wi-Fi signal; null for a wired camera (it reports none). */
+function signalOf(samples: ProbeSample[]): number | null {
+  const readings = samples.map((s) => s.rssi).filter((r): r is number => r !== null);
+  return readings.length ? Math.round(median(readings)) : null;
+}
+
 export function roundTrips(samples: ProbeSample[]): RoundTrips {
   if (samples.length === 0) return { roundTripMs: { median: 0, max: 0, samples: 0 }, rssiDbm: null, clockSkewMs: null };
   const rtts = samples.map((s) => s.receivedAt - s.sentAt);
@@ -30,7 +37,7 @@ export function roundTrips(samples: ProbeSample[]): RoundTrips {
   const quickest = samples.reduce((best, s) => (s.receivedAt - s.sentAt < best.receivedAt - best.sentAt ? s : best));
   return {
     roundTripMs: { median: median(rtts), max: Math.max(...rtts), samples: samples.length },
-    rssiDbm: Math.round(median(samples.map((s) => s.rssi))),
+    rssiDbm: signalOf(samples),
     clockSkewMs: Math.round(quickest.cameraAt - (quickest.sentAt + quickest.receivedAt) / 2),
   };
 }

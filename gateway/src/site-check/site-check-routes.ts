@@ -7,7 +7,7 @@ import { siteCheckParams, siteCheckView } from "../../../protocol/site-check.ts"
 import type { Database } from "../../../core/database.ts";
 import type { AuditLog } from "../access/audit.ts";
 import { assertCanSeeHousehold, assertCanWorkOnDevice } from "../access/access.ts";
-import { requireRole, signedIn } from "../access/auth.ts";
+import { requireRole, signedIn } from "../access/signed-in.ts";
 import type { SiteCheckService } from "./site-check-service.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply };
@@ -19,10 +19,18 @@ export interface SiteCheckRoutesOptions {
   siteChecks: SiteCheckService;
 }
 
-export async function siteCheckPlugin(app: FastifyInstance, { db, audit, siteChecks }: SiteCheckRoutesOptions) {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  const installerOrStaff = requireRole("installer", "staff");
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
+const installerOrStaff = requireRole("installer", "staff");
 
+export async function siteCheckPlugin(app: FastifyInstance, options: SiteCheckRoutesOptions) {
+  const r = zodRoutes(app);
+  registerRunningCheck(r, options);
+  registerPastChecks(r, options);
+}
+
+/** A check started on site and followed while it runs. */
+function registerRunningCheck(r: ZodRoutes, { audit, siteChecks }: SiteCheckRoutesOptions): void {
   r.post(
     "/devices/:deviceId/site-checks",
     {
@@ -56,7 +64,10 @@ export async function siteCheckPlugin(app: FastifyInstance, { db, audit, siteChe
     },
     async (request) => siteChecks.view(signedIn(request), request.params.checkId),
   );
+}
 
+/** Past checks, of a household or of one camera, newest first. */
+function registerPastChecks(r: ZodRoutes, { db, siteChecks }: SiteCheckRoutesOptions): void {
   r.get(
     "/households/:householdId/site-checks",
     {

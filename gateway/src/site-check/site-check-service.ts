@@ -6,7 +6,7 @@ import { randomId } from "../../../core/secrets.ts";
 import { clockProbeResult, type DeviceCommand } from "../../../protocol/device-messages.ts";
 import type { SiteCheckMeasurements, SiteCheckView } from "../../../protocol/site-check.ts";
 import type { toCommandView } from "../http/views.ts";
-import type { SignedInUser } from "../access/auth.ts";
+import type { SignedInUser } from "../access/signed-in.ts";
 import { assertCanWorkOnDevice } from "../access/access.ts";
 import { DomainError, type ErrorCode, isDomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { UplinkReadings } from "../live-view/live-view-service.ts";

@@ -8,7 +8,7 @@ import { deviceIdParams, errorReply } from "../../../protocol/http.ts";
 import { snapshotUploadParams, snapshotView } from "../../../protocol/snapshots.ts";
 import { assertCanReachIntoHome } from "../access/access.ts";
 import type { AuditLog } from "../access/audit.ts";
-import { requireRole, signedIn, type SignedInUser } from "../access/auth.ts";
+import { requireRole, signedIn, type SignedInUser } from "../access/signed-in.ts";
 import { toSnapshotView, type SnapshotService } from "./snapshot-service.ts";
 
 const errors = {

@@ -22,7 +22,7 @@ import {
 } from "../../../protocol/wellbeing.ts";
 import { isHouseholdMember } from "../access/access.ts";
 import type { AuditLog } from "../access/audit.ts";
-import { requireRole, signedIn, type SignedInUser } from "../access/auth.ts";
+import { requireRole, signedIn, type SignedInUser } from "../access/signed-in.ts";
 import { ACTIVE_STATES, checkInclude, contactVillagesOf, toCheckView } from "./check-records.ts";
 import { settingsView, todayView } from "./today-view.ts";
 import type { WellbeingService } from "./wellbeing-service.ts";

@@ -6,7 +6,7 @@ import { randomId } from "../../../core/secrets.ts";
 import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { ActivityReportMessage, WellbeingAnswer, WellbeingCheckView } from "../../../protocol/wellbeing.ts";
 import type { DeviceCommand } from "../../../protocol/device-messages.ts";
-import type { SignedInUser } from "../access/auth.ts";
+import type { SignedInUser } from "../access/signed-in.ts";
 import { ActivityStore } from "./activity-store.ts";
 import {
   ACTIVE_STATES,

@@ -83,7 +83,7 @@ export function CallHome({
       {stage.kind === "ringing" ? (
         <>
           <p role="status" class="ringing-home">
-            {t("call.homeRinging")}
+            {device.callButton ? t("call.homeRinging") : t("call.homeRingingNoButton")}
           </p>
           <button type="button" class="danger" disabled={cancel.busy} onClick={() => void cancel.run(stage.call)}>
             {t("call.hangUp")}
@@ -96,7 +96,7 @@ export function CallHome({
               {stage.by ? t(`call.endedBy.${stage.by}`) : t(`call.homeEnded.${stage.call.state}`)}
             </p>
           ) : (
-            <p class="muted">{t("call.homeHint")}</p>
+            <p class="muted">{device.callButton ? t("call.homeHint") : t("call.homeHintNoButton")}</p>
           )}
           <button
             type="button"

@@ -8,7 +8,8 @@ import type { CallSettings as Settings } from "../types.ts";
 import { ErrorText, SavedNote } from "../ui/Layout.tsx";
 import { CallWindowSettings } from "./CallWindowSettings.tsx";
 
-export function CallSettings({ householdId }: { householdId: string }) {
+/** @param callButton a camera of this home has the elder's call button (else only auto-answer connects a call). */
+export function CallSettings({ householdId, callButton }: { householdId: string; callButton: boolean }) {
   const { t, lang } = useT();
   const { api } = useServices();
   const url = `/households/${encodeURIComponent(householdId)}/call-settings`;
@@ -40,7 +41,9 @@ export function CallSettings({ householdId }: { householdId: string }) {
         <label>
           {t("callSettings.autoAnswer")}
           <select name="autoAnswer" value={autoAnswer} onChange={(e) => setAutoAnswer(e.currentTarget.value)}>
-            <option value="">{t("callSettings.autoAnswerOff")}</option>
+            <option value="">
+              {callButton ? t("callSettings.autoAnswerOff") : t("callSettings.autoAnswerOffNoButton")}
+            </option>
             {[10, 20, 30, 60].map((s) => (
               <option key={s} value={String(s)}>
                 {t("callSettings.afterSeconds", { count: s })}

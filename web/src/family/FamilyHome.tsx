@@ -47,11 +47,16 @@ export function FamilyHome() {
           ) : null}
           <WellbeingStrip householdId={h.id} />
           <InvitePanel householdId={h.id} />
-          <CallSettings householdId={h.id} />
+          <CallSettings
+            householdId={h.id}
+            callButton={!devices.data || list.some((d) => d.householdId === h.id && d.callButton)}
+          />
           <Notices householdId={h.id} />
         </section>
       ))}
-      {households.data?.items.length ? <PushSetup /> : null}
+      {households.data?.items.length ? (
+        <PushSetup callButton={!devices.data || list.some((d) => d.callButton)} />
+      ) : null}
     </Layout>
   );
 }

@@ -40,7 +40,8 @@ function base64urlToBytes(text: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-export function PushSetup() {
+/** @param callButton some camera of the family's has the elder's call button (else there are no calls to announce). */
+export function PushSetup({ callButton }: { callButton: boolean }) {
   const { t } = useT();
   const { api } = useServices();
   const [on, setOn] = useState<boolean | null>(null);
@@ -63,7 +64,7 @@ export function PushSetup() {
         <p class="muted">{t("call.pushOn")}</p>
       ) : (
         <>
-          <p>{t("call.pushOffer")}</p>
+          <p>{callButton ? t("call.pushOffer") : t("call.pushOfferNoButton")}</p>
           <button type="button" disabled={enable.busy} onClick={() => void enable.run()}>
             {enable.busy ? t("common.wait") : t("call.pushEnable")}
           </button>

@@ -289,6 +289,7 @@ export const en: Same<typeof zhCN> = {
     goodShort: "good ({{rssi}})",
     fairShort: "fair ({{rssi}})",
     weakShort: "weak ({{rssi}})",
+    wired: "wired",
   },
   staff: {
     neverOnline: "Never online",
@@ -483,6 +484,9 @@ export const en: Same<typeof zhCN> = {
     homeHint: "Ring the camera at home; one press there starts the video call.",
     homeStart: "Call home",
     homeRinging: "Calling home… waiting for a press on the camera's button.",
+    homeHintNoButton:
+      "This camera has no call button, so nobody at home can answer with a press. Turn on auto-answer in the call settings for calls to connect.",
+    homeRingingNoButton: "Calling home… this camera has no button: the call connects only with auto-answer on.",
     homeAnswered: "Home answered. Your microphone is on; home can hear you.",
     homeAutoAnswered: "Answered automatically. Your microphone is on; home can hear you.",
     homeEnded: {
@@ -498,6 +502,7 @@ export const en: Same<typeof zhCN> = {
     callBack: "Call back",
     pushOffer:
       "Alert this phone when home presses the call button, or the camera goes offline or comes back (even with the app closed).",
+    pushOfferNoButton: "Alert this phone when the camera goes offline or comes back (even with the app closed).",
     pushEnable: "Turn on call alerts",
     pushOn: "Call alerts are on for this phone.",
     reachPush: "Open apps and phones with alerts on were told.",
@@ -560,6 +565,7 @@ export const en: Same<typeof zhCN> = {
     title: "Call settings",
     autoAnswer: "Auto-answer when calling home",
     autoAnswerOff: "Off (the elder presses to answer)",
+    autoAnswerOffNoButton: "Off (the camera has no button: calls home will not connect)",
     afterSeconds_one: "after {{count}} second of ringing",
     afterSeconds_other: "after {{count}} seconds of ringing",
     setBy: "Set by {{name}} on {{when}}",

@@ -278,6 +278,7 @@ export const zhCN = {
     goodShort: "很好（{{rssi}}）",
     fairShort: "一般（{{rssi}}）",
     weakShort: "差（{{rssi}}）",
+    wired: "有线",
   },
   staff: {
     neverOnline: "从未上线",
@@ -464,6 +465,8 @@ export const zhCN = {
     homeHint: "让家里的摄像头响铃，老人按一下就能和你视频。",
     homeStart: "打电话回家",
     homeRinging: "正在呼叫家里… 等老人按一下摄像头上的按键。",
+    homeHintNoButton: "这台摄像头没有呼叫键，老人不能按键接听。在“通话设置”里开启自动接听，打过去才会接通。",
+    homeRingingNoButton: "正在呼叫家里… 这台摄像头没有按键，开启了自动接听才会接通。",
     homeAnswered: "家里接听了。你的麦克风已打开，家里能听到你说话。",
     homeAutoAnswered: "已自动接通。你的麦克风已打开，家里能听到你说话。",
     homeEnded: {
@@ -478,6 +481,7 @@ export const zhCN = {
     missedFrom: "{{elder}}家 · {{camera}}",
     callBack: "回拨",
     pushOffer: "家里按呼叫键、摄像头离线或恢复时，让这台手机提醒（关掉页面也能收到）。",
+    pushOfferNoButton: "摄像头离线或恢复时，让这台手机提醒（关掉页面也能收到）。",
     pushEnable: "开启来电提醒",
     pushOn: "这台手机已开启来电提醒。",
     reachPush: "已通知打开望乡的手机和开启提醒的手机。",
@@ -540,6 +544,7 @@ export const zhCN = {
     title: "通话设置",
     autoAnswer: "打电话回家时自动接听",
     autoAnswerOff: "不自动接听（老人按键接听）",
+    autoAnswerOffNoButton: "不自动接听（摄像头没有按键，打电话回家不会接通）",
     afterSeconds_one: "响 {{count}} 秒后自动接听",
     afterSeconds_other: "响 {{count}} 秒后自动接听",
     setBy: "由 {{name}} 在 {{when}} 设置",

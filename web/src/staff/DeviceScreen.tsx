@@ -15,6 +15,12 @@ import { SnapshotPanel } from "../ui/Snapshot.tsx";
 import { TimeChart } from "./TimeChart.tsx";
 import { onlineSeries } from "./uptime-series.ts";
 
+/** The Wi-Fi signal in words; 有线 for a bridged camera whose heartbeats carry none (it is on Ethernet). */
+function signalText(device: DeviceDetail, t: ReturnType<typeof useT>["t"]): string {
+  if (device.rssi !== null) return t(`signal.${signalWord(device.rssi)}`);
+  return device.camera && device.lastHeartbeatAt ? t("signal.wired") : "—";
+}
+
 export function DeviceScreen() {
   const { t, lang } = useT();
   const { api, session } = useServices();
@@ -55,7 +61,7 @@ export function DeviceScreen() {
           <dd>{device.firmware ?? "—"}</dd>
           <dt>{t("staff.signalTemp")}</dt>
           <dd>
-            {device.rssi === null ? "—" : t(`signal.${signalWord(device.rssi)}`)} · {device.temperatureC ?? "—"} °C
+            {signalText(device, t)} · {device.temperatureC ?? "—"} °C
           </dd>
           <dt>{t("camera.privacy")}</dt>
           <dd>{device.privacy ? t("camera.privacyOnLong") : t("camera.privacyOffLong")}</dd>
@@ -159,7 +165,8 @@ function History({ path }: { path: string }) {
     };
   }, [changes.data, lang]);
   const signal = useMemo(() => {
-    if (!beats.data?.items.length) return null;
+    // A wired camera (a bridged IP camera on Ethernet) reports no signal: no chart of nothing.
+    if (!beats.data?.items.some((b) => b.rssi !== null)) return null;
     const ordered = [...beats.data.items].reverse();
     const times = ordered.map((b) => Date.parse(b.at) / 1000);
     const now = Date.now() / 1000;
@@ -222,7 +229,7 @@ function HeartbeatTable({ beats }: { beats: Heartbeat[] }) {
         {beats.slice(0, 15).map((b) => (
           <tr key={b.at}>
             <td>{dateTime(b.at, lang)}</td>
-            <td>{t(`signal.${signalWord(b.rssi)}Short`, { rssi: b.rssi })}</td>
+            <td>{b.rssi === null ? t("signal.wired") : t(`signal.${signalWord(b.rssi)}Short`, { rssi: b.rssi })}</td>
             <td>{b.temperatureC}</td>
             <td>{b.freeStorageMb} MB</td>
           </tr>

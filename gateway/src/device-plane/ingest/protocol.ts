@@ -6,7 +6,7 @@ export interface HeartbeatRow {
   deviceId: string;
   atMs: number;
   uptimeS: number;
-  rssi: number;
+  rssi: number | null;
   temperatureC: number;
   firmware: string;
   freeStorageMb: number;

@@ -1,11 +1,14 @@
-// Sign-in with username + password → a bearer token (stored hashed, revocable; its lifetime: sessions.ts), one's
-// own account (password, the signed-in phones and browsers, signing one or all of them out), and the password rule.
+// The auth plugins. The session check reads the bearer token of every API request into `request.user`; the
+// routes sign in with username + password → a bearer token (stored hashed, revocable; its lifetime: sessions.ts)
+// and manage one's own account (password, the signed-in phones and browsers, signing one or all of them out).
+// What routes use to ask who is signed in lives beside it, in signed-in.ts.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fastifyPlugin from "fastify-plugin";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { hashSecret, verifySecret } from "../../../core/secrets.ts";
-import type { SessionSummary, Sessions, SignedInUser } from "./sessions.ts";
+import type { Sessions } from "./sessions.ts";
+import { assertStrongPassword, clientOf, requireRole, sessionViewOf, signedIn } from "./signed-in.ts";
 import {
   changePasswordBody,
   endedSessionsReply,
@@ -14,53 +17,18 @@ import {
 } from "../../../protocol/accounts.ts";
 import { DomainError, retryLater } from "../../../protocol/errors.ts";
 import { isoTime } from "../../../protocol/device-messages.ts";
-import { MIN_PASSWORD_LENGTH, weakPasswordReason } from "../../../protocol/password-rules.ts";
 import type { AuditLog } from "./audit.ts";
 import { errorReply, loginBody, loginReply, type Role } from "../../../protocol/http.ts";
 import { localGuessLimiters, type GuessLimiter, type GuessLimiterFactory } from "./attempt-limiter.ts";
 import type { Database } from "../../../core/database.ts";
 
-export type { SignedInUser } from "./sessions.ts";
-
-declare module "fastify" {
-  interface FastifyRequest {
-    user: SignedInUser | null;
-  }
-}
-
 // A fixed hash to compare against when the username is unknown, so both paths take the same time.
 const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-
-/** Refuses a password anyone could guess (protocol/password-rules.ts); staff and installers need twelve characters. */
-export function assertStrongPassword(password: string, role: string): void {
-  const reason = weakPasswordReason(
-    password,
-    role === "family" ? MIN_PASSWORD_LENGTH.family : MIN_PASSWORD_LENGTH.work,
-  );
-  if (reason) throw new DomainError("weak-password", { details: { reason } });
-}
-
-/** The browser or app that signs in, as it names itself: the account screen tells phones apart by it. */
-export const clientOf = (request: FastifyRequest): string | undefined => request.headers["user-agent"];
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim();
   return undefined;
-}
-
-/** preHandler: 401 unless signed in, 403 unless the role is one of `roles`. */
-export function requireRole(...roles: Role[]) {
-  return async (request: FastifyRequest) => {
-    if (!request.user) throw new DomainError("unauthorized");
-    if (roles.length > 0 && !roles.includes(request.user.role))
-      throw new DomainError("forbidden", { message: `this needs the ${roles.join(" or ")} role` });
-  };
-}
-
-export function signedIn(request: FastifyRequest): SignedInUser {
-  if (!request.user) throw new DomainError("unauthorized");
-  return request.user;
 }
 
 export interface AuthPluginOptions {
@@ -73,24 +41,35 @@ export interface AuthPluginOptions {
   guessLimiters?: GuessLimiterFactory;
 }
 
+/** Reads the bearer token of every request into `request.user` (null when there is none or it is not live). */
+export interface SessionCheckOptions {
+  /** The one check of whether a session is live (sessions.ts). */
+  sessions: Sessions;
+}
+
 // Not encapsulated: the token check must run for every route registered beside it.
-export const authPlugin = fastifyPlugin(registerAuth, { name: "wangxiang-auth" });
+export const sessionCheckPlugin = fastifyPlugin(
+  async (app: FastifyInstance, { sessions }: SessionCheckOptions) => {
+    app.decorateRequest("user", null);
+    app.addHook("onRequest", async (request) => {
+      request.user = await sessions.resolve(bearerToken(request));
+    });
+  },
+  { name: "wangxiang-session-check" },
+);
 
-const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
-type ZodRoutes = ReturnType<typeof zodRoutes>;
-
-async function registerAuth(app: FastifyInstance, options: AuthPluginOptions): Promise<void> {
+/** Sign-in and one's own account; registered beside the session check. */
+export async function authPlugin(app: FastifyInstance, options: AuthPluginOptions): Promise<void> {
   // One limiter for sign-in and password change: both are guesses at the same password.
   const limiter = (options.guessLimiters ?? localGuessLimiters)("login", options.loginFailuresPer15Min);
-  app.decorateRequest("user", null);
-  app.addHook("onRequest", async (request) => {
-    request.user = await options.sessions.resolve(bearerToken(request));
-  });
   const r = zodRoutes(app);
   registerSignInRoutes(r, options, limiter);
   registerOwnAccountRoutes(r, options, limiter);
   registerOwnSessionRoutes(r, options);
 }
+
+const zodRoutes = (app: FastifyInstance) => app.withTypeProvider<ZodTypeProvider>();
+type ZodRoutes = ReturnType<typeof zodRoutes>;
 
 function registerSignInRoutes(r: ZodRoutes, { db, sessions }: AuthPluginOptions, limiter: GuessLimiter): void {
   r.post(
@@ -245,15 +224,4 @@ function registerOwnSessionRoutes(r: ZodRoutes, { sessions, audit }: AuthPluginO
       return { ended };
     },
   );
-}
-
-export function sessionViewOf(s: SessionSummary, currentSessionId: string | null) {
-  return {
-    id: s.id,
-    client: s.client,
-    createdAt: s.createdAt.toISOString(),
-    lastUsedAt: s.lastUsedAt?.toISOString() ?? null,
-    expiresAt: s.expiresAt.toISOString(),
-    current: s.id === currentSessionId,
-  };
 }

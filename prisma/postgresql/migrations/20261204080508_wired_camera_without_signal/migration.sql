@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "TelemetrySample" ALTER COLUMN "rssi" DROP NOT NULL;
+
