@@ -7,6 +7,7 @@
 // - stop() unwinds that stack in reverse, within a deadline.
 import type { FastifyInstance } from "fastify";
 import type { WangxiangBroker } from "../../broker/src/broker.ts";
+import { createSqlReader } from "../../core/sql-reader.ts";
 import { createDatabase } from "../../core/database.ts";
 import { providerOf } from "../../core/database-url.ts";
 import { DeviceCredentialHasher, loadDeviceCredentialKey } from "../../core/device-credentials.ts";
@@ -61,8 +62,11 @@ function buildDeviceSide(
   metrics: GatewayMetrics,
 ) {
   const db = overrides.database ?? createDatabase(config.DATABASE_URL);
+  // The hottest reads on the driver (core/sql-reader.ts), closed with the app.
+  const reads = createSqlReader(config.DATABASE_URL, { pgSchema: overrides.databaseSchema });
+  app.addHook("onClose", () => reads.close());
   const log = app.log;
-  const base = { db, metrics, log, hub: new LiveHub(log) };
+  const base = { db, reads, metrics, log, hub: new LiveHub(log) };
   const { hub } = base;
   const liveSessions = new LiveSessions();
   const sessions = sessionsClosingSockets(db, liveSessions, config);

@@ -1,5 +1,6 @@
 // Access as the composition root builds it: the sign-in sessions (whose endings close live sockets) and the
 // routes of who may do what: the session check, sign-in, households and members, accounts, invites, phone sign-in.
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import type { FastifyInstance } from "fastify";
 import type { Database } from "../../../core/database.ts";
 import type { GatewayConfig } from "../config.ts";
@@ -34,6 +35,8 @@ export async function checkSessions(api: FastifyInstance, sessions: Sessions): P
 
 export interface AccessRoutesOptions {
   db: Database;
+  /** The driver's reads: a family member's households (household-store.ts). */
+  reads: SqlReader;
   audit: AuditLog;
   sessions: Sessions;
   liveSessions: LiveSessions;
@@ -47,7 +50,7 @@ export interface AccessRoutesOptions {
 export async function registerAccessRoutes(
   api: FastifyInstance,
   config: GatewayConfig,
-  { db, audit, sessions, liveSessions, phoneCodes, guessLimiters, cutViewer }: AccessRoutesOptions,
+  { db, reads, audit, sessions, liveSessions, phoneCodes, guessLimiters, cutViewer }: AccessRoutesOptions,
 ): Promise<void> {
   await api.register(authPlugin, {
     db,
@@ -58,6 +61,7 @@ export async function registerAccessRoutes(
   });
   await api.register(householdsPlugin, {
     db,
+    reads,
     audit,
     liveSessions,
     cutViewer: (userId, householdId) => cutViewer(userId, { householdId, reason: "membership-ended" }),

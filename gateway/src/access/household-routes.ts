@@ -1,5 +1,6 @@
 // Households (an elder's home, in a village) and who belongs to them. The rules are the household service's
 // (household-service.ts); these routes check the input and the caller.
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -24,6 +25,8 @@ const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorRe
 
 export interface HouseholdsPluginOptions {
   db: Database;
+  /** The driver's reads: a family member's own list (household-store.ts). */
+  reads: SqlReader;
   audit: AuditLog;
   /** A member's live sockets re-read their households when membership changes. */
   liveSessions: LiveSessions;

@@ -2,6 +2,7 @@
 // who may add or remove a member. A member removed loses their live views of the household's cameras at once.
 import type { z } from "zod";
 import type { Database } from "../../../core/database.ts";
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import { randomId } from "../../../core/secrets.ts";
 import { DomainError, isDomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { householdBody, householdListQuery } from "../../../protocol/http.ts";
@@ -11,11 +12,18 @@ import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
 import { toHouseholdView } from "../http/views.ts";
 import { assertCanSeeHousehold, householdIdsOf, installerHouseholds } from "./access.ts";
 import type { AuditLog } from "./audit.ts";
-import { HouseholdStore, type HouseholdFilter } from "./household-store.ts";
+import {
+  countMemberHouseholds,
+  HouseholdStore,
+  readMemberHouseholds,
+  type HouseholdFilter,
+} from "./household-store.ts";
 import type { SignedInUser } from "./sessions.ts";
 
 export interface HouseholdServiceOptions {
   db: Database;
+  /** The driver's reads: a family member's own list (household-store.ts). */
+  reads: SqlReader;
   audit: AuditLog;
   /** A member's live sockets re-read their households when membership changes. */
   liveSessions: LiveSessions;
@@ -73,12 +81,22 @@ export class HouseholdService {
   /** Households the user may see (family members their own, installers those they work in), a page at a time. */
   async list(user: SignedInUser, query: z.infer<typeof householdListQuery>) {
     const { village, q, limit, cursor } = query;
+    // A family member's own list (the home screen's first read) on the driver; searches through Prisma.
+    if (user.role === "family" && !q) return this.#memberList(user.id, query);
     const filter: HouseholdFilter = { village, q };
     if (user.role === "family") filter.ids = await householdIdsOf(this.#o.db, user.id);
     if (user.role === "installer") filter.within = await installerHouseholds(this.#o.db, user.id);
     const offset = decodeCursor(cursor);
     const { rows, count } = await this.#store.page(filter, offset, limit);
     const total = await pageTotal(offset, limit, rows.length, count);
+    return { items: rows.map(toHouseholdView), total, nextCursor: nextCursor(offset, rows.length, total) };
+  }
+
+  async #memberList(memberId: string, { village, limit, cursor }: z.infer<typeof householdListQuery>) {
+    const { reads } = this.#o;
+    const offset = decodeCursor(cursor);
+    const rows = await readMemberHouseholds(reads, { memberId, village, offset, limit });
+    const total = await pageTotal(offset, limit, rows.length, () => countMemberHouseholds(reads, memberId, village));
     return { items: rows.map(toHouseholdView), total, nextCursor: nextCursor(offset, rows.length, total) };
   }
 

@@ -67,6 +67,14 @@ export function callWindowData(
   };
 }
 
+const windowColumns = {
+  callWindowStartMin: true,
+  callWindowEndMin: true,
+  timeZone: true,
+  callWindowSetBy: true,
+  callWindowSetAt: true,
+} as const;
+
 export class CallWindowGate {
   constructor(
     private readonly db: Database,
@@ -77,7 +85,8 @@ export class CallWindowGate {
   /** Throws 403 call-window when the household's window is on now and the view is not part of a call. */
   async assertMayStartView(householdId: string, startedBy: ViewStart): Promise<void> {
     if (startedBy !== "look-in") return;
-    const row = await this.db.household.findUnique({ where: { id: householdId } });
+    // Only the window's columns: this runs for every still a family member looks at.
+    const row = await this.db.household.findUnique({ where: { id: householdId }, select: windowColumns });
     if (!row || !windowActive(row, this.now())) return;
     this.metrics.callRefusals.inc({ reason: "call-window" });
     const view = toCallWindowView(row, this.now());

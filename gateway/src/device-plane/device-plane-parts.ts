@@ -1,6 +1,7 @@
 // The device plane as the composition root builds it: the parts that need no I/O (the ingest worker thread, the
 // link to the broker, commands, alerts, heartbeats, the jobs that prune), and the started ones (the embedded
 // broker, the provisioning a claim needs the credential key for).
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { createBroker, type WangxiangBroker } from "../../../broker/src/broker.ts";
 import { databaseCredentialStore } from "../../../broker/src/credential-store.ts";
@@ -33,6 +34,8 @@ import { TelemetryRetention } from "./telemetry-retention.ts";
 
 interface Base {
   db: Database;
+  /** The driver's reads for the fleet's hottest lists (core/sql-reader.ts). */
+  reads: SqlReader;
   metrics: GatewayMetrics;
   log: FastifyBaseLogger;
   hub: LiveHub;
@@ -212,10 +215,10 @@ export async function registerDevicePlaneRoutes(
   parts: Pick<DevicePlane, "commands" | "heartbeats"> &
     Omit<Base, "log"> & { audit: AuditLog; onPrivacyEnabled(deviceId: string): Promise<void> },
 ): Promise<void> {
-  const { db, audit, hub, metrics, commands, heartbeats } = parts;
+  const { db, reads, audit, hub, metrics, commands, heartbeats } = parts;
   const countRow = (outcome: "valid" | "invalid") => metrics.batchRows.inc({ outcome });
   await api.register(batchPlugin, { db, audit, labelFontFile: config.LABEL_FONT_FILE, countRow });
-  await api.register(fleetPlugin, { db });
+  await api.register(fleetPlugin, { db, reads });
   await api.register(alertsPlugin, { db, hub });
   await api.register(commandsPlugin, {
     ...{ db, audit, commands, onPrivacyEnabled: parts.onPrivacyEnabled },

@@ -41,7 +41,13 @@ export async function gatewayDowntime(db: Database, from: Date, to: Date): Promi
     where: { startedAt: { gte: from, lte: to } },
     orderBy: { startedAt: "asc" },
   });
-  const runs = earlier ? [earlier, ...within] : within;
+  return downtimeBetweenRuns(earlier ? [earlier, ...within] : within, from, to);
+}
+
+export type GatewayRunSpan = { startedAt: Date; lastAliveAt: Date; stoppedAt: Date | null };
+
+/** The gaps between runs (the last one that began before `from`, then those within, by start), clipped to [from, to]. */
+export function downtimeBetweenRuns(runs: GatewayRunSpan[], from: Date, to: Date): Interval[] {
   const gaps: Interval[] = [];
   let coveredUntil: number | null = null;
   for (const run of runs) {

@@ -11,6 +11,7 @@ import type { GatewayMetrics } from "../metrics.ts";
 import { installErrorHandler } from "./errors.ts";
 import { securityPlugin } from "./security.ts";
 import { redactedRequest } from "./log-redaction.ts";
+import { OneLineRequestLog } from "./request-log.ts";
 import { fastifyTrustProxy } from "./trusted-proxies.ts";
 
 export interface HttpServerOptions {
@@ -47,6 +48,8 @@ export function createHttpServer({
     ...listenerOptions(tls, requestTimeoutMs),
     requestTimeout: requestTimeoutMs,
     logger: loggerOptions(logLevel, logStream),
+    // One line per answered request, not Fastify's two (request-log.ts).
+    logController: new OneLineRequestLog(logLevel),
     bodyLimit: 256 * 1024,
     trustProxy: fastifyTrustProxy(trustedProxies),
     // A URL that does not decode (/devices/%ff) fails before routing; answer it in the one error shape too.
@@ -58,15 +61,17 @@ export function createHttpServer({
   installErrorHandler(app, (route, error) => metrics.httpClientErrors.inc({ route, error }));
   // Before any route sees it: text that cannot be stored (NUL, unpaired surrogates) is refused everywhere
   // (protocol/text.ts).
-  app.addHook("preValidation", async (request) => {
+  app.addHook("preValidation", (request, _reply, done) => {
     const fault = unstorableText(request.params) ?? unstorableText(request.query) ?? unstorableText(request.body);
-    if (fault) throw new DomainError(fault);
+    done(fault ? new DomainError(fault) : undefined);
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
+    const route = request.routeOptions.url ?? "unmatched";
     metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },
+      { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
   app.register(fastifySwagger, {
     openapi: {
@@ -136,11 +141,13 @@ function closeConnectionsAfterLastResponse(app: FastifyInstance): void {
     const cutOff = setTimeout(() => app.server.closeAllConnections(), CLOSE_DRAIN_MS).unref();
     app.server.once("close", () => clearTimeout(cutOff));
   });
-  app.addHook("onSend", async (_request, reply) => {
+  app.addHook("onSend", (_request, reply, payload, done) => {
     if (closing) reply.header("connection", "close");
+    done(null, payload);
   });
-  app.addHook("onResponse", async () => {
+  app.addHook("onResponse", (_request, _reply, done) => {
     if (closing) setImmediate(() => app.server.closeIdleConnections());
+    done();
   });
 }
 

@@ -5,7 +5,7 @@ import { cameraHealthState, type CommandName } from "../../../protocol/device-me
 import { alertKind } from "../../../protocol/http.ts";
 import { elderHoldsPrivacy } from "../../../protocol/privacy.ts";
 
-type DeviceRow = {
+export type DeviceRow = {
   id: string;
   serial: string;
   claimState: string;

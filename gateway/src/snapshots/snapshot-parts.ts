@@ -1,6 +1,7 @@
 // Stills as the composition root builds them: the service over the disk store, and the periodic round.
 import type { FastifyBaseLogger } from "fastify";
 import type { Database } from "../../../core/database.ts";
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import type { GatewayConfig } from "../config.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -10,6 +11,7 @@ import { diskSnapshotStore } from "./snapshot-store.ts";
 
 interface SnapshotParts {
   db: Database;
+  reads: SqlReader;
   hub: LiveHub;
   metrics: GatewayMetrics;
   log: FastifyBaseLogger;
@@ -19,10 +21,11 @@ interface SnapshotParts {
 
 export function createSnapshots(
   config: GatewayConfig,
-  { db, hub, metrics, log, sendCommand, publicHttpUrl }: SnapshotParts,
+  { db, reads, hub, metrics, log, sendCommand, publicHttpUrl }: SnapshotParts,
 ) {
   const snapshots = new SnapshotService({
     db,
+    reads,
     hub,
     metrics,
     store: diskSnapshotStore(config.SNAPSHOT_DIR),

@@ -3,6 +3,7 @@
 // upload is checked (token, camera, privacy, content type, size, the JPEG's own bytes) before anything is kept.
 import type { Readable } from "node:stream";
 import type { Database } from "../../../core/database.ts";
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import { hashToken, randomId, randomToken } from "../../../core/secrets.ts";
 import type { DeviceCommand } from "../../../protocol/device-messages.ts";
 import { DomainError, isDomainError, notFoundError } from "../../../protocol/errors.ts";
@@ -10,6 +11,7 @@ import type { SnapshotReason, SnapshotView } from "../../../protocol/snapshots.t
 import type { LiveHub } from "../events/live-hub.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { inspectJpeg } from "./jpeg-check.ts";
+import { readLatestStill } from "./snapshot-reads.ts";
 import { snapshotKey, type SnapshotStore } from "./snapshot-store.ts";
 
 export interface SnapshotPolicy {
@@ -22,6 +24,8 @@ export interface SnapshotPolicy {
 
 export interface SnapshotServiceOptions {
   db: Database;
+  /** The driver's reads: the newest still (snapshot-reads.ts). */
+  reads: SqlReader;
   store: SnapshotStore;
   hub: LiveHub;
   metrics: GatewayMetrics;
@@ -226,16 +230,11 @@ export class SnapshotService {
    * new household's). Hidden while privacy mode is on.
    */
   async latest(deviceId: string): Promise<SnapshotRow & { storageKey: string }> {
-    const { db } = this.#o;
-    const device = await db.device.findUnique({ where: { id: deviceId }, select: { privacy: true, boundAt: true } });
-    if (!device) throw notFoundError("camera");
-    if (device.privacy) throw new DomainError("privacy-mode");
-    const row = await db.snapshot.findFirst({
-      where: { deviceId, ...(device.boundAt ? { takenAt: { gte: device.boundAt } } : {}) },
-      orderBy: { takenAt: "desc" },
-    });
-    if (!row) throw notFoundError("still");
-    return row;
+    const latest = await readLatestStill(this.#o.reads, deviceId);
+    if (!latest) throw notFoundError("camera");
+    if (latest.privacy) throw new DomainError("privacy-mode");
+    if (!latest.still) throw notFoundError("still");
+    return latest.still;
   }
 
   async latestImage(deviceId: string): Promise<{ bytes: Buffer; snapshot: SnapshotView }> {

@@ -1,0 +1,6 @@
+-- DropIndex
+DROP INDEX "Device_connection_idx";
+
+-- CreateIndex
+CREATE INDEX "Device_connection_connectionSince_idx" ON "Device"("connection", "connectionSince");
+
