@@ -1,8 +1,8 @@
 // `npm run admin`: the first staff account of a deployment, made from the shell as an operator would, then
-// used to sign in to a real gateway on the same database (SQLite, or PostgreSQL with TEST_DATABASE_URL).
+// used to sign in through the gateway's routes on the same database (SQLite, or PostgreSQL with TEST_DATABASE_URL).
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "./helpers/stack.ts";
+import { buildRouteStack, type RouteStack } from "./helpers/route-stack.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
 
 interface Run {
@@ -36,10 +36,10 @@ function admin(db: TestDatabase, args: string[], stdin = ""): Promise<Run> {
 
 describe("npm run admin", { timeout: 120_000 }, () => {
   let db: TestDatabase;
-  let stack: Stack;
+  let stack: RouteStack;
   beforeAll(async () => {
     db = await createTestDatabase();
-    stack = await startStack({ SEED_DEMO_DATA: "0" }, { database: db });
+    stack = await buildRouteStack({ SEED_DEMO_DATA: "0" }, { database: db });
   });
   afterAll(async () => stack?.stop());
 

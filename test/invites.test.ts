@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "./helpers/stack.ts";
+import { buildRouteStack, type RouteStack } from "./helpers/route-stack.ts";
 
 describe("invites: family members join a household", () => {
-  let stack: Stack;
+  let stack: RouteStack;
   let installer: string;
   let family: string;
   const invite = async (token: string, body: Record<string, unknown> = {}, householdId = stack.seed.householdId) =>
     stack.api("POST", `/api/v1/households/${householdId}/invites`, { token, body });
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await buildRouteStack();
     installer = await stack.login("installer");
     family = await stack.login("family");
   });

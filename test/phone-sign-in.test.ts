@@ -8,14 +8,15 @@ import { AliyunProvider } from "../gateway/src/notify/aliyun.ts";
 import { createNotifier } from "../gateway/src/notify/notifier.ts";
 import { toE164 } from "../protocol/phone.ts";
 import { ALIYUN_KEY, messagingEnv, startLoopbackProvider, type LoopbackProvider } from "./helpers/loopback-provider.ts";
-import { startStack, waitFor, type Stack } from "./helpers/stack.ts";
+import { buildRouteStack, type RouteStack } from "./helpers/route-stack.ts";
+import { waitFor } from "./helpers/stack.ts";
 
 let loopback: LoopbackProvider;
-let stack: Stack;
+let stack: RouteStack;
 
 beforeAll(async () => {
   loopback = await startLoopbackProvider();
-  stack = await startStack({
+  stack = await buildRouteStack({
     ...messagingEnv(loopback, "aliyun"),
     SMS_CODE_INTERVAL_S: "2",
     SMS_CODE_MAX_TRIES: "3",
@@ -233,7 +234,7 @@ describe("limits", () => {
     expect((await ask("13700000004")).body.details.limit).toBe("address-hour");
     await stack.db.phoneCode.deleteMany({ where: { id: { startsWith: "pc_earlier_" } } });
 
-    const metrics = await (await fetch(`${stack.httpUrl}/metrics`)).text();
+    const metrics = (await stack.api("GET", "/metrics")).body as string;
     for (const limit of ["number-minute", "number-hour", "number-day", "address-hour"])
       expect(metrics).toMatch(new RegExp(`wx_phone_codes_total\\{event="limited-${limit}"\\} [1-9]`));
     expect(metrics).toMatch(/wx_phone_codes_total\{event="not-sent"\} [1-9]/);
@@ -279,7 +280,7 @@ describe("the provider failing, caps and the message log", () => {
     expect(log.body.items[0]).toMatchObject({ state: "refused", error: "household-daily-cap", phone: "136****0004" });
     expect(JSON.stringify(log.body)).not.toContain("13600000004");
     expect((await stack.api("GET", "/api/v1/messages", { token: await stack.login("family") })).status).toBe(403);
-    const metrics = await (await fetch(`${stack.httpUrl}/metrics`)).text();
+    const metrics = (await stack.api("GET", "/metrics")).body as string;
     expect(metrics).toMatch(/wx_messages_total\{channel="sms",template="camera-back",outcome="refused"\} 1/);
     expect(loopback.badSignatures).toEqual([]);
   });

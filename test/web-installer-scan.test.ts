@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labelSlot } from "../gateway/src/device-plane/label-sheet.ts";
 import { hasPdftoppm } from "./helpers/qr-pdf.ts";
@@ -65,6 +65,44 @@ async function labelVideo(pdf: Buffer, dir: string, index: number): Promise<stri
   return video;
 }
 
+/**
+ * Waits for the scanner's read of `serial`; fails with what the screen says instead: the scanner's problem or an
+ * unknown code (role=alert), or else the page's text.
+ */
+async function waitForRead(page: Page, serial: string): Promise<void> {
+  const read = page.getByText(`已读取二维码：${serial}`);
+  const problem = page.getByRole("alert");
+  try {
+    await read.or(problem).first().waitFor({ timeout: 30_000 });
+  } catch (error) {
+    const screen = await page
+      .locator("main")
+      .innerText()
+      .catch(() => "(no page)");
+    throw new Error(`no read of ${serial}; the screen shows:\n${screen}`, { cause: error });
+  }
+  if (!(await read.isVisible()))
+    throw new Error(`no read of ${serial}: ${(await problem.allInnerTexts()).join(" / ")}`);
+}
+
+/**
+ * The scanner preview's computed transform at the moment the library sets its own (mirrored or not) on it. Noted
+ * in the page as it happens: a quick read takes the preview off the screen before the test could look at it.
+ */
+async function notePreviewTransform(page: Page): Promise<() => Promise<string | undefined>> {
+  await page.evaluate(() => {
+    const noted = window as unknown as { previewTransform?: string };
+    new MutationObserver((records, observer) => {
+      for (const { target } of records)
+        if (target instanceof HTMLVideoElement && target.matches(".scanner video") && target.style.transform) {
+          noted.previewTransform = getComputedStyle(target).transform;
+          observer.disconnect();
+        }
+    }).observe(document.body, { attributes: true, attributeFilter: ["style"], subtree: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { previewTransform?: string }).previewTransform);
+}
+
 function launchWithCameraShowing(video: string): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
@@ -111,16 +149,13 @@ describe.skipIf(!hasChromium || !hasPdftoppm || !toolInstalled("ffmpeg"))(
       await signIn(page, "installer", demoPassword);
       await page.waitForURL("**/installer");
       await page.goto(`/installer/household/${stack.seed.householdId}`);
+      const previewTransform = await notePreviewTransform(page);
       await page.getByRole("tab", { name: "扫码" }).click();
       await page.getByText("把手机摄像头对准包装盒上的二维码。").waitFor();
-      // The back camera's preview is shown as it is, not mirrored (the library mirrors when it has to guess).
-      const transform = await page.waitForFunction(() => {
-        const video = document.querySelector<HTMLVideoElement>(".scanner video");
-        return video?.style.transform ? getComputedStyle(video).transform : null;
-      });
-      expect(await transform.jsonValue()).toBe("none");
       // A read fills the form and waits for the place's name: nothing is bound yet.
-      await page.getByText(`已读取二维码：${serial}`).waitFor({ timeout: 30_000 });
+      await waitForRead(page, serial);
+      // The back camera's preview was shown as it is, not mirrored (the library mirrors when it has to guess).
+      expect(await previewTransform()).toBe("none");
       expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe("label");
       expect((await stack.db.device.findUniqueOrThrow({ where: { serial } })).householdId).toBeNull();
       await screenshot(page, "web-installer-scanned");
@@ -157,7 +192,7 @@ describe.skipIf(!hasChromium || !hasPdftoppm || !toolInstalled("ffmpeg"))(
       await context.setOffline(true);
       await page.locator(`a[href="/installer/household/${stack.seed.householdId}"]`).click();
       await page.getByRole("tab", { name: "扫码" }).click();
-      await page.getByText(`已读取二维码：${serial}`).waitFor({ timeout: 30_000 });
+      await waitForRead(page, serial);
       await page.getByRole("button", { name: "绑定到这个家" }).click();
       await page.getByTestId("bind-outcome").getByText("现在没有网络").waitFor();
       await page.locator(`[data-queued="${serial}"]`).getByText("等网络恢复后自动发送").waitFor({ timeout: 30_000 });

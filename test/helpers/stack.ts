@@ -8,7 +8,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import WebSocket from "ws";
 import { createDatabase, type Database } from "../../core/database.ts";
 import { buildGateway, type Gateway } from "../../gateway/src/app.ts";
-import { readGatewayConfig } from "../../gateway/src/config.ts";
+import { readGatewayConfig, type GatewayConfig } from "../../gateway/src/config.ts";
 import type { DemoSeed } from "../../gateway/src/seed.ts";
 import { deviceStatusTopic } from "../../protocol/topics.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
@@ -38,15 +38,18 @@ export interface Stack {
 
 export const demoPassword = "test-password-123";
 
-export async function startStack(
-  env: Record<string, string> = {},
-  options: {
-    logStream?: { write(line: string): void };
-    database?: TestDatabase;
-    push?: TestPushService;
-    wellbeingClock?: () => Date;
-  } = {},
-): Promise<Stack> {
+export interface StackOptions {
+  logStream?: { write(line: string): void };
+  database?: TestDatabase;
+  push?: TestPushService;
+  wellbeingClock?: () => Date;
+}
+
+/** A gateway built (not started) on a fresh database, with the settings every test stack shares. */
+export async function buildTestGateway(
+  env: Record<string, string>,
+  options: StackOptions,
+): Promise<{ gateway: Gateway; config: GatewayConfig; db: Database; testDb: TestDatabase; snapshotDir: string }> {
   const testDb: TestDatabase = options.database ?? (await createTestDatabase());
   const snapshotDir = await mkdtemp(join(tmpdir(), "wx-snapshots-"));
   const config = readGatewayConfig({
@@ -79,6 +82,11 @@ export async function startStack(
     ...(options.push ? { pushCa: options.push.ca } : {}),
     ...(options.wellbeingClock ? { wellbeingClock: options.wellbeingClock } : {}),
   });
+  return { gateway, config, db, testDb, snapshotDir };
+}
+
+export async function startStack(env: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
+  const { gateway, db, testDb, snapshotDir } = await buildTestGateway(env, options);
   const started = await gateway.start();
   const httpUrl = `http://127.0.0.1:${started.httpPort}`;
   const api: Stack["api"] = async (method, path, options = {}) => {
