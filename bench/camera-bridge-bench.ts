@@ -2,7 +2,9 @@
 // relay into Chromium. Prints, and writes bench/results/camera-bridge-<date>.json:
 //  1. tap → first decoded frame with camera GOPs of 1, 2 and 4 s, for a camera that starts an encoder per
 //     RTSP session (its first frame is a keyframe) and one whose encoder always runs (a session joins mid-GOP),
-//     cold and re-tapped while the bridge's pull lingers (RtspFeed lingerMs);
+//     cold and re-tapped while the bridge's pull lingers (RtspFeed lingerMs), and cold on an always-on camera
+//     that honours ONVIF SetSynchronizationPoint (the bridge's keyframe request, through the test ONVIF device);
+//     BENCH_ONLY=<text> runs only the tap cases whose name holds it, and skips 2 and 3;
 //  2. the bridge's CPU and memory per watched camera (720p, ~2 Mbit/s, the bridge alone in a child process,
 //     publishing to the relay: what a viewer adds is the relay's, not the bridge's), and with four cameras;
 //  3. what the bridge adds to glass-to-glass: camera packet read → SRTP datagram handed to the relay's socket.
@@ -12,6 +14,8 @@ import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { RtspFeed } from "../camera-bridge/src/media/rtsp-feed.ts";
 import { startRtspStream, type RtspCameraStream } from "../camera-bridge/src/media/rtsp-stream.ts";
+import { OnvifClient } from "../camera-bridge/src/onvif.ts";
+import { startOnvifDevice, type OnvifDevice } from "../test/helpers/onvif-device.ts";
 import { chromiumArgs, chromiumPath } from "../test/helpers/relay-browser.ts";
 import { startRtspCamera, type RtspCamera, type RtspCameraOptions } from "../test/helpers/rtsp-camera.ts";
 import { tapToFirstFrameMs, watchInPage } from "../test/helpers/whep-page.ts";
@@ -21,6 +25,7 @@ import { distribution } from "./stats.ts";
 
 const root = join(import.meta.dirname, "..");
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 7);
+const ONLY = process.env.BENCH_ONLY;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `lingerMs`: the bridge keeps pulling that long after the stream stops; the first (cold) tap is not counted. */
@@ -28,6 +33,20 @@ async function tapTrials(browser: Browser, cameraOptions: RtspCameraOptions, lin
   const camera = await startRtspCamera(cameraOptions);
   const account = { username: camera.user, password: camera.password };
   const feed = lingerMs ? new RtspFeed({ url: camera.url, account, lingerMs }) : undefined;
+  // As the bridge does for an ONVIF camera (bridged-camera.ts): SetSynchronizationPoint on its first profile.
+  let onvif: OnvifDevice | undefined;
+  let requestKeyframe: (() => void) | undefined;
+  if (cameraOptions.honoursKeyframeRequests) {
+    onvif = await startOnvifDevice({
+      username: camera.user,
+      password: camera.password,
+      streamUri: camera.url,
+      jpeg: Buffer.alloc(0),
+      onKeyframeRequest: () => camera.requestKeyframe(),
+    });
+    const client = new OnvifClient(onvif.url, account);
+    requestKeyframe = () => void client.synchronizationPoint("main_profile");
+  }
   let stream: Promise<RtspCameraStream> | undefined;
   const stack = await startRelayStack({
     onViewerJoined: () => {
@@ -38,6 +57,7 @@ async function tapTrials(browser: Browser, cameraOptions: RtspCameraOptions, lin
         rtspUrl: camera.url,
         account,
         feed,
+        requestKeyframe,
       });
     },
   });
@@ -59,6 +79,7 @@ async function tapTrials(browser: Browser, cameraOptions: RtspCameraOptions, lin
   } finally {
     await (await stream)?.stop();
     await feed?.close();
+    await onvif?.close();
     await stack.stop();
     await camera.stop();
   }
@@ -109,17 +130,26 @@ async function main() {
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   const small = { width: 640, height: 360, bitrateKbps: 800 };
   const tapToFirstFrameMs: Record<string, unknown> = {};
+  const run = async (name: string, options: RtspCameraOptions, lingerMs = 0) => {
+    if (!ONLY || name.includes(ONLY)) tapToFirstFrameMs[name] = await tapTrials(browser, options, lingerMs);
+  };
   for (const gop of [1, 2, 4]) {
-    tapToFirstFrameMs[`gop${gop}-encoderPerSession`] = await tapTrials(browser, { gop, ...small });
-    tapToFirstFrameMs[`gop${gop}-encoderAlwaysOn`] = await tapTrials(browser, { gop, ...small, alwaysOn: true });
-    tapToFirstFrameMs[`gop${gop}-encoderAlwaysOn-retapWithinLinger`] = await tapTrials(
-      browser,
-      { gop, ...small, alwaysOn: true },
-      60_000,
-    );
+    await run(`gop${gop}-encoderPerSession`, { gop, ...small });
+    await run(`gop${gop}-encoderAlwaysOn`, { gop, ...small, alwaysOn: true });
+    await run(`gop${gop}-encoderAlwaysOn-retapWithinLinger`, { gop, ...small, alwaysOn: true }, 60_000);
+    await run(`gop${gop}-encoderAlwaysOn-honoursKeyframeRequests`, {
+      gop,
+      ...small,
+      alwaysOn: true,
+      honoursKeyframeRequests: true,
+    });
     console.log(`GOP ${gop} s:`, JSON.stringify(tapToFirstFrameMs, null, 0));
   }
   await browser.close();
+  if (ONLY) {
+    console.log(JSON.stringify({ date: new Date().toISOString(), trialsPerCase: TRIALS, tapToFirstFrameMs }, null, 2));
+    return;
+  }
 
   // 720p, 2 Mbit/s, one encoder shared by every session (so four cameras cost the machine one x264).
   const camera = await startRtspCamera({ gop: 2, bitrateKbps: 2000, alwaysOn: true, backchannel: false });

@@ -16,6 +16,8 @@ export interface OnvifDeviceOptions {
   jpeg: Buffer;
   /** Whether SystemReboot is offered (ActionNotSupported otherwise). */
   reboot?: boolean;
+  /** Each SetSynchronizationPoint, after it is counted: the test camera's encoder is asked for a keyframe. */
+  onKeyframeRequest?(profile: string): void;
 }
 
 export interface OnvifDevice {
@@ -81,6 +83,7 @@ function answer(xml: string, options: OnvifDeviceOptions, base: string, device: 
       );
     case "SetSynchronizationPoint":
       device.keyframeRequests.push(textOf(xml, "ProfileToken") ?? "");
+      options.onKeyframeRequest?.(textOf(xml, "ProfileToken") ?? "");
       return soap(`<trt:SetSynchronizationPointResponse/>`);
     case "SystemReboot":
       if (!options.reboot) return "";

@@ -12,12 +12,18 @@
 #   {"event": "backchannel", "buffers": n, "bytes": b, "rms": r, "quiet": q}  talk-back audio arriving (every 25
 #       buffers): its loudness, and the share of near-silent samples (|s| < 100) it has
 #
+# --honour-keyframe-requests: a line "keyframe" on stdin (what the test ONVIF device service writes when it gets
+# SetSynchronizationPoint) makes x264enc code its next frame as an IDR, as a camera that honours the request does:
+# a GstForceKeyUnit upstream event on the encoder's source pad. Without it the line is counted and ignored.
+#   {"event": "keyframe-request", "honoured": true|false}        each such line
+#
 # --always-on models a camera whose encoder runs whether or not anybody pulls (most real cameras): the media
 # is shared and kept playing by an internal client, so a new RTSP session joins mid-GOP. Shared media cannot
 # carry a backchannel (GStreamer answers DESCRIBE with 400), so that mode has none.
 import argparse
 import json
 import math
+import os
 import struct
 import sys
 
@@ -26,7 +32,8 @@ import gi
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+gi.require_version("GstVideo", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer, GstVideo  # noqa: E402
 
 MOUNT = "/camera"
 
@@ -50,6 +57,7 @@ def parse_args():
     parser.add_argument("--backchannel-law", choices=["pcma", "pcmu"], default="pcma")
     parser.add_argument("--no-backchannel", action="store_true")
     parser.add_argument("--always-on", action="store_true")
+    parser.add_argument("--honour-keyframe-requests", action="store_true")
     return parser.parse_args()
 
 
@@ -60,7 +68,7 @@ def launch_line(args):
     video = (
         f"videotestsrc is-live=true pattern=ball ! video/x-raw,width={args.width},height={args.height},"
         f"framerate={args.fps}/1 ! "
-        f"x264enc tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate} key-int-max={key_int} "
+        f"x264enc name=encoder tune=zerolatency speed-preset=ultrafast bitrate={args.bitrate} key-int-max={key_int} "
         "bframes=0 pass=cbr option-string=nal-hrd=cbr:filler=1 ! video/x-h264,profile=constrained-baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
     )
     return f"( {video} {'' if args.no_audio else AUDIO[args.audio]} )"
@@ -135,11 +143,55 @@ def make_auth(args, factory):
     return auth
 
 
-def make_factory(args, meter):
+class Encoders:
+    """The x264enc of each prepared media: where a keyframe request (a line on stdin) goes."""
+
+    def __init__(self, honour):
+        self.honour = honour
+        self.media = []
+
+    def attach(self, media):
+        self.media.append(media)
+        media.connect("unprepared", lambda m: self.media.remove(m) if m in self.media else None)
+
+    def force_keyframe(self):
+        emit("keyframe-request", honoured=self.honour)
+        if not self.honour:
+            return
+        for media in self.media:
+            encoder = media.get_element().get_by_name("encoder")
+            if encoder is None:
+                continue
+            event = GstVideo.video_event_new_upstream_force_key_unit(Gst.CLOCK_TIME_NONE, True, 0)
+            encoder.get_static_pad("src").send_event(event)
+
+
+def read_commands(loop, encoders):
+    """stdin: "keyframe" lines; its end (the test runner gone) stops the camera."""
+    pending = b""
+
+    def on_input(fd, condition):
+        nonlocal pending
+        chunk = os.read(fd, 1024) if condition & GLib.IO_IN else b""
+        if not chunk:
+            loop.quit()
+            return False
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if line.strip() == b"keyframe":
+                encoders.force_keyframe()
+        return True
+
+    GLib.io_add_watch(sys.stdin.fileno(), GLib.IO_IN | GLib.IO_HUP, on_input)
+
+
+def make_factory(args, meter, encoders):
     factory = GstRtspServer.RTSPOnvifMediaFactory()
     factory.set_launch(launch_line(args))
     factory.set_media_gtype(GstRtspServer.RTSPOnvifMedia)
     factory.set_shared(args.always_on)
+    factory.connect("media-configure", lambda _f, media: encoders.attach(media))
     if not args.no_backchannel and not args.always_on:
         factory.set_backchannel_launch(backchannel_launch(args.backchannel_law))
         factory.connect("media-configure", lambda _f, media: meter.attach(media))
@@ -165,10 +217,11 @@ def main():
     args = parse_args()
     Gst.init(None)
     meter = BackchannelMeter()
+    encoders = Encoders(args.honour_keyframe_requests)
     server = GstRtspServer.RTSPOnvifServer()
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
-    factory = make_factory(args, meter)
+    factory = make_factory(args, meter, encoders)
     server.set_auth(make_auth(args, factory))
     server.get_mount_points().add_factory(MOUNT, factory)
     server.connect("client-connected", on_client)
@@ -179,7 +232,7 @@ def main():
     keeper = keep_encoder_running(args, port) if args.always_on else None
     emit("listening", port=port, path=MOUNT)
     loop = GLib.MainLoop()
-    GLib.io_add_watch(sys.stdin.fileno(), GLib.IO_HUP, lambda *_: loop.quit())
+    read_commands(loop, encoders)
     try:
         loop.run()
     except KeyboardInterrupt:

@@ -27,6 +27,8 @@ export interface RtspCameraOptions {
   backchannelLaw?: "pcma" | "pcmu";
   /** The encoder runs whether or not anybody pulls (a new session joins mid-GOP); no backchannel then. */
   alwaysOn?: boolean;
+  /** The encoder codes an IDR when asked (requestKeyframe, which the test ONVIF device calls on SetSynchronizationPoint). */
+  honoursKeyframeRequests?: boolean;
 }
 
 export interface BackchannelReading {
@@ -48,6 +50,10 @@ export interface RtspCamera {
   clientsConnected(): number;
   clientsClosed(): number;
   backchannel(): BackchannelReading;
+  /** Asks the camera's encoder for a keyframe, as SetSynchronizationPoint does; honoured with `honoursKeyframeRequests`. */
+  requestKeyframe(): void;
+  /** Keyframe requests the camera has read, and how many it honoured. */
+  keyframeRequests(): { received: number; honoured: number };
   /** SIGKILL, as a camera losing power. */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -69,6 +75,7 @@ function argsFor(options: RtspCameraOptions, user: string, password: string): st
   if (options.backchannelLaw) args.push("--backchannel-law", options.backchannelLaw);
   if (options.backchannel === false) args.push("--no-backchannel");
   if (options.alwaysOn) args.push("--always-on");
+  if (options.honoursKeyframeRequests) args.push("--honour-keyframe-requests");
   return args;
 }
 
@@ -88,6 +95,7 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
     connected: 0,
     closed: 0,
     backchannel: { buffers: 0, bytes: 0, rms: 0, quiet: 0 } as BackchannelReading,
+    keyframeRequests: { received: 0, honoured: 0 },
   };
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`test camera did not start: ${stderr}`)), 20_000);
@@ -96,13 +104,20 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
       reject(new Error(`test camera exited (${code}) before listening: ${stderr}`));
     });
     createInterface({ input: child.stdout! }).on("line", (line) => {
-      const event = JSON.parse(line) as { event: string; port?: number } & Partial<BackchannelReading>;
+      const event = JSON.parse(line) as {
+        event: string;
+        port?: number;
+        honoured?: boolean;
+      } & Partial<BackchannelReading>;
       if (event.event === "listening") {
         clearTimeout(timer);
         resolve(event.port!);
       } else if (event.event === "client-connected") state.connected++;
       else if (event.event === "client-closed") state.closed++;
-      else if (event.event === "backchannel")
+      else if (event.event === "keyframe-request") {
+        state.keyframeRequests.received++;
+        if (event.honoured) state.keyframeRequests.honoured++;
+      } else if (event.event === "backchannel")
         state.backchannel = { buffers: event.buffers!, bytes: event.bytes!, rms: event.rms!, quiet: event.quiet! };
     });
   });
@@ -119,6 +134,8 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
     clientsConnected: () => state.connected,
     clientsClosed: () => state.closed,
     backchannel: () => ({ ...state.backchannel }),
+    requestKeyframe: () => void child.stdin!.write("keyframe\n"),
+    keyframeRequests: () => ({ ...state.keyframeRequests }),
     kill: () => end("SIGKILL"),
     stop: () => end("SIGTERM"),
   };

@@ -28,6 +28,12 @@ export interface RtspFeedOptions {
   onAudioOff?(reason: string): void;
   /** The ffmpeg that turns AAC into Opus (default: ffmpeg on PATH). */
   ffmpeg?: string;
+  /**
+   * Asks the camera for a keyframe (ONVIF SetSynchronizationPoint): sent once the camera has answered PLAY (a
+   * keyframe made before it would reach the camera's other sessions, not this one) and again every
+   * KEYFRAME_RETRY_MS until one arrives, as a request can be lost or answered only at the encoder's next chance.
+   */
+  requestKeyframe?(): void;
 }
 
 export interface FeedListener {
@@ -38,6 +44,9 @@ export interface FeedListener {
 
 /** 4 s of 720p at 4 Mbit/s is ~1,700 packets; a GOP longer than this is not kept. */
 const MAX_GOP_PACKETS = 4_000;
+const KEYFRAME_RETRY_MS = 300;
+/** Requests per PLAY at most: a camera that ignores them waits for its own keyframe (its GOP) anyway. */
+const KEYFRAME_TRIES = 5;
 
 export class RtspFeed {
   private pull: RtspPull | null = null;
@@ -48,6 +57,8 @@ export class RtspFeed {
   private audio: RtpForwarder | null = null;
   /** AAC audio: ffmpeg turns it into Opus while the pull runs (keyed by the camera's config, which a reboot may change). */
   private transcoder: { config: string; aac: AacToOpus } | null = null;
+  private keyframeRetry: NodeJS.Timeout | undefined;
+  private keyframeSincePlay = false;
   /** The camera's current GOP, re-timed (null: no keyframe seen yet, or too long to keep). */
   gop: RtpPacket[] | null = null;
 
@@ -92,6 +103,7 @@ export class RtspFeed {
 
   async close(): Promise<void> {
     clearTimeout(this.lingerTimer);
+    clearTimeout(this.keyframeRetry);
     const pull = this.pull ?? (await this.starting?.catch(() => null));
     this.pull = null;
     this.starting = null;
@@ -131,10 +143,26 @@ export class RtspFeed {
         if (state === "playing") {
           this.video?.discontinuity();
           this.audio?.discontinuity();
-        }
+          this.askForKeyframe();
+        } else clearTimeout(this.keyframeRetry);
         this.options.onState?.(state, detail);
       },
     });
+  }
+
+  /** A new RTSP session starts wherever the camera's GOP is: ask for a keyframe until one comes. */
+  private askForKeyframe(): void {
+    const request = this.options.requestKeyframe;
+    clearTimeout(this.keyframeRetry);
+    this.keyframeSincePlay = false;
+    if (!request) return;
+    let tries = 0;
+    const ask = () => {
+      if (this.keyframeSincePlay) return;
+      request();
+      if (++tries < KEYFRAME_TRIES) this.keyframeRetry = setTimeout(ask, KEYFRAME_RETRY_MS).unref();
+    };
+    ask();
   }
 
   private fromCamera(track: RtspTrack, raw: Buffer): void {
@@ -146,7 +174,10 @@ export class RtspFeed {
         ? (this.video ??= new RtpForwarder(true, 3000, parameterSetsFromSdp(track.fmtp["sprop-parameter-sets"])))
         : (this.audio ??= new RtpForwarder(false, 160));
     for (const packet of forwarder.forward(raw)) {
-      if (kind === "video" && packet.keyframeStart) this.gop = [];
+      if (kind === "video" && packet.keyframeStart) {
+        this.gop = [];
+        this.keyframeSincePlay = true;
+      }
       for (const listener of this.listeners) listener.onPacket(kind, packet);
       if (kind !== "video" || !this.gop) continue;
       if (this.gop.length < MAX_GOP_PACKETS) this.gop.push(packet.packet);

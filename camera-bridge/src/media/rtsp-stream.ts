@@ -48,7 +48,8 @@ export interface RtspStreamOptions extends CameraStreamOptions {
   feed?: RtspFeed;
   /**
    * Asks the camera itself for a keyframe (ONVIF Media2 SetSynchronizationPoint, where the bridge's ONVIF
-   * client has it): called when the stream starts and when a viewer needs a keyframe the bridge has not kept.
+   * client has it): by the stream's own feed once the camera has answered PLAY (rtsp-feed.ts), and when a
+   * viewer needs a keyframe the bridge has not kept. A shared `feed` is given its own at construction.
    */
   requestKeyframe?(): void;
   /** Each video packet: when its bytes were read from the camera and when they were handed to the relay's socket. */
@@ -116,9 +117,9 @@ export async function startRtspStream(options: RtspStreamOptions): Promise<RtspC
       onState: options.onRtspState,
       onAudioOff: options.onAudioOff,
       ffmpeg: options.ffmpeg,
+      // The RTSP session may begin mid-GOP (the camera's encoder runs whether anybody watches).
+      requestKeyframe: options.requestKeyframe,
     });
-  // Nothing kept yet: the RTSP session may begin mid-GOP (the camera's encoder runs whether anybody watches).
-  if (!feed.gop) options.requestKeyframe?.();
   const pull = await feed.acquire(media);
   try {
     await media.publish(pull.tracks, feed);
