@@ -43,8 +43,7 @@ describe.skipIf(!hasChromium)("relay worker killed", () => {
     await tapWatchAndWaitForPicture(page);
     const streamsBefore = camera.snapshot().media.streamsStarted;
 
-    const pool = stack.gateway.liveView as unknown as { pool: { workerPidFor(cameraId: string): number | undefined } };
-    const pid = pool.pool.workerPidFor(deviceId)!;
+    const pid = stack.gateway.relayPool!.workerPidFor(deviceId)!;
     expect(pid).toBeGreaterThan(0);
     const killedAt = Date.now();
     process.kill(pid, "SIGKILL");
@@ -74,7 +73,7 @@ describe.skipIf(!hasChromium)("relay worker killed", () => {
     const first = await framesAt();
     await waitFor("the picture moves again", async () => (await framesAt()) > first + 10, 30_000, 300);
     const backMs = Date.now() - killedAt;
-    expect(pool.pool.workerPidFor(deviceId)).not.toBe(pid);
+    expect(stack.gateway.relayPool!.workerPidFor(deviceId)).not.toBe(pid);
     console.log(`relay kill: household told after ${toldMs} ms, picture back after ${backMs} ms`);
     await page.close();
   }, 90_000);

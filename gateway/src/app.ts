@@ -229,6 +229,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
   const parts = buildParts(config, overrides, app, metrics);
   registerRoutes(app, config, parts, startedAt);
   let broker: WangxiangBroker | null = null;
+  let relayPool: RelayPool | null = null;
   let startCalled = false;
   return {
     ...{ app, metrics, hub: parts.hub, state: parts.state, alerts: parts.alerts, commands: parts.commands },
@@ -239,6 +240,9 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     get broker() {
       return broker;
     },
+    get relayPool() {
+      return relayPool;
+    },
     onHeartbeatsStored(listener) {
       parts.storedListeners.add(listener);
       return () => parts.storedListeners.delete(listener);
@@ -246,7 +250,7 @@ export function buildGateway(config: GatewayConfig, overrides: GatewayOverrides 
     async start() {
       startCalled = true;
       const started = await startGateway(config, { app, parts, lifecycle, ownsDatabase: !overrides.database });
-      broker = started.broker;
+      ({ broker, relayPool } = started);
       return started.ports;
     },
     async stop() {
@@ -317,7 +321,7 @@ async function startGateway(config: GatewayConfig, startParts: StartParts) {
   const httpPort = await lifecycle.step("http", listening, () => app.close());
   await startCalls(parts, lifecycle);
   const ports = { httpPort, mqttPort: broker?.port ?? config.broker.port, mqttTlsPort: broker?.tlsPort ?? 0 };
-  return { broker, ports: { ...ports, seed } };
+  return { broker, relayPool, ports: { ...ports, seed } };
 }
 
 /** The database (and demo data), the run record, and the worker thread that writes heartbeats and statuses. */

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { WangxiangBroker } from "../../broker/src/broker.ts";
 import type { Database } from "../../core/database.ts";
+import type { RelayPool } from "../../relay/src/index.ts";
 import type { CallService } from "./calls/call-service.ts";
 import type { AlertMonitor } from "./device-plane/alert-monitor.ts";
 import type { Leadership } from "./device-plane/cluster.ts";
@@ -43,6 +44,8 @@ export interface Gateway {
   readonly wellbeing: WellbeingService;
   /** The broker in this process, once started. */
   readonly broker: WangxiangBroker | null;
+  /** The relay's worker pool, once started (absent with RELAY_ENABLED=0). */
+  readonly relayPool: RelayPool | null;
   /** The worker thread that writes heartbeats and statuses. */
   readonly ingestThread: IngestThread;
   /** Called after each batch of heartbeats is committed (benchmarks measure arrival → stored with it). */
