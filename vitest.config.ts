@@ -41,6 +41,7 @@ const sqliteOnly = [
   "test/stream-routing.test.ts",
   // The broker and its raw packets; the simulator; the build and Docker replay.
   "test/broker.test.ts",
+  "test/fuzz-mqtt-packets.test.ts",
   "test/sim*.test.ts",
   "test/docker-replay*",
   // Stacks whose database is scaffolding: the live socket's protocol under fuzzing (sessions on PostgreSQL are
