@@ -15,6 +15,55 @@ const timing = [
 // own, so nothing they leave running can slow the files after them.
 const stress = ["test/faults-*.test.ts", "test/fuzz-*.test.ts"];
 
+// `npm run test:postgres` (TEST_PASS=postgres) runs the suite again on PostgreSQL, minus the files below. The rule: a
+// file stays in that pass when any of its assertions is about something the database provider decides — what a
+// query returns, a migration, a transaction or uniqueness race, text stored and read back, a session's life, a
+// driver read compared with Prisma's (fleet-store, household-store, snapshot-reads). A file leaves it only when its
+// subject is provider-independent and the database is at most scaffolding. A new file runs in both passes until
+// someone judges it, and adds it here with the reason.
+const sqliteOnly = [
+  // Pure units, and the import graph: no database at all.
+  "**/src/**",
+  "test/import-*",
+  "test/missing-tools-reporter*",
+  "test/core-events.test.ts",
+  "test/lifecycle.test.ts",
+  "test/password-rules.test.ts",
+  "test/protocol-errors.test.ts",
+  // HTTP and process plumbing with no database: the request log, the security headers against helmet's, the
+  // standalone broker's log lines, signal handling, the providers' SDKs against the loopback provider, and the
+  // stream-owner records in Redis with the routing hook.
+  "test/request-log.test.ts",
+  "test/security-headers.test.ts",
+  "test/log-output.test.ts",
+  "test/signals.test.ts",
+  "test/message-providers.test.ts",
+  "test/stream-routing.test.ts",
+  // The broker and its raw packets; the simulator; the build and Docker replay.
+  "test/broker.test.ts",
+  "test/fuzz-mqtt-packets.test.ts",
+  "test/sim*.test.ts",
+  "test/docker-replay*",
+  // Stacks whose database is scaffolding: the live socket's protocol under fuzzing (sessions on PostgreSQL are
+  // accounts-sessions' and security's), a stop with a request in flight, and guess counters shared through Redis.
+  "test/fuzz-ws.test.ts",
+  "test/gateway-stop.test.ts",
+  "test/cluster-guess-limits.test.ts",
+  // Media and the browser: frames, relays, bridges, and the UI over the same routes whose storage the API tests
+  // cover on PostgreSQL.
+  "test/browser-*",
+  "test/web-*",
+  "test/live-view*",
+  "test/cluster-live-view*",
+  "test/relay*",
+  "test/site-check*",
+  "test/camera-bridge*",
+  // Fault files: each starts what it breaks (brokers, gateways, relays). faults-database already runs against the
+  // machine's PostgreSQL in the SQLite pass (TEST_POSTGRES_URL).
+  "test/faults-*",
+];
+const passExclude = process.env.TEST_PASS === "postgres" ? sqliteOnly : [];
+
 // Each file used to get a fresh process that imported the gateway, Prisma's two clients and playwright again:
 // 2–5 s a file on this machine, about a third of the run. Files now share their worker's module cache (the code
 // keeps no module-level state: every test builds its own stack, database and browser), except the stress files.
@@ -36,17 +85,27 @@ export default defineConfig({
           ...shared,
           name: "core",
           include: ["test/**/*.test.ts", "**/src/**/*.test.ts"],
-          exclude: ["node_modules/**", ...timing, ...stress],
+          exclude: ["node_modules/**", ...timing, ...stress, ...passExclude],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
       },
-      { test: { ...shared, name: "timing", include: timing, fileParallelism: false, sequence: { groupOrder: 1 } } },
+      {
+        test: {
+          ...shared,
+          name: "timing",
+          include: timing,
+          exclude: ["node_modules/**", ...passExclude],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
       {
         test: {
           ...shared,
           name: "stress",
           include: stress,
+          exclude: ["node_modules/**", ...passExclude],
           isolate: true,
           fileParallelism: false,
           sequence: { groupOrder: 2 },

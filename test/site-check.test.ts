@@ -129,6 +129,10 @@ async function installSimulatedCamera(stack: Stack, index: number, stateDir: str
   return { deviceId, camera };
 }
 
+// Seconds of stream each check measures (SITE_CHECK_STREAM_S; 10 in production). The verdicts come from rates and
+// loss shares, which a 5 s window measures as well: the assertions below scale with it.
+const STREAM_S = 5;
+
 describe("on-site check through the relay", () => {
   let stack: Stack;
   let shaper: WhipShaper;
@@ -144,6 +148,7 @@ describe("on-site check through the relay", () => {
       RELAY_HOST_ADDRESSES: "127.0.0.1",
       COMMAND_TIMEOUT_MS: "8000",
       PUBLIC_HTTP_URL: shaper.url,
+      SITE_CHECK_STREAM_S: String(STREAM_S),
     });
     shaper.target = stack.httpUrl;
     installer = await stack.login("installer");
@@ -170,10 +175,10 @@ describe("on-site check through the relay", () => {
     expect(outcome.state).toBe("done");
     expect(outcome.verdict).toBe("video-ok");
     const m = outcome.measurements;
-    expect(m.streamS).toBeGreaterThanOrEqual(9.5);
+    expect(m.streamS).toBeGreaterThanOrEqual(STREAM_S - 0.5);
     expect(m.video.kbps).toBeGreaterThan(300); // the 640×360 clip runs at about 400 kbit/s
     expect(m.video.lossPct).toBeLessThanOrEqual(2);
-    expect(m.audio.packets).toBeGreaterThan(300); // 50 Opus packets a second
+    expect(m.audio.packets).toBeGreaterThan(STREAM_S * 30); // 50 Opus packets a second
     expect(m.roundTripMs.samples).toBe(5);
     expect(Math.abs(m.clockSkewMs)).toBeLessThan(1000);
     expect(m.rssiDbm).toBeLessThan(0);
