@@ -6,6 +6,7 @@ import type { Database, Prisma } from "../../../core/database.ts";
 import { sqlCount, sqlDate, type SqlReader } from "../../../core/sql-reader.ts";
 import type { householdBody } from "../../../protocol/http.ts";
 import type { z } from "zod";
+import type { HouseholdRow } from "../http/views.ts";
 
 const withCount = { _count: { select: { devices: true } } } as const;
 
@@ -90,17 +91,6 @@ export class HouseholdStore {
   }
 }
 
-export type HouseholdListRow = {
-  id: string;
-  village: string;
-  elderName: string;
-  contactName: string | null;
-  contactPhone: string;
-  address: string | null;
-  createdAt: Date;
-  _count: { devices: number };
-};
-
 export interface MemberHouseholdsRequest {
   memberId: string;
   village?: string;
@@ -108,7 +98,7 @@ export interface MemberHouseholdsRequest {
   limit: number;
 }
 
-type HouseholdSqlRow = Omit<HouseholdListRow, "_count" | "createdAt"> & { createdAt: unknown; devices: unknown };
+type HouseholdSqlRow = Omit<HouseholdRow, "_count" | "createdAt"> & { createdAt: unknown; devices: unknown };
 
 const memberHouseholdsFrom = `FROM "Household" h
   JOIN "HouseholdMember" m ON m."householdId" = h."id" AND m."userId" = ?`;
@@ -116,7 +106,7 @@ const memberHouseholdsFrom = `FROM "Household" h
 export async function readMemberHouseholds(
   reads: SqlReader,
   { memberId, village, offset, limit }: MemberHouseholdsRequest,
-): Promise<HouseholdListRow[]> {
+): Promise<HouseholdRow[]> {
   const rows = await reads.all<HouseholdSqlRow>(
     `SELECT h."id", h."village", h."elderName", h."contactName", h."contactPhone", h."address", h."createdAt",
        (SELECT COUNT(*) FROM "Device" d WHERE d."householdId" = h."id") AS "devices"
@@ -143,7 +133,7 @@ export async function countMemberHouseholds(reads: SqlReader, memberId: string, 
 export async function prismaMemberHouseholds(
   db: Database,
   { memberId, village, offset, limit }: MemberHouseholdsRequest,
-): Promise<HouseholdListRow[]> {
+): Promise<HouseholdRow[]> {
   return db.household.findMany({
     where: { members: { some: { userId: memberId } }, ...(village ? { village } : {}) },
     orderBy: [{ village: "asc" }, { createdAt: "asc" }, { id: "asc" }],

@@ -179,7 +179,7 @@ export function toCommandView(c: CommandRow, requestedByName: string | null = nu
   };
 }
 
-type HouseholdRow = {
+export type HouseholdRow = {
   id: string;
   village: string;
   elderName: string;
