@@ -3,8 +3,8 @@
 // for column (dates, booleans, nulls, the household's village and elder), and the same counts; a family member's
 // list holds only their households' cameras.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, type Database } from "../core/database.ts";
-import { createSqlReader, type SqlReader } from "../core/sql-reader.ts";
+import type { Database } from "../core/database.ts";
+import type { SqlReader } from "../core/sql-reader.ts";
 import {
   countDevices,
   prismaDeviceList,
@@ -13,9 +13,9 @@ import {
   type DeviceListSort,
 } from "../gateway/src/device-plane/fleet-store.ts";
 import { loadDeviceDetail, readDeviceDetail } from "../gateway/src/device-plane/fleet-service.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { openDriverAndPrisma } from "./helpers/test-database.ts";
 
-let testDb: TestDatabase;
+let close: (() => Promise<void>) | undefined;
 let db: Database;
 let reads: SqlReader;
 
@@ -107,18 +107,12 @@ async function seedHistory(): Promise<void> {
 const now = new Date(Date.UTC(2026, 11, 2, 9, 30, 0, 250));
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
-  reads = createSqlReader(testDb.url, { pgSchema: testDb.pgSchema });
+  ({ db, reads, close } = await openDriverAndPrisma());
   await seed();
   await seedHistory();
 }, 60_000);
 
-afterAll(async () => {
-  await reads?.close();
-  await db?.$disconnect();
-  await testDb?.drop();
-});
+afterAll(() => close?.());
 
 const filters: Record<string, DeviceListFilter> = {
   all: {},

@@ -2,16 +2,16 @@
 // seeded database (SQLite, or PostgreSQL with TEST_DATABASE_URL): rows, camera counts and totals alike, and never a
 // household the person is not a member of.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, type Database } from "../core/database.ts";
-import { createSqlReader, type SqlReader } from "../core/sql-reader.ts";
+import type { Database } from "../core/database.ts";
+import type { SqlReader } from "../core/sql-reader.ts";
 import {
   countMemberHouseholds,
   prismaMemberHouseholds,
   readMemberHouseholds,
 } from "../gateway/src/access/household-store.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { openDriverAndPrisma } from "./helpers/test-database.ts";
 
-let testDb: TestDatabase;
+let close: (() => Promise<void>) | undefined;
 let db: Database;
 let reads: SqlReader;
 
@@ -49,17 +49,11 @@ async function seed(): Promise<void> {
 }
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
-  reads = createSqlReader(testDb.url, { pgSchema: testDb.pgSchema });
+  ({ db, reads, close } = await openDriverAndPrisma());
   await seed();
 }, 60_000);
 
-afterAll(async () => {
-  await reads?.close();
-  await db?.$disconnect();
-  await testDb?.drop();
-});
+afterAll(() => close?.());
 
 describe("a family member's households on the driver", () => {
   const requests = [

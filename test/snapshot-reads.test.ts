@@ -2,12 +2,12 @@
 // database (SQLite, or PostgreSQL with TEST_DATABASE_URL): stills before the camera was bound to its home are not
 // its home's, privacy is reported, and a camera with no still or no row at all reads as such.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, type Database } from "../core/database.ts";
-import { createSqlReader, type SqlReader } from "../core/sql-reader.ts";
+import type { Database } from "../core/database.ts";
+import type { SqlReader } from "../core/sql-reader.ts";
 import { prismaLatestStill, readLatestStill } from "../gateway/src/snapshots/snapshot-reads.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers/test-database.ts";
+import { openDriverAndPrisma } from "./helpers/test-database.ts";
 
-let testDb: TestDatabase;
+let close: (() => Promise<void>) | undefined;
 let db: Database;
 let reads: SqlReader;
 
@@ -49,17 +49,11 @@ async function seed(): Promise<void> {
 }
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
-  reads = createSqlReader(testDb.url, { pgSchema: testDb.pgSchema });
+  ({ db, reads, close } = await openDriverAndPrisma());
   await seed();
 }, 60_000);
 
-afterAll(async () => {
-  await reads?.close();
-  await db?.$disconnect();
-  await testDb?.drop();
-});
+afterAll(() => close?.());
 
 describe("a camera's newest still on the driver", () => {
   it("reads what Prisma reads, for every kind of camera", async () => {

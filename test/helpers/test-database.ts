@@ -4,8 +4,10 @@ import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { providerOf } from "../../core/database-url.ts";
+import { createDatabase, type Database } from "../../core/database.ts";
 import { applyPostgresMigrations } from "../../core/postgres-migrations.ts";
 import { randomId } from "../../core/secrets.ts";
+import { createSqlReader, type SqlReader } from "../../core/sql-reader.ts";
 
 export interface TestDatabase {
   url: string;
@@ -35,6 +37,28 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url: `file:${file}`,
     async drop() {
       for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(file + suffix, { force: true });
+    },
+  };
+}
+
+export interface DriverAndPrisma {
+  db: Database;
+  reads: SqlReader;
+  close(): Promise<void>;
+}
+
+/** A fresh database opened twice, through Prisma and through the driver: what the driver-read tests compare. */
+export async function openDriverAndPrisma(): Promise<DriverAndPrisma> {
+  const testDb = await createTestDatabase();
+  const db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
+  const reads = createSqlReader(testDb.url, { pgSchema: testDb.pgSchema });
+  return {
+    db,
+    reads,
+    async close() {
+      await reads.close();
+      await db.$disconnect();
+      await testDb.drop();
     },
   };
 }
