@@ -4,13 +4,16 @@
 //     RTSP session (its first frame is a keyframe) and one whose encoder always runs (a session joins mid-GOP),
 //     cold and re-tapped while the bridge's pull lingers (RtspFeed lingerMs), and cold on an always-on camera
 //     that honours ONVIF SetSynchronizationPoint (the bridge's keyframe request, through the test ONVIF device);
-//     BENCH_ONLY=<text> runs only the tap cases whose name holds it, and skips 2 and 3;
+//     BENCH_ONLY=<text> runs only the tap cases whose name holds it, and skips 2 and 3; BENCH_TAPS=0 skips 1;
 //  2. the bridge's CPU and memory per watched camera (720p, ~2 Mbit/s, the bridge alone in a child process,
-//     publishing to the relay: what a viewer adds is the relay's, not the bridge's), and with four cameras;
+//     publishing to the relay: what a viewer adds is the relay's, not the bridge's), and with four cameras; the
+//     child is bundled like the installed bridge and run with the systemd unit's node flags;
 //  3. what the bridge adds to glass-to-glass: camera packet read → SRTP datagram handed to the relay's socket.
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { build } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 import { RtspFeed } from "../camera-bridge/src/media/rtsp-feed.ts";
 import { startRtspStream, type RtspCameraStream } from "../camera-bridge/src/media/rtsp-stream.ts";
@@ -20,12 +23,15 @@ import { chromiumArgs, chromiumPath } from "../test/helpers/relay-browser.ts";
 import { startRtspCamera, type RtspCamera, type RtspCameraOptions } from "../test/helpers/rtsp-camera.ts";
 import { tapToFirstFrameMs, watchInPage } from "../test/helpers/whep-page.ts";
 import { PUBLISH_TOKEN, startRelayStack, type RelayStack } from "../test/relay-stack.ts";
+import { bridgeBuildOptions } from "../scripts/bridge-build-options.ts";
 import type { ChildReport } from "./camera-bridge-child.ts";
 import { distribution } from "./stats.ts";
 
 const root = join(import.meta.dirname, "..");
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 7);
 const ONLY = process.env.BENCH_ONLY;
+/** BENCH_TAPS=0: parts 2 and 3 only (no Chromium), for the bridge's own cost and added latency. */
+const TAPS = process.env.BENCH_TAPS !== "0";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `lingerMs`: the bridge keeps pulling that long after the stream stops; the first (cold) tap is not counted. */
@@ -86,9 +92,24 @@ async function tapTrials(browser: Browser, cameraOptions: RtspCameraOptions, lin
   return distribution(samples);
 }
 
-function child(): Promise<{ process: ChildProcess; next: () => Promise<Record<string, unknown>> }> {
-  const proc = fork(join(root, "bench/camera-bridge-child.ts"), [], {
-    execArgv: ["--import", "tsx"],
+/** The node flags the systemd unit starts the bridge with (its ExecStart line). */
+function unitNodeFlags(): string[] {
+  const unit = readFileSync(join(root, "camera-bridge/wangxiang-bridge.service"), "utf8");
+  const execStart = /^ExecStart=\S*node((?: -\S+)*) \S+\.mjs$/m.exec(unit);
+  if (!execStart) throw new Error("camera-bridge/wangxiang-bridge.service: no ExecStart=…node [flags] ….mjs line");
+  return execStart[1]!.split(" ").filter(Boolean);
+}
+
+/** The child bundled as npm run build:bridge bundles the bridge (no tsx), to run with the unit's node flags. */
+async function buildChild(): Promise<string> {
+  const outdir = join(tmpdir(), "wangxiang-bridge-bench-child");
+  await build({ ...bridgeBuildOptions, entryPoints: { child: join(root, "bench/camera-bridge-child.ts") }, outdir });
+  return join(outdir, "child.mjs");
+}
+
+async function child(): Promise<{ process: ChildProcess; next: () => Promise<Record<string, unknown>> }> {
+  const proc = fork(await buildChild(), [], {
+    execArgv: unitNodeFlags(),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const queue: Record<string, unknown>[] = [];
@@ -126,7 +147,7 @@ async function bridgeCost(stack: RelayStack, camera: RtspCamera, cameras: number
   return report;
 }
 
-async function main() {
+async function tapCases(): Promise<Record<string, unknown>> {
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   const small = { width: 640, height: 360, bitrateKbps: 800 };
   const tapToFirstFrameMs: Record<string, unknown> = {};
@@ -146,6 +167,12 @@ async function main() {
     console.log(`GOP ${gop} s:`, JSON.stringify(tapToFirstFrameMs, null, 0));
   }
   await browser.close();
+  return tapToFirstFrameMs;
+}
+
+async function main() {
+  const loadAtStart = loadavg();
+  const tapToFirstFrameMs = TAPS ? await tapCases() : {};
   if (ONLY) {
     console.log(JSON.stringify({ date: new Date().toISOString(), trialsPerCase: TRIALS, tapToFirstFrameMs }, null, 2));
     return;
@@ -162,7 +189,10 @@ async function main() {
 
   const results = {
     date: new Date().toISOString(),
+    bridgeNodeFlags: unitNodeFlags(),
     machine: "2 shared cores, loopback; camera, relay, Chromium and bridge on the same machine",
+    /** 1, 5 and 15 min load averages (the cores are shared with other work). */
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg() },
     trialsPerCase: TRIALS,
     tapToFirstFrameMs,
     bridgeOneCamera720p2Mbit: one,

@@ -1,6 +1,11 @@
 // The bridge's media half in a process of its own, so the bench reads its CPU and memory alone:
 // {type:"start", streams} → {type:"started"}; {type:"measure", ms} → {type:"report", ...}; {type:"stop"}.
+// The bench bundles this file as npm run build:bridge bundles the bridge and starts it with the systemd unit's
+// node flags, so its memory is the installed bridge's.
 import { monitorEventLoopDelay } from "node:perf_hooks";
+// The rest of the bridge's code (device client, mqtt.js, zod, pino) is loaded as in the bridge, though no device
+// is started here: the figures then count what a watched bridge holds, less its MQTT sessions.
+import "../camera-bridge/src/bridge.ts";
 import { startRtspStream, type RtspCameraStream } from "../camera-bridge/src/media/rtsp-stream.ts";
 import { distribution } from "./stats.ts";
 
@@ -21,7 +26,7 @@ export interface ChildReport {
 }
 
 let streams: RtspCameraStream[] = [];
-/** The process before any stream: Node, tsx and the modules loaded. */
+/** The process before any stream: Node and the modules loaded. */
 const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
 let forwardSamples: number[] = [];
 

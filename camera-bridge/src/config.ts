@@ -3,7 +3,7 @@
 // One zod schema checks both, and a bad value stops the bridge with a message naming it.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { claimCode, serial } from "../../protocol/index.ts";
+import { claimCode, serial } from "../../protocol/http.ts";
 
 const account = { username: z.string().max(100).default(""), password: z.string().max(200).default("") };
 

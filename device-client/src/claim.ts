@@ -4,7 +4,7 @@
 // village uplink or the gateway having a bad moment, so those are retried with backoff until the
 // camera is switched off.
 import { setTimeout as sleep } from "node:timers/promises";
-import { claimReply, receivedErrorReply, type claimBody } from "../../protocol/index.ts";
+import { claimReply, receivedErrorReply, type claimBody } from "../../protocol/http.ts";
 import type { z } from "zod";
 import { backoffDelayMs, type BackoffPolicy } from "./backoff.ts";
 import type { Logger } from "./log.ts";

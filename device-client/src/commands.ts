@@ -7,7 +7,7 @@ import {
   commandResponseMessage,
   parseJsonPayload,
   type CommandRequestMessage,
-} from "../../protocol/index.ts";
+} from "../../protocol/device-messages.ts";
 
 export interface ReplyAddress {
   correlationId: string;

@@ -6,7 +6,8 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { claimReply, isoTime } from "../../protocol/index.ts";
+import { isoTime } from "../../protocol/device-messages.ts";
+import { claimReply } from "../../protocol/http.ts";
 
 export const cameraStateFile = z.object({
   serial: z.string(),

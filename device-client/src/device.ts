@@ -7,13 +7,12 @@
 // (command-handler.ts) and live view (stream-control.ts). Reconnecting with backoff is decided here. The
 // fault methods (power loss, network flap) are what a real device suffers; tests and the simulator use them.
 import {
-  claimCode as claimCodeSchema,
   heartbeatMessage,
-  serial as serialSchema,
   type CameraHealth,
   type DeviceEventMessage,
   type HeartbeatMessage,
-} from "../../protocol/index.ts";
+} from "../../protocol/device-messages.ts";
+import { claimCode as claimCodeSchema, serial as serialSchema } from "../../protocol/http.ts";
 import { TypedEvents } from "../../core/events.ts";
 import { backoffDelayMs, defaultBackoff } from "./backoff.ts";
 import { CallPanel } from "./call-panel.ts";

@@ -5,18 +5,20 @@
 import mqtt, { type MqttClient } from "mqtt";
 import {
   commandResponseMessage,
-  deviceCommandTopic,
   deviceEventMessage,
-  deviceEventsTopic,
   deviceStatusMessage,
-  deviceStatusTopic,
-  deviceTelemetryTopic,
   type CommandResponseMessage,
   type DeviceCapabilities,
   type DeviceEventMessage,
   type DeviceStatusMessage,
   type HeartbeatMessage,
-} from "../../protocol/index.ts";
+} from "../../protocol/device-messages.ts";
+import {
+  deviceCommandTopic,
+  deviceEventsTopic,
+  deviceStatusTopic,
+  deviceTelemetryTopic,
+} from "../../protocol/topics.ts";
 import { TypedEvents } from "../../core/events.ts";
 import type { DeviceRefusal } from "./device-types.ts";
 import type { ClaimReply } from "./claim.ts";
