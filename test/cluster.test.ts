@@ -246,7 +246,16 @@ describe.skipIf(!hasRedis)("brokers and gateways sharing one Redis", () => {
         "camera offline through the new leader",
         async () => (await connectionOf(camera.deviceId)) === "offline",
         30_000,
-      );
+      ).catch(async (error: Error) => {
+        // Seen once in CI (never here, alone or after the core files): say what the new leader had by then.
+        const changes = await db.deviceStatusChange.findMany({ where: { deviceId: camera.deviceId } });
+        const received = (await survivor.metrics.mqttMessages.get()).values.map((v) => [v.labels.kind, v.value]);
+        const stored = changes.map((c) => [c.state, c.reason]);
+        throw new Error(
+          `${error.message}; the new leader leads: ${survivor.leadership.isLeader}, device messages it received: ` +
+            `${JSON.stringify(received)}, the camera's stored changes: ${JSON.stringify(stored)}`,
+        );
+      });
     }, 60_000);
   });
 });
