@@ -58,6 +58,15 @@ export class DeviceIngest {
   /** After stop() nothing is handled: the embedded broker still delivers while it closes, to parts shutting down. */
   private stopped = false;
   private stopFollowingLeadership: () => void = () => {};
+  /**
+   * Over MQTT (not the embedded broker, which replays nothing): the devices whose status came live since the
+   * last SUBACK. A retained status replayed after that is older than the live one: in a cluster the broker
+   * reads the replay from Redis once the subscription is in place, and a status stored and published after
+   * that read (a camera's will as the new ingest leader subscribes) is delivered live, and can reach the
+   * gateway before the replayed "online" read just before it, which would otherwise undo it for good.
+   * A status published after one delivered live is delivered live too, so nothing newer is dropped.
+   */
+  private liveStatuses: Set<string> | null = null;
 
   constructor(private readonly o: DeviceIngestOptions) {}
 
@@ -71,10 +80,13 @@ export class DeviceIngest {
     // On becoming leader, the subscription replays every retained status: the database catches up with
     // whatever happened while no gateway (or another one) was listening.
     if (!embedded) this.stopFollowingLeadership = this.o.leadership.events.on("change", this.onLeadershipChange);
+    if (!embedded) this.liveStatuses = new Set();
     await this.o.link.connect(target, {
       onMessage: (topic, payload, retained) => this.route(topic, payload, retained),
       topicsOnConnect: () =>
         embedded || this.o.leadership.isLeader ? [...gatewaySubscriptions] : [responseSubscription],
+      // Live statuses from before this SUBACK were published before the replay was read: it has them, or newer.
+      onSubscribed: () => this.liveStatuses?.clear(),
     });
   }
 
@@ -83,7 +95,10 @@ export class DeviceIngest {
       error && this.o.log.error({ err: error }, leader ? "subscribe failed" : "unsubscribe failed");
     // Not connected: the next connection subscribes according to the role.
     if (leader) this.o.link.subscribe(ingestSubscriptions, done);
-    else this.o.link.unsubscribe(ingestSubscriptions, done);
+    else {
+      this.liveStatuses?.clear();
+      this.o.link.unsubscribe(ingestSubscriptions, done);
+    }
   };
 
   /** Privacy or firmware known from elsewhere (a command's answer): stored in order with heartbeats, like events. */
@@ -111,6 +126,8 @@ export class DeviceIngest {
 
     switch (kind) {
       case "status": {
+        if (!retained) this.liveStatuses?.add(deviceId);
+        else if (this.liveStatuses?.has(deviceId)) return; // a replay older than what came live (liveStatuses)
         if (payload.length === 0) return; // a cleared retained message
         const m = parseJsonPayload(deviceStatusMessage, payload);
         if (!m.ok) return this.rejectPayload(deviceId, topic, kind, m.reason);

@@ -20,6 +20,12 @@ export interface DeviceLinkReader {
   onMessage(topic: string, payload: Buffer, retained: boolean): void;
   /** The topics to subscribe to on each (re)connection: they follow the gateway's role in a cluster. */
   topicsOnConnect(): string[];
+  /**
+   * A SUBACK arrived, in order with the messages around it (what the broker replays for that subscription,
+   * retained, comes after). Not the subscribe callback: mqtt.js calls that a few ticks later, when messages
+   * that came after the SUBACK may have been handed on already.
+   */
+  onSubscribed?(): void;
 }
 
 type Done = (error?: Error | null) => void;
@@ -55,6 +61,7 @@ export class DeviceLink {
     });
     this.#client = client;
     client.on("message", (topic, payload, packet) => reader.onMessage(topic, payload, packet.retain));
+    client.on("packetreceive", (packet) => packet.cmd === "suback" && reader.onSubscribed?.());
     client.on("connect", () => {
       this.#connected = true;
       client.subscribe(reader.topicsOnConnect(), { qos: 1 }, (error) => {
