@@ -2,7 +2,7 @@
 // A command reaches a camera whichever broker it is on, device messages are handled once, a revocation
 // reaches the device's broker, and the ingest leadership moves when the leader stops.
 import mqtt, { type MqttClient } from "mqtt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../core/database.ts";
 import type { Gateway } from "../gateway/src/app.ts";
 import type { DemoSeed } from "../gateway/src/seed.ts";
@@ -80,7 +80,8 @@ async function connectCamera(brokerUrl: string, deviceId: string, password: stri
   });
   devices.push(client);
   await new Promise<void>((resolve, reject) => {
-    client.once("connect", () => resolve());
+    const timer = setTimeout(() => reject(new Error(`no CONNACK from ${brokerUrl} within 10 s`)), 10_000);
+    client.once("connect", () => resolve(clearTimeout(timer)));
     client.once("error", reject);
   });
   client.on("message", (topic, payload) => {
@@ -121,6 +122,13 @@ describe.skipIf(!hasRedis)("brokers and gateways sharing one Redis", () => {
     }
     seed = gateways[0]!.seed!; // the first gateway found the database empty and seeded it
   }, 60_000);
+
+  // A cluster test that fails ends with what each broker process said last (their logs are otherwise not shown).
+  afterEach(({ task }) => {
+    if (task.result?.state !== "fail") return;
+    for (const [i, broker] of brokers.entries())
+      console.error(`broker ${i} (${broker.url}), last log lines:\n${broker.lines.slice(-15).join("\n")}`);
+  });
 
   afterAll(async () => {
     for (const device of devices) device.end(true);
