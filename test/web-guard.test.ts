@@ -121,6 +121,12 @@ describe.skipIf(!hasChromium)("web app guard: every screen in Chinese, fitting 3
 
   async function page0Heartbeat(): Promise<void> {
     await waitFor("the heartbeat stored", () => stack.db.telemetrySample.count({ where: { deviceId: ids.online } }));
+    // The heartbeat brings the camera online in a write of its own: the family's camera screen must find it online
+    // (its 开始观看 is disabled for an offline camera), not learn it later from an event sent before it listened.
+    await waitFor(
+      "the camera online",
+      async () => (await stack.db.device.findUnique({ where: { id: ids.online } }))?.connection === "online",
+    );
   }
 
   async function newPage(): Promise<Page> {
