@@ -11,7 +11,7 @@ import type { SnapshotReason, SnapshotView } from "../../../protocol/snapshots.t
 import type { LiveHub } from "../events/live-hub.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { inspectJpeg } from "./jpeg-check.ts";
-import { readLatestStill } from "./snapshot-reads.ts";
+import { readLatestStill, type StillRow } from "./snapshot-reads.ts";
 import { snapshotKey, type SnapshotStore } from "./snapshot-store.ts";
 
 export interface SnapshotPolicy {
@@ -47,15 +47,7 @@ export interface SnapshotUploadInput {
   body: Readable;
 }
 
-type SnapshotRow = {
-  id: string;
-  deviceId: string;
-  takenAt: Date;
-  sizeBytes: number;
-  width: number;
-  height: number;
-  reason: string;
-};
+type SnapshotRow = Omit<StillRow, "storageKey">;
 
 export function toSnapshotView(row: SnapshotRow): SnapshotView {
   return {
@@ -229,7 +221,7 @@ export class SnapshotService {
    * The camera's newest still since it was bound to its household (a moved camera's old pictures are not the
    * new household's). Hidden while privacy mode is on.
    */
-  async latest(deviceId: string): Promise<SnapshotRow & { storageKey: string }> {
+  async latest(deviceId: string): Promise<StillRow> {
     const latest = await readLatestStill(this.#o.reads, deviceId);
     if (!latest) throw notFoundError("camera");
     if (latest.privacy) throw new DomainError("privacy-mode");
