@@ -73,7 +73,7 @@ function buildDeviceSide(
   const link = new DeviceLink(log);
   const devices = devicePlane.createDevicePlane(config, base, link, overrides.databaseSchema);
   const { commands, state } = devices;
-  const callWindows = new CallWindowGate(db, metrics);
+  const callWindows = new CallWindowGate(reads, metrics);
   const relay = new RelayHandle();
   const publicHttpUrl = () => config.PUBLIC_HTTP_URL ?? ownUrl(app, config.HTTP_PORT, config.broker.tls);
   const admitView = callWindows.assertMayStartView.bind(callWindows);
@@ -179,12 +179,12 @@ async function registerDeviceRoutes(api: FastifyInstance, config: GatewayConfig,
   await api.register(siteCheckPlugin, { db, audit, siteChecks: parts.siteChecks });
   await registerCallRoutes(api, parts);
   await api.register(snapshotsPlugin, {
-    ...{ db, audit, snapshots: parts.snapshots },
+    ...{ db, reads: parts.reads, audit, snapshots: parts.snapshots },
     // A still shows the inside of the home as a view does: a call window holds it back the same way.
     admitStill: (householdId) => parts.callWindows.assertMayStartView(householdId, "look-in"),
   });
   await api.register(wellbeingPlugin, { db, audit, wellbeing: parts.wellbeing });
-  if (liveView) await api.register(liveViewPlugin, { db, liveView });
+  if (liveView) await api.register(liveViewPlugin, { db, reads: parts.reads, liveView });
 }
 
 /** What start() brought up, each made by its own step; the routes that need them are registered with them. */

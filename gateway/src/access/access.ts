@@ -2,8 +2,16 @@
 // work (members, invites, cameras, test views) only in the households staff assigned them — by village or
 // one by one — and those they created. Family members: their own households.
 import type { Database, Prisma } from "../../../core/database.ts";
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import type { SignedInUser } from "./signed-in.ts";
 import { DomainError, notFoundError } from "../../../protocol/errors.ts";
+import { readDeviceAccess } from "./device-access.ts";
+
+/** What the camera checks read: Prisma, and the driver for the check every still and view makes. */
+export interface AccessData {
+  db: Database;
+  reads: SqlReader;
+}
 
 export const notAssigned = () =>
   new DomainError("not-assigned", { message: "you are not assigned to this household; county staff can assign you" });
@@ -52,17 +60,14 @@ export async function assertCanSeeHousehold(db: Database, user: SignedInUser, ho
 
 /** Fleet health of a camera: staff and installers everywhere, family members in their households. */
 export async function assertCanSeeDevice(
-  db: Database,
+  { reads }: AccessData,
   user: SignedInUser,
   deviceId: string,
 ): Promise<{ householdId: string | null }> {
-  const device = await db.device.findUnique({ where: { id: deviceId }, select: { householdId: true } });
+  const device = await readDeviceAccess(reads, deviceId, user.id);
   if (!device) throw notFoundError("camera");
-  if (user.role === "family") {
-    if (!device.householdId) throw notFoundError("camera");
-    if (!(await isHouseholdMember(db, user.id, device.householdId))) throw notFoundError("camera");
-  }
-  return device;
+  if (user.role === "family" && !device.member) throw notFoundError("camera");
+  return { householdId: device.householdId };
 }
 
 /**
@@ -70,12 +75,12 @@ export async function assertCanSeeDevice(
  * household now, its family members. Fleet health stays fleet-wide for installers; this does not.
  */
 export async function assertCanReachIntoHome(
-  db: Database,
+  data: AccessData,
   user: SignedInUser,
   deviceId: string,
 ): Promise<{ householdId: string | null }> {
-  if (user.role === "installer") return assertCanWorkOnDevice(db, user, deviceId);
-  return assertCanSeeDevice(db, user, deviceId);
+  if (user.role === "installer") return assertCanWorkOnDevice(data.db, user, deviceId);
+  return assertCanSeeDevice(data, user, deviceId);
 }
 
 /** The ids of the households an installer is assigned to now (for live events from inside those homes). */

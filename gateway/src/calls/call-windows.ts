@@ -4,11 +4,12 @@
 // join, whose viewer token may have been granted before the window began) goes through it.
 import { DomainError } from "../../../protocol/errors.ts";
 import type { Database } from "../../../core/database.ts";
+import { sqlDate, type SqlReader } from "../../../core/sql-reader.ts";
 import type { CallWindowView } from "../../../protocol/calls.ts";
 import type { ViewStart } from "../live-view/live-view-service.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 
-type WindowRow = {
+export type WindowRow = {
   callWindowStartMin: number | null;
   callWindowEndMin: number | null;
   timeZone: string;
@@ -67,17 +68,35 @@ export function callWindowData(
   };
 }
 
-const windowColumns = {
-  callWindowStartMin: true,
-  callWindowEndMin: true,
-  timeZone: true,
-  callWindowSetBy: true,
-  callWindowSetAt: true,
-} as const;
+const windowSql = `SELECT "callWindowStartMin", "callWindowEndMin", "timeZone", "callWindowSetBy", "callWindowSetAt"
+  FROM "Household" WHERE "id" = ?`;
+
+/**
+ * A household's window, on the database driver (core/sql-reader.ts): this runs for every still a family member
+ * looks at. null: no such household.
+ */
+export async function readCallWindow(reads: SqlReader, householdId: string): Promise<WindowRow | null> {
+  const [row] = await reads.all<WindowRow & { callWindowSetAt: unknown }>(windowSql, [householdId]);
+  return row ? { ...row, callWindowSetAt: sqlDate(row.callWindowSetAt) } : null;
+}
+
+/** The same read through Prisma: the reference the driver's row is tested against. */
+export function prismaCallWindow(db: Database, householdId: string): Promise<WindowRow | null> {
+  return db.household.findUnique({
+    where: { id: householdId },
+    select: {
+      callWindowStartMin: true,
+      callWindowEndMin: true,
+      timeZone: true,
+      callWindowSetBy: true,
+      callWindowSetAt: true,
+    },
+  });
+}
 
 export class CallWindowGate {
   constructor(
-    private readonly db: Database,
+    private readonly reads: SqlReader,
     private readonly metrics: GatewayMetrics,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -85,8 +104,7 @@ export class CallWindowGate {
   /** Throws 403 call-window when the household's window is on now and the view is not part of a call. */
   async assertMayStartView(householdId: string, startedBy: ViewStart): Promise<void> {
     if (startedBy !== "look-in") return;
-    // Only the window's columns: this runs for every still a family member looks at.
-    const row = await this.db.household.findUnique({ where: { id: householdId }, select: windowColumns });
+    const row = await readCallWindow(this.reads, householdId);
     if (!row || !windowActive(row, this.now())) return;
     this.metrics.callRefusals.inc({ reason: "call-window" });
     const view = toCallWindowView(row, this.now());

@@ -7,6 +7,7 @@ import { assertCanReachIntoHome } from "../access/access.ts";
 import { elderHoldsPrivacy } from "../../../protocol/privacy.ts";
 import { DomainError } from "../../../protocol/errors.ts";
 import type { Database } from "../../../core/database.ts";
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import type { AuditLog } from "../access/audit.ts";
 import type { CommandDispatcher } from "./command-dispatcher.ts";
 import type { DeviceChange } from "./heartbeat-writer.ts";
@@ -26,6 +27,7 @@ const errors = {
 
 export interface CommandRoutesOptions {
   db: Database;
+  reads: SqlReader;
   audit: AuditLog;
   commands: CommandDispatcher;
   /** Stores privacy or firmware in order with the heartbeats (a late heartbeat batch must not undo it). */
@@ -36,7 +38,7 @@ export interface CommandRoutesOptions {
 
 export async function commandsPlugin(
   app: FastifyInstance,
-  { db, audit, commands, applyDeviceChange, onPrivacyEnabled }: CommandRoutesOptions,
+  { db, reads, audit, commands, applyDeviceChange, onPrivacyEnabled }: CommandRoutesOptions,
 ): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -54,7 +56,7 @@ export async function commandsPlugin(
     },
     async (request) => {
       const user = signedIn(request);
-      await assertCanReachIntoHome(db, user, request.params.deviceId);
+      await assertCanReachIntoHome({ db, reads }, user, request.params.deviceId);
       // The household decides about its own privacy; everything else is the staff's job.
       if (user.role === "family" && request.body.name !== "privacy")
         throw new DomainError("forbidden", { message: "family members can only switch privacy mode" });
@@ -84,7 +86,7 @@ export async function commandsPlugin(
       preHandler: requireRole("staff", "installer"),
     },
     async (request) => {
-      await assertCanReachIntoHome(db, signedIn(request), request.params.deviceId);
+      await assertCanReachIntoHome({ db, reads }, signedIn(request), request.params.deviceId);
       const rows = await db.command.findMany({
         where: { deviceId: request.params.deviceId },
         orderBy: { createdAt: "desc" },

@@ -164,6 +164,7 @@ export async function reconcileWithBroker(
 export function provisioningDeps(
   {
     db,
+    reads,
     audit,
     log,
     state,
@@ -171,6 +172,7 @@ export function provisioningDeps(
     link,
   }: Pick<DevicePlane, "state" | "alerts"> & {
     db: Database;
+    reads: SqlReader;
     audit: AuditLog;
     log: FastifyBaseLogger;
     link: DeviceLink;
@@ -180,6 +182,7 @@ export function provisioningDeps(
 ): ProvisioningDeps {
   return {
     db,
+    reads,
     audit,
     async disconnectDevice(deviceId) {
       started.broker?.disconnectDevice(deviceId);
@@ -221,7 +224,7 @@ export async function registerDevicePlaneRoutes(
   await api.register(fleetPlugin, { db, reads });
   await api.register(alertsPlugin, { db, hub });
   await api.register(commandsPlugin, {
-    ...{ db, audit, commands, onPrivacyEnabled: parts.onPrivacyEnabled },
+    ...{ db, reads, audit, commands, onPrivacyEnabled: parts.onPrivacyEnabled },
     applyDeviceChange: (deviceId, change) => heartbeats.applyDeviceChange(deviceId, change),
   });
 }

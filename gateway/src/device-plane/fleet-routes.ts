@@ -79,7 +79,7 @@ function registerDeviceHistoryRoutes(r: ZodRoutes, db: Database, reads: SqlReade
       preHandler: requireRole(),
     },
     async (request) => {
-      await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+      await assertCanSeeDevice({ db, reads }, signedIn(request), request.params.deviceId);
       return readDeviceDetail(reads, request.params.deviceId);
     },
   );
@@ -97,7 +97,7 @@ function registerDeviceHistoryRoutes(r: ZodRoutes, db: Database, reads: SqlReade
       preHandler: requireRole("staff", "installer"),
     },
     async (request) => {
-      await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+      await assertCanSeeDevice({ db, reads }, signedIn(request), request.params.deviceId);
       const rows = await db.telemetrySample.findMany({
         where: {
           deviceId: request.params.deviceId,
@@ -132,7 +132,7 @@ function registerDeviceHistoryRoutes(r: ZodRoutes, db: Database, reads: SqlReade
       preHandler: requireRole(),
     },
     async (request) => {
-      await assertCanSeeDevice(db, signedIn(request), request.params.deviceId);
+      await assertCanSeeDevice({ db, reads }, signedIn(request), request.params.deviceId);
       const rows = await db.deviceStatusChange.findMany({
         where: {
           deviceId: request.params.deviceId,

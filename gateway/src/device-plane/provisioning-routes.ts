@@ -310,7 +310,7 @@ function registerRename(r: ZodRoutes, provisioning: ProvisioningDeps): void {
     },
     async (request) => {
       const user = signedIn(request);
-      await assertCanReachIntoHome(db, user, request.params.deviceId);
+      await assertCanReachIntoHome(provisioning, user, request.params.deviceId);
       await renameDevice(provisioning, user.id, request.params.deviceId, request.body.label);
       return loadDeviceDetail(db, request.params.deviceId);
     },

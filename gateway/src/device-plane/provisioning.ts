@@ -3,6 +3,7 @@
 import { hashSecret, randomId, randomReadableCode, randomToken, verifySecret } from "../../../core/secrets.ts";
 import { boxQrText, parseBoxQr, claimCode as claimCodeSchema, serial as serialSchema } from "../../../protocol/http.ts";
 import type { Database } from "../../../core/database.ts";
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import type { AuditLog } from "../access/audit.ts";
 import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 // Binding or replacing with a revoked camera answers 409, where the catalogue (and the claim) say 403 (README).
@@ -10,6 +11,8 @@ import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 /** What the provisioning steps touch: the database, the audit trail, and the live session of a camera whose credentials are dropped. */
 export interface ProvisioningDeps {
   db: Database;
+  /** The driver's reads (core/sql-reader.ts), for the access check of a rename. */
+  reads: SqlReader;
   audit: AuditLog;
   /** Drops the device's live MQTT session on whichever broker holds it. */
   disconnectDevice(deviceId: string): Promise<void>;

@@ -107,8 +107,10 @@ export function toDeviceView(d: DeviceRow): z.infer<typeof deviceView> {
 
 /** The camera behind a bridge as the bridge last found it; null for our own cameras (they are their camera). */
 function cameraHealthView(d: DeviceRow): z.infer<typeof deviceView>["camera"] {
+  // Most cameras are ours (no health of their own): no parse, whose failure builds an error, for them.
+  if (d.cameraHealth === null || !d.cameraHealthSince) return null;
   const parsed = cameraHealthState.safeParse(d.cameraHealth);
-  if (!parsed.success || !d.cameraHealthSince) return null;
+  if (!parsed.success) return null;
   return { health: parsed.data, detail: d.cameraHealthDetail, since: d.cameraHealthSince.toISOString() };
 }
 

@@ -4,8 +4,9 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { deviceIdParams, errorReply, householdIdParams } from "../../../protocol/http.ts";
 import { viewGrantReply, viewLogQuery, viewLogReply } from "../../../protocol/live-view.ts";
 import type { Database } from "../../../core/database.ts";
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import { signalingPlugin, type RelayPool } from "../../../relay/src/index.ts";
-import { assertCanSeeDevice, assertCanSeeHousehold, notAssigned } from "../access/access.ts";
+import { assertCanSeeDevice, assertCanSeeHousehold, notAssigned, type AccessData } from "../access/access.ts";
 import type { LiveViewService } from "./live-view-service.ts";
 import { requireRole, signedIn } from "../access/signed-in.ts";
 
@@ -54,11 +55,11 @@ type ZodRoutes = ReturnType<typeof zodRoutes>;
 
 export async function liveViewPlugin(
   app: FastifyInstance,
-  { db, liveView }: { db: Database; liveView: LiveViewService },
+  { db, reads, liveView }: { db: Database; reads: SqlReader; liveView: LiveViewService },
 ): Promise<void> {
   const r = zodRoutes(app);
   registerViewGrant(r, liveView);
-  registerViewLogRoutes(r, db);
+  registerViewLogRoutes(r, { db, reads });
 }
 
 function registerViewGrant(r: ZodRoutes, liveView: LiveViewService): void {
@@ -79,7 +80,8 @@ function registerViewGrant(r: ZodRoutes, liveView: LiveViewService): void {
 }
 
 /** Who watched: a camera's views (made while it was the household's own), or a household's. */
-function registerViewLogRoutes(r: ZodRoutes, db: Database): void {
+function registerViewLogRoutes(r: ZodRoutes, data: AccessData): void {
+  const { db } = data;
   r.get(
     "/devices/:deviceId/view-log",
     {
@@ -94,7 +96,7 @@ function registerViewLogRoutes(r: ZodRoutes, db: Database): void {
     },
     async (request) => {
       const user = signedIn(request);
-      const device = await assertCanSeeDevice(db, user, request.params.deviceId);
+      const device = await assertCanSeeDevice(data, user, request.params.deviceId);
       if (user.role === "installer") {
         if (!device.householdId) throw notAssigned();
         await assertCanSeeHousehold(db, user, device.householdId);

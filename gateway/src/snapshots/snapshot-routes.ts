@@ -4,6 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Database } from "../../../core/database.ts";
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import { deviceIdParams, errorReply } from "../../../protocol/http.ts";
 import { snapshotUploadParams, snapshotView } from "../../../protocol/snapshots.ts";
 import { assertCanReachIntoHome } from "../access/access.ts";
@@ -24,6 +25,7 @@ const errors = {
 
 export interface SnapshotRoutesOptions {
   db: Database;
+  reads: SqlReader;
   audit: AuditLog;
   snapshots: SnapshotService;
   /** May a still of this household be taken or seen now? Throws the refusal (a call window). */
@@ -35,11 +37,14 @@ export async function snapshotsPlugin(app: FastifyInstance, options: SnapshotRou
   await app.register(cameraUploadRoutes, { snapshots: options.snapshots });
 }
 
-function registerViewerRoutes(app: FastifyInstance, { db, audit, snapshots, admitStill }: SnapshotRoutesOptions): void {
+function registerViewerRoutes(
+  app: FastifyInstance,
+  { db, reads, audit, snapshots, admitStill }: SnapshotRoutesOptions,
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   /** Whoever may reach into this home, at a moment its household allows it. */
   const mayLookAtStills = async (user: SignedInUser, deviceId: string) => {
-    const { householdId } = await assertCanReachIntoHome(db, user, deviceId);
+    const { householdId } = await assertCanReachIntoHome({ db, reads }, user, deviceId);
     if (householdId) await admitStill(householdId);
   };
   r.post(
