@@ -11,6 +11,11 @@ export interface SqlReader {
   readonly provider: DatabaseProvider;
   /** Rows as the driver gives them: see `sqlBoolean` and `sqlDate` for the columns the two differ on. */
   all<Row>(sql: string, params: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Rows as arrays, in the order of the SELECT's columns: for wide pages (the device list), where the driver builds
+   * an array for half the CPU of an object with the same 25 columns.
+   */
+  tuples<Row extends readonly unknown[]>(sql: string, params: readonly unknown[]): Promise<Row[]>;
   close(): Promise<void>;
 }
 
@@ -41,24 +46,32 @@ export function createSqlReader(url: string, options: { pgSchema?: string } = {}
 function sqliteReader(file: string): SqlReader {
   let connection: BetterSqlite3.Database | null = null;
   const statements = new Map<string, BetterSqlite3.Statement<unknown[]>>();
+  const arrayStatements = new Map<string, BetterSqlite3.Statement<unknown[]>>();
   const open = () => {
     connection = new BetterSqlite3(file, { fileMustExist: true });
     connection.pragma("busy_timeout = 5000");
     connection.pragma("query_only = 1");
     return connection;
   };
+  const statement = (cache: typeof statements, sql: string, asArrays: boolean) => {
+    let prepared = cache.get(sql);
+    if (!prepared) {
+      prepared = (connection ?? open()).prepare<unknown[]>(sql).raw(asArrays);
+      cache.set(sql, prepared);
+    }
+    return prepared;
+  };
   return {
     provider: "sqlite",
     async all<Row>(sql: string, params: readonly unknown[]) {
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = (connection ?? open()).prepare<unknown[]>(sql);
-        statements.set(sql, statement);
-      }
-      return statement.all(...params) as Row[];
+      return statement(statements, sql, false).all(...params) as Row[];
+    },
+    async tuples<Row extends readonly unknown[]>(sql: string, params: readonly unknown[]) {
+      return statement(arrayStatements, sql, true).all(...params) as Row[];
     },
     async close() {
       statements.clear();
+      arrayStatements.clear();
       connection?.close();
       connection = null;
     },
@@ -102,6 +115,10 @@ function postgresReader(url: string, pgSchema?: string): SqlReader {
     async all<Row>(sql: string, params: readonly unknown[]) {
       const result = await pool.query({ ...prepared(sql), values: params as unknown[] });
       return result.rows as Row[];
+    },
+    async tuples<Row extends readonly unknown[]>(sql: string, params: readonly unknown[]) {
+      const result = await pool.query({ ...prepared(sql), values: params as unknown[], rowMode: "array" });
+      return result.rows as unknown as Row[];
     },
     async close() {
       await pool.end();
