@@ -169,6 +169,11 @@ export interface Row extends LoadResult {
   /** The gateway's event loop delay during the scenario (monitorEventLoopDelay). */
   loopP99Ms?: number;
   loopMaxMs?: number;
+  /**
+   * The gateway process's CPU time (all its threads, user + system) per completed request: what a request costs
+   * the gateway whatever else the machine is doing, where req/s moves with the load. 0.5 ms is 2,000 req/s.
+   */
+  cpuMsPerRequest?: number;
   queriesPerRequest?: Record<string, number>;
   profileTop?: unknown;
 }
@@ -247,7 +252,7 @@ async function runScenarios(o: Options, kind: string, gateway: Child, seeded: Se
     const load1 = round1(loadavg()[0]!);
     await scenario.run(gateway.url, 2, o.connections); // warm-up, not recorded
     if (o.countQueries) await gateway.request({ type: "queries" }, "queries");
-    await gateway.request({ type: "loop" }, "loop");
+    const before = await gateway.request({ type: "loop" }, "loop");
     if (o.profile) await gateway.request({ type: "profile-start" }, "profile-started");
     const result = await scenario.run(gateway.url, o.durationS, o.connections);
     const loop = await gateway.request({ type: "loop" }, "loop");
@@ -258,6 +263,7 @@ async function runScenarios(o: Options, kind: string, gateway: Child, seeded: Se
       load1,
       loopP99Ms: round(loop.p99Ms, 1),
       loopMaxMs: round(loop.maxMs, 0),
+      cpuMsPerRequest: round((loop.cpuMs - before.cpuMs) / Math.max(1, result.completed ?? 1), 3),
     };
     if (o.profile) row.profileTop = await stopProfile(gateway, kind, scenario.name);
     if (o.countQueries) {
@@ -267,7 +273,8 @@ async function runScenarios(o: Options, kind: string, gateway: Child, seeded: Se
     }
     rows.push(row);
     console.log(
-      `${kind} r${r} ${scenario.name}: ${row.requestsPerS} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms` +
+      `${kind} r${r} ${scenario.name}: ${row.requestsPerS} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ` +
+        `CPU ${row.cpuMsPerRequest} ms/request` +
         (row.non2xx ? `, ${row.non2xx} non-2xx` : "") +
         (row.note ? ` (${row.note})` : "") +
         ` [loop p99 ${row.loopP99Ms} ms, max ${row.loopMaxMs} ms; load ${load1}]`,
@@ -289,7 +296,19 @@ async function stopProfile(gateway: Child, kind: string, scenario: string): Prom
 // ── report ──────────────────────────────────────────────────────────────────────────────────────────
 function report(bare: Row[], rows: Row[]): string {
   const bareByRound = new Map(bare.map((b) => [b.round, b.requestsPerS]));
-  const header = ["scenario", "db", "round", "req/s", "× bare", "p50 ms", "p99 ms", "non-2xx", "loop max ms", "load"];
+  const header = [
+    "scenario",
+    "db",
+    "round",
+    "req/s",
+    "× bare",
+    "p50 ms",
+    "p99 ms",
+    "CPU ms/req",
+    "non-2xx",
+    "loop max ms",
+    "load",
+  ];
   const line = (r: Row) => [
     r.scenario,
     r.database,
@@ -298,6 +317,7 @@ function report(bare: Row[], rows: Row[]): string {
     r.database === "-" ? "1" : round(r.requestsPerS / (bareByRound.get(r.round) ?? NaN), 3),
     r.p50Ms,
     r.p99Ms,
+    r.cpuMsPerRequest ?? "–",
     r.non2xx,
     r.loopMaxMs,
     r.load1,

@@ -19,7 +19,7 @@ export type FromGatewayChild =
   | { type: "profile-started" }
   | { type: "profile"; summary: unknown }
   | { type: "queries"; counts: Record<string, number> }
-  | { type: "loop"; p99Ms: number; maxMs: number }
+  | { type: "loop"; p99Ms: number; maxMs: number; cpuMs: number }
   | { type: "cpu"; userMs: number; systemMs: number };
 
 const send = (message: FromGatewayChild) => process.send?.(message);
@@ -47,7 +47,9 @@ async function main(): Promise<void> {
     } else if (message.type === "profile-stop") send({ type: "profile", summary: await profiler.stop(message.file) });
     else if (message.type === "queries") send({ type: "queries", counts: queries?.take() ?? {} });
     else if (message.type === "loop") {
-      send({ type: "loop", p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 });
+      const cpu = process.cpuUsage();
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      send({ type: "loop", p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6, cpuMs });
       loop.reset();
     } else if (message.type === "stop") {
       const cpu = process.cpuUsage();
