@@ -55,7 +55,7 @@ beforeAll(async () => {
   db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
   gateway = buildGateway(
     readGatewayConfig({ DATABASE_URL: testDb.url, LOG_LEVEL: "silent", RELAY_ENABLED: "1", SEED_DEMO_DATA: "0" }),
-    { database: db },
+    { database: db, databaseSchema: testDb.pgSchema },
   );
   seed = (await seedDemoData(db, password))!;
   const box = await db.device.findFirstOrThrow({ where: { serial: seed.cameras[0]!.serial } });
