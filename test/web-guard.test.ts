@@ -74,7 +74,10 @@ describe.skipIf(!hasChromium)("web app guard: every screen in Chinese, fitting 3
     const online = await installDemoCamera(stack, 0);
     ids.online = online.deviceId;
     await stack.db.device.update({ where: { id: online.deviceId }, data: { label: "堂屋" } });
-    camera = await connectAsDevice(stack, online.deviceId, online.password);
+    // The walk takes minutes of screenshots in this process: with the helper's 2 s keepalive (and no reconnect) a
+    // loaded machine's stalled event loop had the broker drop the camera, and the family's 开始观看 stayed disabled.
+    // The screens are this file's subject, not keepalive: the camera keeps its session through such a stall.
+    camera = await connectAsDevice(stack, online.deviceId, online.password, { keepalive: 60 });
     const beat = { at: new Date().toISOString(), uptimeS: 60, rssi: -58, temperatureC: 41, firmware: "1.0.0" };
     camera.publish(
       `devices/${online.deviceId}/telemetry`,
