@@ -1,9 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// Media, browser, fault and fuzz tests measure time (frames within seconds, reconnects within a minute) or load
-// the machine on purpose: they run one file at a time, after everything else, so parallel files cannot starve
-// them. The rest run two files at a time: most of their time is spent waiting on sockets, processes and timers,
-// and vitest's default on 2 cores (cores − 1) ran them one by one.
+// Media, browser and fault tests measure time (frames within seconds, reconnects within a minute): they run one file
+// at a time, after everything else, so parallel files cannot starve them (the fuzz files, which load the machine on
+// purpose, are below). The rest run two files at a time: most of their time is spent waiting on sockets, processes
+// and timers, and vitest's default on 2 cores (cores − 1) ran them one by one.
 const timing = [
   "test/browser-*.test.ts",
   "test/live-view*.test.ts",
@@ -12,8 +12,11 @@ const timing = [
   "test/cluster*.test.ts",
 ];
 // The fault and fuzz files load the machine hardest (2,000 cameras, 10,000 requests): each keeps a process of its
-// own, so nothing they leave running can slow the files after them.
-const stress = ["test/faults-*.test.ts", "test/fuzz-*.test.ts"];
+// own, so nothing they leave running can slow the files after them. The fuzz files (10,000 requests, payloads,
+// packets or messages each, every one answered or refused) time nothing but their own generous limits: they run two
+// at a time, each in its own process. The fault files measure recovery times: one at a time, last.
+const fuzz = ["test/fuzz-*.test.ts"];
+const faults = ["test/faults-*.test.ts"];
 
 // `npm run test:postgres` (TEST_PASS=postgres) runs the suite again on PostgreSQL, minus the files below. The rule: a
 // file stays in that pass when any of its assertions is about something the database provider decides — what a
@@ -66,7 +69,7 @@ const passExclude = process.env.TEST_PASS === "postgres" ? sqliteOnly : [];
 
 // Each file used to get a fresh process that imported the gateway, Prisma's two clients and playwright again:
 // 2–5 s a file on this machine, about a third of the run. Files now share their worker's module cache (the code
-// keeps no module-level state: every test builds its own stack, database and browser), except the stress files.
+// keeps no module-level state: every test builds its own stack, database and browser), except the fuzz and fault files.
 const shared = {
   testTimeout: 30_000,
   hookTimeout: 30_000,
@@ -85,7 +88,7 @@ export default defineConfig({
           ...shared,
           name: "core",
           include: ["test/**/*.test.ts", "**/src/**/*.test.ts"],
-          exclude: ["node_modules/**", ...timing, ...stress, ...passExclude],
+          exclude: ["node_modules/**", ...timing, ...fuzz, ...faults, ...passExclude],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
@@ -103,12 +106,23 @@ export default defineConfig({
       {
         test: {
           ...shared,
-          name: "stress",
-          include: stress,
+          name: "fuzz",
+          include: fuzz,
+          exclude: ["node_modules/**", ...passExclude],
+          isolate: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: "faults",
+          include: faults,
           exclude: ["node_modules/**", ...passExclude],
           isolate: true,
           fileParallelism: false,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
         },
       },
     ],
