@@ -126,8 +126,11 @@ describe.skipIf(!hasRtspCameraServer())("camera bridge: keyframe requests on a c
     for (let trial = 0; trial < TRIALS; trial++) pulls.push(await coldPull(current));
     console.log(`GOP ${GOP_S} s, camera honours keyframe requests: cold pull → first keyframe ${rounded(pulls)} ms`);
     for (const pull of pulls) expect(pull.waitMs).toBeLessThan(1_500);
-    // Forced: well inside the camera's GOP.
-    for (const pull of pulls) expect(pull.sincePreviousKeyframeMs).toBeLessThan(GOP_S * 1000 * 0.75);
+    // Forced: well inside the camera's GOP. A pull that starts just before the camera's own keyframe gets that one
+    // first (exactly one GOP after the one before, and quickly: the wait above holds); a loaded run met that once. Two
+    // of three pulls landing there by chance is unlikely; a camera ignoring the requests does it every time.
+    const forced = pulls.filter((p) => p.sincePreviousKeyframeMs < GOP_S * 1000 * 0.75);
+    expect(forced.length, `forced keyframes: ${rounded(pulls)}`).toBeGreaterThanOrEqual(TRIALS - 1);
     expect(current.camera.keyframeRequests().honoured).toBeGreaterThanOrEqual(TRIALS);
     // Requests stop once the keyframe came: far fewer than the five a silent camera gets per pull.
     expect(current.onvif.keyframeRequests.length).toBeLessThan(TRIALS * 5);
