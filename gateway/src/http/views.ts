@@ -107,7 +107,7 @@ export function toDeviceView(d: DeviceRow): z.infer<typeof deviceView> {
 
 /** The camera behind a bridge as the bridge last found it; null for our own cameras (they are their camera). */
 function cameraHealthView(d: DeviceRow): z.infer<typeof deviceView>["camera"] {
-  // Most cameras are ours (no health of their own): no parse, whose failure builds an error, for them.
+  // Most cameras are ours and have no health of their own: no parse for them (a failed parse builds an error object).
   if (d.cameraHealth === null || !d.cameraHealthSince) return null;
   const parsed = cameraHealthState.safeParse(d.cameraHealth);
   if (!parsed.success) return null;
