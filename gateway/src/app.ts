@@ -28,6 +28,7 @@ import { DeviceIngest } from "./device-plane/device-ingest.ts";
 import { DeviceLink } from "./device-plane/device-link.ts";
 import * as devicePlane from "./device-plane/device-plane-parts.ts";
 import { provisioningPlugin } from "./device-plane/provisioning-routes.ts";
+import { dropPagesOnChange } from "./device-plane/shared-pages.ts";
 import { LiveHub } from "./events/live-hub.ts";
 import { LiveSessions } from "./events/live-sessions.ts";
 import { chooseLiveSubprotocol, livePlugin } from "./events/live-socket.ts";
@@ -73,6 +74,7 @@ function buildDeviceSide(
   const link = new DeviceLink(log);
   const devices = devicePlane.createDevicePlane(config, base, link, overrides.databaseSchema);
   const { commands, state } = devices;
+  dropPagesOnChange(app, devices.devicePages);
   const callWindows = new CallWindowGate(reads, metrics);
   const relay = new RelayHandle();
   const publicHttpUrl = () => config.PUBLIC_HTTP_URL ?? ownUrl(app, config.HTTP_PORT, config.broker.tls);

@@ -24,10 +24,12 @@ import type { DeviceIngest } from "./device-ingest.ts";
 import type { DeviceLink } from "./device-link.ts";
 import { DeviceStateTracker } from "./device-state.ts";
 import { fleetPlugin } from "./fleet-routes.ts";
+import type { DevicePage } from "./fleet-service.ts";
 import { GatewayRuns } from "./gateway-runs.ts";
 import { HeartbeatWriter, type PendingHeartbeat } from "./heartbeat-writer.ts";
 import { IngestThread } from "./ingest/ingest-thread.ts";
 import { LabelSheetRetention } from "./label-retention.ts";
+import { SharedPages } from "./shared-pages.ts";
 import type { ProvisioningDeps } from "./provisioning.ts";
 import type { CameraSettings } from "./provisioning-routes.ts";
 import { TelemetryRetention } from "./telemetry-retention.ts";
@@ -114,6 +116,7 @@ export function createDevicePlane(config: GatewayConfig, base: Base, link: Devic
     runs: new GatewayRuns(db, log),
     retention: new TelemetryRetention(db, config.TELEMETRY_RETENTION_DAYS * 86_400_000, log),
     labelRetention: new LabelSheetRetention(db, config.LABEL_RETENTION_DAYS * 86_400_000, log),
+    devicePages: new SharedPages<DevicePage>(config.DEVICE_LIST_SHARE_MS),
     ...createHeartbeats(config, base, ingestThread),
   };
 }
@@ -215,13 +218,13 @@ export function cameraSettings(config: GatewayConfig, broker: WangxiangBroker | 
 export async function registerDevicePlaneRoutes(
   api: FastifyInstance,
   config: GatewayConfig,
-  parts: Pick<DevicePlane, "commands" | "heartbeats"> &
+  parts: Pick<DevicePlane, "commands" | "heartbeats" | "devicePages"> &
     Omit<Base, "log"> & { audit: AuditLog; onPrivacyEnabled(deviceId: string): Promise<void> },
 ): Promise<void> {
-  const { db, reads, audit, hub, metrics, commands, heartbeats } = parts;
+  const { db, reads, audit, hub, metrics, commands, heartbeats, devicePages } = parts;
   const countRow = (outcome: "valid" | "invalid") => metrics.batchRows.inc({ outcome });
   await api.register(batchPlugin, { db, audit, labelFontFile: config.LABEL_FONT_FILE, countRow });
-  await api.register(fleetPlugin, { db, reads });
+  await api.register(fleetPlugin, { db, reads, devicePages });
   await api.register(alertsPlugin, { db, hub });
   await api.register(commandsPlugin, {
     ...{ db, reads, audit, commands, onPrivacyEnabled: parts.onPrivacyEnabled },

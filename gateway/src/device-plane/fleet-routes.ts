@@ -18,7 +18,8 @@ import {
 } from "../../../protocol/http.ts";
 import { assertCanSeeDevice } from "../access/access.ts";
 import { requireRole, signedIn } from "../access/signed-in.ts";
-import { listDevices, readDeviceDetail, summariseFleet } from "./fleet-service.ts";
+import { listDevices, readDeviceDetail, summariseFleet, type DevicePage } from "./fleet-service.ts";
+import type { SharedPages } from "./shared-pages.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
 
@@ -29,15 +30,18 @@ export interface FleetPluginOptions {
   db: Database;
   /** The driver's reads for the device list (core/sql-reader.ts). */
   reads: SqlReader;
+  /** Staff device-list pages shared for a moment (shared-pages.ts). */
+  devicePages: SharedPages<DevicePage>;
 }
 
-export async function fleetPlugin(app: FastifyInstance, { db, reads }: FleetPluginOptions): Promise<void> {
+export async function fleetPlugin(app: FastifyInstance, options: FleetPluginOptions): Promise<void> {
+  const { db, reads } = options;
   const r = zodRoutes(app);
-  registerFleetRoutes(r, db, reads);
+  registerFleetRoutes(r, options);
   registerDeviceHistoryRoutes(r, db, reads);
 }
 
-function registerFleetRoutes(r: ZodRoutes, db: Database, reads: SqlReader): void {
+function registerFleetRoutes(r: ZodRoutes, { db, reads, devicePages }: FleetPluginOptions): void {
   r.get(
     "/fleet/summary",
     {
@@ -62,7 +66,7 @@ function registerFleetRoutes(r: ZodRoutes, db: Database, reads: SqlReader): void
       },
       preHandler: requireRole(),
     },
-    async (request) => listDevices(db, reads, signedIn(request), request.query),
+    async (request) => listDevices(db, reads, signedIn(request), request.query, devicePages),
   );
 }
 

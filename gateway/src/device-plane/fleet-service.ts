@@ -6,7 +6,7 @@ import type { deviceListQuery } from "../../../protocol/http.ts";
 import type { z } from "zod";
 import type { SignedInUser } from "../access/signed-in.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
-import { deviceViewSelect, toDeviceView } from "../http/views.ts";
+import { deviceViewSelect, toDeviceView, type DeviceRow } from "../http/views.ts";
 import { gatewayDowntime } from "./gateway-runs.ts";
 import {
   countDevices,
@@ -17,18 +17,27 @@ import {
   type DeviceListFilter,
   type UptimeInputs,
 } from "./fleet-store.ts";
+import type { SharedPages } from "./shared-pages.ts";
 import { overlapMs, uptimeFraction, uptimeWindows, type Transition } from "./uptime.ts";
+
+export interface DevicePage {
+  items: ReturnType<typeof toDeviceView>[];
+  total: number;
+  nextCursor: string | null;
+}
 
 /**
  * A page of the device list as this person may see it: a family member only their households' cameras. A search
- * (`q`) goes through Prisma, every other list through the driver (fleet-store.ts).
+ * (`q`) goes through Prisma, every other list through the driver (fleet-store.ts). Staff and installers see the
+ * same fleet, so their pages are shared for a moment (shared-pages.ts); a family's and a search's are not.
  */
 export async function listDevices(
   db: Database,
   reads: SqlReader,
   user: SignedInUser,
   q: z.infer<typeof deviceListQuery>,
-) {
+  sharedPages: SharedPages<DevicePage>,
+): Promise<DevicePage> {
   const filter: DeviceListFilter = {
     householdId: q.householdId,
     village: q.village,
@@ -39,11 +48,25 @@ export async function listDevices(
   };
   const offset = decodeCursor(q.cursor);
   const paging = { sort: q.sort, offset, limit: q.limit };
-  const search = q.q ? prismaDeviceList(db, filter, q.q) : null;
-  const rows = search ? await search.page(paging) : await readDevicePage(reads, { filter, ...paging });
-  const total = await pageTotal(offset, q.limit, rows.length, () =>
-    search ? search.count() : countDevices(reads, filter),
-  );
+  if (q.q) {
+    const search = prismaDeviceList(db, filter, q.q);
+    return devicePage(offset, q.limit, { page: () => search.page(paging), count: () => search.count() });
+  }
+  const fromDriver = () =>
+    devicePage(offset, q.limit, {
+      page: () => readDevicePage(reads, { filter, ...paging }),
+      count: () => countDevices(reads, filter),
+    });
+  return filter.memberId ? fromDriver() : sharedPages.get(JSON.stringify([filter, paging]), fromDriver);
+}
+
+async function devicePage(
+  offset: number,
+  limit: number,
+  source: { page(): Promise<DeviceRow[]>; count(): Promise<number> },
+): Promise<DevicePage> {
+  const rows = await source.page();
+  const total = await pageTotal(offset, limit, rows.length, source.count);
   return { items: rows.map(toDeviceView), total, nextCursor: nextCursor(offset, rows.length, total) };
 }
 

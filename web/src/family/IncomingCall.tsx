@@ -1,7 +1,7 @@
 // The incoming-call screen: whatever page a family member has open, the elder's call button rings here.
 // One tap answers (CallScreen); the screen goes away when someone else answers or the call rings out.
 // A page opened (or reconnected) while home is ringing asks for the ringing call, as the event came before it.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { useServices, useT } from "../context.ts";
 import { useLiveEvents, useLoad } from "../hooks.ts";
@@ -40,15 +40,26 @@ export function IncomingCall() {
   const { route } = useLocation();
   const { api } = useServices();
   const [call, setCall] = useState<CallView | null>(null);
-  const ringing = useLoad((signal) => api.get<{ items: CallView[] }>("/calls?state=ringing&limit=5", { signal }), []);
+  // A list asked for before a ring reached the live socket can arrive after it, without that call: it must not
+  // take the ringing screen away. Only a list asked for after the ring is news about it.
+  const listAskedAt = useRef(0);
+  const ringHeardAt = useRef(0);
+  const ringing = useLoad((signal) => {
+    listAskedAt.current = performance.now();
+    return api.get<{ items: CallView[] }>("/calls?state=ringing&limit=5", { signal });
+  }, []);
   useEffect(() => {
     const items = ringing.data?.items;
     if (!items) return;
     const waiting = items.find((c) => c.direction === "from-home" && !putOffCalls.has(c.id)) ?? null;
-    setCall((current) => (current && items.some((c) => c.id === current.id) ? current : waiting));
+    const listIsOlder = ringHeardAt.current > listAskedAt.current;
+    setCall((current) => (current && (listIsOlder || items.some((c) => c.id === current.id)) ? current : waiting));
   }, [ringing.data]);
   useLiveEvents((message) => {
-    if (message.type === "call.ringing" && !putOffCalls.has(message.call.id)) setCall(message.call);
+    if (message.type === "call.ringing" && !putOffCalls.has(message.call.id)) {
+      ringHeardAt.current = performance.now();
+      setCall(message.call);
+    }
     if (message.type === "call.updated") setCall((current) => (current?.id === message.call.id ? null : current));
   });
   if (!call) return null;

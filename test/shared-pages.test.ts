@@ -1,0 +1,63 @@
+// Staff device-list pages are shared for DEVICE_LIST_SHARE_MS (device-plane/shared-pages.ts): through the real HTTP
+// server, a change made behind the API (as cameras' reports are written) waits out the shared page, a change made
+// through the API is seen at once by whoever made it, and a family member's list is never shared.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type Stack } from "./helpers/stack.ts";
+
+describe("shared staff device-list pages", () => {
+  let stack: Stack;
+  let staff: string;
+  let installer: string;
+  let family: string;
+  let deviceId: string;
+
+  beforeAll(async () => {
+    // Long enough that nothing in this file can outlive a shared page by accident.
+    stack = await startStack({ DEVICE_LIST_SHARE_MS: "10000" });
+    [staff, installer, family] = await Promise.all([
+      stack.login("staff"),
+      stack.login("installer"),
+      stack.login("family"),
+    ]);
+    const camera = await stack.db.device.findFirstOrThrow({ orderBy: { serial: "asc" } });
+    deviceId = camera.id;
+    await stack.db.device.update({
+      where: { id: deviceId },
+      data: { householdId: stack.seed.householdId, claimState: "claimed", label: "堂屋" },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const labelSeenBy = async (token: string, query = "limit=50") => {
+    const page = await stack.api("GET", `/api/v1/devices?${query}`, { token });
+    expect(page.status).toBe(200);
+    return page.body.items.find((d: { id: string }) => d.id === deviceId)?.label;
+  };
+
+  it("staff share a page until a change through the API; a family member's list is always read anew", async () => {
+    expect(await labelSeenBy(staff)).toBe("堂屋");
+    expect(await labelSeenBy(installer)).toBe("堂屋");
+
+    await stack.db.device.update({ where: { id: deviceId }, data: { label: "厨房" } });
+    expect(await labelSeenBy(staff)).toBe("堂屋");
+    expect(await labelSeenBy(installer)).toBe("堂屋");
+    expect(await labelSeenBy(staff, "limit=49")).toBe("厨房"); // another page is built now
+    expect(await labelSeenBy(family, "limit=100")).toBe("厨房");
+
+    const renamed = await stack.api("PATCH", `/api/v1/devices/${deviceId}`, { token: staff, body: { label: "院子" } });
+    expect(renamed.status).toBe(200);
+    expect(await labelSeenBy(staff)).toBe("院子");
+    expect(await labelSeenBy(installer, "limit=49")).toBe("院子");
+  });
+
+  it("a refused change drops the pages too (nothing is kept that a write might have touched)", async () => {
+    expect(await labelSeenBy(staff)).toBe("院子");
+    await stack.db.device.update({ where: { id: deviceId }, data: { label: "卧室" } });
+    expect(await labelSeenBy(staff)).toBe("院子");
+    const refused = await stack.api("PATCH", `/api/v1/devices/${deviceId}`, { token: staff, body: { label: "" } });
+    expect(refused.status).toBe(400);
+    expect(await labelSeenBy(staff)).toBe("卧室");
+  });
+});
