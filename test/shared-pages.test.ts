@@ -1,4 +1,4 @@
-// Staff device-list pages are shared for DEVICE_LIST_SHARE_MS (device-plane/shared-pages.ts): through the real HTTP
+// Staff device-list pages and the fleet summary are shared for STAFF_PAGE_SHARE_MS (device-plane/shared-pages.ts): through the real HTTP
 // server, a change made behind the API (as cameras' reports are written) waits out the shared page, a change made
 // through the API is seen at once by whoever made it, and a family member's list is never shared.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +13,7 @@ describe("shared staff device-list pages", () => {
 
   beforeAll(async () => {
     // Long enough that nothing in this file can outlive a shared page by accident.
-    stack = await startStack({ DEVICE_LIST_SHARE_MS: "10000" });
+    stack = await startStack({ STAFF_PAGE_SHARE_MS: "10000" });
     [staff, installer, family] = await Promise.all([
       stack.login("staff"),
       stack.login("installer"),
@@ -50,6 +50,16 @@ describe("shared staff device-list pages", () => {
     expect(renamed.status).toBe(200);
     expect(await labelSeenBy(staff)).toBe("院子");
     expect(await labelSeenBy(installer, "limit=49")).toBe("院子");
+  });
+
+  it("the fleet summary is shared the same way", async () => {
+    const online = async () => (await stack.api("GET", "/api/v1/fleet/summary", { token: staff })).body.online;
+    const before = await online();
+    await stack.db.device.update({ where: { id: deviceId }, data: { connection: "online" } });
+    expect(await online()).toBe(before);
+    const renamed = await stack.api("PATCH", `/api/v1/devices/${deviceId}`, { token: installer, body: { label: "院子" } });
+    expect(renamed.status).toBe(200);
+    expect(await online()).toBe(before + 1);
   });
 
   it("a refused change drops the pages too (nothing is kept that a write might have touched)", async () => {

@@ -143,8 +143,8 @@ export const gatewayEnvSchema = z.object({
   VIEW_TOKEN_SECRET: z.string().min(16).optional(),
   VIEW_TOKEN_TTL_S: seconds.default(3600),
   STREAM_STOP_GRACE_S: seconds.default(20),
-  /** A staff device-list page is shared this long by everyone asking for it (0: never); any change made through the API drops it. */
-  DEVICE_LIST_SHARE_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
+  /** A staff device-list page or the fleet summary is shared this long by all who ask (0: never); any change through the API drops it. */
+  STAFF_PAGE_SHARE_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
   /** A call rings this long before it counts as missed. */
   CALL_RING_S: seconds.default(45),
   /** An answered call nobody is watching this long after the answer ends (the caller's app closed, relay off). */

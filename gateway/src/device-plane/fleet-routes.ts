@@ -18,7 +18,7 @@ import {
 } from "../../../protocol/http.ts";
 import { assertCanSeeDevice } from "../access/access.ts";
 import { requireRole, signedIn } from "../access/signed-in.ts";
-import { listDevices, readDeviceDetail, summariseFleet, type DevicePage } from "./fleet-service.ts";
+import { listDevices, readDeviceDetail, summariseFleet, type DevicePage, type FleetSummary } from "./fleet-service.ts";
 import type { SharedPages } from "./shared-pages.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
@@ -30,8 +30,9 @@ export interface FleetPluginOptions {
   db: Database;
   /** The driver's reads for the device list (core/sql-reader.ts). */
   reads: SqlReader;
-  /** Staff device-list pages shared for a moment (shared-pages.ts). */
+  /** Staff device-list pages and the fleet summary, shared for a moment (shared-pages.ts). */
   devicePages: SharedPages<DevicePage>;
+  fleetSummaries: SharedPages<FleetSummary>;
 }
 
 export async function fleetPlugin(app: FastifyInstance, options: FleetPluginOptions): Promise<void> {
@@ -41,7 +42,7 @@ export async function fleetPlugin(app: FastifyInstance, options: FleetPluginOpti
   registerDeviceHistoryRoutes(r, db, reads);
 }
 
-function registerFleetRoutes(r: ZodRoutes, { db, reads, devicePages }: FleetPluginOptions): void {
+function registerFleetRoutes(r: ZodRoutes, { db, reads, devicePages, fleetSummaries }: FleetPluginOptions): void {
   r.get(
     "/fleet/summary",
     {
@@ -52,7 +53,7 @@ function registerFleetRoutes(r: ZodRoutes, { db, reads, devicePages }: FleetPlug
       },
       preHandler: requireRole("staff", "installer"),
     },
-    async () => summariseFleet(db),
+    async () => fleetSummaries.get("fleet", () => summariseFleet(db)),
   );
 
   r.get(

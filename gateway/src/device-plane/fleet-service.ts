@@ -131,6 +131,8 @@ type VillageRow = {
  * One grouped query over the join: reading every household to name the villages cost Prisma ~40 ms at 2,000
  * households.
  */
+export type FleetSummary = Awaited<ReturnType<typeof summariseFleet>>;
+
 export async function summariseFleet(db: Database) {
   const groups = await db.$queryRaw<{ village: string | null; connection: string; n: bigint | number }[]>`
     SELECT h."village" AS "village", d."connection" AS "connection", COUNT(*) AS "n"

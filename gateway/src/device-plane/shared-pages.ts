@@ -1,7 +1,7 @@
-// Staff device-list pages shared for a moment. A county centre's screens ask for the same few pages over and over
-// (page one, a village, the cameras offline longest); building a page of 50 from 10,000 cameras costs most of a
-// millisecond of the gateway's one event loop, and a page well under a second old is newer than any camera's last
-// heartbeat. A change made through this gateway's API drops every shared page, so whoever made it sees it at once;
+// Staff pages (the device list, the fleet summary) shared for a moment. A county centre's screens ask for the same
+// few pages over and over (the summary, page one, a village, the cameras offline longest); a page of 50 from 10,000
+// cameras costs most of a millisecond of the gateway's one event loop and the summary ~10 ms, and a page well under
+// a second old is newer than any camera's last heartbeat. A change made through this gateway's API drops every shared page, so whoever made it sees it at once;
 // what cameras report (online, offline, health) shows within `maxAgeMs`, as do other gateways' changes.
 import type { FastifyInstance } from "fastify";
 
@@ -48,9 +48,9 @@ export class SharedPages<T> {
 const reads = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** Any request but a read may change what a page shows: shared pages are dropped before its reply goes out. */
-export function dropPagesOnChange(app: FastifyInstance, pages: { changed(): void }): void {
+export function dropPagesOnChange(app: FastifyInstance, shared: { changed(): void }[]): void {
   app.addHook("onSend", (request, _reply, payload, done) => {
-    if (!reads.has(request.method)) pages.changed();
+    if (!reads.has(request.method)) for (const pages of shared) pages.changed();
     done(null, payload);
   });
 }
