@@ -3,3 +3,4 @@ DROP INDEX "Alert_resolvedAt_idx";
 
 -- CreateIndex
 CREATE INDEX "Alert_resolvedAt_raisedAt_idx" ON "Alert"("resolvedAt", "raisedAt");
+
