@@ -2,20 +2,24 @@
 import { notFoundError } from "../../../protocol/errors.ts";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { Prisma } from "../../../core/database.ts";
 import { alertIdParams, alertListQuery, alertView, errorReply, page } from "../../../protocol/http.ts";
 import type { Database } from "../../../core/database.ts";
+import type { SqlReader } from "../../../core/sql-reader.ts";
 import type { LiveHub } from "../events/live-hub.ts";
 import { decodeCursor, nextCursor, pageTotal } from "../http/pagination.ts";
-import { alertInclude, alertViewSelect, toAlertView } from "../http/views.ts";
+import { alertInclude, toAlertView } from "../http/views.ts";
 import { requireRole, signedIn } from "../access/signed-in.ts";
 import { displayNamesOf } from "../access/display-names.ts";
 import type { SignedInUser } from "../access/sessions.ts";
+import { countAlerts, readAlertPage } from "./alert-store.ts";
 import type { z } from "zod";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
 
-export async function alertsPlugin(app: FastifyInstance, { db, hub }: { db: Database; hub: LiveHub }): Promise<void> {
+export async function alertsPlugin(
+  app: FastifyInstance,
+  { db, reads, hub }: { db: Database; reads: SqlReader; hub: LiveHub },
+): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(
@@ -29,7 +33,7 @@ export async function alertsPlugin(app: FastifyInstance, { db, hub }: { db: Data
       },
       preHandler: requireRole("staff", "installer"),
     },
-    async (request) => alertPage(db, request.query),
+    async (request) => alertPage(reads, request.query),
   );
 
   r.post(
@@ -47,27 +51,14 @@ export async function alertsPlugin(app: FastifyInstance, { db, hub }: { db: Data
   );
 }
 
-/** One page of alerts, newest first, with who acknowledged each by display name. */
-async function alertPage(db: Database, query: z.infer<typeof alertListQuery>) {
+/** One page of alerts, newest first, with who acknowledged each by display name (on the driver: alert-store.ts). */
+async function alertPage(reads: SqlReader, query: z.infer<typeof alertListQuery>) {
   const { state, village, limit, cursor } = query;
-  const where: Prisma.AlertWhereInput = {};
-  if (state === "open") where.resolvedAt = null;
-  if (state === "resolved") where.resolvedAt = { not: null };
-  if (village) where.device = { household: { village } };
+  const filter = { state, village };
   const offset = decodeCursor(cursor);
-  const rows = await db.alert.findMany({
-    where,
-    orderBy: [{ raisedAt: "desc" }, { id: "asc" }],
-    skip: offset,
-    take: limit,
-    select: alertViewSelect,
-  });
-  const total = await pageTotal(offset, limit, rows.length, () => db.alert.count({ where }));
-  const names = await displayNamesOf(
-    db,
-    rows.map((a) => a.acknowledgedBy),
-  );
-  const items = rows.map((a) => toAlertView(a, a.acknowledgedBy ? (names.get(a.acknowledgedBy) ?? null) : null));
+  const rows = await readAlertPage(reads, { filter, offset, limit });
+  const total = await pageTotal(offset, limit, rows.length, () => countAlerts(reads, filter));
+  const items = rows.map((a) => toAlertView(a, a.acknowledgedByName));
   return { items, total, nextCursor: nextCursor(offset, rows.length, total) };
 }
 

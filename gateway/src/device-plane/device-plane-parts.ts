@@ -226,7 +226,7 @@ export async function registerDevicePlaneRoutes(
   const countRow = (outcome: "valid" | "invalid") => metrics.batchRows.inc({ outcome });
   await api.register(batchPlugin, { db, audit, labelFontFile: config.LABEL_FONT_FILE, countRow });
   await api.register(fleetPlugin, { db, reads, devicePages, fleetSummaries });
-  await api.register(alertsPlugin, { db, hub });
+  await api.register(alertsPlugin, { db, reads, hub });
   await api.register(commandsPlugin, {
     ...{ db, reads, audit, commands, onPrivacyEnabled: parts.onPrivacyEnabled },
     applyDeviceChange: (deviceId, change) => heartbeats.applyDeviceChange(deviceId, change),

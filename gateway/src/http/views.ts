@@ -114,7 +114,7 @@ function cameraHealthView(d: DeviceRow): z.infer<typeof deviceView>["camera"] {
   return { health: parsed.data, detail: d.cameraHealthDetail, since: d.cameraHealthSince.toISOString() };
 }
 
-type AlertRow = {
+export type AlertRow = {
   id: string;
   deviceId: string;
   kind: string;
