@@ -1,4 +1,4 @@
-// Staff device-list pages and the fleet summary are shared for STAFF_PAGE_SHARE_MS (device-plane/shared-pages.ts): through the real HTTP
+// Staff device-list pages, the fleet summary and the alerts are shared for STAFF_PAGE_SHARE_MS (device-plane/shared-pages.ts): through the real HTTP
 // server, a change made behind the API (as cameras' reports are written) waits out the shared page, a change made
 // through the API is seen at once by whoever made it, and a family member's list is never shared.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,9 +57,28 @@ describe("shared staff device-list pages", () => {
     const before = await online();
     await stack.db.device.update({ where: { id: deviceId }, data: { connection: "online" } });
     expect(await online()).toBe(before);
-    const renamed = await stack.api("PATCH", `/api/v1/devices/${deviceId}`, { token: installer, body: { label: "院子" } });
+    const renamed = await stack.api("PATCH", `/api/v1/devices/${deviceId}`, {
+      token: installer,
+      body: { label: "院子" },
+    });
     expect(renamed.status).toBe(200);
     expect(await online()).toBe(before + 1);
+  });
+
+  it("the alerts list is shared the same way", async () => {
+    const openAlerts = async () =>
+      (await stack.api("GET", "/api/v1/alerts?state=open", { token: staff })).body.items as { id: string }[];
+    const before = await openAlerts();
+    const now = new Date();
+    const alert = await stack.db.alert.create({
+      data: { id: "alert_shared", deviceId, kind: "offline", raisedAt: now, lastNotifiedAt: now },
+    });
+    expect(await openAlerts()).toEqual(before);
+    const ack = await stack.api("POST", `/api/v1/alerts/${alert.id}/ack`, { token: installer });
+    expect(ack.status).toBe(200);
+    expect((await openAlerts()).find((a) => a.id === alert.id)).toMatchObject({
+      acknowledgedByName: expect.any(String),
+    });
   });
 
   it("a refused change drops the pages too (nothing is kept that a write might have touched)", async () => {

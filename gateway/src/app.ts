@@ -74,7 +74,7 @@ function buildDeviceSide(
   const link = new DeviceLink(log);
   const devices = devicePlane.createDevicePlane(config, base, link, overrides.databaseSchema);
   const { commands, state } = devices;
-  dropPagesOnChange(app, [devices.devicePages, devices.fleetSummaries]);
+  dropPagesOnChange(app, devices.staffPages);
   const callWindows = new CallWindowGate(reads, metrics);
   const relay = new RelayHandle();
   const publicHttpUrl = () => config.PUBLIC_HTTP_URL ?? ownUrl(app, config.HTTP_PORT, config.broker.tls);

@@ -12,13 +12,14 @@ import { requireRole, signedIn } from "../access/signed-in.ts";
 import { displayNamesOf } from "../access/display-names.ts";
 import type { SignedInUser } from "../access/sessions.ts";
 import { countAlerts, readAlertPage } from "./alert-store.ts";
+import type { SharedPages } from "./shared-pages.ts";
 import type { z } from "zod";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
 
 export async function alertsPlugin(
   app: FastifyInstance,
-  { db, reads, hub }: { db: Database; reads: SqlReader; hub: LiveHub },
+  { db, reads, hub, staffPages }: { db: Database; reads: SqlReader; hub: LiveHub; staffPages: SharedPages },
 ): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -33,7 +34,8 @@ export async function alertsPlugin(
       },
       preHandler: requireRole("staff", "installer"),
     },
-    async (request) => alertPage(reads, request.query),
+    // Staff and installers see the same alerts: a page is shared for a moment (shared-pages.ts).
+    async (request) => staffPages.get(`alerts ${JSON.stringify(request.query)}`, () => alertPage(reads, request.query)),
   );
 
   r.post(

@@ -24,7 +24,6 @@ import type { DeviceIngest } from "./device-ingest.ts";
 import type { DeviceLink } from "./device-link.ts";
 import { DeviceStateTracker } from "./device-state.ts";
 import { fleetPlugin } from "./fleet-routes.ts";
-import type { DevicePage, FleetSummary } from "./fleet-service.ts";
 import { GatewayRuns } from "./gateway-runs.ts";
 import { HeartbeatWriter, type PendingHeartbeat } from "./heartbeat-writer.ts";
 import { IngestThread } from "./ingest/ingest-thread.ts";
@@ -116,8 +115,7 @@ export function createDevicePlane(config: GatewayConfig, base: Base, link: Devic
     runs: new GatewayRuns(db, log),
     retention: new TelemetryRetention(db, config.TELEMETRY_RETENTION_DAYS * 86_400_000, log),
     labelRetention: new LabelSheetRetention(db, config.LABEL_RETENTION_DAYS * 86_400_000, log),
-    devicePages: new SharedPages<DevicePage>(config.STAFF_PAGE_SHARE_MS),
-    fleetSummaries: new SharedPages<FleetSummary>(config.STAFF_PAGE_SHARE_MS),
+    staffPages: new SharedPages(config.STAFF_PAGE_SHARE_MS),
     ...createHeartbeats(config, base, ingestThread),
   };
 }
@@ -219,14 +217,14 @@ export function cameraSettings(config: GatewayConfig, broker: WangxiangBroker | 
 export async function registerDevicePlaneRoutes(
   api: FastifyInstance,
   config: GatewayConfig,
-  parts: Pick<DevicePlane, "commands" | "heartbeats" | "devicePages" | "fleetSummaries"> &
+  parts: Pick<DevicePlane, "commands" | "heartbeats" | "staffPages"> &
     Omit<Base, "log"> & { audit: AuditLog; onPrivacyEnabled(deviceId: string): Promise<void> },
 ): Promise<void> {
-  const { db, reads, audit, hub, metrics, commands, heartbeats, devicePages, fleetSummaries } = parts;
+  const { db, reads, audit, hub, metrics, commands, heartbeats, staffPages } = parts;
   const countRow = (outcome: "valid" | "invalid") => metrics.batchRows.inc({ outcome });
   await api.register(batchPlugin, { db, audit, labelFontFile: config.LABEL_FONT_FILE, countRow });
-  await api.register(fleetPlugin, { db, reads, devicePages, fleetSummaries });
-  await api.register(alertsPlugin, { db, reads, hub });
+  await api.register(fleetPlugin, { db, reads, staffPages });
+  await api.register(alertsPlugin, { db, reads, hub, staffPages });
   await api.register(commandsPlugin, {
     ...{ db, reads, audit, commands, onPrivacyEnabled: parts.onPrivacyEnabled },
     applyDeviceChange: (deviceId, change) => heartbeats.applyDeviceChange(deviceId, change),

@@ -18,7 +18,7 @@ import {
 } from "../../../protocol/http.ts";
 import { assertCanSeeDevice } from "../access/access.ts";
 import { requireRole, signedIn } from "../access/signed-in.ts";
-import { listDevices, readDeviceDetail, summariseFleet, type DevicePage, type FleetSummary } from "./fleet-service.ts";
+import { listDevices, readDeviceDetail, summariseFleet } from "./fleet-service.ts";
 import type { SharedPages } from "./shared-pages.ts";
 
 const errors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply };
@@ -31,8 +31,7 @@ export interface FleetPluginOptions {
   /** The driver's reads for the device list (core/sql-reader.ts). */
   reads: SqlReader;
   /** Staff device-list pages and the fleet summary, shared for a moment (shared-pages.ts). */
-  devicePages: SharedPages<DevicePage>;
-  fleetSummaries: SharedPages<FleetSummary>;
+  staffPages: SharedPages;
 }
 
 export async function fleetPlugin(app: FastifyInstance, options: FleetPluginOptions): Promise<void> {
@@ -42,7 +41,7 @@ export async function fleetPlugin(app: FastifyInstance, options: FleetPluginOpti
   registerDeviceHistoryRoutes(r, db, reads);
 }
 
-function registerFleetRoutes(r: ZodRoutes, { db, reads, devicePages, fleetSummaries }: FleetPluginOptions): void {
+function registerFleetRoutes(r: ZodRoutes, { db, reads, staffPages }: FleetPluginOptions): void {
   r.get(
     "/fleet/summary",
     {
@@ -53,7 +52,7 @@ function registerFleetRoutes(r: ZodRoutes, { db, reads, devicePages, fleetSummar
       },
       preHandler: requireRole("staff", "installer"),
     },
-    async () => fleetSummaries.get("fleet", () => summariseFleet(db)),
+    async () => staffPages.get("fleet-summary", () => summariseFleet(db)),
   );
 
   r.get(
@@ -67,7 +66,7 @@ function registerFleetRoutes(r: ZodRoutes, { db, reads, devicePages, fleetSummar
       },
       preHandler: requireRole(),
     },
-    async (request) => listDevices(db, reads, signedIn(request), request.query, devicePages),
+    async (request) => listDevices(db, reads, signedIn(request), request.query, staffPages),
   );
 }
 

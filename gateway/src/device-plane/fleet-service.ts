@@ -36,7 +36,7 @@ export async function listDevices(
   reads: SqlReader,
   user: SignedInUser,
   q: z.infer<typeof deviceListQuery>,
-  sharedPages: SharedPages<DevicePage>,
+  staffPages: SharedPages,
 ): Promise<DevicePage> {
   const filter: DeviceListFilter = {
     householdId: q.householdId,
@@ -57,7 +57,7 @@ export async function listDevices(
       page: () => readDevicePage(reads, { filter, ...paging }),
       count: () => countDevices(reads, filter),
     });
-  return filter.memberId ? fromDriver() : sharedPages.get(JSON.stringify([filter, paging]), fromDriver);
+  return filter.memberId ? fromDriver() : staffPages.get(`devices ${JSON.stringify([filter, paging])}`, fromDriver);
 }
 
 async function devicePage(
@@ -131,8 +131,6 @@ type VillageRow = {
  * One grouped query over the join: reading every household to name the villages cost Prisma ~40 ms at 2,000
  * households.
  */
-export type FleetSummary = Awaited<ReturnType<typeof summariseFleet>>;
-
 export async function summariseFleet(db: Database) {
   const groups = await db.$queryRaw<{ village: string | null; connection: string; n: bigint | number }[]>`
     SELECT h."village" AS "village", d."connection" AS "connection", COUNT(*) AS "n"

@@ -22,7 +22,7 @@ function builder() {
 describe("SharedPages", () => {
   it("builds a page once for everyone asking within its age, then again", async () => {
     let clock = 0;
-    const pages = new SharedPages<string>(1000, 500, () => clock);
+    const pages = new SharedPages(1000, 500, () => clock);
     const page = builder();
     const asked = [pages.get("a", page.held()), pages.get("a", page.held()), pages.get("a", page.held())];
     page.release("first");
@@ -37,7 +37,7 @@ describe("SharedPages", () => {
   });
 
   it("after a change gives out no page built before it, not even one still being built", async () => {
-    const pages = new SharedPages<string>(60_000);
+    const pages = new SharedPages(60_000);
     const page = builder();
     const before = pages.get("a", page.held());
     pages.changed();
@@ -51,19 +51,19 @@ describe("SharedPages", () => {
   });
 
   it("does not share a failed build", async () => {
-    const pages = new SharedPages<string>(60_000);
+    const pages = new SharedPages(60_000);
     await expect(pages.get("a", () => Promise.reject(new Error("database gone")))).rejects.toThrow("database gone");
     expect(await pages.get("a", () => Promise.resolve("back"))).toBe("back");
   });
 
   it("shares nothing at age 0, and keeps at most maxPages, dropping the oldest", async () => {
-    const never = new SharedPages<string>(0);
+    const never = new SharedPages(0);
     const page = builder();
     await never.get("a", page.now("1"));
     await never.get("a", page.now("2"));
     expect(page.builds()).toBe(2);
 
-    const few = new SharedPages<string>(60_000, 2);
+    const few = new SharedPages(60_000, 2);
     await few.get("a", page.now("a1"));
     await few.get("b", page.now("b1"));
     await few.get("c", page.now("c1"));
