@@ -100,3 +100,21 @@ async function settleWithin(closer: Closer, ms: number): Promise<"ok" | "timeout
     clearTimeout(timer);
   }
 }
+
+/**
+ * One round of a periodic job (an alert check, a wellbeing pass, a snapshot round) going through its cameras or
+ * households one step at a time until `signal` says the job is stopping: the step in hand finishes (its queries are
+ * not cut), no other starts, and what is left is still there for the next round to find, on whichever gateway leads
+ * next. A round of a county on PostgreSQL can take tens of seconds; a stop must not wait for all of it (see
+ * `Lifecycle.stop`'s deadline).
+ */
+export async function eachUntilStopped<T>(
+  items: Iterable<T>,
+  signal: AbortSignal | undefined,
+  step: (item: T) => Promise<unknown>,
+): Promise<void> {
+  for (const item of items) {
+    if (signal?.aborted) return;
+    await step(item);
+  }
+}

@@ -184,3 +184,59 @@ describe("a camera offline for half an hour, and back", () => {
     expect((await stack.api("GET", `${url}?limit=0`, { token: await stack.login("family") })).status).toBe(400);
   });
 });
+
+describe("a county's notices when the alert checks stop", () => {
+  it("a stop ends them between two notices, and the next check tells the rest, once each", async () => {
+    // A power cut takes a county's cameras offline at once; each notice is a row, a live event and a push to
+    // every member, and the gateway's stop waited for all of them (past its 8 s deadline on a county).
+    const cameras = 60;
+    const now = new Date();
+    const ids = Array.from({ length: cameras }, (_, i) => `dev_cut_${i}`);
+    await stack.db.device.createMany({
+      data: ids.map((id, i) => ({
+        id,
+        serial: `WX-CUT-${i}`,
+        claimCodeHash: "unused",
+        householdId,
+        claimState: "claimed",
+        connection: "offline",
+        connectionSince: new Date(now.getTime() - 40 * 60_000),
+      })),
+    });
+    await stack.db.alert.createMany({
+      data: ids.map((deviceId, i) => ({
+        id: `alr_cut_${i}`,
+        deviceId,
+        kind: "offline",
+        raisedAt: new Date(now.getTime() - 35 * 60_000),
+        lastNotifiedAt: now,
+      })),
+    });
+    const offlinePushes = () => pushesTo("family").filter((p) => p.title === "黄兴容家的摄像头离线了").length;
+    const pushedBefore = offlinePushes();
+    const toldOf = () => stack.db.notice.count({ where: { kind: "camera-offline", deviceId: { in: ids } } });
+    const { alerts, hub } = stack.gateway;
+    const firstTold = new Promise<void>((resolve) => {
+      const stopListening = hub.events.on("publish", (message) => {
+        if (message.type !== "notice") return;
+        stopListening();
+        resolve();
+      });
+    });
+    const checking = alerts.check(now);
+    await firstTold;
+    const stopStarted = performance.now();
+    await alerts.stop();
+    const stopMs = performance.now() - stopStarted;
+    const toldBeforeStop = await toldOf();
+    await checking;
+    expect(toldBeforeStop).toBeGreaterThan(0);
+    expect(toldBeforeStop, "stop() waited for every notice").toBeLessThan(cameras);
+    expect(stopMs).toBeLessThan(1000);
+    // The next check (the next leader's, or this gateway's when it leads again) tells the rest; none twice.
+    await alerts.check(new Date(now.getTime() + 60_000));
+    expect(await toldOf()).toBe(cameras);
+    await waitFor("every offline notice pushed", () => offlinePushes() >= pushedBefore + cameras);
+    expect(offlinePushes()).toBe(pushedBefore + cameras);
+  });
+});

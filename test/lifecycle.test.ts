@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Lifecycle, LifecycleTimeoutError } from "../core/lifecycle.ts";
+import { eachUntilStopped, Lifecycle, LifecycleTimeoutError } from "../core/lifecycle.ts";
 
 const quietLog = () => {
   const errors: string[] = [];
@@ -86,5 +86,20 @@ describe("Lifecycle", () => {
     const lifecycle = new Lifecycle(log);
     await lifecycle.stop(100);
     expect(() => lifecycle.defer("late", () => undefined)).toThrow(/already stopping/);
+  });
+});
+
+describe("eachUntilStopped", () => {
+  it("finishes the step in hand when its signal is aborted, and starts no other", async () => {
+    const stopping = new AbortController();
+    const done: number[] = [];
+    await eachUntilStopped([1, 2, 3, 4], stopping.signal, async (n) => {
+      if (n === 2) stopping.abort(); // asked to stop while the second step is under way
+      await Promise.resolve();
+      done.push(n);
+    });
+    expect(done).toEqual([1, 2]);
+    await eachUntilStopped([5, 6], undefined, async (n) => void done.push(n));
+    expect(done).toEqual([1, 2, 5, 6]);
   });
 });

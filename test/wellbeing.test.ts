@@ -4,7 +4,10 @@
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom, simulateDay, type Routine } from "../firmware-sim/src/routine.ts";
+import { createDatabase, type Database } from "../core/database.ts";
 import { instantOf } from "../gateway/src/wellbeing/local-time.ts";
+import { WellbeingNotifier } from "../gateway/src/wellbeing/wellbeing-notify.ts";
+import { WellbeingService } from "../gateway/src/wellbeing/wellbeing-service.ts";
 import { deviceActivityTopic } from "../protocol/topics.ts";
 import {
   connectAsDevice,
@@ -25,6 +28,7 @@ import {
   type SimHousehold,
 } from "./helpers/wellbeing-days.ts";
 import { messagingEnv, startLoopbackProvider, type LoopbackProvider } from "./helpers/loopback-provider.ts";
+import { createTestDatabase } from "./helpers/test-database.ts";
 
 const clock = new TestClock();
 let loopback: LoopbackProvider;
@@ -417,4 +421,64 @@ describe("wellbeing check-ins", () => {
     );
     client.end(true);
   }, 60_000);
+});
+
+describe("the leader's pass when the gateway stops", () => {
+  it("a stop mid-pass ends it between two households, and the next pass learns the rest", async () => {
+    // A day's first pass learns up to 200 households' usual day: 20 s on PostgreSQL, and the gateway's stop
+    // waited for all of it (past its 8 s deadline). The service alone here, on a database of its own, whose
+    // client says when a household's day has been learned (its profile's last write).
+    const testDb = await createTestDatabase();
+    const db = createDatabase(testDb.url, { pgSchema: testDb.pgSchema });
+    try {
+      const homes = 20;
+      const ids = Array.from({ length: homes }, (_, i) => `hh_new_day_${i}`);
+      const date = "2026-12-20";
+      const at = instantOf(date, 3 * 60, TIME_ZONE);
+      await db.household.createMany({
+        data: ids.map((id, i) => ({ id, village: VILLAGE, elderName: `老人${i}`, contactPhone: "13800000000" })),
+      });
+      await db.wellbeingProfile.createMany({
+        data: ids.map((householdId) => ({ householdId, lastReportAt: at, lastActivityAt: at })),
+      });
+      let oneLearned!: () => void;
+      const firstLearned = new Promise<void>((resolve) => (oneLearned = resolve));
+      const observed = db.$extends({
+        query: {
+          wellbeingProfile: {
+            async update({ args, query }) {
+              const updated = await query(args);
+              oneLearned();
+              return updated;
+            },
+          },
+        },
+      }) as unknown as Database;
+      const log = { warn: () => undefined, error: () => undefined };
+      const wellbeing = new WellbeingService({
+        db: observed,
+        notifier: new WellbeingNotifier([], log),
+        log,
+        policy: { escalateAfterMs: 30 * 60_000, checkEveryMs: 60_000, retentionMs: 15 * 86_400_000 },
+        clock: () => at,
+      });
+      const learned = () => db.wellbeingProfile.count({ where: { learnedOn: date } });
+      const passing = wellbeing.evaluate();
+      await firstLearned;
+      const stopStarted = performance.now();
+      await wellbeing.stop();
+      const stopMs = performance.now() - stopStarted;
+      const learnedBeforeStop = await learned();
+      await passing;
+      expect(learnedBeforeStop).toBeGreaterThan(0);
+      expect(learnedBeforeStop, "stop() waited for the whole pass").toBeLessThan(homes);
+      expect(stopMs).toBeLessThan(1000);
+      // Leading again (or the next leader): its pass learns the households left.
+      await wellbeing.evaluate();
+      expect(await learned()).toBe(homes);
+    } finally {
+      await db.$disconnect();
+      await testDb.drop();
+    }
+  });
 });

@@ -115,7 +115,7 @@ function buildParts(config: GatewayConfig, overrides: GatewayOverrides, app: Fas
     ...{ ...base, push, notifier, sendCommand, liveView, cuts },
     onFromHomeCall: escalation.onFromHomeCall,
   });
-  alerts.onAlertsChanged = (at) => notices.sync(at);
+  alerts.onAlertsChanged = (at, signal) => notices.sync(at, signal);
   const wellbeing = createWellbeing(config, {
     ...{ db, hub, log, push, notifier, sendCommand, clock: overrides.wellbeingClock },
     reachableMembers: (householdId, now) => reachableMembers(db, householdId, now),

@@ -4,6 +4,7 @@
 // and sends what is missing. A notice row is unique per (alert, kind), so a gateway that restarts, or two
 // passes at once, never tell twice, and a notice that was due while no gateway ran is sent on the next pass.
 import type { Database } from "../../../core/database.ts";
+import { eachUntilStopped } from "../../../core/lifecycle.ts";
 import { randomId } from "../../../core/secrets.ts";
 import type { NoticeKind, NoticeView, PushPayload } from "../../../protocol/calls.ts";
 import type { LiveHub } from "../events/live-hub.ts";
@@ -38,12 +39,15 @@ export class FamilyNotices {
     this.#o = options;
   }
 
-  /** One pass, one at a time; never rejects (a failure is logged and the next pass catches up). */
-  sync(now = new Date()): Promise<void> {
+  /**
+   * One pass, one at a time; never rejects (a failure is logged and the next pass catches up). An aborted signal
+   * (the alert checks stopping) ends it between two notices: what it did not tell yet is told by the next pass.
+   */
+  sync(now = new Date(), signal?: AbortSignal): Promise<void> {
     this.#running = this.#running
       .then(async () => {
-        await this.#tellOffline(now);
-        await this.#tellBack(now);
+        await this.#tellOffline(now, signal);
+        if (!signal?.aborted) await this.#tellBack(now, signal);
       })
       .catch((error: unknown) => this.#o.log.error({ err: error }, "family notices not sent"));
     return this.#running;
@@ -58,7 +62,7 @@ export class FamilyNotices {
     return Promise.all(rows.map((row) => this.#toView(row)));
   }
 
-  async #tellOffline(now: Date): Promise<void> {
+  async #tellOffline(now: Date, signal: AbortSignal | undefined): Promise<void> {
     const { db } = this.#o;
     const alerts = await db.alert.findMany({
       where: {
@@ -78,16 +82,20 @@ export class FamilyNotices {
       select: { alertId: true },
     });
     const toldIds = new Set(told.map((n) => n.alertId));
-    for (const alert of alerts.filter((a) => !toldIds.has(a.id)))
-      await this.#issue("camera-offline", {
-        alertId: alert.id,
-        deviceId: alert.deviceId,
-        householdId: alert.device.householdId!,
-      });
+    await eachUntilStopped(
+      alerts.filter((a) => !toldIds.has(a.id)),
+      signal,
+      (alert) =>
+        this.#issue("camera-offline", {
+          alertId: alert.id,
+          deviceId: alert.deviceId,
+          householdId: alert.device.householdId!,
+        }),
+    );
   }
 
   /** Offline notices whose alert is resolved with the camera online (in the same home) get their "back". */
-  async #tellBack(now: Date): Promise<void> {
+  async #tellBack(now: Date, signal: AbortSignal | undefined): Promise<void> {
     const { db } = this.#o;
     const offline = await db.notice.findMany({
       where: { kind: "camera-offline", createdAt: { gte: new Date(now.getTime() - FOLLOW_UP_MS) } },
@@ -106,8 +114,8 @@ export class FamilyNotices {
       select: { id: true, device: { select: { householdId: true } } },
     });
     const homeOf = new Map(resolved.map((a) => [a.id, a.device.householdId]));
-    for (const notice of pending)
-      if (homeOf.get(notice.alertId) === notice.householdId) await this.#issue("camera-back", notice);
+    const back = pending.filter((notice) => homeOf.get(notice.alertId) === notice.householdId);
+    await eachUntilStopped(back, signal, (notice) => this.#issue("camera-back", notice));
   }
 
   async #issue(kind: NoticeKind, target: Pending): Promise<void> {

@@ -6,6 +6,7 @@
 // resolved when it is ok again, when its fault changes (the new one is raised at the next check) or when the
 // device goes offline (then the offline alert takes over). Every check first reconciles open alerts with state.
 import type { Database } from "../../../core/database.ts";
+import { eachUntilStopped } from "../../../core/lifecycle.ts";
 import { randomId } from "../../../core/secrets.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import type { ConnectionChange } from "./device-state.ts";
@@ -31,6 +32,12 @@ export interface AlertPolicy {
 export class AlertMonitor {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  /**
+   * Aborted by stop(): a check under way ends between two cameras (or alerts) and leaves the rest to the next
+   * check, which finds them still due. On a county (1,500 offline cameras) one check's writes took 9-13 s on
+   * PostgreSQL, past the gateway's stop deadline.
+   */
+  private rounds = new AbortController();
   /** Cameras with an open alert. Every camera coming online is checked against it, so it must not cost a query. */
   private readonly openAlertDevices = new Set<string>();
   /**
@@ -38,8 +45,11 @@ export class AlertMonitor {
    * camera come back in between, the race every check must survive.
    */
   pauseAfterOverdueFound: ((deviceIds: string[]) => Promise<void>) | null = null;
-  /** Told after every check and every resolution (the family's notices follow the alerts); must not reject. */
-  onAlertsChanged: ((at: Date) => Promise<void>) | null = null;
+  /**
+   * Told after every check and every resolution (the family's notices follow the alerts); must not reject, and
+   * should stop between steps when the signal (the monitor stopping) is aborted.
+   */
+  onAlertsChanged: ((at: Date, signal: AbortSignal) => Promise<void>) | null = null;
 
   constructor(
     private readonly db: Database,
@@ -57,16 +67,20 @@ export class AlertMonitor {
     this.timer.unref();
   }
 
+  /** Ends the check under way between two steps (the step in hand finishes) and waits for it. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.rounds.abort();
+    this.rounds = new AbortController();
     await this.running;
   }
 
-  /** One pass: raise what is due, repeat what is due. Runs one at a time. */
+  /** One pass: raise what is due, repeat what is due. Runs one at a time; stop() ends it between two steps. */
   check(now = new Date()): Promise<void> {
+    const { signal } = this.rounds;
     this.running = this.running
-      .then(() => this.checkOnce(now))
+      .then(() => this.checkOnce(now, signal))
       .catch((error) => this.log.error({ err: error }, "alert check failed"));
     return this.running;
   }
@@ -95,23 +109,27 @@ export class AlertMonitor {
     if (kinds && (await this.db.alert.count({ where: { deviceId, resolvedAt: null } })) === 0)
       this.openAlertDevices.delete(deviceId);
     this.metrics.alertsOpen.set(this.openAlertDevices.size);
-    if (open.length > 0) void this.onAlertsChanged?.(at);
+    if (open.length > 0) void this.onAlertsChanged?.(at, this.rounds.signal);
   }
 
-  private async checkOnce(now: Date): Promise<void> {
-    await this.reconcile(now);
-    await this.raiseOverdue(now);
-    await this.raiseCameraFaults(now);
-    await this.repeatDue(now);
+  private async checkOnce(now: Date, signal: AbortSignal): Promise<void> {
+    const phases = [
+      () => this.reconcile(now, signal),
+      () => this.raiseOverdue(now, signal),
+      () => this.raiseCameraFaults(now, signal),
+      () => this.repeatDue(now, signal),
+    ];
+    await eachUntilStopped(phases, signal, (phase) => phase());
     this.metrics.alertsOpen.set(this.openAlertDevices.size);
-    await this.onAlertsChanged?.(now);
+    // Stopped: the family's notices are compared with the alerts at the next check (sync() catches up).
+    if (!signal.aborted) await this.onAlertsChanged?.(now, signal);
   }
 
   /**
    * Open alerts must match device state: one whose camera is online or no longer in service is resolved. A box
    * bound to a home but never claimed is in service (its alert says the installation failed).
    */
-  private async reconcile(now: Date): Promise<void> {
+  private async reconcile(now: Date, signal: AbortSignal): Promise<void> {
     const stale = await this.db.alert.findMany({
       where: {
         resolvedAt: null,
@@ -124,15 +142,18 @@ export class AlertMonitor {
       },
       select: { deviceId: true },
     });
-    for (const deviceId of new Set(stale.map((a) => a.deviceId))) await this.closeAlertsOf(deviceId, now);
+    const staleDevices = new Set(stale.map((a) => a.deviceId));
+    await eachUntilStopped(staleDevices, signal, (deviceId) => this.closeAlertsOf(deviceId, now));
+    if (signal.aborted) return;
     const cameraAlerts = await this.db.alert.findMany({
       where: { resolvedAt: null, kind: { in: cameraAlertKinds } },
       select: { deviceId: true, kind: true, device: { select: { cameraHealth: true } } },
     });
     // The camera is ok again, or has another fault now (that one is raised below, under its own name).
-    for (const alert of cameraAlerts)
-      if (alert.kind !== cameraAlertKind(alert.device.cameraHealth ?? "ok"))
-        await this.closeAlertsOf(alert.deviceId, now, [alert.kind as AlertKind]);
+    const healed = cameraAlerts.filter((alert) => alert.kind !== cameraAlertKind(alert.device.cameraHealth ?? "ok"));
+    await eachUntilStopped(healed, signal, (alert) =>
+      this.closeAlertsOf(alert.deviceId, now, [alert.kind as AlertKind]),
+    );
   }
 
   /**
@@ -140,7 +161,7 @@ export class AlertMonitor {
    * broker) after the same time; boxes bound to a home and never even claimed (never powered, or no network)
    * after `neverOnlineAfterMs` from binding. The last two are the installations that failed: "never-online".
    */
-  private async raiseOverdue(now: Date): Promise<void> {
+  private async raiseOverdue(now: Date, signal: AbortSignal): Promise<void> {
     const threshold = new Date(now.getTime() - this.policy.offlineAfterMs);
     const neverThreshold = new Date(now.getTime() - this.policy.neverOnlineAfterMs);
     const overdue = await this.db.device.findMany({
@@ -165,7 +186,8 @@ export class AlertMonitor {
       select: { id: true, householdId: true, connection: true },
     });
     await this.pauseAfterOverdueFound?.(overdue.map((d) => d.id));
-    for (const device of overdue) {
+    // A camera whose alert is raised is also checked again before the check stops (the race below).
+    await eachUntilStopped(overdue, signal, async (device) => {
       // Marked before the alert exists: a camera coming back from here on resolves it through onConnectionChange.
       await this.raise(device, device.connection === "unknown" ? "never-online" : "offline", now);
       // It came back (or was retired) after the overdue query and before the mark above: nothing else would resolve it.
@@ -175,11 +197,11 @@ export class AlertMonitor {
       });
       if (!current || current.connection === "online" || current.claimState === "revoked")
         await this.closeAlertsOf(device.id, new Date());
-    }
+    });
   }
 
   /** Bridged cameras whose device is online but whose camera has not been ok for the threshold. */
-  private async raiseCameraFaults(now: Date): Promise<void> {
+  private async raiseCameraFaults(now: Date, signal: AbortSignal): Promise<void> {
     const threshold = new Date(now.getTime() - this.policy.offlineAfterMs);
     const faulty = await this.db.device.findMany({
       where: {
@@ -191,7 +213,7 @@ export class AlertMonitor {
       },
       select: { id: true, householdId: true, cameraHealth: true },
     });
-    for (const device of faulty) await this.raise(device, cameraAlertKind(device.cameraHealth!), now);
+    await eachUntilStopped(faulty, signal, (device) => this.raise(device, cameraAlertKind(device.cameraHealth!), now));
   }
 
   private async raise(device: { id: string; householdId: string | null }, kind: AlertKind, now: Date): Promise<void> {
@@ -208,12 +230,13 @@ export class AlertMonitor {
     );
   }
 
-  private async repeatDue(now: Date): Promise<void> {
+  /** A repeat not made before a stop is still due (its lastNotifiedAt unchanged) at the next check. */
+  private async repeatDue(now: Date, signal: AbortSignal): Promise<void> {
     const due = await this.db.alert.findMany({
       where: { resolvedAt: null, lastNotifiedAt: { lte: new Date(now.getTime() - this.policy.repeatEveryMs) } },
       include: alertInclude,
     });
-    for (const alert of due) {
+    await eachUntilStopped(due, signal, async (alert) => {
       const repeated = await this.db.alert.update({
         where: { id: alert.id },
         data: { lastNotifiedAt: now, notifyCount: { increment: 1 } },
@@ -224,6 +247,6 @@ export class AlertMonitor {
         { type: "alert.repeated", alert: toAlertView(repeated) },
         { deviceId: alert.deviceId, householdId: alert.device.householdId },
       );
-    }
+    });
   }
 }

@@ -3,6 +3,7 @@
 // hourly). A camera is due when nobody asked it for one within the interval, so a person's request or a
 // failed attempt also resets its clock, and a fleet that comes online at once is asked a batch per tick.
 import type { Database } from "../../../core/database.ts";
+import { eachUntilStopped } from "../../../core/lifecycle.ts";
 import type { SnapshotService } from "./snapshot-service.ts";
 
 const SWEEP_EVERY_MS = 3600_000;
@@ -23,6 +24,8 @@ export class SnapshotSchedule {
   readonly #o: SnapshotScheduleOptions;
   #timers: NodeJS.Timeout[] = [];
   #tick: Promise<void> | null = null;
+  /** Aborted by stop(): a round under way ends between two batches; the cameras it did not ask are still due. */
+  #rounds = new AbortController();
 
   constructor(options: SnapshotScheduleOptions) {
     this.#o = options;
@@ -46,14 +49,20 @@ export class SnapshotSchedule {
     this.#timers.push(setInterval(tick, tickMs).unref());
   }
 
+  /** Ends the round under way between two batches (the batch in hand finishes) and waits for it. */
   async stop(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
+    this.#rounds.abort();
+    this.#rounds = new AbortController();
     await this.#tick;
   }
 
-  /** One round: the cameras due now, a few at a time. Returns how many were asked. */
-  async askDueCameras(now = new Date()): Promise<number> {
+  /**
+   * One round: the cameras due now, a few at a time, until stop(). Returns how many were due (all of them asked,
+   * unless it was stopped).
+   */
+  async askDueCameras(now = new Date(), signal = this.#rounds.signal): Promise<number> {
     const since = new Date(now.getTime() - this.#o.intervalMs);
     const due = await this.#o.db.device.findMany({
       where: {
@@ -65,17 +74,18 @@ export class SnapshotSchedule {
       select: { id: true },
       take: DUE_PER_TICK,
     });
-    for (let i = 0; i < due.length; i += ASKED_AT_ONCE) {
-      await Promise.all(
-        due
-          .slice(i, i + ASKED_AT_ONCE)
-          .map(({ id }) =>
-            this.#o.snapshots
-              .request(id, "periodic", "schedule")
-              .catch((err: Error) => this.#o.log.warn({ deviceId: id, err: err.message }, "periodic still not taken")),
-          ),
-      );
-    }
+    const batches = Array.from({ length: Math.ceil(due.length / ASKED_AT_ONCE) }, (_, b) =>
+      due.slice(b * ASKED_AT_ONCE, (b + 1) * ASKED_AT_ONCE),
+    );
+    await eachUntilStopped(batches, signal, (batch) =>
+      Promise.all(
+        batch.map(({ id }) =>
+          this.#o.snapshots
+            .request(id, "periodic", "schedule")
+            .catch((err: Error) => this.#o.log.warn({ deviceId: id, err: err.message }, "periodic still not taken")),
+        ),
+      ),
+    );
     return due.length;
   }
 }

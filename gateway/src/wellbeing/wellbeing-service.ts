@@ -2,6 +2,7 @@
 // when a day is unusually quiet, and the village contact when the family does not answer in time. Time comes
 // from the clock it is given (tests run weeks in seconds); the periodic pass runs on the ingest leader.
 import type { Database } from "../../../core/database.ts";
+import { eachUntilStopped } from "../../../core/lifecycle.ts";
 import { randomId } from "../../../core/secrets.ts";
 import { DomainError, notFoundError } from "../../../protocol/errors.ts";
 import type { ActivityReportMessage, WellbeingAnswer, WellbeingCheckView } from "../../../protocol/wellbeing.ts";
@@ -74,6 +75,11 @@ export class WellbeingService {
   #timer: NodeJS.Timeout | null = null;
   #pruneTimer: NodeJS.Timeout | null = null;
   #pass: Promise<void> = Promise.resolve();
+  /**
+   * Aborted by stop(): a pass under way ends between two households (or checks) and the next pass does the rest.
+   * On the first pass of a day, learning 200 households' usual day took 20 s on PostgreSQL.
+   */
+  #rounds = new AbortController();
   /** The check each household was last asked (or found asked already): not looked up again each pass. */
   readonly #asked = new Map<string, string>();
 
@@ -163,11 +169,14 @@ export class WellbeingService {
     void this.#pruneLogged();
   }
 
+  /** Ends the pass under way between two households (the one in hand finishes) and waits for it. */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#pruneTimer) clearInterval(this.#pruneTimer);
     this.#timer = null;
     this.#pruneTimer = null;
+    this.#rounds.abort();
+    this.#rounds = new AbortController();
     await this.#pass;
   }
 
@@ -181,17 +190,19 @@ export class WellbeingService {
     return this.#pass;
   }
 
-  /** One pass at a time; never rejects (a failure is logged and the next pass catches up). */
+  /** One pass at a time; never rejects (a failure is logged and the next pass catches up); stop() ends it early. */
   evaluate(now = this.#clock()): Promise<void> {
+    const { signal } = this.#rounds;
     this.#pass = this.#pass
-      .then(() => this.#evaluate(now))
+      .then(() => this.#evaluate(now, signal))
       .catch((err: unknown) => this.#o.log.error({ err }, "wellbeing pass failed"));
     return this.#pass;
   }
 
-  async #evaluate(now: Date): Promise<void> {
-    await this.#closeWhereMoved(now);
-    await this.#escalateOverdue(now);
+  async #evaluate(now: Date, signal: AbortSignal): Promise<void> {
+    await this.#closeWhereMoved(now, signal);
+    if (!signal.aborted) await this.#escalateOverdue(now, signal);
+    if (signal.aborted) return;
     const { db } = this.#o;
     const active = await db.wellbeingCheck.findMany({
       where: { state: { in: ACTIVE_STATES } },
@@ -203,15 +214,15 @@ export class WellbeingService {
       include: { household: { select: { timeZone: true } } },
     });
     let learned = 0;
-    for (const profile of profiles) {
+    await eachUntilStopped(profiles, signal, async (profile) => {
       const { date } = localMoment(now, profile.household.timeZone);
       if (profile.learnedOn !== date && learned < LEARN_PER_PASS) {
         learned++;
         await this.#learn(profile, date);
       }
-      if (busy.has(profile.householdId) || isAway(settingsOf(profile), now)) continue;
+      if (busy.has(profile.householdId) || isAway(settingsOf(profile), now)) return;
       await this.#askIfDue(profile, now);
-    }
+    });
   }
 
   /** Reads the household's minutes only when its profile says a question may be due now. */
@@ -270,27 +281,27 @@ export class WellbeingService {
   }
 
   /** Movement since the quiet began answers the question by itself; everyone told hears it. */
-  async #closeWhereMoved(now: Date): Promise<void> {
+  async #closeWhereMoved(now: Date, signal: AbortSignal): Promise<void> {
     const { db } = this.#o;
     const active = await db.wellbeingCheck.findMany({
       where: { state: { in: ACTIVE_STATES } },
       include: { ...checkInclude, household: { select: { ...checkInclude.household.select, wellbeing: true } } },
     });
-    for (const check of active) {
+    await eachUntilStopped(active, signal, async (check) => {
       const movedAt = check.household.wellbeing?.lastActivityAt;
-      if (!movedAt || movedAt < check.quietSince) continue;
+      if (!movedAt || movedAt < check.quietSince) return;
       const atMin = localMoment(movedAt, check.household.timeZone).minute;
       const text = closedText({ elderName: check.household.elderName, reason: "activity-seen", byName: null, atMin });
       await this.#close(check, "activity-seen", now, text);
-    }
+    });
   }
 
-  async #escalateOverdue(now: Date): Promise<void> {
+  async #escalateOverdue(now: Date, signal: AbortSignal): Promise<void> {
     const overdue = await this.#o.db.wellbeingCheck.findMany({
       where: { state: "open", raisedAt: { lte: new Date(now.getTime() - this.#o.policy.escalateAfterMs) } },
       select: { id: true },
     });
-    for (const { id } of overdue) await this.#escalate(id, "no-answer", null, now);
+    await eachUntilStopped(overdue, signal, ({ id }) => this.#escalate(id, "no-answer", null, now));
   }
 
   async #escalate(id: string, reason: "no-answer" | "cannot-reach", byName: string | null, now: Date) {
