@@ -1,6 +1,6 @@
 // Offline alert checks alone, on a real database (the test helper's), a real live hub and metrics registry.
 // Each check is given its "now", so the thresholds are crossed without waiting.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDatabase, type Database } from "../../../core/database.ts";
 import type { ServerMessage } from "../../../protocol/ws.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/helpers/test-database.ts";
@@ -176,6 +176,33 @@ describe("alert monitor", () => {
     expect(about(id, "alert.raised")).toHaveLength(1);
     expect(about(id, "alert.resolved")).toHaveLength(1);
     expect(await openAlerts(id)).toEqual([]);
+  });
+
+  it("a tick that finds the last check still running skips it instead of queueing another behind it", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const { alerts } = monitor();
+    let checks = 0;
+    let firstHeld!: () => void;
+    const held = new Promise<void>((resolve) => (firstHeld = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    alerts.pauseAfterOverdueFound = async () => {
+      if (++checks > 1) return;
+      firstHeld();
+      await released;
+    };
+    try {
+      await alerts.start();
+      vi.advanceTimersByTime(policy.checkEveryMs);
+      await held;
+      vi.advanceTimersByTime(5 * policy.checkEveryMs); // five ticks while the first check runs
+      release();
+      await alerts.check(); // queued behind whatever the ticks queued
+      expect(checks).toBe(2);
+    } finally {
+      await alerts.stop();
+      vi.useRealTimers();
+    }
   });
 
   it("stops between cameras when stopped mid-check, and the next check raises the alerts it left, once each", async () => {

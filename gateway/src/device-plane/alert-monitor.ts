@@ -32,6 +32,8 @@ export interface AlertPolicy {
 export class AlertMonitor {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  /** The check the timer started, until it ends. */
+  private timerCheck: Promise<void> | null = null;
   /**
    * Aborted by stop(): a check under way ends between two cameras (or alerts) and leaves the rest to the next
    * check, which finds them still due. On a county (1,500 offline cameras) one check's writes took 9-13 s on
@@ -63,7 +65,11 @@ export class AlertMonitor {
     const open = await this.db.alert.findMany({ where: { resolvedAt: null }, select: { deviceId: true } });
     for (const { deviceId } of open) this.openAlertDevices.add(deviceId);
     this.metrics.alertsOpen.set(this.openAlertDevices.size);
-    this.timer = setInterval(() => void this.check(), this.policy.checkEveryMs);
+    // A county's check can outlast the interval (tens of seconds of writes on PostgreSQL after a power cut): a tick
+    // that finds the last one still running skips, rather than queueing checks behind it with an old "now".
+    this.timer = setInterval(() => {
+      this.timerCheck ??= this.check().finally(() => (this.timerCheck = null));
+    }, this.policy.checkEveryMs);
     this.timer.unref();
   }
 
