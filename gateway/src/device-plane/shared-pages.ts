@@ -1,8 +1,9 @@
-// Staff pages (the device list, the fleet summary, the alerts) shared for a moment. A county centre's screens ask for the same
-// few pages over and over (the summary, page one, a village, the cameras offline longest); a page of 50 from 10,000
-// cameras costs most of a millisecond of the gateway's one event loop and the summary ~10 ms, and a page well under
-// a second old is newer than any camera's last heartbeat. A change made through this gateway's API drops every shared page, so whoever made it sees it at once;
-// what cameras report (online, offline, health) shows within `maxAgeMs`, as do other gateways' changes.
+// Staff pages (the device list, the fleet summary, the alerts) shared for a moment. A county centre's screens ask
+// for the same few pages over and over (the summary, page one, a village, the cameras offline longest); a page of 50
+// from 10,000 cameras costs most of a millisecond of the gateway's one event loop and the summary ~10 ms, and a page
+// well under a second old is newer than any camera's last heartbeat. A change made through this gateway's API drops
+// every shared page, so whoever made it sees it at once; what cameras report (online, offline, health) shows within
+// `maxAgeMs`, as do other gateways' changes.
 import type { FastifyInstance } from "fastify";
 
 interface SharedPage {
