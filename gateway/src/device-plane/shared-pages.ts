@@ -50,12 +50,12 @@ export class SharedPages {
   }
 }
 
-const reads = new Set(["GET", "HEAD", "OPTIONS"]);
+const readMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** Any request but a read may change what a page shows: shared pages are dropped before its reply goes out. */
 export function dropPagesOnChange(app: FastifyInstance, pages: SharedPages): void {
   app.addHook("onSend", (request, _reply, payload, done) => {
-    if (!reads.has(request.method)) pages.changed();
+    if (!readMethods.has(request.method)) pages.changed();
     done(null, payload);
   });
 }
